@@ -1,0 +1,122 @@
+/** Byte helpers that work the same in Node and in browsers (no Buffer). */
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Constant-time comparison for secrets (MACs, hashes of secrets). Length is not secret. */
+export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+export function toHex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
+  return s;
+}
+
+export function fromHex(h: string): Uint8Array {
+  const s = h.replace(/[\s:]/g, '');
+  if (s.length % 2 !== 0 || /[^0-9a-fA-F]/.test(s)) throw new TypeError('invalid hex string');
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(s.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_REV = new Int16Array(256).fill(-1);
+for (let i = 0; i < 64; i++) B64_REV[B64.charCodeAt(i)] = i;
+
+export function toBase64(b: Uint8Array): string {
+  let s = '';
+  let i = 0;
+  for (; i + 2 < b.length; i += 3) {
+    const n = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
+    s += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
+  }
+  const rest = b.length - i;
+  if (rest === 1) {
+    const n = b[i]! << 16;
+    s += `${B64[n >> 18]!}${B64[(n >> 12) & 63]!}==`;
+  } else if (rest === 2) {
+    const n = (b[i]! << 16) | (b[i + 1]! << 8);
+    s += `${B64[n >> 18]!}${B64[(n >> 12) & 63]!}${B64[(n >> 6) & 63]!}=`;
+  }
+  return s;
+}
+
+/** Strict base64 decode (standard alphabet, padding required unless `lenient`); whitespace ignored. */
+export function fromBase64(str: string): Uint8Array {
+  const s = str.replace(/[\s]/g, '');
+  if (s.length % 4 !== 0) throw new TypeError('invalid base64 length');
+  let pad = 0;
+  if (s.endsWith('==')) pad = 2;
+  else if (s.endsWith('=')) pad = 1;
+  const out = new Uint8Array((s.length / 4) * 3 - pad);
+  let o = 0;
+  for (let i = 0; i < s.length; i += 4) {
+    const c0 = B64_REV[s.charCodeAt(i)]!;
+    const c1 = B64_REV[s.charCodeAt(i + 1)]!;
+    const last = i + 4 === s.length;
+    const c2 = last && pad === 2 ? 0 : B64_REV[s.charCodeAt(i + 2)]!;
+    const c3 = last && pad >= 1 ? 0 : B64_REV[s.charCodeAt(i + 3)]!;
+    if (c0 < 0 || c1 < 0 || c2 < 0 || c3 < 0) throw new TypeError('invalid base64 character');
+    const n = (c0 << 18) | (c1 << 12) | (c2 << 6) | c3;
+    out[o++] = n >> 16;
+    if (o < out.length) out[o++] = (n >> 8) & 255;
+    if (o < out.length) out[o++] = n & 255;
+  }
+  return out;
+}
+
+export function toBase64Url(b: Uint8Array): string {
+  return toBase64(b).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export function fromBase64Url(s: string): Uint8Array {
+  const t = s.replace(/-/g, '+').replace(/_/g, '/');
+  return fromBase64(t + '='.repeat((4 - (t.length % 4)) % 4));
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder('utf-8', { fatal: true });
+export const utf8Encode = (s: string): Uint8Array => enc.encode(s);
+/** Fatal UTF-8 decode: invalid sequences throw TypeError. */
+export const utf8Decode = (b: Uint8Array): string => dec.decode(b);
+
+export function bigintToBytes(n: bigint): Uint8Array {
+  if (n < 0n) throw new RangeError('negative');
+  let h = n.toString(16);
+  if (h.length % 2) h = `0${h}`;
+  return fromHex(h);
+}
+
+export function bytesToBigint(b: Uint8Array): bigint {
+  return b.length === 0 ? 0n : BigInt(`0x${toHex(b)}`);
+}
+
+/** Random bytes from the platform CSPRNG (WebCrypto; available in Node 20 and browsers). */
+export function randomBytes(n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i += 65536) globalThis.crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
+  return out;
+}

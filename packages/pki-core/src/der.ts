@@ -1,0 +1,594 @@
+/**
+ * Strict DER (X.690 §10) reader and writer.
+ *
+ * The reader accepts only DER: definite minimal lengths, low-tag-number form where possible,
+ * minimal INTEGERs, canonical BOOLEAN, BIT STRING padding bits zero, no trailing bytes. It is a
+ * cursor in the style of Go's cryptobyte: parsers walk the structure they expect, so there is no
+ * recursive generic decode of untrusted input (except `parseTree`, which is depth-bounded).
+ */
+import { bytesToBigint, utf8Decode, utf8Encode } from './bytes.js';
+import { KysoError } from './errors.js';
+
+/** Hard cap on a single DER object we will parse (64 MiB): bounds memory on hostile input. */
+export const MAX_DER_SIZE = 64 * 1024 * 1024;
+/** Nesting cap for generic tree walks (real PKI objects nest < 20 deep). */
+export const MAX_DER_DEPTH = 64;
+
+export const Tag = {
+  BOOLEAN: 0x01,
+  INTEGER: 0x02,
+  BIT_STRING: 0x03,
+  OCTET_STRING: 0x04,
+  NULL: 0x05,
+  OID: 0x06,
+  ENUMERATED: 0x0a,
+  UTF8_STRING: 0x0c,
+  SEQUENCE: 0x30,
+  SET: 0x31,
+  NUMERIC_STRING: 0x12,
+  PRINTABLE_STRING: 0x13,
+  T61_STRING: 0x14,
+  IA5_STRING: 0x16,
+  UTC_TIME: 0x17,
+  GENERALIZED_TIME: 0x18,
+  VISIBLE_STRING: 0x1a,
+  UNIVERSAL_STRING: 0x1c,
+  BMP_STRING: 0x1e,
+} as const;
+
+/** Context-specific tag byte: [n] primitive or constructed (n < 31). */
+export const ctxTag = (n: number, constructed: boolean): number => 0x80 | (constructed ? 0x20 : 0) | n;
+
+export interface DerElement {
+  /** Identifier octet (first byte; high tag numbers are rejected except through `tagNumber`). */
+  tag: number;
+  /** The full TLV encoding. */
+  raw: Uint8Array;
+  /** The content octets. */
+  value: Uint8Array;
+  /** Offset of the TLV within the outermost buffer handed to the reader. */
+  offset: number;
+}
+
+function malformed(msg: string, offset?: number): KysoError {
+  return new KysoError('DER_MALFORMED', offset === undefined ? msg : `${msg} at offset ${offset}`);
+}
+
+export function schemaError(msg: string): KysoError {
+  return new KysoError('ASN1_SCHEMA', msg);
+}
+
+export function tagName(tag: number): string {
+  const names: Record<number, string> = {
+    0x01: 'BOOLEAN',
+    0x02: 'INTEGER',
+    0x03: 'BIT STRING',
+    0x04: 'OCTET STRING',
+    0x05: 'NULL',
+    0x06: 'OBJECT IDENTIFIER',
+    0x0a: 'ENUMERATED',
+    0x0c: 'UTF8String',
+    0x13: 'PrintableString',
+    0x16: 'IA5String',
+    0x17: 'UTCTime',
+    0x18: 'GeneralizedTime',
+    0x30: 'SEQUENCE',
+    0x31: 'SET',
+  };
+  if (names[tag]) return names[tag];
+  if ((tag & 0xc0) === 0x80) return `[${tag & 0x1f}]${tag & 0x20 ? ' constructed' : ''}`;
+  return `tag 0x${tag.toString(16)}`;
+}
+
+/** Reads one TLV header+body at `pos` within `buf[.. end]`; returns element and next position. */
+function readTlv(buf: Uint8Array, pos: number, end: number, base: number): [DerElement, number] {
+  if (pos >= end) throw malformed('unexpected end of data', base + pos);
+  const start = pos;
+  const tag = buf[pos++]!;
+  if ((tag & 0x1f) === 0x1f) {
+    // High-tag-number form: not used by any structure we parse; reject rather than mis-read.
+    throw malformed('high-tag-number form not supported', base + start);
+  }
+  if (pos >= end) throw malformed('missing length', base + pos);
+  let len = buf[pos++]!;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0) throw malformed('indefinite length is not DER', base + start);
+    if (n > 4) throw malformed('length too large', base + start);
+    if (pos + n > end) throw malformed('truncated length', base + start);
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + buf[pos++]!;
+    if (buf[pos - n] === 0) throw malformed('non-minimal length (leading zero)', base + start);
+    if (len < 128) throw malformed('non-minimal length (long form for short length)', base + start);
+  }
+  if (len > end - pos) throw malformed('length exceeds available data', base + start);
+  const el: DerElement = {
+    tag,
+    raw: buf.subarray(start, pos + len),
+    value: buf.subarray(pos, pos + len),
+    offset: base + start,
+  };
+  return [el, pos + len];
+}
+
+/**
+ * A cursor over a sequence of DER elements (the content of a SEQUENCE/SET, or a whole buffer).
+ */
+export class DerReader {
+  private pos = 0;
+  private readonly end: number;
+  constructor(
+    private readonly buf: Uint8Array,
+    private readonly base = 0,
+  ) {
+    if (buf.length > MAX_DER_SIZE) throw new KysoError('INPUT_TOO_LARGE', `DER input exceeds ${MAX_DER_SIZE} bytes`);
+    this.end = buf.length;
+  }
+
+  /** Reader over exactly one top-level element: trailing bytes are an error. */
+  static single(buf: Uint8Array, expectedTag: number = Tag.SEQUENCE): DerElement {
+    const r = new DerReader(buf);
+    const el = r.read(expectedTag);
+    r.finish('trailing data after top-level element');
+    return el;
+  }
+
+  get done(): boolean {
+    return this.pos >= this.end;
+  }
+
+  peekTag(): number | undefined {
+    return this.pos < this.end ? this.buf[this.pos] : undefined;
+  }
+
+  /** Reads the next element, which must have `expectedTag` if given. */
+  read(expectedTag?: number): DerElement {
+    const [el, next] = readTlv(this.buf, this.pos, this.end, this.base);
+    if (expectedTag !== undefined && el.tag !== expectedTag) {
+      throw schemaError(`expected ${tagName(expectedTag)}, found ${tagName(el.tag)} at offset ${el.offset}`);
+    }
+    this.pos = next;
+    return el;
+  }
+
+  /** Reads the next element only if its tag matches. */
+  readOptional(tag: number): DerElement | undefined {
+    return this.peekTag() === tag ? this.read(tag) : undefined;
+  }
+
+  /** Reads a constructed element and returns a reader over its content. */
+  enter(expectedTag: number = Tag.SEQUENCE): DerReader {
+    const el = this.read(expectedTag);
+    if (!(el.tag & 0x20)) throw schemaError(`${tagName(el.tag)} is not constructed`);
+    return new DerReader(el.value, el.offset + (el.raw.length - el.value.length));
+  }
+
+  enterOptional(tag: number): DerReader | undefined {
+    return this.peekTag() === tag ? this.enter(tag) : undefined;
+  }
+
+  /** Asserts the reader is exhausted. */
+  finish(message = 'unexpected trailing data'): void {
+    if (this.pos !== this.end) throw schemaError(`${message} at offset ${this.base + this.pos}`);
+  }
+
+  /** All remaining elements. */
+  readAll(): DerElement[] {
+    const out: DerElement[] = [];
+    while (!this.done) out.push(this.read());
+    return out;
+  }
+
+  readInteger(): bigint {
+    return decodeInteger(this.read(Tag.INTEGER));
+  }
+
+  /** INTEGER as raw two's-complement bytes (for serial numbers, which may be large). */
+  readIntegerBytes(): Uint8Array {
+    const el = this.read(Tag.INTEGER);
+    checkInteger(el);
+    return el.value;
+  }
+
+  readSmallInteger(): number {
+    const v = this.readInteger();
+    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
+      throw schemaError('integer out of range');
+    }
+    return Number(v);
+  }
+
+  readBoolean(): boolean {
+    return decodeBoolean(this.read(Tag.BOOLEAN));
+  }
+
+  readOid(): string {
+    return decodeOid(this.read(Tag.OID));
+  }
+
+  readOctetString(): Uint8Array {
+    return this.read(Tag.OCTET_STRING).value;
+  }
+
+  readBitString(): BitString {
+    return decodeBitString(this.read(Tag.BIT_STRING));
+  }
+
+  readNull(): void {
+    decodeNull(this.read(Tag.NULL));
+  }
+
+  readTime(): Date {
+    const t = this.peekTag();
+    if (t === Tag.UTC_TIME) return decodeUtcTime(this.read());
+    if (t === Tag.GENERALIZED_TIME) return decodeGeneralizedTime(this.read());
+    throw schemaError(`expected a time, found ${t === undefined ? 'end of data' : tagName(t)}`);
+  }
+}
+
+export function checkInteger(el: DerElement): void {
+  const v = el.value;
+  if (v.length === 0) throw malformed('empty INTEGER', el.offset);
+  if (v.length > 1 && ((v[0] === 0 && !(v[1]! & 0x80)) || (v[0] === 0xff && v[1]! & 0x80))) {
+    throw malformed('non-minimal INTEGER', el.offset);
+  }
+}
+
+export function decodeInteger(el: DerElement): bigint {
+  checkInteger(el);
+  const v = el.value;
+  const u = bytesToBigint(v);
+  return v[0]! & 0x80 ? u - (1n << BigInt(v.length * 8)) : u;
+}
+
+export function decodeBoolean(el: DerElement): boolean {
+  if (el.value.length !== 1) throw malformed('BOOLEAN length must be 1', el.offset);
+  if (el.value[0] === 0) return false;
+  if (el.value[0] === 0xff) return true;
+  throw malformed('BOOLEAN must be 0x00 or 0xFF in DER', el.offset);
+}
+
+export function decodeNull(el: DerElement): void {
+  if (el.value.length !== 0) throw malformed('NULL must be empty', el.offset);
+}
+
+export function decodeOid(el: DerElement): string {
+  const v = el.value;
+  if (v.length === 0) throw malformed('empty OBJECT IDENTIFIER', el.offset);
+  if (v.length > 128) throw malformed('OBJECT IDENTIFIER too long', el.offset);
+  const arcs: bigint[] = [];
+  let cur = 0n;
+  let started = false;
+  for (let i = 0; i < v.length; i++) {
+    const b = v[i]!;
+    if (!started && b === 0x80) throw malformed('non-minimal OID arc', el.offset);
+    started = true;
+    cur = (cur << 7n) | BigInt(b & 0x7f);
+    if (!(b & 0x80)) {
+      arcs.push(cur);
+      cur = 0n;
+      started = false;
+    }
+  }
+  if (started) throw malformed('truncated OID arc', el.offset);
+  const first = arcs[0]!;
+  const head = first < 40n ? [0n, first] : first < 80n ? [1n, first - 40n] : [2n, first - 80n];
+  return [...head, ...arcs.slice(1)].join('.');
+}
+
+export interface BitString {
+  bytes: Uint8Array;
+  unusedBits: number;
+}
+
+export function decodeBitString(el: DerElement): BitString {
+  const v = el.value;
+  if (v.length === 0) throw malformed('empty BIT STRING', el.offset);
+  const unused = v[0]!;
+  if (unused > 7) throw malformed('BIT STRING unused bits > 7', el.offset);
+  if (v.length === 1 && unused !== 0) throw malformed('empty BIT STRING with unused bits', el.offset);
+  if (unused && v[v.length - 1]! & ((1 << unused) - 1)) throw malformed('BIT STRING padding bits not zero', el.offset);
+  return { bytes: v.subarray(1), unusedBits: unused };
+}
+
+/** Named-bit list (KeyUsage, ReasonFlags...): bit i set => i in the result. */
+export function bitStringToFlags(bs: BitString): number[] {
+  const out: number[] = [];
+  const total = bs.bytes.length * 8 - bs.unusedBits;
+  for (let i = 0; i < total; i++) if (bs.bytes[i >> 3]! & (0x80 >> (i & 7))) out.push(i);
+  return out;
+}
+
+const DIGITS = /^[0-9]+$/;
+
+export function decodeUtcTime(el: DerElement): Date {
+  const s = ascii(el);
+  // DER: YYMMDDHHMMSSZ exactly (RFC 5280 4.1.2.5.1).
+  if (s.length !== 13 || s[12] !== 'Z' || !DIGITS.test(s.slice(0, 12))) {
+    throw malformed(`UTCTime not in DER form: ${JSON.stringify(s)}`, el.offset);
+  }
+  const yy = Number(s.slice(0, 2));
+  return makeDate(yy >= 50 ? 1900 + yy : 2000 + yy, s.slice(2, 12), el);
+}
+
+/**
+ * GeneralizedTime in DER: YYYYMMDDHHMMSS[.fff]Z, fraction without trailing zeros.
+ * Certificates forbid the fraction (RFC 5280); callers that need that check use `allowFraction=false`.
+ */
+export function decodeGeneralizedTime(el: DerElement, allowFraction = true): Date {
+  const s = ascii(el);
+  const m = /^(\d{4})(\d{10})(?:\.(\d*[1-9]))?Z$/.exec(s);
+  if (!m || (!allowFraction && m[3] !== undefined)) {
+    throw malformed(`GeneralizedTime not in DER form: ${JSON.stringify(s)}`, el.offset);
+  }
+  const d = makeDate(Number(m[1]), m[2]!, el);
+  if (m[3]) d.setUTCMilliseconds(Math.floor(Number(`0.${m[3]}`) * 1000));
+  return d;
+}
+
+function makeDate(year: number, rest: string, el: DerElement): Date {
+  const mo = Number(rest.slice(0, 2));
+  const d = Number(rest.slice(2, 4));
+  const h = Number(rest.slice(4, 6));
+  const mi = Number(rest.slice(6, 8));
+  const sec = Number(rest.slice(8, 10));
+  const date = new Date(Date.UTC(year, mo - 1, d, h, mi, sec));
+  if (
+    mo < 1 ||
+    mo > 12 ||
+    d < 1 ||
+    h > 23 ||
+    mi > 59 ||
+    sec > 59 ||
+    date.getUTCDate() !== d ||
+    date.getUTCMonth() !== mo - 1
+  ) {
+    throw malformed('invalid date', el.offset);
+  }
+  if (year < 100) date.setUTCFullYear(year);
+  return date;
+}
+
+function ascii(el: DerElement): string {
+  let s = '';
+  for (const b of el.value) {
+    if (b > 0x7e || b < 0x20) throw malformed('non-printable character in time', el.offset);
+    s += String.fromCharCode(b);
+  }
+  return s;
+}
+
+/** Decodes an ASN.1 character string of any directory-string type into a JS string. */
+export function decodeString(el: DerElement): string {
+  const v = el.value;
+  try {
+    switch (el.tag) {
+      case Tag.UTF8_STRING:
+        return utf8Decode(v);
+      case Tag.PRINTABLE_STRING:
+        for (const b of v)
+          if (!/[A-Za-z0-9 '()+,\-./:=?]/.test(String.fromCharCode(b)))
+            throw malformed('invalid PrintableString character', el.offset);
+        return String.fromCharCode(...v);
+      case Tag.IA5_STRING:
+      case Tag.NUMERIC_STRING:
+      case Tag.VISIBLE_STRING:
+        for (const b of v) if (b > 0x7f) throw malformed('invalid character in ASCII string', el.offset);
+        return String.fromCharCode(...v);
+      case Tag.T61_STRING:
+        // Treated as Latin-1, as most implementations do.
+        return String.fromCharCode(...v);
+      case Tag.BMP_STRING: {
+        if (v.length % 2) throw malformed('odd BMPString length', el.offset);
+        let s = '';
+        for (let i = 0; i < v.length; i += 2) s += String.fromCharCode((v[i]! << 8) | v[i + 1]!);
+        return s;
+      }
+      case Tag.UNIVERSAL_STRING: {
+        if (v.length % 4) throw malformed('bad UniversalString length', el.offset);
+        let s = '';
+        for (let i = 0; i < v.length; i += 4) {
+          const cp = ((v[i]! << 24) | (v[i + 1]! << 16) | (v[i + 2]! << 8) | v[i + 3]!) >>> 0;
+          if (cp > 0x10ffff) throw malformed('bad UniversalString code point', el.offset);
+          s += String.fromCodePoint(cp);
+        }
+        return s;
+      }
+      default:
+        throw schemaError(`${tagName(el.tag)} is not a string type`);
+    }
+  } catch (e) {
+    if (e instanceof KysoError) throw e;
+    throw malformed('invalid string encoding', el.offset);
+  }
+}
+
+export interface DerTreeNode {
+  tag: number;
+  offset: number;
+  length: number;
+  children?: DerTreeNode[];
+  value?: Uint8Array;
+}
+
+/** Generic, depth-bounded decode of a complete DER buffer (for display and fuzzing checks). */
+export function parseTree(buf: Uint8Array, maxDepth = MAX_DER_DEPTH): DerTreeNode {
+  const walk = (el: DerElement, depth: number): DerTreeNode => {
+    if (depth > maxDepth) throw new KysoError('DER_MALFORMED', `nesting deeper than ${maxDepth}`);
+    const node: DerTreeNode = { tag: el.tag, offset: el.offset, length: el.value.length };
+    if (el.tag & 0x20) {
+      const r = new DerReader(el.value, el.offset + el.raw.length - el.value.length);
+      node.children = r.readAll().map((c) => walk(c, depth + 1));
+    } else node.value = el.value;
+    return node;
+  };
+  const r = new DerReader(buf);
+  const top = r.read();
+  r.finish('trailing data after top-level element');
+  return walk(top, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writer: build DER from small composable values. Every function returns encoded bytes.
+// ---------------------------------------------------------------------------------------------
+
+export type Der = Uint8Array;
+
+function encodeLength(n: number): number[] {
+  if (n < 128) return [n];
+  const out: number[] = [];
+  while (n > 0) {
+    out.unshift(n & 0xff);
+    n = Math.floor(n / 256);
+  }
+  return [0x80 | out.length, ...out];
+}
+
+export function tlv(tag: number, value: Uint8Array): Der {
+  const len = encodeLength(value.length);
+  const out = new Uint8Array(1 + len.length + value.length);
+  out[0] = tag;
+  out.set(len, 1);
+  out.set(value, 1 + len.length);
+  return out;
+}
+
+function cat(parts: (Der | undefined | null | false)[]): Uint8Array {
+  const ps = parts.filter((p): p is Der => p instanceof Uint8Array);
+  let n = 0;
+  for (const p of ps) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of ps) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** SEQUENCE; undefined/null/false children are skipped (handy for OPTIONAL fields). */
+export const seq = (...children: (Der | undefined | null | false)[]): Der => tlv(Tag.SEQUENCE, cat(children));
+
+/** SET OF with DER ordering (elements sorted by their encodings). */
+export function setOf(...children: Der[]): Der {
+  const sorted = [...children].sort(compareBytes);
+  return tlv(Tag.SET, cat(sorted));
+}
+
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+export function integer(v: bigint | number): Der {
+  const n = BigInt(v);
+  let len = 1;
+  // Smallest two's-complement length that holds n.
+  while (n >= 1n << BigInt(len * 8 - 1) || n < -(1n << BigInt(len * 8 - 1))) len++;
+  let u = n < 0n ? n + (1n << BigInt(len * 8)) : n;
+  const bytes = new Uint8Array(len);
+  for (let i = len - 1; i >= 0; i--) {
+    bytes[i] = Number(u & 0xffn);
+    u >>= 8n;
+  }
+  return tlv(Tag.INTEGER, bytes);
+}
+
+/** INTEGER from unsigned big-endian magnitude bytes (adds/strips leading zeros as DER needs). */
+export function integerFromUnsigned(mag: Uint8Array): Der {
+  let i = 0;
+  while (i < mag.length - 1 && mag[i] === 0) i++;
+  const m = mag.subarray(i);
+  return tlv(Tag.INTEGER, m.length && m[0]! & 0x80 ? cat([Uint8Array.of(0), m]) : m.length ? m : Uint8Array.of(0));
+}
+
+export const bool = (v: boolean): Der => tlv(Tag.BOOLEAN, Uint8Array.of(v ? 0xff : 0));
+export const nul = (): Der => Uint8Array.of(Tag.NULL, 0);
+export const octetString = (v: Uint8Array): Der => tlv(Tag.OCTET_STRING, v);
+export const utf8String = (s: string): Der => tlv(Tag.UTF8_STRING, utf8Encode(s));
+export const ia5String = (s: string): Der => {
+  if (/[^\x00-\x7f]/.test(s)) throw new KysoError('INVALID_ARGUMENT', `not an IA5String: ${JSON.stringify(s)}`);
+  return tlv(Tag.IA5_STRING, utf8Encode(s));
+};
+export const printableString = (s: string): Der => {
+  if (!/^[A-Za-z0-9 '()+,\-./:=?]*$/.test(s))
+    throw new KysoError('INVALID_ARGUMENT', `not a PrintableString: ${JSON.stringify(s)}`);
+  return tlv(Tag.PRINTABLE_STRING, utf8Encode(s));
+};
+export const enumerated = (v: number): Der => {
+  const i = integer(v);
+  i[0] = Tag.ENUMERATED;
+  return i;
+};
+
+export function bitString(bytes: Uint8Array, unusedBits = 0): Der {
+  return tlv(Tag.BIT_STRING, cat([Uint8Array.of(unusedBits), bytes]));
+}
+
+/** Named-bit BIT STRING (DER: trailing zero bits removed). */
+export function flagsToBitString(bits: number[]): Der {
+  if (bits.length === 0) return bitString(new Uint8Array(0));
+  const max = Math.max(...bits);
+  const bytes = new Uint8Array((max >> 3) + 1);
+  for (const b of bits) bytes[b >> 3]! |= 0x80 >> (b & 7);
+  const unused = 7 - (max & 7);
+  return bitString(bytes, unused);
+}
+
+export function oid(dotted: string): Der {
+  const parts = dotted.split('.').map((p) => {
+    if (!/^\d+$/.test(p)) throw new KysoError('INVALID_ARGUMENT', `bad OID ${dotted}`);
+    return BigInt(p);
+  });
+  if (parts.length < 2 || parts[0]! > 2n || (parts[0]! < 2n && parts[1]! >= 40n)) {
+    throw new KysoError('INVALID_ARGUMENT', `bad OID ${dotted}`);
+  }
+  const arcs = [parts[0]! * 40n + parts[1]!, ...parts.slice(2)];
+  const bytes: number[] = [];
+  for (const a of arcs) {
+    const chunk: number[] = [Number(a & 0x7fn)];
+    let x = a >> 7n;
+    while (x > 0n) {
+      chunk.unshift(Number(x & 0x7fn) | 0x80);
+      x >>= 7n;
+    }
+    bytes.push(...chunk);
+  }
+  return tlv(Tag.OID, Uint8Array.from(bytes));
+}
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** RFC 5280: UTCTime through 2049, GeneralizedTime from 2050. */
+export function time(d: Date): Der {
+  const y = d.getUTCFullYear();
+  return y >= 1950 && y < 2050 ? utcTime(d) : generalizedTime(d);
+}
+
+export function utcTime(d: Date): Der {
+  const s = `${pad2(d.getUTCFullYear() % 100)}${pad2(d.getUTCMonth() + 1)}${pad2(d.getUTCDate())}${pad2(d.getUTCHours())}${pad2(d.getUTCMinutes())}${pad2(d.getUTCSeconds())}Z`;
+  return tlv(Tag.UTC_TIME, utf8Encode(s));
+}
+
+export function generalizedTime(d: Date, withMillis = false): Der {
+  let s = `${String(d.getUTCFullYear()).padStart(4, '0')}${pad2(d.getUTCMonth() + 1)}${pad2(d.getUTCDate())}${pad2(d.getUTCHours())}${pad2(d.getUTCMinutes())}${pad2(d.getUTCSeconds())}`;
+  if (withMillis && d.getUTCMilliseconds()) s += `.${String(d.getUTCMilliseconds()).padStart(3, '0').replace(/0+$/, '')}`;
+  return tlv(Tag.GENERALIZED_TIME, utf8Encode(`${s}Z`));
+}
+
+/** [n] EXPLICIT: wraps a complete encoding. */
+export const explicit = (n: number, inner: Der): Der => tlv(ctxTag(n, true), inner);
+
+/** [n] IMPLICIT: retags an encoding, keeping its constructed bit. */
+export function implicit(n: number, inner: Der): Der {
+  const out = inner.slice();
+  out[0] = ctxTag(n, (inner[0]! & 0x20) !== 0);
+  return out;
+}
+
+/** Re-tag an element's content with a context tag (for IMPLICIT fields built from raw content). */
+export const contextPrimitive = (n: number, value: Uint8Array): Der => tlv(ctxTag(n, false), value);
+export const contextConstructed = (n: number, ...children: (Der | undefined | false)[]): Der =>
+  tlv(ctxTag(n, true), cat(children));
+export const setRaw = (...children: Der[]): Der => tlv(Tag.SET, cat(children));

@@ -1,0 +1,163 @@
+/** Object identifiers used across kyso, with names for display. */
+export const OID = {
+  // Attribute types (X.520, RFC 4519, RFC 5280)
+  commonName: '2.5.4.3',
+  surname: '2.5.4.4',
+  serialNumber: '2.5.4.5',
+  countryName: '2.5.4.6',
+  localityName: '2.5.4.7',
+  stateOrProvinceName: '2.5.4.8',
+  streetAddress: '2.5.4.9',
+  organizationName: '2.5.4.10',
+  organizationalUnitName: '2.5.4.11',
+  title: '2.5.4.12',
+  postalCode: '2.5.4.17',
+  givenName: '2.5.4.42',
+  initials: '2.5.4.43',
+  generationQualifier: '2.5.4.44',
+  dnQualifier: '2.5.4.46',
+  pseudonym: '2.5.4.65',
+  organizationIdentifier: '2.5.4.97',
+  emailAddress: '1.2.840.113549.1.9.1',
+  userId: '0.9.2342.19200300.100.1.1',
+  domainComponent: '0.9.2342.19200300.100.1.25',
+
+  // Public key algorithms
+  rsaEncryption: '1.2.840.113549.1.1.1',
+  rsassaPss: '1.2.840.113549.1.1.10',
+  ecPublicKey: '1.2.840.10045.2.1',
+  ed25519: '1.3.101.112',
+  ed448: '1.3.101.113',
+  x25519: '1.3.101.110',
+  secp256r1: '1.2.840.10045.3.1.7',
+  secp384r1: '1.3.132.0.34',
+  secp521r1: '1.3.132.0.35',
+  secp256k1: '1.3.132.0.10',
+
+  // Signature algorithms
+  md5WithRSAEncryption: '1.2.840.113549.1.1.4',
+  sha1WithRSAEncryption: '1.2.840.113549.1.1.5',
+  sha224WithRSAEncryption: '1.2.840.113549.1.1.14',
+  sha256WithRSAEncryption: '1.2.840.113549.1.1.11',
+  sha384WithRSAEncryption: '1.2.840.113549.1.1.12',
+  sha512WithRSAEncryption: '1.2.840.113549.1.1.13',
+  ecdsaWithSHA1: '1.2.840.10045.4.1',
+  ecdsaWithSHA224: '1.2.840.10045.4.3.1',
+  ecdsaWithSHA256: '1.2.840.10045.4.3.2',
+  ecdsaWithSHA384: '1.2.840.10045.4.3.3',
+  ecdsaWithSHA512: '1.2.840.10045.4.3.4',
+  mgf1: '1.2.840.113549.1.1.8',
+
+  // Digests
+  md5: '1.2.840.113549.2.5',
+  sha1: '1.3.14.3.2.26',
+  sha224: '2.16.840.1.101.3.4.2.4',
+  sha256: '2.16.840.1.101.3.4.2.1',
+  sha384: '2.16.840.1.101.3.4.2.2',
+  sha512: '2.16.840.1.101.3.4.2.3',
+  hmacWithSHA1: '1.2.840.113549.2.7',
+  hmacWithSHA256: '1.2.840.113549.2.9',
+  hmacWithSHA384: '1.2.840.113549.2.10',
+  hmacWithSHA512: '1.2.840.113549.2.11',
+
+  // Certificate extensions (RFC 5280 4.2)
+  subjectDirectoryAttributes: '2.5.29.9',
+  subjectKeyIdentifier: '2.5.29.14',
+  keyUsage: '2.5.29.15',
+  privateKeyUsagePeriod: '2.5.29.16',
+  subjectAltName: '2.5.29.17',
+  issuerAltName: '2.5.29.18',
+  basicConstraints: '2.5.29.19',
+  cRLNumber: '2.5.29.20',
+  cRLReason: '2.5.29.21',
+  invalidityDate: '2.5.29.24',
+  deltaCRLIndicator: '2.5.29.27',
+  issuingDistributionPoint: '2.5.29.28',
+  certificateIssuer: '2.5.29.29',
+  nameConstraints: '2.5.29.30',
+  cRLDistributionPoints: '2.5.29.31',
+  certificatePolicies: '2.5.29.32',
+  policyMappings: '2.5.29.33',
+  authorityKeyIdentifier: '2.5.29.35',
+  policyConstraints: '2.5.29.36',
+  extKeyUsage: '2.5.29.37',
+  freshestCRL: '2.5.29.46',
+  inhibitAnyPolicy: '2.5.29.54',
+  authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
+  subjectInfoAccess: '1.3.6.1.5.5.7.1.11',
+  qcStatements: '1.3.6.1.5.5.7.1.3',
+  ocspNoCheck: '1.3.6.1.5.5.7.48.1.5',
+  ctPrecertPoison: '1.3.6.1.4.1.11129.2.4.3',
+
+  // Policies
+  anyPolicy: '2.5.29.32.0',
+  cpsQualifier: '1.3.6.1.5.5.7.2.1',
+  userNoticeQualifier: '1.3.6.1.5.5.7.2.2',
+
+  // Extended key usages
+  anyExtendedKeyUsage: '2.5.29.37.0',
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+  codeSigning: '1.3.6.1.5.5.7.3.3',
+  emailProtection: '1.3.6.1.5.5.7.3.4',
+  timeStamping: '1.3.6.1.5.5.7.3.8',
+  ocspSigning: '1.3.6.1.5.5.7.3.9',
+  documentSigning: '1.3.6.1.5.5.7.3.36',
+  msDocumentSigning: '1.3.6.1.4.1.311.10.3.12',
+  adobeAuthenticDocumentsTrust: '1.2.840.113583.1.1.5',
+
+  // Access methods
+  ocsp: '1.3.6.1.5.5.7.48.1',
+  caIssuers: '1.3.6.1.5.5.7.48.2',
+  timeStampingAccess: '1.3.6.1.5.5.7.48.3',
+  caRepository: '1.3.6.1.5.5.7.48.5',
+  ocspBasic: '1.3.6.1.5.5.7.48.1.1',
+  ocspNonce: '1.3.6.1.5.5.7.48.1.2',
+
+  // PKCS#9 / CMS attributes
+  contentType: '1.2.840.113549.1.9.3',
+  messageDigest: '1.2.840.113549.1.9.4',
+  signingTime: '1.2.840.113549.1.9.5',
+  counterSignature: '1.2.840.113549.1.9.6',
+  challengePassword: '1.2.840.113549.1.9.7',
+  extensionRequest: '1.2.840.113549.1.9.14',
+  friendlyName: '1.2.840.113549.1.9.20',
+  localKeyId: '1.2.840.113549.1.9.21',
+  x509CertificateBag: '1.2.840.113549.1.9.22.1',
+  signingCertificate: '1.2.840.113549.1.9.16.2.12',
+  signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
+  timeStampToken: '1.2.840.113549.1.9.16.2.14',
+  archiveTimeStampV3: '0.4.0.1733.2.4',
+  cmsAlgorithmProtection: '1.2.840.113549.1.9.52',
+
+  // CMS content types
+  data: '1.2.840.113549.1.7.1',
+  signedData: '1.2.840.113549.1.7.2',
+  envelopedData: '1.2.840.113549.1.7.3',
+  encryptedData: '1.2.840.113549.1.7.6',
+  tstInfo: '1.2.840.113549.1.9.16.1.4',
+
+  // PKCS#12 / PKCS#5
+  pkcs12KeyBag: '1.2.840.113549.1.12.10.1.1',
+  pkcs12ShroudedKeyBag: '1.2.840.113549.1.12.10.1.2',
+  pkcs12CertBag: '1.2.840.113549.1.12.10.1.3',
+  pkcs12CrlBag: '1.2.840.113549.1.12.10.1.4',
+  pkcs12SecretBag: '1.2.840.113549.1.12.10.1.5',
+  pkcs12SafeContentsBag: '1.2.840.113549.1.12.10.1.6',
+  pbeWithSHAAnd3KeyTripleDESCBC: '1.2.840.113549.1.12.1.3',
+  pbeWithSHAAnd40BitRC2CBC: '1.2.840.113549.1.12.1.6',
+  pbes2: '1.2.840.113549.1.5.13',
+  pbkdf2: '1.2.840.113549.1.5.12',
+  aes128Cbc: '2.16.840.1.101.3.4.1.2',
+  aes192Cbc: '2.16.840.1.101.3.4.1.22',
+  aes256Cbc: '2.16.840.1.101.3.4.1.42',
+  desEde3Cbc: '1.2.840.113549.3.7',
+  pkcs9CertTypeX509: '1.2.840.113549.1.9.22.1',
+} as const;
+
+const NAMES: Map<string, string> = new Map(Object.entries(OID).map(([k, v]) => [v, k]));
+
+/** Human name for an OID if known, else the dotted form. */
+export function oidName(oid: string): string {
+  return NAMES.get(oid) ?? oid;
+}
