@@ -1,0 +1,623 @@
+/**
+ * Certificate and CRL extensions (RFC 5280 §4.2, §5.2, §5.3): typed models, strict parsers and
+ * DER encoders. Parsers take the extnValue octets; encoders return them.
+ */
+import { utf8Decode } from '../bytes.js';
+import {
+  DerReader,
+  Tag,
+  bitStringToFlags,
+  bool,
+  ctxTag,
+  decodeString,
+  enumerated,
+  flagsToBitString,
+  ia5String,
+  implicit,
+  integer,
+  integerFromUnsigned,
+  octetString,
+  oid,
+  seq,
+  tlv,
+  utf8String,
+  contextConstructed,
+  generalizedTime,
+} from '../der.js';
+import * as DerBits from '../der.js';
+import { KysoError } from '../errors.js';
+import { OID } from '../oids.js';
+import { type GeneralName, encodeGeneralName, parseGeneralName, parseGeneralNames } from './general-name.js';
+
+export interface Extension {
+  oid: string;
+  critical: boolean;
+  /** extnValue contents (the DER of the extension's own value). */
+  value: Uint8Array;
+}
+
+/** Cap on list sizes inside extensions (policies, subtrees, distribution points...). */
+export const MAX_EXTENSION_ITEMS = 512;
+
+function bounded<T>(arr: T[]): T[] {
+  if (arr.length > MAX_EXTENSION_ITEMS) throw new KysoError('INPUT_TOO_LARGE', 'too many items in extension');
+  return arr;
+}
+
+function reader(value: Uint8Array): DerReader {
+  return new DerReader(value);
+}
+
+/** Parses a value that must be exactly one element of `tag`, returning a reader over its content. */
+function single(value: Uint8Array, tag: number = Tag.SEQUENCE): DerReader {
+  const r = reader(value);
+  const inner = r.enter(tag);
+  r.finish('trailing data in extension');
+  return inner;
+}
+
+export function encodeExtension(e: Extension): Uint8Array {
+  return seq(oid(e.oid), e.critical ? bool(true) : undefined, octetString(e.value));
+}
+
+// --- Basic constraints ------------------------------------------------------------------------
+
+export interface BasicConstraints {
+  ca: boolean;
+  pathLenConstraint?: number;
+}
+
+export function parseBasicConstraints(v: Uint8Array): BasicConstraints {
+  const r = single(v);
+  let ca = false;
+  if (r.peekTag() === Tag.BOOLEAN) {
+    ca = r.readBoolean();
+    if (!ca) throw new KysoError('DER_MALFORMED', 'basicConstraints cA FALSE must be omitted in DER');
+  }
+  let pathLenConstraint: number | undefined;
+  if (r.peekTag() === Tag.INTEGER) {
+    const n = r.readInteger();
+    if (n < 0n || n > 0xffffn) throw new KysoError('CERT_INVALID', 'pathLenConstraint out of range');
+    pathLenConstraint = Number(n);
+  }
+  r.finish();
+  return pathLenConstraint === undefined ? { ca } : { ca, pathLenConstraint };
+}
+
+export function encodeBasicConstraints(bc: BasicConstraints): Uint8Array {
+  return seq(bc.ca ? bool(true) : undefined, bc.pathLenConstraint !== undefined && integer(bc.pathLenConstraint));
+}
+
+// --- Key usage --------------------------------------------------------------------------------
+
+export const KEY_USAGES = [
+  'digitalSignature',
+  'nonRepudiation',
+  'keyEncipherment',
+  'dataEncipherment',
+  'keyAgreement',
+  'keyCertSign',
+  'cRLSign',
+  'encipherOnly',
+  'decipherOnly',
+] as const;
+export type KeyUsage = (typeof KEY_USAGES)[number];
+
+export function parseKeyUsage(v: Uint8Array): KeyUsage[] {
+  const r = reader(v);
+  const bits = bitStringToFlags(r.readBitString());
+  r.finish();
+  const out = bits.filter((b) => b < KEY_USAGES.length).map((b) => KEY_USAGES[b]!);
+  return out;
+}
+
+export function encodeKeyUsage(usages: readonly KeyUsage[]): Uint8Array {
+  if (usages.length === 0) throw new KysoError('INVALID_ARGUMENT', 'keyUsage needs at least one bit');
+  return flagsToBitString(usages.map((u) => KEY_USAGES.indexOf(u)));
+}
+
+// --- Extended key usage -----------------------------------------------------------------------
+
+export function parseExtKeyUsage(v: Uint8Array): string[] {
+  const r = single(v);
+  const out: string[] = [];
+  while (!r.done) out.push(r.readOid());
+  if (out.length === 0) throw new KysoError('CERT_INVALID', 'empty extKeyUsage');
+  return bounded(out);
+}
+
+export function encodeExtKeyUsage(oids: readonly string[]): Uint8Array {
+  return seq(...oids.map(oid));
+}
+
+// --- Key identifiers --------------------------------------------------------------------------
+
+export function parseSubjectKeyIdentifier(v: Uint8Array): Uint8Array {
+  const r = reader(v);
+  const k = r.readOctetString();
+  r.finish();
+  return k;
+}
+
+export const encodeSubjectKeyIdentifier = (kid: Uint8Array): Uint8Array => octetString(kid);
+
+export interface AuthorityKeyIdentifier {
+  keyIdentifier?: Uint8Array;
+  authorityCertIssuer?: GeneralName[];
+  /** Raw INTEGER content bytes. */
+  authorityCertSerialNumber?: Uint8Array;
+}
+
+export function parseAuthorityKeyIdentifier(v: Uint8Array): AuthorityKeyIdentifier {
+  const r = single(v);
+  const out: AuthorityKeyIdentifier = {};
+  const kid = r.readOptional(ctxTag(0, false));
+  if (kid) out.keyIdentifier = kid.value;
+  const iss = r.enterOptional(ctxTag(1, true));
+  if (iss) out.authorityCertIssuer = parseGeneralNames(iss);
+  const ser = r.readOptional(ctxTag(2, false));
+  if (ser) out.authorityCertSerialNumber = ser.value;
+  r.finish();
+  if ((out.authorityCertIssuer === undefined) !== (out.authorityCertSerialNumber === undefined)) {
+    throw new KysoError('CERT_INVALID', 'authorityCertIssuer and authorityCertSerialNumber must appear together');
+  }
+  return out;
+}
+
+export function encodeAuthorityKeyIdentifier(a: AuthorityKeyIdentifier): Uint8Array {
+  return seq(
+    a.keyIdentifier && tlv(ctxTag(0, false), a.keyIdentifier),
+    a.authorityCertIssuer && contextConstructed(1, ...a.authorityCertIssuer.map(encodeGeneralName)),
+    a.authorityCertSerialNumber && implicit(2, integerFromUnsigned(a.authorityCertSerialNumber)),
+  );
+}
+
+// --- Alternative names ------------------------------------------------------------------------
+
+export function parseGeneralNamesExtension(v: Uint8Array): GeneralName[] {
+  return parseGeneralNames(single(v));
+}
+
+export function encodeGeneralNamesExtension(names: readonly GeneralName[]): Uint8Array {
+  return seq(...names.map(encodeGeneralName));
+}
+
+// --- CRL distribution points / freshest CRL -----------------------------------------------------
+
+export const REASON_FLAGS = [
+  'unused',
+  'keyCompromise',
+  'cACompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+  'certificateHold',
+  'privilegeWithdrawn',
+  'aACompromise',
+] as const;
+export type ReasonFlag = (typeof REASON_FLAGS)[number];
+
+export interface DistributionPointName {
+  fullName?: GeneralName[];
+  /** RelativeDistinguishedName (DER of the SET), appended to the CRL issuer's name. */
+  nameRelativeToCRLIssuer?: Uint8Array;
+}
+
+export interface DistributionPoint {
+  distributionPoint?: DistributionPointName;
+  reasons?: ReasonFlag[];
+  cRLIssuer?: GeneralName[];
+}
+
+function parseDistributionPointName(r: DerReader): DistributionPointName {
+  const t = r.peekTag();
+  if (t === ctxTag(0, true)) return { fullName: parseGeneralNames(r.enter(ctxTag(0, true))) };
+  if (t === ctxTag(1, true)) {
+    const el = r.read(ctxTag(1, true));
+    return { nameRelativeToCRLIssuer: tlv(Tag.SET, el.value) };
+  }
+  throw new KysoError('ASN1_SCHEMA', 'bad DistributionPointName');
+}
+
+function encodeDistributionPointName(n: DistributionPointName): Uint8Array {
+  if (n.fullName) return contextConstructed(0, ...n.fullName.map(encodeGeneralName));
+  if (n.nameRelativeToCRLIssuer) return implicit(1, n.nameRelativeToCRLIssuer);
+  throw new KysoError('INVALID_ARGUMENT', 'empty DistributionPointName');
+}
+
+function parseReasons(bits: number[]): ReasonFlag[] {
+  return bits.filter((b) => b < REASON_FLAGS.length).map((b) => REASON_FLAGS[b]!);
+}
+
+export function parseCrlDistributionPoints(v: Uint8Array): DistributionPoint[] {
+  const r = single(v);
+  const out: DistributionPoint[] = [];
+  while (!r.done) {
+    const dp = r.enter();
+    const p: DistributionPoint = {};
+    const dpn = dp.enterOptional(ctxTag(0, true));
+    if (dpn) {
+      p.distributionPoint = parseDistributionPointName(dpn);
+      dpn.finish();
+    }
+    const reasons = dp.readOptional(ctxTag(1, false));
+    if (reasons) {
+      const { decodeBitString } = DerBits;
+      p.reasons = parseReasons(bitStringToFlags(decodeBitString({ ...reasons, tag: Tag.BIT_STRING })));
+    }
+    const issuer = dp.enterOptional(ctxTag(2, true));
+    if (issuer) p.cRLIssuer = parseGeneralNames(issuer);
+    dp.finish();
+    if (!p.distributionPoint && !p.cRLIssuer) {
+      throw new KysoError('CERT_INVALID', 'DistributionPoint has neither distributionPoint nor cRLIssuer');
+    }
+    out.push(p);
+  }
+  if (out.length === 0) throw new KysoError('CERT_INVALID', 'empty CRLDistributionPoints');
+  return bounded(out);
+}
+
+export function encodeCrlDistributionPoints(dps: readonly DistributionPoint[]): Uint8Array {
+  return seq(
+    ...dps.map((p) =>
+      seq(
+        p.distributionPoint && contextConstructed(0, encodeDistributionPointName(p.distributionPoint)),
+        p.reasons && implicit(1, flagsToBitString(p.reasons.map((x) => REASON_FLAGS.indexOf(x)))),
+        p.cRLIssuer && contextConstructed(2, ...p.cRLIssuer.map(encodeGeneralName)),
+      ),
+    ),
+  );
+}
+
+/** Convenience: CDP with one URI per point. */
+export function crlDistributionPointUris(uris: readonly string[]): DistributionPoint[] {
+  return uris.map((u) => ({ distributionPoint: { fullName: [{ type: 'uri', value: u }] } }));
+}
+
+// --- Issuing distribution point (CRL) -----------------------------------------------------------
+
+export interface IssuingDistributionPoint {
+  distributionPoint?: DistributionPointName;
+  onlyContainsUserCerts: boolean;
+  onlyContainsCACerts: boolean;
+  onlySomeReasons?: ReasonFlag[];
+  indirectCRL: boolean;
+  onlyContainsAttributeCerts: boolean;
+}
+
+export function parseIssuingDistributionPoint(v: Uint8Array): IssuingDistributionPoint {
+  const r = single(v);
+  const out: IssuingDistributionPoint = {
+    onlyContainsUserCerts: false,
+    onlyContainsCACerts: false,
+    indirectCRL: false,
+    onlyContainsAttributeCerts: false,
+  };
+  const dpn = r.enterOptional(ctxTag(0, true));
+  if (dpn) {
+    out.distributionPoint = parseDistributionPointName(dpn);
+    dpn.finish();
+  }
+  const flag = (n: number): boolean => {
+    const el = r.readOptional(ctxTag(n, false));
+    if (!el) return false;
+    const { decodeBoolean } = DerBits;
+    const b = decodeBoolean({ ...el, tag: Tag.BOOLEAN });
+    if (!b) throw new KysoError('DER_MALFORMED', 'DEFAULT FALSE boolean encoded explicitly');
+    return b;
+  };
+  out.onlyContainsUserCerts = flag(1);
+  out.onlyContainsCACerts = flag(2);
+  const reasons = r.readOptional(ctxTag(3, false));
+  if (reasons) {
+    out.onlySomeReasons = parseReasons(bitStringToFlags(DerBits.decodeBitString({ ...reasons, tag: Tag.BIT_STRING })));
+  }
+  out.indirectCRL = flag(4);
+  out.onlyContainsAttributeCerts = flag(5);
+  r.finish();
+  const exclusive = [out.onlyContainsUserCerts, out.onlyContainsCACerts, out.onlyContainsAttributeCerts].filter(Boolean);
+  if (exclusive.length > 1) throw new KysoError('CERT_INVALID', 'IDP: at most one onlyContains* may be set');
+  if (!out.distributionPoint && exclusive.length === 0 && !out.onlySomeReasons && !out.indirectCRL) {
+    throw new KysoError('CERT_INVALID', 'empty IssuingDistributionPoint');
+  }
+  return out;
+}
+
+export function encodeIssuingDistributionPoint(i: Partial<IssuingDistributionPoint>): Uint8Array {
+  const t = (n: number, b: boolean | undefined) => b && tlv(ctxTag(n, false), Uint8Array.of(0xff));
+  return seq(
+    i.distributionPoint && contextConstructed(0, encodeDistributionPointName(i.distributionPoint)),
+    t(1, i.onlyContainsUserCerts),
+    t(2, i.onlyContainsCACerts),
+    i.onlySomeReasons && implicit(3, flagsToBitString(i.onlySomeReasons.map((x) => REASON_FLAGS.indexOf(x)))),
+    t(4, i.indirectCRL),
+    t(5, i.onlyContainsAttributeCerts),
+  );
+}
+
+// --- Authority information access -------------------------------------------------------------
+
+export interface AccessDescription {
+  method: string;
+  location: GeneralName;
+}
+
+export function parseInfoAccess(v: Uint8Array): AccessDescription[] {
+  const r = single(v);
+  const out: AccessDescription[] = [];
+  while (!r.done) {
+    const ad = r.enter();
+    const method = ad.readOid();
+    const location = parseGeneralName(ad.read());
+    ad.finish();
+    out.push({ method, location });
+  }
+  if (out.length === 0) throw new KysoError('CERT_INVALID', 'empty AuthorityInfoAccess');
+  return bounded(out);
+}
+
+export function encodeInfoAccess(ads: readonly AccessDescription[]): Uint8Array {
+  return seq(...ads.map((a) => seq(oid(a.method), encodeGeneralName(a.location))));
+}
+
+// --- Certificate policies ---------------------------------------------------------------------
+
+export interface PolicyQualifier {
+  oid: string;
+  /** For id-qt-cps. */
+  cpsUri?: string;
+  /** For id-qt-unotice: explicitText. */
+  explicitText?: string;
+  /** Raw qualifier value DER. */
+  raw: Uint8Array;
+}
+
+export interface PolicyInformation {
+  policyIdentifier: string;
+  qualifiers?: PolicyQualifier[];
+}
+
+export function parseCertificatePolicies(v: Uint8Array): PolicyInformation[] {
+  const r = single(v);
+  const out: PolicyInformation[] = [];
+  const seen = new Set<string>();
+  while (!r.done) {
+    const pi = r.enter();
+    const policyIdentifier = pi.readOid();
+    if (seen.has(policyIdentifier)) throw new KysoError('CERT_INVALID', `duplicate policy ${policyIdentifier}`);
+    seen.add(policyIdentifier);
+    const info: PolicyInformation = { policyIdentifier };
+    const qs = pi.enterOptional(Tag.SEQUENCE);
+    if (qs) {
+      info.qualifiers = [];
+      while (!qs.done) {
+        const q = qs.enter();
+        const qid = q.readOid();
+        const val = q.read();
+        q.finish();
+        const pq: PolicyQualifier = { oid: qid, raw: val.raw };
+        if (qid === OID.cpsQualifier) {
+          if (val.tag !== Tag.IA5_STRING) throw new KysoError('CERT_INVALID', 'CPS URI must be IA5String');
+          pq.cpsUri = decodeString(val);
+        } else if (qid === OID.userNoticeQualifier) {
+          if (val.tag !== Tag.SEQUENCE) throw new KysoError('CERT_INVALID', 'UserNotice must be a SEQUENCE');
+          const un = new DerReader(val.value);
+          un.readOptional(Tag.SEQUENCE); // noticeRef
+          if (!un.done) pq.explicitText = decodeString(un.read());
+          un.finish();
+        }
+        info.qualifiers.push(pq);
+      }
+      if (info.qualifiers.length === 0) throw new KysoError('CERT_INVALID', 'empty policyQualifiers');
+    }
+    pi.finish();
+    out.push(info);
+  }
+  if (out.length === 0) throw new KysoError('CERT_INVALID', 'empty certificatePolicies');
+  return bounded(out);
+}
+
+export interface PolicyInput {
+  oid: string;
+  cpsUri?: string;
+  userNotice?: string;
+}
+
+export function encodeCertificatePolicies(policies: readonly PolicyInput[]): Uint8Array {
+  return seq(
+    ...policies.map((p) => {
+      const qs: Uint8Array[] = [];
+      if (p.cpsUri) qs.push(seq(oid(OID.cpsQualifier), ia5String(p.cpsUri)));
+      if (p.userNotice) qs.push(seq(oid(OID.userNoticeQualifier), seq(utf8String(p.userNotice))));
+      return seq(oid(p.oid), qs.length > 0 && seq(...qs));
+    }),
+  );
+}
+
+// --- Policy mappings / constraints / inhibitAnyPolicy -----------------------------------------
+
+export interface PolicyMapping {
+  issuerDomainPolicy: string;
+  subjectDomainPolicy: string;
+}
+
+export function parsePolicyMappings(v: Uint8Array): PolicyMapping[] {
+  const r = single(v);
+  const out: PolicyMapping[] = [];
+  while (!r.done) {
+    const m = r.enter();
+    out.push({ issuerDomainPolicy: m.readOid(), subjectDomainPolicy: m.readOid() });
+    m.finish();
+  }
+  if (out.length === 0) throw new KysoError('CERT_INVALID', 'empty policyMappings');
+  return bounded(out);
+}
+
+export function encodePolicyMappings(ms: readonly PolicyMapping[]): Uint8Array {
+  return seq(...ms.map((m) => seq(oid(m.issuerDomainPolicy), oid(m.subjectDomainPolicy))));
+}
+
+export interface PolicyConstraints {
+  requireExplicitPolicy?: number;
+  inhibitPolicyMapping?: number;
+}
+
+function skipCerts(el: { value: Uint8Array; raw: Uint8Array; offset: number; tag: number }): number {
+  const { decodeInteger } = DerBits;
+  const n = decodeInteger({ ...el, tag: Tag.INTEGER });
+  if (n < 0n || n > 0xffffn) throw new KysoError('CERT_INVALID', 'SkipCerts out of range');
+  return Number(n);
+}
+
+export function parsePolicyConstraints(v: Uint8Array): PolicyConstraints {
+  const r = single(v);
+  const out: PolicyConstraints = {};
+  const a = r.readOptional(ctxTag(0, false));
+  if (a) out.requireExplicitPolicy = skipCerts(a);
+  const b = r.readOptional(ctxTag(1, false));
+  if (b) out.inhibitPolicyMapping = skipCerts(b);
+  r.finish();
+  if (!a && !b) throw new KysoError('CERT_INVALID', 'empty policyConstraints');
+  return out;
+}
+
+export function encodePolicyConstraints(p: PolicyConstraints): Uint8Array {
+  return seq(
+    p.requireExplicitPolicy !== undefined && implicit(0, integer(p.requireExplicitPolicy)),
+    p.inhibitPolicyMapping !== undefined && implicit(1, integer(p.inhibitPolicyMapping)),
+  );
+}
+
+export function parseInhibitAnyPolicy(v: Uint8Array): number {
+  const r = reader(v);
+  const n = r.readInteger();
+  r.finish();
+  if (n < 0n || n > 0xffffn) throw new KysoError('CERT_INVALID', 'inhibitAnyPolicy out of range');
+  return Number(n);
+}
+
+export const encodeInhibitAnyPolicy = (n: number): Uint8Array => integer(n);
+
+// --- Name constraints -------------------------------------------------------------------------
+
+export interface GeneralSubtree {
+  base: GeneralName;
+  minimum: number;
+  maximum?: number;
+}
+
+export interface NameConstraints {
+  permittedSubtrees?: GeneralSubtree[];
+  excludedSubtrees?: GeneralSubtree[];
+}
+
+function parseSubtrees(r: DerReader): GeneralSubtree[] {
+  const out: GeneralSubtree[] = [];
+  while (!r.done) {
+    const st = r.enter();
+    const base = parseGeneralName(st.read());
+    let minimum = 0;
+    const min = st.readOptional(ctxTag(0, false));
+    if (min) {
+      const n = DerBits.decodeInteger({ ...min, tag: Tag.INTEGER });
+      if (n === 0n) throw new KysoError('DER_MALFORMED', 'DEFAULT minimum 0 encoded explicitly');
+      minimum = Number(n);
+    }
+    const max = st.readOptional(ctxTag(1, false));
+    st.finish();
+    const sub: GeneralSubtree = { base, minimum };
+    if (max) sub.maximum = Number(DerBits.decodeInteger({ ...max, tag: Tag.INTEGER }));
+    out.push(sub);
+  }
+  if (out.length === 0) throw new KysoError('CERT_INVALID', 'empty GeneralSubtrees');
+  return bounded(out);
+}
+
+export function parseNameConstraints(v: Uint8Array): NameConstraints {
+  const r = single(v);
+  const out: NameConstraints = {};
+  const p = r.enterOptional(ctxTag(0, true));
+  if (p) out.permittedSubtrees = parseSubtrees(p);
+  const e = r.enterOptional(ctxTag(1, true));
+  if (e) out.excludedSubtrees = parseSubtrees(e);
+  r.finish();
+  if (!p && !e) throw new KysoError('CERT_INVALID', 'empty nameConstraints');
+  return out;
+}
+
+export function encodeNameConstraints(nc: NameConstraints): Uint8Array {
+  const subtrees = (ss: GeneralSubtree[]) =>
+    ss.map((s) =>
+      seq(
+        encodeGeneralName(s.base),
+        s.minimum ? implicit(0, integer(s.minimum)) : undefined,
+        s.maximum !== undefined && implicit(1, integer(s.maximum)),
+      ),
+    );
+  return seq(
+    nc.permittedSubtrees && contextConstructed(0, ...subtrees(nc.permittedSubtrees)),
+    nc.excludedSubtrees && contextConstructed(1, ...subtrees(nc.excludedSubtrees)),
+  );
+}
+
+// --- CRL-specific -----------------------------------------------------------------------------
+
+export const CRL_REASONS = [
+  'unspecified',
+  'keyCompromise',
+  'cACompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+  'certificateHold',
+  'unused7',
+  'removeFromCRL',
+  'privilegeWithdrawn',
+  'aACompromise',
+] as const;
+export type CrlReason = Exclude<(typeof CRL_REASONS)[number], 'unused7'>;
+
+export function parseCrlReason(v: Uint8Array): CrlReason {
+  const r = reader(v);
+  const el = r.read(Tag.ENUMERATED);
+  r.finish();
+  const n = Number(DerBits.decodeInteger({ ...el, tag: Tag.INTEGER }));
+  const reason = CRL_REASONS[n];
+  if (reason === undefined || reason === 'unused7') throw new KysoError('CERT_INVALID', `bad CRL reason ${n}`);
+  return reason;
+}
+
+export function encodeCrlReason(reason: CrlReason): Uint8Array {
+  return enumerated(CRL_REASONS.indexOf(reason));
+}
+
+export function parseCrlNumber(v: Uint8Array): bigint {
+  const r = reader(v);
+  const n = r.readInteger();
+  r.finish();
+  if (n < 0n || n >= 1n << 160n) throw new KysoError('CERT_INVALID', 'CRL number out of range');
+  return n;
+}
+
+export const encodeCrlNumber = (n: bigint | number): Uint8Array => integer(n);
+
+export function parseGeneralizedTimeExt(v: Uint8Array): Date {
+  const r = reader(v);
+  const el = r.read(Tag.GENERALIZED_TIME);
+  r.finish();
+  return DerBits.decodeGeneralizedTime(el, false);
+}
+
+export const encodeInvalidityDate = (d: Date): Uint8Array => generalizedTime(d);
+
+/** id-pkix-ocsp-nocheck: value must be NULL. */
+export function parseNull(v: Uint8Array): true {
+  const r = reader(v);
+  r.readNull();
+  r.finish();
+  return true;
+}
+
+export function describeIa5(v: Uint8Array): string {
+  return utf8Decode(v);
+}
