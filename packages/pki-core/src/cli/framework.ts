@@ -1,0 +1,202 @@
+/**
+ * Minimal, dependency-free command framework for the `kyso` CLI.
+ * Exit codes: 0 success (or "valid"), 1 failure (or "invalid"), 2 usage error / unreadable input.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { KysoError } from '../errors.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAIL = 1;
+export const EXIT_USAGE = 2;
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface OptionSpec {
+  /** Long name without dashes, e.g. "profile". */
+  name: string;
+  /** 'string' takes a value; 'boolean' is a flag; 'multi' is a repeatable value. */
+  type: 'string' | 'boolean' | 'multi';
+  description: string;
+  required?: boolean;
+  short?: string;
+}
+
+export interface ParsedArgs {
+  options: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export interface Command {
+  /** Words after `kyso`, e.g. ['cert', 'issue']. */
+  path: string[];
+  summary: string;
+  /** e.g. "LEAF --trust ROOT [--json]" */
+  usage?: string;
+  options: OptionSpec[];
+  /** Number of required positionals (min) and max (Infinity allowed). */
+  positionals?: { min: number; max: number; names?: string };
+  run(args: ParsedArgs, io: Io): Promise<number>;
+}
+
+export function parseArgs(argv: string[], specs: OptionSpec[]): ParsedArgs {
+  const all = [...specs, { name: 'help', type: 'boolean', description: 'show help', short: 'h' } as OptionSpec];
+  const byName = new Map(all.map((s) => [s.name, s]));
+  const byShort = new Map(all.filter((s) => s.short).map((s) => [s.short!, s]));
+  const options: ParsedArgs['options'] = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.startsWith('-') && a !== '-') {
+      let name: string;
+      let inline: string | undefined;
+      if (a.startsWith('--')) {
+        const eq = a.indexOf('=');
+        name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+        inline = eq > 0 ? a.slice(eq + 1) : undefined;
+      } else {
+        const s = byShort.get(a.slice(1));
+        if (!s) throw new UsageError(`unknown option ${a}`);
+        name = s.name;
+      }
+      const spec = byName.get(name);
+      if (!spec) throw new UsageError(`unknown option --${name}`);
+      if (spec.type === 'boolean') {
+        if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
+        options[name] = true;
+        continue;
+      }
+      const value = inline ?? argv[++i];
+      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      if (spec.type === 'multi') options[name] = [...((options[name] as string[] | undefined) ?? []), value];
+      else {
+        if (options[name] !== undefined) throw new UsageError(`--${name} given twice`);
+        options[name] = value;
+      }
+    } else positionals.push(a);
+  }
+  if (!options.help) {
+    for (const s of specs) if (s.required && options[s.name] === undefined) throw new UsageError(`--${s.name} is required`);
+  }
+  return { options, positionals };
+}
+
+export function helpText(cmd: Command): string {
+  const lines = [`kyso ${cmd.path.join(' ')} ${cmd.usage ?? ''}`.trimEnd(), '', cmd.summary, ''];
+  if (cmd.options.length) {
+    lines.push('Options:');
+    for (const o of cmd.options) {
+      const flag = `  --${o.name}${o.type === 'boolean' ? '' : ' VALUE'}${o.type === 'multi' ? ' (repeatable)' : ''}`;
+      lines.push(`${flag.padEnd(34)} ${o.description}${o.required ? ' (required)' : ''}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function str(args: ParsedArgs, name: string): string | undefined {
+  const v = args.options[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new UsageError(`--${name} needs a value`);
+  return v;
+}
+
+export function list(args: ParsedArgs, name: string): string[] {
+  const v = args.options[name];
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
+}
+
+export function flag(args: ParsedArgs, name: string): boolean {
+  return args.options[name] === true;
+}
+
+export function int(args: ParsedArgs, name: string): number | undefined {
+  const v = str(args, name);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a non-negative integer`);
+  return Number(v);
+}
+
+export function date(args: ParsedArgs, name: string): Date | undefined {
+  const v = str(args, name);
+  if (v === undefined) return undefined;
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`--${name} must be an ISO 8601 date-time`);
+  return d;
+}
+
+/** Reads an input file; unreadable input is a usage-class failure (exit 2). */
+export function readInput(file: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(file === '-' ? 0 : file));
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+export function writeOutput(file: string | undefined, data: Uint8Array | string, io: Io, mode?: number): void {
+  if (file === undefined || file === '-') {
+    io.out(typeof data === 'string' ? data : new TextDecoder().decode(data));
+    return;
+  }
+  writeFileSync(file, data, mode === undefined ? undefined : { mode });
+}
+
+/** Runs a command table against argv; returns the exit code. */
+export async function runCli(commands: Command[], argv: string[], io: Io): Promise<number> {
+  const top = () => {
+    const lines = ['kyso (ký số): PKI, remote signing and PAdES for Vietnam', '', 'Usage: kyso <command> [options]', ''];
+    for (const c of commands) lines.push(`  ${c.path.join(' ').padEnd(22)} ${c.summary}`);
+    lines.push('', 'Run `kyso <command> --help` for options. Exit: 0 ok/valid, 1 failure/invalid, 2 usage.');
+    return `${lines.join('\n')}\n`;
+  };
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.out(top());
+    return argv.length === 0 ? EXIT_USAGE : EXIT_OK;
+  }
+  // Longest matching command path.
+  const matches = commands
+    .filter((c) => c.path.every((w, i) => argv[i] === w))
+    .sort((a, b) => b.path.length - a.path.length);
+  const cmd = matches[0];
+  if (!cmd) {
+    io.err(`kyso: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${top()}`);
+    return EXIT_USAGE;
+  }
+  try {
+    const args = parseArgs(argv.slice(cmd.path.length), cmd.options);
+    if (args.options.help) {
+      io.out(helpText(cmd));
+      return EXIT_OK;
+    }
+    const p = cmd.positionals ?? { min: 0, max: 0 };
+    if (args.positionals.length < p.min || args.positionals.length > p.max) {
+      throw new UsageError(`expected ${p.names ?? `${p.min}..${p.max} arguments`}`);
+    }
+    return await cmd.run(args, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`kyso ${cmd.path.join(' ')}: ${e.message}\n\n${helpText(cmd)}`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof KysoError) {
+      io.err(`kyso ${cmd.path.join(' ')}: ${e.code}: ${e.message}\n`);
+      const inputErrors = ['DER_MALFORMED', 'ASN1_SCHEMA', 'PEM_MALFORMED', 'INPUT_TOO_LARGE', 'INVALID_ARGUMENT'];
+      return inputErrors.includes(e.code) ? EXIT_USAGE : EXIT_FAIL;
+    }
+    io.err(`kyso ${cmd.path.join(' ')}: internal error: ${(e as Error).stack ?? e}\n`);
+    return EXIT_FAIL;
+  }
+}
