@@ -64,7 +64,10 @@ export function toBase64(b: Uint8Array): string {
   return s;
 }
 
-/** Strict base64 decode (standard alphabet, padding required unless `lenient`); whitespace ignored. */
+/**
+ * Strict base64 decode: standard alphabet, padding required, padding bits zero (canonical
+ * encoding only, RFC 4648 §3.5); whitespace ignored. Throws TypeError.
+ */
 export function fromBase64(str: string): Uint8Array {
   const s = str.replace(/[\s]/g, '');
   if (s.length % 4 !== 0) throw new TypeError('invalid base64 length');
@@ -80,6 +83,8 @@ export function fromBase64(str: string): Uint8Array {
     const c2 = last && pad === 2 ? 0 : B64_REV[s.charCodeAt(i + 2)]!;
     const c3 = last && pad >= 1 ? 0 : B64_REV[s.charCodeAt(i + 3)]!;
     if (c0 < 0 || c1 < 0 || c2 < 0 || c3 < 0) throw new TypeError('invalid base64 character');
+    if (last && ((pad === 2 && c1 & 15) || (pad === 1 && c2 & 3)))
+      throw new TypeError('non-zero base64 padding bits');
     const n = (c0 << 18) | (c1 << 12) | (c2 << 6) | c3;
     out[o++] = n >> 16;
     if (o < out.length) out[o++] = (n >> 8) & 255;
@@ -92,13 +97,16 @@ export function toBase64Url(b: Uint8Array): string {
   return toBase64(b).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+/** base64url without padding (RFC 4648 §5, as in JWK/JWS); '+', '/' and '=' are rejected. */
 export function fromBase64Url(s: string): Uint8Array {
+  if (/[+/=]/.test(s)) throw new TypeError('invalid base64url character');
   const t = s.replace(/-/g, '+').replace(/_/g, '/');
   return fromBase64(t + '='.repeat((4 - (t.length % 4)) % 4));
 }
 
 const enc = new TextEncoder();
-const dec = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: keep a leading U+FEFF as data (the default silently strips it, losing a character).
+const dec = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export const utf8Encode = (s: string): Uint8Array => enc.encode(s);
 /** Fatal UTF-8 decode: invalid sequences throw TypeError. */
 export const utf8Decode = (b: Uint8Array): string => dec.decode(b);
@@ -117,6 +125,7 @@ export function bytesToBigint(b: Uint8Array): bigint {
 /** Random bytes from the platform CSPRNG (WebCrypto; available in Node 20 and browsers). */
 export function randomBytes(n: number): Uint8Array {
   const out = new Uint8Array(n);
-  for (let i = 0; i < n; i += 65536) globalThis.crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
+  for (let i = 0; i < n; i += 65536)
+    globalThis.crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
   return out;
 }

@@ -58,27 +58,43 @@ export function schemaError(msg: string): KysoError {
   return new KysoError('ASN1_SCHEMA', msg);
 }
 
+const TAG_NAMES = new Map<number, string>([
+  [0x01, 'BOOLEAN'],
+  [0x02, 'INTEGER'],
+  [0x03, 'BIT STRING'],
+  [0x04, 'OCTET STRING'],
+  [0x05, 'NULL'],
+  [0x06, 'OBJECT IDENTIFIER'],
+  [0x0a, 'ENUMERATED'],
+  [0x0c, 'UTF8String'],
+  [0x12, 'NumericString'],
+  [0x13, 'PrintableString'],
+  [0x14, 'T61String'],
+  [0x16, 'IA5String'],
+  [0x17, 'UTCTime'],
+  [0x18, 'GeneralizedTime'],
+  [0x1a, 'VisibleString'],
+  [0x1c, 'UniversalString'],
+  [0x1e, 'BMPString'],
+  [0x30, 'SEQUENCE'],
+  [0x31, 'SET'],
+]);
+
 export function tagName(tag: number): string {
-  const names: Record<number, string> = {
-    0x01: 'BOOLEAN',
-    0x02: 'INTEGER',
-    0x03: 'BIT STRING',
-    0x04: 'OCTET STRING',
-    0x05: 'NULL',
-    0x06: 'OBJECT IDENTIFIER',
-    0x0a: 'ENUMERATED',
-    0x0c: 'UTF8String',
-    0x13: 'PrintableString',
-    0x16: 'IA5String',
-    0x17: 'UTCTime',
-    0x18: 'GeneralizedTime',
-    0x30: 'SEQUENCE',
-    0x31: 'SET',
-  };
-  if (names[tag]) return names[tag];
+  const name = TAG_NAMES.get(tag);
+  if (name) return name;
   if ((tag & 0xc0) === 0x80) return `[${tag & 0x1f}]${tag & 0x20 ? ' constructed' : ''}`;
   return `tag 0x${tag.toString(16)}`;
 }
+
+/**
+ * Universal tag numbers whose DER encoding must be primitive (X.690 §10.2: DER uses the primitive
+ * form for strings; BOOLEAN, INTEGER, NULL, OID, REAL, ENUMERATED, RELATIVE-OID and times are
+ * always primitive). SEQUENCE (16) and SET (17) must be constructed.
+ */
+const UNIVERSAL_PRIMITIVE = new Set([
+  1, 2, 3, 4, 5, 6, 7, 9, 10, 12, 13, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 30,
+]);
 
 /** Reads one TLV header+body at `pos` within `buf[.. end]`; returns element and next position. */
 function readTlv(buf: Uint8Array, pos: number, end: number, base: number): [DerElement, number] {
@@ -88,6 +104,18 @@ function readTlv(buf: Uint8Array, pos: number, end: number, base: number): [DerE
   if ((tag & 0x1f) === 0x1f) {
     // High-tag-number form: not used by any structure we parse; reject rather than mis-read.
     throw malformed('high-tag-number form not supported', base + start);
+  }
+  if ((tag & 0xc0) === 0) {
+    const num = tag & 0x1f;
+    const constructed = (tag & 0x20) !== 0;
+    // Tag 0 is BER's end-of-contents marker (indefinite lengths); it never appears in DER.
+    if (num === 0) throw malformed('universal tag 0 (end-of-contents) is not DER', base + start);
+    if (constructed && UNIVERSAL_PRIMITIVE.has(num)) {
+      throw malformed(`constructed encoding of ${tagName(num)} is not DER`, base + start);
+    }
+    if (!constructed && (num === 16 || num === 17)) {
+      throw malformed(`primitive encoding of ${num === 16 ? 'SEQUENCE' : 'SET'} is not DER`, base + start);
+    }
   }
   if (pos >= end) throw malformed('missing length', base + pos);
   let len = buf[pos++]!;
@@ -121,15 +149,16 @@ export class DerReader {
     private readonly buf: Uint8Array,
     private readonly base = 0,
   ) {
-    if (buf.length > MAX_DER_SIZE) throw new KysoError('INPUT_TOO_LARGE', `DER input exceeds ${MAX_DER_SIZE} bytes`);
+    if (buf.length > MAX_DER_SIZE)
+      throw new KysoError('INPUT_TOO_LARGE', `DER input exceeds ${MAX_DER_SIZE} bytes`);
     this.end = buf.length;
   }
 
-  /** Reader over exactly one top-level element: trailing bytes are an error. */
+  /** Reader over exactly one top-level element: trailing bytes are an error (DER_MALFORMED). */
   static single(buf: Uint8Array, expectedTag: number = Tag.SEQUENCE): DerElement {
     const r = new DerReader(buf);
     const el = r.read(expectedTag);
-    r.finish('trailing data after top-level element');
+    if (!r.done) throw malformed('trailing data after top-level element', r.base + r.pos);
     return el;
   }
 
@@ -287,7 +316,8 @@ export function decodeBitString(el: DerElement): BitString {
   const unused = v[0]!;
   if (unused > 7) throw malformed('BIT STRING unused bits > 7', el.offset);
   if (v.length === 1 && unused !== 0) throw malformed('empty BIT STRING with unused bits', el.offset);
-  if (unused && v[v.length - 1]! & ((1 << unused) - 1)) throw malformed('BIT STRING padding bits not zero', el.offset);
+  if (unused && v[v.length - 1]! & ((1 << unused) - 1))
+    throw malformed('BIT STRING padding bits not zero', el.offset);
   return { bytes: v.subarray(1), unusedBits: unused };
 }
 
@@ -322,7 +352,8 @@ export function decodeGeneralizedTime(el: DerElement, allowFraction = true): Dat
     throw malformed(`GeneralizedTime not in DER form: ${JSON.stringify(s)}`, el.offset);
   }
   const d = makeDate(Number(m[1]), m[2]!, el);
-  if (m[3]) d.setUTCMilliseconds(Math.floor(Number(`0.${m[3]}`) * 1000));
+  // Milliseconds from the first three fraction digits (truncated; no float rounding).
+  if (m[3]) d.setUTCMilliseconds(Number(m[3].slice(0, 3).padEnd(3, '0')));
   return d;
 }
 
@@ -332,7 +363,10 @@ function makeDate(year: number, rest: string, el: DerElement): Date {
   const h = Number(rest.slice(4, 6));
   const mi = Number(rest.slice(6, 8));
   const sec = Number(rest.slice(8, 10));
-  const date = new Date(Date.UTC(year, mo - 1, d, h, mi, sec));
+  const date = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, does not map years 0..99 to 1900..1999 (leap years differ).
+  date.setUTCFullYear(year, mo - 1, d);
+  date.setUTCHours(h, mi, sec, 0);
   if (
     mo < 1 ||
     mo > 12 ||
@@ -345,7 +379,6 @@ function makeDate(year: number, rest: string, el: DerElement): Date {
   ) {
     throw malformed('invalid date', el.offset);
   }
-  if (year < 100) date.setUTCFullYear(year);
   return date;
 }
 
@@ -358,6 +391,21 @@ function ascii(el: DerElement): string {
   return s;
 }
 
+/** PrintableString alphabet (X.680 §41.4): A-Z a-z 0-9 space ' ( ) + , - . / : = ? */
+const PRINTABLE = (() => {
+  const t = new Uint8Array(256);
+  for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?")
+    t[c.charCodeAt(0)] = 1;
+  return t;
+})();
+
+/** Bytes as code points 0..255 (chunked: spreading a large array into fromCharCode overflows the stack). */
+function latin1(v: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < v.length; i += 8192) s += String.fromCharCode(...v.subarray(i, i + 8192));
+  return s;
+}
+
 /** Decodes an ASN.1 character string of any directory-string type into a JS string. */
 export function decodeString(el: DerElement): string {
   const v = el.value;
@@ -366,22 +414,30 @@ export function decodeString(el: DerElement): string {
       case Tag.UTF8_STRING:
         return utf8Decode(v);
       case Tag.PRINTABLE_STRING:
-        for (const b of v)
-          if (!/[A-Za-z0-9 '()+,\-./:=?]/.test(String.fromCharCode(b)))
-            throw malformed('invalid PrintableString character', el.offset);
-        return String.fromCharCode(...v);
-      case Tag.IA5_STRING:
+        for (const b of v) if (!PRINTABLE[b]) throw malformed('invalid PrintableString character', el.offset);
+        return latin1(v);
       case Tag.NUMERIC_STRING:
+        for (const b of v) {
+          if (b !== 0x20 && (b < 0x30 || b > 0x39))
+            throw malformed('invalid NumericString character', el.offset);
+        }
+        return latin1(v);
+      case Tag.IA5_STRING:
       case Tag.VISIBLE_STRING:
         for (const b of v) if (b > 0x7f) throw malformed('invalid character in ASCII string', el.offset);
-        return String.fromCharCode(...v);
+        return latin1(v);
       case Tag.T61_STRING:
         // Treated as Latin-1, as most implementations do.
-        return String.fromCharCode(...v);
+        return latin1(v);
       case Tag.BMP_STRING: {
         if (v.length % 2) throw malformed('odd BMPString length', el.offset);
         let s = '';
-        for (let i = 0; i < v.length; i += 2) s += String.fromCharCode((v[i]! << 8) | v[i + 1]!);
+        for (let i = 0; i < v.length; i += 2) {
+          const cu = (v[i]! << 8) | v[i + 1]!;
+          // BMPString is UCS-2: surrogate code units are not characters.
+          if (cu >= 0xd800 && cu <= 0xdfff) throw malformed('surrogate in BMPString', el.offset);
+          s += String.fromCharCode(cu);
+        }
         return s;
       }
       case Tag.UNIVERSAL_STRING: {
@@ -389,7 +445,9 @@ export function decodeString(el: DerElement): string {
         let s = '';
         for (let i = 0; i < v.length; i += 4) {
           const cp = ((v[i]! << 24) | (v[i + 1]! << 16) | (v[i + 2]! << 8) | v[i + 3]!) >>> 0;
-          if (cp > 0x10ffff) throw malformed('bad UniversalString code point', el.offset);
+          if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            throw malformed('bad UniversalString code point', el.offset);
+          }
           s += String.fromCodePoint(cp);
         }
         return s;
@@ -411,20 +469,70 @@ export interface DerTreeNode {
   value?: Uint8Array;
 }
 
-/** Generic, depth-bounded decode of a complete DER buffer (for display and fuzzing checks). */
+/**
+ * Checks that the content of a primitive universal element is DER for its type (minimal INTEGER,
+ * canonical BOOLEAN, BIT STRING padding, time formats, string character sets...). Context-specific
+ * and application tags are opaque here (their type is only known to a schema).
+ */
+export function checkPrimitiveContent(el: DerElement): void {
+  switch (el.tag) {
+    case Tag.BOOLEAN:
+      decodeBoolean(el);
+      return;
+    case Tag.INTEGER:
+    case Tag.ENUMERATED:
+      checkInteger(el);
+      return;
+    case Tag.BIT_STRING:
+      decodeBitString(el);
+      return;
+    case Tag.NULL:
+      decodeNull(el);
+      return;
+    case Tag.OID:
+      decodeOid(el);
+      return;
+    case Tag.UTC_TIME:
+      decodeUtcTime(el);
+      return;
+    case Tag.GENERALIZED_TIME:
+      decodeGeneralizedTime(el);
+      return;
+    case Tag.UTF8_STRING:
+    case Tag.PRINTABLE_STRING:
+    case Tag.IA5_STRING:
+    case Tag.NUMERIC_STRING:
+    case Tag.VISIBLE_STRING:
+    case Tag.BMP_STRING:
+    case Tag.UNIVERSAL_STRING:
+      decodeString(el);
+      return;
+    default:
+      return;
+  }
+}
+
+/**
+ * Generic, depth-bounded decode of a complete DER buffer (for display and fuzzing checks). Every
+ * element must be DER, including the content of universal primitive types (`checkPrimitiveContent`).
+ */
 export function parseTree(buf: Uint8Array, maxDepth = MAX_DER_DEPTH): DerTreeNode {
   const walk = (el: DerElement, depth: number): DerTreeNode => {
     if (depth > maxDepth) throw new KysoError('DER_MALFORMED', `nesting deeper than ${maxDepth}`);
     const node: DerTreeNode = { tag: el.tag, offset: el.offset, length: el.value.length };
     if (el.tag & 0x20) {
       const r = new DerReader(el.value, el.offset + el.raw.length - el.value.length);
-      node.children = r.readAll().map((c) => walk(c, depth + 1));
-    } else node.value = el.value;
+      node.children = [];
+      while (!r.done) node.children.push(walk(r.read(), depth + 1));
+    } else {
+      checkPrimitiveContent(el);
+      node.value = el.value;
+    }
     return node;
   };
   const r = new DerReader(buf);
   const top = r.read();
-  r.finish('trailing data after top-level element');
+  if (!r.done) throw malformed('trailing data after top-level element', top.raw.length);
   return walk(top, 0);
 }
 
@@ -500,7 +608,10 @@ export function integerFromUnsigned(mag: Uint8Array): Der {
   let i = 0;
   while (i < mag.length - 1 && mag[i] === 0) i++;
   const m = mag.subarray(i);
-  return tlv(Tag.INTEGER, m.length && m[0]! & 0x80 ? cat([Uint8Array.of(0), m]) : m.length ? m : Uint8Array.of(0));
+  return tlv(
+    Tag.INTEGER,
+    m.length && m[0]! & 0x80 ? cat([Uint8Array.of(0), m]) : m.length ? m : Uint8Array.of(0),
+  );
 }
 
 export const bool = (v: boolean): Der => tlv(Tag.BOOLEAN, Uint8Array.of(v ? 0xff : 0));
@@ -508,7 +619,8 @@ export const nul = (): Der => Uint8Array.of(Tag.NULL, 0);
 export const octetString = (v: Uint8Array): Der => tlv(Tag.OCTET_STRING, v);
 export const utf8String = (s: string): Der => tlv(Tag.UTF8_STRING, utf8Encode(s));
 export const ia5String = (s: string): Der => {
-  if (/[^\x00-\x7f]/.test(s)) throw new KysoError('INVALID_ARGUMENT', `not an IA5String: ${JSON.stringify(s)}`);
+  if (/[^\x00-\x7f]/.test(s))
+    throw new KysoError('INVALID_ARGUMENT', `not an IA5String: ${JSON.stringify(s)}`);
   return tlv(Tag.IA5_STRING, utf8Encode(s));
 };
 export const printableString = (s: string): Der => {
@@ -567,13 +679,19 @@ export function time(d: Date): Der {
 }
 
 export function utcTime(d: Date): Der {
+  const y = d.getUTCFullYear();
+  if (!(y >= 1950 && y < 2050)) throw new KysoError('INVALID_ARGUMENT', `UTCTime cannot hold year ${y}`);
   const s = `${pad2(d.getUTCFullYear() % 100)}${pad2(d.getUTCMonth() + 1)}${pad2(d.getUTCDate())}${pad2(d.getUTCHours())}${pad2(d.getUTCMinutes())}${pad2(d.getUTCSeconds())}Z`;
   return tlv(Tag.UTC_TIME, utf8Encode(s));
 }
 
 export function generalizedTime(d: Date, withMillis = false): Der {
+  const y = d.getUTCFullYear();
+  if (!(y >= 0 && y <= 9999))
+    throw new KysoError('INVALID_ARGUMENT', `GeneralizedTime cannot hold year ${y}`);
   let s = `${String(d.getUTCFullYear()).padStart(4, '0')}${pad2(d.getUTCMonth() + 1)}${pad2(d.getUTCDate())}${pad2(d.getUTCHours())}${pad2(d.getUTCMinutes())}${pad2(d.getUTCSeconds())}`;
-  if (withMillis && d.getUTCMilliseconds()) s += `.${String(d.getUTCMilliseconds()).padStart(3, '0').replace(/0+$/, '')}`;
+  if (withMillis && d.getUTCMilliseconds())
+    s += `.${String(d.getUTCMilliseconds()).padStart(3, '0').replace(/0+$/, '')}`;
   return tlv(Tag.GENERALIZED_TIME, utf8Encode(`${s}Z`));
 }
 
