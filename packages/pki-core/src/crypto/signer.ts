@@ -1,0 +1,85 @@
+/** A Signer over an in-memory WebCrypto key pair. */
+import { KysoError } from '../errors.js';
+import { assertStrongForSigning, keySpecName, signatureAlgorithmsForKey } from './algorithms.js';
+import { ecdsaP1363ToDer } from './ecdsa.js';
+import { hashLength } from './hash.js';
+import type { KeyPair } from './keys.js';
+import type { PublicKeyInfo, SignatureAlgorithm, Signer } from './types.js';
+import { bufferSource, subtle } from './util.js';
+
+export interface LocalSignerOptions {
+  /** Algorithms to advertise, preferred first (default: every strong algorithm for the key). */
+  algorithms?: SignatureAlgorithm[];
+}
+
+/** WebCrypto sign/verify parameters for a signature algorithm. */
+export function webCryptoSignParams(alg: SignatureAlgorithm): Algorithm | RsaPssParams | EcdsaParams {
+  switch (alg.name) {
+    case 'RSA-PKCS1':
+      return { name: 'RSASSA-PKCS1-v1_5' };
+    case 'RSA-PSS':
+      return { name: 'RSA-PSS', saltLength: alg.saltLength } as RsaPssParams;
+    case 'ECDSA':
+      return { name: 'ECDSA', hash: alg.hash } as EcdsaParams;
+    case 'Ed25519':
+      return { name: 'Ed25519' };
+    default:
+      throw new KysoError('UNSUPPORTED_ALGORITHM', `unsupported signature algorithm ${JSON.stringify(alg)}`);
+  }
+}
+
+/** Fills in the RSASSA-PSS salt length (default: the hash length) for callers that omit it. */
+export function normalizeSignatureAlgorithm(alg: SignatureAlgorithm): SignatureAlgorithm {
+  if (alg.name === 'RSA-PSS' && (alg.saltLength === undefined || alg.saltLength === null)) {
+    return { name: 'RSA-PSS', hash: alg.hash, saltLength: hashLength(alg.hash) };
+  }
+  return alg;
+}
+
+/**
+ * Signs with a KeyPair held in memory. Refuses weak algorithms (SHA-1, RSA < 2048) with
+ * WEAK_ALGORITHM. ECDSA signatures are returned as DER Ecdsa-Sig-Value.
+ * There is no `signDigest`: WebCrypto cannot sign a precomputed digest portably.
+ */
+export class LocalSigner implements Signer {
+  readonly publicKey: PublicKeyInfo;
+  readonly certificateChain: Uint8Array[];
+  readonly algorithms: SignatureAlgorithm[];
+  readonly #keyPair: KeyPair;
+
+  constructor(keyPair: KeyPair, certificateChain: Uint8Array[] = [], opts: LocalSignerOptions = {}) {
+    this.#keyPair = keyPair;
+    this.publicKey = keyPair.publicKeyInfo;
+    this.certificateChain = certificateChain.map((c) => c.slice());
+    const algs = (opts.algorithms ?? signatureAlgorithmsForKey(keyPair.spec)).map(
+      normalizeSignatureAlgorithm,
+    );
+    if (algs.length === 0) throw new KysoError('INVALID_ARGUMENT', 'a signer needs at least one algorithm');
+    for (const a of algs) assertStrongForSigning(a, keyPair.spec);
+    this.algorithms = algs;
+  }
+
+  async sign(data: Uint8Array, algorithm?: SignatureAlgorithm): Promise<Uint8Array> {
+    const alg = normalizeSignatureAlgorithm(algorithm ?? this.algorithms[0]!);
+    assertStrongForSigning(alg, this.#keyPair.spec);
+    const key = await this.#keyPair.signingKey(alg);
+    const sig = new Uint8Array(await subtle().sign(webCryptoSignParams(alg), key, bufferSource(data)));
+    return alg.name === 'ECDSA' ? ecdsaP1363ToDer(sig) : sig;
+  }
+
+  toJSON(): { type: 'LocalSigner'; key: string; certificates: number } {
+    return {
+      type: 'LocalSigner',
+      key: keySpecName(this.#keyPair.spec),
+      certificates: this.certificateChain.length,
+    };
+  }
+
+  toString(): string {
+    return `LocalSigner(${keySpecName(this.#keyPair.spec)})`;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}

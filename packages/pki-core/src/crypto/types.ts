@@ -1,0 +1,62 @@
+/**
+ * Contracts for keys, algorithms and signers. Every private-key operation in kyso goes through a
+ * `Signer`, so CMS, PDF and the server never care where a key lives (memory, PKCS#12, PKCS#11, remote).
+ */
+
+/** Digests kyso computes. SHA-1 is accepted only for verifying old data, never for new signatures. */
+export type HashAlgorithm = 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';
+
+export type NamedCurve = 'P-256' | 'P-384' | 'P-521';
+
+/** What a key is. RSA modulus length in bits. */
+export type KeySpec =
+  | { type: 'RSA'; modulusLength: 2048 | 3072 | 4096 | number }
+  | { type: 'EC'; curve: NamedCurve }
+  | { type: 'Ed25519' };
+
+/**
+ * A signature algorithm as used on the wire (AlgorithmIdentifier) and by WebCrypto.
+ * - RSA-PKCS1: RSASSA-PKCS1-v1_5 with `hash`.
+ * - RSA-PSS: with `hash`, MGF1 using the same hash, `saltLength` bytes (default: hash length).
+ * - ECDSA: with `hash`; signatures are DER `Ecdsa-Sig-Value` on the wire.
+ * - Ed25519: pure EdDSA (no hash parameter).
+ */
+export type SignatureAlgorithm =
+  | { name: 'RSA-PKCS1'; hash: HashAlgorithm }
+  | { name: 'RSA-PSS'; hash: HashAlgorithm; saltLength: number }
+  | { name: 'ECDSA'; hash: HashAlgorithm }
+  | { name: 'Ed25519' };
+
+/** Parsed SubjectPublicKeyInfo. */
+export interface PublicKeyInfo {
+  /** Full DER of the SubjectPublicKeyInfo. */
+  der: Uint8Array;
+  /** algorithm OID (rsaEncryption, rsassaPss, ecPublicKey, ed25519...). */
+  algorithmOid: string;
+  /** Parameters TLV (raw DER) if present. */
+  parameters?: Uint8Array;
+  /** The subjectPublicKey BIT STRING content (no unused-bits octet). */
+  publicKey: Uint8Array;
+  /** Derived description of the key (undefined if the algorithm is unknown to kyso). */
+  spec?: KeySpec;
+}
+
+/**
+ * A private key holder. `sign` receives the bytes to be signed (e.g. a TBSCertificate or CMS
+ * signed attributes) and returns the signature in wire format (DER for ECDSA).
+ * Implementations must refuse weak algorithms (see `assertStrongForSigning`).
+ */
+export interface Signer {
+  /** SubjectPublicKeyInfo of the key. */
+  readonly publicKey: PublicKeyInfo;
+  /** Certificate chain, leaf first, as DER (may be empty for a bare key, e.g. self-signed issuance). */
+  readonly certificateChain: Uint8Array[];
+  /** Algorithms this key can sign with, preferred first. */
+  readonly algorithms: SignatureAlgorithm[];
+  sign(data: Uint8Array, algorithm?: SignatureAlgorithm): Promise<Uint8Array>;
+  /**
+   * Optional: sign a precomputed digest (remote CSC signHash, HSM). Not available for Ed25519.
+   * Returns the wire-format signature.
+   */
+  signDigest?(digest: Uint8Array, algorithm: SignatureAlgorithm): Promise<Uint8Array>;
+}

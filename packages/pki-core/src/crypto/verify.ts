@@ -1,0 +1,126 @@
+/**
+ * Signature verification through WebCrypto. A bad signature returns false; only malformed keys and
+ * unsupported algorithms throw. SHA-1 and short keys verify (old data must stay checkable): the
+ * policy for what is acceptable belongs to the caller (path validation, CMS).
+ */
+import { toBase64 } from '../bytes.js';
+import { DerReader, Tag } from '../der.js';
+import { KysoError, isKysoError } from '../errors.js';
+import { OID, oidName } from '../oids.js';
+import { algorithmFitsKey, parsePssParams } from './algorithms.js';
+import { ecdsaDerToP1363 } from './ecdsa.js';
+import { hashLength } from './hash.js';
+import { parsePublicKeyInfo, spkiForWebCrypto, webCryptoAlg } from './keys.js';
+import { normalizeSignatureAlgorithm, webCryptoSignParams } from './signer.js';
+import type { PublicKeyInfo, SignatureAlgorithm } from './types.js';
+import { bufferSource, subtle } from './util.js';
+
+export { ecdsaDerToP1363, ecdsaP1363ToDer } from './ecdsa.js';
+
+/**
+ * Imported public keys kept for reuse: path validation checks the same intermediates over and over.
+ * Bounded so hostile input cannot grow memory without limit.
+ */
+export const VERIFY_KEY_CACHE_SIZE = 1024;
+
+const keyCache = new Map<string, Promise<CryptoKey>>();
+
+/** Empties the imported-key cache (tests, memory pressure). */
+export function clearVerifyKeyCache(): void {
+  keyCache.clear();
+}
+
+/** Number of entries in the imported-key cache (for tests and metrics). */
+export function verifyKeyCacheSize(): number {
+  return keyCache.size;
+}
+
+function importVerifyKey(info: PublicKeyInfo, alg: SignatureAlgorithm): Promise<CryptoKey> {
+  const spec = info.spec!;
+  const scheme = alg.name === 'RSA-PSS' ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5';
+  const hash = alg.name === 'Ed25519' ? 'SHA-256' : alg.hash;
+  const importAlg = webCryptoAlg(spec, scheme, hash);
+  const k = `${spec.type === 'RSA' ? `${scheme}/${hash}` : alg.name}|${toBase64(info.der)}`;
+  const hit = keyCache.get(k);
+  if (hit) {
+    keyCache.delete(k); // LRU: move to the most recent end
+    keyCache.set(k, hit);
+    return hit;
+  }
+  const p = subtle()
+    .importKey('spki', bufferSource(spkiForWebCrypto(info)), importAlg, false, ['verify'])
+    .catch((e: unknown) => {
+      keyCache.delete(k);
+      throw new KysoError(
+        'KEY_INVALID',
+        `public key (${oidName(info.algorithmOid)}) could not be imported`,
+        undefined,
+        {
+          cause: e,
+        },
+      );
+    });
+  keyCache.set(k, p);
+  if (keyCache.size > VERIFY_KEY_CACHE_SIZE) keyCache.delete(keyCache.keys().next().value!);
+  return p;
+}
+
+/**
+ * Whether an RSASSA-PSS signature algorithm is allowed by an id-RSASSA-PSS key's parameters
+ * (RFC 4055 §3.3: same hash and MGF, salt length at least the key's).
+ */
+function pssKeyAllows(info: PublicKeyInfo, alg: SignatureAlgorithm): boolean {
+  if (alg.name !== 'RSA-PSS') return false;
+  if (!info.parameters) return true;
+  const p = parsePssParams(DerReader.single(info.parameters, Tag.SEQUENCE));
+  return p.hash === alg.hash && p.mgf1Hash === alg.hash && alg.saltLength >= p.saltLength;
+}
+
+/**
+ * Verifies `signature` (wire format: DER for ECDSA) over `data`.
+ * Returns false for a wrong or malformed signature, and for an algorithm that does not fit the key
+ * (e.g. ECDSA with an RSA key, PKCS#1 v1.5 with a PSS-only key). Throws KysoError for a malformed
+ * key (KEY_INVALID, DER errors) or an unsupported key/algorithm (UNSUPPORTED_ALGORITHM).
+ */
+export async function verifySignature(
+  spki: PublicKeyInfo | Uint8Array,
+  algorithm: SignatureAlgorithm,
+  data: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  const info = spki instanceof Uint8Array ? parsePublicKeyInfo(spki) : spki;
+  const spec = info.spec;
+  if (!spec)
+    throw new KysoError(
+      'UNSUPPORTED_ALGORITHM',
+      `unsupported public key algorithm ${oidName(info.algorithmOid)}`,
+    );
+  const alg = normalizeSignatureAlgorithm(algorithm);
+  if (alg.name !== 'Ed25519') hashLength(alg.hash);
+  if (!['RSA-PKCS1', 'RSA-PSS', 'ECDSA', 'Ed25519'].includes(alg.name)) {
+    throw new KysoError('UNSUPPORTED_ALGORITHM', `unsupported signature algorithm ${JSON.stringify(alg)}`);
+  }
+  if (!algorithmFitsKey(alg, spec)) return false;
+  if (info.algorithmOid === OID.rsassaPss && !pssKeyAllows(info, alg)) return false;
+
+  let sig = signature;
+  if (spec.type === 'RSA') {
+    // The signature is an integer as wide as the modulus (RFC 8017 §8.1.2 step 1, §8.2.2 step 1).
+    if (sig.length !== Math.ceil(spec.modulusLength / 8)) return false;
+  } else if (spec.type === 'EC') {
+    try {
+      sig = ecdsaDerToP1363(signature, spec.curve);
+    } catch (e) {
+      if (isKysoError(e)) return false;
+      throw e;
+    }
+  } else if (sig.length !== 64) return false;
+
+  const key = await importVerifyKey(info, alg);
+  try {
+    return await subtle().verify(webCryptoSignParams(alg), key, bufferSource(sig), bufferSource(data));
+  } catch {
+    // WebCrypto raises for some impossible parameter combinations (e.g. a salt too long for the key).
+    return false;
+  }
+}
