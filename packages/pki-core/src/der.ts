@@ -281,10 +281,13 @@ export function decodeNull(el: DerElement): void {
   if (el.value.length !== 0) throw malformed('NULL must be empty', el.offset);
 }
 
+/** Longest OID content we read or write (real OIDs are < 40 bytes; UUID arcs 2.25.x about 20). */
+export const MAX_OID_BYTES = 128;
+
 export function decodeOid(el: DerElement): string {
   const v = el.value;
   if (v.length === 0) throw malformed('empty OBJECT IDENTIFIER', el.offset);
-  if (v.length > 128) throw malformed('OBJECT IDENTIFIER too long', el.offset);
+  if (v.length > MAX_OID_BYTES) throw malformed('OBJECT IDENTIFIER too long', el.offset);
   const arcs: bigint[] = [];
   let cur = 0n;
   let started = false;
@@ -667,6 +670,9 @@ export function oid(dotted: string): Der {
     }
     bytes.push(...chunk);
   }
+  // Same cap as decodeOid: never write what the reader refuses.
+  if (bytes.length > MAX_OID_BYTES)
+    throw new KysoError('INVALID_ARGUMENT', `OID longer than ${MAX_OID_BYTES} bytes`);
   return tlv(Tag.OID, Uint8Array.from(bytes));
 }
 

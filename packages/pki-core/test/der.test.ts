@@ -29,6 +29,7 @@ import {
   integerFromUnsigned,
   MAX_DER_DEPTH,
   MAX_DER_SIZE,
+  MAX_OID_BYTES,
   nul,
   octetString,
   oid,
@@ -566,6 +567,13 @@ describe('OBJECT IDENTIFIER', () => {
     for (const bad of ['', '1', '3.1', '1.40', '0.40', '1.a', '1..2', '1.2.', '-1.2', '1.2.-3', ' 1.2']) {
       expectKyso(() => oid(bad), 'INVALID_ARGUMENT', /bad OID/);
     }
+    // Never write what the reader refuses: content is capped at MAX_OID_BYTES.
+    const long = `1.2.${Array(MAX_OID_BYTES).fill('1').join('.')}`;
+    expectKyso(() => oid(long), 'INVALID_ARGUMENT', /longer than 128 bytes/);
+    const fits = `1.2.${Array(MAX_OID_BYTES - 1)
+      .fill('1')
+      .join('.')}`;
+    expect(new DerReader(oid(fits)).readOid()).toBe(fits);
   });
 });
 
