@@ -228,7 +228,7 @@ function checkNode(m: Model, n: DerTreeNode): void {
     case 'seq':
       expect(n.tag).toBe(Tag.SEQUENCE);
       expect(n.children).toHaveLength(m.c.length);
-      m.c.forEach((c, i) => checkNode(c, n.children![i]!));
+      for (const [i, c] of m.c.entries()) checkNode(c, n.children![i]!);
       return;
     case 'set': {
       expect(n.tag).toBe(Tag.SET);
