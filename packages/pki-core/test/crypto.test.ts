@@ -540,3 +540,77 @@ describe('SubjectPublicKeyInfo parsing', () => {
     expect(kp.publicKeyInfo.parameters && toHex(kp.publicKeyInfo.parameters)).toBe('0500');
   });
 });
+
+describe('hostile input', () => {
+  it('mutated SPKIs, AlgorithmIdentifiers and private keys throw only KysoError', async () => {
+    const fc = await import('fast-check');
+    const kps = await Promise.all([
+      generateKeyPair({ type: 'RSA', modulusLength: 2048 }),
+      generateKeyPair({ type: 'EC', curve: 'P-256' }),
+      generateKeyPair({ type: 'Ed25519' }),
+    ]);
+    const spkis = kps.map((k) => k.publicKeyInfo.der);
+    const algs = [
+      encodeSignatureAlgorithm(rsaPss('SHA-512')),
+      encodeSignatureAlgorithm({ name: 'RSA-PKCS1', hash: 'SHA-256' }),
+      encodeSignatureAlgorithm({ name: 'ECDSA', hash: 'SHA-384' }),
+    ];
+    const mutate = (buf: Uint8Array, pos: number, val: number, cut: number) => {
+      const b = buf.slice(0, Math.max(1, buf.length - cut));
+      b[pos % b.length] = val;
+      return b;
+    };
+    const onlyKyso = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        if (!isKysoError(e)) throw e;
+      }
+    };
+    fc.assert(
+      fc.property(
+        fc.nat(2),
+        fc.nat(4096),
+        fc.integer({ min: 0, max: 255 }),
+        fc.nat(3),
+        (i, pos, val, cut) => {
+          onlyKyso(() => parsePublicKeyInfo(mutate(spkis[i]!, pos, val, cut)));
+          onlyKyso(() => parseSignatureAlgorithm(mutate(algs[i]!, pos, val, cut)));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    const ec = kps[1]!;
+    const sig = await new LocalSigner(ec).sign(data);
+    await fc.assert(
+      fc.asyncProperty(fc.nat(200), fc.integer({ min: 0, max: 255 }), async (pos, val) => {
+        const s = sig.slice();
+        const p = pos % s.length;
+        if (s[p] === val) return;
+        s[p] = val;
+        expect(await verifySignature(ec.publicKeyInfo, { name: 'ECDSA', hash: 'SHA-256' }, data, s)).toBe(
+          false,
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('rejects malformed and encrypted private keys with typed errors', async () => {
+    await expectCode(
+      importPrivateKey('-----BEGIN ENCRYPTED PRIVATE KEY-----\nMAA=\n-----END ENCRYPTED PRIVATE KEY-----\n'),
+      'UNSUPPORTED_ALGORITHM',
+    );
+    await expectCode(
+      importPrivateKey('-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n'),
+      'PEM_MALFORMED',
+    );
+    await expectCode(importPrivateKey(fromHex('3003020102')), 'ASN1_SCHEMA');
+    const kp = await generateKeyPair({ type: 'EC', curve: 'P-256' });
+    const p8 = await exportPkcs8(kp);
+    await expectCode(importPrivateKey(new Uint8Array([...p8, 0])), 'DER_MALFORMED');
+    // an RSA key whose "private" part is garbage
+    const bogus = fromHex('3016020100300d06092a864886f70d010101050004023000');
+    await expectCode(importPrivateKey(bogus), 'DER_MALFORMED');
+  });
+});
