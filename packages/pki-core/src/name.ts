@@ -7,6 +7,7 @@
  */
 import { fromHex, toHex, utf8Encode } from './bytes.js';
 import {
+  compareBytes,
   type DerElement,
   DerReader,
   decodeString,
@@ -83,6 +84,10 @@ export const MAX_NAME_ATTRIBUTES = 128;
 
 /** Encodes an attribute value with the string type RFC 5280 and common practice expect. */
 export function encodeAttributeValue(type: string, value: string): Uint8Array {
+  // DirectoryString and the IA5String attributes are SIZE (1..MAX).
+  if (value === '') throw new KysoError('NAME_INVALID', `empty value for ${attributeShortName(type)}`);
+  // A lone surrogate cannot be encoded in UTF-8 (TextEncoder would silently write U+FFFD).
+  if (/\p{Cs}/u.test(value)) throw new KysoError('NAME_INVALID', `unpaired surrogate in ${attributeShortName(type)}`);
   switch (type) {
     case OID.countryName:
       if (!/^[A-Z]{2}$/.test(value)) throw new KysoError('NAME_INVALID', `country must be two letters: ${value}`);
@@ -92,6 +97,9 @@ export function encodeAttributeValue(type: string, value: string): Uint8Array {
       return /^[A-Za-z0-9 '()+,\-./:=?]*$/.test(value) ? printableString(value) : utf8String(value);
     case OID.emailAddress:
     case OID.domainComponent:
+      if (/[^\x00-\x7f]/.test(value)) {
+        throw new KysoError('NAME_INVALID', `${attributeShortName(type)} must be ASCII (IA5String): ${value}`);
+      }
       return ia5String(value);
     default:
       return utf8String(value);
@@ -119,15 +127,22 @@ export class Name {
   static fromDer(input: Uint8Array | DerElement): Name {
     const el = input instanceof Uint8Array ? DerReader.single(input) : input;
     if (el.tag !== Tag.SEQUENCE) throw new KysoError('ASN1_SCHEMA', 'Name must be a SEQUENCE');
-    const r = new DerReader(el.value, el.offset);
+    const r = new DerReader(el.value, el.offset + el.raw.length - el.value.length);
     const rdns: AttributeTypeAndValue[][] = [];
     let count = 0;
     while (!r.done) {
       const set = r.enter(Tag.SET);
       const rdn: AttributeTypeAndValue[] = [];
+      let prev: Uint8Array | undefined;
       while (!set.done) {
         if (++count > MAX_NAME_ATTRIBUTES) throw new KysoError('INPUT_TOO_LARGE', 'too many name attributes');
-        const atv = set.enter(Tag.SEQUENCE);
+        const atvEl = set.read(Tag.SEQUENCE);
+        // DER (X.690 §11.6): SET OF components in ascending order of their encodings.
+        if (prev && compareBytes(prev, atvEl.raw) > 0) {
+          throw new KysoError('DER_MALFORMED', `multi-valued RDN not in DER order at offset ${atvEl.offset}`);
+        }
+        prev = atvEl.raw;
+        const atv = new DerReader(atvEl.value, atvEl.offset + atvEl.raw.length - atvEl.value.length);
         const type = atv.readOid();
         const v = atv.read();
         atv.finish();
@@ -147,7 +162,7 @@ export class Name {
    * form (`/C=VN/O=Bộ Y tế/CN=An`, most significant first). `+` joins multi-valued RDNs.
    */
   static parse(text: string): Name {
-    const s = text.trim();
+    const s = trimUnescaped(text);
     if (s === '' || s === '/') return new Name([]);
     if (s.startsWith('/')) return new Name(splitUnescaped(s.slice(1), '/').map(parseRdn));
     return new Name(splitUnescaped(s, ',').map(parseRdn).reverse());
@@ -209,7 +224,7 @@ export class Name {
   /** OpenSSL-style one-line form, most significant first: `/C=VN/O=.../CN=...`. */
   toSlashString(): string {
     return this.rdns
-      .map((rdn) => `/${rdn.map((a) => `${attributeShortName(a.type)}=${a.value.replace(/([/+\\])/g, '\\$1')}`).join('+')}`)
+      .map((rdn) => `/${rdn.map((a) => `${attributeShortName(a.type)}=${escapeValue(a, '/+\\')}`).join('+')}`)
       .join('');
   }
 
@@ -280,13 +295,28 @@ function resolveType(t: string): string {
   throw new KysoError('NAME_INVALID', `unknown attribute type ${JSON.stringify(t)}`);
 }
 
+/** Trims whitespace, keeping a trailing space that is escaped (`CN=a\\ `). */
+function trimUnescaped(s: string): string {
+  let start = 0;
+  while (start < s.length && /\s/.test(s[start]!)) start++;
+  let end = s.length;
+  while (end > start && /\s/.test(s[end - 1]!)) end--;
+  if (end < s.length) {
+    let backslashes = 0;
+    while (end - 1 - backslashes >= start && s[end - 1 - backslashes] === '\\') backslashes++;
+    if (backslashes % 2 === 1) end++;
+  }
+  return s.slice(start, end);
+}
+
 /** Splits on `sep` where not escaped with a backslash. */
 function splitUnescaped(s: string, sep: string): string[] {
   const out: string[] = [];
   let cur = '';
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
-    if (c === '\\' && i + 1 < s.length) {
+    if (c === '\\') {
+      if (i + 1 >= s.length) throw new KysoError('NAME_INVALID', 'dangling escape in name');
       cur += c + s[i + 1]!;
       i++;
     } else if (c === sep) {
@@ -294,7 +324,6 @@ function splitUnescaped(s: string, sep: string): string[] {
       cur = '';
     } else cur += c;
   }
-  if (s.endsWith('\\')) throw new KysoError('NAME_INVALID', 'dangling escape in name');
   out.push(cur);
   if (out.length > MAX_NAME_ATTRIBUTES) throw new KysoError('INPUT_TOO_LARGE', 'too many name attributes');
   return out;
@@ -305,7 +334,7 @@ function parseRdn(part: string): AttributeTypeAndValue[] {
     const eq = atv.indexOf('=');
     if (eq <= 0) throw new KysoError('NAME_INVALID', `expected TYPE=value in ${JSON.stringify(atv)}`);
     const type = resolveType(atv.slice(0, eq));
-    const rawValue = atv.slice(eq + 1).trim();
+    const rawValue = trimUnescaped(atv.slice(eq + 1));
     if (rawValue.startsWith('#')) {
       // RFC 4514 hexstring: the DER encoding of the value.
       let der: Uint8Array;
@@ -317,7 +346,7 @@ function parseRdn(part: string): AttributeTypeAndValue[] {
       const el = DerReader.single(der, der[0]);
       return {
         type,
-        value: isStringTag(el.tag) ? decodeString(el) : rawValue,
+        value: isStringTag(el.tag) ? decodeString(el) : `#${toHex(el.raw)}`,
         tag: el.tag,
         raw: el.raw,
       };
@@ -357,14 +386,22 @@ function unescapeValue(s: string): string {
   }
 }
 
-function escapeValue(a: AttributeTypeAndValue): string {
+/**
+ * Escapes a value for printing: `specials` anywhere, control characters as `\\XX`, a leading `#`
+ * or space and a trailing space (RFC 4514 §2.4; the slash form uses the same rules with `/+\\`).
+ */
+function escapeValue(a: AttributeTypeAndValue, specials = ',+"\\<>;='): string {
   if (!isStringTag(a.tag)) return a.value; // already '#hex'
-  let v = a.value.replace(/([,+"\\<>;=])/g, '\\$1').replace(/[\u0000-\u001f\u007f]/g, (c) =>
-    `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
-  if (v.startsWith('#') || v.startsWith(' ')) v = `\\${v}`;
-  if (v.endsWith(' ') && !v.endsWith('\\ ')) v = `${v.slice(0, -1)}\\ `;
-  return v;
+  const chars = Array.from(a.value);
+  return chars
+    .map((c, i) => {
+      if (specials.includes(c)) return `\\${c}`;
+      if (c < ' ' || c === '\u007f') return `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+      if (i === 0 && (c === '#' || c === ' ')) return `\\${c}`;
+      if (i === chars.length - 1 && c === ' ') return '\\ ';
+      return c;
+    })
+    .join('');
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -404,9 +441,16 @@ function addressPairs(a: VnAddress): [string, string][] {
   return out;
 }
 
+function checkPersonIds(i: CitizenSubjectInput): void {
+  if (i.cccd && !/^\d{12}$/.test(i.cccd)) throw new KysoError('NAME_INVALID', 'CCCD must be 12 digits');
+  if (i.cmnd && !/^(\d{9}|\d{12})$/.test(i.cmnd)) {
+    throw new KysoError('NAME_INVALID', 'CMND must be 9 or 12 digits');
+  }
+}
+
 /** A citizen: C, ST, L, CN, UID=CCCD:..., E. */
 export function citizenSubject(i: CitizenSubjectInput): Name {
-  if (i.cccd && !/^\d{12}$/.test(i.cccd)) throw new KysoError('NAME_INVALID', 'CCCD must be 12 digits');
+  checkPersonIds(i);
   const pairs = addressPairs(i);
   pairs.push(['CN', i.name]);
   if (i.cccd) pairs.push(uid('CCCD', i.cccd));
@@ -428,7 +472,7 @@ export interface OfficialSubjectInput extends CitizenSubjectInput {
 /** A competent person (official): C, ST, L, O, OU, T, CN, UID=CCCD:..., E. */
 export function officialSubject(i: OfficialSubjectInput): Name {
   if (!i.title.trim()) throw new KysoError('NAME_INVALID', 'an official subject needs a title');
-  if (i.cccd && !/^\d{12}$/.test(i.cccd)) throw new KysoError('NAME_INVALID', 'CCCD must be 12 digits');
+  checkPersonIds(i);
   const pairs = addressPairs(i);
   pairs.push(['O', i.organization]);
   if (i.unit) pairs.push(['OU', i.unit]);
