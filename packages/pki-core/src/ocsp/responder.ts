@@ -1,0 +1,290 @@
+/**
+ * OCSP responder core (RFC 6960, RFC 5019 profile): turns request bytes into signed response
+ * bytes from a revocation lookup. Transport (HTTP GET/POST) is the caller's concern.
+ *
+ * - Malformed requests get `malformedRequest`; a request naming only issuers this responder does
+ *   not serve gets `unauthorized` (RFC 5019 §2.2.3); mixed requests answer `unknown` for the
+ *   foreign CertIDs. A failing lookup or signer gives `internalError`.
+ * - The nonce extension is echoed (RFC 6960 §4.4.1); requests without one may be answered from
+ *   pre-produced responses (`preproduce`), cached until their validity window ends.
+ * - The signer is the CA itself or a delegated responder whose certificate the CA issued with
+ *   id-kp-OCSPSigning (checked at construction). SHA-1 signatures are refused.
+ */
+import { bytesEqual, toHex } from '../bytes.js';
+import { parseSignatureAlgorithm } from '../crypto/algorithms.js';
+import type { HashAlgorithm, SignatureAlgorithm, Signer } from '../crypto/types.js';
+import { verifySignature } from '../crypto/verify.js';
+import { KysoError } from '../errors.js';
+import { OID } from '../oids.js';
+import { Certificate } from '../x509/certificate.js';
+import type { CrlReason, Extension } from '../x509/extensions.js';
+import {
+  type CertId,
+  type OcspRequest,
+  certIdMatchesIssuer,
+  createCertId,
+  parseOcspRequest,
+  serialToBigInt,
+} from './request.js';
+import {
+  type CertStatus,
+  type SingleResponseInput,
+  buildOcspErrorResponse,
+  buildOcspResponse,
+} from './response.js';
+
+export type RevocationLookupResult =
+  | { status: 'good' }
+  | { status: 'revoked'; revocationTime: Date; reason?: CrlReason }
+  | { status: 'unknown' };
+
+/** Looks up a serial number issued by this responder's CA. `serialHex` is lowercase, no sign byte. */
+export type RevocationLookup = (serial: bigint, serialHex: string) => Promise<RevocationLookupResult>;
+
+export interface OcspResponderOptions {
+  /** The CA whose certificates this responder answers for. */
+  issuer: Certificate;
+  /** The CA key, or a delegated responder key whose certificate is `signer.certificateChain[0]`. */
+  signer: Signer;
+  /** Explicit responder certificate (default: `signer.certificateChain[0]`, or the issuer when empty). */
+  responderCertificate?: Certificate;
+  lookup: RevocationLookup;
+  /** Seconds from thisUpdate to nextUpdate (default 3600). 0 omits nextUpdate. */
+  validity?: number;
+  /** Include the responder certificate in `certs` (default: true for a delegated responder, false for the CA). */
+  includeCerts?: boolean;
+  responderIdType?: 'byName' | 'byKey';
+  algorithm?: SignatureAlgorithm;
+  /** Time source (default: system time). */
+  clock?: () => Date;
+  /** Hashes to pre-produce CertIDs for (default SHA-1 and SHA-256, what clients send). */
+  preproduceHashes?: HashAlgorithm[];
+}
+
+/** Most cached pre-produced responses (bounds memory). */
+export const MAX_PREPRODUCED = 100_000;
+
+interface Cached {
+  der: Uint8Array;
+  expires: number;
+  serial: string;
+}
+
+export class OcspResponder {
+  readonly issuer: Certificate;
+  readonly responderCertificate: Certificate;
+  readonly delegated: boolean;
+  readonly #signer: Signer;
+  readonly #lookup: RevocationLookup;
+  readonly #validity: number;
+  readonly #includeCerts: boolean;
+  readonly #responderIdType: 'byName' | 'byKey';
+  readonly #algorithm: SignatureAlgorithm;
+  readonly #clock: () => Date;
+  readonly #hashes: HashAlgorithm[];
+  readonly #cache = new Map<string, Cached>();
+  #checked = false;
+
+  constructor(opts: OcspResponderOptions) {
+    this.issuer = opts.issuer;
+    this.#signer = opts.signer;
+    this.#lookup = opts.lookup;
+    this.#validity = opts.validity ?? 3600;
+    if (!(this.#validity >= 0)) throw new KysoError('INVALID_ARGUMENT', 'validity must be >= 0 seconds');
+    this.#clock = opts.clock ?? (() => new Date());
+    this.#hashes = opts.preproduceHashes ?? ['SHA-1', 'SHA-256'];
+    const alg = opts.algorithm ?? opts.signer.algorithms[0];
+    if (!alg) throw new KysoError('INVALID_ARGUMENT', 'signer advertises no algorithm');
+    if (alg.name !== 'Ed25519' && alg.hash === 'SHA-1') {
+      throw new KysoError('WEAK_ALGORITHM', 'refusing to sign OCSP responses with SHA-1');
+    }
+    this.#algorithm = alg;
+    const chain0 = opts.signer.certificateChain[0];
+    this.responderCertificate =
+      opts.responderCertificate ?? (chain0 ? Certificate.fromDer(chain0) : opts.issuer);
+    if (!bytesEqual(this.responderCertificate.spki, opts.signer.publicKey.der)) {
+      throw new KysoError('KEY_INVALID', 'the signer key does not match the responder certificate');
+    }
+    this.delegated = !(
+      bytesEqual(this.responderCertificate.spki, opts.issuer.spki) &&
+      this.responderCertificate.subject.equals(opts.issuer.subject)
+    );
+    if (this.delegated) {
+      if (!this.responderCertificate.issuer.equals(opts.issuer.subject)) {
+        throw new KysoError(
+          'INVALID_ARGUMENT',
+          'delegated OCSP responder certificate is not issued by the CA',
+        );
+      }
+      if (!this.responderCertificate.extKeyUsage?.includes(OID.ocspSigning)) {
+        throw new KysoError(
+          'INVALID_ARGUMENT',
+          'delegated OCSP responder certificate lacks id-kp-OCSPSigning',
+        );
+      }
+    }
+    this.#includeCerts = opts.includeCerts ?? this.delegated;
+    this.#responderIdType = opts.responderIdType ?? 'byKey';
+  }
+
+  /** Checks once that the CA really signed the delegated certificate (async, so not in the constructor). */
+  async #checkDelegation(): Promise<void> {
+    if (this.#checked || !this.delegated) return;
+    const c = this.responderCertificate;
+    const ok = await verifySignature(
+      this.issuer.spki,
+      parseSignatureAlgorithm(c.signatureAlgorithm),
+      c.tbs,
+      c.signatureValue,
+    );
+    if (!ok)
+      throw new KysoError('INVALID_ARGUMENT', 'delegated OCSP responder certificate is not signed by the CA');
+    this.#checked = true;
+  }
+
+  #times(now: Date): { thisUpdate: Date; nextUpdate?: Date } {
+    // Whole seconds: GeneralizedTime in OCSP carries no fraction here.
+    const thisUpdate = new Date(Math.floor(now.getTime() / 1000) * 1000);
+    return this.#validity > 0
+      ? { thisUpdate, nextUpdate: new Date(thisUpdate.getTime() + this.#validity * 1000) }
+      : { thisUpdate };
+  }
+
+  async #sign(responses: SingleResponseInput[], now: Date, extensions: Extension[]): Promise<Uint8Array> {
+    await this.#checkDelegation();
+    return buildOcspResponse({
+      signer: this.#signer,
+      algorithm: this.#algorithm,
+      responderIdType: this.#responderIdType,
+      responderCertificate: this.responderCertificate,
+      producedAt: new Date(Math.floor(now.getTime() / 1000) * 1000),
+      responses,
+      extensions,
+      certs: this.#includeCerts ? [this.responderCertificate] : [],
+    });
+  }
+
+  async #status(certId: CertId): Promise<CertStatus> {
+    const serial = serialToBigInt(certId.serialNumber);
+    const r = await this.#lookup(
+      serial,
+      toHex(
+        certId.serialNumber.length > 1 && certId.serialNumber[0] === 0
+          ? certId.serialNumber.subarray(1)
+          : certId.serialNumber,
+      ),
+    );
+    if (r.status === 'revoked') {
+      return r.reason !== undefined
+        ? { status: 'revoked', revocationTime: r.revocationTime, reason: r.reason }
+        : { status: 'revoked', revocationTime: r.revocationTime };
+    }
+    return { status: r.status === 'good' ? 'good' : 'unknown' };
+  }
+
+  /** Answers a DER OCSPRequest with a DER OCSPResponse. Never throws for bad input. */
+  async respond(requestDer: Uint8Array): Promise<Uint8Array> {
+    let req: OcspRequest;
+    try {
+      req = parseOcspRequest(requestDer);
+    } catch (e) {
+      if (e instanceof KysoError) return buildOcspErrorResponse('malformedRequest');
+      throw e;
+    }
+    const now = this.#clock();
+    this.#evict(now.getTime());
+    try {
+      const ours: boolean[] = [];
+      for (const r of req.requests) ours.push(await certIdMatchesIssuer(r.certId, this.issuer));
+      if (!ours.some(Boolean)) return buildOcspErrorResponse('unauthorized');
+
+      // Pre-produced answer: one CertID, no nonce (a nonce makes every response unique).
+      if (req.requests.length === 1 && req.nonceExtensionValue === undefined) {
+        const hit = this.#cache.get(toHex(req.requests[0]!.certId.der));
+        if (hit && hit.expires > now.getTime()) return hit.der;
+      }
+
+      const times = this.#times(now);
+      const responses: SingleResponseInput[] = [];
+      for (let i = 0; i < req.requests.length; i++) {
+        const certId = req.requests[i]!.certId;
+        const certStatus: CertStatus = ours[i] ? await this.#status(certId) : { status: 'unknown' };
+        responses.push({ certId, certStatus, ...times });
+      }
+      const exts: Extension[] = [];
+      if (req.nonceExtensionValue !== undefined) {
+        exts.push({ oid: OID.ocspNonce, critical: false, value: req.nonceExtensionValue });
+      }
+      return await this.#sign(responses, now, exts);
+    } catch (e) {
+      if (e instanceof KysoError && e.code === 'INVALID_ARGUMENT') throw e;
+      return buildOcspErrorResponse('internalError');
+    }
+  }
+
+  /**
+   * Pre-produces signed responses for these serials (RFC 5019 §2.2 / RFC 6960 §2.5), for CertIDs
+   * with each configured hash. They are served to nonce-less requests until nextUpdate (or, with
+   * `validity` 0, never cached). Returns the number of responses produced.
+   */
+  async preproduce(serials: (bigint | Uint8Array | string)[]): Promise<number> {
+    if (this.#validity === 0) return 0;
+    const now = this.#clock();
+    this.#evict(now.getTime());
+    const times = this.#times(now);
+    let n = 0;
+    for (const s of serials) {
+      const serialNumber = serialBytes(s);
+      for (const h of this.#hashes) {
+        if (this.#cache.size >= MAX_PREPRODUCED)
+          throw new KysoError('INPUT_TOO_LARGE', 'pre-produced response cache full');
+        const certId = await createCertId({ serialNumber }, this.issuer, h);
+        const certStatus = await this.#status(certId);
+        const der = await this.#sign([{ certId, certStatus, ...times }], now, []);
+        this.#cache.set(toHex(certId.der), {
+          der,
+          expires: times.nextUpdate!.getTime(),
+          serial: toHex(serialNumber),
+        });
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Drops cached responses (e.g. after a revocation, so the next answer is fresh). */
+  invalidate(serial?: bigint | Uint8Array | string): void {
+    if (serial === undefined) {
+      this.#cache.clear();
+      return;
+    }
+    const hex = toHex(serialBytes(serial));
+    for (const [k, v] of [...this.#cache]) if (v.serial === hex) this.#cache.delete(k);
+  }
+
+  /** Number of cached pre-produced responses. */
+  get cachedCount(): number {
+    return this.#cache.size;
+  }
+
+  #evict(now: number): void {
+    for (const [k, v] of this.#cache) if (v.expires <= now) this.#cache.delete(k);
+  }
+}
+
+/** Serial as INTEGER content bytes (two's complement, minimal). Strings are hex. */
+function serialBytes(s: bigint | Uint8Array | string): Uint8Array {
+  if (s instanceof Uint8Array) return s;
+  let n: bigint;
+  if (typeof s === 'string') {
+    if (!/^[0-9a-fA-F]+$/.test(s)) throw new KysoError('INVALID_ARGUMENT', `bad serial ${s}`);
+    n = BigInt(`0x${s}`);
+  } else n = s;
+  if (n < 0n) throw new KysoError('INVALID_ARGUMENT', 'negative serial');
+  let h = n.toString(16);
+  if (h.length % 2) h = `0${h}`;
+  if (Number.parseInt(h.slice(0, 2), 16) & 0x80) h = `00${h}`;
+  const out = new Uint8Array(h.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(h.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}

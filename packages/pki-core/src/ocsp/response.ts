@@ -1,0 +1,408 @@
+/**
+ * OCSP responses (RFC 6960 §4.2): OCSPResponse / BasicOCSPResponse parse (strict DER) and build.
+ */
+import { toHex } from '../bytes.js';
+import {
+  DerReader,
+  Tag,
+  bitString,
+  ctxTag,
+  decodeGeneralizedTime,
+  decodeNull,
+  enumerated,
+  explicit,
+  generalizedTime,
+  implicit,
+  nul,
+  octetString,
+  oid,
+  schemaError,
+  seq,
+} from '../der.js';
+import {
+  encodeSignatureAlgorithm,
+  parseSignatureAlgorithm,
+  signatureAlgorithmName,
+} from '../crypto/algorithms.js';
+import { digest } from '../crypto/hash.js';
+import { parsePublicKeyInfo } from '../crypto/keys.js';
+import type { SignatureAlgorithm, Signer } from '../crypto/types.js';
+import { KysoError } from '../errors.js';
+import { Name } from '../name.js';
+import { OID } from '../oids.js';
+import { Certificate, parseExtensionList } from '../x509/certificate.js';
+import { CRL_REASONS, type CrlReason, type Extension, encodeExtension } from '../x509/extensions.js';
+import { type CertId, parseCertId, parseNonceValue } from './request.js';
+
+/** Largest OCSP response we parse. */
+export const MAX_OCSP_RESPONSE_SIZE = 1024 * 1024;
+/** Most SingleResponses per response we accept. */
+export const MAX_SINGLE_RESPONSES = 1024;
+/** Most certificates carried in a BasicOCSPResponse we accept. */
+export const MAX_RESPONSE_CERTS = 16;
+
+export const OCSP_RESPONSE_STATUSES = [
+  'successful',
+  'malformedRequest',
+  'internalError',
+  'tryLater',
+  'unused4',
+  'sigRequired',
+  'unauthorized',
+] as const;
+export type OcspResponseStatus = Exclude<(typeof OCSP_RESPONSE_STATUSES)[number], 'unused4'>;
+
+export type CertStatus =
+  | { status: 'good' }
+  | { status: 'revoked'; revocationTime: Date; reason?: CrlReason }
+  | { status: 'unknown' };
+
+export interface SingleResponse {
+  certId: CertId;
+  certStatus: CertStatus;
+  thisUpdate: Date;
+  nextUpdate?: Date;
+  extensions: Extension[];
+}
+
+export type ResponderId = { type: 'byName'; name: Name } | { type: 'byKey'; keyHash: Uint8Array };
+
+export interface BasicOcspResponse {
+  /** DER of the BasicOCSPResponse. */
+  der: Uint8Array;
+  /** DER of tbsResponseData (what the responder signed). */
+  tbs: Uint8Array;
+  version: number;
+  responderId: ResponderId;
+  producedAt: Date;
+  responses: SingleResponse[];
+  extensions: Extension[];
+  /** DER of the signatureAlgorithm AlgorithmIdentifier. */
+  signatureAlgorithmDer: Uint8Array;
+  /** Parsed algorithm, or undefined when kyso does not support it (verification then fails). */
+  signatureAlgorithm?: SignatureAlgorithm;
+  signature: Uint8Array;
+  certs: Certificate[];
+  /** Raw extnValue of the nonce extension, if any. */
+  nonceExtensionValue?: Uint8Array;
+  nonce?: Uint8Array;
+}
+
+export interface OcspResponse {
+  der: Uint8Array;
+  status: OcspResponseStatus;
+  /** Present when status is successful and the type is id-pkix-ocsp-basic. */
+  basic?: BasicOcspResponse;
+}
+
+function readGeneralizedTime(r: DerReader): Date {
+  return decodeGeneralizedTime(r.read(Tag.GENERALIZED_TIME));
+}
+
+/** Parses a DER OCSPResponse (RFC 6960 §4.2.1). Malformed input throws KysoError. */
+export function parseOcspResponse(der: Uint8Array): OcspResponse {
+  if (der.length > MAX_OCSP_RESPONSE_SIZE) throw new KysoError('INPUT_TOO_LARGE', 'OCSP response too large');
+  const top = new DerReader(der);
+  const r = top.enter(Tag.SEQUENCE);
+  top.finish('trailing data after OCSPResponse');
+  const st = r.read(Tag.ENUMERATED);
+  if (st.value.length !== 1) throw schemaError('bad OCSPResponseStatus');
+  const n = st.value[0]!;
+  const status = OCSP_RESPONSE_STATUSES[n];
+  if (status === undefined || status === 'unused4') throw schemaError(`unknown OCSPResponseStatus ${n}`);
+  const rb = r.enterOptional(ctxTag(0, true));
+  r.finish('unexpected data in OCSPResponse');
+  if (status !== 'successful') {
+    if (rb) throw schemaError(`OCSP response with status ${status} must not carry responseBytes`);
+    return { der, status };
+  }
+  if (!rb) throw schemaError('successful OCSP response without responseBytes');
+  const bytes = rb.enter(Tag.SEQUENCE);
+  rb.finish();
+  const type = bytes.readOid();
+  const response = bytes.readOctetString();
+  bytes.finish('unexpected data in ResponseBytes');
+  if (type !== OID.ocspBasic) {
+    throw new KysoError('UNSUPPORTED_ALGORITHM', `unsupported OCSP response type ${type}`, { oid: type });
+  }
+  return { der, status, basic: parseBasicOcspResponse(response) };
+}
+
+function parseCertStatus(r: DerReader): CertStatus {
+  const tag = r.peekTag();
+  if (tag === ctxTag(0, false)) {
+    decodeNull(r.read());
+    return { status: 'good' };
+  }
+  if (tag === ctxTag(2, false)) {
+    decodeNull(r.read());
+    return { status: 'unknown' };
+  }
+  if (tag === ctxTag(1, true)) {
+    const ri = r.enter(ctxTag(1, true));
+    const revocationTime = readGeneralizedTime(ri);
+    const out: CertStatus = { status: 'revoked', revocationTime };
+    const rr = ri.enterOptional(ctxTag(0, true));
+    if (rr) {
+      const el = rr.read(Tag.ENUMERATED);
+      rr.finish();
+      if (el.value.length !== 1 || el.value[0]! > 10 || el.value[0] === 7) throw schemaError('bad CRLReason');
+      out.reason = CRL_REASONS[el.value[0]!] as CrlReason;
+    }
+    ri.finish('unexpected data in RevokedInfo');
+    return out;
+  }
+  throw schemaError('bad CertStatus');
+}
+
+function parseSingleResponse(r: DerReader): SingleResponse {
+  const certId = parseCertId(r.read(Tag.SEQUENCE));
+  const certStatus = parseCertStatus(r);
+  const thisUpdate = readGeneralizedTime(r);
+  const out: SingleResponse = { certId, certStatus, thisUpdate, extensions: [] };
+  const nu = r.enterOptional(ctxTag(0, true));
+  if (nu) {
+    out.nextUpdate = readGeneralizedTime(nu);
+    nu.finish();
+  }
+  const ex = r.enterOptional(ctxTag(1, true));
+  if (ex) {
+    out.extensions = parseExtensionList(ex.enter(Tag.SEQUENCE));
+    ex.finish();
+  }
+  r.finish('unexpected data in SingleResponse');
+  return out;
+}
+
+/** Parses a DER BasicOCSPResponse. */
+export function parseBasicOcspResponse(der: Uint8Array): BasicOcspResponse {
+  const top = new DerReader(der);
+  const r = top.enter(Tag.SEQUENCE);
+  top.finish('trailing data after BasicOCSPResponse');
+  const tbsEl = r.read(Tag.SEQUENCE);
+  const sigAlgEl = r.read(Tag.SEQUENCE);
+  const sigBits = r.readBitString();
+  if (sigBits.unusedBits !== 0) throw schemaError('OCSP signature has unused bits');
+  const certs: Certificate[] = [];
+  const cw = r.enterOptional(ctxTag(0, true));
+  if (cw) {
+    const list = cw.enter(Tag.SEQUENCE);
+    cw.finish();
+    while (!list.done) {
+      if (certs.length >= MAX_RESPONSE_CERTS)
+        throw new KysoError('INPUT_TOO_LARGE', 'too many certificates in OCSP response');
+      certs.push(Certificate.fromDer(list.read(Tag.SEQUENCE).raw));
+    }
+  }
+  r.finish('unexpected data in BasicOCSPResponse');
+
+  const t = new DerReader(tbsEl.value, tbsEl.offset + tbsEl.raw.length - tbsEl.value.length);
+  const version = 1;
+  const v = t.enterOptional(ctxTag(0, true));
+  if (v) {
+    const n = v.readInteger();
+    v.finish();
+    if (n === 0n)
+      throw new KysoError('DER_MALFORMED', 'ResponseData version v1 must not be encoded (DEFAULT)');
+    throw schemaError(`unsupported ResponseData version ${n + 1n}`);
+  }
+  let responderId: ResponderId;
+  const tag = t.peekTag();
+  if (tag === ctxTag(1, true)) {
+    const w = t.enter(ctxTag(1, true));
+    responderId = { type: 'byName', name: Name.fromDer(w.read(Tag.SEQUENCE)) };
+    w.finish();
+  } else if (tag === ctxTag(2, true)) {
+    const w = t.enter(ctxTag(2, true));
+    const keyHash = w.readOctetString();
+    w.finish();
+    if (keyHash.length !== 20) throw schemaError('ResponderID byKey must be a 20-byte SHA-1 hash');
+    responderId = { type: 'byKey', keyHash };
+  } else throw schemaError('bad ResponderID');
+  const producedAt = readGeneralizedTime(t);
+  const list = t.enter(Tag.SEQUENCE);
+  const responses: SingleResponse[] = [];
+  while (!list.done) {
+    if (responses.length >= MAX_SINGLE_RESPONSES)
+      throw new KysoError('INPUT_TOO_LARGE', 'too many SingleResponses');
+    responses.push(parseSingleResponse(list.enter(Tag.SEQUENCE)));
+  }
+  let extensions: Extension[] = [];
+  const ex = t.enterOptional(ctxTag(1, true));
+  if (ex) {
+    extensions = parseExtensionList(ex.enter(Tag.SEQUENCE));
+    ex.finish();
+  }
+  t.finish('unexpected data in ResponseData');
+
+  let signatureAlgorithm: SignatureAlgorithm | undefined;
+  try {
+    signatureAlgorithm = parseSignatureAlgorithm(sigAlgEl);
+  } catch (e) {
+    if (!(e instanceof KysoError) || e.code !== 'UNSUPPORTED_ALGORITHM') throw e;
+  }
+  const out: BasicOcspResponse = {
+    der,
+    tbs: tbsEl.raw,
+    version,
+    responderId,
+    producedAt,
+    responses,
+    extensions,
+    signatureAlgorithmDer: sigAlgEl.raw,
+    signature: sigBits.bytes,
+    certs,
+  };
+  if (signatureAlgorithm) out.signatureAlgorithm = signatureAlgorithm;
+  const nonceExt = extensions.find((e) => e.oid === OID.ocspNonce);
+  if (nonceExt) {
+    out.nonceExtensionValue = nonceExt.value;
+    const nv = parseNonceValue(nonceExt.value);
+    if (nv) out.nonce = nv;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building
+// ---------------------------------------------------------------------------------------------
+
+/** OCSPResponse with an error status and no responseBytes. */
+export function buildOcspErrorResponse(status: Exclude<OcspResponseStatus, 'successful'>): Uint8Array {
+  return seq(enumerated(OCSP_RESPONSE_STATUSES.indexOf(status)));
+}
+
+export function encodeCertStatus(s: CertStatus): Uint8Array {
+  switch (s.status) {
+    case 'good':
+      return implicit(0, nul());
+    case 'unknown':
+      return implicit(2, nul());
+    case 'revoked':
+      return implicit(
+        1,
+        seq(
+          generalizedTime(s.revocationTime),
+          s.reason !== undefined && explicit(0, enumerated(CRL_REASONS.indexOf(s.reason))),
+        ),
+      );
+    default:
+      throw new KysoError('INVALID_ARGUMENT', 'bad certificate status');
+  }
+}
+
+export interface SingleResponseInput {
+  certId: CertId;
+  certStatus: CertStatus;
+  thisUpdate: Date;
+  nextUpdate?: Date;
+  extensions?: Extension[];
+}
+
+export function encodeSingleResponse(s: SingleResponseInput): Uint8Array {
+  if (
+    s.certStatus.status === 'revoked' &&
+    s.certStatus.reason !== undefined &&
+    !CRL_REASONS.includes(s.certStatus.reason)
+  ) {
+    throw new KysoError('INVALID_ARGUMENT', `bad revocation reason ${String(s.certStatus.reason)}`);
+  }
+  return seq(
+    s.certId.der,
+    encodeCertStatus(s.certStatus),
+    generalizedTime(s.thisUpdate),
+    s.nextUpdate && explicit(0, generalizedTime(s.nextUpdate)),
+    s.extensions && s.extensions.length > 0 && explicit(1, seq(...s.extensions.map(encodeExtension))),
+  );
+}
+
+export interface BasicOcspResponseInput {
+  /** Signs tbsResponseData; must not use SHA-1 (refused with WEAK_ALGORITHM). */
+  signer: Signer;
+  /** Algorithm to sign with (default: the signer's preferred one). */
+  algorithm?: SignatureAlgorithm;
+  responderIdType?: 'byName' | 'byKey';
+  /** The responder's certificate (needed for byName; default: the signer's first chain certificate). */
+  responderCertificate?: Certificate;
+  producedAt: Date;
+  responses: SingleResponseInput[];
+  /** Response extensions (e.g. the nonce echo). */
+  extensions?: Extension[];
+  /** Certificates to include in `certs` (e.g. the delegated responder's certificate). */
+  certs?: Certificate[];
+}
+
+/** Builds and signs a BasicOCSPResponse wrapped in a successful OCSPResponse. */
+export async function buildOcspResponse(input: BasicOcspResponseInput): Promise<Uint8Array> {
+  const basic = await buildBasicOcspResponse(input);
+  return seq(enumerated(0), explicit(0, seq(oid(OID.ocspBasic), octetString(basic))));
+}
+
+export async function buildBasicOcspResponse(input: BasicOcspResponseInput): Promise<Uint8Array> {
+  const alg = input.algorithm ?? input.signer.algorithms[0];
+  if (!alg) throw new KysoError('INVALID_ARGUMENT', 'signer advertises no algorithm');
+  if (alg.name !== 'Ed25519' && alg.hash === 'SHA-1') {
+    throw new KysoError('WEAK_ALGORITHM', 'refusing to sign an OCSP response with SHA-1');
+  }
+  const algDer = encodeSignatureAlgorithm(alg);
+  let rid: Uint8Array;
+  if ((input.responderIdType ?? 'byKey') === 'byName') {
+    const cert =
+      input.responderCertificate ??
+      (input.signer.certificateChain[0] ? Certificate.fromDer(input.signer.certificateChain[0]) : undefined);
+    if (!cert) throw new KysoError('INVALID_ARGUMENT', 'ResponderID byName needs the responder certificate');
+    rid = explicit(1, cert.subject.der);
+  } else {
+    rid = explicit(2, octetString(await digest('SHA-1', input.signer.publicKey.publicKey)));
+  }
+  if (input.responses.length === 0)
+    throw new KysoError('INVALID_ARGUMENT', 'a response needs a SingleResponse');
+  const tbs = seq(
+    rid,
+    generalizedTime(input.producedAt),
+    seq(...input.responses.map(encodeSingleResponse)),
+    input.extensions &&
+      input.extensions.length > 0 &&
+      explicit(1, seq(...input.extensions.map(encodeExtension))),
+  );
+  const signature = await input.signer.sign(tbs, alg);
+  return seq(
+    tbs,
+    algDer,
+    bitString(signature),
+    input.certs && input.certs.length > 0 && explicit(0, seq(...input.certs.map((c) => c.der))),
+  );
+}
+
+/** Human summary of a BasicOCSPResponse (for the CLI and logs). */
+export function describeBasicOcspResponse(b: BasicOcspResponse): Record<string, unknown> {
+  return {
+    responderId:
+      b.responderId.type === 'byName'
+        ? { byName: b.responderId.name.toString() }
+        : { byKey: toHex(b.responderId.keyHash) },
+    producedAt: b.producedAt.toISOString(),
+    signatureAlgorithm: b.signatureAlgorithm ? signatureAlgorithmName(b.signatureAlgorithm) : 'unsupported',
+    nonce: b.nonce ? toHex(b.nonce) : undefined,
+    certs: b.certs.map((c) => c.subject.toString()),
+    responses: b.responses.map((s) => ({
+      serial: toHex(
+        s.certId.serialNumber.length > 1 && s.certId.serialNumber[0] === 0
+          ? s.certId.serialNumber.subarray(1)
+          : s.certId.serialNumber,
+      ),
+      hashAlgorithm: s.certId.hashAlgorithm,
+      status: s.certStatus.status,
+      revocationTime:
+        s.certStatus.status === 'revoked' ? s.certStatus.revocationTime.toISOString() : undefined,
+      reason: s.certStatus.status === 'revoked' ? s.certStatus.reason : undefined,
+      thisUpdate: s.thisUpdate.toISOString(),
+      nextUpdate: s.nextUpdate?.toISOString(),
+    })),
+  };
+}
+
+/** SHA-1 of the responder key (ResponderID byKey), for matching. */
+export async function responderKeyHash(cert: Certificate): Promise<Uint8Array> {
+  return digest('SHA-1', parsePublicKeyInfo(cert.spki).publicKey);
+}

@@ -1,0 +1,305 @@
+/**
+ * OCSP response verification (RFC 6960 §3.2, §4.2.2.2; RFC 5019 §4). Returns a report; malformed
+ * input throws KysoError, an invalid response is a report with status "failed".
+ *
+ * The responder must be the CA that issued the certificate (its key signed the response) or a
+ * delegated responder: a certificate issued directly by that CA with id-kp-OCSPSigning in its
+ * extKeyUsage, valid at the validation time. The delegated certificate's own revocation status is
+ * not checked here; id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1) says it need not be, otherwise the
+ * report says so with an "indeterminate" line.
+ */
+import { bytesEqual, toHex } from '../bytes.js';
+import { parseSignatureAlgorithm } from '../crypto/algorithms.js';
+import { parsePublicKeyInfo } from '../crypto/keys.js';
+import { verifySignature } from '../crypto/verify.js';
+import { KysoError } from '../errors.js';
+import { OID } from '../oids.js';
+import type { Certificate } from '../x509/certificate.js';
+import { certIdMatchesIssuer, type OcspRequest } from './request.js';
+import {
+  type BasicOcspResponse,
+  type CertStatus,
+  type OcspResponse,
+  type SingleResponse,
+  parseOcspResponse,
+  responderKeyHash,
+} from './response.js';
+
+export type CheckStatus = 'passed' | 'failed' | 'indeterminate';
+
+export interface OcspCheck {
+  /** Stable check name. */
+  check:
+    | 'response-status'
+    | 'responder-identified'
+    | 'signature'
+    | 'responder-authorized'
+    | 'responder-validity'
+    | 'responder-revocation'
+    | 'produced-at'
+    | 'freshness'
+    | 'nonce'
+    | 'certificate-status';
+  status: CheckStatus;
+  /** Stable reason code. */
+  reason: string;
+  detail?: string;
+}
+
+export interface OcspVerifyOptions {
+  /** The CA that issued the certificate(s) the response is about. */
+  issuer: Certificate;
+  /** Validation time. */
+  time: Date;
+  /** Expected nonce (the one sent in the request), or the request itself. */
+  nonce?: Uint8Array | OcspRequest;
+  /**
+   * Maximum age in seconds of a response without nextUpdate (thisUpdate older than this fails).
+   * Also applied to responses with nextUpdate when given (a relying party's own freshness limit).
+   */
+  maxAge?: number;
+  /** Allowed clock skew in seconds for thisUpdate/producedAt in the future and nextUpdate in the past (default 300). */
+  clockSkew?: number;
+  /** Extra candidate responder certificates (e.g. a delegated responder's certificate delivered out of band). */
+  responderCertificates?: Certificate[];
+  /** The certificate of interest: when given, its SingleResponse is looked up and reported. */
+  certificate?: Certificate;
+}
+
+export interface OcspVerifyReport {
+  status: CheckStatus;
+  checks: OcspCheck[];
+  response: OcspResponse;
+  /** The certificate whose key signed the response (the CA or the delegated responder). */
+  responderCertificate?: Certificate;
+  delegated?: boolean;
+  /** Set when `certificate` was given and a matching SingleResponse exists. */
+  singleResponse?: SingleResponse;
+  certStatus?: CertStatus;
+}
+
+function overall(checks: OcspCheck[]): CheckStatus {
+  if (checks.some((c) => c.status === 'failed')) return 'failed';
+  if (checks.some((c) => c.status === 'indeterminate')) return 'indeterminate';
+  return 'passed';
+}
+
+async function certSignedBy(cert: Certificate, issuer: Certificate): Promise<boolean> {
+  if (!cert.issuer.equals(issuer.subject)) return false;
+  try {
+    const alg = parseSignatureAlgorithm(cert.signatureAlgorithm);
+    return await verifySignature(issuer.spki, alg, cert.tbs, cert.signatureValue);
+  } catch (e) {
+    if (e instanceof KysoError) return false;
+    throw e;
+  }
+}
+
+async function responderMatches(b: BasicOcspResponse, cert: Certificate): Promise<boolean> {
+  if (b.responderId.type === 'byName') return b.responderId.name.equals(cert.subject);
+  return bytesEqual(b.responderId.keyHash, await responderKeyHash(cert));
+}
+
+/** The SingleResponse about `cert` (CertID recomputed with the response's hash), if any. */
+export async function findSingleResponse(
+  resp: OcspResponse | BasicOcspResponse,
+  cert: Certificate,
+  issuer: Certificate,
+): Promise<SingleResponse | undefined> {
+  const basic = 'responderId' in resp ? resp : resp.basic;
+  if (!basic) return undefined;
+  for (const s of basic.responses) {
+    if (!bytesEqual(s.certId.serialNumber, cert.serialNumber)) continue;
+    if (await certIdMatchesIssuer(s.certId, issuer)) return s;
+  }
+  return undefined;
+}
+
+/** Verifies an OCSP response (DER or parsed). */
+export async function verifyOcspResponse(
+  input: Uint8Array | OcspResponse,
+  opts: OcspVerifyOptions,
+): Promise<OcspVerifyReport> {
+  const response = input instanceof Uint8Array ? parseOcspResponse(input) : input;
+  const checks: OcspCheck[] = [];
+  const report: OcspVerifyReport = { status: 'failed', checks, response };
+  const finish = (): OcspVerifyReport => {
+    report.status = overall(checks);
+    return report;
+  };
+  if (response.status !== 'successful' || !response.basic) {
+    checks.push({ check: 'response-status', status: 'failed', reason: `ocsp-${response.status}` });
+    return finish();
+  }
+  checks.push({ check: 'response-status', status: 'passed', reason: 'successful' });
+  const b = response.basic;
+  const time = opts.time;
+  const skewMs = (opts.clockSkew ?? 300) * 1000;
+
+  // 1. Which certificate signed it: the issuer itself, or a certificate from `certs`/the options.
+  const candidates = [opts.issuer, ...b.certs, ...(opts.responderCertificates ?? [])];
+  let responder: Certificate | undefined;
+  for (const c of candidates) {
+    if (await responderMatches(b, c)) {
+      responder = c;
+      break;
+    }
+  }
+  if (!responder) {
+    checks.push({
+      check: 'responder-identified',
+      status: 'failed',
+      reason: 'responder-certificate-not-found',
+      detail:
+        b.responderId.type === 'byName'
+          ? `no certificate for ResponderID ${b.responderId.name.toString()}`
+          : `no certificate for ResponderID key ${toHex(b.responderId.keyHash)}`,
+    });
+    return finish();
+  }
+  checks.push({ check: 'responder-identified', status: 'passed', reason: 'responder-found' });
+  report.responderCertificate = responder;
+
+  // 2. Signature over tbsResponseData.
+  let sigOk = false;
+  if (!b.signatureAlgorithm) {
+    checks.push({ check: 'signature', status: 'failed', reason: 'unsupported-signature-algorithm' });
+  } else {
+    try {
+      sigOk = await verifySignature(
+        parsePublicKeyInfo(responder.spki),
+        b.signatureAlgorithm,
+        b.tbs,
+        b.signature,
+      );
+    } catch (e) {
+      if (!(e instanceof KysoError)) throw e;
+      checks.push({
+        check: 'signature',
+        status: 'failed',
+        reason: 'responder-key-unusable',
+        detail: e.message,
+      });
+    }
+    if (!checks.some((c) => c.check === 'signature')) {
+      checks.push(
+        sigOk
+          ? { check: 'signature', status: 'passed', reason: 'signature-valid' }
+          : { check: 'signature', status: 'failed', reason: 'signature-invalid' },
+      );
+    }
+  }
+
+  // 3. Authorisation (RFC 6960 §4.2.2.2).
+  const isCa = bytesEqual(responder.spki, opts.issuer.spki) && responder.subject.equals(opts.issuer.subject);
+  report.delegated = !isCa;
+  if (isCa) {
+    checks.push({ check: 'responder-authorized', status: 'passed', reason: 'responder-is-issuer' });
+    checks.push({ check: 'responder-revocation', status: 'passed', reason: 'responder-is-issuer' });
+  } else {
+    const problems: string[] = [];
+    if (!(await certSignedBy(responder, opts.issuer))) problems.push('not issued by the CA');
+    if (!responder.extKeyUsage?.includes(OID.ocspSigning))
+      problems.push('no id-kp-OCSPSigning extended key usage');
+    if (responder.keyUsage && !responder.keyUsage.includes('digitalSignature'))
+      problems.push('keyUsage lacks digitalSignature');
+    if (responder.unknownCriticalExtensions.length > 0) {
+      problems.push(`unknown critical extension ${responder.unknownCriticalExtensions.join(', ')}`);
+    }
+    checks.push(
+      problems.length === 0
+        ? { check: 'responder-authorized', status: 'passed', reason: 'delegated-responder' }
+        : {
+            check: 'responder-authorized',
+            status: 'failed',
+            reason: 'responder-not-authorized',
+            detail: problems.join('; '),
+          },
+    );
+    checks.push(
+      responder.isValidAt(time)
+        ? { check: 'responder-validity', status: 'passed', reason: 'within-validity' }
+        : {
+            check: 'responder-validity',
+            status: 'failed',
+            reason: time < responder.notBefore ? 'responder-not-yet-valid' : 'responder-expired',
+            detail: `${responder.notBefore.toISOString()}..${responder.notAfter.toISOString()}`,
+          },
+    );
+    checks.push(
+      responder.ocspNoCheck
+        ? { check: 'responder-revocation', status: 'passed', reason: 'ocsp-nocheck' }
+        : {
+            check: 'responder-revocation',
+            status: 'indeterminate',
+            reason: 'responder-revocation-not-checked',
+            detail: 'delegated responder certificate has no id-pkix-ocsp-nocheck; its status was not checked',
+          },
+    );
+  }
+
+  // 4. Times.
+  if (b.producedAt.getTime() > time.getTime() + skewMs) {
+    checks.push({
+      check: 'produced-at',
+      status: 'failed',
+      reason: 'produced-in-future',
+      detail: b.producedAt.toISOString(),
+    });
+  } else checks.push({ check: 'produced-at', status: 'passed', reason: 'produced-before-time' });
+
+  let single: SingleResponse | undefined;
+  if (opts.certificate) {
+    single = await findSingleResponse(b, opts.certificate, opts.issuer);
+    if (!single) {
+      checks.push({ check: 'certificate-status', status: 'failed', reason: 'no-response-for-certificate' });
+    } else {
+      report.singleResponse = single;
+      report.certStatus = single.certStatus;
+      const s = single.certStatus;
+      checks.push(
+        s.status === 'good'
+          ? { check: 'certificate-status', status: 'passed', reason: 'good' }
+          : s.status === 'revoked'
+            ? {
+                check: 'certificate-status',
+                status: 'failed',
+                reason: 'revoked',
+                detail: `revoked at ${s.revocationTime.toISOString()}${s.reason ? ` (${s.reason})` : ''}`,
+              }
+            : { check: 'certificate-status', status: 'indeterminate', reason: 'unknown' },
+      );
+    }
+  }
+  const toCheck = single ? [single] : b.responses;
+  const stale: string[] = [];
+  for (const s of toCheck) {
+    const id = toHex(s.certId.serialNumber);
+    if (s.thisUpdate.getTime() > time.getTime() + skewMs) stale.push(`${id}: thisUpdate in the future`);
+    if (s.nextUpdate && s.nextUpdate.getTime() + skewMs < time.getTime())
+      stale.push(`${id}: nextUpdate passed`);
+    if (opts.maxAge !== undefined && time.getTime() - s.thisUpdate.getTime() > opts.maxAge * 1000) {
+      stale.push(`${id}: older than maxAge`);
+    }
+  }
+  checks.push(
+    stale.length === 0
+      ? { check: 'freshness', status: 'passed', reason: 'fresh' }
+      : { check: 'freshness', status: 'failed', reason: 'stale-or-future', detail: stale.join('; ') },
+  );
+
+  // 5. Nonce.
+  if (opts.nonce !== undefined) {
+    const want = opts.nonce instanceof Uint8Array ? opts.nonce : opts.nonce.nonce;
+    const wantRaw = opts.nonce instanceof Uint8Array ? undefined : opts.nonce.nonceExtensionValue;
+    if (!b.nonceExtensionValue) {
+      checks.push({ check: 'nonce', status: 'failed', reason: 'nonce-missing' });
+    } else if (
+      (want && b.nonce && bytesEqual(want, b.nonce)) ||
+      (wantRaw && bytesEqual(wantRaw, b.nonceExtensionValue))
+    ) {
+      checks.push({ check: 'nonce', status: 'passed', reason: 'nonce-matches' });
+    } else checks.push({ check: 'nonce', status: 'failed', reason: 'nonce-mismatch' });
+  }
+  return finish();
+}
