@@ -1,0 +1,64 @@
+/**
+ * Work limits for path building (DESIGN.md: "no limit on path building work" is a peer mistake).
+ * A hostile pool of certificates (cycles, many same-named issuers, huge name-constraint lists)
+ * must not make validation spin: every unit of work is charged to one Budget shared by the whole
+ * search, and running out is a fatal, named failure (BUDGET_EXCEEDED), never a silent "invalid".
+ */
+
+/** Signature verifications per validation (same figure as Go's maxChainSignatureChecks). */
+export const MAX_SIGNATURE_CHECKS = 100;
+/**
+ * Recursive issuer searches per validation. rustls-webpki uses 200 000; we try candidates in a
+ * cheap, cached order, so a lower cap still finds every legitimate path in the suites we run.
+ */
+export const MAX_BUILD_CALLS = 20_000;
+/**
+ * Name-vs-constraint comparisons per validation (rustls-webpki uses 250 000). Bounds the
+ * quadratic names x subtrees product that the nc-dos limbo cases attack.
+ */
+export const MAX_NAME_CONSTRAINT_COMPARISONS = 250_000;
+/** Nodes alive in the RFC 5280 valid_policy_tree (bounds policy-mapping explosions, CVE-2023-0464). */
+export const MAX_POLICY_NODES = 10_000;
+/** Certificates in a path, anchor included (deep enough for any real PKI; Go and webpki use similar). */
+export const MAX_PATH_DEPTH = 16;
+
+export type BudgetKind = 'signatures' | 'buildCalls' | 'nameConstraintComparisons' | 'policyNodes';
+
+export interface BudgetLimits {
+  signatures?: number;
+  buildCalls?: number;
+  nameConstraintComparisons?: number;
+  policyNodes?: number;
+}
+
+/** Thrown inside the search only; buildAndValidatePath turns it into a BUDGET_EXCEEDED report. */
+export class BudgetExhausted extends Error {
+  readonly kind: BudgetKind;
+  constructor(kind: BudgetKind) {
+    super(`path validation budget exhausted: ${kind}`);
+    this.name = 'BudgetExhausted';
+    this.kind = kind;
+  }
+}
+
+export class Budget {
+  signatures: number;
+  buildCalls: number;
+  nameConstraintComparisons: number;
+  policyNodes: number;
+
+  constructor(limits: BudgetLimits = {}) {
+    this.signatures = limits.signatures ?? MAX_SIGNATURE_CHECKS;
+    this.buildCalls = limits.buildCalls ?? MAX_BUILD_CALLS;
+    this.nameConstraintComparisons = limits.nameConstraintComparisons ?? MAX_NAME_CONSTRAINT_COMPARISONS;
+    this.policyNodes = limits.policyNodes ?? MAX_POLICY_NODES;
+  }
+
+  consume(kind: BudgetKind, n = 1): void {
+    if (this[kind] < n) {
+      this[kind] = 0;
+      throw new BudgetExhausted(kind);
+    }
+    this[kind] -= n;
+  }
+}

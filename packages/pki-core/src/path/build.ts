@@ -1,0 +1,335 @@
+/**
+ * Path building: one recursive, backtracking search from the leaf towards a trust anchor over an
+ * unordered pool (cross-certificates and several candidates per issuer welcome). Candidates are
+ * tried in a deterministic order (anchors before intermediates; AKI/SKI matches first; insertion
+ * order), each signature is verified once and charged to a shared Budget, and every complete
+ * candidate path is validated in full (validate.ts) before the next is tried. The first valid
+ * path wins; if none, the most specific failure seen anywhere is reported.
+ */
+import type { Certificate } from '../x509/certificate.js';
+import { Budget, BudgetExhausted, type BudgetLimits, MAX_PATH_DEPTH } from './budget.js';
+import {
+  type CheckResult,
+  type PolicyResult,
+  type ValidationReason,
+  type ValidationReport,
+  reasonRank,
+} from './report.js';
+import type { CertRevocationReport, RevocationChecker } from './revocation-types.js';
+import { SignatureChecker } from './signature.js';
+import {
+  CertificatePool,
+  type CertificateInput,
+  type TrustAnchor,
+  type TrustStore,
+  toCertificates,
+} from './trust-store.js';
+import { type PathValidationOptions, validatePath } from './validate.js';
+
+export interface BuildOptions extends PathValidationOptions {
+  leaf: CertificateInput;
+  intermediates?: CertificatePool | readonly CertificateInput[];
+  trustStore: TrustStore;
+  revocation?: RevocationChecker;
+  budget?: Budget | BudgetLimits;
+  /** Maximum certificates in a path, anchor included (default MAX_PATH_DEPTH). */
+  maxDepth?: number;
+}
+
+interface Failure {
+  reason: ValidationReason;
+  detail: string;
+  chain: Certificate[];
+  checks: CheckResult[];
+  policy: PolicyResult | null;
+  revocation: CertRevocationReport[];
+}
+
+class Found {
+  constructor(readonly report: ValidationReport) {}
+}
+
+function notChecked(chain: readonly Certificate[]): CertRevocationReport[] {
+  return chain.slice(0, -1).map((c, i) => ({
+    certIndex: i,
+    subject: c.subject.toString(),
+    status: 'not-checked',
+    source: 'none',
+    detail: 'no revocation checker was supplied',
+  }));
+}
+
+/**
+ * Builds and validates a certification path for `leaf` at `time`. Never throws for an invalid
+ * certificate or path (that is a report); throws KysoError only for malformed input (an
+ * unparseable leaf) and for programming errors.
+ */
+export async function buildAndValidatePath(opts: BuildOptions): Promise<ValidationReport> {
+  const leaf = toCertificates(opts.leaf)[0];
+  if (!leaf) throw new TypeError('leaf certificate required');
+  const pool =
+    opts.intermediates instanceof CertificatePool
+      ? opts.intermediates
+      : new CertificatePool(opts.intermediates ?? []);
+  const budget = opts.budget instanceof Budget ? opts.budget : new Budget(opts.budget);
+  const start = {
+    signatures: budget.signatures,
+    buildCalls: budget.buildCalls,
+    nc: budget.nameConstraintComparisons,
+  };
+  const maxDepth = opts.maxDepth ?? MAX_PATH_DEPTH;
+  const sigs = new SignatureChecker(budget);
+  const store = opts.trustStore;
+  let best: Failure | null = null;
+  let pathsTried = 0;
+
+  const record = (f: Failure) => {
+    if (!best || reasonRank(f.reason) > reasonRank(best.reason)) best = f;
+  };
+  const work = () => ({
+    signatures: start.signatures - budget.signatures,
+    buildCalls: start.buildCalls - budget.buildCalls,
+    nameConstraintComparisons: start.nc - budget.nameConstraintComparisons,
+    pathsTried,
+  });
+
+  const sigLine = (chain: readonly Certificate[], k: number): CheckResult => ({
+    certIndex: k,
+    subject: chain[k]!.subject.toString(),
+    check: 'signature',
+    status: 'passed',
+  });
+
+  /** Full validation of a complete path (signatures already verified). */
+  const complete = async (chain: Certificate[], anchor: TrustAnchor): Promise<void> => {
+    pathsTried++;
+    const sigChecks = chain.slice(0, -1).map((_, k) => sigLine(chain, k));
+    const out = validatePath(chain, anchor, opts, budget, sigChecks);
+    if (out.failure) {
+      record({
+        ...out.failure,
+        chain,
+        checks: out.checks,
+        policy: out.policy,
+        revocation: notChecked(chain),
+      });
+      return;
+    }
+    // Revocation, only for an otherwise valid path.
+    let revocation = notChecked(chain);
+    const checks = out.checks;
+    let revFailure: { reason: ValidationReason; detail: string } | null = null;
+    if (opts.revocation) {
+      revocation = [];
+      for (let k = 0; k < chain.length - 1; k++) {
+        const c = chain[k]!;
+        const r = await opts.revocation.check(c, chain[k + 1]!, { time: opts.time, path: chain, index: k });
+        revocation.push({ ...r, certIndex: k, subject: c.subject.toString() });
+        const line: CheckResult = {
+          certIndex: k,
+          subject: c.subject.toString(),
+          check: 'revocation',
+          status: 'passed',
+        };
+        if (r.detail) line.detail = `${r.source}: ${r.detail}`;
+        if (r.status === 'revoked') {
+          line.status = 'failed';
+          line.reason = 'REVOKED';
+          const why = `revoked${r.revocationReason ? ` (${r.revocationReason})` : ''}${r.revocationTime ? ` at ${r.revocationTime.toISOString()}` : ''}`;
+          line.detail = r.detail ? `${why}: ${r.detail}` : why;
+          if (!revFailure || reasonRank('REVOKED') > reasonRank(revFailure.reason))
+            revFailure = { reason: 'REVOKED', detail: line.detail };
+        } else if (r.status === 'unknown' || r.status === 'not-checked') {
+          line.status = r.fatal ? 'failed' : 'indeterminate';
+          line.reason = 'REVOCATION_UNKNOWN';
+          if (r.fatal && !revFailure)
+            revFailure = { reason: 'REVOCATION_UNKNOWN', detail: r.detail ?? 'revocation status unknown' };
+        }
+        checks.push(line);
+      }
+    }
+    if (revFailure) {
+      const idx = checks.find((c) => c.check === 'revocation' && c.status === 'failed')?.certIndex ?? 0;
+      record({ ...revFailure, chain, checks, policy: out.policy, revocation, ...{ certIndex: idx } });
+      return;
+    }
+    throw new Found({
+      valid: true,
+      reason: null,
+      detail: null,
+      chain,
+      checks,
+      policy: out.policy,
+      revocation,
+      work: work(),
+    });
+  };
+
+  const inPath = (path: readonly Certificate[], c: Certificate) =>
+    path.some(
+      (p) => p === c || (p.subject.equals(c.subject) && bytesEq(p.spki, c.spki)) || bytesEq(p.der, c.der),
+    );
+
+  const extend = async (path: Certificate[]): Promise<void> => {
+    budget.consume('buildCalls');
+    const cur = path[path.length - 1]!;
+    for (const anchor of store.issuersOf(cur)) {
+      const a = anchor.certificate;
+      const chain = [...path, a];
+      if (path.length > 1 && inPath(path.slice(1), a)) continue;
+      const s = await sigs.check(cur, a);
+      if (!s.ok) {
+        record(sigFailure(chain, path.length - 1, s.reason, s.detail));
+        continue;
+      }
+      await complete(chain, anchor);
+    }
+    for (const cand of pool.issuersOf(cur)) {
+      if (inPath(path, cand) || store.anchorFor(cand)) continue;
+      const chain = [...path, cand];
+      if (chain.length + 1 > maxDepth) {
+        record({
+          reason: 'MAX_DEPTH_EXCEEDED',
+          detail: `paths are limited to ${maxDepth} certificates`,
+          chain,
+          checks: [],
+          policy: null,
+          revocation: [],
+        });
+        continue;
+      }
+      const s = await sigs.check(cur, cand);
+      if (!s.ok) {
+        record(sigFailure(chain, path.length - 1, s.reason, s.detail));
+        continue;
+      }
+      // Cheap issuer checks prune dead branches before spending more signatures on them.
+      const early = issuerProblem(cand, opts.time);
+      if (early) {
+        record({
+          ...early,
+          chain,
+          checks: [
+            {
+              certIndex: path.length,
+              subject: cand.subject.toString(),
+              check: early.check,
+              status: 'failed',
+              reason: early.reason,
+              detail: early.detail,
+            },
+          ],
+          policy: null,
+          revocation: [],
+        });
+        continue;
+      }
+      await extend(chain);
+    }
+  };
+
+  try {
+    const direct = store.anchorFor(leaf);
+    if (direct) await complete([leaf], direct);
+    await extend([leaf]);
+  } catch (e) {
+    if (e instanceof Found) return e.report;
+    if (e instanceof BudgetExhausted) {
+      const chain = best ? (best as Failure).chain : [leaf];
+      return {
+        valid: false,
+        reason: 'BUDGET_EXCEEDED',
+        detail: `path building gave up: ${e.kind} budget exhausted`,
+        chain,
+        checks: [
+          {
+            certIndex: -1,
+            subject: '',
+            check: 'budget',
+            status: 'failed',
+            reason: 'BUDGET_EXCEEDED',
+            detail: e.message,
+          },
+        ],
+        policy: null,
+        revocation: notChecked(chain),
+        work: work(),
+      };
+    }
+    throw e;
+  }
+  const f: Failure = best ?? {
+    reason: 'UNKNOWN_ISSUER',
+    detail: `no issuer found for "${leaf.issuer.toString()}" among the trust anchors and intermediates`,
+    chain: [leaf],
+    checks: [
+      {
+        certIndex: 0,
+        subject: leaf.subject.toString(),
+        check: 'build',
+        status: 'failed',
+        reason: 'UNKNOWN_ISSUER',
+      },
+    ],
+    policy: null,
+    revocation: [],
+  };
+  return {
+    valid: false,
+    reason: f.reason,
+    detail: f.detail,
+    chain: f.chain,
+    checks: f.checks,
+    policy: f.policy,
+    revocation: f.revocation.length > 0 ? f.revocation : notChecked(f.chain),
+    work: work(),
+  };
+}
+
+function sigFailure(chain: Certificate[], k: number, reason: ValidationReason, detail: string): Failure {
+  return {
+    reason,
+    detail,
+    chain,
+    checks: [
+      {
+        certIndex: k,
+        subject: chain[k]!.subject.toString(),
+        check: 'signature',
+        status: 'failed',
+        reason,
+        detail,
+      },
+    ],
+    policy: null,
+    revocation: [],
+  };
+}
+
+function issuerProblem(
+  c: Certificate,
+  time: Date,
+): { reason: ValidationReason; detail: string; check: CheckResult['check'] } | null {
+  if (c.basicConstraints?.ca !== true)
+    return { reason: 'NOT_A_CA', detail: 'issuer is not a CA', check: 'basic-constraints' };
+  if (c.keyUsage && !c.keyUsage.includes('keyCertSign')) {
+    return { reason: 'KEY_USAGE_INVALID', detail: 'keyCertSign not asserted', check: 'key-usage' };
+  }
+  const t = Math.floor(time.getTime() / 1000) * 1000;
+  if (t > c.notAfter.getTime())
+    return { reason: 'CERT_EXPIRED', detail: `expired at ${c.notAfter.toISOString()}`, check: 'validity' };
+  if (t < c.notBefore.getTime()) {
+    return {
+      reason: 'CERT_NOT_YET_VALID',
+      detail: `not valid before ${c.notBefore.toISOString()}`,
+      check: 'validity',
+    };
+  }
+  return null;
+}
+
+function bytesEq(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,155 @@
+/**
+ * Certificate content rules checked on every certificate of a candidate path, beyond §6.1:
+ * - 'rfc5280' (default): the RFC 5280 §4 MUSTs that a conforming CA always meets and that matter
+ *   for path processing (AKI/SKI presence and non-criticality, serial numbers, non-empty CA names,
+ *   name constraints only in CA certificates and critical, policy constraints critical, SAN for
+ *   empty subjects, keyCertSign only with cA). Certification authorities use kyso to test their
+ *   chains, so a non-conformant certificate is reported, not silently accepted.
+ * - 'webpki': the CA/Browser Forum TLS profile on top (EKU present, non-critical, no anyEKU in
+ *   leaves, none in roots; RSA >= 2048 bits, multiple of 8; known curves; v3 only; SAN rules).
+ *   Name constraints may be non-critical there (CABF allows it).
+ */
+import { toHex } from '../bytes.js';
+import { parsePublicKeyInfo } from '../crypto/keys.js';
+import { OID } from '../oids.js';
+import type { Certificate } from '../x509/certificate.js';
+import { isValidDnsName } from './name-constraints.js';
+
+export type Profile = 'rfc5280' | 'webpki';
+
+export type Role = 'leaf' | 'intermediate' | 'anchor';
+
+/** RFC 5280 §4.1.2.2: serial numbers are positive and at most 20 octets. */
+function serialProblem(c: Certificate): string | null {
+  const s = c.serialNumber;
+  if (s.length > 21 || (s.length === 21 && s[0] !== 0)) return 'serial number longer than 20 octets';
+  if (s[0]! & 0x80) return 'serial number is negative';
+  if (s.every((b) => b === 0)) return 'serial number is zero';
+  return null;
+}
+
+function isSelfSigned(c: Certificate): boolean {
+  if (!c.isSelfIssued) return false;
+  const aki = c.authorityKeyIdentifier?.keyIdentifier;
+  const ski = c.subjectKeyIdentifier;
+  return !aki || !ski || toHex(aki) === toHex(ski);
+}
+
+/** Returns the first problem found, or null. `role` is the certificate's place in the path. */
+export function conformanceProblem(c: Certificate, role: Role, profile: Profile): string | null {
+  const crit = (oid: string) => c.extension(oid)?.critical === true;
+  // Anchors are exempt: long-lived roots with serial 0 are still in use (e.g. Starfield G2).
+  const serial = role === 'anchor' ? null : serialProblem(c);
+  if (serial) return serial;
+  if (c.issuer.isEmpty) return 'issuer name is empty';
+  if (crit(OID.authorityKeyIdentifier)) return 'authorityKeyIdentifier must be non-critical';
+  if (crit(OID.subjectKeyIdentifier)) return 'subjectKeyIdentifier must be non-critical';
+  if (crit(OID.authorityInfoAccess)) return 'authorityInfoAccess must be non-critical';
+  const isCA = c.basicConstraints?.ca === true;
+  if (c.keyUsage?.includes('keyCertSign') && !isCA) return 'keyCertSign asserted without basicConstraints cA';
+  if (role !== 'anchor' && !isSelfSigned(c)) {
+    if (!c.authorityKeyIdentifier) return 'authorityKeyIdentifier missing';
+    if (!c.authorityKeyIdentifier.keyIdentifier) return 'authorityKeyIdentifier without keyIdentifier';
+  }
+  if (role !== 'leaf') {
+    if (!c.subjectKeyIdentifier) return 'subjectKeyIdentifier missing in a CA certificate';
+    if (c.subject.isEmpty) return 'CA certificate with an empty subject';
+    if (c.basicConstraints && !crit(OID.basicConstraints))
+      return 'basicConstraints must be critical in a CA certificate';
+  }
+  if (c.nameConstraints) {
+    if (!isCA) return 'nameConstraints in a certificate that is not a CA';
+    if (profile === 'rfc5280' && !crit(OID.nameConstraints)) return 'nameConstraints must be critical';
+  }
+  if (c.policyConstraints && !crit(OID.policyConstraints)) return 'policyConstraints must be critical';
+  if (c.subject.isEmpty && (!c.subjectAltName || !crit(OID.subjectAltName))) {
+    return 'empty subject requires a critical subjectAltName';
+  }
+  for (const g of c.subjectAltName ?? []) {
+    if (g.type === 'dns' && !isValidDnsName(g.value, true))
+      return `subjectAltName dNSName "${g.value}" is not a valid host name`;
+  }
+  if (profile === 'webpki') return webpkiProblem(c, role);
+  return null;
+}
+
+function webpkiProblem(c: Certificate, role: Role): string | null {
+  const crit = (oid: string) => c.extension(oid)?.critical === true;
+  if (c.version !== 3) return 'only v3 certificates are allowed';
+  let info: ReturnType<typeof parsePublicKeyInfo>;
+  try {
+    info = parsePublicKeyInfo(c.spki);
+  } catch (e) {
+    return `public key not acceptable: ${(e as Error).message}`;
+  }
+  if (!info.spec) return 'public key algorithm or curve not allowed';
+  if (info.spec.type === 'RSA' && (info.spec.modulusLength < 2048 || info.spec.modulusLength % 8 !== 0)) {
+    return `RSA key of ${info.spec.modulusLength} bits not allowed (>= 2048, multiple of 8)`;
+  }
+  if (role === 'anchor') {
+    if (c.extKeyUsage) return 'root certificate with extendedKeyUsage';
+    const aki = c.authorityKeyIdentifier;
+    if (aki) {
+      if (!aki.keyIdentifier || aki.authorityCertIssuer || aki.authorityCertSerialNumber) {
+        return 'root authorityKeyIdentifier must hold only keyIdentifier';
+      }
+      if (c.subjectKeyIdentifier && toHex(aki.keyIdentifier) !== toHex(c.subjectKeyIdentifier)) {
+        return 'root authorityKeyIdentifier differs from its subjectKeyIdentifier';
+      }
+    }
+  }
+  if (role === 'leaf') {
+    if (c.basicConstraints?.ca) return 'CA certificate used as end entity';
+    if (!c.extKeyUsage) return 'end-entity certificate without extendedKeyUsage';
+    if (crit(OID.extKeyUsage)) return 'extendedKeyUsage must be non-critical';
+    if (c.extKeyUsage.includes(OID.anyExtendedKeyUsage))
+      return 'anyExtendedKeyUsage in an end-entity certificate';
+    if (!c.subjectAltName) return 'end-entity certificate without subjectAltName';
+    if (!c.subject.isEmpty && crit(OID.subjectAltName))
+      return 'subjectAltName must be non-critical with a subject';
+    const cnProblem = commonNameProblem(c);
+    if (cnProblem) return cnProblem;
+  }
+  for (const ad of c.authorityInfoAccess ?? []) {
+    if (ad.location.type !== 'uri') return 'authorityInfoAccess location is not a URI';
+  }
+  return null;
+}
+
+/**
+ * CA/B Forum BR 7.1.4.3: a subscriber commonName must be a byte-for-byte copy of a SAN dNSName,
+ * or an IP address in SAN written canonically (dotted quad; RFC 5952 for IPv6).
+ */
+function commonNameProblem(c: Certificate): string | null {
+  const cns = c.subject.get(OID.commonName);
+  const san = c.subjectAltName ?? [];
+  for (const cn of cns) {
+    if (san.some((g) => g.type === 'dns' && g.value === cn)) continue;
+    if (san.some((g) => g.type === 'ip' && canonicalIp(g.value) === cn)) continue;
+    return `commonName "${cn}" is not a copy of a subjectAltName entry`;
+  }
+  return null;
+}
+
+function canonicalIp(b: Uint8Array): string {
+  if (b.length === 4) return Array.from(b).join('.');
+  const groups = Array.from({ length: 8 }, (_, i) => (b[2 * i]! << 8) | b[2 * i + 1]!);
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}

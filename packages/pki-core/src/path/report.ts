@@ -1,0 +1,110 @@
+/**
+ * The validation report (DESIGN.md: validation returns a report, never throws for "invalid").
+ * Every check is a line with a status and, when it did not pass, a stable reason code.
+ */
+import type { Certificate } from '../x509/certificate.js';
+import type { CertRevocationReport } from './revocation-types.js';
+
+/**
+ * Stable reason codes. Ordered from least to most specific: when no path validates, the failure
+ * reported is the most specific one seen across all candidate paths (rustls-webpki style), so a
+ * user sees "CERT_EXPIRED on the intermediate" rather than "UNKNOWN_ISSUER" from a dead end.
+ */
+export const REASONS = [
+  /** No path from the leaf to a trust anchor could be built. */
+  'UNKNOWN_ISSUER',
+  /** A path would exceed the maximum depth. */
+  'MAX_DEPTH_EXCEEDED',
+  /** The work budget (signatures, build calls, constraint comparisons, policy nodes) ran out. */
+  'BUDGET_EXCEEDED',
+  /** Signature or public-key algorithm not supported (DSA, Ed448, explicit curves...). */
+  'UNSUPPORTED_ALGORITHM',
+  /** The issuer's signature over a certificate does not verify. */
+  'SIGNATURE_INVALID',
+  /** Subject/issuer names do not chain (only for explicitly given paths). */
+  'NAME_CHAINING',
+  /** An issuer is not a CA (basicConstraints absent or cA false). */
+  'NOT_A_CA',
+  /** An issuer lacks the keyCertSign key usage. */
+  'KEY_USAGE_INVALID',
+  /** basicConstraints pathLenConstraint (or the anchor's max path length) exceeded. */
+  'PATH_LEN_EXCEEDED',
+  /** The certificate violates an RFC 5280 §4 requirement (or the chosen profile's). */
+  'CERT_NONCONFORMANT',
+  /** A critical extension kyso does not understand. */
+  'UNKNOWN_CRITICAL_EXTENSION',
+  /** Name constraints of an issuer exclude (or do not permit) a name of a later certificate. */
+  'NAME_CONSTRAINTS_VIOLATED',
+  /** The valid policy tree became empty while an explicit policy was required. */
+  'POLICY_REQUIRED',
+  /** The leaf's extended key usage does not allow the requested purpose. */
+  'EKU_MISMATCH',
+  /** The leaf does not carry the expected peer name (DNS / IP / email). */
+  'PEER_NAME_MISMATCH',
+  /** notBefore is after the validation time. */
+  'CERT_NOT_YET_VALID',
+  /** notAfter is before the validation time. */
+  'CERT_EXPIRED',
+  /** Revocation status could not be established and the checker's policy makes that fatal. */
+  'REVOCATION_UNKNOWN',
+  /** A certificate of the path is revoked. */
+  'REVOKED',
+] as const;
+export type ValidationReason = (typeof REASONS)[number];
+
+export function reasonRank(r: ValidationReason): number {
+  return REASONS.indexOf(r);
+}
+
+export type CheckName =
+  | 'build'
+  | 'signature'
+  | 'validity'
+  | 'name-chaining'
+  | 'basic-constraints'
+  | 'path-length'
+  | 'key-usage'
+  | 'extended-key-usage'
+  | 'name-constraints'
+  | 'policy'
+  | 'critical-extensions'
+  | 'conformance'
+  | 'peer-name'
+  | 'revocation'
+  | 'budget';
+
+export interface CheckResult {
+  /** Index in `chain` (0 = leaf); -1 for checks about the whole search. */
+  certIndex: number;
+  subject: string;
+  check: CheckName;
+  status: 'passed' | 'failed' | 'indeterminate';
+  reason?: ValidationReason;
+  detail?: string;
+}
+
+export interface PolicyResult {
+  /** OIDs of the authorities-constrained policy set (anyPolicy '2.5.29.32.0' if unrestricted). */
+  authorityConstrainedPolicies: string[];
+  /** OIDs of the user-constrained policy set (intersection with the caller's initial set). */
+  userConstrainedPolicies: string[];
+  /** False when the valid policy tree ended NULL (no policy holds for the path). */
+  treeNonEmpty: boolean;
+  /** Whether an explicit policy was required at the end of processing. */
+  explicitPolicyRequired: boolean;
+}
+
+export interface ValidationReport {
+  valid: boolean;
+  reason: ValidationReason | null;
+  /** Human-readable explanation of `reason`. */
+  detail: string | null;
+  /** The validated path (or the best failed candidate), leaf first, trust anchor last. */
+  chain: Certificate[];
+  checks: CheckResult[];
+  policy: PolicyResult | null;
+  /** One line per certificate of the chain except the anchor (status 'not-checked' when no checker). */
+  revocation: CertRevocationReport[];
+  /** Work spent (signature verifications, build calls...), for tests and benchmarks. */
+  work: { signatures: number; buildCalls: number; nameConstraintComparisons: number; pathsTried: number };
+}

@@ -1,0 +1,216 @@
+/**
+ * Trust anchors and pools of untrusted certificates (the `cert_pool.go` of kyso). Both index
+ * certificates by subject (RFC 5280 §7.1 comparison key) and by subject key identifier, and keep
+ * insertion order so that candidate order, and therefore the chosen path, is deterministic.
+ */
+import { toBase64, toHex } from '../bytes.js';
+import { KysoError } from '../errors.js';
+import { derOrPem } from '../pem.js';
+import { Certificate } from '../x509/certificate.js';
+import type { NameConstraints } from '../x509/extensions.js';
+
+/** Parsed certificates kept for reuse, keyed by DER (bounded so hostile input cannot grow it). */
+export const PARSE_CACHE_SIZE = 2048;
+const parseCache = new Map<string, Certificate>();
+
+/** Parses a DER certificate through a bounded cache, so a pool seen twice is parsed once. */
+export function parseCertificateCached(der: Uint8Array): Certificate {
+  const k = toBase64(der);
+  const hit = parseCache.get(k);
+  if (hit) return hit;
+  const c = Certificate.fromDer(der);
+  parseCache.set(k, c);
+  if (parseCache.size > PARSE_CACHE_SIZE) parseCache.delete(parseCache.keys().next().value!);
+  return c;
+}
+
+export function clearParseCache(): void {
+  parseCache.clear();
+}
+
+export type CertificateInput = Certificate | Uint8Array | string;
+
+/** Accepts parsed certificates, DER, or PEM text (possibly several blocks). */
+export function toCertificates(input: CertificateInput | readonly CertificateInput[]): Certificate[] {
+  const list = Array.isArray(input) ? (input as readonly CertificateInput[]) : [input as CertificateInput];
+  const out: Certificate[] = [];
+  for (const i of list) {
+    if (i instanceof Certificate) out.push(i);
+    else for (const der of derOrPem(i, 'CERTIFICATE')) out.push(parseCertificateCached(der));
+  }
+  return out;
+}
+
+/**
+ * Constraints the relying party puts on an anchor (RFC 5914 TrustAnchorInfo style), on top of,
+ * or instead of, those in the anchor certificate.
+ */
+export interface AnchorConstraints {
+  /** Name constraints applied to every certificate below the anchor. */
+  nameConstraints?: NameConstraints;
+  /** Policies acceptable under this anchor (intersected with the caller's initial policy set). */
+  policies?: string[];
+  /** Maximum number of non-self-issued intermediates below the anchor. */
+  maxPathLength?: number;
+}
+
+export interface TrustAnchor {
+  certificate: Certificate;
+  /**
+   * How much of the anchor certificate is enforced:
+   * - 'certificate' (default, like Go and x509-limbo expect): the anchor's validity period,
+   *   basicConstraints cA, keyCertSign, pathLenConstraint, name constraints, policy constraints,
+   *   inhibitAnyPolicy and unknown critical extensions apply;
+   * - 'key': RFC 5280 §6.1 taken literally, only the name and public key are used.
+   */
+  enforce: 'certificate' | 'key';
+  constraints?: AnchorConstraints;
+}
+
+export interface AddAnchorOptions {
+  enforce?: 'certificate' | 'key';
+  constraints?: AnchorConstraints;
+}
+
+function derKey(c: Certificate): string {
+  return toBase64(c.der);
+}
+
+/** Certificates indexed by subject and SKI, deduplicated by DER, in insertion order. */
+class Index<T extends { certificate: Certificate }> {
+  readonly items: T[] = [];
+  private readonly byDer = new Map<string, T>();
+  private readonly bySubject = new Map<string, T[]>();
+  private readonly bySki = new Map<string, T[]>();
+
+  add(item: T): boolean {
+    const k = derKey(item.certificate);
+    if (this.byDer.has(k)) return false;
+    this.byDer.set(k, item);
+    this.items.push(item);
+    const s = item.certificate.subject.comparisonKey;
+    this.bySubject.set(s, [...(this.bySubject.get(s) ?? []), item]);
+    const ski = item.certificate.subjectKeyIdentifier;
+    if (ski) {
+      const h = toHex(ski);
+      this.bySki.set(h, [...(this.bySki.get(h) ?? []), item]);
+    }
+    return true;
+  }
+
+  get(cert: Certificate): T | undefined {
+    return this.byDer.get(derKey(cert));
+  }
+
+  bySubjectKey(key: string): readonly T[] {
+    return this.bySubject.get(key) ?? [];
+  }
+
+  bySkiHex(hex: string): readonly T[] {
+    return this.bySki.get(hex) ?? [];
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+}
+
+/**
+ * Potential issuers of `cert` from an index: same subject as cert's issuer name, with those whose
+ * SKI equals cert's AKI keyIdentifier first, then those without an SKI, then mismatching SKIs
+ * (kept last rather than dropped: AKI is a hint, the signature decides). Stable within each group.
+ */
+function issuersFrom<T extends { certificate: Certificate }>(idx: Index<T>, cert: Certificate): T[] {
+  const same = idx.bySubjectKey(cert.issuer.comparisonKey);
+  const aki = cert.authorityKeyIdentifier?.keyIdentifier;
+  if (!aki || same.length < 2) return [...same];
+  const want = toHex(aki);
+  const score = (t: T) => {
+    const ski = t.certificate.subjectKeyIdentifier;
+    return ski === undefined ? 1 : toHex(ski) === want ? 0 : 2;
+  };
+  return [...same]
+    .map((t, i) => ({ t, i, s: score(t) }))
+    .sort((a, b) => a.s - b.s || a.i - b.i)
+    .map((x) => x.t);
+}
+
+export class TrustStore {
+  private readonly index = new Index<TrustAnchor>();
+
+  constructor(anchors: readonly (Certificate | TrustAnchor)[] = []) {
+    for (const a of anchors) {
+      if (a instanceof Certificate) this.add(a);
+      else this.addAnchor(a);
+    }
+  }
+
+  /** Adds one anchor certificate (or PEM/DER; a PEM bundle adds each). Returns the number added. */
+  add(input: CertificateInput | readonly CertificateInput[], opts: AddAnchorOptions = {}): number {
+    let n = 0;
+    for (const c of toCertificates(input)) {
+      const a: TrustAnchor = { certificate: c, enforce: opts.enforce ?? 'certificate' };
+      if (opts.constraints) a.constraints = opts.constraints;
+      if (this.index.add(a)) n++;
+    }
+    return n;
+  }
+
+  addAnchor(anchor: TrustAnchor): boolean {
+    return this.index.add(anchor);
+  }
+
+  get anchors(): readonly TrustAnchor[] {
+    return this.index.items;
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  /** The anchor whose certificate is byte-identical to `cert`, if any. */
+  anchorFor(cert: Certificate): TrustAnchor | undefined {
+    return this.index.get(cert);
+  }
+
+  /** Anchors that may have issued `cert` (by name, AKI/SKI-preferred order). */
+  issuersOf(cert: Certificate): TrustAnchor[] {
+    return issuersFrom(this.index, cert);
+  }
+}
+
+/** An unordered pool of untrusted certificates (intermediates, cross-certificates). */
+export class CertificatePool {
+  private readonly index = new Index<{ certificate: Certificate }>();
+  /** Inputs that could not be parsed (kept for diagnostics; they never take part in a path). */
+  readonly rejected: { input: number; error: string }[] = [];
+
+  constructor(certs: readonly CertificateInput[] = [], opts: { skipMalformed?: boolean } = {}) {
+    certs.forEach((c, i) => {
+      try {
+        this.add(c);
+      } catch (e) {
+        if (!opts.skipMalformed || !(e instanceof KysoError)) throw e;
+        this.rejected.push({ input: i, error: `${e.code}: ${e.message}` });
+      }
+    });
+  }
+
+  add(input: CertificateInput | readonly CertificateInput[]): number {
+    let n = 0;
+    for (const c of toCertificates(input)) if (this.index.add({ certificate: c })) n++;
+    return n;
+  }
+
+  get certificates(): Certificate[] {
+    return this.index.items.map((i) => i.certificate);
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  issuersOf(cert: Certificate): Certificate[] {
+    return issuersFrom(this.index, cert).map((i) => i.certificate);
+  }
+}
