@@ -119,7 +119,9 @@ export class Name {
   #key: string | undefined;
 
   constructor(rdns: readonly RelativeDistinguishedName[], der?: Uint8Array) {
-    this.rdns = rdns;
+    // Members of a multi-valued RDN are kept in DER order (sorted by encoding), so printing is
+    // the same before and after a DER round trip.
+    this.rdns = rdns.map((rdn) => (rdn.length > 1 ? [...rdn].sort(compareAtv) : rdn));
     this.#der = der;
   }
 
@@ -259,6 +261,10 @@ export class Name {
   }
 }
 
+function compareAtv(a: AttributeTypeAndValue, b: AttributeTypeAndValue): number {
+  return compareBytes(seq(oid(a.type), a.raw), seq(oid(b.type), b.raw));
+}
+
 function isStringTag(tag: number): boolean {
   return (
     tag === Tag.UTF8_STRING ||
@@ -295,12 +301,18 @@ function resolveType(t: string): string {
   throw new KysoError('NAME_INVALID', `unknown attribute type ${JSON.stringify(t)}`);
 }
 
+/**
+ * Whitespace trimmed around names and values: ASCII only, so values that start or end with other
+ * spaces (U+00A0...), which the printer does not escape, survive a print/parse round trip.
+ */
+const TRIMMED = new Set([' ', '\t', '\r', '\n']);
+
 /** Trims whitespace, keeping a trailing space that is escaped (`CN=a\\ `). */
 function trimUnescaped(s: string): string {
   let start = 0;
-  while (start < s.length && /\s/.test(s[start]!)) start++;
+  while (start < s.length && TRIMMED.has(s[start]!)) start++;
   let end = s.length;
-  while (end > start && /\s/.test(s[end - 1]!)) end--;
+  while (end > start && TRIMMED.has(s[end - 1]!)) end--;
   if (end < s.length) {
     let backslashes = 0;
     while (end - 1 - backslashes >= start && s[end - 1 - backslashes] === '\\') backslashes++;
@@ -380,7 +392,8 @@ function unescapeValue(s: string): string {
     }
   }
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
+    // ignoreBOM: a leading U+FEFF is data, not a byte-order mark to strip.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Uint8Array.from(bytes));
   } catch {
     throw new KysoError('NAME_INVALID', 'escaped bytes are not UTF-8');
   }
