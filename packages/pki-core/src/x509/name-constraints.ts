@@ -2,7 +2,7 @@
  * Name-constraint matching (RFC 5280 §4.2.1.10) for one name against one subtree. Shared by
  * issuance (refuse to issue outside the issuer's constraints) and path validation.
  */
-import { Name } from '../name.js';
+import type { Name } from '../name.js';
 import type { GeneralName } from './general-name.js';
 import type { NameConstraints } from './extensions.js';
 
@@ -49,7 +49,7 @@ export function emailInSubtree(email: string, constraint: string): boolean {
 
 export function uriInSubtree(uri: string, constraint: string): boolean {
   const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(uri);
-  if (!m || !m[1]) return false;
+  if (!m?.[1]) return false;
   const host = m[1].toLowerCase();
   const c = constraint.toLowerCase();
   if (c.startsWith('.')) return host.endsWith(c);
