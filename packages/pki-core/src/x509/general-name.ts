@@ -113,10 +113,12 @@ export function formatIp(b: Uint8Array): string {
 
 /** Parses "192.0.2.1", "2001:db8::1" (and with "/mask" in CIDR or address form for constraints). */
 export function parseIp(s: string): Uint8Array {
-  const [addr, mask] = s.split('/');
+  const parts = s.split('/');
+  if (parts.length > 2) throw new KysoError('INVALID_ARGUMENT', `bad IP address ${s}`);
+  const [addr, mask] = parts;
   const a = parseIpAddress(addr!);
   if (mask === undefined) return a;
-  const m = /^\d+$/.test(mask) ? prefixMask(Number(mask), a.length) : parseIpAddress(mask);
+  const m = /^\d{1,3}$/.test(mask) ? prefixMask(Number(mask), a.length) : parseIpAddress(mask);
   if (m.length !== a.length) throw new KysoError('INVALID_ARGUMENT', `bad IP mask in ${s}`);
   return new Uint8Array([...a, ...m]);
 }
@@ -129,18 +131,25 @@ function prefixMask(bits: number, len: number): Uint8Array {
 }
 
 function parseIpAddress(s: string): Uint8Array {
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(s)) {
-    const p = s.split('.').map(Number);
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (v4) {
+    const p = v4.slice(1).map(Number);
     if (p.some((x) => x > 255)) throw new KysoError('INVALID_ARGUMENT', `bad IPv4 address ${s}`);
     return Uint8Array.from(p);
   }
   if (/^[0-9a-fA-F:]+$/.test(s) && s.includes(':')) {
-    const [head, tail] = s.split('::');
-    const h = head ? head.split(':') : [];
-    const t = tail ? tail.split(':') : [];
-    if (s.split('::').length > 2) throw new KysoError('INVALID_ARGUMENT', `bad IPv6 address ${s}`);
-    const fill = s.includes('::') ? 8 - h.length - t.length : 0;
-    const groups = [...h, ...Array(fill).fill('0'), ...t];
+    const halves = s.split('::');
+    if (halves.length > 2) throw new KysoError('INVALID_ARGUMENT', `bad IPv6 address ${s}`);
+    const h = halves[0] ? halves[0].split(':') : [];
+    const t = halves[1] ? halves[1].split(':') : [];
+    let groups: string[];
+    if (halves.length === 2) {
+      // "::" stands for one or more zero groups.
+      if (h.length + t.length > 7) throw new KysoError('INVALID_ARGUMENT', `bad IPv6 address ${s}`);
+      groups = [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+    } else {
+      groups = h;
+    }
     if (groups.length !== 8 || groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) {
       throw new KysoError('INVALID_ARGUMENT', `bad IPv6 address ${s}`);
     }
