@@ -54,14 +54,16 @@ export function conformanceProblem(c: Certificate, role: Role, profile: Profile)
   if (role !== 'leaf') {
     if (!c.subjectKeyIdentifier) return 'subjectKeyIdentifier missing in a CA certificate';
     if (c.subject.isEmpty) return 'CA certificate with an empty subject';
-    if (c.basicConstraints && !crit(OID.basicConstraints))
-      return 'basicConstraints must be critical in a CA certificate';
+  }
+  // §4.2.1.9 requires a critical basicConstraints in CA certificates, but §6.1 does not reject a
+  // non-critical one in intermediates (PKITS 4.6.4 expects it accepted); a root is held to it.
+  if (role === 'anchor' && (!c.basicConstraints || !crit(OID.basicConstraints))) {
+    return 'trust anchor basicConstraints missing or not critical';
   }
   if (c.nameConstraints) {
     if (!isCA) return 'nameConstraints in a certificate that is not a CA';
     if (profile === 'rfc5280' && !crit(OID.nameConstraints)) return 'nameConstraints must be critical';
   }
-  if (c.policyConstraints && !crit(OID.policyConstraints)) return 'policyConstraints must be critical';
   if (c.subject.isEmpty && (!c.subjectAltName || !crit(OID.subjectAltName))) {
     return 'empty subject requires a critical subjectAltName';
   }
