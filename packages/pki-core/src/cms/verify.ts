@@ -1,0 +1,841 @@
+/**
+ * CMS SignedData verification (RFC 5652 §5.6, RFC 5035, RFC 6211, ETSI EN 319 122-1 for the
+ * CAdES attributes). Returns a report in the style of the path validator: one line per check with
+ * a status (passed / failed / indeterminate) and a stable reason code. Malformed input throws
+ * KysoError; "invalid" is a report.
+ *
+ * Per signer:
+ *  - signer certificate found (issuerAndSerialNumber or subjectKeyIdentifier);
+ *  - signed attributes: DER order (the signature covers their DER), contentType equals
+ *    eContentType, messageDigest equals the content digest;
+ *  - signature over the DER SET OF signed attributes (or over the content when there are none);
+ *  - ESS signing-certificate-v2 (or v1) matches the signer certificate (hash and issuerSerial);
+ *  - CMSAlgorithmProtection (if present) matches the SignerInfo algorithms;
+ *  - signature time-stamp tokens (id-aa-signatureTimeStampToken): the token's own signature,
+ *    the TSA certificate path at genTime (purpose timeStamping) and the message imprint over the
+ *    signature value;
+ *  - signer certificate path, built and validated with the path validator at the time-stamp's
+ *    genTime when a valid signature time-stamp is present, else at `options.time`.
+ */
+import { bytesEqual, toHex } from '../bytes.js';
+import { DerReader, Tag, compareBytes, ctxTag, decodeGeneralizedTime } from '../der.js';
+import { parseSignatureAlgorithm, signatureAlgorithmName } from '../crypto/algorithms.js';
+import { digest, hashFromOid } from '../crypto/hash.js';
+import { parsePublicKeyInfo } from '../crypto/keys.js';
+import type { HashAlgorithm, SignatureAlgorithm } from '../crypto/types.js';
+import { verifySignature } from '../crypto/verify.js';
+import { KysoError, isKysoError } from '../errors.js';
+import { OID, oidName } from '../oids.js';
+import { buildAndValidatePath } from '../path/build.js';
+import type { ValidationReport } from '../path/report.js';
+import type { RevocationChecker } from '../path/revocation-types.js';
+import { CertificatePool, type TrustStore } from '../path/trust-store.js';
+import type { Purpose } from '../path/validate.js';
+import { Certificate } from '../x509/certificate.js';
+import { normalizeBer } from './ber.js';
+import {
+  OID_DSA,
+  OID_DSA_WITH_SHA1,
+  OID_DSA_WITH_SHA256,
+  parseDsaPublicKey,
+  verifyDsa,
+} from './dsa-legacy.js';
+import {
+  type AlgorithmId,
+  type SignedData,
+  type SignerInfo,
+  type SigningCertificate,
+  decodeContentTypeValue,
+  decodeMessageDigestValue,
+  decodeSigningTimeValue,
+  findAttributes,
+  parseCmsAlgorithmProtection,
+  parseContentInfo,
+  parseSignedData,
+  parseSigningCertificateV1,
+  parseSigningCertificateV2,
+  singleAttributeValue,
+} from './signed-data.js';
+
+/** Nesting of time-stamp tokens inside signatures (a token's signer is not itself time-stamped). */
+const MAX_TOKEN_DEPTH = 1;
+/** Signature time-stamp tokens examined per signer. */
+export const MAX_TIMESTAMPS_PER_SIGNER = 8;
+
+export type CmsCheckName =
+  | 'signer-certificate'
+  | 'signed-attributes'
+  | 'content-type'
+  | 'message-digest'
+  | 'signature'
+  | 'signing-certificate'
+  | 'algorithm-protection'
+  | 'signature-time-stamp'
+  | 'certificate-path';
+
+export type CmsReason =
+  | 'SIGNER_CERT_NOT_FOUND'
+  | 'SIGNED_ATTRS_NOT_DER'
+  | 'SIGNED_ATTRS_REQUIRED'
+  | 'CONTENT_TYPE_MISSING'
+  | 'CONTENT_TYPE_MISMATCH'
+  | 'MESSAGE_DIGEST_MISSING'
+  | 'MESSAGE_DIGEST_MISMATCH'
+  | 'CONTENT_MISSING'
+  | 'UNSUPPORTED_ALGORITHM'
+  | 'SIGNATURE_INVALID'
+  | 'ESS_MISSING'
+  | 'ESS_CERT_HASH_MISMATCH'
+  | 'ESS_ISSUER_SERIAL_MISMATCH'
+  | 'ALGORITHM_PROTECTION_MISMATCH'
+  | 'TIMESTAMP_MALFORMED'
+  | 'TIMESTAMP_SIGNATURE_INVALID'
+  | 'TIMESTAMP_IMPRINT_MISMATCH'
+  | 'TIMESTAMP_TSA_INVALID'
+  | 'NO_TRUST_ANCHORS'
+  | 'PATH_INVALID';
+
+export interface CmsCheck {
+  check: CmsCheckName;
+  status: 'passed' | 'failed' | 'indeterminate';
+  reason?: CmsReason;
+  detail?: string;
+}
+
+export interface TimeStampReport {
+  valid: boolean;
+  genTime?: Date;
+  /** TSA certificate (the token's signer). */
+  tsaCertificate?: Certificate;
+  /** Hash algorithm of the message imprint. */
+  imprintAlgorithm?: string;
+  checks: CmsCheck[];
+  path?: ValidationReport;
+}
+
+export type CadesLevel = 'none' | 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+
+export interface CmsSignerReport {
+  index: number;
+  valid: boolean;
+  signerCertificate: Certificate | null;
+  digestAlgorithm: string;
+  signatureAlgorithm: string;
+  checks: CmsCheck[];
+  /** Claimed signingTime attribute (not trusted: see validationTime). */
+  signingTime?: Date;
+  /** The time the signer certificate path was validated at. */
+  validationTime: Date;
+  /** First valid signature time-stamp (or the first one when none is valid). */
+  timestamp?: TimeStampReport;
+  /** Baseline level the signature structurally reaches (ETSI EN 319 122-1). */
+  level: CadesLevel;
+  path?: ValidationReport;
+}
+
+export interface CmsVerifyReport {
+  valid: boolean;
+  /** 'BER' when the container had to be normalised before strict parsing. */
+  encoding: 'DER' | 'BER';
+  eContentType: string;
+  detached: boolean;
+  /** Encapsulated content (attached signatures). */
+  content?: Uint8Array;
+  signers: CmsSignerReport[];
+  /** Certificates carried in SignedData.certificates. */
+  certificates: Certificate[];
+}
+
+/** Pluggable path validation (default: `buildAndValidatePath` from src/path). */
+export type CmsPathValidator = (opts: {
+  leaf: Certificate;
+  intermediates: Certificate[];
+  trustStore: TrustStore;
+  time: Date;
+  purpose: Purpose;
+  revocation?: RevocationChecker;
+}) => Promise<ValidationReport>;
+
+/** Pluggable time-stamp token verifier (e.g. the RFC 3161 verifier in src/tsp). */
+export type TimeStampTokenVerifier = (
+  token: Uint8Array,
+  imprint: { signatureValue: Uint8Array },
+  ctx: { trustStore?: TrustStore; revocation?: RevocationChecker },
+) => Promise<TimeStampReport>;
+
+export interface CmsVerifyOptions {
+  /** Detached content. */
+  content?: Uint8Array;
+  /** Detached content given by digest (e.g. a PDF byte range hashed as a stream). */
+  contentDigest?: (alg: HashAlgorithm) => Promise<Uint8Array>;
+  /** Validation time when no valid signature time-stamp is present (default: now). */
+  time?: Date;
+  /** Trust anchors for the signer (and TSA) certificates. Without it the path is indeterminate. */
+  trustStore?: TrustStore;
+  /** Extra certificates (intermediates not embedded in the CMS). */
+  certificates?: readonly Certificate[];
+  revocation?: RevocationChecker;
+  /** EKU purpose for the signer certificate (default 'any'). */
+  purpose?: Purpose;
+  /** Fail when no ESS signing-certificate(-v2) attribute is present (CAdES/PAdES). Default false. */
+  requireSigningCertificate?: boolean;
+  /** Accept BER containers by normalising them first (default true). */
+  allowBer?: boolean;
+  pathValidator?: CmsPathValidator;
+  timeStampVerifier?: TimeStampTokenVerifier;
+}
+
+/** Parses CMS ContentInfo(SignedData): strict DER first, then (if allowed) via the BER normaliser. */
+export function parseCms(
+  input: Uint8Array,
+  opts: { allowBer?: boolean } = {},
+): { signedData: SignedData; encoding: 'DER' | 'BER' } {
+  const go = (der: Uint8Array) => {
+    const ci = parseContentInfo(der);
+    if (ci.contentType !== OID.signedData) {
+      throw new KysoError(
+        'ASN1_SCHEMA',
+        `ContentInfo content type ${oidName(ci.contentType)} is not id-signedData`,
+      );
+    }
+    return parseSignedData(ci.content);
+  };
+  try {
+    return { signedData: go(input), encoding: 'DER' };
+  } catch (e) {
+    if (opts.allowBer === false || !isKysoError(e, 'DER_MALFORMED')) throw e;
+    const der = normalizeBer(input);
+    return { signedData: go(der), encoding: 'BER' };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+type ResolvedAlg = { kind: 'std'; alg: SignatureAlgorithm } | { kind: 'dsa'; hash: HashAlgorithm };
+
+/**
+ * Resolves SignerInfo.signatureAlgorithm. CMS allows the bare key algorithm (rsaEncryption,
+ * id-ecPublicKey, id-dsa) with the hash taken from digestAlgorithm (RFC 5754 §3); OpenSSL emits
+ * rsaEncryption. Throws UNSUPPORTED_ALGORITHM.
+ */
+export function resolveSignerAlgorithm(sig: AlgorithmId, digestAlg: HashAlgorithm): ResolvedAlg {
+  switch (sig.oid) {
+    case OID.rsaEncryption:
+      if (sig.parameters && !bytesEqual(sig.parameters, Uint8Array.of(5, 0))) {
+        throw new KysoError('ASN1_SCHEMA', 'rsaEncryption signature algorithm with parameters');
+      }
+      return { kind: 'std', alg: { name: 'RSA-PKCS1', hash: digestAlg } };
+    case OID.ecPublicKey:
+      return { kind: 'std', alg: { name: 'ECDSA', hash: digestAlg } };
+    case OID_DSA:
+      return { kind: 'dsa', hash: digestAlg };
+    case OID_DSA_WITH_SHA1:
+      return { kind: 'dsa', hash: 'SHA-1' };
+    case OID_DSA_WITH_SHA256:
+      return { kind: 'dsa', hash: 'SHA-256' };
+  }
+  const rsaWithHash: Record<string, HashAlgorithm> = {
+    [OID.sha1WithRSAEncryption]: 'SHA-1',
+    [OID.sha256WithRSAEncryption]: 'SHA-256',
+    [OID.sha384WithRSAEncryption]: 'SHA-384',
+    [OID.sha512WithRSAEncryption]: 'SHA-512',
+  };
+  // Absent parameters for sha*WithRSAEncryption are common in CMS (RFC 4055 allows NULL or absent there).
+  if (rsaWithHash[sig.oid] && !sig.parameters)
+    return { kind: 'std', alg: { name: 'RSA-PKCS1', hash: rsaWithHash[sig.oid]! } };
+  return { kind: 'std', alg: parseSignatureAlgorithm(sig.der) };
+}
+
+function algName(r: ResolvedAlg): string {
+  return r.kind === 'dsa' ? `dsa-with-${r.hash.replace('-', '')}` : signatureAlgorithmName(r.alg);
+}
+
+async function checkSignatureValue(
+  cert: Certificate,
+  alg: ResolvedAlg,
+  data: Uint8Array,
+  sig: Uint8Array,
+): Promise<boolean> {
+  if (alg.kind === 'dsa') {
+    const info = parsePublicKeyInfo(cert.spki);
+    if (info.algorithmOid !== OID_DSA) return false;
+    const key = parseDsaPublicKey(info.parameters, info.publicKey);
+    return verifyDsa(key, await digest(alg.hash, data), sig);
+  }
+  return verifySignature(cert.spki, alg.alg, data, sig);
+}
+
+function findSignerCertificate(si: SignerInfo, pool: readonly Certificate[]): Certificate | null {
+  const sid = si.sid;
+  for (const c of pool) {
+    if (sid.type === 'issuerAndSerialNumber') {
+      if (bytesEqual(c.serialNumber, sid.serialNumber) && c.issuer.equals(sid.issuer)) return c;
+    } else if (c.subjectKeyIdentifier && bytesEqual(c.subjectKeyIdentifier, sid.keyIdentifier)) return c;
+  }
+  return null;
+}
+
+function isDerSetOrder(si: SignerInfo): boolean {
+  const r = new DerReader(DerReader.single(si.signedAttrsDer!, Tag.SET).value);
+  let prev: Uint8Array | undefined;
+  while (!r.done) {
+    const el = r.read();
+    if (prev && compareBytes(prev, el.raw) > 0) return false;
+    prev = el.raw;
+  }
+  return true;
+}
+
+function line(check: CmsCheckName, reason?: CmsReason, detail?: string, indeterminate = false): CmsCheck {
+  const c: CmsCheck = { check, status: reason ? (indeterminate ? 'indeterminate' : 'failed') : 'passed' };
+  if (reason) c.reason = reason;
+  if (detail) c.detail = detail;
+  return c;
+}
+
+function parseEss(si: SignerInfo): SigningCertificate | undefined {
+  const v2 = singleAttributeValue(si.signedAttrs, OID.signingCertificateV2);
+  if (v2) return parseSigningCertificateV2(v2);
+  const v1 = singleAttributeValue(si.signedAttrs, OID.signingCertificate);
+  if (v1) return parseSigningCertificateV1(v1);
+  return undefined;
+}
+
+async function checkEss(ess: SigningCertificate, cert: Certificate): Promise<CmsCheck> {
+  const first = ess.certs[0]!;
+  if (typeof first.hashAlgorithm !== 'string') {
+    return line(
+      'signing-certificate',
+      'UNSUPPORTED_ALGORITHM',
+      `ESSCertID hash ${first.hashAlgorithm.unsupported}`,
+      true,
+    );
+  }
+  const h = await digest(first.hashAlgorithm, cert.der);
+  if (!bytesEqual(h, first.certHash)) {
+    return line(
+      'signing-certificate',
+      'ESS_CERT_HASH_MISMATCH',
+      `signing-certificate${ess.version === 2 ? '-v2' : ''} hash does not match the signer certificate`,
+    );
+  }
+  if (first.issuerSerial) {
+    const is = first.issuerSerial;
+    if (!bytesEqual(is.serialNumber, cert.serialNumber) || !is.issuer.equals(cert.issuer)) {
+      return line(
+        'signing-certificate',
+        'ESS_ISSUER_SERIAL_MISMATCH',
+        'ESS issuerSerial does not match the signer certificate',
+      );
+    }
+  }
+  return line(
+    'signing-certificate',
+    undefined,
+    `signing-certificate${ess.version === 2 ? '-v2' : ''} (${first.hashAlgorithm})`,
+  );
+}
+
+function hashOf(a: AlgorithmId): HashAlgorithm {
+  if (a.parameters && !bytesEqual(a.parameters, Uint8Array.of(5, 0))) {
+    throw new KysoError('ASN1_SCHEMA', 'digest AlgorithmIdentifier with non-NULL parameters');
+  }
+  return hashFromOid(a.oid);
+}
+
+interface SignerContext {
+  sd: SignedData;
+  pool: Certificate[];
+  opts: CmsVerifyOptions;
+  depth: number;
+  /** Digest of the content for an algorithm (memoised). */
+  contentDigest: (alg: HashAlgorithm) => Promise<Uint8Array | undefined>;
+  /** Content bytes (for signatures without signed attributes). */
+  content?: Uint8Array;
+}
+
+/** Verifies one SignerInfo; never throws for invalid signatures (only for malformed structures). */
+async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContext): Promise<CmsSignerReport> {
+  const { sd, opts } = ctx;
+  const checks: CmsCheck[] = [];
+  const cert = findSignerCertificate(si, ctx.pool);
+  let digestAlg: HashAlgorithm | undefined;
+  try {
+    digestAlg = hashOf(si.digestAlgorithm);
+  } catch (e) {
+    if (!isKysoError(e, 'UNSUPPORTED_ALGORITHM')) throw e;
+  }
+  let resolved: ResolvedAlg | undefined;
+  let algProblem: string | undefined;
+  if (digestAlg) {
+    try {
+      resolved = resolveSignerAlgorithm(si.signatureAlgorithm, digestAlg);
+    } catch (e) {
+      if (!isKysoError(e, 'UNSUPPORTED_ALGORITHM')) throw e;
+      algProblem = e.message;
+    }
+  } else algProblem = `digest algorithm ${oidName(si.digestAlgorithm.oid)} not supported`;
+
+  const report: CmsSignerReport = {
+    index,
+    valid: false,
+    signerCertificate: cert,
+    digestAlgorithm: digestAlg ?? oidName(si.digestAlgorithm.oid),
+    signatureAlgorithm: resolved ? algName(resolved) : oidName(si.signatureAlgorithm.oid),
+    checks,
+    validationTime: opts.time ?? new Date(),
+    level: 'none',
+  };
+
+  checks.push(
+    cert
+      ? line('signer-certificate')
+      : line(
+          'signer-certificate',
+          'SIGNER_CERT_NOT_FOUND',
+          'the signer certificate is not in the CMS nor in the given certificates',
+        ),
+  );
+
+  // Signed attributes.
+  let signedData: Uint8Array | undefined;
+  if (si.signedAttrs) {
+    checks.push(
+      isDerSetOrder(si)
+        ? line('signed-attributes')
+        : line('signed-attributes', 'SIGNED_ATTRS_NOT_DER', 'signed attributes are not in DER SET OF order'),
+    );
+    const ct = singleAttributeValue(si.signedAttrs, OID.contentType);
+    if (!ct) checks.push(line('content-type', 'CONTENT_TYPE_MISSING', 'no contentType signed attribute'));
+    else {
+      const v = decodeContentTypeValue(ct);
+      checks.push(
+        v === sd.eContentType
+          ? line('content-type')
+          : line(
+              'content-type',
+              'CONTENT_TYPE_MISMATCH',
+              `contentType ${oidName(v)} differs from eContentType ${oidName(sd.eContentType)}`,
+            ),
+      );
+    }
+    const md = singleAttributeValue(si.signedAttrs, OID.messageDigest);
+    if (!md)
+      checks.push(line('message-digest', 'MESSAGE_DIGEST_MISSING', 'no messageDigest signed attribute'));
+    else if (!digestAlg) checks.push(line('message-digest', 'UNSUPPORTED_ALGORITHM', algProblem, true));
+    else {
+      const want = decodeMessageDigestValue(md);
+      const got = await ctx.contentDigest(digestAlg);
+      if (!got)
+        checks.push(line('message-digest', 'CONTENT_MISSING', 'detached signature: no content given', true));
+      else
+        checks.push(
+          bytesEqual(want, got)
+            ? line('message-digest')
+            : line(
+                'message-digest',
+                'MESSAGE_DIGEST_MISMATCH',
+                'the content digest differs from the messageDigest attribute',
+              ),
+        );
+    }
+    const st = singleAttributeValue(si.signedAttrs, OID.signingTime);
+    if (st) report.signingTime = decodeSigningTimeValue(st);
+    signedData = si.signedAttrsDer!;
+  } else {
+    if (sd.eContentType !== OID.data) {
+      checks.push(
+        line(
+          'signed-attributes',
+          'SIGNED_ATTRS_REQUIRED',
+          'signed attributes are required when eContentType is not id-data',
+        ),
+      );
+    }
+    signedData = ctx.content;
+  }
+
+  // Signature value.
+  if (!cert) checks.push(line('signature', 'SIGNER_CERT_NOT_FOUND', undefined, true));
+  else if (!resolved) checks.push(line('signature', 'UNSUPPORTED_ALGORITHM', algProblem, true));
+  else if (!signedData)
+    checks.push(
+      line(
+        'signature',
+        'CONTENT_MISSING',
+        'no signed attributes and no content to verify the signature over',
+        true,
+      ),
+    );
+  else {
+    try {
+      const ok = await checkSignatureValue(cert, resolved, signedData, si.signature);
+      checks.push(
+        ok
+          ? line('signature', undefined, report.signatureAlgorithm)
+          : line('signature', 'SIGNATURE_INVALID', `${report.signatureAlgorithm} signature does not verify`),
+      );
+    } catch (e) {
+      if (!isKysoError(e) || !['UNSUPPORTED_ALGORITHM', 'KEY_INVALID'].includes(e.code)) throw e;
+      checks.push(line('signature', 'UNSUPPORTED_ALGORITHM', e.message, true));
+    }
+  }
+
+  // ESS signing certificate.
+  const ess = si.signedAttrs ? parseEss(si) : undefined;
+  if (ess && cert) checks.push(await checkEss(ess, cert));
+  else if (ess && !cert) checks.push(line('signing-certificate', 'SIGNER_CERT_NOT_FOUND', undefined, true));
+  else if (opts.requireSigningCertificate)
+    checks.push(line('signing-certificate', 'ESS_MISSING', 'no signing-certificate-v2 signed attribute'));
+
+  // CMSAlgorithmProtection.
+  const apv = si.signedAttrs ? singleAttributeValue(si.signedAttrs, OID.cmsAlgorithmProtection) : undefined;
+  if (apv) {
+    const ap = parseCmsAlgorithmProtection(apv);
+    const digestOk = ap.digestAlgorithm.oid === si.digestAlgorithm.oid;
+    const sigOk =
+      !ap.signatureAlgorithm || sameAlgorithm(ap.signatureAlgorithm.der, si.signatureAlgorithm.der);
+    checks.push(
+      digestOk && sigOk
+        ? line('algorithm-protection')
+        : line(
+            'algorithm-protection',
+            'ALGORITHM_PROTECTION_MISMATCH',
+            'CMSAlgorithmProtection does not match the SignerInfo algorithms',
+          ),
+    );
+  }
+
+  // Signature time-stamps.
+  const tsAttrs = findAttributes(si.unsignedAttrs, OID.timeStampToken);
+  const tokens = tsAttrs.flatMap((a) => a.values).slice(0, MAX_TIMESTAMPS_PER_SIGNER);
+  let validTs: TimeStampReport | undefined;
+  for (const token of tokens) {
+    const ts = opts.timeStampVerifier
+      ? await opts.timeStampVerifier(token, { signatureValue: si.signature }, pick(opts))
+      : await verifySignatureTimeStamp(token, si.signature, ctx);
+    if (!report.timestamp || (ts.valid && !validTs)) report.timestamp = ts;
+    if (ts.valid && !validTs) validTs = ts;
+  }
+  if (tokens.length) {
+    const t = report.timestamp!;
+    const bad = t.checks.find((c) => c.status !== 'passed');
+    checks.push(
+      t.valid
+        ? line('signature-time-stamp', undefined, `genTime ${t.genTime?.toISOString()}`)
+        : line(
+            'signature-time-stamp',
+            bad?.reason ?? 'TIMESTAMP_SIGNATURE_INVALID',
+            bad?.detail,
+            bad?.status === 'indeterminate',
+          ),
+    );
+  }
+  if (validTs?.genTime) report.validationTime = validTs.genTime;
+
+  // Certificate path at the validation time.
+  if (cert) {
+    if (!opts.trustStore) {
+      checks.push(
+        line(
+          'certificate-path',
+          'NO_TRUST_ANCHORS',
+          'no trust anchors given: the signer certificate was not validated',
+          true,
+        ),
+      );
+    } else {
+      const validator = opts.pathValidator ?? defaultPathValidator;
+      const path = await validator({
+        leaf: cert,
+        intermediates: ctx.pool,
+        trustStore: opts.trustStore,
+        time: report.validationTime,
+        purpose: opts.purpose ?? 'any',
+        ...(opts.revocation ? { revocation: opts.revocation } : {}),
+      });
+      report.path = path;
+      checks.push(
+        path.valid
+          ? line('certificate-path', undefined, `validated at ${report.validationTime.toISOString()}`)
+          : line('certificate-path', 'PATH_INVALID', `${path.reason}: ${path.detail}`),
+      );
+    }
+  }
+
+  report.valid = checks.every((c) => c.status === 'passed');
+  report.level = cadesLevel(si, sd, !!ess, !!validTs);
+  return report;
+}
+
+function pick(o: CmsVerifyOptions): { trustStore?: TrustStore; revocation?: RevocationChecker } {
+  const r: { trustStore?: TrustStore; revocation?: RevocationChecker } = {};
+  if (o.trustStore) r.trustStore = o.trustStore;
+  if (o.revocation) r.revocation = o.revocation;
+  return r;
+}
+
+/** AlgorithmIdentifiers equal, treating absent and NULL parameters alike (both occur for RSA). */
+function sameAlgorithm(a: Uint8Array, b: Uint8Array): boolean {
+  if (bytesEqual(a, b)) return true;
+  const strip = (x: Uint8Array) => {
+    const r = new DerReader(DerReader.single(x, Tag.SEQUENCE).value);
+    const o = r.readOid();
+    const p = r.done ? undefined : r.read().raw;
+    return `${o}|${p && !bytesEqual(p, Uint8Array.of(5, 0)) ? toHex(p) : ''}`;
+  };
+  return strip(a) === strip(b);
+}
+
+function cadesLevel(si: SignerInfo, sd: SignedData, hasEss: boolean, hasTs: boolean): CadesLevel {
+  if (!hasEss) return 'none';
+  if (!hasTs) return 'B-B';
+  const hasValidationData = sd.crls.length > 0 || sd.otherRevocationInfo.length > 0;
+  if (!hasValidationData) return 'B-T';
+  return findAttributes(si.unsignedAttrs, OID.archiveTimeStampV3).length ? 'B-LTA' : 'B-LT';
+}
+
+const defaultPathValidator: CmsPathValidator = (o) =>
+  buildAndValidatePath({
+    leaf: o.leaf,
+    intermediates: new CertificatePool(o.intermediates),
+    trustStore: o.trustStore,
+    time: o.time,
+    purpose: o.purpose,
+    ...(o.revocation ? { revocation: o.revocation } : {}),
+  });
+
+// ---------------------------------------------------------------------------------------------
+// RFC 3161 time-stamp tokens (built-in minimal verifier; src/tsp may plug a fuller one)
+// ---------------------------------------------------------------------------------------------
+
+export interface TstInfoCore {
+  policy: string;
+  imprintAlgorithm: AlgorithmId;
+  hashedMessage: Uint8Array;
+  serialNumber: Uint8Array;
+  genTime: Date;
+}
+
+/** Parses the TSTInfo fields the CMS verifier needs (RFC 3161 §2.4.2); strict DER. */
+export function parseTstInfoCore(der: Uint8Array): TstInfoCore {
+  const r = new DerReader(DerReader.single(der, Tag.SEQUENCE).value);
+  const version = r.readSmallInteger();
+  if (version !== 1) throw new KysoError('ASN1_SCHEMA', `TSTInfo version ${version}`);
+  const policy = r.readOid();
+  const mi = r.enter(Tag.SEQUENCE);
+  const algEl = mi.read(Tag.SEQUENCE);
+  const ar = new DerReader(algEl.value);
+  const algOid = ar.readOid();
+  const params = ar.done ? undefined : ar.read().raw;
+  ar.finish();
+  const hashedMessage = mi.readOctetString();
+  mi.finish('unexpected data in MessageImprint');
+  const serialNumber = r.readIntegerBytes();
+  const genTime = decodeGeneralizedTime(r.read(Tag.GENERALIZED_TIME));
+  // accuracy, ordering, nonce, tsa, extensions: skipped (checked by the full TSP verifier).
+  while (!r.done) {
+    const t = r.peekTag();
+    if (
+      t !== Tag.SEQUENCE &&
+      t !== Tag.BOOLEAN &&
+      t !== Tag.INTEGER &&
+      t !== ctxTag(0, true) &&
+      t !== ctxTag(1, true)
+    ) {
+      throw new KysoError('ASN1_SCHEMA', 'unexpected element in TSTInfo');
+    }
+    r.read();
+  }
+  const imprintAlgorithm: AlgorithmId = { oid: algOid, der: algEl.raw };
+  if (params) imprintAlgorithm.parameters = params;
+  return { policy, imprintAlgorithm, hashedMessage, serialNumber, genTime };
+}
+
+async function verifySignatureTimeStamp(
+  token: Uint8Array,
+  signatureValue: Uint8Array,
+  parent: SignerContext,
+): Promise<TimeStampReport> {
+  const checks: CmsCheck[] = [];
+  const ts: TimeStampReport = { valid: false, checks };
+  if (parent.depth >= MAX_TOKEN_DEPTH) {
+    checks.push(
+      line('signature-time-stamp', 'TIMESTAMP_MALFORMED', 'nested time-stamp tokens are not verified', true),
+    );
+    return ts;
+  }
+  let sd: SignedData;
+  let tst: TstInfoCore;
+  try {
+    sd = parseCms(token).signedData;
+    if (sd.eContentType !== OID.tstInfo || !sd.eContent)
+      throw new KysoError('ASN1_SCHEMA', 'not a TSTInfo token');
+    if (sd.signerInfos.length !== 1)
+      throw new KysoError('ASN1_SCHEMA', 'a time-stamp token has exactly one signer');
+    tst = parseTstInfoCore(sd.eContent);
+  } catch (e) {
+    if (!isKysoError(e)) throw e;
+    checks.push(line('signature-time-stamp', 'TIMESTAMP_MALFORMED', `${e.code}: ${e.message}`));
+    return ts;
+  }
+  ts.genTime = tst.genTime;
+  // Message imprint over the signature value (ETSI EN 319 122-1 §5.3: signature-time-stamp).
+  let imprintHash: HashAlgorithm | undefined;
+  try {
+    imprintHash = hashOf(tst.imprintAlgorithm);
+    ts.imprintAlgorithm = imprintHash;
+  } catch (e) {
+    if (!isKysoError(e)) throw e;
+  }
+  if (!imprintHash)
+    checks.push(
+      line(
+        'signature-time-stamp',
+        'UNSUPPORTED_ALGORITHM',
+        `imprint hash ${oidName(tst.imprintAlgorithm.oid)}`,
+        true,
+      ),
+    );
+  else {
+    const h = await digest(imprintHash, signatureValue);
+    checks.push(
+      bytesEqual(h, tst.hashedMessage)
+        ? line('signature-time-stamp', undefined, 'message imprint')
+        : line(
+            'signature-time-stamp',
+            'TIMESTAMP_IMPRINT_MISMATCH',
+            'the time-stamp does not cover this signature value',
+          ),
+    );
+  }
+  // The token's own signature, ESS and TSA path (purpose timeStamping) at genTime.
+  const pool = [...parent.pool, ...sd.certificates.map((c) => Certificate.fromDer(c))];
+  const inner = await verifySignerInfo(sd.signerInfos[0]!, 0, {
+    sd,
+    pool,
+    opts: {
+      ...parent.opts,
+      time: tst.genTime,
+      purpose: 'timeStamping',
+      requireSigningCertificate: true,
+      timeStampVerifier: undefined as never,
+    },
+    depth: parent.depth + 1,
+    contentDigest: async (alg) => digest(alg, sd.eContent!),
+    content: sd.eContent!,
+  });
+  if (inner.signerCertificate) ts.tsaCertificate = inner.signerCertificate;
+  if (inner.path) ts.path = inner.path;
+  for (const c of inner.checks) {
+    if (c.status === 'passed') continue;
+    const reason: CmsReason =
+      c.check === 'certificate-path'
+        ? 'TIMESTAMP_TSA_INVALID'
+        : c.reason === 'NO_TRUST_ANCHORS'
+          ? c.reason
+          : 'TIMESTAMP_SIGNATURE_INVALID';
+    checks.push({
+      check: 'signature-time-stamp',
+      status: c.status,
+      reason,
+      detail: `time-stamp token ${c.check}: ${c.reason ?? ''} ${c.detail ?? ''}`.trim(),
+    });
+  }
+  if (inner.signerCertificate) {
+    const eku = inner.signerCertificate.extension(OID.extKeyUsage);
+    const ok =
+      eku?.critical &&
+      inner.signerCertificate.extKeyUsage?.length === 1 &&
+      inner.signerCertificate.extKeyUsage[0] === OID.timeStamping;
+    if (!ok)
+      checks.push(
+        line(
+          'signature-time-stamp',
+          'TIMESTAMP_TSA_INVALID',
+          'TSA certificate lacks the sole critical id-kp-timeStamping EKU (RFC 3161 §2.3)',
+        ),
+      );
+  }
+  ts.valid = checks.every((c) => c.status === 'passed');
+  return ts;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Verifies every signer of a CMS SignedData (DER, or BER when `allowBer` is not false).
+ * `valid` is true when there is at least one signer and every check of every signer passed.
+ */
+export async function verifyCms(input: Uint8Array, opts: CmsVerifyOptions = {}): Promise<CmsVerifyReport> {
+  const { signedData: sd, encoding } = parseCms(input, { allowBer: opts.allowBer !== false });
+  const certificates = sd.certificates.map((c) => Certificate.fromDer(c));
+  const pool = [...certificates, ...(opts.certificates ?? [])];
+  const content = sd.eContent ?? opts.content;
+  const memo = new Map<HashAlgorithm, Promise<Uint8Array | undefined>>();
+  const contentDigest = (alg: HashAlgorithm): Promise<Uint8Array | undefined> => {
+    let p = memo.get(alg);
+    if (!p) {
+      p = content
+        ? digest(alg, content)
+        : opts.contentDigest
+          ? opts.contentDigest(alg)
+          : Promise.resolve(undefined);
+      memo.set(alg, p);
+    }
+    return p;
+  };
+  const ctx: SignerContext = { sd, pool, opts, depth: 0, contentDigest };
+  if (content) ctx.content = content;
+  const signers: CmsSignerReport[] = [];
+  for (const [i, si] of sd.signerInfos.entries()) signers.push(await verifySignerInfo(si, i, ctx));
+  const report: CmsVerifyReport = {
+    valid: signers.length > 0 && signers.every((s) => s.valid),
+    encoding,
+    eContentType: sd.eContentType,
+    detached: sd.eContent === undefined,
+    signers,
+    certificates,
+  };
+  if (sd.eContent) report.content = sd.eContent;
+  return report;
+}
+
+/** JSON-friendly view of a report (certificates as subject/issuer/serial). */
+export function cmsReportToJson(r: CmsVerifyReport): Record<string, unknown> {
+  const cert = (c: Certificate | null | undefined) =>
+    c ? { subject: c.subject.toString(), issuer: c.issuer.toString(), serialNumber: c.serialHex } : null;
+  return {
+    valid: r.valid,
+    encoding: r.encoding,
+    eContentType: oidName(r.eContentType),
+    detached: r.detached,
+    signers: r.signers.map((s) => ({
+      index: s.index,
+      valid: s.valid,
+      level: s.level,
+      signerCertificate: cert(s.signerCertificate),
+      digestAlgorithm: s.digestAlgorithm,
+      signatureAlgorithm: s.signatureAlgorithm,
+      signingTime: s.signingTime?.toISOString(),
+      validationTime: s.validationTime.toISOString(),
+      checks: s.checks,
+      timestamp: s.timestamp
+        ? {
+            valid: s.timestamp.valid,
+            genTime: s.timestamp.genTime?.toISOString(),
+            tsa: cert(s.timestamp.tsaCertificate),
+            checks: s.timestamp.checks,
+          }
+        : undefined,
+      path: s.path
+        ? {
+            valid: s.path.valid,
+            reason: s.path.reason,
+            detail: s.path.detail,
+            chain: s.path.chain.map((c) => c.subject.toString()),
+          }
+        : undefined,
+    })),
+  };
+}
