@@ -45,6 +45,8 @@ import { openssl, requireTool, tmpDir } from './helpers/tools.js';
 
 /** Runs per property; raise with KYSO_FUZZ_RUNS for a longer local run. */
 const RUNS = Number(process.env.KYSO_FUZZ_RUNS ?? 300);
+/** Per-test time limit that grows with RUNS (the default 60 s is for the CI-sized run). */
+const LONG = { timeout: Math.max(60_000, RUNS * 20) };
 
 // ------------------------------------------------------------------------------------------------
 // A model of DER values, its encoding with the writer, and a check of a parsed tree against it.
@@ -338,7 +340,7 @@ function mutate(src: Uint8Array, m: Mutation): Uint8Array {
 // ------------------------------------------------------------------------------------------------
 
 describe('DER properties', () => {
-  it('(a) writer-built trees parse back identically', () => {
+  it('(a) writer-built trees parse back identically', LONG, () => {
     fc.assert(
       fc.property(modelArb, (m) => {
         const der = encode(m);
@@ -350,7 +352,7 @@ describe('DER properties', () => {
     );
   });
 
-  it('(b) mutated encodings re-encode identically or throw KysoError, never anything else', () => {
+  it('(b) mutated encodings re-encode identically or throw KysoError, never anything else', LONG, () => {
     let ok = 0;
     let rejected = 0;
     fc.assert(
@@ -393,7 +395,7 @@ describe('DER properties', () => {
     expect(rejected).toBeGreaterThan(der.length);
   });
 
-  it('(b) random byte strings: typed errors only', () => {
+  it('(b) random byte strings: typed errors only', LONG, () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
         parsesCanonicallyOrThrowsKyso(bytes);
@@ -434,7 +436,7 @@ describe('DER properties', () => {
 });
 
 describe.skipIf(!requireTool('openssl'))('DER properties on an OpenSSL certificate', () => {
-  it('(b) mutated certificates: canonical re-encoding or KysoError', () => {
+  it('(b) mutated certificates: canonical re-encoding or KysoError', LONG, () => {
     const dir = tmpDir();
     openssl(
       [
