@@ -19,7 +19,7 @@ type Forge = typeof ForgeNs;
 let forgePromise: Promise<Forge> | undefined;
 
 /** Loads node-forge once (CommonJS module: the namespace is the default export under ESM). */
-export function loadForge(): Promise<Forge> {
+function loadForge(): Promise<Forge> {
   forgePromise ??= import('node-forge').then((m) => {
     const mod = m as unknown as { default?: Forge } & Forge;
     return mod.default ?? mod;

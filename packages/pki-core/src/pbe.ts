@@ -125,14 +125,23 @@ function subReader(el: DerElement): DerReader {
   return new DerReader(el.value, el.offset + el.raw.length - el.value.length);
 }
 
-/** Reads an iteration count INTEGER and bounds it. */
-export function readIterations(r: DerReader): number {
+/** Reads an iteration count INTEGER and bounds it by `max` (default MAX_PBE_ITERATIONS). */
+export function readIterations(r: DerReader, max: number = MAX_PBE_ITERATIONS): number {
   const n = r.readInteger();
   if (n < 1n) throw invalid('iteration count must be at least 1');
-  if (n > BigInt(MAX_PBE_ITERATIONS)) {
-    throw new KysoError('INPUT_TOO_LARGE', `iteration count exceeds ${MAX_PBE_ITERATIONS}`);
+  if (n > BigInt(Math.min(max, MAX_PBE_ITERATIONS))) {
+    throw new KysoError('INPUT_TOO_LARGE', `iteration count exceeds ${Math.min(max, MAX_PBE_ITERATIONS)}`);
   }
   return Number(n);
+}
+
+/** Validates a caller-supplied iteration cap (1..MAX_PBE_ITERATIONS); undefined means the maximum. */
+export function iterationCap(max: number | undefined): number {
+  if (max === undefined) return MAX_PBE_ITERATIONS;
+  if (!Number.isSafeInteger(max) || max < 1 || max > MAX_PBE_ITERATIONS) {
+    throw new KysoError('INVALID_ARGUMENT', `maxIterations must be an integer in 1..${MAX_PBE_ITERATIONS}`);
+  }
+  return max;
 }
 
 export function checkIterations(n: number, what = 'iterations'): void {
@@ -271,7 +280,7 @@ interface Pbes2Params {
   iv: Uint8Array;
 }
 
-function parsePbes2Params(params: DerElement | undefined): Pbes2Params {
+function parsePbes2Params(params: DerElement | undefined, maxIterations = MAX_PBE_ITERATIONS): Pbes2Params {
   if (!params || params.tag !== Tag.SEQUENCE) throw invalid('PBES2 parameters missing');
   const r = subReader(params);
   const kdf = parseAlgorithmIdentifier(r.read(Tag.SEQUENCE));
@@ -284,7 +293,7 @@ function parsePbes2Params(params: DerElement | undefined): Pbes2Params {
   if (k.peekTag() !== Tag.OCTET_STRING)
     throw new KysoError('UNSUPPORTED_ALGORITHM', 'PBKDF2 salt source not supported');
   const salt = readSalt(k);
-  const iterations = readIterations(k);
+  const iterations = readIterations(k, maxIterations);
   let keyLength: number | undefined;
   if (k.peekTag() === Tag.INTEGER) {
     const kl = k.readInteger();
@@ -404,11 +413,12 @@ async function pkcs12PbeDecrypt(
   params: DerElement | undefined,
   password: string,
   ciphertext: Uint8Array,
+  maxIterations: number,
 ): Promise<Uint8Array> {
   if (!params || params.tag !== Tag.SEQUENCE) throw invalid('PKCS#12 PBE parameters missing');
   const r = subReader(params);
   const salt = readSalt(r);
-  const iterations = readIterations(r);
+  const iterations = readIterations(r, maxIterations);
   r.finish('trailing data in PKCS#12 PBE parameters');
   const pw = bmpPassword(password);
   let key = await pkcs12Kdf('SHA-1', pw, salt, Pkcs12KdfId.key, iterations, spec.keyLength);
@@ -436,14 +446,17 @@ export function pbeIterations(alg: AlgorithmIdentifier): number {
  * Decrypts data encrypted under a password-based AlgorithmIdentifier: PBES2 (PBKDF2 + AES/3DES) or
  * a PKCS#12 PBE scheme. Wrong password => KysoError('PKCS12_BAD_PASSWORD') (detected by padding,
  * so about 1 in 256 wrong passwords pass this step; callers must also check the plaintext parses).
+ * Iteration counts above `maxIterations` are refused with INPUT_TOO_LARGE before any work.
  */
 export async function pbeDecrypt(
   alg: AlgorithmIdentifier,
   ciphertext: Uint8Array,
   password: string,
+  maxIterations: number = MAX_PBE_ITERATIONS,
 ): Promise<Uint8Array> {
-  if (alg.oid === OID.pbes2) return pbes2Decrypt(parsePbes2Params(alg.params), password, ciphertext);
+  if (alg.oid === OID.pbes2)
+    return pbes2Decrypt(parsePbes2Params(alg.params, maxIterations), password, ciphertext);
   const spec = PKCS12_PBE[alg.oid];
-  if (spec) return pkcs12PbeDecrypt(spec, alg.params, password, ciphertext);
+  if (spec) return pkcs12PbeDecrypt(spec, alg.params, password, ciphertext, maxIterations);
   throw new KysoError('UNSUPPORTED_ALGORITHM', `password-based encryption ${alg.oid} not supported`);
 }

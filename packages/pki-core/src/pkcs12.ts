@@ -35,12 +35,12 @@ import { KysoError } from './errors.js';
 import { OID } from './oids.js';
 import {
   type PbeHash,
-  MAX_PBE_ITERATIONS,
   Pkcs12KdfId,
   bmpPassword,
   checkIterations,
   hashLength,
   hmac,
+  iterationCap,
   parseAlgorithmIdentifier,
   pbeDecrypt,
   pbeIterations,
@@ -50,6 +50,7 @@ import {
   readIterations,
 } from './pbe.js';
 import { decryptEncryptedPrivateKeyInfo, encryptPkcs8, looksLikePrivateKeyInfo } from './pkcs8-encrypted.js';
+import { parsePublicKeyInfo, privateKeyFromPkcs8 } from './crypto/keys.js';
 
 /** Largest PFX accepted (a key and a long chain are a few KiB; 16 MiB bounds memory and parsing). */
 export const MAX_PKCS12_SIZE = 16 * 1024 * 1024;
@@ -58,11 +59,12 @@ export const MAX_SAFE_CONTENTS_DEPTH = 4;
 /** Cap on bags in one file (bounds work; a trust-store dump has a few hundred certificates). */
 export const MAX_PKCS12_BAGS = 10_000;
 /**
- * Work budget: total KDF iterations (MAC plus every decryption) one import may run. Each single
- * count is already capped at MAX_PBE_ITERATIONS; this stops a file with many encrypted parts from
- * multiplying that cost.
+ * Work budget: total KDF iterations (MAC plus every decryption) one import may run, as a multiple
+ * of the per-item cap (`maxIterations`). Each single count is already capped; this stops a file
+ * with many encrypted parts from multiplying that cost. 4 covers kyso's and OpenSSL's layout (MAC,
+ * certificates, key) plus the empty-password MAC retry.
  */
-export const MAX_PKCS12_TOTAL_ITERATIONS = 2 * MAX_PBE_ITERATIONS;
+export const PKCS12_WORK_BUDGET_FACTOR = 4;
 /**
  * Default PBKDF2 iterations for new PKCS#12 files, and default MAC iterations.
  * OpenSSL 3 writes 2048 for both. We use 100 000: the password can be brute-forced through
@@ -139,6 +141,12 @@ export interface Pkcs12ImportOptions {
    * in plain SafeContents (certificates, usually) could have been swapped undetected.
    */
   allowNoMac?: boolean;
+  /**
+   * Refuse any KDF iteration count above this (INPUT_TOO_LARGE), before any work. Default and
+   * ceiling: MAX_PBE_ITERATIONS (10 000 000). The PKCS#12-KDF MAC runs ~2.3 µs per SHA-256
+   * iteration (~22 µs for SHA-512) in JS, so a server taking uploads may want e.g. 1 000 000.
+   */
+  maxIterations?: number;
 }
 
 const invalid = (msg: string): KysoError => new KysoError('PKCS12_INVALID', msg);
@@ -184,6 +192,7 @@ const safeBag = (bagId: string, value: Der, attrs: Der | undefined): Der =>
 /**
  * Builds a PKCS#12 PFX (DER) holding one private key and its certificate chain, encrypted with
  * PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) and MACed with HMAC-SHA256 (PKCS#12 KDF).
+ * A leaf certificate whose public key is not the private key's => KysoError('KEY_INVALID').
  */
 export async function exportPkcs12(opts: Pkcs12ExportOptions): Promise<Uint8Array> {
   const { privateKey, certificates, password, friendlyName } = opts;
@@ -201,6 +210,7 @@ export async function exportPkcs12(opts: Pkcs12ExportOptions): Promise<Uint8Arra
     throw new KysoError('INVALID_ARGUMENT', 'unsupported MAC hash');
 
   const leaf = certificates[0];
+  if (leaf) await assertKeyMatchesLeaf(privateKey, leaf);
   const localKeyId = leaf
     ? new Uint8Array(await globalThis.crypto.subtle.digest('SHA-1', leaf as Uint8Array<ArrayBuffer>))
     : undefined;
@@ -238,6 +248,46 @@ export async function exportPkcs12(opts: Pkcs12ExportOptions): Promise<Uint8Arra
   return seq(integer(3), contentInfoData(authSafe), macData);
 }
 
+/** SubjectPublicKeyInfo TLV of a Certificate, or undefined if `der` does not have that shape. */
+function certificateSpki(der: Uint8Array): Uint8Array | undefined {
+  try {
+    const tbs = new DerReader(DerReader.single(der).value).enter(Tag.SEQUENCE);
+    tbs.readOptional(ctxTag(0, true)); // version
+    tbs.read(Tag.INTEGER); // serialNumber
+    tbs.read(Tag.SEQUENCE); // signature
+    tbs.read(Tag.SEQUENCE); // issuer
+    tbs.read(Tag.SEQUENCE); // validity
+    tbs.read(Tag.SEQUENCE); // subject
+    return tbs.read(Tag.SEQUENCE).raw;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Refuses to bundle a key with a leaf certificate for another key (a PKCS#12 that cannot sign).
+ * Checked when the leaf parses as a Certificate and the key type is one WebCrypto can load
+ * (RSA, EC P-256/384/521, Ed25519); otherwise the bytes are bundled as given.
+ */
+async function assertKeyMatchesLeaf(pkcs8: Uint8Array, leaf: Uint8Array): Promise<void> {
+  const spki = certificateSpki(leaf);
+  if (!spki) return;
+  let certKey: Uint8Array;
+  let ownKey: Uint8Array;
+  try {
+    certKey = parsePublicKeyInfo(spki).publicKey;
+    ownKey = (await privateKeyFromPkcs8(pkcs8, { extractable: false })).publicKeyInfo.publicKey;
+  } catch {
+    return;
+  }
+  if (!bytesEqual(certKey, ownKey)) {
+    throw new KysoError(
+      'KEY_INVALID',
+      'the private key does not match the leaf certificate (certificates[0])',
+    );
+  }
+}
+
 async function pkcs12Mac(
   hash: PbeHash,
   password: string,
@@ -262,15 +312,14 @@ interface ImportState {
   out: Pkcs12Contents;
   bags: number;
   iterations: number;
+  maxIterations: number;
 }
 
 function spend(st: ImportState, iterations: number): void {
   st.iterations += iterations;
-  if (st.iterations > MAX_PKCS12_TOTAL_ITERATIONS) {
-    throw new KysoError(
-      'BUDGET_EXCEEDED',
-      `PKCS#12 asks for more than ${MAX_PKCS12_TOTAL_ITERATIONS} KDF iterations in total`,
-    );
+  const budget = PKCS12_WORK_BUDGET_FACTOR * st.maxIterations;
+  if (st.iterations > budget) {
+    throw new KysoError('BUDGET_EXCEEDED', `PKCS#12 asks for more than ${budget} KDF iterations in total`);
   }
 }
 
@@ -312,6 +361,7 @@ export async function importPkcs12(
     out: { keys: [], certificates: [], mac: 'none' },
     bags: 0,
     iterations: 0,
+    maxIterations: iterationCap(options.maxIterations),
   };
   if (macDataEl) {
     st.out.mac = await verifyMac(macDataEl, password, authSafeBytes.value, st);
@@ -360,15 +410,16 @@ async function verifyMac(
   digestInfo.finish('trailing data in MAC DigestInfo');
   const salt = m.readOctetString();
   if (salt.length > 1024) throw new KysoError('INPUT_TOO_LARGE', 'MAC salt too long');
-  const iterations = m.done ? 1 : readIterations(m);
+  const iterations = m.done ? 1 : readIterations(m, st.maxIterations);
   m.finish('trailing data in MacData');
 
   if (alg.oid === OID_PBMAC1) return verifyPbmac1(alg.params, password, data, expected, st);
 
   const hash = DIGEST_BY_OID[alg.oid];
   if (!hash) throw new KysoError('UNSUPPORTED_ALGORITHM', `PKCS#12 MAC digest ${alg.oid} not supported`);
-  if (alg.params && alg.params.tag !== Tag.NULL)
+  if (alg.params && (alg.params.tag !== Tag.NULL || alg.params.value.length !== 0)) {
     throw invalid('MAC digest parameters must be NULL or absent');
+  }
   if (expected.length !== hashLength(hash)) throw invalid('MAC length does not match its digest');
   spend(st, iterations);
   let ok = timingSafeEqual(await pkcs12Mac(hash, password, salt, iterations, data, false), expected);
@@ -399,7 +450,7 @@ async function verifyPbmac1(
   const k = sub(kdf.params);
   const salt = k.readOctetString();
   if (salt.length > 1024) throw new KysoError('INPUT_TOO_LARGE', 'PBMAC1 salt too long');
-  const iterations = readIterations(k);
+  const iterations = readIterations(k, st.maxIterations);
   // RFC 9579 §3: keyLength is required.
   const kl = k.readInteger();
   if (kl < 1n || kl > 64n) throw invalid('PBMAC1 key length out of range');
@@ -434,7 +485,7 @@ async function decryptEncryptedData(ed: DerReader, st: ImportState): Promise<Uin
   eci.finish('trailing data in EncryptedContentInfo');
   if (!encrypted) throw invalid('EncryptedData without encrypted content');
   spend(st, pbeIterations(alg));
-  return pbeDecrypt(alg, encrypted.value, st.password);
+  return pbeDecrypt(alg, encrypted.value, st.password, st.maxIterations);
 }
 
 async function readSafeContents(bytes: Uint8Array, depth: number, st: ImportState): Promise<void> {
@@ -471,7 +522,10 @@ async function readSafeBags(r: DerReader, depth: number, st: ImportState): Promi
         if (value.tag !== Tag.SEQUENCE) throw invalid('pkcs8ShroudedKeyBag is not a SEQUENCE');
         const alg = parseAlgorithmIdentifier(sub(value).read(Tag.SEQUENCE));
         spend(st, pbeIterations(alg));
-        st.out.keys.push({ pkcs8: await decryptEncryptedPrivateKeyInfo(value.value, st.password), ...meta });
+        st.out.keys.push({
+          pkcs8: await decryptEncryptedPrivateKeyInfo(value.value, st.password, st.maxIterations),
+          ...meta,
+        });
         break;
       }
       case OID.pkcs12CertBag: {

@@ -9,6 +9,8 @@ import { DerReader, octetString, seq, Tag } from './der.js';
 import { KysoError } from './errors.js';
 import { derOrPem, pemEncode } from './pem.js';
 import {
+  iterationCap,
+  MAX_PBE_ITERATIONS,
   PKCS8_DEFAULT_ITERATIONS,
   type Pbes2Options,
   parseAlgorithmIdentifier,
@@ -22,6 +24,14 @@ export const ENCRYPTED_PRIVATE_KEY_PEM_LABEL = 'ENCRYPTED PRIVATE KEY';
 export const MAX_ENCRYPTED_PKCS8_SIZE = 1024 * 1024;
 
 export type EncryptPkcs8Options = Partial<Pbes2Options>;
+
+export interface DecryptPkcs8Options {
+  /**
+   * Refuse files asking for more KDF iterations than this (INPUT_TOO_LARGE), before any work.
+   * Default and ceiling: MAX_PBE_ITERATIONS (10 000 000). Servers taking uploads may want less.
+   */
+  maxIterations?: number;
+}
 
 /**
  * Checks that `der` is a PrivateKeyInfo/OneAsymmetricKey shape:
@@ -71,15 +81,20 @@ export async function encryptPkcs8Pem(
  * Decrypts EncryptedPrivateKeyInfo (DER bytes, or PEM "ENCRYPTED PRIVATE KEY" as text or bytes) and
  * returns the PKCS#8 PrivateKeyInfo DER. Wrong password => KysoError('PKCS12_BAD_PASSWORD').
  */
-export async function decryptPkcs8(input: Uint8Array | string, password: string): Promise<Uint8Array> {
+export async function decryptPkcs8(
+  input: Uint8Array | string,
+  password: string,
+  opts: DecryptPkcs8Options = {},
+): Promise<Uint8Array> {
   if (typeof password !== 'string') throw new KysoError('INVALID_ARGUMENT', 'password must be a string');
+  const maxIterations = iterationCap(opts.maxIterations);
   // PEM text is ~4/3 of the DER; the DER bound below is the real one.
   if (input.length > MAX_ENCRYPTED_PKCS8_SIZE * 2)
     throw new KysoError('INPUT_TOO_LARGE', 'encrypted key too large');
   const der = derOrPem(input, ENCRYPTED_PRIVATE_KEY_PEM_LABEL)[0]!;
   if (der.length > MAX_ENCRYPTED_PKCS8_SIZE)
     throw new KysoError('INPUT_TOO_LARGE', 'encrypted key too large');
-  return decryptEncryptedPrivateKeyInfo(DerReader.single(der).value, password);
+  return decryptEncryptedPrivateKeyInfo(DerReader.single(der).value, password, maxIterations);
 }
 
 /**
@@ -90,12 +105,13 @@ export async function decryptPkcs8(input: Uint8Array | string, password: string)
 export async function decryptEncryptedPrivateKeyInfo(
   content: Uint8Array,
   password: string,
+  maxIterations: number = MAX_PBE_ITERATIONS,
 ): Promise<Uint8Array> {
   const r = new DerReader(content);
   const alg = parseAlgorithmIdentifier(r.read(Tag.SEQUENCE));
   const data = r.readOctetString();
   r.finish('trailing data in EncryptedPrivateKeyInfo');
-  const plain = await pbeDecrypt(alg, data, password);
+  const plain = await pbeDecrypt(alg, data, password, maxIterations);
   if (!looksLikePrivateKeyInfo(plain)) {
     throw new KysoError('PKCS12_BAD_PASSWORD', 'decryption failed: wrong password or corrupted data');
   }

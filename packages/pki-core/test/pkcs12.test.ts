@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fromHex, toHex, utf8Encode } from '../src/bytes.js';
+import { fromBase64, fromHex, toHex, utf8Encode } from '../src/bytes.js';
 import { DerReader, explicit, integer, octetString, oid, seq, setOf, Tag } from '../src/der.js';
 import { KysoError } from '../src/errors.js';
 import { OID } from '../src/oids.js';
@@ -230,6 +230,24 @@ describe('PKCS#12 (pure)', () => {
     );
   });
 
+  it('honours maxIterations and the total work budget', async () => {
+    await expectKysoError(importPkcs12(p12, 'secret', { maxIterations: 999 }), 'INPUT_TOO_LARGE');
+    expect((await importPkcs12(p12, 'secret', { maxIterations: 1000 })).keys).toHaveLength(1);
+    await expectKysoError(importPkcs12(p12, 'secret', { maxIterations: 0 }), 'INVALID_ARGUMENT');
+    const enc = await encryptPkcs8(key, 'pw', { iterations: 1000 });
+    await expectKysoError(decryptPkcs8(enc, 'pw', { maxIterations: 999 }), 'INPUT_TOO_LARGE');
+    expect(await decryptPkcs8(enc, 'pw', { maxIterations: 1000 })).toEqual(key);
+    // Five shrouded keys at 1000 iterations each exceed 4 x maxIterations.
+    const bag = seq(oid(OID.pkcs12ShroudedKeyBag), explicit(0, enc));
+    const data = (content: Uint8Array) => seq(oid(OID.data), explicit(0, octetString(content)));
+    const five = seq(integer(3), data(seq(data(seq(bag, bag, bag, bag, bag)))));
+    expect((await importPkcs12(five, 'pw', { allowNoMac: true })).keys).toHaveLength(5);
+    await expectKysoError(
+      importPkcs12(five, 'pw', { allowNoMac: true, maxIterations: 1000 }),
+      'BUDGET_EXCEEDED',
+    );
+  });
+
   it('requires a MAC unless allowNoMac, and bounds safeContentsBag nesting', async () => {
     const keyBag = seq(oid(OID.pkcs12KeyBag), explicit(0, key));
     const nest = (bag: Uint8Array, depth: number): Uint8Array =>
@@ -248,6 +266,90 @@ describe('PKCS#12 (pure)', () => {
     withTrailer.set(p12);
     const e = await expectKysoError(importPkcs12(withTrailer, 'secret'));
     expect(['DER_MALFORMED', 'ASN1_SCHEMA']).toContain(e.code);
+  });
+});
+
+/** RFC 9579 Appendix A.1: PBMAC1 (PBKDF2-HMAC-SHA256, HMAC-SHA256) PKCS#12, password "1234". */
+const RFC9579_A1 = [
+  'MIIKigIBAzCCCgUGCSqGSIb3DQEHAaCCCfYEggnyMIIJ7jCCBGIGCSqGSIb3DQEH',
+  'BqCCBFMwggRPAgEAMIIESAYJKoZIhvcNAQcBMFcGCSqGSIb3DQEFDTBKMCkGCSqG',
+  'SIb3DQEFDDAcBAg9pxXxY2yscwICCAAwDAYIKoZIhvcNAgkFADAdBglghkgBZQME',
+  'ASoEEK7yYaFQDi1pYwWzm9F/fs+AggPgFIT2XapyaFgDppdvLkdvaF3HXw+zjzKb',
+  '7xFC76DtVPhVTWVHD+kIss+jsj+XyvMwY0aCuAhAG/Dig+vzWomnsqB5ssw5/kTb',
+  '+TMQ5PXLkNeoBmB6ArKeGc/QmCBQvQG/a6b+nXSWmxNpP+71772dmWmB8gcSJ0kF',
+  'Fj75NrIbmNiDMCb71Q8gOzBMFf6BpXf/3xWAJtxyic+tSNETfOJa8zTZb0+lV0w9',
+  '5eUmDrPUpuxEVbb0KJtIc63gRkcfrPtDd6Ii4Zzbzj2Evr4/S4hnrQBsiryVzJWy',
+  'IEjaD0y6+DmG0JwMgRuGi1wBoGowi37GMrDCOyOZWC4n5wHLtYyhR6JaElxbrhxP',
+  'H46z2USLKmZoF+YgEQgYcSBXMgP0t36+XQocFWYi2N5niy02TnctwF430FYsQlhJ',
+  'Suma4I33E808dJuMv8T/soF66HsD4Zj46hOf4nWmas7IaoSAbGKXgIa7KhGRJvij',
+  'xM3WOX0aqNi/8bhnxSA7fCmIy/7opyx5UYJFWGBSmHP1pBHBVmx7Ad8SAsB9MSsh',
+  'nbGjGiUk4h0QcOi29/M9WwFlo4urePyI8PK2qtVAmpD3rTLlsmgzguZ69L0Q/CFU',
+  'fbtqsMF0bgEuh8cfivd1DYFABEt1gypuwCUtCqQ7AXK2nQqOjsQCxVz9i9K8NDeD',
+  'aau98VAl0To2sk3/VR/QUq0PRwU1jPN5BzUevhE7SOy/ImuJKwpGqqFljYdrQmj5',
+  'jDe+LmYH9QGVRlfN8zuU+48FY8CAoeBeHn5AAPml0PYPVUnt3/jQN1+v+CahNVI+',
+  'La8q1Nen+j1R44aa2I3y/pUgtzXRwK+tPrxTQbG030EU51LYJn8amPWmn3w75ZIA',
+  'MJrXWeKj44de7u4zdUsEBVC2uM44rIHM8MFjyYAwYsey0rcp0emsaxzar+7ZA67r',
+  'lDoXvvS3NqsnTXHcn3T9tkPRoee6L7Dh3x4Od96lcRwgdYT5BwyH7e34ld4VTUmJ',
+  'bDEq7Ijvn4JKrwQJh1RCC+Z/ObfkC42xAm7G010u3g08xB0Qujpdg4a7VcuWrywF',
+  'c7hLNquuaF4qoDaVwYXHH3iuX6YlJ/3siTKbYCVXPEZOAMBP9lF/OU76UMJBQNfU',
+  '0xjDx+3AhUVgnGuCsmYlK6ETDp8qOZKGyV0KrNSGtqLx3uMhd7PETeW+ML3tDQ/0',
+  'X9fMkcZHi4C2fXnoHV/qa2dGhBj4jjQ0Xh1poU6mxGn2Mebe2hDsBZkkBpnn7pK4',
+  'wP/VqXdQTwqEuvzGHLVFsCuADe40ZFBmtBrf70wG7ZkO8SUZ8Zz1IX3+S024g7yj',
+  'QRev/6x6TtkwggWEBgkqhkiG9w0BBwGgggV1BIIFcTCCBW0wggVpBgsqhkiG9w0B',
+  'DAoBAqCCBTEwggUtMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAhTxzw+',
+  'VptrYAICCAAwDAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEK9nSqc1I2t4tMVG',
+  'bWHpdtQEggTQzCwI7j34gCTvfj6nuOSndAjShGv7mN2j7WMV0pslTpq2b9Bn3vn1',
+  'Y0JMvL4E7sLrUzNU02pdOcfCnEpMFccNv2sQrLp1mOCKxu8OjSqHZLoKVL0ROVsZ',
+  '8dMECLLigDlPKRiSyLErl14tErX4/zbkUaWMROO28kFbTbubQ8YoHlRUwsKW1xLg',
+  'vfi0gRkG/zHXRfQHjX/8NStv7hXlehn7/Gy2EKPsRFhadm/iUHAfmCMkMgHTU248',
+  'JER9+nsXltd59H+IeDpj/kbxZ+YvHow9XUZKu828d3MQnUpLZ1BfJGhMBPVwbVUD',
+  'A40CiQBVdCoGtPJyalL28xoS3H0ILFCnwQOr6u0HwleNJPGHq78HUyH6Hwxnh0b0',
+  '5o163r6wTFZn5cMOxpbs/Ttd+3TrxmrYpd2XnuRme3cnaYJ0ILvpc/8eLLR7SKjD',
+  'T4JhZ0h/CfcV2WWvhpQugkY0pWrZ+EIMneB1dZB96mJVLxOi148OeSgi0PsxZMNi',
+  'YM33rTpwQT5WqOsEyDwUQpne5b8Kkt/s7EN0LJNnPyJJRL1LcqOdr6j+6YqRtPa7',
+  'a9oWJqMcuTP+bqzGRJh+3HDlFBw2Yzp9iadv4KmB2MzhStLUoi2MSjvnnkkd5Led',
+  'sshAd6WbKfF7kLAHQHT4Ai6dMEO4EKkEVF9JBtxCR4JEn6C98Lpg+Lk+rfY7gHOf',
+  'ZxtgGURwgXRY3aLUrdT55ZKgk3ExVKPzi5EhdpAau7JKhpOwyKozAp/OKWMNrz6h',
+  'obu2Mbn1B+IA60psYHHxynBgsJHv7WQmbYh8HyGfHgVvaA8pZCYqxxjpLjSJrR8B',
+  'Bu9H9xkTh7KlhxgreXYv19uAYbUd95kcox9izad6VPnovgFSb+Omdy6PJACPj6hF',
+  'W6PJbucP0YPpO0VtWtQdZZ3df1P0hZ7qvKwOPFA+gKZSckgqASfygiP9V3Zc8jIi',
+  'wjNzoDM2QT+UUJKiiGYXJUEOO9hxzFHlGj759DcNRhpgl5AgR57ofISD9yBuCAJY',
+  'PQ/aZHPFuRTrcVG3RaIbCAS73nEznKyFaLOXfzyfyaSmyhsH253tnyL1MejC+2bR',
+  'Eko/yldgFUxvU5JI+Q3KJ6Awj+PnduHXx71E4UwSuu2xXYMpxnQwI6rroQpZBX82',
+  'HhqgcLV83P8lpzQwPdHjH5zkoxmWdC0+jU/tcQfNXYpJdyoaX7tDmVclLhwl9ps/',
+  'O841pIsNLJWXwvxG6B+3LN/kw4QjwN194PopiOD7+oDm5mhttO78CrBrRxHMD/0Q',
+  'qniZjKzSZepxlZq+J792u8vtMnuzzChxu0Bf3PhIXcJNcVhwUtr0yKe/N+NvC0tm',
+  'p8wyik/BlndxN9eKbdTOi2wIi64h2QG8nOk66wQ/PSIJYwZl6eDNEQSzH/1mGCfU',
+  'QnUT17UC/p+Qgenf6Auap2GWlvsJrB7u/pytz65rtjt/ouo6Ih6EwWqwVVpGXZD0',
+  '7gVWH0Ke/Vr6aPGNvkLcmftPuDZsn9jiig3guhdeyRVf10Ox369kKWcG75q77hxE',
+  'IzSzDyUlBNbnom9SIjut3r+qVYmWONatC6q/4D0I42Lnjd3dEyZx7jmH3g/S2ASM',
+  'FzWr9pvXc61dsYOkdZ4PYa9XPUZxXFagZsoS3F1sU799+IJVU0tC0MExJTAjBgkq',
+  'hkiG9w0BCRUxFgQUwWO5DorvVWYF3BWUmAw0rUEajScwfDBtMEkGCSqGSIb3DQEF',
+  'DjA8MCwGCSqGSIb3DQEFDDAfBAhvRzw4sC4xcwICCAACASAwDAYIKoZIhvcNAgkF',
+  'ADAMBggqhkiG9w0CCQUABCB6pW2FOdcCNj87zS64NUXG36K5aXDnFHctIk5Bf4kG',
+  '3QQITk9UIFVTRUQCAQE=',
+].join('');
+
+describe('PBMAC1 (RFC 9579)', () => {
+  const der = fromBase64(RFC9579_A1);
+
+  it('verifies and reads the RFC 9579 A.1 vector', async () => {
+    const c = await importPkcs12(der, '1234');
+    expect(c.mac).toBe('PBMAC1/SHA-256');
+    expect(c.keys).toHaveLength(1);
+    expect(c.certificates).toHaveLength(1);
+    expect(pkcs12KeyForCertificate(c, c.certificates[0]!)).toBe(c.keys[0]);
+    await expectKysoError(importPkcs12(der, '12345'), 'PKCS12_BAD_PASSWORD');
+  });
+
+  it('fails the MAC when the PBMAC1 iteration count is altered (as RFC 9579 A.4)', async () => {
+    // PBKDF2-params of the MAC: salt, INTEGER 2048 (02 02 08 00), keyLength 32 (02 01 20).
+    const hex = toHex(der);
+    const at = hex.lastIndexOf('020208000201' + '20');
+    expect(at).toBeGreaterThan(0);
+    const m = der.slice();
+    m[at / 2 + 3] = 0x01; // 2048 -> 2049
+    await expectKysoError(importPkcs12(m, '1234'), 'PKCS12_BAD_PASSWORD');
   });
 });
 
@@ -338,6 +440,19 @@ describe.skipIf(!hasOpenssl)('PKCS#12 and encrypted PKCS#8: OpenSSL interop', ()
     expect(pemDecode(leafOnly, 'CERTIFICATE').der).toEqual(certDer);
     // And OpenSSL rejects a wrong password.
     expect(run(['pkcs12', '-info', '-in', 'kyso.p12', '-passin', 'pass:nope', '-nodes']).status).not.toBe(0);
+  });
+
+  it('refuses to export a key with a leaf certificate for another key', async () => {
+    const other = await webcryptoKey();
+    await expectKysoError(
+      exportPkcs12({ privateKey: other, certificates: [certDer], password: 'x', ...FAST }),
+      'KEY_INVALID',
+    );
+    // The CA certificate as leaf does not match either.
+    await expectKysoError(
+      exportPkcs12({ privateKey: keyDer, certificates: [caDer, certDer], password: 'x', ...FAST }),
+      'KEY_INVALID',
+    );
   });
 
   const importOpenssl = async (
