@@ -38,6 +38,8 @@ export interface RevocationPolicy {
   allowStaleCrls?: boolean;
   /** Use delta CRLs when present. Default true. */
   useDeltaCrls?: boolean;
+  /** Accept indirect CRLs (cRLIssuer, IDP indirectCRL). Default true. */
+  indirectCrls?: boolean;
   /** Reject OCSP responses older than this many seconds (also applies without nextUpdate). */
   maxOcspAge?: number;
   /** Clock skew tolerated for OCSP times, seconds (default 300). */
@@ -231,6 +233,7 @@ export class KysoRevocationChecker implements RevocationChecker {
       ...(this.policy.maxCrlAge !== undefined ? { maxAge: this.policy.maxCrlAge } : {}),
       allowStale: this.policy.allowStaleCrls === true,
       useDeltas: this.policy.useDeltaCrls !== false,
+      indirectCrls: this.policy.indirectCrls !== false,
       extraCertificates: this.certificates,
       checkSignerRevocation:
         depth < MAX_SIGNER_DEPTH

@@ -53,6 +53,11 @@ export interface CrlCheckOptions {
   allowStale?: boolean;
   /** Use delta CRLs found in the pool. Default true. */
   useDeltas?: boolean;
+  /**
+   * Accept indirect CRLs (RFC 5280 §5.2.5: a cRLIssuer in the distribution point, IDP indirectCRL,
+   * certificateIssuer entry extensions). Default true; false reports them as CRL_INDIRECT_UNSUPPORTED.
+   */
+  indirectCrls?: boolean;
   /** Extra certificates that may hold a CRL signing key (e.g. from a PDF DSS or a PKITS test). */
   extraCertificates?: readonly Certificate[];
   /**
@@ -128,39 +133,45 @@ function scope(
   cert: Certificate,
   dp: DistributionPoint,
   crl: Crl,
+  indirectAllowed: boolean,
 ): { ok: true; reasons: Set<ReasonFlag> } | { ok: false; reason: CrlUnknownReason; detail: string } {
   const idp: IssuingDistributionPoint | undefined = crl.issuingDistributionPoint;
-  // (b)(1): issuer. An indirect CRL (cRLIssuer in the DP) is not supported.
+  // (b)(1): the CRL issuer is the DP's cRLIssuer (indirect CRL) or else the certificate's issuer.
   if (dp.cRLIssuer) {
-    return crlIssuerIn(dp, crl)
-      ? {
-          ok: false,
-          reason: 'CRL_INDIRECT_UNSUPPORTED',
-          detail: 'the distribution point names a separate cRLIssuer (indirect CRL)',
-        }
-      : {
-          ok: false,
-          reason: 'CRL_ISSUER_MISMATCH',
-          detail: 'CRL issuer is not the distribution point cRLIssuer',
-        };
-  }
-  if (!crl.issuer.equals(cert.issuer)) {
+    if (!crlIssuerIn(dp, crl)) {
+      return {
+        ok: false,
+        reason: 'CRL_ISSUER_MISMATCH',
+        detail: `CRL issuer ${crl.issuer} is not the distribution point cRLIssuer`,
+      };
+    }
+    if (!idp?.indirectCRL) {
+      return {
+        ok: false,
+        reason: 'CRL_SCOPE_MISMATCH',
+        detail: 'CRL of a cRLIssuer does not assert indirectCRL',
+      };
+    }
+  } else if (!crl.issuer.equals(cert.issuer)) {
     return {
       ok: false,
       reason: 'CRL_ISSUER_MISMATCH',
       detail: `CRL issuer ${crl.issuer} is not ${cert.issuer}`,
     };
   }
-  if (!idp) return { ok: true, reasons: reasonsOf(dp.reasons) };
-  if (idp.indirectCRL) {
-    return { ok: false, reason: 'CRL_INDIRECT_UNSUPPORTED', detail: 'IDP asserts indirectCRL' };
+  if (idp?.indirectCRL && !indirectAllowed) {
+    return { ok: false, reason: 'CRL_INDIRECT_UNSUPPORTED', detail: 'indirect CRLs are disabled by policy' };
   }
+  if (!idp) return { ok: true, reasons: reasonsOf(dp.reasons) };
   // (b)(2)(i): names.
   if (idp.distributionPoint) {
     const idpNames = dpNames(idp.distributionPoint, crl.issuer);
-    let dpNamesList: GeneralName[] = [];
-    if (dp.distributionPoint) dpNamesList = dpNames(dp.distributionPoint, cert.issuer);
-    if (!anyNameMatches(idpNames, dpNamesList)) {
+    let certNames: GeneralName[] = [];
+    if (dp.distributionPoint) {
+      const base = dp.cRLIssuer?.find((g) => g.type === 'directoryName');
+      certNames = dpNames(dp.distributionPoint, base?.type === 'directoryName' ? base.value : cert.issuer);
+    } else if (dp.cRLIssuer) certNames = dp.cRLIssuer;
+    if (!anyNameMatches(idpNames, certNames)) {
       return {
         ok: false,
         reason: 'CRL_SCOPE_MISMATCH',
@@ -250,7 +261,13 @@ export async function findCrlSigner(
 ): Promise<{ signer: Certificate } | { reason: CrlUnknownReason; detail: string }> {
   let sawNoCrlSign = false;
   let sawCandidate = false;
-  const inPath = opts.path.slice(opts.index + 1).filter((c) => c.subject.equals(crl.issuer));
+  // The issuers above the certificate, then the certificate itself when it is a self-issued CA
+  // certificate (key rollover: the CRL covering a new-with-old certificate is signed by the new key).
+  const self = opts.path[opts.index];
+  const above = opts.path.slice(opts.index + 1);
+  const inPath = [...above, ...(self && self.isSelfIssued && self.isCA ? [self] : [])].filter((c) =>
+    c.subject.equals(crl.issuer),
+  );
   for (const c of inPath) {
     sawCandidate = true;
     if (c.keyUsage && !c.keyUsage.includes('cRLSign')) {
@@ -259,7 +276,7 @@ export async function findCrlSigner(
     }
     if (await crlSignatureOk(crl, c)) return { signer: c };
   }
-  const cas = opts.path.slice(opts.index + 1);
+  const cas = above;
   for (const c of opts.extraCertificates ?? []) {
     if (!c.subject.equals(crl.issuer) || inPath.includes(c)) continue;
     sawCandidate = true;
@@ -303,9 +320,19 @@ function sameScope(a: Crl, b: Crl): boolean {
   return bytesEqual(ex.value, ey.value);
 }
 
-/** Looks a certificate up in a CRL: the direct entry, if any. */
+/**
+ * Looks a certificate up in a CRL. In an indirect CRL an entry belongs to the certificate issuer
+ * named by its certificateIssuer extension (or the last preceding one), else to the CRL issuer.
+ */
 function lookup(crl: Crl, cert: Certificate): RevokedCertificate | undefined {
-  return crl.isRevoked(cert.serialNumber);
+  if (!crl.issuingDistributionPoint?.indirectCRL) return crl.isRevoked(cert.serialNumber);
+  return crl
+    .entriesFor(cert.serialNumber)
+    .find((e) =>
+      e.certificateIssuer
+        ? e.certificateIssuer.some((g) => g.type === 'directoryName' && g.value.equals(cert.issuer))
+        : crl.issuer.equals(cert.issuer),
+    );
 }
 
 /**
@@ -336,7 +363,7 @@ export async function checkWithCrls(
   outer: for (const dp of dps) {
     for (const crl of complete) {
       if (covered.size === ALL_REASONS.length) break outer;
-      const sc = scope(cert, dp, crl);
+      const sc = scope(cert, dp, crl, opts.indirectCrls !== false);
       if (!sc.ok) {
         reject(crl, sc.reason, sc.detail);
         continue;

@@ -2,3 +2,35 @@
 export * from './crl-check.js';
 export * from './fetcher.js';
 export * from './checker.js';
+
+import type { Crl } from '../crl.js';
+import type { OcspResponse } from '../ocsp/response.js';
+import type { Certificate } from '../x509/certificate.js';
+import { KysoRevocationChecker, type RevocationMode, type RevocationPolicy } from './checker.js';
+import { RevocationFetcher } from './fetcher.js';
+
+export interface NewRevocationCheckerOptions {
+  crls?: readonly (Crl | Uint8Array | string)[];
+  ocspResponses?: readonly (Uint8Array | OcspResponse)[];
+  certificates?: readonly (Certificate | Uint8Array | string)[];
+  /** true: fetch from CDP / AIA with a default fetcher; or a configured fetcher. */
+  fetch?: boolean | RevocationFetcher;
+  /** A mode name, or a full policy. */
+  policy: RevocationMode | RevocationPolicy;
+}
+
+/**
+ * Convenience factory: a checker over supplied CRLs / OCSP responses / certificates (and optionally
+ * HTTP). For PKITS-style inputs pass the test's CRLs as `crls` and its non-anchor certificates as
+ * `certificates` (separate CRL signers and indirect CRL issuers are found there).
+ */
+export function newRevocationChecker(opts: NewRevocationCheckerOptions): KysoRevocationChecker {
+  const policy: RevocationPolicy = typeof opts.policy === 'string' ? { mode: opts.policy } : opts.policy;
+  const fetcher = opts.fetch === true ? new RevocationFetcher() : opts.fetch || undefined;
+  return new KysoRevocationChecker(policy, {
+    ...(opts.crls ? { crls: opts.crls } : {}),
+    ...(opts.ocspResponses ? { ocspResponses: opts.ocspResponses } : {}),
+    ...(opts.certificates ? { certificates: opts.certificates } : {}),
+    ...(fetcher ? { fetcher } : {}),
+  });
+}
