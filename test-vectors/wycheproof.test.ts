@@ -72,7 +72,7 @@ async function outcome(
     const curve = file.includes('secp256r1') ? 'P-256' : file.includes('secp384r1') ? 'P-384' : 'P-521';
     if (sig.length !== 2 * CURVE_BYTES[curve]!) return 'invalid';
     try {
-      sig = ecdsaP1363ToDer(sig, curve);
+      sig = ecdsaP1363ToDer(sig);
     } catch (e) {
       if (isKysoError(e)) return 'invalid';
       throw e;

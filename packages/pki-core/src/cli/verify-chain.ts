@@ -1,0 +1,162 @@
+/**
+ * `kyso verify chain LEAF --trust ROOT [--trust ...] [--untrusted CERT ...] [--crl FILE ...]
+ *  [--ocsp-response FILE ...] [--fetch] [--at ISO-8601] [--purpose P] [--policy OID ...] [--json]`
+ * Exit 0 valid, 1 invalid, 2 usage or unreadable input.
+ */
+import { buildAndValidatePath } from '../path/build.js';
+import type { ValidationReport } from '../path/report.js';
+import type { RevocationChecker } from '../path/revocation-types.js';
+import { CertificatePool, toCertificates } from '../path/trust-store.js';
+import { loadTrustStore, readCertificates } from '../path/trust-store.node.js';
+import type { Purpose } from '../path/validate.js';
+import {
+  type Command,
+  EXIT_FAIL,
+  EXIT_OK,
+  UsageError,
+  date,
+  flag,
+  list,
+  readInput,
+  str,
+} from './framework.js';
+
+const PURPOSE_ALIASES: Record<string, Purpose> = {
+  any: 'any',
+  'document-signing': 'documentSigning',
+  'tls-server': 'serverAuth',
+  'tls-client': 'clientAuth',
+  'time-stamping': 'timeStamping',
+  'ocsp-signing': 'ocspSigning',
+  'email-protection': 'emailProtection',
+  'code-signing': 'codeSigning',
+};
+
+function parsePurpose(v: string | undefined): Purpose | undefined {
+  if (v === undefined) return undefined;
+  const p = PURPOSE_ALIASES[v];
+  if (p) return p;
+  if (/^[0-2](\.\d+)+$/.test(v)) return { oid: v };
+  throw new UsageError(`--purpose must be one of ${Object.keys(PURPOSE_ALIASES).join(', ')} or an OID`);
+}
+
+interface RevocationModule {
+  createRevocationChecker?: (opts: {
+    crls: Uint8Array[];
+    ocspResponses: Uint8Array[];
+    fetch: boolean;
+    policy: 'require' | 'prefer-ocsp' | 'soft-fail';
+  }) => RevocationChecker;
+}
+
+async function revocationChecker(
+  crls: Uint8Array[],
+  ocsp: Uint8Array[],
+  fetch: boolean,
+): Promise<RevocationChecker> {
+  let mod: RevocationModule | null = null;
+  try {
+    const spec = '../revocation/index.js';
+    mod = (await import(/* @vite-ignore */ spec)) as RevocationModule;
+  } catch {
+    mod = null;
+  }
+  if (!mod?.createRevocationChecker) {
+    throw new UsageError(
+      'revocation checking (--crl, --ocsp-response, --fetch) is not available in this build yet',
+    );
+  }
+  return mod.createRevocationChecker({ crls, ocspResponses: ocsp, fetch, policy: 'require' });
+}
+
+function printText(r: ValidationReport, io: { out(t: string): void }): void {
+  const lines = [r.valid ? 'VALID' : `INVALID: ${r.reason}${r.detail ? ` (${r.detail})` : ''}`, '', 'Chain:'];
+  r.chain.forEach((c, i) => lines.push(`  [${i}] ${c.subject.toString()}`));
+  lines.push('', 'Checks:');
+  for (const c of r.checks) {
+    if (c.status === 'passed' && c.check !== 'signature') continue;
+    const where = c.certIndex >= 0 ? `[${c.certIndex}]` : '[*]';
+    lines.push(
+      `  ${where} ${c.check}: ${c.status}${c.reason ? ` ${c.reason}` : ''}${c.detail ? ` - ${c.detail}` : ''}`,
+    );
+  }
+  lines.push('', 'Revocation:');
+  for (const rv of r.revocation)
+    lines.push(`  [${rv.certIndex}] ${rv.status} (${rv.source})${rv.detail ? ` - ${rv.detail}` : ''}`);
+  if (r.policy) lines.push('', `Policies: ${r.policy.userConstrainedPolicies.join(', ') || '(none)'}`);
+  io.out(`${lines.join('\n')}\n`);
+}
+
+export const verifyChainCommand: Command = {
+  path: ['verify', 'chain'],
+  summary: 'Build and validate a certification path (RFC 5280) at a given time',
+  usage:
+    'LEAF --trust ROOT [--untrusted CERT ...] [--crl FILE ...] [--ocsp-response FILE ...] [--fetch] [--at ISO] [--purpose P] [--policy OID ...] [--json]',
+  positionals: { min: 1, max: 1, names: 'LEAF' },
+  options: [
+    { name: 'trust', type: 'multi', required: true, description: 'trust anchor file (PEM/DER) or folder' },
+    {
+      name: 'untrusted',
+      type: 'multi',
+      description: 'intermediate certificate file(s) (PEM bundle or DER) or folder',
+    },
+    { name: 'crl', type: 'multi', description: 'CRL file (DER or PEM)' },
+    { name: 'ocsp-response', type: 'multi', description: 'OCSP response file (DER)' },
+    { name: 'fetch', type: 'boolean', description: 'fetch CRLs / OCSP from the certificates (CDP/AIA)' },
+    { name: 'at', type: 'string', description: 'validation time, ISO 8601 (default: now)' },
+    {
+      name: 'purpose',
+      type: 'string',
+      description:
+        'any|document-signing|tls-server|tls-client|time-stamping|ocsp-signing|email-protection|code-signing|OID',
+    },
+    { name: 'policy', type: 'multi', description: 'acceptable certificate policy OID (initial policy set)' },
+    { name: 'json', type: 'boolean', description: 'print a JSON report' },
+  ],
+  async run(args, io) {
+    const leafFile = args.positionals[0]!;
+    const leaf = toCertificates(readInput(leafFile))[0];
+    if (!leaf) throw new UsageError(`no certificate in ${leafFile}`);
+    const trustStore = loadTrustStore(list(args, 'trust'));
+    if (trustStore.size === 0) throw new UsageError('no trust anchor certificates found');
+    const pool = new CertificatePool(readCertificates(list(args, 'untrusted')));
+    const time = date(args, 'at') ?? new Date();
+    const purpose = parsePurpose(str(args, 'purpose'));
+    const policies = list(args, 'policy');
+    for (const p of policies)
+      if (!/^[0-2](\.\d+)+$/.test(p)) throw new UsageError(`--policy ${p} is not an OID`);
+    const crls = list(args, 'crl').map(readInput);
+    const ocsp = list(args, 'ocsp-response').map(readInput);
+    const fetch = flag(args, 'fetch');
+    const revocation =
+      crls.length || ocsp.length || fetch ? await revocationChecker(crls, ocsp, fetch) : undefined;
+    const report = await buildAndValidatePath({
+      leaf,
+      intermediates: pool,
+      trustStore,
+      time,
+      ...(purpose ? { purpose } : {}),
+      ...(policies.length ? { initialPolicies: policies } : {}),
+      ...(revocation ? { revocation } : {}),
+    });
+    if (flag(args, 'json')) {
+      io.out(
+        `${JSON.stringify(
+          {
+            valid: report.valid,
+            reason: report.reason,
+            detail: report.detail,
+            chain: report.chain.map((c) => c.subject.toString()),
+            checks: report.checks,
+            revocation: report.revocation,
+            policy: report.policy,
+            time: time.toISOString(),
+          },
+          null,
+          2,
+        )}\n`,
+      );
+    } else printText(report, io);
+    return report.valid ? EXIT_OK : EXIT_FAIL;
+  },
+};
