@@ -1,0 +1,182 @@
+/**
+ * CAdES baseline signatures (ETSI EN 319 122-1 V1.1.1 §6) on top of CMS SignedData.
+ *
+ * - B-B: signed attributes contentType, messageDigest, ESS signing-certificate-v2 (mandatory) and,
+ *   for CAdES (not PAdES), signingTime. `prepareCmsSignature` already produces them.
+ * - B-T: an unsigned id-aa-signatureTimeStampToken attribute holding an RFC 3161 token whose
+ *   message imprint is the hash of the SignerInfo signature value. The TSA is a function
+ *   (`TimeStamper`), so the in-process TSA of src/tsp or an HTTP TSA client plugs in.
+ * - B-LT: validation data. EN 319 122-1 baseline profiles put it in SignedData itself: the
+ *   certificates in SignedData.certificates, CRLs in SignedData.crls and OCSP responses in
+ *   SignedData.crls as OtherRevocationInfoFormat id-ri-ocsp-response (RFC 5940). The
+ *   certificate-values / revocation-values unsigned attributes belong to the extended (CAdES-X-L)
+ *   forms and are not used by the baseline levels, so kyso does not emit them.
+ * - B-LTA (archive-time-stamp-v3 with ats-hash-index-v3): NOT implemented. `upgradeToLta` throws
+ *   UNSUPPORTED_ALGORITHM; PAdES B-LTA uses a PDF document time-stamp instead and does not need it.
+ *
+ * Adding unsigned attributes or validation data never touches the signed bytes: the SignerInfo is
+ * re-encoded from its parsed parts with the original signed attributes DER.
+ */
+import { bytesEqual } from '../bytes.js';
+import { digest } from '../crypto/hash.js';
+import type { HashAlgorithm } from '../crypto/types.js';
+import { KysoError } from '../errors.js';
+import { OID } from '../oids.js';
+import {
+  type Attribute,
+  OID_RI_OCSP_RESPONSE,
+  type SignedData,
+  type SignerInfo,
+  encodeContentInfo,
+  encodeSignedData,
+  encodeSignerInfo,
+} from './signed-data.js';
+import { type PrepareCmsInput, type SignCmsInput, signCms } from './sign.js';
+import { parseCms } from './verify.js';
+
+/**
+ * Obtains an RFC 3161 TimeStampToken (ContentInfo DER) for `digest` computed with `hashAlgorithm`.
+ * For a signature time-stamp the digest is over the SignerInfo signature value.
+ */
+export type TimeStamper = (digest: Uint8Array, hashAlgorithm: HashAlgorithm) => Promise<Uint8Array>;
+
+export type CadesSignLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+
+export interface ValidationData {
+  /** Certificates needed to validate the signer and TSA chains (DER). */
+  certificates?: readonly Uint8Array[];
+  /** CRLs (DER CertificateList). */
+  crls?: readonly Uint8Array[];
+  /** OCSP responses (DER OCSPResponse). */
+  ocspResponses?: readonly Uint8Array[];
+}
+
+export interface SignCadesInput extends SignCmsInput {
+  level: CadesSignLevel;
+  timeStamper?: TimeStamper;
+  /** Hash for the signature time-stamp imprint (default: the signature's digest algorithm). */
+  timeStampHashAlgorithm?: HashAlgorithm;
+  /** For B-LT: the validation data to embed (gathered by the caller's revocation sources). */
+  validationData?: ValidationData;
+}
+
+function reencodeSignerInfo(si: SignerInfo, unsignedAttrs: readonly Attribute[] | undefined): Uint8Array {
+  return encodeSignerInfo({
+    sid: si.sid,
+    digestAlgorithmDer: si.digestAlgorithm.der,
+    ...(si.signedAttrsDer ? { signedAttrsDer: si.signedAttrsDer } : {}),
+    signatureAlgorithmDer: si.signatureAlgorithm.der,
+    signature: si.signature,
+    ...(unsignedAttrs?.length ? { unsignedAttrs } : {}),
+  });
+}
+
+function reencode(sd: SignedData, signerInfos: Uint8Array[], extra: ValidationData = {}): Uint8Array {
+  return encodeContentInfo(
+    OID.signedData,
+    encodeSignedData({
+      digestAlgorithmsDer: sd.digestAlgorithms.map((a) => a.der),
+      eContentType: sd.eContentType,
+      ...(sd.eContent ? { eContent: sd.eContent } : {}),
+      certificates: [...sd.certificates, ...(extra.certificates ?? [])],
+      crls: [...sd.crls, ...(extra.crls ?? [])],
+      otherRevocationInfo: [
+        ...sd.otherRevocationInfo,
+        ...(extra.ocspResponses ?? []).map((info) => ({ format: OID_RI_OCSP_RESPONSE, info })),
+      ],
+      signerInfos,
+    }),
+  );
+}
+
+function checkNoOtherCertificates(sd: SignedData): void {
+  if (sd.otherCertificateCount > 0) {
+    throw new KysoError(
+      'INVALID_ARGUMENT',
+      'cannot re-encode a SignedData holding non-X.509 certificate choices',
+    );
+  }
+}
+
+/**
+ * Adds a signature time-stamp (B-T) to every signer (or to `signerIndex` only). The token is
+ * obtained from `timeStamper` over hash(signature value).
+ */
+export async function addSignatureTimeStamp(
+  cms: Uint8Array,
+  timeStamper: TimeStamper,
+  opts: { hashAlgorithm?: HashAlgorithm; signerIndex?: number } = {},
+): Promise<Uint8Array> {
+  const { signedData: sd } = parseCms(cms);
+  checkNoOtherCertificates(sd);
+  const sis: Uint8Array[] = [];
+  for (const [i, si] of sd.signerInfos.entries()) {
+    if (opts.signerIndex !== undefined && opts.signerIndex !== i) {
+      sis.push(si.raw);
+      continue;
+    }
+    const hashAlgorithm = opts.hashAlgorithm ?? 'SHA-256';
+    if (hashAlgorithm === 'SHA-1')
+      throw new KysoError('WEAK_ALGORITHM', 'SHA-1 time-stamp imprints are not allowed');
+    const token = await timeStamper(await digest(hashAlgorithm, si.signature), hashAlgorithm);
+    const existing = si.unsignedAttrs ?? [];
+    const others = existing.filter((a) => a.type !== OID.timeStampToken);
+    const prior = existing.find((a) => a.type === OID.timeStampToken)?.values ?? [];
+    sis.push(reencodeSignerInfo(si, [...others, { type: OID.timeStampToken, values: [...prior, token] }]));
+  }
+  return reencode(sd, sis);
+}
+
+/** Adds validation data to SignedData.certificates / crls (B-LT). Duplicates are dropped. */
+export function addValidationData(cms: Uint8Array, data: ValidationData): Uint8Array {
+  const { signedData: sd } = parseCms(cms);
+  checkNoOtherCertificates(sd);
+  const fresh = (have: readonly Uint8Array[], add: readonly Uint8Array[] | undefined) =>
+    (add ?? []).filter((x) => !have.some((y) => bytesEqual(x, y)));
+  const haveOcsp = sd.otherRevocationInfo.filter((o) => o.format === OID_RI_OCSP_RESPONSE).map((o) => o.info);
+  return reencode(
+    sd,
+    sd.signerInfos.map((si) => si.raw),
+    {
+      certificates: fresh(sd.certificates, data.certificates),
+      crls: fresh(sd.crls, data.crls),
+      ocspResponses: fresh(haveOcsp, data.ocspResponses),
+    },
+  );
+}
+
+/** B-LTA is not implemented (archive-time-stamp-v3 / ats-hash-index-v3). */
+export function upgradeToLta(_cms: Uint8Array, _timeStamper: TimeStamper): Promise<Uint8Array> {
+  return Promise.reject(
+    new KysoError('UNSUPPORTED_ALGORITHM', 'CAdES B-LTA (archive-time-stamp-v3) is not implemented yet'),
+  );
+}
+
+/**
+ * Signs at a CAdES baseline level. B-B adds signingTime (now, unless given) for CAdES; for PAdES
+ * call `signCms`/`prepareCmsSignature` without signingTime and add the time-stamp with
+ * `addSignatureTimeStamp`.
+ */
+export async function signCades(input: SignCadesInput): Promise<Uint8Array> {
+  const { level, timeStamper, timeStampHashAlgorithm, validationData, ...rest } = input;
+  if (level === 'B-LTA') {
+    throw new KysoError(
+      'UNSUPPORTED_ALGORITHM',
+      'CAdES B-LTA (archive-time-stamp-v3) is not implemented yet',
+    );
+  }
+  const signInput: SignCmsInput = { ...rest, signingTime: rest.signingTime ?? new Date() };
+  let cms = await signCms(signInput);
+  if (level === 'B-B') return cms;
+  if (!timeStamper) throw new KysoError('INVALID_ARGUMENT', `level ${level} needs a timeStamper`);
+  cms = await addSignatureTimeStamp(
+    cms,
+    timeStamper,
+    timeStampHashAlgorithm ? { hashAlgorithm: timeStampHashAlgorithm } : {},
+  );
+  if (level === 'B-T') return cms;
+  if (!validationData) throw new KysoError('INVALID_ARGUMENT', 'level B-LT needs validationData');
+  return addValidationData(cms, validationData);
+}
+
+export type { PrepareCmsInput };
