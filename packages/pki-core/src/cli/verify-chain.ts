@@ -71,7 +71,7 @@ async function revocationChecker(
 
 function printText(r: ValidationReport, io: { out(t: string): void }): void {
   const lines = [r.valid ? 'VALID' : `INVALID: ${r.reason}${r.detail ? ` (${r.detail})` : ''}`, '', 'Chain:'];
-  r.chain.forEach((c, i) => lines.push(`  [${i}] ${c.subject.toString()}`));
+  for (const [i, c] of r.chain.entries()) lines.push(`  [${i}] ${c.subject.toString()}`);
   lines.push('', 'Checks:');
   for (const c of r.checks) {
     if (c.status === 'passed' && c.check !== 'signature') continue;
