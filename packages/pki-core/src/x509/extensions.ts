@@ -4,9 +4,11 @@
  */
 import { utf8Decode } from '../bytes.js';
 import {
+  type BitString,
   DerReader,
   Tag,
   bitStringToFlags,
+  checkInteger,
   bool,
   ctxTag,
   decodeString,
@@ -27,6 +29,7 @@ import {
 import * as DerBits from '../der.js';
 import { KysoError } from '../errors.js';
 import { OID } from '../oids.js';
+import { Name } from '../name.js';
 import { type GeneralName, encodeGeneralName, parseGeneralName, parseGeneralNames } from './general-name.js';
 
 export interface Extension {
@@ -58,6 +61,24 @@ function single(value: Uint8Array, tag: number = Tag.SEQUENCE): DerReader {
 
 export function encodeExtension(e: Extension): Uint8Array {
   return seq(oid(e.oid), e.critical ? bool(true) : undefined, octetString(e.value));
+}
+
+/**
+ * Named-bit list (KeyUsage, ReasonFlags): DER removes trailing zero bits (X.690 §11.2.2), so the
+ * last bit of a non-empty value must be set.
+ */
+function namedBits(bs: BitString, what: string): number[] {
+  if (bs.bytes.length > 0 && !(bs.bytes[bs.bytes.length - 1]! & (1 << bs.unusedBits))) {
+    throw new KysoError('DER_MALFORMED', `${what}: trailing zero bits in a named bit list are not DER`);
+  }
+  return bitStringToFlags(bs);
+}
+
+/** A small non-negative INTEGER (SkipCerts, BaseDistance, pathLenConstraint...). */
+function smallUint(el: { value: Uint8Array; raw: Uint8Array; offset: number; tag: number }, what: string): number {
+  const n = DerBits.decodeInteger({ ...el, tag: Tag.INTEGER });
+  if (n < 0n || n > 0xffffn) throw new KysoError('CERT_INVALID', `${what} out of range`);
+  return Number(n);
 }
 
 // --- Basic constraints ------------------------------------------------------------------------
@@ -105,8 +126,10 @@ export type KeyUsage = (typeof KEY_USAGES)[number];
 
 export function parseKeyUsage(v: Uint8Array): KeyUsage[] {
   const r = reader(v);
-  const bits = bitStringToFlags(r.readBitString());
+  const bits = namedBits(r.readBitString(), 'keyUsage');
   r.finish();
+  // RFC 5280 §4.2.1.3: when the extension is present, at least one bit must be set.
+  if (bits.length === 0) throw new KysoError('CERT_INVALID', 'keyUsage with no bit set');
   const out = bits.filter((b) => b < KEY_USAGES.length).map((b) => KEY_USAGES[b]!);
   return out;
 }
@@ -156,7 +179,10 @@ export function parseAuthorityKeyIdentifier(v: Uint8Array): AuthorityKeyIdentifi
   const iss = r.enterOptional(ctxTag(1, true));
   if (iss) out.authorityCertIssuer = parseGeneralNames(iss);
   const ser = r.readOptional(ctxTag(2, false));
-  if (ser) out.authorityCertSerialNumber = ser.value;
+  if (ser) {
+    checkInteger(ser); // minimal, non-empty INTEGER
+    out.authorityCertSerialNumber = ser.value;
+  }
   r.finish();
   if ((out.authorityCertIssuer === undefined) !== (out.authorityCertSerialNumber === undefined)) {
     throw new KysoError('CERT_INVALID', 'authorityCertIssuer and authorityCertSerialNumber must appear together');
@@ -214,7 +240,10 @@ function parseDistributionPointName(r: DerReader): DistributionPointName {
   if (t === ctxTag(0, true)) return { fullName: parseGeneralNames(r.enter(ctxTag(0, true))) };
   if (t === ctxTag(1, true)) {
     const el = r.read(ctxTag(1, true));
-    return { nameRelativeToCRLIssuer: tlv(Tag.SET, el.value) };
+    const rdn = tlv(Tag.SET, el.value);
+    // Must be one RelativeDistinguishedName: parse it as a one-RDN Name (strict, non-empty).
+    Name.fromDer(seq(rdn));
+    return { nameRelativeToCRLIssuer: rdn };
   }
   throw new KysoError('ASN1_SCHEMA', 'bad DistributionPointName');
 }
@@ -225,7 +254,8 @@ function encodeDistributionPointName(n: DistributionPointName): Uint8Array {
   throw new KysoError('INVALID_ARGUMENT', 'empty DistributionPointName');
 }
 
-function parseReasons(bits: number[]): ReasonFlag[] {
+function parseReasons(el: { value: Uint8Array; raw: Uint8Array; offset: number; tag: number }): ReasonFlag[] {
+  const bits = namedBits(DerBits.decodeBitString({ ...el, tag: Tag.BIT_STRING }), 'ReasonFlags');
   return bits.filter((b) => b < REASON_FLAGS.length).map((b) => REASON_FLAGS[b]!);
 }
 
@@ -241,10 +271,7 @@ export function parseCrlDistributionPoints(v: Uint8Array): DistributionPoint[] {
       dpn.finish();
     }
     const reasons = dp.readOptional(ctxTag(1, false));
-    if (reasons) {
-      const { decodeBitString } = DerBits;
-      p.reasons = parseReasons(bitStringToFlags(decodeBitString({ ...reasons, tag: Tag.BIT_STRING })));
-    }
+    if (reasons) p.reasons = parseReasons(reasons);
     const issuer = dp.enterOptional(ctxTag(2, true));
     if (issuer) p.cRLIssuer = parseGeneralNames(issuer);
     dp.finish();
@@ -309,9 +336,7 @@ export function parseIssuingDistributionPoint(v: Uint8Array): IssuingDistributio
   out.onlyContainsUserCerts = flag(1);
   out.onlyContainsCACerts = flag(2);
   const reasons = r.readOptional(ctxTag(3, false));
-  if (reasons) {
-    out.onlySomeReasons = parseReasons(bitStringToFlags(DerBits.decodeBitString({ ...reasons, tag: Tag.BIT_STRING })));
-  }
+  if (reasons) out.onlySomeReasons = parseReasons(reasons);
   out.indirectCRL = flag(4);
   out.onlyContainsAttributeCerts = flag(5);
   r.finish();
@@ -401,9 +426,19 @@ export function parseCertificatePolicies(v: Uint8Array): PolicyInformation[] {
           pq.cpsUri = decodeString(val);
         } else if (qid === OID.userNoticeQualifier) {
           if (val.tag !== Tag.SEQUENCE) throw new KysoError('CERT_INVALID', 'UserNotice must be a SEQUENCE');
-          const un = new DerReader(val.value);
-          un.readOptional(Tag.SEQUENCE); // noticeRef
-          if (!un.done) pq.explicitText = decodeString(un.read());
+          const un = new DerReader(val.value, val.offset + val.raw.length - val.value.length);
+          const ref = un.enterOptional(Tag.SEQUENCE); // noticeRef
+          if (ref) {
+            displayText(ref.read());
+            const numbers = ref.enter(Tag.SEQUENCE);
+            let count = 0;
+            while (!numbers.done) {
+              numbers.readInteger();
+              if (++count > MAX_EXTENSION_ITEMS) throw new KysoError('INPUT_TOO_LARGE', 'too many notice numbers');
+            }
+            ref.finish();
+          }
+          if (!un.done) pq.explicitText = displayText(un.read());
           un.finish();
         }
         info.qualifiers.push(pq);
@@ -415,6 +450,14 @@ export function parseCertificatePolicies(v: Uint8Array): PolicyInformation[] {
   }
   if (out.length === 0) throw new KysoError('CERT_INVALID', 'empty certificatePolicies');
   return bounded(out);
+}
+
+/** DisplayText ::= CHOICE { ia5String, visibleString, bmpString, utf8String } (SIZE (1..200)). */
+function displayText(el: { value: Uint8Array; raw: Uint8Array; offset: number; tag: number }): string {
+  if (![Tag.IA5_STRING, Tag.VISIBLE_STRING, Tag.BMP_STRING, Tag.UTF8_STRING].includes(el.tag as 0x16)) {
+    throw new KysoError('CERT_INVALID', 'DisplayText must be IA5String, VisibleString, BMPString or UTF8String');
+  }
+  return decodeString(el);
 }
 
 export interface PolicyInput {
@@ -463,10 +506,7 @@ export interface PolicyConstraints {
 }
 
 function skipCerts(el: { value: Uint8Array; raw: Uint8Array; offset: number; tag: number }): number {
-  const { decodeInteger } = DerBits;
-  const n = decodeInteger({ ...el, tag: Tag.INTEGER });
-  if (n < 0n || n > 0xffffn) throw new KysoError('CERT_INVALID', 'SkipCerts out of range');
-  return Number(n);
+  return smallUint(el, 'SkipCerts');
 }
 
 export function parsePolicyConstraints(v: Uint8Array): PolicyConstraints {
@@ -519,14 +559,13 @@ function parseSubtrees(r: DerReader): GeneralSubtree[] {
     let minimum = 0;
     const min = st.readOptional(ctxTag(0, false));
     if (min) {
-      const n = DerBits.decodeInteger({ ...min, tag: Tag.INTEGER });
-      if (n === 0n) throw new KysoError('DER_MALFORMED', 'DEFAULT minimum 0 encoded explicitly');
-      minimum = Number(n);
+      minimum = smallUint(min, 'BaseDistance minimum');
+      if (minimum === 0) throw new KysoError('DER_MALFORMED', 'DEFAULT minimum 0 encoded explicitly');
     }
     const max = st.readOptional(ctxTag(1, false));
     st.finish();
     const sub: GeneralSubtree = { base, minimum };
-    if (max) sub.maximum = Number(DerBits.decodeInteger({ ...max, tag: Tag.INTEGER }));
+    if (max) sub.maximum = smallUint(max, 'BaseDistance maximum');
     out.push(sub);
   }
   if (out.length === 0) throw new KysoError('CERT_INVALID', 'empty GeneralSubtrees');
