@@ -265,7 +265,7 @@ export async function findCrlSigner(
   // certificate (key rollover: the CRL covering a new-with-old certificate is signed by the new key).
   const self = opts.path[opts.index];
   const above = opts.path.slice(opts.index + 1);
-  const inPath = [...above, ...(self && self.isSelfIssued && self.isCA ? [self] : [])].filter((c) =>
+  const inPath = [...above, ...(self?.isSelfIssued && self.isCA ? [self] : [])].filter((c) =>
     c.subject.equals(crl.issuer),
   );
   for (const c of inPath) {
