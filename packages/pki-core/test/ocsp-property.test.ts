@@ -11,54 +11,7 @@ import { parseOcspResponse } from '../src/ocsp/response.js';
 import { verifyOcspResponse } from '../src/ocsp/verify.js';
 import type { Certificate } from '../src/x509/certificate.js';
 import { requireTool } from './helpers/tools.js';
-import { makeTestPki } from './ocsp-tsp-fixtures.js';
-
-/** A byte-level mutation of a valid blob: flip, set, insert, delete, truncate, splice a length byte. */
-export const mutation = (len: number) =>
-  fc.oneof(
-    fc.record({ kind: fc.constant('flip' as const), at: fc.nat(len - 1), bit: fc.nat(7) }),
-    fc.record({
-      kind: fc.constant('set' as const),
-      at: fc.nat(len - 1),
-      v: fc.integer({ min: 0, max: 255 }),
-    }),
-    fc.record({ kind: fc.constant('insert' as const), at: fc.nat(len), v: fc.integer({ min: 0, max: 255 }) }),
-    fc.record({ kind: fc.constant('delete' as const), at: fc.nat(len - 1) }),
-    fc.record({ kind: fc.constant('truncate' as const), at: fc.nat(len - 1) }),
-  );
-
-export type Mutation =
-  | { kind: 'flip'; at: number; bit: number }
-  | { kind: 'set'; at: number; v: number }
-  | { kind: 'insert'; at: number; v: number }
-  | { kind: 'delete'; at: number }
-  | { kind: 'truncate'; at: number };
-
-export function mutate(b: Uint8Array, ms: Mutation[]): Uint8Array {
-  let out = b.slice();
-  for (const m of ms) {
-    if (out.length === 0) break;
-    const at = Math.min(m.at, out.length - 1);
-    switch (m.kind) {
-      case 'flip':
-        out[at] = out[at]! ^ (1 << m.bit);
-        break;
-      case 'set':
-        out[at] = m.v;
-        break;
-      case 'insert':
-        out = new Uint8Array([...out.subarray(0, at), m.v, ...out.subarray(at)]);
-        break;
-      case 'delete':
-        out = new Uint8Array([...out.subarray(0, at), ...out.subarray(at + 1)]);
-        break;
-      case 'truncate':
-        out = out.slice(0, at);
-        break;
-    }
-  }
-  return out;
-}
+import { makeTestPki, mutate, mutation } from './ocsp-tsp-fixtures.js';
 
 async function onlyKysoErrors(f: () => Promise<unknown> | unknown): Promise<void> {
   try {
