@@ -25,12 +25,31 @@ export function nameInSubtree(name: GeneralName, base: GeneralName): boolean | u
   }
 }
 
+/**
+ * RFC 5280: a DNS constraint is satisfied by the name itself and any name with labels added on the
+ * left. A leading period (not defined by RFC 5280, but common) means subdomains only, as OpenSSL,
+ * Go and NSS read it: `.kyso.vn` matches `a.kyso.vn`, not `kyso.vn`. Comparison is case-insensitive.
+ */
 export function dnsInSubtree(name: string, constraint: string): boolean {
   const n = name.toLowerCase().replace(/\.$/, '');
-  let c = constraint.toLowerCase().replace(/\.$/, '');
+  const c = constraint.toLowerCase().replace(/\.$/, '');
   if (c === '') return true;
-  if (c.startsWith('.')) c = c.slice(1);
+  if (c.startsWith('.')) return n.length > c.length && n.endsWith(c);
   return n === c || n.endsWith(`.${c}`);
+}
+
+/**
+ * True if some name matched by the wildcard `*.x` lies in the DNS subtree: `*.kyso.vn` can be
+ * `bar.kyso.vn`, so an excluded subtree `bar.kyso.vn` applies to it.
+ */
+export function dnsWildcardIntersects(wildcard: string, constraint: string): boolean {
+  const x = wildcard.toLowerCase().replace(/\.$/, '').slice(2);
+  const c = constraint.toLowerCase().replace(/\.$/, '');
+  if (c === '') return true;
+  const bare = c.startsWith('.') ? c.slice(1) : c;
+  if (x === bare || x.endsWith(`.${bare}`)) return true;
+  // c has exactly one label more than x: the wildcard can stand for it.
+  return !c.startsWith('.') && c.endsWith(`.${x}`) && !c.slice(0, c.length - x.length - 1).includes('.');
 }
 
 export function emailInSubtree(email: string, constraint: string): boolean {
@@ -78,6 +97,10 @@ export function nameConstraintViolation(
   for (const n of names) {
     for (const ex of nc.excludedSubtrees ?? []) {
       if (nameInSubtree(n, ex.base) === true) return `${n.type} is in an excluded subtree`;
+      // A wildcard DNS name must not be able to stand for an excluded name.
+      if (n.type === 'dns' && ex.base.type === 'dns' && n.value.startsWith('*.') && dnsWildcardIntersects(n.value, ex.base.value)) {
+        return 'dns wildcard overlaps an excluded subtree';
+      }
     }
     const permitted = (nc.permittedSubtrees ?? []).filter((p) => p.base.type === n.type);
     if (permitted.length > 0 && !permitted.some((p) => nameInSubtree(n, p.base) === true)) {
