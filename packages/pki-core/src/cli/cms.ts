@@ -1,0 +1,146 @@
+/** `kyso cms sign|verify`: CMS / CAdES signatures of files. */
+import { signCades } from '../cms/cades.js';
+import { httpTimeStamper } from '../cms/http-tsa.js';
+import { cmsReportToJson, verifyCms } from '../cms/verify.js';
+import { rsaPss } from '../crypto/algorithms.js';
+import { importPrivateKey } from '../crypto/keys.js';
+import { LocalSigner } from '../crypto/signer.js';
+import type { HashAlgorithm, SignatureAlgorithm } from '../crypto/types.js';
+import { derOrPem, pemEncode } from '../pem.js';
+import { TrustStore } from '../path/trust-store.js';
+import { Certificate } from '../x509/certificate.js';
+import {
+  type Command,
+  EXIT_FAIL,
+  EXIT_OK,
+  UsageError,
+  date,
+  flag,
+  list,
+  readInput,
+  str,
+  writeOutput,
+} from './framework.js';
+
+const HASHES: Record<string, HashAlgorithm> = { sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
+
+const signCommand: Command = {
+  path: ['cms', 'sign'],
+  summary: 'sign a file as CMS / CAdES (attached or detached)',
+  usage:
+    '--key KEY --cert CERT [--chain PEM ...] [--in FILE] [--out FILE] [--detached] [--level B-B|B-T --tsa-url URL]',
+  options: [
+    {
+      name: 'key',
+      type: 'string',
+      description: 'private key (PEM or DER: PKCS#8, PKCS#1, SEC1)',
+      required: true,
+    },
+    { name: 'cert', type: 'string', description: 'signer certificate (PEM or DER)', required: true },
+    { name: 'chain', type: 'multi', description: 'intermediate certificates to embed (PEM bundle or DER)' },
+    { name: 'in', type: 'string', description: 'file to sign (default: standard input)' },
+    { name: 'out', type: 'string', description: 'output file (default: standard output)' },
+    { name: 'detached', type: 'boolean', description: 'leave the content out of the signature' },
+    { name: 'level', type: 'string', description: 'CAdES level: B-B (default) or B-T' },
+    { name: 'tsa-url', type: 'string', description: 'RFC 3161 time-stamp authority URL (needed for B-T)' },
+    { name: 'hash', type: 'string', description: 'sha256 (default), sha384 or sha512' },
+    { name: 'pss', type: 'boolean', description: 'RSA keys: sign with RSASSA-PSS instead of PKCS#1 v1.5' },
+    { name: 'pem', type: 'boolean', description: 'write PEM ("CMS") instead of DER' },
+  ],
+  async run(args, io) {
+    const level = str(args, 'level') ?? 'B-B';
+    if (level !== 'B-B' && level !== 'B-T') throw new UsageError('--level must be B-B or B-T');
+    const tsaUrl = str(args, 'tsa-url');
+    if (level === 'B-T' && !tsaUrl) throw new UsageError('--level B-T needs --tsa-url');
+    const hashName = (str(args, 'hash') ?? 'sha256').toLowerCase();
+    const hash = HASHES[hashName];
+    if (!hash) throw new UsageError('--hash must be sha256, sha384 or sha512');
+    const key = await importPrivateKey(readInput(str(args, 'key')!));
+    const cert = Certificate.parse(readInput(str(args, 'cert')!));
+    const chain = list(args, 'chain').flatMap((f) => Certificate.parseAll(readInput(f)));
+    let alg: SignatureAlgorithm;
+    if (key.spec.type === 'RSA')
+      alg = flag(args, 'pss') ? rsaPss(hash as Exclude<HashAlgorithm, 'SHA-1'>) : { name: 'RSA-PKCS1', hash };
+    else if (key.spec.type === 'EC') {
+      if (flag(args, 'pss')) throw new UsageError('--pss needs an RSA key');
+      alg = { name: 'ECDSA', hash };
+    } else throw new UsageError('only RSA and EC keys can sign CMS');
+    const signer = new LocalSigner(key, [cert.der, ...chain.map((c) => c.der)], { algorithms: [alg] });
+    const content = readInput(str(args, 'in') ?? '-');
+    const cms = await signCades({
+      signer,
+      content,
+      detached: flag(args, 'detached'),
+      level,
+      ...(tsaUrl ? { timeStamper: httpTimeStamper(tsaUrl) } : {}),
+    });
+    writeOutput(str(args, 'out'), flag(args, 'pem') ? pemEncode('CMS', cms) : cms, io);
+    return EXIT_OK;
+  },
+};
+
+const verifyCommand: Command = {
+  path: ['cms', 'verify'],
+  summary: 'verify a CMS / CAdES signature (exit 0 valid, 1 invalid, 2 usage or unreadable input)',
+  usage: '--in SIG [--content FILE] --trust ROOT [--untrusted PEM ...] [--at TIME] [--json]',
+  options: [
+    { name: 'in', type: 'string', description: 'the signature (DER, BER or PEM)', required: true },
+    { name: 'content', type: 'string', description: 'the signed file, for a detached signature' },
+    {
+      name: 'trust',
+      type: 'multi',
+      description: 'trust anchor certificates (PEM bundle or DER)',
+      required: true,
+    },
+    { name: 'untrusted', type: 'multi', description: 'extra intermediate certificates' },
+    {
+      name: 'at',
+      type: 'string',
+      description: 'validation time when there is no time-stamp (ISO 8601; default now)',
+    },
+    { name: 'require-ess', type: 'boolean', description: 'fail without signing-certificate-v2 (CAdES)' },
+    { name: 'out', type: 'string', description: 'write the encapsulated content here (attached signatures)' },
+    { name: 'json', type: 'boolean', description: 'print the report as JSON' },
+  ],
+  async run(args, io) {
+    const sigBytes = derOrPem(readInput(str(args, 'in')!), 'CMS', 'PKCS7')[0]!;
+    const trustStore = new TrustStore(list(args, 'trust').flatMap((f) => Certificate.parseAll(readInput(f))));
+    const certificates = list(args, 'untrusted').flatMap((f) => Certificate.parseAll(readInput(f)));
+    const contentFile = str(args, 'content');
+    const at = date(args, 'at');
+    const report = await verifyCms(sigBytes, {
+      trustStore,
+      certificates,
+      requireSigningCertificate: flag(args, 'require-ess'),
+      ...(contentFile ? { content: readInput(contentFile) } : {}),
+      ...(at ? { time: at } : {}),
+    });
+    const out = str(args, 'out');
+    if (out && report.content) writeOutput(out, report.content, io);
+    if (flag(args, 'json')) io.out(`${JSON.stringify(cmsReportToJson(report), null, 2)}\n`);
+    else {
+      const lines = [
+        `${report.valid ? 'VALID' : 'INVALID'} (${report.signers.length} signer(s), ${report.detached ? 'detached' : 'attached'}, ${report.encoding})`,
+      ];
+      for (const s of report.signers) {
+        lines.push(
+          `signer ${s.index}: ${s.valid ? 'valid' : 'invalid'}, ${s.signerCertificate?.subject.toString() ?? 'unknown certificate'}, ${s.signatureAlgorithm}, level ${s.level}`,
+        );
+        if (s.signingTime) lines.push(`  signingTime (claimed): ${s.signingTime.toISOString()}`);
+        if (s.timestamp?.genTime)
+          lines.push(
+            `  time-stamp: ${s.timestamp.genTime.toISOString()} (${s.timestamp.valid ? 'valid' : 'invalid'})`,
+          );
+        for (const c of s.checks) {
+          lines.push(
+            `  [${c.status}] ${c.check}${c.reason ? ` ${c.reason}` : ''}${c.detail ? `: ${c.detail}` : ''}`,
+          );
+        }
+      }
+      io.out(`${lines.join('\n')}\n`);
+    }
+    return report.valid ? EXIT_OK : EXIT_FAIL;
+  },
+};
+
+export const cmsCommands: Command[] = [signCommand, verifyCommand];
