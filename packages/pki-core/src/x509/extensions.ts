@@ -452,9 +452,11 @@ export function parseCertificatePolicies(v: Uint8Array): PolicyInformation[] {
   return bounded(out);
 }
 
-/** DisplayText ::= CHOICE { ia5String, visibleString, bmpString, utf8String } (SIZE (1..200)). */
+const DISPLAY_TEXT_TAGS: ReadonlySet<number> = new Set([Tag.IA5_STRING, Tag.VISIBLE_STRING, Tag.BMP_STRING, Tag.UTF8_STRING]);
+
+/** DisplayText ::= CHOICE { ia5String, visibleString, bmpString, utf8String }. */
 function displayText(el: { value: Uint8Array; raw: Uint8Array; offset: number; tag: number }): string {
-  if (![Tag.IA5_STRING, Tag.VISIBLE_STRING, Tag.BMP_STRING, Tag.UTF8_STRING].includes(el.tag as 0x16)) {
+  if (!DISPLAY_TEXT_TAGS.has(el.tag)) {
     throw new KysoError('CERT_INVALID', 'DisplayText must be IA5String, VisibleString, BMPString or UTF8String');
   }
   return decodeString(el);
