@@ -147,9 +147,9 @@ export class Crl {
   private constructor(der: Uint8Array) {
     if (der.length > MAX_CRL_SIZE)
       throw new KysoError('INPUT_TOO_LARGE', `CRL larger than ${MAX_CRL_SIZE} bytes`);
-    const top = new DerReader(der);
-    const list = top.enter(Tag.SEQUENCE);
-    top.finish('trailing data after CRL');
+    // DerReader.single: trailing bytes after the CertificateList are DER_MALFORMED.
+    const topEl = DerReader.single(der, Tag.SEQUENCE);
+    const list = new DerReader(topEl.value, topEl.raw.length - topEl.value.length);
     this.der = der;
     const tbsEl = list.read(Tag.SEQUENCE);
     this.tbs = tbsEl.raw;
