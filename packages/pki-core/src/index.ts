@@ -24,3 +24,59 @@ export * from './crl.js';
 // Key containers
 export * from './pkcs8-encrypted.js';
 export * from './pkcs12.js';
+// OCSP responder and RFC 3161 TSA cores (appended for the signing server)
+export {
+  OcspResponder,
+  type OcspResponderOptions,
+  type RevocationLookup,
+  type RevocationLookupResult,
+} from './ocsp/responder.js';
+export { TimeStampAuthority, type TimeStampAuthorityOptions } from './tsp/tsa.js';
+export { buildTimeStampReq, parseTimeStampReq } from './tsp/request.js';
+export { parseTimeStampResp } from './tsp/response.js';
+// Validation and revocation
+export * from './path/index.js';
+export * from './revocation/index.js';
+// OCSP, time-stamping, CMS
+export * from './ocsp/request.js';
+export * from './ocsp/response.js';
+export * from './ocsp/verify.js';
+export * from './ocsp/responder.js';
+export * from './tsp/request.js';
+export * from './tsp/response.js';
+export * from './tsp/tsa.js';
+export * from './tsp/verify.js';
+export * from './cms/signed-data.js';
+export * from './cms/sign.js';
+export * from './cms/cades.js';
+export * from './cms/verify.js';
+export * from './cms/http-tsa.js';
+// Names exported by several modules: these are the canonical ones.
+export { serialHex } from './crl.js';
+export type { Profile } from './x509/issue.js';
+export type { CheckStatus } from './ocsp/verify.js';
+export type { CertificateInput } from './path/trust-store.js';
+// CMS two-step signing, CAdES upgrades, verification, RFC 3161 tokens, OCSP requests and the
+// revocation fetcher (appended for pdf-sign)
+export {
+  prepareCmsSignature,
+  assembleCmsSignature,
+  signCms,
+  chooseSignatureAlgorithm,
+  type PreparedCmsSignature,
+  type PrepareCmsInput,
+  type AssembleOptions,
+} from './cms/sign.js';
+export { addSignatureTimeStamp, addValidationData, type TimeStamper, type ValidationData } from './cms/cades.js';
+export {
+  verifyCms,
+  parseCms,
+  type CmsVerifyReport,
+  type CmsVerifyOptions,
+  type CmsSignerReport,
+  type CmsCheck,
+} from './cms/verify.js';
+export { parseTimeStampToken, verifyTimeStampToken, type TimeStampVerifyReport } from './tsp/verify.js';
+export { createCertId, buildOcspRequest } from './ocsp/request.js';
+export { parseOcspResponse, parseBasicOcspResponse } from './ocsp/response.js';
+export { RevocationFetcher, type FetcherOptions, type FetchFunction } from './revocation/fetcher.js';
