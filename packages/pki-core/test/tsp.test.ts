@@ -286,7 +286,7 @@ describe.skipIf(!requireTool('openssl'))('RFC 3161 with OpenSSL as the judge', (
       });
     }
 
-    it('a token whose TSTInfo was altered fails the digest check; a swapped certificate fails ESS', async () => {
+    it('a token whose TSTInfo was altered fails the digest check; a wrong candidate certificate is not taken as the signer', async () => {
       const { der } = await buildTimeStampReq({ data, certReq: true });
       const token = parseTimeStampResp(await tsa.respond(der)).token!;
       const { signedData } = parseTimeStampToken(token);
@@ -314,6 +314,49 @@ describe.skipIf(!requireTool('openssl'))('RFC 3161 with OpenSSL as the judge', (
         validateChain: chainToCa,
       });
       expect(found.status).toBe('passed');
+    });
+
+    it('a token from an expired TSA certificate is reported (tsa-expired), as OpenSSL does', async () => {
+      // notAfter == notBefore == now (-days 0): expired a second later.
+      fs.writeFileSync(
+        path.join(dir, 'exp.cnf'),
+        'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n',
+      );
+      o([
+        'x509',
+        '-req',
+        '-in',
+        'tsa.csr',
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-set_serial',
+        '0x3009',
+        '-days',
+        '0',
+        '-extfile',
+        'exp.cnf',
+        '-out',
+        'tsa-exp.pem',
+      ]);
+      await new Promise((res) => setTimeout(res, 1500));
+      w('exp-tsa.cnf', TSA_CNF('sha256').replace('./tsa.pem', './tsa-exp.pem'));
+      o(['ts', '-query', '-data', 'data.txt', '-cert', '-out', 'eq.tsq']);
+      const res = o(['ts', '-reply', '-config', 'exp-tsa.cnf', '-queryfile', 'eq.tsq', '-out', 'er.tsr']);
+      expect(res.status, res.stderr).toBe(0);
+      const rep = await verifyTimeStampToken(parseTimeStampResp(r('er.tsr')).token!, {
+        data,
+        validateChain: chainToCa,
+      });
+      expect(rep.checks.find((c) => c.check === 'tsa-validity')).toMatchObject({
+        status: 'failed',
+        reason: 'tsa-expired',
+      });
+      expect(rep.checks.find((c) => c.check === 'signature')?.status).toBe('passed');
+      expect(rep.status).toBe('failed');
+      const v = o(['ts', '-verify', '-in', 'er.tsr', '-data', 'data.txt', '-CAfile', 'ca.pem']);
+      expect(v.stdout + v.stderr).not.toMatch(/Verification: OK/);
     });
 
     it('a token signed by a certificate without the critical timeStamping EKU is reported', async () => {
