@@ -188,6 +188,44 @@ describe.skipIf(!requireTool('openssl'))('CAdES baseline levels', () => {
     expect(v.stderr).toContain('Verification successful');
   });
 
+  it('B-T upgrade of an OpenSSL -cades signature keeps its signed bytes', async () => {
+    const out = path.join(pki.dir, 'os-cades.der');
+    const data = path.join(pki.dir, 'os-data.txt');
+    fs.writeFileSync(data, CONTENT);
+    openssl(
+      [
+        'cms',
+        '-sign',
+        '-binary',
+        '-cades',
+        '-md',
+        'sha256',
+        '-nodetach',
+        '-in',
+        data,
+        '-signer',
+        pki.rsa.certFile,
+        '-inkey',
+        pki.rsa.keyFile,
+        '-outform',
+        'DER',
+        '-out',
+        out,
+      ],
+      { check: true },
+    );
+    const orig = new Uint8Array(fs.readFileSync(out));
+    const bt = await addSignatureTimeStamp(orig, tsa);
+    const a = parseSignedDataContentInfo(orig).signerInfos[0]!;
+    const b = parseSignedDataContentInfo(bt).signerInfos[0]!;
+    expect(b.signedAttrsDer).toEqual(a.signedAttrsDer);
+    expect(b.signature).toEqual(a.signature);
+    const r = await verifyCms(bt, { trustStore: trust, requireSigningCertificate: true });
+    expect(r.valid).toBe(true);
+    expect(r.signers[0]!.level).toBe('B-T');
+    expect(opensslVerify(bt).status).toBe(0);
+  });
+
   it('B-LTA is refused with a clear error (not implemented)', async () => {
     await expect(
       signCades({ signer: pki.rsa.signer, content: CONTENT, level: 'B-LTA', timeStamper: tsa }),

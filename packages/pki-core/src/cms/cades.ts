@@ -60,6 +60,11 @@ export interface SignCadesInput extends SignCmsInput {
   validationData?: ValidationData;
 }
 
+/** The id-aa-signatureTimeStampToken unsigned attribute for a token (for `assembleCmsSignature`). */
+export function signatureTimeStampAttribute(token: Uint8Array): Attribute {
+  return { type: OID.timeStampToken, values: [token] };
+}
+
 function reencodeSignerInfo(si: SignerInfo, unsignedAttrs: readonly Attribute[] | undefined): Uint8Array {
   return encodeSignerInfo({
     sid: si.sid,

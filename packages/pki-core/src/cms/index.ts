@@ -1,0 +1,7 @@
+/** CMS SignedData and CAdES baseline signatures: signing (two-step), verification, levels. */
+export * from './signed-data.js';
+export * from './sign.js';
+export * from './verify.js';
+export * from './cades.js';
+export { httpTimeStamper, type HttpTimeStamperOptions } from './http-tsa.js';
+export { normalizeBer } from './ber.js';
