@@ -69,9 +69,9 @@ describe.skipIf(!requireTool('openssl'))('kyso crl issue|show', () => {
     const r = await kyso([
       'crl',
       'issue',
-      '--ca',
+      '--ca-cert',
       ca,
-      '--key',
+      '--ca-key',
       key,
       '--number',
       '5',
@@ -116,7 +116,7 @@ describe.skipIf(!requireTool('openssl'))('kyso crl issue|show', () => {
 
   it('usage errors exit 2, refused issuance exits 1', async () => {
     expect((await kyso(['crl', 'show'])).code).toBe(2);
-    expect((await kyso(['crl', 'issue', '--ca', 'x'])).code).toBe(2);
+    expect((await kyso(['crl', 'issue', '--ca-cert', 'x'])).code).toBe(2);
     const dir = tmpDir();
     const key = path.join(dir, 'ca.key');
     const ca = path.join(dir, 'ca.pem');
@@ -142,7 +142,7 @@ describe.skipIf(!requireTool('openssl'))('kyso crl issue|show', () => {
       ],
       { check: true },
     );
-    const r = await kyso(['crl', 'issue', '--ca', ca, '--key', key, '--number', '1']);
+    const r = await kyso(['crl', 'issue', '--ca-cert', ca, '--ca-key', key, '--number', '1']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/ISSUANCE_REFUSED/);
     const bad = path.join(dir, 'bad.crl');

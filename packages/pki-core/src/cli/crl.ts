@@ -58,11 +58,11 @@ function parseEntry(spec: string, defaultDate: Date): CrlEntryInput {
 const crlIssue: Command = {
   path: ['crl', 'issue'],
   summary: 'issue a v2 CRL signed by a CA (CRL number, reasons, invalidity dates, AKI, nextUpdate)',
-  usage: '--ca CA.pem --key CA.key --number N [--days D] [--revoke SERIAL[:REASON[:DATE]]] [--out FILE]',
+  usage: '--ca-cert CA.pem --ca-key CA.key --number N [--days D] [--revoke SERIAL[:REASON[:DATE]]] [--out FILE]',
   options: [
-    { name: 'ca', type: 'string', description: 'CA certificate (PEM/DER)', required: true },
+    { name: 'ca-cert', type: 'string', description: 'CA certificate (PEM/DER)', required: true },
     {
-      name: 'key',
+      name: 'ca-key',
       type: 'string',
       description: 'CA private key (PEM/DER; encrypted PKCS#8 needs --password-file)',
       required: true,
@@ -83,11 +83,11 @@ const crlIssue: Command = {
     { name: 'out', type: 'string', description: 'output file (default stdout)' },
   ],
   async run(args, io) {
-    const ca = loadCertificates(str(args, 'ca')!)[0];
-    if (!ca) throw new UsageError('no certificate in --ca');
+    const ca = loadCertificates(str(args, 'ca-cert')!)[0];
+    if (!ca) throw new UsageError('no certificate in --ca-cert');
     const pwFile = str(args, 'password-file');
     const pass = pwFile ? new TextDecoder().decode(readInput(pwFile)).split(/\r?\n/)[0] : undefined;
-    const key = await loadPrivateKey(str(args, 'key')!, pass);
+    const key = await loadPrivateKey(str(args, 'ca-key')!, pass);
     const numberText = str(args, 'number')!;
     if (!/^\d+$/.test(numberText)) throw new UsageError('--number must be a non-negative integer');
     const deltaText = str(args, 'delta-of');
