@@ -145,8 +145,16 @@ describe('signature AlgorithmIdentifier', () => {
   });
 
   it('is strict about parameters', async () => {
-    // RSA without NULL
-    await expectCode(() => parseSignatureAlgorithm(fromHex('300b06092a864886f70d01010b')), 'ASN1_SCHEMA');
+    // RSA PKCS#1 with absent parameters is accepted when parsing (Chromium, Go, OpenSSL do)...
+    expect(parseSignatureAlgorithm(fromHex('300b06092a864886f70d01010b'))).toEqual({
+      name: 'RSA-PKCS1',
+      hash: 'SHA-256',
+    });
+    // ...but anything other than NULL or absent is not
+    await expectCode(
+      () => parseSignatureAlgorithm(fromHex('300e06092a864886f70d01010b020100')),
+      'ASN1_SCHEMA',
+    );
     // ECDSA with NULL
     await expectCode(() => parseSignatureAlgorithm(fromHex('300c06082a8648ce3d0403020500')), 'ASN1_SCHEMA');
     // Ed25519 with NULL

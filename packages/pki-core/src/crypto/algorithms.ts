@@ -169,8 +169,9 @@ export function encodeSignatureAlgorithm(
 
 /**
  * Parses a signature AlgorithmIdentifier strictly. Unknown algorithms (MD5, SHA-224, DSA, Ed448...)
- * and PSS with an MGF1 hash different from the message hash: UNSUPPORTED_ALGORITHM. Wrong parameter
- * presence (RSA without NULL, ECDSA/Ed25519 with parameters, PSS without parameters): ASN1_SCHEMA.
+ * and PSS with an MGF1 hash different from the message hash: UNSUPPORTED_ALGORITHM. Wrong parameters
+ * (RSA PKCS#1 with anything but NULL or absent, ECDSA/Ed25519 with parameters, PSS without
+ * parameters): ASN1_SCHEMA.
  */
 export function parseSignatureAlgorithm(input: DerElement | Uint8Array): SignatureAlgorithm {
   const el = input instanceof Uint8Array ? DerReader.single(input, Tag.SEQUENCE) : input;
@@ -182,8 +183,10 @@ export function parseSignatureAlgorithm(input: DerElement | Uint8Array): Signatu
 
   const rsaHash = RSA_PKCS1_BY_OID.get(o);
   if (rsaHash) {
-    if (!params || params.tag !== Tag.NULL || params.value.length !== 0) {
-      throw schemaError(`${oidName(o)} requires NULL parameters`);
+    // RFC 3279 §2.2.1 says NULL; absent parameters are accepted when parsing (Chromium, Go and
+    // OpenSSL do; several OCSP responders emit them). kyso itself always encodes NULL.
+    if (params && (params.tag !== Tag.NULL || params.value.length !== 0)) {
+      throw schemaError(`${oidName(o)} parameters must be NULL or absent`);
     }
     return { name: 'RSA-PKCS1', hash: rsaHash };
   }
