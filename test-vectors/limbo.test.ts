@@ -74,7 +74,7 @@ async function runLimboCase(tc: Testcase): Promise<{ result: 'SUCCESS' | 'FAILUR
   const pool = new CertificatePool(tc.untrusted_intermediates, { skipMalformed: true });
   const purpose = tc.extended_key_usage.length > 0 ? EKU[tc.extended_key_usage[0]!] : undefined;
   let revocation: RevocationChecker | undefined;
-  if (tc.crls.length > 0) revocation = await limboRevocationChecker(tc.crls);
+  if (tc.crls.length > 0) revocation = limboRevocationChecker(tc.crls);
   const report = await buildAndValidatePath({
     leaf,
     intermediates: pool,

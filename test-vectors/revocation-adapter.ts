@@ -1,41 +1,21 @@
 /**
- * Connects the harnesses to the revocation engine (packages/pki-core/src/revocation, written by
- * another engineer) when it is present. Expected entry point in src/revocation/index.ts:
- *   createRevocationChecker({ crls, ocspResponses?, fetch?, policy }): RevocationChecker
- * with `policy: 'require'` making a missing status fatal. Until it lands this returns undefined
- * and the cases that need revocation are listed in the exceptions files as pending.
+ * Connects the harnesses to kyso's revocation engine (packages/pki-core/src/revocation): a checker
+ * over the supplied CRLs and certificates only (no network), with policy 'require' so a missing or
+ * unusable status fails the path (PKITS 4.4.1: revocation checking is mandatory for every
+ * certificate of the path).
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { RevocationChecker } from '../packages/pki-core/src/path/revocation-types.js';
-import { repoRoot } from './harness.js';
+import { newRevocationChecker } from '../packages/pki-core/src/revocation/index.js';
 
-type Factory = (opts: {
-  crls: (Uint8Array | string)[];
-  policy: 'require' | 'prefer-ocsp' | 'soft-fail';
-}) => RevocationChecker;
-
-let factory: Factory | null | undefined;
-
-async function load(): Promise<Factory | null> {
-  if (factory !== undefined) return factory;
-  const file = path.join(repoRoot, 'packages/pki-core/src/revocation/index.ts');
-  factory = null;
-  if (fs.existsSync(file)) {
-    const mod = (await import(/* @vite-ignore */ file)) as { createRevocationChecker?: Factory };
-    if (typeof mod.createRevocationChecker === 'function') factory = mod.createRevocationChecker;
-  }
-  return factory;
-}
-
-export async function revocationAvailable(): Promise<boolean> {
-  return (await load()) !== null;
-}
-
-/** A checker that requires a CRL for every certificate, from the given CRLs only (no network). */
-export async function crlChecker(crls: (Uint8Array | string)[]): Promise<RevocationChecker | undefined> {
-  const f = await load();
-  return f ? f({ crls, policy: 'require' }) : undefined;
+/**
+ * A checker that requires a CRL for every non-anchor certificate, from the given CRLs only.
+ * `certificates`: the test's other certificates (separate CRL signers, indirect CRL issuers).
+ */
+export function crlChecker(
+  crls: readonly (Uint8Array | string)[],
+  certificates: readonly (Uint8Array | string)[] = [],
+): RevocationChecker {
+  return newRevocationChecker({ crls, certificates, policy: 'require' });
 }
 
 export const limboRevocationChecker = crlChecker;
