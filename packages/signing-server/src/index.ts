@@ -1,1 +1,21 @@
-export {};
+export * from './config.js';
+export * from './log.js';
+export * from './audit.js';
+export * from './db/db.js';
+export * from './db/migrate.js';
+export * from './vault/types.js';
+export { SoftwareVault } from './vault/software.js';
+export { VaultSigner } from './vault/signer.js';
+export {
+  emsaPssEncode,
+  emsaPssVerify,
+  digestInfo,
+  signDigestWithKeyObject,
+  verifyDigestSignature,
+} from './vault/prehash.js';
+export { ApiError } from './services/common.js';
+export { createApp, cscInfo } from './http/app.js';
+export { openApiDocument } from './http/openapi.js';
+export { ROUTES, type RouteDoc } from './http/routes.js';
+export { createKyso, startServer, type Kyso, type RunningServer } from './server.js';
+export { serverCommands } from './cli.js';

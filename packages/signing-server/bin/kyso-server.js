@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// Starts the kyso signing server (`npm start`). Configuration comes from the environment.
+import { main } from '@kyso/pki-core/cli';
+import { serverCommands } from '../dist/index.js';
+
+process.exitCode = await main(['server', 'start', ...process.argv.slice(2)], serverCommands);

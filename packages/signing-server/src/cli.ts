@@ -1,0 +1,69 @@
+/** `kyso server start` and `kyso audit verify`, for the kyso CLI's command table. */
+import { verifyAudit } from './audit.js';
+import { ConfigError, loadConfig } from './config.js';
+import { migrate } from './db/migrate.js';
+import { openDb, startServer } from './server.js';
+
+/** Structurally the pki-core CLI `Command` (its framework types are not exported from the package index). */
+export interface ServerCommand {
+  path: string[];
+  summary: string;
+  usage?: string;
+  options: { name: string; type: 'string' | 'boolean' | 'multi'; description: string }[];
+  run(
+    args: { options: Record<string, string | boolean | string[] | undefined>; positionals: string[] },
+    io: { out(t: string): void; err(t: string): void },
+  ): Promise<number>;
+}
+
+export const serverCommands: ServerCommand[] = [
+  {
+    path: ['server', 'start'],
+    summary: 'start the signing server (config from the environment; see docs/server.md)',
+    options: [],
+    async run(_args, io) {
+      let config: ReturnType<typeof loadConfig>;
+      try {
+        config = loadConfig();
+      } catch (e) {
+        if (e instanceof ConfigError) {
+          io.err(`${e.message}\n`);
+          return 2;
+        }
+        throw e;
+      }
+      const s = await startServer(config);
+      await new Promise<void>((resolve) => {
+        const onSignal = (sig: string) => {
+          s.kyso.ctx.log.info({ signal: sig }, 'shutting down');
+          s.stop().then(resolve, resolve);
+        };
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+      });
+      return 0;
+    },
+  },
+  {
+    path: ['audit', 'verify'],
+    summary: 'verify the audit log hash chain and report the first broken link',
+    options: [{ name: 'json', type: 'boolean', description: 'print the result as JSON' }],
+    async run(args, io) {
+      const config = loadConfig();
+      const db = await openDb(config);
+      try {
+        await migrate(db);
+        const r = await verifyAudit(db);
+        if (args.options.json) io.out(`${JSON.stringify(r)}\n`);
+        else if (r.ok) io.out(`audit log intact: ${r.rows} rows, head ${r.headHash}\n`);
+        else
+          io.out(
+            `audit log BROKEN at row ${r.brokenAt!.seq}: ${r.brokenAt!.reason} (${r.rows} rows verified before it)\n`,
+          );
+        return r.ok ? 0 : 1;
+      } finally {
+        await db.close();
+      }
+    },
+  },
+];

@@ -1,0 +1,125 @@
+/**
+ * Server configuration from the environment, validated once at start. Every problem is listed in
+ * one ConfigError so an operator fixes them all in one go.
+ */
+import path from 'node:path';
+
+export interface Config {
+  host: string;
+  port: number;
+  /** PostgreSQL URL; absent = embedded PGlite under dataDir. */
+  databaseUrl?: string;
+  /** PostgreSQL schema to use (search_path); default public. */
+  databaseSchema?: string;
+  dataDir: string;
+  /** Key-encryption key for the software vault (32 bytes), from KYSO_KEK (base64) or KYSO_KEK_FILE. */
+  kek?: Uint8Array;
+  kekFile: string;
+  vault: 'software' | 'pkcs11';
+  pkcs11?: { module: string; slotLabel: string; pin: string };
+  /** Directory with the demo hierarchy to load on first start (root.pem, issuing.pem, ...). */
+  demoCaDir: string;
+  publicBaseUrl: string;
+  logLevel: string;
+  sadLifetimeSeconds: number;
+  tokenLifetimeSeconds: number;
+  maxFailedAttempts: number;
+  /** TOTP verification window in periods either side of now. */
+  otpWindow: number;
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  rateLimit: { perClientPerMinute: number; perCredentialPerMinute: number };
+  crlValiditySeconds: number;
+  crlRefreshSeconds: number;
+  bodyLimitBytes: number;
+  maxHashesPerRequest: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const problems: string[] = [];
+  const int = (name: string, def: number, min: number, max: number): number => {
+    const v = env[name];
+    if (v === undefined || v === '') return def;
+    if (!/^\d+$/.test(v)) {
+      problems.push(`${name} must be an integer, got ${JSON.stringify(v)}`);
+      return def;
+    }
+    const n = Number(v);
+    if (n < min || n > max) problems.push(`${name} must be between ${min} and ${max}, got ${n}`);
+    return n;
+  };
+  const dataDir = path.resolve(env.KYSO_DATA_DIR ?? 'data');
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  const databaseSchema = env.DATABASE_SCHEMA || undefined;
+  if (databaseSchema && !/^[a-z_][a-z0-9_]{0,62}$/.test(databaseSchema)) {
+    problems.push('DATABASE_SCHEMA must be a lowercase SQL identifier');
+  }
+  let kek: Uint8Array | undefined;
+  if (env.KYSO_KEK) {
+    const b = Buffer.from(env.KYSO_KEK, 'base64');
+    if (b.length !== 32) problems.push('KYSO_KEK must be 32 bytes, base64-encoded');
+    else kek = new Uint8Array(b);
+  }
+  const vault = (env.KYSO_VAULT ?? 'software') as Config['vault'];
+  if (vault !== 'software' && vault !== 'pkcs11') problems.push('KYSO_VAULT must be "software" or "pkcs11"');
+  let pkcs11: Config['pkcs11'];
+  if (vault === 'pkcs11') {
+    const module = env.KYSO_PKCS11_MODULE ?? '/usr/lib/softhsm/libsofthsm2.so';
+    const slotLabel = env.KYSO_PKCS11_TOKEN_LABEL;
+    const pin = env.KYSO_PKCS11_PIN;
+    if (!slotLabel) problems.push('KYSO_PKCS11_TOKEN_LABEL is required with KYSO_VAULT=pkcs11');
+    if (!pin) problems.push('KYSO_PKCS11_PIN is required with KYSO_VAULT=pkcs11');
+    pkcs11 = { module, slotLabel: slotLabel ?? '', pin: pin ?? '' };
+  }
+  const host = env.HOST ?? '127.0.0.1';
+  const port = int('PORT', 8080, 0, 65535);
+  const logLevel = env.LOG_LEVEL ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    problems.push('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent');
+  }
+  const cfg: Config = {
+    host,
+    port,
+    databaseUrl,
+    databaseSchema,
+    dataDir,
+    kek,
+    kekFile: path.resolve(env.KYSO_KEK_FILE ?? path.join(dataDir, 'kek.key')),
+    vault,
+    pkcs11,
+    demoCaDir: path.resolve(env.KYSO_DEMO_CA_DIR ?? 'certs/demo/ecdsa'),
+    publicBaseUrl: (env.KYSO_PUBLIC_URL ?? `http://${host}:${port}`).replace(/\/$/, ''),
+    logLevel,
+    sadLifetimeSeconds: int('KYSO_SAD_LIFETIME_SECONDS', 300, 1, 3600),
+    tokenLifetimeSeconds: int('KYSO_TOKEN_LIFETIME_SECONDS', 3600, 60, 86400),
+    maxFailedAttempts: int('KYSO_MAX_FAILED_ATTEMPTS', 5, 1, 100),
+    otpWindow: int('KYSO_OTP_WINDOW', 1, 0, 100),
+    argon2: {
+      memoryCost: int('KYSO_ARGON2_MEMORY_KIB', 19456, 1024, 1 << 21),
+      timeCost: int('KYSO_ARGON2_ITERATIONS', 2, 1, 20),
+      parallelism: int('KYSO_ARGON2_PARALLELISM', 1, 1, 16),
+    },
+    rateLimit: {
+      perClientPerMinute: int('KYSO_RATE_CLIENT_PER_MINUTE', 600, 1, 1_000_000),
+      perCredentialPerMinute: int('KYSO_RATE_CREDENTIAL_PER_MINUTE', 120, 1, 1_000_000),
+    },
+    crlValiditySeconds: int('KYSO_CRL_VALIDITY_SECONDS', 7 * 86400, 600, 365 * 86400),
+    crlRefreshSeconds: int('KYSO_CRL_REFRESH_SECONDS', 3600, 10, 86400),
+    bodyLimitBytes: int('KYSO_BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+    maxHashesPerRequest: int('KYSO_MAX_HASHES', 1000, 1, 100_000),
+    ...overrides,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return cfg;
+}

@@ -1,0 +1,99 @@
+/** OpenAPI 3.1 document generated from the route table (so it cannot drift from the app) and a static docs page. */
+import { ROUTES } from './routes.js';
+
+const errorSchema = {
+  type: 'object',
+  required: ['error', 'error_description'],
+  properties: { error: { type: 'string' }, error_description: { type: 'string' } },
+};
+
+export function openApiDocument(baseUrl: string) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of ROUTES) {
+    const p = r.path.replace(/:([A-Za-z]+)(\{[^}]*\})?/g, '{$1}');
+    const params = [...r.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    const op: Record<string, unknown> = {
+      summary: r.summary,
+      tags: [r.tag],
+      operationId: `${r.method}${p.replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ? ch.toUpperCase() : ''))}`,
+      responses: {
+        '200': { description: 'OK', content: { [r.produces ?? 'application/json']: {} } },
+        '400': {
+          description: 'Bad request',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
+        '401': {
+          description: 'Unauthenticated',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
+        '413': {
+          description: 'Body too large',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
+        '429': {
+          description: 'Rate limited',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
+      },
+    };
+    if (params.length) op.parameters = params;
+    if (r.auth === 'operator') op.security = [{ operatorKey: [] }];
+    if (r.auth === 'client') op.security = [{ clientToken: [] }];
+    if (r.auth === 'clientSecret') op.security = [{ clientBasic: [] }, {}];
+    if (r.body || r.contentType) {
+      op.requestBody = {
+        required: true,
+        content: { [r.contentType ?? 'application/json']: r.body ? { schema: r.body } : {} },
+      };
+    }
+    paths[p] ??= {};
+    paths[p][r.method] = op;
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'kyso signing server',
+      version: '0.1.0',
+      description:
+        'Remote signing with sole-control key custody (CSC API v2, SCAL2), operator administration and CA services (CRL, OCSP, RFC 3161 TSA). Errors are `{"error","error_description"}`.',
+    },
+    servers: [{ url: baseUrl }],
+    paths,
+    components: {
+      schemas: { Error: errorSchema },
+      securitySchemes: {
+        operatorKey: { type: 'http', scheme: 'bearer', description: 'Operator API key' },
+        clientToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'Access token from /csc/v2/oauth2/token',
+        },
+        clientBasic: { type: 'http', scheme: 'basic', description: 'client_id:client_secret' },
+      },
+    },
+  };
+}
+
+const esc = (s: string) =>
+  s.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);
+
+/** A self-contained HTML page (no external assets) listing every endpoint with its request schema. */
+export function docsHtml(): string {
+  const rows = ROUTES.map(
+    (r) =>
+      `<section><h3><span class="m">${r.method.toUpperCase()}</span> <code>${esc(r.path)}</code></h3><p>${esc(r.summary)}${r.auth ? ` <em>(auth: ${r.auth})</em>` : ''}</p>${
+        r.body
+          ? `<details><summary>request schema</summary><pre>${esc(JSON.stringify(r.body, null, 2))}</pre></details>`
+          : ''
+      }</section>`,
+  ).join('\n');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>kyso signing server API</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}code,pre{font-family:ui-monospace,monospace}pre{background:#f5f5f5;padding:.5rem;overflow:auto}.m{display:inline-block;min-width:3.5rem;color:#fff;background:#345;padding:0 .3rem;border-radius:3px;font-size:.8em}h3{margin-bottom:.2rem}</style></head>
+<body><h1>kyso signing server API</h1><p>Machine-readable document: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Errors use the CSC shape <code>{"error","error_description"}</code>.</p>
+${rows}</body></html>`;
+}

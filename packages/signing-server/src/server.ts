@@ -1,0 +1,157 @@
+/**
+ * Wiring: config → database → migrations → vaults → first-start bootstrap → services → HTTP.
+ * `startServer` adds the listener, the CRL schedule and graceful shutdown.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { serve } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { appendAudit } from './audit.js';
+import type { Config } from './config.js';
+import { type Db, openPglite, openPostgres } from './db/db.js';
+import { migrate } from './db/migrate.js';
+import { createApp } from './http/app.js';
+import { createLogger, type Logger } from './log.js';
+import { AdminService, createOperator } from './services/admin.js';
+import { bootstrapCas, CaService } from './services/ca.js';
+import type { Ctx, Vaults } from './services/common.js';
+import { CscService } from './services/csc.js';
+import { SoftwareVault } from './vault/software.js';
+import type { KeyVault } from './vault/types.js';
+
+/** Advisory lock key for first-start bootstrap ("kysoboot"). */
+const BOOT_LOCK = '7744873150126533492';
+
+export interface Kyso {
+  app: Hono<never>;
+  ctx: Ctx;
+  ca: CaService;
+  /** The first operator API key when this start created it (printed once). */
+  firstOperatorKey?: string;
+  close(): Promise<void>;
+}
+
+export async function openDb(config: Config): Promise<Db> {
+  return config.databaseUrl
+    ? openPostgres(config.databaseUrl, config.databaseSchema)
+    : openPglite(path.join(config.dataDir, 'pglite'));
+}
+
+/** The KEK: from config, else from the key file (created on first start, mode 0600). */
+export function loadKek(config: Config, log: Logger): Uint8Array {
+  if (config.kek) return config.kek;
+  if (fs.existsSync(config.kekFile)) {
+    const b = Buffer.from(fs.readFileSync(config.kekFile, 'utf8').trim(), 'base64');
+    if (b.length !== 32) throw new Error(`KEK file ${config.kekFile} must hold 32 bytes in base64`);
+    return new Uint8Array(b);
+  }
+  fs.mkdirSync(path.dirname(config.kekFile), { recursive: true });
+  const k = crypto.randomBytes(32);
+  fs.writeFileSync(config.kekFile, `${k.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  log.warn(
+    { kekFile: config.kekFile },
+    'generated a new key-encryption key file; back it up and keep it outside the database backups',
+  );
+  return new Uint8Array(k);
+}
+
+export async function createKyso(config: Config, opts: { log?: Logger; db?: Db } = {}): Promise<Kyso> {
+  const log = opts.log ?? createLogger(config.logLevel);
+  const db = opts.db ?? (await openDb(config));
+  const applied = await migrate(db);
+  log.info({ db: db.kind, applied }, applied.length ? 'database migrated' : 'database schema up to date');
+  const kek = loadKek(config, log);
+  const software = new SoftwareVault(kek);
+  let credentialsVault: KeyVault = software;
+  if (config.vault === 'pkcs11' && config.pkcs11) {
+    const { Pkcs11Vault } = await import('./vault/pkcs11.js');
+    credentialsVault = await Pkcs11Vault.open(config.pkcs11);
+    log.info({ module: config.pkcs11.module, token: config.pkcs11.slotLabel }, 'PKCS#11 vault opened');
+  }
+  const vaults: Vaults = {
+    software,
+    credentials: credentialsVault,
+    byName: (n) =>
+      n === 'software'
+        ? software
+        : credentialsVault.name === n
+          ? credentialsVault
+          : (() => {
+              throw new Error(`vault ${n} not configured`);
+            })(),
+  };
+  const ctx: Ctx = { db, config, log, vaults, kek };
+  const ca = new CaService(ctx);
+
+  // First start: CA hierarchy and the first operator key, once, even with several processes.
+  let firstOperatorKey: string | undefined;
+  await db.tx(async (q) => {
+    await q.query('SELECT pg_advisory_xact_lock($1)', [BOOT_LOCK]);
+    const caMsg = await bootstrapCas(ctx, q);
+    if (caMsg) {
+      await appendAudit(q, { actor: 'system', action: 'ca.bootstrap', details: { message: caMsg } });
+      log.info(caMsg);
+    }
+    const ops = await q.query('SELECT 1 FROM operators LIMIT 1');
+    if (ops.rows.length === 0)
+      firstOperatorKey = (await createOperator(ctx, q, 'first operator', 'system')).apiKey;
+  });
+  await ca.load();
+  const admin = new AdminService(ctx, ca);
+  const csc = new CscService(ctx, ca);
+  const app = createApp({ ctx, admin, ca, csc });
+  return {
+    app: app as unknown as Hono<never>,
+    ctx,
+    ca,
+    firstOperatorKey,
+    async close() {
+      await credentialsVault.close();
+      if (credentialsVault !== software) await software.close();
+      if (!opts.db) await db.close();
+    },
+  };
+}
+
+export interface RunningServer {
+  kyso: Kyso;
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startServer(
+  config: Config,
+  log = createLogger(config.logLevel),
+): Promise<RunningServer> {
+  const kyso = await createKyso(config, { log });
+  if (kyso.firstOperatorKey) {
+    // Printed once, to stdout, on purpose: it is the only copy (only its hash is stored).
+    process.stdout.write(
+      `\nFirst operator API key (shown once, store it now):\n  ${kyso.firstOperatorKey}\n\n`,
+    );
+    log.info('first operator API key created and printed once to stdout');
+  }
+  await kyso.ca.refreshCrls();
+  const timer = setInterval(() => {
+    kyso.ca.refreshCrls().catch((e: Error) => log.error({ err: e.message }, 'CRL refresh failed'));
+  }, config.crlRefreshSeconds * 1000);
+  timer.unref();
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: kyso.app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const url = `http://${config.host}:${port}`;
+  log.info({ url, db: kyso.ctx.db.kind, vault: config.vault }, 'kyso signing server listening');
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearInterval(timer);
+      await new Promise<void>((r) => server.close(() => r()));
+      await kyso.close();
+      log.info('kyso signing server stopped');
+    })());
+  return { kyso, url, port, stop };
+}

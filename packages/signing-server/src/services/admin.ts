@@ -1,0 +1,499 @@
+/**
+ * Operator services: operators' API keys, subscribers (PIN + TOTP), relying-party clients and
+ * grants, and the credential lifecycle (key in the vault, CSR with proof of possession, certificate
+ * by profile or imported, enable/disable, suspend/unsuspend, revoke, rekey). Every act is audited
+ * in the same transaction.
+ */
+import { hash as argonHash } from '@node-rs/argon2';
+import {
+  Certificate,
+  citizenSubject,
+  createCsr,
+  type CrlReason,
+  type KeySpec,
+  type Name,
+  officialSubject,
+  organizationSubject,
+  pemEncode,
+  type Profile,
+} from '@kyso/pki-core';
+import { Secret, TOTP } from 'otpauth';
+import { appendAudit } from '../audit.js';
+import type { Queryable } from '../db/db.js';
+import { VaultSigner } from '../vault/signer.js';
+import { sealSecret } from '../vault/software.js';
+import type { StoredKey } from '../vault/types.js';
+import { type CaService, insertCertificate, storeKey } from './ca.js';
+import { ApiError, type Ctx, badRequest, newId, randomSecret, rowKey, sha256 } from './common.js';
+
+export type SubscriberKind = 'citizen' | 'official' | 'organization';
+
+export interface EnrolInput {
+  kind: SubscriberKind;
+  name: string;
+  pin: string;
+  cccd?: string;
+  title?: string;
+  organization?: string;
+  unit?: string;
+  taxCode?: string;
+  budgetCode?: string;
+  province?: string;
+  locality?: string;
+  email?: string;
+}
+
+export function subjectFor(s: Omit<EnrolInput, 'pin'>): Name {
+  const addr = { province: s.province, locality: s.locality };
+  switch (s.kind) {
+    case 'citizen':
+      return citizenSubject({ name: s.name, cccd: s.cccd, email: s.email, ...addr });
+    case 'official':
+      return officialSubject({
+        name: s.name,
+        cccd: s.cccd,
+        title: s.title ?? '',
+        organization: s.organization ?? '',
+        unit: s.unit,
+        email: s.email,
+        ...addr,
+      });
+    case 'organization':
+      return organizationSubject({
+        name: s.name,
+        organization: s.organization,
+        unit: s.unit,
+        taxCode: s.taxCode,
+        budgetCode: s.budgetCode,
+        email: s.email,
+        ...addr,
+      });
+    default:
+      throw badRequest('unknown subscriber kind');
+  }
+}
+
+export async function hashPin(ctx: Ctx, pin: string): Promise<string> {
+  return argonHash(pin, { algorithm: 2 /* Algorithm.Argon2id (ambient const enum) */, ...ctx.config.argon2 });
+}
+
+export const OPERATOR_KEY_PREFIX = 'kyso_op_';
+
+export async function createOperator(
+  ctx: Ctx,
+  q: Queryable,
+  name: string,
+  actor: string,
+): Promise<{ id: string; apiKey: string }> {
+  const id = newId('op');
+  const apiKey = `${OPERATOR_KEY_PREFIX}${randomSecret()}`;
+  await q.query('INSERT INTO operators (id, name, key_hash) VALUES ($1, $2, $3)', [id, name, sha256(apiKey)]);
+  await appendAudit(q, { actor, action: 'operator.create', subject: id, details: { name } });
+  return { id, apiKey };
+}
+
+/** Resolves an operator API key (stored as SHA-256; looked up by hash, so no secret-dependent comparison). */
+export async function authenticateOperator(ctx: Ctx, apiKey: string): Promise<string | undefined> {
+  if (!apiKey.startsWith(OPERATOR_KEY_PREFIX) || apiKey.length > 200) return undefined;
+  const r = await ctx.db.query<{ id: string }>(
+    'SELECT id FROM operators WHERE key_hash = $1 AND NOT disabled',
+    [sha256(apiKey)],
+  );
+  return r.rows[0]?.id;
+}
+
+export class AdminService {
+  constructor(
+    readonly ctx: Ctx,
+    readonly ca: CaService,
+  ) {}
+
+  async enrol(
+    actor: string,
+    input: EnrolInput,
+  ): Promise<{ id: string; otpauthUri: string; subject: string }> {
+    if (typeof input.pin !== 'string' || input.pin.length < 6 || input.pin.length > 64)
+      throw badRequest('pin must be 6 to 64 characters');
+    let subject: Name;
+    try {
+      subject = subjectFor(input);
+    } catch (e) {
+      throw badRequest(`invalid subject: ${(e as Error).message}`);
+    }
+    const id = newId('sub');
+    const pinHash = await hashPin(this.ctx, input.pin);
+    const secret = new Secret({ size: 20 });
+    const totp = new TOTP({
+      issuer: 'kyso',
+      label: input.name,
+      algorithm: 'SHA1',
+      digits: 6,
+      period: 30,
+      secret,
+    });
+    const sealed = sealSecret(this.ctx.kek, new Uint8Array(secret.bytes), `kyso-totp:${id}`);
+    const { pin: _pin, ...profile } = input;
+    await this.ctx.db.tx(async (q) => {
+      await q.query(
+        'INSERT INTO subscribers (id, name, kind, subject, pin_hash, totp_secret) VALUES ($1, $2, $3, $4, $5, $6)',
+        [id, input.name, input.kind, JSON.stringify(profile), pinHash, JSON.stringify({ sealed })],
+      );
+      await appendAudit(q, {
+        actor,
+        action: 'subscriber.enrol',
+        subject: id,
+        details: { kind: input.kind, dn: subject.toString(), factors: ['PIN', 'TOTP'] },
+      });
+    });
+    return { id, otpauthUri: totp.toString(), subject: subject.toString() };
+  }
+
+  async unlock(actor: string, subscriberId: string): Promise<void> {
+    await this.ctx.db.tx(async (q) => {
+      const r = await q.query(
+        'UPDATE subscribers SET failed_attempts = 0, locked = false WHERE id = $1 RETURNING id',
+        [subscriberId],
+      );
+      if (r.rows.length === 0) throw new ApiError(404, 'invalid_request', 'unknown subscriber');
+      await appendAudit(q, { actor, action: 'subscriber.unlock', subject: subscriberId });
+    });
+  }
+
+  async getSubscriber(id: string) {
+    const r = await this.ctx.db.query<{
+      id: string;
+      name: string;
+      kind: string;
+      failed_attempts: number;
+      locked: boolean;
+    }>('SELECT id, name, kind, failed_attempts, locked FROM subscribers WHERE id = $1', [id]);
+    if (!r.rows[0]) throw new ApiError(404, 'invalid_request', 'unknown subscriber');
+    return r.rows[0];
+  }
+
+  async createClient(actor: string, name: string): Promise<{ clientId: string; clientSecret: string }> {
+    const clientId = newId('cl');
+    const clientSecret = randomSecret();
+    await this.ctx.db.tx(async (q) => {
+      await q.query('INSERT INTO clients (id, name, secret_hash) VALUES ($1, $2, $3)', [
+        clientId,
+        name,
+        sha256(clientSecret),
+      ]);
+      await appendAudit(q, { actor, action: 'client.create', subject: clientId, details: { name } });
+    });
+    return { clientId, clientSecret };
+  }
+
+  async setClientDisabled(actor: string, clientId: string, disabled: boolean): Promise<void> {
+    await this.ctx.db.tx(async (q) => {
+      const r = await q.query('UPDATE clients SET disabled = $2 WHERE id = $1 RETURNING id', [
+        clientId,
+        disabled,
+      ]);
+      if (r.rows.length === 0) throw new ApiError(404, 'invalid_request', 'unknown client');
+      if (disabled) await q.query('DELETE FROM access_tokens WHERE client_id = $1', [clientId]);
+      await appendAudit(q, {
+        actor,
+        action: disabled ? 'client.disable' : 'client.enable',
+        subject: clientId,
+      });
+    });
+  }
+
+  async grant(actor: string, clientId: string, credentialId: string, revoke = false): Promise<void> {
+    await this.ctx.db.tx(async (q) => {
+      if (revoke) {
+        await q.query('DELETE FROM grants WHERE client_id = $1 AND credential_id = $2', [
+          clientId,
+          credentialId,
+        ]);
+      } else {
+        const c = await q.query('SELECT 1 FROM clients WHERE id = $1', [clientId]);
+        const k = await q.query('SELECT 1 FROM credentials WHERE id = $1', [credentialId]);
+        if (!c.rows[0] || !k.rows[0])
+          throw new ApiError(404, 'invalid_request', 'unknown client or credential');
+        await q.query(
+          'INSERT INTO grants (client_id, credential_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+          [clientId, credentialId],
+        );
+      }
+      await appendAudit(q, {
+        actor,
+        action: revoke ? 'grant.revoke' : 'grant.create',
+        subject: credentialId,
+        details: { clientId },
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Credentials
+  // ---------------------------------------------------------------------------------------------
+
+  async #subscriberSubject(q: Queryable, subscriberId: string): Promise<Name> {
+    const r = await q.query<{ kind: SubscriberKind; subject: unknown }>(
+      'SELECT kind, subject FROM subscribers WHERE id = $1',
+      [subscriberId],
+    );
+    const row = r.rows[0];
+    if (!row) throw new ApiError(404, 'invalid_request', 'unknown subscriber');
+    const s = (typeof row.subject === 'string' ? JSON.parse(row.subject) : row.subject) as EnrolInput;
+    return subjectFor({ ...s, kind: row.kind });
+  }
+
+  async #newKey(credentialId: string, spec: KeySpec): Promise<StoredKey> {
+    return this.ctx.vaults.credentials.generate(`key_${credentialId}_${Date.now().toString(36)}`, spec);
+  }
+
+  async createCredential(
+    actor: string,
+    input: {
+      subscriberId: string;
+      key: KeySpec;
+      profile?: Profile;
+      caId?: string;
+      validityDays?: number;
+      description?: string;
+      multisign?: number;
+      issue?: boolean;
+    },
+  ): Promise<{ credentialId: string; certificate?: string; csr: string }> {
+    const profile = input.profile ?? 'person-signing';
+    if (profile !== 'person-signing' && profile !== 'organization-signing')
+      throw badRequest('profile must be person-signing or organization-signing');
+    const subject = await this.#subscriberSubject(this.ctx.db, input.subscriberId);
+    const credentialId = newId('cred');
+    const key = await this.#newKey(credentialId, input.key);
+    const signer = new VaultSigner(this.ctx.vaults.byName(key.vault), key);
+    const csr = await createCsr({ subject, signer });
+    let certificate: Certificate | undefined;
+    await this.ctx.db.tx(async (q) => {
+      await storeKey(q, key);
+      await q.query(
+        'INSERT INTO credentials (id, subscriber_id, key_id, ca_id, profile, description, multisign) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [
+          credentialId,
+          input.subscriberId,
+          key.id,
+          null,
+          profile,
+          input.description ?? null,
+          input.multisign ?? 100,
+        ],
+      );
+      await appendAudit(q, {
+        actor,
+        action: 'key.generate',
+        subject: credentialId,
+        details: { keyId: key.id, vault: key.vault, spec: key.spec },
+      });
+      if (input.issue !== false) {
+        certificate = await this.ca.issue(q, {
+          caId: input.caId,
+          profile,
+          subject,
+          csr,
+          credentialId,
+          validityDays: input.validityDays,
+        });
+        const caId = input.caId ?? this.ca.defaultCa.id;
+        await q.query('UPDATE credentials SET cert_serial = $2, ca_id = $3 WHERE id = $1', [
+          credentialId,
+          certificate.serialHex,
+          caId,
+        ]);
+        await appendAudit(q, {
+          actor,
+          action: 'certificate.issue',
+          subject: credentialId,
+          details: { serial: certificate.serialHex, caId, profile, dn: certificate.subject.toString() },
+        });
+      }
+    });
+    return {
+      credentialId,
+      csr: pemEncode('CERTIFICATE REQUEST', csr.der),
+      ...(certificate ? { certificate: pemEncode('CERTIFICATE', certificate.der) } : {}),
+    };
+  }
+
+  /** Imports an externally issued certificate for a credential's key (the key must match). */
+  async importCertificate(
+    actor: string,
+    credentialId: string,
+    certDer: Uint8Array,
+    chainDer: Uint8Array[],
+  ): Promise<void> {
+    let cert: Certificate;
+    let chain: Certificate[];
+    try {
+      cert = Certificate.fromDer(certDer);
+      chain = chainDer.map((d) => Certificate.fromDer(d));
+    } catch (e) {
+      throw badRequest(`certificate does not parse: ${(e as Error).message}`);
+    }
+    await this.ctx.db.tx(async (q) => {
+      const c = (
+        await q.query<{ key_id: string; cert_serial: string | null }>(
+          'SELECT key_id, cert_serial FROM credentials WHERE id = $1 FOR UPDATE',
+          [credentialId],
+        )
+      ).rows[0];
+      if (!c) throw new ApiError(404, 'invalid_request', 'unknown credential');
+      if (c.cert_serial) throw new ApiError(409, 'invalid_request', 'credential already has a certificate');
+      const k = (await q.query<{ spki: Uint8Array }>('SELECT spki FROM vault_keys WHERE id = $1', [c.key_id]))
+        .rows[0]!;
+      if (Buffer.compare(Buffer.from(k.spki), Buffer.from(cert.spki)) !== 0)
+        throw badRequest("the certificate's public key is not the credential's key");
+      await insertCertificate(q, cert, null, credentialId);
+      await q.query('UPDATE credentials SET cert_serial = $2, external_chain = $3 WHERE id = $1', [
+        credentialId,
+        cert.serialHex,
+        chain.map((x) => x.der),
+      ]);
+      await appendAudit(q, {
+        actor,
+        action: 'certificate.import',
+        subject: credentialId,
+        details: { serial: cert.serialHex, issuer: cert.issuer.toString() },
+      });
+    });
+  }
+
+  async setEnabled(actor: string, credentialId: string, enabled: boolean): Promise<void> {
+    await this.ctx.db.tx(async (q) => {
+      const r = await q.query('UPDATE credentials SET enabled = $2 WHERE id = $1 RETURNING id', [
+        credentialId,
+        enabled,
+      ]);
+      if (r.rows.length === 0) throw new ApiError(404, 'invalid_request', 'unknown credential');
+      await appendAudit(q, {
+        actor,
+        action: enabled ? 'credential.enable' : 'credential.disable',
+        subject: credentialId,
+      });
+    });
+  }
+
+  /** Changes the current certificate's status and re-issues the CA's CRL in the same transaction. */
+  async setCertificateStatus(
+    actor: string,
+    credentialId: string,
+    to: 'valid' | 'suspended' | 'revoked',
+    reason?: CrlReason,
+  ): Promise<void> {
+    await this.ctx.db.tx(async (q) => this.#setStatus(q, actor, credentialId, to, reason));
+  }
+
+  async #setStatus(
+    q: Queryable,
+    actor: string,
+    credentialId: string,
+    to: 'valid' | 'suspended' | 'revoked',
+    reason?: CrlReason,
+  ): Promise<void> {
+    const c = (
+      await q.query<{ cert_serial: string | null; ca_id: string | null }>(
+        'SELECT cert_serial, ca_id FROM credentials WHERE id = $1',
+        [credentialId],
+      )
+    ).rows[0];
+    if (!c) throw new ApiError(404, 'invalid_request', 'unknown credential');
+    if (!c.cert_serial) throw new ApiError(409, 'invalid_request', 'credential has no certificate');
+    const from = to === 'valid' ? ['suspended'] : to === 'suspended' ? ['valid'] : ['valid', 'suspended'];
+    const r = await q.query(
+      `UPDATE certificates SET status = $3, revoked_at = CASE WHEN $3 = 'valid' THEN NULL ELSE now() END, revocation_reason = $4
+       WHERE credential_id = $1 AND serial = $2 AND status = ANY($5::text[]) RETURNING serial`,
+      [credentialId, c.cert_serial, to, to === 'revoked' ? (reason ?? 'unspecified') : null, from],
+    );
+    if (r.rows.length === 0)
+      throw new ApiError(409, 'invalid_request', `certificate cannot go to ${to} from its current status`);
+    const action =
+      to === 'valid'
+        ? 'certificate.unsuspend'
+        : to === 'suspended'
+          ? 'certificate.suspend'
+          : 'certificate.revoke';
+    await appendAudit(q, {
+      actor,
+      action,
+      subject: credentialId,
+      details: { serial: c.cert_serial, reason: reason ?? null },
+    });
+    if (c.ca_id) await this.ca.issueCrl(q, c.ca_id);
+  }
+
+  /** Rekey: a new key in the vault and a new certificate; the old certificate is revoked (superseded). */
+  async rekey(
+    actor: string,
+    credentialId: string,
+    input: { key?: KeySpec; validityDays?: number },
+  ): Promise<{ certificate: string }> {
+    const c = (
+      await this.ctx.db.query<{
+        subscriber_id: string;
+        key_id: string;
+        ca_id: string | null;
+        profile: Profile;
+        cert_serial: string | null;
+      }>('SELECT subscriber_id, key_id, ca_id, profile, cert_serial FROM credentials WHERE id = $1', [
+        credentialId,
+      ])
+    ).rows[0];
+    if (!c) throw new ApiError(404, 'invalid_request', 'unknown credential');
+    if (!c.ca_id)
+      throw new ApiError(409, 'invalid_request', 'only certificates of the built-in CA can be renewed here');
+    const oldKey = rowKey(
+      (
+        await this.ctx.db.query<{
+          id: string;
+          vault: string;
+          spec: unknown;
+          spki: Uint8Array;
+          blob: unknown;
+        }>('SELECT * FROM vault_keys WHERE id = $1', [c.key_id])
+      ).rows[0]!,
+    );
+    const subject = await this.#subscriberSubject(this.ctx.db, c.subscriber_id);
+    const key = await this.#newKey(credentialId, input.key ?? oldKey.spec);
+    const csr = await createCsr({ subject, signer: new VaultSigner(this.ctx.vaults.byName(key.vault), key) });
+    let cert: Certificate | undefined;
+    await this.ctx.db.tx(async (q) => {
+      await storeKey(q, key);
+      if (c.cert_serial) {
+        await q.query(
+          "UPDATE certificates SET status = 'revoked', revoked_at = now(), revocation_reason = 'superseded' WHERE credential_id = $1 AND serial = $2 AND status <> 'revoked'",
+          [credentialId, c.cert_serial],
+        );
+      }
+      cert = await this.ca.issue(q, {
+        caId: c.ca_id!,
+        profile: c.profile,
+        subject,
+        csr,
+        credentialId,
+        validityDays: input.validityDays,
+      });
+      await q.query('UPDATE credentials SET key_id = $2, cert_serial = $3 WHERE id = $1', [
+        credentialId,
+        key.id,
+        cert.serialHex,
+      ]);
+      await appendAudit(q, {
+        actor,
+        action: 'key.generate',
+        subject: credentialId,
+        details: { keyId: key.id, vault: key.vault, spec: key.spec },
+      });
+      await appendAudit(q, {
+        actor,
+        action: 'certificate.rekey',
+        subject: credentialId,
+        details: { oldSerial: c.cert_serial, serial: cert.serialHex },
+      });
+      await this.ca.issueCrl(q, c.ca_id!);
+    });
+    return { certificate: pemEncode('CERTIFICATE', cert!.der) };
+  }
+}

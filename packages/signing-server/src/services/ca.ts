@@ -1,0 +1,480 @@
+/**
+ * The built-in CAs: issuance by profile, CRLs (kept in the database, re-issued on revocation and on
+ * schedule), OCSP answers from the database, and the RFC 3161 TSA. CA keys live in the software
+ * vault; CA rows are written once at bootstrap, so every process loads the same CAs.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  Certificate,
+  type CertificationRequest,
+  type Crl,
+  type CrlReason,
+  issueCertificate,
+  issueCrl,
+  type KeySpec,
+  Name,
+  OcspResponder,
+  pemDecode,
+  type Profile,
+  TimeStampAuthority,
+} from '@kyso/pki-core';
+import type { Queryable } from '../db/db.js';
+import { VaultSigner } from '../vault/signer.js';
+import type { StoredKey } from '../vault/types.js';
+import { ApiError, type Ctx, rowKey, sha256 } from './common.js';
+
+const DAY = 86_400_000;
+/** Policy OIDs of the kyso demo arc (placeholder enterprise number, test only). */
+export const DEMO_POLICY_OID = '1.3.6.1.4.1.99999.1.1';
+export const TSA_POLICY_OID = '1.3.6.1.4.1.99999.1.2';
+
+export interface CaRuntime {
+  id: string;
+  name: string;
+  cert: Certificate;
+  /** Issuer chain above this CA (parent first, root last); empty for a root. */
+  chain: Certificate[];
+  key: StoredKey;
+  signer: VaultSigner;
+  isDefault: boolean;
+  ocsp: OcspResponder;
+  tsa?: TimeStampAuthority;
+}
+
+export function isUniqueViolation(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: string }).code === '23505';
+}
+
+async function loadKey(q: Queryable, id: string): Promise<StoredKey> {
+  const r = await q.query<{ id: string; vault: string; spec: unknown; spki: Uint8Array; blob: unknown }>(
+    'SELECT id, vault, spec, spki, blob FROM vault_keys WHERE id = $1',
+    [id],
+  );
+  const row = r.rows[0];
+  if (!row) throw new Error(`vault key ${id} missing`);
+  return rowKey(row);
+}
+
+export async function storeKey(q: Queryable, k: StoredKey): Promise<void> {
+  await q.query('INSERT INTO vault_keys (id, vault, spec, spki, blob) VALUES ($1, $2, $3, $4, $5)', [
+    k.id,
+    k.vault,
+    JSON.stringify(k.spec),
+    k.spki,
+    JSON.stringify(k.blob),
+  ]);
+}
+
+export async function insertCertificate(
+  q: Queryable,
+  cert: Certificate,
+  caId: string | null,
+  credentialId: string | null,
+): Promise<void> {
+  try {
+    await q.query(
+      `INSERT INTO certificates (serial, ca_id, issuer_dn, credential_id, der, spki_sha256, not_before, not_after)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        cert.serialHex,
+        caId,
+        cert.issuer.toString(),
+        credentialId,
+        cert.der,
+        sha256(cert.spki),
+        cert.notBefore,
+        cert.notAfter,
+      ],
+    );
+  } catch (e) {
+    if (isUniqueViolation(e))
+      throw new ApiError(
+        409,
+        'invalid_request',
+        'this public key is already certified (a key is certified once)',
+      );
+    throw e;
+  }
+}
+
+export class CaService {
+  readonly cas = new Map<string, CaRuntime>();
+  constructor(readonly ctx: Ctx) {}
+
+  get defaultCa(): CaRuntime {
+    for (const c of this.cas.values()) if (c.isDefault) return c;
+    throw new ApiError(503, 'temporarily_unavailable', 'no issuing CA configured');
+  }
+
+  get(id: string): CaRuntime {
+    const c = this.cas.get(id);
+    if (!c) throw new ApiError(404, 'invalid_request', `unknown CA ${id}`);
+    return c;
+  }
+
+  /** Loads every CA row into memory (certificates and key references are immutable). */
+  async load(): Promise<void> {
+    const { db } = this.ctx;
+    const rows = (
+      await db.query<{
+        id: string;
+        name: string;
+        cert_der: Uint8Array;
+        chain_der: Uint8Array[];
+        key_id: string;
+        is_default: boolean;
+        ocsp_cert_der: Uint8Array | null;
+        ocsp_key_id: string | null;
+        tsa_cert_der: Uint8Array | null;
+        tsa_key_id: string | null;
+      }>('SELECT * FROM cas ORDER BY id')
+    ).rows;
+    for (const r of rows) {
+      const cert = Certificate.fromDer(r.cert_der);
+      const chain = r.chain_der.map((d) => Certificate.fromDer(d));
+      const key = await loadKey(db, r.key_id);
+      const vault = this.ctx.vaults.byName(key.vault);
+      const signer = new VaultSigner(vault, key, [cert.der, ...chain.map((c) => c.der)]);
+      let ocspSigner: VaultSigner = signer;
+      const now = new Date();
+      if (r.ocsp_cert_der && r.ocsp_key_id) {
+        const oc = Certificate.fromDer(r.ocsp_cert_der);
+        // A delegated responder whose certificate has expired would make every answer invalid:
+        // fall back to the CA key.
+        if (oc.isValidAt(now)) {
+          const ok = await loadKey(db, r.ocsp_key_id);
+          ocspSigner = new VaultSigner(this.ctx.vaults.byName(ok.vault), ok, [oc.der]);
+        }
+      }
+      const ocsp = new OcspResponder({
+        issuer: cert,
+        signer: ocspSigner,
+        lookup: (_serial, hex) => this.lookup(r.id, hex),
+        validity: 300,
+      });
+      let tsa: TimeStampAuthority | undefined;
+      if (r.tsa_cert_der && r.tsa_key_id) {
+        const tc = Certificate.fromDer(r.tsa_cert_der);
+        const tk = await loadKey(db, r.tsa_key_id);
+        tsa = new TimeStampAuthority({
+          certificate: tc,
+          chain: [cert, ...chain],
+          signer: new VaultSigner(this.ctx.vaults.byName(tk.vault), tk, [tc.der]),
+          policyOid: TSA_POLICY_OID,
+          serialSource: async () => {
+            const s = await this.ctx.db.query<{ n: string }>("SELECT nextval('tsa_serial')::text AS n");
+            return BigInt(s.rows[0]!.n);
+          },
+        });
+      }
+      this.cas.set(r.id, {
+        id: r.id,
+        name: r.name,
+        cert,
+        chain,
+        key,
+        signer,
+        isDefault: r.is_default,
+        ocsp,
+        tsa,
+      });
+    }
+  }
+
+  async lookup(caId: string, serialHex: string) {
+    const r = await this.ctx.db.query<{
+      status: string;
+      revoked_at: Date | string | null;
+      revocation_reason: string | null;
+    }>('SELECT status, revoked_at, revocation_reason FROM certificates WHERE ca_id = $1 AND serial = $2', [
+      caId,
+      serialHex,
+    ]);
+    const row = r.rows[0];
+    if (!row) return { status: 'unknown' as const };
+    if (row.status === 'valid') return { status: 'good' as const };
+    return {
+      status: 'revoked' as const,
+      revocationTime: new Date(Math.floor(new Date(row.revoked_at ?? Date.now()).getTime() / 1000) * 1000),
+      reason: (row.status === 'suspended'
+        ? 'certificateHold'
+        : (row.revocation_reason ?? 'unspecified')) as CrlReason,
+    };
+  }
+
+  /** Answers an OCSP request for whichever CA it names (unauthorized when none). */
+  async ocsp(der: Uint8Array): Promise<Uint8Array> {
+    let last: Uint8Array | undefined;
+    for (const ca of this.cas.values()) {
+      const resp = await ca.ocsp.respond(der);
+      // responseStatus unauthorized (6) or malformedRequest (1): try the next CA / give up.
+      const status = resp.length === 5 ? resp[4] : 0;
+      if (status === 6) {
+        last = resp;
+        continue;
+      }
+      return resp;
+    }
+    return last ?? Uint8Array.of(0x30, 0x03, 0x0a, 0x01, 0x06);
+  }
+
+  /** Issues a certificate for a CSR after checking proof of possession; records it (unique key). */
+  async issue(
+    q: Queryable,
+    input: {
+      caId?: string;
+      profile: Profile;
+      subject: Name;
+      csr: CertificationRequest;
+      credentialId: string;
+      validityDays?: number;
+    },
+  ): Promise<Certificate> {
+    if (!(await input.csr.verify()))
+      throw new ApiError(400, 'invalid_request', 'CSR signature does not verify (no proof of possession)');
+    const ca = input.caId ? this.get(input.caId) : this.defaultCa;
+    const base = this.ctx.config.publicBaseUrl;
+    const now = new Date();
+    const notBefore = new Date(Math.floor((now.getTime() - 60_000) / 1000) * 1000);
+    const wanted = new Date(notBefore.getTime() + (input.validityDays ?? 365 * 2) * DAY);
+    const notAfter = wanted > ca.cert.notAfter ? ca.cert.notAfter : wanted;
+    const cert = await issueCertificate({
+      profile: input.profile,
+      subject: input.subject,
+      publicKey: input.csr.publicKey,
+      issuer: { certificate: ca.cert, signer: ca.signer },
+      notBefore,
+      notAfter,
+      crlUrls: [`${base}/pki/crl/${ca.id}.crl`],
+      ocspUrls: [`${base}/pki/ocsp`],
+      caIssuersUrls: [`${base}/pki/ca/${ca.id}.cer`],
+      policies: [{ oid: DEMO_POLICY_OID }],
+      now,
+    });
+    await insertCertificate(q, cert, ca.id, input.credentialId);
+    return cert;
+  }
+
+  /** Issues a new CRL for `caId` inside the caller's transaction and stores it. */
+  async issueCrl(q: Queryable, caId: string): Promise<Crl> {
+    const ca = this.get(caId);
+    const n = await q.query<{ crl_number: string }>(
+      'UPDATE cas SET crl_number = crl_number + 1 WHERE id = $1 RETURNING crl_number::text',
+      [caId],
+    );
+    const number = BigInt(n.rows[0]!.crl_number);
+    const entries = (
+      await q.query<{
+        serial: string;
+        status: string;
+        revoked_at: Date | string;
+        revocation_reason: string | null;
+      }>(
+        "SELECT serial, status, revoked_at, revocation_reason FROM certificates WHERE ca_id = $1 AND status <> 'valid' ORDER BY serial",
+        [caId],
+      )
+    ).rows.map((r) => ({
+      serial: r.serial,
+      revocationDate: new Date(Math.floor(new Date(r.revoked_at).getTime() / 1000) * 1000),
+      reason: (r.status === 'suspended'
+        ? 'certificateHold'
+        : (r.revocation_reason ?? 'unspecified')) as CrlReason,
+    }));
+    const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000);
+    const nextUpdate = new Date(thisUpdate.getTime() + this.ctx.config.crlValiditySeconds * 1000);
+    const crl = await issueCrl({
+      issuer: ca.cert,
+      signer: ca.signer,
+      thisUpdate,
+      nextUpdate,
+      crlNumber: number,
+      entries,
+    });
+    await q.query(
+      'INSERT INTO crls (ca_id, number, der, this_update, next_update) VALUES ($1, $2, $3, $4, $5)',
+      [caId, number.toString(), crl.der, thisUpdate, nextUpdate],
+    );
+    return crl;
+  }
+
+  /** The current CRL; issues a fresh one when none exists or the latest is past half its life. */
+  async currentCrl(caId: string): Promise<Uint8Array> {
+    this.get(caId);
+    const r = await this.ctx.db.query<{
+      der: Uint8Array;
+      this_update: Date | string;
+      next_update: Date | string;
+    }>('SELECT der, this_update, next_update FROM crls WHERE ca_id = $1 ORDER BY number DESC LIMIT 1', [
+      caId,
+    ]);
+    const row = r.rows[0];
+    if (row) {
+      const t = new Date(row.this_update).getTime();
+      const nu = new Date(row.next_update).getTime();
+      if (Date.now() < t + (nu - t) / 2) return row.der;
+    }
+    return (await this.ctx.db.tx((q) => this.issueCrl(q, caId))).der;
+  }
+
+  /** Scheduled refresh: re-issues CRLs that are past half their life. */
+  async refreshCrls(): Promise<void> {
+    for (const id of this.cas.keys()) await this.currentCrl(id);
+  }
+
+  /**
+   * Decree 23/2025 Art. 15: the issuing CA certificate (and the chain above it) must be valid now
+   * and not revoked before a subscriber signs.
+   */
+  async assertIssuerValid(caId: string, now = new Date()): Promise<void> {
+    const ca = this.get(caId);
+    for (const c of [ca.cert, ...ca.chain]) {
+      if (!c.isValidAt(now))
+        throw new ApiError(400, 'invalid_request', `issuing CA certificate ${c.subject} is not valid now`);
+    }
+    const r = await this.ctx.db.query<{ status: string }>(
+      'SELECT status FROM certificates WHERE spki_sha256 = $1',
+      [sha256(ca.cert.spki)],
+    );
+    if (r.rows[0] && r.rows[0].status !== 'valid') {
+      throw new ApiError(400, 'invalid_request', 'issuing CA certificate is revoked or suspended');
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Bootstrap: the demo CA on first start
+// ------------------------------------------------------------------------------------------------
+
+function readPem(dir: string, f: string): Uint8Array {
+  return pemDecode(fs.readFileSync(path.join(dir, f), 'utf8')).der;
+}
+
+/**
+ * Creates the CA rows on first start: from a demo hierarchy directory (root.pem, issuing.pem, keys,
+ * ocsp-signer, tsa) when it exists, else a freshly generated hierarchy whose keys never leave the
+ * vault. Returns a description for the log, or undefined when CAs already exist.
+ */
+export async function bootstrapCas(ctx: Ctx, q: Queryable): Promise<string | undefined> {
+  const existing = await q.query('SELECT id FROM cas LIMIT 1');
+  if (existing.rows.length > 0) return undefined;
+  const sw = ctx.vaults.software;
+  const dir = ctx.config.demoCaDir;
+  if (fs.existsSync(path.join(dir, 'issuing.pem')) && fs.existsSync(path.join(dir, 'issuing.key.pem'))) {
+    const variant = path.basename(dir);
+    const id = `kyso-demo-${variant}`;
+    const root = Certificate.fromDer(readPem(dir, 'root.pem'));
+    const issuing = Certificate.fromDer(readPem(dir, 'issuing.pem'));
+    const rootKey = await sw.importPkcs8(`${id}-root-key`, readPem(dir, 'root.key.pem'));
+    const issKey = await sw.importPkcs8(`${id}-key`, readPem(dir, 'issuing.key.pem'));
+    await storeKey(q, rootKey);
+    await storeKey(q, issKey);
+    let ocsp: [Certificate, StoredKey] | undefined;
+    let tsa: [Certificate, StoredKey] | undefined;
+    if (fs.existsSync(path.join(dir, 'ocsp-signer.key.pem'))) {
+      ocsp = [
+        Certificate.fromDer(readPem(dir, 'ocsp-signer.pem')),
+        await sw.importPkcs8(`${id}-ocsp-key`, readPem(dir, 'ocsp-signer.key.pem')),
+      ];
+      await storeKey(q, ocsp[1]);
+    }
+    if (fs.existsSync(path.join(dir, 'tsa.key.pem'))) {
+      tsa = [
+        Certificate.fromDer(readPem(dir, 'tsa.pem')),
+        await sw.importPkcs8(`${id}-tsa-key`, readPem(dir, 'tsa.key.pem')),
+      ];
+      await storeKey(q, tsa[1]);
+    }
+    await insertCas(q, id, root, issuing, rootKey, issKey, ocsp, tsa);
+    return `demo CA loaded from ${dir} (TEST KEYS ONLY): ${issuing.subject}`;
+  }
+  // Generate a fresh hierarchy inside the vault.
+  const now = new Date();
+  const id = 'kyso-local';
+  const base = ctx.config.publicBaseUrl;
+  const gen = async (kid: string, spec: KeySpec) => {
+    const k = await sw.generate(kid, spec);
+    await storeKey(q, k);
+    return k;
+  };
+  const rootKey = await gen(`${id}-root-key`, { type: 'EC', curve: 'P-384' });
+  const rootSigner = new VaultSigner(sw, rootKey);
+  const org: [string, string][] = [
+    ['C', 'VN'],
+    ['O', 'Kyso Local CA'],
+  ];
+  const root = await issueCertificate({
+    profile: 'root-ca',
+    subject: Name.fromAttributes([...org, ['CN', 'Kyso Local Root CA']]),
+    publicKey: rootKey.spki,
+    signer: rootSigner,
+    validityDays: 365 * 20,
+    pathLength: 1,
+    now,
+  });
+  const issKey = await gen(`${id}-key`, { type: 'EC', curve: 'P-256' });
+  const issuing = await issueCertificate({
+    profile: 'sub-ca',
+    subject: Name.fromAttributes([...org, ['CN', 'Kyso Local Issuing CA']]),
+    publicKey: issKey.spki,
+    issuer: { certificate: root, signer: rootSigner },
+    validityDays: 365 * 10,
+    crlUrls: [`${base}/pki/crl/${id}-root.crl`],
+    caIssuersUrls: [`${base}/pki/ca/${id}-root.cer`],
+    policies: [{ oid: DEMO_POLICY_OID }],
+    now,
+  });
+  const issSigner = new VaultSigner(sw, issKey);
+  const leaf = async (profile: Profile, cn: string, kid: string): Promise<[Certificate, StoredKey]> => {
+    const k = await gen(kid, { type: 'EC', curve: 'P-256' });
+    const c = await issueCertificate({
+      profile,
+      subject: Name.fromAttributes([...org, ['CN', cn]]),
+      publicKey: k.spki,
+      issuer: { certificate: issuing, signer: issSigner },
+      validityDays: 365,
+      caIssuersUrls: [`${base}/pki/ca/${id}.cer`],
+      now,
+    });
+    return [c, k];
+  };
+  const ocsp = await leaf('ocsp-signer', 'Kyso Local OCSP Responder', `${id}-ocsp-key`);
+  const tsa = await leaf('tsa', 'Kyso Local TSA', `${id}-tsa-key`);
+  await insertCas(q, id, root, issuing, rootKey, issKey, ocsp, tsa);
+  return `new local CA hierarchy generated in the vault: ${issuing.subject}`;
+}
+
+async function insertCas(
+  q: Queryable,
+  id: string,
+  root: Certificate,
+  issuing: Certificate,
+  rootKey: StoredKey,
+  issKey: StoredKey,
+  ocsp?: [Certificate, StoredKey],
+  tsa?: [Certificate, StoredKey],
+): Promise<void> {
+  await q.query(
+    'INSERT INTO cas (id, name, cert_der, chain_der, key_id, is_default) VALUES ($1, $2, $3, $4, $5, false)',
+    [`${id}-root`, root.subject.commonName ?? `${id}-root`, root.der, [], rootKey.id],
+  );
+  await q.query(
+    `INSERT INTO cas (id, name, cert_der, chain_der, key_id, is_default, ocsp_cert_der, ocsp_key_id, tsa_cert_der, tsa_key_id)
+     VALUES ($1, $2, $3, $4, $5, true, $6, $7, $8, $9)`,
+    [
+      id,
+      issuing.subject.commonName ?? id,
+      issuing.der,
+      [root.der],
+      issKey.id,
+      ocsp?.[0].der ?? null,
+      ocsp?.[1].id ?? null,
+      tsa?.[0].der ?? null,
+      tsa?.[1].id ?? null,
+    ],
+  );
+  await insertCertificate(q, root, null, null);
+  await insertCertificate(q, issuing, `${id}-root`, null);
+  if (ocsp) await insertCertificate(q, ocsp[0], id, null);
+  if (tsa) await insertCertificate(q, tsa[0], id, null);
+}

@@ -1,0 +1,85 @@
+/** Shared service plumbing: the context every service gets, typed API errors, small crypto helpers. */
+import crypto from 'node:crypto';
+import type { Config } from '../config.js';
+import type { Db } from '../db/db.js';
+import type { Logger } from '../log.js';
+import type { SoftwareVault } from '../vault/software.js';
+import type { KeyVault, StoredKey } from '../vault/types.js';
+
+export interface Vaults {
+  /** Holds CA keys and, with KYSO_VAULT=software, subscriber keys. */
+  software: SoftwareVault;
+  /** Where new subscriber keys are generated. */
+  credentials: KeyVault;
+  byName(name: StoredKey['vault']): KeyVault;
+}
+
+export interface Ctx {
+  db: Db;
+  config: Config;
+  log: Logger;
+  vaults: Vaults;
+  kek: Uint8Array;
+}
+
+/**
+ * A refused request: HTTP status + CSC error code + description. The HTTP layer maps it to
+ * `{"error","error_description"}`; descriptions never carry secrets.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 501 | 503,
+    readonly error: string,
+    description: string,
+  ) {
+    super(description);
+    this.name = 'ApiError';
+  }
+}
+
+export const badRequest = (d: string) => new ApiError(400, 'invalid_request', d);
+
+export function sha256(data: string | Uint8Array): Uint8Array {
+  return new Uint8Array(crypto.createHash('sha256').update(data).digest());
+}
+
+/** 256-bit random secret, base64url. */
+export function randomSecret(): string {
+  return crypto.randomBytes(32).toString('base64url');
+}
+
+export function newId(prefix: string): string {
+  return `${prefix}_${crypto.randomBytes(12).toString('base64url')}`;
+}
+
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && crypto.timingSafeEqual(a, b);
+}
+
+export function b64(u: Uint8Array): string {
+  return Buffer.from(u).toString('base64');
+}
+
+/** Strict base64 decode (standard alphabet, padding optional); undefined when malformed. */
+export function fromB64(s: string): Uint8Array | undefined {
+  if (typeof s !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) return undefined;
+  const b = Buffer.from(s, 'base64');
+  if (b.toString('base64').replace(/=+$/, '') !== s.replace(/=+$/, '')) return undefined;
+  return new Uint8Array(b);
+}
+
+export function rowKey(r: {
+  id: string;
+  vault: string;
+  spec: unknown;
+  spki: Uint8Array;
+  blob: unknown;
+}): StoredKey {
+  return {
+    id: r.id,
+    vault: r.vault as StoredKey['vault'],
+    spec: (typeof r.spec === 'string' ? JSON.parse(r.spec) : r.spec) as StoredKey['spec'],
+    spki: r.spki,
+    blob: (typeof r.blob === 'string' ? JSON.parse(r.blob) : r.blob) as Record<string, string>,
+  };
+}

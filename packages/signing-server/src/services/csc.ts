@@ -1,0 +1,656 @@
+/**
+ * CSC API v2 services: client tokens, credential listing, explicit authorisation (PIN + TOTP,
+ * SCAL2: hashes bound), SAD consumption and hash signing, time-stamps. The sole-control rules live
+ * here, next to the vault, not in the HTTP routes.
+ */
+import { verify as argonVerify } from '@node-rs/argon2';
+import {
+  algorithmFitsKey,
+  buildTimeStampReq,
+  Certificate,
+  der,
+  hashFromOid,
+  type HashAlgorithm,
+  isKysoError,
+  OID,
+  parseSignatureAlgorithm,
+  parseTimeStampResp,
+  type SignatureAlgorithm,
+} from '@kyso/pki-core';
+import { Secret, TOTP } from 'otpauth';
+import { appendAudit } from '../audit.js';
+import type { Queryable } from '../db/db.js';
+import { HASH_LEN } from '../vault/prehash.js';
+import { openSecret } from '../vault/software.js';
+import type { CaService } from './ca.js';
+import {
+  ApiError,
+  type Ctx,
+  b64,
+  badRequest,
+  constantTimeEqual,
+  fromB64,
+  randomSecret,
+  rowKey,
+  sha256,
+} from './common.js';
+import { rateLimit } from './ratelimit.js';
+
+const HASH_OIDS: Record<string, HashAlgorithm> = {
+  '2.16.840.1.101.3.4.2.1': 'SHA-256',
+  '2.16.840.1.101.3.4.2.2': 'SHA-384',
+  '2.16.840.1.101.3.4.2.3': 'SHA-512',
+};
+export const HASH_OID_BY_NAME: Record<string, string> = {
+  'SHA-256': '2.16.840.1.101.3.4.2.1',
+  'SHA-384': '2.16.840.1.101.3.4.2.2',
+  'SHA-512': '2.16.840.1.101.3.4.2.3',
+};
+const SIGN_ALGOS_RSA = [
+  '1.2.840.113549.1.1.1',
+  '1.2.840.113549.1.1.10',
+  '1.2.840.113549.1.1.11',
+  '1.2.840.113549.1.1.12',
+  '1.2.840.113549.1.1.13',
+];
+const SIGN_ALGOS_EC = [
+  '1.2.840.10045.2.1',
+  '1.2.840.10045.4.3.2',
+  '1.2.840.10045.4.3.3',
+  '1.2.840.10045.4.3.4',
+];
+
+export function hashAlgFromOid(o: string | undefined): HashAlgorithm {
+  const h = o ? HASH_OIDS[o] : undefined;
+  if (!h) throw badRequest('hashAlgorithmOID missing or not supported (SHA-256, SHA-384, SHA-512)');
+  return h;
+}
+
+/** Decodes base64 hashes, checks their length, refuses duplicates; returns canonical base64. */
+function decodeHashes(
+  hashes: string[],
+  alg: HashAlgorithm,
+  max: number,
+): { bytes: Uint8Array[]; canon: string[] } {
+  if (hashes.length === 0) throw badRequest('hashes must not be empty');
+  if (hashes.length > max) throw badRequest(`at most ${max} hashes per request`);
+  const bytes: Uint8Array[] = [];
+  for (const h of hashes) {
+    const b = fromB64(h);
+    if (!b || b.length !== HASH_LEN[alg]) throw badRequest(`every hash must be a base64 ${alg} digest`);
+    bytes.push(b);
+  }
+  const canon = bytes.map(b64);
+  if (new Set(canon).size !== canon.length) throw badRequest('duplicate hash in request');
+  return { bytes, canon };
+}
+
+interface CredentialRow {
+  id: string;
+  subscriber_id: string;
+  key_id: string;
+  ca_id: string | null;
+  enabled: boolean;
+  cert_serial: string | null;
+  external_chain: Uint8Array[];
+  description: string | null;
+  multisign: number;
+}
+
+interface CredentialView {
+  row: CredentialRow;
+  cert?: Certificate;
+  certStatus: 'valid' | 'expired' | 'revoked' | 'suspended';
+  chain: Certificate[];
+  keySpki: Uint8Array;
+  keySpec: ReturnType<typeof rowKey>['spec'];
+}
+
+export class CscService {
+  constructor(
+    readonly ctx: Ctx,
+    readonly ca: CaService,
+  ) {}
+
+  // --- tokens --------------------------------------------------------------------------------
+
+  async token(
+    clientId: string,
+    clientSecret: string,
+  ): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }> {
+    const r = await this.ctx.db.query<{ secret_hash: Uint8Array; disabled: boolean }>(
+      'SELECT secret_hash, disabled FROM clients WHERE id = $1',
+      [clientId],
+    );
+    const row = r.rows[0];
+    // Compare against a dummy when the client is unknown so timing does not reveal client ids.
+    const expected = row?.secret_hash ?? sha256('no such client');
+    const ok = constantTimeEqual(sha256(clientSecret), expected) && row !== undefined && !row.disabled;
+    if (!ok) {
+      await this.ctx.db.tx((q) =>
+        appendAudit(q, { actor: `client:${clientId.slice(0, 64)}`, action: 'client.token.refused' }),
+      );
+      throw new ApiError(401, 'invalid_client', 'client authentication failed');
+    }
+    const token = randomSecret();
+    const ttl = this.ctx.config.tokenLifetimeSeconds;
+    await this.ctx.db.query(
+      'INSERT INTO access_tokens (token_hash, client_id, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))',
+      [sha256(token), clientId, ttl],
+    );
+    await this.ctx.db.query('DELETE FROM access_tokens WHERE expires_at < now()');
+    return { access_token: token, token_type: 'Bearer', expires_in: ttl };
+  }
+
+  /** Resolves a bearer token to its client and applies the per-client rate limit. */
+  async authenticate(token: string | undefined): Promise<string> {
+    if (!token || token.length > 200)
+      throw new ApiError(401, 'invalid_token', 'missing or invalid access token');
+    const r = await this.ctx.db.query<{ client_id: string }>(
+      'SELECT t.client_id FROM access_tokens t JOIN clients c ON c.id = t.client_id WHERE t.token_hash = $1 AND t.expires_at > now() AND NOT c.disabled',
+      [sha256(token)],
+    );
+    const clientId = r.rows[0]?.client_id;
+    if (!clientId) throw new ApiError(401, 'invalid_token', 'missing, expired or invalid access token');
+    await rateLimit(this.ctx.db, `client:${clientId}`, this.ctx.config.rateLimit.perClientPerMinute);
+    return clientId;
+  }
+
+  // --- credentials ---------------------------------------------------------------------------
+
+  async #credential(q: Queryable, clientId: string, credentialId: unknown): Promise<CredentialView> {
+    if (typeof credentialId !== 'string' || credentialId.length === 0 || credentialId.length > 100)
+      throw badRequest('Invalid parameter credentialID');
+    const r = await q.query<CredentialRow>(
+      'SELECT c.* FROM credentials c JOIN grants g ON g.credential_id = c.id AND g.client_id = $1 WHERE c.id = $2',
+      [clientId, credentialId],
+    );
+    const row = r.rows[0];
+    // Same answer for "does not exist" and "not granted": a client learns nothing about others.
+    if (!row) throw badRequest('Invalid parameter credentialID');
+    const k = (
+      await q.query<{ id: string; vault: string; spec: unknown; spki: Uint8Array; blob: unknown }>(
+        'SELECT * FROM vault_keys WHERE id = $1',
+        [row.key_id],
+      )
+    ).rows[0]!;
+    const key = rowKey(k);
+    let cert: Certificate | undefined;
+    let certStatus: CredentialView['certStatus'] = 'valid';
+    let chain: Certificate[] = [];
+    if (row.cert_serial) {
+      const c = (
+        await q.query<{ der: Uint8Array; status: string }>(
+          'SELECT der, status FROM certificates WHERE credential_id = $1 AND serial = $2',
+          [row.id, row.cert_serial],
+        )
+      ).rows[0];
+      if (c) {
+        cert = Certificate.fromDer(c.der);
+        certStatus =
+          c.status === 'valid'
+            ? cert.isValidAt(new Date())
+              ? 'valid'
+              : 'expired'
+            : (c.status as 'revoked' | 'suspended');
+      }
+      chain = row.ca_id
+        ? [this.ca.get(row.ca_id).cert, ...this.ca.get(row.ca_id).chain]
+        : (row.external_chain ?? []).map((d) => Certificate.fromDer(d));
+    }
+    return { row, cert, certStatus, chain, keySpki: key.spki, keySpec: key.spec };
+  }
+
+  async list(
+    clientId: string,
+    opts: {
+      onlyValid?: boolean;
+      credentialInfo?: boolean;
+      certificates?: string;
+      certInfo?: boolean;
+      authInfo?: boolean;
+    },
+  ) {
+    const r = await this.ctx.db.query<{ credential_id: string }>(
+      'SELECT credential_id FROM grants WHERE client_id = $1 ORDER BY credential_id',
+      [clientId],
+    );
+    const ids: string[] = [];
+    const infos: Record<string, unknown>[] = [];
+    for (const { credential_id } of r.rows) {
+      const v = await this.#credential(this.ctx.db, clientId, credential_id);
+      if (opts.onlyValid && (v.certStatus !== 'valid' || !v.row.enabled || !v.cert)) continue;
+      ids.push(credential_id);
+      if (opts.credentialInfo) infos.push({ credentialID: credential_id, ...this.#info(v, opts) });
+    }
+    return {
+      credentialIDs: ids,
+      ...(opts.credentialInfo ? { credentialInfos: infos } : {}),
+      ...(opts.onlyValid !== undefined ? { onlyValid: opts.onlyValid } : {}),
+    };
+  }
+
+  async info(
+    clientId: string,
+    credentialId: unknown,
+    opts: { certificates?: string; certInfo?: boolean; authInfo?: boolean },
+  ) {
+    return this.#info(await this.#credential(this.ctx.db, clientId, credentialId), opts);
+  }
+
+  #info(v: CredentialView, opts: { certificates?: string; certInfo?: boolean; authInfo?: boolean }) {
+    const spec = v.keySpec;
+    const keyAlgo =
+      spec.type === 'RSA' ? ['1.2.840.113549.1.1.1', ...SIGN_ALGOS_RSA.slice(1)] : SIGN_ALGOS_EC;
+    const mode = opts.certificates ?? 'single';
+    const certs = !v.cert ? [] : mode === 'none' ? [] : mode === 'chain' ? [v.cert, ...v.chain] : [v.cert];
+    const cert: Record<string, unknown> = {
+      status: v.cert ? v.certStatus : 'valid',
+      certificates: certs.map((c) => b64(c.der)),
+    };
+    if (opts.certInfo && v.cert) {
+      Object.assign(cert, {
+        issuerDN: v.cert.issuer.toString(),
+        serialNumber: v.cert.serialHex,
+        subjectDN: v.cert.subject.toString(),
+        validFrom: generalizedTime(v.cert.notBefore),
+        validTo: generalizedTime(v.cert.notAfter),
+      });
+    }
+    return {
+      description: v.row.description ?? undefined,
+      signatureQualifier: 'eu_eidas_aes',
+      key: {
+        status: v.row.enabled ? 'enabled' : 'disabled',
+        algo: keyAlgo,
+        len:
+          spec.type === 'RSA' ? spec.modulusLength : spec.type === 'EC' ? Number(spec.curve.slice(2)) : 256,
+        ...(spec.type === 'EC'
+          ? {
+              curve: { 'P-256': '1.2.840.10045.3.1.7', 'P-384': '1.3.132.0.34', 'P-521': '1.3.132.0.35' }[
+                spec.curve
+              ],
+            }
+          : {}),
+      },
+      cert,
+      auth: {
+        mode: 'explicit',
+        expression: 'PIN AND OTP',
+        objects: [
+          { type: 'Password', id: 'PIN', format: 'A', label: 'PIN', description: 'Subscriber PIN' },
+          {
+            type: 'Password',
+            id: 'OTP',
+            format: 'N',
+            generator: 'totp',
+            label: 'OTP',
+            description: 'TOTP code from the enrolled authenticator',
+          },
+        ],
+      },
+      SCAL: '2',
+      multisign: v.row.multisign,
+      lang: 'en-US',
+    };
+  }
+
+  /** Decree 23/2025 Art. 15: refuse unless the credential, its certificate and its issuer are valid now. */
+  async #assertUsable(v: CredentialView): Promise<void> {
+    if (!v.row.enabled) throw badRequest('the credential is disabled');
+    if (!v.cert) throw badRequest('the credential has no certificate');
+    if (v.certStatus === 'expired') throw badRequest('Signing certificate is expired');
+    if (v.certStatus === 'revoked') throw badRequest('Signing certificate is revoked');
+    if (v.certStatus === 'suspended') throw badRequest('Signing certificate is suspended');
+    if (v.row.ca_id) await this.ca.assertIssuerValid(v.row.ca_id);
+    else
+      for (const c of v.chain)
+        if (!c.isValidAt(new Date())) throw badRequest('issuing CA certificate is not valid now');
+  }
+
+  // --- authorisation -------------------------------------------------------------------------
+
+  async authorize(
+    clientId: string,
+    input: {
+      credentialID: string;
+      numSignatures: number;
+      hashes?: string[];
+      hashAlgorithmOID?: string;
+      authData?: { id: string; value: string }[];
+      description?: string;
+    },
+  ): Promise<{ SAD: string; expiresIn: number }> {
+    const v = await this.#credential(this.ctx.db, clientId, input.credentialID);
+    await rateLimit(this.ctx.db, `credential:${v.row.id}`, this.ctx.config.rateLimit.perCredentialPerMinute);
+    await this.#assertUsable(v);
+    // SCAL2: the SAD is bound to the exact hashes.
+    if (!input.hashes || input.hashes.length === 0)
+      throw badRequest('hashes are required for SCAL2 credentials');
+    const alg = hashAlgFromOid(input.hashAlgorithmOID);
+    const { canon } = decodeHashes(input.hashes, alg, this.ctx.config.maxHashesPerRequest);
+    if (input.numSignatures !== canon.length)
+      throw badRequest('numSignatures must equal the number of hashes');
+    if (input.numSignatures > v.row.multisign)
+      throw badRequest('numSignatures exceeds the credential multisign limit');
+    const pin = input.authData?.find((a) => a.id === 'PIN')?.value;
+    const otp = input.authData?.find((a) => a.id === 'OTP')?.value;
+    if (typeof pin !== 'string' || typeof otp !== 'string')
+      throw badRequest('authData must contain PIN and OTP');
+
+    const subId = v.row.subscriber_id;
+    const actor = `client:${clientId}`;
+    const max = this.ctx.config.maxFailedAttempts;
+    // Reserve an attempt before checking factors, so parallel guesses cannot exceed the limit.
+    const reserved = await this.ctx.db.query<{ failed_attempts: number }>(
+      'UPDATE subscribers SET failed_attempts = failed_attempts + 1 WHERE id = $1 AND NOT locked AND failed_attempts < $2 RETURNING failed_attempts',
+      [subId, max],
+    );
+    if (reserved.rows.length === 0) {
+      await this.ctx.db.tx(async (q) => {
+        await q.query('UPDATE subscribers SET locked = true WHERE id = $1', [subId]);
+        await appendAudit(q, {
+          actor,
+          action: 'authorize.refused',
+          subject: v.row.id,
+          details: { reason: 'locked', subscriber: subId },
+        });
+      });
+      throw badRequest(
+        'the credential is locked after repeated authentication failures; ask the operator to unlock it',
+      );
+    }
+    const sub = (
+      await this.ctx.db.query<{ pin_hash: string; totp_secret: unknown; totp_last_counter: string | number }>(
+        'SELECT pin_hash, totp_secret, totp_last_counter FROM subscribers WHERE id = $1',
+        [subId],
+      )
+    ).rows[0]!;
+    const pinOk = pin.length <= 256 && (await argonVerify(sub.pin_hash, pin).catch(() => false));
+    const counter = this.#otpCounter(subId, sub.totp_secret, otp);
+    const otpOk = counter !== undefined && counter > Number(sub.totp_last_counter);
+
+    const sad = randomSecret();
+    const lifetime = this.ctx.config.sadLifetimeSeconds;
+    const outcome = await this.ctx.db.tx(async (q) => {
+      if (pinOk && otpOk) {
+        const upd = await q.query(
+          'UPDATE subscribers SET failed_attempts = 0, totp_last_counter = $2 WHERE id = $1 AND NOT locked AND totp_last_counter < $2 RETURNING id',
+          [subId, counter],
+        );
+        if (upd.rows.length === 1) {
+          await q.query(
+            `INSERT INTO sads (sad_hash, client_id, credential_id, hash_alg, hashes, remaining, scal, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, '2', now() + make_interval(secs => $7))`,
+            [sha256(sad), clientId, v.row.id, alg, canon, input.numSignatures, lifetime],
+          );
+          await appendAudit(q, {
+            actor,
+            action: 'authorize.success',
+            subject: v.row.id,
+            details: {
+              subscriber: subId,
+              numSignatures: input.numSignatures,
+              hashAlgorithm: alg,
+              hashes: canon,
+              description: input.description ?? null,
+            },
+          });
+          return 'ok' as const;
+        }
+      }
+      const l = await q.query<{ failed_attempts: number; locked: boolean }>(
+        'UPDATE subscribers SET locked = (failed_attempts >= $2) WHERE id = $1 RETURNING failed_attempts, locked',
+        [subId, max],
+      );
+      const why = !pinOk ? 'pin' : 'otp';
+      await appendAudit(q, {
+        actor,
+        action: 'authorize.failure',
+        subject: v.row.id,
+        details: {
+          subscriber: subId,
+          factor: why,
+          attempts: l.rows[0]?.failed_attempts,
+          locked: l.rows[0]?.locked,
+        },
+      });
+      return why;
+    });
+    if (outcome === 'otp') throw new ApiError(400, 'invalid_otp', 'the OTP is invalid or was already used');
+    if (outcome === 'pin')
+      throw new ApiError(400, 'invalid_authentication_data', 'authentication data is not valid');
+    return { SAD: sad, expiresIn: lifetime };
+  }
+
+  /** Returns the TOTP counter the code matches within the window, or undefined. */
+  #otpCounter(subId: string, sealed: unknown, otp: string): number | undefined {
+    if (!/^\d{6}$/.test(otp)) return undefined;
+    const s = (typeof sealed === 'string' ? JSON.parse(sealed) : sealed) as { sealed: string };
+    const secret = openSecret(this.ctx.kek, s.sealed, `kyso-totp:${subId}`);
+    const totp = new TOTP({
+      algorithm: 'SHA1',
+      digits: 6,
+      period: 30,
+      secret: new Secret({ buffer: new Uint8Array(secret).buffer }),
+    });
+    secret.fill(0);
+    const now = Date.now();
+    const delta = totp.validate({ token: otp, timestamp: now, window: this.ctx.config.otpWindow });
+    if (delta === null) return undefined;
+    return Math.floor(now / 30_000) + delta;
+  }
+
+  async extendTransaction(
+    clientId: string,
+    input: { credentialID: string; SAD: string; hashes?: string[]; hashAlgorithmOID?: string },
+  ): Promise<{ SAD: string; expiresIn: number }> {
+    const v = await this.#credential(this.ctx.db, clientId, input.credentialID);
+    await this.#assertUsable(v);
+    if (!input.hashes || input.hashes.length === 0)
+      throw badRequest('hashes are required for SCAL2 credentials');
+    const alg = hashAlgFromOid(input.hashAlgorithmOID);
+    const { canon } = decodeHashes(input.hashes, alg, this.ctx.config.maxHashesPerRequest);
+    const sad = randomSecret();
+    const lifetime = this.ctx.config.sadLifetimeSeconds;
+    const ok = await this.ctx.db.tx(async (q) => {
+      const r = await q.query<{ remaining: number; hash_alg: string }>(
+        `WITH old AS (
+           SELECT sad_hash, remaining FROM sads
+           WHERE sad_hash = $1 AND client_id = $2 AND credential_id = $3 AND expires_at > now() AND remaining >= $4
+           FOR UPDATE)
+         UPDATE sads s SET remaining = 0 FROM old WHERE s.sad_hash = old.sad_hash AND old.remaining >= $4
+         RETURNING old.remaining, s.hash_alg`,
+        [sha256(input.SAD ?? ''), clientId, v.row.id, canon.length],
+      );
+      const row = r.rows[0];
+      if (!row || row.hash_alg !== alg) {
+        await appendAudit(q, {
+          actor: `client:${clientId}`,
+          action: 'sad.extend.refused',
+          subject: v.row.id,
+        });
+        return false;
+      }
+      await q.query(
+        `INSERT INTO sads (sad_hash, client_id, credential_id, hash_alg, hashes, remaining, scal, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, '2', now() + make_interval(secs => $7))`,
+        [sha256(sad), clientId, v.row.id, alg, canon, row.remaining, lifetime],
+      );
+      await appendAudit(q, {
+        actor: `client:${clientId}`,
+        action: 'sad.extend',
+        subject: v.row.id,
+        details: { remaining: row.remaining, hashes: canon },
+      });
+      return true;
+    });
+    if (!ok) throw badRequest('SAD is invalid, expired, used up, or does not cover this request');
+    return { SAD: sad, expiresIn: lifetime };
+  }
+
+  // --- signing -------------------------------------------------------------------------------
+
+  #signatureAlgorithm(
+    signAlgo: string,
+    params: string | undefined,
+    hash: HashAlgorithm,
+    spec: CredentialView['keySpec'],
+  ): SignatureAlgorithm {
+    let alg: SignatureAlgorithm;
+    if (signAlgo === '1.2.840.113549.1.1.1') alg = { name: 'RSA-PKCS1', hash };
+    else if (signAlgo === '1.2.840.10045.2.1') alg = { name: 'ECDSA', hash };
+    else if (signAlgo === OID.rsassaPss) {
+      const p = params !== undefined ? fromB64(params) : undefined;
+      if (!p) throw badRequest('signAlgoParams (base64 DER RSASSA-PSS-params) are required for RSASSA-PSS');
+      try {
+        alg = parseSignatureAlgorithm(der.seq(der.oid(OID.rsassaPss), p));
+      } catch (e) {
+        throw badRequest(`invalid signAlgoParams: ${(e as Error).message}`);
+      }
+    } else {
+      try {
+        alg = parseSignatureAlgorithm(der.seq(der.oid(signAlgo)));
+      } catch {
+        throw badRequest('signAlgo not supported');
+      }
+    }
+    if (alg.name === 'Ed25519') throw badRequest('signAlgo not supported');
+    if (alg.hash !== hash) throw badRequest('signAlgo hash does not match hashAlgorithmOID');
+    if (!algorithmFitsKey(alg, spec)) throw badRequest('signAlgo does not fit the credential key');
+    return alg;
+  }
+
+  async signHash(
+    clientId: string,
+    input: {
+      credentialID: string;
+      SAD: string;
+      hashes: string[];
+      hashAlgorithmOID?: string;
+      signAlgo: string;
+      signAlgoParams?: string;
+    },
+  ): Promise<{ signatures: string[] }> {
+    const v = await this.#credential(this.ctx.db, clientId, input.credentialID);
+    await rateLimit(this.ctx.db, `credential:${v.row.id}`, this.ctx.config.rateLimit.perCredentialPerMinute);
+    await this.#assertUsable(v);
+    let hashOid = input.hashAlgorithmOID;
+    if (!hashOid) {
+      // The hash is implied by signAlgo (e.g. sha256WithRSAEncryption, ecdsa-with-SHA256).
+      try {
+        const a = parseSignatureAlgorithm(der.seq(der.oid(input.signAlgo)));
+        if (a.name !== 'Ed25519') hashOid = HASH_OID_BY_NAME[a.hash];
+      } catch {
+        // reported below
+      }
+    }
+    const hash = hashAlgFromOid(hashOid);
+    const alg = this.#signatureAlgorithm(input.signAlgo, input.signAlgoParams, hash, v.keySpec);
+    const { bytes, canon } = decodeHashes(input.hashes, hash, this.ctx.config.maxHashesPerRequest);
+    const keyRow = (
+      await this.ctx.db.query<{ id: string; vault: string; spec: unknown; spki: Uint8Array; blob: unknown }>(
+        'SELECT * FROM vault_keys WHERE id = $1',
+        [v.row.key_id],
+      )
+    ).rows[0]!;
+    const key = rowKey(keyRow);
+    const vault = this.ctx.vaults.byName(key.vault);
+    const actor = `client:${clientId}`;
+    const result = await this.ctx.db.tx(async (q) => {
+      // The SAD is consumed by this single conditional UPDATE: bound to client, credential, hash
+      // algorithm, the exact hashes (each at most once), count and lifetime.
+      const r = await q.query<{ remaining: number }>(
+        `UPDATE sads SET remaining = remaining - $5, used_hashes = used_hashes || $6::text[]
+         WHERE sad_hash = $1 AND client_id = $2 AND credential_id = $3 AND hash_alg = $4
+           AND expires_at > now() AND remaining >= $5
+           AND $6::text[] <@ hashes AND NOT (used_hashes && $6::text[])
+         RETURNING remaining`,
+        [
+          sha256(typeof input.SAD === 'string' ? input.SAD : ''),
+          clientId,
+          v.row.id,
+          hash,
+          canon.length,
+          canon,
+        ],
+      );
+      if (r.rows.length === 0) {
+        const why = await this.#sadRefusal(q, input.SAD, clientId, v.row.id);
+        await appendAudit(q, {
+          actor,
+          action: 'signature.refused',
+          subject: v.row.id,
+          details: { reason: why, hashes: canon },
+        });
+        return { refused: why };
+      }
+      const signatures: string[] = [];
+      for (const d of bytes) signatures.push(b64(await vault.signDigest(key, alg, d)));
+      await appendAudit(q, {
+        actor,
+        action: 'signature.create',
+        subject: v.row.id,
+        details: {
+          certificateSerial: v.row.cert_serial,
+          algorithm: alg,
+          hashes: canon,
+          remaining: r.rows[0]!.remaining,
+        },
+      });
+      return { signatures };
+    });
+    if ('refused' in result) throw badRequest(result.refused ?? 'refused');
+    return result;
+  }
+
+  async #sadRefusal(q: Queryable, sad: unknown, clientId: string, credentialId: string): Promise<string> {
+    const r = await q.query<{
+      client_id: string;
+      credential_id: string;
+      expired: boolean;
+      remaining: number;
+    }>(
+      'SELECT client_id, credential_id, expires_at <= now() AS expired, remaining FROM sads WHERE sad_hash = $1',
+      [sha256(typeof sad === 'string' ? sad : '')],
+    );
+    const row = r.rows[0];
+    if (!row || row.client_id !== clientId || row.credential_id !== credentialId) return 'Invalid SAD';
+    if (row.expired) return 'SAD expired';
+    if (row.remaining === 0) return 'SAD already used up';
+    return 'Hash is not authorized by the SAD';
+  }
+
+  async timestamp(
+    clientId: string,
+    input: { hash: string; hashAlgo: string; nonce?: string },
+  ): Promise<{ timestamp: string }> {
+    const hash = hashAlgFromOid(input.hashAlgo);
+    const d = fromB64(input.hash);
+    if (!d || d.length !== HASH_LEN[hash]) throw badRequest('hash must be a base64 digest of hashAlgo');
+    if (input.nonce !== undefined && !/^[0-9a-fA-F]{1,64}$/.test(input.nonce))
+      throw badRequest('nonce must be hex');
+    const tsa = [...this.ca.cas.values()].find((c) => c.tsa)?.tsa;
+    if (!tsa) throw new ApiError(501, 'temporarily_unavailable', 'no time-stamping unit configured');
+    const req = await buildTimeStampReq({
+      digest: d,
+      hashAlgorithm: hash,
+      certReq: true,
+      ...(input.nonce ? { nonce: BigInt(`0x${input.nonce}`) } : {}),
+    });
+    const resp = parseTimeStampResp(await tsa.respond(req.der));
+    if (!resp.token) throw new ApiError(500, 'server_error', 'the TSA refused the request');
+    await this.ctx.db.tx((q) =>
+      appendAudit(q, {
+        actor: `client:${clientId}`,
+        action: 'timestamp.issue',
+        details: { hash: b64(d), hashAlgorithm: hash },
+      }),
+    );
+    return { timestamp: b64(resp.token) };
+  }
+}
+
+function generalizedTime(d: Date): string {
+  return `${d.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
+}

@@ -1,0 +1,109 @@
+/**
+ * Software vault: envelope encryption. Each key gets its own random 256-bit data key; the PKCS#8
+ * private key is sealed with AES-256-GCM under the data key (AAD binds the key id), and the data
+ * key is wrapped with AES-256-GCM under the key-encryption key (KEK), which is never stored in
+ * the database (config or a key file outside it).
+ */
+import crypto from 'node:crypto';
+import { parsePublicKeyInfo, type KeySpec, type SignatureAlgorithm } from '@kyso/pki-core';
+import { signDigestWithKeyObject, VaultError } from './prehash.js';
+import type { KeyVault, StoredKey } from './types.js';
+
+function seal(key: Uint8Array, plain: Uint8Array, aad: string): string {
+  const iv = crypto.randomBytes(12);
+  const c = crypto.createCipheriv('aes-256-gcm', key, iv);
+  c.setAAD(Buffer.from(aad));
+  const ct = Buffer.concat([c.update(plain), c.final()]);
+  return Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64');
+}
+
+function open(key: Uint8Array, sealed: string, aad: string): Buffer {
+  const b = Buffer.from(sealed, 'base64');
+  if (b.length < 28) throw new VaultError('sealed blob too short');
+  const d = crypto.createDecipheriv('aes-256-gcm', key, b.subarray(0, 12));
+  d.setAAD(Buffer.from(aad));
+  d.setAuthTag(b.subarray(12, 28));
+  try {
+    return Buffer.concat([d.update(b.subarray(28)), d.final()]);
+  } catch {
+    throw new VaultError('key material does not authenticate (wrong KEK or tampered row)');
+  }
+}
+
+/** Seals a small secret (e.g. a TOTP seed) under the KEK with AAD. */
+export function sealSecret(kek: Uint8Array, plain: Uint8Array, aad: string): string {
+  return seal(kek, plain, aad);
+}
+export function openSecret(kek: Uint8Array, sealed: string, aad: string): Buffer {
+  return open(kek, sealed, aad);
+}
+
+export class SoftwareVault implements KeyVault {
+  readonly name = 'software' as const;
+  readonly #kek: Uint8Array;
+  /** KEK identifier (first bytes of its hash), stored with each key to spot a KEK mix-up early. */
+  readonly kekId: string;
+
+  constructor(kek: Uint8Array) {
+    if (kek.length !== 32) throw new VaultError('the KEK must be 32 bytes');
+    this.#kek = Uint8Array.from(kek);
+    this.kekId = crypto.createHash('sha256').update(kek).digest('hex').slice(0, 16);
+  }
+
+  async generate(id: string, spec: KeySpec): Promise<StoredKey> {
+    let kp: crypto.KeyPairKeyObjectResult;
+    if (spec.type === 'RSA') {
+      if (spec.modulusLength < 2048) throw new VaultError('RSA keys must be at least 2048 bits');
+      kp = crypto.generateKeyPairSync('rsa', { modulusLength: spec.modulusLength, publicExponent: 0x10001 });
+    } else if (spec.type === 'EC') {
+      kp = crypto.generateKeyPairSync('ec', { namedCurve: spec.curve });
+    } else throw new VaultError('unsupported key type for signHash');
+    return this.#store(id, kp.privateKey);
+  }
+
+  /** Imports a PKCS#8 private key (CA keys loaded from files on first start). */
+  async importPkcs8(id: string, pkcs8: Uint8Array): Promise<StoredKey> {
+    return this.#store(
+      id,
+      crypto.createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' }),
+    );
+  }
+
+  #store(id: string, priv: crypto.KeyObject): StoredKey {
+    const spki = new Uint8Array(crypto.createPublicKey(priv).export({ format: 'der', type: 'spki' }));
+    const info = parsePublicKeyInfo(spki);
+    if (!info.spec) throw new VaultError('unsupported key type');
+    const dek = crypto.randomBytes(32);
+    const pkcs8 = priv.export({ format: 'der', type: 'pkcs8' });
+    const blob = {
+      kekId: this.kekId,
+      wrappedKey: seal(this.#kek, dek, `kyso-dek:${id}`),
+      sealedPrivateKey: seal(dek, pkcs8, `kyso-key:${id}`),
+    };
+    dek.fill(0);
+    pkcs8.fill(0);
+    return { id, vault: 'software', spec: info.spec, spki, blob };
+  }
+
+  #unseal(key: StoredKey): crypto.KeyObject {
+    if (key.vault !== 'software') throw new VaultError('not a software vault key');
+    if (key.blob.kekId !== this.kekId)
+      throw new VaultError(`key ${key.id} was wrapped by another KEK (${key.blob.kekId})`);
+    const dek = open(this.#kek, key.blob.wrappedKey ?? '', `kyso-dek:${key.id}`);
+    const pkcs8 = open(dek, key.blob.sealedPrivateKey ?? '', `kyso-key:${key.id}`);
+    dek.fill(0);
+    try {
+      return crypto.createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+    } finally {
+      pkcs8.fill(0);
+    }
+  }
+
+  async signDigest(key: StoredKey, alg: SignatureAlgorithm, digest: Uint8Array): Promise<Uint8Array> {
+    return signDigestWithKeyObject(this.#unseal(key), key.spec, alg, digest);
+  }
+
+  async close(): Promise<void> {
+    this.#kek.fill(0);
+  }
+}

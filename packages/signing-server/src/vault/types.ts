@@ -1,0 +1,22 @@
+/** Key custody seam: every private key the server holds lives behind a KeyVault. */
+import type { KeySpec, SignatureAlgorithm } from '@kyso/pki-core';
+
+/** A vault key as stored in `vault_keys` (never the private key in clear). */
+export interface StoredKey {
+  id: string;
+  vault: 'software' | 'pkcs11';
+  spec: KeySpec;
+  /** SubjectPublicKeyInfo DER. */
+  spki: Uint8Array;
+  /** Vault-specific reference (wrapped key material, or a token object id). */
+  blob: Record<string, string>;
+}
+
+export interface KeyVault {
+  readonly name: 'software' | 'pkcs11';
+  /** Generates a key pair inside the vault. */
+  generate(id: string, spec: KeySpec): Promise<StoredKey>;
+  /** Signs a precomputed digest; the result is verified before it is returned. */
+  signDigest(key: StoredKey, alg: SignatureAlgorithm, digest: Uint8Array): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
