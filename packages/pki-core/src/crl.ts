@@ -25,7 +25,11 @@ import { KysoError } from './errors.js';
 import { Name } from './name.js';
 import { OID } from './oids.js';
 import { derOrPem, pemEncode } from './pem.js';
-import { encodeSignatureAlgorithm, parseSignatureAlgorithm } from './crypto/algorithms.js';
+import {
+  encodeSignatureAlgorithm,
+  parseSignatureAlgorithm,
+  parseVerifyAlgorithm,
+} from './crypto/algorithms.js';
 import { keyIdentifier, parsePublicKeyInfo } from './crypto/keys.js';
 import type { PublicKeyInfo, SignatureAlgorithm, Signer } from './crypto/types.js';
 import { verifySignature } from './crypto/verify.js';
@@ -403,7 +407,8 @@ export async function verifyCrlSignature(
   issuer: Certificate | PublicKeyInfo | Uint8Array,
 ): Promise<boolean> {
   const spki = issuer instanceof Certificate ? issuer.spki : issuer;
-  return verifySignature(spki, crl.signatureAlgorithmParsed, crl.tbs, crl.signatureValue);
+  // Verification also accepts legacy DSA (old CRLs, NIST PKITS 4.1.4-4.1.6).
+  return verifySignature(spki, parseVerifyAlgorithm(crl.signatureAlgorithm), crl.tbs, crl.signatureValue);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ import { bytesEqual } from '../bytes.js';
 import { KysoError } from '../errors.js';
 import { OID, oidName } from '../oids.js';
 import { hashAlgorithmIdentifier, hashLength, parseHashAlgorithmIdentifier } from './hash.js';
-import type { HashAlgorithm, KeySpec, NamedCurve, SignatureAlgorithm } from './types.js';
+import { OID_DSA_WITH_SHA1, OID_DSA_WITH_SHA256 } from './dsa.js';
+import type { HashAlgorithm, KeySpec, NamedCurve, SignatureAlgorithm, VerifyAlgorithm } from './types.js';
 
 /** Largest RSASSA-PSS salt we accept (bytes): far above any real use, bounds hostile input. */
 export const MAX_PSS_SALT_LENGTH = 1024;
@@ -211,6 +212,23 @@ export function parseSignatureAlgorithm(input: DerElement | Uint8Array): Signatu
     return { name: 'RSA-PSS', hash: p.hash, saltLength: p.saltLength };
   }
   throw new KysoError('UNSUPPORTED_ALGORITHM', `unsupported signature algorithm ${oidName(o)}`, { oid: o });
+}
+
+/**
+ * Parses a signature AlgorithmIdentifier for VERIFICATION: everything `parseSignatureAlgorithm`
+ * accepts, plus legacy id-dsa-with-sha1 / id-dsa-with-sha256 (parameters absent, RFC 3279
+ * §2.2.2, RFC 5758 §3.1). Used where old data must stay checkable (certificates, CRLs).
+ */
+export function parseVerifyAlgorithm(input: DerElement | Uint8Array): VerifyAlgorithm {
+  const el = input instanceof Uint8Array ? DerReader.single(input, Tag.SEQUENCE) : input;
+  if (el.tag !== Tag.SEQUENCE) throw schemaError('AlgorithmIdentifier is not a SEQUENCE');
+  const r = new DerReader(el.value, el.offset + el.raw.length - el.value.length);
+  const o = r.readOid();
+  if (o === OID_DSA_WITH_SHA1 || o === OID_DSA_WITH_SHA256) {
+    if (!r.done) throw schemaError(`${oidName(o)} must have absent parameters`);
+    return { name: 'DSA', hash: o === OID_DSA_WITH_SHA1 ? 'SHA-1' : 'SHA-256' };
+  }
+  return parseSignatureAlgorithm(el);
 }
 
 /**

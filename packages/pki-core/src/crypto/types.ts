@@ -27,6 +27,15 @@ export type SignatureAlgorithm =
   | { name: 'ECDSA'; hash: HashAlgorithm }
   | { name: 'Ed25519' };
 
+/**
+ * DSA (FIPS 186-4), for verifying legacy signatures only: it is deliberately not a
+ * `SignatureAlgorithm`, so no signer, encoder or policy can ever produce one.
+ */
+export type LegacyDsaAlgorithm = { name: 'DSA'; hash: 'SHA-1' | 'SHA-256' };
+
+/** What `verifySignature` accepts: every signing algorithm plus legacy DSA. */
+export type VerifyAlgorithm = SignatureAlgorithm | LegacyDsaAlgorithm;
+
 /** Parsed SubjectPublicKeyInfo. */
 export interface PublicKeyInfo {
   /** Full DER of the SubjectPublicKeyInfo. */

@@ -8,11 +8,12 @@ import { DerReader, Tag } from '../der.js';
 import { KysoError, isKysoError } from '../errors.js';
 import { OID, oidName } from '../oids.js';
 import { algorithmFitsKey, parsePssParams } from './algorithms.js';
+import { OID_DSA, parseDsaPublicKey, verifyDsa } from './dsa.js';
 import { ecdsaDerToP1363 } from './ecdsa.js';
-import { hashLength } from './hash.js';
+import { digest, hashLength } from './hash.js';
 import { parsePublicKeyInfo, spkiForWebCrypto, webCryptoAlg } from './keys.js';
 import { normalizeSignatureAlgorithm, webCryptoSignParams } from './signer.js';
-import type { PublicKeyInfo, SignatureAlgorithm } from './types.js';
+import type { LegacyDsaAlgorithm, PublicKeyInfo, SignatureAlgorithm, VerifyAlgorithm } from './types.js';
 import { bufferSource, subtle } from './util.js';
 
 export { ecdsaDerToP1363, ecdsaP1363ToDer } from './ecdsa.js';
@@ -77,18 +78,39 @@ function pssKeyAllows(info: PublicKeyInfo, alg: SignatureAlgorithm): boolean {
 }
 
 /**
- * Verifies `signature` (wire format: DER for ECDSA) over `data`.
+ * Legacy DSA: the key must be id-dsa with its own (or supplied inherited) Dss-Parms; the digest is
+ * computed with WebCrypto and the group arithmetic done in crypto/dsa.ts.
+ */
+async function verifyLegacyDsa(
+  info: PublicKeyInfo,
+  alg: LegacyDsaAlgorithm,
+  data: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  if (info.algorithmOid !== OID_DSA) return false;
+  if (alg.hash !== 'SHA-1' && alg.hash !== 'SHA-256') {
+    throw new KysoError('UNSUPPORTED_ALGORITHM', `unsupported DSA hash ${String(alg.hash)}`);
+  }
+  const key = parseDsaPublicKey(info.parameters, info.publicKey);
+  return verifyDsa(key, await digest(alg.hash, data), signature);
+}
+
+/**
+ * Verifies `signature` (wire format: DER for ECDSA and DSA) over `data`.
  * Returns false for a wrong or malformed signature, and for an algorithm that does not fit the key
  * (e.g. ECDSA with an RSA key, PKCS#1 v1.5 with a PSS-only key). Throws KysoError for a malformed
  * key (KEY_INVALID, DER errors) or an unsupported key/algorithm (UNSUPPORTED_ALGORITHM).
+ * Legacy DSA (`{ name: 'DSA' }`) is verified in pure TypeScript; a DSA key that inherits its
+ * parameters needs them supplied (`withInheritedDsaParameters` in crypto/dsa.ts).
  */
 export async function verifySignature(
   spki: PublicKeyInfo | Uint8Array,
-  algorithm: SignatureAlgorithm,
+  algorithm: VerifyAlgorithm,
   data: Uint8Array,
   signature: Uint8Array,
 ): Promise<boolean> {
   const info = spki instanceof Uint8Array ? parsePublicKeyInfo(spki) : spki;
+  if (algorithm.name === 'DSA') return verifyLegacyDsa(info, algorithm, data, signature);
   const spec = info.spec;
   if (!spec)
     throw new KysoError(

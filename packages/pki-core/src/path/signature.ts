@@ -4,9 +4,15 @@
  * crypto/verify.ts. Every real verification is charged to the budget; repeats within one
  * validation are answered from the per-validation cache for free.
  */
-import { parseSignatureAlgorithm } from '../crypto/algorithms.js';
+import { parseVerifyAlgorithm } from '../crypto/algorithms.js';
+import {
+  OID_DSA,
+  dsaKeyHasParameters,
+  dsaKeyInheritsParameters,
+  withInheritedDsaParameters,
+} from '../crypto/dsa.js';
 import { parsePublicKeyInfo } from '../crypto/keys.js';
-import type { PublicKeyInfo, SignatureAlgorithm } from '../crypto/types.js';
+import type { PublicKeyInfo, VerifyAlgorithm } from '../crypto/types.js';
 import { verifySignature } from '../crypto/verify.js';
 import { isKysoError } from '../errors.js';
 import type { Certificate } from '../x509/certificate.js';
@@ -18,7 +24,7 @@ export type SignatureOutcome =
 
 type Parsed<T> = { value: T } | { error: string };
 
-const algCache = new WeakMap<Certificate, Parsed<SignatureAlgorithm>>();
+const algCache = new WeakMap<Certificate, Parsed<VerifyAlgorithm>>();
 const keyCache = new WeakMap<Certificate, Parsed<PublicKeyInfo>>();
 
 function parsed<T>(cache: WeakMap<Certificate, Parsed<T>>, c: Certificate, f: () => T): Parsed<T> {
@@ -35,12 +41,40 @@ function parsed<T>(cache: WeakMap<Certificate, Parsed<T>>, c: Certificate, f: ()
   return p;
 }
 
-export function signatureAlgorithmOf(c: Certificate): Parsed<SignatureAlgorithm> {
-  return parsed(algCache, c, () => parseSignatureAlgorithm(c.signatureAlgorithm));
+/** The certificate's signature algorithm, legacy DSA included (verification only). */
+export function signatureAlgorithmOf(c: Certificate): Parsed<VerifyAlgorithm> {
+  return parsed(algCache, c, () => parseVerifyAlgorithm(c.signatureAlgorithm));
 }
 
 export function publicKeyOf(c: Certificate): Parsed<PublicKeyInfo> {
   return parsed(keyCache, c, () => parsePublicKeyInfo(c.spki));
+}
+
+/**
+ * True when `subject`'s DSA signature can only be checked once the path above `issuer` is known:
+ * the issuer's DSA key inherits its parameters (RFC 5280 §6.1.4 (f)).
+ */
+export function needsInheritedDsaParameters(subject: Certificate, issuer: Certificate): boolean {
+  const alg = signatureAlgorithmOf(subject);
+  const key = publicKeyOf(issuer);
+  return 'value' in alg && alg.value.name === 'DSA' && 'value' in key && dsaKeyInheritsParameters(key.value);
+}
+
+/**
+ * The working public key of `chain[k]` (RFC 5280 §6.1.4 (e)-(f)): its own key, with DSA
+ * parameters inherited from the nearest DSA key above it that has them. Undefined when a
+ * parameter-less DSA key has no such ancestor (or a non-DSA key interrupts the chain).
+ */
+export function workingPublicKey(chain: readonly Certificate[], k: number): PublicKeyInfo | undefined {
+  const own = publicKeyOf(chain[k]!);
+  if (!('value' in own)) return undefined;
+  if (!dsaKeyInheritsParameters(own.value)) return own.value;
+  for (let j = k + 1; j < chain.length; j++) {
+    const up = publicKeyOf(chain[j]!);
+    if (!('value' in up) || up.value.algorithmOid !== OID_DSA) return undefined;
+    if (dsaKeyHasParameters(up.value)) return withInheritedDsaParameters(own.value, up.value);
+  }
+  return undefined;
 }
 
 /** Per-validation memo of (subject, issuer) signature results. */
@@ -50,7 +84,12 @@ export class SignatureChecker {
 
   constructor(private readonly budget: Budget) {}
 
-  check(subject: Certificate, issuer: Certificate): Promise<SignatureOutcome> {
+  /**
+   * `issuerKey`: the issuer's working public key when it differs from its certificate's SPKI
+   * (inherited DSA parameters); such checks are not memoised (the parameters depend on the path).
+   */
+  check(subject: Certificate, issuer: Certificate, issuerKey?: PublicKeyInfo): Promise<SignatureOutcome> {
+    if (issuerKey) return this.run(subject, issuer, issuerKey);
     let inner = this.memo.get(subject);
     if (!inner) {
       inner = new Map();
@@ -63,14 +102,18 @@ export class SignatureChecker {
     return p;
   }
 
-  private async run(subject: Certificate, issuer: Certificate): Promise<SignatureOutcome> {
+  private async run(
+    subject: Certificate,
+    issuer: Certificate,
+    issuerKey?: PublicKeyInfo,
+  ): Promise<SignatureOutcome> {
     const alg = signatureAlgorithmOf(subject);
     if ('error' in alg)
       return { ok: false, reason: 'UNSUPPORTED_ALGORITHM', detail: `signature algorithm: ${alg.error}` };
-    const key = publicKeyOf(issuer);
+    const key = issuerKey ? { value: issuerKey } : publicKeyOf(issuer);
     if ('error' in key)
       return { ok: false, reason: 'UNSUPPORTED_ALGORITHM', detail: `issuer public key: ${key.error}` };
-    if (!key.value.spec)
+    if (!key.value.spec && key.value.algorithmOid !== OID_DSA)
       return {
         ok: false,
         reason: 'UNSUPPORTED_ALGORITHM',

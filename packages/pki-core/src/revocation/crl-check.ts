@@ -9,12 +9,13 @@
  */
 import { bytesEqual } from '../bytes.js';
 import { type Crl, type RevokedCertificate, verifyCrlSignature } from '../crl.js';
-import { parseSignatureAlgorithm } from '../crypto/algorithms.js';
+import { parseVerifyAlgorithm } from '../crypto/algorithms.js';
 import { verifySignature } from '../crypto/verify.js';
 import { Tag, tlv } from '../der.js';
 import { KysoError } from '../errors.js';
 import { Name } from '../name.js';
 import type { Certificate } from '../x509/certificate.js';
+import { workingPublicKey } from '../path/signature.js';
 import {
   type DistributionPoint,
   type DistributionPointName,
@@ -226,12 +227,17 @@ function freshness(
   return { ok: true };
 }
 
-async function signedBy(cert: Certificate, issuer: Certificate): Promise<boolean> {
+async function signedBy(
+  cert: Certificate,
+  issuer: Certificate,
+  path: readonly Certificate[],
+): Promise<boolean> {
   if (!cert.issuer.equals(issuer.subject)) return false;
   try {
+    const idx = path.indexOf(issuer);
     return await verifySignature(
-      issuer.spki,
-      parseSignatureAlgorithm(cert.signatureAlgorithm),
+      (idx >= 0 ? workingPublicKey(path, idx) : undefined) ?? issuer.spki,
+      parseVerifyAlgorithm(cert.signatureAlgorithm),
       cert.tbs,
       cert.signatureValue,
     );
@@ -241,9 +247,15 @@ async function signedBy(cert: Certificate, issuer: Certificate): Promise<boolean
   }
 }
 
-async function crlSignatureOk(crl: Crl, key: Certificate): Promise<boolean> {
+/**
+ * `path`: when `key` is a certificate of the validated path, its working public key is used (a DSA
+ * key inherits the parameters of the DSA keys above it, RFC 5280 §6.1.4 (f)).
+ */
+async function crlSignatureOk(crl: Crl, key: Certificate, path?: readonly Certificate[]): Promise<boolean> {
   try {
-    return await verifyCrlSignature(crl, key);
+    const idx = path ? path.indexOf(key) : -1;
+    const working = idx >= 0 ? workingPublicKey(path!, idx) : undefined;
+    return await verifyCrlSignature(crl, working ?? key);
   } catch (e) {
     if (e instanceof KysoError) return false;
     throw e;
@@ -274,7 +286,7 @@ export async function findCrlSigner(
       sawNoCrlSign = true;
       continue;
     }
-    if (await crlSignatureOk(crl, c)) return { signer: c };
+    if (await crlSignatureOk(crl, c, opts.path)) return { signer: c };
   }
   const cas = above;
   for (const c of opts.extraCertificates ?? []) {
@@ -289,7 +301,7 @@ export async function findCrlSigner(
     // The signer must chain to the same anchor: here, be issued by a CA of the validated path.
     let issuer: Certificate | undefined;
     for (const ca of cas) {
-      if (await signedBy(c, ca)) {
+      if (await signedBy(c, ca, opts.path)) {
         issuer = ca;
         break;
       }
@@ -399,7 +411,7 @@ export async function checkWithCrls(
         )
           continue;
         if (!freshness(d, opts).ok || d.hasUnknownCriticalExtensions) continue;
-        if (!(await crlSignatureOk(d, signer.signer))) continue;
+        if (!(await crlSignatureOk(d, signer.signer, opts.path))) continue;
         if (!delta || d.crlNumber! > delta.crlNumber!) delta = d;
       }
       for (const r of newReasons) covered.add(r);
