@@ -1,1 +1,18 @@
-export {};
+// PDF I/O (no dependency on signing or verification)
+export * from './pdf/objects.js';
+export * from './pdf/parser.js';
+export * from './pdf/filters.js';
+export * from './pdf/reader.js';
+export * from './pdf/serialize.js';
+export * from './pdf/writer.js';
+// Signing (depends on pdf/, never the reverse)
+export * from './sign/appearance.js';
+export * from './sign/fields.js';
+export * from './sign/hash.js';
+export * from './sign/prepare.js';
+export * from './sign/pades.js';
+export * from './sign/tsa-client.js';
+export * from './sign/validation-data.js';
+// Verification (minimal integrity verifier; the full verifier builds on these)
+export * from './verify/signatures.js';
+export * from './verify/integrity.js';

@@ -1,0 +1,36 @@
+/** Streaming digests of PDF byte ranges (node:crypto: incremental, no concatenation of ranges). */
+import { createHash } from 'node:crypto';
+import type { HashAlgorithm } from '@kyso/pki-core';
+
+const NODE_NAMES: Record<HashAlgorithm, string> = {
+  'SHA-1': 'sha1',
+  'SHA-256': 'sha256',
+  'SHA-384': 'sha384',
+  'SHA-512': 'sha512',
+};
+
+/** Chunk hashed at a time (keeps the hash loop cache-friendly; no copy is made). */
+const CHUNK = 4 * 1024 * 1024;
+
+/** Hashes `bytes` over [start, start+len) pairs of `byteRange` (no copy). */
+export function hashByteRange(
+  alg: HashAlgorithm,
+  bytes: Uint8Array,
+  byteRange: readonly number[],
+): Uint8Array {
+  const h = createHash(NODE_NAMES[alg]);
+  for (let i = 0; i + 1 < byteRange.length; i += 2) {
+    const start = byteRange[i]!;
+    const end = start + byteRange[i + 1]!;
+    for (let p = start; p < end; p += CHUNK) h.update(bytes.subarray(p, Math.min(end, p + CHUNK)));
+  }
+  return new Uint8Array(h.digest());
+}
+
+/** Incremental hasher over several buffers (prepared document = original + appended). */
+export function hashParts(alg: HashAlgorithm, parts: readonly Uint8Array[]): Uint8Array {
+  const h = createHash(NODE_NAMES[alg]);
+  for (const p of parts)
+    for (let i = 0; i < p.length; i += CHUNK) h.update(p.subarray(i, Math.min(p.length, i + CHUNK)));
+  return new Uint8Array(h.digest());
+}

@@ -1,0 +1,261 @@
+/**
+ * PAdES baseline signatures (ETSI EN 319 142-1) over the two-step core:
+ * - B-B: CMS with signing-certificate-v2 and no signingTime (the time is /M), SubFilter
+ *   ETSI.CAdES.detached;
+ * - B-T: plus a signature time-stamp (unsigned attribute) from a `TimeStamper`;
+ * - B-LT: plus a DSS (/Certs, /OCSPs, /CRLs) for the signer and TSA chains, in a later
+ *   incremental update;
+ * - B-LTA: plus a document time-stamp (/Type /DocTimeStamp, SubFilter ETSI.RFC3161) over it.
+ */
+import {
+  type Certificate,
+  type HashAlgorithm,
+  KysoError,
+  type SignatureAlgorithm,
+  type Signer,
+  type TimeStamper,
+  addSignatureTimeStamp,
+  assembleCmsSignature,
+  bytesEqual,
+  chooseSignatureAlgorithm,
+  prepareCmsSignature,
+  Certificate as Cert,
+} from '@kyso/pki-core';
+import { deflateSync } from 'node:zlib';
+import { PdfDict, type PdfError, PdfName, type PdfObject, PdfRef, PdfStream, dict } from '../pdf/objects.js';
+import { PdfReader } from '../pdf/reader.js';
+import { IncrementalWriter } from '../pdf/writer.js';
+import {
+  type PreparePdfSignatureOptions,
+  type PreparedPdfSignature,
+  embedSignature,
+  preparePdfSignature,
+} from './prepare.js';
+import {
+  type CollectedValidationData,
+  type RevocationDataFetcher,
+  cmsCertificates,
+  collectValidationData,
+  signatureTimeStampTokens,
+} from './validation-data.js';
+
+export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+
+/** Bytes of a time-stamp token budgeted in a signature placeholder (TSA cert + chain + signature). */
+export const TIMESTAMP_ALLOWANCE = 8 * 1024;
+
+export interface PlaceholderEstimateInput {
+  /** Certificates embedded in the CMS (DER). */
+  certificates: readonly Uint8Array[];
+  /** The signer's public key (for the signature size). */
+  signer?: Pick<Signer, 'publicKey'>;
+  /** A signature time-stamp will be added. */
+  timestamp?: boolean;
+  /** Further bytes (revocation values embedded in the CMS, extra attributes). */
+  extra?: number;
+}
+
+/** Estimates the /Contents reservation (bytes of CMS) with a safety margin. */
+export function estimatePlaceholder(input: PlaceholderEstimateInput): number {
+  let sig = 512;
+  const spec = input.signer?.publicKey.spec;
+  if (spec?.type === 'RSA') sig = Math.ceil(spec.modulusLength / 8) + 8;
+  else if (spec?.type === 'EC') sig = { 'P-256': 72, 'P-384': 104, 'P-521': 139 }[spec.curve] ?? 139;
+  const certs = input.certificates.reduce((n, c) => n + c.length, 0);
+  const base = certs + sig + 1536 + (input.timestamp ? TIMESTAMP_ALLOWANCE : 0) + (input.extra ?? 0);
+  return Math.ceil((base * 1.15) / 1024) * 1024;
+}
+
+export interface SignPdfOptions extends PreparePdfSignatureOptions {
+  signer: Signer;
+  /** Default 'B-B'. */
+  level?: PadesLevel;
+  /** Required for B-T and above. */
+  timeStamper?: TimeStamper;
+  /** Revocation data source for B-LT and above (required there). */
+  revocation?: RevocationDataFetcher;
+  /** Extra certificates for the DSS (e.g. a root the relying party needs). */
+  extraCertificates?: readonly Uint8Array[];
+  signatureAlgorithm?: SignatureAlgorithm;
+  /** Time-stamp imprint hash (default: the digest algorithm). */
+  timeStampHashAlgorithm?: HashAlgorithm;
+  /** For B-LT: fail when a certificate has no revocation data (default false: reported only). */
+  requireRevocationData?: boolean;
+}
+
+export interface SignPdfResult {
+  pdf: Uint8Array;
+  fieldName: string;
+  level: PadesLevel;
+  /** The CMS embedded in the signature. */
+  cms: Uint8Array;
+  /** Validation data written to the DSS (B-LT, B-LTA). */
+  validationData?: CollectedValidationData;
+}
+
+/** Builds the CMS for a prepared PDF signature with a `Signer` (the middle step). */
+export async function signPreparedDigest(
+  prepared: Pick<PreparedPdfSignature, 'digest' | 'digestAlgorithm'>,
+  signer: Signer,
+  opts: {
+    signatureAlgorithm?: SignatureAlgorithm;
+    timeStamper?: TimeStamper;
+    timeStampHashAlgorithm?: HashAlgorithm;
+  } = {},
+): Promise<Uint8Array> {
+  const chain = signer.certificateChain;
+  if (chain.length === 0) throw new KysoError('INVALID_ARGUMENT', 'the signer has no certificate');
+  const alg = chooseSignatureAlgorithm(signer, opts.signatureAlgorithm);
+  const algHash = alg.name === 'Ed25519' ? prepared.digestAlgorithm : alg.hash;
+  if (algHash !== prepared.digestAlgorithm) {
+    throw new KysoError(
+      'INVALID_ARGUMENT',
+      `the signature hash ${algHash} differs from the document digest ${prepared.digestAlgorithm}`,
+    );
+  }
+  const cmsPrep = await prepareCmsSignature({
+    contentDigest: prepared.digest,
+    digestAlgorithm: prepared.digestAlgorithm,
+    signatureAlgorithm: alg,
+    signerCertificate: chain[0]!,
+    chain: chain.slice(1),
+  });
+  const value = await signer.sign(cmsPrep.toBeSigned, alg);
+  let cms = await assembleCmsSignature(cmsPrep, value);
+  if (opts.timeStamper) {
+    cms = await addSignatureTimeStamp(cms, opts.timeStamper, {
+      hashAlgorithm: opts.timeStampHashAlgorithm ?? prepared.digestAlgorithm,
+    });
+  }
+  return cms;
+}
+
+/** One-step PAdES signature (prepare, sign, embed, then DSS / document time-stamp by level). */
+export async function signPdf(pdf: Uint8Array, options: SignPdfOptions): Promise<SignPdfResult> {
+  const level = options.level ?? 'B-B';
+  const { signer, timeStamper, revocation } = options;
+  if (level !== 'B-B' && !timeStamper)
+    throw new KysoError('INVALID_ARGUMENT', `level ${level} needs a time-stamper (TSA)`);
+  if ((level === 'B-LT' || level === 'B-LTA') && !revocation) {
+    throw new KysoError('INVALID_ARGUMENT', `level ${level} needs a revocation data source`);
+  }
+  const leaf = signer.certificateChain[0];
+  if (!leaf) throw new KysoError('INVALID_ARGUMENT', 'the signer has no certificate');
+  let placeholderSize =
+    options.placeholderSize ??
+    estimatePlaceholder({ certificates: signer.certificateChain, signer, timestamp: level !== 'B-B' });
+  const signOnce = async (size: number) => {
+    const prepared = await preparePdfSignature(pdf, {
+      ...options,
+      placeholderSize: size,
+      signerCertificate: options.signerCertificate ?? Cert.fromDer(leaf),
+    });
+    const cms = await signPreparedDigest(prepared, signer, {
+      ...(options.signatureAlgorithm ? { signatureAlgorithm: options.signatureAlgorithm } : {}),
+      ...(level !== 'B-B' && timeStamper ? { timeStamper } : {}),
+      ...(options.timeStampHashAlgorithm ? { timeStampHashAlgorithm: options.timeStampHashAlgorithm } : {}),
+    });
+    return { prepared, cms };
+  };
+  let { prepared, cms } = await signOnce(placeholderSize);
+  if (cms.length > prepared.capacity && options.placeholderSize === undefined) {
+    // The estimate was short (e.g. a TSA sending a long chain): sign again with room to spare.
+    placeholderSize = Math.ceil((cms.length * 1.1 + 1024) / 1024) * 1024;
+    ({ prepared, cms } = await signOnce(placeholderSize));
+  }
+  let out = embedSignature(prepared, cms);
+  const result: SignPdfResult = { pdf: out, fieldName: prepared.fieldName, level, cms };
+  if (level === 'B-LT' || level === 'B-LTA') {
+    const tokens = signatureTimeStampTokens(cms);
+    const data = await collectValidationData(
+      [...signer.certificateChain, ...tokens.flatMap(cmsCertificates)],
+      revocation!,
+      options.extraCertificates ? { extra: options.extraCertificates } : {},
+    );
+    if (options.requireRevocationData && data.missing.length > 0) {
+      throw new KysoError('NOT_FOUND', `no revocation data for: ${data.missing.join('; ')}`);
+    }
+    out = addDss(out, data);
+    result.validationData = data;
+    if (level === 'B-LTA') out = await addDocumentTimeStamp(out, timeStamper!);
+    result.pdf = out;
+  }
+  return result;
+}
+
+export interface DssData {
+  certs?: readonly Uint8Array[];
+  ocsps?: readonly Uint8Array[];
+  crls?: readonly Uint8Array[];
+}
+
+/**
+ * Appends an incremental update adding (or extending) the Document Security Store (ETSI EN 319
+ * 142-1 §5.4.2): /Certs, /OCSPs, /CRLs arrays of streams. Items already present are not repeated.
+ */
+export function addDss(pdf: Uint8Array, data: DssData): Uint8Array {
+  const r = PdfReader.open(pdf);
+  const w = new IncrementalWriter(r);
+  const catalog = w.editDict(r.rootRef);
+  const dssVal = catalog.get('DSS');
+  let dss: PdfDict;
+  if (dssVal instanceof PdfRef) dss = w.editDict(dssVal);
+  else {
+    dss = dssVal instanceof PdfDict ? dssVal.clone() : dict({ Type: PdfName.of('DSS') });
+    catalog.set('DSS', w.add(dss));
+  }
+  const extend = (key: string, items: readonly Uint8Array[] | undefined) => {
+    if (!items || items.length === 0) return;
+    const existing = r.array(dss.get(key)) ?? [];
+    const have: Uint8Array[] = [];
+    for (const e of existing) {
+      try {
+        have.push(r.streamData(e));
+      } catch {
+        // unreadable entry: keep it, do not compare
+      }
+    }
+    const arr: PdfObject[] = [...existing];
+    for (const item of items) {
+      if (have.some((h) => bytesEqual(h, item))) continue;
+      have.push(item);
+      arr.push(
+        w.add(new PdfStream(dict({ Filter: PdfName.of('FlateDecode') }), new Uint8Array(deflateSync(item)))),
+      );
+    }
+    dss.set(key, arr);
+  };
+  extend('Certs', data.certs);
+  extend('OCSPs', data.ocsps);
+  extend('CRLs', data.crls);
+  const out = w.write();
+  const full = new Uint8Array(out.length);
+  full.set(pdf, 0);
+  full.set(out.appended, pdf.length);
+  return full;
+}
+
+/** Appends a document time-stamp (B-LTA) over the whole document as it stands. */
+export async function addDocumentTimeStamp(
+  pdf: Uint8Array,
+  timeStamper: TimeStamper,
+  opts: { digestAlgorithm?: HashAlgorithm; placeholderSize?: number; fieldName?: string } = {},
+): Promise<Uint8Array> {
+  const go = async (size: number) => {
+    const prepared = await preparePdfSignature(pdf, {
+      documentTimeStamp: true,
+      placeholderSize: size,
+      ...(opts.digestAlgorithm ? { digestAlgorithm: opts.digestAlgorithm } : {}),
+      ...(opts.fieldName ? { fieldName: opts.fieldName } : {}),
+    });
+    const token = await timeStamper(prepared.digest, prepared.digestAlgorithm);
+    return { prepared, token };
+  };
+  let { prepared, token } = await go(opts.placeholderSize ?? TIMESTAMP_ALLOWANCE + 2048);
+  if (token.length > prepared.capacity && opts.placeholderSize === undefined) {
+    ({ prepared, token } = await go(Math.ceil((token.length * 1.1 + 1024) / 1024) * 1024));
+  }
+  return embedSignature(prepared, token);
+}
+
+export type { Certificate, PdfError };

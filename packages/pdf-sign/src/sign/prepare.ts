@@ -1,0 +1,363 @@
+/**
+ * Two-step PDF signing (pyHanko's PreparedByteRangeDigest, kyso's native flow):
+ *
+ *   const prepared = await preparePdfSignature(pdf, options);   // document + ByteRange digest
+ *   const cms = ...;                                           // sign prepared.digest anywhere
+ *   const signed = embedSignature(prepared, cms);               // fills /Contents, never truncates
+ *
+ * The document is the original bytes untouched plus one incremental update holding the signature
+ * dictionary (/Contents reserved as a zero-filled hex string of fixed size), the field/widget and
+ * the changed catalog/AcroForm/page objects. `PreparedPdfSignature` is plain data.
+ */
+import type { HashAlgorithm } from '@kyso/pki-core';
+import {
+  PdfDict,
+  PdfError,
+  PdfName,
+  type PdfObject,
+  PdfRaw,
+  PdfRef,
+  PdfStream,
+  PdfString,
+  dict,
+  name,
+} from '../pdf/objects.js';
+import { ascii, indexOf } from '../pdf/parser.js';
+import { PdfReader } from '../pdf/reader.js';
+import { IncrementalWriter } from '../pdf/writer.js';
+import { type AppearanceProvider, type Rect, invisibleAppearance } from './appearance.js';
+import { docMdpPermission, signatureFields } from './fields.js';
+import { hashByteRange } from './hash.js';
+
+export type SubFilter = 'ETSI.CAdES.detached' | 'adbe.pkcs7.detached' | 'ETSI.RFC3161';
+
+/** Default bytes reserved for the CMS when nothing better is known. */
+export const DEFAULT_PLACEHOLDER = 16 * 1024;
+/** Largest reservation accepted (a CMS with a long chain, time-stamp and revocation data fits). */
+export const MAX_PLACEHOLDER = 4 * 1024 * 1024;
+const BYTE_RANGE_PLACEHOLDER = '[0 0000000000 0000000000 0000000000]';
+
+export interface FieldLock {
+  action: 'All' | 'Include' | 'Exclude';
+  fields?: string[];
+}
+
+export interface PreparePdfSignatureOptions {
+  /** Name of the signature field: an existing empty one is signed, else it is created. */
+  fieldName?: string;
+  /** Default ETSI.CAdES.detached (PAdES). */
+  subFilter?: SubFilter;
+  /** /M (default now). Not written for document time-stamps. */
+  signingTime?: Date;
+  reason?: string;
+  location?: string;
+  contactInfo?: string;
+  /** /Name: the signer's name (usually left to the certificate). */
+  signerName?: string;
+  /** Certification signature with DocMDP permission P (1 no changes, 2 form filling + signing, 3 + annotations). */
+  certify?: 1 | 2 | 3;
+  /** FieldMDP lock written on the field (/Lock) and in the signature /Reference. */
+  lock?: FieldLock;
+  /** Bytes reserved for the CMS (/Contents holds twice as many hex digits). */
+  placeholderSize?: number;
+  digestAlgorithm?: HashAlgorithm;
+  /** Page (0-based) for a new field's widget. Default 0. */
+  page?: number;
+  /** Widget rectangle for a new visible field (page space). */
+  rect?: Rect;
+  appearance?: AppearanceProvider;
+  /** The signer certificate, given to the appearance provider. */
+  signerCertificate?: import('@kyso/pki-core').Certificate;
+  /** Internal: a document time-stamp (/Type /DocTimeStamp, SubFilter ETSI.RFC3161). */
+  documentTimeStamp?: boolean;
+}
+
+export interface PreparedPdfSignature {
+  /** The full prepared document (original bytes + update with the placeholder). */
+  document: Uint8Array;
+  byteRange: [number, number, number, number];
+  /** Digest of the ByteRange with `digestAlgorithm`. */
+  digest: Uint8Array;
+  digestAlgorithm: HashAlgorithm;
+  /** The /Contents hex string including its delimiters: [start, end). */
+  reservedRegion: { start: number; end: number };
+  /** CMS bytes that fit. */
+  capacity: number;
+  fieldName: string;
+  subFilter: SubFilter;
+  /** Length of the original document (the update starts there). */
+  originalLength: number;
+}
+
+const text = (s: string | undefined): PdfString | undefined =>
+  s === undefined ? undefined : PdfString.text(s);
+
+/** PDF date (ISO 32000-1 §7.9.4) in UTC: D:YYYYMMDDHHmmSSZ. */
+export function pdfDate(d: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `D:${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
+}
+
+function uniqueFieldName(existing: Set<string>, base: string): string {
+  for (let i = 1; ; i++) {
+    const n = `${base}${i}`;
+    if (!existing.has(n)) return n;
+  }
+}
+
+export async function preparePdfSignature(
+  pdf: Uint8Array,
+  options: PreparePdfSignatureOptions = {},
+): Promise<PreparedPdfSignature> {
+  const reader = PdfReader.open(pdf);
+  const w = new IncrementalWriter(reader);
+  const isDts = options.documentTimeStamp === true;
+  const subFilter: SubFilter = isDts ? 'ETSI.RFC3161' : (options.subFilter ?? 'ETSI.CAdES.detached');
+  const digestAlgorithm = options.digestAlgorithm ?? 'SHA-256';
+  if (digestAlgorithm === 'SHA-1')
+    throw new PdfError('PDF_REFUSED', 'SHA-1 is not allowed for new signatures');
+  const capacity = options.placeholderSize ?? DEFAULT_PLACEHOLDER;
+  if (!Number.isInteger(capacity) || capacity < 64 || capacity > MAX_PLACEHOLDER) {
+    throw new PdfError('PDF_REFUSED', `placeholder size ${capacity} out of range 64..${MAX_PLACEHOLDER}`);
+  }
+  const signingTime = options.signingTime ?? new Date();
+
+  const fields = signatureFields(reader);
+  const signedCount = fields.filter((f) => f.value !== undefined).length;
+  const mdp = docMdpPermission(reader);
+  if (mdp === 1 && !isDts)
+    throw new PdfError(
+      'PDF_REFUSED',
+      'the document is certified with DocMDP P=1: no further signatures allowed',
+    );
+  if (options.certify !== undefined && (signedCount > 0 || mdp !== undefined)) {
+    throw new PdfError(
+      'PDF_REFUSED',
+      'a certification signature must be the first signature of the document',
+    );
+  }
+
+  const catalogRef = reader.rootRef;
+  const catalog = w.editDict(catalogRef);
+  // AcroForm: indirect (edit that object) or direct (edited inside the catalog copy).
+  let acro: PdfDict;
+  const acroVal = catalog.get('AcroForm');
+  if (acroVal instanceof PdfRef) acro = w.editDict(acroVal);
+  else {
+    acro = acroVal instanceof PdfDict ? acroVal.clone() : new PdfDict();
+    catalog.set('AcroForm', acro);
+  }
+  acro.set('SigFlags', 3);
+
+  const sigRef = w.allocate();
+  let fieldName = options.fieldName;
+  let existing = fieldName !== undefined ? fields.find((f) => f.name === fieldName) : undefined;
+  if (existing && existing.value !== undefined) {
+    throw new PdfError('PDF_REFUSED', `signature field '${fieldName}' is already signed`);
+  }
+  if (!existing && fieldName === undefined) {
+    // First empty signature field, when one exists and no name was asked for... only when it is
+    // the sole empty field, so an explicit choice is never second-guessed.
+    const empty = fields.filter((f) => f.value === undefined);
+    if (empty.length === 1 && !isDts) existing = empty[0];
+  }
+  fieldName =
+    existing?.name ??
+    fieldName ??
+    uniqueFieldName(new Set(fields.map((f) => f.name)), isDts ? 'DocTimeStamp' : 'Signature');
+
+  const pages = reader.pages();
+  if (pages.length === 0) throw new PdfError('PDF_MALFORMED', 'the document has no pages');
+
+  let widgetRef: PdfRef;
+  let widget: PdfDict;
+  let pageIndex = options.page ?? 0;
+  let fieldDict: PdfDict;
+  if (existing) {
+    fieldDict = w.editDict(existing.ref);
+    widgetRef = existing.widgets[0] ?? existing.ref;
+    widget = widgetRef.num === existing.ref.num ? fieldDict : w.editDict(widgetRef);
+    const p = widget.get('P');
+    if (p instanceof PdfRef) {
+      const i = pages.findIndex((x) => x.num === p.num);
+      if (i >= 0) pageIndex = i;
+    }
+  } else {
+    if (pageIndex < 0 || pageIndex >= pages.length)
+      throw new PdfError('PDF_REFUSED', `page ${pageIndex} out of range`);
+    widgetRef = w.allocate();
+    widget = dict({
+      Type: name('Annot'),
+      Subtype: name('Widget'),
+      FT: name('Sig'),
+      T: PdfString.text(fieldName),
+      F: 132,
+      P: pages[pageIndex],
+    });
+    fieldDict = widget;
+    w.set(widgetRef, widget);
+    // AcroForm /Fields
+    const fv = acro.get('Fields');
+    if (fv instanceof PdfRef) {
+      const arr = reader.array(fv) ?? [];
+      w.set(fv, [...arr, widgetRef]);
+    } else acro.set('Fields', [...(Array.isArray(fv) ? fv : []), widgetRef]);
+    // Page /Annots
+    const pageRef = pages[pageIndex]!;
+    const page = w.editDict(pageRef);
+    const av = page.get('Annots');
+    if (av instanceof PdfRef) {
+      const arr = reader.array(av) ?? [];
+      w.set(av, [...arr, widgetRef]);
+    } else page.set('Annots', [...(Array.isArray(av) ? av : []), widgetRef]);
+  }
+  fieldDict.set('V', sigRef);
+  if (options.lock) {
+    fieldDict.set(
+      'Lock',
+      dict({
+        Type: name('SigFieldLock'),
+        Action: name(options.lock.action),
+        Fields: options.lock.fields?.map((f) => PdfString.text(f)),
+      }),
+    );
+  }
+
+  // Appearance (always present: PDF/A and several viewers require /AP even when invisible).
+  const pageDict = reader.dict(pages[pageIndex]) ?? new PdfDict();
+  const mb = reader.array(pageDict.get('MediaBox')) ??
+    reader.array(reader.dict(pageDict.get('Parent'))?.get('MediaBox')) ?? [0, 0, 595, 842];
+  const mediaBox = mb.map((x) => (typeof x === 'number' ? x : 0)) as Rect;
+  const provider = existing && !options.appearance ? undefined : (options.appearance ?? invisibleAppearance);
+  if (provider) {
+    const existingRect = reader.array(widget.get('Rect'))?.map((x) => (typeof x === 'number' ? x : 0)) as
+      | Rect
+      | undefined;
+    const requested = options.rect ?? existingRect;
+    const ap = await provider.render({
+      pageIndex,
+      page: pageDict,
+      mediaBox,
+      ...(requested ? { requestedRect: requested } : {}),
+      ...(options.signerCertificate ? { signerCertificate: options.signerCertificate } : {}),
+      signingTime,
+      ...(options.reason !== undefined ? { reason: options.reason } : {}),
+      ...(options.location !== undefined ? { location: options.location } : {}),
+      ...(options.signerName !== undefined ? { signerName: options.signerName } : {}),
+      fieldName,
+      addObject: (o: PdfObject) => w.add(o),
+    });
+    const xobj = new PdfStream(
+      dict({
+        Type: name('XObject'),
+        Subtype: name('Form'),
+        BBox: ap.bbox,
+        Matrix: ap.matrix,
+        Resources: ap.resources,
+      }),
+      ap.content,
+    );
+    widget.set('AP', dict({ N: w.add(xobj) }));
+    widget.set('Rect', existing && !options.rect && existingRect ? existingRect : ap.rect);
+  }
+
+  // Signature dictionary.
+  const sig = new PdfDict();
+  sig.set('Type', name(isDts ? 'DocTimeStamp' : 'Sig'));
+  sig.set('Filter', name('Adobe.PPKLite'));
+  sig.set('SubFilter', name(subFilter));
+  sig.set('ByteRange', new PdfRaw(ascii(BYTE_RANGE_PLACEHOLDER)));
+  sig.set('Contents', new PdfRaw(ascii(`<${'0'.repeat(capacity * 2)}>`)));
+  if (!isDts) {
+    sig.set('M', new PdfString(ascii(pdfDate(signingTime))));
+    sig.set('Name', text(options.signerName));
+    sig.set('Reason', text(options.reason));
+    sig.set('Location', text(options.location));
+    sig.set('ContactInfo', text(options.contactInfo));
+    const refs: PdfDict[] = [];
+    if (options.certify !== undefined) {
+      refs.push(
+        dict({
+          Type: name('SigRef'),
+          TransformMethod: name('DocMDP'),
+          TransformParams: dict({ Type: name('TransformParams'), P: options.certify, V: name('1.2') }),
+        }),
+      );
+      const perms = reader.dict(catalog.get('Perms'))?.clone() ?? new PdfDict();
+      perms.set('DocMDP', sigRef);
+      catalog.set('Perms', perms);
+    }
+    if (options.lock) {
+      refs.push(
+        dict({
+          Type: name('SigRef'),
+          TransformMethod: name('FieldMDP'),
+          TransformParams: dict({
+            Type: name('TransformParams'),
+            Action: name(options.lock.action),
+            Fields: options.lock.fields?.map((f) => PdfString.text(f)),
+            V: name('1.2'),
+          }),
+        }),
+      );
+    }
+    if (refs.length > 0) sig.set('Reference', refs);
+  }
+  w.set(sigRef, sig);
+
+  const out = w.write();
+  const document = new Uint8Array(out.length);
+  document.set(pdf, 0);
+  document.set(out.appended, pdf.length);
+  const span = out.offsets.get(sigRef.num)!;
+  const brAt = indexOf(document, `/ByteRange ${BYTE_RANGE_PLACEHOLDER}`, span.start, span.end);
+  const cAt = indexOf(document, '/Contents <', span.start, span.end);
+  if (brAt < 0 || cAt < 0) throw new Error('internal: signature placeholders not found');
+  const start = cAt + '/Contents '.length;
+  const end = start + capacity * 2 + 2;
+  const byteRange: [number, number, number, number] = [0, start, end, document.length - end];
+  const brText = `[${byteRange.join(' ')}]`;
+  if (brText.length > BYTE_RANGE_PLACEHOLDER.length)
+    throw new PdfError('PDF_LIMIT', 'document too large for the ByteRange placeholder');
+  document.set(ascii(brText.padEnd(BYTE_RANGE_PLACEHOLDER.length, ' ')), brAt + '/ByteRange '.length);
+  const digest = hashByteRange(digestAlgorithm, document, byteRange);
+  return {
+    document,
+    byteRange,
+    digest,
+    digestAlgorithm,
+    reservedRegion: { start, end },
+    capacity,
+    fieldName,
+    subFilter,
+    originalLength: pdf.length,
+  };
+}
+
+/**
+ * Writes the CMS (or time-stamp token) into the reserved /Contents, in full: every byte of the
+ * DER as hex, then zero padding. Throws PLACEHOLDER_TOO_SMALL when it does not fit (never
+ * truncates). Writes into `prepared.document` and returns it.
+ */
+export function embedSignature(prepared: PreparedPdfSignature, cms: Uint8Array): Uint8Array {
+  const { document, reservedRegion } = prepared;
+  const room = (reservedRegion.end - reservedRegion.start - 2) / 2;
+  if (cms.length > room) {
+    throw new PdfError(
+      'PLACEHOLDER_TOO_SMALL',
+      `the signature needs ${cms.length} bytes but only ${room} were reserved`,
+      {
+        needed: cms.length,
+        available: room,
+      },
+    );
+  }
+  if (document[reservedRegion.start] !== 0x3c || document[reservedRegion.end - 1] !== 0x3e) {
+    throw new PdfError('PDF_REFUSED', 'the prepared document does not have /Contents at the reserved region');
+  }
+  const hex = ascii(Buffer.from(cms).toString('hex'));
+  document.set(hex, reservedRegion.start + 1);
+  return document;
+}
+
+export { PdfName };

@@ -1,0 +1,237 @@
+/**
+ * Minimal integrity verifier (the full PAdES verifier with trust, revocation and change analysis
+ * is built on it later): for each signature and document time-stamp, the ByteRange is well formed
+ * and covers the file (or a whole revision) except exactly the /Contents string; the digest of the
+ * ranges matches the CMS messageDigest (or the token's imprint); the CMS signature verifies with
+ * the embedded signer certificate. Results are reports; malformed PDFs throw PdfError.
+ */
+import { type HashAlgorithm, parseTimeStampToken, verifyCms, verifyTimeStampToken } from '@kyso/pki-core';
+import { PdfReader } from '../pdf/reader.js';
+import { hashByteRange } from '../sign/hash.js';
+import { type PdfSignatureInfo, findSignatures, revisionEndingAt } from './signatures.js';
+
+export type CheckStatus = 'passed' | 'failed' | 'indeterminate';
+
+export type IntegrityCheckName =
+  | 'byte-range'
+  | 'coverage'
+  | 'cms'
+  | 'message-digest'
+  | 'signature'
+  | 'signing-certificate';
+
+export type IntegrityReason =
+  | 'BYTE_RANGE_MISSING'
+  | 'BYTE_RANGE_MALFORMED'
+  | 'BYTE_RANGE_NOT_AT_CONTENTS'
+  | 'BYTE_RANGE_OUT_OF_FILE'
+  | 'COVERS_WHOLE_FILE'
+  | 'COVERS_REVISION'
+  | 'COVERAGE_PARTIAL'
+  | 'CMS_MALFORMED'
+  | 'DIGEST_MISMATCH'
+  | 'SIGNATURE_INVALID'
+  | 'ESS_MISSING'
+  | 'ESS_MISMATCH'
+  | 'UNSUPPORTED';
+
+export interface IntegrityCheck {
+  check: IntegrityCheckName;
+  status: CheckStatus;
+  reason?: IntegrityReason;
+  detail?: string;
+}
+
+export interface SignatureIntegrityReport {
+  signature: PdfSignatureInfo;
+  /** The ranges hash to the signed digest. */
+  intact: boolean;
+  /** The cryptographic signature verifies (with the embedded certificate). */
+  valid: boolean;
+  /** ByteRange well formed and covering the file or a whole revision, except /Contents. */
+  coverageOk: boolean;
+  coversWholeFile: boolean;
+  /** Index of the revision the signature covers (its last revision), when it ends on one. */
+  revision?: number;
+  checks: IntegrityCheck[];
+  /** Signer (or TSA) certificate subject. */
+  signer?: string;
+  /** Signature time-stamp or document time-stamp genTime. */
+  timestamp?: Date;
+  digestAlgorithm?: HashAlgorithm;
+}
+
+export interface PdfIntegrityReport {
+  /** Every signature intact, valid and well covering. */
+  ok: boolean;
+  revisions: number;
+  signatures: SignatureIntegrityReport[];
+}
+
+const HASHES: readonly HashAlgorithm[] = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'];
+
+export async function verifyPdfIntegrity(bytes: Uint8Array): Promise<PdfIntegrityReport> {
+  const r = PdfReader.open(bytes);
+  const revisions = r.revisions();
+  const reports: SignatureIntegrityReport[] = [];
+  for (const sig of findSignatures(r)) {
+    const checks: IntegrityCheck[] = [];
+    const rep: SignatureIntegrityReport = {
+      signature: sig,
+      intact: false,
+      valid: false,
+      coverageOk: false,
+      coversWholeFile: false,
+      checks,
+    };
+    reports.push(rep);
+    const br = sig.byteRange;
+    // 1. ByteRange shape: [0 a b c], integers, a < b, the gap is exactly the /Contents string.
+    if (!br) {
+      checks.push({ check: 'byte-range', status: 'failed', reason: 'BYTE_RANGE_MISSING' });
+      continue;
+    }
+    const wellFormed =
+      br.length === 4 && br.every((x) => Number.isInteger(x) && x >= 0) && br[0] === 0 && br[1]! < br[2]!;
+    if (!wellFormed) {
+      checks.push({
+        check: 'byte-range',
+        status: 'failed',
+        reason: 'BYTE_RANGE_MALFORMED',
+        detail: `[${br.join(' ')}]`,
+      });
+    } else if (br[2]! + br[3]! > bytes.length) {
+      checks.push({
+        check: 'byte-range',
+        status: 'failed',
+        reason: 'BYTE_RANGE_OUT_OF_FILE',
+        detail: `[${br.join(' ')}] but the file has ${bytes.length} bytes`,
+      });
+    } else if (!sig.contentsSpan || sig.contentsSpan[0] !== br[1] || sig.contentsSpan[1] !== br[2]) {
+      checks.push({
+        check: 'byte-range',
+        status: 'failed',
+        reason: 'BYTE_RANGE_NOT_AT_CONTENTS',
+        detail: `gap ${br[1]}..${br[2]} vs /Contents ${sig.contentsSpan ? `${sig.contentsSpan[0]}..${sig.contentsSpan[1]}` : 'not a direct string'}`,
+      });
+    } else checks.push({ check: 'byte-range', status: 'passed' });
+    const rangeOk = checks[0]!.status === 'passed';
+    if (rangeOk) {
+      const end = br[2]! + br[3]!;
+      const rev = revisionEndingAt(revisions, bytes, end);
+      if (rev) rep.revision = rev.index;
+      if (end === bytes.length) {
+        rep.coversWholeFile = true;
+        checks.push({ check: 'coverage', status: 'passed', reason: 'COVERS_WHOLE_FILE' });
+      } else if (rev) {
+        checks.push({
+          check: 'coverage',
+          status: 'passed',
+          reason: 'COVERS_REVISION',
+          detail: `revision ${rev.index} (ends at ${end}); later revisions need change analysis`,
+        });
+      } else {
+        checks.push({
+          check: 'coverage',
+          status: 'failed',
+          reason: 'COVERAGE_PARTIAL',
+          detail: `signed bytes end at ${end}, not at the end of a revision`,
+        });
+      }
+      rep.coverageOk = checks[1]!.status === 'passed';
+    }
+    // 2. Digest and signature (over the ranges as given, even when malformed, for the report).
+    const ranges = br.length % 2 === 0 && br.every((x) => Number.isInteger(x) && x >= 0) ? br : undefined;
+    const inFile =
+      ranges !== undefined &&
+      ranges.every((_, i) => i % 2 === 1 || ranges[i]! + ranges[i + 1]! <= bytes.length);
+    const digestOf = async (alg: HashAlgorithm): Promise<Uint8Array> => {
+      if (!ranges || !inFile) return new Uint8Array(0);
+      return hashByteRange(alg, bytes, ranges);
+    };
+    try {
+      if (sig.kind === 'doc-timestamp') {
+        const { tstInfo, signedData } = parseTimeStampToken(sig.contents);
+        const alg = tstInfo.messageImprint.hashAlgorithm;
+        rep.digestAlgorithm = alg;
+        const t = await verifyTimeStampToken(sig.contents, { digest: await digestOf(alg), certificates: [] });
+        const find = (n: string) => t.checks.find((c) => c.check === n);
+        const imprint = find('message-imprint');
+        rep.intact = imprint?.status === 'passed';
+        checks.push({
+          check: 'message-digest',
+          status: rep.intact ? 'passed' : 'failed',
+          ...(rep.intact ? {} : { reason: 'DIGEST_MISMATCH' as const }),
+        });
+        const sigCheck = find('signature');
+        rep.valid = sigCheck?.status === 'passed';
+        checks.push({
+          check: 'signature',
+          status: rep.valid ? 'passed' : sigCheck ? 'failed' : 'indeterminate',
+          ...(rep.valid
+            ? {}
+            : { reason: 'SIGNATURE_INVALID' as const, detail: sigCheck?.reason ?? 'no signature check' }),
+        });
+        rep.timestamp = tstInfo.genTime;
+        if (t.signerCertificate) rep.signer = t.signerCertificate.subject.toString();
+        void signedData;
+      } else {
+        const cms = await verifyCms(sig.contents, {
+          contentDigest: digestOf,
+          requireSigningCertificate: sig.subFilter === 'ETSI.CAdES.detached',
+        });
+        const si = cms.signers[0];
+        if (!si || cms.detached === false) {
+          checks.push({
+            check: 'cms',
+            status: 'failed',
+            reason: 'CMS_MALFORMED',
+            detail: !si ? 'no SignerInfo' : 'the CMS carries encapsulated content (must be detached)',
+          });
+        } else {
+          const find = (n: string) => si.checks.find((c) => c.check === n);
+          const md = find('message-digest');
+          rep.intact = md?.status === 'passed';
+          checks.push({
+            check: 'message-digest',
+            status: md?.status ?? 'indeterminate',
+            ...(rep.intact
+              ? {}
+              : { reason: 'DIGEST_MISMATCH' as const, detail: md?.detail ?? md?.reason ?? '' }),
+          });
+          const sc = find('signature');
+          rep.valid = rep.intact && sc?.status === 'passed';
+          checks.push({
+            check: 'signature',
+            status: sc?.status ?? 'indeterminate',
+            ...(sc?.status === 'passed'
+              ? {}
+              : { reason: 'SIGNATURE_INVALID' as const, detail: sc?.detail ?? sc?.reason ?? '' }),
+          });
+          const ess = find('signing-certificate');
+          if (ess)
+            checks.push({
+              check: 'signing-certificate',
+              status: ess.status,
+              ...(ess.status === 'passed'
+                ? {}
+                : {
+                    reason:
+                      ess.reason === 'ESS_MISSING' ? ('ESS_MISSING' as const) : ('ESS_MISMATCH' as const),
+                  }),
+            });
+          if (si.signerCertificate) rep.signer = si.signerCertificate.subject.toString();
+          if (si.timestamp?.genTime) rep.timestamp = si.timestamp.genTime;
+          if (HASHES.includes(si.digestAlgorithm as HashAlgorithm))
+            rep.digestAlgorithm = si.digestAlgorithm as HashAlgorithm;
+        }
+      }
+    } catch (e) {
+      checks.push({ check: 'cms', status: 'failed', reason: 'CMS_MALFORMED', detail: (e as Error).message });
+      rep.intact = false;
+      rep.valid = false;
+    }
+  }
+  const ok = reports.length > 0 && reports.every((x) => x.intact && x.valid && x.coverageOk);
+  return { ok, revisions: revisions.length, signatures: reports };
+}
