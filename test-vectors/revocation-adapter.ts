@@ -18,4 +18,11 @@ export function crlChecker(
   return newRevocationChecker({ crls, certificates, policy: 'require' });
 }
 
-export const limboRevocationChecker = crlChecker;
+/**
+ * x509-limbo's CRL cases test RFC 5280 CRL-profile conformance (crl::crlnumber-missing expects a
+ * CRL without cRLNumber to be refused, §5.2.3), so they run with `requireCrlNumber`. kyso's default
+ * stays lenient: BoringSSL's crl_unittest/good.pem has no cRLNumber and must give GOOD.
+ */
+export function limboRevocationChecker(crls: readonly (Uint8Array | string)[]): RevocationChecker {
+  return newRevocationChecker({ crls, policy: { mode: 'require', requireCrlNumber: true } });
+}

@@ -40,6 +40,11 @@ export interface RevocationPolicy {
   useDeltaCrls?: boolean;
   /** Accept indirect CRLs (cRLIssuer, IDP indirectCRL). Default true. */
   indirectCrls?: boolean;
+  /**
+   * Refuse complete CRLs without a cRLNumber (RFC 5280 §5.2.3 conformance; for CAs testing their
+   * own CRLs). Default false, as v1 CRLs have none and major verifiers accept them.
+   */
+  requireCrlNumber?: boolean;
   /** Reject OCSP responses older than this many seconds (also applies without nextUpdate). */
   maxOcspAge?: number;
   /** Clock skew tolerated for OCSP times, seconds (default 300). */
@@ -234,6 +239,7 @@ export class KysoRevocationChecker implements RevocationChecker {
       allowStale: this.policy.allowStaleCrls === true,
       useDeltas: this.policy.useDeltaCrls !== false,
       indirectCrls: this.policy.indirectCrls !== false,
+      requireCrlNumber: this.policy.requireCrlNumber === true,
       extraCertificates: this.certificates,
       checkSignerRevocation:
         depth < MAX_SIGNER_DEPTH

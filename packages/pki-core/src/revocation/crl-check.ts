@@ -13,6 +13,7 @@ import { parseVerifyAlgorithm } from '../crypto/algorithms.js';
 import { verifySignature } from '../crypto/verify.js';
 import { Tag, tlv } from '../der.js';
 import { KysoError } from '../errors.js';
+import { OID } from '../oids.js';
 import { Name } from '../name.js';
 import type { Certificate } from '../x509/certificate.js';
 import { workingPublicKey } from '../path/signature.js';
@@ -38,6 +39,7 @@ export type CrlUnknownReason =
   | 'CRL_EXPIRED'
   | 'CRL_TOO_OLD'
   | 'CRL_UNKNOWN_CRITICAL_EXTENSION'
+  | 'CRL_PROFILE_VIOLATION'
   | 'CRL_SIGNER_NOT_FOUND'
   | 'CRL_SIGNER_NO_CRLSIGN'
   | 'CRL_SIGNATURE_INVALID'
@@ -59,6 +61,12 @@ export interface CrlCheckOptions {
    * certificateIssuer entry extensions). Default true; false reports them as CRL_INDIRECT_UNSUPPORTED.
    */
   indirectCrls?: boolean;
+  /**
+   * Require a cRLNumber in every complete CRL (RFC 5280 §5.2.3: conforming CRL issuers MUST include
+   * it). Default false: v1 CRLs cannot carry it and Chromium, OpenSSL and Go accept CRLs without
+   * one. A critical cRLNumber (which §5.2.3 forbids) is always refused.
+   */
+  requireCrlNumber?: boolean;
   /** Extra certificates that may hold a CRL signing key (e.g. from a PDF DSS or a PKITS test). */
   extraCertificates?: readonly Certificate[];
   /**
@@ -319,6 +327,15 @@ export async function findCrlSigner(
   return { reason: 'CRL_SIGNER_NOT_FOUND', detail: `no certificate for CRL issuer ${crl.issuer}` };
 }
 
+/** RFC 5280 §5.2.3 rules on cRLNumber that make a CRL unusable (see `requireCrlNumber`). */
+function profileProblem(crl: Crl, opts: CrlCheckOptions): string | undefined {
+  if (crl.extensions.some((x) => x.oid === OID.cRLNumber && x.critical))
+    return 'cRLNumber is marked critical (RFC 5280 §5.2.3: MUST be non-critical)';
+  if (opts.requireCrlNumber && crl.crlNumber === undefined)
+    return 'no cRLNumber (RFC 5280 §5.2.3: MUST be included)';
+  return undefined;
+}
+
 function describe(crl: Crl): string {
   return `CRL${crl.crlNumber !== undefined ? ` #${crl.crlNumber}` : ''} of ${crl.issuer} (thisUpdate ${crl.thisUpdate.toISOString()}${crl.nextUpdate ? `, nextUpdate ${crl.nextUpdate.toISOString()}` : ''})`;
 }
@@ -387,6 +404,11 @@ export async function checkWithCrls(
         reject(crl, fr.reason, fr.detail);
         continue;
       }
+      const prof = profileProblem(crl, opts);
+      if (prof) {
+        reject(crl, 'CRL_PROFILE_VIOLATION', prof);
+        continue;
+      }
       if (crl.hasUnknownCriticalExtensions) {
         reject(
           crl,
@@ -410,7 +432,7 @@ export async function checkWithCrls(
           d.crlNumber! <= crl.crlNumber
         )
           continue;
-        if (!freshness(d, opts).ok || d.hasUnknownCriticalExtensions) continue;
+        if (!freshness(d, opts).ok || d.hasUnknownCriticalExtensions || profileProblem(d, opts)) continue;
         if (!(await crlSignatureOk(d, signer.signer, opts.path))) continue;
         if (!delta || d.crlNumber! > delta.crlNumber!) delta = d;
       }
