@@ -7,9 +7,17 @@ import { ctxTag, DerReader, explicit, integer, nul, oid, schemaError, seq, Tag }
 import { bytesEqual } from '../bytes.js';
 import { KysoError } from '../errors.js';
 import { OID, oidName } from '../oids.js';
-import { hashAlgorithmIdentifier, hashLength, parseHashAlgorithmIdentifier } from './hash.js';
+import { hashAlgorithmIdentifier, hashLength } from './hash.js';
 import { OID_DSA_WITH_SHA1, OID_DSA_WITH_SHA256 } from './dsa.js';
-import type { HashAlgorithm, KeySpec, NamedCurve, SignatureAlgorithm, VerifyAlgorithm } from './types.js';
+import type {
+  HashAlgorithm,
+  KeySpec,
+  NamedCurve,
+  SignatureAlgorithm,
+  VerifyAlgorithm,
+  VerifyHashAlgorithm,
+} from './types.js';
+import { isWebCryptoHash, parseVerifyHashAlgorithmIdentifier } from './verify-hash.js';
 
 /** Largest RSASSA-PSS salt we accept (bytes): far above any real use, bounds hostile input. */
 export const MAX_PSS_SALT_LENGTH = 1024;
@@ -52,6 +60,16 @@ export interface PssParams {
   saltLength: number;
 }
 
+/**
+ * RSASSA-PSS parameters for VERIFICATION: any verification hash (SHA-224, SHA-512/t too) and an
+ * MGF1 hash that may differ from the message hash.
+ */
+export interface VerifyPssParams {
+  hash: VerifyHashAlgorithm;
+  mgf1Hash: VerifyHashAlgorithm;
+  saltLength: number;
+}
+
 /** The object identifier of a signature algorithm. */
 export function signatureAlgorithmOid(alg: SignatureAlgorithm): string {
   switch (alg.name) {
@@ -90,17 +108,33 @@ export function encodePssParams(hash: HashAlgorithm, saltLength: number): Uint8A
 /**
  * Parses RSASSA-PSS-params strictly: absent fields take their DEFAULT (SHA-1, MGF1-SHA-1, 20, 1);
  * explicitly encoded default values are not DER and are rejected; MGF must be MGF1; trailerField
- * must be 1 (trailerFieldBC).
+ * must be 1 (trailerFieldBC). Hashes outside SHA-1/256/384/512: UNSUPPORTED_ALGORITHM (see
+ * `parsePssParamsForVerify` for verification).
  */
 export function parsePssParams(el: DerElement): PssParams {
+  const p = parsePssParamsForVerify(el);
+  if (!isWebCryptoHash(p.hash)) throw unsupportedHashAlgorithm(p.hash);
+  if (!isWebCryptoHash(p.mgf1Hash)) throw unsupportedHashAlgorithm(p.mgf1Hash);
+  return { hash: p.hash, mgf1Hash: p.mgf1Hash, saltLength: p.saltLength };
+}
+
+function unsupportedHashAlgorithm(h: VerifyHashAlgorithm): KysoError {
+  return new KysoError('UNSUPPORTED_ALGORITHM', `unsupported hash algorithm ${h}`);
+}
+
+/**
+ * `parsePssParams` for VERIFICATION: the same strict DER rules, with the verification hash set
+ * (SHA-224, SHA-512/224, SHA-512/256 too) for both the message and the MGF1 hash.
+ */
+export function parsePssParamsForVerify(el: DerElement): VerifyPssParams {
   if (el.tag !== Tag.SEQUENCE) throw schemaError('RSASSA-PSS-params is not a SEQUENCE');
   const r = new DerReader(el.value, el.offset + el.raw.length - el.value.length);
-  let hash: HashAlgorithm = 'SHA-1';
-  let mgf1Hash: HashAlgorithm = 'SHA-1';
+  let hash: VerifyHashAlgorithm = 'SHA-1';
+  let mgf1Hash: VerifyHashAlgorithm = 'SHA-1';
   let saltLength = 20;
   const h = r.enterOptional(ctxTag(0, true));
   if (h) {
-    hash = parseHashAlgorithmIdentifier(h.read(Tag.SEQUENCE));
+    hash = parseVerifyHashAlgorithmIdentifier(h.read(Tag.SEQUENCE));
     h.finish();
     if (hash === 'SHA-1')
       throw schemaError('RSASSA-PSS-params: default hashAlgorithm (SHA-1) encoded explicitly');
@@ -116,7 +150,7 @@ export function parsePssParams(el: DerElement): PssParams {
         `RSASSA-PSS mask generation ${oidName(mgfOid)} not supported`,
       );
     }
-    mgf1Hash = parseHashAlgorithmIdentifier(mgf.read(Tag.SEQUENCE));
+    mgf1Hash = parseVerifyHashAlgorithmIdentifier(mgf.read(Tag.SEQUENCE));
     mgf.finish();
     if (mgf1Hash === 'SHA-1') {
       throw schemaError('RSASSA-PSS-params: default maskGenAlgorithm (MGF1 with SHA-1) encoded explicitly');
@@ -214,10 +248,20 @@ export function parseSignatureAlgorithm(input: DerElement | Uint8Array): Signatu
   throw new KysoError('UNSUPPORTED_ALGORITHM', `unsupported signature algorithm ${oidName(o)}`, { oid: o });
 }
 
+/** RSA PKCS#1 v1.5 OIDs with verification-only hashes (RFC 4055 §5, RFC 8017 A.2.4). */
+const RSA_PKCS1_VERIFY_ONLY: ReadonlyMap<string, VerifyHashAlgorithm> = new Map<string, VerifyHashAlgorithm>([
+  [OID.sha224WithRSAEncryption, 'SHA-224'],
+  ['1.2.840.113549.1.1.15', 'SHA-512/224'],
+  ['1.2.840.113549.1.1.16', 'SHA-512/256'],
+]);
+
 /**
  * Parses a signature AlgorithmIdentifier for VERIFICATION: everything `parseSignatureAlgorithm`
  * accepts, plus legacy id-dsa-with-sha1 / id-dsa-with-sha256 (parameters absent, RFC 3279
- * §2.2.2, RFC 5758 §3.1). Used where old data must stay checkable (certificates, CRLs).
+ * §2.2.2, RFC 5758 §3.1), sha224 / sha512-224 / sha512-256 WithRSAEncryption (NULL or absent
+ * parameters), Ed448 (RFC 8410, absent parameters) and RSASSA-PSS with any verification hash or an
+ * MGF1 hash different from the message hash (`mgf1Hash` set only then). Used where old data must
+ * stay checkable (certificates, CRLs); the extra algorithms are verified by crypto/fallback-verify.ts.
  */
 export function parseVerifyAlgorithm(input: DerElement | Uint8Array): VerifyAlgorithm {
   const el = input instanceof Uint8Array ? DerReader.single(input, Tag.SEQUENCE) : input;
@@ -227,6 +271,27 @@ export function parseVerifyAlgorithm(input: DerElement | Uint8Array): VerifyAlgo
   if (o === OID_DSA_WITH_SHA1 || o === OID_DSA_WITH_SHA256) {
     if (!r.done) throw schemaError(`${oidName(o)} must have absent parameters`);
     return { name: 'DSA', hash: o === OID_DSA_WITH_SHA1 ? 'SHA-1' : 'SHA-256' };
+  }
+  const legacyRsaHash = RSA_PKCS1_VERIFY_ONLY.get(o);
+  if (legacyRsaHash || o === OID.ed448 || o === OID.rsassaPss) {
+    const params = r.done ? undefined : r.read();
+    r.finish('unexpected data in AlgorithmIdentifier');
+    if (legacyRsaHash) {
+      if (params && (params.tag !== Tag.NULL || params.value.length !== 0)) {
+        throw schemaError(`${oidName(o)} parameters must be NULL or absent`);
+      }
+      return { name: 'RSA-PKCS1', hash: legacyRsaHash };
+    }
+    if (o === OID.ed448) {
+      if (params) throw schemaError('Ed448 must have absent parameters');
+      return { name: 'Ed448' };
+    }
+    if (!params) throw schemaError('RSASSA-PSS requires parameters');
+    const p = parsePssParamsForVerify(params);
+    if (p.mgf1Hash === p.hash && isWebCryptoHash(p.hash)) {
+      return { name: 'RSA-PSS', hash: p.hash, saltLength: p.saltLength };
+    }
+    return { name: 'RSA-PSS', hash: p.hash, saltLength: p.saltLength, mgf1Hash: p.mgf1Hash };
   }
   return parseSignatureAlgorithm(el);
 }

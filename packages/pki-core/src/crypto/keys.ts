@@ -30,7 +30,7 @@ import {
   CURVE_BYTES,
   CURVE_OID,
   keySpecName,
-  parsePssParams,
+  parsePssParamsForVerify,
   signatureAlgorithmName,
 } from './algorithms.js';
 import { digest } from './hash.js';
@@ -236,15 +236,9 @@ export function parsePublicKeyInfo(input: Uint8Array | DerElement): PublicKeyInf
       break;
     }
     case OID.rsassaPss: {
-      if (params) {
-        const p = parsePssParams(params);
-        if (p.hash !== p.mgf1Hash) {
-          throw new KysoError(
-            'UNSUPPORTED_ALGORITHM',
-            'RSASSA-PSS key with an MGF1 hash different from the message hash',
-          );
-        }
-      }
+      // Parameters restrict which PSS signatures the key verifies (RFC 4055 §3.3, enforced in
+      // verify.ts / fallback-verify.ts); any verification hash and MGF1 hash parse.
+      if (params) parsePssParamsForVerify(params);
       info.spec = { type: 'RSA', modulusLength: rsaPublicKeyBits(bits.bytes) };
       break;
     }

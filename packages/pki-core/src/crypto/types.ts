@@ -33,8 +33,25 @@ export type SignatureAlgorithm =
  */
 export type LegacyDsaAlgorithm = { name: 'DSA'; hash: 'SHA-1' | 'SHA-256' };
 
-/** What `verifySignature` accepts: every signing algorithm plus legacy DSA. */
-export type VerifyAlgorithm = SignatureAlgorithm | LegacyDsaAlgorithm;
+/**
+ * Hashes accepted for VERIFICATION only: the signing set plus SHA-224, SHA-512/224 and SHA-512/256
+ * (no WebCrypto support; computed by crypto/verify-hash.ts). Never used for new signatures.
+ */
+export type VerifyHashAlgorithm = HashAlgorithm | 'SHA-224' | 'SHA-512/224' | 'SHA-512/256';
+
+/**
+ * Verification-only algorithms WebCrypto cannot do, checked in pure TypeScript by
+ * crypto/fallback-verify.ts: RSA PKCS#1 v1.5 / RSASSA-PSS with any verification hash, PSS with an
+ * MGF1 hash different from the message hash (`mgf1Hash`, default: `hash`), and Ed448 (RFC 8032).
+ * Not `SignatureAlgorithm`s: no signer, encoder or signing policy can produce one.
+ */
+export type FallbackVerifyAlgorithm =
+  | { name: 'RSA-PKCS1'; hash: VerifyHashAlgorithm }
+  | { name: 'RSA-PSS'; hash: VerifyHashAlgorithm; saltLength: number; mgf1Hash?: VerifyHashAlgorithm }
+  | { name: 'Ed448' };
+
+/** What `verifySignature` accepts: every signing algorithm plus legacy DSA and the fallback set. */
+export type VerifyAlgorithm = SignatureAlgorithm | LegacyDsaAlgorithm | FallbackVerifyAlgorithm;
 
 /** Parsed SubjectPublicKeyInfo. */
 export interface PublicKeyInfo {

@@ -7,9 +7,10 @@ import { toBase64 } from '../bytes.js';
 import { DerReader, Tag } from '../der.js';
 import { KysoError, isKysoError } from '../errors.js';
 import { OID, oidName } from '../oids.js';
-import { algorithmFitsKey, parsePssParams } from './algorithms.js';
+import { algorithmFitsKey, parsePssParamsForVerify } from './algorithms.js';
 import { OID_DSA, parseDsaPublicKey, verifyDsa } from './dsa.js';
 import { ecdsaDerToP1363 } from './ecdsa.js';
+import { fallbackVerify, webCryptoVerifyAlgorithm } from './fallback-verify.js';
 import { digest, hashLength } from './hash.js';
 import { parsePublicKeyInfo, spkiForWebCrypto, webCryptoAlg } from './keys.js';
 import { normalizeSignatureAlgorithm, webCryptoSignParams } from './signer.js';
@@ -73,7 +74,7 @@ function importVerifyKey(info: PublicKeyInfo, alg: SignatureAlgorithm): Promise<
 function pssKeyAllows(info: PublicKeyInfo, alg: SignatureAlgorithm): boolean {
   if (alg.name !== 'RSA-PSS') return false;
   if (!info.parameters) return true;
-  const p = parsePssParams(DerReader.single(info.parameters, Tag.SEQUENCE));
+  const p = parsePssParamsForVerify(DerReader.single(info.parameters, Tag.SEQUENCE));
   return p.hash === alg.hash && p.mgf1Hash === alg.hash && alg.saltLength >= p.saltLength;
 }
 
@@ -100,6 +101,8 @@ async function verifyLegacyDsa(
  * Returns false for a wrong or malformed signature, and for an algorithm that does not fit the key
  * (e.g. ECDSA with an RSA key, PKCS#1 v1.5 with a PSS-only key). Throws KysoError for a malformed
  * key (KEY_INVALID, DER errors) or an unsupported key/algorithm (UNSUPPORTED_ALGORITHM).
+ * The verification-only algorithms WebCrypto lacks (`FallbackVerifyAlgorithm`: Ed448, SHA-224,
+ * SHA-512/224, SHA-512/256, RSASSA-PSS with a distinct MGF1 hash) are verified in pure TypeScript.
  * Legacy DSA (`{ name: 'DSA' }`) is verified in pure TypeScript; a DSA key that inherits its
  * parameters needs them supplied (`withInheritedDsaParameters` in crypto/dsa.ts).
  */
@@ -111,13 +114,16 @@ export async function verifySignature(
 ): Promise<boolean> {
   const info = spki instanceof Uint8Array ? parsePublicKeyInfo(spki) : spki;
   if (algorithm.name === 'DSA') return verifyLegacyDsa(info, algorithm, data, signature);
+  // Ed448, SHA-224/512-t, PSS with a distinct MGF1 hash: pure-TS fallback (crypto/fallback-verify.ts).
+  const webAlgorithm = webCryptoVerifyAlgorithm(info, algorithm);
+  if (!webAlgorithm) return fallbackVerify(info, algorithm, data, signature);
   const spec = info.spec;
   if (!spec)
     throw new KysoError(
       'UNSUPPORTED_ALGORITHM',
       `unsupported public key algorithm ${oidName(info.algorithmOid)}`,
     );
-  const alg = normalizeSignatureAlgorithm(algorithm);
+  const alg = normalizeSignatureAlgorithm(webAlgorithm);
   if (alg.name !== 'Ed25519') hashLength(alg.hash);
   if (!['RSA-PKCS1', 'RSA-PSS', 'ECDSA', 'Ed25519'].includes(alg.name)) {
     throw new KysoError('UNSUPPORTED_ALGORITHM', `unsupported signature algorithm ${JSON.stringify(alg)}`);

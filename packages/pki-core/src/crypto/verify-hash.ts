@@ -1,0 +1,98 @@
+/**
+ * The hashes kyso accepts when VERIFYING signatures: its signing set (SHA-1 for old data, SHA-256,
+ * SHA-384, SHA-512) plus SHA-224, SHA-512/224 and SHA-512/256, which WebCrypto does not offer.
+ * Digests here are computed in pure JavaScript (@noble/hashes) so crypto/fallback-verify.ts can
+ * run RSA encodings synchronously in any environment. Nothing here may be used for new signatures:
+ * `assertStrongForSigning` only knows `HashAlgorithm`.
+ */
+import { sha1 } from '@noble/hashes/legacy.js';
+import { sha224, sha256, sha384, sha512, sha512_224, sha512_256 } from '@noble/hashes/sha2.js';
+import type { DerElement } from '../der.js';
+import { DerReader, schemaError, Tag } from '../der.js';
+import { KysoError } from '../errors.js';
+import { OID } from '../oids.js';
+import type { HashAlgorithm, VerifyHashAlgorithm } from './types.js';
+
+/** Verification-only hash OIDs (NIST CSOR 2.16.840.1.101.3.4.2.x). */
+export const OID_SHA224 = '2.16.840.1.101.3.4.2.4';
+export const OID_SHA512_224 = '2.16.840.1.101.3.4.2.5';
+export const OID_SHA512_256 = '2.16.840.1.101.3.4.2.6';
+
+interface HashEntry {
+  oid: string;
+  length: number;
+  fn: (data: Uint8Array) => Uint8Array;
+}
+
+const HASHES: Record<VerifyHashAlgorithm, HashEntry> = {
+  'SHA-1': { oid: OID.sha1, length: 20, fn: sha1 },
+  'SHA-224': { oid: OID_SHA224, length: 28, fn: sha224 },
+  'SHA-256': { oid: OID.sha256, length: 32, fn: sha256 },
+  'SHA-384': { oid: OID.sha384, length: 48, fn: sha384 },
+  'SHA-512': { oid: OID.sha512, length: 64, fn: sha512 },
+  'SHA-512/224': { oid: OID_SHA512_224, length: 28, fn: sha512_224 },
+  'SHA-512/256': { oid: OID_SHA512_256, length: 32, fn: sha512_256 },
+};
+
+const BY_OID: ReadonlyMap<string, VerifyHashAlgorithm> = new Map(
+  Object.entries(HASHES).map(([name, e]) => [e.oid, name as VerifyHashAlgorithm]),
+);
+
+/** Hashes WebCrypto (and kyso's signing code) support; the others go through the fallback. */
+const WEBCRYPTO_HASHES: ReadonlySet<string> = new Set<HashAlgorithm>([
+  'SHA-1',
+  'SHA-256',
+  'SHA-384',
+  'SHA-512',
+]);
+
+export function isVerifyHashAlgorithm(x: unknown): x is VerifyHashAlgorithm {
+  return typeof x === 'string' && Object.hasOwn(HASHES, x);
+}
+
+/** True for SHA-1/256/384/512 (the hashes WebCrypto and kyso's signers know). */
+export function isWebCryptoHash(h: VerifyHashAlgorithm): h is HashAlgorithm {
+  return WEBCRYPTO_HASHES.has(h);
+}
+
+function entry(alg: VerifyHashAlgorithm): HashEntry {
+  const e = Object.hasOwn(HASHES, alg) ? HASHES[alg] : undefined;
+  if (!e) throw new KysoError('UNSUPPORTED_ALGORITHM', `unsupported hash ${String(alg)}`);
+  return e;
+}
+
+/** Output length in bytes. */
+export function verifyHashLength(alg: VerifyHashAlgorithm): number {
+  return entry(alg).length;
+}
+
+/** OID of a verification hash. */
+export function verifyHashOid(alg: VerifyHashAlgorithm): string {
+  return entry(alg).oid;
+}
+
+/** Hash for an OID; UNSUPPORTED_ALGORITHM for anything else (MD5, SHA-3...). */
+export function verifyHashFromOid(o: string): VerifyHashAlgorithm {
+  const h = BY_OID.get(o);
+  if (h === undefined) throw new KysoError('UNSUPPORTED_ALGORITHM', `unsupported hash algorithm ${o}`);
+  return h;
+}
+
+/** Synchronous pure-JS digest (@noble/hashes). */
+export function verifyHashDigest(alg: VerifyHashAlgorithm, data: Uint8Array): Uint8Array {
+  return entry(alg).fn(data);
+}
+
+/**
+ * Parses a hash AlgorithmIdentifier with the verification hash set; parameters absent or NULL
+ * (RFC 4055 §2.1, RFC 5754 §2), anything else ASN1_SCHEMA.
+ */
+export function parseVerifyHashAlgorithmIdentifier(input: DerElement | Uint8Array): VerifyHashAlgorithm {
+  const el = input instanceof Uint8Array ? DerReader.single(input, Tag.SEQUENCE) : input;
+  if (el.tag !== Tag.SEQUENCE) throw schemaError('hash AlgorithmIdentifier is not a SEQUENCE');
+  const r = new DerReader(el.value, el.offset + el.raw.length - el.value.length);
+  const o = r.readOid();
+  if (!r.done) r.readNull();
+  r.finish('unexpected data in hash AlgorithmIdentifier');
+  return verifyHashFromOid(o);
+}
