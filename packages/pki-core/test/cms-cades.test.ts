@@ -226,11 +226,25 @@ describe.skipIf(!requireTool('openssl'))('CAdES baseline levels', () => {
     expect(opensslVerify(bt).status).toBe(0);
   });
 
-  it('B-LTA is refused with a clear error (not implemented)', async () => {
+  it('B-LTA without validation data is refused (B-LTA itself: cms-lta.test.ts)', async () => {
     await expect(
       signCades({ signer: pki.rsa.signer, content: CONTENT, level: 'B-LTA', timeStamper: tsa }),
     ).rejects.toMatchObject({
-      code: 'UNSUPPORTED_ALGORITHM',
+      code: 'INVALID_ARGUMENT',
     });
+  });
+
+  it('B-LTA over an OpenSSL TSA: archive token verifies, openssl cms -verify still accepts', async () => {
+    const cms = await signCades({
+      signer: pki.ec.signer,
+      content: CONTENT,
+      level: 'B-LTA',
+      timeStamper: tsa,
+      validationData: { crls: [crl] },
+    });
+    const r = await verifyCms(cms, { trustStore: trust, requireSigningCertificate: true });
+    expect(r.signers[0]!.checks.filter((c) => c.status !== 'passed')).toEqual([]);
+    expect(r.signers[0]!.level).toBe('B-LTA');
+    expect(opensslVerify(cms).status).toBe(0);
   });
 });

@@ -6,6 +6,7 @@ import { rsaPss } from '../crypto/algorithms.js';
 import { importPrivateKey } from '../crypto/keys.js';
 import { LocalSigner } from '../crypto/signer.js';
 import type { HashAlgorithm, SignatureAlgorithm } from '../crypto/types.js';
+import { Crl } from '../crl.js';
 import { derOrPem, pemEncode } from '../pem.js';
 import { TrustStore } from '../path/trust-store.js';
 import { Certificate } from '../x509/certificate.js';
@@ -28,7 +29,7 @@ const signCommand: Command = {
   path: ['cms', 'sign'],
   summary: 'sign a file as CMS / CAdES (attached or detached)',
   usage:
-    '--key KEY --cert CERT [--chain PEM ...] [--in FILE] [--out FILE] [--detached] [--level B-B|B-T --tsa-url URL]',
+    '--key KEY --cert CERT [--chain PEM ...] [--in FILE] [--out FILE] [--detached] [--level B-B|B-T|B-LT|B-LTA --tsa-url URL [--crl FILE ...] [--ocsp-response FILE ...]]',
   options: [
     {
       name: 'key',
@@ -41,17 +42,44 @@ const signCommand: Command = {
     { name: 'in', type: 'string', description: 'file to sign (default: standard input)' },
     { name: 'out', type: 'string', description: 'output file (default: standard output)' },
     { name: 'detached', type: 'boolean', description: 'leave the content out of the signature' },
-    { name: 'level', type: 'string', description: 'CAdES level: B-B (default) or B-T' },
-    { name: 'tsa-url', type: 'string', description: 'RFC 3161 time-stamp authority URL (needed for B-T)' },
+    { name: 'level', type: 'string', description: 'CAdES level: B-B (default), B-T, B-LT or B-LTA' },
+    {
+      name: 'tsa-url',
+      type: 'string',
+      description: 'RFC 3161 time-stamp authority URL (needed for B-T and above)',
+    },
+    {
+      name: 'crl',
+      type: 'multi',
+      description: 'B-LT/B-LTA validation data: CRLs to embed (DER or PEM)',
+    },
+    {
+      name: 'ocsp-response',
+      type: 'multi',
+      description: 'B-LT/B-LTA validation data: OCSP responses to embed (DER)',
+    },
+    {
+      name: 'validation-cert',
+      type: 'multi',
+      description: 'B-LT/B-LTA: further certificates to embed (TSA chain, CRL or OCSP signers)',
+    },
     { name: 'hash', type: 'string', description: 'sha256 (default), sha384 or sha512' },
     { name: 'pss', type: 'boolean', description: 'RSA keys: sign with RSASSA-PSS instead of PKCS#1 v1.5' },
     { name: 'pem', type: 'boolean', description: 'write PEM ("CMS") instead of DER' },
   ],
   async run(args, io) {
     const level = str(args, 'level') ?? 'B-B';
-    if (level !== 'B-B' && level !== 'B-T') throw new UsageError('--level must be B-B or B-T');
+    if (level !== 'B-B' && level !== 'B-T' && level !== 'B-LT' && level !== 'B-LTA')
+      throw new UsageError('--level must be B-B, B-T, B-LT or B-LTA');
     const tsaUrl = str(args, 'tsa-url');
-    if (level === 'B-T' && !tsaUrl) throw new UsageError('--level B-T needs --tsa-url');
+    if (level !== 'B-B' && !tsaUrl) throw new UsageError(`--level ${level} needs --tsa-url`);
+    const crls = list(args, 'crl').flatMap((f) => Crl.parseAll(readInput(f)).map((c) => c.der));
+    const ocspResponses = list(args, 'ocsp-response').flatMap((f) => derOrPem(readInput(f), 'OCSP RESPONSE'));
+    const validationCerts = list(args, 'validation-cert').flatMap((f) =>
+      Certificate.parseAll(readInput(f)).map((c) => c.der),
+    );
+    if ((level === 'B-LT' || level === 'B-LTA') && crls.length + ocspResponses.length === 0)
+      throw new UsageError(`--level ${level} needs validation data: --crl or --ocsp-response`);
     const hashName = (str(args, 'hash') ?? 'sha256').toLowerCase();
     const hash = HASHES[hashName];
     if (!hash) throw new UsageError('--hash must be sha256, sha384 or sha512');
@@ -73,6 +101,9 @@ const signCommand: Command = {
       detached: flag(args, 'detached'),
       level,
       ...(tsaUrl ? { timeStamper: httpTimeStamper(tsaUrl) } : {}),
+      ...(level === 'B-LT' || level === 'B-LTA'
+        ? { validationData: { crls, ocspResponses, certificates: validationCerts } }
+        : {}),
     });
     writeOutput(str(args, 'out'), flag(args, 'pem') ? pemEncode('CMS', cms) : cms, io);
     return EXIT_OK;

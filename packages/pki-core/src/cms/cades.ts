@@ -11,8 +11,9 @@
  *   SignedData.crls as OtherRevocationInfoFormat id-ri-ocsp-response (RFC 5940). The
  *   certificate-values / revocation-values unsigned attributes belong to the extended (CAdES-X-L)
  *   forms and are not used by the baseline levels, so kyso does not emit them.
- * - B-LTA (archive-time-stamp-v3 with ats-hash-index-v3): NOT implemented. `upgradeToLta` throws
- *   UNSUPPORTED_ALGORITHM; PAdES B-LTA uses a PDF document time-stamp instead and does not need it.
+ * - B-LTA: an archive-time-stamp-v3 unsigned attribute whose token carries ats-hash-index-v3
+ *   (archive.ts); `upgradeToLta` adds it to a B-LT signature. PAdES B-LTA uses a PDF document
+ *   time-stamp instead.
  *
  * Adding unsigned attributes or validation data never touches the signed bytes: the SignerInfo is
  * re-encoded from its parsed parts with the original signed attributes DER.
@@ -23,7 +24,14 @@ import type { HashAlgorithm } from '../crypto/types.js';
 import { KysoError } from '../errors.js';
 import { OID } from '../oids.js';
 import {
+  OID_ARCHIVE_TIMESTAMP_V3,
+  OID_ATS_HASH_INDEX_V3,
+  archiveTimeStampV3Imprint,
+  buildAtsHashIndexV3,
+} from './archive.js';
+import {
   type Attribute,
+  findAttributes,
   OID_RI_OCSP_RESPONSE,
   type SignedData,
   type SignerInfo,
@@ -56,7 +64,9 @@ export interface SignCadesInput extends SignCmsInput {
   timeStamper?: TimeStamper;
   /** Hash for the signature time-stamp imprint (default: the signature's digest algorithm). */
   timeStampHashAlgorithm?: HashAlgorithm;
-  /** For B-LT: the validation data to embed (gathered by the caller's revocation sources). */
+  /** For B-LTA: archive time-stamp hash (default SHA-256). */
+  archiveHashAlgorithm?: HashAlgorithm;
+  /** For B-LT / B-LTA: the validation data to embed (gathered by the caller's revocation sources). */
   validationData?: ValidationData;
 }
 
@@ -65,7 +75,19 @@ export function signatureTimeStampAttribute(token: Uint8Array): Attribute {
   return { type: OID.timeStampToken, values: [token] };
 }
 
-function reencodeSignerInfo(si: SignerInfo, unsignedAttrs: readonly Attribute[] | undefined): Uint8Array {
+/** Attributes of one type merged into one (DER needs unique types here; v3 hash indexes are per value). */
+function mergeByType(attrs: readonly Attribute[]): Attribute[] {
+  const out: Attribute[] = [];
+  for (const a of attrs) {
+    const have = out.find((x) => x.type === a.type);
+    if (have) have.values = [...have.values, ...a.values];
+    else out.push({ type: a.type, values: [...a.values] });
+  }
+  return out;
+}
+
+function reencodeSignerInfo(si: SignerInfo, attrs: readonly Attribute[] | undefined): Uint8Array {
+  const unsignedAttrs = attrs ? mergeByType(attrs) : undefined;
   return encodeSignerInfo({
     sid: si.sid,
     digestAlgorithmDer: si.digestAlgorithm.der,
@@ -150,11 +172,77 @@ export function addValidationData(cms: Uint8Array, data: ValidationData): Uint8A
   );
 }
 
-/** B-LTA is not implemented (archive-time-stamp-v3 / ats-hash-index-v3). */
-export function upgradeToLta(_cms: Uint8Array, _timeStamper: TimeStamper): Promise<Uint8Array> {
-  return Promise.reject(
-    new KysoError('UNSUPPORTED_ALGORITHM', 'CAdES B-LTA (archive-time-stamp-v3) is not implemented yet'),
-  );
+export interface UpgradeToLtaOptions {
+  timeStamper: TimeStamper;
+  /** External content of a detached signature (the imprint covers its hash). */
+  content?: Uint8Array;
+  /** Archive time-stamp imprint and hash-index algorithm (default SHA-256). */
+  hashAlgorithm?: HashAlgorithm;
+  /** Only this signer (default: every signer). */
+  signerIndex?: number;
+}
+
+/**
+ * CAdES B-LTA (EN 319 122-1 §5.5.3): adds an archive-time-stamp-v3 unsigned attribute to every
+ * signer (or `signerIndex`). The signature must be B-LT already: a signature time-stamp and
+ * validation data (CRLs or OCSP responses) in SignedData. The ats-hash-index-v3 is computed over
+ * SignedData.certificates, SignedData.crls and the signer's unsigned attributes as they are now,
+ * goes into the token's unsigned attributes, and the token's imprint binds it to the content
+ * hash and the signed SignerInfo fields. Calling it again adds a further archive time-stamp that
+ * covers the earlier ones (renewal). Signed bytes are never changed.
+ */
+export async function upgradeToLta(cms: Uint8Array, opts: UpgradeToLtaOptions): Promise<Uint8Array> {
+  const { signedData: sd } = parseCms(cms);
+  checkNoOtherCertificates(sd);
+  const hash = opts.hashAlgorithm ?? 'SHA-256';
+  if (hash === 'SHA-1') throw new KysoError('WEAK_ALGORITHM', 'SHA-1 archive time-stamps are not allowed');
+  if (sd.crls.length === 0 && sd.otherRevocationInfo.length === 0) {
+    throw new KysoError(
+      'INVALID_ARGUMENT',
+      'B-LTA needs B-LT validation data (CRLs or OCSP responses in SignedData): call addValidationData first',
+    );
+  }
+  const content = sd.eContent ?? opts.content;
+  if (!content)
+    throw new KysoError('INVALID_ARGUMENT', 'detached signature: the content is needed for B-LTA');
+  if (opts.signerIndex !== undefined && !sd.signerInfos[opts.signerIndex])
+    throw new KysoError('INVALID_ARGUMENT', `no signer ${opts.signerIndex}`);
+  const contentHash = await digest(hash, content);
+  const sis: Uint8Array[] = [];
+  for (const [i, si] of sd.signerInfos.entries()) {
+    if (opts.signerIndex !== undefined && opts.signerIndex !== i) {
+      sis.push(si.raw);
+      continue;
+    }
+    if (!findAttributes(si.unsignedAttrs, OID.timeStampToken).length) {
+      throw new KysoError('INVALID_ARGUMENT', `signer ${i} has no signature time-stamp (B-T) yet`);
+    }
+    const index = await buildAtsHashIndexV3(sd, si, hash);
+    const imprint = await archiveTimeStampV3Imprint(sd, si, hash, contentHash, index);
+    const token = addAtsHashIndexToToken(await opts.timeStamper(imprint, hash), index);
+    const existing = si.unsignedAttrs ?? [];
+    const others = existing.filter((a) => a.type !== OID_ARCHIVE_TIMESTAMP_V3);
+    const prior = existing.filter((a) => a.type === OID_ARCHIVE_TIMESTAMP_V3).flatMap((a) => a.values);
+    // A renewal adds the new token as a further value of the one archive-time-stamp-v3 attribute
+    // (attribute types are unique in kyso's encoder; the hash index lists each value separately).
+    sis.push(
+      reencodeSignerInfo(si, [...others, { type: OID_ARCHIVE_TIMESTAMP_V3, values: [...prior, token] }]),
+    );
+  }
+  return reencode(sd, sis);
+}
+
+/** Puts the ats-hash-index-v3 attribute into a time-stamp token's (single) SignerInfo. */
+function addAtsHashIndexToToken(token: Uint8Array, indexDer: Uint8Array): Uint8Array {
+  const { signedData: t } = parseCms(token);
+  if (t.eContentType !== OID.tstInfo || t.signerInfos.length !== 1)
+    throw new KysoError('ASN1_SCHEMA', 'the archive time-stamp token is not an RFC 3161 token');
+  checkNoOtherCertificates(t);
+  const tsi = t.signerInfos[0]!;
+  const attrs = (tsi.unsignedAttrs ?? []).filter((a) => a.type !== OID_ATS_HASH_INDEX_V3);
+  return reencode(t, [
+    reencodeSignerInfo(tsi, [...attrs, { type: OID_ATS_HASH_INDEX_V3, values: [indexDer] }]),
+  ]);
 }
 
 /**
@@ -163,13 +251,7 @@ export function upgradeToLta(_cms: Uint8Array, _timeStamper: TimeStamper): Promi
  * `addSignatureTimeStamp`.
  */
 export async function signCades(input: SignCadesInput): Promise<Uint8Array> {
-  const { level, timeStamper, timeStampHashAlgorithm, validationData, ...rest } = input;
-  if (level === 'B-LTA') {
-    throw new KysoError(
-      'UNSUPPORTED_ALGORITHM',
-      'CAdES B-LTA (archive-time-stamp-v3) is not implemented yet',
-    );
-  }
+  const { level, timeStamper, timeStampHashAlgorithm, archiveHashAlgorithm, validationData, ...rest } = input;
   const signInput: SignCmsInput = { ...rest, signingTime: rest.signingTime ?? new Date() };
   let cms = await signCms(signInput);
   if (level === 'B-B') return cms;
@@ -180,8 +262,14 @@ export async function signCades(input: SignCadesInput): Promise<Uint8Array> {
     timeStampHashAlgorithm ? { hashAlgorithm: timeStampHashAlgorithm } : {},
   );
   if (level === 'B-T') return cms;
-  if (!validationData) throw new KysoError('INVALID_ARGUMENT', 'level B-LT needs validationData');
-  return addValidationData(cms, validationData);
+  if (!validationData) throw new KysoError('INVALID_ARGUMENT', `level ${level} needs validationData`);
+  cms = addValidationData(cms, validationData);
+  if (level === 'B-LT') return cms;
+  return upgradeToLta(cms, {
+    timeStamper,
+    ...(rest.content ? { content: rest.content } : {}),
+    ...(archiveHashAlgorithm ? { hashAlgorithm: archiveHashAlgorithm } : {}),
+  });
 }
 
 export type { PrepareCmsInput };

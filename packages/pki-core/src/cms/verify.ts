@@ -14,8 +14,14 @@
  *  - signature time-stamp tokens (id-aa-signatureTimeStampToken): the token's own signature,
  *    the TSA certificate path at genTime (purpose timeStamping) and the message imprint over the
  *    signature value;
+ *  - archive-time-stamp-v3 tokens (B-LTA, EN 319 122-1 §5.5.3): the ats-hash-index-v3 in the
+ *    token's unsigned attributes (every entry must reference an element present now), the imprint
+ *    recomputed from it, the token's signature and its TSA path at its genTime, and genTime not
+ *    before the signature time-stamp's;
  *  - signer certificate path, built and validated with the path validator at the time-stamp's
- *    genTime when a valid signature time-stamp is present, else at `options.time`.
+ *    genTime when a valid signature time-stamp is present, else at `options.time`. When a valid
+ *    archive time-stamp proves that the embedded validation data existed and no `revocation` is
+ *    given, revocation is checked with the data embedded in SignedData (CRLs, RFC 5940 OCSP).
  */
 import { bytesEqual, toHex } from '../bytes.js';
 import { DerReader, Tag, compareBytes, ctxTag, decodeGeneralizedTime } from '../der.js';
@@ -28,10 +34,21 @@ import { KysoError, isKysoError } from '../errors.js';
 import { OID, oidName } from '../oids.js';
 import { buildAndValidatePath } from '../path/build.js';
 import type { ValidationReport } from '../path/report.js';
-import type { RevocationChecker } from '../path/revocation-types.js';
+import type { RevocationChecker, RevocationResult } from '../path/revocation-types.js';
 import { CertificatePool, type TrustStore } from '../path/trust-store.js';
 import type { Purpose } from '../path/validate.js';
 import { Certificate } from '../x509/certificate.js';
+import { newRevocationChecker } from '../revocation/index.js';
+import {
+  OID_ARCHIVE_TIMESTAMP_V3,
+  OID_ATS_HASH_INDEX_V1,
+  OID_ATS_HASH_INDEX_V2,
+  OID_ATS_HASH_INDEX_V3,
+  archiveTimeStampV3Imprint,
+  parseAtsHashIndexV3,
+  signedDataCollections,
+  unsignedAttrValueOctets,
+} from './archive.js';
 import { normalizeBer } from './ber.js';
 import {
   OID_DSA,
@@ -42,6 +59,7 @@ import {
 } from './dsa-legacy.js';
 import {
   type AlgorithmId,
+  OID_RI_OCSP_RESPONSE,
   type SignedData,
   type SignerInfo,
   type SigningCertificate,
@@ -61,6 +79,8 @@ import {
 const MAX_TOKEN_DEPTH = 1;
 /** Signature time-stamp tokens examined per signer. */
 export const MAX_TIMESTAMPS_PER_SIGNER = 8;
+/** Archive time-stamp tokens examined per signer (each renewal adds one). */
+export const MAX_ARCHIVE_TIMESTAMPS_PER_SIGNER = 16;
 
 export type CmsCheckName =
   | 'signer-certificate'
@@ -71,6 +91,7 @@ export type CmsCheckName =
   | 'signing-certificate'
   | 'algorithm-protection'
   | 'signature-time-stamp'
+  | 'archive-time-stamp'
   | 'certificate-path';
 
 export type CmsReason =
@@ -92,6 +113,9 @@ export type CmsReason =
   | 'TIMESTAMP_SIGNATURE_INVALID'
   | 'TIMESTAMP_IMPRINT_MISMATCH'
   | 'TIMESTAMP_TSA_INVALID'
+  | 'ATS_HASH_INDEX_MISSING'
+  | 'ATS_HASH_INDEX_INVALID'
+  | 'ATS_TIME_ORDER'
   | 'NO_TRUST_ANCHORS'
   | 'PATH_INVALID';
 
@@ -128,6 +152,10 @@ export interface CmsSignerReport {
   validationTime: Date;
   /** First valid signature time-stamp (or the first one when none is valid). */
   timestamp?: TimeStampReport;
+  /** Every archive-time-stamp-v3 examined (B-LTA), in encoding order. */
+  archiveTimestamps?: TimeStampReport[];
+  /** Where the revocation data for the signer path came from. */
+  revocationSource?: 'options' | 'embedded' | 'none';
   /** Baseline level the signature structurally reaches (ETSI EN 319 122-1). */
   level: CadesLevel;
   path?: ValidationReport;
@@ -506,14 +534,35 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
     );
   }
 
+  // Archive time-stamps (B-LTA): verified first, since a valid one proves the embedded
+  // validation data existed at its genTime and makes that data usable below.
+  const atsTokens = findAttributes(si.unsignedAttrs, OID_ARCHIVE_TIMESTAMP_V3)
+    .flatMap((a) => a.values)
+    .slice(0, MAX_ARCHIVE_TIMESTAMPS_PER_SIGNER);
+  const atsReports: TimeStampReport[] = [];
+  for (const token of atsTokens) atsReports.push(await verifyArchiveTimeStamp(token, si, ctx));
+  const atsValid = atsReports.length > 0 && atsReports.every((r) => r.valid);
+  let sctx = ctx;
+  report.revocationSource = opts.revocation ? 'options' : 'none';
+  if (atsValid && !opts.revocation && (sd.crls.length > 0 || sd.otherRevocationInfo.length > 0)) {
+    const provenAt = new Date(Math.min(...atsReports.map((r) => r.genTime!.getTime())));
+    sctx = { ...ctx, opts: { ...opts, revocation: embeddedRevocation(sd, provenAt) } };
+    report.revocationSource = 'embedded';
+  }
+
   // Signature time-stamps.
   const tsAttrs = findAttributes(si.unsignedAttrs, OID.timeStampToken);
   const tokens = tsAttrs.flatMap((a) => a.values).slice(0, MAX_TIMESTAMPS_PER_SIGNER);
   let validTs: TimeStampReport | undefined;
   for (const token of tokens) {
     const ts = opts.timeStampVerifier
-      ? await opts.timeStampVerifier(token, { signatureValue: si.signature }, pick(opts))
-      : await verifySignatureTimeStamp(token, si.signature, ctx);
+      ? await opts.timeStampVerifier(token, { signatureValue: si.signature }, pick(sctx.opts))
+      : await verifyTimeStampToken(
+          token,
+          async (alg) => digest(alg, si.signature),
+          sctx,
+          'signature-time-stamp',
+        );
     if (!report.timestamp || (ts.valid && !validTs)) report.timestamp = ts;
     if (ts.valid && !validTs) validTs = ts;
   }
@@ -532,6 +581,49 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
     );
   }
   if (validTs?.genTime) report.validationTime = validTs.genTime;
+
+  if (atsReports.length) {
+    report.archiveTimestamps = atsReports;
+    if (validTs?.genTime) {
+      for (const r of atsReports) {
+        if (r.valid && r.genTime && r.genTime.getTime() < validTs.genTime.getTime()) {
+          r.valid = false;
+          r.checks.push(
+            line(
+              'archive-time-stamp',
+              'ATS_TIME_ORDER',
+              `archive time-stamp genTime ${r.genTime.toISOString()} precedes the signature time-stamp`,
+            ),
+          );
+        }
+      }
+    } else if (!tokens.length) {
+      for (const r of atsReports) {
+        r.valid = false;
+        r.checks.push(
+          line('archive-time-stamp', 'ATS_TIME_ORDER', 'archive time-stamp without a signature time-stamp'),
+        );
+      }
+    }
+    const bad = atsReports.find((r) => !r.valid);
+    const badLine = bad?.checks.find((c) => c.status !== 'passed');
+    checks.push(
+      !bad
+        ? line(
+            'archive-time-stamp',
+            undefined,
+            `${atsReports.length} archive time-stamp(s), latest genTime ${new Date(
+              Math.max(...atsReports.map((r) => r.genTime!.getTime())),
+            ).toISOString()}`,
+          )
+        : line(
+            'archive-time-stamp',
+            badLine?.reason ?? 'TIMESTAMP_SIGNATURE_INVALID',
+            badLine?.detail,
+            badLine?.status === 'indeterminate',
+          ),
+    );
+  }
 
   // Certificate path at the validation time.
   if (cert) {
@@ -552,7 +644,7 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
         trustStore: opts.trustStore,
         time: report.validationTime,
         purpose: opts.purpose ?? 'any',
-        ...(opts.revocation ? { revocation: opts.revocation } : {}),
+        ...(sctx.opts.revocation ? { revocation: sctx.opts.revocation } : {}),
       });
       report.path = path;
       checks.push(
@@ -564,7 +656,7 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
   }
 
   report.valid = checks.every((c) => c.status === 'passed');
-  report.level = cadesLevel(si, sd, !!ess, !!validTs);
+  report.level = cadesLevel(sd, !!ess, !!validTs, atsValid && !bad(checks, 'archive-time-stamp'));
   return report;
 }
 
@@ -587,12 +679,52 @@ function sameAlgorithm(a: Uint8Array, b: Uint8Array): boolean {
   return strip(a) === strip(b);
 }
 
-function cadesLevel(si: SignerInfo, sd: SignedData, hasEss: boolean, hasTs: boolean): CadesLevel {
+function bad(checks: readonly CmsCheck[], name: CmsCheckName): CmsCheck | undefined {
+  return checks.find((c) => c.check === name && c.status !== 'passed');
+}
+
+/** The level reached: B-LTA only when every archive time-stamp verified. */
+function cadesLevel(sd: SignedData, hasEss: boolean, hasTs: boolean, atsValid: boolean): CadesLevel {
   if (!hasEss) return 'none';
   if (!hasTs) return 'B-B';
   const hasValidationData = sd.crls.length > 0 || sd.otherRevocationInfo.length > 0;
   if (!hasValidationData) return 'B-T';
-  return findAttributes(si.unsignedAttrs, OID.archiveTimeStampV3).length ? 'B-LTA' : 'B-LT';
+  return atsValid ? 'B-LTA' : 'B-LT';
+}
+
+/**
+ * A revocation checker over the validation data embedded in SignedData (CRLs and RFC 5940 OCSP
+ * responses), policy 'require'. Used only when an archive time-stamp proves the data existed at
+ * `provenAt`. The data is first evaluated at the path validation time T; data issued after T
+ * (the usual case: B-LT data is gathered after the signature time-stamp) is evaluated at
+ * `provenAt`, and a revocation dated after T does not invalidate a signature made before it.
+ */
+function embeddedRevocation(sd: SignedData, provenAt: Date): RevocationChecker {
+  const inner = newRevocationChecker({
+    crls: sd.crls,
+    ocspResponses: sd.otherRevocationInfo.filter((o) => o.format === OID_RI_OCSP_RESPONSE).map((o) => o.info),
+    certificates: sd.certificates,
+    policy: 'require',
+  });
+  return {
+    async check(cert, issuer, rctx) {
+      const atT = await inner.check(cert, issuer, rctx);
+      if (atT.status === 'good' || atT.status === 'revoked') return atT;
+      if (provenAt.getTime() <= rctx.time.getTime()) return atT;
+      const later = await inner.check(cert, issuer, { ...rctx, time: provenAt });
+      const when = `embedded data evaluated at the archive time-stamp ${provenAt.toISOString()}`;
+      if (later.status === 'good') return { ...later, detail: `${later.detail ?? 'good'} (${when})` };
+      if (later.status === 'revoked' && later.revocationTime && later.revocationTime > rctx.time) {
+        const r: RevocationResult = {
+          status: 'good',
+          source: later.source,
+          detail: `revoked on ${later.revocationTime.toISOString()}, after ${rctx.time.toISOString()} (${when})`,
+        };
+        return r;
+      }
+      return later.status === 'revoked' ? later : atT;
+    },
+  };
 }
 
 const defaultPathValidator: CmsPathValidator = (o) =>
@@ -652,17 +784,22 @@ export function parseTstInfoCore(der: Uint8Array): TstInfoCore {
   return { policy, imprintAlgorithm, hashedMessage, serialNumber, genTime };
 }
 
-async function verifySignatureTimeStamp(
+/**
+ * Verifies an RFC 3161 token embedded in a signature: its imprint against `expectedImprint(alg)`
+ * (undefined: the data is unavailable, indeterminate), its own signature and ESS attribute, and
+ * the TSA path (purpose timeStamping) at genTime. Lines are named `check`.
+ */
+async function verifyTimeStampToken(
   token: Uint8Array,
-  signatureValue: Uint8Array,
+  expectedImprint: (alg: HashAlgorithm) => Promise<Uint8Array | undefined>,
   parent: SignerContext,
+  check: 'signature-time-stamp' | 'archive-time-stamp',
+  preChecks: CmsCheck[] = [],
 ): Promise<TimeStampReport> {
-  const checks: CmsCheck[] = [];
+  const checks: CmsCheck[] = [...preChecks];
   const ts: TimeStampReport = { valid: false, checks };
   if (parent.depth >= MAX_TOKEN_DEPTH) {
-    checks.push(
-      line('signature-time-stamp', 'TIMESTAMP_MALFORMED', 'nested time-stamp tokens are not verified', true),
-    );
+    checks.push(line(check, 'TIMESTAMP_MALFORMED', 'nested time-stamp tokens are not verified', true));
     return ts;
   }
   let sd: SignedData;
@@ -676,11 +813,12 @@ async function verifySignatureTimeStamp(
     tst = parseTstInfoCore(sd.eContent);
   } catch (e) {
     if (!isKysoError(e)) throw e;
-    checks.push(line('signature-time-stamp', 'TIMESTAMP_MALFORMED', `${e.code}: ${e.message}`));
+    checks.push(line(check, 'TIMESTAMP_MALFORMED', `${e.code}: ${e.message}`));
     return ts;
   }
   ts.genTime = tst.genTime;
-  // Message imprint over the signature value (ETSI EN 319 122-1 §5.3: signature-time-stamp).
+  // Message imprint: over the signature value (signature-time-stamp, EN 319 122-1 §5.3) or the
+  // archive data (archive-time-stamp-v3, §5.5.3).
   let imprintHash: HashAlgorithm | undefined;
   try {
     imprintHash = hashOf(tst.imprintAlgorithm);
@@ -690,23 +828,22 @@ async function verifySignatureTimeStamp(
   }
   if (!imprintHash)
     checks.push(
-      line(
-        'signature-time-stamp',
-        'UNSUPPORTED_ALGORITHM',
-        `imprint hash ${oidName(tst.imprintAlgorithm.oid)}`,
-        true,
-      ),
+      line(check, 'UNSUPPORTED_ALGORITHM', `imprint hash ${oidName(tst.imprintAlgorithm.oid)}`, true),
     );
   else {
-    const h = await digest(imprintHash, signatureValue);
+    const h = await expectedImprint(imprintHash);
     checks.push(
-      bytesEqual(h, tst.hashedMessage)
-        ? line('signature-time-stamp', undefined, 'message imprint')
-        : line(
-            'signature-time-stamp',
-            'TIMESTAMP_IMPRINT_MISMATCH',
-            'the time-stamp does not cover this signature value',
-          ),
+      !h
+        ? line(check, 'CONTENT_MISSING', 'detached signature: no content given for the imprint', true)
+        : bytesEqual(h, tst.hashedMessage)
+          ? line(check, undefined, 'message imprint')
+          : line(
+              check,
+              'TIMESTAMP_IMPRINT_MISMATCH',
+              check === 'signature-time-stamp'
+                ? 'the time-stamp does not cover this signature value'
+                : 'the archive time-stamp does not cover this signature and its data',
+            ),
     );
   }
   // The token's own signature, ESS and TSA path (purpose timeStamping) at genTime.
@@ -736,7 +873,7 @@ async function verifySignatureTimeStamp(
           ? c.reason
           : 'TIMESTAMP_SIGNATURE_INVALID';
     checks.push({
-      check: 'signature-time-stamp',
+      check,
       status: c.status,
       reason,
       detail: `time-stamp token ${c.check}: ${c.reason ?? ''} ${c.detail ?? ''}`.trim(),
@@ -751,7 +888,7 @@ async function verifySignatureTimeStamp(
     if (!ok)
       checks.push(
         line(
-          'signature-time-stamp',
+          check,
           'TIMESTAMP_TSA_INVALID',
           'TSA certificate lacks the sole critical id-kp-timeStamping EKU (RFC 3161 §2.3)',
         ),
@@ -759,6 +896,93 @@ async function verifySignatureTimeStamp(
   }
   ts.valid = checks.every((c) => c.status === 'passed');
   return ts;
+}
+
+/**
+ * An archive-time-stamp-v3 token: the ats-hash-index-v3 in its unsigned attributes must be present,
+ * use the imprint's hash, and reference only elements present now (EN 319 122-1 §5.5.2); the imprint
+ * is recomputed from it (§5.5.3); then the token itself is verified like a signature time-stamp.
+ */
+async function verifyArchiveTimeStamp(
+  token: Uint8Array,
+  si: SignerInfo,
+  ctx: SignerContext,
+): Promise<TimeStampReport> {
+  const pre: CmsCheck[] = [];
+  const fail = (reason: CmsReason, detail: string, indeterminate = false): TimeStampReport => ({
+    valid: false,
+    checks: [line('archive-time-stamp', reason, detail, indeterminate)],
+  });
+  let indexDer: Uint8Array;
+  let index: ReturnType<typeof parseAtsHashIndexV3>;
+  let indexHash: HashAlgorithm;
+  try {
+    const tsd = parseCms(token).signedData;
+    if (tsd.signerInfos.length !== 1)
+      throw new KysoError('ASN1_SCHEMA', 'a time-stamp token has exactly one signer');
+    const ua = tsd.signerInfos[0]!.unsignedAttrs;
+    const v3 = singleAttributeValue(ua, OID_ATS_HASH_INDEX_V3);
+    if (!v3) {
+      const older =
+        findAttributes(ua, OID_ATS_HASH_INDEX_V2).length || findAttributes(ua, OID_ATS_HASH_INDEX_V1).length;
+      return older
+        ? fail('UNSUPPORTED_ALGORITHM', 'ats-hash-index (v1/v2) archive time-stamps are not supported', true)
+        : fail('ATS_HASH_INDEX_MISSING', 'the archive time-stamp token has no ats-hash-index-v3 attribute');
+    }
+    indexDer = v3;
+    index = parseAtsHashIndexV3(v3);
+  } catch (e) {
+    if (!isKysoError(e) || e.code === 'INPUT_TOO_LARGE') throw e;
+    return fail('TIMESTAMP_MALFORMED', `${e.code}: ${e.message}`);
+  }
+  try {
+    indexHash = hashFromOid(index.hashAlgorithmOid);
+  } catch (e) {
+    if (!isKysoError(e)) throw e;
+    return fail('UNSUPPORTED_ALGORITHM', `ats-hash-index hash ${oidName(index.hashAlgorithmOid)}`, true);
+  }
+  // Every reference must match an element present now.
+  const { certificates, crls } = signedDataCollections(ctx.sd);
+  const have = async (items: Uint8Array[]) =>
+    new Set(await Promise.all(items.map(async (x) => toHex(await digest(indexHash, x)))));
+  const lists: [string, Uint8Array[], Uint8Array[]][] = [
+    ['certificatesHashIndex', index.certificates, certificates],
+    ['crlsHashIndex', index.crls, crls],
+    ['unsignedAttrValuesHashIndex', index.unsignedAttrValues, unsignedAttrValueOctets(si)],
+  ];
+  for (const [name, refs, items] of lists) {
+    const present = await have(items);
+    const missing = refs.filter((h) => !present.has(toHex(h))).length;
+    if (missing)
+      pre.push(
+        line(
+          'archive-time-stamp',
+          'ATS_HASH_INDEX_INVALID',
+          `${missing} ${name} entr${missing === 1 ? 'y' : 'ies'} reference nothing in the signature`,
+        ),
+      );
+  }
+  const report = await verifyTimeStampToken(
+    token,
+    async (alg) => {
+      const contentHash = await ctx.contentDigest(alg);
+      return contentHash ? archiveTimeStampV3Imprint(ctx.sd, si, alg, contentHash, indexDer) : undefined;
+    },
+    ctx,
+    'archive-time-stamp',
+    pre,
+  );
+  if (report.imprintAlgorithm && report.imprintAlgorithm !== indexHash) {
+    report.checks.push(
+      line(
+        'archive-time-stamp',
+        'ATS_HASH_INDEX_INVALID',
+        `hashIndAlgorithm ${indexHash} differs from the imprint hash ${report.imprintAlgorithm}`,
+      ),
+    );
+    report.valid = false;
+  }
+  return report;
 }
 
 // ---------------------------------------------------------------------------------------------
