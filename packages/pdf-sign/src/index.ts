@@ -16,3 +16,4 @@ export * from './sign/validation-data.js';
 // Verification (minimal integrity verifier; the full verifier builds on these)
 export * from './verify/signatures.js';
 export * from './verify/integrity.js';
+export * from './cli/index.js';

@@ -51,11 +51,13 @@ export function loadFontProgram(bytes: Uint8Array): FontProgram {
 const cache = new Map<string, FontProgram>();
 
 /** The fonts kit ships (Liberation Serif 2.1, SIL OFL 1.1; metric-compatible with Times New Roman). */
-export type ShippedFont = 'serif' | 'serif-bold';
+export type ShippedFont = 'serif' | 'serif-bold' | 'serif-italic' | 'serif-bold-italic';
 
 const SHIPPED: Record<ShippedFont, string> = {
   serif: 'LiberationSerif-Regular.ttf',
   'serif-bold': 'LiberationSerif-Bold.ttf',
+  'serif-italic': 'LiberationSerif-Italic.ttf',
+  'serif-bold-italic': 'LiberationSerif-BoldItalic.ttf',
 };
 
 /** Path of a shipped font file (packages/pdf-sign/assets/fonts/, from src/ or dist/). */

@@ -22,6 +22,11 @@ export function measure(style: TextStyle, text: string): number {
  * spaces, and a single word longer than the line is broken between characters.
  */
 export function wrapText(style: TextStyle, text: string, maxWidth: number): string[] {
+  return wrapWith((s) => measure(style, s), text, maxWidth);
+}
+
+/** `wrapText` with any width function (e.g. a pdf-lib font's widthOfTextAtSize). */
+export function wrapWith(width: (s: string) => number, text: string, maxWidth: number): string[] {
   const out: string[] = [];
   for (const para of normalizeText(text).split(/\r\n|\r|\n/)) {
     const words = para.split(/ +/).filter((w) => w.length > 0);
@@ -32,20 +37,20 @@ export function wrapText(style: TextStyle, text: string, maxWidth: number): stri
     let line = '';
     for (const word of words) {
       const candidate = line ? `${line} ${word}` : word;
-      if (measure(style, candidate) <= maxWidth) {
+      if (width(candidate) <= maxWidth) {
         line = candidate;
         continue;
       }
       if (line) out.push(line);
       line = '';
-      if (measure(style, word) <= maxWidth) {
+      if (width(word) <= maxWidth) {
         line = word;
         continue;
       }
       // A word wider than the line: break it by characters.
       let piece = '';
       for (const ch of word) {
-        if (piece && measure(style, piece + ch) > maxWidth) {
+        if (piece && width(piece + ch) > maxWidth) {
           out.push(piece);
           piece = '';
         }

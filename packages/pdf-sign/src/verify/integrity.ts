@@ -68,6 +68,9 @@ export interface PdfIntegrityReport {
   signatures: SignatureIntegrityReport[];
 }
 
+/** Largest signed content verified in memory for signatures without signed attributes. */
+export const MAX_INLINE_CONTENT = 64 * 1024 * 1024;
+
 const HASHES: readonly HashAlgorithm[] = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'];
 
 export async function verifyPdfIntegrity(bytes: Uint8Array): Promise<PdfIntegrityReport> {
@@ -176,10 +179,29 @@ export async function verifyPdfIntegrity(bytes: Uint8Array): Promise<PdfIntegrit
         if (t.signerCertificate) rep.signer = t.signerCertificate.subject.toString();
         void signedData;
       } else {
-        const cms = await verifyCms(sig.contents, {
+        let cms = await verifyCms(sig.contents, {
           contentDigest: digestOf,
           requireSigningCertificate: sig.subFilter === 'ETSI.CAdES.detached',
         });
+        // A SignerInfo without signed attributes signs the content itself: give it the ranges
+        // (bounded: such legacy signatures are verified in memory only up to MAX_INLINE_CONTENT).
+        const noAttrs =
+          cms.signers[0]?.checks.some((c) => c.check === 'signed-attributes' && c.status !== 'passed') ||
+          cms.signers[0]?.checks.some((c) => /no signed attributes/.test(c.detail ?? ''));
+        let inline = false;
+        if (noAttrs && ranges && inFile) {
+          const total = ranges.reduce((n, x, i) => (i % 2 === 1 ? n + x : n), 0);
+          if (total <= MAX_INLINE_CONTENT) {
+            const content = new Uint8Array(total);
+            let o = 0;
+            for (let i = 0; i < ranges.length; i += 2) {
+              content.set(bytes.subarray(ranges[i]!, ranges[i]! + ranges[i + 1]!), o);
+              o += ranges[i + 1]!;
+            }
+            cms = await verifyCms(sig.contents, { content });
+            inline = true;
+          }
+        }
         const si = cms.signers[0];
         if (!si || cms.detached === false) {
           checks.push({
@@ -190,7 +212,8 @@ export async function verifyPdfIntegrity(bytes: Uint8Array): Promise<PdfIntegrit
           });
         } else {
           const find = (n: string) => si.checks.find((c) => c.check === n);
-          const md = find('message-digest');
+          // Without signed attributes the signature itself covers the content (verified inline).
+          const md = inline ? find('signature') : find('message-digest');
           rep.intact = md?.status === 'passed';
           checks.push({
             check: 'message-digest',

@@ -1,0 +1,287 @@
+/**
+ * `kyso pdf sign` and `kyso pdf inspect`, for the kyso command table. The types are structurally
+ * pki-core's CLI `Command` (its framework is not exported from the package index); the lead wires
+ * `pdfCommands` into the binary with `main(argv, pdfCommands)`.
+ * Exit codes: 0 ok, 1 failure, 2 usage error or unreadable input.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import {
+  Certificate,
+  KysoError,
+  LocalSigner,
+  type Signer,
+  importPkcs12,
+  importPrivateKey,
+  pkcs12KeyForCertificate,
+  privateKeyFromPkcs8,
+} from '@kyso/pki-core';
+import { PdfReader } from '../pdf/reader.js';
+import { docMdpPermission, listFields } from '../sign/fields.js';
+import { type PadesLevel, signPdf } from '../sign/pades.js';
+import { httpTimeStamper } from '../sign/tsa-client.js';
+import { onlineRevocationFetcher } from '../sign/validation-data.js';
+import { verifyPdfIntegrity } from '../verify/integrity.js';
+import { findSignatures } from '../verify/signatures.js';
+
+export interface PdfCommandOption {
+  name: string;
+  type: 'string' | 'boolean' | 'multi';
+  description: string;
+  required?: boolean;
+}
+
+export interface PdfCommand {
+  path: string[];
+  summary: string;
+  usage?: string;
+  options: PdfCommandOption[];
+  positionals?: { min: number; max: number; names?: string };
+  run(
+    args: { options: Record<string, string | boolean | string[] | undefined>; positionals: string[] },
+    io: { out(t: string): void; err(t: string): void },
+  ): Promise<number>;
+}
+
+class Usage extends Error {}
+
+type Opts = Record<string, string | boolean | string[] | undefined>;
+const str = (o: Opts, k: string): string | undefined => {
+  const v = o[k];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new Usage(`--${k} needs a value`);
+  return v;
+};
+const list = (o: Opts, k: string): string[] => {
+  const v = o[k];
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
+};
+const read = (file: string): Uint8Array => {
+  try {
+    return new Uint8Array(readFileSync(file));
+  } catch (e) {
+    throw new Usage(`cannot read ${file}: ${(e as Error).message}`);
+  }
+};
+
+/** Builds a Signer from --p12/--password-file or --key/--cert [--chain]. */
+export async function signerFromOptions(o: Opts): Promise<Signer> {
+  const p12 = str(o, 'p12');
+  const key = str(o, 'key');
+  if (str(o, 'remote') !== undefined || str(o, 'credential') !== undefined) {
+    throw new Usage('--remote/--credential: remote signing comes with the server SDK (not available yet)');
+  }
+  if ((p12 === undefined) === (key === undefined))
+    throw new Usage('give either --p12 FILE --password-file FILE or --key FILE --cert FILE');
+  if (p12 !== undefined) {
+    const pwFile = str(o, 'password-file');
+    if (!pwFile) throw new Usage('--p12 needs --password-file');
+    const password = new TextDecoder().decode(read(pwFile)).replace(/\r?\n$/, '');
+    const contents = await importPkcs12(read(p12), password);
+    const leaf =
+      contents.certificates.find((c) => pkcs12KeyForCertificate(contents, c) !== undefined) ??
+      contents.certificates[0];
+    const k = (leaf && pkcs12KeyForCertificate(contents, leaf)) ?? contents.keys[0];
+    if (!leaf || !k) throw new KysoError('NOT_FOUND', 'the PKCS#12 file holds no key with a certificate');
+    const kp = await privateKeyFromPkcs8(k.pkcs8);
+    const chain = [leaf.der, ...contents.certificates.filter((c) => c !== leaf).map((c) => c.der)];
+    return new LocalSigner(kp, chain);
+  }
+  const certFile = str(o, 'cert');
+  if (!certFile) throw new Usage('--key needs --cert');
+  const kp = await importPrivateKey(new TextDecoder().decode(read(key!)));
+  const certs = Certificate.parseAll(read(certFile));
+  for (const c of list(o, 'chain')) certs.push(...Certificate.parseAll(read(c)));
+  return new LocalSigner(
+    kp,
+    certs.map((c) => c.der),
+  );
+}
+
+const LEVELS: readonly PadesLevel[] = ['B-B', 'B-T', 'B-LT', 'B-LTA'];
+
+async function guard(io: { err(t: string): void }, f: () => Promise<number>): Promise<number> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof Usage) {
+      io.err(`kyso pdf: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+export const pdfSignCommand: PdfCommand = {
+  path: ['pdf', 'sign'],
+  summary: 'sign a PDF (PAdES B-B..B-LTA) by incremental update',
+  usage:
+    'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE]) [--level B-B|B-T|B-LT|B-LTA --tsa URL]',
+  positionals: { min: 1, max: 1, names: 'IN' },
+  options: [
+    { name: 'out', type: 'string', description: 'output PDF', required: true },
+    { name: 'p12', type: 'string', description: 'PKCS#12 file with the key and chain' },
+    { name: 'password-file', type: 'string', description: 'file holding the PKCS#12 password' },
+    { name: 'key', type: 'string', description: 'private key (PEM)' },
+    {
+      name: 'cert',
+      type: 'string',
+      description: 'signer certificate (PEM/DER; more certificates may follow)',
+    },
+    { name: 'chain', type: 'multi', description: 'intermediate certificates (PEM)' },
+    { name: 'level', type: 'string', description: 'B-B (default), B-T, B-LT or B-LTA' },
+    { name: 'tsa', type: 'string', description: 'RFC 3161 time-stamping URL (B-T and above)' },
+    { name: 'certify', type: 'string', description: 'certification signature with DocMDP P=1|2|3' },
+    { name: 'field', type: 'string', description: 'signature field name (existing empty field, or created)' },
+    { name: 'reason', type: 'string', description: 'reason (/Reason)' },
+    { name: 'location', type: 'string', description: 'location (/Location)' },
+    { name: 'contact', type: 'string', description: 'contact information (/ContactInfo)' },
+    {
+      name: 'subfilter',
+      type: 'string',
+      description: 'ETSI.CAdES.detached (default) or adbe.pkcs7.detached',
+    },
+    {
+      name: 'remote',
+      type: 'string',
+      description: 'remote signing service URL (with the server SDK; not yet)',
+    },
+    { name: 'credential', type: 'string', description: 'remote credential id (with --remote; not yet)' },
+  ],
+  run: (args, io) =>
+    guard(io, async () => {
+      const o = args.options;
+      const input = read(args.positionals[0]!);
+      const out = str(o, 'out');
+      if (!out) throw new Usage('--out is required');
+      const level = (str(o, 'level') ?? 'B-B').toUpperCase() as PadesLevel;
+      if (!LEVELS.includes(level)) throw new Usage('--level must be B-B, B-T, B-LT or B-LTA');
+      const tsa = str(o, 'tsa');
+      if (level !== 'B-B' && !tsa) throw new Usage(`--level ${level} needs --tsa URL`);
+      const certifyS = str(o, 'certify');
+      if (certifyS !== undefined && !['1', '2', '3'].includes(certifyS))
+        throw new Usage('--certify must be 1, 2 or 3');
+      const sf = str(o, 'subfilter');
+      if (sf !== undefined && sf !== 'ETSI.CAdES.detached' && sf !== 'adbe.pkcs7.detached') {
+        throw new Usage('--subfilter must be ETSI.CAdES.detached or adbe.pkcs7.detached');
+      }
+      const signer = await signerFromOptions(o);
+      const field = str(o, 'field');
+      const reason = str(o, 'reason');
+      const location = str(o, 'location');
+      const contact = str(o, 'contact');
+      const res = await signPdf(input, {
+        signer,
+        level,
+        ...(tsa ? { timeStamper: httpTimeStamper(tsa) } : {}),
+        ...(level === 'B-LT' || level === 'B-LTA' ? { revocation: onlineRevocationFetcher() } : {}),
+        ...(certifyS ? { certify: Number(certifyS) as 1 | 2 | 3 } : {}),
+        ...(field ? { fieldName: field } : {}),
+        ...(reason !== undefined ? { reason } : {}),
+        ...(location !== undefined ? { location } : {}),
+        ...(contact !== undefined ? { contactInfo: contact } : {}),
+        ...(sf ? { subFilter: sf } : {}),
+      });
+      try {
+        writeFileSync(out, res.pdf);
+      } catch (e) {
+        throw new Usage(`cannot write ${out}: ${(e as Error).message}`);
+      }
+      io.out(`signed field ${res.fieldName} at ${res.level}: ${out}\n`);
+      if (res.validationData?.missing.length)
+        io.err(`warning: no revocation data for ${res.validationData.missing.join('; ')}\n`);
+      return 0;
+    }),
+};
+
+export const pdfInspectCommand: PdfCommand = {
+  path: ['pdf', 'inspect'],
+  summary: 'list the revisions, form fields and signatures of a PDF (integrity checked)',
+  usage: 'IN [--json]',
+  positionals: { min: 1, max: 1, names: 'IN' },
+  options: [{ name: 'json', type: 'boolean', description: 'JSON output' }],
+  run: (args, io) =>
+    guard(io, async () => {
+      const bytes = read(args.positionals[0]!);
+      let r: PdfReader;
+      try {
+        r = PdfReader.open(bytes);
+      } catch (e) {
+        if (e instanceof KysoError) throw new Usage(`unreadable PDF: ${e.message}`);
+        throw e;
+      }
+      const revisions = r.revisions().map((rv) => ({
+        index: rv.index,
+        end: rv.end,
+        xref: rv.xrefKind,
+        objects: rv.objects.length,
+      }));
+      const fields = listFields(r).map((f) => ({
+        name: f.name,
+        type: f.type ?? null,
+        signed: f.value !== undefined,
+      }));
+      const integrity = await verifyPdfIntegrity(bytes);
+      const sigs = findSignatures(r);
+      const signatures = integrity.signatures.map((s, i) => ({
+        field: s.signature.fieldName,
+        kind: s.signature.kind,
+        subFilter: s.signature.subFilter ?? null,
+        byteRange: s.signature.byteRange ?? null,
+        signer: s.signer ?? null,
+        m: sigs[i]?.m ?? null,
+        timestamp: s.timestamp?.toISOString() ?? null,
+        reason: s.signature.reason ?? null,
+        location: s.signature.location ?? null,
+        docMdp: s.signature.docMdp ?? null,
+        revision: s.revision ?? null,
+        coversWholeFile: s.coversWholeFile,
+        intact: s.intact,
+        valid: s.valid,
+        checks: s.checks,
+      }));
+      const catalog = r.catalog();
+      const dss = r.dict(catalog.get('DSS'));
+      const summary = {
+        version: r.version,
+        pages: r.pages().length,
+        linearized: r.linearized,
+        encrypted: r.encrypted,
+        certified: docMdpPermission(r) ?? null,
+        dss: dss
+          ? {
+              certs: r.array(dss.get('Certs'))?.length ?? 0,
+              ocsps: r.array(dss.get('OCSPs'))?.length ?? 0,
+              crls: r.array(dss.get('CRLs'))?.length ?? 0,
+            }
+          : null,
+        revisions,
+        fields,
+        signatures,
+      };
+      if (args.options.json === true) io.out(`${JSON.stringify(summary, null, 2)}\n`);
+      else {
+        const lines = [
+          `PDF ${summary.version}, ${summary.pages} page(s)${summary.linearized ? ', linearized' : ''}${summary.encrypted ? ', encrypted' : ''}`,
+          `Revisions: ${revisions.length}`,
+          ...revisions.map(
+            (rv) => `  #${rv.index}: ends at ${rv.end}, ${rv.xref} xref, ${rv.objects} object(s)`,
+          ),
+          `Fields: ${fields.length}`,
+          ...fields.map((f) => `  ${f.name} (${f.type ?? '?'})${f.signed ? ' signed' : ''}`),
+          `Signatures: ${signatures.length}`,
+          ...signatures.map(
+            (s) =>
+              `  ${s.field}: ${s.kind} ${s.subFilter ?? ''}, signer ${s.signer ?? '?'}, ${s.intact && s.valid ? 'intact and valid' : 'NOT VALID'}, ${s.coversWholeFile ? 'covers the whole file' : `covers revision ${s.revision ?? '?'}`}${s.docMdp ? `, certification P=${s.docMdp}` : ''}`,
+          ),
+        ];
+        if (summary.dss)
+          lines.push(
+            `DSS: ${summary.dss.certs} certificate(s), ${summary.dss.ocsps} OCSP response(s), ${summary.dss.crls} CRL(s)`,
+          );
+        io.out(`${lines.join('\n')}\n`);
+      }
+      return 0;
+    }),
+};
+
+export const pdfCommands: PdfCommand[] = [pdfSignCommand, pdfInspectCommand];
