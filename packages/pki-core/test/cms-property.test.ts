@@ -1,6 +1,7 @@
 /**
  * Hostile-input property test: mutated CMS blobs (kyso's DER output, B-T with a time-stamp token,
- * OpenSSL-style BER, RFC 4134 examples) only ever produce a report or a KysoError: no other
+ * B-LTA with an archive-time-stamp-v3 / ats-hash-index-v3, OpenSSL-style BER, RFC 4134 examples;
+ * and archive tokens mutated then re-embedded in a well-formed signature) only ever produce a report or a KysoError: no other
  * exception, no crash, no hang (each verification is bounded in time).
  */
 import fs from 'node:fs';
@@ -8,7 +9,14 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { normalizeBer } from '../src/cms/ber.js';
-import { type TimeStamper, addSignatureTimeStamp } from '../src/cms/cades.js';
+import { OID_ARCHIVE_TIMESTAMP_V3 } from '../src/cms/archive.js';
+import {
+  type TimeStamper,
+  addSignatureTimeStamp,
+  addValidationData,
+  upgradeToLta,
+} from '../src/cms/cades.js';
+import { issueCrl } from '../src/crl.js';
 import { parseSignedDataContentInfo } from '../src/cms/signed-data.js';
 import { signCms } from '../src/cms/sign.js';
 import { verifyCms } from '../src/cms/verify.js';
@@ -19,7 +27,7 @@ import { TrustStore } from '../src/path/trust-store.js';
 import { issueCertificate } from '../src/x509/issue.js';
 import { Name } from '../src/name.js';
 import { OID } from '../src/oids.js';
-import { encodeContentInfo, encodeSignedData } from '../src/cms/signed-data.js';
+import { encodeContentInfo, encodeSignedData, encodeSignerInfo } from '../src/cms/signed-data.js';
 import { integer, seq, oid, octetString, generalizedTime } from '../src/der.js';
 import { hashAlgorithmIdentifier } from '../src/crypto/hash.js';
 
@@ -78,6 +86,7 @@ function toIndefinite(der: Uint8Array): Uint8Array {
 describe('CMS under mutation', () => {
   const blobs: [string, Uint8Array][] = [];
   let trust: TrustStore;
+  let lta: Uint8Array;
   beforeAll(async () => {
     const caKey = await generateKeyPair({ type: 'EC', curve: 'P-256' });
     const now = new Date();
@@ -115,13 +124,23 @@ describe('CMS under mutation', () => {
     );
     const token = await signCms({ signer, content: tst, contentType: OID.tstInfo });
     const stamper: TimeStamper = async () => token;
-    blobs.push(['kyso B-T', await addSignatureTimeStamp(attached, stamper)]);
+    const bt = await addSignatureTimeStamp(attached, stamper);
+    blobs.push(['kyso B-T', bt]);
+    const crl = await issueCrl({
+      issuer: ca,
+      signer: new LocalSigner(caKey),
+      thisUpdate: now,
+      nextUpdate: later,
+      crlNumber: 1,
+    });
+    lta = await upgradeToLta(addValidationData(bt, { crls: [crl.der] }), { timeStamper: stamper });
+    blobs.push(['kyso B-LTA', lta]);
     blobs.push(['BER outer', toIndefinite(attached)]);
     for (const f of ['4.2.bin', '4.4.bin', '4.5.bin']) {
       const p = path.join(rfc4134, f);
       if (fs.existsSync(p)) blobs.push([`RFC 4134 ${f}`, new Uint8Array(fs.readFileSync(p))]);
     }
-    expect(blobs).toHaveLength(7);
+    expect(blobs).toHaveLength(8);
     // Sanity: the unmutated blobs parse.
     for (const [, b] of blobs) expect(() => parseSignedDataContentInfo(normalizeBer(b))).not.toThrow();
     // Minimal SignedData with no signers also parses.
@@ -162,6 +181,52 @@ describe('CMS under mutation', () => {
     // Both outcomes occur: the test exercises parsing failures and verification reports.
     expect(reports).toBeGreaterThan(0);
     expect(errors).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('mutated archive time-stamp tokens inside a well-formed B-LTA: reports or KysoErrors only', async () => {
+    const sd = parseSignedDataContentInfo(lta);
+    const si = sd.signerInfos[0]!;
+    const ats = si.unsignedAttrs!.find((a) => a.type === OID_ARCHIVE_TIMESTAMP_V3)!.values[0]!;
+    let reports = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), async (ms) => {
+        const token = apply(ats, ms);
+        const t0 = Date.now();
+        try {
+          const blob = encodeContentInfo(
+            OID.signedData,
+            encodeSignedData({
+              digestAlgorithmsDer: sd.digestAlgorithms.map((a) => a.der),
+              eContentType: sd.eContentType,
+              ...(sd.eContent ? { eContent: sd.eContent } : {}),
+              certificates: sd.certificates,
+              crls: sd.crls,
+              signerInfos: [
+                encodeSignerInfo({
+                  sid: si.sid,
+                  digestAlgorithmDer: si.digestAlgorithm.der,
+                  signedAttrsDer: si.signedAttrsDer!,
+                  signatureAlgorithmDer: si.signatureAlgorithm.der,
+                  signature: si.signature,
+                  unsignedAttrs: si.unsignedAttrs!.map((a) =>
+                    a.type === OID_ARCHIVE_TIMESTAMP_V3 ? { type: a.type, values: [token] } : a,
+                  ),
+                }),
+              ],
+            }),
+          );
+          const r = await verifyCms(blob, { trustStore: trust });
+          // A mutated archive token never yields B-LTA.
+          expect(r.signers[0]!.level).not.toBe('B-LTA');
+          reports++;
+        } catch (e) {
+          if (!(e instanceof KysoError)) throw new Error(`non-KysoError ${(e as Error)?.stack ?? e}`);
+        }
+        expect(Date.now() - t0).toBeLessThan(MAX_MS);
+      }),
+      { numRuns: 200, seed: 31221 },
+    );
+    expect(reports).toBeGreaterThan(0);
   }, 300_000);
 
   it('the BER normaliser is bounded: deep nesting and huge element counts are refused', () => {
