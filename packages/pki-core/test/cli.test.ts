@@ -80,7 +80,7 @@ describe('kyso CLI', () => {
   });
 
   it('the installed binary runs (npx kyso --help)', () => {
-    const bin = path.resolve(__dirname, '../bin/kyso.js');
+    const bin = path.resolve(__dirname, '../bin/kyso-pki.js');
     const dist = path.resolve(__dirname, '../dist/cli/main.js');
     expect(existsSync(dist), 'run `npm run build` (npm install does it) before the tests').toBe(true);
     const r = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
