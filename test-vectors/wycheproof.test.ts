@@ -10,8 +10,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromHex } from '../packages/pki-core/src/bytes.js';
+import { fallbackVerify } from '../packages/pki-core/src/crypto/fallback-verify.js';
+import { parsePublicKeyInfo } from '../packages/pki-core/src/crypto/keys.js';
 import type {
   HashAlgorithm,
+  PublicKeyInfo,
   VerifyAlgorithm,
   VerifyHashAlgorithm,
 } from '../packages/pki-core/src/crypto/types.js';
@@ -134,5 +137,42 @@ describe('Wycheproof signature verification', () => {
     expect(Object.keys(perFile).length).toBe(files.length);
     expect(tally.unexpected).toEqual([]);
     expect(tally.agree).toBe(tally.cases);
+  });
+});
+
+describe('Wycheproof RSA vectors through the pure-TypeScript fallback alone', () => {
+  it('fallbackVerify agrees on every RSA PKCS#1 v1.5 and RSA-PSS vector (WebCrypto ones too)', () => {
+    const tally = newTally('Wycheproof RSA (fallback only)');
+    for (const file of files.filter((f) => f.startsWith('rsa_'))) {
+      const j = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { testGroups: Group[] };
+      for (const g of j.testGroups) {
+        const alg = algorithmFor(file, g);
+        let info: PublicKeyInfo | undefined;
+        try {
+          info = parsePublicKeyInfo(fromHex(g.publicKeyDer));
+        } catch (e) {
+          if (!isKysoError(e)) throw e;
+        }
+        for (const t of g.tests) {
+          const id = `${file}#${t.tcId}`;
+          if (t.result === 'acceptable') {
+            score(tally, NO_EXCEPTIONS, id, 'any', 'any');
+            continue;
+          }
+          let got: string = 'invalid';
+          if (info) {
+            try {
+              got = fallbackVerify(info, alg, fromHex(t.msg), fromHex(t.sig)) ? 'valid' : 'invalid';
+            } catch (e) {
+              if (!isKysoError(e)) throw e;
+            }
+          }
+          score(tally, NO_EXCEPTIONS, id, t.result, got, t.flags.join(','));
+        }
+      }
+    }
+    console.log(summary(tally));
+    expect(tally.unexpected).toEqual([]);
+    expect(tally.cases).toBeGreaterThan(5000);
   });
 });
