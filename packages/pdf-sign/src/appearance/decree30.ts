@@ -377,7 +377,7 @@ export interface StampAppearanceOptions {
    * copy: ['{copyForm}', '{agency}', 'Thời gian ký: {time}'].
    */
   lines?: string[];
-  /** Explicit rectangle; default: top right of the page (15 mm from the right, 8 mm from the top). */
+  /** Explicit rectangle; default: top right of the page (15 mm from the right, 5 mm from the top, inside a 20–25 mm top margin). */
   rect?: Rect;
   /** Max width of the block in points (default 240); lines wrap. */
   maxWidth?: number;
@@ -430,7 +430,7 @@ export function stampAppearance(options: StampAppearanceOptions): AppearanceProv
       else {
         const mb = normRect(ctx.mediaBox);
         const x2 = mb[2] - mm(15);
-        const y2 = mb[3] - mm(8);
+        const y2 = mb[3] - mm(5);
         rect = [x2 - natural.w, y2 - natural.h, x2, y2];
       }
       const w = rect[2] - rect[0];

@@ -170,7 +170,11 @@ export class FontSubsetter {
 
   /** The subset font program (TrueType). */
   subsetBytes(): Uint8Array {
-    return this.#subset.encode();
+    const out = new Uint8Array(this.#subset.encode());
+    // fontkit writes Apple's 'true' sfnt tag; use the OpenType/Windows 0x00010000 that every
+    // PDF consumer accepts (the tag is outside every table checksum).
+    if (out[0] === 0x74 && out[1] === 0x72 && out[2] === 0x75 && out[3] === 0x65) out.set([0, 1, 0, 0], 0);
+    return out;
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
  * Sample Vietnamese administrative documents (fictitious) for tests and demos, laid out after
- * Decree 30/2020/NĐ-CP Phụ lục I: A4 portrait, margins 20 mm top/bottom, 30 mm left, 15 mm right,
+ * Decree 30/2020/NĐ-CP Phụ lục I: A4 portrait, margins 25 mm top, 20 mm bottom, 30 mm left, 15 mm right,
  * Times-metric font (the shipped Liberation Serif, embedded and subset through pdf-lib +
  * @pdf-lib/fontkit), quốc hiệu and tiêu ngữ, agency, số/ký hiệu, place and date, subject,
  * body, nơi nhận and a signature block left empty for the visible signatures:
@@ -82,7 +82,7 @@ export interface SampleDocument {
 }
 
 const PAGE: [number, number] = [595.28, 841.89];
-const MARGIN = { top: mm(20), bottom: mm(20), left: mm(30), right: mm(15) };
+const MARGIN = { top: mm(25), bottom: mm(20), left: mm(30), right: mm(15) };
 const BLACK = rgb(0, 0, 0);
 
 /** The demo signature image's pixel size (assets/demo/demo-signature.png). */
