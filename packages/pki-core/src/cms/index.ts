@@ -3,5 +3,6 @@ export * from './signed-data.js';
 export * from './sign.js';
 export * from './verify.js';
 export * from './cades.js';
+export * from './archive.js';
 export { httpTimeStamper, type HttpTimeStamperOptions } from './http-tsa.js';
 export { normalizeBer } from './ber.js';
