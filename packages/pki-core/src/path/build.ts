@@ -34,6 +34,13 @@ export interface BuildOptions extends PathValidationOptions {
   budget?: Budget | BudgetLimits;
   /** Maximum certificates in a path, anchor included (default MAX_PATH_DEPTH). */
   maxDepth?: number;
+  /**
+   * A leaf that is itself in the trust store: 'allow' (default) validates it directly; 'deny'
+   * requires a path to another anchor (an anchor is not a usable end-entity, Chromium's
+   * TRUSTED_ANCHOR); 'require-self-signed' accepts it directly only if its subject equals its
+   * issuer and its signature verifies with its own key.
+   */
+  trustedLeaf?: 'allow' | 'deny' | 'require-self-signed';
 }
 
 interface Failure {
@@ -247,7 +254,23 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
 
   try {
     const direct = store.anchorFor(leaf);
-    if (direct) await complete([leaf], direct);
+    const mode = opts.trustedLeaf ?? 'allow';
+    if (direct && mode === 'require-self-signed') {
+      if (!leaf.subject.equals(leaf.issuer)) {
+        record(
+          sigFailure(
+            [leaf],
+            0,
+            'NAME_CHAINING',
+            'trusted leaf is not self-signed: subject differs from issuer',
+          ),
+        );
+      } else {
+        const s = await sigs.check(leaf, leaf);
+        if (s.ok) await complete([leaf], direct);
+        else record(sigFailure([leaf], 0, s.reason, `trusted leaf is not self-signed: ${s.detail}`));
+      }
+    } else if (direct && mode === 'allow') await complete([leaf], direct);
     await extend([leaf]);
   } catch (e) {
     if (e instanceof Found) return e.report;

@@ -19,6 +19,8 @@ export const REASONS = [
   'BUDGET_EXCEEDED',
   /** Signature or public-key algorithm not supported (DSA, Ed448, explicit curves...). */
   'UNSUPPORTED_ALGORITHM',
+  /** A key or signature algorithm the caller's policy refuses (minRsaModulusBits, allowSha1Signatures). */
+  'WEAK_ALGORITHM',
   /** The issuer's signature over a certificate does not verify. */
   'SIGNATURE_INVALID',
   /** Subject/issuer names do not chain (only for explicitly given paths). */
@@ -59,6 +61,7 @@ export function reasonRank(r: ValidationReason): number {
 export type CheckName =
   | 'build'
   | 'signature'
+  | 'algorithm'
   | 'validity'
   | 'name-chaining'
   | 'basic-constraints'

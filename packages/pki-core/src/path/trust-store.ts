@@ -64,11 +64,27 @@ export interface TrustAnchor {
    * - 'key': RFC 5280 §6.1 taken literally, only the name and public key are used.
    */
   enforce: 'certificate' | 'key';
+  /**
+   * Whether the anchor's own validity period is checked (default: true with enforce
+   * 'certificate', false with 'key'). Chromium's TRUSTED_ANCHOR_WITH_CONSTRAINTS enforces the
+   * constraints but not expiry; TRUSTED_ANCHOR_WITH_EXPIRATION the expiry only.
+   */
+  checkValidity?: boolean;
+  /**
+   * With enforce 'certificate': whether the anchor certificate must carry basicConstraints
+   * (default true). false enforces basicConstraints only when present (Chromium's
+   * TRUSTED_ANCHOR_WITH_CONSTRAINTS without _REQUIRE_BASIC_CONSTRAINTS).
+   */
+  requireBasicConstraints?: boolean;
   constraints?: AnchorConstraints;
 }
 
 export interface AddAnchorOptions {
   enforce?: 'certificate' | 'key';
+  /** See TrustAnchor.checkValidity (default: true with 'certificate', false with 'key'). */
+  checkValidity?: boolean;
+  /** See TrustAnchor.requireBasicConstraints. */
+  requireBasicConstraints?: boolean;
   constraints?: AnchorConstraints;
 }
 
@@ -151,6 +167,9 @@ export class TrustStore {
     for (const c of toCertificates(input)) {
       const a: TrustAnchor = { certificate: c, enforce: opts.enforce ?? 'certificate' };
       if (opts.constraints) a.constraints = opts.constraints;
+      if (opts.checkValidity !== undefined) a.checkValidity = opts.checkValidity;
+      if (opts.requireBasicConstraints !== undefined)
+        a.requireBasicConstraints = opts.requireBasicConstraints;
       if (this.index.add(a)) n++;
     }
     return n;

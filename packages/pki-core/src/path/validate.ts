@@ -5,6 +5,7 @@
  */
 import { OID } from '../oids.js';
 import type { Certificate } from '../x509/certificate.js';
+import { publicKeyOf, signatureAlgorithmOf } from './signature.js';
 import type { NameConstraints } from '../x509/extensions.js';
 import type { Budget } from './budget.js';
 import { checkNameConstraints, nameConstraintsProblem } from './name-constraints.js';
@@ -62,7 +63,29 @@ export interface PathValidationOptions {
    * Windows do; RFC 5280 does not). Default true when a purpose is given.
    */
   ekuChaining?: boolean;
+  /**
+   * Chromium's strict EKU modes (key purposes *_STRICT and *_STRICT_LEAF), for callers that want
+   * the CA/B Forum-era rules rather than RFC 5280's:
+   * - 'strict-leaf': the leaf must carry an EKU that names the purpose (anyExtendedKeyUsage is
+   *   not enough), none of codeSigning / OCSPSigning / timeStamping, and must not be a CA;
+   * - 'strict': the same, and every CA certificate's EKU must name the purpose explicitly (a CA
+   *   without EKU is accepted for serverAuth only).
+   * Default 'default': RFC 5280 plus EKU chaining (see `ekuChaining`).
+   */
+  ekuStrictness?: 'default' | 'strict' | 'strict-leaf';
+  /**
+   * Smallest RSA modulus (bits) accepted for any key of the path, anchor included (Chromium: 1024).
+   * Default: no minimum (old chains stay checkable; the signing policy is separate).
+   */
+  minRsaModulusBits?: number;
+  /** Accept certificate signatures that use SHA-1. Default true (verification of old data). */
+  allowSha1Signatures?: boolean;
 }
+
+/** EKUs Chromium's strict modes refuse in a TLS leaf next to serverAuth / clientAuth. */
+const STRICT_PROHIBITED_EKUS: readonly string[] = [OID.codeSigning, OID.ocspSigning, OID.timeStamping];
+/** Policy qualifiers kyso understands (RFC 5280 §4.2.1.4). */
+const KNOWN_POLICY_QUALIFIERS: readonly string[] = ['1.3.6.1.5.5.7.2.1', '1.3.6.1.5.5.7.2.2'];
 
 export interface PathOutcome {
   checks: CheckResult[];
@@ -122,7 +145,13 @@ export function validatePath(
     else line(i, 'validity');
   };
   const checkCritical = (c: Certificate, i: number) => {
-    const unknown = c.unknownCriticalExtensions;
+    const unknown = [...c.unknownCriticalExtensions];
+    // A critical certificatePolicies whose qualifiers kyso cannot interpret is not fully processed.
+    if (
+      c.extension(OID.certificatePolicies)?.critical &&
+      c.certificatePolicies?.some((p) => p.qualifiers?.some((q) => !KNOWN_POLICY_QUALIFIERS.includes(q.oid)))
+    )
+      unknown.push(`${OID.certificatePolicies} (unknown policy qualifier)`);
     if (unknown.length > 0)
       line(
         i,
@@ -136,6 +165,79 @@ export function validatePath(
     const p = conformanceProblem(c, role, profile);
     if (p) line(i, 'conformance', 'CERT_NONCONFORMANT', p);
     else line(i, 'conformance');
+  };
+  /** The caller's algorithm policy (key sizes, SHA-1) for certificate i's key and signature. */
+  const checkAlgorithms = (c: Certificate, i: number, signed: boolean) => {
+    const key = publicKeyOf(c);
+    const spec = 'value' in key ? key.value.spec : undefined;
+    if (
+      opts.minRsaModulusBits !== undefined &&
+      spec?.type === 'RSA' &&
+      spec.modulusLength < opts.minRsaModulusBits
+    ) {
+      line(
+        i,
+        'algorithm',
+        'WEAK_ALGORITHM',
+        `RSA key of ${spec.modulusLength} bits (minimum ${opts.minRsaModulusBits})`,
+      );
+    }
+    if (signed && opts.allowSha1Signatures === false) {
+      const alg = signatureAlgorithmOf(c);
+      if ('value' in alg && 'hash' in alg.value && alg.value.hash === 'SHA-1')
+        line(i, 'algorithm', 'WEAK_ALGORITHM', 'signature uses SHA-1');
+    }
+  };
+  const strict = opts.ekuStrictness ?? 'default';
+  const wantsPurpose = opts.purpose !== undefined && opts.purpose !== 'any';
+  /** EKU of a CA certificate (intermediate or enforced anchor) for the requested purpose. */
+  const checkCaEku = (c: Certificate, i: number) => {
+    if (!wantsPurpose || !(opts.ekuChaining ?? true)) return;
+    const want = purposeOids(opts.purpose!);
+    const eku = c.extKeyUsage;
+    if (!eku) {
+      if (strict === 'strict' && opts.purpose !== 'serverAuth')
+        line(i, 'extended-key-usage', 'EKU_MISMATCH', 'strict mode: CA certificate without extendedKeyUsage');
+      return;
+    }
+    const anyOk = strict !== 'strict';
+    if (!eku.some((e) => want.includes(e) || (anyOk && e === OID.anyExtendedKeyUsage))) {
+      line(
+        i,
+        'extended-key-usage',
+        'EKU_MISMATCH',
+        `CA extendedKeyUsage does not include the ${describePurpose(opts.purpose!)} purpose`,
+      );
+    }
+  };
+  /** EKU (and, in strict modes, CA-ness) of the leaf for the requested purpose. */
+  const checkLeafEku = (c: Certificate, k: number) => {
+    if (!wantsPurpose) return;
+    const want = purposeOids(opts.purpose!);
+    const eku = c.extKeyUsage;
+    const anyOk = profile !== 'webpki' && strict === 'default';
+    if (strict !== 'default') {
+      if (!eku) {
+        line(k, 'extended-key-usage', 'EKU_MISMATCH', 'strict mode: leaf without extendedKeyUsage');
+        return;
+      }
+      const bad = eku.filter((e) => STRICT_PROHIBITED_EKUS.includes(e));
+      if (bad.length > 0) {
+        line(k, 'extended-key-usage', 'EKU_MISMATCH', `strict mode: leaf EKU also allows ${bad.join(', ')}`);
+        return;
+      }
+      if (c.basicConstraints?.ca === true && n > 0) {
+        line(k, 'basic-constraints', 'CERT_NONCONFORMANT', 'strict mode: the leaf is a CA certificate');
+      }
+    }
+    if (eku && !eku.some((e) => want.includes(e) || (anyOk && e === OID.anyExtendedKeyUsage))) {
+      line(
+        k,
+        'extended-key-usage',
+        'EKU_MISMATCH',
+        `extendedKeyUsage does not include the ${describePurpose(opts.purpose!)} purpose`,
+      );
+    } else line(k, 'extended-key-usage');
   };
   const checkIssuerRole = (c: Certificate, i: number) => {
     if (c.basicConstraints?.ca !== true) {
@@ -158,11 +260,20 @@ export function validatePath(
     maxPathLength = Math.min(maxPathLength, anchor.constraints.maxPathLength);
   if (anchor.constraints?.nameConstraints)
     constraints.push({ nc: anchor.constraints.nameConstraints, from: ai });
+  checkAlgorithms(anchorCert, ai, false);
+  if (n > 0 && (anchor.checkValidity ?? enforceAnchor)) checkValidity(anchorCert, ai);
   if (enforceAnchor) {
-    checkValidity(anchorCert, ai);
+    checkCaEku(anchorCert, ai);
     checkCritical(anchorCert, ai);
-    checkConformance(anchorCert, ai, 'anchor');
-    checkIssuerRole(anchorCert, ai);
+    if (anchor.requireBasicConstraints === false && !anchorCert.basicConstraints) {
+      // basicConstraints enforced only when present: the key-usage rule still applies.
+      if (anchorCert.keyUsage && !anchorCert.keyUsage.includes('keyCertSign'))
+        line(ai, 'key-usage', 'KEY_USAGE_INVALID', 'keyCertSign not asserted');
+      else line(ai, 'key-usage');
+    } else {
+      checkConformance(anchorCert, ai, 'anchor');
+      checkIssuerRole(anchorCert, ai);
+    }
     const pl = anchorCert.basicConstraints?.pathLenConstraint;
     if (pl !== undefined) maxPathLength = Math.min(maxPathLength, pl);
     if (anchorCert.nameConstraints) {
@@ -172,9 +283,23 @@ export function validatePath(
     }
   }
 
-  const initialPolicies = anchor.constraints?.policies
+  let initialPolicies = anchor.constraints?.policies
     ? intersectPolicies(opts.initialPolicies, anchor.constraints.policies)
     : opts.initialPolicies;
+  // An enforced anchor certificate's policies (RFC 5937 §2) restrict the acceptable policies,
+  // as seen from below the anchor, i.e. after its own policy mappings.
+  if (enforceAnchor && anchorCert.certificatePolicies) {
+    const own = anchorCert.certificatePolicies.map((p) => p.policyIdentifier);
+    if (!own.includes(OID.anyPolicy)) {
+      const maps = anchorCert.policyMappings ?? [];
+      const below = own.flatMap((p) => {
+        const m = maps.filter((x) => x.issuerDomainPolicy === p).map((x) => x.subjectDomainPolicy);
+        return m.length > 0 ? m : [p];
+      });
+      initialPolicies = intersectPolicies(initialPolicies, below);
+      if (initialPolicies.length === 0) initialPolicies = [NO_ACCEPTABLE_POLICY];
+    }
+  }
   const policy = new PolicyProcessor(
     n,
     {
@@ -199,6 +324,7 @@ export function validatePath(
     else line(k, 'name-chaining');
     checkCritical(c, k);
     checkConformance(c, k, isLeaf ? 'leaf' : 'intermediate');
+    checkAlgorithms(c, k, true);
 
     // Name constraints of every CA above (self-issued intermediates are exempt, §6.1.3 (b)(c)).
     if (isLeaf || !c.isSelfIssued) {
@@ -232,36 +358,9 @@ export function validatePath(
         if (prob) line(k, 'name-constraints', 'NAME_CONSTRAINTS_VIOLATED', prob);
         constraints.push({ nc: c.nameConstraints, from: k });
       }
-      if (
-        opts.purpose !== undefined &&
-        opts.purpose !== 'any' &&
-        (opts.ekuChaining ?? true) &&
-        c.extKeyUsage
-      ) {
-        const want = purposeOids(opts.purpose);
-        if (!c.extKeyUsage.some((e) => want.includes(e) || e === OID.anyExtendedKeyUsage)) {
-          line(
-            k,
-            'extended-key-usage',
-            'EKU_MISMATCH',
-            `CA extendedKeyUsage does not include the ${describePurpose(opts.purpose)} purpose`,
-          );
-        }
-      }
+      checkCaEku(c, k);
     } else {
-      if (opts.purpose !== undefined && opts.purpose !== 'any') {
-        const want = purposeOids(opts.purpose);
-        const eku = c.extKeyUsage;
-        const anyOk = profile !== 'webpki';
-        if (eku && !eku.some((e) => want.includes(e) || (anyOk && e === OID.anyExtendedKeyUsage))) {
-          line(
-            k,
-            'extended-key-usage',
-            'EKU_MISMATCH',
-            `extendedKeyUsage does not include the ${describePurpose(opts.purpose)} purpose`,
-          );
-        } else line(k, 'extended-key-usage');
-      }
+      checkLeafEku(c, k);
       if (opts.peerName) {
         if (matchesPeerName(c, opts.peerName)) line(k, 'peer-name');
         else
@@ -285,6 +384,7 @@ export function validatePath(
     checkValidity(chain[0]!, 0);
     checkCritical(chain[0]!, 0);
     checkConformance(chain[0]!, 0, 'leaf');
+    checkLeafEku(chain[0]!, 0);
     if (opts.peerName && !matchesPeerName(chain[0]!, opts.peerName)) {
       line(
         0,
@@ -300,6 +400,9 @@ export function validatePath(
 function describePurpose(p: Purpose): string {
   return typeof p === 'string' ? p : p.oid;
 }
+
+/** Stands for "no policy is acceptable" (an empty intersection must not read as "any"). */
+const NO_ACCEPTABLE_POLICY = '0.0';
 
 function intersectPolicies(a: readonly string[] | undefined, b: readonly string[]): string[] {
   if (!a || a.length === 0 || a.includes(OID.anyPolicy)) return [...b];
