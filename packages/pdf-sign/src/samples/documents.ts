@@ -220,12 +220,15 @@ class PageWriter {
 
 async function loadFonts(doc: PDFDocument): Promise<Fonts> {
   doc.registerFontkit(fontkit);
-  const load = (f: ShippedFont) => doc.embedFont(fs.readFileSync(shippedFontPath(f)), { subset: true });
+  // pdf-lib names subsets 'Name-1234'; PDF wants a six-letter tag ('ABCDEF+Name', ISO 32000-1
+  // §9.6.4) so that tools (pdffonts 'sub', preflight) recognise the subset.
+  const load = (f: ShippedFont, tag: string, psName: string) =>
+    doc.embedFont(fs.readFileSync(shippedFontPath(f)), { subset: true, customName: `${tag}+${psName}` });
   return {
-    regular: await load('serif'),
-    bold: await load('serif-bold'),
-    italic: await load('serif-italic'),
-    boldItalic: await load('serif-bold-italic'),
+    regular: await load('serif', 'KYSOAA', 'LiberationSerif'),
+    bold: await load('serif-bold', 'KYSOAB', 'LiberationSerif-Bold'),
+    italic: await load('serif-italic', 'KYSOAC', 'LiberationSerif-Italic'),
+    boldItalic: await load('serif-bold-italic', 'KYSOAD', 'LiberationSerif-BoldItalic'),
   };
 }
 
