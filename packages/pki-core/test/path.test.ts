@@ -248,6 +248,94 @@ describe.skipIf(!hasOpenssl)('buildAndValidatePath on openssl-made chains', () =
   });
 });
 
+describe.skipIf(!hasOpenssl)('kyso verify chain with revocation (OpenSSL-made CRLs)', () => {
+  let c: Chain;
+  beforeAll(() => {
+    c = makeChain(['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], LEAF_EXT);
+  });
+
+  /** `openssl ca -gencrl` for issuer `ca` (root or ica), optionally revoking `revoke` first. */
+  function crl(ca: 'root' | 'ica', name: string, revoke?: string): string {
+    const d = path.join(c.dir, `ca-${ca}`);
+    fs.mkdirSync(d, { recursive: true });
+    if (!fs.existsSync(path.join(d, 'index.txt'))) {
+      fs.writeFileSync(path.join(d, 'index.txt'), '');
+      fs.writeFileSync(path.join(d, 'crlnumber'), '01\n');
+    }
+    const cfg = path.join(d, 'ca.cnf');
+    fs.writeFileSync(
+      cfg,
+      `[ca]\ndefault_ca=CA\n[CA]\ndatabase=${d}/index.txt\ncrlnumber=${d}/crlnumber\ndefault_md=sha256\ndefault_crl_days=30\ncrl_extensions=crlext\n[crlext]\nauthorityKeyIdentifier=keyid\n`,
+    );
+    const keyArgs = [
+      '-config',
+      cfg,
+      '-keyfile',
+      path.join(c.dir, `${ca}.key`),
+      '-cert',
+      path.join(c.dir, `${ca}.pem`),
+    ];
+    if (revoke)
+      openssl(['ca', ...keyArgs, '-revoke', revoke, '-crl_reason', 'keyCompromise'], { check: true });
+    const out = path.join(c.dir, `${name}.crl`);
+    openssl(['ca', ...keyArgs, '-gencrl', '-out', out], { check: true });
+    return out;
+  }
+
+  async function verify(extra: string[]): Promise<{ code: number; json: Record<string, unknown> | null }> {
+    const out: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t) };
+    const f = (n: string) => path.join(c.dir, `${n}.pem`);
+    const code = await runCli(
+      [verifyChainCommand],
+      ['verify', 'chain', f('leaf'), '--trust', f('root'), '--untrusted', f('ica'), '--json', ...extra],
+      io,
+    );
+    let json: Record<string, unknown> | null = null;
+    try {
+      json = JSON.parse(out.join(''));
+    } catch {
+      json = null;
+    }
+    return { code, json };
+  }
+
+  it('--crl for every certificate: valid, each status from a CRL', async () => {
+    const rootCrl = crl('root', 'root-empty');
+    const icaCrl = crl('ica', 'ica-empty');
+    const r = await verify(['--crl', icaCrl, '--crl', rootCrl]);
+    expect(r.code).toBe(0);
+    const rev = r.json!.revocation as { status: string; source: string }[];
+    expect(rev.map((x) => `${x.status}/${x.source}`)).toEqual(['good/crl', 'good/crl']);
+  });
+
+  it('require (default) fails without a CRL for the intermediate; soft-fail and off do not', async () => {
+    const icaCrl = path.join(c.dir, 'ica-empty.crl');
+    expect((await verify(['--crl', icaCrl])).json).toMatchObject({
+      valid: false,
+      reason: 'REVOCATION_UNKNOWN',
+    });
+    expect((await verify(['--crl', icaCrl, '--revocation', 'soft-fail'])).code).toBe(0);
+    const off = await verify(['--crl', icaCrl, '--revocation', 'off']);
+    expect(off.code).toBe(0);
+    expect((off.json!.revocation as { status: string }[]).every((x) => x.status === 'not-checked')).toBe(
+      true,
+    );
+    expect((await verify(['--revocation', 'bogus'])).code).toBe(2);
+  });
+
+  it('a leaf revoked by an OpenSSL CRL is REVOKED (exit 1)', async () => {
+    const rootCrl = path.join(c.dir, 'root-empty.crl');
+    const icaCrl = crl('ica', 'ica-revoked', path.join(c.dir, 'leaf.pem'));
+    const r = await verify(['--crl', icaCrl, '--crl', rootCrl]);
+    expect(r.code).toBe(1);
+    expect(r.json).toMatchObject({ valid: false, reason: 'REVOKED' });
+    expect((r.json!.revocation as { revocationReason?: string }[])[0]!.revocationReason).toBe(
+      'keyCompromise',
+    );
+  });
+});
+
 describe('Vietnamese roots', () => {
   it('loads the shipped roots and validates VNPT-CA under Vietnam National Root CA', async () => {
     const store = loadVietnamRoots();

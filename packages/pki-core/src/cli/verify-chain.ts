@@ -1,11 +1,15 @@
 /**
  * `kyso verify chain LEAF --trust ROOT [--trust ...] [--untrusted CERT ...] [--crl FILE ...]
- *  [--ocsp-response FILE ...] [--fetch] [--at ISO-8601] [--purpose P] [--policy OID ...] [--json]`
+ *  [--ocsp-response FILE ...] [--fetch] [--revocation require|prefer-ocsp|soft-fail|off]
+ *  [--at ISO-8601] [--purpose P] [--policy OID ...] [--json]`
+ * Revocation: with --crl / --ocsp-response / --fetch the default mode is 'require' (every
+ * certificate below the anchor needs a status); --revocation chooses another mode. The --untrusted
+ * certificates also serve as separate CRL signers and OCSP responders.
  * Exit 0 valid, 1 invalid, 2 usage or unreadable input.
  */
 import { buildAndValidatePath } from '../path/build.js';
 import type { ValidationReport } from '../path/report.js';
-import type { RevocationChecker } from '../path/revocation-types.js';
+import { type RevocationMode, newRevocationChecker } from '../revocation/index.js';
 import { CertificatePool, toCertificates } from '../path/trust-store.js';
 import { loadTrustStore, readCertificates } from '../path/trust-store.node.js';
 import type { Purpose } from '../path/validate.js';
@@ -40,33 +44,12 @@ function parsePurpose(v: string | undefined): Purpose | undefined {
   throw new UsageError(`--purpose must be one of ${Object.keys(PURPOSE_ALIASES).join(', ')} or an OID`);
 }
 
-interface RevocationModule {
-  createRevocationChecker?: (opts: {
-    crls: Uint8Array[];
-    ocspResponses: Uint8Array[];
-    fetch: boolean;
-    policy: 'require' | 'prefer-ocsp' | 'soft-fail';
-  }) => RevocationChecker;
-}
+const REVOCATION_MODES: readonly RevocationMode[] = ['require', 'prefer-ocsp', 'soft-fail', 'off'];
 
-async function revocationChecker(
-  crls: Uint8Array[],
-  ocsp: Uint8Array[],
-  fetch: boolean,
-): Promise<RevocationChecker> {
-  let mod: RevocationModule | null = null;
-  try {
-    const spec = '../revocation/index.js';
-    mod = (await import(/* @vite-ignore */ spec)) as RevocationModule;
-  } catch {
-    mod = null;
-  }
-  if (!mod?.createRevocationChecker) {
-    throw new UsageError(
-      'revocation checking (--crl, --ocsp-response, --fetch) is not available in this build yet',
-    );
-  }
-  return mod.createRevocationChecker({ crls, ocspResponses: ocsp, fetch, policy: 'require' });
+function parseRevocationMode(v: string | undefined): RevocationMode | undefined {
+  if (v === undefined) return undefined;
+  if ((REVOCATION_MODES as readonly string[]).includes(v)) return v as RevocationMode;
+  throw new UsageError(`--revocation must be one of ${REVOCATION_MODES.join(', ')}`);
 }
 
 function printText(r: ValidationReport, io: { out(t: string): void }): void {
@@ -91,7 +74,7 @@ export const verifyChainCommand: Command = {
   path: ['verify', 'chain'],
   summary: 'Build and validate a certification path (RFC 5280) at a given time',
   usage:
-    'LEAF --trust ROOT [--untrusted CERT ...] [--crl FILE ...] [--ocsp-response FILE ...] [--fetch] [--at ISO] [--purpose P] [--policy OID ...] [--json]',
+    'LEAF --trust ROOT [--untrusted CERT ...] [--crl FILE ...] [--ocsp-response FILE ...] [--fetch] [--revocation MODE] [--at ISO] [--purpose P] [--policy OID ...] [--json]',
   positionals: { min: 1, max: 1, names: 'LEAF' },
   options: [
     { name: 'trust', type: 'multi', required: true, description: 'trust anchor file (PEM/DER) or folder' },
@@ -103,6 +86,11 @@ export const verifyChainCommand: Command = {
     { name: 'crl', type: 'multi', description: 'CRL file (DER or PEM)' },
     { name: 'ocsp-response', type: 'multi', description: 'OCSP response file (DER)' },
     { name: 'fetch', type: 'boolean', description: 'fetch CRLs / OCSP from the certificates (CDP/AIA)' },
+    {
+      name: 'revocation',
+      type: 'string',
+      description: 'require|prefer-ocsp|soft-fail|off (default: require when revocation inputs are given)',
+    },
     { name: 'at', type: 'string', description: 'validation time, ISO 8601 (default: now)' },
     {
       name: 'purpose',
@@ -128,8 +116,18 @@ export const verifyChainCommand: Command = {
     const crls = list(args, 'crl').map(readInput);
     const ocsp = list(args, 'ocsp-response').map(readInput);
     const fetch = flag(args, 'fetch');
-    const revocation =
-      crls.length || ocsp.length || fetch ? await revocationChecker(crls, ocsp, fetch) : undefined;
+    const mode = parseRevocationMode(str(args, 'revocation'));
+    const wantRevocation =
+      crls.length > 0 || ocsp.length > 0 || fetch || (mode !== undefined && mode !== 'off');
+    const revocation = wantRevocation
+      ? newRevocationChecker({
+          crls,
+          ocspResponses: ocsp,
+          certificates: pool.certificates,
+          fetch,
+          policy: mode ?? 'require',
+        })
+      : undefined;
     const report = await buildAndValidatePath({
       leaf,
       intermediates: pool,
