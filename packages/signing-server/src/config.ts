@@ -22,6 +22,8 @@ export interface Config {
   publicBaseUrl: string;
   logLevel: string;
   sadLifetimeSeconds: number;
+  /** Longest time an authorisation can be kept alive through credentials/extendTransaction. */
+  sadMaxAgeSeconds: number;
   tokenLifetimeSeconds: number;
   maxFailedAttempts: number;
   /** TOTP verification window in periods either side of now. */
@@ -102,6 +104,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     publicBaseUrl: (env.KYSO_PUBLIC_URL ?? `http://${host}:${port}`).replace(/\/$/, ''),
     logLevel,
     sadLifetimeSeconds: int('KYSO_SAD_LIFETIME_SECONDS', 300, 1, 3600),
+    sadMaxAgeSeconds: int('KYSO_SAD_MAX_AGE_SECONDS', 3600, 1, 86400),
     tokenLifetimeSeconds: int('KYSO_TOKEN_LIFETIME_SECONDS', 3600, 60, 86400),
     maxFailedAttempts: int('KYSO_MAX_FAILED_ATTEMPTS', 5, 1, 100),
     otpWindow: int('KYSO_OTP_WINDOW', 1, 0, 100),
@@ -115,7 +118,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       perCredentialPerMinute: int('KYSO_RATE_CREDENTIAL_PER_MINUTE', 120, 1, 1_000_000),
     },
     crlValiditySeconds: int('KYSO_CRL_VALIDITY_SECONDS', 7 * 86400, 600, 365 * 86400),
-    crlRefreshSeconds: int('KYSO_CRL_REFRESH_SECONDS', 3600, 10, 86400),
+    crlRefreshSeconds: int('KYSO_CRL_REFRESH_SECONDS', 3600, 1, 86400),
     bodyLimitBytes: int('KYSO_BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
     maxHashesPerRequest: int('KYSO_MAX_HASHES', 1000, 1, 100_000),
     ...overrides,

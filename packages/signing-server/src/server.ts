@@ -17,6 +17,7 @@ import { AdminService, createOperator } from './services/admin.js';
 import { bootstrapCas, CaService } from './services/ca.js';
 import type { Ctx, Vaults } from './services/common.js';
 import { CscService } from './services/csc.js';
+import { startCrlScheduler } from './services/crl-schedule.js';
 import { SoftwareVault } from './vault/software.js';
 import type { KeyVault } from './vault/types.js';
 
@@ -134,10 +135,7 @@ export async function startServer(
     log.info('first operator API key created and printed once to stdout');
   }
   await kyso.ca.refreshCrls();
-  const timer = setInterval(() => {
-    kyso.ca.refreshCrls().catch((e: Error) => log.error({ err: e.message }, 'CRL refresh failed'));
-  }, config.crlRefreshSeconds * 1000);
-  timer.unref();
+  const crlSchedule = startCrlScheduler(kyso.ca, { intervalMs: config.crlRefreshSeconds * 1000, log });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: kyso.app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
   });
@@ -148,7 +146,7 @@ export async function startServer(
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      clearInterval(timer);
+      crlSchedule.stop();
       await new Promise<void>((r) => server.close(() => r()));
       await kyso.close();
       log.info('kyso signing server stopped');

@@ -98,7 +98,11 @@ export function createApp(s: Services): Hono<Env> {
   );
 
   app.onError((err, c) => {
-    if (err instanceof ApiError) return errorBody(c, err.status, err.error, err.message);
+    if (err instanceof ApiError) {
+      // Fixed one-minute windows: the next window starts within 60 s.
+      if (err.status === 429) c.header('retry-after', '60');
+      return errorBody(c, err.status, err.error, err.message);
+    }
     if (err instanceof HTTPException)
       return errorBody(c, err.status, 'invalid_request', err.message || 'bad request');
     if (isKysoError(err)) return errorBody(c, 400, 'invalid_request', err.message);

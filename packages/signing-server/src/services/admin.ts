@@ -6,6 +6,7 @@
  */
 import { hash as argonHash } from '@node-rs/argon2';
 import {
+  buildAndValidatePath,
   Certificate,
   citizenSubject,
   createCsr,
@@ -16,6 +17,7 @@ import {
   organizationSubject,
   pemEncode,
   type Profile,
+  TrustStore,
 } from '@kyso/pki-core';
 import { Secret, TOTP } from 'otpauth';
 import { appendAudit } from '../audit.js';
@@ -333,6 +335,18 @@ export class AdminService {
     } catch (e) {
       throw badRequest(`certificate does not parse: ${(e as Error).message}`);
     }
+    if (cert.isCA) throw badRequest('a CA certificate cannot be a signing credential');
+    if (chain.length === 0) throw badRequest('chain (the issuing CA certificates) is required');
+    // The chain must actually issue the certificate (signatures, CA constraints), checked at the
+    // certificate's own notBefore; whether it is still valid is checked before every signature.
+    const report = await buildAndValidatePath({
+      leaf: cert,
+      intermediates: chain.slice(0, -1),
+      trustStore: new TrustStore([chain[chain.length - 1]!]),
+      time: cert.notBefore,
+    });
+    if (!report.valid)
+      throw badRequest(`the chain does not validate the certificate: ${report.detail ?? 'invalid path'}`);
     await this.ctx.db.tx(async (q) => {
       const c = (
         await q.query<{ key_id: string; cert_serial: string | null }>(
@@ -341,7 +355,8 @@ export class AdminService {
         )
       ).rows[0];
       if (!c) throw new ApiError(404, 'invalid_request', 'unknown credential');
-      if (c.cert_serial) throw new ApiError(409, 'invalid_request', 'credential already has a certificate');
+      // No separate "already has a certificate" check: the key must match, and the unique index
+      // on the SPKI hash refuses a second certificate for it (409, Decree 23/2025 Art. 38).
       const k = (await q.query<{ spki: Uint8Array }>('SELECT spki FROM vault_keys WHERE id = $1', [c.key_id]))
         .rows[0]!;
       if (Buffer.compare(Buffer.from(k.spki), Buffer.from(cert.spki)) !== 0)
@@ -368,6 +383,10 @@ export class AdminService {
         enabled,
       ]);
       if (r.rows.length === 0) throw new ApiError(404, 'invalid_request', 'unknown credential');
+      if (!enabled)
+        await q.query('UPDATE sads SET remaining = 0 WHERE credential_id = $1 AND remaining > 0', [
+          credentialId,
+        ]);
       await appendAudit(q, {
         actor,
         action: enabled ? 'credential.enable' : 'credential.disable',
@@ -409,6 +428,12 @@ export class AdminService {
     );
     if (r.rows.length === 0)
       throw new ApiError(409, 'invalid_request', `certificate cannot go to ${to} from its current status`);
+    // Outstanding authorisations (SADs) end with a suspension or revocation; lifting a
+    // suspension does not bring them back (the subscriber authorises again).
+    if (to !== 'valid')
+      await q.query('UPDATE sads SET remaining = 0 WHERE credential_id = $1 AND remaining > 0', [
+        credentialId,
+      ]);
     const action =
       to === 'valid'
         ? 'certificate.unsuspend'
@@ -479,6 +504,10 @@ export class AdminService {
         credentialId,
         key.id,
         cert.serialHex,
+      ]);
+      // Authorisations given for the old key and certificate end with them.
+      await q.query('UPDATE sads SET remaining = 0 WHERE credential_id = $1 AND remaining > 0', [
+        credentialId,
       ]);
       await appendAudit(q, {
         actor,

@@ -257,7 +257,7 @@ export class CaService {
   }
 
   /** Issues a new CRL for `caId` inside the caller's transaction and stores it. */
-  async issueCrl(q: Queryable, caId: string): Promise<Crl> {
+  async issueCrl(q: Queryable, caId: string, now = Date.now()): Promise<Crl> {
     const ca = this.get(caId);
     const n = await q.query<{ crl_number: string }>(
       'UPDATE cas SET crl_number = crl_number + 1 WHERE id = $1 RETURNING crl_number::text',
@@ -281,7 +281,7 @@ export class CaService {
         ? 'certificateHold'
         : (r.revocation_reason ?? 'unspecified')) as CrlReason,
     }));
-    const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000);
+    const thisUpdate = new Date(Math.floor(now / 1000) * 1000 - 1000);
     const nextUpdate = new Date(thisUpdate.getTime() + this.ctx.config.crlValiditySeconds * 1000);
     const crl = await issueCrl({
       issuer: ca.cert,
@@ -299,9 +299,15 @@ export class CaService {
   }
 
   /** The current CRL; issues a fresh one when none exists or the latest is past half its life. */
-  async currentCrl(caId: string): Promise<Uint8Array> {
+  async currentCrl(caId: string, now = Date.now()): Promise<Uint8Array> {
     this.get(caId);
-    const r = await this.ctx.db.query<{
+    const fresh = await this.#latestFreshCrl(this.ctx.db, caId, now);
+    if (fresh) return fresh;
+    return (await this.#reissueIfStale(caId, now)).der;
+  }
+
+  async #latestFreshCrl(q: Queryable, caId: string, now: number): Promise<Uint8Array | undefined> {
+    const r = await q.query<{
       der: Uint8Array;
       this_update: Date | string;
       next_update: Date | string;
@@ -309,17 +315,36 @@ export class CaService {
       caId,
     ]);
     const row = r.rows[0];
-    if (row) {
-      const t = new Date(row.this_update).getTime();
-      const nu = new Date(row.next_update).getTime();
-      if (Date.now() < t + (nu - t) / 2) return row.der;
-    }
-    return (await this.ctx.db.tx((q) => this.issueCrl(q, caId))).der;
+    if (!row) return undefined;
+    const t = new Date(row.this_update).getTime();
+    const nu = new Date(row.next_update).getTime();
+    return now < t + (nu - t) / 2 ? row.der : undefined;
   }
 
-  /** Scheduled refresh: re-issues CRLs that are past half their life. */
-  async refreshCrls(): Promise<void> {
-    for (const id of this.cas.keys()) await this.currentCrl(id);
+  /**
+   * Re-issues the CA's CRL unless another process just did: the CA row is locked first and the
+   * latest CRL re-checked under the lock, so concurrent schedulers issue one CRL, not one each.
+   */
+  async #reissueIfStale(caId: string, now: number): Promise<{ der: Uint8Array; issued: boolean }> {
+    return this.ctx.db.tx(async (q) => {
+      await q.query('SELECT crl_number FROM cas WHERE id = $1 FOR UPDATE', [caId]);
+      const fresh = await this.#latestFreshCrl(q, caId, now);
+      if (fresh) return { der: fresh, issued: false };
+      return { der: (await this.issueCrl(q, caId, now)).der, issued: true };
+    });
+  }
+
+  /**
+   * Scheduled refresh: re-issues the CRLs that are missing or past half their life (so relying
+   * parties always hold one with time left). Returns the ids of the CAs whose CRL was re-issued.
+   */
+  async refreshCrls(now = Date.now()): Promise<string[]> {
+    const issued: string[] = [];
+    for (const id of this.cas.keys()) {
+      if (await this.#latestFreshCrl(this.ctx.db, id, now)) continue;
+      if ((await this.#reissueIfStale(id, now)).issued) issued.push(id);
+    }
+    return issued;
   }
 
   /**

@@ -454,34 +454,46 @@ export class CscService {
     const sad = randomSecret();
     const lifetime = this.ctx.config.sadLifetimeSeconds;
     const ok = await this.ctx.db.tx(async (q) => {
-      const r = await q.query<{ remaining: number; hash_alg: string }>(
-        `WITH old AS (
-           SELECT sad_hash, remaining FROM sads
-           WHERE sad_hash = $1 AND client_id = $2 AND credential_id = $3 AND expires_at > now() AND remaining >= $4
-           FOR UPDATE)
-         UPDATE sads s SET remaining = 0 FROM old WHERE s.sad_hash = old.sad_hash AND old.remaining >= $4
-         RETURNING old.remaining, s.hash_alg`,
-        [sha256(input.SAD ?? ''), clientId, v.row.id, canon.length],
+      // SCAL2: the new SAD may only carry hashes the subscriber authorised and that are not yet
+      // signed; the old SAD is spent by this one conditional UPDATE (no double extension). The
+      // authorisation's age (created_at, carried over) caps how long extensions can go on.
+      const r = await q.query<{ created_at: Date | string }>(
+        `UPDATE sads SET remaining = 0
+         WHERE sad_hash = $1 AND client_id = $2 AND credential_id = $3 AND hash_alg = $4
+           AND expires_at > now() AND remaining >= $5
+           AND $6::text[] <@ hashes AND NOT (used_hashes && $6::text[])
+           AND created_at > now() - make_interval(secs => $7)
+         RETURNING created_at`,
+        [
+          sha256(typeof input.SAD === 'string' ? input.SAD : ''),
+          clientId,
+          v.row.id,
+          alg,
+          canon.length,
+          canon,
+          this.ctx.config.sadMaxAgeSeconds,
+        ],
       );
       const row = r.rows[0];
-      if (!row || row.hash_alg !== alg) {
+      if (!row) {
         await appendAudit(q, {
           actor: `client:${clientId}`,
           action: 'sad.extend.refused',
           subject: v.row.id,
+          details: { hashes: canon },
         });
         return false;
       }
       await q.query(
-        `INSERT INTO sads (sad_hash, client_id, credential_id, hash_alg, hashes, remaining, scal, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, '2', now() + make_interval(secs => $7))`,
-        [sha256(sad), clientId, v.row.id, alg, canon, row.remaining, lifetime],
+        `INSERT INTO sads (sad_hash, client_id, credential_id, hash_alg, hashes, remaining, scal, expires_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, '2', now() + make_interval(secs => $7), $8)`,
+        [sha256(sad), clientId, v.row.id, alg, canon, canon.length, lifetime, new Date(row.created_at)],
       );
       await appendAudit(q, {
         actor: `client:${clientId}`,
         action: 'sad.extend',
         subject: v.row.id,
-        details: { remaining: row.remaining, hashes: canon },
+        details: { remaining: canon.length, hashes: canon },
       });
       return true;
     });
