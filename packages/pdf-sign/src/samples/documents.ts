@@ -272,7 +272,7 @@ async function build(k: Kind, o: SampleOptions): Promise<SampleDocument> {
     fonts.bold.widthOfTextAtSize(normalizeText(header.agency), 12.5),
     left.x2 - left.x1,
   );
-  w.hline(cxL - agencyW / 6, cxL + agencyW / 6, yL + 9);
+  w.hline(cxL - agencyW / 6, cxL + agencyW / 6, yL + 7.5);
   w.centered('CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', cxR, yR, fonts.bold, 12.5);
   yR -= 15;
   const mottoW = w.centered('Độc lập - Tự do - Hạnh phúc', cxR, yR, fonts.bold, 13.5);
