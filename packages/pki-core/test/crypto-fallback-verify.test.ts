@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
 import { describe, expect, it } from 'vitest';
 import { fromHex } from '../src/bytes.js';
 import { explicit, nul, oid, seq } from '../src/der.js';
@@ -18,6 +19,7 @@ import {
 } from '../src/crypto/algorithms.js';
 import { fallbackVerify, modPow, webCryptoVerifyAlgorithm } from '../src/crypto/fallback-verify.js';
 import { encodePublicKeyInfo, generateKeyPair, parsePublicKeyInfo } from '../src/crypto/keys.js';
+import { ML_DSA_SIZES, OID_ML_DSA_44, OID_ML_DSA_65, OID_ML_DSA_87 } from '../src/crypto/ml-dsa.js';
 import { LocalSigner } from '../src/crypto/signer.js';
 import type { SignatureAlgorithm, VerifyAlgorithm } from '../src/crypto/types.js';
 import { verifySignature } from '../src/crypto/verify.js';
@@ -294,4 +296,53 @@ describe.skipIf(!requireTool('openssl'))('signatures made by OpenSSL, verified t
       code: 'KEY_INVALID',
     });
   });
+});
+
+describe('ML-DSA (FIPS 204, RFC 9881): pure mode, empty context, parameters absent', () => {
+  const sets = [
+    ['ML-DSA-44', OID_ML_DSA_44, ml_dsa44],
+    ['ML-DSA-65', OID_ML_DSA_65, ml_dsa65],
+    ['ML-DSA-87', OID_ML_DSA_87, ml_dsa87],
+  ] as const;
+  const msg = new TextEncoder().encode('kyso ML-DSA verification');
+
+  it('parseVerifyAlgorithm maps the three OIDs and refuses parameters', () => {
+    for (const [set, o] of sets) {
+      expect(parseVerifyAlgorithm(seq(oid(o)))).toEqual({ name: 'ML-DSA', parameterSet: set });
+      expect(() => parseVerifyAlgorithm(seq(oid(o), nul()))).toThrow(/absent parameters/);
+    }
+  });
+
+  for (const [set, o, impl] of sets) {
+    it(`${set}: verifies its signatures and nothing else`, async () => {
+      const seed = new Uint8Array(32).fill(set.length + o.length);
+      const { publicKey, secretKey } = impl.keygen(seed);
+      const spki = encodePublicKeyInfo({ algorithmOid: o, publicKey });
+      const info = parsePublicKeyInfo(spki);
+      expect(info.spec).toBeUndefined();
+      const alg: VerifyAlgorithm = { name: 'ML-DSA', parameterSet: set };
+      expect(webCryptoVerifyAlgorithm(info, alg)).toBeUndefined();
+      const sig = impl.sign(msg, secretKey);
+      expect(sig.length).toBe(ML_DSA_SIZES[set].signature);
+      expect(await verifySignature(spki, alg, msg, sig)).toBe(true);
+      expect(await verifySignature(spki, alg, msg, flip(sig, 10))).toBe(false);
+      expect(await verifySignature(spki, alg, flip(msg, 0), sig)).toBe(false);
+      expect(await verifySignature(spki, alg, msg, sig.subarray(1))).toBe(false);
+      // A non-empty context (or HashML-DSA) is another message: X.509 and CMS use the empty one.
+      const withCtx = impl.sign(msg, secretKey, { context: new Uint8Array([1]) });
+      expect(await verifySignature(spki, alg, msg, withCtx)).toBe(false);
+      // The key's parameter set must be the algorithm's; other algorithms do not fit the key.
+      const other = sets.find((s) => s[0] !== set)![0];
+      expect(await verifySignature(spki, { name: 'ML-DSA', parameterSet: other }, msg, sig)).toBe(false);
+      expect(await verifySignature(spki, { name: 'Ed448' }, msg, sig)).toBe(false);
+      expect(await verifySignature(spki, { name: 'RSA-PKCS1', hash: 'SHA-256' }, msg, sig)).toBe(false);
+      // SPKI: parameters must be absent (RFC 9881 §4) and the key exactly the set's length.
+      expect(() =>
+        parsePublicKeyInfo(encodePublicKeyInfo({ algorithmOid: o, parameters: nul(), publicKey })),
+      ).toThrow(/absent parameters/);
+      expect(() =>
+        parsePublicKeyInfo(encodePublicKeyInfo({ algorithmOid: o, publicKey: publicKey.subarray(1) })),
+      ).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }));
+    });
+  }
 });

@@ -9,6 +9,7 @@ import { KysoError } from '../errors.js';
 import { OID, oidName } from '../oids.js';
 import { hashAlgorithmIdentifier, hashLength } from './hash.js';
 import { OID_DSA_WITH_SHA1, OID_DSA_WITH_SHA256 } from './dsa.js';
+import { mlDsaParameterSet } from './ml-dsa.js';
 import type {
   HashAlgorithm,
   KeySpec,
@@ -260,7 +261,8 @@ const RSA_PKCS1_VERIFY_ONLY: ReadonlyMap<string, VerifyHashAlgorithm> = new Map<
  * accepts, plus legacy id-dsa-with-sha1 / id-dsa-with-sha256 (parameters absent, RFC 3279
  * §2.2.2, RFC 5758 §3.1), sha224 / sha512-224 / sha512-256 WithRSAEncryption (NULL or absent
  * parameters), Ed448 (RFC 8410, absent parameters) and RSASSA-PSS with any verification hash or an
- * MGF1 hash different from the message hash (`mgf1Hash` set only then). Used where old data must
+ * MGF1 hash different from the message hash (`mgf1Hash` set only then), and ML-DSA-44/65/87 (FIPS
+ * 204, RFC 9881, absent parameters). Used where old data must
  * stay checkable (certificates, CRLs); the extra algorithms are verified by crypto/fallback-verify.ts.
  */
 export function parseVerifyAlgorithm(input: DerElement | Uint8Array): VerifyAlgorithm {
@@ -271,6 +273,12 @@ export function parseVerifyAlgorithm(input: DerElement | Uint8Array): VerifyAlgo
   if (o === OID_DSA_WITH_SHA1 || o === OID_DSA_WITH_SHA256) {
     if (!r.done) throw schemaError(`${oidName(o)} must have absent parameters`);
     return { name: 'DSA', hash: o === OID_DSA_WITH_SHA1 ? 'SHA-1' : 'SHA-256' };
+  }
+  const mlDsa = mlDsaParameterSet(o);
+  if (mlDsa) {
+    // RFC 9881 §2: the parameters field MUST be absent.
+    if (!r.done) throw schemaError(`${mlDsa} must have absent parameters`);
+    return { name: 'ML-DSA', parameterSet: mlDsa };
   }
   const legacyRsaHash = RSA_PKCS1_VERIFY_ONLY.get(o);
   if (legacyRsaHash || o === OID.ed448 || o === OID.rsassaPss) {

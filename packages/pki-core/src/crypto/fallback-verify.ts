@@ -2,7 +2,8 @@
  * Signature verification for what WebCrypto cannot do, in pure TypeScript (browser-safe):
  * - RSASSA-PSS with any (hash, MGF1 hash, salt length), hashes SHA-1/224/256/384/512/512-224/512-256;
  * - RSASSA-PKCS1-v1_5 with SHA-224, SHA-512/224 and SHA-512/256;
- * - Ed448 (RFC 8032 pure, empty context) through @noble/curves.
+ * - Ed448 (RFC 8032 pure, empty context) through @noble/curves;
+ * - ML-DSA-44/65/87 (FIPS 204 pure, empty context; RFC 9881/9882) through @noble/post-quantum.
  *
  * RSA is RSAVP1 (s^e mod n with bigint, RFC 8017 §5.2.2) followed by EMSA-PSS-VERIFY (§9.1.2) or a
  * byte-for-byte comparison with the EMSA-PKCS1-v1_5 encoding (§9.2, §8.2.2 step 3-4). Only public
@@ -17,6 +18,7 @@ import { DerReader, decodeInteger, nul, octetString, oid, seq, Tag } from '../de
 import { KysoError } from '../errors.js';
 import { OID } from '../oids.js';
 import { parsePssParamsForVerify } from './algorithms.js';
+import { mlDsaParameterSet, verifyMlDsa } from './ml-dsa.js';
 import type { PublicKeyInfo, SignatureAlgorithm, VerifyAlgorithm, VerifyHashAlgorithm } from './types.js';
 import { isWebCryptoHash, verifyHashDigest, verifyHashLength, verifyHashOid } from './verify-hash.js';
 
@@ -32,16 +34,17 @@ export const MAX_RSA_LARGE_MODULUS_EXPONENT_BITS = 64;
 
 /**
  * The `SignatureAlgorithm` to hand to WebCrypto, or undefined when `alg` with this key needs the
- * fallback: Ed448 (algorithm or key), an RSA hash outside SHA-1/256/384/512, or RSASSA-PSS with an
+ * fallback: Ed448 or ML-DSA (algorithm or key), an RSA hash outside SHA-1/256/384/512, or RSASSA-PSS with an
  * MGF1 hash different from the message hash. Legacy DSA is not handled here.
  */
 export function webCryptoVerifyAlgorithm(
   info: PublicKeyInfo,
   alg: Exclude<VerifyAlgorithm, { name: 'DSA' }>,
 ): SignatureAlgorithm | undefined {
-  if (info.algorithmOid === OID.ed448) return undefined;
+  if (info.algorithmOid === OID.ed448 || mlDsaParameterSet(info.algorithmOid)) return undefined;
   switch (alg.name) {
     case 'Ed448':
+    case 'ML-DSA':
       return undefined;
     case 'RSA-PKCS1':
       return isWebCryptoHash(alg.hash) ? { name: 'RSA-PKCS1', hash: alg.hash } : undefined;
@@ -234,9 +237,17 @@ export function fallbackVerify(
   signature: Uint8Array,
 ): boolean {
   if (alg.name === 'Ed448') return verifyEd448(info, data, signature);
+  const keyMlDsa = mlDsaParameterSet(info.algorithmOid);
+  if (alg.name === 'ML-DSA') {
+    // The key's parameter set must be the algorithm's (RFC 9881 §2-4).
+    if (keyMlDsa !== alg.parameterSet) return false;
+    if (info.parameters)
+      throw new KysoError('ASN1_SCHEMA', `${keyMlDsa} public key must have absent parameters`);
+    return verifyMlDsa(keyMlDsa, info.publicKey, data, signature);
+  }
   if (alg.name !== 'RSA-PKCS1' && alg.name !== 'RSA-PSS') {
-    // Only reached for an Ed448 key with another algorithm: it does not fit.
-    if (info.algorithmOid === OID.ed448) return false;
+    // Only reached for an Ed448 or ML-DSA key with another algorithm: it does not fit.
+    if (info.algorithmOid === OID.ed448 || keyMlDsa) return false;
     throw new KysoError('UNSUPPORTED_ALGORITHM', `no fallback verifier for ${JSON.stringify(alg)}`);
   }
   if (info.algorithmOid !== OID.rsaEncryption && info.algorithmOid !== OID.rsassaPss) return false;

@@ -34,6 +34,7 @@ import {
   signatureAlgorithmName,
 } from './algorithms.js';
 import { digest } from './hash.js';
+import { checkMlDsaPublicKey, mlDsaParameterSet } from './ml-dsa.js';
 import type { HashAlgorithm, KeySpec, NamedCurve, PublicKeyInfo, SignatureAlgorithm } from './types.js';
 import { bufferSource, subtle } from './util.js';
 
@@ -211,6 +212,8 @@ function checkEcPoint(curve: NamedCurve, point: Uint8Array): void {
  * - id-ecPublicKey: namedCurve only; explicit curve parameters (and implicitCA) are UNSUPPORTED_ALGORITHM.
  *   An unknown named curve (e.g. secp256k1) yields `spec: undefined`.
  * - Ed25519: parameters absent, 32-byte key.
+ * - ML-DSA-44/65/87 (RFC 9881): parameters absent, key of the parameter set's length; `spec: undefined`
+ *   (verification only).
  * Other algorithms parse with `spec: undefined`.
  */
 export function parsePublicKeyInfo(input: Uint8Array | DerElement): PublicKeyInfo {
@@ -266,8 +269,15 @@ export function parsePublicKeyInfo(input: Uint8Array | DerElement): PublicKeyInf
       info.spec = { type: 'Ed25519' };
       break;
     }
-    default:
+    default: {
+      const mlDsa = mlDsaParameterSet(algorithmOid);
+      if (mlDsa) {
+        // RFC 9881 §4: parameters MUST be absent; the key is the raw FIPS 204 encoding.
+        if (params) throw schemaError(`${mlDsa} public key must have absent parameters`);
+        checkMlDsaPublicKey(mlDsa, bits.bytes);
+      }
       break;
+    }
   }
   return info;
 }

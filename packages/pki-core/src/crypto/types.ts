@@ -42,13 +42,24 @@ export type VerifyHashAlgorithm = HashAlgorithm | 'SHA-224' | 'SHA-512/224' | 'S
 /**
  * Verification-only algorithms WebCrypto cannot do, checked in pure TypeScript by
  * crypto/fallback-verify.ts: RSA PKCS#1 v1.5 / RSASSA-PSS with any verification hash, PSS with an
- * MGF1 hash different from the message hash (`mgf1Hash`, default: `hash`), and Ed448 (RFC 8032).
+ * MGF1 hash different from the message hash (`mgf1Hash`, default: `hash`), Ed448 (RFC 8032) and
+ * ML-DSA (FIPS 204).
  * Not `SignatureAlgorithm`s: no signer, encoder or signing policy can produce one.
  */
 export type FallbackVerifyAlgorithm =
   | { name: 'RSA-PKCS1'; hash: VerifyHashAlgorithm }
   | { name: 'RSA-PSS'; hash: VerifyHashAlgorithm; saltLength: number; mgf1Hash?: VerifyHashAlgorithm }
-  | { name: 'Ed448' };
+  | { name: 'Ed448' }
+  | MlDsaAlgorithm;
+
+/** ML-DSA parameter sets (FIPS 204). */
+export type MlDsaParameterSet = 'ML-DSA-44' | 'ML-DSA-65' | 'ML-DSA-87';
+
+/**
+ * Pure ML-DSA (FIPS 204) with the empty context string, as X.509 (RFC 9881) and CMS (RFC 9882)
+ * use it. Verification only (crypto/ml-dsa.ts).
+ */
+export type MlDsaAlgorithm = { name: 'ML-DSA'; parameterSet: MlDsaParameterSet };
 
 /** What `verifySignature` accepts: every signing algorithm plus legacy DSA and the fallback set. */
 export type VerifyAlgorithm = SignatureAlgorithm | LegacyDsaAlgorithm | FallbackVerifyAlgorithm;

@@ -12,11 +12,16 @@ import {
   withInheritedDsaParameters,
 } from '../crypto/dsa.js';
 import { parsePublicKeyInfo } from '../crypto/keys.js';
+import { ML_DSA_BY_OID } from '../crypto/ml-dsa.js';
 import type { PublicKeyInfo, VerifyAlgorithm } from '../crypto/types.js';
 import { verifySignature } from '../crypto/verify.js';
 import { isKysoError } from '../errors.js';
 import type { Certificate } from '../x509/certificate.js';
 import type { Budget } from './budget.js';
+import { OID } from '../oids.js';
+
+/** Key algorithms without a signing `spec` that kyso still verifies: DSA, Ed448, ML-DSA. */
+const VERIFY_ONLY_KEY_OIDS: ReadonlySet<string> = new Set([OID_DSA, OID.ed448, ...ML_DSA_BY_OID.keys()]);
 
 export type SignatureOutcome =
   | { ok: true }
@@ -113,7 +118,7 @@ export class SignatureChecker {
     const key = issuerKey ? { value: issuerKey } : publicKeyOf(issuer);
     if ('error' in key)
       return { ok: false, reason: 'UNSUPPORTED_ALGORITHM', detail: `issuer public key: ${key.error}` };
-    if (!key.value.spec && key.value.algorithmOid !== OID_DSA)
+    if (!key.value.spec && !VERIFY_ONLY_KEY_OIDS.has(key.value.algorithmOid))
       return {
         ok: false,
         reason: 'UNSUPPORTED_ALGORITHM',
