@@ -5,7 +5,15 @@
  * ranges matches the CMS messageDigest (or the token's imprint); the CMS signature verifies with
  * the embedded signer certificate. Results are reports; malformed PDFs throw PdfError.
  */
-import { type HashAlgorithm, parseTimeStampToken, verifyCms, verifyTimeStampToken } from '@kyso/pki-core';
+import {
+  type CmsVerifyOptions,
+  type CmsVerifyReport,
+  type HashAlgorithm,
+  type TimeStampVerifyReport,
+  parseTimeStampToken,
+  verifyCms,
+  verifyTimeStampToken,
+} from '@kyso/pki-core';
 import { PdfReader } from '../pdf/reader.js';
 import { hashByteRange } from '../sign/hash.js';
 import { type PdfSignatureInfo, findSignatures, revisionEndingAt } from './signatures.js';
@@ -59,6 +67,17 @@ export interface SignatureIntegrityReport {
   /** Signature time-stamp or document time-stamp genTime. */
   timestamp?: Date;
   digestAlgorithm?: HashAlgorithm;
+  /** The CMS verification report (signatures), with trust when the caller asked for it. */
+  cms?: CmsVerifyReport;
+  /** The RFC 3161 token report (document time-stamps). */
+  tsp?: TimeStampVerifyReport;
+}
+
+export interface IntegrityOptions {
+  /** Extra verifyCms options per signature (trust store, time, revocation) for the full verifier. */
+  cmsOptions?: (sig: PdfSignatureInfo) => Promise<Partial<CmsVerifyOptions>> | Partial<CmsVerifyOptions>;
+  /** An open reader of `bytes` (saves re-reading the cross-reference chain). */
+  reader?: PdfReader;
 }
 
 export interface PdfIntegrityReport {
@@ -73,8 +92,11 @@ export const MAX_INLINE_CONTENT = 64 * 1024 * 1024;
 
 const HASHES: readonly HashAlgorithm[] = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'];
 
-export async function verifyPdfIntegrity(bytes: Uint8Array): Promise<PdfIntegrityReport> {
-  const r = PdfReader.open(bytes);
+export async function verifyPdfIntegrity(
+  bytes: Uint8Array,
+  options: IntegrityOptions = {},
+): Promise<PdfIntegrityReport> {
+  const r = options.reader ?? PdfReader.open(bytes);
   const revisions = r.revisions();
   const reports: SignatureIntegrityReport[] = [];
   for (const sig of findSignatures(r)) {
@@ -158,6 +180,7 @@ export async function verifyPdfIntegrity(bytes: Uint8Array): Promise<PdfIntegrit
         const alg = tstInfo.messageImprint.hashAlgorithm;
         rep.digestAlgorithm = alg;
         const t = await verifyTimeStampToken(sig.contents, { digest: await digestOf(alg), certificates: [] });
+        rep.tsp = t;
         const find = (n: string) => t.checks.find((c) => c.check === n);
         const imprint = find('message-imprint');
         rep.intact = imprint?.status === 'passed';
@@ -179,7 +202,9 @@ export async function verifyPdfIntegrity(bytes: Uint8Array): Promise<PdfIntegrit
         if (t.signerCertificate) rep.signer = t.signerCertificate.subject.toString();
         void signedData;
       } else {
+        const extra = options.cmsOptions ? await options.cmsOptions(sig) : {};
         let cms = await verifyCms(sig.contents, {
+          ...extra,
           contentDigest: digestOf,
           requireSigningCertificate: sig.subFilter === 'ETSI.CAdES.detached',
         });
@@ -198,10 +223,11 @@ export async function verifyPdfIntegrity(bytes: Uint8Array): Promise<PdfIntegrit
               content.set(bytes.subarray(ranges[i]!, ranges[i]! + ranges[i + 1]!), o);
               o += ranges[i + 1]!;
             }
-            cms = await verifyCms(sig.contents, { content });
+            cms = await verifyCms(sig.contents, { ...extra, content });
             inline = true;
           }
         }
+        rep.cms = cms;
         const si = cms.signers[0];
         if (!si || cms.detached === false) {
           checks.push({

@@ -1,0 +1,757 @@
+/**
+ * Modification analysis of incremental updates (pyHanko-style difference analysis, kyso rules).
+ *
+ * Each revision after the first is compared with the one before it. Objects the revision defines
+ * are either new (not in use before) or overwritten; an overwritten object whose value changed must
+ * be explained by a rule, otherwise the revision is classified OTHER. Rules:
+ *  - document security store (/DSS and everything below it): LTA_UPDATES;
+ *  - a document time-stamp field: LTA_UPDATES; /Info, XMP /Metadata, catalog /Extensions and
+ *    /Version: LTA_UPDATES;
+ *  - a new signature field (field, widget, appearance, signature dictionary, AcroForm /Fields and
+ *    page /Annots entries) or the signing of an existing empty one: FORM_FILLING;
+ *  - filling a non-signature field (/V, /AP, /AS of the field and its widgets): FORM_FILLING;
+ *  - adding or changing a non-widget annotation: ANNOTATIONS;
+ *  - anything else (page content, resources, page tree, catalog keys, annotations removed,
+ *    non-signature fields added, objects redefined outside these structures): OTHER.
+ * An overwritten object is only explained when every object that referred to it in the earlier
+ * revision belongs to the structure the rule allows to change (so an appearance stream or a DSS
+ * array that is also used by a page cannot be "updated" through that rule).
+ *
+ * The work is bounded: at most MAX_GRAPH_OBJECTS objects are walked per revision and at most
+ * MAX_ANALYSED_REVISIONS revisions are compared; beyond that the result is OTHER (not analysed),
+ * so a document too large to analyse is never reported as unchanged.
+ */
+import { PdfDict, PdfName, type PdfObject, PdfRef, PdfStream, PdfString } from '../pdf/objects.js';
+import { PdfReader, type PdfRevision } from '../pdf/reader.js';
+import { type FieldInfo, listFields } from '../sign/fields.js';
+
+export const MODIFICATION_LEVELS = ['NONE', 'LTA_UPDATES', 'FORM_FILLING', 'ANNOTATIONS', 'OTHER'] as const;
+/** Ordered: NONE < LTA_UPDATES < FORM_FILLING < ANNOTATIONS < OTHER (pyHanko's ModificationLevel). */
+export type ModificationLevel = (typeof MODIFICATION_LEVELS)[number];
+
+export function levelRank(l: ModificationLevel): number {
+  return MODIFICATION_LEVELS.indexOf(l);
+}
+
+export function maxLevel(a: ModificationLevel, b: ModificationLevel): ModificationLevel {
+  return levelRank(a) >= levelRank(b) ? a : b;
+}
+
+/** Most objects walked when building one revision's reference graph. */
+export const MAX_GRAPH_OBJECTS = 200_000;
+/** Most revisions compared (each comparison walks the document once). */
+export const MAX_ANALYSED_REVISIONS = 256;
+/** Deepest direct-object nesting followed when collecting references. */
+const MAX_VALUE_DEPTH = 64;
+/** Most objects visited below one explained structure (an appearance, the DSS). */
+const MAX_TREE_OBJECTS = 50_000;
+
+export type ChangeCode =
+  | 'DSS_UPDATED'
+  | 'DOC_TIMESTAMP_ADDED'
+  | 'SIGNATURE_ADDED'
+  | 'SIGNATURE_FIELD_SIGNED'
+  | 'FORM_FIELD_FILLED'
+  | 'METADATA_UPDATED'
+  | 'INFO_UPDATED'
+  | 'EXTENSIONS_UPDATED'
+  | 'ACROFORM_UPDATED'
+  | 'ANNOTATION_ADDED'
+  | 'ANNOTATION_MODIFIED'
+  | 'ANNOTATION_REMOVED'
+  | 'WIDGET_WITHOUT_FIELD'
+  | 'FIELD_ADDED'
+  | 'FIELD_REMOVED'
+  | 'FIELD_CHANGED'
+  | 'SIGNED_FIELD_CHANGED'
+  | 'CATALOG_CHANGED'
+  | 'TRAILER_CHANGED'
+  | 'PAGES_CHANGED'
+  | 'PAGE_CHANGED'
+  | 'CONTENT_CHANGED'
+  | 'OBJECT_OVERWRITTEN'
+  | 'SHARED_OBJECT_OVERWRITTEN'
+  | 'OBJECT_FREED'
+  | 'ANALYSIS_LIMIT'
+  | 'ANALYSIS_FAILED';
+
+export interface ModificationFinding {
+  /** The revision that made the change. */
+  revision: number;
+  level: ModificationLevel;
+  code: ChangeCode;
+  description: string;
+  /** Objects concerned. */
+  objects?: number[];
+  /** Field concerned (fully qualified name). */
+  field?: string;
+  /** Page concerned (1-based). */
+  page?: number;
+}
+
+export interface RevisionDiff {
+  revision: number;
+  level: ModificationLevel;
+  findings: ModificationFinding[];
+  /** Fields whose value or appearance changed (fully qualified names; FieldMDP checks them). */
+  changedFields: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Structural equality of parsed objects (references compared by number and generation). */
+export function sameObject(a: PdfObject | undefined, b: PdfObject | undefined, depth = 0): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a === null || b === null) return false;
+  if (depth > MAX_VALUE_DEPTH) return false;
+  if (a instanceof PdfRef) return b instanceof PdfRef && a.num === b.num && a.gen === b.gen;
+  if (a instanceof PdfName) return false; // interned: equal names are ===
+  if (a instanceof PdfString) return b instanceof PdfString && bytesEq(a.bytes, b.bytes);
+  if (Array.isArray(a)) {
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => sameObject(x, b[i], depth + 1));
+  }
+  if (a instanceof PdfDict) return b instanceof PdfDict && sameDict(a, b, depth);
+  if (a instanceof PdfStream) {
+    return b instanceof PdfStream && bytesEq(a.raw, b.raw) && sameDict(a.dict, b.dict, depth, ['Length']);
+  }
+  return false;
+}
+
+function sameDict(a: PdfDict, b: PdfDict, depth: number, ignore: string[] = []): boolean {
+  const keys = new Set([...a.map.keys(), ...b.map.keys()]);
+  for (const k of keys) {
+    if (ignore.includes(k)) continue;
+    if (!sameObject(a.get(k), b.get(k), depth + 1)) return false;
+  }
+  return true;
+}
+
+function bytesEq(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Keys that point back up a tree (ignored when computing who refers to an object). */
+const BACK_POINTERS = new Set(['P', 'Parent']);
+
+/** References directly inside a value (not following them), skipping back-pointers. */
+function refsIn(v: PdfObject | undefined, out: PdfRef[], depth = 0): void {
+  if (v === undefined || v === null || depth > MAX_VALUE_DEPTH) return;
+  if (v instanceof PdfRef) out.push(v);
+  else if (Array.isArray(v)) for (const x of v) refsIn(x, out, depth + 1);
+  else if (v instanceof PdfDict) {
+    for (const [k, x] of v.map) if (!BACK_POINTERS.has(k)) refsIn(x, out, depth + 1);
+  } else if (v instanceof PdfStream) refsIn(v.dict, out, depth + 1);
+}
+
+/** Pseudo object number of the trailer in referrer sets. */
+const TRAILER = -1;
+const TRAILER_SKIP = new Set([
+  'Prev',
+  'XRefStm',
+  'Size',
+  'ID',
+  'Index',
+  'W',
+  'Filter',
+  'DecodeParms',
+  'Length',
+]);
+
+interface RefGraph {
+  /** Who refers to each reachable object (object numbers; TRAILER for the trailer). */
+  referrers: Map<number, Set<number>>;
+  complete: boolean;
+}
+
+function buildGraph(r: PdfReader): RefGraph {
+  const referrers = new Map<number, Set<number>>();
+  const queue: number[] = [];
+  const visit = (from: number, refs: PdfRef[]) => {
+    for (const ref of refs) {
+      if (ref.num === from) continue;
+      let s = referrers.get(ref.num);
+      if (!s) {
+        s = new Set();
+        referrers.set(ref.num, s);
+        queue.push(ref.num);
+      }
+      s.add(from);
+    }
+  };
+  const t: PdfRef[] = [];
+  for (const [k, v] of r.trailer.map) if (!TRAILER_SKIP.has(k)) refsIn(v, t);
+  visit(TRAILER, t);
+  let complete = true;
+  for (let i = 0; i < queue.length; i++) {
+    if (i >= MAX_GRAPH_OBJECTS) {
+      complete = false;
+      break;
+    }
+    const num = queue[i]!;
+    let v: PdfObject;
+    try {
+      v = r.getObject(num);
+    } catch {
+      continue;
+    }
+    const refs: PdfRef[] = [];
+    refsIn(v, refs);
+    visit(num, refs);
+  }
+  return { referrers, complete };
+}
+
+/** Object numbers reachable from `v` (not through back-pointers), bounded. */
+function treeObjects(r: PdfReader, v: PdfObject | undefined, into = new Set<number>()): Set<number> {
+  const stack: PdfRef[] = [];
+  refsIn(v, stack);
+  while (stack.length > 0 && into.size < MAX_TREE_OBJECTS) {
+    const ref = stack.pop()!;
+    if (into.has(ref.num)) continue;
+    into.add(ref.num);
+    try {
+      refsIn(r.getObject(ref.num), stack);
+    } catch {
+      // unreadable: nothing below it
+    }
+  }
+  return into;
+}
+
+const describeObject = (v: PdfObject): string => {
+  const d = v instanceof PdfStream ? v.dict : v instanceof PdfDict ? v : undefined;
+  if (!d)
+    return Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'object' ? 'value' : typeof v;
+  const type = d.name('Type');
+  const sub = d.name('Subtype');
+  const kind = v instanceof PdfStream ? 'stream' : 'dictionary';
+  return [type && `/${type}`, sub && `/${sub}`, kind].filter(Boolean).join(' ');
+};
+
+// ---------------------------------------------------------------------------------------------
+
+class RevisionAnalysis {
+  readonly findings: ModificationFinding[] = [];
+  readonly changedFields: string[] = [];
+  /** Overwritten objects whose value changed and that no rule explained yet. */
+  readonly pending = new Set<number>();
+  /** Objects the revision defines that were not in use before. */
+  readonly added = new Set<number>();
+  readonly graph: RefGraph;
+  /** What an object was in the earlier revision (for descriptions): "content stream of page 1"... */
+  readonly roles = new Map<number, string>();
+
+  constructor(
+    readonly revision: number,
+    readonly oldR: PdfReader,
+    readonly newR: PdfReader,
+    rev: PdfRevision,
+  ) {
+    this.graph = buildGraph(oldR);
+    for (const n of rev.objects) {
+      const e = oldR.xref.get(n);
+      if (!e || e.type === 'free') {
+        this.added.add(n);
+        continue;
+      }
+      let same = false;
+      try {
+        same = sameObject(oldR.getObject(n), newR.getObject(n));
+      } catch {
+        same = false;
+      }
+      if (!same) {
+        // An object unreachable before is as good as new (its referrers, if any, are checked).
+        if (this.graph.complete && !this.graph.referrers.has(n)) this.added.add(n);
+        else this.pending.add(n);
+      }
+    }
+    for (const n of rev.freed) {
+      const e = oldR.xref.get(n);
+      if (e && e.type !== 'free' && this.graph.referrers.has(n)) {
+        this.add('OTHER', 'OBJECT_FREED', `object ${n}, in use in the signed revision, was deleted`, {
+          objects: [n],
+        });
+      }
+    }
+  }
+
+  add(
+    level: ModificationLevel,
+    code: ChangeCode,
+    description: string,
+    extra: Partial<Pick<ModificationFinding, 'objects' | 'field' | 'page'>> = {},
+  ): void {
+    if (level === 'NONE') return;
+    const dup = this.findings.find((f) => f.code === code && f.description === description);
+    if (dup) return;
+    this.findings.push({ revision: this.revision, level, code, description, ...extra });
+  }
+
+  /**
+   * Marks overwritten object `num` as explained when every earlier referrer is in `allowed`
+   * (undefined: no referrer check, for objects whose whole content a rule compared).
+   */
+  explain(num: number, allowed?: ReadonlySet<number>): void {
+    if (!this.pending.has(num)) return;
+    this.pending.delete(num);
+    if (!allowed) return;
+    const refs = this.graph.referrers.get(num);
+    const others = [...(refs ?? [])].filter((x) => !allowed.has(x) && x !== num);
+    if (others.length > 0) {
+      const who = others
+        .slice(0, 3)
+        .map((x) =>
+          x === TRAILER ? 'the trailer' : `object ${x}${this.roles.has(x) ? ` (${this.roles.get(x)})` : ''}`,
+        )
+        .join(', ');
+      this.add(
+        'OTHER',
+        'SHARED_OBJECT_OVERWRITTEN',
+        `object ${num} was overwritten, but it is also used by ${who}`,
+        { objects: [num, ...others.filter((x) => x >= 0)] },
+      );
+    }
+  }
+
+  /**
+   * Explains every changed object below `v` (new revision) whose earlier referrers are within
+   * `allowed` plus the earlier objects of the same structure. Returns whether anything below
+   * `v` is new or changed in this revision.
+   */
+  explainTree(v: PdfObject | undefined, allowed: Set<number>, oldV?: PdfObject): boolean {
+    const allow = new Set(allowed);
+    if (oldV !== undefined) treeObjects(this.oldR, oldV, allow);
+    const stack: PdfRef[] = [];
+    refsIn(v, stack);
+    const seen = new Set<number>();
+    const touched: number[] = [];
+    while (stack.length > 0 && seen.size < MAX_TREE_OBJECTS) {
+      const ref = stack.pop()!;
+      if (seen.has(ref.num)) continue;
+      seen.add(ref.num);
+      const changed = this.pending.has(ref.num) || this.added.has(ref.num);
+      if (!changed) continue; // unchanged earlier objects are only read
+      touched.push(ref.num);
+      allow.add(ref.num);
+      try {
+        refsIn(this.newR.getObject(ref.num), stack);
+      } catch {
+        // unreadable: nothing below it
+      }
+    }
+    for (const n of touched) this.explain(n, allow);
+    return touched.length > 0;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function dictOf(r: PdfReader, v: PdfObject | undefined): PdfDict | undefined {
+  try {
+    return r.dict(v);
+  } catch {
+    return undefined;
+  }
+}
+
+function arrayOf(r: PdfReader, v: PdfObject | undefined): PdfObject[] {
+  try {
+    return r.array(v) ?? [];
+  } catch {
+    return [];
+  }
+}
+
+const refNums = (a: PdfObject[]): number[] =>
+  a.filter((x): x is PdfRef => x instanceof PdfRef).map((x) => x.num);
+
+function keyDiff(a: PdfDict | undefined, b: PdfDict | undefined): string[] {
+  const keys = new Set([...(a?.map.keys() ?? []), ...(b?.map.keys() ?? [])]);
+  return [...keys].filter((k) => !sameObject(a?.get(k), b?.get(k)));
+}
+
+const CATALOG_LTA_KEYS = new Set(['DSS', 'Metadata', 'Extensions', 'Version']);
+const ACROFORM_FORM_KEYS = new Set(['DR', 'DA', 'Q', 'NeedAppearances']);
+/** Keys of a signature field / widget that signing an empty field may set. */
+const SIG_FIELD_KEYS = new Set(['V', 'AP', 'AS', 'Rect', 'F', 'Lock', 'MK', 'DA', 'SV', 'Kids']);
+/** Keys of a form field / widget that filling it may change. */
+const FILL_KEYS = new Set(['V', 'AP', 'AS', 'Kids']);
+
+function analyseRevision(a: RevisionAnalysis): void {
+  const { oldR, newR } = a;
+  // Roles of earlier objects, for readable descriptions.
+  let oldPages: PdfRef[] = [];
+  let newPages: PdfRef[] = [];
+  try {
+    oldPages = oldR.pages();
+    newPages = newR.pages();
+  } catch (e) {
+    a.add('OTHER', 'ANALYSIS_FAILED', `page tree unreadable: ${(e as Error).message}`);
+  }
+  oldPages.forEach((p, i) => {
+    a.roles.set(p.num, `page ${i + 1}`);
+    const pd = dictOf(oldR, p);
+    const c = pd?.get('Contents');
+    if (c instanceof PdfRef) a.roles.set(c.num, `content of page ${i + 1}`);
+    for (const x of arrayOf(oldR, c)) if (x instanceof PdfRef) a.roles.set(x.num, `content of page ${i + 1}`);
+    const res = pd?.get('Resources');
+    if (res instanceof PdfRef) a.roles.set(res.num, `resources of page ${i + 1}`);
+    const xo = dictOf(oldR, dictOf(oldR, res)?.get('XObject'));
+    for (const [k, x] of xo?.map ?? [])
+      if (x instanceof PdfRef) a.roles.set(x.num, `XObject /${k} of page ${i + 1}`);
+  });
+
+  // Trailer.
+  const oldRoot = oldR.rootRef;
+  const newRoot = newR.rootRef;
+  if (oldRoot.num !== newRoot.num) {
+    a.add('OTHER', 'TRAILER_CHANGED', 'the document catalog was replaced (/Root changed)');
+    return;
+  }
+  if (!sameObject(oldR.trailer.get('Encrypt'), newR.trailer.get('Encrypt')))
+    a.add('OTHER', 'TRAILER_CHANGED', 'the encryption dictionary changed');
+  const infoTree = a.explainTree(newR.trailer.get('Info'), new Set([TRAILER]), oldR.trailer.get('Info'));
+  if (infoTree || !sameObject(oldR.trailer.get('Info'), newR.trailer.get('Info')))
+    a.add('LTA_UPDATES', 'INFO_UPDATED', 'document information (/Info) updated');
+
+  // Catalog.
+  const catNum = oldRoot.num;
+  const oldCat = dictOf(oldR, oldRoot) ?? new PdfDict();
+  const newCat = dictOf(newR, newRoot) ?? new PdfDict();
+  a.explain(catNum);
+  for (const k of keyDiff(oldCat, newCat)) {
+    if (k === 'AcroForm') continue;
+    if (CATALOG_LTA_KEYS.has(k)) continue; // handled below
+    a.add(
+      'OTHER',
+      'CATALOG_CHANGED',
+      `catalog /${k} ${oldCat.has(k) ? (newCat.has(k) ? 'changed' : 'removed') : 'added'}`,
+      { objects: [catNum] },
+    );
+  }
+  const catSet = new Set([catNum]);
+  const changedBelow = (k: string) => {
+    const tree = a.explainTree(newCat.get(k), catSet, oldCat.get(k));
+    return tree || !sameObject(oldCat.get(k), newCat.get(k));
+  };
+  if (changedBelow('DSS'))
+    a.add('LTA_UPDATES', 'DSS_UPDATED', 'validation data added to the document security store (/DSS)');
+  if (changedBelow('Metadata')) a.add('LTA_UPDATES', 'METADATA_UPDATED', 'XMP metadata (/Metadata) updated');
+  if (changedBelow('Extensions'))
+    a.add('LTA_UPDATES', 'EXTENSIONS_UPDATED', 'developer extensions (/Extensions) declared');
+  if (!sameObject(oldCat.get('Version'), newCat.get('Version')))
+    a.add('LTA_UPDATES', 'EXTENSIONS_UPDATED', 'PDF version (/Version) updated');
+
+  // Earlier form structure: objects allowed to refer to fields and widgets.
+  const oldAcroV = oldCat.get('AcroForm');
+  const newAcroV = newCat.get('AcroForm');
+  const oldAcro = dictOf(oldR, oldAcroV);
+  const newAcro = dictOf(newR, newAcroV);
+  const formStructure = new Set<number>([catNum]);
+  if (oldAcroV instanceof PdfRef) formStructure.add(oldAcroV.num);
+  const of = oldAcro?.get('Fields');
+  if (of instanceof PdfRef) formStructure.add(of.num);
+  let oldFields: FieldInfo[] = [];
+  let newFields: FieldInfo[] = [];
+  try {
+    oldFields = listFields(oldR);
+    newFields = listFields(newR);
+  } catch (e) {
+    a.add('OTHER', 'ANALYSIS_FAILED', `form fields unreadable: ${(e as Error).message}`);
+  }
+  const addNode = (d: PdfDict | undefined) => {
+    const kids = d?.get('Kids');
+    if (kids instanceof PdfRef) formStructure.add(kids.num);
+    for (const k of arrayOf(oldR, kids)) if (k instanceof PdfRef) formStructure.add(k.num);
+  };
+  for (const f of arrayOf(oldR, of)) if (f instanceof PdfRef) formStructure.add(f.num);
+  for (const f of oldFields) {
+    formStructure.add(f.ref.num);
+    for (const w of f.widgets) formStructure.add(w.num);
+    addNode(f.dict);
+  }
+  for (const p of oldPages) {
+    formStructure.add(p.num);
+    const av = dictOf(oldR, p)?.get('Annots');
+    if (av instanceof PdfRef) formStructure.add(av.num);
+  }
+
+  // AcroForm dictionary.
+  if (oldAcroV instanceof PdfRef && newAcroV instanceof PdfRef && oldAcroV.num === newAcroV.num)
+    a.explain(oldAcroV.num, catSet);
+  else if (newAcroV instanceof PdfRef && a.pending.has(newAcroV.num)) a.explain(newAcroV.num, catSet);
+  for (const k of keyDiff(oldAcro, newAcro)) {
+    if (k === 'Fields' || k === 'SigFlags') continue;
+    if (ACROFORM_FORM_KEYS.has(k)) {
+      const acroNum = newAcroV instanceof PdfRef ? newAcroV.num : catNum;
+      a.explainTree(newAcro?.get(k), new Set([acroNum, catNum]), oldAcro?.get(k));
+      a.add('FORM_FILLING', 'ACROFORM_UPDATED', `form defaults (/AcroForm /${k}) updated`);
+    } else a.add('OTHER', 'CATALOG_CHANGED', `/AcroForm /${k} changed`);
+  }
+  const nf = newAcro?.get('Fields');
+  if (nf instanceof PdfRef) a.explain(nf.num, new Set([...formStructure]));
+  const oldTop = new Set(refNums(arrayOf(oldR, of)));
+  const newTop = new Set(refNums(arrayOf(newR, nf)));
+  for (const n of oldTop)
+    if (!newTop.has(n)) a.add('OTHER', 'FIELD_REMOVED', `form field object ${n} removed from /AcroForm`);
+
+  // Fields.
+  const oldByNum = new Map(oldFields.map((f) => [f.ref.num, f]));
+  const newSigWidgets = new Set<number>();
+  const newFieldWidgets = new Set<number>();
+  for (const f of newFields) {
+    const old = oldByNum.get(f.ref.num);
+    for (const w of f.widgets) newFieldWidgets.add(w.num);
+    const sigDict = f.type === 'Sig' ? dictOf(newR, f.value) : undefined;
+    const isDts = sigDict?.name('Type') === 'DocTimeStamp' || sigDict?.name('SubFilter') === 'ETSI.RFC3161';
+    const sigLevel: ModificationLevel = isDts ? 'LTA_UPDATES' : 'FORM_FILLING';
+    const structAllowed = new Set([...formStructure, f.ref.num, ...f.widgets.map((w) => w.num)]);
+    if (!old) {
+      a.explain(f.ref.num, structAllowed);
+      for (const w of f.widgets) a.explain(w.num, structAllowed);
+      if (f.type === 'Sig') {
+        for (const w of f.widgets) newSigWidgets.add(w.num);
+        if (f.value instanceof PdfRef) a.explain(f.value.num, new Set([f.ref.num]));
+        for (const w of f.widgets) a.explainTree(dictOf(newR, w)?.get('AP'), new Set([w.num]));
+        a.add(
+          sigLevel,
+          isDts ? 'DOC_TIMESTAMP_ADDED' : 'SIGNATURE_ADDED',
+          isDts
+            ? `document time-stamp field '${f.name}' added`
+            : `signature field '${f.name}' added${f.value ? ' and signed' : ''}`,
+          { field: f.name },
+        );
+        if (f.value) a.changedFields.push(f.name);
+      } else {
+        a.add('OTHER', 'FIELD_ADDED', `form field '${f.name}' (${f.type ?? 'no type'}) added`, {
+          field: f.name,
+        });
+      }
+      continue;
+    }
+    // Existing field: compare the field and its widgets.
+    const parts: [number, PdfDict | undefined, PdfDict | undefined][] = [[f.ref.num, old.dict, f.dict]];
+    for (const w of f.widgets) if (w.num !== f.ref.num) parts.push([w.num, dictOf(oldR, w), dictOf(newR, w)]);
+    const diffKeys = new Set<string>();
+    for (const [num, od, nd] of parts) {
+      const touched = a.pending.has(num);
+      for (const k of keyDiff(od, nd)) diffKeys.add(k);
+      a.explain(num, structAllowed);
+      // Appearance objects: explained when referred to only from this widget's earlier appearance.
+      const apChanged = a.explainTree(nd?.get('AP'), new Set([num]), od?.get('AP'));
+      if (apChanged || touched) diffKeys.add(apChanged ? 'AP' : '');
+    }
+    diffKeys.delete('');
+    if (f.value instanceof PdfRef && a.pending.has(f.value.num)) {
+      // A field value object (a signature dictionary, a rich-text stream) redefined.
+      diffKeys.add('V');
+      if (f.type !== 'Sig') a.explain(f.value.num, new Set([f.ref.num]));
+    }
+    if (diffKeys.size === 0) continue;
+    if (f.type === 'Sig') {
+      if (old.value === undefined && f.value !== undefined) {
+        const bad = [...diffKeys].filter((k) => !SIG_FIELD_KEYS.has(k));
+        if (f.value instanceof PdfRef) a.explain(f.value.num, new Set([f.ref.num]));
+        for (const w of f.widgets) newSigWidgets.add(w.num);
+        a.add(
+          sigLevel,
+          isDts ? 'DOC_TIMESTAMP_ADDED' : 'SIGNATURE_FIELD_SIGNED',
+          isDts ? `document time-stamp in field '${f.name}'` : `empty signature field '${f.name}' signed`,
+          { field: f.name },
+        );
+        a.changedFields.push(f.name);
+        if (bad.length)
+          a.add(
+            'OTHER',
+            'FIELD_CHANGED',
+            `signature field '${f.name}': ${bad.map((k) => `/${k}`).join(', ')} changed`,
+            {
+              field: f.name,
+            },
+          );
+      } else {
+        a.add(
+          'OTHER',
+          'SIGNED_FIELD_CHANGED',
+          `signature field '${f.name}' was ${old.value ? 'already signed; its ' : ''}${[...diffKeys].map((k) => `/${k}`).join(', ')} changed`,
+          { field: f.name },
+        );
+      }
+    } else {
+      const bad = [...diffKeys].filter((k) => !FILL_KEYS.has(k));
+      a.changedFields.push(f.name);
+      a.add('FORM_FILLING', 'FORM_FIELD_FILLED', `form field '${f.name}' filled in`, { field: f.name });
+      if (bad.length)
+        a.add(
+          'OTHER',
+          'FIELD_CHANGED',
+          `form field '${f.name}': ${bad.map((k) => `/${k}`).join(', ')} changed`,
+          {
+            field: f.name,
+          },
+        );
+    }
+  }
+  const newByNum = new Set(newFields.map((f) => f.ref.num));
+  for (const f of oldFields)
+    if (!newByNum.has(f.ref.num))
+      a.add('OTHER', 'FIELD_REMOVED', `form field '${f.name}' removed`, { field: f.name });
+
+  // Pages: the same pages in the same order; a page may only gain annotations.
+  const oldNums = oldPages.map((p) => p.num);
+  const newNums = newPages.map((p) => p.num);
+  if (oldNums.length !== newNums.length || oldNums.some((n, i) => n !== newNums[i])) {
+    a.add(
+      'OTHER',
+      'PAGES_CHANGED',
+      newNums.length > oldNums.length
+        ? `${newNums.length - oldNums.length} page(s) added`
+        : newNums.length < oldNums.length
+          ? `${oldNums.length - newNums.length} page(s) removed`
+          : 'pages replaced or reordered',
+    );
+  }
+  newPages.forEach((p, i) => {
+    if (!oldNums.includes(p.num)) return;
+    const od = dictOf(oldR, p);
+    const nd = dictOf(newR, p);
+    a.explain(p.num);
+    for (const k of keyDiff(od, nd)) {
+      if (k === 'Annots') continue;
+      a.add(
+        'OTHER',
+        k === 'Contents' || k === 'Resources' ? 'CONTENT_CHANGED' : 'PAGE_CHANGED',
+        `page ${i + 1}: /${k} ${od?.has(k) ? (nd?.has(k) ? 'changed' : 'removed') : 'added'}`,
+        { page: i + 1, objects: [p.num] },
+      );
+    }
+    const oav = od?.get('Annots');
+    const nav = nd?.get('Annots');
+    if (nav instanceof PdfRef) a.explain(nav.num, new Set([p.num]));
+    const oldAnn = refNums(arrayOf(oldR, oav));
+    const newAnn = refNums(arrayOf(newR, nav));
+    const annotsHolder = new Set([p.num, ...(oav instanceof PdfRef ? [oav.num] : [])]);
+    for (const n of oldAnn)
+      if (!newAnn.includes(n))
+        a.add('OTHER', 'ANNOTATION_REMOVED', `page ${i + 1}: annotation object ${n} removed`, {
+          page: i + 1,
+        });
+    for (const n of newAnn) {
+      const ad = dictOf(newR, new PdfRef(n, 0));
+      const sub = ad?.name('Subtype') ?? 'unknown';
+      if (!oldAnn.includes(n)) {
+        if (newSigWidgets.has(n)) continue;
+        if (sub === 'Widget') {
+          if (newFieldWidgets.has(n)) continue; // a new non-signature field: reported with the field
+          a.add(
+            'OTHER',
+            'WIDGET_WITHOUT_FIELD',
+            `page ${i + 1}: widget annotation ${n} added outside the form`,
+            {
+              page: i + 1,
+              objects: [n],
+            },
+          );
+        } else {
+          a.add('ANNOTATIONS', 'ANNOTATION_ADDED', `page ${i + 1}: /${sub} annotation added`, {
+            page: i + 1,
+            objects: [n],
+          });
+        }
+        a.explain(n, annotsHolder);
+        a.explainTree(ad?.get('AP'), new Set([n]));
+      } else if (!newFieldWidgets.has(n)) {
+        const changed = a.pending.has(n);
+        a.explain(n, annotsHolder);
+        const apChanged = a.explainTree(
+          ad?.get('AP'),
+          new Set([n]),
+          dictOf(oldR, new PdfRef(n, 0))?.get('AP'),
+        );
+        if (changed || apChanged)
+          a.add('ANNOTATIONS', 'ANNOTATION_MODIFIED', `page ${i + 1}: /${sub} annotation ${n} changed`, {
+            page: i + 1,
+            objects: [n],
+          });
+      }
+    }
+  });
+
+  // Whatever is left was redefined outside every allowed structure.
+  for (const n of a.pending) {
+    let desc = 'value';
+    try {
+      desc = describeObject(a.oldR.getObject(n));
+    } catch {
+      // keep 'value'
+    }
+    const role = a.roles.get(n);
+    a.add(
+      'OTHER',
+      role ? 'CONTENT_CHANGED' : 'OBJECT_OVERWRITTEN',
+      role
+        ? `${role} (object ${n}) was overwritten`
+        : `object ${n} (${desc}) used by the signed revision was overwritten`,
+      { objects: [n] },
+    );
+  }
+  if (!a.graph.complete)
+    a.add(
+      'OTHER',
+      'ANALYSIS_LIMIT',
+      `more than ${MAX_GRAPH_OBJECTS} objects: changes were not fully analysed`,
+    );
+}
+
+/** Compares revision `index` with the one before it. `readers` caches a reader per revision. */
+export function diffRevision(
+  bytes: Uint8Array,
+  revisions: readonly PdfRevision[],
+  index: number,
+  readers: Map<number, PdfReader> = new Map(),
+): RevisionDiff {
+  const reader = (i: number) => {
+    let r = readers.get(i);
+    if (!r) {
+      r = PdfReader.open(bytes.subarray(0, revisions[i]!.end));
+      readers.set(i, r);
+    }
+    return r;
+  };
+  const out: RevisionDiff = { revision: index, level: 'NONE', findings: [], changedFields: [] };
+  if (index > MAX_ANALYSED_REVISIONS) {
+    out.findings.push({
+      revision: index,
+      level: 'OTHER',
+      code: 'ANALYSIS_LIMIT',
+      description: `more than ${MAX_ANALYSED_REVISIONS} revisions: not analysed`,
+    });
+    out.level = 'OTHER';
+    return out;
+  }
+  try {
+    const a = new RevisionAnalysis(index, reader(index - 1), reader(index), revisions[index]!);
+    analyseRevision(a);
+    out.findings = a.findings;
+    out.changedFields = a.changedFields;
+  } catch (e) {
+    out.findings.push({
+      revision: index,
+      level: 'OTHER',
+      code: 'ANALYSIS_FAILED',
+      description: `revision ${index} could not be analysed: ${(e as Error).message}`,
+    });
+  }
+  out.level = out.findings.reduce<ModificationLevel>((m, f) => maxLevel(m, f.level), 'NONE');
+  return out;
+}
+
+/** The level a DocMDP permission allows (no certification: as P=2, form filling and signing). */
+export function allowedLevel(docMdp: number | undefined): ModificationLevel {
+  if (docMdp === 1) return 'LTA_UPDATES';
+  if (docMdp === 3) return 'ANNOTATIONS';
+  return 'FORM_FILLING';
+}

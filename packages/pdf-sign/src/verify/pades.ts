@@ -1,0 +1,837 @@
+/**
+ * The full PDF signature verifier (PAdES, ETSI EN 319 142-1 / EN 319 102-1 in outline). For each
+ * signature and document time-stamp, in revision order:
+ *  1. integrity (integrity.ts): ByteRange [0 a b c] whose gap is exactly /Contents and whose end
+ *     is the end of a revision; digest; CMS signature; signing-certificate(-v2) for PAdES;
+ *  2. certificate validation with pki-core at the proven signing time: the signature time-stamp's
+ *     genTime when it is valid, else the genTime of a valid document time-stamp over the
+ *     signature, else the validation time; revocation data from the DSS and the CMS itself (and
+ *     HTTP with `revocation: 'fetch'`). Data issued after the signing time is accepted when it
+ *     says "good" (or "revoked" later than the signing time), as past-signature validation does;
+ *  3. the PAdES level actually reached (B-B, B-T, B-LT with revocation data in the document for
+ *     the signer and TSA chains, B-LTA with a valid document time-stamp over that DSS);
+ *  4. modification analysis (modifications.ts) of every later revision against the DocMDP
+ *     permission (P=1 DSS/time-stamps only; P=2 or no certification: also form filling and
+ *     signing; P=3: also annotations) and FieldMDP locks.
+ * Validation outcomes are a report; malformed PDFs throw PdfError.
+ */
+import {
+  type Certificate,
+  Certificate as Cert,
+  CertificatePool,
+  Crl,
+  type KysoRevocationChecker,
+  type RevocationChecker,
+  type RevocationContext,
+  type RevocationResult,
+  type TrustStore,
+  type ValidationReport,
+  buildAndValidatePath,
+  der,
+  newRevocationChecker,
+  parseCms,
+  parseOcspResponse,
+  parseTimeStampToken,
+} from '@kyso/pki-core';
+import { type PdfDict, PdfRef, PdfString } from '../pdf/objects.js';
+import { PdfReader } from '../pdf/reader.js';
+import { type IntegrityCheck, type SignatureIntegrityReport, verifyPdfIntegrity } from './integrity.js';
+import {
+  type ModificationFinding,
+  type ModificationLevel,
+  type RevisionDiff,
+  allowedLevel,
+  diffRevision,
+  levelRank,
+  maxLevel,
+} from './modifications.js';
+import { type PdfSignatureInfo, findSignatures } from './signatures.js';
+
+export type RevocationMode = 'dss-only' | 'fetch' | 'soft-fail' | 'off';
+export type VerifyStatus = 'valid' | 'invalid' | 'indeterminate';
+export type PadesLevelReached = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA' | 'none';
+
+export interface VerifyPdfOptions {
+  /** Trust anchors. Without anchors every certificate is indeterminate (NO_TRUST_ANCHORS). */
+  trustStore?: TrustStore;
+  /** Validation time ("now" by default): used when no time-stamp proves an earlier time. */
+  time?: Date;
+  /**
+   * 'dss-only' (default): revocation data in the document (DSS, CMS) only, missing data is fatal;
+   * 'fetch': then CRL/OCSP over HTTP; 'soft-fail': document data, missing data reported but not
+   * fatal; 'off': not checked (said so in the report).
+   */
+  revocation?: RevocationMode;
+  /** Language of `text` in the report renderer (the JSON is language-neutral). */
+  lang?: 'vi' | 'en';
+}
+
+export interface SignerSummary {
+  subject: string;
+  commonName?: string;
+  organization?: string;
+  /** Title (T, 2.5.4.12), e.g. the official's position. */
+  title?: string;
+  /** Vietnamese identifiers from UID: CCCD, CMND, HC, MST, MNS. */
+  identifiers: { type: string; value: string }[];
+  issuer: string;
+  serialNumber: string;
+  notBefore: string;
+  notAfter: string;
+}
+
+export type SigningTimeSource = 'signature-timestamp' | 'document-timestamp' | 'claimed-m' | 'claimed-cms';
+
+export interface RevocationLine {
+  subject: string;
+  status: string;
+  /** crl / ocsp / none. */
+  source: string;
+  /** Where the data came from: the document (DSS or CMS), HTTP, or nowhere. */
+  origin: 'embedded' | 'fetched' | 'none';
+  detail?: string;
+}
+
+export interface CertificateValidation {
+  status: VerifyStatus;
+  /** pki-core ValidationReason (or NO_TRUST_ANCHORS / NO_CERTIFICATE). */
+  reason?: string;
+  detail?: string;
+  /** The time the path was validated at, and why that time. */
+  validatedAt: string;
+  timeSource: SigningTimeSource | 'validation-time';
+  chain: string[];
+  revocation: RevocationLine[];
+}
+
+export interface TimestampSummary {
+  genTime?: string;
+  status: VerifyStatus;
+  tsa?: string;
+  reason?: string;
+  detail?: string;
+  certificate?: CertificateValidation;
+}
+
+export interface ChangeSummary {
+  /** Highest level of the changes after this signature. */
+  level: ModificationLevel;
+  /** Highest level the DocMDP permission allows. */
+  allowedLevel: ModificationLevel;
+  allowed: boolean;
+  findings: (ModificationFinding & { allowed: boolean })[];
+}
+
+export interface PdfSignatureReport {
+  index: number;
+  field: string;
+  kind: 'signature' | 'doc-timestamp';
+  subFilter?: string;
+  /** Revision the signature covers (0-based). */
+  revision?: number;
+  coversWholeFile: boolean;
+  status: VerifyStatus;
+  /** Stable codes of what made the status (empty when valid). */
+  reasons: string[];
+  signer?: SignerSummary;
+  signingTime?: { time: string; source: SigningTimeSource };
+  /** The /M the signer claimed (not proof). */
+  claimedTime?: string;
+  integrity: {
+    status: 'passed' | 'failed';
+    intact: boolean;
+    signatureValid: boolean;
+    coverage: 'whole-file' | 'revision' | 'invalid';
+    checks: IntegrityCheck[];
+  };
+  certificate: CertificateValidation;
+  timestamp?: TimestampSummary;
+  level: PadesLevelReached;
+  revocationSource: 'embedded' | 'fetched' | 'mixed' | 'none';
+  /** PAdES baseline deviations (they lower the level, not the validity). */
+  conformance: { code: string; detail: string }[];
+  docMdp?: number;
+  reason?: string;
+  location?: string;
+  changes: ChangeSummary;
+}
+
+export interface PdfValidationReport {
+  /** Every signature and time-stamp valid, and no disallowed change after any of them. */
+  valid: boolean;
+  status: VerifyStatus;
+  validationTime: string;
+  revocationMode: RevocationMode;
+  revisions: number;
+  /** DocMDP permission of the certification signature. */
+  certification?: { field: string; p: number };
+  signatures: PdfSignatureReport[];
+  /** Revision-by-revision modification analysis (from the first signed revision on). */
+  modifications: RevisionDiff[];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const OID_ADBE_REVOCATION = '1.2.840.113583.1.1.8';
+const OID_RI_OCSP = '1.3.6.1.5.5.7.16.2';
+/** Later evaluation times tried for revocation data issued after the signing time. */
+const MAX_REVOCATION_TIMES = 16;
+
+interface ValidationData {
+  certs: Uint8Array[];
+  crls: Uint8Array[];
+  ocsps: Uint8Array[];
+}
+
+function dssData(r: PdfReader): ValidationData {
+  const out: ValidationData = { certs: [], crls: [], ocsps: [] };
+  const dss = r.dict(r.catalog().get('DSS'));
+  if (!dss) return out;
+  const take = (k: string, into: Uint8Array[]) => {
+    for (const s of r.array(dss.get(k)) ?? []) {
+      try {
+        into.push(r.streamData(s));
+      } catch {
+        // an unreadable entry is simply not usable
+      }
+    }
+  };
+  take('Certs', out.certs);
+  take('CRLs', out.crls);
+  take('OCSPs', out.ocsps);
+  return out;
+}
+
+/** Certificates, CRLs and OCSP responses carried by a CMS (SignedData sets, Adobe's attribute). */
+function cmsData(contents: Uint8Array): ValidationData {
+  const out: ValidationData = { certs: [], crls: [], ocsps: [] };
+  try {
+    const sd = parseCms(contents).signedData;
+    out.certs.push(...sd.certificates);
+    out.crls.push(...sd.crls);
+    for (const o of sd.otherRevocationInfo) if (o.format === OID_RI_OCSP) out.ocsps.push(o.info);
+    for (const si of sd.signerInfos) {
+      for (const a of si.signedAttrs ?? []) {
+        if (a.type !== OID_ADBE_REVOCATION) continue;
+        for (const v of a.values) {
+          try {
+            const seq = new der.DerReader(der.DerReader.single(v, der.Tag.SEQUENCE).value);
+            while (!seq.done) {
+              const el = seq.read();
+              const list = new der.DerReader(der.DerReader.single(el.value, der.Tag.SEQUENCE).value);
+              const items = list.readAll().map((x) => x.raw);
+              if (el.tag === 0xa0) out.crls.push(...items);
+              else if (el.tag === 0xa1) out.ocsps.push(...items);
+            }
+          } catch {
+            // malformed archival attribute: ignored
+          }
+        }
+      }
+      // Signature time-stamp tokens bring the TSA chain.
+      for (const a of si.unsignedAttrs ?? []) {
+        if (a.type !== '1.2.840.113549.1.9.16.2.14') continue;
+        for (const tok of a.values) {
+          try {
+            out.certs.push(...parseCms(tok).signedData.certificates);
+          } catch {
+            // judged by the CMS verifier
+          }
+        }
+      }
+    }
+  } catch {
+    // malformed CMS: reported by the integrity check
+  }
+  return out;
+}
+
+const certKey = (c: Certificate) => `${c.issuer.toString()}#${c.serialHex}`;
+
+/**
+ * Revocation over the document's data (and optionally HTTP). Data issued after the validation
+ * time T is evaluated at its own issuance time (up to the certificate's notAfter): "good" then
+ * means not revoked at T; "revoked" after T does not invalidate what was proven before.
+ */
+class DocumentRevocationChecker implements RevocationChecker {
+  readonly origins = new Map<string, 'embedded' | 'fetched' | 'none'>();
+  constructor(
+    readonly offline: KysoRevocationChecker,
+    readonly online: KysoRevocationChecker | undefined,
+    readonly laterTimes: readonly Date[],
+    readonly mode: RevocationMode,
+  ) {}
+
+  async check(cert: Certificate, issuer: Certificate, ctx: RevocationContext): Promise<RevocationResult> {
+    const key = certKey(cert);
+    if (this.mode === 'off') {
+      this.origins.set(key, 'none');
+      return { status: 'not-checked', source: 'none', detail: 'revocation checking is off' };
+    }
+    const r = await this.offlineCheck(cert, issuer, ctx);
+    if (r.status !== 'unknown') {
+      this.origins.set(key, r.status === 'not-checked' ? 'none' : 'embedded');
+      return r;
+    }
+    if (this.online) {
+      const f = await this.online.check(cert, issuer, ctx);
+      if (f.status === 'good' || f.status === 'revoked') {
+        this.origins.set(key, 'fetched');
+        return f;
+      }
+    }
+    this.origins.set(key, 'none');
+    return { ...r, fatal: this.mode !== 'soft-fail' };
+  }
+
+  async offlineCheck(
+    cert: Certificate,
+    issuer: Certificate,
+    ctx: RevocationContext,
+  ): Promise<RevocationResult> {
+    const r = await this.offline.check(cert, issuer, ctx);
+    if (r.status !== 'unknown') return r;
+    const t0 = ctx.time.getTime();
+    for (const t of this.laterTimes) {
+      if (t.getTime() <= t0 || t.getTime() > cert.notAfter.getTime()) continue;
+      const later = await this.offline.check(cert, issuer, { ...ctx, time: t });
+      const when = `document data evaluated at ${t.toISOString()}, after ${ctx.time.toISOString()}`;
+      if (later.status === 'good') return { ...later, detail: `${later.detail ?? 'good'} (${when})` };
+      if (later.status === 'revoked') {
+        if (later.revocationTime && later.revocationTime.getTime() > t0) {
+          return {
+            status: 'good',
+            source: later.source,
+            detail: `revoked on ${later.revocationTime.toISOString()}, after ${ctx.time.toISOString()} (${when})`,
+          };
+        }
+        return later;
+      }
+    }
+    return r;
+  }
+}
+
+function signerSummary(c: Certificate): SignerSummary {
+  const s: SignerSummary = {
+    subject: c.subject.toString(),
+    identifiers: c.subject.vnIdentifiers.map((i) => ({ type: i.prefix || 'UID', value: i.value })),
+    issuer: c.issuer.toString(),
+    serialNumber: c.serialHex,
+    notBefore: c.notBefore.toISOString(),
+    notAfter: c.notAfter.toISOString(),
+  };
+  const cn = c.subject.commonName;
+  if (cn) s.commonName = cn;
+  const o = c.subject.get('O')[0];
+  if (o) s.organization = o;
+  const t = c.subject.get('2.5.4.12')[0];
+  if (t) s.title = t;
+  return s;
+}
+
+/** PDF date (D:YYYYMMDDHHmmSSOHH'mm') to a Date; undefined when unparseable. */
+export function parsePdfDate(s: string | undefined): Date | undefined {
+  if (!s) return undefined;
+  const m =
+    /^(?:D:)?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:([Zz+-])(?:(\d{2})'?(\d{2})?'?)?)?/.exec(
+      s.trim(),
+    );
+  if (!m) return undefined;
+  const [, y, mo = '01', d = '01', h = '00', mi = '00', se = '00', tz, th = '00', tm = '00'] = m;
+  let ms = Date.UTC(+y!, +mo - 1, +d, +h, +mi, +se);
+  if (tz === '+' || tz === '-') ms -= (tz === '+' ? 1 : -1) * (+th * 60 + +tm) * 60_000;
+  return Number.isNaN(ms) ? undefined : new Date(ms);
+}
+
+function pathValidation(
+  rep: ValidationReport | undefined,
+  at: Date,
+  timeSource: CertificateValidation['timeSource'],
+  checker: DocumentRevocationChecker,
+  noAnchors: boolean,
+): CertificateValidation {
+  if (!rep) {
+    return {
+      status: 'indeterminate',
+      reason: noAnchors ? 'NO_TRUST_ANCHORS' : 'NO_CERTIFICATE',
+      detail: noAnchors
+        ? 'no trust anchors were given: the certificate was not validated'
+        : 'no signer certificate to validate',
+      validatedAt: at.toISOString(),
+      timeSource,
+      chain: [],
+      revocation: [],
+    };
+  }
+  const reason = rep.reason ?? undefined;
+  const invalidReasons = new Set([
+    'REVOKED',
+    'SIGNATURE_INVALID',
+    'NOT_A_CA',
+    'NAME_CONSTRAINTS_VIOLATED',
+    'EKU_MISMATCH',
+  ]);
+  const status: VerifyStatus = rep.valid
+    ? 'valid'
+    : reason && invalidReasons.has(reason)
+      ? 'invalid'
+      : 'indeterminate';
+  const out: CertificateValidation = {
+    status,
+    validatedAt: at.toISOString(),
+    timeSource,
+    chain: rep.chain.map((c) => c.subject.toString()),
+    revocation: rep.revocation.map((x) => {
+      const c = rep.chain[x.certIndex];
+      const line: RevocationLine = {
+        subject: x.subject,
+        status: x.status,
+        source: x.source,
+        origin: (c && checker.origins.get(certKey(c))) ?? (x.source === 'none' ? 'none' : 'embedded'),
+      };
+      if (x.detail) line.detail = x.detail;
+      return line;
+    }),
+  };
+  if (reason) out.reason = reason;
+  if (rep.detail) out.detail = rep.detail;
+  // A valid path whose revocation was not established (soft-fail or off) says so.
+  if (rep.valid && out.revocation.some((l) => l.status !== 'good' && l.status !== 'not-checked'))
+    out.detail = 'revocation status not established for every certificate (soft-fail)';
+  return out;
+}
+
+/** Verifies every signature and document time-stamp of a PDF. */
+export async function verifyPdf(
+  bytes: Uint8Array,
+  options: VerifyPdfOptions = {},
+): Promise<PdfValidationReport> {
+  const now = options.time ?? new Date();
+  const mode: RevocationMode = options.revocation ?? 'dss-only';
+  const reader = PdfReader.open(bytes);
+  const revisions = reader.revisions();
+  const sigs = findSignatures(reader);
+
+  // Validation data in the document: the DSS and every CMS.
+  const data = dssData(reader);
+  const perCms = sigs.map((s) => cmsData(s.contents));
+  const all: ValidationData = {
+    certs: [...data.certs, ...perCms.flatMap((d) => d.certs)],
+    crls: [...data.crls, ...perCms.flatMap((d) => d.crls)],
+    ocsps: [...data.ocsps, ...perCms.flatMap((d) => d.ocsps)],
+  };
+  const extraCerts: Certificate[] = [];
+  for (const c of all.certs) {
+    try {
+      extraCerts.push(Cert.fromDer(c));
+    } catch {
+      // not a certificate we can use
+    }
+  }
+  const laterTimes = new Set<number>();
+  for (const o of all.ocsps) {
+    try {
+      const p = parseOcspResponse(o);
+      if (p.basic) {
+        laterTimes.add(p.basic.producedAt.getTime());
+        for (const s of p.basic.responses) laterTimes.add(s.thisUpdate.getTime());
+      }
+    } catch {
+      // unusable
+    }
+  }
+  for (const c of all.crls) {
+    try {
+      for (const crl of Crl.parseAll(c)) laterTimes.add(crl.thisUpdate.getTime());
+    } catch {
+      // unusable
+    }
+  }
+
+  // Integrity first (ByteRange, digest, CMS), with trust and revocation for the CMS verifier.
+  const offline = newRevocationChecker({
+    crls: all.crls,
+    ocspResponses: all.ocsps,
+    certificates: extraCerts,
+    policy: 'soft-fail',
+  });
+  const online =
+    mode === 'fetch'
+      ? newRevocationChecker({ fetch: true, certificates: extraCerts, policy: 'soft-fail' })
+      : undefined;
+  const dtsTimes: Date[] = [];
+  const makeChecker = () =>
+    new DocumentRevocationChecker(
+      offline,
+      online,
+      [...new Set([...laterTimes, ...dtsTimes.map((d) => d.getTime())])]
+        .sort((a, b) => a - b)
+        .slice(0, MAX_REVOCATION_TIMES)
+        .map((t) => new Date(t)),
+      mode,
+    );
+  // Document time-stamp genTimes are POE for the validation data: read them before the signatures.
+  for (const s of sigs) {
+    if (s.kind !== 'doc-timestamp') continue;
+    try {
+      const { tstInfo } = parseTimeStampToken(s.contents);
+      dtsTimes.push(tstInfo.genTime);
+    } catch {
+      // reported by the integrity check
+    }
+  }
+  const checker = makeChecker();
+  const integrity = await verifyPdfIntegrity(bytes, {
+    reader,
+    cmsOptions: () => ({
+      ...(options.trustStore ? { trustStore: options.trustStore } : {}),
+      time: now,
+      revocation: checker,
+      certificates: extraCerts,
+    }),
+  });
+
+  // Modification analysis: every revision after the first signed one.
+  const firstSigned = Math.min(...integrity.signatures.map((s) => s.revision ?? revisions.length));
+  const readers = new Map<number, PdfReader>();
+  const diffs: RevisionDiff[] = [];
+  for (let j = Math.max(1, firstSigned + 1); j < revisions.length; j++)
+    diffs.push(diffRevision(bytes, revisions, j, readers));
+
+  // Certification and locks.
+  const certSig = sigs.find((s) => s.docMdp !== undefined);
+  const docMdp = certSig?.docMdp;
+  const locks = fieldLocks(reader, sigs, integrity.signatures);
+
+  // Document time-stamps: token, TSA path at genTime.
+  const dtsOk: { revision: number; genTime: Date }[] = [];
+  const reports: PdfSignatureReport[] = [];
+  for (const [i, ir] of integrity.signatures.entries()) {
+    const rep = baseReport(i, ir);
+    reports.push(rep);
+    if (ir.signature.kind !== 'doc-timestamp') continue;
+    const tsaCert = ir.tsp?.signerCertificate;
+    const genTime = ir.tsp?.genTime;
+    if (tsaCert) rep.signer = signerSummary(tsaCert);
+    if (genTime) rep.signingTime = { time: genTime.toISOString(), source: 'document-timestamp' };
+    let path: ValidationReport | undefined;
+    if (tsaCert && genTime && options.trustStore) {
+      path = await buildAndValidatePath({
+        leaf: tsaCert,
+        intermediates: new CertificatePool([
+          ...extraCerts,
+          ...(ir.tsp ? tokenCerts(ir.signature.contents) : []),
+        ]),
+        trustStore: options.trustStore,
+        time: genTime,
+        purpose: 'timeStamping',
+        revocation: checker,
+      });
+    }
+    rep.certificate = pathValidation(
+      path,
+      genTime ?? now,
+      'document-timestamp',
+      checker,
+      !options.trustStore,
+    );
+    if (rep.status === 'valid' && rep.certificate.status === 'valid' && genTime && ir.revision !== undefined)
+      dtsOk.push({ revision: ir.revision, genTime });
+  }
+
+  // Signatures.
+  for (const [i, ir] of integrity.signatures.entries()) {
+    const rep = reports[i]!;
+    if (ir.signature.kind !== 'signature') continue;
+    const si = ir.cms?.signers[0];
+    const cert = si?.signerCertificate ?? undefined;
+    if (cert) rep.signer = signerSummary(cert);
+    const claimed = parsePdfDate(ir.signature.m);
+    if (claimed) rep.claimedTime = claimed.toISOString();
+    const ts = si?.timestamp;
+    const tsValid = ts?.valid === true && ts.genTime !== undefined;
+    // Proof of existence: the signature time-stamp, else a document time-stamp over the signature.
+    const dtsPoe = dtsOk.find((d) => ir.revision !== undefined && d.revision >= ir.revision);
+    let at = now;
+    let timeSource: CertificateValidation['timeSource'] = 'validation-time';
+    let path = si?.path;
+    if (tsValid) {
+      at = ts.genTime!;
+      timeSource = 'signature-timestamp';
+      rep.signingTime = { time: at.toISOString(), source: 'signature-timestamp' };
+    } else if (dtsPoe && dtsPoe.genTime.getTime() < now.getTime()) {
+      at = dtsPoe.genTime;
+      timeSource = 'document-timestamp';
+      if (cert && options.trustStore) {
+        path = await buildAndValidatePath({
+          leaf: cert,
+          intermediates: new CertificatePool([...(ir.cms?.certificates ?? []), ...extraCerts]),
+          trustStore: options.trustStore,
+          time: at,
+          purpose: 'any',
+          revocation: checker,
+        });
+      }
+    }
+    if (!rep.signingTime) {
+      if (claimed) rep.signingTime = { time: claimed.toISOString(), source: 'claimed-m' };
+      else if (si?.signingTime)
+        rep.signingTime = { time: si.signingTime.toISOString(), source: 'claimed-cms' };
+    }
+    rep.certificate = pathValidation(
+      cert ? path : undefined,
+      at,
+      timeSource,
+      checker,
+      !options.trustStore && !!cert,
+    );
+    if (ts) {
+      const bad = ts.checks.find((c) => c.status !== 'passed');
+      const tsa: TimestampSummary = {
+        status: ts.valid
+          ? 'valid'
+          : bad?.status === 'indeterminate' || bad?.reason === 'TIMESTAMP_TSA_INVALID'
+            ? 'indeterminate'
+            : 'invalid',
+      };
+      if (ts.genTime) tsa.genTime = ts.genTime.toISOString();
+      if (ts.tsaCertificate) tsa.tsa = ts.tsaCertificate.subject.toString();
+      if (bad?.reason) tsa.reason = bad.reason;
+      if (bad?.detail) tsa.detail = bad.detail;
+      if (ts.path && ts.genTime)
+        tsa.certificate = pathValidation(ts.path, ts.genTime, 'signature-timestamp', checker, false);
+      rep.timestamp = tsa;
+      if (tsa.status !== 'valid') {
+        rep.reasons.push(`TIMESTAMP_${tsa.status.toUpperCase()}`);
+        if (tsa.status === 'invalid') rep.status = 'invalid';
+        else if (rep.status === 'valid') rep.status = 'indeterminate';
+      }
+    }
+    // Conformance and level.
+    const pades = ir.signature.subFilter === 'ETSI.CAdES.detached';
+    const essOk = si?.checks.some((c) => c.check === 'signing-certificate' && c.status === 'passed') === true;
+    if (pades && si?.signingTime)
+      rep.conformance.push({
+        code: 'PADES_CMS_SIGNING_TIME',
+        detail: 'a PAdES signature must not carry the CMS signing-time attribute (the time is /M)',
+      });
+    if (pades && !ir.signature.m)
+      rep.conformance.push({ code: 'PADES_NO_M', detail: 'the signature dictionary has no /M' });
+    if (!pades)
+      rep.conformance.push({
+        code: 'NOT_PADES',
+        detail: `SubFilter ${ir.signature.subFilter ?? '(none)'}: not a PAdES baseline signature`,
+      });
+    let level: PadesLevelReached = 'none';
+    if (
+      pades &&
+      essOk &&
+      rep.integrity.status === 'passed' &&
+      !rep.conformance.some((c) => c.code !== 'PADES_NO_M')
+    ) {
+      level = 'B-B';
+      if (tsValid || dtsPoe) level = 'B-T';
+      if (level === 'B-T') {
+        const chains = [path?.chain ?? [], ts?.path?.chain ?? []];
+        const complete = await documentHasRevocationData(chains, checker, at);
+        const hasDss = reader.catalog().has('DSS');
+        if (complete && hasDss) {
+          level = 'B-LT';
+          const dssAfter = diffs.find(
+            (d) =>
+              ir.revision !== undefined &&
+              d.revision > ir.revision &&
+              d.findings.some((f) => f.code === 'DSS_UPDATED'),
+          );
+          if (dssAfter && dtsOk.some((d) => d.revision >= dssAfter.revision)) level = 'B-LTA';
+        }
+      }
+    }
+    rep.level = level;
+    const origins = [...rep.certificate.revocation, ...(rep.timestamp?.certificate?.revocation ?? [])].map(
+      (l) => l.origin,
+    );
+    rep.revocationSource =
+      origins.length === 0 || origins.every((o) => o === 'none')
+        ? 'none'
+        : origins.every((o) => o !== 'fetched')
+          ? 'embedded'
+          : origins.every((o) => o === 'fetched')
+            ? 'fetched'
+            : 'mixed';
+  }
+
+  // Changes after each signature, against DocMDP and FieldMDP.
+  for (const [i, ir] of integrity.signatures.entries()) {
+    const rep = reports[i]!;
+    const allowed = allowedLevel(docMdp);
+    rep.changes.allowedLevel = allowed;
+    const rev = ir.revision;
+    if (rev === undefined) continue;
+    for (const d of diffs) {
+      if (d.revision <= rev) continue;
+      for (const f of d.findings) {
+        const ok = levelRank(f.level) <= levelRank(allowed);
+        rep.changes.findings.push({ ...f, allowed: ok });
+        rep.changes.level = maxLevel(rep.changes.level, f.level);
+      }
+      for (const name of d.changedFields) {
+        const lock = locks.find((l) => l.revision < d.revision && l.locks(name));
+        if (lock)
+          rep.changes.findings.push({
+            revision: d.revision,
+            level: 'OTHER',
+            code: 'FIELD_CHANGED',
+            description: `field '${name}' changed although signature '${lock.field}' locked it (FieldMDP)`,
+            field: name,
+            allowed: false,
+          });
+      }
+    }
+    rep.changes.allowed = rep.changes.findings.every((f) => f.allowed);
+    if (!rep.changes.allowed) {
+      rep.status = 'invalid';
+      rep.reasons.push('DISALLOWED_CHANGES');
+    }
+  }
+
+  // Bottom line per signature.
+  for (const rep of reports) {
+    if (rep.integrity.status !== 'passed') {
+      rep.status = 'invalid';
+      rep.reasons.unshift('INTEGRITY');
+    }
+    if (rep.certificate.status !== 'valid') {
+      rep.reasons.push(`CERTIFICATE_${rep.certificate.reason ?? rep.certificate.status.toUpperCase()}`);
+      if (rep.certificate.status === 'invalid') rep.status = 'invalid';
+      else if (rep.status === 'valid') rep.status = 'indeterminate';
+    }
+  }
+  const status: VerifyStatus =
+    reports.length === 0
+      ? 'indeterminate'
+      : reports.some((r) => r.status === 'invalid')
+        ? 'invalid'
+        : reports.some((r) => r.status === 'indeterminate')
+          ? 'indeterminate'
+          : 'valid';
+  const out: PdfValidationReport = {
+    valid: status === 'valid',
+    status,
+    validationTime: now.toISOString(),
+    revocationMode: mode,
+    revisions: revisions.length,
+    signatures: reports,
+    modifications: diffs,
+  };
+  if (certSig && docMdp !== undefined) out.certification = { field: certSig.fieldName, p: docMdp };
+  return out;
+}
+
+function baseReport(index: number, ir: SignatureIntegrityReport): PdfSignatureReport {
+  const s = ir.signature;
+  const intactOk = ir.intact && ir.valid && ir.coverageOk && ir.checks.every((c) => c.status === 'passed');
+  const rep: PdfSignatureReport = {
+    index,
+    field: s.fieldName,
+    kind: s.kind,
+    coversWholeFile: ir.coversWholeFile,
+    status: intactOk ? 'valid' : 'invalid',
+    reasons: [],
+    integrity: {
+      status: intactOk ? 'passed' : 'failed',
+      intact: ir.intact,
+      signatureValid: ir.valid,
+      coverage: !ir.coverageOk ? 'invalid' : ir.coversWholeFile ? 'whole-file' : 'revision',
+      checks: ir.checks,
+    },
+    certificate: {
+      status: 'indeterminate',
+      validatedAt: '',
+      timeSource: 'validation-time',
+      chain: [],
+      revocation: [],
+    },
+    level: 'none',
+    revocationSource: 'none',
+    conformance: [],
+    changes: { level: 'NONE', allowedLevel: 'FORM_FILLING', allowed: true, findings: [] },
+  };
+  if (s.subFilter) rep.subFilter = s.subFilter;
+  if (ir.revision !== undefined) rep.revision = ir.revision;
+  if (s.docMdp !== undefined) rep.docMdp = s.docMdp;
+  if (s.reason !== undefined) rep.reason = s.reason;
+  if (s.location !== undefined) rep.location = s.location;
+  return rep;
+}
+
+function tokenCerts(token: Uint8Array): Certificate[] {
+  try {
+    return parseCms(token).signedData.certificates.map((c) => Cert.fromDer(c));
+  } catch {
+    return [];
+  }
+}
+
+/** Whether the document's own data answers revocation for every non-anchor certificate of the chains. */
+async function documentHasRevocationData(
+  chains: Certificate[][],
+  checker: DocumentRevocationChecker,
+  at: Date,
+): Promise<boolean> {
+  let any = false;
+  for (const chain of chains) {
+    for (let k = 0; k + 1 < chain.length; k++) {
+      const c = chain[k]!;
+      if (c.ocspNoCheck) continue;
+      any = true;
+      const r = await checker.offlineCheck(c, chain[k + 1]!, { time: at, path: chain, index: k });
+      if (r.status !== 'good') return false;
+    }
+  }
+  return any;
+}
+
+interface FieldLockInfo {
+  field: string;
+  revision: number;
+  locks(name: string): boolean;
+}
+
+/** FieldMDP locks of each signature (its /Reference FieldMDP transform, or the field's /Lock). */
+function fieldLocks(
+  r: PdfReader,
+  sigs: PdfSignatureInfo[],
+  reports: SignatureIntegrityReport[],
+): FieldLockInfo[] {
+  const out: FieldLockInfo[] = [];
+  for (const [i, s] of sigs.entries()) {
+    const rev = reports[i]?.revision;
+    if (rev === undefined || s.objectNumber === undefined) continue;
+    const sd = r.dict(new PdfRef(s.objectNumber, 0));
+    const params: PdfDict[] = [];
+    for (const ref of r.array(sd?.get('Reference')) ?? []) {
+      const rd = r.dict(ref);
+      if (rd?.name('TransformMethod') === 'FieldMDP') {
+        const p = r.dict(rd.get('TransformParams'));
+        if (p) params.push(p);
+      }
+    }
+    for (const p of params) {
+      const action = p.name('Action');
+      const names = (r.array(p.get('Fields')) ?? [])
+        .map((x) => r.resolve(x))
+        .filter((x): x is PdfString => x instanceof PdfString)
+        .map((x) => x.text());
+      const matches = (n: string) => names.some((x) => n === x || n.startsWith(`${x}.`));
+      out.push({
+        field: s.fieldName,
+        revision: rev,
+        locks: (n) =>
+          n !== s.fieldName && (action === 'All' ? true : action === 'Include' ? matches(n) : !matches(n)),
+      });
+    }
+  }
+  return out;
+}
