@@ -5,6 +5,8 @@ export * from './pdf/filters.js';
 export * from './pdf/reader.js';
 export * from './pdf/serialize.js';
 export * from './pdf/writer.js';
+export * from './pdf/source.js';
+export * from './pdf/file-source.node.js';
 // Signing (depends on pdf/, never the reverse)
 export * from './sign/appearance.js';
 export * from './sign/fields.js';
@@ -13,6 +15,7 @@ export * from './sign/prepare.js';
 export * from './sign/pades.js';
 export * from './sign/tsa-client.js';
 export * from './sign/validation-data.js';
+export * from './sign/file.node.js';
 // Verification (minimal integrity verifier; the full verifier builds on these)
 export * from './verify/signatures.js';
 export * from './verify/integrity.js';

@@ -95,13 +95,37 @@ export interface IndirectObject {
   end: number;
 }
 
+/**
+ * A parse error caused by reaching the end of the buffer: when the buffer is a window of a larger
+ * source, the reader retries with a larger window (`need`: bytes the window should hold at least).
+ */
+export function endOfData(msg: string, need?: number): PdfError {
+  return malformed(msg, { endOfData: true, ...(need !== undefined ? { need } : {}) });
+}
+
+export function isEndOfData(e: unknown): e is PdfError {
+  return e instanceof PdfError && (e.detail as { endOfData?: boolean } | undefined)?.endOfData === true;
+}
+
 export class Parser {
   pos: number;
+  /**
+   * Set when `buf` is a window of a larger source: a stream whose /Length runs past the window
+   * asks for a larger window instead of searching for `endstream`.
+   */
+  partial = false;
   constructor(
     readonly buf: Uint8Array,
     pos = 0,
+    /** File offset of buf[0] (spans and object offsets are reported in file offsets). */
+    readonly base = 0,
   ) {
     this.pos = pos;
+  }
+
+  /** The current position as a file offset. */
+  get abs(): number {
+    return this.base + this.pos;
   }
 
   skipWs(): void {
@@ -158,7 +182,7 @@ export class Parser {
     this.skipWs();
     const b = this.buf;
     const c = b[this.pos];
-    if (c === undefined) throw malformed('unexpected end of data');
+    if (c === undefined) throw endOfData('unexpected end of data');
     switch (c) {
       case 0x2f: // /
         return this.parseName();
@@ -174,7 +198,7 @@ export class Parser {
         for (;;) {
           this.skipWs();
           const d = b[this.pos];
-          if (d === undefined) throw malformed('unterminated array');
+          if (d === undefined) throw endOfData('unterminated array');
           if (d === 0x5d) {
             this.pos++;
             return arr;
@@ -239,7 +263,7 @@ export class Parser {
     for (;;) {
       this.skipWs();
       const c = b[this.pos];
-      if (c === undefined) throw malformed('unterminated dictionary');
+      if (c === undefined) throw endOfData('unterminated dictionary');
       if (c === 0x3e && b[this.pos + 1] === 0x3e) {
         this.pos += 2;
         return d;
@@ -263,7 +287,7 @@ export class Parser {
     const start = this.pos;
     this.pos++;
     const end = b.indexOf(0x3e, this.pos);
-    if (end < 0) throw malformed('unterminated hex string');
+    if (end < 0) throw endOfData('unterminated hex string');
     const out = new Uint8Array(Math.ceil((end - this.pos) / 2));
     let n = 0;
     let hi = -1;
@@ -280,7 +304,7 @@ export class Parser {
     }
     if (hi >= 0) out[n++] = hi << 4;
     this.pos = end + 1;
-    return new PdfString(out.subarray(0, n), true, [start, this.pos]);
+    return new PdfString(out.subarray(0, n), true, [this.base + start, this.base + this.pos]);
   }
 
   parseLiteralString(): PdfString {
@@ -291,10 +315,10 @@ export class Parser {
     let depth = 1;
     for (;;) {
       const c = b[this.pos++];
-      if (c === undefined) throw malformed('unterminated literal string');
+      if (c === undefined) throw endOfData('unterminated literal string');
       if (c === 0x5c) {
         const e = b[this.pos++];
-        if (e === undefined) throw malformed('unterminated literal string');
+        if (e === undefined) throw endOfData('unterminated literal string');
         switch (e) {
           case 0x6e:
             out.push(0x0a);
@@ -334,7 +358,7 @@ export class Parser {
       }
       out.push(c);
     }
-    return new PdfString(Uint8Array.from(out), false, [start, this.pos]);
+    return new PdfString(Uint8Array.from(out), false, [this.base + start, this.base + this.pos]);
   }
 
   /**
@@ -344,7 +368,7 @@ export class Parser {
    */
   parseIndirect(resolveLength?: LengthResolver): IndirectObject {
     this.skipWs();
-    const offset = this.pos;
+    const offset = this.abs;
     const num = this.tryUint();
     const gen = this.tryUint();
     if (num === undefined || gen === undefined) throw malformed(`no object header at offset ${offset}`);
@@ -355,7 +379,7 @@ export class Parser {
       value = this.parseStreamBody(value, resolveLength);
     }
     if (this.peekKeyword('endobj')) this.expectKeyword('endobj');
-    return { num, gen, value, offset, end: this.pos };
+    return { num, gen, value, offset, end: this.abs };
   }
 
   parseStreamBody(d: PdfDict, resolveLength?: LengthResolver): PdfStream {
@@ -370,6 +394,15 @@ export class Parser {
     const l = d.get('Length');
     if (typeof l === 'number') len = l;
     else if (l instanceof PdfRef && resolveLength) len = resolveLength(l);
+    if (
+      this.partial &&
+      len !== undefined &&
+      Number.isInteger(len) &&
+      len >= 0 &&
+      dataStart + len + 32 > b.length
+    ) {
+      throw endOfData('stream runs past the window', dataStart + len + 1024);
+    }
     const endsAt = (e: number): boolean => {
       const p = new Parser(b, e);
       p.skipWs();
@@ -386,7 +419,7 @@ export class Parser {
       dataEnd = dataStart + len;
     } else {
       const es = indexOf(b, 'endstream', dataStart);
-      if (es < 0) throw malformed(`stream at offset ${dataStart} has no endstream`);
+      if (es < 0) throw endOfData(`stream at offset ${this.base + dataStart} has no endstream`);
       dataEnd = es;
       if (b[dataEnd - 1] === 0x0a) dataEnd--;
       if (b[dataEnd - 1] === 0x0d) dataEnd--;

@@ -6,7 +6,8 @@
  */
 import { decodeStream } from './filters.js';
 import { PdfDict, PdfError, PdfName, type PdfObject, PdfRef, PdfStream, malformed } from './objects.js';
-import { MAX_OBJECT_NUMBER, Parser, indexOf, lastIndexOf, latin1 } from './parser.js';
+import { MAX_OBJECT_NUMBER, Parser, indexOf, isEndOfData, lastIndexOf, latin1 } from './parser.js';
+import { type ByteSource, isByteSource, memorySource, scanSource } from './source.js';
 
 /** Most xref sections followed through /Prev (each incremental update adds one or two). */
 export const MAX_XREF_SECTIONS = 4096;
@@ -20,6 +21,16 @@ export const OBJECT_CACHE_SIZE = 20_000;
 export const MAX_REF_CHAIN = 32;
 /** Bytes searched backwards from the end of the file for `startxref`. */
 export const STARTXREF_SEARCH = 64 * 1024;
+/** First window read to parse one object or xref section from a file-backed source. */
+export const PARSE_WINDOW = 16 * 1024;
+/** Largest window read for one object or xref section (a bigger object is refused). */
+export const MAX_PARSE_WINDOW = 256 * 1024 * 1024;
+/** How far (bytes, either side) a startxref or /Prev offset that misses is searched for its section. */
+export const XREF_NEAR_SEARCH = 64;
+/** Most object headers collected when rebuilding a broken xref by scanning the file. */
+export const MAX_RECONSTRUCTED_OBJECTS = 2_000_000;
+/** Bytes after the window end a successful windowed parse must leave (else the window grows). */
+const WINDOW_MARGIN = 256;
 
 export type XrefEntry =
   | { type: 'free'; gen: number }
@@ -59,35 +70,124 @@ export interface PdfRevision {
 }
 
 export interface ReaderOptions {
-  /** Refuse tolerated defects (broken object streams, wrong object numbers). Default false. */
+  /**
+   * Refuse tolerated defects (broken object streams, wrong object numbers, a startxref that misses
+   * its section, a broken xref rebuilt by scanning). Default false.
+   */
   strict?: boolean;
+  /** First window (bytes) read per object from a source not in memory (default PARSE_WINDOW). */
+  initialWindow?: number;
 }
 
 export class PdfReader {
-  readonly bytes: Uint8Array;
+  readonly source: ByteSource;
   readonly strict: boolean;
+  readonly #window: number;
   /** Newest first. */
   readonly sections: XrefSection[] = [];
   readonly xref = new Map<number, XrefEntry>();
+  /**
+   * Offset of the newest xref section: the file's last startxref value, corrected when it missed
+   * its section by a few bytes; -1 when the xref was rebuilt (`reconstructed`).
+   */
   readonly startxref: number;
+  /** The startxref value as written in the file (undefined when none could be read). */
+  readonly declaredStartxref: number | undefined;
+  /**
+   * True when the cross-reference information was unusable and was rebuilt by scanning the file
+   * for object headers and trailers; an update then writes a complete xref without /Prev.
+   */
+  readonly reconstructed: boolean = false;
+  /** Problems tolerated while reading (non-strict mode). */
+  readonly warnings: string[] = [];
   readonly #cache = new Map<number, PdfObject>();
   readonly #objStmCache = new Map<
     number,
     { offsets: Map<number, number>; order: number[]; data: Uint8Array; first: number }
   >();
-  #scan?: Map<number, number>;
+  #scan?: Map<number, { offset: number; gen: number }>;
 
-  private constructor(bytes: Uint8Array, opts: ReaderOptions) {
-    this.bytes = bytes;
+  private constructor(source: ByteSource, opts: ReaderOptions) {
+    this.source = source;
     this.strict = opts.strict === true;
-    this.startxref = findStartxref(bytes);
-    this.#readChain();
+    this.#window = Math.max(16, opts.initialWindow ?? PARSE_WINDOW);
+    let declared: number | undefined;
+    let failure: unknown;
+    try {
+      declared = findStartxref(source);
+    } catch (e) {
+      failure = e;
+    }
+    this.declaredStartxref = declared;
+    if (declared !== undefined) {
+      try {
+        this.startxref = this.#readChain(declared);
+        return;
+      } catch (e) {
+        failure = e;
+      }
+    }
+    if (this.strict || (failure instanceof PdfError && failure.reason === 'PDF_LIMIT')) throw failure;
+    // Tolerant: rebuild the xref by scanning the file (bounded; see #reconstruct).
+    this.warnings.push(`xref unusable (${(failure as Error).message}); rebuilt by scanning the file`);
+    this.sections.length = 0;
+    this.xref.clear();
+    this.#cache.clear();
+    this.#objStmCache.clear();
+    this.#reconstruct();
+    this.reconstructed = true;
+    this.startxref = -1;
   }
 
-  static open(bytes: Uint8Array, opts: ReaderOptions = {}): PdfReader {
-    if (bytes.length < 8 || indexOf(bytes, '%PDF-', 0, 1024) < 0)
+  /**
+   * Opens a PDF held in memory (Uint8Array) or behind a `ByteSource` (e.g. a file opened with
+   * `fileSource(path)` from `file-source.node.ts`: only the parts needed are read).
+   */
+  static open(input: Uint8Array | ByteSource, opts: ReaderOptions = {}): PdfReader {
+    const source = isByteSource(input) ? input : memorySource(input);
+    if (source.length < 8 || indexOf(source.read(0, 1024), '%PDF-') < 0)
       throw malformed('no %PDF- header in the first 1024 bytes');
-    return new PdfReader(bytes, opts);
+    return new PdfReader(source, opts);
+  }
+
+  /** The whole document, when the reader is over bytes in memory (throws for a file source). */
+  get bytes(): Uint8Array {
+    const b = this.source.bytes;
+    if (!b) throw new PdfError('PDF_UNSUPPORTED', 'this reader reads a file: its bytes are not in memory');
+    return b;
+  }
+
+  /** Length of the document in bytes. */
+  get length(): number {
+    return this.source.length;
+  }
+
+  /**
+   * Runs `parse` on a parser positioned at file offset `offset`. In memory it parses the whole
+   * buffer; from a file it reads a window and grows it when the parse needs more bytes.
+   */
+  parseAt<T>(offset: number, parse: (p: Parser) => T): T {
+    const src = this.source;
+    if (src.bytes) return parse(new Parser(src.bytes, offset));
+    let size = this.#window;
+    for (;;) {
+      const buf = src.read(offset, size);
+      const atEnd = offset + buf.length >= src.length;
+      const p = new Parser(buf, 0, offset);
+      p.partial = !atEnd;
+      let need: number | undefined;
+      try {
+        const v = parse(p);
+        if (atEnd || p.pos + WINDOW_MARGIN <= buf.length) return v;
+      } catch (e) {
+        if (atEnd || !(e instanceof PdfError) || e.reason === 'PDF_LIMIT') throw e;
+        if (!isEndOfData(e) && p.pos + WINDOW_MARGIN <= buf.length) throw e;
+        const n = (e.detail as { need?: number } | undefined)?.need;
+        if (typeof n === 'number') need = n;
+        if (size >= MAX_PARSE_WINDOW) throw e;
+      }
+      size = Math.min(MAX_PARSE_WINDOW, Math.max(size * 4, need ?? 0));
+    }
   }
 
   /** Trailer of the newest section (for a hybrid file, the table trailer). */
@@ -115,32 +215,37 @@ export class PdfReader {
   }
 
   get version(): string {
-    const i = indexOf(this.bytes, '%PDF-', 0, 1024);
-    return latin1(this.bytes, i + 5, i + 8);
+    const head = this.source.read(0, 1024);
+    const i = indexOf(head, '%PDF-');
+    return latin1(head, i + 5, i + 8);
   }
 
   /** True when the first object is a linearization parameter dictionary. */
   get linearized(): boolean {
-    const i = indexOf(this.bytes, '%PDF-', 0, 1024);
-    const p = new Parser(this.bytes, i);
+    const i = indexOf(this.source.read(0, 1024), '%PDF-');
     // skip header line and binary comment
     try {
-      p.skipWs();
-      const o = p.parseIndirect();
-      return o.value instanceof PdfDict && o.value.has('Linearized');
+      return this.parseAt(i, (p) => {
+        p.skipWs();
+        const o = p.parseIndirect();
+        return o.value instanceof PdfDict && o.value.has('Linearized');
+      });
     } catch {
       return false;
     }
   }
 
-  #readChain(): void {
+  /** Reads the /Prev chain from `start`; returns the (possibly corrected) offset of the newest section. */
+  #readChain(start: number): number {
     const seen = new Set<number>();
-    let next: number | undefined = this.startxref;
+    let next: number | undefined = start;
+    let first: number | undefined;
     while (next !== undefined) {
       if (seen.has(next)) throw malformed(`xref /Prev loop at offset ${next}`);
       if (seen.size >= MAX_XREF_SECTIONS) throw new PdfError('PDF_LIMIT', 'too many xref sections');
       seen.add(next);
-      const sec = this.#readSection(next);
+      const sec = this.#readSectionNear(next);
+      first ??= sec.offset;
       this.sections.push(sec);
       next = sec.prev;
     }
@@ -149,21 +254,63 @@ export class PdfReader {
       for (const [n, e] of s.entries) if (!this.xref.has(n)) this.xref.set(n, e);
     }
     if (!(this.trailer.get('Root') instanceof PdfRef)) throw malformed('trailer has no /Root reference');
+    return first!;
+  }
+
+  /**
+   * The section at `offset`; when nothing readable is there (non-strict), the nearest `xref`
+   * keyword or xref stream header within XREF_NEAR_SEARCH bytes (writers off by one or two).
+   */
+  #readSectionNear(offset: number): XrefSection {
+    let err: unknown;
+    try {
+      return this.#readSection(offset);
+    } catch (e) {
+      if (this.strict || (e instanceof PdfError && e.reason === 'PDF_LIMIT')) throw e;
+      err = e;
+    }
+    if (!Number.isInteger(offset) || offset < 0) throw err;
+    const from = Math.max(0, offset - XREF_NEAR_SEARCH);
+    const win = this.source.read(from, 2 * XREF_NEAR_SEARCH + 32);
+    const candidates: number[] = [];
+    const text = latin1(win);
+    const re = /(?<![0-9A-Za-z])(?:xref|\d{1,7}[ \t\r\n\f\0]+\d{1,5}[ \t\r\n\f\0]+obj)(?![A-Za-z0-9])/g;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      const at = from + m.index;
+      if (at !== offset && Math.abs(at - offset) <= XREF_NEAR_SEARCH) candidates.push(at);
+    }
+    candidates.sort((a, b) => Math.abs(a - offset) - Math.abs(b - offset));
+    for (const at of candidates) {
+      try {
+        const sec = this.#readSection(at);
+        this.warnings.push(`xref section expected at ${offset} found at ${at}`);
+        return sec;
+      } catch {
+        // next candidate
+      }
+    }
+    throw err;
   }
 
   #readSection(offset: number): XrefSection {
-    if (!Number.isInteger(offset) || offset < 0 || offset >= this.bytes.length) {
+    if (!Number.isInteger(offset) || offset < 0 || offset >= this.length) {
       throw malformed(`xref offset ${offset} outside the file`);
     }
-    const p = new Parser(this.bytes, offset);
-    p.skipWs();
-    if (p.peekKeyword('xref')) return this.#readTable(offset);
-    return this.#readStreamSection(offset, false);
+    // The section's real offset: past any whitespace (an offset landing there is off by some bytes).
+    const { at, isTable } = this.parseAt(offset, (p) => {
+      p.skipWs();
+      return { at: p.abs, isTable: p.peekKeyword('xref') };
+    });
+    if (at !== offset && this.strict) throw malformed(`startxref/Prev ${offset} does not point at a section`);
+    if (isTable) return this.#readTable(at);
+    return this.#readStreamSection(at, false);
   }
 
   #readTable(offset: number): XrefSection {
-    const b = this.bytes;
-    const p = new Parser(b, offset);
+    return this.parseAt(offset, (p) => this.#parseTable(p, offset));
+  }
+
+  #parseTable(p: Parser, offset: number): XrefSection {
     p.expectKeyword('xref');
     const entries = new Map<number, XrefEntry>();
     for (;;) {
@@ -180,7 +327,7 @@ export class PdfReader {
     p.expectKeyword('trailer');
     const trailer = p.parseObject();
     if (!(trailer instanceof PdfDict)) throw malformed('trailer is not a dictionary');
-    const sec: XrefSection = { offset, kind: 'table', trailer, entries, end: p.pos };
+    const sec: XrefSection = { offset, kind: 'table', trailer, entries, end: p.abs };
     const prev = trailer.get('Prev');
     if (typeof prev === 'number') sec.prev = prev;
     const xs = trailer.get('XRefStm');
@@ -202,8 +349,7 @@ export class PdfReader {
   }
 
   #readStreamSection(offset: number, hidden: boolean): XrefSection {
-    const p = new Parser(this.bytes, offset);
-    const obj = p.parseIndirect();
+    const obj = this.parseAt(offset, (p) => p.parseIndirect());
     if (!(obj.value instanceof PdfStream)) throw malformed(`no xref table or stream at offset ${offset}`);
     const d = obj.value.dict;
     if (d.name('Type') !== 'XRef' && (this.strict || hidden))
@@ -289,8 +435,7 @@ export class PdfReader {
     const e = this.xref.get(ref.num);
     if (e?.type !== 'offset') return undefined;
     try {
-      const p = new Parser(this.bytes, e.offset);
-      const o = p.parseIndirect();
+      const o = this.parseAt(e.offset, (p) => p.parseIndirect());
       return typeof o.value === 'number' ? o.value : undefined;
     } catch {
       return undefined;
@@ -300,31 +445,99 @@ export class PdfReader {
   #loadAt(num: number, offset: number): PdfObject {
     let o: ReturnType<Parser['parseIndirect']> | undefined;
     try {
-      o = new Parser(this.bytes, offset).parseIndirect(this.#lengthResolver);
+      o = this.parseAt(offset, (p) => p.parseIndirect(this.#lengthResolver));
     } catch (err) {
-      if (this.strict) throw err;
+      if (this.strict || (err instanceof PdfError && err.reason === 'PDF_LIMIT')) throw err;
     }
     if (o && o.num === num) return o.value;
     if (this.strict)
       throw malformed(`xref entry of object ${num} points to ${o ? `object ${o.num}` : 'no object'}`);
     // Tolerant: find the object by scanning the file.
     const at = this.#scanFor(num);
-    if (at === undefined) return null;
-    const o2 = new Parser(this.bytes, at).parseIndirect(this.#lengthResolver);
-    return o2.value;
+    if (at === undefined || at === offset) return null;
+    try {
+      const o2 = this.parseAt(at, (p) => p.parseIndirect(this.#lengthResolver));
+      return o2.num === num ? o2.value : null;
+    } catch (err) {
+      if (err instanceof PdfError && err.reason === 'PDF_LIMIT') throw err;
+      return null;
+    }
   }
 
   #scanFor(num: number): number | undefined {
-    if (!this.#scan) {
-      this.#scan = new Map();
-      const s = latin1(this.bytes);
-      const re = /(?:^|[\r\n\s])(\d{1,7})\s+(\d{1,5})\s+obj\b/g;
-      for (let m = re.exec(s); m; m = re.exec(s)) {
-        const at = m.index + (m[0].length - m[0].trimStart().length);
-        this.#scan.set(Number(m[1]), at); // last definition wins
+    this.#scan ??= scanObjects(this.source).objects;
+    return this.#scan.get(num)?.offset;
+  }
+
+  /**
+   * Rebuilds the xref from the object headers found by scanning the file (last definition of a
+   * number wins), the objects of the object streams found, and the last trailer (or xref stream
+   * dictionary) naming a /Root; failing that, the last /Type /Catalog object. Bounded by
+   * MAX_RECONSTRUCTED_OBJECTS and the reader's other limits.
+   */
+  #reconstruct(): void {
+    const scan = scanObjects(this.source);
+    this.#scan = scan.objects;
+    const entries = new Map<number, XrefEntry>();
+    for (const [n, o] of scan.objects) entries.set(n, { type: 'offset', offset: o.offset, gen: o.gen });
+    this.xref.clear();
+    for (const [n, e] of entries) this.xref.set(n, e);
+    // Objects inside object streams (not defined uncompressed).
+    let trailer: PdfDict | undefined;
+    const catalogs: number[] = [];
+    for (const [n, o] of [...scan.objects].sort((a, b) => a[1].offset - b[1].offset)) {
+      let v: PdfObject;
+      try {
+        v = this.parseAt(o.offset, (p) => p.parseIndirect(this.#lengthResolver)).value;
+      } catch {
+        continue;
+      }
+      const d = v instanceof PdfStream ? v.dict : v instanceof PdfDict ? v : undefined;
+      if (!d) continue;
+      if (d.name('Type') === 'Catalog') catalogs.push(n);
+      if (v instanceof PdfStream && d.name('Type') === 'XRef' && d.get('Root') instanceof PdfRef) trailer = d;
+      if (v instanceof PdfStream && d.name('Type') === 'ObjStm') {
+        try {
+          const s = this.#objStm(n);
+          s.order.forEach((on, index) => {
+            if (!entries.has(on)) {
+              const e: XrefEntry = { type: 'compressed', stream: n, index };
+              entries.set(on, e);
+              this.xref.set(on, e);
+            }
+          });
+        } catch {
+          // unreadable object stream: its objects stay missing
+        }
       }
     }
-    return this.#scan.get(num);
+    for (const at of scan.trailers) {
+      try {
+        const d = this.parseAt(at, (p) => {
+          p.expectKeyword('trailer');
+          return p.parseObject();
+        });
+        if (d instanceof PdfDict && d.get('Root') instanceof PdfRef) trailer = d; // last wins
+      } catch {
+        // unreadable trailer
+      }
+    }
+    const t = new PdfDict();
+    const rootOk = (r: PdfObject | undefined) =>
+      r instanceof PdfRef && this.dict(r)?.name('Type') === 'Catalog';
+    if (trailer && rootOk(trailer.get('Root'))) {
+      for (const k of ['Root', 'Info', 'ID', 'Encrypt']) if (trailer.has(k)) t.set(k, trailer.get(k));
+    } else {
+      const c = catalogs[catalogs.length - 1];
+      if (c === undefined) throw malformed('no usable xref and no document catalog found by scanning');
+      t.set('Root', new PdfRef(c, scan.objects.get(c)!.gen));
+      if (trailer?.has('Info')) t.set('Info', trailer.get('Info'));
+      if (trailer?.has('ID')) t.set('ID', trailer.get('ID'));
+    }
+    let size = 0;
+    for (const n of entries.keys()) size = Math.max(size, n + 1);
+    t.set('Size', size);
+    this.sections.push({ offset: -1, kind: 'table', trailer: t, entries, end: this.length });
   }
 
   #objStm(stream: number) {
@@ -470,10 +683,10 @@ export class PdfReader {
 
   /** Revisions, oldest first (see PdfRevision). */
   revisions(): PdfRevision[] {
-    const eofEnds = findEofEnds(this.bytes);
+    const eofEnds = findEofEnds(this.source);
     const endFor = (sec: XrefSection): number => {
       const e = eofEnds.find((x) => x > sec.end);
-      return e ?? this.bytes.length;
+      return e ?? this.length;
     };
     // Group sections: a section whose /Prev points forward is a linearized first-page section and
     // belongs to the revision of its /Prev.
@@ -550,8 +763,10 @@ function readTableEntry(p: Parser): XrefEntry {
   return t === 'n' ? { type: 'offset', offset: off, gen } : { type: 'free', gen };
 }
 
-function findStartxref(b: Uint8Array): number {
-  const at = lastIndexOf(b, 'startxref', b.length, Math.max(0, b.length - STARTXREF_SEARCH));
+function findStartxref(src: ByteSource): number {
+  const from = Math.max(0, src.length - STARTXREF_SEARCH);
+  const b = src.read(from, src.length - from);
+  const at = lastIndexOf(b, 'startxref');
   if (at < 0) throw malformed('no startxref near the end of the file');
   const p = new Parser(b, at + 9);
   const v = p.tryUint();
@@ -559,16 +774,56 @@ function findStartxref(b: Uint8Array): number {
   return v;
 }
 
-/** Offsets just after each `%%EOF` marker and its end-of-line. */
-export function findEofEnds(b: Uint8Array): number[] {
+/** Offsets just after each `%%EOF` marker and its end-of-line (scans the whole source). */
+export function findEofEnds(input: Uint8Array | ByteSource): number[] {
+  const src = isByteSource(input) ? input : memorySource(input);
   const out: number[] = [];
-  for (let i = indexOf(b, '%%EOF'); i >= 0; i = indexOf(b, '%%EOF', i + 5)) {
-    let e = i + 5;
-    if (b[e] === 0x0d) e++;
-    if (b[e] === 0x0a) e++;
-    out.push(e);
-  }
+  scanSource(src, 16, (b, base, from, to) => {
+    for (let i = indexOf(b, '%%EOF', from); i >= 0 && i < to; i = indexOf(b, '%%EOF', i + 5)) {
+      let e = i + 5;
+      if (b[e] === 0x0d) e++;
+      if (b[e] === 0x0a) e++;
+      out.push(base + e);
+    }
+  });
   return out;
+}
+
+export interface ObjectScan {
+  /** Object number -> offset of its last `N G obj` header, and its generation. */
+  objects: Map<number, { offset: number; gen: number }>;
+  /** Offsets of `trailer` keywords. */
+  trailers: number[];
+}
+
+/**
+ * Scans the whole source for `N G obj` headers and `trailer` keywords (in chunks: the file is
+ * never held whole). Stops collecting after MAX_RECONSTRUCTED_OBJECTS headers.
+ */
+export function scanObjects(src: ByteSource): ObjectScan {
+  const objects = new Map<number, { offset: number; gen: number }>();
+  const trailers: number[] = [];
+  let headers = 0;
+  const re =
+    /(?<![0-9A-Za-z.+-])(\d{1,7})[ \t\r\n\f\0]+(\d{1,5})[ \t\r\n\f\0]+obj(?![A-Za-z0-9])|(?<![A-Za-z0-9])trailer(?![A-Za-z0-9])/g;
+  scanSource(src, 64, (b, base, from, to) => {
+    const s = latin1(b);
+    re.lastIndex = from;
+    for (let m = re.exec(s); m && m.index < to; m = re.exec(s)) {
+      const at = base + m.index;
+      if (m[1] === undefined) {
+        trailers.push(at);
+        continue;
+      }
+      const num = Number(m[1]);
+      if (num > MAX_OBJECT_NUMBER) continue;
+      if (++headers > MAX_RECONSTRUCTED_OBJECTS)
+        throw new PdfError('PDF_LIMIT', 'too many object headers while rebuilding the xref');
+      const prev = objects.get(num);
+      if (!prev || prev.offset < at) objects.set(num, { offset: at, gen: Number(m[2]) }); // last wins
+    }
+  });
+  return { objects, trailers };
 }
 
 export { PdfName };

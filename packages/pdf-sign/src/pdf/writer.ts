@@ -3,7 +3,9 @@
  * or changed objects are appended, followed by a cross-reference section of the same kind as the
  * file's last one (a table, or a stream when the file uses xref streams) and a trailer with /Prev,
  * /Size, the same /Root, /Info and /ID (first element unchanged). A hybrid file's /XRefStm is not
- * copied into the new trailer (it would be stale): the new section is a plain table.
+ * copied into the new trailer (it would be stale): the new section is a plain table. When the
+ * reader had to rebuild a broken xref by scanning, the new section lists every object (a complete
+ * xref, no /Prev), so the updated file reads without reconstruction.
  */
 import { randomBytes } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
@@ -95,26 +97,36 @@ export class IncrementalWriter {
 
   write(): WrittenUpdate {
     const r = this.reader;
-    const base = r.bytes.length;
+    const base = r.length;
     const parts: Uint8Array[] = [];
     let len = 0;
     const push = (b: Uint8Array) => {
       parts.push(b);
       len += b.length;
     };
-    const last = r.bytes[base - 1];
+    const last = r.source.read(base - 1, 1)[0];
     if (last !== 0x0a && last !== 0x0d) push(ascii('\n'));
     const offsets = new Map<number, { start: number; end: number }>();
-    const entries: [number, number, number][] = []; // num, offset, gen
+    const entries: XrefRow[] = []; // num, offset, gen (type 1) or num, stream, index (type 2)
     const nums = [...this.#objects.keys()].sort((a, b) => a - b);
     for (const n of nums) {
       const o = this.#objects.get(n)!;
       const start = base + len;
       push(serializeIndirect(n, o.gen, o.value));
       offsets.set(n, { start, end: base + len });
-      entries.push([n, start, o.gen]);
+      entries.push([n, start, o.gen, 1]);
     }
-    const kind = this.options.xrefKind ?? r.lastXrefKind;
+    if (r.reconstructed) {
+      // Complete xref: every object the reader found, object 0 heading the free list.
+      entries.push([0, 0, 65535, 0]);
+      for (const [n, e] of r.xref) {
+        if (n === 0 || this.#objects.has(n)) continue;
+        if (e.type === 'offset') entries.push([n, e.offset, e.gen, 1]);
+        else if (e.type === 'compressed') entries.push([n, e.stream, e.index, 2]);
+      }
+    }
+    const hasCompressed = entries.some((e) => e[3] === 2);
+    const kind = hasCompressed ? 'stream' : (this.options.xrefKind ?? r.lastXrefKind);
     const old = r.trailer;
     const trailer = new PdfDict();
     const root = old.get('Root');
@@ -126,15 +138,15 @@ export class IncrementalWriter {
     if (Array.isArray(oldId) && oldId[0] instanceof PdfString) first = oldId[0];
     else first = new PdfString(new Uint8Array(randomBytes(16)), true);
     trailer.set('ID', [new PdfString(first.bytes, true), new PdfString(second, true)]);
-    trailer.set('Prev', r.startxref);
+    if (!r.reconstructed) trailer.set('Prev', r.startxref);
     const xrefStart = base + len;
     if (kind === 'table') {
       trailer.set('Size', Math.max(this.#next, r.size));
       let s = 'xref\n';
       for (const [start, group] of subsections(entries)) {
         s += `${start} ${group.length}\n`;
-        for (const [, off, gen] of group)
-          s += `${String(off).padStart(10, '0')} ${String(gen).padStart(5, '0')} n\r\n`;
+        for (const [, off, gen, type] of group)
+          s += `${String(off).padStart(10, '0')} ${String(gen).padStart(5, '0')} ${type === 0 ? 'f' : 'n'}\r\n`;
       }
       push(ascii(s));
       push(ascii('trailer\n'));
@@ -142,16 +154,16 @@ export class IncrementalWriter {
       push(ascii(`\nstartxref\n${xrefStart}\n%%EOF\n`));
     } else {
       const self = this.allocate();
-      entries.push([self.num, xrefStart, 0]);
+      entries.push([self.num, xrefStart, 0, 1]);
       trailer.set('Size', Math.max(this.#next, r.size));
-      const maxOff = Math.max(...entries.map((e) => e[1]));
+      const maxOff = entries.reduce((m, e) => Math.max(m, e[1]), 0);
       const w1 = maxOff < 2 ** 32 ? 4 : 6;
       const rows: number[] = [];
       const index: number[] = [];
       for (const [start, group] of subsections(entries)) {
         index.push(start, group.length);
-        for (const [, off, gen] of group) {
-          rows.push(1);
+        for (const [, off, gen, type] of group) {
+          rows.push(type);
           for (let k = w1 - 1; k >= 0; k--) rows.push(Math.floor(off / 256 ** k) % 256);
           rows.push((gen >> 8) & 0xff, gen & 0xff);
         }
@@ -180,9 +192,11 @@ function serializeTrailer(d: PdfDict): Uint8Array {
   return full.subarray(8, full.length - 8);
 }
 
-function subsections(entries: [number, number, number][]): [number, [number, number, number][]][] {
+type XrefRow = [num: number, field1: number, field2: number, type: 0 | 1 | 2];
+
+function subsections(entries: XrefRow[]): [number, XrefRow[]][] {
   const sorted = [...entries].sort((a, b) => a[0] - b[0]);
-  const out: [number, [number, number, number][]][] = [];
+  const out: [number, XrefRow[]][] = [];
   for (const e of sorted) {
     const g = out[out.length - 1];
     if (g && g[0] + g[1].length === e[0]) g[1].push(e);

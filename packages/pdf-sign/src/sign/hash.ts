@@ -34,3 +34,30 @@ export function hashParts(alg: HashAlgorithm, parts: readonly Uint8Array[]): Uin
     for (let i = 0; i < p.length; i += CHUNK) h.update(p.subarray(i, Math.min(p.length, i + CHUNK)));
   return new Uint8Array(h.digest());
 }
+
+/**
+ * Hashes [start, start+len) pairs of `byteRange` read from a `ByteSource` in chunks (a file is
+ * never held whole). Ranges must lie inside the source.
+ */
+export function hashByteRangeSource(
+  alg: HashAlgorithm,
+  source: { readonly length: number; read(offset: number, length: number): Uint8Array },
+  byteRange: readonly number[],
+): Uint8Array {
+  const h = createHash(NODE_NAMES[alg]);
+  for (let i = 0; i + 1 < byteRange.length; i += 2) {
+    const start = byteRange[i]!;
+    const end = start + byteRange[i + 1]!;
+    for (let p = start; p < end; p += CHUNK) {
+      const b = source.read(p, Math.min(end, p + CHUNK) - p);
+      if (b.length !== Math.min(end, p + CHUNK) - p) throw new RangeError('byte range outside the source');
+      h.update(b);
+    }
+  }
+  return new Uint8Array(h.digest());
+}
+
+/** Node's name of a hash algorithm (for callers streaming data into node:crypto themselves). */
+export function nodeHashName(alg: HashAlgorithm): string {
+  return NODE_NAMES[alg];
+}

@@ -194,7 +194,15 @@ export interface DssData {
  * 142-1 §5.4.2): /Certs, /OCSPs, /CRLs arrays of streams. Items already present are not repeated.
  */
 export function addDss(pdf: Uint8Array, data: DssData): Uint8Array {
-  const r = PdfReader.open(pdf);
+  const appended = dssUpdate(PdfReader.open(pdf), data);
+  const full = new Uint8Array(pdf.length + appended.length);
+  full.set(pdf, 0);
+  full.set(appended, pdf.length);
+  return full;
+}
+
+/** The incremental update adding `data` to the DSS of the document `r` reads (see `addDss`). */
+export function dssUpdate(r: PdfReader, data: DssData): Uint8Array {
   const w = new IncrementalWriter(r);
   const catalog = w.editDict(r.rootRef);
   const dssVal = catalog.get('DSS');
@@ -228,11 +236,7 @@ export function addDss(pdf: Uint8Array, data: DssData): Uint8Array {
   extend('Certs', data.certs);
   extend('OCSPs', data.ocsps);
   extend('CRLs', data.crls);
-  const out = w.write();
-  const full = new Uint8Array(out.length);
-  full.set(pdf, 0);
-  full.set(out.appended, pdf.length);
-  return full;
+  return w.write().appended;
 }
 
 /** Appends a document time-stamp (B-LTA) over the whole document as it stands. */

@@ -105,11 +105,52 @@ function uniqueFieldName(existing: Set<string>, base: string): string {
   }
 }
 
+/**
+ * The incremental update of a signature, before it is joined to the original: `appended` (with the
+ * ByteRange already written) goes after the original's `originalLength` bytes. Offsets are in the
+ * full document.
+ */
+export interface PreparedSignatureUpdate {
+  appended: Uint8Array;
+  originalLength: number;
+  byteRange: [number, number, number, number];
+  reservedRegion: { start: number; end: number };
+  capacity: number;
+  fieldName: string;
+  subFilter: SubFilter;
+  digestAlgorithm: HashAlgorithm;
+}
+
 export async function preparePdfSignature(
   pdf: Uint8Array,
   options: PreparePdfSignatureOptions = {},
 ): Promise<PreparedPdfSignature> {
-  const reader = PdfReader.open(pdf);
+  const u = await prepareSignatureUpdate(PdfReader.open(pdf), options);
+  const document = new Uint8Array(u.originalLength + u.appended.length);
+  document.set(pdf, 0);
+  document.set(u.appended, u.originalLength);
+  const digest = hashByteRange(u.digestAlgorithm, document, u.byteRange);
+  return {
+    document,
+    byteRange: u.byteRange,
+    digest,
+    digestAlgorithm: u.digestAlgorithm,
+    reservedRegion: u.reservedRegion,
+    capacity: u.capacity,
+    fieldName: u.fieldName,
+    subFilter: u.subFilter,
+    originalLength: u.originalLength,
+  };
+}
+
+/**
+ * Builds the signature's incremental update from a reader (in memory or over a file): reads only
+ * the objects it changes (catalog, AcroForm, fields, the page), never the whole document.
+ */
+export async function prepareSignatureUpdate(
+  reader: PdfReader,
+  options: PreparePdfSignatureOptions = {},
+): Promise<PreparedSignatureUpdate> {
   const w = new IncrementalWriter(reader);
   const isDts = options.documentTimeStamp === true;
   const subFilter: SubFilter = isDts ? 'ETSI.RFC3161' : (options.subFilter ?? 'ETSI.CAdES.detached');
@@ -306,31 +347,28 @@ export async function preparePdfSignature(
   w.set(sigRef, sig);
 
   const out = w.write();
-  const document = new Uint8Array(out.length);
-  document.set(pdf, 0);
-  document.set(out.appended, pdf.length);
+  const base = reader.length;
+  const appended = out.appended;
   const span = out.offsets.get(sigRef.num)!;
-  const brAt = indexOf(document, `/ByteRange ${BYTE_RANGE_PLACEHOLDER}`, span.start, span.end);
-  const cAt = indexOf(document, '/Contents <', span.start, span.end);
-  if (brAt < 0 || cAt < 0) throw new Error('internal: signature placeholders not found');
-  const start = cAt + '/Contents '.length;
+  const brRel = indexOf(appended, `/ByteRange ${BYTE_RANGE_PLACEHOLDER}`, span.start - base, span.end - base);
+  const cRel = indexOf(appended, '/Contents <', span.start - base, span.end - base);
+  if (brRel < 0 || cRel < 0) throw new Error('internal: signature placeholders not found');
+  const start = base + cRel + '/Contents '.length;
   const end = start + capacity * 2 + 2;
-  const byteRange: [number, number, number, number] = [0, start, end, document.length - end];
+  const byteRange: [number, number, number, number] = [0, start, end, out.length - end];
   const brText = `[${byteRange.join(' ')}]`;
   if (brText.length > BYTE_RANGE_PLACEHOLDER.length)
     throw new PdfError('PDF_LIMIT', 'document too large for the ByteRange placeholder');
-  document.set(ascii(brText.padEnd(BYTE_RANGE_PLACEHOLDER.length, ' ')), brAt + '/ByteRange '.length);
-  const digest = hashByteRange(digestAlgorithm, document, byteRange);
+  appended.set(ascii(brText.padEnd(BYTE_RANGE_PLACEHOLDER.length, ' ')), brRel + '/ByteRange '.length);
   return {
-    document,
+    appended,
+    originalLength: base,
     byteRange,
-    digest,
-    digestAlgorithm,
     reservedRegion: { start, end },
     capacity,
     fieldName,
     subFilter,
-    originalLength: pdf.length,
+    digestAlgorithm,
   };
 }
 
@@ -355,9 +393,19 @@ export function embedSignature(prepared: PreparedPdfSignature, cms: Uint8Array):
   if (document[reservedRegion.start] !== 0x3c || document[reservedRegion.end - 1] !== 0x3e) {
     throw new PdfError('PDF_REFUSED', 'the prepared document does not have /Contents at the reserved region');
   }
-  const hex = ascii(Buffer.from(cms).toString('hex'));
-  document.set(hex, reservedRegion.start + 1);
+  document.set(contentsHex(cms), reservedRegion.start + 1);
   return document;
+}
+
+/** The CMS as lowercase hex digits (what goes between /Contents' < and >). */
+export function contentsHex(cms: Uint8Array): Uint8Array {
+  const digits = '0123456789abcdef';
+  const out = new Uint8Array(cms.length * 2);
+  for (let i = 0; i < cms.length; i++) {
+    out[2 * i] = digits.charCodeAt(cms[i]! >> 4);
+    out[2 * i + 1] = digits.charCodeAt(cms[i]! & 15);
+  }
+  return out;
 }
 
 export { PdfName };

@@ -1,0 +1,91 @@
+/**
+ * A `ByteSource` over a file (Node only): positioned reads through a file descriptor, with a small
+ * cache of recently read blocks (the reader reads the tail of the file and a few objects, often
+ * close to each other).
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { ByteSource } from './source.js';
+
+const BLOCK = 64 * 1024;
+const CACHED_BLOCKS = 64;
+
+export class FileSource implements ByteSource {
+  readonly length: number;
+  #fd: number | undefined;
+  readonly #blocks = new Map<number, Uint8Array>();
+
+  constructor(readonly path: string) {
+    this.#fd = openSync(path, 'r');
+    try {
+      this.length = fstatSync(this.#fd).size;
+    } catch (e) {
+      closeSync(this.#fd);
+      throw e;
+    }
+  }
+
+  get fd(): number {
+    if (this.#fd === undefined) throw new Error(`FileSource ${this.path} is closed`);
+    return this.#fd;
+  }
+
+  /** Reads exactly [offset, offset+length) clipped to the file, bypassing the block cache. */
+  readDirect(offset: number, length: number): Uint8Array {
+    const start = Math.max(0, offset);
+    const n = Math.max(0, Math.min(length, this.length - start));
+    const out = new Uint8Array(n);
+    let got = 0;
+    while (got < n) {
+      const r = readSync(this.fd, out, got, n - got, start + got);
+      if (r === 0) break;
+      got += r;
+    }
+    return got === n ? out : out.subarray(0, got);
+  }
+
+  #block(i: number): Uint8Array {
+    let b = this.#blocks.get(i);
+    if (b) {
+      this.#blocks.delete(i);
+      this.#blocks.set(i, b); // LRU: most recent last
+      return b;
+    }
+    b = this.readDirect(i * BLOCK, BLOCK);
+    if (this.#blocks.size >= CACHED_BLOCKS) this.#blocks.delete(this.#blocks.keys().next().value!);
+    this.#blocks.set(i, b);
+    return b;
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    const start = Math.max(0, offset);
+    const end = Math.min(this.length, start + Math.max(0, length));
+    if (end <= start) return new Uint8Array(0);
+    // Large reads go straight to the file; small ones through the block cache.
+    if (end - start > 4 * BLOCK) return this.readDirect(start, end - start);
+    const first = Math.floor(start / BLOCK);
+    const last = Math.floor((end - 1) / BLOCK);
+    if (first === last) return this.#block(first).subarray(start - first * BLOCK, end - first * BLOCK);
+    const out = new Uint8Array(end - start);
+    for (let i = first; i <= last; i++) {
+      const b = this.#block(i);
+      const bs = i * BLOCK;
+      const from = Math.max(start, bs);
+      const to = Math.min(end, bs + b.length);
+      out.set(b.subarray(from - bs, to - bs), from - start);
+    }
+    return out;
+  }
+
+  close(): void {
+    if (this.#fd !== undefined) {
+      closeSync(this.#fd);
+      this.#fd = undefined;
+      this.#blocks.clear();
+    }
+  }
+}
+
+/** Opens `path` as a ByteSource; close it when done. */
+export function fileSource(path: string): FileSource {
+  return new FileSource(path);
+}

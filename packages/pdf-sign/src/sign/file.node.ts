@@ -1,0 +1,327 @@
+/**
+ * Signing a PDF file without loading it (Node only). The reader reads the file's tail and the few
+ * objects the update changes through positioned reads (`FileSource`); the output is the original
+ * bytes, copied in chunks while they are hashed, followed by the incremental update; the CMS is
+ * then written into the reserved /Contents in place (one positioned write). Memory stays flat
+ * whatever the file size: one copy buffer, the update and the CMS.
+ *
+ *   const prepared = await preparePdfSignatureFile('in.pdf', 'out.pdf', options); // digest
+ *   const cms = ...;                                                          // sign it anywhere
+ *   await embedSignatureFile(prepared, cms);                                   // patch /Contents
+ *
+ * or in one step: `await signPdfFile('in.pdf', 'out.pdf', { signer, level })`.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { type FileHandle, open, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Certificate as Cert, type HashAlgorithm, KysoError, type TimeStamper } from '@kyso/pki-core';
+import { FileSource } from '../pdf/file-source.node.js';
+import { PdfError } from '../pdf/objects.js';
+import { PdfReader } from '../pdf/reader.js';
+import { nodeHashName } from './hash.js';
+import {
+  type DssData,
+  dssUpdate,
+  type SignPdfOptions,
+  type PadesLevel,
+  TIMESTAMP_ALLOWANCE,
+  estimatePlaceholder,
+  signPreparedDigest,
+} from './pades.js';
+import {
+  type PreparePdfSignatureOptions,
+  type PreparedPdfSignature,
+  type PreparedSignatureUpdate,
+  contentsHex,
+  prepareSignatureUpdate,
+} from './prepare.js';
+import {
+  type CollectedValidationData,
+  cmsCertificates,
+  collectValidationData,
+  signatureTimeStampTokens,
+} from './validation-data.js';
+
+/** Bytes copied and hashed per read. */
+export const COPY_CHUNK = 1024 * 1024;
+
+/** A prepared signature whose document is a file (`path`) rather than bytes in memory. */
+export interface PreparedPdfFileSignature extends Omit<PreparedPdfSignature, 'document'> {
+  /** The prepared output file (original bytes + update with the placeholder). */
+  path: string;
+  /** Length of the prepared file. */
+  length: number;
+}
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  if (path.resolve(a) === path.resolve(b)) return true;
+  try {
+    const [sa, sb] = await Promise.all([stat(a), stat(b)]);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch {
+    return false;
+  }
+}
+
+async function readFully(fh: FileHandle, buf: Uint8Array, n: number, pos: number): Promise<void> {
+  let got = 0;
+  while (got < n) {
+    const { bytesRead } = await fh.read(buf, got, n - got, pos + got);
+    if (bytesRead === 0) throw new PdfError('PDF_MALFORMED', 'the file shrank while it was being signed');
+    got += bytesRead;
+  }
+}
+
+async function writeFully(fh: FileHandle, buf: Uint8Array, pos: number): Promise<void> {
+  let done = 0;
+  while (done < buf.length) {
+    const { bytesWritten } = await fh.write(buf, done, buf.length - done, pos + done);
+    done += bytesWritten;
+  }
+}
+
+/**
+ * Writes `outPath` = the first `u.originalLength` bytes of `inPath` + `u.appended` (appended in place
+ * when both name the same file) and returns the digest of the ByteRange (the original is hashed
+ * as it is copied; the update without its /Contents gap), or undefined when `hash` is not given.
+ */
+async function writeUpdate(
+  inPath: string,
+  outPath: string,
+  u: Pick<PreparedSignatureUpdate, 'appended' | 'originalLength'> & { gap?: { start: number; end: number } },
+  hash: HashAlgorithm | undefined,
+): Promise<Uint8Array | undefined> {
+  const h = hash ? createHash(nodeHashName(hash)) : undefined;
+  const inPlace = await sameFile(inPath, outPath);
+  const src = await open(inPath, 'r');
+  let dst: FileHandle | undefined;
+  try {
+    dst = inPlace ? await open(outPath, 'r+') : await open(outPath, 'w');
+    const total = u.originalLength;
+    if (h || !inPlace) {
+      // Double buffering: the next read runs in the thread pool while this chunk is hashed/written.
+      const bufs = [new Uint8Array(COPY_CHUNK), new Uint8Array(COPY_CHUNK)];
+      let pos = 0;
+      let pending: Promise<void> | undefined =
+        total > 0 ? readFully(src, bufs[0]!, Math.min(COPY_CHUNK, total), 0) : undefined;
+      for (let i = 0; pending; i++) {
+        await pending;
+        const n = Math.min(COPY_CHUNK, total - pos);
+        const cur = bufs[i % 2]!.subarray(0, n);
+        const next = pos + n;
+        pending =
+          next < total
+            ? readFully(src, bufs[(i + 1) % 2]!, Math.min(COPY_CHUNK, total - next), next)
+            : undefined;
+        h?.update(cur);
+        if (!inPlace) await writeFully(dst, cur, pos);
+        pos = next;
+      }
+    }
+    await writeFully(dst, u.appended, total);
+    if (inPlace) await dst.truncate(total + u.appended.length);
+    if (h) {
+      const a = u.appended;
+      if (u.gap) {
+        h.update(a.subarray(0, u.gap.start - total));
+        h.update(a.subarray(u.gap.end - total));
+      } else h.update(a);
+    }
+  } finally {
+    await dst?.close();
+    await src.close();
+  }
+  return h ? new Uint8Array(h.digest()) : undefined;
+}
+
+/**
+ * Prepares a signature of `inPath` into `outPath` (may be the same file: the update is then
+ * appended in place). Returns the digest to sign; `embedSignatureFile` completes the file.
+ */
+export async function preparePdfSignatureFile(
+  inPath: string,
+  outPath: string,
+  options: PreparePdfSignatureOptions = {},
+): Promise<PreparedPdfFileSignature> {
+  const src = new FileSource(inPath);
+  let u: PreparedSignatureUpdate;
+  try {
+    u = await prepareSignatureUpdate(PdfReader.open(src), options);
+  } finally {
+    src.close();
+  }
+  const digest = (await writeUpdate(
+    inPath,
+    outPath,
+    { appended: u.appended, originalLength: u.originalLength, gap: u.reservedRegion },
+    u.digestAlgorithm,
+  ))!;
+  return {
+    path: outPath,
+    length: u.originalLength + u.appended.length,
+    byteRange: u.byteRange,
+    digest,
+    digestAlgorithm: u.digestAlgorithm,
+    reservedRegion: u.reservedRegion,
+    capacity: u.capacity,
+    fieldName: u.fieldName,
+    subFilter: u.subFilter,
+    originalLength: u.originalLength,
+  };
+}
+
+/**
+ * Writes the CMS (or time-stamp token) into the prepared file's reserved /Contents (positioned
+ * write, in full, never truncated: PLACEHOLDER_TOO_SMALL when it does not fit).
+ */
+export async function embedSignatureFile(prepared: PreparedPdfFileSignature, cms: Uint8Array): Promise<void> {
+  const { reservedRegion } = prepared;
+  const room = (reservedRegion.end - reservedRegion.start - 2) / 2;
+  if (cms.length > room) {
+    throw new PdfError(
+      'PLACEHOLDER_TOO_SMALL',
+      `the signature needs ${cms.length} bytes but only ${room} were reserved`,
+      { needed: cms.length, available: room },
+    );
+  }
+  const fh = await open(prepared.path, 'r+');
+  try {
+    const st = await fh.stat();
+    const ends = new Uint8Array(1);
+    await readFully(fh, ends, 1, reservedRegion.start);
+    const open1 = ends[0];
+    await readFully(fh, ends, 1, reservedRegion.end - 1);
+    if (st.size !== prepared.length || open1 !== 0x3c || ends[0] !== 0x3e) {
+      throw new PdfError('PDF_REFUSED', 'the prepared file does not have /Contents at the reserved region');
+    }
+    await writeFully(fh, contentsHex(cms), reservedRegion.start + 1);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Appends a DSS update to the file at `file` (in place); see `addDss`. */
+export async function addDssFile(file: string, data: DssData): Promise<void> {
+  const src = new FileSource(file);
+  let appended: Uint8Array;
+  let originalLength: number;
+  try {
+    const r = PdfReader.open(src);
+    originalLength = r.length;
+    appended = dssUpdate(r, data);
+  } finally {
+    src.close();
+  }
+  await writeUpdate(file, file, { appended, originalLength }, undefined);
+}
+
+/** Appends a document time-stamp (B-LTA) to the file at `file`, in place. */
+export async function addDocumentTimeStampFile(
+  file: string,
+  timeStamper: TimeStamper,
+  opts: { digestAlgorithm?: HashAlgorithm; placeholderSize?: number; fieldName?: string } = {},
+): Promise<void> {
+  const len = (await stat(file)).size;
+  const go = async (size: number) => {
+    const prepared = await preparePdfSignatureFile(file, file, {
+      documentTimeStamp: true,
+      placeholderSize: size,
+      ...(opts.digestAlgorithm ? { digestAlgorithm: opts.digestAlgorithm } : {}),
+      ...(opts.fieldName ? { fieldName: opts.fieldName } : {}),
+    });
+    const token = await timeStamper(prepared.digest, prepared.digestAlgorithm);
+    return { prepared, token };
+  };
+  let { prepared, token } = await go(opts.placeholderSize ?? TIMESTAMP_ALLOWANCE + 2048);
+  if (token.length > prepared.capacity && opts.placeholderSize === undefined) {
+    await truncateTo(file, len);
+    ({ prepared, token } = await go(Math.ceil((token.length * 1.1 + 1024) / 1024) * 1024));
+  }
+  await embedSignatureFile(prepared, token);
+}
+
+async function truncateTo(file: string, len: number): Promise<void> {
+  const fh = await open(file, 'r+');
+  try {
+    await fh.truncate(len);
+  } finally {
+    await fh.close();
+  }
+}
+
+export interface SignPdfFileResult {
+  path: string;
+  fieldName: string;
+  level: PadesLevel;
+  cms: Uint8Array;
+  validationData?: CollectedValidationData;
+}
+
+/**
+ * One-step PAdES signature of a file (see `signPdf`): `inPath` is read, never modified (unless it
+ * is also `outPath`); `outPath` is written through a temporary file in the same folder and renamed
+ * when complete, so a failure never leaves a half-signed output.
+ */
+export async function signPdfFile(
+  inPath: string,
+  outPath: string,
+  options: SignPdfOptions,
+): Promise<SignPdfFileResult> {
+  const level = options.level ?? 'B-B';
+  const { signer, timeStamper, revocation } = options;
+  if (level !== 'B-B' && !timeStamper)
+    throw new KysoError('INVALID_ARGUMENT', `level ${level} needs a time-stamper (TSA)`);
+  if ((level === 'B-LT' || level === 'B-LTA') && !revocation) {
+    throw new KysoError('INVALID_ARGUMENT', `level ${level} needs a revocation data source`);
+  }
+  const leaf = signer.certificateChain[0];
+  if (!leaf) throw new KysoError('INVALID_ARGUMENT', 'the signer has no certificate');
+  const tmp = path.join(
+    path.dirname(path.resolve(outPath)),
+    `.${path.basename(outPath)}.kyso-${randomBytes(6).toString('hex')}.tmp`,
+  );
+  try {
+    let placeholderSize =
+      options.placeholderSize ??
+      estimatePlaceholder({ certificates: signer.certificateChain, signer, timestamp: level !== 'B-B' });
+    const signOnce = async (size: number) => {
+      const prepared = await preparePdfSignatureFile(inPath, tmp, {
+        ...options,
+        placeholderSize: size,
+        signerCertificate: options.signerCertificate ?? Cert.fromDer(leaf),
+      });
+      const cms = await signPreparedDigest(prepared, signer, {
+        ...(options.signatureAlgorithm ? { signatureAlgorithm: options.signatureAlgorithm } : {}),
+        ...(level !== 'B-B' && timeStamper ? { timeStamper } : {}),
+        ...(options.timeStampHashAlgorithm ? { timeStampHashAlgorithm: options.timeStampHashAlgorithm } : {}),
+      });
+      return { prepared, cms };
+    };
+    let { prepared, cms } = await signOnce(placeholderSize);
+    if (cms.length > prepared.capacity && options.placeholderSize === undefined) {
+      placeholderSize = Math.ceil((cms.length * 1.1 + 1024) / 1024) * 1024;
+      ({ prepared, cms } = await signOnce(placeholderSize));
+    }
+    await embedSignatureFile(prepared, cms);
+    const result: SignPdfFileResult = { path: outPath, fieldName: prepared.fieldName, level, cms };
+    if (level === 'B-LT' || level === 'B-LTA') {
+      const tokens = signatureTimeStampTokens(cms);
+      const data = await collectValidationData(
+        [...signer.certificateChain, ...tokens.flatMap(cmsCertificates)],
+        revocation!,
+        options.extraCertificates ? { extra: options.extraCertificates } : {},
+      );
+      if (options.requireRevocationData && data.missing.length > 0) {
+        throw new KysoError('NOT_FOUND', `no revocation data for: ${data.missing.join('; ')}`);
+      }
+      await addDssFile(tmp, data);
+      result.validationData = data;
+      if (level === 'B-LTA') await addDocumentTimeStampFile(tmp, timeStamper!);
+    }
+    await rename(tmp, outPath);
+    return result;
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
