@@ -1,15 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (p: string) => fileURLToPath(new URL(`./packages/${p}/src/index.ts`, import.meta.url));
+const pkgs = fileURLToPath(new URL('./packages/', import.meta.url));
 
 export default defineConfig({
   resolve: {
-    alias: {
-      '@kyso/pki-core': src('pki-core'),
-      '@kyso/pdf-sign': src('pdf-sign'),
-      '@kyso/signing-server': src('signing-server'),
-    },
+    // Tests run on TypeScript sources: `@kyso/x` -> packages/x/src/index.ts and the subpath
+    // exports `@kyso/x/sub` -> packages/x/src/sub/index.ts (`@kyso/pki-core/cli` -> src/cli/main.ts).
+    alias: [
+      { find: /^@kyso\/pki-core\/cli$/, replacement: `${pkgs}pki-core/src/cli/main.ts` },
+      { find: /^@kyso\/(pki-core|pdf-sign|signing-server)$/, replacement: `${pkgs}$1/src/index.ts` },
+      { find: /^@kyso\/(pki-core|pdf-sign|signing-server)\/([a-z-]+)$/, replacement: `${pkgs}$1/src/$2/index.ts` },
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test-vectors/**/*.test.ts'],
