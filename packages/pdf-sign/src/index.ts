@@ -13,7 +13,8 @@ export * from './sign/fields.js';
 export * from './sign/hash.js';
 export * from './sign/prepare.js';
 export * from './sign/pades.js';
-export * from './sign/tsa-client.js';
+// The RFC 3161 HTTP client is pki-core's (one implementation for CAdES and PAdES).
+export { httpTimeStamper, type HttpTimeStamperOptions } from '@kyso/pki-core';
 export * from './sign/validation-data.js';
 export * from './sign/file.node.js';
 // Verification (minimal integrity verifier; the full verifier builds on these)

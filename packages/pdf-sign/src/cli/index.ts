@@ -4,12 +4,13 @@
  * `pdfCommands` into the binary with `main(argv, pdfCommands)`.
  * Exit codes: 0 ok, 1 failure, 2 usage error or unreadable input.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import {
   Certificate,
   KysoError,
   LocalSigner,
   type Signer,
+  httpTimeStamper,
   importPkcs12,
   importPrivateKey,
   pkcs12KeyForCertificate,
@@ -17,8 +18,8 @@ import {
 } from '@kyso/pki-core';
 import { PdfReader } from '../pdf/reader.js';
 import { docMdpPermission, listFields } from '../sign/fields.js';
-import { type PadesLevel, signPdf } from '../sign/pades.js';
-import { httpTimeStamper } from '../sign/tsa-client.js';
+import type { PadesLevel } from '../sign/pades.js';
+import { signPdfFile } from '../sign/file.node.js';
 import { onlineRevocationFetcher } from '../sign/validation-data.js';
 import { verifyPdfIntegrity } from '../verify/integrity.js';
 import { findSignatures } from '../verify/signatures.js';
@@ -150,7 +151,12 @@ export const pdfSignCommand: PdfCommand = {
   run: (args, io) =>
     guard(io, async () => {
       const o = args.options;
-      const input = read(args.positionals[0]!);
+      const inPath = args.positionals[0]!;
+      try {
+        accessSync(inPath, constants.R_OK);
+      } catch (e) {
+        throw new Usage(`cannot read ${inPath}: ${(e as Error).message}`);
+      }
       const out = str(o, 'out');
       if (!out) throw new Usage('--out is required');
       const level = (str(o, 'level') ?? 'B-B').toUpperCase() as PadesLevel;
@@ -169,7 +175,8 @@ export const pdfSignCommand: PdfCommand = {
       const reason = str(o, 'reason');
       const location = str(o, 'location');
       const contact = str(o, 'contact');
-      const res = await signPdf(input, {
+      // Files are signed through positioned reads and a streamed copy (never loaded whole).
+      const res = await signPdfFile(inPath, out, {
         signer,
         level,
         ...(tsa ? { timeStamper: httpTimeStamper(tsa) } : {}),
@@ -180,12 +187,11 @@ export const pdfSignCommand: PdfCommand = {
         ...(location !== undefined ? { location } : {}),
         ...(contact !== undefined ? { contactInfo: contact } : {}),
         ...(sf ? { subFilter: sf } : {}),
+      }).catch((e: NodeJS.ErrnoException) => {
+        // File system errors (missing output folder, permissions): usage-level, exit 2.
+        if (typeof e?.syscall === 'string') throw new Usage(`cannot write ${out}: ${e.message}`);
+        throw e;
       });
-      try {
-        writeFileSync(out, res.pdf);
-      } catch (e) {
-        throw new Usage(`cannot write ${out}: ${(e as Error).message}`);
-      }
       io.out(`signed field ${res.fieldName} at ${res.level}: ${out}\n`);
       if (res.validationData?.missing.length)
         io.err(`warning: no revocation data for ${res.validationData.missing.join('; ')}\n`);
