@@ -2,8 +2,9 @@
 /**
  * Runs every bench/*.bench.js and bench/*.bench.mjs file, each in its own Node process, collects
  * their results ({ name, value, unit, baseline, baselineValue, ratio, goal?, met?, notes? }) and
- * writes a markdown table with the machine's description into docs/benchmarks.md (between the
- * `<!-- bench:begin -->` and `<!-- bench:end -->` markers; the rest of the file is kept).
+ * writes a markdown table per file, with the machine's description, into docs/benchmarks.md
+ * (between `<!-- bench:begin FILE -->` and `<!-- bench:end FILE -->` markers; sections of files
+ * that did not run, and any text outside the markers, are kept).
  *
  *   npm run bench                  build, then run everything and update docs/benchmarks.md
  *   node bench/run.js der          only files whose name contains "der"
@@ -95,61 +96,59 @@ const num = (v) =>
   v === undefined || v === null || Number.isNaN(v) ? '' : v >= 100 ? v.toFixed(0) : v.toPrecision(3);
 const cell = (s) => String(s ?? '').replace(/\|/g, '\\|');
 
-function markdown() {
-  const lines = [];
-  lines.push(BEGIN);
-  lines.push(
-    `Run of \`npm run bench\` on ${info.date}${info.quick ? ' (--quick: short measurements)' : ''}.`,
-  );
-  lines.push('');
-  lines.push('| Machine | |');
-  lines.push('|---|---|');
-  lines.push(`| CPU | ${cell(info.cpu)} |`);
-  lines.push(`| Cores | ${info.cores} |`);
-  lines.push(`| Memory | ${info.memory} |`);
-  lines.push(`| OS | ${cell(info.os)} |`);
-  lines.push(`| Node | ${info.node} (OpenSSL ${info.nodeOpenssl}) |`);
-  lines.push(`| OpenSSL CLI | ${cell(info.opensslCli)} |`);
-  lines.push(`| Commit | ${cell(info.commit)} |`);
-  lines.push(`| Load average at start | ${info.loadAverage} |`);
-  lines.push('');
-  lines.push(
-    'Ratio = kyso time / baseline time, both measured in the same process in alternating rounds (median of the rounds); below 1 means kyso is faster. A benchmark may define its ratio otherwise in its notes.',
-  );
-  lines.push('');
-  lines.push('| Benchmark | kyso | Baseline | Baseline value | Ratio | Goal | Met | File | Notes |');
-  lines.push('|---|---|---|---|---|---|---|---|---|');
-  for (const run of runs) {
-    if (run.error) {
-      lines.push(`| (failed: ${cell(run.error)}) | | | | | | | ${run.file} | |`);
-      continue;
-    }
+const HEADER = `# Benchmarks
+
+Every figure is measured against a baseline in the same run (\`npm run bench\`; code in
+\`bench/*.bench.mjs\`, runner \`bench/run.js\`). Ratio = kyso time / baseline time (lower is
+better; below 1 kyso is faster) unless a benchmark's notes say otherwise. Each section below is
+rewritten when its file runs, with the machine it ran on; \`node bench/run.js <filter>\` reruns
+only some files and keeps the other sections.
+`;
+
+const machineLine = () =>
+  `Ran ${info.date}${info.quick ? ' with --quick (short measurements)' : ''} at commit ${info.commit}, ` +
+  `on ${info.cpu} (${info.cores} cores, ${info.memory}), ${info.os}, Node ${info.node} ` +
+  `(OpenSSL ${info.nodeOpenssl}), ${info.opensslCli}; load average at start ${info.loadAverage}.`;
+
+/** Markdown section for one benchmark file, between its own markers. */
+function fileSection(run) {
+  const lines = [`${BEGIN.replace(' -->', ` ${run.file} -->`)}`, `### ${run.file}`, '', machineLine(), ''];
+  if (run.error) {
+    lines.push(`**Failed** after ${run.seconds.toFixed(0)} s: ${cell(run.error)}`);
+  } else {
+    lines.push('| Benchmark | kyso | Baseline | Baseline value | Ratio | Goal | Met | Notes |');
+    lines.push('|---|---|---|---|---|---|---|---|');
     for (const r of run.results) {
       const met = r.met === undefined ? '' : r.met ? 'yes' : '**no**';
       lines.push(
-        `| ${cell(r.name)} | ${num(r.value)} ${cell(r.unit)} | ${cell(r.baseline)} | ${num(r.baselineValue)} ${cell(r.unit)} | ${r.ratio?.toFixed(2) ?? ''} | ${cell(r.goal)} | ${met} | ${run.file} | ${cell(r.notes)} |`,
+        `| ${cell(r.name)} | ${num(r.value)} ${cell(r.unit)} | ${cell(r.baseline)} | ${num(r.baselineValue)} ${cell(r.unit)} | ${typeof r.ratio === 'number' ? r.ratio.toFixed(2) : ''} | ${cell(r.goal)} | ${met} | ${cell(r.notes)} |`,
       );
     }
+    lines.push('', `${run.results.length} results in ${run.seconds.toFixed(0)} s.`);
   }
-  lines.push('');
-  lines.push(
-    `Reproduce: \`npm run bench\` (or \`node bench/run.js <file-filter>\` after \`npm run build\`).`,
-  );
-  lines.push(END);
+  lines.push(END.replace(' -->', ` ${run.file} -->`));
   return lines.join('\n');
 }
 
-const section = markdown();
-if (write) {
-  let doc = existsSync(docPath)
-    ? readFileSync(docPath, 'utf8')
-    : '# Benchmarks\n\nEvery figure is a ratio against a baseline measured in the same run (see bench/).\n\n';
-  const b = doc.indexOf(BEGIN);
-  const e = doc.indexOf(END);
-  if (b >= 0 && e > b) doc = `${doc.slice(0, b)}${section}${doc.slice(e + END.length)}`;
-  else doc = `${doc.replace(/\n*$/, '\n\n')}${section}\n`;
-  writeFileSync(docPath, doc);
-  console.log(`\nwrote ${path.relative(root, docPath)}`);
+/** Replaces (or appends) each run file's section in the document; other sections are kept. */
+function updateDoc(doc) {
+  let out = doc;
+  for (const run of runs) {
+    const b = BEGIN.replace(' -->', ` ${run.file} -->`);
+    const e = END.replace(' -->', ` ${run.file} -->`);
+    const i = out.indexOf(b);
+    const j = out.indexOf(e);
+    const section = fileSection(run);
+    if (i >= 0 && j > i) out = `${out.slice(0, i)}${section}${out.slice(j + e.length)}`;
+    else out = `${out.replace(/\n*$/, '\n\n')}${section}\n`;
+  }
+  return out;
 }
-console.log(`\n${section}`);
+
+if (write) {
+  const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : HEADER;
+  writeFileSync(docPath, updateDoc(doc));
+  console.log(`\nupdated ${path.relative(root, docPath)} (${runs.map((r) => r.file).join(', ')})`);
+}
+for (const run of runs) console.log(`\n${fileSection(run)}`);
 process.exit(failed ? 1 : 0);
