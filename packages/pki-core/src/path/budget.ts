@@ -13,10 +13,13 @@ export const MAX_SIGNATURE_CHECKS = 100;
  */
 export const MAX_BUILD_CALLS = 20_000;
 /**
- * Name-vs-constraint comparisons per validation (rustls-webpki uses 250 000). Bounds the
- * quadratic names x subtrees product that the nc-dos limbo cases attack.
+ * Name-vs-constraint comparisons per validation: the worst case of every (certificate, CA
+ * constraints) check is charged before comparing, and one check may not exceed
+ * MAX_NAME_CONSTRAINT_CHECKS (2^20, Chromium's bound) in path/name-constraints.ts. Four such
+ * checks' worth bounds the search as a whole (backtracking, several constrained CAs); the nc-dos
+ * limbo cases and BoringSSL's many-names/toomany-* exceed the per-check bound.
  */
-export const MAX_NAME_CONSTRAINT_COMPARISONS = 250_000;
+export const MAX_NAME_CONSTRAINT_COMPARISONS = 4 << 20;
 /** Nodes alive in the RFC 5280 valid_policy_tree (bounds policy-mapping explosions, CVE-2023-0464). */
 export const MAX_POLICY_NODES = 10_000;
 /** Certificates in a path, anchor included (deep enough for any real PKI; Go and webpki use similar). */

@@ -9,7 +9,7 @@ import { OID } from '../oids.js';
 import type { Certificate } from '../x509/certificate.js';
 import type { GeneralSubtree, NameConstraints } from '../x509/extensions.js';
 import type { GeneralName } from '../x509/general-name.js';
-import type { Budget } from './budget.js';
+import { type Budget, BudgetExhausted } from './budget.js';
 
 export type NcOutcome = { ok: true } | { ok: false; detail: string };
 
@@ -165,15 +165,101 @@ function matches(name: GeneralName, base: GeneralName, forExcluded: boolean): bo
   }
 }
 
+/**
+ * Upper bound on name-vs-subtree comparisons for one certificate against one CA's constraints
+ * (for each name type, names x subtrees), checked before any comparison. 2^20 as Chromium's
+ * kMaxChecks. Above it: BUDGET_EXCEEDED.
+ */
+export const MAX_NAME_CONSTRAINT_CHECKS = 1 << 20;
+
+interface SubtreeIndex {
+  /** Subtrees by GeneralName type (a name is only ever compared with subtrees of its own type). */
+  byType: Map<GeneralName['type'], GeneralSubtree[]>;
+  /** URI subtrees: exact hosts and `.domain` suffixes, lower-cased. */
+  uriHosts: Set<string>;
+  uriDomains: Set<string>;
+  hasUri: boolean;
+}
+
+const indexCache = new WeakMap<GeneralSubtree[], SubtreeIndex>();
+const EMPTY: GeneralSubtree[] = [];
+
+function indexSubtrees(list: GeneralSubtree[]): SubtreeIndex {
+  let ix = indexCache.get(list);
+  if (ix) return ix;
+  ix = { byType: new Map(), uriHosts: new Set(), uriDomains: new Set(), hasUri: false };
+  for (const st of list) {
+    const t = st.base.type;
+    let bucket = ix.byType.get(t);
+    if (!bucket) ix.byType.set(t, (bucket = []));
+    bucket.push(st);
+    if (st.base.type === 'uri') {
+      ix.hasUri = true;
+      const b = st.base.value.toLowerCase();
+      (b.startsWith('.') ? ix.uriDomains : ix.uriHosts).add(b);
+    }
+  }
+  indexCache.set(list, ix);
+  return ix;
+}
+
+/** Host of a URI name for constraint matching; null when it cannot be compared (fails closed). */
+function uriConstraintHost(uri: string): string | null {
+  const host = uriHost(uri);
+  if (host === null || host.startsWith('[') || /^\d+\.\d+\.\d+\.\d+$/.test(host)) return null;
+  return host;
+}
+
+/** Whether `host` is in the URI subtrees of `ix` (exact host, or below a `.domain`); charges lookups. */
+function uriInIndex(host: string, ix: SubtreeIndex, budget: Budget): boolean {
+  budget.consume('nameConstraintComparisons');
+  if (ix.uriHosts.has(host)) return true;
+  for (let i = host.indexOf('.'); i >= 0; i = host.indexOf('.', i + 1)) {
+    budget.consume('nameConstraintComparisons');
+    if (ix.uriDomains.has(host.slice(i))) return true;
+  }
+  return false;
+}
+
 /** Checks all names of `cert` against one CA's constraints. */
 export function checkNameConstraints(cert: Certificate, nc: NameConstraints, budget: Budget): NcOutcome {
-  const names = constrainedNames(cert);
-  const permitted = nc.permittedSubtrees ?? [];
-  const excluded = nc.excludedSubtrees ?? [];
+  return checkNames(constrainedNames(cert), nc, budget);
+}
+
+/**
+ * Checks `names` against one CA's constraints (RFC 5280 §6.1.3 (b)(c)): each name must be in no
+ * excluded subtree and, when permitted subtrees of its type exist, in one of them. Names that
+ * cannot be interpreted under a constraint of their type fail closed, and so does an invalid
+ * constraint of a type a name has (see `nameConstraintsProblem`). Before comparing, the worst
+ * case (for each type, names x subtrees of that type) is checked against
+ * MAX_NAME_CONSTRAINT_CHECKS and charged to the budget; URI names are looked up in a host index
+ * (a few lookups each, charged too). Throws BudgetExhausted (a BUDGET_EXCEEDED report in path
+ * validation) when the work is too large.
+ */
+export function checkNames(names: readonly GeneralName[], nc: NameConstraints, budget: Budget): NcOutcome {
+  const permitted = indexSubtrees(nc.permittedSubtrees ?? EMPTY);
+  const excluded = indexSubtrees(nc.excludedSubtrees ?? EMPTY);
+  let worst = 0;
+  for (const name of names) {
+    if (name.type === 'uri') continue;
+    worst += (permitted.byType.get(name.type)?.length ?? 0) + (excluded.byType.get(name.type)?.length ?? 0);
+  }
+  if (worst > MAX_NAME_CONSTRAINT_CHECKS) throw new BudgetExhausted('nameConstraintComparisons');
+  budget.consume('nameConstraintComparisons', worst);
+
   for (const name of names) {
     const label = describe(name);
-    for (const st of excluded) {
-      budget.consume('nameConstraintComparisons');
+    if (name.type === 'uri') {
+      if (!excluded.hasUri && !permitted.hasUri) continue;
+      const host = uriConstraintHost(name.value);
+      if (host === null) return { ok: false, detail: `${label} cannot be checked against a URI subtree` };
+      if (excluded.hasUri && uriInIndex(host, excluded, budget))
+        return { ok: false, detail: `${label} is in an excluded URI subtree` };
+      if (permitted.hasUri && !uriInIndex(host, permitted, budget))
+        return { ok: false, detail: `${label} is not in any permitted uri subtree` };
+      continue;
+    }
+    for (const st of excluded.byType.get(name.type) ?? EMPTY) {
       const m = matches(name, st.base, true);
       if (m === null)
         return {
@@ -182,11 +268,10 @@ export function checkNameConstraints(cert: Certificate, nc: NameConstraints, bud
         };
       if (m) return { ok: false, detail: `${label} is in an excluded subtree (${describe(st.base)})` };
     }
-    const sameType = permitted.filter((st) => st.base.type === name.type);
-    if (sameType.length === 0) continue;
+    const sameType = permitted.byType.get(name.type);
+    if (!sameType) continue;
     let ok = false;
     for (const st of sameType) {
-      budget.consume('nameConstraintComparisons');
       const m = matches(name, st.base, false);
       if (m === null)
         return {

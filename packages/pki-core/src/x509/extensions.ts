@@ -42,6 +42,13 @@ export interface Extension {
 /** Cap on list sizes inside extensions (policies, subtrees, distribution points...). */
 export const MAX_EXTENSION_ITEMS = 512;
 
+/**
+ * Cap on permitted or excluded subtrees in one NameConstraints. Larger than MAX_EXTENSION_ITEMS:
+ * real constrained CAs list hundreds; the work of checking names against them is bounded
+ * separately (path/name-constraints.ts, path/budget.ts).
+ */
+export const MAX_NAME_CONSTRAINT_SUBTREES = 4096;
+
 function bounded<T>(arr: T[]): T[] {
   if (arr.length > MAX_EXTENSION_ITEMS) throw new KysoError('INPUT_TOO_LARGE', 'too many items in extension');
   return arr;
@@ -75,7 +82,10 @@ function namedBits(bs: BitString, what: string): number[] {
 }
 
 /** A small non-negative INTEGER (SkipCerts, BaseDistance, pathLenConstraint...). */
-function smallUint(el: { value: Uint8Array; raw: Uint8Array; offset: number; tag: number }, what: string): number {
+function smallUint(
+  el: { value: Uint8Array; raw: Uint8Array; offset: number; tag: number },
+  what: string,
+): number {
   const n = DerBits.decodeInteger({ ...el, tag: Tag.INTEGER });
   if (n < 0n || n > 0xffffn) throw new KysoError('CERT_INVALID', `${what} out of range`);
   return Number(n);
@@ -106,7 +116,10 @@ export function parseBasicConstraints(v: Uint8Array): BasicConstraints {
 }
 
 export function encodeBasicConstraints(bc: BasicConstraints): Uint8Array {
-  return seq(bc.ca ? bool(true) : undefined, bc.pathLenConstraint !== undefined && integer(bc.pathLenConstraint));
+  return seq(
+    bc.ca ? bool(true) : undefined,
+    bc.pathLenConstraint !== undefined && integer(bc.pathLenConstraint),
+  );
 }
 
 // --- Key usage --------------------------------------------------------------------------------
@@ -185,7 +198,10 @@ export function parseAuthorityKeyIdentifier(v: Uint8Array): AuthorityKeyIdentifi
   }
   r.finish();
   if ((out.authorityCertIssuer === undefined) !== (out.authorityCertSerialNumber === undefined)) {
-    throw new KysoError('CERT_INVALID', 'authorityCertIssuer and authorityCertSerialNumber must appear together');
+    throw new KysoError(
+      'CERT_INVALID',
+      'authorityCertIssuer and authorityCertSerialNumber must appear together',
+    );
   }
   return out;
 }
@@ -340,7 +356,11 @@ export function parseIssuingDistributionPoint(v: Uint8Array): IssuingDistributio
   out.indirectCRL = flag(4);
   out.onlyContainsAttributeCerts = flag(5);
   r.finish();
-  const exclusive = [out.onlyContainsUserCerts, out.onlyContainsCACerts, out.onlyContainsAttributeCerts].filter(Boolean);
+  const exclusive = [
+    out.onlyContainsUserCerts,
+    out.onlyContainsCACerts,
+    out.onlyContainsAttributeCerts,
+  ].filter(Boolean);
   if (exclusive.length > 1) throw new KysoError('CERT_INVALID', 'IDP: at most one onlyContains* may be set');
   if (!out.distributionPoint && exclusive.length === 0 && !out.onlySomeReasons && !out.indirectCRL) {
     throw new KysoError('CERT_INVALID', 'empty IssuingDistributionPoint');
@@ -409,7 +429,8 @@ export function parseCertificatePolicies(v: Uint8Array): PolicyInformation[] {
   while (!r.done) {
     const pi = r.enter();
     const policyIdentifier = pi.readOid();
-    if (seen.has(policyIdentifier)) throw new KysoError('CERT_INVALID', `duplicate policy ${policyIdentifier}`);
+    if (seen.has(policyIdentifier))
+      throw new KysoError('CERT_INVALID', `duplicate policy ${policyIdentifier}`);
     seen.add(policyIdentifier);
     const info: PolicyInformation = { policyIdentifier };
     const qs = pi.enterOptional(Tag.SEQUENCE);
@@ -434,7 +455,8 @@ export function parseCertificatePolicies(v: Uint8Array): PolicyInformation[] {
             let count = 0;
             while (!numbers.done) {
               numbers.readInteger();
-              if (++count > MAX_EXTENSION_ITEMS) throw new KysoError('INPUT_TOO_LARGE', 'too many notice numbers');
+              if (++count > MAX_EXTENSION_ITEMS)
+                throw new KysoError('INPUT_TOO_LARGE', 'too many notice numbers');
             }
             ref.finish();
           }
@@ -452,12 +474,20 @@ export function parseCertificatePolicies(v: Uint8Array): PolicyInformation[] {
   return bounded(out);
 }
 
-const DISPLAY_TEXT_TAGS: ReadonlySet<number> = new Set([Tag.IA5_STRING, Tag.VISIBLE_STRING, Tag.BMP_STRING, Tag.UTF8_STRING]);
+const DISPLAY_TEXT_TAGS: ReadonlySet<number> = new Set([
+  Tag.IA5_STRING,
+  Tag.VISIBLE_STRING,
+  Tag.BMP_STRING,
+  Tag.UTF8_STRING,
+]);
 
 /** DisplayText ::= CHOICE { ia5String, visibleString, bmpString, utf8String }. */
 function displayText(el: { value: Uint8Array; raw: Uint8Array; offset: number; tag: number }): string {
   if (!DISPLAY_TEXT_TAGS.has(el.tag)) {
-    throw new KysoError('CERT_INVALID', 'DisplayText must be IA5String, VisibleString, BMPString or UTF8String');
+    throw new KysoError(
+      'CERT_INVALID',
+      'DisplayText must be IA5String, VisibleString, BMPString or UTF8String',
+    );
   }
   return decodeString(el);
 }
@@ -571,7 +601,9 @@ function parseSubtrees(r: DerReader): GeneralSubtree[] {
     out.push(sub);
   }
   if (out.length === 0) throw new KysoError('CERT_INVALID', 'empty GeneralSubtrees');
-  return bounded(out);
+  if (out.length > MAX_NAME_CONSTRAINT_SUBTREES)
+    throw new KysoError('INPUT_TOO_LARGE', 'too many subtrees in nameConstraints');
+  return out;
 }
 
 export function parseNameConstraints(v: Uint8Array): NameConstraints {
@@ -624,7 +656,8 @@ export function parseCrlReason(v: Uint8Array): CrlReason {
   r.finish();
   const n = Number(DerBits.decodeInteger({ ...el, tag: Tag.INTEGER }));
   const reason = CRL_REASONS[n];
-  if (reason === undefined || reason === 'unused7') throw new KysoError('CERT_INVALID', `bad CRL reason ${n}`);
+  if (reason === undefined || reason === 'unused7')
+    throw new KysoError('CERT_INVALID', `bad CRL reason ${n}`);
   return reason;
 }
 

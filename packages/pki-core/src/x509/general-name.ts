@@ -16,11 +16,15 @@ export type GeneralName =
   | { type: 'ip'; value: Uint8Array }
   | { type: 'registeredId'; value: string };
 
-/** Maximum names in one GeneralNames (bounds work; real certificates carry a handful). */
-export const MAX_GENERAL_NAMES = 1024;
+/**
+ * Maximum names in one GeneralNames (bounds parsing; real certificates carry a handful, some
+ * multi-domain ones a few hundred). Name-constraint work is bounded separately (path/budget.ts).
+ */
+export const MAX_GENERAL_NAMES = 4096;
 
 function ia5(el: DerElement): string {
-  for (const b of el.value) if (b > 0x7f) throw new KysoError('CERT_INVALID', 'non-ASCII byte in IA5String name');
+  for (const b of el.value)
+    if (b > 0x7f) throw new KysoError('CERT_INVALID', 'non-ASCII byte in IA5String name');
   return utf8Decode(el.value);
 }
 
@@ -30,7 +34,8 @@ export function parseGeneralName(el: DerElement): GeneralName {
   if (cls !== 0x80) throw new KysoError('ASN1_SCHEMA', 'GeneralName must be context-tagged');
   const constructed = (el.tag & 0x20) !== 0;
   const expectConstructed = n === 0 || n === 3 || n === 4 || n === 5;
-  if (constructed !== expectConstructed) throw new KysoError('ASN1_SCHEMA', `GeneralName [${n}] has wrong form`);
+  if (constructed !== expectConstructed)
+    throw new KysoError('ASN1_SCHEMA', `GeneralName [${n}] has wrong form`);
   const inner = () => new DerReader(el.value, el.offset + el.raw.length - el.value.length);
   switch (n) {
     case 0: {
@@ -57,7 +62,8 @@ export function parseGeneralName(el: DerElement): GeneralName {
     case 6:
       return { type: 'uri', value: ia5(el) };
     case 7:
-      if (![4, 8, 16, 32].includes(el.value.length)) throw new KysoError('CERT_INVALID', 'bad iPAddress length');
+      if (![4, 8, 16, 32].includes(el.value.length))
+        throw new KysoError('CERT_INVALID', 'bad iPAddress length');
       return { type: 'ip', value: el.value };
     case 8:
       return { type: 'registeredId', value: decodeOid({ ...el, tag: 0x06 }) };
