@@ -160,16 +160,47 @@ const TRAILER_SKIP = new Set([
 ]);
 
 interface RefGraph {
-  /** Who refers to each reachable object (object numbers; TRAILER for the trailer). */
-  referrers: Map<number, Set<number>>;
+  /**
+   * Who refers to each reachable object: "N" (object N, from an array or nested value) or "N/Key"
+   * (object N's top-level dictionary key); the trailer is object -1.
+   */
+  referrers: Map<number, Set<string>>;
   complete: boolean;
 }
 
+/** References in an object, each with the top-level dictionary key it sits under. */
+function keyedRefs(v: PdfObject): [PdfRef, string][] {
+  const out: [PdfRef, string][] = [];
+  const d = v instanceof PdfStream ? v.dict : v instanceof PdfDict ? v : undefined;
+  if (d) {
+    for (const [k, x] of d.map) {
+      if (BACK_POINTERS.has(k)) continue;
+      const refs: PdfRef[] = [];
+      refsIn(x, refs);
+      for (const r of refs) out.push([r, `/${k}`]);
+    }
+  } else {
+    const refs: PdfRef[] = [];
+    refsIn(v, refs);
+    for (const r of refs) out.push([r, '']);
+  }
+  return out;
+}
+
+/** Whether referrer `who` ("N" or "N/Key") is covered by the allowed set ("N" allows every key). */
+function allowedRef(allowed: ReadonlySet<string>, who: string): boolean {
+  if (allowed.has(who)) return true;
+  const i = who.indexOf('/');
+  return i > 0 && allowed.has(who.slice(0, i));
+}
+
+const ids = (nums: Iterable<number>): Set<string> => new Set([...nums].map(String));
+
 function buildGraph(r: PdfReader): RefGraph {
-  const referrers = new Map<number, Set<number>>();
+  const referrers = new Map<number, Set<string>>();
   const queue: number[] = [];
-  const visit = (from: number, refs: PdfRef[]) => {
-    for (const ref of refs) {
+  const visit = (from: number, refs: [PdfRef, string][]) => {
+    for (const [ref, key] of refs) {
       if (ref.num === from) continue;
       let s = referrers.get(ref.num);
       if (!s) {
@@ -177,12 +208,11 @@ function buildGraph(r: PdfReader): RefGraph {
         referrers.set(ref.num, s);
         queue.push(ref.num);
       }
-      s.add(from);
+      s.add(`${from}${key}`);
     }
   };
-  const t: PdfRef[] = [];
-  for (const [k, v] of r.trailer.map) if (!TRAILER_SKIP.has(k)) refsIn(v, t);
-  visit(TRAILER, t);
+  const trailer = new PdfDict([...r.trailer.map].filter(([k]) => !TRAILER_SKIP.has(k)));
+  visit(TRAILER, keyedRefs(trailer));
   let complete = true;
   for (let i = 0; i < queue.length; i++) {
     if (i >= MAX_GRAPH_OBJECTS) {
@@ -196,9 +226,7 @@ function buildGraph(r: PdfReader): RefGraph {
     } catch {
       continue;
     }
-    const refs: PdfRef[] = [];
-    refsIn(v, refs);
-    visit(num, refs);
+    visit(num, keyedRefs(v));
   }
   return { referrers, complete };
 }
@@ -294,26 +322,31 @@ class RevisionAnalysis {
    * Marks overwritten object `num` as explained when every earlier referrer is in `allowed`
    * (undefined: no referrer check, for objects whose whole content a rule compared).
    */
-  explain(num: number, allowed?: ReadonlySet<number>): void {
+  explain(num: number, allowed?: ReadonlySet<string>): void {
     if (!this.pending.has(num)) return;
     this.pending.delete(num);
-    if (!allowed) return;
+    if (allowed) this.checkShared(num, allowed, 'was overwritten');
+  }
+
+  /** Reports `num` when an earlier referrer is outside `allowed`. */
+  checkShared(num: number, allowed: ReadonlySet<string>, what: string): void {
     const refs = this.graph.referrers.get(num);
-    const others = [...(refs ?? [])].filter((x) => !allowed.has(x) && x !== num);
-    if (others.length > 0) {
-      const who = others
-        .slice(0, 3)
-        .map((x) =>
-          x === TRAILER ? 'the trailer' : `object ${x}${this.roles.has(x) ? ` (${this.roles.get(x)})` : ''}`,
-        )
-        .join(', ');
-      this.add(
-        'OTHER',
-        'SHARED_OBJECT_OVERWRITTEN',
-        `object ${num} was overwritten, but it is also used by ${who}`,
-        { objects: [num, ...others.filter((x) => x >= 0)] },
-      );
-    }
+    const others = [...(refs ?? [])].filter((x) => !allowedRef(allowed, x) && x !== String(num));
+    if (others.length === 0) return;
+    const who = others
+      .slice(0, 3)
+      .map((x) => {
+        const n = Number.parseInt(x, 10);
+        const key = x.slice(String(n).length);
+        const base =
+          n === TRAILER ? 'the trailer' : `object ${n}${this.roles.has(n) ? ` (${this.roles.get(n)})` : ''}`;
+        return `${base}${key ? ` via ${key}` : ''}`;
+      })
+      .join(', ');
+    const objs = others.map((x) => Number.parseInt(x, 10)).filter((x) => x >= 0);
+    this.add('OTHER', 'SHARED_OBJECT_OVERWRITTEN', `object ${num} ${what}, but it is also used by ${who}`, {
+      objects: [num, ...objs],
+    });
   }
 
   /**
@@ -321,9 +354,9 @@ class RevisionAnalysis {
    * `allowed` plus the earlier objects of the same structure. Returns whether anything below
    * `v` is new or changed in this revision.
    */
-  explainTree(v: PdfObject | undefined, allowed: Set<number>, oldV?: PdfObject): boolean {
+  explainTree(v: PdfObject | undefined, allowed: ReadonlySet<string>, oldV?: PdfObject): boolean {
     const allow = new Set(allowed);
-    if (oldV !== undefined) treeObjects(this.oldR, oldV, allow);
+    if (oldV !== undefined) for (const n of treeObjects(this.oldR, oldV)) allow.add(String(n));
     const stack: PdfRef[] = [];
     refsIn(v, stack);
     const seen = new Set<number>();
@@ -333,9 +366,10 @@ class RevisionAnalysis {
       if (seen.has(ref.num)) continue;
       seen.add(ref.num);
       const changed = this.pending.has(ref.num) || this.added.has(ref.num);
-      if (!changed) continue; // unchanged earlier objects are only read
-      touched.push(ref.num);
-      allow.add(ref.num);
+      if (changed) {
+        touched.push(ref.num);
+        allow.add(String(ref.num));
+      }
       try {
         refsIn(this.newR.getObject(ref.num), stack);
       } catch {
@@ -413,7 +447,11 @@ function analyseRevision(a: RevisionAnalysis): void {
   }
   if (!sameObject(oldR.trailer.get('Encrypt'), newR.trailer.get('Encrypt')))
     a.add('OTHER', 'TRAILER_CHANGED', 'the encryption dictionary changed');
-  const infoTree = a.explainTree(newR.trailer.get('Info'), new Set([TRAILER]), oldR.trailer.get('Info'));
+  const infoTree = a.explainTree(
+    newR.trailer.get('Info'),
+    new Set([`${TRAILER}/Info`]),
+    oldR.trailer.get('Info'),
+  );
   if (infoTree || !sameObject(oldR.trailer.get('Info'), newR.trailer.get('Info')))
     a.add('LTA_UPDATES', 'INFO_UPDATED', 'document information (/Info) updated');
 
@@ -432,9 +470,8 @@ function analyseRevision(a: RevisionAnalysis): void {
       { objects: [catNum] },
     );
   }
-  const catSet = new Set([catNum]);
   const changedBelow = (k: string) => {
-    const tree = a.explainTree(newCat.get(k), catSet, oldCat.get(k));
+    const tree = a.explainTree(newCat.get(k), new Set([`${catNum}/${k}`]), oldCat.get(k));
     return tree || !sameObject(oldCat.get(k), newCat.get(k));
   };
   if (changedBelow('DSS'))
@@ -450,7 +487,7 @@ function analyseRevision(a: RevisionAnalysis): void {
   const newAcroV = newCat.get('AcroForm');
   const oldAcro = dictOf(oldR, oldAcroV);
   const newAcro = dictOf(newR, newAcroV);
-  const formStructure = new Set<number>([catNum]);
+  const formStructure = new Set<number>();
   if (oldAcroV instanceof PdfRef) formStructure.add(oldAcroV.num);
   const of = oldAcro?.get('Fields');
   if (of instanceof PdfRef) formStructure.add(of.num);
@@ -480,19 +517,20 @@ function analyseRevision(a: RevisionAnalysis): void {
   }
 
   // AcroForm dictionary.
+  const acroHolder = new Set([`${catNum}/AcroForm`]);
   if (oldAcroV instanceof PdfRef && newAcroV instanceof PdfRef && oldAcroV.num === newAcroV.num)
-    a.explain(oldAcroV.num, catSet);
-  else if (newAcroV instanceof PdfRef && a.pending.has(newAcroV.num)) a.explain(newAcroV.num, catSet);
+    a.explain(oldAcroV.num, acroHolder);
+  else if (newAcroV instanceof PdfRef && a.pending.has(newAcroV.num)) a.explain(newAcroV.num, acroHolder);
   for (const k of keyDiff(oldAcro, newAcro)) {
     if (k === 'Fields' || k === 'SigFlags') continue;
     if (ACROFORM_FORM_KEYS.has(k)) {
       const acroNum = newAcroV instanceof PdfRef ? newAcroV.num : catNum;
-      a.explainTree(newAcro?.get(k), new Set([acroNum, catNum]), oldAcro?.get(k));
+      a.explainTree(newAcro?.get(k), new Set([`${acroNum}/${k}`, `${catNum}/AcroForm`]), oldAcro?.get(k));
       a.add('FORM_FILLING', 'ACROFORM_UPDATED', `form defaults (/AcroForm /${k}) updated`);
     } else a.add('OTHER', 'CATALOG_CHANGED', `/AcroForm /${k} changed`);
   }
   const nf = newAcro?.get('Fields');
-  if (nf instanceof PdfRef) a.explain(nf.num, new Set([...formStructure]));
+  if (nf instanceof PdfRef) a.explain(nf.num, new Set([...ids(formStructure), `${catNum}/AcroForm`]));
   const oldTop = new Set(refNums(arrayOf(oldR, of)));
   const newTop = new Set(refNums(arrayOf(newR, nf)));
   for (const n of oldTop)
@@ -508,14 +546,15 @@ function analyseRevision(a: RevisionAnalysis): void {
     const sigDict = f.type === 'Sig' ? dictOf(newR, f.value) : undefined;
     const isDts = sigDict?.name('Type') === 'DocTimeStamp' || sigDict?.name('SubFilter') === 'ETSI.RFC3161';
     const sigLevel: ModificationLevel = isDts ? 'LTA_UPDATES' : 'FORM_FILLING';
-    const structAllowed = new Set([...formStructure, f.ref.num, ...f.widgets.map((w) => w.num)]);
+    const structAllowed = ids([...formStructure, f.ref.num, ...f.widgets.map((w) => w.num)]);
+    structAllowed.add(`${catNum}/AcroForm`);
     if (!old) {
       a.explain(f.ref.num, structAllowed);
       for (const w of f.widgets) a.explain(w.num, structAllowed);
       if (f.type === 'Sig') {
         for (const w of f.widgets) newSigWidgets.add(w.num);
-        if (f.value instanceof PdfRef) a.explain(f.value.num, new Set([f.ref.num]));
-        for (const w of f.widgets) a.explainTree(dictOf(newR, w)?.get('AP'), new Set([w.num]));
+        if (f.value instanceof PdfRef) a.explain(f.value.num, new Set([`${f.ref.num}/V`]));
+        for (const w of f.widgets) a.explainTree(dictOf(newR, w)?.get('AP'), new Set([`${w.num}/AP`]));
         a.add(
           sigLevel,
           isDts ? 'DOC_TIMESTAMP_ADDED' : 'SIGNATURE_ADDED',
@@ -541,20 +580,27 @@ function analyseRevision(a: RevisionAnalysis): void {
       for (const k of keyDiff(od, nd)) diffKeys.add(k);
       a.explain(num, structAllowed);
       // Appearance objects: explained when referred to only from this widget's earlier appearance.
-      const apChanged = a.explainTree(nd?.get('AP'), new Set([num]), od?.get('AP'));
+      const apChanged = a.explainTree(nd?.get('AP'), new Set([`${num}/AP`]), od?.get('AP'));
+      if (apChanged || !sameObject(od?.get('AP'), nd?.get('AP'))) {
+        // The earlier appearance is replaced: it must not be used by anything else (pyHanko's rule).
+        const oldAp = od?.get('AP');
+        const tree = treeObjects(oldR, oldAp);
+        const inside = new Set([`${num}/AP`, ...ids(tree)]);
+        for (const n of tree) a.checkShared(n, inside, 'belonged to a replaced appearance');
+      }
       if (apChanged || touched) diffKeys.add(apChanged ? 'AP' : '');
     }
     diffKeys.delete('');
     if (f.value instanceof PdfRef && a.pending.has(f.value.num)) {
       // A field value object (a signature dictionary, a rich-text stream) redefined.
       diffKeys.add('V');
-      if (f.type !== 'Sig') a.explain(f.value.num, new Set([f.ref.num]));
+      if (f.type !== 'Sig') a.explain(f.value.num, new Set([`${f.ref.num}/V`]));
     }
     if (diffKeys.size === 0) continue;
     if (f.type === 'Sig') {
       if (old.value === undefined && f.value !== undefined) {
         const bad = [...diffKeys].filter((k) => !SIG_FIELD_KEYS.has(k));
-        if (f.value instanceof PdfRef) a.explain(f.value.num, new Set([f.ref.num]));
+        if (f.value instanceof PdfRef) a.explain(f.value.num, new Set([`${f.ref.num}/V`]));
         for (const w of f.widgets) newSigWidgets.add(w.num);
         a.add(
           sigLevel,
@@ -630,10 +676,10 @@ function analyseRevision(a: RevisionAnalysis): void {
     }
     const oav = od?.get('Annots');
     const nav = nd?.get('Annots');
-    if (nav instanceof PdfRef) a.explain(nav.num, new Set([p.num]));
+    if (nav instanceof PdfRef) a.explain(nav.num, new Set([`${p.num}/Annots`]));
     const oldAnn = refNums(arrayOf(oldR, oav));
     const newAnn = refNums(arrayOf(newR, nav));
-    const annotsHolder = new Set([p.num, ...(oav instanceof PdfRef ? [oav.num] : [])]);
+    const annotsHolder = new Set([`${p.num}/Annots`, ...(oav instanceof PdfRef ? [String(oav.num)] : [])]);
     for (const n of oldAnn)
       if (!newAnn.includes(n))
         a.add('OTHER', 'ANNOTATION_REMOVED', `page ${i + 1}: annotation object ${n} removed`, {
@@ -662,13 +708,13 @@ function analyseRevision(a: RevisionAnalysis): void {
           });
         }
         a.explain(n, annotsHolder);
-        a.explainTree(ad?.get('AP'), new Set([n]));
+        a.explainTree(ad?.get('AP'), new Set([`${n}/AP`]));
       } else if (!newFieldWidgets.has(n)) {
         const changed = a.pending.has(n);
         a.explain(n, annotsHolder);
         const apChanged = a.explainTree(
           ad?.get('AP'),
-          new Set([n]),
+          new Set([`${n}/AP`]),
           dictOf(oldR, new PdfRef(n, 0))?.get('AP'),
         );
         if (changed || apChanged)
