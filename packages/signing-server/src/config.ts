@@ -33,6 +33,10 @@ export interface Config {
   crlValiditySeconds: number;
   crlRefreshSeconds: number;
   bodyLimitBytes: number;
+  /** Body limit for signDoc/prepareDoc requests carrying PDFs (base64). */
+  documentLimitBytes: number;
+  /** Lifetime of a pending asynchronous or authorisation-page request (default 5 minutes). */
+  approvalLifetimeSeconds: number;
   maxHashesPerRequest: number;
 }
 
@@ -120,6 +124,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     crlValiditySeconds: int('KYSO_CRL_VALIDITY_SECONDS', 7 * 86400, 600, 365 * 86400),
     crlRefreshSeconds: int('KYSO_CRL_REFRESH_SECONDS', 3600, 1, 86400),
     bodyLimitBytes: int('KYSO_BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+    documentLimitBytes: int('KYSO_DOCUMENT_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+    approvalLifetimeSeconds: int('KYSO_APPROVAL_LIFETIME_SECONDS', 300, 10, 3600),
     maxHashesPerRequest: int('KYSO_MAX_HASHES', 1000, 1, 100_000),
     ...overrides,
   };

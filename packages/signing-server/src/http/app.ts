@@ -13,6 +13,7 @@ import { authenticateOperator, createOperator } from '../services/admin.js';
 import type { CaService } from '../services/ca.js';
 import { ApiError, type Ctx, badRequest } from '../services/common.js';
 import type { CscService } from '../services/csc.js';
+import { isDocumentPath, mountAuthorizationFlows } from './authz-routes.js';
 import { docsHtml, openApiDocument } from './openapi.js';
 import { ROUTES, type RouteDoc } from './routes.js';
 import { validate } from './schema.js';
@@ -88,14 +89,13 @@ export function createApp(s: Services): Hono<Env> {
       'request',
     );
   });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: ctx.config.bodyLimitBytes,
-      onError: (c) =>
-        errorBody(c, 413, 'invalid_request', `request body larger than ${ctx.config.bodyLimitBytes} bytes`),
-    }),
-  );
+  const limit = bodyLimit({
+    maxSize: ctx.config.bodyLimitBytes,
+    onError: (c) =>
+      errorBody(c, 413, 'invalid_request', `request body larger than ${ctx.config.bodyLimitBytes} bytes`),
+  });
+  // Bodies carrying PDFs (signDoc, prepareDoc) have their own, larger limit (authz-routes.ts).
+  app.use('*', (c, next) => (isDocumentPath(c.req.path) ? next() : limit(c, next)));
 
   app.onError((err, c) => {
     if (err instanceof ApiError) {
@@ -283,6 +283,10 @@ export function createApp(s: Services): Hono<Env> {
     );
   });
 
+  // --- Server-collected authorisation (OAuth2 page, async approval), signDoc: before the CSC
+  // sub-app, so that oauth2/token, credentials/authorize and signHash can take a request first.
+  mountAuthorizationFlows(app, s, { body, routeDoc, bearer });
+
   // --- CSC API v2 ------------------------------------------------------------------------------
   const csc = new Hono<Env>();
   const C = (p: string) => routeDoc('post', `/csc/v2${p}`);
@@ -350,9 +354,9 @@ export function cscInfo(base: string) {
     region: 'VN',
     lang: 'en-US',
     description: 'Remote signing with sole-control key custody (SCAL2), CSC API v2',
-    authType: ['oauth2client'],
+    authType: ['oauth2client', 'oauth2code'],
     oauth2: `${base}/csc/v2/oauth2`,
-    asynchronousOperationMode: false,
+    asynchronousOperationMode: true,
     methods: [
       'oauth2/token',
       'credentials/list',
@@ -361,6 +365,10 @@ export function cscInfo(base: string) {
       'credentials/extendTransaction',
       'signatures/signHash',
       'signatures/timestamp',
+      'oauth2/authorize',
+      'oauth2/revoke',
+      'credentials/authorizeCheck',
+      'signatures/signDoc',
     ],
     signAlgorithms: {
       algos: [
@@ -375,6 +383,8 @@ export function cscInfo(base: string) {
         '1.2.840.10045.4.3.4',
       ],
     },
-    validationInfo: false,
+    validationInfo: true,
+    signature_formats: { formats: ['P'], envelope_properties: [['Certification', 'Revision']] },
+    conformance_levels: ['Ades-B-B', 'Ades-B-T', 'Ades-B-LT', 'Ades-B-LTA'],
   };
 }

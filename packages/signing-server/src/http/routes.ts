@@ -1,5 +1,6 @@
 /** Route table: method, path, summary, request schema. Used for validation and for the OpenAPI document. */
 import { type JsonSchema, b64hash, obj, oidStr, str } from './schema.js';
+import { AUTHZ_ROUTES } from './authz-routes-doc.js';
 
 export interface RouteDoc {
   method: 'get' | 'post';
@@ -282,10 +283,13 @@ export const ROUTES: RouteDoc[] = [
     contentType: 'application/x-www-form-urlencoded',
     body: obj(
       {
-        grant_type: { type: 'string', enum: ['client_credentials'] },
+        grant_type: { type: 'string', enum: ['client_credentials', 'authorization_code'] },
         client_id: str(100),
         client_secret: str(200),
         scope: str(100),
+        code: str(200),
+        code_verifier: str(128),
+        redirect_uri: str(500),
       },
       ['grant_type'],
     ),
@@ -330,6 +334,11 @@ export const ROUTES: RouteDoc[] = [
         },
         description: str(500),
         clientData: str(1000),
+        operationMode: {
+          type: 'string',
+          enum: ['S', 'A'],
+          description: 'A: answer 202 {handle}, approval on the subscriber page',
+        },
       },
       ['credentialID', 'numSignatures'],
     ),
@@ -354,7 +363,9 @@ export const ROUTES: RouteDoc[] = [
     body: obj(
       {
         credentialID: str(100),
-        SAD: str(200),
+        SAD: str(200, {
+          description: 'omit when the Bearer token is a credential-scoped token (oauth2code)',
+        }),
         hashes,
         hashAlgorithmOID: oidStr,
         signAlgo: oidStr,
@@ -362,7 +373,7 @@ export const ROUTES: RouteDoc[] = [
         operationMode: { type: 'string', enum: ['S'] },
         clientData: str(1000),
       },
-      ['credentialID', 'SAD', 'hashes', 'signAlgo'],
+      ['credentialID', 'hashes', 'signAlgo'],
     ),
   },
   {
@@ -376,4 +387,5 @@ export const ROUTES: RouteDoc[] = [
       'hashAlgo',
     ]),
   },
+  ...AUTHZ_ROUTES,
 ];

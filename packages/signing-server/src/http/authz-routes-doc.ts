@@ -1,0 +1,197 @@
+/**
+ * Route table entries of the server-collected authorisation flows (issue 7), appended to ROUTES
+ * so validation and the OpenAPI document stay one source.
+ */
+import type { RouteDoc } from './routes.js';
+import { type JsonSchema, b64hash, obj, oidStr, str } from './schema.js';
+
+const FORM = 'application/x-www-form-urlencoded';
+const hashes: JsonSchema = { type: 'array', items: b64hash, minItems: 1, maxItems: 100_000 };
+const conformance: JsonSchema = {
+  type: 'string',
+  enum: [
+    'Ades-B-B',
+    'Ades-B-T',
+    'Ades-B-LT',
+    'Ades-B-LTA',
+    'AdES-B-B',
+    'AdES-B-T',
+    'AdES-B-LT',
+    'AdES-B-LTA',
+  ],
+};
+const pdfOptions = {
+  signature_format: { type: 'string', enum: ['P'] },
+  conformance_level: conformance,
+  signAlgo: oidStr,
+  signAlgoParams: str(1000),
+  signed_envelope_property: { type: 'string', enum: ['Certification', 'Revision'] },
+  // kyso extensions for the PDF signature dictionary
+  reason: str(200),
+  location: str(200),
+  fieldName: str(100),
+  label: str(200),
+} satisfies Record<string, JsonSchema>;
+/** Base64 of a PDF: the JSON body limit for documents applies (KYSO_DOCUMENT_LIMIT_BYTES). */
+const documentB64: JsonSchema = { type: 'string', minLength: 8, maxLength: 200 * 1024 * 1024 };
+
+export const AUTHZ_ROUTES: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/csc/v2/oauth2/authorize',
+    summary:
+      'OAuth2 authorisation page (code + PKCE S256, scope credential, hashes or authorization_details): the subscriber reviews what will be signed and enters PIN and OTP',
+    tag: 'csc',
+    produces: 'text/html',
+  },
+  {
+    method: 'post',
+    path: '/csc/v2/oauth2/authorize',
+    summary: "The subscriber's decision (form post from the authorisation page; CSRF-protected)",
+    tag: 'csc',
+    contentType: FORM,
+    produces: 'text/html',
+    body: obj(
+      {
+        request: str(100),
+        csrf: str(100),
+        decision: { type: 'string', enum: ['approve', 'refuse'] },
+        pin: str(256),
+        otp: str(20),
+        lang: str(10),
+      },
+      ['request'],
+    ),
+  },
+  {
+    method: 'post',
+    path: '/csc/v2/oauth2/revoke',
+    summary: 'Revoke a credential-scoped or service token (RFC 7009)',
+    tag: 'csc',
+    auth: 'clientSecret',
+    contentType: FORM,
+    body: obj({ token: str(300), token_type_hint: str(50), client_id: str(100), client_secret: str(200) }, [
+      'token',
+    ]),
+  },
+  {
+    method: 'post',
+    path: '/csc/v2/credentials/authorizeCheck',
+    summary: 'Poll an asynchronous authorisation: 202 while pending, then the SAD, a refusal or an expiry',
+    tag: 'csc',
+    auth: 'client',
+    body: obj({ handle: str(200), clientData: str(1000) }, ['handle']),
+  },
+  {
+    method: 'post',
+    path: '/csc/v2/signatures/prepareDoc',
+    summary:
+      'kyso extension: prepare PDFs for signDoc (placeholder added server-side) and return the digests to authorise',
+    tag: 'csc',
+    auth: 'client',
+    body: obj(
+      {
+        credentialID: str(100),
+        hashAlgorithmOID: oidStr,
+        documents: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 20,
+          items: obj({ document: documentB64, ...pdfOptions }, ['document']),
+        },
+        clientData: str(1000),
+      },
+      ['credentialID', 'documents'],
+    ),
+  },
+  {
+    method: 'post',
+    path: '/csc/v2/signatures/signDoc',
+    summary:
+      'Sign documents: documentDigests (client-side PAdES, returns CMS signature objects) or documents (PDF in, signed PDF out; prepared first with prepareDoc)',
+    tag: 'csc',
+    auth: 'client',
+    body: obj(
+      {
+        credentialID: str(100),
+        SAD: str(200),
+        documentDigests: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 100,
+          items: obj({ hashes, hashAlgorithmOID: oidStr, ...pdfOptions }, ['hashes', 'hashAlgorithmOID']),
+        },
+        documents: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 20,
+          items: obj({ document: documentB64, ...pdfOptions }, ['document']),
+        },
+        operationMode: { type: 'string', enum: ['S'] },
+        returnValidationInfo: { type: 'boolean' },
+        clientData: str(1000),
+      },
+      ['credentialID'],
+    ),
+  },
+  {
+    method: 'get',
+    path: '/approve',
+    summary: 'Approval page: the subscriber signs in with the PIN and sees pending requests',
+    tag: 'csc',
+    produces: 'text/html',
+  },
+  {
+    method: 'post',
+    path: '/approve/login',
+    summary: 'Approval page sign-in (PIN; counts toward the lockout)',
+    tag: 'csc',
+    contentType: FORM,
+    produces: 'text/html',
+    body: obj({ subscriber: str(100), pin: str(256), csrf: str(100), lang: str(10) }, ['subscriber', 'pin']),
+  },
+  {
+    method: 'post',
+    path: '/approve/decide',
+    summary: 'Approve (with OTP) or refuse a pending request',
+    tag: 'csc',
+    contentType: FORM,
+    produces: 'text/html',
+    body: obj(
+      {
+        request: str(100),
+        decision: { type: 'string', enum: ['approve', 'refuse'] },
+        otp: str(20),
+        csrf: str(100),
+        lang: str(10),
+      },
+      ['request'],
+    ),
+  },
+  {
+    method: 'post',
+    path: '/approve/logout',
+    summary: 'End the approval page session',
+    tag: 'csc',
+    contentType: FORM,
+    produces: 'text/html',
+    body: obj({ csrf: str(100) }),
+  },
+  {
+    method: 'post',
+    path: '/admin/clients/:id/redirect-uris',
+    summary: 'Register the OAuth2 redirect URIs of a client (exact match; https or loopback http)',
+    tag: 'admin',
+    auth: 'operator',
+    body: obj({ redirectUris: { type: 'array', items: str(500), maxItems: 10 } }, ['redirectUris'], false),
+  },
+  {
+    method: 'post',
+    path: '/admin/credentials/:id/auth-policy',
+    summary:
+      'How credentials/authorize behaves by default: explicit (PIN+OTP relayed) or async (202 + approval page)',
+    tag: 'admin',
+    auth: 'operator',
+    body: obj({ policy: { type: 'string', enum: ['explicit', 'async'] } }, ['policy'], false),
+  },
+];

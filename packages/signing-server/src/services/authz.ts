@@ -1,0 +1,874 @@
+/**
+ * Server-collected authorisation (CSC v2 SCAL2 done the way TS 119 432 wants it: the factors are
+ * typed on the provider's own page, never relayed by the signature application):
+ *
+ * - OAuth2 authorization code + PKCE (S256 only): `oauth2/authorize` (GET renders the page, POST
+ *   is the subscriber's decision), `oauth2/token` with grant_type=authorization_code returning a
+ *   credential-scoped token that *is* a SAD row (`sads.via = 'oauth2code'`, same atomic
+ *   consumption in signHash), `oauth2/revoke`.
+ * - Asynchronous approval (SmartCA / MySign way): `credentials/authorize` answers 202 {handle};
+ *   the subscriber signs in on /approve with the PIN, sees exactly what will be signed and
+ *   approves with a TOTP code (or refuses); `credentials/authorizeCheck` polls.
+ *
+ * Codes, handles, CSRF tokens and sessions are random 256-bit values stored as SHA-256. Every
+ * step is audited.
+ */
+import crypto from 'node:crypto';
+import { appendAudit } from '../audit.js';
+import type { Queryable } from '../db/db.js';
+import { HASH_LEN } from '../vault/prehash.js';
+import type { CaService } from './ca.js';
+import {
+  ApiError,
+  type Ctx,
+  b64,
+  badRequest,
+  constantTimeEqual,
+  fromB64,
+  newId,
+  randomSecret,
+  sha256,
+} from './common.js';
+import { type CscService, HASH_OID_BY_NAME, hashAlgFromOid } from './csc.js';
+import { checkFactors, type FactorOutcome } from './factors.js';
+import { rateLimit } from './ratelimit.js';
+
+/** Lifetime of a pending request (async approval and the authorisation page): 5 minutes. */
+export const DEFAULT_APPROVAL_SECONDS = 300;
+/** Lifetime of an authorization code (RFC 6749 §4.1.2 recommends at most 10 minutes). */
+export const AUTH_CODE_SECONDS = 60;
+/** Lifetime of a subscriber session on the approval page. */
+export const SESSION_SECONDS = 600;
+/** Most documents listed in one authorisation (what a person can meaningfully review). */
+export const MAX_DOCUMENTS_PER_AUTHORIZATION = 100;
+
+export interface DocumentDigest {
+  hash: string;
+  label?: string;
+}
+
+export interface AuthRequestView {
+  id: string;
+  kind: 'oauth2code' | 'async';
+  clientName: string;
+  credentialId: string;
+  credentialDescription?: string;
+  subscriberName: string;
+  certificate?: {
+    subjectDN: string;
+    issuerDN: string;
+    serialNumber: string;
+    validFrom: string;
+    validTo: string;
+  };
+  hashAlgorithm: string;
+  documents: { hash: string; hex: string; label?: string }[];
+  numSignatures: number;
+  description?: string;
+  expiresAt: Date;
+}
+
+interface RequestRow {
+  id: string;
+  kind: 'oauth2code' | 'async';
+  client_id: string;
+  credential_id: string;
+  subscriber_id: string;
+  hash_alg: string;
+  hashes: string[];
+  labels: string[];
+  num_signatures: number;
+  description: string | null;
+  redirect_uri: string | null;
+  state: string | null;
+  code_challenge: string | null;
+  csrf_hash: Uint8Array | null;
+  status: string;
+  expires_at: Date | string;
+  expired: boolean;
+}
+
+/** Thrown for a bad authorisation request that can be reported to the client's redirect URI. */
+export class RedirectableError extends Error {
+  constructor(
+    readonly redirectUri: string,
+    readonly state: string | undefined,
+    readonly error: string,
+    description: string,
+  ) {
+    super(description);
+  }
+}
+
+export function redirectWith(uri: string, params: Record<string, string | undefined>): string {
+  const u = new URL(uri);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.set(k, v);
+  return u.toString();
+}
+
+function decodeDigests(
+  docs: DocumentDigest[],
+  alg: ReturnType<typeof hashAlgFromOid>,
+  max: number,
+): { canon: string[]; labels: string[] } {
+  if (docs.length === 0) throw badRequest('hashes must not be empty');
+  if (docs.length > max) throw badRequest(`at most ${max} hashes per authorisation`);
+  const canon: string[] = [];
+  const labels: string[] = [];
+  for (const d of docs) {
+    // Accept base64url too (hashes travel in query strings).
+    const std = typeof d.hash === 'string' ? d.hash.replace(/-/g, '+').replace(/_/g, '/') : '';
+    const b = fromB64(std.length % 4 ? std.padEnd(std.length + 4 - (std.length % 4), '=') : std);
+    if (!b || b.length !== HASH_LEN[alg]) throw badRequest(`every hash must be a base64 ${alg} digest`);
+    canon.push(b64(b));
+    const label = typeof d.label === 'string' ? d.label.slice(0, 200) : '';
+    labels.push(label);
+  }
+  if (new Set(canon).size !== canon.length) throw badRequest('duplicate hash in request');
+  return { canon, labels };
+}
+
+const S256 = (verifier: string) => crypto.createHash('sha256').update(verifier).digest('base64url');
+
+export class AuthzService {
+  constructor(
+    readonly ctx: Ctx,
+    readonly ca: CaService,
+    readonly csc: CscService,
+  ) {}
+
+  get approvalSeconds(): number {
+    return this.ctx.config.approvalLifetimeSeconds ?? DEFAULT_APPROVAL_SECONDS;
+  }
+
+  // --- clients -------------------------------------------------------------------------------
+
+  /** Client authentication (secret compared in constant time, unknown ids like wrong secrets). */
+  async authenticateClient(clientId: string | undefined, secret: string | undefined): Promise<string> {
+    const id = (clientId ?? '').slice(0, 100);
+    const r = await this.ctx.db.query<{ secret_hash: Uint8Array; disabled: boolean }>(
+      'SELECT secret_hash, disabled FROM clients WHERE id = $1',
+      [id],
+    );
+    const row = r.rows[0];
+    const expected = row?.secret_hash ?? sha256('no such client');
+    const ok = constantTimeEqual(sha256(secret ?? ''), expected) && row !== undefined && !row.disabled;
+    if (!ok) {
+      await this.ctx.db.tx((q) =>
+        appendAudit(q, { actor: `client:${id.slice(0, 64)}`, action: 'client.auth.refused' }),
+      );
+      throw new ApiError(401, 'invalid_client', 'client authentication failed');
+    }
+    return id;
+  }
+
+  async setRedirectUris(actor: string, clientId: string, uris: string[]): Promise<void> {
+    for (const u of uris) {
+      let url: URL;
+      try {
+        url = new URL(u);
+      } catch {
+        throw badRequest(`redirect URI is not an absolute URL: ${u.slice(0, 100)}`);
+      }
+      const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+        throw badRequest('redirect URIs must use https (http only for loopback)');
+      if (url.hash) throw badRequest('redirect URIs must not have a fragment');
+    }
+    await this.ctx.db.tx(async (q) => {
+      const r = await q.query('UPDATE clients SET redirect_uris = $2 WHERE id = $1 RETURNING id', [
+        clientId,
+        uris,
+      ]);
+      if (r.rows.length === 0) throw new ApiError(404, 'invalid_request', 'no such client');
+      await appendAudit(q, { actor, action: 'client.redirect_uris', subject: clientId, details: { uris } });
+    });
+  }
+
+  async setAuthPolicy(actor: string, credentialId: string, policy: 'explicit' | 'async'): Promise<void> {
+    await this.ctx.db.tx(async (q) => {
+      const r = await q.query('UPDATE credentials SET auth_policy = $2 WHERE id = $1 RETURNING id', [
+        credentialId,
+        policy,
+      ]);
+      if (r.rows.length === 0) throw new ApiError(404, 'invalid_request', 'no such credential');
+      await appendAudit(q, {
+        actor,
+        action: 'credential.auth_policy',
+        subject: credentialId,
+        details: { policy },
+      });
+    });
+  }
+
+  async credentialPolicy(credentialId: unknown): Promise<string | undefined> {
+    if (typeof credentialId !== 'string' || credentialId.length > 100) return undefined;
+    const r = await this.ctx.db.query<{ auth_policy: string }>(
+      'SELECT auth_policy FROM credentials WHERE id = $1',
+      [credentialId],
+    );
+    return r.rows[0]?.auth_policy;
+  }
+
+  // --- shared: a pending request ---------------------------------------------------------------
+
+  /** Checks grant and usability, then records a pending request. */
+  async #createRequest(
+    kind: 'oauth2code' | 'async',
+    clientId: string,
+    input: {
+      credentialID: string;
+      hashAlgorithmOID?: string;
+      documents: DocumentDigest[];
+      numSignatures?: number;
+      description?: string;
+    },
+    extra: {
+      redirectUri?: string;
+      state?: string;
+      codeChallenge?: string;
+      csrfHash?: Uint8Array;
+      handleHash?: Uint8Array;
+    },
+  ): Promise<string> {
+    // Grant check + certificate and key status through the CSC service (same rules as listing).
+    const info = (await this.csc.info(clientId, input.credentialID, { certificates: 'none' })) as unknown as {
+      key: { status: string };
+      cert: { status: string };
+    };
+    if (info.key.status !== 'enabled') throw badRequest('the credential is disabled');
+    if (info.cert.status !== 'valid') throw badRequest(`Signing certificate is ${info.cert.status}`);
+    const alg = hashAlgFromOid(input.hashAlgorithmOID);
+    const { canon, labels } = decodeDigests(
+      input.documents,
+      alg,
+      Math.min(MAX_DOCUMENTS_PER_AUTHORIZATION, this.ctx.config.maxHashesPerRequest),
+    );
+    const n = input.numSignatures ?? canon.length;
+    if (n !== canon.length) throw badRequest('numSignatures must equal the number of hashes');
+    const cred = (
+      await this.ctx.db.query<{ subscriber_id: string; multisign: number; locked: boolean }>(
+        'SELECT c.subscriber_id, c.multisign, s.locked FROM credentials c JOIN subscribers s ON s.id = c.subscriber_id WHERE c.id = $1',
+        [input.credentialID],
+      )
+    ).rows[0]!;
+    if (n > cred.multisign) throw badRequest('numSignatures exceeds the credential multisign limit');
+    if (cred.locked)
+      throw badRequest(
+        'the credential is locked after repeated authentication failures; ask the operator to unlock it',
+      );
+    if (input.description !== undefined && input.description.length > 500)
+      throw badRequest('description is too long');
+    const id = newId('ar');
+    await this.ctx.db.tx(async (q) => {
+      await q.query(
+        `INSERT INTO auth_requests (id, kind, handle_hash, client_id, credential_id, subscriber_id, hash_alg, hashes, labels,
+         num_signatures, description, redirect_uri, state, code_challenge, csrf_hash, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now() + make_interval(secs => $16))`,
+        [
+          id,
+          kind,
+          extra.handleHash ?? null,
+          clientId,
+          input.credentialID,
+          cred.subscriber_id,
+          alg,
+          canon,
+          labels,
+          n,
+          input.description ?? null,
+          extra.redirectUri ?? null,
+          extra.state ?? null,
+          extra.codeChallenge ?? null,
+          extra.csrfHash ?? null,
+          this.approvalSeconds,
+        ],
+      );
+      await appendAudit(q, {
+        actor: `client:${clientId}`,
+        action: `${kind === 'async' ? 'approval' : 'oauth2.authorize'}.request`,
+        subject: input.credentialID,
+        details: {
+          request: id,
+          subscriber: cred.subscriber_id,
+          hashAlgorithm: alg,
+          hashes: canon,
+          labels,
+          numSignatures: n,
+          description: input.description ?? null,
+          ...(extra.redirectUri ? { redirectUri: extra.redirectUri } : {}),
+        },
+      });
+    });
+    return id;
+  }
+
+  async #row(q: Queryable, where: string, params: unknown[]): Promise<RequestRow | undefined> {
+    const r = await q.query<RequestRow>(
+      `SELECT *, expires_at <= now() AS expired FROM auth_requests WHERE ${where}`,
+      params,
+    );
+    return r.rows[0];
+  }
+
+  /** What the subscriber is shown: who asks, what will be signed, with which credential. */
+  async view(id: string): Promise<AuthRequestView | undefined> {
+    const row = await this.#row(this.ctx.db, 'id = $1', [id]);
+    if (!row) return undefined;
+    const client = (
+      await this.ctx.db.query<{ name: string }>('SELECT name FROM clients WHERE id = $1', [row.client_id])
+    ).rows[0];
+    const sub = (
+      await this.ctx.db.query<{ name: string }>('SELECT name FROM subscribers WHERE id = $1', [
+        row.subscriber_id,
+      ])
+    ).rows[0];
+    let certificate: AuthRequestView['certificate'];
+    let credentialDescription: string | undefined;
+    try {
+      const info = (await this.csc.info(row.client_id, row.credential_id, {
+        certificates: 'none',
+        certInfo: true,
+      })) as unknown as { description?: string; cert: AuthRequestView['certificate'] };
+      certificate = info.cert;
+      credentialDescription = info.description;
+    } catch {
+      // grant withdrawn meanwhile: shown without certificate; the decision will fail anyway
+    }
+    return {
+      id: row.id,
+      kind: row.kind,
+      clientName: client?.name ?? row.client_id,
+      credentialId: row.credential_id,
+      credentialDescription,
+      subscriberName: sub?.name ?? '',
+      certificate,
+      hashAlgorithm: row.hash_alg,
+      documents: row.hashes.map((h, i) => ({
+        hash: h,
+        hex: Buffer.from(h, 'base64').toString('hex'),
+        label: row.labels[i] || undefined,
+      })),
+      numSignatures: row.num_signatures,
+      description: row.description ?? undefined,
+      expiresAt: new Date(row.expires_at),
+    };
+  }
+
+  // --- OAuth2 authorization code ---------------------------------------------------------------
+
+  /**
+   * Validates `oauth2/authorize` parameters. Problems with client_id or redirect_uri are shown
+   * on the page (never redirected, RFC 6749 §4.1.2.1); others are redirected with error=...
+   */
+  async startAuthorization(p: Record<string, string | undefined>): Promise<{ id: string; csrf: string }> {
+    const clientId = p.client_id ?? '';
+    const client = (
+      await this.ctx.db.query<{ redirect_uris: string[]; disabled: boolean }>(
+        'SELECT redirect_uris, disabled FROM clients WHERE id = $1',
+        [clientId.slice(0, 100)],
+      )
+    ).rows[0];
+    if (!client || client.disabled) throw badRequest('unknown client_id');
+    const redirectUri = p.redirect_uri ?? '';
+    if (!client.redirect_uris.includes(redirectUri))
+      throw badRequest('redirect_uri is not registered for this client');
+    await rateLimit(this.ctx.db, `client:${clientId}`, this.ctx.config.rateLimit.perClientPerMinute);
+    const state = p.state;
+    const fail = (error: string, d: string) => new RedirectableError(redirectUri, state, error, d);
+    if (state !== undefined && state.length > 500) throw fail('invalid_request', 'state is too long');
+    if (p.response_type !== 'code') throw fail('unsupported_response_type', 'response_type must be code');
+    if (p.scope !== 'credential') throw fail('invalid_scope', 'scope must be credential');
+    if (!p.code_challenge || !/^[A-Za-z0-9_-]{43,128}$/.test(p.code_challenge))
+      throw fail('invalid_request', 'code_challenge (PKCE) is required');
+    if (p.code_challenge_method !== 'S256')
+      throw fail('invalid_request', 'code_challenge_method must be S256');
+
+    let credentialID = p.credentialID;
+    let hashAlgorithmOID = p.hashAlgorithmOID;
+    let documents: DocumentDigest[] = [];
+    if (p.authorization_details) {
+      let details: unknown;
+      try {
+        details = JSON.parse(p.authorization_details);
+      } catch {
+        throw fail('invalid_request', 'authorization_details is not JSON');
+      }
+      const list = Array.isArray(details) ? details : [details];
+      if (list.length !== 1)
+        throw fail('invalid_request', 'exactly one authorization_details entry is supported');
+      const d = list[0] as {
+        type?: string;
+        credentialID?: string;
+        hashAlgorithmOID?: string;
+        documentDigests?: { hash?: unknown; label?: unknown }[];
+      };
+      if (d?.type !== 'credential')
+        throw fail('invalid_request', 'authorization_details type must be credential');
+      if (!Array.isArray(d.documentDigests)) throw fail('invalid_request', 'documentDigests are required');
+      credentialID = d.credentialID ?? credentialID;
+      hashAlgorithmOID = d.hashAlgorithmOID ?? hashAlgorithmOID;
+      documents = d.documentDigests.map((x) => ({
+        hash: typeof x?.hash === 'string' ? x.hash : '',
+        label: typeof x?.label === 'string' ? x.label : undefined,
+      }));
+    } else {
+      const hashes = (p.hashes ?? '').split(',').filter((h) => h !== '');
+      const labels = p.labels !== undefined ? p.labels.split(',') : [];
+      documents = hashes.map((hash, i) => ({
+        hash,
+        label: labels[i] ? decodeURIComponent(labels[i]!) : undefined,
+      }));
+    }
+    if (!credentialID) throw fail('invalid_request', 'credentialID is required');
+    if (documents.length === 0) throw fail('invalid_request', 'hashes are required for SCAL2 credentials');
+    const numSignatures = p.numSignatures !== undefined ? Number(p.numSignatures) : undefined;
+    if (numSignatures !== undefined && !Number.isInteger(numSignatures))
+      throw fail('invalid_request', 'numSignatures must be an integer');
+
+    const csrf = randomSecret();
+    try {
+      const id = await this.#createRequest(
+        'oauth2code',
+        clientId,
+        { credentialID, hashAlgorithmOID, documents, numSignatures, description: p.description },
+        { redirectUri, state, codeChallenge: p.code_challenge, csrfHash: sha256(csrf) },
+      );
+      return { id, csrf };
+    } catch (e) {
+      if (e instanceof ApiError) throw fail(e.error, e.message);
+      throw e;
+    }
+  }
+
+  /**
+   * The subscriber's decision on the authorisation page. Returns where to redirect, or an
+   * outcome to show on the page again (wrong factor, attempts left).
+   */
+  async decideAuthorization(input: {
+    id: string;
+    csrfForm: string | undefined;
+    csrfCookie: string | undefined;
+    decision: string | undefined;
+    pin?: string;
+    otp?: string;
+  }): Promise<{ redirect: string } | { outcome: Exclude<FactorOutcome, 'ok'>; attemptsLeft?: number }> {
+    const row = await this.#row(this.ctx.db, 'id = $1 AND kind = $2', [input.id, 'oauth2code']);
+    if (!row || !row.csrf_hash) throw new ApiError(400, 'invalid_request', 'unknown authorisation request');
+    const formTok = input.csrfForm ?? '';
+    if (
+      !input.csrfCookie ||
+      formTok.length === 0 ||
+      !constantTimeEqual(sha256(formTok), sha256(input.csrfCookie)) ||
+      !constantTimeEqual(sha256(formTok), row.csrf_hash)
+    ) {
+      await this.ctx.db.tx((q) =>
+        appendAudit(q, {
+          actor: 'browser',
+          action: 'oauth2.authorize.csrf_refused',
+          subject: row.credential_id,
+          details: { request: row.id },
+        }),
+      );
+      throw new ApiError(403, 'access_denied', 'missing or invalid CSRF token');
+    }
+    if (row.status !== 'pending')
+      throw new ApiError(400, 'invalid_request', 'this request was already decided');
+    const redirectUri = row.redirect_uri!;
+    const state = row.state ?? undefined;
+    if (row.expired) {
+      await this.#close(row, 'denied', 'expired');
+      return {
+        redirect: redirectWith(redirectUri, {
+          error: 'access_denied',
+          error_description: 'the request expired',
+          state,
+        }),
+      };
+    }
+    if (input.decision !== 'approve') {
+      await this.#close(row, 'denied', 'refused');
+      return {
+        redirect: redirectWith(redirectUri, {
+          error: 'access_denied',
+          error_description: 'the subscriber refused',
+          state,
+        }),
+      };
+    }
+    const code = randomSecret();
+    const r = await checkFactors(this.ctx, {
+      subscriberId: row.subscriber_id,
+      pin: input.pin ?? '',
+      otp: input.otp ?? '',
+      actor: `subscriber:${row.subscriber_id}`,
+      subject: row.credential_id,
+      action: 'oauth2.authorize',
+      details: { request: row.id, client: row.client_id, hashes: row.hashes },
+      onSuccess: async (q) => {
+        const u = await q.query(
+          `UPDATE auth_requests SET status = 'approved', decided_at = now(), code_hash = $2,
+             code_expires_at = now() + make_interval(secs => $3)
+           WHERE id = $1 AND status = 'pending' AND expires_at > now() RETURNING id`,
+          [row.id, sha256(code), AUTH_CODE_SECONDS],
+        );
+        if (u.rows.length !== 1)
+          throw new ApiError(400, 'invalid_request', 'this request was already decided');
+        return true;
+      },
+    });
+    if (r.outcome !== 'ok') {
+      if (r.outcome === 'locked') {
+        await this.#close(row, 'denied', 'locked');
+        return {
+          redirect: redirectWith(redirectUri, {
+            error: 'access_denied',
+            error_description: 'the credential is locked after repeated authentication failures',
+            state,
+          }),
+        };
+      }
+      return {
+        outcome: r.outcome,
+        ...(r.attemptsLeft !== undefined ? { attemptsLeft: r.attemptsLeft } : {}),
+      };
+    }
+    return { redirect: redirectWith(redirectUri, { code, state }) };
+  }
+
+  async #close(row: RequestRow, status: 'denied', reason: string): Promise<void> {
+    await this.ctx.db.tx(async (q) => {
+      const u = await q.query(
+        `UPDATE auth_requests SET status = $2, decided_at = now() WHERE id = $1 AND status = 'pending' RETURNING id`,
+        [row.id, status],
+      );
+      if (u.rows.length === 1)
+        await appendAudit(q, {
+          actor: reason === 'expired' ? 'system' : `subscriber:${row.subscriber_id}`,
+          action: row.kind === 'async' ? 'approval.denied' : 'oauth2.authorize.denied',
+          subject: row.credential_id,
+          details: { request: row.id, reason },
+        });
+    });
+  }
+
+  /** grant_type=authorization_code: code (single use) + PKCE verifier + same redirect_uri. */
+  async exchangeCode(
+    clientId: string,
+    input: { code?: string; code_verifier?: string; redirect_uri?: string },
+  ): Promise<{
+    access_token: string;
+    token_type: 'Bearer';
+    expires_in: number;
+    credentialID: string;
+    authorization_details: unknown[];
+  }> {
+    const code = input.code ?? '';
+    if (!code || code.length > 200) throw new ApiError(400, 'invalid_grant', 'code is required');
+    const token = randomSecret();
+    const lifetime = this.ctx.config.sadLifetimeSeconds;
+    const result = await this.ctx.db.tx(async (q) => {
+      // Consume the code whatever happens next: a failed PKCE check burns it too.
+      const r = await q.query<RequestRow & { code_ok: boolean }>(
+        `UPDATE auth_requests SET status = 'delivered', token_hash = $3
+         WHERE code_hash = $1 AND client_id = $2 AND status = 'approved'
+         RETURNING *, code_expires_at > now() AS code_ok`,
+        [sha256(code), clientId, sha256(token)],
+      );
+      const row = r.rows[0];
+      if (!row) {
+        // Replay of a delivered code: revoke the token issued from it (RFC 6749 §4.1.2).
+        const used = await q.query<{ id: string; token_hash: Uint8Array | null; credential_id: string }>(
+          `SELECT id, token_hash, credential_id FROM auth_requests WHERE code_hash = $1 AND status = 'delivered'`,
+          [sha256(code)],
+        );
+        const u = used.rows[0];
+        if (u?.token_hash) await q.query(`UPDATE sads SET remaining = 0 WHERE sad_hash = $1`, [u.token_hash]);
+        await appendAudit(q, {
+          actor: `client:${clientId}`,
+          action: 'oauth2.token.refused',
+          subject: u?.credential_id,
+          details: { reason: u ? 'code replayed; token revoked' : 'unknown code', request: u?.id ?? null },
+        });
+        return { refused: u ? 'the authorization code was already used' : 'invalid authorization code' };
+      }
+      const verifierOk =
+        typeof input.code_verifier === 'string' &&
+        /^[A-Za-z0-9._~-]{43,128}$/.test(input.code_verifier) &&
+        constantTimeEqual(Buffer.from(S256(input.code_verifier)), Buffer.from(row.code_challenge ?? ''));
+      const reason = !row.code_ok
+        ? 'code expired'
+        : input.redirect_uri !== row.redirect_uri
+          ? 'redirect_uri mismatch'
+          : !verifierOk
+            ? 'PKCE verification failed'
+            : undefined;
+      if (reason) {
+        await appendAudit(q, {
+          actor: `client:${clientId}`,
+          action: 'oauth2.token.refused',
+          subject: row.credential_id,
+          details: { reason, request: row.id },
+        });
+        return { refused: reason };
+      }
+      await q.query(
+        `INSERT INTO sads (sad_hash, client_id, credential_id, hash_alg, hashes, remaining, scal, expires_at, via)
+         VALUES ($1, $2, $3, $4, $5, $6, '2', now() + make_interval(secs => $7), 'oauth2code')`,
+        [sha256(token), clientId, row.credential_id, row.hash_alg, row.hashes, row.num_signatures, lifetime],
+      );
+      await appendAudit(q, {
+        actor: `client:${clientId}`,
+        action: 'oauth2.token.issue',
+        subject: row.credential_id,
+        details: {
+          request: row.id,
+          subscriber: row.subscriber_id,
+          hashAlgorithm: row.hash_alg,
+          hashes: row.hashes,
+          numSignatures: row.num_signatures,
+        },
+      });
+      return { row };
+    });
+    if ('refused' in result) throw new ApiError(400, 'invalid_grant', result.refused ?? 'refused');
+    const row = result.row;
+    return {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: lifetime,
+      credentialID: row.credential_id,
+      authorization_details: [
+        {
+          type: 'credential',
+          credentialID: row.credential_id,
+          hashAlgorithmOID: HASH_OID_BY_NAME[row.hash_alg],
+          documentDigests: row.hashes.map((hash, i) => ({
+            hash,
+            ...(row.labels[i] ? { label: row.labels[i] } : {}),
+          })),
+        },
+      ],
+    };
+  }
+
+  /** RFC 7009: revokes a credential token (or any SAD) or a service token of this client. */
+  async revoke(clientId: string, token: string | undefined): Promise<void> {
+    const h = sha256(token ?? '');
+    await this.ctx.db.tx(async (q) => {
+      const s = await q.query(
+        'UPDATE sads SET remaining = 0, expires_at = now() WHERE sad_hash = $1 AND client_id = $2 RETURNING credential_id',
+        [h, clientId],
+      );
+      const a = await q.query(
+        'DELETE FROM access_tokens WHERE token_hash = $1 AND client_id = $2 RETURNING client_id',
+        [h, clientId],
+      );
+      await appendAudit(q, {
+        actor: `client:${clientId}`,
+        action: 'oauth2.revoke',
+        subject: (s.rows[0] as { credential_id?: string } | undefined)?.credential_id,
+        details: { revoked: s.rows.length + a.rows.length > 0 },
+      });
+    });
+  }
+
+  /**
+   * A credential-scoped token from the code exchange, used as Bearer for signHash/signDoc.
+   * Returns the client id when it is one (and still usable), else undefined.
+   */
+  async credentialToken(token: string | undefined): Promise<string | undefined> {
+    if (!token || token.length > 200) return undefined;
+    const r = await this.ctx.db.query<{ client_id: string }>(
+      `SELECT s.client_id FROM sads s JOIN clients c ON c.id = s.client_id
+       WHERE s.sad_hash = $1 AND s.via = 'oauth2code' AND NOT c.disabled`,
+      [sha256(token)],
+    );
+    const clientId = r.rows[0]?.client_id;
+    if (clientId)
+      await rateLimit(this.ctx.db, `client:${clientId}`, this.ctx.config.rateLimit.perClientPerMinute);
+    return clientId;
+  }
+
+  // --- asynchronous approval -----------------------------------------------------------------
+
+  async startAsync(
+    clientId: string,
+    input: {
+      credentialID: string;
+      numSignatures: number;
+      hashes?: string[];
+      hashAlgorithmOID?: string;
+      description?: string;
+      documentDigests?: DocumentDigest[];
+    },
+  ): Promise<{ handle: string; expiresIn: number }> {
+    await rateLimit(
+      this.ctx.db,
+      `credential:${input.credentialID}`,
+      this.ctx.config.rateLimit.perCredentialPerMinute,
+    );
+    const documents: DocumentDigest[] =
+      input.documentDigests ?? (input.hashes ?? []).map((hash) => ({ hash }));
+    if (documents.length === 0) throw badRequest('hashes are required for SCAL2 credentials');
+    const handle = randomSecret();
+    await this.#createRequest('async', clientId, { ...input, documents }, { handleHash: sha256(handle) });
+    return { handle, expiresIn: this.approvalSeconds };
+  }
+
+  /** 202 {handle} while pending; {SAD} once approved (delivered once); refusal / expiry as errors. */
+  async check(
+    clientId: string,
+    handle: string,
+  ): Promise<
+    { status: 202; body: { handle: string } } | { status: 200; body: { SAD: string; expiresIn: number } }
+  > {
+    const row = await this.#row(this.ctx.db, 'handle_hash = $1 AND client_id = $2', [
+      sha256(handle ?? ''),
+      clientId,
+    ]);
+    if (!row) throw badRequest('Invalid parameter handle');
+    if (row.status === 'pending' && !row.expired) return { status: 202, body: { handle } };
+    if (row.status === 'pending' && row.expired) await this.#close(row, 'denied', 'expired');
+    if (row.status === 'denied' || row.status === 'pending') {
+      if (row.expired && row.status === 'pending')
+        throw new ApiError(400, 'expired_token', 'the authorisation request expired before approval');
+      throw new ApiError(403, 'access_denied', 'the subscriber refused the authorisation');
+    }
+    if (row.status === 'delivered') throw badRequest('the SAD for this handle was already delivered');
+    const sad = randomSecret();
+    const lifetime = this.ctx.config.sadLifetimeSeconds;
+    const ok = await this.ctx.db.tx(async (q) => {
+      const u = await q.query(
+        `UPDATE auth_requests SET status = 'delivered' WHERE id = $1 AND status = 'approved' AND expires_at > now() RETURNING id`,
+        [row.id],
+      );
+      if (u.rows.length !== 1) return false;
+      await q.query(
+        `INSERT INTO sads (sad_hash, client_id, credential_id, hash_alg, hashes, remaining, scal, expires_at, via)
+         VALUES ($1, $2, $3, $4, $5, $6, '2', now() + make_interval(secs => $7), 'async')`,
+        [sha256(sad), clientId, row.credential_id, row.hash_alg, row.hashes, row.num_signatures, lifetime],
+      );
+      await appendAudit(q, {
+        actor: `client:${clientId}`,
+        action: 'approval.sad.issue',
+        subject: row.credential_id,
+        details: { request: row.id, hashes: row.hashes, numSignatures: row.num_signatures },
+      });
+      return true;
+    });
+    if (!ok) throw new ApiError(400, 'expired_token', 'the approved request expired before it was collected');
+    return { status: 200, body: { SAD: sad, expiresIn: lifetime } };
+  }
+
+  // --- approval page sessions ------------------------------------------------------------------
+
+  /** Signs a subscriber in with the PIN (the first factor; counts toward the lockout). */
+  async signIn(
+    subscriberId: string,
+    pin: string,
+  ): Promise<
+    { session: string; csrf: string } | { outcome: Exclude<FactorOutcome, 'ok'>; attemptsLeft?: number }
+  > {
+    const id = subscriberId.trim().slice(0, 100);
+    const exists =
+      (await this.ctx.db.query('SELECT 1 FROM subscribers WHERE id = $1', [id])).rows.length === 1;
+    if (!exists) return { outcome: 'pin' };
+    const session = randomSecret();
+    const csrf = randomSecret();
+    const r = await checkFactors(this.ctx, {
+      subscriberId: id,
+      pin,
+      actor: `subscriber:${id}`,
+      action: 'approval.signin',
+      onSuccess: async (q) => {
+        await q.query(
+          'INSERT INTO subscriber_sessions (token_hash, subscriber_id, csrf_hash, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))',
+          [sha256(session), id, sha256(csrf), SESSION_SECONDS],
+        );
+        await q.query('DELETE FROM subscriber_sessions WHERE expires_at < now()');
+        return true;
+      },
+    });
+    if (r.outcome !== 'ok')
+      return {
+        outcome: r.outcome,
+        ...(r.attemptsLeft !== undefined ? { attemptsLeft: r.attemptsLeft } : {}),
+      };
+    return { session, csrf };
+  }
+
+  async session(
+    token: string | undefined,
+  ): Promise<{ subscriberId: string; csrfHash: Uint8Array } | undefined> {
+    if (!token || token.length > 100) return undefined;
+    const r = await this.ctx.db.query<{ subscriber_id: string; csrf_hash: Uint8Array }>(
+      'SELECT subscriber_id, csrf_hash FROM subscriber_sessions WHERE token_hash = $1 AND expires_at > now()',
+      [sha256(token)],
+    );
+    const row = r.rows[0];
+    return row ? { subscriberId: row.subscriber_id, csrfHash: row.csrf_hash } : undefined;
+  }
+
+  async signOut(token: string | undefined): Promise<void> {
+    await this.ctx.db.query('DELETE FROM subscriber_sessions WHERE token_hash = $1', [sha256(token ?? '')]);
+  }
+
+  /** Pending asynchronous requests of a subscriber, each listing exactly what will be signed. */
+  async pending(subscriberId: string): Promise<AuthRequestView[]> {
+    const r = await this.ctx.db.query<{ id: string }>(
+      `SELECT id FROM auth_requests WHERE subscriber_id = $1 AND kind = 'async' AND status = 'pending' AND expires_at > now()
+       ORDER BY created_at`,
+      [subscriberId],
+    );
+    const out: AuthRequestView[] = [];
+    for (const { id } of r.rows) {
+      const v = await this.view(id);
+      if (v) out.push(v);
+    }
+    return out;
+  }
+
+  /** Approve (with the OTP, the second factor) or refuse a pending asynchronous request. */
+  async decideAsync(
+    subscriberId: string,
+    requestId: string,
+    decision: string | undefined,
+    otp: string | undefined,
+  ): Promise<'approved' | 'denied' | { outcome: Exclude<FactorOutcome, 'ok'>; attemptsLeft?: number }> {
+    const row = await this.#row(this.ctx.db, `id = $1 AND kind = 'async' AND subscriber_id = $2`, [
+      requestId,
+      subscriberId,
+    ]);
+    if (!row || row.status !== 'pending' || row.expired)
+      throw badRequest('this request is no longer pending');
+    if (decision !== 'approve') {
+      await this.#close(row, 'denied', 'refused');
+      return 'denied';
+    }
+    const r = await checkFactors(this.ctx, {
+      subscriberId,
+      otp: otp ?? '',
+      actor: `subscriber:${subscriberId}`,
+      subject: row.credential_id,
+      action: 'approval.approve',
+      details: { request: row.id, client: row.client_id, hashes: row.hashes },
+      onSuccess: async (q) => {
+        const u = await q.query(
+          `UPDATE auth_requests SET status = 'approved', decided_at = now(),
+             expires_at = now() + make_interval(secs => $2)
+           WHERE id = $1 AND status = 'pending' AND expires_at > now() RETURNING id`,
+          [row.id, this.ctx.config.sadLifetimeSeconds],
+        );
+        if (u.rows.length !== 1) throw badRequest('this request is no longer pending');
+        return true;
+      },
+    });
+    if (r.outcome !== 'ok')
+      return {
+        outcome: r.outcome,
+        ...(r.attemptsLeft !== undefined ? { attemptsLeft: r.attemptsLeft } : {}),
+      };
+    return 'approved';
+  }
+}

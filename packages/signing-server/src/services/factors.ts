@@ -1,0 +1,135 @@
+/**
+ * Subscriber factor checks (PIN, TOTP) shared by the server-collected flows (the OAuth2
+ * authorisation page and the asynchronous approval page). Same lockout rules as
+ * `credentials/authorize`: an attempt is reserved (failed_attempts + 1 while below the limit)
+ * before any factor is checked, so parallel guessing cannot exceed the limit; a complete success
+ * (both factors) resets the counter, a PIN-only success (signing in) releases the reservation
+ * without clearing earlier failures; a TOTP code is single-use. The act that the factors unlock
+ * (`onSuccess`) runs in the same transaction as the counter update and the audit record.
+ */
+import { verify as argonVerify } from '@node-rs/argon2';
+import { Secret, TOTP } from 'otpauth';
+import { appendAudit } from '../audit.js';
+import type { Queryable } from '../db/db.js';
+import { openSecret } from '../vault/software.js';
+import type { Ctx } from './common.js';
+
+export type FactorOutcome = 'ok' | 'pin' | 'otp' | 'locked';
+
+export interface FactorCheck<T> {
+  subscriberId: string;
+  /** Checked when given. */
+  pin?: string;
+  /** Checked when given. */
+  otp?: string;
+  actor: string;
+  /** Audit subject (credential id). */
+  subject?: string;
+  /** Audit action prefix, e.g. 'oauth2.authorize' gives '.success' / '.failure' / '.refused'. */
+  action: string;
+  details?: Record<string, unknown>;
+  /** Runs inside the success transaction. */
+  onSuccess?: (q: Queryable) => Promise<T>;
+}
+
+/** Returns the TOTP counter the code matches within the window, or undefined. */
+export function otpCounter(ctx: Ctx, subId: string, sealed: unknown, otp: string): number | undefined {
+  if (!/^\d{6}$/.test(otp)) return undefined;
+  const s = (typeof sealed === 'string' ? JSON.parse(sealed) : sealed) as { sealed: string };
+  const secret = openSecret(ctx.kek, s.sealed, `kyso-totp:${subId}`);
+  const totp = new TOTP({
+    algorithm: 'SHA1',
+    digits: 6,
+    period: 30,
+    secret: new Secret({ buffer: new Uint8Array(secret).buffer }),
+  });
+  secret.fill(0);
+  const now = Date.now();
+  const delta = totp.validate({ token: otp, timestamp: now, window: ctx.config.otpWindow });
+  if (delta === null) return undefined;
+  return Math.floor(now / 30_000) + delta;
+}
+
+export async function checkFactors<T>(
+  ctx: Ctx,
+  c: FactorCheck<T>,
+): Promise<{ outcome: FactorOutcome; value?: T; attemptsLeft?: number }> {
+  const max = ctx.config.maxFailedAttempts;
+  const subId = c.subscriberId;
+  const reserved = await ctx.db.query<{ failed_attempts: number }>(
+    'UPDATE subscribers SET failed_attempts = failed_attempts + 1 WHERE id = $1 AND NOT locked AND failed_attempts < $2 RETURNING failed_attempts',
+    [subId, max],
+  );
+  if (reserved.rows.length === 0) {
+    await ctx.db.tx(async (q) => {
+      await q.query('UPDATE subscribers SET locked = true WHERE id = $1', [subId]);
+      await appendAudit(q, {
+        actor: c.actor,
+        action: `${c.action}.refused`,
+        subject: c.subject,
+        details: { ...c.details, reason: 'locked', subscriber: subId },
+      });
+    });
+    return { outcome: 'locked', attemptsLeft: 0 };
+  }
+  const sub = (
+    await ctx.db.query<{ pin_hash: string; totp_secret: unknown; totp_last_counter: string | number }>(
+      'SELECT pin_hash, totp_secret, totp_last_counter FROM subscribers WHERE id = $1',
+      [subId],
+    )
+  ).rows[0]!;
+  const pinOk =
+    c.pin === undefined ||
+    (c.pin.length <= 256 && (await argonVerify(sub.pin_hash, c.pin).catch(() => false)));
+  const counter = c.otp === undefined ? undefined : otpCounter(ctx, subId, sub.totp_secret, c.otp);
+  const otpOk = c.otp === undefined || (counter !== undefined && counter > Number(sub.totp_last_counter));
+  const both = c.pin !== undefined || c.otp !== undefined;
+
+  return ctx.db.tx(async (q) => {
+    if (pinOk && otpOk && both) {
+      const upd =
+        c.otp !== undefined
+          ? await q.query(
+              'UPDATE subscribers SET failed_attempts = 0, totp_last_counter = $2 WHERE id = $1 AND NOT locked AND totp_last_counter < $2 RETURNING id',
+              [subId, counter],
+            )
+          : await q.query(
+              'UPDATE subscribers SET failed_attempts = GREATEST(failed_attempts - 1, 0) WHERE id = $1 AND NOT locked RETURNING id',
+              [subId],
+            );
+      if (upd.rows.length === 1) {
+        const value = c.onSuccess ? await c.onSuccess(q) : undefined;
+        await appendAudit(q, {
+          actor: c.actor,
+          action: `${c.action}.success`,
+          subject: c.subject,
+          details: {
+            ...c.details,
+            subscriber: subId,
+            factors: [c.pin !== undefined ? 'PIN' : null, c.otp !== undefined ? 'OTP' : null].filter(Boolean),
+          },
+        });
+        return { outcome: 'ok' as const, value };
+      }
+    }
+    const l = await q.query<{ failed_attempts: number; locked: boolean }>(
+      'UPDATE subscribers SET locked = (failed_attempts >= $2) WHERE id = $1 RETURNING failed_attempts, locked',
+      [subId, max],
+    );
+    const why: FactorOutcome = !pinOk ? 'pin' : 'otp';
+    await appendAudit(q, {
+      actor: c.actor,
+      action: `${c.action}.failure`,
+      subject: c.subject,
+      details: {
+        ...c.details,
+        subscriber: subId,
+        factor: why,
+        attempts: l.rows[0]?.failed_attempts,
+        locked: l.rows[0]?.locked,
+      },
+    });
+    const attemptsLeft = Math.max(0, max - (l.rows[0]?.failed_attempts ?? max));
+    return { outcome: l.rows[0]?.locked ? ('locked' as const) : why, attemptsLeft };
+  });
+}

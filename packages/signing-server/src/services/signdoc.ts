@@ -1,0 +1,461 @@
+/**
+ * CSC `signatures/signDoc` with PAdES (signature_format P), B-B / B-T / B-LT / B-LTA:
+ *
+ * - `documentDigests`: the client keeps the PDF (pdf-sign `preparePdfSignature` on its side) and
+ *   sends the ByteRange digest; the SAD must cover that digest; the answer is the CMS
+ *   (SignatureObject) with signing-certificate-v2, plus a signature time-stamp from B-T, plus
+ *   `validationInfo` when asked (the client writes the DSS for B-LT with pdf-sign `addDss`).
+ * - `documents`: the PDF travels. Because SCAL2 binds the SAD to the exact digest, the digest
+ *   must be known *before* authorisation, so a document is first sent to `signatures/prepareDoc`
+ *   (kyso extension): the server adds the signature placeholder, stores the prepared document and
+ *   returns its digest; the client gets that digest authorised (authorisation page, approval or
+ *   explicit), then calls signDoc with the same document and receives the signed PDF. The stored
+ *   preparation is found by client, credential and SHA-256 of the original PDF.
+ *
+ * The SAD is consumed with the same conditional UPDATE as signHash, in the transaction that
+ * creates the CMS and writes the audit record. Time-stamps and revocation data (which need the
+ * database themselves) come after the commit.
+ */
+import {
+  addSignatureTimeStamp,
+  buildOcspRequest,
+  buildTimeStampReq,
+  Certificate,
+  createCertId,
+  type HashAlgorithm,
+  parseTimeStampResp,
+  type SignatureAlgorithm,
+  signatureAlgorithmsForKey,
+  type TimeStamper,
+} from '@kyso/pki-core';
+import {
+  addDocumentTimeStamp,
+  addDss,
+  type CollectedValidationData,
+  cmsCertificates,
+  collectValidationData,
+  embedSignature,
+  estimatePlaceholder,
+  type PadesLevel,
+  type PreparedPdfSignature,
+  preparePdfSignature,
+  type RevocationDataFetcher,
+  signatureTimeStampTokens,
+  signPreparedDigest,
+} from '@kyso/pdf-sign';
+import { appendAudit } from '../audit.js';
+import { HASH_LEN } from '../vault/prehash.js';
+import { VaultSigner } from '../vault/signer.js';
+import type { CaService } from './ca.js';
+import { ApiError, type Ctx, b64, badRequest, fromB64, newId, rowKey, sha256 } from './common.js';
+import { type CscService, HASH_OID_BY_NAME, hashAlgFromOid } from './csc.js';
+
+/** How long a prepared document waits for its signature (covers the 5-minute approval). */
+export const PREPARED_DOCUMENT_SECONDS = 900;
+
+interface PdfOptions {
+  signature_format?: string;
+  conformance_level?: string;
+  signAlgo?: string;
+  signAlgoParams?: string;
+  signed_envelope_property?: 'Certification' | 'Revision';
+  reason?: string;
+  location?: string;
+  fieldName?: string;
+  label?: string;
+}
+
+export interface SignDocInput {
+  credentialID: string;
+  SAD?: string;
+  documentDigests?: ({ hashes: string[]; hashAlgorithmOID: string } & PdfOptions)[];
+  documents?: ({ document: string } & PdfOptions)[];
+  returnValidationInfo?: boolean;
+}
+
+export interface SignDocOutput {
+  DocumentWithSignature?: string[];
+  SignatureObject?: string[];
+  validationInfo?: { ocsp: string[]; crl: string[]; certificates: string[] };
+}
+
+export function padesLevel(conformance: string | undefined): PadesLevel {
+  if (conformance === undefined) return 'B-B';
+  const m = /^AdES-(B-B|B-T|B-LT|B-LTA)$/i.exec(conformance);
+  if (!m) throw badRequest('conformance_level must be Ades-B-B, Ades-B-T, Ades-B-LT or Ades-B-LTA');
+  return m[1]!.toUpperCase() as PadesLevel;
+}
+
+function checkFormat(o: PdfOptions): void {
+  if (o.signature_format !== undefined && o.signature_format !== 'P')
+    throw badRequest('only signature_format P (PAdES) is supported');
+}
+
+function decodePdf(s: string, limit: number): Uint8Array {
+  const b = fromB64(s);
+  if (!b) throw badRequest('document must be base64');
+  if (b.length > limit) throw new ApiError(413, 'invalid_request', `document larger than ${limit} bytes`);
+  if (b.length < 8 || Buffer.from(b.subarray(0, 5)).toString('latin1') !== '%PDF-')
+    throw badRequest('document is not a PDF');
+  return b;
+}
+
+interface PreparedRow {
+  id: string;
+  prepared: unknown;
+  document: Uint8Array;
+  conformance_level: string;
+}
+
+export class SignDocService {
+  constructor(
+    readonly ctx: Ctx,
+    readonly ca: CaService,
+    readonly csc: CscService,
+  ) {}
+
+  get documentLimit(): number {
+    // The base64 body limit bounds it too; this is the decoded size.
+    return this.ctx.config.documentLimitBytes ?? 16 * 1024 * 1024;
+  }
+
+  /** Credential, its key, chain (leaf first) and status checks (Decree 23/2025 Art. 15). */
+  async #credential(clientId: string, credentialId: string) {
+    const info = (await this.csc.info(clientId, credentialId, { certificates: 'chain' })) as unknown as {
+      key: { status: string };
+      cert: { status: string; certificates: string[] };
+    };
+    if (info.key.status !== 'enabled') throw badRequest('the credential is disabled');
+    if (info.cert.certificates.length === 0) throw badRequest('the credential has no certificate');
+    if (info.cert.status !== 'valid') throw badRequest(`Signing certificate is ${info.cert.status}`);
+    const row = (
+      await this.ctx.db.query<{ key_id: string; ca_id: string | null }>(
+        'SELECT key_id, ca_id FROM credentials WHERE id = $1',
+        [credentialId],
+      )
+    ).rows[0]!;
+    if (row.ca_id) await this.ca.assertIssuerValid(row.ca_id);
+    const k = (
+      await this.ctx.db.query<{ id: string; vault: string; spec: unknown; spki: Uint8Array; blob: unknown }>(
+        'SELECT * FROM vault_keys WHERE id = $1',
+        [row.key_id],
+      )
+    ).rows[0]!;
+    const key = rowKey(k);
+    const chain = info.cert.certificates.map((c) => new Uint8Array(Buffer.from(c, 'base64')));
+    return { key, chain, signer: new VaultSigner(this.ctx.vaults.byName(key.vault), key, chain) };
+  }
+
+  #algorithm(
+    spec: ReturnType<typeof rowKey>['spec'],
+    hash: HashAlgorithm,
+    signAlgo?: string,
+  ): SignatureAlgorithm {
+    const algs = signatureAlgorithmsForKey(spec).filter(
+      (a): a is Exclude<SignatureAlgorithm, { name: 'Ed25519' }> => a.name !== 'Ed25519' && a.hash === hash,
+    );
+    const want =
+      signAlgo === undefined
+        ? undefined
+        : signAlgo === '1.2.840.113549.1.1.10'
+          ? 'RSA-PSS'
+          : [
+                '1.2.840.113549.1.1.1',
+                '1.2.840.113549.1.1.11',
+                '1.2.840.113549.1.1.12',
+                '1.2.840.113549.1.1.13',
+              ].includes(signAlgo)
+            ? 'RSA-PKCS1'
+            : [
+                  '1.2.840.10045.2.1',
+                  '1.2.840.10045.4.3.2',
+                  '1.2.840.10045.4.3.3',
+                  '1.2.840.10045.4.3.4',
+                ].includes(signAlgo)
+              ? 'ECDSA'
+              : 'unknown';
+    const a = want ? algs.find((x) => x.name === want) : algs[0];
+    if (!a) throw badRequest('signAlgo not supported for this credential and hash');
+    return a;
+  }
+
+  timeStamper(): TimeStamper {
+    return async (digest, hashAlgorithm) => {
+      const tsa = [...this.ca.cas.values()].find((c) => c.tsa)?.tsa;
+      if (!tsa) throw new ApiError(501, 'temporarily_unavailable', 'no time-stamping unit configured');
+      const req = await buildTimeStampReq({ digest, hashAlgorithm, certReq: true });
+      const resp = parseTimeStampResp(await tsa.respond(req.der));
+      if (!resp.token) throw new ApiError(500, 'server_error', 'the TSA refused the request');
+      return resp.token;
+    };
+  }
+
+  /** Revocation data from the server's own CAs (OCSP for what they issued, their CRLs). */
+  revocation(): RevocationDataFetcher {
+    return {
+      ocsp: async (cert: Certificate, issuer: Certificate) => {
+        const req = buildOcspRequest({ certIds: [await createCertId(cert, issuer, 'SHA-256')] });
+        const resp = await this.ca.ocsp(req.der);
+        return resp.length > 5 ? resp : undefined;
+      },
+      crls: async (_cert: Certificate, issuer: Certificate) => {
+        for (const [id, ca] of this.ca.cas)
+          if (Buffer.from(ca.cert.der).equals(Buffer.from(issuer.der))) return [await this.ca.currentCrl(id)];
+        return [];
+      },
+    };
+  }
+
+  // --- prepareDoc --------------------------------------------------------------------------------
+
+  async prepare(
+    clientId: string,
+    input: {
+      credentialID: string;
+      hashAlgorithmOID?: string;
+      documents: ({ document: string } & PdfOptions)[];
+    },
+  ): Promise<{
+    documentDigests: { hash: string; label?: string }[];
+    hashAlgorithmOID: string;
+    expiresIn: number;
+  }> {
+    const { chain, signer } = await this.#credential(clientId, input.credentialID);
+    const hash = hashAlgFromOid(input.hashAlgorithmOID ?? HASH_OID_BY_NAME['SHA-256']);
+    const leaf = Certificate.fromDer(chain[0]!);
+    const out: { hash: string; label?: string }[] = [];
+    const rows: [string, Uint8Array, PreparedPdfSignature, PadesLevel][] = [];
+    for (const d of input.documents) {
+      checkFormat(d);
+      const level = padesLevel(d.conformance_level);
+      const pdf = decodePdf(d.document, this.documentLimit);
+      let prepared: PreparedPdfSignature;
+      try {
+        prepared = await preparePdfSignature(pdf, {
+          digestAlgorithm: hash,
+          signingTime: new Date(),
+          placeholderSize: estimatePlaceholder({
+            certificates: chain,
+            signer,
+            timestamp: level !== 'B-B',
+          }),
+          signerCertificate: leaf,
+          ...(d.reason !== undefined ? { reason: d.reason } : {}),
+          ...(d.location !== undefined ? { location: d.location } : {}),
+          ...(d.fieldName !== undefined ? { fieldName: d.fieldName } : {}),
+          ...(d.signed_envelope_property === 'Certification' ? { certify: 2 as const } : {}),
+        });
+      } catch (e) {
+        throw badRequest(`the PDF cannot be prepared: ${(e as Error).message}`);
+      }
+      rows.push([b64(sha256(pdf)), pdf, prepared, level]);
+      out.push({ hash: b64(prepared.digest), ...(d.label ? { label: d.label } : {}) });
+    }
+    await this.ctx.db.tx(async (q) => {
+      for (const [, pdf, p, level] of rows) {
+        const { document, ...meta } = p;
+        await q.query(
+          `INSERT INTO prepared_documents (id, client_id, credential_id, original_sha256, prepared, document, conformance_level, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))`,
+          [
+            newId('pd'),
+            clientId,
+            input.credentialID,
+            sha256(pdf),
+            JSON.stringify({ ...meta, digest: b64(meta.digest) }),
+            document,
+            level,
+            PREPARED_DOCUMENT_SECONDS,
+          ],
+        );
+      }
+      await q.query('DELETE FROM prepared_documents WHERE expires_at < now()');
+      await appendAudit(q, {
+        actor: `client:${clientId}`,
+        action: 'signdoc.prepare',
+        subject: input.credentialID,
+        details: { documents: rows.map(([h]) => h), digests: out.map((o) => o.hash) },
+      });
+    });
+    return {
+      documentDigests: out,
+      hashAlgorithmOID: HASH_OID_BY_NAME[hash]!,
+      expiresIn: PREPARED_DOCUMENT_SECONDS,
+    };
+  }
+
+  // --- signDoc -----------------------------------------------------------------------------------
+
+  async signDoc(clientId: string, input: SignDocInput): Promise<SignDocOutput> {
+    if (!!input.documentDigests === !!input.documents)
+      throw badRequest('give either documentDigests or documents');
+    const { key, chain, signer } = await this.#credential(clientId, input.credentialID);
+
+    interface Job {
+      digest: Uint8Array;
+      hash: HashAlgorithm;
+      level: PadesLevel;
+      alg: SignatureAlgorithm;
+      prepared?: PreparedPdfSignature;
+      preparedId?: string;
+    }
+    const jobs: Job[] = [];
+    if (input.documentDigests) {
+      for (const d of input.documentDigests) {
+        checkFormat(d);
+        const hash = hashAlgFromOid(d.hashAlgorithmOID);
+        const level = padesLevel(d.conformance_level);
+        for (const h of d.hashes) {
+          const digest = fromB64(h);
+          if (!digest || digest.length !== HASH_LEN[hash])
+            throw badRequest(`every hash must be a base64 ${hash} digest`);
+          jobs.push({ digest, hash, level, alg: this.#algorithm(key.spec, hash, d.signAlgo) });
+        }
+      }
+    } else {
+      for (const d of input.documents!) {
+        checkFormat(d);
+        const pdf = decodePdf(d.document, this.documentLimit);
+        const row = (
+          await this.ctx.db.query<PreparedRow>(
+            `SELECT id, prepared, document, conformance_level FROM prepared_documents
+             WHERE client_id = $1 AND credential_id = $2 AND original_sha256 = $3 AND expires_at > now()
+             ORDER BY created_at DESC LIMIT 1`,
+            [clientId, input.credentialID, sha256(pdf)],
+          )
+        ).rows[0];
+        if (!row)
+          throw badRequest(
+            'the document was not prepared (call signatures/prepareDoc first) or the preparation expired',
+          );
+        const meta = (typeof row.prepared === 'string' ? JSON.parse(row.prepared) : row.prepared) as Omit<
+          PreparedPdfSignature,
+          'document' | 'digest'
+        > & { digest: string };
+        const level = row.conformance_level as PadesLevel;
+        if (d.conformance_level !== undefined && padesLevel(d.conformance_level) !== level)
+          throw badRequest('conformance_level differs from the one given to prepareDoc');
+        const prepared: PreparedPdfSignature = {
+          ...meta,
+          digest: fromB64(meta.digest)!,
+          document: new Uint8Array(row.document),
+        };
+        jobs.push({
+          digest: prepared.digest,
+          hash: prepared.digestAlgorithm,
+          level,
+          alg: this.#algorithm(key.spec, prepared.digestAlgorithm, d.signAlgo),
+          prepared,
+          preparedId: row.id,
+        });
+      }
+    }
+    if (jobs.length === 0) throw badRequest('nothing to sign');
+    const hashAlgs = new Set(jobs.map((j) => j.hash));
+    if (hashAlgs.size !== 1) throw badRequest('all documents must use the same hash algorithm');
+    const hash = jobs[0]!.hash;
+    const canon = jobs.map((j) => b64(j.digest));
+    if (new Set(canon).size !== canon.length) throw badRequest('duplicate document digest');
+    const sad = typeof input.SAD === 'string' ? input.SAD : '';
+    const actor = `client:${clientId}`;
+
+    // Consume the SAD for the document digests and build the CMS signatures, atomically.
+    const result = await this.ctx.db.tx(async (q) => {
+      const r = await q.query<{ remaining: number }>(
+        `UPDATE sads SET remaining = remaining - $5, used_hashes = used_hashes || $6::text[]
+         WHERE sad_hash = $1 AND client_id = $2 AND credential_id = $3 AND hash_alg = $4
+           AND expires_at > now() AND remaining >= $5
+           AND $6::text[] <@ hashes AND NOT (used_hashes && $6::text[])
+         RETURNING remaining`,
+        [sha256(sad), clientId, input.credentialID, hash, canon.length, canon],
+      );
+      if (r.rows.length === 0) {
+        const s = (
+          await q.query<{ client_id: string; credential_id: string; expired: boolean; remaining: number }>(
+            'SELECT client_id, credential_id, expires_at <= now() AS expired, remaining FROM sads WHERE sad_hash = $1',
+            [sha256(sad)],
+          )
+        ).rows[0];
+        const why =
+          !s || s.client_id !== clientId || s.credential_id !== input.credentialID
+            ? 'Invalid SAD'
+            : s.expired
+              ? 'SAD expired'
+              : s.remaining === 0
+                ? 'SAD already used up'
+                : 'Hash is not authorized by the SAD';
+        await appendAudit(q, {
+          actor,
+          action: 'signature.refused',
+          subject: input.credentialID,
+          details: { reason: why, hashes: canon, method: 'signDoc' },
+        });
+        return { refused: why };
+      }
+      const cmss: Uint8Array[] = [];
+      for (const j of jobs)
+        cmss.push(
+          await signPreparedDigest({ digest: j.digest, digestAlgorithm: j.hash }, signer, {
+            signatureAlgorithm: j.alg,
+          }),
+        );
+      await appendAudit(q, {
+        actor,
+        action: 'signature.create',
+        subject: input.credentialID,
+        details: {
+          method: 'signDoc',
+          format: 'PAdES',
+          levels: jobs.map((j) => j.level),
+          documentDigests: canon,
+          algorithm: jobs[0]!.alg,
+          remaining: r.rows[0]!.remaining,
+        },
+      });
+      return { cmss };
+    });
+    if ('refused' in result) {
+      if (result.refused === 'Hash is not authorized by the SAD')
+        throw new ApiError(403, 'invalid_hash', result.refused);
+      throw badRequest(result.refused ?? 'refused');
+    }
+
+    // After the commit: signature time-stamps, then (documents) embedding, DSS, document time-stamp.
+    const ts = this.timeStamper();
+    const out: SignDocOutput = {};
+    const signatureObjects: string[] = [];
+    const documents: string[] = [];
+    const vi: CollectedValidationData[] = [];
+    for (let i = 0; i < jobs.length; i++) {
+      const j = jobs[i]!;
+      let cms = result.cmss[i]!;
+      if (j.level !== 'B-B') cms = await addSignatureTimeStamp(cms, ts, { hashAlgorithm: j.hash });
+      let data: CollectedValidationData | undefined;
+      if (j.level === 'B-LT' || j.level === 'B-LTA' || input.returnValidationInfo) {
+        data = await collectValidationData(
+          [...chain, ...signatureTimeStampTokens(cms).flatMap(cmsCertificates)],
+          this.revocation(),
+        );
+        vi.push(data);
+      }
+      if (j.prepared) {
+        let pdf = embedSignature(j.prepared, cms);
+        if ((j.level === 'B-LT' || j.level === 'B-LTA') && data) pdf = addDss(pdf, data);
+        if (j.level === 'B-LTA') pdf = await addDocumentTimeStamp(pdf, ts);
+        documents.push(b64(pdf));
+        await this.ctx.db.query('DELETE FROM prepared_documents WHERE id = $1', [j.preparedId]);
+      } else signatureObjects.push(b64(cms));
+    }
+    if (documents.length) out.DocumentWithSignature = documents;
+    if (signatureObjects.length) out.SignatureObject = signatureObjects;
+    if (input.returnValidationInfo) {
+      const uniq = (xs: Uint8Array[]) => [...new Set(xs.map(b64))];
+      out.validationInfo = {
+        ocsp: uniq(vi.flatMap((d) => d.ocsps)),
+        crl: uniq(vi.flatMap((d) => d.crls)),
+        certificates: uniq(vi.flatMap((d) => d.certs)),
+      };
+    }
+    return out;
+  }
+}
