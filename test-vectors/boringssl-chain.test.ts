@@ -66,6 +66,9 @@ const PURPOSE: Record<string, Purpose> = {
   CLIENT_AUTH: 'clientAuth',
   CLIENT_AUTH_STRICT: 'clientAuth',
   CLIENT_AUTH_STRICT_LEAF: 'clientAuth',
+  C2PA_MANIFEST: 'c2paManifest',
+  C2PA_TIMESTAMPING: 'c2paTimestamping',
+  MLS_CLIENT_AUTH: 'rcsMlsClient',
 };
 
 async function run(t: Record<string, string>, base: string): Promise<{ v: 'valid' | 'invalid'; d: string }> {
@@ -100,7 +103,8 @@ async function run(t: Record<string, string>, base: string): Promise<{ v: 'valid
       requireBasicConstraints: trust.endsWith('REQUIRE_BASIC_CONSTRAINTS'),
     });
   }
-  const purpose = PURPOSE[t.key_purpose!] ?? { oid: '1.3.6.1.4.1.11129.2.1.0' };
+  const purpose = PURPOSE[t.key_purpose!];
+  if (!purpose) throw new Error(`unmapped key_purpose ${t.key_purpose}`);
   const kp = t.key_purpose!;
   const r = await buildAndValidatePath({
     leaf: certs[0]!,

@@ -6,7 +6,7 @@
 import { OID } from '../oids.js';
 import type { Certificate } from '../x509/certificate.js';
 import { publicKeyOf, signatureAlgorithmOf } from './signature.js';
-import type { NameConstraints } from '../x509/extensions.js';
+import type { KeyUsage, NameConstraints } from '../x509/extensions.js';
 import type { Budget } from './budget.js';
 import { checkNameConstraints, nameConstraintsProblem } from './name-constraints.js';
 import { type PeerName, matchesPeerName } from './peer-name.js';
@@ -20,6 +20,38 @@ import {
   reasonRank,
 } from './report.js';
 import type { TrustAnchor } from './trust-store.js';
+
+/** id-kp-rcsMlsClient (GSMA RCS Universal Profile, MLS client certificates). */
+export const OID_KP_RCS_MLS_CLIENT = '2.23.146.2.1.3';
+
+/** Rules of purposes that are a certificate profile rather than "the EKU names the purpose". */
+interface PurposeProfile {
+  /** anyExtendedKeyUsage never satisfies it; these EKUs may not appear in the leaf. */
+  prohibitedLeafEkus: readonly string[];
+  /** CA certificates' EKU: not chained ('ignore') or exactly the purpose OID, required ('exact'). */
+  caEku: 'ignore' | 'exact';
+  /** The leaf's EKU must be exactly the purpose OID. */
+  exactLeafEku?: boolean;
+  /** The leaf's keyUsage must be exactly these bits. */
+  leafKeyUsage?: readonly KeyUsage[];
+  /** Critical extensions of the profile, processed by the application (leaf only). */
+  leafCriticalExtensions?: readonly string[];
+}
+
+const PURPOSE_PROFILES: Readonly<Record<string, PurposeProfile>> = {
+  c2paManifest: {
+    prohibitedLeafEkus: [OID.anyExtendedKeyUsage, OID.timeStamping, OID.ocspSigning],
+    caEku: 'ignore',
+  },
+  c2paTimestamping: { prohibitedLeafEkus: [OID.anyExtendedKeyUsage, OID.ocspSigning], caEku: 'ignore' },
+  rcsMlsClient: {
+    prohibitedLeafEkus: [],
+    caEku: 'exact',
+    exactLeafEku: true,
+    leafKeyUsage: ['digitalSignature'],
+    leafCriticalExtensions: ['2.23.146.2.1.4', '2.23.146.2.1.5'],
+  },
+};
 
 /** Named purposes and the EKU OIDs that satisfy each (anyExtendedKeyUsage also does, except in 'webpki'). */
 export const PURPOSES = {
@@ -41,6 +73,24 @@ export const PURPOSES = {
     '1.3.6.1.4.1.311.10.3.12',
     OID.emailProtection,
   ],
+  /**
+   * C2PA claim (manifest) signing (C2PA Technical Specification, certificate profile; Chromium's
+   * C2PA_MANIFEST): the leaf must carry an EKU with emailProtection or id-kp-documentSigning, and
+   * not anyExtendedKeyUsage, timeStamping or OCSPSigning; CA certificates' EKU is not chained.
+   */
+  c2paManifest: [OID.emailProtection, OID.documentSigning],
+  /**
+   * C2PA time-stamping authority (Chromium's C2PA_TIMESTAMPING): the leaf must carry an EKU with
+   * timeStamping and not anyExtendedKeyUsage or OCSPSigning; CA certificates' EKU is not chained.
+   */
+  c2paTimestamping: [OID.timeStamping],
+  /**
+   * GSMA RCS MLS client authentication (id-kp-rcsMlsClient, 2.23.146.2.1.3; Chromium's
+   * RCS_MLS_CLIENT_AUTH): the leaf and every CA certificate must carry an EKU that is exactly
+   * id-kp-rcsMlsClient, the leaf's keyUsage must be exactly digitalSignature, and the profile's two
+   * critical leaf extensions (2.23.146.2.1.4, 2.23.146.2.1.5) are left to the MLS application.
+   */
+  rcsMlsClient: [OID_KP_RCS_MLS_CLIENT],
 } as const;
 export type PurposeName = keyof typeof PURPOSES;
 export type Purpose = PurposeName | { oid: string };
@@ -144,8 +194,10 @@ export function validatePath(
       line(i, 'validity', 'CERT_EXPIRED', `expired at ${c.notAfter.toISOString()}`);
     else line(i, 'validity');
   };
+  const purposeProfile = typeof opts.purpose === 'string' ? PURPOSE_PROFILES[opts.purpose] : undefined;
   const checkCritical = (c: Certificate, i: number) => {
-    const unknown = [...c.unknownCriticalExtensions];
+    const consumed = i === 0 ? (purposeProfile?.leafCriticalExtensions ?? []) : [];
+    const unknown = [...c.unknownCriticalExtensions].filter((o) => !consumed.includes(o));
     // A critical certificatePolicies whose qualifiers kyso cannot interpret is not fully processed.
     if (
       c.extension(OID.certificatePolicies)?.critical &&
@@ -192,7 +244,21 @@ export function validatePath(
   const wantsPurpose = opts.purpose !== undefined && opts.purpose !== 'any';
   /** EKU of a CA certificate (intermediate or enforced anchor) for the requested purpose. */
   const checkCaEku = (c: Certificate, i: number) => {
-    if (!wantsPurpose || !(opts.ekuChaining ?? true)) return;
+    if (!wantsPurpose) return;
+    if (purposeProfile) {
+      if (purposeProfile.caEku === 'ignore') return;
+      const eku = c.extKeyUsage;
+      const want = purposeOids(opts.purpose!);
+      if (!eku || eku.length !== 1 || !want.includes(eku[0]!))
+        line(
+          i,
+          'extended-key-usage',
+          'EKU_MISMATCH',
+          `${describePurpose(opts.purpose!)}: a CA certificate's extendedKeyUsage must be exactly ${want.join(', ')}`,
+        );
+      return;
+    }
+    if (!(opts.ekuChaining ?? true)) return;
     const want = purposeOids(opts.purpose!);
     const eku = c.extKeyUsage;
     if (!eku) {
@@ -215,6 +281,34 @@ export function validatePath(
     if (!wantsPurpose) return;
     const want = purposeOids(opts.purpose!);
     const eku = c.extKeyUsage;
+    if (purposeProfile) {
+      const name = describePurpose(opts.purpose!);
+      const ku = purposeProfile.leafKeyUsage;
+      if (ku && !(c.keyUsage?.length === ku.length && ku.every((b) => c.keyUsage!.includes(b))))
+        line(k, 'key-usage', 'KEY_USAGE_INVALID', `${name}: keyUsage must be exactly ${ku.join(', ')}`);
+      const bad = eku?.filter((e) => purposeProfile.prohibitedLeafEkus.includes(e)) ?? [];
+      if (!eku) line(k, 'extended-key-usage', 'EKU_MISMATCH', `${name}: leaf without extendedKeyUsage`);
+      else if (
+        purposeProfile.exactLeafEku
+          ? eku.length !== 1 || !want.includes(eku[0]!)
+          : !eku.some((e) => want.includes(e))
+      )
+        line(
+          k,
+          'extended-key-usage',
+          'EKU_MISMATCH',
+          `${name}: extendedKeyUsage must ${purposeProfile.exactLeafEku ? 'be exactly' : 'include one of'} ${want.join(', ')}`,
+        );
+      else if (bad.length > 0)
+        line(
+          k,
+          'extended-key-usage',
+          'EKU_MISMATCH',
+          `${name}: extendedKeyUsage must not include ${bad.join(', ')}`,
+        );
+      else line(k, 'extended-key-usage');
+      return;
+    }
     const anyOk = profile !== 'webpki' && strict === 'default';
     if (strict !== 'default') {
       if (!eku) {
