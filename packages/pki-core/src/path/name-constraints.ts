@@ -190,9 +190,9 @@ function indexSubtrees(list: GeneralSubtree[]): SubtreeIndex {
   ix = { byType: new Map(), uriHosts: new Set(), uriDomains: new Set(), hasUri: false };
   for (const st of list) {
     const t = st.base.type;
-    let bucket = ix.byType.get(t);
-    if (!bucket) ix.byType.set(t, (bucket = []));
-    bucket.push(st);
+    const bucket = ix.byType.get(t);
+    if (bucket) bucket.push(st);
+    else ix.byType.set(t, [st]);
     if (st.base.type === 'uri') {
       ix.hasUri = true;
       const b = st.base.value.toLowerCase();

@@ -249,7 +249,7 @@ export function validatePath(
       if (purposeProfile.caEku === 'ignore') return;
       const eku = c.extKeyUsage;
       const want = purposeOids(opts.purpose!);
-      if (!eku || eku.length !== 1 || !want.includes(eku[0]!))
+      if (eku?.length !== 1 || !want.includes(eku[0]!))
         line(
           i,
           'extended-key-usage',
