@@ -4,7 +4,8 @@
  * `pdfCommands` into the binary with `main(argv, pdfCommands)`.
  * Exit codes: 0 ok, 1 failure, 2 usage error or unreadable input.
  */
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import {
   Certificate,
   KysoError,
@@ -19,10 +20,17 @@ import {
 import { PdfReader } from '../pdf/reader.js';
 import { docMdpPermission, listFields } from '../sign/fields.js';
 import type { PadesLevel } from '../sign/pades.js';
+import {
+  CliUsageError,
+  Progress,
+  pdfFilesIn,
+  visibleSignatureFromOptions,
+} from '../sign/cli-support.node.js';
 import { signPdfFile } from '../sign/file.node.js';
 import { onlineRevocationFetcher } from '../sign/validation-data.js';
 import { verifyPdfIntegrity } from '../verify/integrity.js';
 import { findSignatures } from '../verify/signatures.js';
+import { pdfVerifyCommand } from './verify.js';
 
 export interface PdfCommandOption {
   name: string;
@@ -104,7 +112,7 @@ async function guard(io: { err(t: string): void }, f: () => Promise<number>): Pr
   try {
     return await f();
   } catch (e) {
-    if (e instanceof Usage) {
+    if (e instanceof Usage || e instanceof CliUsageError) {
       io.err(`kyso pdf: ${e.message}\n`);
       return 2;
     }
@@ -116,7 +124,7 @@ export const pdfSignCommand: PdfCommand = {
   path: ['pdf', 'sign'],
   summary: 'sign a PDF (PAdES B-B..B-LTA) by incremental update',
   usage:
-    'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE]) [--level B-B|B-T|B-LT|B-LTA --tsa URL]',
+    'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE]) [--level B-B|B-T|B-LT|B-LTA --tsa URL] [--appearance person|seal|stamp --image PNG --page N --rect x,y,w,h]; IN may be a folder (every .pdf in it, into the folder --out)',
   positionals: { min: 1, max: 1, names: 'IN' },
   options: [
     { name: 'out', type: 'string', description: 'output PDF', required: true },
@@ -147,6 +155,20 @@ export const pdfSignCommand: PdfCommand = {
       description: 'remote signing service URL (with the server SDK; not yet)',
     },
     { name: 'credential', type: 'string', description: 'remote credential id (with --remote; not yet)' },
+    {
+      name: 'appearance',
+      type: 'string',
+      description: 'visible signature: person, seal or stamp (Decree 30)',
+    },
+    { name: 'image', type: 'string', description: 'PNG: the signature image (person) or the seal (seal)' },
+    { name: 'page', type: 'string', description: 'page of the visible signature (from 1; default 1)' },
+    { name: 'rect', type: 'string', description: 'visible signature rectangle x,y,w,h in points' },
+    { name: 'title', type: 'multi', description: 'person: title lines above the signature (repeat)' },
+    { name: 'name', type: 'string', description: "person: the signer's name under the signature" },
+    { name: 'seal-mm', type: 'string', description: 'seal: real diameter in mm (default from the PNG)' },
+    { name: 'agency', type: 'string', description: 'stamp: the agency' },
+    { name: 'number', type: 'string', description: 'stamp: document number and symbol' },
+    { name: 'copy', type: 'boolean', description: 'stamp: electronic copy (SAO Y) instead of appendix' },
   ],
   run: (args, io) =>
     guard(io, async () => {
@@ -175,23 +197,50 @@ export const pdfSignCommand: PdfCommand = {
       const reason = str(o, 'reason');
       const location = str(o, 'location');
       const contact = str(o, 'contact');
-      // Files are signed through positioned reads and a streamed copy (never loaded whole).
-      const res = await signPdfFile(inPath, out, {
-        signer,
-        level,
-        ...(tsa ? { timeStamper: httpTimeStamper(tsa) } : {}),
-        ...(level === 'B-LT' || level === 'B-LTA' ? { revocation: onlineRevocationFetcher() } : {}),
-        ...(certifyS ? { certify: Number(certifyS) as 1 | 2 | 3 } : {}),
-        ...(field ? { fieldName: field } : {}),
-        ...(reason !== undefined ? { reason } : {}),
-        ...(location !== undefined ? { location } : {}),
-        ...(contact !== undefined ? { contactInfo: contact } : {}),
-        ...(sf ? { subFilter: sf } : {}),
-      }).catch((e: NodeJS.ErrnoException) => {
-        // File system errors (missing output folder, permissions): usage-level, exit 2.
-        if (typeof e?.syscall === 'string') throw new Usage(`cannot write ${out}: ${e.message}`);
-        throw e;
-      });
+      const visible = visibleSignatureFromOptions(o);
+      const signOne = (from: string, to: string) =>
+        // Files are signed through positioned reads and a streamed copy (never loaded whole).
+        signPdfFile(from, to, {
+          signer,
+          level,
+          ...(tsa ? { timeStamper: httpTimeStamper(tsa) } : {}),
+          ...(level === 'B-LT' || level === 'B-LTA' ? { revocation: onlineRevocationFetcher() } : {}),
+          ...(certifyS ? { certify: Number(certifyS) as 1 | 2 | 3 } : {}),
+          ...(field ? { fieldName: field } : {}),
+          ...(reason !== undefined ? { reason } : {}),
+          ...(location !== undefined ? { location } : {}),
+          ...(contact !== undefined ? { contactInfo: contact } : {}),
+          ...(sf ? { subFilter: sf } : {}),
+          ...visible,
+        }).catch((e: NodeJS.ErrnoException) => {
+          // File system errors (missing output folder, permissions): usage-level, exit 2.
+          if (typeof e?.syscall === 'string') throw new Usage(`cannot write ${to}: ${e.message}`);
+          throw e;
+        });
+      if (statSync(inPath).isDirectory()) {
+        // A folder: every .pdf in it, signed into the folder --out, with a progress display.
+        const files = pdfFilesIn(inPath);
+        if (files.length === 0) throw new Usage(`no .pdf files in ${inPath}`);
+        try {
+          mkdirSync(out, { recursive: true });
+        } catch (e) {
+          throw new Usage(`cannot create ${out}: ${(e as Error).message}`);
+        }
+        if (path.resolve(out) === path.resolve(inPath)) throw new Usage('--out must be another folder');
+        const progress = new Progress(files.length, process.stderr);
+        for (const f of files) {
+          try {
+            await signOne(path.join(inPath, f), path.join(out, f));
+            progress.tick(f);
+          } catch (e) {
+            if (e instanceof Usage) throw e;
+            progress.tick(f, (e as Error).message);
+          }
+        }
+        io.out(`signed ${files.length - progress.failed} of ${files.length} file(s) into ${out}\n`);
+        return progress.failed > 0 ? 1 : 0;
+      }
+      const res = await signOne(inPath, out);
       io.out(`signed field ${res.fieldName} at ${res.level}: ${out}\n`);
       if (res.validationData?.missing.length)
         io.err(`warning: no revocation data for ${res.validationData.missing.join('; ')}\n`);
@@ -290,4 +339,4 @@ export const pdfInspectCommand: PdfCommand = {
     }),
 };
 
-export const pdfCommands: PdfCommand[] = [pdfSignCommand, pdfInspectCommand];
+export const pdfCommands: PdfCommand[] = [pdfSignCommand, pdfInspectCommand, pdfVerifyCommand];
