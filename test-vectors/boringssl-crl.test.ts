@@ -10,8 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { pemDecodeAll } from '../packages/pki-core/src/pem.js';
 import { KysoRevocationChecker } from '../packages/pki-core/src/revocation/checker.js';
 import { Certificate } from '../packages/pki-core/src/x509/certificate.js';
+import { vectorsDir } from './location.js';
 
-const DIR = path.resolve(__dirname, '../../shared/test-vectors/boringssl-pki/crl_unittest');
+const DIR = path.join(vectorsDir, 'boringssl-pki/crl_unittest');
 
 interface Expectations {
   verify_time: string;

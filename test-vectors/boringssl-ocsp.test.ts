@@ -16,8 +16,9 @@ import { OID } from '../packages/pki-core/src/oids.js';
 import { pemDecodeAll } from '../packages/pki-core/src/pem.js';
 import { KysoRevocationChecker } from '../packages/pki-core/src/revocation/checker.js';
 import { Certificate } from '../packages/pki-core/src/x509/certificate.js';
+import { vectorsDir } from './location.js';
 
-const DIR = path.resolve(__dirname, '../../shared/test-vectors/boringssl-pki/ocsp_unittest');
+const DIR = path.join(vectorsDir, 'boringssl-pki/ocsp_unittest');
 const present = fs.existsSync(path.join(DIR, 'ocsp-expectations.json'));
 
 interface Expectations {

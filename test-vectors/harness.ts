@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/** Third-party vectors are read in place, never copied into the project. */
-export const vectorsDir = path.resolve(repoRoot, '../shared/test-vectors');
+import { repoRoot, vectorsDir } from './location.js';
+
+export { repoRoot, vectorsDir };
 
 export interface ExceptionEntry {
   id: string;

@@ -10,8 +10,9 @@ import { requireTool, tmpDir } from '../packages/pki-core/test/helpers/tools.js'
 import { signPdf, verifyPdfIntegrity } from '../packages/pdf-sign/src/index.js';
 import { pdfsig, qpdfCheck } from '../packages/pdf-sign/test/helpers/interop.js';
 import { type PdfTestPki, makePdfTestPki } from '../packages/pdf-sign/test/helpers/pki.js';
+import { vectorsDir } from './location.js';
 
-const SHARED = path.resolve(__dirname, '../../shared/test-vectors');
+const SHARED = vectorsDir;
 const PY = path.join(SHARED, 'pyhanko-pdf/pdf');
 const SP = path.join(SHARED, 'signpdf/pdf');
 const load = (p: string) => new Uint8Array(fs.readFileSync(p));

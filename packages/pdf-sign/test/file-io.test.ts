@@ -25,8 +25,9 @@ import {
 import { makeSamplePdf } from './helpers/docs.js';
 import { pdfsig, qpdfCheck } from './helpers/interop.js';
 import { type PdfTestPki, makePdfTestPki } from './helpers/pki.js';
+import { vectorsDir } from '../../../test-vectors/location.js';
 
-const SHARED = path.resolve(__dirname, '../../../../shared/test-vectors');
+const SHARED = vectorsDir;
 const PY = path.join(SHARED, 'pyhanko-pdf/pdf');
 const SP = path.join(SHARED, 'signpdf/pdf');
 

@@ -19,8 +19,9 @@ import {
 } from '../src/index.js';
 import { makeSamplePdf, qpdfConvert } from './helpers/docs.js';
 import { qpdfCheck } from './helpers/interop.js';
+import { vectorsDir } from '../../../test-vectors/location.js';
 
-const PYHANKO = '/work/shared/test-vectors/pyhanko-pdf/pdf';
+const PYHANKO = path.join(vectorsDir, 'pyhanko-pdf/pdf');
 const vec = (f: string) => new Uint8Array(fs.readFileSync(path.join(PYHANKO, f)));
 const enc = (s: string) => new TextEncoder().encode(s);
 

@@ -10,8 +10,9 @@ import path from 'node:path';
 import { Certificate, TrustStore } from '@kyso/pki-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type PdfValidationReport, verifyPdf } from '../src/verify/index.js';
+import { vectorsDir } from '../../../test-vectors/location.js';
 
-const SHARED = path.resolve(__dirname, '../../../../shared/test-vectors');
+const SHARED = vectorsDir;
 const PY = path.join(SHARED, 'pyhanko-pdf/pdf');
 const SP = path.join(SHARED, 'signpdf/pdf');
 const load = (p: string) => new Uint8Array(fs.readFileSync(p));

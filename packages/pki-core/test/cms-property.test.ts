@@ -30,8 +30,9 @@ import { OID } from '../src/oids.js';
 import { encodeContentInfo, encodeSignedData, encodeSignerInfo } from '../src/cms/signed-data.js';
 import { integer, seq, oid, octetString, generalizedTime } from '../src/der.js';
 import { hashAlgorithmIdentifier } from '../src/crypto/hash.js';
+import { vectorsDir } from '../../../test-vectors/location.js';
 
-const rfc4134 = path.resolve(__dirname, '../../../../shared/test-vectors/bouncycastle-cms-tsp/rfc4134');
+const rfc4134 = path.join(vectorsDir, 'bouncycastle-cms-tsp/rfc4134');
 
 /** Upper bound for one verification of a small blob (generous for a loaded 2-core machine). */
 const MAX_MS = 5_000;

@@ -6,8 +6,9 @@ import { bitString, explicit, integer, oid, seq, utcTime, nul } from '../src/der
 import { isKysoError } from '../src/errors.js';
 import { Name } from '../src/name.js';
 import { pemDecodeAll } from '../src/pem.js';
+import { vectorsDir } from '../../../test-vectors/location.js';
 
-const DIR = path.resolve(__dirname, '../../../../shared/test-vectors/boringssl-pki/crl_unittest');
+const DIR = path.join(vectorsDir, 'boringssl-pki/crl_unittest');
 const crlOf = (f: string) =>
   pemDecodeAll(fs.readFileSync(path.join(DIR, f), 'utf8')).find((b) => b.label === 'CRL')!.der;
 

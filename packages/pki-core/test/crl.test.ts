@@ -7,6 +7,7 @@ import { LocalSigner } from '../src/crypto/signer.js';
 import { type KysoError, isKysoError } from '../src/errors.js';
 import { Certificate } from '../src/x509/certificate.js';
 import { openssl, requireTool, tmpDir } from './helpers/tools.js';
+import { vectorsDir } from '../../../test-vectors/location.js';
 
 const hasOpenssl = requireTool('openssl');
 
@@ -310,7 +311,7 @@ authorityKeyIdentifier = keyid:always
   });
 });
 
-const PKITS_CRLS = path.resolve(__dirname, '../../../../shared/test-vectors/pkits/crls');
+const PKITS_CRLS = path.join(vectorsDir, 'pkits/crls');
 
 describe('PKITS CRLs parse', () => {
   it.skipIf(!fs.existsSync(PKITS_CRLS))(

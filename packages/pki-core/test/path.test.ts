@@ -16,6 +16,7 @@ import {
 import { loadVietnamRoots } from '../src/path/trust-store.node.js';
 import { Certificate } from '../src/x509/certificate.js';
 import { openssl, requireTool, tmpDir } from './helpers/tools.js';
+import { vectorsDir } from '../../../test-vectors/location.js';
 
 const hasOpenssl = requireTool('openssl');
 
@@ -340,10 +341,7 @@ describe('Vietnamese roots', () => {
   it('loads the shipped roots and validates VNPT-CA under Vietnam National Root CA', async () => {
     const store = loadVietnamRoots();
     expect(store.size).toBe(9);
-    const vectors = path.resolve(
-      import.meta.dirname,
-      '../../../../shared/test-vectors/vn-roots/intermediates',
-    );
+    const vectors = path.join(vectorsDir, 'vn-roots/intermediates');
     const ica = Certificate.parse(fs.readFileSync(path.join(vectors, 'vnpt-ca-sha2.pem'), 'utf8'));
     const r = await buildAndValidatePath({ leaf: ica, trustStore: store, time: new Date('2025-01-01') });
     expect(r.valid, `${r.reason}: ${r.detail}`).toBe(true);

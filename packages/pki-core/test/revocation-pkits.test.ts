@@ -10,8 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { CertificatePool, TrustStore, buildAndValidatePath } from '../src/path/index.js';
 import { newRevocationChecker } from '../src/revocation/index.js';
 import { Certificate } from '../src/x509/certificate.js';
+import { vectorsDir } from '../../../test-vectors/location.js';
 
-const DIR = path.resolve(__dirname, '../../../../shared/test-vectors/pkits');
+const DIR = path.join(vectorsDir, 'pkits');
 const present = fs.existsSync(path.join(DIR, 'pkits-testcases.json'));
 
 interface Case {

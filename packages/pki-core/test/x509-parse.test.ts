@@ -3,8 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Certificate, KysoError, OID, toHex } from '../src/index.js';
+import { vectorsDir } from '../../../test-vectors/location.js';
 
-const VECTORS = path.resolve(__dirname, '../../../../shared/test-vectors');
+const VECTORS = vectorsDir;
 
 function certFiles(): string[] {
   const dirs = [
