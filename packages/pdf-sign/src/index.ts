@@ -17,6 +17,7 @@ export * from './sign/pades.js';
 export { httpTimeStamper, type HttpTimeStamperOptions } from '@kyso/pki-core';
 export * from './sign/validation-data.js';
 export * from './sign/file.node.js';
+export * from './sign/cli-support.node.js';
 // Verification (minimal integrity verifier; the full verifier builds on these)
 export * from './verify/signatures.js';
 export * from './verify/integrity.js';

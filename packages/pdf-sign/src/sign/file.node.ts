@@ -11,8 +11,9 @@
  *
  * or in one step: `await signPdfFile('in.pdf', 'out.pdf', { signer, level })`.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { type FileHandle, open, rename, rm, stat } from 'node:fs/promises';
+import { type Hash, createHash, randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { type FileHandle, copyFile, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Certificate as Cert, type HashAlgorithm, KysoError, type TimeStamper } from '@kyso/pki-core';
 import { FileSource } from '../pdf/file-source.node.js';
@@ -42,7 +43,7 @@ import {
   signatureTimeStampTokens,
 } from './validation-data.js';
 
-/** Bytes copied and hashed per read. */
+/** Bytes hashed per read. */
 export const COPY_CHUNK = 1024 * 1024;
 
 /** A prepared signature whose document is a file (`path`) rather than bytes in memory. */
@@ -93,33 +94,23 @@ async function writeUpdate(
 ): Promise<Uint8Array | undefined> {
   const h = hash ? createHash(nodeHashName(hash)) : undefined;
   const inPlace = await sameFile(inPath, outPath);
-  const src = await open(inPath, 'r');
+  const total = u.originalLength;
+  const before = await stat(inPath);
+  if (before.size !== total) throw changed();
+  // The copy (a kernel copy, a reflink where the file system has them) runs in the thread pool
+  // while this thread hashes the original: about the time of hashing alone.
+  await Promise.all([
+    inPlace ? undefined : copyFile(inPath, outPath, constants.COPYFILE_FICLONE),
+    h ? hashFile(inPath, total, h) : undefined,
+  ]);
+  const after = await stat(inPath);
+  if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) throw changed();
   let dst: FileHandle | undefined;
   try {
-    dst = inPlace ? await open(outPath, 'r+') : await open(outPath, 'w');
-    const total = u.originalLength;
-    if (h || !inPlace) {
-      // Double buffering: the next read runs in the thread pool while this chunk is hashed/written.
-      const bufs = [new Uint8Array(COPY_CHUNK), new Uint8Array(COPY_CHUNK)];
-      let pos = 0;
-      let pending: Promise<void> | undefined =
-        total > 0 ? readFully(src, bufs[0]!, Math.min(COPY_CHUNK, total), 0) : undefined;
-      for (let i = 0; pending; i++) {
-        await pending;
-        const n = Math.min(COPY_CHUNK, total - pos);
-        const cur = bufs[i % 2]!.subarray(0, n);
-        const next = pos + n;
-        pending =
-          next < total
-            ? readFully(src, bufs[(i + 1) % 2]!, Math.min(COPY_CHUNK, total - next), next)
-            : undefined;
-        h?.update(cur);
-        if (!inPlace) await writeFully(dst, cur, pos);
-        pos = next;
-      }
-    }
+    dst = await open(outPath, 'r+');
+    if ((await dst.stat()).size !== total) throw changed();
     await writeFully(dst, u.appended, total);
-    if (inPlace) await dst.truncate(total + u.appended.length);
+    await dst.truncate(total + u.appended.length);
     if (h) {
       const a = u.appended;
       if (u.gap) {
@@ -129,9 +120,29 @@ async function writeUpdate(
     }
   } finally {
     await dst?.close();
-    await src.close();
   }
   return h ? new Uint8Array(h.digest()) : undefined;
+}
+
+const changed = () => new PdfError('PDF_REFUSED', 'the input file changed while it was being signed');
+
+/** Feeds bytes [0, length) of `file` to `h` (positioned reads; double-buffered). */
+async function hashFile(file: string, length: number, h: Hash): Promise<void> {
+  const fh = await open(file, 'r');
+  try {
+    const bufs = [new Uint8Array(COPY_CHUNK), new Uint8Array(COPY_CHUNK)];
+    const chunks = Math.ceil(length / COPY_CHUNK);
+    const read = (i: number) =>
+      readFully(fh, bufs[i % 2]!, Math.min(COPY_CHUNK, length - i * COPY_CHUNK), i * COPY_CHUNK);
+    let pending = chunks > 0 ? read(0) : undefined;
+    for (let i = 0; i < chunks; i++) {
+      await pending;
+      pending = i + 1 < chunks ? read(i + 1) : undefined;
+      h.update(bufs[i % 2]!.subarray(0, Math.min(COPY_CHUNK, length - i * COPY_CHUNK)));
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 /**
