@@ -30,6 +30,7 @@ const keyCache = new Map<string, Promise<CryptoKey>>();
 /** Empties the imported-key cache (tests, memory pressure). */
 export function clearVerifyKeyCache(): void {
   keyCache.clear();
+  keyByDer = new WeakMap();
 }
 
 /** Number of entries in the imported-key cache (for tests and metrics). */
@@ -37,16 +38,31 @@ export function verifyKeyCacheSize(): number {
   return keyCache.size;
 }
 
+/**
+ * Front cache by SPKI object identity: a caller that keeps its parsed keys (path validation keeps
+ * one per certificate) skips the base64 key of the LRU below.
+ */
+let keyByDer = new WeakMap<Uint8Array, Map<string, Promise<CryptoKey>>>();
+
 function importVerifyKey(info: PublicKeyInfo, alg: SignatureAlgorithm): Promise<CryptoKey> {
   const spec = info.spec!;
   const scheme = alg.name === 'RSA-PSS' ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5';
   const hash = alg.name === 'Ed25519' ? 'SHA-256' : alg.hash;
+  const usage = spec.type === 'RSA' ? `${scheme}/${hash}` : alg.name;
+  let front = keyByDer.get(info.der);
+  const fast = front?.get(usage);
+  if (fast) return fast;
   const importAlg = webCryptoAlg(spec, scheme, hash);
-  const k = `${spec.type === 'RSA' ? `${scheme}/${hash}` : alg.name}|${toBase64(info.der)}`;
+  const k = `${usage}|${toBase64(info.der)}`;
   const hit = keyCache.get(k);
+  if (!front) {
+    front = new Map();
+    keyByDer.set(info.der, front);
+  }
   if (hit) {
     keyCache.delete(k); // LRU: move to the most recent end
     keyCache.set(k, hit);
+    front.set(usage, hit);
     return hit;
   }
   const p = subtle()
@@ -63,6 +79,7 @@ function importVerifyKey(info: PublicKeyInfo, alg: SignatureAlgorithm): Promise<
       );
     });
   keyCache.set(k, p);
+  front.set(usage, p);
   if (keyCache.size > VERIFY_KEY_CACHE_SIZE) keyCache.delete(keyCache.keys().next().value!);
   return p;
 }

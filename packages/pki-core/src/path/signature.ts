@@ -82,6 +82,13 @@ export function workingPublicKey(chain: readonly Certificate[], k: number): Publ
   return undefined;
 }
 
+/**
+ * Signature outcomes kept across validations, per (subject, issuer) certificate object: the
+ * outcome depends only on their DER, which a Certificate never changes. Warm intermediates are
+ * then verified once per process, not once per validation. Weak, so nothing outlives the objects.
+ */
+const outcomeCache = new WeakMap<Certificate, WeakMap<Certificate, Promise<SignatureOutcome>>>();
+
 /** Per-validation memo of (subject, issuer) signature results. */
 export class SignatureChecker {
   private readonly memo = new Map<Certificate, Map<Certificate, Promise<SignatureOutcome>>>();
@@ -102,7 +109,20 @@ export class SignatureChecker {
     }
     const hit = inner.get(issuer);
     if (hit) return hit;
-    const p = this.run(subject, issuer);
+    let across = outcomeCache.get(subject);
+    let p = across?.get(issuer);
+    if (p) {
+      // Charged as if verified, so limits do not depend on what earlier validations cached.
+      this.budget.consume('signatures');
+      this.verifications++;
+    } else {
+      p = this.run(subject, issuer);
+      if (!across) {
+        across = new WeakMap();
+        outcomeCache.set(subject, across);
+      }
+      across.set(issuer, p);
+    }
     inner.set(issuer, p);
     return p;
   }

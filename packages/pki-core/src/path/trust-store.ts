@@ -3,7 +3,7 @@
  * certificates by subject (RFC 5280 §7.1 comparison key) and by subject key identifier, and keep
  * insertion order so that candidate order, and therefore the chosen path, is deterministic.
  */
-import { toBase64, toHex } from '../bytes.js';
+import { bytesEqual, toBase64, toHex } from '../bytes.js';
 import { KysoError } from '../errors.js';
 import { derOrPem } from '../pem.js';
 import { Certificate } from '../x509/certificate.js';
@@ -88,8 +88,14 @@ export interface AddAnchorOptions {
   constraints?: AnchorConstraints;
 }
 
+const derKeys = new WeakMap<Certificate, string>();
 function derKey(c: Certificate): string {
-  return toBase64(c.der);
+  let k = derKeys.get(c);
+  if (k === undefined) {
+    k = toBase64(c.der);
+    derKeys.set(c, k);
+  }
+  return k;
 }
 
 /** Certificates indexed by subject and SKI, deduplicated by DER, in insertion order. */
@@ -115,7 +121,12 @@ class Index<T extends { certificate: Certificate }> {
   }
 
   get(cert: Certificate): T | undefined {
-    return this.byDer.get(derKey(cert));
+    // Cheap paths first (validation asks this for every candidate): the same object, or no
+    // certificate with that subject at all; the DER comparison only among same-subject entries.
+    const same = this.bySubject.get(cert.subject.comparisonKey);
+    if (!same) return undefined;
+    for (const t of same) if (t.certificate === cert || bytesEqual(t.certificate.der, cert.der)) return t;
+    return undefined;
   }
 
   bySubjectKey(key: string): readonly T[] {
