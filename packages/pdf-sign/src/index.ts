@@ -18,7 +18,8 @@ export { httpTimeStamper, type HttpTimeStamperOptions } from '@kyso/pki-core';
 export * from './sign/validation-data.js';
 export * from './sign/file.node.js';
 export * from './sign/cli-support.node.js';
-// Verification (minimal integrity verifier; the full verifier builds on these)
-export * from './verify/signatures.js';
-export * from './verify/integrity.js';
+// Verification: integrity, certificate validation, PAdES level, changes after each signature
+export * from './verify/index.js';
+// Decree 30/2020 visible signatures (the sample documents are the './samples' subpath)
+export * from './appearance/index.js';
 export * from './cli/index.js';
