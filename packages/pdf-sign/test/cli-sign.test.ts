@@ -123,7 +123,10 @@ describe('kyso pdf sign: appearances, folders', () => {
     const outDir = path.join(dir, 'batch-signed');
     const writes: string[] = [];
     const orig = process.stderr.write.bind(process.stderr);
-    (process.stderr as { write: unknown }).write = (s: string) => (writes.push(String(s)), true);
+    (process.stderr as { write: unknown }).write = (s: string) => {
+      writes.push(String(s));
+      return true;
+    };
     let r: Awaited<ReturnType<typeof run>>;
     try {
       r = await run([src], { ...keyOpts, out: outDir });
@@ -139,7 +142,10 @@ describe('kyso pdf sign: appearances, folders', () => {
     fs.writeFileSync(path.join(src, 'broken.pdf'), 'not a pdf at all');
     const orig2 = process.stderr.write.bind(process.stderr);
     const w2: string[] = [];
-    (process.stderr as { write: unknown }).write = (s: string) => (w2.push(String(s)), true);
+    (process.stderr as { write: unknown }).write = (s: string) => {
+      w2.push(String(s));
+      return true;
+    };
     try {
       r = await run([src], { ...keyOpts, out: path.join(dir, 'batch2') });
     } finally {
