@@ -113,6 +113,25 @@ describe('file-backed reader agrees with the in-memory reader', () => {
   });
 });
 
+describe('bounds hold through windowed reads', () => {
+  it('deep nesting is refused at once (PDF_LIMIT), not retried with ever larger windows', () => {
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const body = `%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R /X ${deep} >>\nendobj\n`;
+    const xref = body.length;
+    const pdf = new Uint8Array(
+      Buffer.from(
+        `${body}xref\n0 2\n0000000000 65535 f \n0000000009 00000 n \ntrailer\n<< /Size 2 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`,
+        'latin1',
+      ),
+    );
+    const src = countingSource(pdf);
+    const r = PdfReader.open(src, { initialWindow: 64 });
+    const before = src.readBytes;
+    expect(() => r.getObject(1)).toThrow(/nesting deeper/);
+    expect(src.readBytes - before).toBeLessThan(64 * 1024);
+  });
+});
+
 describe('broken startxref: corrected nearby or xref rebuilt by scanning', () => {
   const names = [1, 2, 3, 4, 5, 6].map((i) => `minimal-startxref-obo${i}.pdf`);
   names.push('minimal-startxref-same-line.pdf');
