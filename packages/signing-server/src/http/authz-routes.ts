@@ -167,7 +167,7 @@ export function mountAuthorizationFlows(app: Hono<any>, s: Services, h: AppHelpe
           ...(r.attemptsLeft !== undefined ? { attemptsLeft: r.attemptsLeft } : {}),
         }),
         400,
-        view.kind === 'oauth2code' ? [] : [],
+        view.redirectOrigin ? [view.redirectOrigin] : [],
       );
     } catch (e) {
       if (e instanceof ApiError) return html(c, n, errorPage(lang, n, e.message), e.status);

@@ -66,6 +66,8 @@ export interface AuthRequestView {
   numSignatures: number;
   description?: string;
   expiresAt: Date;
+  /** Origin of the redirect URI (authorisation page: allowed in CSP form-action). */
+  redirectOrigin?: string;
 }
 
 interface RequestRow {
@@ -352,6 +354,7 @@ export class AuthzService {
       numSignatures: row.num_signatures,
       description: row.description ?? undefined,
       expiresAt: new Date(row.expires_at),
+      ...(row.redirect_uri ? { redirectOrigin: new URL(row.redirect_uri).origin } : {}),
     };
   }
 
