@@ -71,6 +71,14 @@ export async function openPostgres(url: string, schema?: string): Promise<Db> {
     query,
     async tx(fn) {
       const client = await pool.connect();
+      // A connection lost mid-transaction (server restart, terminated backend) makes the client
+      // emit 'error'; without a listener that would crash the process. Remember it and drop the
+      // client instead of returning it to the pool.
+      let broken: Error | undefined;
+      const onError = (e: Error) => {
+        broken = e;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const q: Queryable = {
@@ -86,7 +94,8 @@ export async function openPostgres(url: string, schema?: string): Promise<Db> {
         await client.query('ROLLBACK').catch(() => {});
         throw e;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(broken);
       }
     },
     async exec(sql) {
