@@ -1,0 +1,255 @@
+/**
+ * `npm run demo`: the whole story on one machine, headless.
+ *
+ * Starts the server on the embedded database (a temp data dir), enrols a citizen, an official and
+ * the agency (organisation seal), registers the agency's portal as an OAuth2 client, then:
+ * 1. the citizen signs a sample form through the server's authorisation page (Chromium,
+ *    headless): prepareDoc → page (PIN + OTP) → code → token → signDoc (PAdES B-T);
+ * 2. the official signs a công văn the same way, then the agency seal is applied on top
+ *    (asynchronous approval: 202 handle, the approval page, authorizeCheck) — PAdES B-LT;
+ * 3. both PDFs are verified (pdf-sign verifier; pdfsig when installed) and their paths printed.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { verifyPdfIntegrity } from '@kyso/pdf-sign';
+import { URI, type TOTP } from 'otpauth';
+import { CscClient, fromBase64 } from '../client/index.js';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../log.js';
+import { startServer } from '../server.js';
+import { approveInBrowser, callbackServer, launchChromium } from './browser.js';
+
+class Otp {
+  #totp: TOTP;
+  #counter = Math.floor(Date.now() / 30_000) - 3;
+  constructor(uri: string) {
+    this.#totp = URI.parse(uri) as TOTP;
+  }
+  next(): string {
+    this.#counter++;
+    return this.#totp.generate({ timestamp: this.#counter * 30_000 });
+  }
+}
+
+const log = (...a: unknown[]) => console.log('[kyso demo]', ...a);
+
+export async function runDemo(
+  opts: { outDir?: string; repoRoot?: string } = {},
+): Promise<{ files: string[] }> {
+  const root = opts.repoRoot ?? process.cwd();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyso-'));
+  const outDir = opts.outDir ?? path.join(dataDir, 'signed');
+  fs.mkdirSync(outDir, { recursive: true });
+  const demoCa = path.join(root, 'certs/demo/ecdsa');
+  const config = loadConfig({
+    KYSO_DATA_DIR: dataDir,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    KYSO_OTP_WINDOW: '4',
+    ...(fs.existsSync(demoCa)
+      ? { KYSO_DEMO_CA_DIR: demoCa }
+      : { KYSO_DEMO_CA_DIR: path.join(dataDir, 'no-ca') }),
+  });
+  const srv = await startServer(config, createLogger('warn'));
+  const cb = await callbackServer();
+  const browser = await launchChromium();
+  const files: string[] = [];
+  try {
+    const op = srv.kyso.firstOperatorKey!;
+    const admin = async (p: string, body: unknown) => {
+      const r = await fetch(`${srv.url}/admin${p}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${op}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const j = (await r.json()) as Record<string, string>;
+      if (r.status >= 300) throw new Error(`${p}: ${JSON.stringify(j)}`);
+      return j;
+    };
+    const enrol = async (s: Record<string, string>, profile?: string) => {
+      const sub = await admin('/subscribers', s);
+      const cred = await admin('/credentials', {
+        subscriberId: sub.id,
+        key: { type: 'EC', curve: 'P-256' },
+        ...(profile ? { profile } : {}),
+        description: `${s.name}`,
+      });
+      return { id: sub.id!, otp: new Otp(sub.otpauthUri!), credentialId: cred.credentialId!, pin: s.pin! };
+    };
+    log(`server on ${srv.url} (PGlite in ${dataDir})`);
+    const citizen = await enrol({
+      kind: 'citizen',
+      name: 'Trần Thị Bình',
+      cccd: '001190012345',
+      pin: '135790',
+      province: 'Thành phố Hà Nội',
+    });
+    const official = await enrol({
+      kind: 'official',
+      name: 'Lê Văn Cường',
+      cccd: '079180054321',
+      pin: '864200',
+      title: 'Giám đốc',
+      organization: 'Sở Khoa học và Công nghệ',
+      province: 'Tỉnh An Lạc',
+    });
+    const seal = await enrol(
+      {
+        kind: 'organization',
+        name: 'Sở Khoa học và Công nghệ tỉnh An Lạc',
+        organization: 'Ủy ban nhân dân tỉnh An Lạc',
+        pin: '975310',
+        province: 'Tỉnh An Lạc',
+      },
+      'organization-signing',
+    );
+    const client = await admin('/clients', { name: 'Cổng dịch vụ công tỉnh An Lạc' });
+    await admin(`/clients/${client.clientId}/redirect-uris`, { redirectUris: [cb.url] });
+    for (const c of [citizen, official, seal])
+      await admin(`/clients/${client.clientId}/grants`, { credentialId: c.credentialId });
+    log('enrolled a citizen, an official and the agency seal; registered the agency portal');
+
+    const csc = new CscClient({
+      baseUrl: srv.url,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+    });
+    // pdf-sign's sample documents (fictitious; pdf-lib based, a dev-only module of pdf-sign).
+    const samplesUrl: string = new URL('../../../pdf-sign/dist/samples/index.js', import.meta.url).href;
+    const samples = (await import(samplesUrl)) as {
+      congVanSample(o?: Record<string, unknown>): Promise<{ bytes: Uint8Array }>;
+    };
+
+    /** prepareDoc → authorisation page in Chromium → code → token → signDoc. */
+    const signInBrowser = async (
+      who: { credentialId: string; pin: string; otp: Otp },
+      pdf: Uint8Array,
+      label: string,
+      level: 'Ades-B-T' | 'Ades-B-LT',
+      screenshot?: string,
+    ) => {
+      const prep = await csc.prepareDoc({
+        credentialID: who.credentialId,
+        documents: [{ document: pdf, conformance_level: level, label }],
+      });
+      const { url, codeVerifier } = await csc.authorizationUrl({
+        redirectUri: cb.url,
+        credentialID: who.credentialId,
+        documentDigests: prep.documentDigests,
+      });
+      const res = await approveInBrowser(browser, url, {
+        pin: who.pin,
+        otp: who.otp.next(),
+        redirectPrefix: cb.url,
+        ...(screenshot ? { screenshot } : {}),
+      });
+      const code = res.finalUrl.searchParams.get('code');
+      if (!code) throw new Error(`authorisation failed: ${res.finalUrl}`);
+      const tok = await csc.exchangeCode({ code, codeVerifier, redirectUri: cb.url });
+      const r = await csc.signDoc({
+        credentialID: who.credentialId,
+        credentialToken: tok.access_token,
+        documents: [{ document: pdf, conformance_level: level }],
+      });
+      return fromBase64(r.DocumentWithSignature![0]!);
+    };
+
+    // 1. Citizen form.
+    const form = await samples.congVanSample({
+      agency: 'ỦY BAN NHÂN DÂN PHƯỜNG HOÀN KIẾM',
+      parentAgency: 'THÀNH PHỐ HÀ NỘI',
+      number: '',
+      subject: 'Tờ khai thay đổi thông tin cư trú (mẫu CT01, bản mẫu)',
+      addressee: 'Công an phường Hoàn Kiếm',
+      paragraphs: [
+        'Họ, chữ đệm và tên: Trần Thị Bình. Số định danh cá nhân: 001190012345.',
+        'Nội dung đề nghị: đăng ký thường trú tại số 1 phố Tràng Tiền, phường Hoàn Kiếm.',
+        'Tôi xin cam đoan những thông tin kê khai trên là đúng sự thật.',
+      ],
+      recipients: ['Như trên'],
+      titleLines: ['NGƯỜI KÊ KHAI'],
+      signerName: 'Trần Thị Bình',
+      drawText: true,
+    });
+    const shot = path.join(outDir, 'authorize-page.png');
+    const formSigned = await signInBrowser(
+      citizen,
+      form.bytes,
+      'Tờ khai CT01 — Trần Thị Bình',
+      'Ades-B-T',
+      shot,
+    );
+    const formFile = path.join(outDir, 'to-khai-CT01-signed.pdf');
+    fs.writeFileSync(formFile, formSigned);
+    files.push(formFile);
+    log('citizen signed the form through the authorisation page (PAdES B-T)');
+
+    // 2. Công văn: the official (authorisation page), then the agency seal (asynchronous approval).
+    const cv = await samples.congVanSample({
+      titleLines: ['GIÁM ĐỐC'],
+      signerName: 'Lê Văn Cường',
+      drawText: true,
+    });
+    const byOfficial = await signInBrowser(official, cv.bytes, 'Công văn 125/SKHCN-VP', 'Ades-B-T');
+    log('the official signed the công văn');
+    const prep = await csc.prepareDoc({
+      credentialID: seal.credentialId,
+      documents: [
+        { document: byOfficial, conformance_level: 'Ades-B-LT', label: 'Đóng dấu công văn 125/SKHCN-VP' },
+      ],
+    });
+    const { handle } = await csc.authorizeAsync({
+      credentialID: seal.credentialId,
+      hashes: prep.documentDigests.map((d) => d.hash),
+      description: 'Đóng dấu công văn 125/SKHCN-VP',
+    });
+    // The seal keeper approves on the approval page.
+    const ctx = await browser.newContext({ locale: 'vi-VN' });
+    const page = await ctx.newPage();
+    await page.goto(`${srv.url}/approve`);
+    await page.fill('#subscriber', seal.id);
+    await page.fill('#pin', seal.pin);
+    await page.click('#signin');
+    await page.waitForSelector('article.pending');
+    await page.fill('article.pending input[name="otp"]', seal.otp.next());
+    await page.click('article.pending button[value="approve"]');
+    await page.waitForURL(/done=approved/);
+    await ctx.close();
+    const SAD = await csc.waitForApproval(handle, { intervalMs: 500, timeoutMs: 30_000 });
+    const sealed = await csc.signDoc({
+      credentialID: seal.credentialId,
+      SAD,
+      documents: [{ document: byOfficial, conformance_level: 'Ades-B-LT' }],
+    });
+    const cvFile = path.join(outDir, 'cong-van-125-signed-sealed.pdf');
+    fs.writeFileSync(cvFile, fromBase64(sealed.DocumentWithSignature![0]!));
+    files.push(cvFile);
+    log('the agency seal was applied after asynchronous approval (PAdES B-LT)');
+
+    // 3. Verify.
+    for (const f of files) {
+      const rep = await verifyPdfIntegrity(new Uint8Array(fs.readFileSync(f)));
+      log(
+        `${path.basename(f)}: ${rep.ok ? 'OK' : 'FAILED'} — ${rep.signatures
+          .map((s) => `${s.signer ?? '?'} (${s.intact && s.valid ? 'valid' : 'INVALID'})`)
+          .join('; ')}`,
+      );
+      if (!rep.ok) throw new Error(`${f} does not verify`);
+      const ps = spawnSync('pdfsig', ['-nocert', f], { encoding: 'utf8' });
+      if (ps.status === 0) {
+        const valid = (ps.stdout.match(/Signature is Valid/g) ?? []).length;
+        log(`  pdfsig: ${valid} valid signature(s)`);
+      }
+    }
+    console.log(
+      `\nSigned files:\n${files.map((f) => `  ${f}`).join('\n')}\nAuthorisation page screenshot:\n  ${shot}\n`,
+    );
+    return { files };
+  } finally {
+    await browser.close();
+    await cb.close();
+    await srv.stop();
+  }
+}
