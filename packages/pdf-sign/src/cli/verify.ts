@@ -7,6 +7,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Certificate, KysoError, TrustStore } from '@kyso/pki-core';
+import { FileSource } from '../pdf/file-source.node.js';
 import { type RevocationMode, verifyPdf } from '../verify/pades.js';
 import { renderReport } from '../verify/render.js';
 import type { PdfCommand } from './index.js';
@@ -104,22 +105,27 @@ export const pdfVerifyCommand: PdfCommand = {
       const anchors = trust.flatMap(readAnchors);
       if (o['vn-roots'] === true) anchors.push(...readAnchors(vietnamRootsDir()));
       const trustStore = anchors.length > 0 ? new TrustStore(anchors) : undefined;
-      let bytes: Uint8Array;
+      // The file is read through a FileSource: never loaded whole, the signed ranges streamed.
+      let source: FileSource;
       try {
-        bytes = new Uint8Array(readFileSync(args.positionals[0]!));
+        source = new FileSource(args.positionals[0]!);
       } catch (e) {
         throw new Usage(`cannot read ${args.positionals[0]}: ${(e as Error).message}`);
       }
       let report: Awaited<ReturnType<typeof verifyPdf>>;
       try {
-        report = await verifyPdf(bytes, {
+        report = await verifyPdf(source, {
           ...(trustStore ? { trustStore } : {}),
           ...(time ? { time } : {}),
           revocation,
         });
       } catch (e) {
         if (e instanceof KysoError) throw new Usage(`unreadable PDF: ${e.message}`);
+        if (e instanceof Error && 'code' in e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code))
+          throw new Usage(`cannot read ${args.positionals[0]}: ${e.message}`);
         throw e;
+      } finally {
+        source.close();
       }
       if (o.json === true) io.out(`${JSON.stringify(report, null, 2)}\n`);
       else io.out(renderReport(report, lang));

@@ -14,9 +14,10 @@ import {
   verifyCms,
   verifyTimeStampToken,
 } from '@kyso/pki-core';
-import { PdfReader } from '../pdf/reader.js';
-import { hashByteRange } from '../sign/hash.js';
+import { PdfReader, type PdfRevision } from '../pdf/reader.js';
+import { hashByteRangeSource } from '../sign/hash.js';
 import { type PdfSignatureInfo, findSignatures, revisionEndingAt } from './signatures.js';
+import { type PdfInput, readRanges, revisionsOf, toSource } from './source.js';
 
 export type CheckStatus = 'passed' | 'failed' | 'indeterminate';
 
@@ -76,8 +77,10 @@ export interface SignatureIntegrityReport {
 export interface IntegrityOptions {
   /** Extra verifyCms options per signature (trust store, time, revocation) for the full verifier. */
   cmsOptions?: (sig: PdfSignatureInfo) => Promise<Partial<CmsVerifyOptions>> | Partial<CmsVerifyOptions>;
-  /** An open reader of `bytes` (saves re-reading the cross-reference chain). */
+  /** An open reader of the document (saves re-reading the cross-reference chain). */
   reader?: PdfReader;
+  /** The document's revisions (`revisionsOf(reader)`), when the caller has them. */
+  revisions?: PdfRevision[];
 }
 
 export interface PdfIntegrityReport {
@@ -92,12 +95,19 @@ export const MAX_INLINE_CONTENT = 64 * 1024 * 1024;
 
 const HASHES: readonly HashAlgorithm[] = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'];
 
+/**
+ * Integrity of every signature and document time-stamp. `input` is the document in memory or a
+ * `ByteSource` (e.g. `new FileSource(path)`: the ranges are hashed as a stream, only the objects
+ * needed are read).
+ */
 export async function verifyPdfIntegrity(
-  bytes: Uint8Array,
+  input: PdfInput,
   options: IntegrityOptions = {},
 ): Promise<PdfIntegrityReport> {
-  const r = options.reader ?? PdfReader.open(bytes);
-  const revisions = r.revisions();
+  const src = options.reader?.source ?? toSource(input);
+  const r = options.reader ?? PdfReader.open(src);
+  const revisions = options.revisions ?? revisionsOf(r);
+  const size = src.length;
   const reports: SignatureIntegrityReport[] = [];
   for (const sig of findSignatures(r)) {
     const checks: IntegrityCheck[] = [];
@@ -125,12 +135,12 @@ export async function verifyPdfIntegrity(
         reason: 'BYTE_RANGE_MALFORMED',
         detail: `[${br.join(' ')}]`,
       });
-    } else if (br[2]! + br[3]! > bytes.length) {
+    } else if (br[2]! + br[3]! > size) {
       checks.push({
         check: 'byte-range',
         status: 'failed',
         reason: 'BYTE_RANGE_OUT_OF_FILE',
-        detail: `[${br.join(' ')}] but the file has ${bytes.length} bytes`,
+        detail: `[${br.join(' ')}] but the file has ${size} bytes`,
       });
     } else if (!sig.contentsSpan || sig.contentsSpan[0] !== br[1] || sig.contentsSpan[1] !== br[2]) {
       checks.push({
@@ -143,9 +153,9 @@ export async function verifyPdfIntegrity(
     const rangeOk = checks[0]!.status === 'passed';
     if (rangeOk) {
       const end = br[2]! + br[3]!;
-      const rev = revisionEndingAt(revisions, bytes, end);
+      const rev = revisionEndingAt(revisions, src, end);
       if (rev) rep.revision = rev.index;
-      if (end === bytes.length) {
+      if (end === size) {
         rep.coversWholeFile = true;
         checks.push({ check: 'coverage', status: 'passed', reason: 'COVERS_WHOLE_FILE' });
       } else if (rev) {
@@ -168,11 +178,10 @@ export async function verifyPdfIntegrity(
     // 2. Digest and signature (over the ranges as given, even when malformed, for the report).
     const ranges = br.length % 2 === 0 && br.every((x) => Number.isInteger(x) && x >= 0) ? br : undefined;
     const inFile =
-      ranges !== undefined &&
-      ranges.every((_, i) => i % 2 === 1 || ranges[i]! + ranges[i + 1]! <= bytes.length);
+      ranges !== undefined && ranges.every((_, i) => i % 2 === 1 || ranges[i]! + ranges[i + 1]! <= size);
     const digestOf = async (alg: HashAlgorithm): Promise<Uint8Array> => {
       if (!ranges || !inFile) return new Uint8Array(0);
-      return hashByteRange(alg, bytes, ranges);
+      return hashByteRangeSource(alg, src, ranges);
     };
     try {
       if (sig.kind === 'doc-timestamp') {
@@ -217,12 +226,7 @@ export async function verifyPdfIntegrity(
         if (noAttrs && ranges && inFile) {
           const total = ranges.reduce((n, x, i) => (i % 2 === 1 ? n + x : n), 0);
           if (total <= MAX_INLINE_CONTENT) {
-            const content = new Uint8Array(total);
-            let o = 0;
-            for (let i = 0; i < ranges.length; i += 2) {
-              content.set(bytes.subarray(ranges[i]!, ranges[i]! + ranges[i + 1]!), o);
-              o += ranges[i + 1]!;
-            }
+            const content = readRanges(src, ranges);
             cms = await verifyCms(sig.contents, { ...extra, content });
             inline = true;
           }

@@ -22,8 +22,11 @@
  * so a document too large to analyse is never reported as unchanged.
  */
 import { PdfDict, PdfName, type PdfObject, PdfRef, PdfStream, PdfString } from '../pdf/objects.js';
-import { PdfReader, type PdfRevision } from '../pdf/reader.js';
+import { Parser } from '../pdf/parser.js';
+import { MAX_REF_CHAIN, PdfReader, type PdfRevision } from '../pdf/reader.js';
+import type { ByteSource } from '../pdf/source.js';
 import { type FieldInfo, listFields } from '../sign/fields.js';
+import { type PdfInput, sliceSource, toSource } from './source.js';
 
 export const MODIFICATION_LEVELS = ['NONE', 'LTA_UPDATES', 'FORM_FILLING', 'ANNOTATIONS', 'OTHER'] as const;
 /** Ordered: NONE < LTA_UPDATES < FORM_FILLING < ANNOTATIONS < OTHER (pyHanko's ModificationLevel). */
@@ -132,6 +135,125 @@ function bytesEq(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Objects read for the analysis. From a file, a stream of LAZY_STREAM bytes or more is not loaded:
+// its dictionary is parsed and its data stays in the file (compared by reading both spans in
+// chunks), so walking a document with large images or content streams stays within memory.
+
+/** Streams at least this long (encoded) are read lazily from a file-backed document. */
+export const LAZY_STREAM = 1024 * 1024;
+const COMPARE_CHUNK = 1024 * 1024;
+const EMPTY = new Uint8Array(0);
+
+/** Data span of a stream whose data was left in the document. */
+interface LazySpan {
+  source: ByteSource;
+  start: number;
+  length: number;
+}
+const lazySpans = new WeakMap<PdfStream, LazySpan>();
+const lazyCache = new WeakMap<PdfReader, Map<number, PdfStream | null>>();
+
+/** The dictionary and data span of stream object `num` at `offset`, when it is a large stream. */
+function lazyStream(r: PdfReader, num: number, offset: number): PdfStream | null {
+  let head: { dict: PdfDict; start: number } | undefined;
+  try {
+    head = r.parseAt(offset, (p) => {
+      p.skipWs();
+      const n = p.tryUint();
+      const g = p.tryUint();
+      if (n !== num || g === undefined) return undefined;
+      p.expectKeyword('obj');
+      const d = p.parseObject();
+      p.skipWs();
+      if (!(d instanceof PdfDict) || !p.peekKeyword('stream')) return undefined;
+      p.expectKeyword('stream');
+      const b = p.buf;
+      while (b[p.pos] === 0x20) p.pos++;
+      if (b[p.pos] === 0x0d) p.pos++;
+      if (b[p.pos] === 0x0a) p.pos++;
+      return { dict: d, start: p.abs };
+    });
+  } catch {
+    return null;
+  }
+  if (!head) return null;
+  let len = head.dict.get('Length');
+  if (len instanceof PdfRef) {
+    try {
+      len = r.getObject(len.num);
+    } catch {
+      return null;
+    }
+  }
+  if (typeof len !== 'number' || !Number.isInteger(len) || len < LAZY_STREAM) return null;
+  const end = head.start + len;
+  if (end > r.source.length) return null;
+  // The data must end where /Length says (else the reader's tolerant parse decides).
+  const tail = new Parser(r.source.read(end, 64), 0);
+  tail.skipWs();
+  if (tail.readRegular() !== 'endstream') return null;
+  const st = new PdfStream(head.dict, EMPTY);
+  lazySpans.set(st, { source: r.source, start: head.start, length: len });
+  return st;
+}
+
+/** Object `num` for the analysis: `r.getObject`, except large streams of a file (lazy). */
+function objectOf(r: PdfReader, num: number): PdfObject {
+  if (r.source.bytes) return r.getObject(num);
+  const off = r.offsetOf(num);
+  if (off === undefined) return r.getObject(num);
+  let cache = lazyCache.get(r);
+  if (!cache) {
+    cache = new Map();
+    lazyCache.set(r, cache);
+  }
+  let st = cache.get(num);
+  if (st === undefined) {
+    st = lazyStream(r, num, off);
+    if (cache.size >= 100_000) cache.clear();
+    cache.set(num, st);
+  }
+  return st ?? r.getObject(num);
+}
+
+/** Follows references with `objectOf` (null when missing). */
+function resolveOf(r: PdfReader, v: PdfObject | undefined): PdfObject {
+  let x: PdfObject | undefined = v;
+  for (let i = 0; x instanceof PdfRef; i++) {
+    if (i >= MAX_REF_CHAIN) return null;
+    x = objectOf(r, x.num);
+  }
+  return x ?? null;
+}
+
+/** Encoded data of a stream: in memory, or its span in the document. */
+const dataOf = (s: PdfStream): LazySpan | Uint8Array => lazySpans.get(s) ?? s.raw;
+
+function sameData(a: LazySpan | Uint8Array, b: LazySpan | Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return bytesEq(a, b);
+  if (!(a instanceof Uint8Array) && !(b instanceof Uint8Array) && a.start === b.start) {
+    // Same offset in the same document (one reader's source is a prefix of the other's).
+    return true;
+  }
+  const read = (x: LazySpan | Uint8Array, o: number, n: number) =>
+    x instanceof Uint8Array ? x.subarray(o, o + n) : x.source.read(x.start + o, n);
+  const n = a.length;
+  for (let o = 0; o < n; o += COMPARE_CHUNK) {
+    const k = Math.min(COMPARE_CHUNK, n - o);
+    if (!bytesEq(read(a, o, k), read(b, o, k))) return false;
+  }
+  return true;
+}
+
+/** `sameObject` for top-level objects, comparing stream data left in the document. */
+function sameTopObject(a: PdfObject, b: PdfObject): boolean {
+  if (a instanceof PdfStream && b instanceof PdfStream && (lazySpans.has(a) || lazySpans.has(b)))
+    return sameDict(a.dict, b.dict, 0, ['Length']) && sameData(dataOf(a), dataOf(b));
+  return sameObject(a, b);
+}
+
 /** Keys that point back up a tree (ignored when computing who refers to an object). */
 const BACK_POINTERS = new Set(['P', 'Parent']);
 
@@ -222,7 +344,7 @@ function buildGraph(r: PdfReader): RefGraph {
     const num = queue[i]!;
     let v: PdfObject;
     try {
-      v = r.getObject(num);
+      v = objectOf(r, num);
     } catch {
       continue;
     }
@@ -240,7 +362,7 @@ function treeObjects(r: PdfReader, v: PdfObject | undefined, into = new Set<numb
     if (into.has(ref.num)) continue;
     into.add(ref.num);
     try {
-      refsIn(r.getObject(ref.num), stack);
+      refsIn(objectOf(r, ref.num), stack);
     } catch {
       // unreadable: nothing below it
     }
@@ -286,7 +408,7 @@ class RevisionAnalysis {
       }
       let same = false;
       try {
-        same = sameObject(oldR.getObject(n), newR.getObject(n));
+        same = sameTopObject(objectOf(oldR, n), objectOf(newR, n));
       } catch {
         same = false;
       }
@@ -371,7 +493,7 @@ class RevisionAnalysis {
         allow.add(String(ref.num));
       }
       try {
-        refsIn(this.newR.getObject(ref.num), stack);
+        refsIn(objectOf(this.newR, ref.num), stack);
       } catch {
         // unreadable: nothing below it
       }
@@ -385,7 +507,8 @@ class RevisionAnalysis {
 
 function dictOf(r: PdfReader, v: PdfObject | undefined): PdfDict | undefined {
   try {
-    return r.dict(v);
+    const x = resolveOf(r, v);
+    return x instanceof PdfDict ? x : x instanceof PdfStream ? x.dict : undefined;
   } catch {
     return undefined;
   }
@@ -393,7 +516,8 @@ function dictOf(r: PdfReader, v: PdfObject | undefined): PdfDict | undefined {
 
 function arrayOf(r: PdfReader, v: PdfObject | undefined): PdfObject[] {
   try {
-    return r.array(v) ?? [];
+    const x = resolveOf(r, v);
+    return Array.isArray(x) ? x : [];
   } catch {
     return [];
   }
@@ -730,7 +854,7 @@ function analyseRevision(a: RevisionAnalysis): void {
   for (const n of a.pending) {
     let desc = 'value';
     try {
-      desc = describeObject(a.oldR.getObject(n));
+      desc = describeObject(objectOf(a.oldR, n));
     } catch {
       // keep 'value'
     }
@@ -752,17 +876,22 @@ function analyseRevision(a: RevisionAnalysis): void {
     );
 }
 
-/** Compares revision `index` with the one before it. `readers` caches a reader per revision. */
+/**
+ * Compares revision `index` with the one before it. `input` is the document in memory or a
+ * `ByteSource` (each revision is read through a reader over the source cut at its end).
+ * `readers` caches a reader per revision.
+ */
 export function diffRevision(
-  bytes: Uint8Array,
+  input: PdfInput,
   revisions: readonly PdfRevision[],
   index: number,
   readers: Map<number, PdfReader> = new Map(),
 ): RevisionDiff {
+  const src = toSource(input);
   const reader = (i: number) => {
     let r = readers.get(i);
     if (!r) {
-      r = PdfReader.open(bytes.subarray(0, revisions[i]!.end));
+      r = PdfReader.open(sliceSource(src, revisions[i]!.end));
       readers.set(i, r);
     }
     return r;

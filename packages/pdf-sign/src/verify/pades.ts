@@ -46,6 +46,7 @@ import {
   maxLevel,
 } from './modifications.js';
 import { type PdfSignatureInfo, findSignatures } from './signatures.js';
+import { type PdfInput, revisionsOf, toSource } from './source.js';
 
 export type RevocationMode = 'dss-only' | 'fetch' | 'soft-fail' | 'off';
 export type VerifyStatus = 'valid' | 'invalid' | 'indeterminate';
@@ -402,15 +403,20 @@ function pathValidation(
   return out;
 }
 
-/** Verifies every signature and document time-stamp of a PDF. */
+/**
+ * Verifies every signature and document time-stamp of a PDF, given in memory or as a `ByteSource`
+ * (`verifyPdfFile(path)` opens a file: only the objects needed are read and the signed ranges are
+ * hashed as a stream, so a large document is never held in memory).
+ */
 export async function verifyPdf(
-  bytes: Uint8Array,
+  input: PdfInput,
   options: VerifyPdfOptions = {},
 ): Promise<PdfValidationReport> {
   const now = options.time ?? new Date();
   const mode: RevocationMode = options.revocation ?? 'dss-only';
-  const reader = PdfReader.open(bytes);
-  const revisions = reader.revisions();
+  const src = toSource(input);
+  const reader = PdfReader.open(src);
+  const revisions = revisionsOf(reader);
   const sigs = findSignatures(reader);
 
   // Validation data in the document: the DSS and every CMS.
@@ -482,8 +488,9 @@ export async function verifyPdf(
     }
   }
   const checker = makeChecker();
-  const integrity = await verifyPdfIntegrity(bytes, {
+  const integrity = await verifyPdfIntegrity(src, {
     reader,
+    revisions,
     cmsOptions: () => ({
       ...(options.trustStore ? { trustStore: options.trustStore } : {}),
       time: now,
@@ -495,9 +502,12 @@ export async function verifyPdf(
   // Modification analysis: every revision after the first signed one.
   const firstSigned = Math.min(...integrity.signatures.map((s) => s.revision ?? revisions.length));
   const readers = new Map<number, PdfReader>();
+  // The newest revision usually ends the file: its reader is the one already open.
+  if (revisions.length > 0 && revisions[revisions.length - 1]!.end === src.length)
+    readers.set(revisions.length - 1, reader);
   const diffs: RevisionDiff[] = [];
   for (let j = Math.max(1, firstSigned + 1); j < revisions.length; j++)
-    diffs.push(diffRevision(bytes, revisions, j, readers));
+    diffs.push(diffRevision(src, revisions, j, readers));
 
   // Certification and locks.
   const certSig = sigs.find((s) => s.docMdp !== undefined);

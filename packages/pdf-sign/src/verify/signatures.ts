@@ -1,10 +1,11 @@
 /**
  * Signature discovery and the parsed-revision model the full verifier builds on: every signature
  * field's dictionary with its ByteRange, the exact byte span of its /Contents string, and the
- * revision whose end it covers. A reader "as of" a revision is `PdfReader.open(bytes.subarray(0, revision.end))`.
+ * revision whose end it covers. A reader "as of" a revision is `PdfReader.open(sliceSource(source, revision.end))`.
  */
 import { PdfDict, PdfString } from '../pdf/objects.js';
 import type { PdfReader, PdfRevision } from '../pdf/reader.js';
+import type { ByteSource } from '../pdf/source.js';
 import { signatureFields } from '../sign/fields.js';
 
 export interface PdfSignatureInfo {
@@ -109,14 +110,16 @@ export function findSignatures(r: PdfReader): PdfSignatureInfo[] {
 /** The revision whose end equals `end` (with or without the end-of-line after %%EOF). */
 export function revisionEndingAt(
   revisions: PdfRevision[],
-  bytes: Uint8Array,
+  document: Uint8Array | ByteSource,
   end: number,
 ): PdfRevision | undefined {
+  const at = (i: number): number | undefined =>
+    document instanceof Uint8Array ? document[i] : i < 0 ? undefined : document.read(i, 1)[0];
   return revisions.find((rv) => {
     if (rv.end === end) return true;
     let e = rv.end;
-    if (bytes[e - 1] === 0x0a) e--;
-    if (bytes[e - 1] === 0x0d) e--;
+    if (at(e - 1) === 0x0a) e--;
+    if (at(e - 1) === 0x0d) e--;
     return e === end;
   });
 }
