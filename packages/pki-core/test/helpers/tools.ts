@@ -21,6 +21,7 @@ export const TOOLS = {
   pdfsig: 'poppler-utils',
   pdftoppm: 'poppler-utils',
   pdftotext: 'poppler-utils',
+  pdffonts: 'poppler-utils',
   qpdf: 'qpdf',
   mutool: 'mupdf-tools',
   'softhsm2-util': 'softhsm2',
