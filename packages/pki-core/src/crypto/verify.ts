@@ -1,5 +1,5 @@
 /**
- * Signature verification through WebCrypto. A bad signature returns false; only malformed keys and
+ * Signature verification through node:crypto on Node, WebCrypto elsewhere. A bad signature returns false; only malformed keys and
  * unsupported algorithms throw. SHA-1 and short keys verify (old data must stay checkable): the
  * policy for what is acceptable belongs to the caller (path validation, CMS).
  */
@@ -13,6 +13,13 @@ import { ecdsaDerToP1363 } from './ecdsa.js';
 import { fallbackVerify, webCryptoVerifyAlgorithm } from './fallback-verify.js';
 import { digest, hashLength } from './hash.js';
 import { parsePublicKeyInfo, spkiForWebCrypto, webCryptoAlg } from './keys.js';
+import {
+  clearNativeKeyCache,
+  nativeCrypto,
+  nativeKeyCacheSize,
+  nativePublicKey,
+  nativeVerify,
+} from './native-verify.js';
 import { normalizeSignatureAlgorithm, webCryptoSignParams } from './signer.js';
 import type { LegacyDsaAlgorithm, PublicKeyInfo, SignatureAlgorithm, VerifyAlgorithm } from './types.js';
 import { bufferSource, subtle } from './util.js';
@@ -31,11 +38,12 @@ const keyCache = new Map<string, Promise<CryptoKey>>();
 export function clearVerifyKeyCache(): void {
   keyCache.clear();
   keyByDer = new WeakMap();
+  clearNativeKeyCache();
 }
 
-/** Number of entries in the imported-key cache (for tests and metrics). */
+/** Number of entries in the imported-key caches, WebCrypto and node:crypto (for tests and metrics). */
 export function verifyKeyCacheSize(): number {
-  return keyCache.size;
+  return keyCache.size + nativeKeyCacheSize();
 }
 
 /**
@@ -69,19 +77,21 @@ function importVerifyKey(info: PublicKeyInfo, alg: SignatureAlgorithm): Promise<
     .importKey('spki', bufferSource(spkiForWebCrypto(info)), importAlg, false, ['verify'])
     .catch((e: unknown) => {
       keyCache.delete(k);
-      throw new KysoError(
-        'KEY_INVALID',
-        `public key (${oidName(info.algorithmOid)}) could not be imported`,
-        undefined,
-        {
-          cause: e,
-        },
-      );
+      throw keyImportError(info, e);
     });
   keyCache.set(k, p);
   front.set(usage, p);
   if (keyCache.size > VERIFY_KEY_CACHE_SIZE) keyCache.delete(keyCache.keys().next().value!);
   return p;
+}
+
+function keyImportError(info: PublicKeyInfo, cause: unknown): KysoError {
+  return new KysoError(
+    'KEY_INVALID',
+    `public key (${oidName(info.algorithmOid)}) could not be imported`,
+    undefined,
+    { cause },
+  );
 }
 
 /**
@@ -122,18 +132,50 @@ async function verifyLegacyDsa(
  * SHA-512/224, SHA-512/256, RSASSA-PSS with a distinct MGF1 hash) are verified in pure TypeScript.
  * Legacy DSA (`{ name: 'DSA' }`) is verified in pure TypeScript; a DSA key that inherits its
  * parameters needs them supplied (`withInheritedDsaParameters` in crypto/dsa.ts).
+ * On Node (>= 20.16) RSA, ECDSA and Ed25519 go through node:crypto synchronously
+ * (crypto/native-verify.ts), elsewhere through WebCrypto; both see the same checked inputs.
  */
-export async function verifySignature(
+export function verifySignature(
   spki: PublicKeyInfo | Uint8Array,
   algorithm: VerifyAlgorithm,
   data: Uint8Array,
   signature: Uint8Array,
 ): Promise<boolean> {
+  try {
+    const r = verifySignatureSync(spki, algorithm, data, signature);
+    if (typeof r === 'boolean') return Promise.resolve(r);
+    return r.webCrypto();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/**
+ * What `verifySignatureSync` could not finish synchronously: run `webCrypto()` (or the DSA /
+ * fallback verifier) for the answer.
+ */
+export interface PendingVerification {
+  webCrypto(): Promise<boolean>;
+}
+
+/**
+ * `verifySignature` without a promise when it can: the checks kyso makes itself, then node:crypto
+ * (on Node >= 20.16, crypto/native-verify.ts) for RSA PKCS#1 v1.5, RSA-PSS, ECDSA and Ed25519.
+ * Returns a boolean when decided, or a `PendingVerification` when the answer needs WebCrypto (no
+ * node:crypto, e.g. in a browser), legacy DSA or the pure-TypeScript fallback. Throws like
+ * `verifySignature`.
+ */
+export function verifySignatureSync(
+  spki: PublicKeyInfo | Uint8Array,
+  algorithm: VerifyAlgorithm,
+  data: Uint8Array,
+  signature: Uint8Array,
+): boolean | PendingVerification {
   const info = spki instanceof Uint8Array ? parsePublicKeyInfo(spki) : spki;
-  if (algorithm.name === 'DSA') return verifyLegacyDsa(info, algorithm, data, signature);
+  if (algorithm.name === 'DSA') return { webCrypto: () => verifyLegacyDsa(info, algorithm, data, signature) };
   // Ed448, SHA-224/512-t, PSS with a distinct MGF1 hash: pure-TS fallback (crypto/fallback-verify.ts).
   const webAlgorithm = webCryptoVerifyAlgorithm(info, algorithm);
-  if (!webAlgorithm) return fallbackVerify(info, algorithm, data, signature);
+  if (!webAlgorithm) return { webCrypto: async () => fallbackVerify(info, algorithm, data, signature) };
   const spec = info.spec;
   if (!spec)
     throw new KysoError(
@@ -148,24 +190,41 @@ export async function verifySignature(
   if (!algorithmFitsKey(alg, spec)) return false;
   if (info.algorithmOid === OID.rsassaPss && !pssKeyAllows(info, alg)) return false;
 
-  let sig = signature;
+  let p1363: Uint8Array | undefined;
   if (spec.type === 'RSA') {
     // The signature is an integer as wide as the modulus (RFC 8017 §8.1.2 step 1, §8.2.2 step 1).
-    if (sig.length !== Math.ceil(spec.modulusLength / 8)) return false;
+    if (signature.length !== Math.ceil(spec.modulusLength / 8)) return false;
   } else if (spec.type === 'EC') {
+    // Strict DER (no BER, no trailing data, minimal positive integers no wider than the field)
+    // whichever backend verifies: OpenSSL's own parser is not the policy.
     try {
-      sig = ecdsaDerToP1363(signature, spec.curve);
+      p1363 = ecdsaDerToP1363(signature, spec.curve);
     } catch (e) {
       if (isKysoError(e)) return false;
       throw e;
     }
-  } else if (sig.length !== 64) return false;
+  } else if (signature.length !== 64) return false;
 
-  const key = await importVerifyKey(info, alg);
-  try {
-    return await subtle().verify(webCryptoSignParams(alg), key, bufferSource(sig), bufferSource(data));
-  } catch {
-    // WebCrypto raises for some impossible parameter combinations (e.g. a salt too long for the key).
-    return false;
+  const nc = nativeCrypto();
+  if (nc) {
+    let key: ReturnType<typeof nativePublicKey>;
+    try {
+      key = nativePublicKey(nc, spkiForWebCrypto(info));
+    } catch (e) {
+      throw keyImportError(info, e);
+    }
+    return nativeVerify(nc, key, alg, data, signature);
   }
+  const sig = p1363 ?? signature;
+  return {
+    webCrypto: async () => {
+      const key = await importVerifyKey(info, alg);
+      try {
+        return await subtle().verify(webCryptoSignParams(alg), key, bufferSource(sig), bufferSource(data));
+      } catch {
+        // WebCrypto raises for some impossible parameter combinations (e.g. a salt too long for the key).
+        return false;
+      }
+    },
+  };
 }

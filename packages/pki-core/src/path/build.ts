@@ -14,6 +14,7 @@ import {
   type ValidationReason,
   type ValidationReport,
   reasonRank,
+  subjectOf,
 } from './report.js';
 import type { CertRevocationReport, RevocationChecker } from './revocation-types.js';
 import { SignatureChecker, needsInheritedDsaParameters, workingPublicKey } from './signature.js';
@@ -25,6 +26,7 @@ import {
   toCertificates,
 } from './trust-store.js';
 import { type PathValidationOptions, validatePath } from './validate.js';
+import { isSelfIssued, namesEqual } from './names.js';
 
 export interface BuildOptions extends PathValidationOptions {
   leaf: CertificateInput;
@@ -59,7 +61,7 @@ class Found {
 function notChecked(chain: readonly Certificate[]): CertRevocationReport[] {
   return chain.slice(0, -1).map((c, i) => ({
     certIndex: i,
-    subject: c.subject.toString(),
+    subject: subjectOf(c),
     status: 'not-checked',
     source: 'none',
     detail: 'no revocation checker was supplied',
@@ -102,7 +104,7 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
 
   const sigLine = (chain: readonly Certificate[], k: number): CheckResult => ({
     certIndex: k,
-    subject: chain[k]!.subject.toString(),
+    subject: subjectOf(chain[k]!),
     check: 'signature',
     status: 'passed',
   });
@@ -147,10 +149,10 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
       for (let k = 0; k < chain.length - 1; k++) {
         const c = chain[k]!;
         const r = await opts.revocation.check(c, chain[k + 1]!, { time: opts.time, path: chain, index: k });
-        revocation.push({ ...r, certIndex: k, subject: c.subject.toString() });
+        revocation.push({ ...r, certIndex: k, subject: subjectOf(c) });
         const line: CheckResult = {
           certIndex: k,
-          subject: c.subject.toString(),
+          subject: subjectOf(c),
           check: 'revocation',
           status: 'passed',
         };
@@ -190,7 +192,8 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
 
   const inPath = (path: readonly Certificate[], c: Certificate) =>
     path.some(
-      (p) => p === c || (p.subject.equals(c.subject) && bytesEq(p.spki, c.spki)) || bytesEq(p.der, c.der),
+      (p) =>
+        p === c || (bytesEq(p.spki, c.spki) && namesEqual(p.subject, c.subject)) || bytesEq(p.der, c.der),
     );
 
   const extend = async (path: Certificate[]): Promise<void> => {
@@ -236,7 +239,7 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
           checks: [
             {
               certIndex: path.length,
-              subject: cand.subject.toString(),
+              subject: subjectOf(cand),
               check: early.check,
               status: 'failed',
               reason: early.reason,
@@ -256,7 +259,7 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
     const direct = store.anchorFor(leaf);
     const mode = opts.trustedLeaf ?? 'allow';
     if (direct && mode === 'require-self-signed') {
-      if (!leaf.subject.equals(leaf.issuer)) {
+      if (!isSelfIssued(leaf)) {
         record(
           sigFailure(
             [leaf],
@@ -305,7 +308,7 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
     checks: [
       {
         certIndex: 0,
-        subject: leaf.subject.toString(),
+        subject: subjectOf(leaf),
         check: 'build',
         status: 'failed',
         reason: 'UNKNOWN_ISSUER',
@@ -334,7 +337,7 @@ function sigFailure(chain: Certificate[], k: number, reason: ValidationReason, d
     checks: [
       {
         certIndex: k,
-        subject: chain[k]!.subject.toString(),
+        subject: subjectOf(chain[k]!),
         check: 'signature',
         status: 'failed',
         reason,

@@ -8,6 +8,7 @@ import { OID } from '../oids.js';
 import type { Certificate } from '../x509/certificate.js';
 import type { Budget } from './budget.js';
 import type { PolicyResult } from './report.js';
+import { isSelfIssued } from './names.js';
 
 export const ANY_POLICY = OID.anyPolicy;
 
@@ -112,7 +113,7 @@ export class PolicyProcessor {
    */
   process(i: number, cert: Certificate): PolicyFailure | null {
     const isLast = i === this.n;
-    const selfIssued = cert.isSelfIssued;
+    const selfIssued = isSelfIssued(cert);
     const policies = cert.certificatePolicies;
     // 6.1.3 (d)
     if (policies && this.root) {

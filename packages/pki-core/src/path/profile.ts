@@ -14,6 +14,7 @@ import { parsePublicKeyInfo } from '../crypto/keys.js';
 import { OID } from '../oids.js';
 import type { Certificate } from '../x509/certificate.js';
 import { isValidDnsName } from './name-constraints.js';
+import { isSelfIssued } from './names.js';
 
 export type Profile = 'rfc5280' | 'webpki';
 
@@ -29,14 +30,35 @@ function serialProblem(c: Certificate): string | null {
 }
 
 function isSelfSigned(c: Certificate): boolean {
-  if (!c.isSelfIssued) return false;
+  if (!isSelfIssued(c)) return false;
   const aki = c.authorityKeyIdentifier?.keyIdentifier;
   const ski = c.subjectKeyIdentifier;
   return !aki || !ski || toHex(aki) === toHex(ski);
 }
 
+/**
+ * Outcomes per certificate object, role and profile: they depend on nothing else, and warm
+ * intermediates and anchors are checked again in every validation.
+ */
+const conformanceCache = new WeakMap<Certificate, Map<string, string | null>>();
+
 /** Returns the first problem found, or null. `role` is the certificate's place in the path. */
 export function conformanceProblem(c: Certificate, role: Role, profile: Profile): string | null {
+  let m = conformanceCache.get(c);
+  if (!m) {
+    m = new Map();
+    conformanceCache.set(c, m);
+  }
+  const k = `${role}|${profile}`;
+  let r = m.get(k);
+  if (r === undefined) {
+    r = computeConformanceProblem(c, role, profile);
+    m.set(k, r);
+  }
+  return r;
+}
+
+function computeConformanceProblem(c: Certificate, role: Role, profile: Profile): string | null {
   const crit = (oid: string) => c.extension(oid)?.critical === true;
   // Anchors are exempt: long-lived roots with serial 0 are still in use (e.g. Starfield G2).
   const serial = role === 'anchor' ? null : serialProblem(c);

@@ -8,6 +8,7 @@ import { KysoError } from '../errors.js';
 import { derOrPem } from '../pem.js';
 import { Certificate } from '../x509/certificate.js';
 import type { NameConstraints } from '../x509/extensions.js';
+import { nameKey } from './names.js';
 
 /** Parsed certificates kept for reuse, keyed by DER (bounded so hostile input cannot grow it). */
 export const PARSE_CACHE_SIZE = 2048;
@@ -104,13 +105,16 @@ class Index<T extends { certificate: Certificate }> {
   private readonly byDer = new Map<string, T>();
   private readonly bySubject = new Map<string, T[]>();
   private readonly bySki = new Map<string, T[]>();
+  /** DER lengths present: most certificates asked about are not in the index at all. */
+  private readonly derLengths = new Set<number>();
 
   add(item: T): boolean {
     const k = derKey(item.certificate);
     if (this.byDer.has(k)) return false;
     this.byDer.set(k, item);
+    this.derLengths.add(item.certificate.der.length);
     this.items.push(item);
-    const s = item.certificate.subject.comparisonKey;
+    const s = nameKey(item.certificate.subject);
     this.bySubject.set(s, [...(this.bySubject.get(s) ?? []), item]);
     const ski = item.certificate.subjectKeyIdentifier;
     if (ski) {
@@ -123,7 +127,8 @@ class Index<T extends { certificate: Certificate }> {
   get(cert: Certificate): T | undefined {
     // Cheap paths first (validation asks this for every candidate): the same object, or no
     // certificate with that subject at all; the DER comparison only among same-subject entries.
-    const same = this.bySubject.get(cert.subject.comparisonKey);
+    if (!this.derLengths.has(cert.der.length)) return undefined;
+    const same = this.bySubject.get(nameKey(cert.subject));
     if (!same) return undefined;
     for (const t of same) if (t.certificate === cert || bytesEqual(t.certificate.der, cert.der)) return t;
     return undefined;
@@ -148,7 +153,7 @@ class Index<T extends { certificate: Certificate }> {
  * (kept last rather than dropped: AKI is a hint, the signature decides). Stable within each group.
  */
 function issuersFrom<T extends { certificate: Certificate }>(idx: Index<T>, cert: Certificate): T[] {
-  const same = idx.bySubjectKey(cert.issuer.comparisonKey);
+  const same = idx.bySubjectKey(nameKey(cert.issuer));
   const aki = cert.authorityKeyIdentifier?.keyIdentifier;
   if (!aki || same.length < 2) return [...same];
   const want = toHex(aki);

@@ -18,8 +18,10 @@ import {
   type PolicyResult,
   type ValidationReason,
   reasonRank,
+  subjectOf,
 } from './report.js';
 import type { TrustAnchor } from './trust-store.js';
+import { isSelfIssued, namesEqual } from './names.js';
 
 /** id-kp-rcsMlsClient (GSMA RCS Universal Profile, MLS client certificates). */
 export const OID_KP_RCS_MLS_CLIENT = '2.23.146.2.1.3';
@@ -164,7 +166,8 @@ export function validatePath(
     detail?: string,
     indeterminate = false,
   ) => {
-    const subject = chain[certIndex]?.subject.toString() ?? '';
+    const c = chain[certIndex];
+    const subject = c ? subjectOf(c) : '';
     const r: CheckResult = {
       certIndex,
       subject,
@@ -220,8 +223,9 @@ export function validatePath(
   };
   /** The caller's algorithm policy (key sizes, SHA-1) for certificate i's key and signature. */
   const checkAlgorithms = (c: Certificate, i: number, signed: boolean) => {
-    const key = publicKeyOf(c);
-    const spec = 'value' in key ? key.value.spec : undefined;
+    // The key is parsed only when a size policy asks for it (the leaf's key is never used otherwise).
+    const key = opts.minRsaModulusBits !== undefined ? publicKeyOf(c) : undefined;
+    const spec = key && 'value' in key ? key.value.spec : undefined;
     if (
       opts.minRsaModulusBits !== undefined &&
       spec?.type === 'RSA' &&
@@ -413,7 +417,7 @@ export function validatePath(
     const i = n - k; // RFC 5280 position, 1..n
     const isLeaf = k === 0;
     checkValidity(c, k);
-    if (!c.issuer.equals(issuer.subject))
+    if (!namesEqual(c.issuer, issuer.subject))
       line(k, 'name-chaining', 'NAME_CHAINING', 'issuer name differs from the issuer subject');
     else line(k, 'name-chaining');
     checkCritical(c, k);
@@ -421,7 +425,7 @@ export function validatePath(
     checkAlgorithms(c, k, true);
 
     // Name constraints of every CA above (self-issued intermediates are exempt, §6.1.3 (b)(c)).
-    if (isLeaf || !c.isSelfIssued) {
+    if (isLeaf || !isSelfIssued(c)) {
       let ncFailed = false;
       for (const { nc } of constraints) {
         const r = checkNameConstraints(c, nc, budget);
@@ -439,7 +443,7 @@ export function validatePath(
 
     if (!isLeaf) {
       checkIssuerRole(c, k);
-      if (!c.isSelfIssued) {
+      if (!isSelfIssued(c)) {
         if (maxPathLength <= 0)
           line(k, 'path-length', 'PATH_LEN_EXCEEDED', 'more intermediates than a pathLenConstraint allows');
         else line(k, 'path-length');
