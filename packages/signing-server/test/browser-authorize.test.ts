@@ -3,8 +3,8 @@
  * browser download): the agency prepares a PDF (prepareDoc), sends the citizen to the server's
  * authorisation page, which shows the document label and digest; PIN and OTP are typed with the
  * keyboard; approval redirects with code+state; the agency exchanges the code (PKCE) and signs
- * with signDoc using the credential-scoped token; the signed PDF passes the pdf-sign verifier and
- * pdfsig. Refusal and a wrong PIN (counted toward the lockout) are driven in the browser too.
+ * with signDoc (PAdES B-LT) using the credential-scoped token; the signed PDF passes `kyso pdf
+ * verify --json --trust <the server's CA root>` (run in-process) and pdfsig. Refusal and a wrong PIN (counted toward the lockout) are driven in the browser too.
  * Screenshots are kept as test artefacts (and written to docs/img with KYSO_UPDATE_SCREENSHOTS=1).
  */
 import { spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyPdfIntegrity } from '@kyso/pdf-sign';
+import { type PdfValidationReport, pdfCommands, verifyPdfIntegrity } from '@kyso/pdf-sign';
 import { congVanSample } from '../../pdf-sign/src/samples/index.js';
 import { requireTool, tmpDir } from '../../pki-core/test/helpers/tools.js';
 import { CscClient, CscError, fromBase64 } from '../src/client/index.js';
@@ -27,6 +27,18 @@ const hasChromium = requireTool('chromium');
 const hasPdfsig = requireTool('pdfsig');
 const ARTEFACTS = path.join(import.meta.dirname, '../test-artifacts');
 const DOCS_IMG = path.join(import.meta.dirname, '../../../docs/img');
+
+/** `kyso pdf verify --json --trust <root>` run in-process (the pdf-sign CLI command). */
+const verifyCmd = pdfCommands.find((c) => c.path[0] === 'pdf' && c.path[1] === 'verify')!;
+async function kysoPdfVerify(file: string, trust: string) {
+  let out = '';
+  let err = '';
+  const code = await verifyCmd.run(
+    { positionals: [file], options: { json: true, trust: [trust] } },
+    { out: (t) => (out += t), err: (t) => (err += t) },
+  );
+  return { code, report: JSON.parse(out) as PdfValidationReport, err };
+}
 
 describe.skipIf(!hasChromium)('authorisation page in Chromium', () => {
   let srv: RunningServer;
@@ -69,7 +81,7 @@ describe.skipIf(!hasChromium)('authorisation page in Chromium', () => {
       documents: [
         {
           document: pdf,
-          conformance_level: 'Ades-B-T',
+          conformance_level: 'Ades-B-LT',
           label: 'Công văn số 125/SKHCN-VP',
           reason: 'Phê duyệt',
         },
@@ -112,7 +124,7 @@ describe.skipIf(!hasChromium)('authorisation page in Chromium', () => {
     const signed = await csc.signDoc({
       credentialID: p.credentialId,
       credentialToken: tok.access_token,
-      documents: [{ document: pdf, conformance_level: 'Ades-B-T' }],
+      documents: [{ document: pdf, conformance_level: 'Ades-B-LT' }],
     });
     const out = fromBase64(signed.DocumentWithSignature![0]!);
     const file = path.join(ARTEFACTS, 'cong-van-signed.pdf');
@@ -120,6 +132,18 @@ describe.skipIf(!hasChromium)('authorisation page in Chromium', () => {
     const report = await verifyPdfIntegrity(out);
     expect(report.ok).toBe(true);
     expect(report.signatures[0]!.signer).toContain('Nguyễn Văn An');
+    // kyso pdf verify, with the server's CA root as the only trust anchor and the revocation data
+    // in the document only (the default): valid, B-LT, signed by the citizen.
+    const v = await kysoPdfVerify(file, path.join(await demoCaDir(), 'root.pem'));
+    expect(v.code, JSON.stringify(v.report, null, 2) + v.err).toBe(0);
+    expect(v.report.valid).toBe(true);
+    expect(v.report.signatures).toHaveLength(1);
+    const sig = v.report.signatures[0]!;
+    expect(sig.status).toBe('valid');
+    expect(sig.level).toBe('B-LT');
+    expect(sig.revocationSource).toBe('embedded');
+    expect(sig.signingTime?.source).toBe('signature-timestamp');
+    expect(sig.signer?.commonName).toBe('Nguyễn Văn An');
     if (hasPdfsig) {
       const r = spawnSync('pdfsig', ['-nocert', file], { encoding: 'utf8' });
       expect(r.stdout, r.stderr).toContain('Signature is Valid');
@@ -151,6 +175,15 @@ describe.skipIf(!hasChromium)('authorisation page in Chromium', () => {
     expect(res.finalUrl.searchParams.get('error')).toBe('access_denied');
     expect(res.finalUrl.searchParams.get('state')).toBe(state);
     expect(res.finalUrl.searchParams.get('code')).toBeNull();
+    // Nothing signed, nothing authorised: no SAD/token and no signature record for the credential.
+    const db = srv.kyso.ctx.db;
+    const sads = await db.query('SELECT 1 FROM sads WHERE credential_id = $1', [p.credentialId]);
+    expect(sads.rows).toHaveLength(0);
+    const sigs = await db.query(
+      "SELECT 1 FROM audit_log WHERE action = 'signature.create' AND subject = $1",
+      [p.credentialId],
+    );
+    expect(sigs.rows).toHaveLength(0);
   });
 
   it('wrong PIN: the page says so, the failure counts toward the lockout, then approval still works', async () => {
