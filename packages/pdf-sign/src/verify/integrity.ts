@@ -15,7 +15,7 @@ import {
   verifyTimeStampToken,
 } from '@kyso/pki-core';
 import { PdfReader, type PdfRevision } from '../pdf/reader.js';
-import { hashByteRangeSource } from '../sign/hash.js';
+import { hashByteRangeStream } from './hash.node.js';
 import { type PdfSignatureInfo, findSignatures, revisionEndingAt } from './signatures.js';
 import { type PdfInput, readRanges, revisionsOf, toSource } from './source.js';
 
@@ -177,11 +177,16 @@ export async function verifyPdfIntegrity(
     }
     // 2. Digest and signature (over the ranges as given, even when malformed, for the report).
     const ranges = br.length % 2 === 0 && br.every((x) => Number.isInteger(x) && x >= 0) ? br : undefined;
-    const inFile =
-      ranges !== undefined && ranges.every((_, i) => i % 2 === 1 || ranges[i]! + ranges[i + 1]! <= size);
-    const digestOf = async (alg: HashAlgorithm): Promise<Uint8Array> => {
-      if (!ranges || !inFile) return new Uint8Array(0);
-      return hashByteRangeSource(alg, src, ranges);
+    const inFile = ranges?.every((_, i) => i % 2 === 1 || ranges[i]! + ranges[i + 1]! <= size) === true;
+    const digests = new Map<HashAlgorithm, Promise<Uint8Array>>();
+    const digestOf = (alg: HashAlgorithm): Promise<Uint8Array> => {
+      if (!ranges || !inFile) return Promise.resolve(new Uint8Array(0));
+      let d = digests.get(alg);
+      if (!d) {
+        d = hashByteRangeStream(alg, src, ranges);
+        digests.set(alg, d);
+      }
+      return d;
     };
     try {
       if (sig.kind === 'doc-timestamp') {
