@@ -277,7 +277,13 @@ describe('hostile HTTP input on every route', () => {
           }
           const t0 = Date.now();
           const r = await Promise.race([
-            Promise.resolve(s.kyso.app.request(p, { method: route.method.toUpperCase(), headers, body })),
+            Promise.resolve(
+              s.kyso.app.request(p, {
+                method: route.method.toUpperCase(),
+                headers,
+                body: body as BodyInit | undefined,
+              }),
+            ),
             new Promise<never>((_, rej) =>
               setTimeout(() => rej(new Error(`no answer within ${TIME_BOUND_MS} ms`)), TIME_BOUND_MS),
             ),
