@@ -6,7 +6,7 @@
  *   (placeholder-plain + signer-p12, node-forge CMS; readFile, add placeholder, sign, writeFile),
  *   alternating rounds, medians. Goal at 10 MB: 5x faster (ratio <= 0.2), peak memory under the
  *   file size + 64 MB.
- * - 200 MB: kyso sign + verify (verifyPdfIntegrity) against hashing the file once as a stream
+ * - 200 MB: kyso sign + verify (verifyPdfFile: the full verifier over a FileSource) against hashing the file once as a stream
  *   (createHash('sha256') over createReadStream) plus one RSA-2048 signature. Goal: ratio <= 2,
  *   peak memory under 256 MB for each.
  *
@@ -240,7 +240,7 @@ if (!QUICK) {
     ratio: vp / bp,
     goal: '< 256 MB',
     met: vp < 256,
-    notes: 'verifyPdfIntegrity takes the document as bytes: the file is read into memory',
+    notes: 'verifyPdfFile: read through a FileSource (objects on demand, signed ranges hashed as a stream)',
   });
   // @signpdf at 200 MB, once, for reference (it holds the file and its copies in memory).
   try {
