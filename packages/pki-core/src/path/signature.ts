@@ -46,9 +46,30 @@ function parsed<T>(cache: WeakMap<Certificate, Parsed<T>>, c: Certificate, f: ()
   return p;
 }
 
+/**
+ * Parsed AlgorithmIdentifiers by their DER: every certificate a CA issues carries the same few
+ * bytes. Results are frozen (shared between certificates); bounded, cleared when full.
+ */
+const ALG_MEMO_SIZE = 256;
+const algMemo = new Map<string, Parsed<VerifyAlgorithm>>();
+
 /** The certificate's signature algorithm, legacy DSA included (verification only). */
 export function signatureAlgorithmOf(c: Certificate): Parsed<VerifyAlgorithm> {
-  return parsed(algCache, c, () => parseVerifyAlgorithm(c.signatureAlgorithm));
+  let p = algCache.get(c);
+  if (p) return p;
+  const der = c.signatureAlgorithm;
+  const k = der.length <= 128 ? String.fromCharCode.apply(null, der as unknown as number[]) : undefined;
+  const hit = k === undefined ? undefined : algMemo.get(k);
+  if (hit) p = hit;
+  else {
+    p = parsed(algCache, c, () => Object.freeze(parseVerifyAlgorithm(der)) as VerifyAlgorithm);
+    if (k !== undefined) {
+      if (algMemo.size >= ALG_MEMO_SIZE) algMemo.clear();
+      algMemo.set(k, p);
+    }
+  }
+  algCache.set(c, p);
+  return p;
 }
 
 export function publicKeyOf(c: Certificate): Parsed<PublicKeyInfo> {

@@ -7,6 +7,7 @@ import { bytesEqual, toBase64, toHex } from '../bytes.js';
 import { KysoError } from '../errors.js';
 import { derOrPem } from '../pem.js';
 import { Certificate } from '../x509/certificate.js';
+import type { Name } from '../name.js';
 import type { NameConstraints } from '../x509/extensions.js';
 import { nameKey } from './names.js';
 
@@ -107,6 +108,8 @@ class Index<T extends { certificate: Certificate }> {
   private readonly bySki = new Map<string, T[]>();
   /** DER lengths present: most certificates asked about are not in the index at all. */
   private readonly derLengths = new Set<number>();
+  /** One subject Name per distinct subject DER, by DER length (see bySubjectName). */
+  private readonly bySubjectDerLength = new Map<number, Name[]>();
 
   add(item: T): boolean {
     const k = derKey(item.certificate);
@@ -114,7 +117,12 @@ class Index<T extends { certificate: Certificate }> {
     this.byDer.set(k, item);
     this.derLengths.add(item.certificate.der.length);
     this.items.push(item);
-    const s = nameKey(item.certificate.subject);
+    const subject = item.certificate.subject;
+    const sameLength = this.bySubjectDerLength.get(subject.der.length);
+    if (!sameLength) this.bySubjectDerLength.set(subject.der.length, [subject]);
+    else if (sameLength.length < 8 && !sameLength.some((n) => bytesEqual(n.der, subject.der)))
+      sameLength.push(subject);
+    const s = nameKey(subject);
     this.bySubject.set(s, [...(this.bySubject.get(s) ?? []), item]);
     const ski = item.certificate.subjectKeyIdentifier;
     if (ski) {
@@ -138,6 +146,23 @@ class Index<T extends { certificate: Certificate }> {
     return this.bySubject.get(key) ?? [];
   }
 
+  /**
+   * The entries whose subject matches `name` (RFC 5280 §7.1). An indexed subject byte-identical
+   * to `name` gives the comparison key without preparing `name`'s strings (a leaf's issuer is
+   * usually an exact copy of its CA's subject); a few such comparisons at most, then the key.
+   */
+  bySubjectName(name: Name): readonly T[] {
+    const der = name.der;
+    const sameLength = this.bySubjectDerLength.get(der.length);
+    if (sameLength) {
+      for (let i = 0; i < sameLength.length && i < 8; i++) {
+        const subject = sameLength[i]!;
+        if (bytesEqual(subject.der, der)) return this.bySubject.get(nameKey(subject)) ?? [];
+      }
+    }
+    return this.bySubject.get(nameKey(name)) ?? [];
+  }
+
   bySkiHex(hex: string): readonly T[] {
     return this.bySki.get(hex) ?? [];
   }
@@ -153,7 +178,7 @@ class Index<T extends { certificate: Certificate }> {
  * (kept last rather than dropped: AKI is a hint, the signature decides). Stable within each group.
  */
 function issuersFrom<T extends { certificate: Certificate }>(idx: Index<T>, cert: Certificate): T[] {
-  const same = idx.bySubjectKey(nameKey(cert.issuer));
+  const same = idx.bySubjectName(cert.issuer);
   const aki = cert.authorityKeyIdentifier?.keyIdentifier;
   if (!aki || same.length < 2) return [...same];
   const want = toHex(aki);
