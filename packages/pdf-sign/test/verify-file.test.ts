@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Certificate, TrustStore } from '@kyso/pki-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vectorsDir } from '../../../test-vectors/location.js';
 import {
   FileSource,
@@ -38,6 +38,7 @@ import { type PdfTestPki, makePdfTestPki } from './helpers/pki.js';
 const SHARED = vectorsDir;
 const T2020 = new Date('2020-11-01T00:00:00Z');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kyso-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function pdfsUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
