@@ -1,5 +1,5 @@
 /**
- * Server-collected SCAL2 authorisation over HTTP (Hono app.request, PGlite): the OAuth2
+ * Server-collected SCAL2 authorisation over HTTP (Hono app.request; PGlite and PostgreSQL): the OAuth2
  * authorisation page (code + PKCE), the credential-scoped token standing in for the SAD, and
  * the asynchronous approval (202 + handle, approval page, authorizeCheck). Attack paths: missing
  * CSRF, wrong PIN/OTP (counted toward the lockout), PKCE mismatch, code replay, tampered digest
@@ -8,7 +8,14 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../src/audit.js';
-import { OtpDevice, sha256, startTestServer, type TestServer } from './helpers/env.js';
+import {
+  type Backend,
+  OtpDevice,
+  requirePostgres,
+  sha256,
+  startTestServer,
+  type TestServer,
+} from './helpers/env.js';
 import { call, type Fetcher, provision, SHA256_OID, token } from './helpers/client.js';
 import {
   authorizeUrl,
@@ -24,14 +31,17 @@ import {
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 const AUTH = '/csc/v2/oauth2/authorize';
 
-describe('server-collected authorisation (pglite)', () => {
+const backends: Backend[] = ['pglite'];
+if (requirePostgres()) backends.push('postgres');
+
+describe.each(backends)('server-collected authorisation (%s)', (backend) => {
   let s: TestServer;
   let f: Fetcher;
   let p: Awaited<ReturnType<typeof provision>>;
   let otp: OtpDevice;
 
   beforeAll(async () => {
-    s = await startTestServer('pglite');
+    s = await startTestServer(backend);
     f = (path, init) => Promise.resolve(s.kyso.app.request(path, init));
     p = await provision(f, s.operatorKey);
     otp = new OtpDevice(p.otpauthUri);
@@ -307,6 +317,211 @@ describe('server-collected authorisation (pglite)', () => {
     expect(await failedAttempts()).toBe(0);
   });
 
+  // --- every failure path: the CSC/OAuth error, and nothing is signed ---------------------------
+
+  /** Signatures recorded for the credential (audit) and SADs/tokens that carry one of `hashes`. */
+  async function ledger(hashes: string[]) {
+    const db = s.kyso.ctx.db;
+    const sig = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM audit_log WHERE action = 'signature.create' AND subject = $1",
+      [p.credentialId],
+    );
+    const sads = await db.query<{ n: number; remaining: number | null }>(
+      'SELECT count(*)::int AS n, sum(remaining)::int AS remaining FROM sads WHERE credential_id = $1 AND hashes && $2::text[]',
+      [p.credentialId, hashes],
+    );
+    return { signatures: sig.rows[0]!.n, sads: sads.rows[0]!.n, remaining: sads.rows[0]!.remaining ?? 0 };
+  }
+
+  async function approveOnPage(hashes: string[]) {
+    const pg = await openPage(hashes);
+    const r = await postForm(
+      f,
+      AUTH,
+      { request: pg.request, csrf: pg.csrf, decision: 'approve', pin: '246810', otp: otp.next() },
+      pg.jar,
+    );
+    expect(r.status).toBe(303);
+    const code = new URL(r.headers.get('location')!).searchParams.get('code')!;
+    expect(code).toBeTruthy();
+    return { pg, code };
+  }
+
+  const signHashWith = (bearer: string, hashes: string[]) =>
+    call(f, 'POST', '/csc/v2/signatures/signHash', {
+      token: bearer,
+      json: {
+        credentialID: p.credentialId,
+        hashes,
+        hashAlgorithmOID: SHA256_OID,
+        signAlgo: '1.2.840.10045.2.1',
+      },
+    });
+
+  it('refusal on the page: access_denied redirect, no code, nothing authorised or signed', async () => {
+    const hashes = [b64(sha256('fail: refusal'))];
+    const before = await ledger(hashes);
+    const pg = await openPage(hashes);
+    const r = await postForm(f, AUTH, { request: pg.request, csrf: pg.csrf, decision: 'refuse' }, pg.jar);
+    expect(r.status).toBe(303);
+    const loc = new URL(r.headers.get('location')!);
+    expect(loc.searchParams.get('error')).toBe('access_denied');
+    expect(loc.searchParams.get('code')).toBeNull();
+    // A decided request cannot be approved afterwards (the CSRF cookie is gone too: 403; with it: 400).
+    const late = await postForm(
+      f,
+      AUTH,
+      { request: pg.request, csrf: pg.csrf, decision: 'approve', pin: '246810', otp: otp.next() },
+      pg.jar,
+    );
+    expect(late.status).toBe(403);
+    expect(late.headers.get('location')).toBeNull();
+    const withCookie = await f(AUTH, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: `kyso_csrf_${pg.request}=${pg.csrf}`,
+      },
+      body: new URLSearchParams({
+        request: pg.request,
+        csrf: pg.csrf,
+        decision: 'approve',
+        pin: '246810',
+        otp: otp.next(),
+      }).toString(),
+      redirect: 'manual',
+    });
+    expect(withCookie.status).toBe(400);
+    expect(withCookie.headers.get('location')).toBeNull();
+    expect(await ledger(hashes)).toEqual({ signatures: before.signatures, sads: 0, remaining: 0 });
+  });
+
+  it('wrong OTP on the page: 400 with the error shown, the request stays pending, nothing signed', async () => {
+    const hashes = [b64(sha256('fail: wrong otp'))];
+    const before = await ledger(hashes);
+    const pg = await openPage(hashes);
+    const r = await postForm(
+      f,
+      AUTH,
+      { request: pg.request, csrf: pg.csrf, decision: 'approve', pin: '246810', otp: '000000' },
+      pg.jar,
+    );
+    expect(r.status).toBe(400);
+    expect(r.headers.get('location')).toBeNull();
+    expect(await r.text()).toContain('Mã OTP không đúng');
+    expect(await failedAttempts()).toBe(1);
+    const row = await s.kyso.ctx.db.query<{ status: string; code_hash: unknown }>(
+      'SELECT status, code_hash FROM auth_requests WHERE id = $1',
+      [pg.request],
+    );
+    expect(row.rows[0]).toMatchObject({ status: 'pending', code_hash: null });
+    expect(await ledger(hashes)).toEqual({ signatures: before.signatures, sads: 0, remaining: 0 });
+    // Clean up the counter for the next tests: refuse, then a successful approval elsewhere resets.
+    await postForm(f, AUTH, { request: pg.request, csrf: pg.csrf, decision: 'refuse' }, pg.jar);
+    await approveOnPage([b64(sha256('fail: reset counter'))]);
+    expect(await failedAttempts()).toBe(0);
+  });
+
+  it('expired request on the page: approval with the right PIN and OTP redirects access_denied, no code, nothing signed', async () => {
+    const hashes = [b64(sha256('fail: expired page'))];
+    const before = await ledger(hashes);
+    const pg = await openPage(hashes);
+    await s.kyso.ctx.db.query(
+      `UPDATE auth_requests SET expires_at = now() - interval '1 second' WHERE id = $1`,
+      [pg.request],
+    );
+    const r = await postForm(
+      f,
+      AUTH,
+      { request: pg.request, csrf: pg.csrf, decision: 'approve', pin: '246810', otp: otp.next() },
+      pg.jar,
+    );
+    expect(r.status).toBe(303);
+    const loc = new URL(r.headers.get('location')!);
+    expect(loc.searchParams.get('error')).toBe('access_denied');
+    expect(loc.searchParams.get('error_description')).toMatch(/expired/);
+    expect(loc.searchParams.get('state')).toBe('st-123');
+    expect(loc.searchParams.get('code')).toBeNull();
+    const row = await s.kyso.ctx.db.query<{ status: string; code_hash: unknown }>(
+      'SELECT status, code_hash FROM auth_requests WHERE id = $1',
+      [pg.request],
+    );
+    expect(row.rows[0]).toMatchObject({ status: 'denied', code_hash: null });
+    expect(await failedAttempts()).toBe(0); // the factors were never checked
+    expect(await ledger(hashes)).toEqual({ signatures: before.signatures, sads: 0, remaining: 0 });
+    const audit = await s.kyso.ctx.db.query<{ details: unknown }>(
+      `SELECT details FROM audit_log WHERE action = 'oauth2.authorize.denied' ORDER BY seq DESC LIMIT 1`,
+    );
+    const d = audit.rows[0]!.details;
+    expect(typeof d === 'string' ? JSON.parse(d) : d).toMatchObject({
+      request: pg.request,
+      reason: 'expired',
+    });
+  });
+
+  it('tampered digest after approval: signHash 400 and signDoc 403 invalid_hash; the token count is unchanged, nothing signed', async () => {
+    const hashes = [b64(sha256('fail: tampered'))];
+    const before = await ledger(hashes);
+    const { pg, code } = await approveOnPage(hashes);
+    const t = await exchange(f, p.clientId, p.clientSecret, code, pg.verifier);
+    expect(t.status).toBe(200);
+    const ct = t.body.access_token as string;
+    expect(await ledger(hashes)).toEqual({ signatures: before.signatures, sads: 1, remaining: 1 });
+    const tampered = b64(sha256('fail: tampered (sửa)'));
+    const sh = await signHashWith(ct, [tampered]);
+    expect(sh.status).toBe(400);
+    expect(sh.body.error_description).toMatch(/not authorized/);
+    expect(sh.body.signatures).toBeUndefined();
+    const sd = await call(f, 'POST', '/csc/v2/signatures/signDoc', {
+      token: ct,
+      json: {
+        credentialID: p.credentialId,
+        documentDigests: [{ hashes: [tampered], hashAlgorithmOID: SHA256_OID, signature_format: 'P' }],
+      },
+    });
+    expect(sd.status).toBe(403);
+    expect(sd.body.error).toBe('invalid_hash');
+    expect(sd.body.SignatureObject).toBeUndefined();
+    expect(await ledger(hashes)).toEqual({ signatures: before.signatures, sads: 1, remaining: 1 });
+    // The approved digest still signs (the refusals spent nothing), once.
+    expect((await signHashWith(ct, hashes)).status).toBe(200);
+    expect(await ledger(hashes)).toEqual({ signatures: before.signatures + 1, sads: 1, remaining: 0 });
+  });
+
+  it('reused code: invalid_grant, the token issued from it is revoked, nothing (more) signed', async () => {
+    const hashes = [b64(sha256('fail: reused code'))];
+    const before = await ledger(hashes);
+    const { pg, code } = await approveOnPage(hashes);
+    const t = await exchange(f, p.clientId, p.clientSecret, code, pg.verifier);
+    expect(t.status).toBe(200);
+    const replay = await exchange(f, p.clientId, p.clientSecret, code, pg.verifier);
+    expect(replay.status).toBe(400);
+    expect(replay.body.error).toBe('invalid_grant');
+    expect(replay.body.access_token).toBeUndefined();
+    expect(await ledger(hashes)).toEqual({ signatures: before.signatures, sads: 1, remaining: 0 });
+    const sh = await signHashWith(t.body.access_token as string, hashes);
+    expect(sh.status).toBe(400);
+    expect(sh.body.signatures).toBeUndefined();
+    expect(await ledger(hashes)).toEqual({ signatures: before.signatures, sads: 1, remaining: 0 });
+  });
+
+  it('PKCE mismatch: invalid_grant, no token, the code is burnt, nothing authorised or signed', async () => {
+    const hashes = [b64(sha256('fail: pkce'))];
+    const before = await ledger(hashes);
+    const { pg, code } = await approveOnPage(hashes);
+    const wrong = await exchange(f, p.clientId, p.clientSecret, code, pkce().verifier);
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toMatchObject({
+      error: 'invalid_grant',
+      error_description: 'PKCE verification failed',
+    });
+    expect(wrong.body.access_token).toBeUndefined();
+    const right = await exchange(f, p.clientId, p.clientSecret, code, pg.verifier);
+    expect(right.status).toBe(400);
+    expect(right.body.access_token).toBeUndefined();
+    expect(await ledger(hashes)).toEqual({ signatures: before.signatures, sads: 0, remaining: 0 });
+  });
+
   it('asynchronous approval: 202 handle, pending list shows exactly what will be signed, approve with OTP, SAD', async () => {
     const tok = await token(f, p.clientId, p.clientSecret);
     const h = sha256('đơn đề nghị');
@@ -429,6 +644,7 @@ describe('server-collected authorisation (pglite)', () => {
       expect(a.status).toBe(202);
       return a.body.handle as string;
     };
+    const sigsBefore = (await ledger([])).signatures;
     const h1 = await start('refuse me');
     const h2 = await start('let me expire');
     const jar = new Jar();
@@ -471,6 +687,18 @@ describe('server-collected authorisation (pglite)', () => {
       jar,
     );
     expect(late.status).toBe(400);
+    // Polling again changes nothing; neither request produced a SAD or a signature.
+    const r3 = await call(f, 'POST', '/csc/v2/credentials/authorizeCheck', {
+      token: tok,
+      json: { handle: h1 },
+    });
+    expect(r3.status).toBe(403);
+    expect(r3.body.SAD).toBeUndefined();
+    expect(await ledger([b64(sha256('refuse me')), b64(sha256('let me expire'))])).toEqual({
+      signatures: sigsBefore,
+      sads: 0,
+      remaining: 0,
+    });
     await call(f, 'POST', `/admin/credentials/${p.credentialId}/auth-policy`, {
       token: s.operatorKey,
       json: { policy: 'explicit' },

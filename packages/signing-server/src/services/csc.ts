@@ -3,7 +3,6 @@
  * SCAL2: hashes bound), SAD consumption and hash signing, time-stamps. The sole-control rules live
  * here, next to the vault, not in the HTTP routes.
  */
-import { verify as argonVerify } from '@node-rs/argon2';
 import {
   algorithmFitsKey,
   buildTimeStampReq,
@@ -17,11 +16,9 @@ import {
   parseTimeStampResp,
   type SignatureAlgorithm,
 } from '@kyso/pki-core';
-import { Secret, TOTP } from 'otpauth';
 import { appendAudit } from '../audit.js';
 import type { Queryable } from '../db/db.js';
 import { HASH_LEN } from '../vault/prehash.js';
-import { openSecret } from '../vault/software.js';
 import type { CaService } from './ca.js';
 import {
   ApiError,
@@ -34,6 +31,7 @@ import {
   rowKey,
   sha256,
 } from './common.js';
+import { checkFactors } from './factors.js';
 import { rateLimit } from './ratelimit.js';
 
 const HASH_OIDS: Record<string, HashAlgorithm> = {
@@ -338,107 +336,41 @@ export class CscService {
     if (typeof pin !== 'string' || typeof otp !== 'string')
       throw badRequest('authData must contain PIN and OTP');
 
+    // PIN + OTP through the shared factor check (reserve-then-check lockout, single-use TOTP);
+    // the SAD is created in the transaction that resets the counter and writes the audit record.
     const subId = v.row.subscriber_id;
-    const actor = `client:${clientId}`;
-    const max = this.ctx.config.maxFailedAttempts;
-    // Reserve an attempt before checking factors, so parallel guesses cannot exceed the limit.
-    const reserved = await this.ctx.db.query<{ failed_attempts: number }>(
-      'UPDATE subscribers SET failed_attempts = failed_attempts + 1 WHERE id = $1 AND NOT locked AND failed_attempts < $2 RETURNING failed_attempts',
-      [subId, max],
-    );
-    if (reserved.rows.length === 0) {
-      await this.ctx.db.tx(async (q) => {
-        await q.query('UPDATE subscribers SET locked = true WHERE id = $1', [subId]);
-        await appendAudit(q, {
-          actor,
-          action: 'authorize.refused',
-          subject: v.row.id,
-          details: { reason: 'locked', subscriber: subId },
-        });
-      });
+    const sad = randomSecret();
+    const lifetime = this.ctx.config.sadLifetimeSeconds;
+    const r = await checkFactors(this.ctx, {
+      subscriberId: subId,
+      pin,
+      otp,
+      actor: `client:${clientId}`,
+      subject: v.row.id,
+      action: 'authorize',
+      details: {
+        numSignatures: input.numSignatures,
+        hashAlgorithm: alg,
+        hashes: canon,
+        description: input.description ?? null,
+      },
+      onSuccess: async (q) => {
+        await q.query(
+          `INSERT INTO sads (sad_hash, client_id, credential_id, hash_alg, hashes, remaining, scal, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, '2', now() + make_interval(secs => $7))`,
+          [sha256(sad), clientId, v.row.id, alg, canon, input.numSignatures, lifetime],
+        );
+      },
+    });
+    if (r.outcome === 'locked' && r.failed === undefined)
       throw badRequest(
         'the credential is locked after repeated authentication failures; ask the operator to unlock it',
       );
-    }
-    const sub = (
-      await this.ctx.db.query<{ pin_hash: string; totp_secret: unknown; totp_last_counter: string | number }>(
-        'SELECT pin_hash, totp_secret, totp_last_counter FROM subscribers WHERE id = $1',
-        [subId],
-      )
-    ).rows[0]!;
-    const pinOk = pin.length <= 256 && (await argonVerify(sub.pin_hash, pin).catch(() => false));
-    const counter = this.#otpCounter(subId, sub.totp_secret, otp);
-    const otpOk = counter !== undefined && counter > Number(sub.totp_last_counter);
-
-    const sad = randomSecret();
-    const lifetime = this.ctx.config.sadLifetimeSeconds;
-    const outcome = await this.ctx.db.tx(async (q) => {
-      if (pinOk && otpOk) {
-        const upd = await q.query(
-          'UPDATE subscribers SET failed_attempts = 0, totp_last_counter = $2 WHERE id = $1 AND NOT locked AND totp_last_counter < $2 RETURNING id',
-          [subId, counter],
-        );
-        if (upd.rows.length === 1) {
-          await q.query(
-            `INSERT INTO sads (sad_hash, client_id, credential_id, hash_alg, hashes, remaining, scal, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, '2', now() + make_interval(secs => $7))`,
-            [sha256(sad), clientId, v.row.id, alg, canon, input.numSignatures, lifetime],
-          );
-          await appendAudit(q, {
-            actor,
-            action: 'authorize.success',
-            subject: v.row.id,
-            details: {
-              subscriber: subId,
-              numSignatures: input.numSignatures,
-              hashAlgorithm: alg,
-              hashes: canon,
-              description: input.description ?? null,
-            },
-          });
-          return 'ok' as const;
-        }
-      }
-      const l = await q.query<{ failed_attempts: number; locked: boolean }>(
-        'UPDATE subscribers SET locked = (failed_attempts >= $2) WHERE id = $1 RETURNING failed_attempts, locked',
-        [subId, max],
-      );
-      const why = !pinOk ? 'pin' : 'otp';
-      await appendAudit(q, {
-        actor,
-        action: 'authorize.failure',
-        subject: v.row.id,
-        details: {
-          subscriber: subId,
-          factor: why,
-          attempts: l.rows[0]?.failed_attempts,
-          locked: l.rows[0]?.locked,
-        },
-      });
-      return why;
-    });
-    if (outcome === 'otp') throw new ApiError(400, 'invalid_otp', 'the OTP is invalid or was already used');
-    if (outcome === 'pin')
+    if (r.outcome !== 'ok' && r.failed === 'otp')
+      throw new ApiError(400, 'invalid_otp', 'the OTP is invalid or was already used');
+    if (r.outcome !== 'ok')
       throw new ApiError(400, 'invalid_authentication_data', 'authentication data is not valid');
     return { SAD: sad, expiresIn: lifetime };
-  }
-
-  /** Returns the TOTP counter the code matches within the window, or undefined. */
-  #otpCounter(subId: string, sealed: unknown, otp: string): number | undefined {
-    if (!/^\d{6}$/.test(otp)) return undefined;
-    const s = (typeof sealed === 'string' ? JSON.parse(sealed) : sealed) as { sealed: string };
-    const secret = openSecret(this.ctx.kek, s.sealed, `kyso-totp:${subId}`);
-    const totp = new TOTP({
-      algorithm: 'SHA1',
-      digits: 6,
-      period: 30,
-      secret: new Secret({ buffer: new Uint8Array(secret).buffer }),
-    });
-    secret.fill(0);
-    const now = Date.now();
-    const delta = totp.validate({ token: otp, timestamp: now, window: this.ctx.config.otpWindow });
-    if (delta === null) return undefined;
-    return Math.floor(now / 30_000) + delta;
   }
 
   async extendTransaction(

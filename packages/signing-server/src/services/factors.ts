@@ -1,7 +1,7 @@
 /**
- * Subscriber factor checks (PIN, TOTP) shared by the server-collected flows (the OAuth2
- * authorisation page and the asynchronous approval page). Same lockout rules as
- * `credentials/authorize`: an attempt is reserved (failed_attempts + 1 while below the limit)
+ * Subscriber factor checks (PIN, TOTP): the one implementation used by explicit
+ * `credentials/authorize` (csc.ts) and by the server-collected flows (the OAuth2 authorisation
+ * page and the asynchronous approval page). Lockout rules: an attempt is reserved (failed_attempts + 1 while below the limit)
  * before any factor is checked, so parallel guessing cannot exceed the limit; a complete success
  * (both factors) resets the counter, a PIN-only success (signing in) releases the reservation
  * without clearing earlier failures; a TOTP code is single-use. The act that the factors unlock
@@ -53,7 +53,13 @@ export function otpCounter(ctx: Ctx, subId: string, sealed: unknown, otp: string
 export async function checkFactors<T>(
   ctx: Ctx,
   c: FactorCheck<T>,
-): Promise<{ outcome: FactorOutcome; value?: T; attemptsLeft?: number }> {
+): Promise<{
+  outcome: FactorOutcome;
+  value?: T;
+  attemptsLeft?: number;
+  /** The factor that failed (also when that failure locked the subscriber). */
+  failed?: 'pin' | 'otp';
+}> {
   const max = ctx.config.maxFailedAttempts;
   const subId = c.subscriberId;
   const reserved = await ctx.db.query<{ failed_attempts: number }>(
@@ -130,6 +136,6 @@ export async function checkFactors<T>(
       },
     });
     const attemptsLeft = Math.max(0, max - (l.rows[0]?.failed_attempts ?? max));
-    return { outcome: l.rows[0]?.locked ? ('locked' as const) : why, attemptsLeft };
+    return { outcome: l.rows[0]?.locked ? ('locked' as const) : why, attemptsLeft, failed: why };
   });
 }
