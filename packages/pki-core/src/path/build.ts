@@ -14,7 +14,6 @@ import {
   type ValidationReason,
   type ValidationReport,
   reasonRank,
-  subjectOf,
 } from './report.js';
 import type { CertRevocationReport, RevocationChecker } from './revocation-types.js';
 import { SignatureChecker, needsInheritedDsaParameters, workingPublicKey } from './signature.js';
@@ -26,7 +25,7 @@ import {
   toCertificates,
 } from './trust-store.js';
 import { type PathValidationOptions, validatePath } from './validate.js';
-import { isSelfIssued, namesEqual } from './names.js';
+import { isSelfIssued, namesEqual, subjectOf } from './names.js';
 
 export interface BuildOptions extends PathValidationOptions {
   leaf: CertificateInput;

@@ -5,11 +5,12 @@
  * to the budget.
  */
 import { bytesEqual } from '../bytes.js';
+import type { Name } from '../name.js';
 import { OID } from '../oids.js';
 import type { Certificate } from '../x509/certificate.js';
 import type { GeneralSubtree, NameConstraints } from '../x509/extensions.js';
 import type { GeneralName } from '../x509/general-name.js';
-import { type Budget, BudgetExhausted } from './budget.js';
+import { Budget, BudgetExhausted } from './budget.js';
 
 export type NcOutcome = { ok: true } | { ok: false; detail: string };
 
@@ -26,11 +27,43 @@ export function isValidDnsName(name: string, allowWildcard: boolean): boolean {
 
 /** Names of `cert` subject to name constraints: subject DN, SAN entries, emailAddress in DN. */
 export function constrainedNames(cert: Certificate): GeneralName[] {
+  return namesUnderConstraints(cert.subject, cert.subjectAltName ?? []);
+}
+
+/**
+ * The names a certificate with this subject and these alternative names is checked by (RFC 5280
+ * §6.1.3 (b)(c)): the subject DN unless empty, each emailAddress in it, every SAN entry.
+ */
+export function namesUnderConstraints(subject: Name, altNames: readonly GeneralName[]): GeneralName[] {
   const out: GeneralName[] = [];
-  if (!cert.subject.isEmpty) out.push({ type: 'directoryName', value: cert.subject });
-  for (const e of cert.subject.get(OID.emailAddress)) out.push({ type: 'email', value: e });
-  out.push(...(cert.subjectAltName ?? []));
+  if (!subject.isEmpty) out.push({ type: 'directoryName', value: subject });
+  for (const e of subject.get(OID.emailAddress)) out.push({ type: 'email', value: e });
+  out.push(...altNames);
   return out;
+}
+
+/**
+ * Whether a certificate with `subject` and `altNames` would pass an issuer's name constraints
+ * `nc`, exactly as path validation decides it (used at issuance): a description of the first
+ * problem, or undefined. An invalid constraint (e.g. a DNS constraint with a leading period, which
+ * RFC 5280 §4.2.1.10 does not define: x509-limbo rfc5280::nc::invalid-dnsname-leading-period)
+ * fails closed, and so does work beyond the name-constraint budget.
+ */
+export function nameConstraintViolation(
+  subject: Name,
+  altNames: readonly GeneralName[],
+  nc: NameConstraints,
+  budget: Budget = new Budget(),
+): string | undefined {
+  const problem = nameConstraintsProblem(nc);
+  if (problem) return problem;
+  try {
+    const r = checkNames(namesUnderConstraints(subject, altNames), nc, budget);
+    return r.ok ? undefined : r.detail;
+  } catch (e) {
+    if (e instanceof BudgetExhausted) return 'too many names and subtrees to compare';
+    throw e;
+  }
 }
 
 /** Whether a constraint's base is well-formed for its type; an invalid one fails the path. */

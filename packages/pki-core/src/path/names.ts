@@ -54,3 +54,18 @@ export function isSelfIssued(c: Certificate): boolean {
   }
   return r;
 }
+
+const subjectText = new WeakMap<Certificate, string>();
+
+/**
+ * `c.subject.toString()`, printed once per certificate object: a report names the subject on every
+ * check line, and warm intermediates appear in every validation.
+ */
+export function subjectOf(c: Certificate): string {
+  let s = subjectText.get(c);
+  if (s === undefined) {
+    s = c.subject.toString();
+    subjectText.set(c, s);
+  }
+  return s;
+}

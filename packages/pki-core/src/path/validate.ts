@@ -18,10 +18,9 @@ import {
   type PolicyResult,
   type ValidationReason,
   reasonRank,
-  subjectOf,
 } from './report.js';
 import type { TrustAnchor } from './trust-store.js';
-import { isSelfIssued, namesEqual } from './names.js';
+import { isSelfIssued, namesEqual, subjectOf } from './names.js';
 
 /** id-kp-rcsMlsClient (GSMA RCS Universal Profile, MLS client certificates). */
 export const OID_KP_RCS_MLS_CLIENT = '2.23.146.2.1.3';

@@ -30,7 +30,7 @@ import {
   encodeSubjectKeyIdentifier,
 } from './extensions.js';
 import type { GeneralName } from './general-name.js';
-import { nameConstraintViolation } from './name-constraints.js';
+import { nameConstraintViolation } from '../path/name-constraints.js';
 
 export interface BuildCertificateInput {
   subject: NameInput;
