@@ -34,6 +34,12 @@ const PURPOSE_ALIASES: Record<string, Purpose> = {
   'ocsp-signing': 'ocspSigning',
   'email-protection': 'emailProtection',
   'code-signing': 'codeSigning',
+  /** C2PA claim (manifest) signing: leaf EKU emailProtection or documentSigning, no anyEKU. */
+  'c2pa-manifest': 'c2paManifest',
+  /** C2PA time-stamping authority: leaf EKU timeStamping, no anyEKU / OCSPSigning. */
+  'c2pa-timestamping': 'c2paTimestamping',
+  /** GSMA RCS MLS client: EKU exactly id-kp-rcsMlsClient in the leaf and every CA. */
+  'rcs-mls-client': 'rcsMlsClient',
 };
 
 function parsePurpose(v: string | undefined): Purpose | undefined {
@@ -95,8 +101,7 @@ export const verifyChainCommand: Command = {
     {
       name: 'purpose',
       type: 'string',
-      description:
-        'any|document-signing|tls-server|tls-client|time-stamping|ocsp-signing|email-protection|code-signing|OID',
+      description: `${Object.keys(PURPOSE_ALIASES).join('|')}|OID (default: no EKU required)`,
     },
     { name: 'policy', type: 'multi', description: 'acceptable certificate policy OID (initial policy set)' },
     { name: 'json', type: 'boolean', description: 'print a JSON report' },
