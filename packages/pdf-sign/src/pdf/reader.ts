@@ -683,11 +683,6 @@ export class PdfReader {
 
   /** Revisions, oldest first (see PdfRevision). */
   revisions(): PdfRevision[] {
-    const eofEnds = findEofEnds(this.source);
-    const endFor = (sec: XrefSection): number => {
-      const e = eofEnds.find((x) => x > sec.end);
-      return e ?? this.length;
-    };
     // Group sections: a section whose /Prev points forward is a linearized first-page section and
     // belongs to the revision of its /Prev.
     const chain = [...this.sections]; // newest first
@@ -713,14 +708,15 @@ export class PdfReader {
           } else objects.push(n);
         }
       }
-      const ends = secs.map(endFor);
       const kinds = secs.map((s) => (s.kind === 'table' && s.xrefStm !== undefined ? 'hybrid' : s.kind));
       return {
         index,
         sections: secs,
         trailer: last.trailer,
         startxref: startxrefs.find((x) => secs.some((s) => s.offset === x)) ?? last.offset,
-        end: Math.max(...ends),
+        // A section's revision ends after the first %%EOF that follows it (read forward from the
+        // section: the whole file is not scanned).
+        end: Math.max(...secs.map((s) => eofEndAfter(this.source, s.end))),
         objects: [...new Set(objects)].sort((a, b) => a - b),
         freed: [...new Set(freed)].sort((a, b) => a - b),
         xrefKind: kinds.includes('hybrid') ? 'hybrid' : (kinds[0] as 'table' | 'stream'),
@@ -772,6 +768,33 @@ function findStartxref(src: ByteSource): number {
   const v = p.tryUint();
   if (v === undefined) throw malformed('startxref is not followed by an offset');
   return v;
+}
+
+/** Window read forward from an xref section's end while looking for its `%%EOF`. */
+const EOF_WINDOW = 4096;
+
+/**
+ * Offset just after the first `%%EOF` (and its end-of-line) ending after `from`, or the source's
+ * length: the first of `findEofEnds(src)` greater than `from`, without scanning the whole source.
+ * Reads forward in windows from `from`: usually a few bytes, at worst up to the end.
+ */
+export function eofEndAfter(src: ByteSource, from: number): number {
+  // The marker may start a little before `from` only if it overlapped the section's end; start
+  // a few bytes earlier so that a marker ending after `from` is never missed.
+  let off = Math.max(0, from - 6);
+  while (off < src.length) {
+    const b = src.read(off, EOF_WINDOW + 8);
+    for (let i = indexOf(b, '%%EOF'); i >= 0; i = indexOf(b, '%%EOF', i + 1)) {
+      let e = i + 5;
+      if (e + 2 > b.length && off + b.length < src.length) break; // end-of-line may be cut: re-read
+      if (b[e] === 0x0d) e++;
+      if (b[e] === 0x0a) e++;
+      if (off + e > from) return off + e;
+    }
+    if (off + b.length >= src.length) break;
+    off += Math.max(1, b.length - 8);
+  }
+  return src.length;
 }
 
 /** Offsets just after each `%%EOF` marker and its end-of-line (scans the whole source). */

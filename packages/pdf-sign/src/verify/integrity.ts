@@ -17,7 +17,7 @@ import {
 import { PdfReader, type PdfRevision } from '../pdf/reader.js';
 import { hashByteRangeStream } from './hash.node.js';
 import { type PdfSignatureInfo, findSignatures, revisionEndingAt } from './signatures.js';
-import { type PdfInput, readRanges, revisionsOf, toSource } from './source.js';
+import { type PdfInput, readRanges, toSource } from './source.js';
 
 export type CheckStatus = 'passed' | 'failed' | 'indeterminate';
 
@@ -79,7 +79,7 @@ export interface IntegrityOptions {
   cmsOptions?: (sig: PdfSignatureInfo) => Promise<Partial<CmsVerifyOptions>> | Partial<CmsVerifyOptions>;
   /** An open reader of the document (saves re-reading the cross-reference chain). */
   reader?: PdfReader;
-  /** The document's revisions (`revisionsOf(reader)`), when the caller has them. */
+  /** The document's revisions (`reader.revisions()`), when the caller has them. */
   revisions?: PdfRevision[];
 }
 
@@ -106,7 +106,7 @@ export async function verifyPdfIntegrity(
 ): Promise<PdfIntegrityReport> {
   const src = options.reader?.source ?? toSource(input);
   const r = options.reader ?? PdfReader.open(src);
-  const revisions = options.revisions ?? revisionsOf(r);
+  const revisions = options.revisions ?? r.revisions();
   const size = src.length;
   const reports: SignatureIntegrityReport[] = [];
   for (const sig of findSignatures(r)) {

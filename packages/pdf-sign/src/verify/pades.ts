@@ -46,7 +46,7 @@ import {
   maxLevel,
 } from './modifications.js';
 import { type PdfSignatureInfo, findSignatures } from './signatures.js';
-import { type PdfInput, revisionsOf, toSource } from './source.js';
+import { type PdfInput, toSource } from './source.js';
 
 export type RevocationMode = 'dss-only' | 'fetch' | 'soft-fail' | 'off';
 export type VerifyStatus = 'valid' | 'invalid' | 'indeterminate';
@@ -416,7 +416,7 @@ export async function verifyPdf(
   const mode: RevocationMode = options.revocation ?? 'dss-only';
   const src = toSource(input);
   const reader = PdfReader.open(src);
-  const revisions = revisionsOf(reader);
+  const revisions = reader.revisions();
   const sigs = findSignatures(reader);
 
   // Validation data in the document: the DSS and every CMS.
