@@ -1,5 +1,6 @@
 /**
- * The agencies' SDK (`@kyso/signing-server/client`) and signDoc, over the Hono app (PGlite):
+ * The agencies' SDK (`@kyso/signing-server/client`) and signDoc, over the Hono app (PGlite and
+ * PostgreSQL):
  * RemoteSigner (ECDSA, RSA PKCS#1 v1.5, RSA-PSS) in pdf-sign's two-step flow; signDoc with
  * documentDigests (CMS back) and with documents after prepareDoc (signed PDF back, B-B..B-LTA);
  * a digest the SAD does not cover is refused with invalid_hash and nothing is signed; the client
@@ -8,15 +9,62 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embedSignature, preparePdfSignature, signPreparedDigest, verifyPdfIntegrity } from '@kyso/pdf-sign';
-import { congVanSample } from '../../pdf-sign/src/samples/index.js';
+import {
+  embedSignature,
+  type PdfValidationReport,
+  pdfCommands,
+  preparePdfSignature,
+  type Rect,
+  signPreparedDigest,
+  verifyPdfIntegrity,
+} from '@kyso/pdf-sign';
+import { congVanSample, demoSealPng, demoSignaturePng } from '../../pdf-sign/src/samples/index.js';
 import { requireTool, tmpDir } from '../../pki-core/test/helpers/tools.js';
 import { spawnSync } from 'node:child_process';
 import { CscClient, CscError, fromBase64, RemoteSigner, SHA256_OID } from '../src/client/index.js';
-import { OtpDevice, startTestServer, type TestServer } from './helpers/env.js';
+import {
+  type Backend,
+  demoCaDir,
+  OtpDevice,
+  requirePostgres,
+  startTestServer,
+  type TestServer,
+} from './helpers/env.js';
 import { type Fetcher, provision } from './helpers/client.js';
 
 const hasPdfsig = requireTool('pdfsig');
+const hasPdftoppm = requireTool('pdftoppm');
+
+/** Renders one page (1-based) with pdftoppm and counts blue / red pixels inside a page-space rect. */
+function colourIn(pdf: Uint8Array, page: number, r: Rect, pageHeight = 842, dpi = 72) {
+  const d = tmpDir();
+  const file = path.join(d, 'p.pdf');
+  fs.writeFileSync(file, pdf);
+  const out = spawnSync('pdftoppm', ['-r', String(dpi), '-f', `${page}`, '-l', `${page}`, file]);
+  const buf = out.stdout as Buffer;
+  const header: string[] = [];
+  let i = 0;
+  while (header.length < 4) {
+    while (buf[i] === 0x20 || buf[i] === 0x0a) i++;
+    let tok = '';
+    while (buf[i] !== 0x20 && buf[i] !== 0x0a) tok += String.fromCharCode(buf[i++]!);
+    header.push(tok);
+  }
+  const width = Number(header[1]);
+  const data = buf.subarray(i + 1);
+  const s = dpi / 72;
+  const c = { blue: 0, red: 0 };
+  for (let y = Math.ceil((pageHeight - r[3]) * s); y < Math.floor((pageHeight - r[1]) * s); y++)
+    for (let x = Math.ceil(r[0] * s); x < Math.floor(r[2] * s); x++) {
+      const o = (y * width + x) * 3;
+      const [R, G, B] = [data[o]!, data[o + 1]!, data[o + 2]!];
+      if (B > 120 && B > R + 60 && B > G + 40) c.blue++;
+      if (R > 150 && G < 110 && B < 110) c.red++;
+    }
+  return c;
+}
+
+const verifyCmd = pdfCommands.find((c) => c.path[0] === 'pdf' && c.path[1] === 'verify')!;
 
 function pdfsigOk(pdf: Uint8Array): { ok: boolean; out: string } {
   const d = tmpDir();
@@ -26,12 +74,15 @@ function pdfsigOk(pdf: Uint8Array): { ok: boolean; out: string } {
   return { ok: r.status === 0 && /Signature is Valid/.test(r.stdout), out: r.stdout + r.stderr };
 }
 
-describe('SDK and signDoc (pglite)', () => {
+const backends: Backend[] = ['pglite'];
+if (requirePostgres()) backends.push('postgres');
+
+describe.each(backends)('SDK and signDoc (%s)', (backend) => {
   let s: TestServer;
   let f: Fetcher;
   let sample: Uint8Array;
   beforeAll(async () => {
-    s = await startTestServer('pglite', { KYSO_DOCUMENT_LIMIT_BYTES: String(2 * 1024 * 1024) });
+    s = await startTestServer(backend, { KYSO_DOCUMENT_LIMIT_BYTES: String(2 * 1024 * 1024) });
     f = (p, init) => Promise.resolve(s.kyso.app.request(p, init));
     sample = (await congVanSample()).bytes;
   }, 120_000);
@@ -151,6 +202,142 @@ describe('SDK and signDoc (pglite)', () => {
       if (hasPdfsig) expect(pdfsigOk(signed).ok, pdfsigOk(signed).out).toBe(true);
     });
   }
+
+  it("visible signatures (Decree 30): the official's signature image, then the agency seal over it; kyso pdf verify and pdfsig", async () => {
+    const cv = await congVanSample();
+    const sig = cv.signature;
+    const official = await setup({ type: 'EC', curve: 'P-256' });
+    const prep = await official.csc.prepareDoc({
+      credentialID: official.p.credentialId,
+      documents: [
+        {
+          document: cv.bytes,
+          conformance_level: 'Ades-B-LT',
+          label: 'Công văn (mẫu)',
+          appearance: {
+            kind: 'person',
+            page: sig.page,
+            rect: sig.person,
+            title: sig.titleLines,
+            name: sig.signerName,
+            image: demoSignaturePng(),
+          },
+        },
+      ],
+    });
+    const a1 = await official.csc.authorize({
+      credentialID: official.p.credentialId,
+      hashes: prep.documentDigests.map((d) => d.hash),
+      pin: '246810',
+      otp: official.otp.next(),
+    });
+    const r1 = await official.csc.signDoc({
+      credentialID: official.p.credentialId,
+      SAD: a1.SAD,
+      documents: [{ document: cv.bytes, conformance_level: 'Ades-B-LT' }],
+    });
+    const byOfficial = fromBase64(r1.DocumentWithSignature![0]!);
+
+    // The agency seal: another credential (same client would do too), over the left third of the image.
+    const agency = await setup({ type: 'EC', curve: 'P-256' });
+    const prep2 = await agency.csc.prepareDoc({
+      credentialID: agency.p.credentialId,
+      documents: [
+        {
+          document: byOfficial,
+          conformance_level: 'Ades-B-LT',
+          appearance: { kind: 'seal', page: sig.page, rect: sig.seal, image: demoSealPng() },
+        },
+      ],
+    });
+    const a2 = await agency.csc.authorize({
+      credentialID: agency.p.credentialId,
+      hashes: prep2.documentDigests.map((d) => d.hash),
+      pin: '246810',
+      otp: agency.otp.next(),
+    });
+    const r2 = await agency.csc.signDoc({
+      credentialID: agency.p.credentialId,
+      SAD: a2.SAD,
+      documents: [{ document: byOfficial, conformance_level: 'Ades-B-LT' }],
+    });
+    const final = fromBase64(r2.DocumentWithSignature![0]!);
+    const file = path.join(tmpDir(), 'cong-van-visible.pdf');
+    fs.writeFileSync(file, final);
+
+    let out = '';
+    let err = '';
+    const code = await verifyCmd.run(
+      { positionals: [file], options: { json: true, trust: [path.join(await demoCaDir(), 'root.pem')] } },
+      { out: (t) => (out += t), err: (t) => (err += t) },
+    );
+    const report = JSON.parse(out) as PdfValidationReport;
+    expect(code, out + err).toBe(0);
+    expect(report.signatures.map((x) => [x.status, x.level])).toEqual([
+      ['valid', 'B-LT'],
+      ['valid', 'B-LT'],
+    ]);
+    expect(report.signatures[0]!.changes.allowed).toBe(true);
+    if (hasPdfsig) {
+      const ps = spawnSync('pdfsig', ['-nocert', file], { encoding: 'utf8' });
+      expect((ps.stdout.match(/Signature is Valid/g) ?? []).length, ps.stdout).toBe(2);
+    }
+    // Both widgets carry an image appearance at the requested places.
+    const text = Buffer.from(final).toString('latin1');
+    expect((text.match(/\/Subtype\s*\/Image/g) ?? []).length).toBeGreaterThanOrEqual(2);
+    if (hasPdftoppm) {
+      const page = sig.page + 1;
+      const before = colourIn(cv.bytes, page, sig.personImage);
+      const afterOfficial = colourIn(byOfficial, page, sig.personImage);
+      const sealBefore = colourIn(byOfficial, page, sig.seal);
+      const sealAfter = colourIn(final, page, sig.seal);
+      expect(before.blue + before.red).toBe(0);
+      expect(afterOfficial.blue).toBeGreaterThan(50); // the blue handwritten signature
+      expect(sealBefore.red).toBe(0);
+      expect(sealAfter.red).toBeGreaterThan(200); // the red seal
+    }
+  });
+
+  it('prepareDoc appearance: bad images, kinds and rectangles are refused with 400 before anything is stored', async () => {
+    const { p, csc } = await setup({ type: 'EC', curve: 'P-256' });
+    const bad = async (appearance: Record<string, unknown>) => {
+      const r = await f('/csc/v2/signatures/prepareDoc', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${await csc.serviceToken()}`,
+        },
+        body: JSON.stringify({
+          credentialID: p.credentialId,
+          documents: [{ document: Buffer.from(sample).toString('base64'), appearance }],
+        }),
+      });
+      return { status: r.status, body: (await r.json()) as { error: string; error_description: string } };
+    };
+    const notPng = Buffer.from('GIF89a not a png at all, padded to be long enough').toString('base64');
+    const huge = Buffer.alloc(300 * 1024, 1).toString('base64');
+    const wide = Buffer.from(demoSealPng());
+    wide.writeUInt32BE(10_000, 16); // IHDR width
+    for (const [a, why] of [
+      [{ kind: 'seal' }, /required/],
+      [{ kind: 'seal', image: notPng, rect: [100, 100, 200, 200] }, /PNG/],
+      [{ kind: 'seal', image: huge, rect: [100, 100, 200, 200] }, /too long|larger/],
+      [{ kind: 'seal', image: wide.toString('base64'), rect: [100, 100, 200, 200] }, /pixels/],
+      [{ kind: 'person', rect: [200, 200, 100, 300] }, /rect/],
+      [{ kind: 'person', rect: [1, 2, 3] }, /rect/],
+      [{ kind: 'banner' }, /kind/],
+      [{ kind: 'stamp' }, /agency/],
+      [{ kind: 'person', rect: [100, 100, 300, 250], page: 99 }, /page|prepared/],
+    ] as const) {
+      const r = await bad(a);
+      expect(r.status, JSON.stringify(a).slice(0, 100)).toBe(400);
+      expect(r.body.error_description).toMatch(why);
+    }
+    const stored = await s.kyso.ctx.db.query('SELECT 1 FROM prepared_documents WHERE credential_id = $1', [
+      p.credentialId,
+    ]);
+    expect(stored.rows).toHaveLength(0);
+  });
 
   it('signDoc with documents: an unprepared or changed document and an uncovered SAD are refused', async () => {
     const { p, csc, otp } = await setup({ type: 'EC', curve: 'P-256' });

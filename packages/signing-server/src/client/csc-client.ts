@@ -105,6 +105,28 @@ export interface PdfSignOptions {
   label?: string;
 }
 
+/**
+ * kyso extension of prepareDoc: a visible signature (Decree 30/2020). `page` is 0-based, `rect`
+ * is [x1, y1, x2, y2] in PDF points; `image` is a PNG (person: handwritten signature, optional;
+ * seal: the seal, required), at most 256 KiB and 4096 pixels a side.
+ */
+export interface VisibleAppearance {
+  kind: 'person' | 'seal' | 'stamp';
+  page?: number;
+  rect?: [number, number, number, number];
+  /** person: title lines, e.g. ['KT. GIÁM ĐỐC', 'PHÓ GIÁM ĐỐC']. */
+  title?: string[];
+  /** person: the signer's name (default: the certificate CN). */
+  name?: string;
+  image?: Uint8Array;
+  /** seal: real diameter in mm (default: the PNG's pHYs, else 36 mm). */
+  sealSizeMm?: number;
+  /** stamp: agency, document number, electronic copy. */
+  agency?: string;
+  documentNumber?: string;
+  copy?: boolean;
+}
+
 export interface SignDocResponse {
   DocumentWithSignature?: string[];
   SignatureObject?: string[];
@@ -352,17 +374,25 @@ export class CscClient {
   /** kyso extension: the server prepares PDFs and returns the digests to authorise. */
   async prepareDoc(input: {
     credentialID: string;
-    documents: ({ document: Uint8Array } & PdfSignOptions)[];
+    documents: ({ document: Uint8Array; appearance?: VisibleAppearance } & PdfSignOptions)[];
   }): Promise<{ documentDigests: { hash: string; label?: string }[]; hashAlgorithmOID: string }> {
     return (
       await this.call<{ documentDigests: { hash: string; label?: string }[]; hashAlgorithmOID: string }>(
         'signatures/prepareDoc',
         {
           credentialID: input.credentialID,
-          documents: input.documents.map((d) => ({
+          documents: input.documents.map(({ appearance, ...d }) => ({
             ...d,
             document: toBase64(d.document),
             signature_format: 'P',
+            ...(appearance
+              ? {
+                  appearance: {
+                    ...appearance,
+                    ...(appearance.image ? { image: toBase64(appearance.image) } : {}),
+                  },
+                }
+              : {}),
           })),
         },
       )

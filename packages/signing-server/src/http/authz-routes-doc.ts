@@ -32,6 +32,48 @@ const pdfOptions = {
   fieldName: str(100),
   label: str(200),
 } satisfies Record<string, JsonSchema>;
+/** kyso extension of prepareDoc: a visible signature (Decree 30/2020 appearances of pdf-sign). */
+const appearance: JsonSchema = {
+  ...obj(
+    {
+      kind: {
+        type: 'string',
+        enum: ['person', 'seal', 'stamp'],
+        description:
+          "person: the official's block (title lines, signature image, name); seal: the agency seal at real size; stamp: appendix / electronic-copy text",
+      },
+      page: { type: 'integer', minimum: 0, maximum: 100_000, description: 'page index from 0 (default 0)' },
+      rect: {
+        type: 'array',
+        items: { type: 'number', minimum: -14_400, maximum: 14_400 },
+        minItems: 4,
+        maxItems: 4,
+        description: '[x1, y1, x2, y2] in PDF points, page space (default: the rectangle of fieldName)',
+      },
+      title: {
+        type: 'array',
+        items: str(200),
+        maxItems: 6,
+        description: 'person: title lines, top to bottom',
+      },
+      name: str(200, { description: "person: the signer's name (default: the certificate CN)" }),
+      image: {
+        type: 'string',
+        maxLength: 349_528,
+        pattern: '^[A-Za-z0-9+/]*={0,2}$',
+        description:
+          'base64 PNG (at most 256 KiB, 4096 pixels a side): the handwritten signature (person) or the seal (seal, required)',
+      },
+      sealSizeMm: { type: 'number', minimum: 5, maximum: 100, description: 'seal: real diameter in mm' },
+      agency: str(300, { description: 'stamp: the signing or copying agency' }),
+      documentNumber: str(100, { description: 'stamp: number and symbol of the document' }),
+      copy: { type: 'boolean', description: 'stamp: electronic copy (SAO Y) instead of appendix' },
+    },
+    ['kind'],
+    false,
+  ),
+  description: 'kyso extension: visible signature (Decree 30/2020) added when the document is prepared',
+};
 /** Base64 of a PDF: the JSON body limit for documents applies (KYSO_DOCUMENT_LIMIT_BYTES). */
 const documentB64: JsonSchema = { type: 'string', minLength: 8, maxLength: 200 * 1024 * 1024 };
 
@@ -97,7 +139,7 @@ export const AUTHZ_ROUTES: RouteDoc[] = [
           type: 'array',
           minItems: 1,
           maxItems: 20,
-          items: obj({ document: documentB64, ...pdfOptions }, ['document']),
+          items: obj({ document: documentB64, ...pdfOptions, appearance }, ['document']),
         },
         clientData: str(1000),
       },

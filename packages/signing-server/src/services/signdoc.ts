@@ -29,6 +29,7 @@ import {
   type TimeStamper,
 } from '@kyso/pki-core';
 import {
+  type AppearanceProvider,
   addDocumentTimeStamp,
   addDss,
   type CollectedValidationData,
@@ -36,12 +37,19 @@ import {
   collectValidationData,
   embedSignature,
   estimatePlaceholder,
+  isPng,
   type PadesLevel,
+  type PersonAppearanceOptions,
   type PreparedPdfSignature,
+  personAppearance,
   preparePdfSignature,
+  type Rect,
   type RevocationDataFetcher,
+  type StampAppearanceOptions,
+  sealAppearance,
   signatureTimeStampTokens,
   signPreparedDigest,
+  stampAppearance,
 } from '@kyso/pdf-sign';
 import { appendAudit } from '../audit.js';
 import { HASH_LEN } from '../vault/prehash.js';
@@ -63,6 +71,116 @@ interface PdfOptions {
   location?: string;
   fieldName?: string;
   label?: string;
+}
+
+/**
+ * A visible signature (Decree 30/2020 appearances from pdf-sign), kyso extension of prepareDoc:
+ * - `person`: the competent official's block in `rect`: `title` lines (upper case, bold), the
+ *   handwritten signature `image` (PNG, optional), the `name` (default: the certificate CN);
+ * - `seal`: the agency seal `image` (PNG, required) at real size (`sealSizeMm`, else the PNG's
+ *   pHYs, else 36 mm) centred in `rect` (put it over the left third of the official's image,
+ *   e.g. pdf-sign `sealRectFor`);
+ * - `stamp`: text for appendices / electronic copies (`agency`, `documentNumber`, `copy`), top
+ *   right of the page unless `rect` is given.
+ * `page` is 0-based (default 0, or the page of an existing `fieldName`); `rect` is
+ * [x1, y1, x2, y2] in PDF points (page space). Without `rect`, an existing field's rectangle is used.
+ */
+export interface AppearanceInput {
+  kind: 'person' | 'seal' | 'stamp';
+  page?: number;
+  rect?: number[];
+  title?: string[];
+  name?: string;
+  /** Base64 PNG, at most MAX_APPEARANCE_IMAGE_BYTES and MAX_APPEARANCE_IMAGE_SIDE pixels a side. */
+  image?: string;
+  sealSizeMm?: number;
+  agency?: string;
+  documentNumber?: string;
+  copy?: boolean;
+}
+
+/** Largest appearance image (decoded PNG file) accepted by prepareDoc. */
+export const MAX_APPEARANCE_IMAGE_BYTES = 256 * 1024;
+/** Largest width or height (pixels) of an appearance image. */
+export const MAX_APPEARANCE_IMAGE_SIDE = 4096;
+
+function appearanceImage(s: string | undefined, what: string): Uint8Array | undefined {
+  if (s === undefined) return undefined;
+  const b = fromB64(s);
+  if (!b) throw badRequest(`appearance.image (${what}) must be base64`);
+  if (b.length > MAX_APPEARANCE_IMAGE_BYTES)
+    throw badRequest(`appearance.image is larger than ${MAX_APPEARANCE_IMAGE_BYTES} bytes`);
+  if (!isPng(b) || b.length < 33) throw badRequest('appearance.image must be a PNG');
+  // IHDR (always the first chunk): width and height, big-endian, at bytes 16 and 20.
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const w = dv.getUint32(16);
+  const h = dv.getUint32(20);
+  if (w === 0 || h === 0 || w > MAX_APPEARANCE_IMAGE_SIDE || h > MAX_APPEARANCE_IMAGE_SIDE)
+    throw badRequest(`appearance.image must be at most ${MAX_APPEARANCE_IMAGE_SIDE} pixels a side`);
+  return b;
+}
+
+/** Builds the pdf-sign appearance provider, page and rectangle of a prepareDoc document. */
+export function visibleSignature(a: AppearanceInput): {
+  appearance: AppearanceProvider;
+  page?: number;
+  rect?: Rect;
+} {
+  let rect: Rect | undefined;
+  if (a.rect !== undefined) {
+    const r = a.rect;
+    if (
+      !Array.isArray(r) ||
+      r.length !== 4 ||
+      !r.every((v) => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= 14_400) ||
+      !(r[2]! > r[0]! && r[3]! > r[1]!)
+    )
+      throw badRequest('appearance.rect must be [x1, y1, x2, y2] in points with x2 > x1 and y2 > y1');
+    rect = [r[0]!, r[1]!, r[2]!, r[3]!];
+  }
+  if (a.page !== undefined && !(Number.isInteger(a.page) && a.page >= 0 && a.page <= 100_000))
+    throw badRequest('appearance.page must be a page index from 0');
+  let appearance: AppearanceProvider;
+  switch (a.kind) {
+    case 'person': {
+      const title = a.title ?? [];
+      if (!Array.isArray(title) || title.length > 6 || !title.every((t) => typeof t === 'string'))
+        throw badRequest('appearance.title must be at most 6 lines');
+      const o: PersonAppearanceOptions = { titleLines: title };
+      if (a.name !== undefined) o.name = a.name;
+      const img = appearanceImage(a.image, 'signature');
+      if (img) o.signatureImage = img;
+      appearance = personAppearance(o);
+      break;
+    }
+    case 'seal': {
+      const img = appearanceImage(a.image, 'seal');
+      if (!img) throw badRequest('appearance.image (the seal PNG) is required for kind seal');
+      if (a.sealSizeMm !== undefined && !(a.sealSizeMm >= 5 && a.sealSizeMm <= 100))
+        throw badRequest('appearance.sealSizeMm must be between 5 and 100');
+      appearance = sealAppearance({
+        sealImage: img,
+        ...(a.sealSizeMm !== undefined ? { sizeMm: a.sealSizeMm } : {}),
+      });
+      break;
+    }
+    case 'stamp': {
+      if (a.image !== undefined) throw badRequest('appearance.image is not used by kind stamp');
+      if (!a.agency) throw badRequest('appearance.agency is required for kind stamp');
+      const o: StampAppearanceOptions = { kind: a.copy ? 'copy' : 'appendix', agency: a.agency };
+      if (a.documentNumber !== undefined) o.documentNumber = a.documentNumber;
+      if (rect) o.rect = rect;
+      appearance = stampAppearance(o);
+      break;
+    }
+    default:
+      throw badRequest('appearance.kind must be person, seal or stamp');
+  }
+  return {
+    appearance,
+    ...(a.page !== undefined ? { page: a.page } : {}),
+    ...(rect ? { rect } : {}),
+  };
 }
 
 export interface SignDocInput {
@@ -213,7 +331,7 @@ export class SignDocService {
     input: {
       credentialID: string;
       hashAlgorithmOID?: string;
-      documents: ({ document: string } & PdfOptions)[];
+      documents: ({ document: string; appearance?: AppearanceInput } & PdfOptions)[];
     },
   ): Promise<{
     documentDigests: { hash: string; label?: string }[];
@@ -229,6 +347,7 @@ export class SignDocService {
       checkFormat(d);
       const level = padesLevel(d.conformance_level);
       const pdf = decodePdf(d.document, this.documentLimit);
+      const visible = d.appearance ? visibleSignature(d.appearance) : {};
       let prepared: PreparedPdfSignature;
       try {
         prepared = await preparePdfSignature(pdf, {
@@ -244,6 +363,7 @@ export class SignDocService {
           ...(d.location !== undefined ? { location: d.location } : {}),
           ...(d.fieldName !== undefined ? { fieldName: d.fieldName } : {}),
           ...(d.signed_envelope_property === 'Certification' ? { certify: 2 as const } : {}),
+          ...visible,
         });
       } catch (e) {
         throw badRequest(`the PDF cannot be prepared: ${(e as Error).message}`);
@@ -274,7 +394,11 @@ export class SignDocService {
         actor: `client:${clientId}`,
         action: 'signdoc.prepare',
         subject: input.credentialID,
-        details: { documents: rows.map(([h]) => h), digests: out.map((o) => o.hash) },
+        details: {
+          documents: rows.map(([h]) => h),
+          digests: out.map((o) => o.hash),
+          appearances: input.documents.map((d) => d.appearance?.kind ?? null),
+        },
       });
     });
     return {
