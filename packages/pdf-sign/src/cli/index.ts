@@ -17,6 +17,7 @@ import {
   pkcs12KeyForCertificate,
   privateKeyFromPkcs8,
 } from '@kyso/pki-core';
+import { FileSource } from '../pdf/file-source.node.js';
 import { PdfReader } from '../pdf/reader.js';
 import { docMdpPermission, listFields } from '../sign/fields.js';
 import type { PadesLevel } from '../sign/pades.js';
@@ -29,7 +30,6 @@ import {
 import { signPdfFile } from '../sign/file.node.js';
 import { onlineRevocationFetcher } from '../sign/validation-data.js';
 import { verifyPdfIntegrity } from '../verify/integrity.js';
-import { findSignatures } from '../verify/signatures.js';
 import { pdfVerifyCommand } from './verify.js';
 
 export interface PdfCommandOption {
@@ -53,6 +53,42 @@ export interface PdfCommand {
 
 class Usage extends Error {}
 
+/**
+ * What `--remote URL --credential ID` needs to build a signer. pdf-sign does not depend on the
+ * signing server: the `kyso` binary of @kyso/signing-server passes a factory built on its SDK
+ * (`createPdfCommands({ remoteSignerFactory })`); without one, `--remote` is a usage error.
+ */
+export interface RemoteSignerRequest {
+  /** Server base URL (e.g. https://kyso.example.gov.vn). */
+  url: string;
+  credentialId: string;
+  /** OAuth2 client credentials (--client-id, --client-secret-file). */
+  clientId?: string;
+  clientSecret?: string;
+  /** How long to wait for the subscriber's approval of each signature (ms). */
+  approvalTimeoutMs: number;
+  /** Shown to the subscriber with the pending request. */
+  description?: string;
+  /** Progress for the user (where to approve), written to stderr. */
+  notify(text: string): void;
+}
+export type RemoteSignerFactory = (request: RemoteSignerRequest) => Promise<Signer>;
+
+/** A remote signing failure the CLI reports without a stack (refused, expired, cancelled: exit code). */
+export class RemoteSigningError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'RemoteSigningError';
+  }
+}
+
+export interface PdfCommandsOptions {
+  remoteSignerFactory?: RemoteSignerFactory;
+}
+
 type Opts = Record<string, string | boolean | string[] | undefined>;
 const str = (o: Opts, k: string): string | undefined => {
   const v = o[k];
@@ -72,12 +108,50 @@ const read = (file: string): Uint8Array => {
   }
 };
 
-/** Builds a Signer from --p12/--password-file or --key/--cert [--chain]. */
-export async function signerFromOptions(o: Opts): Promise<Signer> {
+/**
+ * Builds a Signer from --p12/--password-file or --key/--cert [--chain], or from --remote URL
+ * --credential ID [--client-id ID --client-secret-file FILE] [--approval-timeout SECONDS] with a
+ * remote signer factory.
+ */
+export async function signerFromOptions(
+  o: Opts,
+  remote?: { factory?: RemoteSignerFactory; notify(text: string): void; description?: string },
+): Promise<Signer> {
   const p12 = str(o, 'p12');
   const key = str(o, 'key');
-  if (str(o, 'remote') !== undefined || str(o, 'credential') !== undefined) {
-    throw new Usage('--remote/--credential: remote signing comes with the server SDK (not available yet)');
+  const url = str(o, 'remote');
+  const credentialId = str(o, 'credential');
+  if (url !== undefined || credentialId !== undefined) {
+    if (!remote?.factory)
+      throw new Usage('--remote/--credential: remote signing needs the kyso binary of @kyso/signing-server');
+    if (!url || !credentialId) throw new Usage('--remote URL and --credential ID go together');
+    if (p12 !== undefined || key !== undefined) throw new Usage('--remote excludes --p12 and --key');
+    const clientId = str(o, 'client-id');
+    const secretFile = str(o, 'client-secret-file');
+    if ((clientId === undefined) !== (secretFile === undefined))
+      throw new Usage('--client-id and --client-secret-file go together');
+    const timeoutS = str(o, 'approval-timeout') ?? '300';
+    const seconds = Number(timeoutS);
+    if (!Number.isFinite(seconds) || seconds <= 0)
+      throw new Usage('--approval-timeout must be a positive number of seconds');
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new Usage(`--remote: not a URL: ${url}`);
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+      throw new Usage('--remote must be http(s)');
+    return remote.factory({
+      url: url.replace(/\/+$/, ''),
+      credentialId,
+      ...(clientId !== undefined
+        ? { clientId, clientSecret: new TextDecoder().decode(read(secretFile!)).replace(/\r?\n$/, '') }
+        : {}),
+      approvalTimeoutMs: seconds * 1000,
+      ...(remote.description ? { description: remote.description } : {}),
+      notify: remote.notify,
+    });
   }
   if ((p12 === undefined) === (key === undefined))
     throw new Usage('give either --p12 FILE --password-file FILE or --key FILE --cert FILE');
@@ -116,15 +190,20 @@ async function guard(io: { err(t: string): void }, f: () => Promise<number>): Pr
       io.err(`kyso pdf: ${e.message}\n`);
       return 2;
     }
+    if (e instanceof RemoteSigningError) {
+      io.err(`kyso pdf: ${e.message}\n`);
+      return e.exitCode;
+    }
     throw e;
   }
 }
 
-export const pdfSignCommand: PdfCommand = {
+/** `kyso pdf sign`; `remoteSignerFactory` enables --remote. */
+export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): PdfCommand => ({
   path: ['pdf', 'sign'],
   summary: 'sign a PDF (PAdES B-B..B-LTA) by incremental update',
   usage:
-    'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE]) [--level B-B|B-T|B-LT|B-LTA --tsa URL] [--appearance person|seal|stamp --image PNG --page N --rect x,y,w,h]; IN may be a folder (every .pdf in it, into the folder --out)',
+    'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE] | --remote URL --credential ID [--client-id ID --client-secret-file FILE] [--approval-timeout SECONDS]) [--level B-B|B-T|B-LT|B-LTA --tsa URL] [--appearance person|seal|stamp --image PNG --page N --rect x,y,w,h]; IN may be a folder (every .pdf in it, into the folder --out)',
   positionals: { min: 1, max: 1, names: 'IN' },
   options: [
     { name: 'out', type: 'string', description: 'output PDF', required: true },
@@ -152,9 +231,16 @@ export const pdfSignCommand: PdfCommand = {
     {
       name: 'remote',
       type: 'string',
-      description: 'remote signing service URL (with the server SDK; not yet)',
+      description: 'kyso signing server URL (approval on URL/approve; TSA default URL/pki/tsa)',
     },
-    { name: 'credential', type: 'string', description: 'remote credential id (with --remote; not yet)' },
+    { name: 'credential', type: 'string', description: 'remote credential id (with --remote)' },
+    { name: 'client-id', type: 'string', description: 'OAuth2 client id (with --remote)' },
+    { name: 'client-secret-file', type: 'string', description: 'file holding the OAuth2 client secret' },
+    {
+      name: 'approval-timeout',
+      type: 'string',
+      description: "seconds to wait for the subscriber's approval (default 300)",
+    },
     {
       name: 'appearance',
       type: 'string',
@@ -183,7 +269,9 @@ export const pdfSignCommand: PdfCommand = {
       if (!out) throw new Usage('--out is required');
       const level = (str(o, 'level') ?? 'B-B').toUpperCase() as PadesLevel;
       if (!LEVELS.includes(level)) throw new Usage('--level must be B-B, B-T, B-LT or B-LTA');
-      const tsa = str(o, 'tsa');
+      const remoteUrl = str(o, 'remote')?.replace(/\/+$/, '');
+      // With --remote, the server's own TSA unless --tsa says otherwise.
+      const tsa = str(o, 'tsa') ?? (remoteUrl && level !== 'B-B' ? `${remoteUrl}/pki/tsa` : undefined);
       if (level !== 'B-B' && !tsa) throw new Usage(`--level ${level} needs --tsa URL`);
       const certifyS = str(o, 'certify');
       if (certifyS !== undefined && !['1', '2', '3'].includes(certifyS))
@@ -192,7 +280,11 @@ export const pdfSignCommand: PdfCommand = {
       if (sf !== undefined && sf !== 'ETSI.CAdES.detached' && sf !== 'adbe.pkcs7.detached') {
         throw new Usage('--subfilter must be ETSI.CAdES.detached or adbe.pkcs7.detached');
       }
-      const signer = await signerFromOptions(o);
+      const signer = await signerFromOptions(o, {
+        ...(commandOptions.remoteSignerFactory ? { factory: commandOptions.remoteSignerFactory } : {}),
+        notify: (t) => io.err(t),
+        description: `kyso pdf sign ${path.basename(inPath)}`,
+      });
       const field = str(o, 'field');
       const reason = str(o, 'reason');
       const location = str(o, 'location');
@@ -233,7 +325,8 @@ export const pdfSignCommand: PdfCommand = {
             await signOne(path.join(inPath, f), path.join(out, f));
             progress.tick(f);
           } catch (e) {
-            if (e instanceof Usage) throw e;
+            // Usage problems and a cancelled remote approval (Ctrl-C) stop the whole folder.
+            if (e instanceof Usage || (e instanceof RemoteSigningError && e.exitCode === 130)) throw e;
             progress.tick(f, (e as Error).message);
           }
         }
@@ -246,7 +339,9 @@ export const pdfSignCommand: PdfCommand = {
         io.err(`warning: no revocation data for ${res.validationData.missing.join('; ')}\n`);
       return 0;
     }),
-};
+});
+
+export const pdfSignCommand: PdfCommand = createPdfSignCommand();
 
 export const pdfInspectCommand: PdfCommand = {
   path: ['pdf', 'inspect'],
@@ -256,87 +351,107 @@ export const pdfInspectCommand: PdfCommand = {
   options: [{ name: 'json', type: 'boolean', description: 'JSON output' }],
   run: (args, io) =>
     guard(io, async () => {
-      const bytes = read(args.positionals[0]!);
-      let r: PdfReader;
+      const file = args.positionals[0]!;
+      // Read through a FileSource: the file is never loaded whole, the signed ranges are streamed.
+      let source: FileSource;
       try {
-        r = PdfReader.open(bytes);
+        source = new FileSource(file);
       } catch (e) {
-        if (e instanceof KysoError) throw new Usage(`unreadable PDF: ${e.message}`);
-        throw e;
+        throw new Usage(`cannot read ${file}: ${(e as Error).message}`);
       }
-      const revisions = r.revisions().map((rv) => ({
-        index: rv.index,
-        end: rv.end,
-        xref: rv.xrefKind,
-        objects: rv.objects.length,
-      }));
-      const fields = listFields(r).map((f) => ({
-        name: f.name,
-        type: f.type ?? null,
-        signed: f.value !== undefined,
-      }));
-      const integrity = await verifyPdfIntegrity(bytes);
-      const sigs = findSignatures(r);
-      const signatures = integrity.signatures.map((s, i) => ({
-        field: s.signature.fieldName,
-        kind: s.signature.kind,
-        subFilter: s.signature.subFilter ?? null,
-        byteRange: s.signature.byteRange ?? null,
-        signer: s.signer ?? null,
-        m: sigs[i]?.m ?? null,
-        timestamp: s.timestamp?.toISOString() ?? null,
-        reason: s.signature.reason ?? null,
-        location: s.signature.location ?? null,
-        docMdp: s.signature.docMdp ?? null,
-        revision: s.revision ?? null,
-        coversWholeFile: s.coversWholeFile,
-        intact: s.intact,
-        valid: s.valid,
-        checks: s.checks,
-      }));
-      const catalog = r.catalog();
-      const dss = r.dict(catalog.get('DSS'));
-      const summary = {
-        version: r.version,
-        pages: r.pages().length,
-        linearized: r.linearized,
-        encrypted: r.encrypted,
-        certified: docMdpPermission(r) ?? null,
-        dss: dss
-          ? {
-              certs: r.array(dss.get('Certs'))?.length ?? 0,
-              ocsps: r.array(dss.get('OCSPs'))?.length ?? 0,
-              crls: r.array(dss.get('CRLs'))?.length ?? 0,
-            }
-          : null,
-        revisions,
-        fields,
-        signatures,
-      };
-      if (args.options.json === true) io.out(`${JSON.stringify(summary, null, 2)}\n`);
-      else {
-        const lines = [
-          `PDF ${summary.version}, ${summary.pages} page(s)${summary.linearized ? ', linearized' : ''}${summary.encrypted ? ', encrypted' : ''}`,
-          `Revisions: ${revisions.length}`,
-          ...revisions.map(
-            (rv) => `  #${rv.index}: ends at ${rv.end}, ${rv.xref} xref, ${rv.objects} object(s)`,
-          ),
-          `Fields: ${fields.length}`,
-          ...fields.map((f) => `  ${f.name} (${f.type ?? '?'})${f.signed ? ' signed' : ''}`),
-          `Signatures: ${signatures.length}`,
-          ...signatures.map(
-            (s) =>
-              `  ${s.field}: ${s.kind} ${s.subFilter ?? ''}, signer ${s.signer ?? '?'}, ${s.intact && s.valid ? 'intact and valid' : 'NOT VALID'}, ${s.coversWholeFile ? 'covers the whole file' : `covers revision ${s.revision ?? '?'}`}${s.docMdp ? `, certification P=${s.docMdp}` : ''}`,
-          ),
-        ];
-        if (summary.dss)
-          lines.push(
-            `DSS: ${summary.dss.certs} certificate(s), ${summary.dss.ocsps} OCSP response(s), ${summary.dss.crls} CRL(s)`,
-          );
-        io.out(`${lines.join('\n')}\n`);
+      try {
+        let r: PdfReader;
+        try {
+          r = PdfReader.open(source);
+        } catch (e) {
+          if (e instanceof KysoError) throw new Usage(`unreadable PDF: ${e.message}`);
+          if (e instanceof Error && 'code' in e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code))
+            throw new Usage(`cannot read ${file}: ${e.message}`); // e.g. a folder (EISDIR)
+          throw e;
+        }
+        const revs = r.revisions();
+        const revisions = revs.map((rv) => ({
+          index: rv.index,
+          end: rv.end,
+          xref: rv.xrefKind,
+          objects: rv.objects.length,
+        }));
+        const fields = listFields(r).map((f) => ({
+          name: f.name,
+          type: f.type ?? null,
+          signed: f.value !== undefined,
+        }));
+        const integrity = await verifyPdfIntegrity(source, { reader: r, revisions: revs });
+        const signatures = integrity.signatures.map((s) => ({
+          field: s.signature.fieldName,
+          kind: s.signature.kind,
+          subFilter: s.signature.subFilter ?? null,
+          byteRange: s.signature.byteRange ?? null,
+          signer: s.signer ?? null,
+          m: s.signature.m ?? null,
+          timestamp: s.timestamp?.toISOString() ?? null,
+          reason: s.signature.reason ?? null,
+          location: s.signature.location ?? null,
+          docMdp: s.signature.docMdp ?? null,
+          revision: s.revision ?? null,
+          coversWholeFile: s.coversWholeFile,
+          intact: s.intact,
+          valid: s.valid,
+          checks: s.checks,
+        }));
+        const catalog = r.catalog();
+        const dss = r.dict(catalog.get('DSS'));
+        const summary = {
+          version: r.version,
+          pages: r.pages().length,
+          linearized: r.linearized,
+          encrypted: r.encrypted,
+          certified: docMdpPermission(r) ?? null,
+          dss: dss
+            ? {
+                certs: r.array(dss.get('Certs'))?.length ?? 0,
+                ocsps: r.array(dss.get('OCSPs'))?.length ?? 0,
+                crls: r.array(dss.get('CRLs'))?.length ?? 0,
+              }
+            : null,
+          revisions,
+          fields,
+          signatures,
+        };
+        if (args.options.json === true) io.out(`${JSON.stringify(summary, null, 2)}\n`);
+        else {
+          const lines = [
+            `PDF ${summary.version}, ${summary.pages} page(s)${summary.linearized ? ', linearized' : ''}${summary.encrypted ? ', encrypted' : ''}`,
+            `Revisions: ${revisions.length}`,
+            ...revisions.map(
+              (rv) => `  #${rv.index}: ends at ${rv.end}, ${rv.xref} xref, ${rv.objects} object(s)`,
+            ),
+            `Fields: ${fields.length}`,
+            ...fields.map((f) => `  ${f.name} (${f.type ?? '?'})${f.signed ? ' signed' : ''}`),
+            `Signatures: ${signatures.length}`,
+            ...signatures.map(
+              (s) =>
+                `  ${s.field}: ${s.kind} ${s.subFilter ?? ''}, signer ${s.signer ?? '?'}, ${s.intact && s.valid ? 'intact and valid' : 'NOT VALID'}, ${s.coversWholeFile ? 'covers the whole file' : `covers revision ${s.revision ?? '?'}`}${s.docMdp ? `, certification P=${s.docMdp}` : ''}`,
+            ),
+          ];
+          if (summary.dss)
+            lines.push(
+              `DSS: ${summary.dss.certs} certificate(s), ${summary.dss.ocsps} OCSP response(s), ${summary.dss.crls} CRL(s)`,
+            );
+          io.out(`${lines.join('\n')}\n`);
+        }
+        return 0;
+      } finally {
+        source.close();
       }
-      return 0;
     }),
 };
 
 export const pdfCommands: PdfCommand[] = [pdfSignCommand, pdfInspectCommand, pdfVerifyCommand];
+
+/** The pdf commands with options (the signing server's `kyso` binary passes its remote signer). */
+export const createPdfCommands = (options: PdfCommandsOptions): PdfCommand[] => [
+  createPdfSignCommand(options),
+  pdfInspectCommand,
+  pdfVerifyCommand,
+];
