@@ -47,6 +47,9 @@ const median = (xs) => {
 
 /** Spawns a process and resolves with the first stdout/stderr match of `ready`; keeps draining its output. */
 function startChild(args, env, ready) {
+  // KYSO_BENCH_PROFILE=<dir>: servers write V8 CPU profiles there when they stop (SIGTERM).
+  const prof = process.env.KYSO_BENCH_PROFILE;
+  if (prof) args = ['--cpu-prof', `--cpu-prof-dir=${prof}`, ...args];
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, ...env },
@@ -400,7 +403,10 @@ async function main() {
     ];
     let signedTotal = 0;
     let requestsTotal = 0;
+    // KYSO_BENCH_CASES=p256-1,rsa-50: only these cases (profiling, quick looks).
+    const only = process.env.KYSO_BENCH_CASES?.split(',');
     for (const cs of cases) {
+      if (only && !only.includes(`${cs.kind}-${cs.n}`)) continue;
       const name = `signHash ${cs.label} x${cs.n}`;
       console.log(`\n${name}`);
       const bareBodies = (count) =>
@@ -491,7 +497,9 @@ async function main() {
     void signedTotal;
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
+    await Promise.all(
+      children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)),
+    );
     await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
     await db.end();
     rmSync(tmp, { recursive: true, force: true });
