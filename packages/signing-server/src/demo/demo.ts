@@ -4,18 +4,23 @@
  * Starts the server on the embedded database (a temp data dir), enrols a citizen, an official and
  * the agency (organisation seal), registers the agency's portal as an OAuth2 client, then:
  * 1. the citizen signs a sample form through the server's authorisation page (Chromium,
- *    headless): prepareDoc → page (PIN + OTP) → code → token → signDoc (PAdES B-T);
- * 2. the official signs a công văn the same way, then the agency seal is applied on top
- *    (asynchronous approval: 202 handle, the approval page, authorizeCheck) — PAdES B-LT;
- * 3. both PDFs are verified (pdf-sign verifier; pdfsig when installed) and their paths printed.
+ *    headless): prepareDoc → page (PIN + OTP) → code → token → signDoc (PAdES B-LT);
+ * 2. the official signs a công văn the same way with a visible Decree 30 signature (title lines,
+ *    the handwritten signature image, the name), then the agency seal is applied over the left
+ *    third of that image (asynchronous approval: 202 handle, the approval page,
+ *    authorizeCheck) — PAdES B-LT; geometry from pdf-sign's sample (`sealRectFor`);
+ * 3. both PDFs are verified (`kyso pdf verify` logic: pdf-sign verifyPdf with the server's CA
+ *    root as trust anchor, revocation data from the document; pdfsig when installed) and their
+ *    paths printed.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { verifyPdfIntegrity } from '@kyso/pdf-sign';
+import { verifyPdf } from '@kyso/pdf-sign';
+import { TrustStore } from '@kyso/pki-core';
 import { URI, type TOTP } from 'otpauth';
-import { CscClient, fromBase64 } from '../client/index.js';
+import { CscClient, fromBase64, type VisibleAppearance } from '../client/index.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { startServer } from '../server.js';
@@ -116,11 +121,8 @@ export async function runDemo(
       clientId: client.clientId,
       clientSecret: client.clientSecret,
     });
-    // pdf-sign's sample documents (fictitious; pdf-lib based, a dev-only module of pdf-sign).
-    const samplesUrl: string = new URL('../../../pdf-sign/dist/samples/index.js', import.meta.url).href;
-    const samples = (await import(samplesUrl)) as {
-      congVanSample(o?: Record<string, unknown>): Promise<{ bytes: Uint8Array }>;
-    };
+    // pdf-sign's sample documents and demo images (fictitious).
+    const samples = await import('@kyso/pdf-sign/samples');
 
     /** prepareDoc → authorisation page in Chromium → code → token → signDoc. */
     const signInBrowser = async (
@@ -129,10 +131,13 @@ export async function runDemo(
       label: string,
       level: 'Ades-B-T' | 'Ades-B-LT',
       screenshot?: string,
+      appearance?: VisibleAppearance,
     ) => {
       const prep = await csc.prepareDoc({
         credentialID: who.credentialId,
-        documents: [{ document: pdf, conformance_level: level, label }],
+        documents: [
+          { document: pdf, conformance_level: level, label, ...(appearance ? { appearance } : {}) },
+        ],
       });
       const { url, codeVerifier } = await csc.authorizationUrl({
         redirectUri: cb.url,
@@ -178,26 +183,44 @@ export async function runDemo(
       citizen,
       form.bytes,
       'Tờ khai CT01 — Trần Thị Bình',
-      'Ades-B-T',
+      'Ades-B-LT',
       shot,
     );
     const formFile = path.join(outDir, 'to-khai-CT01-signed.pdf');
     fs.writeFileSync(formFile, formSigned);
     files.push(formFile);
-    log('citizen signed the form through the authorisation page (PAdES B-T)');
+    log('citizen signed the form through the authorisation page (PAdES B-LT)');
 
     // 2. Công văn: the official (authorisation page), then the agency seal (asynchronous approval).
-    const cv = await samples.congVanSample({
-      titleLines: ['GIÁM ĐỐC'],
-      signerName: 'Lê Văn Cường',
-      drawText: true,
-    });
-    const byOfficial = await signInBrowser(official, cv.bytes, 'Công văn 125/SKHCN-VP', 'Ades-B-T');
-    log('the official signed the công văn');
+    // The sample leaves the signature block empty and suggests its geometry: the official's
+    // block, the signature image inside it, and the seal over the image's left third (sealRectFor).
+    const cv = await samples.congVanSample({ titleLines: ['GIÁM ĐỐC'], signerName: 'Lê Văn Cường' });
+    const block = cv.signature;
+    const byOfficial = await signInBrowser(
+      official,
+      cv.bytes,
+      'Công văn 125/SKHCN-VP',
+      'Ades-B-LT',
+      undefined,
+      {
+        kind: 'person',
+        page: block.page,
+        rect: block.person,
+        title: block.titleLines,
+        name: block.signerName,
+        image: samples.demoSignaturePng(),
+      },
+    );
+    log('the official signed the công văn (visible signature: title, handwritten image, name)');
     const prep = await csc.prepareDoc({
       credentialID: seal.credentialId,
       documents: [
-        { document: byOfficial, conformance_level: 'Ades-B-LT', label: 'Đóng dấu công văn 125/SKHCN-VP' },
+        {
+          document: byOfficial,
+          conformance_level: 'Ades-B-LT',
+          label: 'Đóng dấu công văn 125/SKHCN-VP',
+          appearance: { kind: 'seal', page: block.page, rect: block.seal, image: samples.demoSealPng() },
+        },
       ],
     });
     const { handle } = await csc.authorizeAsync({
@@ -228,15 +251,18 @@ export async function runDemo(
     files.push(cvFile);
     log('the agency seal was applied after asynchronous approval (PAdES B-LT)');
 
-    // 3. Verify.
+    // 3. Verify: what `kyso pdf verify --trust <root>` does (the server's CA root as the only
+    // trust anchor; revocation data from the document only).
+    const roots = [...srv.kyso.ca.cas.values()].filter((c) => c.chain.length === 0).map((c) => c.cert);
+    const trustStore = new TrustStore(roots);
     for (const f of files) {
-      const rep = await verifyPdfIntegrity(new Uint8Array(fs.readFileSync(f)));
+      const rep = await verifyPdf(new Uint8Array(fs.readFileSync(f)), { trustStore });
       log(
-        `${path.basename(f)}: ${rep.ok ? 'OK' : 'FAILED'} — ${rep.signatures
-          .map((s) => `${s.signer ?? '?'} (${s.intact && s.valid ? 'valid' : 'INVALID'})`)
+        `${path.basename(f)}: ${rep.valid ? 'VALID' : rep.status.toUpperCase()} — ${rep.signatures
+          .map((s) => `${s.signer?.commonName ?? s.kind} (${s.status}${s.level ? `, ${s.level}` : ''})`)
           .join('; ')}`,
       );
-      if (!rep.ok) throw new Error(`${f} does not verify`);
+      if (!rep.valid) throw new Error(`${f} does not verify`);
       const ps = spawnSync('pdfsig', ['-nocert', f], { encoding: 'utf8' });
       if (ps.status === 0) {
         const valid = (ps.stdout.match(/Signature is Valid/g) ?? []).length;
