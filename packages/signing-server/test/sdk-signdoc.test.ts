@@ -31,6 +31,7 @@ import {
   type TestServer,
 } from './helpers/env.js';
 import { type Fetcher, provision } from './helpers/client.js';
+import { hidden, Jar, postForm } from './helpers/authz.js';
 
 const hasPdfsig = requireTool('pdfsig');
 const hasPdftoppm = requireTool('pdftoppm');
@@ -129,6 +130,54 @@ describe.each(backends)('SDK and signDoc (%s)', (backend) => {
       if (hasPdfsig) expect(pdfsigOk(signed).ok, pdfsigOk(signed).out).toBe(true);
     });
   }
+
+  it('README three lines: RemoteSigner authorised by asynchronous approval on /approve, pdf-sign two-step flow', async () => {
+    const { p, csc, otp } = await setup({ type: 'EC', curve: 'P-256' });
+    const credentialID = p.credentialId;
+    const pdf = sample;
+    // The subscriber, on the approval page: sign in with the PIN, approve the pending request with the OTP.
+    const approver = (async () => {
+      const jar = new Jar();
+      const login = await f('/approve');
+      jar.take(login);
+      await postForm(
+        f,
+        '/approve/login',
+        { subscriber: p.subscriberId, pin: '246810', csrf: hidden(await login.text(), 'csrf')! },
+        jar,
+      );
+      for (let i = 0; i < 100; i++) {
+        const page = await (await f('/approve', { headers: { cookie: jar.header() } })).text();
+        const request = hidden(page, 'request');
+        if (request) {
+          const r = await postForm(
+            f,
+            '/approve/decide',
+            { request, csrf: hidden(page, 'csrf')!, decision: 'approve', otp: otp.next() },
+            jar,
+          );
+          return r.status;
+        }
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      return 0;
+    })();
+
+    // --- README.md / docs/server.md, as written there ---
+    const authorize = async (hashes: string[]) => ({
+      SAD: await csc.waitForApproval((await csc.authorizeAsync({ credentialID, hashes })).handle, {
+        intervalMs: 100,
+      }),
+    });
+    const signer = await RemoteSigner.open(csc, credentialID, { authorize });
+    const prepared = await preparePdfSignature(pdf, { signerCertificate: signer.certificate });
+    const signed = embedSignature(prepared, await signPreparedDigest(prepared, signer));
+    // ---
+    expect(await approver).toBe(303);
+    const report = await verifyPdfIntegrity(signed);
+    expect(report.ok).toBe(true);
+    expect(report.signatures[0]!.signer).toContain('Nguyễn Văn An');
+  });
 
   it('signDoc with documentDigests: the SAD must cover the digest; CMS back with a time-stamp and validation info', async () => {
     const { p, csc, otp } = await setup({ type: 'EC', curve: 'P-256' });
