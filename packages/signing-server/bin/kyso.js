@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `kyso` command line: pki-core, pdf-sign and server commands in one tool (`npx kyso --help`).
-import { pdfCommands } from '@kyso/pdf-sign';
+// The pdf commands come with `kyso pdf sign --remote URL --credential ID` enabled (the SDK's
+// remote signer; pdf-sign itself does not depend on the server).
 import { main } from '@kyso/pki-core/cli';
-import { serverCommands } from '../dist/index.js';
+import { pdfCommandsWithRemote, serverCommands } from '../dist/index.js';
 
-process.exitCode = await main(process.argv.slice(2), [...serverCommands, ...pdfCommands]);
+process.exitCode = await main(process.argv.slice(2), [...serverCommands, ...pdfCommandsWithRemote()]);

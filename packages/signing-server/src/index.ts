@@ -19,3 +19,8 @@ export { openApiDocument } from './http/openapi.js';
 export { ROUTES, type RouteDoc } from './http/routes.js';
 export { createKyso, startServer, type Kyso, type RunningServer } from './server.js';
 export { serverCommands } from './cli.js';
+export {
+  cscRemoteSignerFactory,
+  pdfCommandsWithRemote,
+  type CscRemoteSignerFactoryOptions,
+} from './pdf-remote.js';
