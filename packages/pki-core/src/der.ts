@@ -284,10 +284,18 @@ export function decodeNull(el: DerElement): void {
 /** Longest OID content we read or write (real OIDs are < 40 bytes; UUID arcs 2.25.x about 20). */
 export const MAX_OID_BYTES = 128;
 
+/** Decoded OIDs by encoding: certificates repeat a few dozen OIDs, so parsing hits this cache. */
+const OID_CACHE = new Map<string, string>();
+/** Bound on cached OIDs (each entry is a short string; hostile input cannot grow it further). */
+const OID_CACHE_MAX = 4096;
+
 export function decodeOid(el: DerElement): string {
   const v = el.value;
   if (v.length === 0) throw malformed('empty OBJECT IDENTIFIER', el.offset);
   if (v.length > MAX_OID_BYTES) throw malformed('OBJECT IDENTIFIER too long', el.offset);
+  const key = String.fromCharCode.apply(null, v as unknown as number[]);
+  const hit = OID_CACHE.get(key);
+  if (hit !== undefined) return hit;
   const arcs: bigint[] = [];
   let cur = 0n;
   let started = false;
@@ -305,7 +313,10 @@ export function decodeOid(el: DerElement): string {
   if (started) throw malformed('truncated OID arc', el.offset);
   const first = arcs[0]!;
   const head = first < 40n ? [0n, first] : first < 80n ? [1n, first - 40n] : [2n, first - 80n];
-  return [...head, ...arcs.slice(1)].join('.');
+  const dotted = [...head, ...arcs.slice(1)].join('.');
+  if (OID_CACHE.size >= OID_CACHE_MAX) OID_CACHE.clear();
+  OID_CACHE.set(key, dotted);
+  return dotted;
 }
 
 export interface BitString {

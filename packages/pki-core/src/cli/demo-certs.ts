@@ -149,7 +149,7 @@ async function generateVariant(dir: string, v: VariantSpec, now: Date, base: str
       subject,
       publicKey: key.publicKeyInfo,
       issuer,
-      ...(profile === 'ocsp-signer' || profile === 'tsa' ? { caIssuersUrls: leafLinks.caIssuersUrls } : leafLinks),
+      ...(profile === 'ocsp-signer' ? { caIssuersUrls: leafLinks.caIssuersUrls } : leafLinks),
       subjectAltName: extra.san ? [{ type: 'email', value: extra.san }] : undefined,
       notBefore: extra.notBefore,
       notAfter: extra.notAfter,
