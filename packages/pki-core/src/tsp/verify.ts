@@ -11,13 +11,12 @@
  * a token is never reported fully valid without someone having validated its TSA.
  */
 import { bytesEqual, toHex } from '../bytes.js';
-import { parseSignatureAlgorithm } from '../crypto/algorithms.js';
 import { digest, hashFromOid } from '../crypto/hash.js';
 import type { HashAlgorithm, SignatureAlgorithm } from '../crypto/types.js';
 import { verifySignature } from '../crypto/verify.js';
 import { normalizeBer } from '../cms/ber.js';
+import { resolveSignerAlgorithm } from '../cms/verify.js';
 import {
-  type AlgorithmId,
   type SignedData,
   type SignerInfo,
   decodeContentTypeValue,
@@ -174,16 +173,6 @@ export function parseTimeStampToken(token: Uint8Array): {
   return { signedData: sd, tstInfo: parseTstInfo(sd.eContent), der };
 }
 
-/**
- * The SignatureAlgorithm of a CMS SignerInfo. CMS allows the bare key OID (rsaEncryption, as
- * OpenSSL writes) with the hash taken from digestAlgorithm (RFC 5754 §3.2, RFC 3370 §3.2).
- */
-export function signerInfoAlgorithm(sigAlg: AlgorithmId, digestAlg: AlgorithmId): SignatureAlgorithm {
-  if (sigAlg.oid === OID.rsaEncryption) return { name: 'RSA-PKCS1', hash: hashFromOid(digestAlg.oid) };
-  if (sigAlg.oid === OID.ecPublicKey) return { name: 'ECDSA', hash: hashFromOid(digestAlg.oid) };
-  return parseSignatureAlgorithm(sigAlg.der);
-}
-
 function signerMatches(si: SignerInfo, c: Certificate): boolean {
   if (si.sid.type === 'issuerAndSerialNumber') {
     return bytesEqual(si.sid.serialNumber, c.serialNumber) && si.sid.issuer.equals(c.issuer);
@@ -288,7 +277,14 @@ export async function verifyTimeStampToken(
   // Signature over the signed attributes.
   let alg: SignatureAlgorithm | undefined;
   try {
-    alg = signerInfoAlgorithm(si.signatureAlgorithm, si.digestAlgorithm);
+    // The CMS rules: a bare key OID (rsaEncryption, as OpenSSL writes) takes the digest's hash.
+    const r = resolveSignerAlgorithm(
+      si.signatureAlgorithm,
+      digestHash ?? hashFromOid(si.digestAlgorithm.oid),
+    );
+    if (r.kind !== 'std')
+      throw new KysoError('UNSUPPORTED_ALGORITHM', `${r.kind} is not supported for time-stamp tokens`);
+    alg = r.alg;
   } catch (e) {
     if (!(e instanceof KysoError)) throw e;
     checks.push({
