@@ -25,7 +25,20 @@ export interface HttpTimeStamperOptions {
   timeoutMs?: number;
 }
 
+/**
+ * A `TimeStamper` posting to `url`. Throws INVALID_ARGUMENT at once for a URL that is not http(s)
+ * (fetch would also read `data:` and, elsewhere, `file:` URLs). A token is accepted only from a
+ * response whose PKIStatus is granted or grantedWithMods.
+ */
 export function httpTimeStamper(url: string, opts: HttpTimeStamperOptions = {}): TimeStamper {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    // not a URL: refused below
+  }
+  if (protocol !== 'http:' && protocol !== 'https:')
+    throw new KysoError('INVALID_ARGUMENT', `TSA URL must be http(s): ${url}`);
   return async (digest, hashAlgorithm) => {
     const { der, nonce } = await buildTimeStampReq({
       digest,
@@ -55,7 +68,8 @@ export function httpTimeStamper(url: string, opts: HttpTimeStamperOptions = {}):
     }
     if (body.length > MAX_TSA_RESPONSE) throw new KysoError('INPUT_TOO_LARGE', 'TSA response too large');
     const resp = parseTimeStampResp(body);
-    if (!resp.token) {
+    const granted = resp.status.status === 'granted' || resp.status.status === 'grantedWithMods';
+    if (!granted || !resp.token) {
       throw new KysoError(
         'FETCH_FAILED',
         `TSA refused: ${resp.status.status} ${(resp.status.statusString ?? []).join('; ')}`,
