@@ -16,7 +16,7 @@ import type { CscService } from '../services/csc.js';
 import { isDocumentPath, mountAuthorizationFlows } from './authz-routes.js';
 import { docsHtml, openApiDocument } from './openapi.js';
 import { ROUTES, type RouteDoc } from './routes.js';
-import { validate } from './schema.js';
+import { badUrlText, findBadText, validate } from './schema.js';
 
 type Env = { Variables: { requestId: string; operator: string; clientId: string } };
 
@@ -56,11 +56,24 @@ async function body<T>(c: Context, doc: RouteDoc): Promise<T> {
       }
     }
   }
+  // NUL and lone surrogates never reach a service (PostgreSQL text refuses NUL: a 500 otherwise).
+  const bad = findBadText(v);
+  if (bad !== undefined)
+    throw badRequest(`${bad.replace(/^\$\.?/, '') || 'body'} contains NUL or ill-formed Unicode`);
   if (doc.body) {
     const problem = validate(doc.body, v);
     if (problem) throw badRequest(problem.replace(/^\$\.?/, '') || 'invalid body');
   }
   return v as T;
+}
+
+/**
+ * PostgreSQL refused text (SQLSTATE 22021 character_not_in_repertoire, e.g. NUL; 22P05
+ * untranslatable_character): bad input, mapped to 400. Defence in depth behind the edge checks.
+ */
+export function isInvalidTextError(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return code === '22021' || code === '22P05';
 }
 
 function bearer(c: Context): string | undefined {
@@ -75,6 +88,12 @@ export function createApp(s: Services): Hono<Env> {
   const app = new Hono<Env>();
 
   app.use('*', requestId());
+  // Path parameters and query values with NUL or ill-formed Unicode are refused once, here.
+  app.use('*', async (_c, next) => {
+    const where = badUrlText(_c.req.url);
+    if (where) throw badRequest(`the request ${where} contains NUL or ill-formed Unicode`);
+    await next();
+  });
   app.use('*', async (c, next) => {
     const start = performance.now();
     await next();
@@ -106,6 +125,8 @@ export function createApp(s: Services): Hono<Env> {
     if (err instanceof HTTPException)
       return errorBody(c, err.status, 'invalid_request', err.message || 'bad request');
     if (isKysoError(err)) return errorBody(c, 400, 'invalid_request', err.message);
+    if (isInvalidTextError(err))
+      return errorBody(c, 400, 'invalid_request', 'a value contains characters that cannot be stored');
     ctx.log.error(
       { requestId: c.get('requestId'), err: { message: err.message, stack: err.stack } },
       'unhandled error',

@@ -107,3 +107,55 @@ export const obj = (
   required,
   additionalProperties,
 });
+
+// Text the database cannot store ------------------------------------------------------------------
+
+/** NUL (PostgreSQL text refuses it) or a lone UTF-16 surrogate (not well-formed Unicode). */
+const BAD_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export function isBadText(s: string): boolean {
+  return BAD_TEXT.test(s);
+}
+
+/**
+ * Finds a string (value or object key) holding NUL or a lone surrogate anywhere in a parsed JSON
+ * or form value; returns its location, or undefined. Iterative, so deeply nested input cannot
+ * overflow the stack.
+ */
+export function findBadText(v: unknown): string | undefined {
+  const stack: [unknown, string][] = [[v, '$']];
+  while (stack.length > 0) {
+    const [x, at] = stack.pop()!;
+    if (typeof x === 'string') {
+      if (isBadText(x)) return at;
+    } else if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) stack.push([x[i], `${at}[${i}]`]);
+    } else if (typeof x === 'object' && x !== null) {
+      for (const [k, val] of Object.entries(x)) {
+        if (isBadText(k)) return at;
+        stack.push([val, `${at}.${k}`]);
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The decoded path segments and query of a request URL that hold NUL or ill-formed Unicode
+ * (`%00`, a literal NUL); undefined when the URL is clean. Segments that are not valid
+ * percent-encoding are checked as they are (the router leaves them undecoded too).
+ */
+export function badUrlText(url: string): string | undefined {
+  const u = new URL(url);
+  for (const seg of u.pathname.split('/')) {
+    let d = seg;
+    try {
+      d = decodeURIComponent(seg);
+    } catch {
+      // left undecoded
+    }
+    if (isBadText(d)) return 'path';
+  }
+  for (const [k, v] of u.searchParams) if (isBadText(k) || isBadText(v)) return 'query';
+  return undefined;
+}
