@@ -13,7 +13,10 @@ import {
   type ByteSource,
   FileSource,
   PdfReader,
+  addDocumentTimeStamp,
+  addDocumentTimeStampFile,
   embedSignatureFile,
+  findSignatures,
   prepareSignatureUpdate,
   preparePdfSignature,
   preparePdfSignatureFile,
@@ -204,6 +207,47 @@ describe('broken startxref: corrected nearby or xref rebuilt by scanning', () =>
 });
 
 const tools = ['pdfsig', 'qpdf'].every((t) => requireTool(t));
+
+describe('a value that outgrows the estimated placeholder is prepared again with room', () => {
+  /** A time-stamper answering a 20 000-byte DER SEQUENCE (more than the estimate of 10 KiB). */
+  function bigStamper() {
+    const token = new Uint8Array(20_000);
+    token.set([0x30, 0x82, (19_996 >> 8) & 0xff, 19_996 & 0xff]);
+    const calls: number[] = [];
+    const stamp = async () => {
+      calls.push(1);
+      return token;
+    };
+    return { token, calls, stamp };
+  }
+
+  it('in memory and in a file (the first update is cut off before the second)', async () => {
+    const pdf = await makeSamplePdf();
+    const mem = bigStamper();
+    const out = await addDocumentTimeStamp(pdf, mem.stamp);
+    expect(mem.calls.length).toBe(2);
+    const r = PdfReader.open(out);
+    expect(r.revisions().length).toBe(2);
+    expect(findSignatures(r).map((s) => s.contents)).toEqual([mem.token]);
+
+    const file = path.join(tmpDir(), 'dts.pdf');
+    fs.writeFileSync(file, pdf);
+    const onDisk = bigStamper();
+    await addDocumentTimeStampFile(file, onDisk.stamp);
+    expect(onDisk.calls.length).toBe(2);
+    expect(fs.statSync(file).size).toBe(out.length);
+    const rf = PdfReader.open(new Uint8Array(fs.readFileSync(file)));
+    expect(rf.revisions().length).toBe(2);
+    expect(findSignatures(rf).map((s) => s.contents)).toEqual([onDisk.token]);
+  });
+
+  it('a placeholder size given by the caller is kept: the value is refused', async () => {
+    const pdf = await makeSamplePdf();
+    const mem = bigStamper();
+    await expect(addDocumentTimeStamp(pdf, mem.stamp, { placeholderSize: 10_000 })).rejects.toThrow();
+    expect(mem.calls.length).toBe(1);
+  });
+});
 
 describe.skipIf(!tools)('signing files', () => {
   let pki: PdfTestPki;

@@ -15,7 +15,7 @@ import { type Hash, createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { type FileHandle, copyFile, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Certificate as Cert, type HashAlgorithm, KysoError, type TimeStamper } from '@kyso/pki-core';
+import type { HashAlgorithm, TimeStamper } from '@kyso/pki-core';
 import { FileSource } from '../pdf/file-source.node.js';
 import { PdfError } from '../pdf/objects.js';
 import { PdfReader } from '../pdf/reader.js';
@@ -26,8 +26,10 @@ import {
   type SignPdfOptions,
   type PadesLevel,
   TIMESTAMP_ALLOWANCE,
-  estimatePlaceholder,
-  signPreparedDigest,
+  documentTimeStampOptions,
+  fitPlaceholder,
+  prepareAndSign,
+  signatureValidationData,
 } from './pades.js';
 import {
   type PreparePdfSignatureOptions,
@@ -36,12 +38,7 @@ import {
   contentsHex,
   prepareSignatureUpdate,
 } from './prepare.js';
-import {
-  type CollectedValidationData,
-  cmsCertificates,
-  collectValidationData,
-  signatureTimeStampTokens,
-} from './validation-data.js';
+import type { CollectedValidationData } from './validation-data.js';
 
 /** Bytes hashed per read. */
 export const COPY_CHUNK = 1024 * 1024;
@@ -233,22 +230,17 @@ export async function addDocumentTimeStampFile(
   opts: { digestAlgorithm?: HashAlgorithm; placeholderSize?: number; fieldName?: string } = {},
 ): Promise<void> {
   const len = (await stat(file)).size;
-  const go = async (size: number) => {
-    const prepared = await preparePdfSignatureFile(file, file, {
-      documentTimeStamp: true,
-      placeholderSize: size,
-      ...(opts.digestAlgorithm ? { digestAlgorithm: opts.digestAlgorithm } : {}),
-      ...(opts.fieldName ? { fieldName: opts.fieldName } : {}),
-    });
-    const token = await timeStamper(prepared.digest, prepared.digestAlgorithm);
-    return { prepared, token };
-  };
-  let { prepared, token } = await go(opts.placeholderSize ?? TIMESTAMP_ALLOWANCE + 2048);
-  if (token.length > prepared.capacity && opts.placeholderSize === undefined) {
-    await truncateTo(file, len);
-    ({ prepared, token } = await go(Math.ceil((token.length * 1.1 + 1024) / 1024) * 1024));
-  }
-  await embedSignatureFile(prepared, token);
+  const { prepared, value } = await fitPlaceholder(
+    opts.placeholderSize,
+    TIMESTAMP_ALLOWANCE + 2048,
+    async (size) => {
+      const prepared = await preparePdfSignatureFile(file, file, documentTimeStampOptions(size, opts));
+      return { prepared, value: await timeStamper(prepared.digest, prepared.digestAlgorithm) };
+    },
+    // Prepared in place: the first preparation's update goes before the second.
+    () => truncateTo(file, len),
+  );
+  await embedSignatureFile(prepared, value);
 }
 
 async function truncateTo(file: string, len: number): Promise<void> {
@@ -278,56 +270,21 @@ export async function signPdfFile(
   outPath: string,
   options: SignPdfOptions,
 ): Promise<SignPdfFileResult> {
-  const level = options.level ?? 'B-B';
-  const { signer, timeStamper, revocation } = options;
-  if (level !== 'B-B' && !timeStamper)
-    throw new KysoError('INVALID_ARGUMENT', `level ${level} needs a time-stamper (TSA)`);
-  if ((level === 'B-LT' || level === 'B-LTA') && !revocation) {
-    throw new KysoError('INVALID_ARGUMENT', `level ${level} needs a revocation data source`);
-  }
-  const leaf = signer.certificateChain[0];
-  if (!leaf) throw new KysoError('INVALID_ARGUMENT', 'the signer has no certificate');
   const tmp = path.join(
     path.dirname(path.resolve(outPath)),
     `.${path.basename(outPath)}.kyso-${randomBytes(6).toString('hex')}.tmp`,
   );
   try {
-    let placeholderSize =
-      options.placeholderSize ??
-      estimatePlaceholder({ certificates: signer.certificateChain, signer, timestamp: level !== 'B-B' });
-    const signOnce = async (size: number) => {
-      const prepared = await preparePdfSignatureFile(inPath, tmp, {
-        ...options,
-        placeholderSize: size,
-        signerCertificate: options.signerCertificate ?? Cert.fromDer(leaf),
-      });
-      const cms = await signPreparedDigest(prepared, signer, {
-        ...(options.signatureAlgorithm ? { signatureAlgorithm: options.signatureAlgorithm } : {}),
-        ...(level !== 'B-B' && timeStamper ? { timeStamper } : {}),
-        ...(options.timeStampHashAlgorithm ? { timeStampHashAlgorithm: options.timeStampHashAlgorithm } : {}),
-      });
-      return { prepared, cms };
-    };
-    let { prepared, cms } = await signOnce(placeholderSize);
-    if (cms.length > prepared.capacity && options.placeholderSize === undefined) {
-      placeholderSize = Math.ceil((cms.length * 1.1 + 1024) / 1024) * 1024;
-      ({ prepared, cms } = await signOnce(placeholderSize));
-    }
+    const { level, prepared, cms } = await prepareAndSign(options, (opts) =>
+      preparePdfSignatureFile(inPath, tmp, opts),
+    );
     await embedSignatureFile(prepared, cms);
     const result: SignPdfFileResult = { path: outPath, fieldName: prepared.fieldName, level, cms };
     if (level === 'B-LT' || level === 'B-LTA') {
-      const tokens = signatureTimeStampTokens(cms);
-      const data = await collectValidationData(
-        [...signer.certificateChain, ...tokens.flatMap(cmsCertificates)],
-        revocation!,
-        options.extraCertificates ? { extra: options.extraCertificates } : {},
-      );
-      if (options.requireRevocationData && data.missing.length > 0) {
-        throw new KysoError('NOT_FOUND', `no revocation data for: ${data.missing.join('; ')}`);
-      }
+      const data = await signatureValidationData(cms, options);
       await addDssFile(tmp, data);
       result.validationData = data;
-      if (level === 'B-LTA') await addDocumentTimeStampFile(tmp, timeStamper!);
+      if (level === 'B-LTA') await addDocumentTimeStampFile(tmp, options.timeStamper!);
     }
     await rename(tmp, outPath);
     return result;

@@ -130,8 +130,35 @@ export async function signPreparedDigest(
   return cms;
 }
 
-/** One-step PAdES signature (prepare, sign, embed, then DSS / document time-stamp by level). */
-export async function signPdf(pdf: Uint8Array, options: SignPdfOptions): Promise<SignPdfResult> {
+/**
+ * Prepares a signature whose value must fit a placeholder reserved beforehand: `attempt(size)`
+ * prepares with `size` bytes reserved and produces the value; when the value outgrew an estimate
+ * (`given` undefined; e.g. a TSA sending a long chain), `beforeRetry` runs and it is prepared
+ * again with room to spare. A `given` size is kept (embedding then refuses a value that outgrew it).
+ */
+export async function fitPlaceholder<P extends { capacity: number }>(
+  given: number | undefined,
+  estimate: number,
+  attempt: (size: number) => Promise<{ prepared: P; value: Uint8Array }>,
+  beforeRetry?: () => Promise<void>,
+): Promise<{ prepared: P; value: Uint8Array }> {
+  const first = await attempt(given ?? estimate);
+  if (first.value.length <= first.prepared.capacity || given !== undefined) return first;
+  await beforeRetry?.();
+  return attempt(Math.ceil((first.value.length * 1.1 + 1024) / 1024) * 1024);
+}
+
+/**
+ * The signing step of `signPdf` and `signPdfFile`, wherever the document is: the options checked
+ * against the level, then `prepare(options)` (with the placeholder size and the signer's
+ * certificate) and the CMS over its digest (time-stamped from B-T), fitted to its placeholder.
+ */
+export async function prepareAndSign<
+  P extends Pick<PreparedPdfSignature, 'digest' | 'digestAlgorithm' | 'capacity'>,
+>(
+  options: SignPdfOptions,
+  prepare: (opts: SignPdfOptions) => Promise<P>,
+): Promise<{ level: PadesLevel; prepared: P; cms: Uint8Array }> {
   const level = options.level ?? 'B-B';
   const { signer, timeStamper, revocation } = options;
   if (level !== 'B-B' && !timeStamper)
@@ -141,43 +168,57 @@ export async function signPdf(pdf: Uint8Array, options: SignPdfOptions): Promise
   }
   const leaf = signer.certificateChain[0];
   if (!leaf) throw new KysoError('INVALID_ARGUMENT', 'the signer has no certificate');
-  let placeholderSize =
-    options.placeholderSize ??
-    estimatePlaceholder({ certificates: signer.certificateChain, signer, timestamp: level !== 'B-B' });
-  const signOnce = async (size: number) => {
-    const prepared = await preparePdfSignature(pdf, {
+  const estimate = estimatePlaceholder({
+    certificates: signer.certificateChain,
+    signer,
+    timestamp: level !== 'B-B',
+  });
+  const { prepared, value } = await fitPlaceholder(options.placeholderSize, estimate, async (size) => {
+    const prepared = await prepare({
       ...options,
       placeholderSize: size,
       signerCertificate: options.signerCertificate ?? Cert.fromDer(leaf),
     });
-    const cms = await signPreparedDigest(prepared, signer, {
+    const value = await signPreparedDigest(prepared, signer, {
       ...(options.signatureAlgorithm ? { signatureAlgorithm: options.signatureAlgorithm } : {}),
       ...(level !== 'B-B' && timeStamper ? { timeStamper } : {}),
       ...(options.timeStampHashAlgorithm ? { timeStampHashAlgorithm: options.timeStampHashAlgorithm } : {}),
     });
-    return { prepared, cms };
-  };
-  let { prepared, cms } = await signOnce(placeholderSize);
-  if (cms.length > prepared.capacity && options.placeholderSize === undefined) {
-    // The estimate was short (e.g. a TSA sending a long chain): sign again with room to spare.
-    placeholderSize = Math.ceil((cms.length * 1.1 + 1024) / 1024) * 1024;
-    ({ prepared, cms } = await signOnce(placeholderSize));
+    return { prepared, value };
+  });
+  return { level, prepared, cms: value };
+}
+
+/**
+ * B-LT and B-LTA: revocation data for the signer's chain and the signature time-stamp's TSA
+ * (`options.revocation`); NOT_FOUND when some is missing and `requireRevocationData` is set.
+ */
+export async function signatureValidationData(
+  cms: Uint8Array,
+  options: SignPdfOptions,
+): Promise<CollectedValidationData> {
+  const tokens = signatureTimeStampTokens(cms);
+  const data = await collectValidationData(
+    [...options.signer.certificateChain, ...tokens.flatMap(cmsCertificates)],
+    options.revocation!,
+    options.extraCertificates ? { extra: options.extraCertificates } : {},
+  );
+  if (options.requireRevocationData && data.missing.length > 0) {
+    throw new KysoError('NOT_FOUND', `no revocation data for: ${data.missing.join('; ')}`);
   }
+  return data;
+}
+
+/** One-step PAdES signature (prepare, sign, embed, then DSS / document time-stamp by level). */
+export async function signPdf(pdf: Uint8Array, options: SignPdfOptions): Promise<SignPdfResult> {
+  const { level, prepared, cms } = await prepareAndSign(options, (opts) => preparePdfSignature(pdf, opts));
   let out = embedSignature(prepared, cms);
   const result: SignPdfResult = { pdf: out, fieldName: prepared.fieldName, level, cms };
   if (level === 'B-LT' || level === 'B-LTA') {
-    const tokens = signatureTimeStampTokens(cms);
-    const data = await collectValidationData(
-      [...signer.certificateChain, ...tokens.flatMap(cmsCertificates)],
-      revocation!,
-      options.extraCertificates ? { extra: options.extraCertificates } : {},
-    );
-    if (options.requireRevocationData && data.missing.length > 0) {
-      throw new KysoError('NOT_FOUND', `no revocation data for: ${data.missing.join('; ')}`);
-    }
+    const data = await signatureValidationData(cms, options);
     out = addDss(out, data);
     result.validationData = data;
-    if (level === 'B-LTA') out = await addDocumentTimeStamp(out, timeStamper!);
+    if (level === 'B-LTA') out = await addDocumentTimeStamp(out, options.timeStamper!);
     result.pdf = out;
   }
   return result;
@@ -239,27 +280,34 @@ export function dssUpdate(r: PdfReader, data: DssData): Uint8Array {
   return w.write().appended;
 }
 
+/** Options of a document time-stamp's preparation (`addDocumentTimeStamp` and its file variant). */
+export function documentTimeStampOptions(
+  placeholderSize: number,
+  opts: { digestAlgorithm?: HashAlgorithm; fieldName?: string },
+): PreparePdfSignatureOptions {
+  return {
+    documentTimeStamp: true,
+    placeholderSize,
+    ...(opts.digestAlgorithm ? { digestAlgorithm: opts.digestAlgorithm } : {}),
+    ...(opts.fieldName ? { fieldName: opts.fieldName } : {}),
+  };
+}
+
 /** Appends a document time-stamp (B-LTA) over the whole document as it stands. */
 export async function addDocumentTimeStamp(
   pdf: Uint8Array,
   timeStamper: TimeStamper,
   opts: { digestAlgorithm?: HashAlgorithm; placeholderSize?: number; fieldName?: string } = {},
 ): Promise<Uint8Array> {
-  const go = async (size: number) => {
-    const prepared = await preparePdfSignature(pdf, {
-      documentTimeStamp: true,
-      placeholderSize: size,
-      ...(opts.digestAlgorithm ? { digestAlgorithm: opts.digestAlgorithm } : {}),
-      ...(opts.fieldName ? { fieldName: opts.fieldName } : {}),
-    });
-    const token = await timeStamper(prepared.digest, prepared.digestAlgorithm);
-    return { prepared, token };
-  };
-  let { prepared, token } = await go(opts.placeholderSize ?? TIMESTAMP_ALLOWANCE + 2048);
-  if (token.length > prepared.capacity && opts.placeholderSize === undefined) {
-    ({ prepared, token } = await go(Math.ceil((token.length * 1.1 + 1024) / 1024) * 1024));
-  }
-  return embedSignature(prepared, token);
+  const { prepared, value } = await fitPlaceholder(
+    opts.placeholderSize,
+    TIMESTAMP_ALLOWANCE + 2048,
+    async (size) => {
+      const prepared = await preparePdfSignature(pdf, documentTimeStampOptions(size, opts));
+      return { prepared, value: await timeStamper(prepared.digest, prepared.digestAlgorithm) };
+    },
+  );
+  return embedSignature(prepared, value);
 }
 
 export type { Certificate, PdfError };
