@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * Baseline for bench/signhash.bench.mjs: a bare Hono endpoint that only signs. Same request body
- * as CSC signHash (JSON, base64 hashes), same vault code path (SoftwareVault.signDigest: unseal
- * the key, sign the digest, self-check), but no authentication, no SAD, no database, no audit.
+ * as CSC signHash (JSON, base64 hashes), same vault code path (SoftwareVault.signDigests: unseal
+ * the key once per request, sign each digest, self-check), but no authentication, no SAD, no database, no audit.
  *
  *   KYSO_KEK=<base64> BARE_KEYS=<file.json> node bench/support/bare-sign-server.mjs
  *   BARE_KEYS: { "<credentialID>": StoredKey (spki base64) }; prints {"url": ...} when listening.
@@ -28,13 +28,15 @@ app.post('/sign', async (c) => {
   const name = ALG[body.signAlgo];
   if (!key || !name || !Array.isArray(body.hashes)) return c.json({ error: 'invalid_request' }, 400);
   const alg = { name, hash: 'SHA-256' };
-  const signatures = [];
+  const digests = [];
   for (const h of body.hashes) {
     const d = Buffer.from(h, 'base64');
     if (d.length !== 32) return c.json({ error: 'invalid_request' }, 400);
-    signatures.push(Buffer.from(await vault.signDigest(key, alg, new Uint8Array(d))).toString('base64'));
+    digests.push(new Uint8Array(d));
   }
-  return c.json({ signatures });
+  // The same batch call kyso's signHash makes: one unseal per request.
+  const sigs = await vault.signDigests(key, alg, digests);
+  return c.json({ signatures: sigs.map((s) => Buffer.from(s).toString('base64')) });
 });
 
 const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {

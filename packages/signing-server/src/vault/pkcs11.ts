@@ -177,6 +177,13 @@ export class Pkcs11Vault implements KeyVault {
     return out;
   }
 
+  /** The token keeps the key: one signDigest per digest (each verified). */
+  async signDigests(key: StoredKey, alg: SignatureAlgorithm, digests: Uint8Array[]): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = [];
+    for (const d of digests) out.push(await this.signDigest(key, alg, d));
+    return out;
+  }
+
   async close(): Promise<void> {
     try {
       this.p.C_Logout(this.session);

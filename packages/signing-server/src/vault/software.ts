@@ -6,7 +6,7 @@
  */
 import crypto from 'node:crypto';
 import { parsePublicKeyInfo, type KeySpec, type SignatureAlgorithm } from '@kyso/pki-core';
-import { signDigestWithKeyObject, VaultError } from './prehash.js';
+import { digestSigner, VaultError } from './prehash.js';
 import type { KeyVault, StoredKey } from './types.js';
 
 function seal(key: Uint8Array, plain: Uint8Array, aad: string): string {
@@ -100,7 +100,21 @@ export class SoftwareVault implements KeyVault {
   }
 
   async signDigest(key: StoredKey, alg: SignatureAlgorithm, digest: Uint8Array): Promise<Uint8Array> {
-    return signDigestWithKeyObject(this.#unseal(key), key.spec, alg, digest);
+    return (await this.signDigests(key, alg, [digest]))[0]!;
+  }
+
+  /**
+   * Unseals the key once for the whole batch, signs (and self-checks) every digest, then drops the
+   * key: the private scalar copy is zeroed, the KeyObject goes out of scope (the PKCS#8 and the
+   * data key were zeroed when unsealing). Nothing is cached across requests.
+   */
+  async signDigests(key: StoredKey, alg: SignatureAlgorithm, digests: Uint8Array[]): Promise<Uint8Array[]> {
+    const signer = digestSigner(this.#unseal(key), key.spec, alg);
+    try {
+      return digests.map((d) => signer.sign(d));
+    } finally {
+      signer.destroy();
+    }
   }
 
   async close(): Promise<void> {

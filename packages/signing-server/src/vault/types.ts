@@ -18,5 +18,10 @@ export interface KeyVault {
   generate(id: string, spec: KeySpec): Promise<StoredKey>;
   /** Signs a precomputed digest; the result is verified before it is returned. */
   signDigest(key: StoredKey, alg: SignatureAlgorithm, digest: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Signs several digests with one key for one request (CSC signHash batches): a software key is
+   * unsealed once, used for every digest, then dropped. Each result is verified like signDigest's.
+   */
+  signDigests(key: StoredKey, alg: SignatureAlgorithm, digests: Uint8Array[]): Promise<Uint8Array[]>;
   close(): Promise<void>;
 }
