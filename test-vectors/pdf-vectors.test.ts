@@ -88,6 +88,25 @@ describe('signed vectors verify as SOURCE.md expects', () => {
     expect((await verifyPdfIntegrity(load(path.join(PY, 'coverage-anomalies', 'base.pdf')))).ok).toBe(false);
   });
 
+  it('ed448-shake256-nolen.pdf: Ed448 with id-shake256 (64-byte digest, RFC 8419) is intact and valid', async () => {
+    const rep = await verifyPdfIntegrity(load(path.join(PY, 'ed448-shake256-nolen.pdf')));
+    expect(rep.signatures.length).toBe(1);
+    const s = rep.signatures[0]!;
+    expect(s.intact && s.valid && s.coverageOk, JSON.stringify(s.checks)).toBe(true);
+    expect(s.digestAlgorithm).toBe('SHAKE256');
+    expect(s.cms?.signers[0]?.signatureAlgorithm).toBe('Ed448');
+    expect(rep.ok).toBe(true);
+  });
+
+  it('ed448-disallowed-hash.pdf: Ed448 with SHA-512 fails the signature check (RFC 8419 pairing)', async () => {
+    const s = (await verifyPdfIntegrity(load(path.join(PY, 'ed448-disallowed-hash.pdf')))).signatures[0]!;
+    expect(s.intact).toBe(true); // the SHA-512 messageDigest matches; the pairing is what is refused
+    expect(s.valid).toBe(false);
+    const sig = s.cms?.signers[0]?.checks.find((c) => c.check === 'signature');
+    expect(sig?.status).toBe('failed');
+    expect(sig?.detail).toMatch(/Ed448 requires the SHAKE256 digest/);
+  });
+
   it('invalid by design: encapsulated content, Ed448 with SHA-512, an unfilled placeholder', async () => {
     const econ = await verifyPdfIntegrity(load(path.join(PY, 'pdf-sig-with-econtent.pdf')));
     expect(econ.ok).toBe(false);

@@ -129,6 +129,20 @@ describe('pyHanko: modification analysis as upstream expects', () => {
     }
   });
 
+  it('ed448-shake256-nolen.pdf: Ed448 + id-shake256 intact and signature valid; trusted inside the signer validity', async () => {
+    const f = path.join(PY, 'ed448-shake256-nolen.pdf');
+    const r = await verify(f);
+    const s = r.signatures[0]!;
+    expect(r.signatures.length).toBe(1);
+    expect(s.integrity.status, brief(r)).toBe('passed');
+    expect(r.valid, brief(r)).toBe(true);
+    expect(s.status).toBe('valid');
+    // Upstream accepts it untrusted: without anchors integrity still passes, trust does not.
+    const u = await verifyPdf(load(f), { time: T2020, revocation: 'off' });
+    expect(u.signatures[0]!.integrity.status, brief(u)).toBe('passed');
+    expect(u.valid).toBe(false);
+  });
+
   it('coverage anomalies, encapsulated content and Ed448 with SHA-512 are never valid', async () => {
     for (const f of [
       'coverage-anomalies/one-byterange.pdf',

@@ -1,6 +1,6 @@
 /** Streaming digests of PDF byte ranges (node:crypto: incremental, no concatenation of ranges). */
-import { createHash } from 'node:crypto';
-import type { HashAlgorithm } from '@kyso/pki-core';
+import { type Hash, createHash } from 'node:crypto';
+import type { CmsDigestAlgorithm, HashAlgorithm } from '@kyso/pki-core';
 
 const NODE_NAMES: Record<HashAlgorithm, string> = {
   'SHA-1': 'sha1',
@@ -8,6 +8,14 @@ const NODE_NAMES: Record<HashAlgorithm, string> = {
   'SHA-384': 'sha384',
   'SHA-512': 'sha512',
 };
+
+/**
+ * A node:crypto hasher for a digest kyso verifies: the signing hashes, plus SHAKE256 with the
+ * 64-byte output of RFC 8419 (Ed448 signatures; verification only, never offered for signing).
+ */
+export function createDigestHash(alg: CmsDigestAlgorithm): Hash {
+  return alg === 'SHAKE256' ? createHash('shake256', { outputLength: 64 }) : createHash(NODE_NAMES[alg]);
+}
 
 /** Chunk hashed at a time (keeps the hash loop cache-friendly; no copy is made). */
 const CHUNK = 4 * 1024 * 1024;
@@ -40,11 +48,11 @@ export function hashParts(alg: HashAlgorithm, parts: readonly Uint8Array[]): Uin
  * never held whole). Ranges must lie inside the source.
  */
 export function hashByteRangeSource(
-  alg: HashAlgorithm,
+  alg: CmsDigestAlgorithm,
   source: { readonly length: number; read(offset: number, length: number): Uint8Array },
   byteRange: readonly number[],
 ): Uint8Array {
-  const h = createHash(NODE_NAMES[alg]);
+  const h = createDigestHash(alg);
   for (let i = 0; i + 1 < byteRange.length; i += 2) {
     const start = byteRange[i]!;
     const end = start + byteRange[i + 1]!;

@@ -3,12 +3,11 @@
  * by the thread pool while the current one is hashed, so reading overlaps hashing and no memory
  * is allocated per chunk (the verifier's cost for a large document is about one hash of it).
  */
-import { createHash } from 'node:crypto';
 import { read } from 'node:fs';
-import type { HashAlgorithm } from '@kyso/pki-core';
+import type { CmsDigestAlgorithm } from '@kyso/pki-core';
 import { FileSource } from '../pdf/file-source.node.js';
 import type { ByteSource } from '../pdf/source.js';
-import { hashByteRangeSource, nodeHashName } from '../sign/hash.js';
+import { createDigestHash, hashByteRangeSource } from '../sign/hash.js';
 
 /** Bytes read per chunk. */
 const CHUNK = 1024 * 1024;
@@ -19,7 +18,7 @@ const CHUNK = 1024 * 1024;
  * must lie inside the source (RangeError otherwise).
  */
 export async function hashByteRangeStream(
-  alg: HashAlgorithm,
+  alg: CmsDigestAlgorithm,
   src: ByteSource,
   byteRange: readonly number[],
 ): Promise<Uint8Array> {
@@ -31,7 +30,7 @@ export async function hashByteRangeStream(
     if (start < 0 || end > src.length) throw new RangeError('byte range outside the source');
     for (let p = start; p < end; p += CHUNK) chunks.push([p, Math.min(CHUNK, end - p)]);
   }
-  const h = createHash(nodeHashName(alg));
+  const h = createDigestHash(alg);
   if (chunks.length === 0) return new Uint8Array(h.digest());
   const fd = src.fd;
   const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];

@@ -7,8 +7,8 @@
  */
 import {
   type CmsVerifyOptions,
+  type CmsDigestAlgorithm,
   type CmsVerifyReport,
-  type HashAlgorithm,
   type TimeStampVerifyReport,
   parseTimeStampToken,
   verifyCms,
@@ -67,7 +67,8 @@ export interface SignatureIntegrityReport {
   signer?: string;
   /** Signature time-stamp or document time-stamp genTime. */
   timestamp?: Date;
-  digestAlgorithm?: HashAlgorithm;
+  /** 'SHAKE256' (64-byte output) only for Ed448 signatures (RFC 8419). */
+  digestAlgorithm?: CmsDigestAlgorithm;
   /** The CMS verification report (signatures), with trust when the caller asked for it. */
   cms?: CmsVerifyReport;
   /** The RFC 3161 token report (document time-stamps). */
@@ -93,7 +94,7 @@ export interface PdfIntegrityReport {
 /** Largest signed content verified in memory for signatures without signed attributes. */
 export const MAX_INLINE_CONTENT = 64 * 1024 * 1024;
 
-const HASHES: readonly HashAlgorithm[] = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'];
+const HASHES: readonly CmsDigestAlgorithm[] = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512', 'SHAKE256'];
 
 /**
  * Integrity of every signature and document time-stamp. `input` is the document in memory or a
@@ -178,8 +179,8 @@ export async function verifyPdfIntegrity(
     // 2. Digest and signature (over the ranges as given, even when malformed, for the report).
     const ranges = br.length % 2 === 0 && br.every((x) => Number.isInteger(x) && x >= 0) ? br : undefined;
     const inFile = ranges?.every((_, i) => i % 2 === 1 || ranges[i]! + ranges[i + 1]! <= size) === true;
-    const digests = new Map<HashAlgorithm, Promise<Uint8Array>>();
-    const digestOf = (alg: HashAlgorithm): Promise<Uint8Array> => {
+    const digests = new Map<CmsDigestAlgorithm, Promise<Uint8Array>>();
+    const digestOf = (alg: CmsDigestAlgorithm): Promise<Uint8Array> => {
       if (!ranges || !inFile) return Promise.resolve(new Uint8Array(0));
       let d = digests.get(alg);
       if (!d) {
@@ -280,8 +281,8 @@ export async function verifyPdfIntegrity(
             });
           if (si.signerCertificate) rep.signer = si.signerCertificate.subject.toString();
           if (si.timestamp?.genTime) rep.timestamp = si.timestamp.genTime;
-          if (HASHES.includes(si.digestAlgorithm as HashAlgorithm))
-            rep.digestAlgorithm = si.digestAlgorithm as HashAlgorithm;
+          if (HASHES.includes(si.digestAlgorithm as CmsDigestAlgorithm))
+            rep.digestAlgorithm = si.digestAlgorithm as CmsDigestAlgorithm;
         }
       }
     } catch (e) {

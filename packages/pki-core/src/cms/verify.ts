@@ -28,8 +28,9 @@ import { DerReader, Tag, compareBytes, ctxTag, decodeGeneralizedTime } from '../
 import { parseSignatureAlgorithm, signatureAlgorithmName } from '../crypto/algorithms.js';
 import { digest, hashFromOid } from '../crypto/hash.js';
 import { parsePublicKeyInfo } from '../crypto/keys.js';
-import type { HashAlgorithm, SignatureAlgorithm } from '../crypto/types.js';
+import type { CmsDigestAlgorithm, HashAlgorithm, SignatureAlgorithm } from '../crypto/types.js';
 import { verifySignature } from '../crypto/verify.js';
+import { cmsDigest, cmsDigestFromAlgorithm } from '../crypto/verify-hash.js';
 import { KysoError, isKysoError } from '../errors.js';
 import { OID, oidName } from '../oids.js';
 import { buildAndValidatePath } from '../path/build.js';
@@ -194,8 +195,11 @@ export type TimeStampTokenVerifier = (
 export interface CmsVerifyOptions {
   /** Detached content. */
   content?: Uint8Array;
-  /** Detached content given by digest (e.g. a PDF byte range hashed as a stream). */
-  contentDigest?: (alg: HashAlgorithm) => Promise<Uint8Array>;
+  /**
+   * Detached content given by digest (e.g. a PDF byte range hashed as a stream). 'SHAKE256' means
+   * a 64-byte output (RFC 8419, Ed448 signers).
+   */
+  contentDigest?: (alg: CmsDigestAlgorithm) => Promise<Uint8Array>;
   /** Validation time when no valid signature time-stamp is present (default: now). */
   time?: Date;
   /** Trust anchors for the signer (and TSA) certificates. Without it the path is indeterminate. */
@@ -239,7 +243,35 @@ export function parseCms(
 
 // ---------------------------------------------------------------------------------------------
 
-type ResolvedAlg = { kind: 'std'; alg: SignatureAlgorithm } | { kind: 'dsa'; hash: HashAlgorithm };
+type ResolvedAlg =
+  | { kind: 'std'; alg: SignatureAlgorithm }
+  | { kind: 'dsa'; hash: HashAlgorithm }
+  | { kind: 'ed448' };
+
+/**
+ * SignerInfo algorithms with the RFC 8419 pairing (§3.1): Ed25519 needs the id-sha512 digest,
+ * Ed448 the id-shake256 (64-byte) digest, and SHAKE256 is accepted for nothing but Ed448.
+ * A pairing violation is `{ forbidden }` (a failed check, not an unsupported one); an unknown
+ * algorithm throws UNSUPPORTED_ALGORITHM.
+ */
+export function resolveCmsSignerAlgorithm(
+  sig: AlgorithmId,
+  digestAlg: CmsDigestAlgorithm,
+): ResolvedAlg | { forbidden: string } {
+  if (sig.oid === OID.ed448) {
+    if (sig.parameters) throw new KysoError('ASN1_SCHEMA', 'Ed448 must have absent parameters');
+    return digestAlg === 'SHAKE256'
+      ? { kind: 'ed448' }
+      : { forbidden: `Ed448 requires the SHAKE256 digest (RFC 8419 §3.1), not ${digestAlg}` };
+  }
+  if (sig.oid === OID.ed25519 && digestAlg !== 'SHA-512')
+    return { forbidden: `Ed25519 requires the SHA-512 digest (RFC 8419 §3.1), not ${digestAlg}` };
+  if (digestAlg === 'SHAKE256')
+    return {
+      forbidden: `the SHAKE256 digest is only allowed with Ed448 (RFC 8419), not ${oidName(sig.oid)}`,
+    };
+  return resolveSignerAlgorithm(sig, digestAlg);
+}
 
 /**
  * Resolves SignerInfo.signatureAlgorithm. CMS allows the bare key algorithm (rsaEncryption,
@@ -275,6 +307,7 @@ export function resolveSignerAlgorithm(sig: AlgorithmId, digestAlg: HashAlgorith
 }
 
 function algName(r: ResolvedAlg): string {
+  if (r.kind === 'ed448') return 'Ed448';
   return r.kind === 'dsa' ? `dsa-with-${r.hash.replace('-', '')}` : signatureAlgorithmName(r.alg);
 }
 
@@ -290,6 +323,7 @@ async function checkSignatureValue(
     const key = parseDsaPublicKey(info.parameters, info.publicKey);
     return verifyDsa(key, await digest(alg.hash, data), sig);
   }
+  if (alg.kind === 'ed448') return verifySignature(cert.spki, { name: 'Ed448' }, data, sig);
   return verifySignature(cert.spki, alg.alg, data, sig);
 }
 
@@ -364,11 +398,8 @@ async function checkEss(ess: SigningCertificate, cert: Certificate): Promise<Cms
   );
 }
 
-function hashOf(a: AlgorithmId): HashAlgorithm {
-  if (a.parameters && !bytesEqual(a.parameters, Uint8Array.of(5, 0))) {
-    throw new KysoError('ASN1_SCHEMA', 'digest AlgorithmIdentifier with non-NULL parameters');
-  }
-  return hashFromOid(a.oid);
+function hashOf(a: AlgorithmId): CmsDigestAlgorithm {
+  return cmsDigestFromAlgorithm(a.oid, a.parameters);
 }
 
 interface SignerContext {
@@ -377,7 +408,7 @@ interface SignerContext {
   opts: CmsVerifyOptions;
   depth: number;
   /** Digest of the content for an algorithm (memoised). */
-  contentDigest: (alg: HashAlgorithm) => Promise<Uint8Array | undefined>;
+  contentDigest: (alg: CmsDigestAlgorithm) => Promise<Uint8Array | undefined>;
   /** Content bytes (for signatures without signed attributes). */
   content?: Uint8Array;
 }
@@ -387,7 +418,7 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
   const { sd, opts } = ctx;
   const checks: CmsCheck[] = [];
   const cert = findSignerCertificate(si, ctx.pool);
-  let digestAlg: HashAlgorithm | undefined;
+  let digestAlg: CmsDigestAlgorithm | undefined;
   try {
     digestAlg = hashOf(si.digestAlgorithm);
   } catch (e) {
@@ -395,9 +426,13 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
   }
   let resolved: ResolvedAlg | undefined;
   let algProblem: string | undefined;
+  /** RFC 8419 pairing violation: the signature check fails (it is not merely unsupported). */
+  let forbidden: string | undefined;
   if (digestAlg) {
     try {
-      resolved = resolveSignerAlgorithm(si.signatureAlgorithm, digestAlg);
+      const r = resolveCmsSignerAlgorithm(si.signatureAlgorithm, digestAlg);
+      if ('forbidden' in r) algProblem = forbidden = r.forbidden;
+      else resolved = r;
     } catch (e) {
       if (!isKysoError(e, 'UNSUPPORTED_ALGORITHM')) throw e;
       algProblem = e.message;
@@ -485,7 +520,7 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
 
   // Signature value.
   if (!cert) checks.push(line('signature', 'SIGNER_CERT_NOT_FOUND', undefined, true));
-  else if (!resolved) checks.push(line('signature', 'UNSUPPORTED_ALGORITHM', algProblem, true));
+  else if (!resolved) checks.push(line('signature', 'UNSUPPORTED_ALGORITHM', algProblem, !forbidden));
   else if (!signedData)
     checks.push(
       line(
@@ -821,7 +856,10 @@ async function verifyTimeStampToken(
   // archive data (archive-time-stamp-v3, §5.5.3).
   let imprintHash: HashAlgorithm | undefined;
   try {
-    imprintHash = hashOf(tst.imprintAlgorithm);
+    const h = hashOf(tst.imprintAlgorithm);
+    // SHAKE256 is a CMS digest for Ed448 signers only, not a time-stamp imprint hash here.
+    if (h === 'SHAKE256') throw new KysoError('UNSUPPORTED_ALGORITHM', 'SHAKE256 imprint');
+    imprintHash = h;
     ts.imprintAlgorithm = imprintHash;
   } catch (e) {
     if (!isKysoError(e)) throw e;
@@ -859,7 +897,7 @@ async function verifyTimeStampToken(
       timeStampVerifier: undefined as never,
     },
     depth: parent.depth + 1,
-    contentDigest: async (alg) => digest(alg, sd.eContent!),
+    contentDigest: async (alg) => cmsDigest(alg, sd.eContent!),
     content: sd.eContent!,
   });
   if (inner.signerCertificate) ts.tsaCertificate = inner.signerCertificate;
@@ -996,12 +1034,12 @@ export async function verifyCms(input: Uint8Array, opts: CmsVerifyOptions = {}):
   const certificates = sd.certificates.map((c) => Certificate.fromDer(c));
   const pool = [...certificates, ...(opts.certificates ?? [])];
   const content = sd.eContent ?? opts.content;
-  const memo = new Map<HashAlgorithm, Promise<Uint8Array | undefined>>();
-  const contentDigest = (alg: HashAlgorithm): Promise<Uint8Array | undefined> => {
+  const memo = new Map<CmsDigestAlgorithm, Promise<Uint8Array | undefined>>();
+  const contentDigest = (alg: CmsDigestAlgorithm): Promise<Uint8Array | undefined> => {
     let p = memo.get(alg);
     if (!p) {
       p = content
-        ? digest(alg, content)
+        ? cmsDigest(alg, content)
         : opts.contentDigest
           ? opts.contentDigest(alg)
           : Promise.resolve(undefined);

@@ -40,6 +40,13 @@ export type LegacyDsaAlgorithm = { name: 'DSA'; hash: 'SHA-1' | 'SHA-256' };
 export type VerifyHashAlgorithm = HashAlgorithm | 'SHA-224' | 'SHA-512/224' | 'SHA-512/256';
 
 /**
+ * Digests accepted for a CMS messageDigest when VERIFYING: the signing set plus SHAKE256 with a
+ * 64-byte output (id-shake256, RFC 8419 §2.3, the digest Ed448 signatures require). Never offered
+ * for signing; not a `VerifyHashAlgorithm` (no RSA/ECDSA use).
+ */
+export type CmsDigestAlgorithm = HashAlgorithm | 'SHAKE256';
+
+/**
  * Verification-only algorithms WebCrypto cannot do, checked in pure TypeScript by
  * crypto/fallback-verify.ts: RSA PKCS#1 v1.5 / RSASSA-PSS with any verification hash, PSS with an
  * MGF1 hash different from the message hash (`mgf1Hash`, default: `hash`), Ed448 (RFC 8032) and

@@ -7,11 +7,13 @@
  */
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha224, sha256, sha384, sha512, sha512_224, sha512_256 } from '@noble/hashes/sha2.js';
+import { shake256 } from '@noble/hashes/sha3.js';
 import type { DerElement } from '../der.js';
 import { DerReader, schemaError, Tag } from '../der.js';
 import { KysoError } from '../errors.js';
 import { OID } from '../oids.js';
-import type { HashAlgorithm, VerifyHashAlgorithm } from './types.js';
+import { digest, hashFromOid } from './hash.js';
+import type { CmsDigestAlgorithm, HashAlgorithm, VerifyHashAlgorithm } from './types.js';
 
 /** Verification-only hash OIDs (NIST CSOR 2.16.840.1.101.3.4.2.x). */
 export const OID_SHA224 = '2.16.840.1.101.3.4.2.4';
@@ -95,4 +97,77 @@ export function parseVerifyHashAlgorithmIdentifier(input: DerElement | Uint8Arra
   if (!r.done) r.readNull();
   r.finish('unexpected data in hash AlgorithmIdentifier');
   return verifyHashFromOid(o);
+}
+
+// --- SHAKE256 as a CMS message digest (verification only) ------------------------------------
+
+/** id-shake256 (RFC 8419 §2.3: parameters absent, 512-bit output in CMS). */
+export const OID_SHAKE256 = '2.16.840.1.101.3.4.2.12';
+/** id-shake256-len (RFC 8702 §2, parameters: the output length in bits as an INTEGER). */
+export const OID_SHAKE256_LEN = '2.16.840.1.101.3.4.2.18';
+/** Output length of SHAKE256 as a CMS digest (RFC 8419 §2.3), in bytes. */
+export const SHAKE256_CMS_LENGTH = 64;
+
+/** SHAKE256 with a 64-byte output (@noble/hashes, pure JS). */
+export function shake256Digest(data: Uint8Array): Uint8Array {
+  return shake256(data, { dkLen: SHAKE256_CMS_LENGTH });
+}
+
+/** Incremental SHAKE256 (64-byte output) for callers hashing data in pieces. */
+export function shake256Hasher(): { update(data: Uint8Array): void; digest(): Uint8Array } {
+  const h = shake256.create({ dkLen: SHAKE256_CMS_LENGTH });
+  return {
+    update(data: Uint8Array) {
+      h.update(data);
+    },
+    digest: () => h.digest(),
+  };
+}
+
+/** True for the digests `cmsDigest` computes. */
+export function isCmsDigestAlgorithm(x: unknown): x is CmsDigestAlgorithm {
+  return x === 'SHAKE256' || x === 'SHA-1' || x === 'SHA-256' || x === 'SHA-384' || x === 'SHA-512';
+}
+
+/** Output length in bytes of a CMS digest. */
+export function cmsDigestLength(alg: CmsDigestAlgorithm): number {
+  return alg === 'SHAKE256' ? SHAKE256_CMS_LENGTH : verifyHashLength(alg);
+}
+
+/** Digest of `data` for a CMS messageDigest: SHA-* through WebCrypto, SHAKE256 in pure JS. */
+export async function cmsDigest(alg: CmsDigestAlgorithm, data: Uint8Array): Promise<Uint8Array> {
+  return alg === 'SHAKE256' ? shake256Digest(data) : digest(alg, data);
+}
+
+/**
+ * The digest of a CMS digestAlgorithm AlgorithmIdentifier given as OID and raw parameters (DER
+ * of the parameters element, absent = undefined):
+ *  - SHA-1/256/384/512: parameters absent or NULL (RFC 5754 §2); other parameters ASN1_SCHEMA;
+ *  - id-shake256: parameters absent (RFC 8419 §2.3); anything else ASN1_SCHEMA;
+ *  - id-shake256-len: parameters an INTEGER that must be 512 (bits; RFC 8419's output length),
+ *    another length UNSUPPORTED_ALGORITHM.
+ * Any other OID: UNSUPPORTED_ALGORITHM.
+ */
+export function cmsDigestFromAlgorithm(o: string, parameters?: Uint8Array): CmsDigestAlgorithm {
+  if (o === OID_SHAKE256) {
+    if (parameters) throw schemaError('id-shake256 must have absent parameters (RFC 8419)');
+    return 'SHAKE256';
+  }
+  if (o === OID_SHAKE256_LEN) {
+    if (!parameters) throw schemaError('id-shake256-len requires the output length');
+    const r = new DerReader(parameters);
+    const bits = r.readInteger();
+    r.finish('unexpected data after the id-shake256-len output length');
+    if (bits !== BigInt(SHAKE256_CMS_LENGTH * 8)) {
+      throw new KysoError(
+        'UNSUPPORTED_ALGORITHM',
+        `SHAKE256 with a ${bits}-bit output (only 512 is accepted)`,
+      );
+    }
+    return 'SHAKE256';
+  }
+  if (parameters && !(parameters.length === 2 && parameters[0] === 5 && parameters[1] === 0)) {
+    throw new KysoError('ASN1_SCHEMA', 'digest AlgorithmIdentifier with non-NULL parameters');
+  }
+  return hashFromOid(o);
 }
