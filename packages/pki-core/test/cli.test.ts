@@ -3,18 +3,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pkiCoreCommands } from '../src/cli/commands.js';
-import { runCli } from '../src/cli/framework.js';
 import { Certificate } from '../src/index.js';
 import { openssl, requireTool, tmpDir } from './helpers/tools.js';
+import { runCommands } from './helpers/cli.js';
 
 const hasOpenssl = requireTool('openssl');
 
-async function kyso(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(pkiCoreCommands, argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-}
+const kyso = (...argv: string[]) => runCommands(pkiCoreCommands, argv);
 
 describe('kyso CLI', () => {
   let d: string;

@@ -8,16 +8,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cmsCommands } from '../src/cli/cms.js';
-import { runCli } from '../src/cli/framework.js';
 import { type TestPki, makeTestPki } from './helpers/cms-pki.js';
 import { openssl, requireTool } from './helpers/tools.js';
+import { runCommands } from './helpers/cli.js';
 
-async function kyso(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(cmsCommands, argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-}
+const kyso = (argv: string[]) => runCommands(cmsCommands, argv);
 
 describe.skipIf(!requireTool('openssl'))('kyso cms CLI', () => {
   let pki: TestPki;

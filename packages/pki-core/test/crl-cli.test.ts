@@ -2,16 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { crlCommands } from '../src/cli/crl.js';
-import { runCli } from '../src/cli/framework.js';
 import { Crl } from '../src/crl.js';
 import { openssl, requireTool, tmpDir } from './helpers/tools.js';
+import { runCommands } from './helpers/cli.js';
 
-async function kyso(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(crlCommands, argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-}
+const kyso = (argv: string[]) => runCommands(crlCommands, argv);
 
 describe.skipIf(!requireTool('openssl'))('kyso crl issue|show', () => {
   it('issues a CRL OpenSSL verifies, and shows it as text and JSON', async () => {

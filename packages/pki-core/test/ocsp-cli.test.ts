@@ -1,18 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/framework.js';
 import { ocspCommands, parseOpensslIndex } from '../src/cli/ocsp.js';
 import { parseOcspRequest } from '../src/ocsp/request.js';
 import { openssl, requireTool } from './helpers/tools.js';
 import { makeTestPki, type TestPki } from './ocsp-tsp-fixtures.js';
+import { runCommands } from './helpers/cli.js';
 
-async function kyso(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(ocspCommands, argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-}
+const kyso = (argv: string[]) => runCommands(ocspCommands, argv);
 
 describe.skipIf(!requireTool('openssl'))('kyso ocsp CLI', () => {
   let pki: TestPki;

@@ -1,17 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/framework.js';
 import { tsCommands } from '../src/cli/ts.js';
 import { openssl, requireTool } from './helpers/tools.js';
 import { makeTestPki, type TestPki } from './ocsp-tsp-fixtures.js';
+import { runCommands } from './helpers/cli.js';
 
-async function kyso(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(tsCommands, argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-}
+const kyso = (argv: string[]) => runCommands(tsCommands, argv);
 
 describe.skipIf(!requireTool('openssl'))('kyso ts CLI', () => {
   let pki: TestPki;
