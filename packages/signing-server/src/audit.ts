@@ -1,11 +1,14 @@
 /**
  * Append-only, hash-chained audit log. Each row's hash is SHA-256 over the previous row's hash and
- * the canonical JSON of the event; rows are appended inside the caller's transaction (the same one
- * as the act), serialised by a transaction-scoped advisory lock so the chain never forks, even
- * with several server processes.
+ * the canonical JSON of the event (with its position `seq`). Rows are appended inside the caller's
+ * transaction (the same one as the act, so an act and its record commit or vanish together) but
+ * unsealed; a sealer holding a transaction-scoped advisory lock links committed rows into the
+ * chain in batches, so the chain never forks even with several server processes, and acts do not
+ * queue behind one lock held through every commit (Trillian's sequencer and CT's merge delay are
+ * the same idea). Verification seals first, then walks the chain.
  */
 import { createHash } from 'node:crypto';
-import type { Queryable } from './db/db.js';
+import type { Db, Queryable } from './db/db.js';
 
 /** Advisory lock key for the audit chain head ("kysoaudt"). */
 const AUDIT_LOCK = '7744873150127142004';
@@ -45,25 +48,163 @@ export function auditHash(
   return createHash('sha256').update(prevHash).update(body).digest('hex');
 }
 
-/** Appends one event in the caller's transaction. */
-export async function appendAudit(q: Queryable, e: AuditEvent): Promise<{ seq: number; hash: string }> {
-  await q.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
-  const last = (
-    await q.query<{ seq: string | number; hash: string }>(
-      'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
-    )
-  ).rows[0];
-  const seq = last ? Number(last.seq) + 1 : 1;
-  const prev = last ? last.hash : GENESIS_HASH;
-  const at = new Date().toISOString();
-  const details = JSON.parse(JSON.stringify(e.details ?? {})) as Record<string, unknown>;
-  const subject = e.subject ?? null;
-  const hash = auditHash(prev, { seq, at, actor: e.actor, action: e.action, subject, details });
-  await q.query(
-    'INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-    [seq, at, e.actor, e.action, subject, JSON.stringify(details), prev, hash],
+/**
+ * Appends one event in the caller's transaction, unsealed: no chain lock, so acts on different
+ * credentials never wait for each other's commits. The row is linked into the chain by
+ * {@link sealAudit} once committed (usually within milliseconds, see {@link AuditSealer}).
+ */
+export async function appendAudit(q: Queryable, e: AuditEvent): Promise<{ id: number }> {
+  const r = await q.query<{ id: string | number }>(
+    'INSERT INTO audit_log (at, actor, action, subject, details) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+    [new Date().toISOString(), e.actor, e.action, e.subject ?? null, JSON.stringify(e.details ?? {})],
   );
-  return { seq, hash };
+  kickSealers();
+  return { id: Number(r.rows[0]!.id) };
+}
+
+/** Rows sealed per transaction. */
+const SEAL_BATCH = 2000;
+
+/**
+ * Links committed unsealed rows into the chain, oldest id first, in one transaction holding the
+ * chain lock (try-lock: if another process is sealing, returns -1 at once). Returns the number of
+ * rows sealed. The hash covers the row as stored (jsonb details read back), exactly what
+ * {@link verifyAudit} recomputes.
+ */
+export async function sealAudit(db: Db, batch = SEAL_BATCH): Promise<number> {
+  return db.tx(async (q) => {
+    const got = await q.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [AUDIT_LOCK]);
+    if (!got.rows[0]?.ok) return -1;
+    const pending = (
+      await q.query<{
+        id: string | number;
+        at: string;
+        actor: string;
+        action: string;
+        subject: string | null;
+        details: unknown;
+      }>(
+        'SELECT id, at, actor, action, subject, details FROM audit_log WHERE seq IS NULL ORDER BY id LIMIT $1',
+        [batch],
+      )
+    ).rows;
+    if (pending.length === 0) return 0;
+    const last = (
+      await q.query<{ seq: string | number; hash: string }>(
+        'SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1',
+      )
+    ).rows[0];
+    let seq = last ? Number(last.seq) : 0;
+    let prev = last ? last.hash : GENESIS_HASH;
+    const ids: string[] = [];
+    const seqs: string[] = [];
+    const prevs: string[] = [];
+    const hashes: string[] = [];
+    for (const r of pending) {
+      seq++;
+      const details = typeof r.details === 'string' ? JSON.parse(r.details) : r.details;
+      const hash = auditHash(prev, { seq, at: r.at, actor: r.actor, action: r.action, subject: r.subject, details });
+      ids.push(String(r.id));
+      seqs.push(String(seq));
+      prevs.push(prev);
+      hashes.push(hash);
+      prev = hash;
+    }
+    await q.query(
+      `UPDATE audit_log a SET seq = v.seq, prev_hash = v.prev, hash = v.hash
+       FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS v(id, seq, prev, hash)
+       WHERE a.id = v.id`,
+      [ids, seqs, prevs, hashes],
+    );
+    return pending.length;
+  });
+}
+
+/**
+ * Seals until nothing committed is left unsealed (waiting for another process's sealer if it holds
+ * the lock), bounded by `timeoutMs`. Returns the rows this call sealed.
+ */
+export async function sealAll(db: Db, timeoutMs = 10_000): Promise<number> {
+  const t0 = Date.now();
+  let total = 0;
+  for (;;) {
+    const n = await sealAudit(db);
+    if (n === 0) return total;
+    if (n > 0) total += n;
+    else if (Date.now() - t0 > timeoutMs) return total;
+    else await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const sealers = new Set<AuditSealer>();
+export function kickSealers(): void {
+  for (const s of sealers) s.kick();
+}
+
+/**
+ * The per-process sealer: runs shortly after any audit row is appended in this process and every
+ * `intervalMs` anyway (rows appended by other processes, rows whose transaction committed after a
+ * run). Errors (database restarting) are logged and retried on the next tick; a row is never lost
+ * because it was committed before the sealer saw it.
+ */
+export class AuditSealer {
+  #timer: NodeJS.Timeout | undefined;
+  #interval: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+
+  constructor(
+    readonly db: Db,
+    readonly opts: { delayMs?: number; intervalMs?: number; onError?: (e: unknown) => void } = {},
+  ) {
+    sealers.add(this);
+    this.#interval = setInterval(() => this.kick(0), opts.intervalMs ?? 250);
+    this.#interval.unref();
+  }
+
+  kick(delay = this.opts.delayMs ?? 3): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#running = this.#run().finally(() => {
+        this.#running = undefined;
+        if (this.#again) {
+          this.#again = false;
+          this.kick();
+        }
+      });
+    }, delay);
+    this.#timer.unref();
+  }
+
+  async #run(): Promise<void> {
+    try {
+      // A full batch means more may be waiting: go on at once.
+      while ((await sealAudit(this.db)) === SEAL_BATCH && !this.#stopped) {}
+    } catch (e) {
+      this.opts.onError?.(e);
+    }
+  }
+
+  /** Stops the timers, waits for a running seal and seals what is left (best effort). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    sealers.delete(this);
+    clearInterval(this.#interval);
+    clearTimeout(this.#timer);
+    await this.#running;
+    try {
+      await sealAll(this.db, 2000);
+    } catch (e) {
+      this.opts.onError?.(e);
+    }
+  }
 }
 
 export interface AuditVerifyResult {
@@ -72,10 +213,25 @@ export interface AuditVerifyResult {
   /** First broken link: the row whose stored prev_hash or hash does not match. */
   brokenAt?: { seq: number; reason: string };
   headHash: string;
+  /** Rows committed but not yet linked when the walk ended (acts still arriving under load). */
+  unsealed: number;
 }
 
-/** Walks the chain from the start; reports the first row that does not link or hash correctly. */
-export async function verifyAudit(q: Queryable, pageSize = 1000): Promise<AuditVerifyResult> {
+/**
+ * Seals what is committed (when given the database, not a transaction), then walks the chain from
+ * the start; reports the first row that does not link or hash correctly.
+ */
+export async function verifyAudit(db: Db | Queryable, pageSize = 1000): Promise<AuditVerifyResult> {
+  if ('tx' in db) await sealAll(db);
+  const r = await walkChain(db, pageSize);
+  const unsealed = Number(
+    (await db.query<{ n: string | number }>('SELECT count(*) AS n FROM audit_log WHERE seq IS NULL')).rows[0]
+      ?.n ?? 0,
+  );
+  return { ...r, unsealed };
+}
+
+async function walkChain(q: Queryable, pageSize: number): Promise<Omit<AuditVerifyResult, 'unsealed'>> {
   let prev = GENESIS_HASH;
   let expectSeq = 1;
   let rows = 0;

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { appendAudit } from './audit.js';
+import { AuditSealer, appendAudit } from './audit.js';
 import type { Config } from './config.js';
 import { type Db, openPglite, openPostgres } from './db/db.js';
 import { migrate } from './db/migrate.js';
@@ -99,6 +99,9 @@ export async function createKyso(config: Config, opts: { log?: Logger; db?: Db }
       firstOperatorKey = (await createOperator(ctx, q, 'first operator', 'system')).apiKey;
   });
   await ca.load();
+  const sealer = new AuditSealer(db, {
+    onError: (e) => log.warn({ err: (e as Error).message }, 'audit sealing failed; retrying'),
+  });
   const admin = new AdminService(ctx, ca);
   const csc = new CscService(ctx, ca);
   const app = createApp({ ctx, admin, ca, csc });
@@ -108,6 +111,7 @@ export async function createKyso(config: Config, opts: { log?: Logger; db?: Db }
     ca,
     firstOperatorKey,
     async close() {
+      await sealer.stop();
       await credentialsVault.close();
       if (credentialsVault !== software) await software.close();
       if (!opts.db) await db.close();

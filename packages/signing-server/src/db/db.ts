@@ -10,7 +10,11 @@ export interface QueryResult<T> {
 }
 
 export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
+  /**
+   * `name` makes it a named prepared statement on PostgreSQL (parsed and planned once per
+   * connection); PGlite ignores it. Only for hot statements whose text never changes.
+   */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[], name?: string): Promise<QueryResult<T>>;
 }
 
 export interface Db extends Queryable {
@@ -62,8 +66,10 @@ export async function openPostgres(url: string, schema?: string): Promise<Db> {
       for (const k of Object.keys(r)) if (Buffer.isBuffer(r[k])) r[k] = new Uint8Array(r[k] as Buffer);
     return rows;
   };
-  const query = async <T>(sql: string, params?: unknown[]) => {
-    const r = await pool.query(sql, toPg(params));
+  const query = async <T>(sql: string, params?: unknown[], name?: string) => {
+    const r = name
+      ? await pool.query({ name, text: sql, values: toPg(params) })
+      : await pool.query(sql, toPg(params));
     return { rows: norm(r.rows) as T[], rowCount: r.rowCount ?? 0 };
   };
   return {

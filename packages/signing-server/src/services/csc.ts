@@ -14,7 +14,7 @@ import {
   parseTimeStampResp,
   type SignatureAlgorithm,
 } from '@kyso/pki-core';
-import { appendAudit } from '../audit.js';
+import { appendAudit, kickSealers } from '../audit.js';
 import type { Queryable } from '../db/db.js';
 import { HASH_LEN } from '../vault/prehash.js';
 import type { CaService } from './ca.js';
@@ -80,6 +80,73 @@ function decodeHashes(
   if (new Set(canon).size !== canon.length) throw badRequest('duplicate hash in request');
   return { bytes, canon };
 }
+
+/**
+ * The signHash fast path's one statement (see CscService.signHashFast). Parameters: $1 token hash,
+ * $2 credential id, $3 rate-limit window, $4/$5 client/credential limits per minute, $6/$7 the
+ * cached key id and certificate serial (the view must still be current), $8 SHA-256 of the
+ * issuing CA's SPKI (NULL for imported certificates), $9 SAD hash, $10 hash algorithm, $11 number
+ * of hashes, $12 the hashes (canonical base64), $13 audit time, $14 the signature algorithm (JSON).
+ * The credential's rate-limit counter is only counted when the client's is within its limit, as
+ * the regular path does; the SAD is only consumed when both are within limits and the credential
+ * is granted, enabled, unchanged, its certificate valid now and not revoked or suspended, and its
+ * issuing CA not revoked or suspended; the audit record is inserted only for a consumed SAD.
+ */
+const FAST_SIGN_HASH_SQL = `
+WITH tok AS (
+  SELECT t.client_id FROM access_tokens t JOIN clients c ON c.id = t.client_id
+  WHERE t.token_hash = $1 AND t.expires_at > now() AND NOT c.disabled
+),
+cred AS (
+  SELECT cr.id, cr.key_id, cr.cert_serial, cr.enabled, ce.status AS cert_status, ce.not_before, ce.not_after
+  FROM credentials cr
+  JOIN grants g ON g.credential_id = cr.id AND g.client_id = (SELECT client_id FROM tok)
+  LEFT JOIN certificates ce ON ce.credential_id = cr.id AND ce.serial = cr.cert_serial
+  WHERE cr.id = $2
+),
+rlc AS (
+  INSERT INTO rate_limits (bucket, window_start, count)
+  SELECT 'client:' || client_id, $3, 1 FROM tok
+  ON CONFLICT (bucket) DO UPDATE SET
+    count = CASE WHEN rate_limits.window_start = EXCLUDED.window_start THEN rate_limits.count + 1 ELSE 1 END,
+    window_start = EXCLUDED.window_start
+  RETURNING count
+),
+rlk AS (
+  INSERT INTO rate_limits (bucket, window_start, count)
+  SELECT 'credential:' || id, $3, 1 FROM cred WHERE (SELECT count FROM rlc) <= $4::int
+  ON CONFLICT (bucket) DO UPDATE SET
+    count = CASE WHEN rate_limits.window_start = EXCLUDED.window_start THEN rate_limits.count + 1 ELSE 1 END,
+    window_start = EXCLUDED.window_start
+  RETURNING count
+),
+sad AS (
+  UPDATE sads SET remaining = remaining - $11::int, used_hashes = used_hashes || $12::text[]
+  WHERE sad_hash = $9 AND client_id = (SELECT client_id FROM tok) AND credential_id = $2 AND hash_alg = $10
+    AND expires_at > now() AND remaining >= $11::int
+    AND $12::text[] <@ hashes AND NOT (used_hashes && $12::text[])
+    AND (SELECT count FROM rlk) <= $5::int
+    AND EXISTS (
+      SELECT 1 FROM cred WHERE enabled AND key_id = $6 AND cert_serial = $7::text AND cert_status = 'valid'
+        AND not_before <= now() AND not_after > now())
+    AND ($8::bytea IS NULL OR NOT EXISTS (
+      SELECT 1 FROM certificates WHERE spki_sha256 = $8::bytea AND status <> 'valid'))
+  RETURNING remaining
+),
+aud AS (
+  INSERT INTO audit_log (at, actor, action, subject, details)
+  SELECT $13, 'client:' || (SELECT client_id FROM tok), 'signature.create', $2,
+    jsonb_build_object('certificateSerial', $7::text, 'algorithm', $14::jsonb,
+                       'hashes', to_jsonb($12::text[]), 'remaining', remaining)
+  FROM sad
+  RETURNING id
+)
+SELECT (SELECT client_id FROM tok) AS client_id,
+       EXISTS (SELECT 1 FROM cred) AS cred,
+       (SELECT count FROM rlc) AS client_count,
+       (SELECT count FROM rlk) AS cred_count,
+       (SELECT remaining FROM sad) AS remaining,
+       (SELECT id FROM aud) AS audit_id`;
 
 interface CredentialRow {
   id: string;
@@ -196,7 +263,152 @@ export class CscService {
         ? [this.ca.get(row.ca_id).cert, ...this.ca.get(row.ca_id).chain]
         : (row.external_chain ?? []).map((d) => Certificate.fromDer(d));
     }
-    return { row, cert, certStatus, chain, keySpki: key.spki, keySpec: key.spec, key };
+    const view: CredentialView = { row, cert, certStatus, chain, keySpki: key.spki, keySpec: key.spec, key };
+    this.#rememberView(view);
+    return view;
+  }
+
+  // --- signHash fast path ----------------------------------------------------------------------
+
+  /**
+   * The immutable part of recently used credential views (sealed key blob, key spec, certificate
+   * and chain), so the signHash fast path needs no per-request lookups in Node. Everything that
+   * can change (grant, enabled, certificate status and validity, CA status, key and certificate
+   * identity) is re-checked by the fast path's SQL in the same statement that consumes the SAD.
+   */
+  readonly #views = new Map<string, { view: CredentialView; at: number }>();
+
+  #rememberView(view: CredentialView): void {
+    if (this.#views.size >= 10_000) this.#views.delete(this.#views.keys().next().value!);
+    this.#views.set(view.row.id, { view, at: Date.now() });
+  }
+
+  #cachedView(id: string): CredentialView | undefined {
+    const e = this.#views.get(id);
+    if (!e) return undefined;
+    if (Date.now() - e.at > 60_000) {
+      this.#views.delete(id);
+      return undefined;
+    }
+    return e.view;
+  }
+
+  /**
+   * signHash in one database round trip for the common case: a service access token, a credential
+   * whose view is cached, a SAD that authorises these hashes. One statement authenticates the
+   * token, checks the grant and the credential's live state, counts both rate limits, consumes the
+   * SAD and appends the unsealed `signature.create` audit record, and commits; the signatures are
+   * computed after that commit. Returns `undefined`, having changed nothing, when the token is not
+   * a service access token (the caller goes on with the other routes) or the request cannot be
+   * pre-checked from the cache (the regular path then runs in full); when the statement changed
+   * only rate-limit counters (credential refused, SAD refused, stale cache) the regular path runs
+   * without counting again, so every refusal has the regular path's answer and audit record.
+   */
+  async signHashFast(
+    token: string | undefined,
+    input: {
+      credentialID: string;
+      SAD?: string;
+      hashes: string[];
+      hashAlgorithmOID?: string;
+      signAlgo: string;
+      signAlgoParams?: string;
+    },
+  ): Promise<{ signatures: string[] } | undefined> {
+    if (!token || token.length > 200 || typeof input.SAD !== 'string') return undefined;
+    if (typeof input.credentialID !== 'string') return undefined;
+    const v = this.#cachedView(input.credentialID);
+    if (!v?.cert) return undefined;
+    let hash: HashAlgorithm;
+    let alg: SignatureAlgorithm;
+    let bytes: Uint8Array[];
+    let canon: string[];
+    let caSpkiHash: Uint8Array | null = null;
+    const now = new Date();
+    try {
+      if (!v.cert.isValidAt(now)) return undefined;
+      if (v.row.ca_id) {
+        const ca = this.ca.get(v.row.ca_id);
+        for (const c of [ca.cert, ...ca.chain]) if (!c.isValidAt(now)) return undefined;
+        caSpkiHash = sha256(ca.cert.spki);
+      } else for (const c of v.chain) if (!c.isValidAt(now)) return undefined;
+      hash = this.#hashOf(input);
+      alg = this.#signatureAlgorithm(input.signAlgo, input.signAlgoParams, hash, v.keySpec);
+      ({ bytes, canon } = decodeHashes(input.hashes, hash, this.ctx.config.maxHashesPerRequest));
+    } catch {
+      return undefined;
+    }
+    const limits = this.ctx.config.rateLimit;
+    const r = (
+      await this.ctx.db.query<{
+        client_id: string | null;
+        cred: boolean;
+        client_count: number | null;
+        cred_count: number | null;
+        remaining: number | null;
+      }>(
+        FAST_SIGN_HASH_SQL,
+        [
+          sha256(token),
+          v.row.id,
+          Math.floor(now.getTime() / 60_000),
+          limits.perClientPerMinute,
+          limits.perCredentialPerMinute,
+          v.row.key_id,
+          v.row.cert_serial,
+          caSpkiHash,
+          sha256(input.SAD),
+          hash,
+          canon.length,
+          canon,
+          now.toISOString(),
+          JSON.stringify(alg),
+        ],
+        'kyso_sign_hash_fast',
+      )
+    ).rows[0]!;
+    if (!r.client_id) return undefined;
+    if (!r.cred) throw badRequest('Invalid parameter credentialID');
+    if ((r.client_count ?? 0) > limits.perClientPerMinute || (r.cred_count ?? 0) > limits.perCredentialPerMinute)
+      throw new ApiError(429, 'temporarily_unavailable', 'rate limit exceeded, retry later');
+    if (r.remaining === null) {
+      // Nothing consumed: the regular path gives the exact refusal (and its audit record).
+      this.#views.delete(v.row.id);
+      return this.#signHashCounted(r.client_id, input);
+    }
+    kickSealers();
+    const actor = `client:${r.client_id}`;
+    try {
+      return { signatures: (await this.ctx.vaults.byName(v.key.vault).signDigests(v.key, alg, bytes)).map(b64) };
+    } catch (e) {
+      // The SAD is spent and its record says so; record that no signature came out of it.
+      await this.ctx.db
+        .tx((q) =>
+          appendAudit(q, {
+            actor,
+            action: 'signature.failed',
+            subject: v.row.id,
+            details: { hashes: canon, reason: (e as Error).message.slice(0, 200) },
+          }),
+        )
+        .catch(() => {});
+      this.ctx.log.error({ credential: v.row.id, err: (e as Error).message }, 'vault signing failed');
+      throw new ApiError(500, 'server_error', 'the signature could not be created; authorise again');
+    }
+  }
+
+  #hashOf(input: { hashAlgorithmOID?: string; signAlgo: string }): HashAlgorithm {
+    let hashOid = input.hashAlgorithmOID;
+    if (!hashOid) {
+      // The hash is implied by signAlgo (e.g. sha256WithRSAEncryption, ecdsa-with-SHA256).
+      try {
+        const a = parseSignatureAlgorithm(der.seq(der.oid(input.signAlgo)));
+        if (a.name !== 'Ed25519') hashOid = HASH_OID_BY_NAME[a.hash];
+      } catch {
+        // reported below
+      }
+    }
+    return hashAlgFromOid(hashOid);
   }
 
   async list(
@@ -478,6 +690,23 @@ export class CscService {
   ): Promise<{ signatures: string[] }> {
     const v = await this.#credential(this.ctx.db, clientId, input.credentialID);
     await rateLimit(this.ctx.db, `credential:${v.row.id}`, this.ctx.config.rateLimit.perCredentialPerMinute);
+    return this.#signHashCounted(clientId, input, v);
+  }
+
+  /** signHash after the rate limits were counted. */
+  async #signHashCounted(
+    clientId: string,
+    input: {
+      credentialID: string;
+      SAD?: string;
+      hashes: string[];
+      hashAlgorithmOID?: string;
+      signAlgo: string;
+      signAlgoParams?: string;
+    },
+    view?: CredentialView,
+  ): Promise<{ signatures: string[] }> {
+    const v = view ?? (await this.#credential(this.ctx.db, clientId, input.credentialID));
     await this.#assertUsable(v);
     let hashOid = input.hashAlgorithmOID;
     if (!hashOid) {
