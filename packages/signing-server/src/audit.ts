@@ -103,7 +103,14 @@ export async function sealAudit(db: Db, batch = SEAL_BATCH): Promise<number> {
     for (const r of pending) {
       seq++;
       const details = typeof r.details === 'string' ? JSON.parse(r.details) : r.details;
-      const hash = auditHash(prev, { seq, at: r.at, actor: r.actor, action: r.action, subject: r.subject, details });
+      const hash = auditHash(prev, {
+        seq,
+        at: r.at,
+        actor: r.actor,
+        action: r.action,
+        subject: r.subject,
+        details,
+      });
       ids.push(String(r.id));
       seqs.push(String(seq));
       prevs.push(prev);

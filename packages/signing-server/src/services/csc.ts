@@ -369,7 +369,10 @@ export class CscService {
     ).rows[0]!;
     if (!r.client_id) return undefined;
     if (!r.cred) throw badRequest('Invalid parameter credentialID');
-    if ((r.client_count ?? 0) > limits.perClientPerMinute || (r.cred_count ?? 0) > limits.perCredentialPerMinute)
+    if (
+      (r.client_count ?? 0) > limits.perClientPerMinute ||
+      (r.cred_count ?? 0) > limits.perCredentialPerMinute
+    )
       throw new ApiError(429, 'temporarily_unavailable', 'rate limit exceeded, retry later');
     if (r.remaining === null) {
       // Nothing consumed: the regular path gives the exact refusal (and its audit record).
@@ -379,7 +382,9 @@ export class CscService {
     kickSealers();
     const actor = `client:${r.client_id}`;
     try {
-      return { signatures: (await this.ctx.vaults.byName(v.key.vault).signDigests(v.key, alg, bytes)).map(b64) };
+      return {
+        signatures: (await this.ctx.vaults.byName(v.key.vault).signDigests(v.key, alg, bytes)).map(b64),
+      };
     } catch (e) {
       // The SAD is spent and its record says so; record that no signature came out of it.
       await this.ctx.db

@@ -1,8 +1,43 @@
 /**
  * Signing a precomputed hash (CSC signHash), which WebCrypto cannot do: DigestInfo for RSA
- * PKCS#1 v1.5, EMSA-PSS encoding (RFC 8017 §9.1) for RSA-PSS over a raw RSA operation, and DER
- * conversion for ECDSA. Every signature is checked with an independent verification before it
+ * PKCS#1 v1.5, EMSA-PSS encoding (RFC 8017 §9.1) for RSA-PSS over a raw RSA operation, and ECDSA
+ * over the digest (SEC 1 v2 §4.1.3, FIPS 186-5 §6.4.1). Every signature is checked before it
  * leaves the vault (defence against fault attacks such as RSA-CRT faults).
+ *
+ * ECDSA over a digest (`node:crypto` cannot sign a prehash: it always hashes the message):
+ * - e is the digest's leftmost bits, truncated to the order's bit length (as `ecdsaVerifyDigest`).
+ * - Nonce k, hedged: HMAC-SHA-512 keyed by the private scalar d over (counter, fresh random bytes,
+ *   digest), order length + 64 bits of output reduced mod n-1, plus 1 (bias below 2^-64, k in
+ *   [1, n-1]). A broken RNG then still gives secret nonces distinct per digest.
+ * - R = k·G natively: `ECDH.setPrivateKey(k)` runs OpenSSL's constant-time fixed-base scalar
+ *   multiplication (P-256: ecp_nistz256 table; P-384/P-521: the Montgomery ladder); r = x(R) mod n.
+ * - s = k⁻¹(e + r·d) mod n in BigInt, computed with multiplicative blinding: a fresh random b in
+ *   [1, n-1] and s = (b·k)⁻¹·(b·e + r·(b·d)), so the variable-time inversion (noble's extended
+ *   Euclid) sees only the uniformly random b·k. JS BigInt arithmetic is NOT constant time; the
+ *   blinding is the mitigation for the inversion; the other BigInt products and reductions are not
+ *   constant time either (their time depends at least on operand lengths).
+ *   DER (r, s) as before, s not normalised to low-S (noble `format: 'der', lowS: false`).
+ *
+ * ECDSA fault self-check, without a (slow, JS) verification with the public key Q:
+ * (a) key binding, when the signer is created and again in `finish()` at the end of each batch,
+ *     before any signature is released: d·G computed natively equals the stored public point Q
+ *     (the published SPKI when the caller passes it), and the second copy of d (below) is still
+ *     congruent to d.
+ * (b) per signature: k' = s⁻¹(e + r·d) mod n, R' = k'·G natively, require x(R') mod n = r.
+ * Why (b) given (a) is as strong as verifying with Q: verification computes w = s⁻¹,
+ * X = (e·w)·G + (r·w)·Q and accepts iff x(X) mod n = r. With Q = d·G,
+ * X = (e·w + r·w·d)·G = s⁻¹(e + r·d)·G = k'·G, so (b) evaluates the same equation and accepts
+ * exactly the signatures that verify under Q, as long as the d in (b) is the d bound to Q by (a).
+ * That is why (b) uses a separate copy of d (d + c·n, a different BigInt; same value mod n) from
+ * the one s is computed with: a fault in d while signing (transient, or one that reverts before
+ * `finish()`) makes (b) fail; a corruption of either copy that persists makes (a) fail at the end
+ * of the batch, and `finish()` throws, so the batch returns no signature. A faulty k·G, r, s or k
+ * makes k' or x(R') differ, so (b) fails. (b) multiplies by n - k' (x(-P) = x(P)), so a
+ * value-dependent bug of the native multiplication for k would have to recur for n - k to slip
+ * through. Residual: both copies of d changed identically for exactly one batch, or the same wrong
+ * native result for k and n - k; real verification with Q would use different arithmetic there.
+ * Cost: two native fixed-base multiplications and two BigInt inversions per signature, plus two
+ * multiplications per batch, instead of noble's JS sign + verify.
  */
 import crypto from 'node:crypto';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
@@ -178,44 +213,229 @@ function ecPoint(pub: crypto.KeyObject): Uint8Array {
   ]);
 }
 
-/** Signs digests with one unsealed key; `destroy()` zeroes the private scalar it holds. */
+/**
+ * Signs digests with one unsealed key. Signatures may be released only after `finish()` returned
+ * (end-of-batch key self-check); `destroy()` zeroes the private scalar copies it can and must be
+ * called in every case (a `finally`).
+ */
 export interface DigestSigner {
   sign(digest: Uint8Array): Uint8Array;
+  /** End-of-batch fault check; throws VaultError('signature self-check failed') if the key no longer matches. */
+  finish(): void;
   destroy(): void;
 }
 
+const NODE_CURVE = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' } as const;
+
+/** Big-endian unsigned bytes to BigInt. */
+function os2ip(b: Uint8Array): bigint {
+  return b.length ? BigInt(`0x${Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex')}`) : 0n;
+}
+
+/** BigInt in [0, 256^len) to big-endian bytes of length `len`. */
+function i2osp(x: bigint, len: number): Buffer {
+  const h = x.toString(16);
+  if (x < 0n || h.length > 2 * len) throw new VaultError('integer too large');
+  return Buffer.from(h.padStart(2 * len, '0'), 'hex');
+}
+
+/** Minimal DER INTEGER of a positive BigInt. */
+function derUint(x: bigint): Uint8Array {
+  let h = x.toString(16);
+  if (h.length % 2) h = `0${h}`;
+  return der.integerFromUnsigned(Buffer.from(h, 'hex'));
+}
+
+/** Where a test may inject a fault into the ECDSA signer ('key': persistent corruption of the stored scalar). */
+export type EcdsaFaultStage = 'k' | 'r' | 's' | 'd' | 'key';
+
 /**
- * Prepares signing with a software private key (node KeyObject) for one request: the public key,
- * and for ECDSA the private scalar and the public point, are derived once, then every digest is
- * signed and verified with the public key before it is returned (fault-attack self-check).
+ * Fault injection for tests only (not exported from the package index): when set, each stage's
+ * value passes through `inject` (identity = no fault).
  */
-export function digestSigner(key: crypto.KeyObject, spec: KeySpec, alg: SignatureAlgorithm): DigestSigner {
+export const ecdsaFaultInjection: { inject?: (stage: EcdsaFaultStage, v: bigint) => bigint } = {};
+
+const selfCheckFailed = () => new VaultError('signature self-check failed');
+
+/**
+ * Hedged ECDSA nonce: HMAC-SHA-512 keyed by d over (counter, random, digest), `outLen` bytes
+ * (order length + 8) reduced mod n-1, plus 1.
+ */
+function hedgedNonce(
+  d: Uint8Array,
+  random: Uint8Array,
+  digest: Uint8Array,
+  n: bigint,
+  outLen: number,
+): bigint {
+  const out = Buffer.alloc(Math.ceil(outLen / 64) * 64);
+  for (let i = 0; i * 64 < outLen; i++) {
+    const block = crypto
+      .createHmac('sha512', d)
+      .update(Uint8Array.of(i))
+      .update(random)
+      .update(digest)
+      .digest();
+    block.copy(out, i * 64);
+    block.fill(0);
+  }
+  const t = os2ip(out.subarray(0, outLen));
+  out.fill(0);
+  return (t % (n - 1n)) + 1n;
+}
+
+/**
+ * ECDSA over digests with a private scalar (big-endian, order length) bound to the public point
+ * (uncompressed SEC 1): see the header for the algorithm and the self-checks. Takes ownership of
+ * `dBytes` (zeroed by `destroy()`).
+ */
+function ecdsaDigestSigner(
+  curveName: keyof typeof CURVES,
+  dBytes: Buffer,
+  point: Uint8Array,
+  hash: HashAlgorithm,
+): DigestSigner {
+  const Fn = CURVES[curveName].Point.Fn;
+  const n = Fn.ORDER;
+  const nBytes = Fn.BYTES;
+  const fieldBytes = CURVES[curveName].Point.Fp.BYTES;
+  const excess = (d: Uint8Array) => d.length * 8 - Fn.BITS;
+  const ecdh = crypto.createECDH(NODE_CURVE[curveName]);
+  /** x(k·G) mod n natively (throws a self-check failure if k is outside [1, n-1]). */
+  const baseX = (k: bigint): bigint => {
+    const kb = i2osp(k, nBytes);
+    try {
+      ecdh.setPrivateKey(kb);
+    } catch {
+      throw selfCheckFailed();
+    } finally {
+      kb.fill(0);
+    }
+    return os2ip(ecdh.getPublicKey().subarray(1, 1 + fieldBytes)) % n;
+  };
+  const fault = ecdsaFaultInjection.inject
+    ? (st: EcdsaFaultStage, v: bigint) => ecdsaFaultInjection.inject?.(st, v) ?? v
+    : null;
+
+  if (dBytes.length !== nBytes) {
+    dBytes.fill(0);
+    throw new VaultError('EC private key has the wrong length');
+  }
+  let d = os2ip(dBytes);
+  // Second copy of d for the per-signature check (same value mod n, a different BigInt).
+  const c = os2ip(crypto.randomBytes(4)) + 1n;
+  let dAlt = d + c * n;
+  let live = true;
+
+  /** (a) d·G = Q and the copies of d agree. */
+  const keyCheck = () => {
+    if (dAlt % n !== d || d <= 0n || d >= n) throw selfCheckFailed();
+    const db = i2osp(d, nBytes);
+    let P: Buffer;
+    try {
+      ecdh.setPrivateKey(db);
+      P = ecdh.getPublicKey();
+    } catch {
+      throw selfCheckFailed();
+    } finally {
+      db.fill(0);
+    }
+    if (P.length !== point.length || !crypto.timingSafeEqual(P, point)) throw selfCheckFailed();
+  };
+  const wipe = () => {
+    live = false;
+    dBytes.fill(0);
+    d = 0n;
+    dAlt = 0n;
+    try {
+      ecdh.setPrivateKey(Buffer.of(1)); // replaces (and OpenSSL clears) the last scalar it held
+    } catch {
+      // nothing more to clear
+    }
+  };
+  try {
+    keyCheck();
+  } catch (err) {
+    wipe();
+    throw err instanceof VaultError
+      ? new VaultError('signature self-check failed: the private key does not match the public key')
+      : err;
+  }
+
+  return {
+    sign(digest) {
+      if (!live) throw new VaultError('signer already destroyed');
+      if (digest.length !== HASH_LEN[hash])
+        throw new VaultError('hash length does not match the hash algorithm');
+      let e = os2ip(digest);
+      if (excess(digest) > 0) e >>= BigInt(excess(digest));
+      if (fault) {
+        const d2 = fault('key', d);
+        if (d2 !== d) {
+          d = d2;
+          dAlt = d2 + c * n;
+        }
+      }
+      for (let attempt = 0; attempt < 16; attempt++) {
+        const rnd = crypto.randomBytes(2 * nBytes + 8);
+        let k = hedgedNonce(dBytes, rnd.subarray(0, nBytes), digest, n, nBytes + 8);
+        const b = (os2ip(rnd.subarray(nBytes)) % (n - 1n)) + 1n;
+        rnd.fill(0);
+        let r = baseX(k);
+        if (r === 0n) continue;
+        let dS = d;
+        if (fault) {
+          k = fault('k', k);
+          r = fault('r', r);
+          dS = fault('d', d);
+        }
+        // s = (b·k)⁻¹·(b·e + r·(b·d)) mod n
+        const bd = (b * dS) % n;
+        let s = (Fn.inv((b * k) % n) * ((b * e + r * bd) % n)) % n;
+        if (fault) s = fault('s', s);
+        if (s === 0n) continue;
+        // (b): k' = s⁻¹(e + r·d) with the other copy of d; x((n - k')·G) = x(k'·G) must be r.
+        const k2 = (Fn.inv(s) * ((e + r * dAlt) % n)) % n;
+        if (k2 === 0n || baseX(n - k2) !== r) throw selfCheckFailed();
+        return der.seq(derUint(r), derUint(s));
+      }
+      throw new VaultError('ECDSA signing failed: no valid nonce');
+    },
+    finish() {
+      if (!live) throw new VaultError('signer already destroyed');
+      keyCheck();
+    },
+    destroy: wipe,
+  };
+}
+
+/**
+ * Prepares signing with a software private key (node KeyObject) for one request. `spki` (DER), the
+ * published public key, is what the self-checks bind the signatures to; without it the public key
+ * is derived from `key`. RSA: every signature is verified with the public key before it is
+ * returned. ECDSA: native signing with the self-checks described in the header.
+ */
+export function digestSigner(
+  key: crypto.KeyObject,
+  spec: KeySpec,
+  alg: SignatureAlgorithm,
+  spki?: Uint8Array,
+): DigestSigner {
   if (alg.name === 'Ed25519') throw new VaultError('Ed25519 cannot sign a precomputed hash');
   const checkLength = (digest: Uint8Array) => {
     if (digest.length !== HASH_LEN[alg.hash])
       throw new VaultError('hash length does not match the hash algorithm');
   };
-  const pub = crypto.createPublicKey(key);
+  const pub = spki
+    ? crypto.createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' })
+    : crypto.createPublicKey(key);
   if (alg.name === 'ECDSA') {
     if (spec.type !== 'EC') throw new VaultError('ECDSA needs an EC key');
-    const curve = CURVES[spec.curve];
-    const d = Buffer.from(key.export({ format: 'jwk' }).d as string, 'base64url');
-    const point = ecPoint(pub);
-    let live = true;
-    return {
-      sign(digest) {
-        if (!live) throw new VaultError('signer already destroyed');
-        checkLength(digest);
-        const sig = curve.sign(digest, d, { prehash: false, format: 'der', lowS: false });
-        if (!ecdsaVerifyDigest(spec.curve, point, sig, digest))
-          throw new VaultError('signature self-check failed');
-        return sig;
-      },
-      destroy() {
-        live = false;
-        d.fill(0);
-      },
-    };
+    const jwk = key.export({ format: 'jwk' });
+    const pubJwk = pub.export({ format: 'jwk' });
+    if (jwk.crv !== spec.curve || pubJwk.crv !== spec.curve)
+      throw new VaultError('EC key is not on the curve of its key spec');
+    return ecdsaDigestSigner(spec.curve, Buffer.from(jwk.d as string, 'base64url'), ecPoint(pub), alg.hash);
   }
   if (spec.type !== 'RSA') throw new VaultError('RSA signature needs an RSA key');
   const k = Math.ceil(spec.modulusLength / 8);
@@ -239,6 +459,9 @@ export function digestSigner(key: crypto.KeyObject, spec: KeySpec, alg: Signatur
         throw new VaultError('signature self-check failed');
       return new Uint8Array(sig);
     },
+    finish() {
+      // Every RSA signature was already verified with the public key.
+    },
     destroy() {
       // The RSA key lives in an OpenSSL KeyObject, which cannot be wiped from JS; the caller drops it.
     },
@@ -246,8 +469,8 @@ export function digestSigner(key: crypto.KeyObject, spec: KeySpec, alg: Signatur
 }
 
 /**
- * Signs `digest` with a software private key (node KeyObject) and verifies the result with the
- * public key before returning it.
+ * Signs `digest` with a software private key (node KeyObject), self-checked (see `digestSigner`)
+ * before it is returned.
  */
 export function signDigestWithKeyObject(
   key: crypto.KeyObject,
@@ -257,7 +480,9 @@ export function signDigestWithKeyObject(
 ): Uint8Array {
   const s = digestSigner(key, spec, alg);
   try {
-    return s.sign(digest);
+    const sig = s.sign(digest);
+    s.finish();
+    return sig;
   } finally {
     s.destroy();
   }

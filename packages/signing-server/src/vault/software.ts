@@ -104,14 +104,17 @@ export class SoftwareVault implements KeyVault {
   }
 
   /**
-   * Unseals the key once for the whole batch, signs (and self-checks) every digest, then drops the
-   * key: the private scalar copy is zeroed, the KeyObject goes out of scope (the PKCS#8 and the
-   * data key were zeroed when unsealing). Nothing is cached across requests.
+   * Unseals the key once for the whole batch, signs (and self-checks) every digest, checks at the
+   * end that the key still matches the stored public key (no signature is returned otherwise),
+   * then drops the key: the private scalar copy is zeroed, the KeyObject goes out of scope (the
+   * PKCS#8 and the data key were zeroed when unsealing). Nothing is cached across requests.
    */
   async signDigests(key: StoredKey, alg: SignatureAlgorithm, digests: Uint8Array[]): Promise<Uint8Array[]> {
-    const signer = digestSigner(this.#unseal(key), key.spec, alg);
+    const signer = digestSigner(this.#unseal(key), key.spec, alg, key.spki);
     try {
-      return digests.map((d) => signer.sign(d));
+      const signatures = digests.map((d) => signer.sign(d));
+      signer.finish();
+      return signatures;
     } finally {
       signer.destroy();
     }
