@@ -17,6 +17,7 @@ import {
   explicit,
   integer,
   integerFromUnsigned,
+  minimalIntegerBytes,
   seq,
   time as encodeTime,
   tlv,
@@ -101,8 +102,9 @@ export interface RevokedCertificate {
   extensions: readonly Extension[];
 }
 
+/** Lookup key of a serial: its value (minimal encoding), so a non-minimal certificate serial finds its entry. */
 function serialKey(serial: Uint8Array): string {
-  return toHex(serial);
+  return toHex(minimalIntegerBytes(serial));
 }
 
 function extError(oid: string, err: unknown): unknown {
@@ -377,13 +379,18 @@ export class Crl {
   }
 }
 
-/** Serial INTEGER bytes as hex with a sign-padding 00 removed (the form `openssl` prints). */
+/**
+ * Serial INTEGER bytes as hex of the minimal encoding with a sign-padding 00 removed (the form
+ * `openssl` prints); a non-minimal encoding (a certificate's 00 05) prints like the minimal one.
+ */
 export function serialHex(s: Uint8Array): string {
-  return toHex(s.length > 1 && s[0] === 0 ? s.subarray(1) : s);
+  const m = minimalIntegerBytes(s);
+  return toHex(m.length > 1 && m[0] === 0 ? m.subarray(1) : m);
 }
 
 function serialBytes(serial: Uint8Array | bigint | Certificate | string): Uint8Array {
-  if (serial instanceof Certificate) return serial.serialNumber;
+  // A certificate's serial by value: its minimal encoding (the certificate may carry 00 05).
+  if (serial instanceof Certificate) return minimalIntegerBytes(serial.serialNumber);
   let der: Uint8Array;
   if (serial instanceof Uint8Array) der = tlv(Tag.INTEGER, serial);
   else if (typeof serial === 'bigint') der = integer(serial);

@@ -219,6 +219,19 @@ export class DerReader {
     return el.value;
   }
 
+  /**
+   * A CertificateSerialNumber INTEGER, the one place kyso tolerates a non-minimal encoding
+   * (RFC 5280 §4.1.2.2: certificate users SHOULD gracefully handle non-conforming serial
+   * numbers; Chromium, rustls-webpki and OpenSSL read them). The content bytes are returned as
+   * encoded (check `isMinimalInteger`); an empty INTEGER is still refused. Use only for
+   * tbsCertificate.serialNumber and CertID.serialNumber; every other INTEGER stays strict DER.
+   */
+  readSerialNumberBytes(): Uint8Array {
+    const el = this.read(Tag.INTEGER);
+    if (el.value.length === 0) throw malformed('empty INTEGER', el.offset);
+    return el.value;
+  }
+
   readSmallInteger(): number {
     const v = this.readInteger();
     if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
@@ -258,9 +271,36 @@ export class DerReader {
 export function checkInteger(el: DerElement): void {
   const v = el.value;
   if (v.length === 0) throw malformed('empty INTEGER', el.offset);
-  if (v.length > 1 && ((v[0] === 0 && !(v[1]! & 0x80)) || (v[0] === 0xff && v[1]! & 0x80))) {
-    throw malformed('non-minimal INTEGER', el.offset);
-  }
+  if (!isMinimalInteger(v)) throw malformed('non-minimal INTEGER', el.offset);
+}
+
+/** Whether INTEGER content bytes are the minimal two's-complement encoding (X.690 §8.3.2). */
+export function isMinimalInteger(v: Uint8Array): boolean {
+  return !(v.length > 1 && ((v[0] === 0 && !(v[1]! & 0x80)) || (v[0] === 0xff && v[1]! & 0x80)));
+}
+
+/**
+ * The minimal encoding of INTEGER content bytes (redundant leading 00 / FF octets removed): the
+ * same value, the only DER form. Returns `v` itself when it is already minimal.
+ */
+export function minimalIntegerBytes(v: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < v.length - 1 && ((v[i] === 0 && !(v[i + 1]! & 0x80)) || (v[i] === 0xff && v[i + 1]! & 0x80)))
+    i++;
+  return i === 0 ? v : v.subarray(i);
+}
+
+/**
+ * Whether two INTEGER contents (two's complement, possibly non-minimal) hold the same value.
+ * Serial numbers are matched this way: one value has one minimal encoding, so a different
+ * serial never matches, and a certificate's non-minimal serial still finds its CRL entry.
+ */
+export function integerBytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  const x = minimalIntegerBytes(a);
+  const y = minimalIntegerBytes(b);
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }
 
 export function decodeInteger(el: DerElement): bigint {

@@ -1,13 +1,17 @@
 /**
  * `kyso verify chain LEAF --trust ROOT [--trust ...] [--untrusted CERT ...] [--crl FILE ...]
  *  [--ocsp-response FILE ...] [--fetch] [--revocation require|prefer-ocsp|soft-fail|off]
- *  [--at ISO-8601] [--purpose P] [--policy OID ...] [--json]`
+ *  [--at ISO-8601] [--purpose P] [--policy OID ...] [--profile rfc5280|webpki|chromium] [--json]`
  * Revocation: with --crl / --ocsp-response / --fetch the default mode is 'require' (every
  * certificate below the anchor needs a status); --revocation chooses another mode. The --untrusted
  * certificates also serve as separate CRL signers and OCSP responders.
+ * --profile chooses the validation profile (path/profile.ts): 'rfc5280' (default, strict: what a
+ * CA should test its chains with), 'webpki' (CA/B Forum TLS rules on top) or 'chromium' (kyso's
+ * reproduction of Chromium's relying-party rules).
  * Exit 0 valid, 1 invalid, 2 usage or unreadable input.
  */
 import { buildAndValidatePath } from '../path/build.js';
+import { PROFILES, type Profile } from '../path/profile.js';
 import type { ValidationReport } from '../path/report.js';
 import { type RevocationMode, newRevocationChecker } from '../revocation/index.js';
 import { CertificatePool, toCertificates } from '../path/trust-store.js';
@@ -58,6 +62,12 @@ function parseRevocationMode(v: string | undefined): RevocationMode | undefined 
   throw new UsageError(`--revocation must be one of ${REVOCATION_MODES.join(', ')}`);
 }
 
+function parseProfile(v: string | undefined): Profile | undefined {
+  if (v === undefined) return undefined;
+  if ((PROFILES as readonly string[]).includes(v)) return v as Profile;
+  throw new UsageError(`--profile must be one of ${PROFILES.join(', ')}`);
+}
+
 function printText(r: ValidationReport, io: { out(t: string): void }): void {
   const lines = [r.valid ? 'VALID' : `INVALID: ${r.reason}${r.detail ? ` (${r.detail})` : ''}`, '', 'Chain:'];
   for (const [i, c] of r.chain.entries()) lines.push(`  [${i}] ${c.subject.toString()}`);
@@ -80,7 +90,7 @@ export const verifyChainCommand: Command = {
   path: ['verify', 'chain'],
   summary: 'Build and validate a certification path (RFC 5280) at a given time',
   usage:
-    'LEAF --trust ROOT [--untrusted CERT ...] [--crl FILE ...] [--ocsp-response FILE ...] [--fetch] [--revocation MODE] [--at ISO] [--purpose P] [--policy OID ...] [--json]',
+    'LEAF --trust ROOT [--untrusted CERT ...] [--crl FILE ...] [--ocsp-response FILE ...] [--fetch] [--revocation MODE] [--at ISO] [--purpose P] [--policy OID ...] [--profile P] [--json]',
   positionals: { min: 1, max: 1, names: 'LEAF' },
   options: [
     { name: 'trust', type: 'multi', required: true, description: 'trust anchor file (PEM/DER) or folder' },
@@ -104,6 +114,11 @@ export const verifyChainCommand: Command = {
       description: `${Object.keys(PURPOSE_ALIASES).join('|')}|OID (default: no EKU required)`,
     },
     { name: 'policy', type: 'multi', description: 'acceptable certificate policy OID (initial policy set)' },
+    {
+      name: 'profile',
+      type: 'string',
+      description: `validation profile: ${PROFILES.join('|')} (default rfc5280, strict)`,
+    },
     { name: 'json', type: 'boolean', description: 'print a JSON report' },
   ],
   async run(args, io) {
@@ -115,6 +130,7 @@ export const verifyChainCommand: Command = {
     const pool = new CertificatePool(readCertificates(list(args, 'untrusted')));
     const time = date(args, 'at') ?? new Date();
     const purpose = parsePurpose(str(args, 'purpose'));
+    const profile = parseProfile(str(args, 'profile'));
     const policies = list(args, 'policy');
     for (const p of policies)
       if (!/^[0-2](\.\d+)+$/.test(p)) throw new UsageError(`--policy ${p} is not an OID`);
@@ -141,6 +157,7 @@ export const verifyChainCommand: Command = {
       ...(purpose ? { purpose } : {}),
       ...(policies.length ? { initialPolicies: policies } : {}),
       ...(revocation ? { revocation } : {}),
+      ...(profile ? { profile } : {}),
     });
     if (flag(args, 'json')) {
       io.out(
@@ -153,6 +170,7 @@ export const verifyChainCommand: Command = {
             checks: report.checks,
             revocation: report.revocation,
             policy: report.policy,
+            profile: profile ?? 'rfc5280',
             time: time.toISOString(),
           },
           null,

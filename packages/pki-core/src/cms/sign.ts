@@ -17,6 +17,7 @@
 import { bytesEqual } from '../bytes.js';
 import { assertStrongForSigning, encodeSignatureAlgorithm } from '../crypto/algorithms.js';
 import { digest, hashAlgorithmIdentifier } from '../crypto/hash.js';
+import { minimalIntegerBytes } from '../der.js';
 import { normalizeSignatureAlgorithm } from '../crypto/signer.js';
 import { parsePublicKeyInfo } from '../crypto/keys.js';
 import { verifySignature } from '../crypto/verify.js';
@@ -112,7 +113,12 @@ function signerIdentifierFor(cert: Certificate, useSki: boolean): SignerIdentifi
     }
     return { type: 'subjectKeyIdentifier', keyIdentifier: cert.subjectKeyIdentifier };
   }
-  return { type: 'issuerAndSerialNumber', issuer: cert.issuer, serialNumber: cert.serialNumber };
+  // DER output: the serial's minimal encoding (same value as a non-minimal certificate serial).
+  return {
+    type: 'issuerAndSerialNumber',
+    issuer: cert.issuer,
+    serialNumber: minimalIntegerBytes(cert.serialNumber),
+  };
 }
 
 function hashOfAlgorithm(alg: SignatureAlgorithm): HashAlgorithm | undefined {
@@ -167,7 +173,7 @@ export async function prepareCmsSignature(input: PrepareCmsInput): Promise<Prepa
     {
       hashAlgorithm: essHash,
       certHash: await digest(essHash, cert.der),
-      issuerSerial: { issuer: cert.issuer, serialNumber: cert.serialNumber },
+      issuerSerial: { issuer: cert.issuer, serialNumber: minimalIntegerBytes(cert.serialNumber) },
     },
   ]);
   const digestAlgDer = hashAlgorithmIdentifier(digestAlgorithm);

@@ -25,6 +25,7 @@ import {
   implicit,
   integer,
   contextConstructed,
+  minimalIntegerBytes,
   octetString,
   oid,
   schemaError,
@@ -699,7 +700,7 @@ export function parseSigningCertificateV1(v: Uint8Array): SigningCertificate {
   return out;
 }
 
-/** IssuerSerial for a certificate given its issuer name and serial INTEGER bytes. */
+/** IssuerSerial for a certificate given its issuer name and serial INTEGER bytes (DER: minimal). */
 export function issuerSerialOf(cert: { issuer: Name; serialNumber: Uint8Array }): IssuerSerial {
-  return { issuer: cert.issuer, serialNumber: cert.serialNumber };
+  return { issuer: cert.issuer, serialNumber: minimalIntegerBytes(cert.serialNumber) };
 }

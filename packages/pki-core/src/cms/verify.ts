@@ -24,7 +24,7 @@
  *    given, revocation is checked with the data embedded in SignedData (CRLs, RFC 5940 OCSP).
  */
 import { bytesEqual, toHex } from '../bytes.js';
-import { DerReader, Tag, compareBytes, ctxTag, decodeGeneralizedTime } from '../der.js';
+import { DerReader, Tag, compareBytes, ctxTag, decodeGeneralizedTime, integerBytesEqual } from '../der.js';
 import { parseSignatureAlgorithm, signatureAlgorithmName } from '../crypto/algorithms.js';
 import { digest, hashFromOid } from '../crypto/hash.js';
 import { parsePublicKeyInfo } from '../crypto/keys.js';
@@ -331,7 +331,7 @@ function findSignerCertificate(si: SignerInfo, pool: readonly Certificate[]): Ce
   const sid = si.sid;
   for (const c of pool) {
     if (sid.type === 'issuerAndSerialNumber') {
-      if (bytesEqual(c.serialNumber, sid.serialNumber) && c.issuer.equals(sid.issuer)) return c;
+      if (integerBytesEqual(c.serialNumber, sid.serialNumber) && c.issuer.equals(sid.issuer)) return c;
     } else if (c.subjectKeyIdentifier && bytesEqual(c.subjectKeyIdentifier, sid.keyIdentifier)) return c;
   }
   return null;
@@ -383,7 +383,7 @@ async function checkEss(ess: SigningCertificate, cert: Certificate): Promise<Cms
   }
   if (first.issuerSerial) {
     const is = first.issuerSerial;
-    if (!bytesEqual(is.serialNumber, cert.serialNumber) || !is.issuer.equals(cert.issuer)) {
+    if (!integerBytesEqual(is.serialNumber, cert.serialNumber) || !is.issuer.equals(cert.issuer)) {
       return line(
         'signing-certificate',
         'ESS_ISSUER_SERIAL_MISMATCH',

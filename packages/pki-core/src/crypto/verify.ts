@@ -134,20 +134,34 @@ async function verifyLegacyDsa(
  * parameters needs them supplied (`withInheritedDsaParameters` in crypto/dsa.ts).
  * On Node (>= 20.16) RSA, ECDSA and Ed25519 go through node:crypto synchronously
  * (crypto/native-verify.ts), elsewhere through WebCrypto; both see the same checked inputs.
+ * `opts.rsaEncryptionKeysOnly` (set by the 'webpki' and 'chromium' profiles,
+ * `verifyOptionsForProfile` in path/profile.ts) refuses id-RSASSA-PSS keys (UNSUPPORTED_ALGORITHM).
  */
 export function verifySignature(
   spki: PublicKeyInfo | Uint8Array,
   algorithm: VerifyAlgorithm,
   data: Uint8Array,
   signature: Uint8Array,
+  opts?: VerifyOptions,
 ): Promise<boolean> {
   try {
-    const r = verifySignatureSync(spki, algorithm, data, signature);
+    const r = verifySignatureSync(spki, algorithm, data, signature, opts);
     if (typeof r === 'boolean') return Promise.resolve(r);
     return r.webCrypto();
   } catch (e) {
     return Promise.reject(e);
   }
+}
+
+/** Key policy for one verification (the validation profiles set it: path/profile.ts). */
+export interface VerifyOptions {
+  /**
+   * Refuse RSA public keys not encoded as rsaEncryption, i.e. RFC 4055 id-RSASSA-PSS keys
+   * (UNSUPPORTED_ALGORITHM): CA/B Forum BR 7.1.3.1.1 requires rsaEncryption, and Chromium does
+   * not implement id-RSASSA-PSS keys. Default false: such keys are accepted and their parameters
+   * (hash, MGF1 hash, minimum salt) enforced.
+   */
+  rsaEncryptionKeysOnly?: boolean;
 }
 
 /**
@@ -170,8 +184,14 @@ export function verifySignatureSync(
   algorithm: VerifyAlgorithm,
   data: Uint8Array,
   signature: Uint8Array,
+  opts?: VerifyOptions,
 ): boolean | PendingVerification {
   const info = spki instanceof Uint8Array ? parsePublicKeyInfo(spki) : spki;
+  if (opts?.rsaEncryptionKeysOnly && info.algorithmOid === OID.rsassaPss)
+    throw new KysoError(
+      'UNSUPPORTED_ALGORITHM',
+      'id-RSASSA-PSS public keys are not accepted here (RSA keys must be encoded as rsaEncryption)',
+    );
   if (algorithm.name === 'DSA') return { webCrypto: () => verifyLegacyDsa(info, algorithm, data, signature) };
   // Ed448, SHA-224/512-t, PSS with a distinct MGF1 hash: pure-TS fallback (crypto/fallback-verify.ts).
   const webAlgorithm = webCryptoVerifyAlgorithm(info, algorithm);

@@ -12,6 +12,7 @@ import {
   ctxTag,
   explicit,
   octetString,
+  integerBytesEqual,
   schemaError,
   seq,
   tlv,
@@ -37,7 +38,11 @@ export interface CertId {
   hashAlgorithm: HashAlgorithm;
   issuerNameHash: Uint8Array;
   issuerKeyHash: Uint8Array;
-  /** Serial number INTEGER content bytes (two's complement, as encoded). */
+  /**
+   * Serial number INTEGER content bytes (two's complement), as encoded: a CertID repeats the
+   * certificate's serial as the certificate encodes it, so a non-minimal encoding is accepted here
+   * too (as in `Certificate.serialNumber`). Compare by value (`integerBytesEqual`).
+   */
   serialNumber: Uint8Array;
   /** DER of the CertID. */
   der: Uint8Array;
@@ -77,7 +82,7 @@ export function parseCertId(el: DerElement): CertId {
   const hashAlgorithm = parseHashAlgorithmIdentifier(r.read(Tag.SEQUENCE));
   const issuerNameHash = r.readOctetString();
   const issuerKeyHash = r.readOctetString();
-  const serialNumber = r.readIntegerBytes();
+  const serialNumber = r.readSerialNumberBytes();
   r.finish('unexpected data in CertID');
   const n = hashLength(hashAlgorithm);
   if (issuerNameHash.length !== n || issuerKeyHash.length !== n) {
@@ -86,13 +91,13 @@ export function parseCertId(el: DerElement): CertId {
   return { hashAlgorithm, issuerNameHash, issuerKeyHash, serialNumber, der: el.raw };
 }
 
-/** Same issuer hashes, hash algorithm and serial number. */
+/** Same issuer hashes, hash algorithm and serial number (compared by value). */
 export function certIdsEqual(a: CertId, b: CertId): boolean {
   return (
     a.hashAlgorithm === b.hashAlgorithm &&
     bytesEqual(a.issuerNameHash, b.issuerNameHash) &&
     bytesEqual(a.issuerKeyHash, b.issuerKeyHash) &&
-    bytesEqual(a.serialNumber, b.serialNumber)
+    integerBytesEqual(a.serialNumber, b.serialNumber)
   );
 }
 

@@ -14,6 +14,7 @@ import { bytesEqual, toHex } from '../bytes.js';
 import { parseSignatureAlgorithm } from '../crypto/algorithms.js';
 import type { HashAlgorithm, SignatureAlgorithm, Signer } from '../crypto/types.js';
 import { verifySignature } from '../crypto/verify.js';
+import { serialHex } from '../crl.js';
 import { KysoError } from '../errors.js';
 import { OID } from '../oids.js';
 import { Certificate } from '../x509/certificate.js';
@@ -166,14 +167,7 @@ export class OcspResponder {
 
   async #status(certId: CertId): Promise<CertStatus> {
     const serial = serialToBigInt(certId.serialNumber);
-    const r = await this.#lookup(
-      serial,
-      toHex(
-        certId.serialNumber.length > 1 && certId.serialNumber[0] === 0
-          ? certId.serialNumber.subarray(1)
-          : certId.serialNumber,
-      ),
-    );
+    const r = await this.#lookup(serial, serialHex(certId.serialNumber));
     if (r.status === 'revoked') {
       return r.reason !== undefined
         ? { status: 'revoked', revocationTime: r.revocationTime, reason: r.reason }

@@ -32,6 +32,7 @@ import { Name } from '../name.js';
 import { OID } from '../oids.js';
 import { Certificate, parseExtensionList } from '../x509/certificate.js';
 import { CRL_REASONS, type CrlReason, type Extension, encodeExtension } from '../x509/extensions.js';
+import { serialHex } from '../crl.js';
 import { type CertId, parseCertId, parseNonceValue } from './request.js';
 
 /** Largest OCSP response we parse. */
@@ -386,11 +387,7 @@ export function describeBasicOcspResponse(b: BasicOcspResponse): Record<string, 
     nonce: b.nonce ? toHex(b.nonce) : undefined,
     certs: b.certs.map((c) => c.subject.toString()),
     responses: b.responses.map((s) => ({
-      serial: toHex(
-        s.certId.serialNumber.length > 1 && s.certId.serialNumber[0] === 0
-          ? s.certId.serialNumber.subarray(1)
-          : s.certId.serialNumber,
-      ),
+      serial: serialHex(s.certId.serialNumber),
       hashAlgorithm: s.certId.hashAlgorithm,
       status: s.certStatus.status,
       revocationTime:

@@ -12,6 +12,8 @@ import { bytesEqual, toHex } from '../bytes.js';
 import { parseSignatureAlgorithm } from '../crypto/algorithms.js';
 import { parsePublicKeyInfo } from '../crypto/keys.js';
 import { verifySignature } from '../crypto/verify.js';
+import { serialHex } from '../crl.js';
+import { integerBytesEqual } from '../der.js';
 import { KysoError } from '../errors.js';
 import { OID } from '../oids.js';
 import type { Certificate } from '../x509/certificate.js';
@@ -109,7 +111,7 @@ export async function findSingleResponse(
   const basic = 'responderId' in resp ? resp : resp.basic;
   if (!basic) return undefined;
   for (const s of basic.responses) {
-    if (!bytesEqual(s.certId.serialNumber, cert.serialNumber)) continue;
+    if (!integerBytesEqual(s.certId.serialNumber, cert.serialNumber)) continue;
     if (await certIdMatchesIssuer(s.certId, issuer)) return s;
   }
   return undefined;
@@ -274,7 +276,7 @@ export async function verifyOcspResponse(
   const toCheck = single ? [single] : b.responses;
   const stale: string[] = [];
   for (const s of toCheck) {
-    const id = toHex(s.certId.serialNumber);
+    const id = serialHex(s.certId.serialNumber);
     if (s.thisUpdate.getTime() > time.getTime() + skewMs) stale.push(`${id}: thisUpdate in the future`);
     if (s.nextUpdate && s.nextUpdate.getTime() + skewMs < time.getTime())
       stale.push(`${id}: nextUpdate passed`);

@@ -4,7 +4,13 @@ export { buildAndValidatePath, type BuildOptions } from './build.js';
 export { checkNameConstraints, isValidDnsName, nameConstraintsProblem } from './name-constraints.js';
 export { matchesPeerName, type PeerName } from './peer-name.js';
 export { ANY_POLICY, PolicyProcessor, type PolicyInputs } from './policy.js';
-export { conformanceProblem, type Profile as ValidationProfile } from './profile.js';
+export {
+  PROFILES as VALIDATION_PROFILES,
+  conformanceProblem,
+  type Profile as ValidationProfile,
+  rsaEncryptionKeysOnly,
+  verifyOptionsForProfile,
+} from './profile.js';
 export * from './report.js';
 export type * from './revocation-types.js';
 export {

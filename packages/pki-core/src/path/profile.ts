@@ -1,13 +1,37 @@
 /**
- * Certificate content rules checked on every certificate of a candidate path, beyond §6.1:
+ * Validation profiles: the certificate content rules checked on every certificate of a candidate
+ * path beyond §6.1 (here), and the few path rules that depend on the profile (validate.ts).
  * - 'rfc5280' (default): the RFC 5280 §4 MUSTs that a conforming CA always meets and that matter
- *   for path processing (AKI/SKI presence and non-criticality, serial numbers, non-empty CA names,
- *   name constraints only in CA certificates and critical, policy constraints critical, SAN for
- *   empty subjects, keyCertSign only with cA). Certification authorities use kyso to test their
- *   chains, so a non-conformant certificate is reported, not silently accepted.
+ *   for path processing (AKI/SKI presence and non-criticality, serial numbers positive, at most 20
+ *   octets and DER-encoded, non-empty CA names, name constraints only in CA certificates and
+ *   critical, policy constraints critical, SAN for empty subjects, keyCertSign only with cA).
+ *   Certification authorities use kyso to test their chains, so a non-conformant certificate is
+ *   reported, not silently accepted.
  * - 'webpki': the CA/Browser Forum TLS profile on top (EKU present, non-critical, no anyEKU in
- *   leaves, none in roots; RSA >= 2048 bits, multiple of 8; known curves; v3 only; SAN rules).
- *   Name constraints may be non-critical there (CABF allows it).
+ *   leaves, none in roots; RSA >= 2048 bits, multiple of 8, encoded as rsaEncryption (BR
+ *   7.1.3.1.1), for every key of the path, the anchor's included; known curves; v3 only; SAN
+ *   rules). Name constraints may be non-critical there (CABF allows it).
+ * - 'chromium': kyso's reproduction of Chromium's relying-party rules (BoringSSL's pki/ verifier,
+ *   whose test suites test-vectors/boringssl-*.test.ts run under this profile). It is 'rfc5280'
+ *   with these differences, each Chromium's behaviour:
+ *   a. a leaf asserting keyCertSign without basicConstraints cA is accepted: Chromium's
+ *      VerifyTargetCertIsNotCA (pki/verify_certificate_chain.cc) only looks at cA, RFC 5280
+ *      §4.2.1.3's keyCertSign/cA rule is a rule for issuers (an intermediate without cA is still
+ *      NOT_A_CA);
+ *   b. a critical Microsoft application-policies extension (1.3.6.1.4.1.311.21.10) is consumed in
+ *      a certificate that also has extendedKeyUsage, without interpreting it (Chromium's
+ *      VerifyNoUnconsumedCriticalExtensions, crbug.com/1439638, following Microsoft's documentation
+ *      that the extension may be ignored when EKU is present); without EKU it stays an unknown
+ *      critical extension;
+ *   c. serial numbers are not judged (non-minimal, negative, zero or longer than 20 octets):
+ *      RFC 5280 §4.1.2.2 asks certificate users to handle non-conforming serials gracefully, and
+ *      Chromium parses certificates with allow_invalid_serial_numbers (the BoringSSL OCSP case
+ *      good_response_invalid_serial);
+ *   d. RSA keys must be encoded as rsaEncryption, as in 'webpki': Chromium does not implement
+ *      id-RSASSA-PSS public keys (verify_signed_data case rsa-pss-sha256-using-pss-key-with-params).
+ *   kyso's other 'rfc5280' content checks (AKI/SKI presence, critical name constraints, ...) stay
+ *   on under 'chromium': Chromium does not make them, so 'chromium' can be stricter than Chromium
+ *   there (no BoringSSL case depends on them); it is never more lenient than these four points.
  */
 import { toHex } from '../bytes.js';
 import { parsePublicKeyInfo } from '../crypto/keys.js';
@@ -16,7 +40,24 @@ import type { Certificate } from '../x509/certificate.js';
 import { isValidDnsName } from './name-constraints.js';
 import { isSelfIssued } from './names.js';
 
-export type Profile = 'rfc5280' | 'webpki';
+export type Profile = 'rfc5280' | 'webpki' | 'chromium';
+
+/** All profiles, for option parsing (CLI). */
+export const PROFILES: readonly Profile[] = ['rfc5280', 'webpki', 'chromium'];
+
+/**
+ * Whether RSA public keys must be encoded as rsaEncryption under `profile` ('webpki': CA/B Forum
+ * BR 7.1.3.1.1; 'chromium': Chromium does not implement id-RSASSA-PSS keys). 'rfc5280' accepts
+ * RFC 4055 id-RSASSA-PSS keys and enforces their parameters.
+ */
+export function rsaEncryptionKeysOnly(profile: Profile): boolean {
+  return profile !== 'rfc5280';
+}
+
+/** Options for `verifySignature` that apply `profile`'s key rules to a raw signed-data check. */
+export function verifyOptionsForProfile(profile: Profile): { rsaEncryptionKeysOnly: boolean } {
+  return { rsaEncryptionKeysOnly: rsaEncryptionKeysOnly(profile) };
+}
 
 export type Role = 'leaf' | 'intermediate' | 'anchor';
 
@@ -60,15 +101,21 @@ export function conformanceProblem(c: Certificate, role: Role, profile: Profile)
 
 function computeConformanceProblem(c: Certificate, role: Role, profile: Profile): string | null {
   const crit = (oid: string) => c.extension(oid)?.critical === true;
-  // Anchors are exempt: long-lived roots with serial 0 are still in use (e.g. Starfield G2).
-  const serial = role === 'anchor' ? null : serialProblem(c);
-  if (serial) return serial;
+  if (profile !== 'chromium') {
+    // X.690 §8.3.2 / RFC 5280 §4.1 (DER): the one non-DER encoding Certificate.fromDer tolerates.
+    if (c.serialNumberNonMinimal) return 'serial number INTEGER is not minimally encoded (not DER)';
+    // Anchors are exempt: long-lived roots with serial 0 are still in use (e.g. Starfield G2).
+    const serial = role === 'anchor' ? null : serialProblem(c);
+    if (serial) return serial;
+  }
   if (c.issuer.isEmpty) return 'issuer name is empty';
   if (crit(OID.authorityKeyIdentifier)) return 'authorityKeyIdentifier must be non-critical';
   if (crit(OID.subjectKeyIdentifier)) return 'subjectKeyIdentifier must be non-critical';
   if (crit(OID.authorityInfoAccess)) return 'authorityInfoAccess must be non-critical';
   const isCA = c.basicConstraints?.ca === true;
-  if (c.keyUsage?.includes('keyCertSign') && !isCA) return 'keyCertSign asserted without basicConstraints cA';
+  // RFC 5280 §4.2.1.3; Chromium does not apply it to the target certificate (profile doc, a.).
+  if (c.keyUsage?.includes('keyCertSign') && !isCA && !(profile === 'chromium' && role === 'leaf'))
+    return 'keyCertSign asserted without basicConstraints cA';
   if (role !== 'anchor' && !isSelfSigned(c)) {
     if (!c.authorityKeyIdentifier) return 'authorityKeyIdentifier missing';
     if (!c.authorityKeyIdentifier.keyIdentifier) return 'authorityKeyIdentifier without keyIdentifier';
@@ -84,7 +131,7 @@ function computeConformanceProblem(c: Certificate, role: Role, profile: Profile)
   }
   if (c.nameConstraints) {
     if (!isCA) return 'nameConstraints in a certificate that is not a CA';
-    if (profile === 'rfc5280' && !crit(OID.nameConstraints)) return 'nameConstraints must be critical';
+    if (profile !== 'webpki' && !crit(OID.nameConstraints)) return 'nameConstraints must be critical';
   }
   if (c.subject.isEmpty && (!c.subjectAltName || !crit(OID.subjectAltName))) {
     return 'empty subject requires a critical subjectAltName';

@@ -11,7 +11,7 @@ import type { Budget } from './budget.js';
 import { checkNameConstraints, nameConstraintsProblem } from './name-constraints.js';
 import { type PeerName, matchesPeerName } from './peer-name.js';
 import { PolicyProcessor } from './policy.js';
-import { type Profile, type Role, conformanceProblem } from './profile.js';
+import { type Profile, type Role, conformanceProblem, rsaEncryptionKeysOnly } from './profile.js';
 import {
   type CheckName,
   type CheckResult,
@@ -133,6 +133,12 @@ export interface PathValidationOptions {
   allowSha1Signatures?: boolean;
 }
 
+/**
+ * Microsoft application policies (szOID_APPLICATION_CERT_POLICIES, 1.3.6.1.4.1.311.21.10): under
+ * the 'chromium' profile a critical one is consumed when the certificate also has an EKU.
+ */
+export const OID_MS_APPLICATION_POLICIES = '1.3.6.1.4.1.311.21.10';
+
 /** EKUs Chromium's strict modes refuse in a TLS leaf next to serverAuth / clientAuth. */
 const STRICT_PROHIBITED_EKUS: readonly string[] = [OID.codeSigning, OID.ocspSigning, OID.timeStamping];
 /** Policy qualifiers kyso understands (RFC 5280 §4.2.1.4). */
@@ -158,6 +164,7 @@ export function validatePath(
   const checks: CheckResult[] = [...signatureChecks];
   let failure: PathOutcome['failure'] = null;
   const profile = opts.profile ?? 'rfc5280';
+  const rsaEncryptionOnly = rsaEncryptionKeysOnly(profile);
   const line = (
     certIndex: number,
     check: CheckName,
@@ -198,7 +205,9 @@ export function validatePath(
   };
   const purposeProfile = typeof opts.purpose === 'string' ? PURPOSE_PROFILES[opts.purpose] : undefined;
   const checkCritical = (c: Certificate, i: number) => {
-    const consumed = i === 0 ? (purposeProfile?.leafCriticalExtensions ?? []) : [];
+    const consumed: string[] = i === 0 ? [...(purposeProfile?.leafCriticalExtensions ?? [])] : [];
+    // Chromium consumes Microsoft application policies next to an EKU (profile.ts, 'chromium' b.).
+    if (profile === 'chromium' && c.extKeyUsage) consumed.push(OID_MS_APPLICATION_POLICIES);
     const unknown = [...c.unknownCriticalExtensions].filter((o) => !consumed.includes(o));
     // A critical certificatePolicies whose qualifiers kyso cannot interpret is not fully processed.
     if (
@@ -222,6 +231,13 @@ export function validatePath(
   };
   /** The caller's algorithm policy (key sizes, SHA-1) for certificate i's key and signature. */
   const checkAlgorithms = (c: Certificate, i: number, signed: boolean) => {
+    if (rsaEncryptionOnly && c.publicKeyAlgorithmOid === OID.rsassaPss)
+      line(
+        i,
+        'algorithm',
+        'UNSUPPORTED_ALGORITHM',
+        `RSA public key encoded as id-RSASSA-PSS: the ${profile} profile accepts only rsaEncryption RSA keys`,
+      );
     // The key is parsed only when a size policy asks for it (the leaf's key is never used otherwise).
     const key = opts.minRsaModulusBits !== undefined ? publicKeyOf(c) : undefined;
     const spec = key && 'value' in key ? key.value.spec : undefined;

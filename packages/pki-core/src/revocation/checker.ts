@@ -11,8 +11,8 @@
  * The result says which source answered (CRL number and issuer, or the OCSP responder) with its
  * thisUpdate/nextUpdate, and lists every source tried and why it was not used.
  */
-import { bytesEqual } from '../bytes.js';
 import { Crl } from '../crl.js';
+import { integerBytesEqual } from '../der.js';
 import { KysoError } from '../errors.js';
 import { OID } from '../oids.js';
 import { buildOcspRequest, certIdMatchesIssuer, createCertId } from '../ocsp/request.js';
@@ -380,7 +380,7 @@ export async function checkWithOcsp(
     try {
       for (const s of b.responses) {
         if (
-          bytesEqual(s.certId.serialNumber, cert.serialNumber) &&
+          integerBytesEqual(s.certId.serialNumber, cert.serialNumber) &&
           (await certIdMatchesIssuer(s.certId, issuer))
         ) {
           singles.push(s);

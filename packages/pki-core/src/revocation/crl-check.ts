@@ -354,9 +354,10 @@ function sameScope(a: Crl, b: Crl): boolean {
  * named by its certificateIssuer extension (or the last preceding one), else to the CRL issuer.
  */
 function lookup(crl: Crl, cert: Certificate): RevokedCertificate | undefined {
-  if (!crl.issuingDistributionPoint?.indirectCRL) return crl.isRevoked(cert.serialNumber);
+  // By the certificate (its serial's value), which also fits a non-minimal certificate serial.
+  if (!crl.issuingDistributionPoint?.indirectCRL) return crl.isRevoked(cert);
   return crl
-    .entriesFor(cert.serialNumber)
+    .entriesFor(cert)
     .find((e) =>
       e.certificateIssuer
         ? e.certificateIssuer.some((g) => g.type === 'directoryName' && g.value.equals(cert.issuer))

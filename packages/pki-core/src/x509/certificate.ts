@@ -1,9 +1,19 @@
 /**
- * X.509 v3 certificate parsing (RFC 5280 §4.1), strict DER. The parsed model keeps the raw
+ * X.509 v3 certificate parsing (RFC 5280 §4.1), strict DER with one deliberate exception: a
+ * non-minimal serialNumber INTEGER is accepted and flagged (see `serialNumber`). The parsed model keeps the raw
  * encodings that signatures cover (`tbs`, `der`), and the typed extensions validation needs.
  */
 import { bytesToBigint, toHex } from '../bytes.js';
-import { type DerElement, DerReader, Tag, ctxTag, decodeGeneralizedTime, decodeUtcTime } from '../der.js';
+import {
+  type DerElement,
+  DerReader,
+  Tag,
+  ctxTag,
+  decodeGeneralizedTime,
+  decodeUtcTime,
+  isMinimalInteger,
+  minimalIntegerBytes,
+} from '../der.js';
 import { KysoError } from '../errors.js';
 import { Name } from '../name.js';
 import { OID } from '../oids.js';
@@ -69,8 +79,17 @@ export class Certificate {
   readonly tbs: Uint8Array;
   /** 1, 2 or 3. */
   readonly version: number;
-  /** Serial number INTEGER content bytes (two's complement, as encoded). */
+  /**
+   * Serial number INTEGER content bytes (two's complement), exactly as encoded. The serial is the
+   * one field parsed leniently: a non-minimal encoding (e.g. 00 05) is accepted and flagged in
+   * `serialNumberNonMinimal` (RFC 5280 §4.1.2.2 asks certificate users to handle non-conforming
+   * serials gracefully); the validation profiles decide whether such a certificate is usable
+   * ('rfc5280' and 'webpki' report it, 'chromium' accepts it). Compare serials by value
+   * (`integerBytesEqual` in der.ts), never by these bytes.
+   */
   readonly serialNumber: Uint8Array;
+  /** The serialNumber INTEGER is not minimally encoded (not DER; X.690 §8.3.2). */
+  readonly serialNumberNonMinimal: boolean;
   /** DER of the tbsCertificate.signature AlgorithmIdentifier. */
   readonly tbsSignatureAlgorithm: Uint8Array;
   /** DER of the outer signatureAlgorithm (byte-equal to the TBS one, enforced at parse). */
@@ -133,11 +152,13 @@ export class Certificate {
       const n = v.readInteger();
       v.finish();
       if (n === 0n) throw new KysoError('DER_MALFORMED', 'version v1 must not be encoded explicitly');
-      if (n !== 1n && n !== 2n) throw new KysoError('CERT_INVALID', `unsupported certificate version ${n + 1n}`);
+      if (n !== 1n && n !== 2n)
+        throw new KysoError('CERT_INVALID', `unsupported certificate version ${n + 1n}`);
       version = Number(n) + 1;
     }
     this.version = version;
-    this.serialNumber = t.readIntegerBytes();
+    this.serialNumber = t.readSerialNumberBytes();
+    this.serialNumberNonMinimal = !isMinimalInteger(this.serialNumber);
     const tbsSig = t.read(Tag.SEQUENCE);
     this.tbsSignatureAlgorithm = tbsSig.raw;
     if (toHex(tbsSig.raw) !== toHex(sigAlg.raw)) {
@@ -159,7 +180,8 @@ export class Certificate {
 
     const iuid = t.readOptional(ctxTag(1, false));
     const suid = t.readOptional(ctxTag(2, false));
-    if ((iuid || suid) && version < 2) throw new KysoError('CERT_INVALID', 'unique identifiers need v2 or v3');
+    if ((iuid || suid) && version < 2)
+      throw new KysoError('CERT_INVALID', 'unique identifiers need v2 or v3');
     if (iuid) this.issuerUniqueId = iuid.value;
     if (suid) this.subjectUniqueId = suid.value;
 
@@ -233,7 +255,12 @@ export class Certificate {
         }
       } catch (err) {
         if (err instanceof KysoError) {
-          throw new KysoError(err.code, `extension ${e.oid}: ${err.message}`, { extension: e.oid }, { cause: err });
+          throw new KysoError(
+            err.code,
+            `extension ${e.oid}: ${err.message}`,
+            { extension: e.oid },
+            { cause: err },
+          );
         }
         throw err;
       }
@@ -256,9 +283,12 @@ export class Certificate {
     return derOrPem(data, 'CERTIFICATE').map((d) => new Certificate(d));
   }
 
-  /** Serial number as lowercase hex of the INTEGER bytes (leading 00 stripped). */
+  /**
+   * Serial number as lowercase hex of its minimal INTEGER encoding, a sign-padding 00 stripped
+   * (the form `openssl` prints); a non-minimal encoding gives the same text as the minimal one.
+   */
   get serialHex(): string {
-    const s = this.serialNumber;
+    const s = minimalIntegerBytes(this.serialNumber);
     return toHex(s.length > 1 && s[0] === 0 ? s.subarray(1) : s);
   }
 
@@ -302,7 +332,9 @@ export class Certificate {
   /** CRL URLs from the CRL distribution points. */
   get crlUrls(): string[] {
     return (this.crlDistributionPoints ?? []).flatMap((dp) =>
-      (dp.distributionPoint?.fullName ?? []).filter((g) => g.type === 'uri').map((g) => (g as { value: string }).value),
+      (dp.distributionPoint?.fullName ?? [])
+        .filter((g) => g.type === 'uri')
+        .map((g) => (g as { value: string }).value),
     );
   }
 
@@ -344,7 +376,8 @@ export function parseExtensionList(list: DerReader): Extension[] {
     let critical = false;
     if (e.peekTag() === Tag.BOOLEAN) {
       critical = e.readBoolean();
-      if (!critical) throw new KysoError('DER_MALFORMED', `extension ${oid}: critical FALSE must be omitted in DER`);
+      if (!critical)
+        throw new KysoError('DER_MALFORMED', `extension ${oid}: critical FALSE must be omitted in DER`);
     }
     const value = e.readOctetString();
     e.finish();
