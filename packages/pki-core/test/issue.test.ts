@@ -204,6 +204,27 @@ describe('issuer constraints', () => {
     ).rejects.toThrow(/pathLength/);
   });
 
+  it('refuses to write a name constraint its own validator would call malformed', async () => {
+    const key = await generateKeyPair({ type: 'EC', curve: 'P-256' });
+    const s = new LocalSigner(key);
+    const root = await issueCertificate({ profile: 'root-ca', subject: 'CN=NC Root 2,C=VN', publicKey: key.publicKeyInfo, signer: s });
+    const sub = (value: string) =>
+      issueCertificate({
+        profile: 'sub-ca',
+        subject: 'CN=Sub,C=VN',
+        publicKey: key.publicKeyInfo,
+        issuer: { certificate: root, signer: s },
+        notAfter: root.notAfter,
+        nameConstraints: { permittedSubtrees: [{ base: { type: 'dns', value }, minimum: 0 }] },
+      });
+    // RFC 5280 §4.2.1.10 defines no leading period for dNSName constraints (x509-limbo
+    // rfc5280::nc::invalid-dnsname-leading-period): refused at issuance with a typed error.
+    await expect(sub('.gov.vn')).rejects.toThrow(/invalid name constraints/);
+    await expect(sub('.gov.vn')).rejects.toBeInstanceOf(KysoError);
+    const ok = await sub('gov.vn');
+    expect(ok.der.length).toBeGreaterThan(0);
+  });
+
   it('refuses weak keys and SHA-1', async () => {
     const key = await generateKeyPair({ type: 'EC', curve: 'P-256' });
     const s = new LocalSigner(key);

@@ -7,7 +7,11 @@ import { bitString, explicit, integer, integerFromUnsigned, seq, time } from '..
 import { KysoError } from '../errors.js';
 import { Name, type NameInput } from '../name.js';
 import { OID } from '../oids.js';
-import { assertStrongForSigning, defaultSignatureAlgorithm, encodeSignatureAlgorithm } from '../crypto/algorithms.js';
+import {
+  assertStrongForSigning,
+  defaultSignatureAlgorithm,
+  encodeSignatureAlgorithm,
+} from '../crypto/algorithms.js';
 import { keyIdentifier, parsePublicKeyInfo } from '../crypto/keys.js';
 import type { PublicKeyInfo, SignatureAlgorithm, Signer } from '../crypto/types.js';
 import { Certificate } from './certificate.js';
@@ -30,7 +34,7 @@ import {
   encodeSubjectKeyIdentifier,
 } from './extensions.js';
 import type { GeneralName } from './general-name.js';
-import { nameConstraintViolation } from '../path/name-constraints.js';
+import { nameConstraintsProblem, nameConstraintViolation } from '../path/name-constraints.js';
 
 export interface BuildCertificateInput {
   subject: NameInput;
@@ -176,8 +180,18 @@ const RULES: Record<Profile, ProfileRules> = {
     keyUsage: ['digitalSignature', 'nonRepudiation'],
     extKeyUsage: [OID.documentSigning, OID.emailProtection, OID.clientAuth],
   },
-  'ocsp-signer': { ca: false, keyUsage: ['digitalSignature'], extKeyUsage: [OID.ocspSigning], ocspNoCheck: true },
-  tsa: { ca: false, keyUsage: ['digitalSignature', 'nonRepudiation'], extKeyUsage: [OID.timeStamping], ekuCritical: true },
+  'ocsp-signer': {
+    ca: false,
+    keyUsage: ['digitalSignature'],
+    extKeyUsage: [OID.ocspSigning],
+    ocspNoCheck: true,
+  },
+  tsa: {
+    ca: false,
+    keyUsage: ['digitalSignature', 'nonRepudiation'],
+    extKeyUsage: [OID.timeStamping],
+    ekuCritical: true,
+  },
   'tls-server': {
     ca: false,
     keyUsage: ['digitalSignature'],
@@ -204,11 +218,13 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Ce
   const now = input.now ?? new Date();
   const notBefore = input.notBefore ?? new Date(Math.floor((now.getTime() - 60_000) / 1000) * 1000);
   const notAfter =
-    input.notAfter ?? new Date(notBefore.getTime() + (input.validityDays ?? DEFAULT_DAYS[input.profile]) * DAY);
+    input.notAfter ??
+    new Date(notBefore.getTime() + (input.validityDays ?? DEFAULT_DAYS[input.profile]) * DAY);
 
   const selfSigned = !input.issuer;
   if (selfSigned && input.profile !== 'root-ca') throw refuse(`profile ${input.profile} needs an issuing CA`);
-  if (!selfSigned && input.profile === 'root-ca') throw refuse('root-ca certificates are self-signed; omit issuer');
+  if (!selfSigned && input.profile === 'root-ca')
+    throw refuse('root-ca certificates are self-signed; omit issuer');
   const signer = input.issuer?.signer ?? input.signer;
   if (!signer) throw new KysoError('INVALID_ARGUMENT', 'a signer is required');
   if (selfSigned && !bytesEqual(signer.publicKey.der, spki.der)) {
@@ -226,7 +242,8 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Ce
       throw refuse("the issuer's signer does not hold the issuer certificate's key");
     }
     if (!ic.isCA) throw refuse('issuer is not a CA (basicConstraints cA is not set)');
-    if (ic.keyUsage && !ic.keyUsage.includes('keyCertSign')) throw refuse('issuer key usage lacks keyCertSign');
+    if (ic.keyUsage && !ic.keyUsage.includes('keyCertSign'))
+      throw refuse('issuer key usage lacks keyCertSign');
     if (notBefore < ic.notBefore || notAfter > ic.notAfter) {
       throw refuse('validity would extend beyond the issuer certificate', {
         issuerNotBefore: ic.notBefore.toISOString(),
@@ -251,9 +268,13 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Ce
     }
     aki = ic.subjectKeyIdentifier ?? (await keyIdentifier(ic.spki));
   }
-  if (!rules.ca && input.pathLength !== undefined) throw new KysoError('INVALID_ARGUMENT', 'pathLength is for CA profiles');
+  if (!rules.ca && input.pathLength !== undefined)
+    throw new KysoError('INVALID_ARGUMENT', 'pathLength is for CA profiles');
   if (rules.requiresSan && !(input.subjectAltName ?? []).some((g) => g.type === rules.requiresSan)) {
-    throw new KysoError('INVALID_ARGUMENT', `profile ${input.profile} needs a ${rules.requiresSan} subjectAltName`);
+    throw new KysoError(
+      'INVALID_ARGUMENT',
+      `profile ${input.profile} needs a ${rules.requiresSan} subjectAltName`,
+    );
   }
 
   const exts: Extension[] = [];
@@ -292,18 +313,37 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Ce
     });
   }
   const aia = [
-    ...(input.ocspUrls ?? []).map((u) => ({ method: OID.ocsp, location: { type: 'uri' as const, value: u } })),
-    ...(input.caIssuersUrls ?? []).map((u) => ({ method: OID.caIssuers, location: { type: 'uri' as const, value: u } })),
+    ...(input.ocspUrls ?? []).map((u) => ({
+      method: OID.ocsp,
+      location: { type: 'uri' as const, value: u },
+    })),
+    ...(input.caIssuersUrls ?? []).map((u) => ({
+      method: OID.caIssuers,
+      location: { type: 'uri' as const, value: u },
+    })),
   ];
-  if (aia.length > 0) exts.push({ oid: OID.authorityInfoAccess, critical: false, value: encodeInfoAccess(aia) });
+  if (aia.length > 0)
+    exts.push({ oid: OID.authorityInfoAccess, critical: false, value: encodeInfoAccess(aia) });
   if (input.policies && input.policies.length > 0) {
-    exts.push({ oid: OID.certificatePolicies, critical: false, value: encodeCertificatePolicies(input.policies) });
+    exts.push({
+      oid: OID.certificatePolicies,
+      critical: false,
+      value: encodeCertificatePolicies(input.policies),
+    });
   }
   if (input.nameConstraints) {
     if (!rules.ca) throw new KysoError('INVALID_ARGUMENT', 'name constraints are for CA certificates');
-    exts.push({ oid: OID.nameConstraints, critical: true, value: encodeNameConstraints(input.nameConstraints) });
+    // Never write a constraint kyso's own validator (and RFC 5280 §4.2.1.10) would call malformed.
+    const problem = nameConstraintsProblem(input.nameConstraints);
+    if (problem) throw new KysoError('INVALID_ARGUMENT', `invalid name constraints: ${problem}`);
+    exts.push({
+      oid: OID.nameConstraints,
+      critical: true,
+      value: encodeNameConstraints(input.nameConstraints),
+    });
   }
-  if (rules.ocspNoCheck) exts.push({ oid: OID.ocspNoCheck, critical: false, value: Uint8Array.of(0x05, 0x00) });
+  if (rules.ocspNoCheck)
+    exts.push({ oid: OID.ocspNoCheck, critical: false, value: Uint8Array.of(0x05, 0x00) });
   exts.push(...(input.extraExtensions ?? []));
 
   return buildCertificate({
