@@ -274,16 +274,17 @@ describe.each(backends)('audit sequencer (%s)', (backend) => {
 
     // Many acts in parallel, several sealers racing: one chain, every row in it once.
     const N = 120;
-    await Promise.all(
-      Array.from({ length: N }, (_, i) =>
+    await Promise.all<unknown>([
+      ...Array.from({ length: N }, (_, i) =>
         db.tx((q) =>
           q.query(
             "INSERT INTO audit_log (at, actor, action, details) VALUES ($1, 't', 'test.parallel', $2)",
             [new Date().toISOString(), JSON.stringify({ i })],
           ),
         ),
-      ).concat(Array.from({ length: 4 }, () => sealAudit(db).then(() => undefined))),
-    );
+      ),
+      ...Array.from({ length: 4 }, () => sealAudit(db)),
+    ]);
     const v = await verifyAudit(db);
     expect(v).toMatchObject({ ok: true, unsealed: 0 });
     const rows = (
