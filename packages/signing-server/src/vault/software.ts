@@ -112,7 +112,7 @@ export class SoftwareVault implements KeyVault {
   async signDigests(key: StoredKey, alg: SignatureAlgorithm, digests: Uint8Array[]): Promise<Uint8Array[]> {
     const signer = digestSigner(this.#unseal(key), key.spec, alg, key.spki);
     try {
-      const signatures = digests.map((d) => signer.sign(d));
+      const signatures = signer.signAll(digests);
       signer.finish();
       return signatures;
     } finally {
