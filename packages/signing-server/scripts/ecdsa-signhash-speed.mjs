@@ -25,7 +25,7 @@ function measure(f, per = 1) {
   const run = (ms) => {
     let calls = 0;
     const t0 = process.hrtime.bigint();
-    const end = t0 + BigInt(ms * 1e6);
+    const end = t0 + BigInt(Math.round(ms * 1e6));
     let now = t0;
     while (now < end) {
       f();
