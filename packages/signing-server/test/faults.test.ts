@@ -8,10 +8,19 @@
  *   deleted afterwards), so restarting it disturbs no other test file; without initdb/pg_ctl it
  *   fails under CI=true and is skipped elsewhere. After each fault: /readyz turns 200 with no
  *   manual step, the audit chain verifies, and load goes on.
- * - Two server processes on one PostgreSQL (the shared test cluster, a fresh schema) under load,
- *   every count-1 SAD sent to both at once.
+ * - Two server processes, A and B, on one PostgreSQL (the shared test cluster, a fresh schema):
+ *   background load on both, and count-1 SADs, issued by A and B in turn, each raced 4-way
+ *   (A, B, A, B): at most one call signs, exactly one when all four were answered. B is SIGKILLed
+ *   while a race is in flight and restarted in the background (once here; 5 times with
+ *   KYSO_FAULTS_LONG=1), after 1/(kills+1) of the planned races (120; 1500) or of the time budget
+ *   (12 s; 90 s), whichever comes first; A goes on racing alone meanwhile. After each restart B's
+ *   /readyz is 200 and at least 20 races are answered by both processes, B signing at least one,
+ *   before the next kill or the end. A subscriber's TOTP codes last 100 SADs (OTP_USES), so the
+ *   racer enrols a new subscriber and credential whenever they run out.
  *
- * End checks (both suites): the audit chain verifies; every signature a client received has its
+ * End checks (both suites): the audit chain verifies, with every committed row linked into it
+ * (/admin/audit/verify seals what the sequencer has not yet, then walks the chain: `unsealed` 0,
+ * `rows` at least the rows in audit_log); every signature a client received has its
  * `signature.create` audit record; every hash consumed from a SAD has exactly one such record and
  * no hash has two (no signature without audit, no audit without consumption); no SAD signed more
  * than its count, counted from the database and from what the clients received; replays refused.
@@ -44,6 +53,15 @@ const trace = (m: string) => {
 };
 /** TOTP codes a subscriber can still use (OtpDevice starts 35 periods back; window 100 ahead). */
 const OTP_USES = 100;
+/** Two-process suite: planned count-1 SAD races and their time budget (both soft: see below). */
+const RACES = LONG ? 1500 : 120;
+const RACE_MS = LONG ? 90_000 : 12_000;
+/** SIGKILLs of process B, each after 1/(B_KILLS+1) of the planned races or of the time budget. */
+const B_KILLS = LONG ? 5 : 1;
+/** Races answered by both processes required after each restart of B before the next kill or the end. */
+const MIN_RACES_AFTER_RESTART = 20;
+/** Hard limit: the races fail when the kills and the races after them are not done by then. */
+const RACE_MS_CAP = 3 * RACE_MS + 60_000;
 
 /** Waits until `cond()` holds; fails with what the load saw after `ms`. */
 async function waitFor(cond: () => boolean, ms: number, what: string, load: Load): Promise<void> {
@@ -207,9 +225,18 @@ async function checkInvariants(
   operatorKey: string,
   sads: SadRecord[],
 ) {
+  // The load has stopped: every audit row is committed. Verification seals what the sequencer
+  // has not linked yet, then walks the chain; all of those rows must be in the verified chain.
+  const [{ n: committed } = { n: -1 }] = await pgQuery<{ n: number }>(
+    url,
+    schema,
+    'SELECT count(*)::int AS n FROM audit_log',
+  );
   const verify = await call(f, 'GET', '/admin/audit/verify', { token: operatorKey });
   expect(verify.status).toBe(200);
   expect(verify.body.ok, JSON.stringify(verify.body)).toBe(true);
+  expect(verify.body.unsealed, JSON.stringify(verify.body)).toBe(0);
+  expect(verify.body.rows, JSON.stringify(verify.body)).toBeGreaterThanOrEqual(committed);
 
   const audited = new Map<string, number>();
   for (const row of await pgQuery<{ hashes: string[] }>(
@@ -414,23 +441,59 @@ describe.skipIf(!requirePostgres())('faults: two server processes on one Postgre
       const races: SadRecord[] = [];
       let exactlyOne = 0;
       let raced = 0;
-      const seconds = LONG ? 90 : 12;
+      /** Restarts of B, each with what the races saw around it. */
+      const restarts: {
+        atRace: number;
+        atMs: number;
+        /** Races started after the kill, before B's /readyz was 200 again. */
+        whileDown: number;
+        readyMs: number;
+        /** Races after B was ready again in which all four calls (two on B) were answered. */
+        bothAfter: number;
+        /** ... of which B's call signed. */
+        bWinsAfter: number;
+      }[] = [];
+      let credentials = 0;
       const racer = (async () => {
-        const cred = await addCredential(fa, operatorKey, cl.body.clientId, 900_001);
         const t0 = Date.now();
-        let killed = false;
-        while (Date.now() - t0 < seconds * 1000 && raced < OTP_USES) {
-          if (!killed && Date.now() - t0 > (seconds * 1000) / 2) {
-            // Kill one process mid-run and bring it back: the other keeps serving.
-            killed = true;
-            await b.kill();
-            void b.start().catch(() => {});
+        let cred = await addCredential(fa, operatorKey, cl.body.clientId, 900_000 + ++credentials);
+        let codes = 0;
+        /** B answers (not killed, or restarted and /readyz 200). */
+        let bUp = true;
+        let restartError: unknown;
+        const nextKill = () => {
+          const k = restarts.length + 1;
+          return { races: (k * RACES) / (B_KILLS + 1), ms: (k * RACE_MS) / (B_KILLS + 1) };
+        };
+        for (;;) {
+          const elapsed = Date.now() - t0;
+          const last = restarts.at(-1);
+          // After a restart, both processes must take part again: enough races answered by both,
+          // and B's call the one that signed in at least one of them.
+          const settled =
+            bUp && (!last || (last.bothAfter >= MIN_RACES_AFTER_RESTART && last.bWinsAfter >= 1));
+          if (settled && restarts.length === B_KILLS && (raced >= RACES || elapsed >= RACE_MS)) break;
+          if (restartError) throw restartError;
+          if (elapsed >= RACE_MS_CAP)
+            throw new Error(
+              `races did not finish within ${RACE_MS_CAP} ms: ${raced} raced, restarts ${JSON.stringify(restarts)}`,
+            );
+          if (codes >= OTP_USES) {
+            // This subscriber's one-time codes are used up: a new subscriber and credential (on A,
+            // which is never killed).
+            cred = await addCredential(fa, operatorKey, cl.body.clientId, 900_000 + ++credentials);
+            codes = 0;
           }
+          // Kill B after a share of the planned races or of the time budget, whichever comes first,
+          // once B had served races again since the last restart.
+          const due = nextKill();
+          const killNow = settled && restarts.length < B_KILLS && (raced >= due.races || elapsed >= due.ms);
+
           const h = randomHash();
-          const up = servers.filter(
-            (s) => s.child && s.child.exitCode === null && s.child.signalCode === null,
-          );
-          const auth = await call(up[0]!.fetcher(), 'POST', '/csc/v2/credentials/authorize', {
+          // SADs are issued by both processes in turn while both are up.
+          const issuer = bUp && raced % 2 === 1 ? b : a;
+          codes++;
+          const auth = await call(issuer.fetcher(), 'POST', '/csc/v2/credentials/authorize', {
             token: tok,
             json: {
               credentialID: cred.credentialId,
@@ -443,7 +506,10 @@ describe.skipIf(!requirePostgres())('faults: two server processes on one Postgre
               ],
             },
           }).catch(() => undefined);
-          if (auth?.status !== 200) continue;
+          if (auth?.status !== 200) {
+            if (auth) load.unexpected.push(`race authorize ${auth.status} ${JSON.stringify(auth.body)}`);
+            continue;
+          }
           raced++;
           const rec: SadRecord = {
             credentialId: cred.credentialId,
@@ -455,13 +521,39 @@ describe.skipIf(!requirePostgres())('faults: two server processes on one Postgre
           };
           races.push(rec);
           const body = signBody(cred.credentialId, auth.body.SAD, [h]);
-          const answers = await Promise.all(
+          const bWasUp = bUp;
+          const answering = Promise.all(
             [a, b, a, b].map((s) =>
               call(s.fetcher(), 'POST', '/csc/v2/signatures/signHash', { token: tok, json: body }).catch(
                 () => undefined,
               ),
             ),
           );
+          if (killNow) {
+            // SIGKILL B while this race's calls are in flight, then bring it back in the
+            // background: A keeps serving the races meanwhile.
+            await sleep(Math.floor(Math.random() * 15));
+            const atMs = Date.now() - t0;
+            trace(`killing B at race ${raced}`);
+            await b.kill();
+            bUp = false;
+            const r = { atRace: raced, atMs, whileDown: 0, readyMs: 0, bothAfter: 0, bWinsAfter: 0 };
+            restarts.push(r);
+            const k0 = Date.now();
+            b.start()
+              .then(() => b.waitReady())
+              .then(
+                () => {
+                  r.readyMs = Date.now() - k0;
+                  bUp = true;
+                  trace(`B ready again after ${r.readyMs} ms`);
+                },
+                (e) => {
+                  restartError = e;
+                },
+              );
+          }
+          const answers = await answering;
           const ok = answers.filter((r) => r?.status === 200);
           rec.ok = ok.length;
           rec.unknown = answers.filter((r) => !r || r.status >= 500).length;
@@ -472,22 +564,47 @@ describe.skipIf(!requirePostgres())('faults: two server processes on one Postgre
             expect(answers.filter((r) => r?.status === 400)).toHaveLength(3);
           }
           if (ok.length === 1) exactlyOne++;
+          const cur = restarts.at(-1);
+          if (cur && !killNow) {
+            if (!bWasUp) cur.whileDown++;
+            else if (rec.unknown === 0) {
+              cur.bothAfter++;
+              if (answers[1]?.status === 200 || answers[3]?.status === 200) cur.bWinsAfter++;
+            }
+          }
         }
       })();
       try {
         await racer;
-        await b.waitReady();
       } finally {
         load.stopped = true;
         await Promise.all(workers);
       }
+      // B serves: /readyz is 200 after its last restart.
+      const ready = await fetch(`${b.url}/readyz`, { signal: AbortSignal.timeout(5000) });
+      expect(ready.status).toBe(200);
       const r = await checkInvariants(PG_URL, schema, fa, operatorKey, [...load.sads, ...races]);
       console.log(
-        `[kyso faults] two processes: ${raced} count-1 SADs raced 4-way (${exactlyOne} signed once, none twice); background ${load.sads.length} SADs; ${r.received} signatures received, ${r.audited} audited; B restarted ${b.starts - 1}x`,
+        `[kyso faults] two processes: ${raced} count-1 SADs raced 4-way on ${credentials} credentials (${exactlyOne} signed once, none twice); background ${load.sads.length} SADs; ${r.received} signatures received, ${r.audited} audited; B SIGKILLed and restarted ${b.starts - 1}x:\n  ${restarts
+          .map(
+            (x, i) =>
+              `restart ${i + 1}: killed at race ${x.atRace} (${(x.atMs / 1000).toFixed(1)} s), ${x.whileDown} races while down, ready in ${x.readyMs} ms, then ${x.bothAfter} races answered by both (B signed ${x.bWinsAfter})`,
+          )
+          .join('\n  ')}`,
       );
       expect(load.unexpected).toEqual([]);
-      expect(raced).toBeGreaterThan(5);
       expect(races.every((s) => s.ok <= 1)).toBe(true);
+      // B was really SIGKILLed and restarted, each time /readyz turned 200, and the races went on
+      // with both processes answering after every restart.
+      expect(b.starts - 1).toBe(B_KILLS);
+      expect(restarts).toHaveLength(B_KILLS);
+      expect(b.starts - 1).toBeGreaterThanOrEqual(1);
+      for (const x of restarts) {
+        expect(x.readyMs).toBeGreaterThan(0);
+        expect(x.bothAfter).toBeGreaterThanOrEqual(MIN_RACES_AFTER_RESTART);
+        expect(x.bWinsAfter).toBeGreaterThanOrEqual(1);
+      }
+      expect(raced).toBeGreaterThanOrEqual(Math.min(RACES, 2 * MIN_RACES_AFTER_RESTART));
     },
     LONG ? 900_000 : 300_000,
   );
