@@ -38,6 +38,8 @@ export interface Config {
   /** Lifetime of a pending asynchronous or authorisation-page request (default 5 minutes). */
   approvalLifetimeSeconds: number;
   maxHashesPerRequest: number;
+  /** Software vault: idle seconds an unsealed key stays in memory for the next request (0: never). */
+  keyCacheSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -127,6 +129,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     documentLimitBytes: int('KYSO_DOCUMENT_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     approvalLifetimeSeconds: int('KYSO_APPROVAL_LIFETIME_SECONDS', 300, 10, 3600),
     maxHashesPerRequest: int('KYSO_MAX_HASHES', 1000, 1, 100_000),
+    keyCacheSeconds: int('KYSO_KEY_CACHE_SECONDS', 60, 0, 3600),
     ...overrides,
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -105,3 +105,48 @@ describe('SoftwareVault.signDigests', () => {
     await expect(vault.signDigests(key, { name: 'ECDSA', hash: 'SHA-256' }, digests)).rejects.toThrow(/KEK/);
   });
 });
+
+describe('SoftwareVault unsealed-key cache', () => {
+  const alg: SignatureAlgorithm = { name: 'ECDSA', hash: 'SHA-256' };
+  const d = new Uint8Array(crypto.randomBytes(32));
+  const pubPoint = (spki: Uint8Array) =>
+    point(crypto.createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }));
+
+  it('reuses a key only for the very blob it was unsealed from, and drops it when idle or closed', async () => {
+    const kek = crypto.randomBytes(32);
+    const vault = new SoftwareVault(kek, { keyCacheSeconds: 1 });
+    const a = await vault.generate('same-id', { type: 'EC', curve: 'P-256' });
+    expect(vault.cachedKeyCount).toBe(0);
+    expect(ecdsaVerifyDigest('P-256', pubPoint(a.spki), (await vault.signDigests(a, alg, [d]))[0]!, d)).toBe(
+      true,
+    );
+    expect(vault.cachedKeyCount).toBe(1);
+    // Same id, another key (a rekey that kept the id): the cached key must not sign for it.
+    const b = await vault.generate('same-id', { type: 'EC', curve: 'P-256' });
+    const sb = (await vault.signDigests(b, alg, [d]))[0]!;
+    expect(ecdsaVerifyDigest('P-256', pubPoint(b.spki), sb, d)).toBe(true);
+    expect(ecdsaVerifyDigest('P-256', pubPoint(a.spki), sb, d)).toBe(false);
+    // A tampered blob is refused even though a key with that id is cached.
+    const forged = { ...b, blob: { ...b.blob, sealedPrivateKey: a.blob.sealedPrivateKey } };
+    await expect(vault.signDigests(forged, alg, [d])).rejects.toThrow(/authenticate|self-check/);
+    // Idle past the lifetime: gone.
+    await new Promise((r) => setTimeout(r, 1300));
+    await vault.signDigests(b, alg, [d]);
+    expect(vault.cachedKeyCount).toBe(1);
+    await vault.close();
+    expect(vault.cachedKeyCount).toBe(0);
+    const off = new SoftwareVault(kek, { keyCacheSeconds: 0 });
+    await off.signDigests(b, alg, [d]);
+    expect(off.cachedKeyCount).toBe(0);
+  });
+
+  it('an idle key leaves memory on the sweep, without another request', async () => {
+    const vault = new SoftwareVault(crypto.randomBytes(32), { keyCacheSeconds: 1 });
+    const k = await vault.generate('idle', { type: 'EC', curve: 'P-256' });
+    await vault.signDigests(k, alg, [d]);
+    expect(vault.cachedKeyCount).toBe(1);
+    await new Promise((r) => setTimeout(r, 2300));
+    expect(vault.cachedKeyCount).toBe(0);
+    await vault.close();
+  });
+});
