@@ -127,7 +127,7 @@ describe('SoftwareVault unsealed-key cache', () => {
     expect(ecdsaVerifyDigest('P-256', pubPoint(b.spki), sb, d)).toBe(true);
     expect(ecdsaVerifyDigest('P-256', pubPoint(a.spki), sb, d)).toBe(false);
     // A tampered blob is refused even though a key with that id is cached.
-    const forged = { ...b, blob: { ...b.blob, sealedPrivateKey: a.blob.sealedPrivateKey } };
+    const forged = { ...b, blob: { ...b.blob, sealedPrivateKey: a.blob.sealedPrivateKey! } };
     await expect(vault.signDigests(forged, alg, [d])).rejects.toThrow(/authenticate|self-check/);
     // Idle past the lifetime: gone.
     await new Promise((r) => setTimeout(r, 1300));
