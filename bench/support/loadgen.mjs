@@ -14,6 +14,10 @@ const spec = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const bodies = spec.bodies;
 let next = 0;
 const statuses = {};
+// The rate is taken between the first request sent and the last response received: autocannon's
+// own start-up and its 1-second ticker (a run with `amount` ends on a tick) are not the server's.
+let tFirst;
+let tLast;
 let sample;
 const t0 = process.hrtime.bigint();
 const result = await autocannon({
@@ -29,20 +33,24 @@ const result = await autocannon({
       setupRequest(req) {
         // Past the end (autocannon may ask once more per connection) the last body repeats; the
         // server refuses it (spent SAD) and the run is reported as invalid if that was counted.
+        tFirst ??= process.hrtime.bigint();
         const body = bodies[Math.min(next++, bodies.length - 1)];
         return { ...req, body };
       },
       onResponse(status, body) {
+        tLast = process.hrtime.bigint();
         statuses[status] = (statuses[status] ?? 0) + 1;
         if (status !== 200 && !sample) sample = body.slice(0, 300);
       },
     },
   ],
 });
-const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+const seconds = tFirst && tLast ? Number(tLast - tFirst) / 1e9 : wall;
 process.stdout.write(
   `${JSON.stringify({
     seconds,
+    wall,
     duration: result.duration,
     requests: result.requests.total,
     ok: statuses[200] ?? 0,

@@ -7,6 +7,7 @@
  * without clearing earlier failures; a TOTP code is single-use. The act that the factors unlock
  * (`onSuccess`) runs in the same transaction as the counter update and the audit record.
  */
+import crypto from 'node:crypto';
 import { verify as argonVerify } from '@node-rs/argon2';
 import { Secret, TOTP } from 'otpauth';
 import { appendAudit } from '../audit.js';
@@ -32,8 +33,19 @@ export interface FactorCheck<T> {
   onSuccess?: (q: Queryable) => Promise<T>;
 }
 
-/** Returns the TOTP counter the code matches within the window, or undefined. */
-export function otpCounter(ctx: Ctx, subId: string, sealed: unknown, otp: string): number | undefined {
+/**
+ * Returns the lowest TOTP counter after `after` (the last one accepted) within the window whose
+ * code equals `otp`, or undefined. Searching only past the last accepted counter matters with a
+ * wide window: a 6-digit code repeats by chance (about 1 in 10^6 per counter), and taking the
+ * first match in the window could land on a spent counter and refuse a fresh, valid code.
+ */
+export function otpCounter(
+  ctx: Ctx,
+  subId: string,
+  sealed: unknown,
+  otp: string,
+  after = Number.NEGATIVE_INFINITY,
+): number | undefined {
   if (!/^\d{6}$/.test(otp)) return undefined;
   const s = (typeof sealed === 'string' ? JSON.parse(sealed) : sealed) as { sealed: string };
   const secret = openSecret(ctx.kek, s.sealed, `kyso-totp:${subId}`);
@@ -44,10 +56,16 @@ export function otpCounter(ctx: Ctx, subId: string, sealed: unknown, otp: string
     secret: new Secret({ buffer: new Uint8Array(secret).buffer }),
   });
   secret.fill(0);
-  const now = Date.now();
-  const delta = totp.validate({ token: otp, timestamp: now, window: ctx.config.otpWindow });
-  if (delta === null) return undefined;
-  return Math.floor(now / 30_000) + delta;
+  const now = Math.floor(Date.now() / 30_000);
+  const w = ctx.config.otpWindow;
+  const given = Buffer.from(otp);
+  let found: number | undefined;
+  // Every counter in the window is computed (no early exit), so timing says nothing of which matched.
+  for (let i = now - w; i <= now + w; i++) {
+    const same = crypto.timingSafeEqual(Buffer.from(totp.generate({ timestamp: i * 30_000 })), given);
+    if (same && i > after && found === undefined) found = i;
+  }
+  return found;
 }
 
 export async function checkFactors<T>(
@@ -87,7 +105,10 @@ export async function checkFactors<T>(
   const pinOk =
     c.pin === undefined ||
     (c.pin.length <= 256 && (await argonVerify(sub.pin_hash, c.pin).catch(() => false)));
-  const counter = c.otp === undefined ? undefined : otpCounter(ctx, subId, sub.totp_secret, c.otp);
+  const counter =
+    c.otp === undefined
+      ? undefined
+      : otpCounter(ctx, subId, sub.totp_secret, c.otp, Number(sub.totp_last_counter));
   const otpOk = c.otp === undefined || (counter !== undefined && counter > Number(sub.totp_last_counter));
   const both = c.pin !== undefined || c.otp !== undefined;
 
