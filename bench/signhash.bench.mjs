@@ -164,7 +164,7 @@ async function main() {
         PORT: '0',
         KYSO_DATA_DIR: dataDir,
         KYSO_KEK: kek,
-        LOG_LEVEL: 'info',
+        LOG_LEVEL: process.env.KYSO_BENCH_LOG_LEVEL ?? 'info',
         KYSO_OTP_WINDOW: String(OTP_WINDOW),
         KYSO_SAD_LIFETIME_SECONDS: '3600',
         KYSO_ARGON2_MEMORY_KIB: '4096',
@@ -246,23 +246,25 @@ async function main() {
             const hashes = randomHashes(n);
             const slot = bodies.length;
             bodies.push(null);
-            const r = must(
-              await api(url, 'POST', '/csc/v2/credentials/authorize', {
-                token: tok,
-                json: {
-                  credentialID: c.id,
-                  numSignatures: n,
-                  hashes,
-                  hashAlgorithmOID: SHA256_OID,
-                  authData: [
-                    { id: 'PIN', value: '246810' },
-                    { id: 'OTP', value: c.otp.next() },
-                  ],
-                },
-              }),
-              200,
-              'authorize',
-            );
+            const code = c.otp.next();
+            const rr = await api(url, 'POST', '/csc/v2/credentials/authorize', {
+              token: tok,
+              json: {
+                credentialID: c.id,
+                numSignatures: n,
+                hashes,
+                hashAlgorithmOID: SHA256_OID,
+                authData: [
+                  { id: 'PIN', value: '246810' },
+                  { id: 'OTP', value: code },
+                ],
+              },
+            });
+            if (rr.status !== 200)
+              console.error(
+                `DEBUG cred ${creds[kind].indexOf(c)} counter ${c.otp.counter} now ${Math.floor(Date.now() / 30_000)} left ${c.otp.left}`,
+              );
+            const r = must(rr, 200, 'authorize');
             bodies[slot] = JSON.stringify({
               credentialID: c.id,
               SAD: r.SAD,
