@@ -1,18 +1,23 @@
 #!/usr/bin/env node
 /**
  * Baseline for bench/signhash.bench.mjs: a bare Hono endpoint that only signs. Same request body
- * as CSC signHash (JSON, base64 hashes), same vault code path (SoftwareVault.signDigests: unseal
- * the key once per request, sign each digest, self-check), but no authentication, no SAD, no database, no audit.
+ * as CSC signHash (JSON, base64 hashes), same vault code path and configuration (SoftwareVault.signDigests:
+ * cached unsealed key, batches split over the signing worker threads, every digest self-checked), but no authentication, no SAD, no database, no audit.
  *
  *   KYSO_KEK=<base64> BARE_KEYS=<file.json> node bench/support/bare-sign-server.mjs
  *   BARE_KEYS: { "<credentialID>": StoredKey (spki base64) }; prints {"url": ...} when listening.
  */
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { SoftwareVault } from '../../packages/signing-server/dist/index.js';
 
-const vault = new SoftwareVault(new Uint8Array(Buffer.from(process.env.KYSO_KEK, 'base64')));
+// The vault exactly as the server configures it by default (key cache, worker threads for batches).
+const vault = new SoftwareVault(new Uint8Array(Buffer.from(process.env.KYSO_KEK, 'base64')), {
+  keyCacheSeconds: Number(process.env.KYSO_KEY_CACHE_SECONDS ?? 60),
+  signWorkers: Number(process.env.KYSO_SIGN_WORKERS ?? Math.min(4, os.availableParallelism())),
+});
 const keys = new Map(
   Object.entries(JSON.parse(readFileSync(process.env.BARE_KEYS, 'utf8'))).map(([id, k]) => [
     id,

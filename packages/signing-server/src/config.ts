@@ -2,6 +2,7 @@
  * Server configuration from the environment, validated once at start. Every problem is listed in
  * one ConfigError so an operator fixes them all in one go.
  */
+import os from 'node:os';
 import path from 'node:path';
 
 export interface Config {
@@ -40,6 +41,8 @@ export interface Config {
   maxHashesPerRequest: number;
   /** Software vault: idle seconds an unsealed key stays in memory for the next request (0: never). */
   keyCacheSeconds: number;
+  /** Software vault: worker threads that sign batches of 8+ hashes in parallel (0: inline). */
+  signWorkers: number;
 }
 
 export class ConfigError extends Error {
@@ -130,6 +133,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     approvalLifetimeSeconds: int('KYSO_APPROVAL_LIFETIME_SECONDS', 300, 10, 3600),
     maxHashesPerRequest: int('KYSO_MAX_HASHES', 1000, 1, 100_000),
     keyCacheSeconds: int('KYSO_KEY_CACHE_SECONDS', 60, 0, 3600),
+    signWorkers: int('KYSO_SIGN_WORKERS', Math.min(4, os.availableParallelism()), 0, 64),
     ...overrides,
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -63,7 +63,10 @@ export async function createKyso(config: Config, opts: { log?: Logger; db?: Db }
   const applied = await migrate(db);
   log.info({ db: db.kind, applied }, applied.length ? 'database migrated' : 'database schema up to date');
   const kek = loadKek(config, log);
-  const software = new SoftwareVault(kek, { keyCacheSeconds: config.keyCacheSeconds });
+  const software = new SoftwareVault(kek, {
+    keyCacheSeconds: config.keyCacheSeconds,
+    signWorkers: config.signWorkers,
+  });
   let credentialsVault: KeyVault = software;
   if (config.vault === 'pkcs11' && config.pkcs11) {
     const { Pkcs11Vault } = await import('./vault/pkcs11.js');

@@ -150,3 +150,54 @@ describe('SoftwareVault unsealed-key cache', () => {
     await vault.close();
   });
 });
+
+describe('SoftwareVault signing worker threads', () => {
+  it('splits a batch over the workers, keeps the order, verifies every signature, and fails whole', async () => {
+    const kek = crypto.randomBytes(32);
+    const vault = new SoftwareVault(kek, { signWorkers: 2, poolMinDigests: 4 });
+    try {
+      for (const spec of [
+        { type: 'EC', curve: 'P-256' },
+        { type: 'RSA', modulusLength: 2048 },
+      ] as const) {
+        const key = await vault.generate(`pool-${spec.type}`, spec);
+        const pub = crypto.createPublicKey({ key: Buffer.from(key.spki), format: 'der', type: 'spki' });
+        const alg: SignatureAlgorithm =
+          spec.type === 'EC' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSA-PKCS1', hash: 'SHA-256' };
+        const data = Array.from({ length: 11 }, () => crypto.randomBytes(40));
+        const ds = data.map((x) => new Uint8Array(crypto.createHash('sha256').update(x).digest()));
+        const sigs = await vault.signDigests(key, alg, ds);
+        expect(sigs).toHaveLength(11);
+        for (const [i, s] of sigs.entries()) {
+          expect(crypto.verify('sha256', data[i]!, { key: pub, dsaEncoding: 'der' }, s), `sig ${i}`).toBe(
+            true,
+          );
+          expect(crypto.verify('sha256', data[(i + 1) % 11]!, { key: pub, dsaEncoding: 'der' }, s)).toBe(
+            false,
+          );
+        }
+      }
+      // A key wrapped under another KEK: the whole batch is refused, nothing partial comes back.
+      const foreign = await new SoftwareVault(crypto.randomBytes(32)).generate('foreign', {
+        type: 'EC',
+        curve: 'P-256',
+      });
+      const ds = Array.from({ length: 6 }, () => new Uint8Array(crypto.randomBytes(32)));
+      await expect(vault.signDigests(foreign, { name: 'ECDSA', hash: 'SHA-256' }, ds)).rejects.toThrow(/KEK/);
+      // A wrong digest length in one chunk fails the batch.
+      const key = await vault.generate('pool-len', { type: 'EC', curve: 'P-256' });
+      await expect(
+        vault.signDigests(key, { name: 'ECDSA', hash: 'SHA-256' }, [...ds, new Uint8Array(31)]),
+      ).rejects.toThrow(/hash length/);
+    } finally {
+      await vault.close();
+    }
+    await expect(
+      vault.signDigests(
+        await new SoftwareVault(kek).generate('after', { type: 'EC', curve: 'P-256' }),
+        { name: 'ECDSA', hash: 'SHA-256' },
+        Array.from({ length: 8 }, () => new Uint8Array(32)),
+      ),
+    ).rejects.toThrow(/closed/);
+  });
+});

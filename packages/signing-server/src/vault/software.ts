@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import { parsePublicKeyInfo, type KeySpec, type SignatureAlgorithm } from '@kyso/pki-core';
 import { digestSigner, VaultError } from './prehash.js';
+import { SignPool } from './sign-pool.js';
 import type { KeyVault, StoredKey } from './types.js';
 
 function seal(key: Uint8Array, plain: Uint8Array, aad: string): string {
@@ -59,12 +60,30 @@ export class SoftwareVault implements KeyVault {
   readonly #maxHot: number;
   #sweep: NodeJS.Timeout | undefined;
 
-  constructor(kek: Uint8Array, opts: { keyCacheSeconds?: number; maxCachedKeys?: number } = {}) {
+  /** Worker threads for batches (sign-pool.ts); undefined: every batch is signed inline. */
+  readonly #pool: SignPool | undefined;
+  readonly #poolMinDigests: number;
+
+  constructor(
+    kek: Uint8Array,
+    opts: {
+      keyCacheSeconds?: number;
+      maxCachedKeys?: number;
+      /** Worker threads for batches of at least `poolMinDigests` digests (0: none). */
+      signWorkers?: number;
+      poolMinDigests?: number;
+    } = {},
+  ) {
     if (kek.length !== 32) throw new VaultError('the KEK must be 32 bytes');
     this.#kek = Uint8Array.from(kek);
     this.kekId = crypto.createHash('sha256').update(kek).digest('hex').slice(0, 16);
     this.#keyCacheMs = Math.max(0, opts.keyCacheSeconds ?? 60) * 1000;
     this.#maxHot = Math.max(1, opts.maxCachedKeys ?? 1000);
+    this.#pool =
+      (opts.signWorkers ?? 0) > 0
+        ? new SignPool(this.#kek, opts.signWorkers!, opts.keyCacheSeconds ?? 60)
+        : undefined;
+    this.#poolMinDigests = Math.max(2, opts.poolMinDigests ?? 8);
   }
 
   /** The unsealed key, from the cache when it was used recently with this very blob. */
@@ -166,6 +185,8 @@ export class SoftwareVault implements KeyVault {
    * copy is zeroed; the PKCS#8 and the data key were zeroed when unsealing).
    */
   async signDigests(key: StoredKey, alg: SignatureAlgorithm, digests: Uint8Array[]): Promise<Uint8Array[]> {
+    if (this.#pool && digests.length >= this.#poolMinDigests)
+      return this.#pool.signDigests(key, alg, digests);
     const signer = digestSigner(this.#key(key), key.spec, alg, key.spki);
     try {
       const signatures = signer.signAll(digests);
@@ -177,6 +198,7 @@ export class SoftwareVault implements KeyVault {
   }
 
   async close(): Promise<void> {
+    await this.#pool?.close();
     clearInterval(this.#sweep);
     this.#hot.clear();
     this.#kek.fill(0);
