@@ -285,13 +285,16 @@ describe('native ECDSA signHash: fault self-check', () => {
     }
   });
 
-  it('a private key that does not match the published public key is refused at creation', () => {
+  it('a private key that does not match the published public key: finish() refuses the batch', () => {
     const kp = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const other = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const spki = other.publicKey.export({ format: 'der', type: 'spki' });
-    expect(() => digestSigner(kp.privateKey, { type: 'EC', curve: 'P-256' }, alg('SHA-256'), spki)).toThrow(
+    const s = digestSigner(kp.privateKey, { type: 'EC', curve: 'P-256' }, alg('SHA-256'), spki);
+    s.signAll([new Uint8Array(crypto.randomBytes(32))]);
+    expect(() => s.finish()).toThrow(
       /signature self-check failed: the private key does not match the public key/,
     );
+    s.destroy();
     const p384key = crypto.generateKeyPairSync('ec', { namedCurve: 'P-384' });
     expect(() =>
       digestSigner(

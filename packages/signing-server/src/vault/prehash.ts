@@ -21,8 +21,7 @@
  *   DER (r, s) as before, s not normalised to low-S (noble `format: 'der', lowS: false`).
  *
  * ECDSA fault self-check, without a (slow, JS) verification with the public key Q:
- * (a) key binding, when the signer is created and again in `finish()` at the end of each batch,
- *     before any signature is released: d·G computed natively equals the stored public point Q
+ * (a) key binding, in `finish()` at the end of each batch, before any signature is released: d·G computed natively equals the stored public point Q
  *     (the published SPKI when the caller passes it), and the second copy of d (below) is still
  *     congruent to d.
  * (b) per signature: k' = s⁻¹(e + r·d) mod n, R' = k'·G natively, require x(R') mod n = r.
@@ -298,6 +297,21 @@ function hedgedNonce(
 }
 
 /**
+ * One ECDH object per curve and thread, reused for every multiplication (creating one costs about
+ * as much as a P-256 multiplication). Used synchronously only, so calls never interleave; it keeps
+ * its last scalar until the next use, like the cached unsealed keys (software.ts).
+ */
+const ECDH_BY_CURVE = new Map<string, crypto.ECDH>();
+function ecdhFor(curveName: keyof typeof CURVES): crypto.ECDH {
+  let e = ECDH_BY_CURVE.get(curveName);
+  if (!e) {
+    e = crypto.createECDH(NODE_CURVE[curveName]);
+    ECDH_BY_CURVE.set(curveName, e);
+  }
+  return e;
+}
+
+/**
  * ECDSA over digests with a private scalar (big-endian, order length) bound to the public point
  * (uncompressed SEC 1): see the header for the algorithm and the self-checks. Takes ownership of
  * `dBytes` (zeroed by `destroy()`).
@@ -313,7 +327,7 @@ function ecdsaDigestSigner(
   const nBytes = Fn.BYTES;
   const fieldBytes = CURVES[curveName].Point.Fp.BYTES;
   const excess = (d: Uint8Array) => d.length * 8 - Fn.BITS;
-  const ecdh = crypto.createECDH(NODE_CURVE[curveName]);
+  const ecdh = ecdhFor(curveName);
   /** x(k·G) mod n natively (throws a self-check failure if k is outside [1, n-1]). */
   const baseX = (k: bigint): bigint => {
     const kb = i2osp(k, nBytes);
@@ -364,14 +378,8 @@ function ecdsaDigestSigner(
     // the unsealed KeyObject keeps d; replacing it would cost one more multiplication (~0.5 ms on
     // P-384).
   };
-  try {
-    keyCheck();
-  } catch (err) {
-    wipe();
-    throw err instanceof VaultError
-      ? new VaultError('signature self-check failed: the private key does not match the public key')
-      : err;
-  }
+  // (a) runs in finish(), the gate every batch passes before its signatures are released; running it
+  // at creation as well would cost one more multiplication per request and decide nothing more.
 
   /** Inverses mod n of non-zero values with one inversion (Montgomery's trick). */
   const invAll = (xs: bigint[]): bigint[] => {
@@ -468,7 +476,13 @@ function ecdsaDigestSigner(
     signAll,
     finish() {
       if (!live) throw new VaultError('signer already destroyed');
-      keyCheck();
+      try {
+        keyCheck();
+      } catch (err) {
+        throw err instanceof VaultError
+          ? new VaultError('signature self-check failed: the private key does not match the public key')
+          : err;
+      }
     },
     destroy: wipe,
   };
