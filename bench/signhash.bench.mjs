@@ -19,7 +19,7 @@
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +73,41 @@ function startChild(args, env, ready) {
       reject(new Error(`${args[0]} exited ${code ?? sig}:\n${out.slice(-3000)}`)),
     );
   });
+}
+
+/** CPU time (ms, user + system, all threads) of a process, from /proc (Linux); NaN elsewhere. */
+function procCpuMs(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in 1/100 s
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU time (ms) per `postgres` process on the machine (the cluster the bench uses), by pid. */
+function postgresCpu() {
+  const m = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const f = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (!f.includes('(postgres)')) continue;
+      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      m.set(d, (Number(fields[11]) + Number(fields[12])) * 10);
+    } catch {
+      // the process ended
+    }
+  }
+  return m;
+}
+
+/** PostgreSQL CPU (ms) spent between two snapshots (processes that ended in between are lost). */
+function postgresCpuSince(before) {
+  let t = 0;
+  for (const [pid, ms] of postgresCpu()) t += ms - (before.get(pid) ?? 0);
+  return t;
 }
 
 function runLoad(url, headers, bodies, connections) {
@@ -437,22 +472,32 @@ async function main() {
       const b = [];
       const r = [];
       const lat = [];
+      /** CPU µs per request, per round: kyso process, PostgreSQL, bare process, load generators. */
+      const cpu = { kyso: [], pg: [], bare: [], loadK: [], loadB: [] };
       for (let i = 0; i < ROUNDS; i++) {
+        const kc0 = procCpuMs(kyso.child.pid);
+        const pg0 = postgresCpu();
         const kr = await runLoad(
           signUrl,
           auth,
           pool.slice(warm + i * count, warm + (i + 1) * count),
           cs.conns,
         );
+        cpu.kyso.push((1000 * (procCpuMs(kyso.child.pid) - kc0)) / kr.ok);
+        cpu.pg.push((1000 * postgresCpuSince(pg0)) / kr.ok);
+        cpu.loadK.push((1000 * kr.cpuMs) / kr.ok);
         k.push((kr.ok * cs.n) / kr.seconds);
         lat.push(kr.latencyP50);
         requestsTotal += kr.ok;
         signedTotal += kr.ok * cs.n;
+        const bc0 = procCpuMs(bare.child.pid);
         const br = await runLoad(bareUrl, {}, bareBodies(count), cs.conns);
+        cpu.bare.push((1000 * (procCpuMs(bare.child.pid) - bc0)) / br.ok);
+        cpu.loadB.push((1000 * br.cpuMs) / br.ok);
         b.push((br.ok * cs.n) / br.seconds);
         r.push(rawRate(cs.kind, Math.min(2, ROUND_SECONDS / 2)));
         console.log(
-          `  round ${i + 1}: kyso ${k.at(-1).toFixed(0)} sig/s, bare ${b.at(-1).toFixed(0)} sig/s, raw crypto.sign ${r.at(-1).toFixed(0)} sig/s (${count} requests, ${cs.conns} connections)`,
+          `  round ${i + 1}: kyso ${k.at(-1).toFixed(0)} sig/s, bare ${b.at(-1).toFixed(0)} sig/s, raw crypto.sign ${r.at(-1).toFixed(0)} sig/s (${count} requests, ${cs.conns} connections); CPU µs/request: kyso ${cpu.kyso.at(-1).toFixed(0)} + PostgreSQL ${cpu.pg.at(-1).toFixed(0)} + loadgen ${cpu.loadK.at(-1).toFixed(0)}, bare ${cpu.bare.at(-1).toFixed(0)} + loadgen ${cpu.loadB.at(-1).toFixed(0)}`,
         );
       }
       const K = median(k);
@@ -468,7 +513,7 @@ async function main() {
           baseline,
           baselineValue: us(baseRate),
           ratio,
-          notes: `${K.toFixed(0)} vs ${baseRate.toFixed(0)} signatures/s = ${((100 * K) / baseRate).toFixed(0)} %; ${count} requests x ${ROUNDS} rounds, ${cs.conns} connections, kyso p50 latency ${median(lat)} ms`,
+          notes: `${K.toFixed(0)} vs ${baseRate.toFixed(0)} signatures/s = ${((100 * K) / baseRate).toFixed(0)} %; ${count} requests x ${ROUNDS} rounds, ${cs.conns} connections, kyso p50 latency ${median(lat)} ms; CPU per request (median): kyso process ${median(cpu.kyso).toFixed(0)} µs + PostgreSQL ${median(cpu.pg).toFixed(0)} µs + load generator ${median(cpu.loadK).toFixed(0)} µs, bare process ${median(cpu.bare).toFixed(0)} µs + load generator ${median(cpu.loadB).toFixed(0)} µs`,
           samples: { kyso: k, baseline: baseline.startsWith('bare') ? b : r },
         };
         if (withGoal) {

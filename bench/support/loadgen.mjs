@@ -20,6 +20,7 @@ let tFirst;
 let tLast;
 let sample;
 const t0 = process.hrtime.bigint();
+const cpu0 = process.cpuUsage();
 const result = await autocannon({
   url: spec.url,
   method: 'POST',
@@ -51,6 +52,10 @@ process.stdout.write(
   `${JSON.stringify({
     seconds,
     wall,
+    cpuMs: (() => {
+      const c = process.cpuUsage(cpu0);
+      return (c.user + c.system) / 1000;
+    })(),
     duration: result.duration,
     requests: result.requests.total,
     ok: statuses[200] ?? 0,

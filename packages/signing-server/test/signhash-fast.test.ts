@@ -241,6 +241,34 @@ describe.each(backends)('signHash fast path (%s)', (backend) => {
   });
 });
 
+describe.each(backends)('SAD table upkeep (%s)', (backend) => {
+  it('a SAD expired for more than a day is removed when a token is issued; a recent one stays', async () => {
+    const s = await startTestServer(backend);
+    try {
+      const f: Fetcher = (path, init) => Promise.resolve(s.kyso.app.request(path, init));
+      const p = await provision(f, s.operatorKey);
+      const otp = new OtpDevice(p.otpauthUri);
+      const tok = await token(f, p.clientId, p.clientSecret);
+      const old = await authorize(f, tok, p.credentialId, [rnd()], otp);
+      const recent = await authorize(f, tok, p.credentialId, [rnd()], otp);
+      const db = s.kyso.ctx.db;
+      await db.query("UPDATE sads SET expires_at = now() - interval '2 days' WHERE sad_hash = $1", [
+        crypto.createHash('sha256').update(old.body.SAD).digest(),
+      ]);
+      await db.query("UPDATE sads SET expires_at = now() - interval '1 hour' WHERE sad_hash = $1", [
+        crypto.createHash('sha256').update(recent.body.SAD).digest(),
+      ]);
+      const count = async () =>
+        Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM sads')).rows[0]!.n);
+      expect(await count()).toBe(2);
+      await token(f, p.clientId, p.clientSecret);
+      expect(await count()).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe.each(backends)('audit sequencer (%s)', (backend) => {
   let s: TestServer;
   beforeAll(async () => {

@@ -222,7 +222,7 @@ export const ROUTES: RouteDoc[] = [
   {
     method: 'get',
     path: '/admin/audit/verify',
-    summary: 'Verify the audit hash chain',
+    summary: 'Seal committed audit rows, then verify the hash chain: {ok, rows, brokenAt?, headHash, unsealed}',
     tag: 'admin',
     auth: 'operator',
   },

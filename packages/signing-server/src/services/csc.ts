@@ -204,6 +204,11 @@ export class CscService {
       [sha256(token), clientId, ttl],
     );
     await this.ctx.db.query('DELETE FROM access_tokens WHERE expires_at < now()');
+    // Spent or expired SADs are kept a day (so a late call still learns "SAD expired" rather than
+    // "Invalid SAD"), then removed: the audit log, not this table, is the record of what was signed.
+    await this.ctx.db.query(
+      "DELETE FROM sads WHERE sad_hash IN (SELECT sad_hash FROM sads WHERE expires_at < now() - interval '1 day' LIMIT 1000)",
+    );
     return { access_token: token, token_type: 'Bearer', expires_in: ttl };
   }
 
