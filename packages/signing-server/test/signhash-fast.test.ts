@@ -214,6 +214,38 @@ describe.each(backends)('signHash fast path (%s)', (backend) => {
     expect(junk.status).toBe(400);
   });
 
+  it('a vault failure after the commit: 500, a signature.failed record, and the SAD stays spent', async () => {
+    const h = [rnd()];
+    const a = await authorize(f, tok, p.credentialId, h, otp);
+    const vaults = s.kyso.ctx.vaults;
+    const byName = vaults.byName;
+    vaults.byName = (n) => {
+      const v = byName(n);
+      return Object.assign(Object.create(v), {
+        signDigests: async () => {
+          throw new Error('simulated token failure');
+        },
+      });
+    };
+    try {
+      const r = await sign(a.body.SAD, h);
+      expect(r.status).toBe(500);
+      expect(r.body.error).toBe('server_error');
+    } finally {
+      vaults.byName = byName;
+    }
+    const rows = (
+      await s.kyso.ctx.db.query<{ action: string }>(
+        "SELECT action FROM audit_log WHERE subject = $1 AND action LIKE 'signature.%' AND details->'hashes' = $2::jsonb ORDER BY id",
+        [p.credentialId, JSON.stringify(h)],
+      )
+    ).rows.map((r) => r.action);
+    expect(rows).toEqual(['signature.create', 'signature.failed']);
+    const again = await sign(a.body.SAD, h);
+    expect(again.status).toBe(400);
+    expect(again.body.error_description).toBe('SAD already used up');
+  });
+
   it('the credential rate limit counts each request once and refuses with 429 past it', async () => {
     const h = [rnd()];
     const a = await authorize(f, tok, p.credentialId, h, otp);
