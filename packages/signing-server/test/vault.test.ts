@@ -201,3 +201,30 @@ describe('SoftwareVault signing worker threads', () => {
     ).rejects.toThrow(/closed/);
   });
 });
+
+describe('RSA key bound to the published key', () => {
+  it('refuses to sign when the private key is not the published SPKI; signs when it is', async () => {
+    const { digestSigner } = await import('../src/vault/prehash.js');
+    const kp = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const other = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const spec = { type: 'RSA', modulusLength: 2048 } as const;
+    const alg: SignatureAlgorithm = { name: 'RSA-PKCS1', hash: 'SHA-256' };
+    const own = new Uint8Array(kp.publicKey.export({ format: 'der', type: 'spki' }));
+    const foreign = new Uint8Array(other.publicKey.export({ format: 'der', type: 'spki' }));
+    expect(() => digestSigner(kp.privateKey, spec, alg, foreign)).toThrow(/does not match the public key/);
+    const d = new Uint8Array(crypto.createHash('sha256').update('x').digest());
+    const s = digestSigner(kp.privateKey, spec, alg, own);
+    const sig = s.sign(d);
+    s.finish();
+    expect(crypto.verify('sha256', Buffer.from('x'), kp.publicKey, sig)).toBe(true);
+    const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    expect(() =>
+      digestSigner(
+        kp.privateKey,
+        spec,
+        alg,
+        new Uint8Array(ec.publicKey.export({ format: 'der', type: 'spki' })),
+      ),
+    ).toThrow(/not an RSA key/);
+  });
+});

@@ -488,6 +488,28 @@ function ecdsaDigestSigner(
   };
 }
 
+/** n and e of published RSA keys (OpenSSL's SPKI decoding costs ~100 µs), by SPKI; public data. */
+const RSA_JWK_CACHE = new Map<string, { n: string; e: string }>();
+function rsaJwkOf(spki: Uint8Array): { n: string; e: string } {
+  const id = Buffer.from(spki).toString('base64');
+  let v = RSA_JWK_CACHE.get(id);
+  if (!v) {
+    let jwk: crypto.JsonWebKey;
+    try {
+      jwk = crypto
+        .createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' })
+        .export({ format: 'jwk' });
+    } catch {
+      throw new VaultError('the published public key cannot be read');
+    }
+    if (jwk.kty !== 'RSA') throw new VaultError('the published public key is not an RSA key');
+    v = { n: jwk.n as string, e: jwk.e as string };
+    if (RSA_JWK_CACHE.size >= 256) RSA_JWK_CACHE.delete(RSA_JWK_CACHE.keys().next().value!);
+    RSA_JWK_CACHE.set(id, v);
+  }
+  return v;
+}
+
 /**
  * Prepares signing with a software private key (node KeyObject) for one request. RSA: every
  * signature is verified with the public key before it is returned. ECDSA: native signing with the
@@ -525,6 +547,14 @@ export function digestSigner(
   }
   const pub = crypto.createPublicKey(key);
   if (spec.type !== 'RSA') throw new VaultError('RSA signature needs an RSA key');
+  if (spki) {
+    // Bind the private key to the published key: every signature below is verified with the
+    // private key's own public half, which must be the key of the SPKI (n and e).
+    const mine = pub.export({ format: 'jwk' });
+    const published = rsaJwkOf(spki);
+    if (mine.n !== published.n || mine.e !== published.e)
+      throw new VaultError('signature self-check failed: the private key does not match the public key');
+  }
   const k = Math.ceil(spec.modulusLength / 8);
   const rsa = alg;
   const signer: DigestSigner = {
