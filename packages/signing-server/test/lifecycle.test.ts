@@ -346,8 +346,27 @@ describe.each(backends)('CA services and credential lifecycle over HTTP (%s)', (
       const tok = await token(f, p.clientId, p.clientSecret);
       const h = [b64(sha256('gia hạn'))];
       const old = await authorize(f, tok, p.credentialId, h, otp);
+      const keyOf = async () =>
+        (
+          await s.kyso.ctx.db.query<{ key_id: string }>('SELECT key_id FROM credentials WHERE id = $1', [
+            p.credentialId,
+          ])
+        ).rows[0]!.key_id;
+      const oldKeyId = await keyOf();
       const rk = await admin(`/credentials/${p.credentialId}/rekey`, { key: { type: 'EC', curve: 'P-384' } });
       expect(rk.status, JSON.stringify(rk.body)).toBe(200);
+      // The superseded private key is destroyed: its sealed row is gone, and the act is recorded.
+      expect(await keyOf()).not.toBe(oldKeyId);
+      expect(
+        (await s.kyso.ctx.db.query('SELECT 1 FROM vault_keys WHERE id = $1', [oldKeyId])).rows,
+      ).toHaveLength(0);
+      const destroyed = (
+        await s.kyso.ctx.db.query<{ details: { keyId: string } }>(
+          "SELECT details FROM audit_log WHERE action = 'key.destroy' AND subject = $1",
+          [p.credentialId],
+        )
+      ).rows;
+      expect(destroyed.map((r) => r.details.keyId)).toEqual([oldKeyId]);
       const oldCert = Certificate.fromDer(pemDecode(p.certificatePem).der);
       const newCert = Certificate.fromDer(pemDecode(rk.body.certificate).der);
       expect(Buffer.from(newCert.spki).equals(Buffer.from(oldCert.spki))).toBe(false);

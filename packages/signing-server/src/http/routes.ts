@@ -222,7 +222,8 @@ export const ROUTES: RouteDoc[] = [
   {
     method: 'get',
     path: '/admin/audit/verify',
-    summary: 'Seal committed audit rows, then verify the hash chain: {ok, rows, brokenAt?, headHash, unsealed}',
+    summary:
+      'Seal committed audit rows, then verify the hash chain: {ok, rows, brokenAt?, headHash, unsealed}',
     tag: 'admin',
     auth: 'operator',
   },

@@ -523,6 +523,42 @@ export class AdminService {
       });
       await this.ca.issueCrl(q, c.ca_id!);
     });
+    await this.#destroyKey(actor, credentialId, oldKey);
     return { certificate: pemEncode('CERTIFICATE', cert!.der) };
+  }
+
+  /**
+   * Destroys a private key no credential uses any more (after a rekey): its row (the sealed key)
+   * and the vault's copy (PKCS#11: the token objects), with a `key.destroy` record. Only a key no
+   * row references can go (the foreign keys refuse otherwise). A failure does not undo the rekey
+   * that preceded it: it is logged and recorded as `key.destroy.failed` (the key is unusable, no
+   * credential points to it) so an operator can finish the job.
+   */
+  async #destroyKey(actor: string, credentialId: string, key: StoredKey): Promise<void> {
+    try {
+      await this.ctx.db.tx(async (q) => {
+        await q.query('DELETE FROM vault_keys WHERE id = $1', [key.id]);
+        await appendAudit(q, {
+          actor,
+          action: 'key.destroy',
+          subject: credentialId,
+          details: { keyId: key.id, vault: key.vault, reason: 'superseded by rekey' },
+        });
+        // Last, so that a token refusing to destroy rolls the row deletion back with it.
+        await this.ctx.vaults.byName(key.vault).destroy(key);
+      });
+    } catch (e) {
+      this.ctx.log.warn({ keyId: key.id, err: (e as Error).message }, 'old key not destroyed after rekey');
+      await this.ctx.db
+        .tx((q) =>
+          appendAudit(q, {
+            actor,
+            action: 'key.destroy.failed',
+            subject: credentialId,
+            details: { keyId: key.id, vault: key.vault, error: (e as Error).message.slice(0, 200) },
+          }),
+        )
+        .catch(() => {});
+    }
   }
 }

@@ -117,6 +117,20 @@ export class Pkcs11Vault implements KeyVault {
     return { id, vault: 'pkcs11', spec, spki: new Uint8Array(spki), blob: { ckaId: ckaId.toString('hex') } };
   }
 
+  /** Destroys every token object (private and public key) carrying the key's CKA_ID. */
+  async destroy(key: StoredKey): Promise<void> {
+    const L = this.lib;
+    if (!key.blob.ckaId) return;
+    this.p.C_FindObjectsInit(this.session, [{ type: L.CKA_ID, value: Buffer.from(key.blob.ckaId, 'hex') }]);
+    let handles: Buffer[];
+    try {
+      handles = this.p.C_FindObjects(this.session, 16);
+    } finally {
+      this.p.C_FindObjectsFinal(this.session);
+    }
+    for (const h of handles) this.p.C_DestroyObject(this.session, h);
+  }
+
   #find(key: StoredKey): Buffer {
     const L = this.lib;
     this.p.C_FindObjectsInit(this.session, [

@@ -115,6 +115,11 @@ export class SoftwareVault implements KeyVault {
     for (const [id, e] of this.#hot) if (now - e.used > this.#keyCacheMs) this.#hot.delete(id);
   }
 
+  /** The sealed key lives only in its database row, which the caller deletes; drop the cached copy. */
+  async destroy(key: StoredKey): Promise<void> {
+    this.forget(key.id);
+  }
+
   /** How many unsealed keys the cache holds now. */
   get cachedKeyCount(): number {
     return this.#hot.size;

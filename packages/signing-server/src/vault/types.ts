@@ -23,5 +23,10 @@ export interface KeyVault {
    * unsealed once, used for every digest, then dropped. Each result is verified like signDigest's.
    */
   signDigests(key: StoredKey, alg: SignatureAlgorithm, digests: Uint8Array[]): Promise<Uint8Array[]>;
+  /**
+   * Destroys the private key in the vault (PKCS#11: the token objects with its CKA_ID; software:
+   * the vault's in-memory copies; the caller deletes the sealed row). Idempotent.
+   */
+  destroy(key: StoredKey): Promise<void>;
   close(): Promise<void>;
 }
