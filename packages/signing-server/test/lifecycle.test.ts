@@ -537,7 +537,8 @@ describe.each(backends)('CA services and credential lifecycle over HTTP (%s)', (
     const tok = await token(f, p.clientId, p.clientSecret);
     const h = [b64(sha256('cấp trên'))];
     const a = await authorize(f, tok, p.credentialId, h, otp);
-    // No operator API revokes a CA; mark the issuing CA revoked in the database for this check.
+    // POST /admin/cas/:id/revoke is final (ca-revoke.test.ts); mark the CA revoked in the database
+    // here so the shared server can be restored for the other tests.
     const ca = s.kyso.ca.defaultCa;
     await s.kyso.ctx.db.query(
       "UPDATE certificates SET status = 'revoked', revoked_at = now() WHERE serial = $1",

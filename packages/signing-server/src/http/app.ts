@@ -252,6 +252,10 @@ export function createApp(s: Services): Hono<Env> {
     await s.admin.setCertificateStatus(actor(c), c.req.param('id'), 'revoked', b.reason ?? 'unspecified');
     return c.json({ done: 'revoke' });
   });
+  admin.post('/cas/:id/revoke', async (c) => {
+    const b = await body<{ reason?: CrlReason }>(c, A('/cas/:id/revoke'));
+    return c.json(await s.admin.revokeCa(actor(c), c.req.param('id'), b.reason ?? 'unspecified'));
+  });
   admin.post('/credentials/:id/rekey', async (c) => {
     const b = await body<{
       key?: { type: 'RSA' | 'EC'; modulusLength?: number; curve?: 'P-256' | 'P-384' | 'P-521' };

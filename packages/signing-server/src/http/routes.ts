@@ -213,6 +213,31 @@ export const ROUTES: RouteDoc[] = [
   },
   {
     method: 'post',
+    path: '/admin/cas/:id/revoke',
+    summary:
+      "Revoke a subordinate CA's certificate (parent's CRL re-issued at once; its subscribers can no longer authorise or sign; a root cannot be revoked)",
+    tag: 'admin',
+    auth: 'operator',
+    body: obj(
+      {
+        reason: {
+          type: 'string',
+          enum: [
+            'unspecified',
+            'keyCompromise',
+            'cACompromise',
+            'affiliationChanged',
+            'superseded',
+            'cessationOfOperation',
+          ],
+        },
+      },
+      [],
+      false,
+    ),
+  },
+  {
+    method: 'post',
     path: '/admin/credentials/:id/rekey',
     summary: 'Renew with a new key (old certificate superseded)',
     tag: 'admin',

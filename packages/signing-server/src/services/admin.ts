@@ -449,6 +449,52 @@ export class AdminService {
     if (c.ca_id) await this.ca.issueCrl(q, c.ca_id);
   }
 
+  /**
+   * Revokes a subordinate CA run by this server: its certificate is marked revoked under its parent
+   * (also run here), the parent's CRL is re-issued in the same transaction, and every outstanding
+   * SAD of the CA's credentials ends. From then on its subscribers can neither authorise nor sign
+   * (Decree 23/2025 Art. 15 checks the issuing CA on both) and it issues nothing. A root is not
+   * revoked (it is withdrawn from trust stores); revocation is final.
+   */
+  async revokeCa(
+    actor: string,
+    caId: string,
+    reason: CrlReason,
+  ): Promise<{ revoked: string; serial: string }> {
+    const ca = this.ca.get(caId);
+    return this.ctx.db.tx(async (q) => {
+      const row = (
+        await q.query<{ ca_id: string | null; status: string }>(
+          'SELECT ca_id, status FROM certificates WHERE spki_sha256 = $1',
+          [sha256(ca.cert.spki)],
+        )
+      ).rows[0];
+      if (!row?.ca_id || !this.ca.cas.has(row.ca_id))
+        throw new ApiError(
+          409,
+          'invalid_request',
+          'only a subordinate CA whose parent runs here can be revoked',
+        );
+      if (row.status === 'revoked') throw new ApiError(409, 'invalid_request', 'the CA is already revoked');
+      await q.query(
+        "UPDATE certificates SET status = 'revoked', revoked_at = now(), revocation_reason = $2 WHERE spki_sha256 = $1",
+        [sha256(ca.cert.spki), reason],
+      );
+      const ended = await q.query(
+        'UPDATE sads SET remaining = 0 WHERE remaining > 0 AND credential_id IN (SELECT id FROM credentials WHERE ca_id = $1)',
+        [caId],
+      );
+      await appendAudit(q, {
+        actor,
+        action: 'ca.revoke',
+        subject: caId,
+        details: { serial: ca.cert.serialHex, reason, parent: row.ca_id, sadsEnded: ended.rowCount },
+      });
+      await this.ca.issueCrl(q, row.ca_id);
+      return { revoked: caId, serial: ca.cert.serialHex };
+    });
+  }
+
   /** Rekey: a new key in the vault and a new certificate; the old certificate is revoked (superseded). */
   async rekey(
     actor: string,

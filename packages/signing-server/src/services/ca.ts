@@ -234,6 +234,11 @@ export class CaService {
     if (!(await input.csr.verify()))
       throw new ApiError(400, 'invalid_request', 'CSR signature does not verify (no proof of possession)');
     const ca = input.caId ? this.get(input.caId) : this.defaultCa;
+    const own = await q.query<{ status: string }>('SELECT status FROM certificates WHERE spki_sha256 = $1', [
+      sha256(ca.cert.spki),
+    ]);
+    if (own.rows[0] && own.rows[0].status !== 'valid')
+      throw new ApiError(409, 'invalid_request', 'the issuing CA is revoked or suspended and issues nothing');
     const base = this.ctx.config.publicBaseUrl;
     const now = new Date();
     const notBefore = new Date(Math.floor((now.getTime() - 60_000) / 1000) * 1000);
