@@ -28,6 +28,7 @@ import {
   demoCaDir,
   OtpDevice,
   requirePostgres,
+  requireSoftHsm,
   sha256,
   startTestServer,
   type TestServer,
@@ -37,6 +38,7 @@ import { authorize, call, type Fetcher, provision, SHA256_OID, token } from './h
 const hasOpenssl = requireTool('openssl');
 const backends: Backend[] = ['pglite'];
 if (requirePostgres()) backends.push('postgres');
+if (requireSoftHsm()) backends.push('softhsm');
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 const ES256 = '1.2.840.10045.4.3.2';
