@@ -297,7 +297,7 @@ async function main() {
             });
             if (rr.status !== 200)
               console.error(
-                `DEBUG cred ${creds[kind].indexOf(c)} counter ${c.otp.counter} now ${Math.floor(Date.now() / 30_000)} left ${c.otp.left}`,
+                `authorize refused for bench credential ${creds[kind].indexOf(c)}: TOTP counter ${c.otp.counter} now ${Math.floor(Date.now() / 30_000)} left ${c.otp.left}`,
               );
             const r = must(rr, 200, 'authorize');
             bodies[slot] = JSON.stringify({
