@@ -80,3 +80,5 @@ export { parseTimeStampToken, verifyTimeStampToken, type TimeStampVerifyReport }
 export { createCertId, buildOcspRequest } from './ocsp/request.js';
 export { parseOcspResponse, parseBasicOcspResponse } from './ocsp/response.js';
 export { RevocationFetcher, type FetcherOptions, type FetchFunction } from './revocation/fetcher.js';
+// RFC 4998 evidence records
+export * from './ers/evidence-record.js';
