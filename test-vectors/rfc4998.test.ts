@@ -20,6 +20,7 @@
  *    records, not the roots' provenance).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isKysoError } from '../packages/pki-core/src/errors.js';
@@ -31,6 +32,8 @@ import {
 import { TrustStore } from '../packages/pki-core/src/path/trust-store.js';
 import { parseTimeStampToken } from '../packages/pki-core/src/tsp/verify.js';
 import { Certificate } from '../packages/pki-core/src/x509/certificate.js';
+import { ersCommands } from '../packages/pki-core/src/cli/ers.js';
+import { runCommands } from '../packages/pki-core/test/helpers/cli.js';
 
 let vectorsDir: string | undefined;
 let absentWhy = '';
@@ -205,4 +208,67 @@ describe('RFC 4998 evidence records (bc-test-data)', () => {
     expect(rep.valid).toBe(false);
     expect(rep.reason).toMatch(/^chain 0 ATS 0: (data-hash-not-in-hash-tree|root-hash-imprint-mismatch)/);
   });
+
+  it('kyso ers verify: exit 0 valid, 1 invalid, 2 usage / malformed', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyso-'));
+    try {
+      const ers = path.join(ROOT, `${TOOL}/2Chains3ATS/BIN_ER.ers`);
+      const data = path.join(ROOT, `${TOOL}/2Chains3ATS/BIN.bin`);
+      const er = parseEvidenceRecord(read(`${TOOL}/2Chains3ATS/BIN_ER.ers`));
+      const pems = path.join(dir, 'roots.pem');
+      fs.writeFileSync(pems, trustPem(er));
+      const ok = await runCommands(ersCommands, ['ers', 'verify', ers, '--data', data, '--trust', pems]);
+      expect(ok.code).toBe(0);
+      expect(ok.out).toMatch(/^evidence record: VALID/);
+      expect(ok.out).toContain('chain 1 ATS 0  2017-02-10T14:09:36.500Z  SHA-512  passed');
+      const js = await runCommands(ersCommands, [
+        'ers',
+        'verify',
+        ers,
+        '--data',
+        data,
+        '--trust',
+        pems,
+        '--json',
+      ]);
+      const j = JSON.parse(js.out);
+      expect(j).toMatchObject({ valid: true, hashTreesValid: true });
+      expect(j.archiveTimeStamps).toHaveLength(3);
+      // No trust anchors: hash trees fine, record not valid.
+      const noTrust = await runCommands(ersCommands, ['ers', 'verify', ers, '--data', data, '--json']);
+      expect(noTrust.code).toBe(1);
+      expect(JSON.parse(noTrust.out)).toMatchObject({ valid: false, hashTreesValid: true });
+      // Wrong data.
+      const other = path.join(dir, 'other.bin');
+      fs.writeFileSync(other, 'some binary contenT');
+      const bad = await runCommands(ersCommands, ['ers', 'verify', ers, '--data', other, '--trust', pems]);
+      expect(bad.code).toBe(1);
+      expect(bad.out).toContain('reason: chain 0 ATS 0: data-hash-not-in-hash-tree');
+      // Usage and malformed input.
+      expect((await runCommands(ersCommands, ['ers', 'verify', ers])).code).toBe(2);
+      expect((await runCommands(ersCommands, ['ers', 'verify', '--data', data])).code).toBe(2);
+      const cut = path.join(dir, 'cut.ers');
+      fs.writeFileSync(cut, read(`${TOOL}/2Chains3ATS/BIN_ER.ers`).subarray(0, 500));
+      const m = await runCommands(ersCommands, ['ers', 'verify', cut, '--data', data]);
+      expect(m.code).toBe(2);
+      expect(m.err).toContain('DER_MALFORMED');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+function trustPem(er: EvidenceRecord): string {
+  const out: string[] = [];
+  for (const chain of er.chains)
+    for (const ats of chain)
+      for (const d of parseTimeStampToken(ats.timeStampDer).signedData.certificates) {
+        const c = Certificate.fromDer(d);
+        if (!c.isSelfIssued) continue;
+        const b64 = Buffer.from(c.der)
+          .toString('base64')
+          .replace(/(.{64})/g, '$1\n');
+        out.push(`-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`);
+      }
+  return out.join('');
+}

@@ -5,6 +5,7 @@
 import { cmsCommands } from './cms.js';
 import { crlCommands } from './crl.js';
 import { demoCertsCommand } from './demo-certs.js';
+import { ersCommands } from './ers.js';
 import type { Command } from './framework.js';
 import { ocspCommands } from './ocsp.js';
 import { pkiCommands } from './pki.js';
@@ -18,5 +19,6 @@ export const pkiCoreCommands: Command[] = [
   ...cmsCommands,
   ...ocspCommands,
   ...tsCommands,
+  ...ersCommands,
   demoCertsCommand,
 ];
