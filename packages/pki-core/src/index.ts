@@ -80,5 +80,6 @@ export { parseTimeStampToken, verifyTimeStampToken, type TimeStampVerifyReport }
 export { createCertId, buildOcspRequest } from './ocsp/request.js';
 export { parseOcspResponse, parseBasicOcspResponse } from './ocsp/response.js';
 export { RevocationFetcher, type FetcherOptions, type FetchFunction } from './revocation/fetcher.js';
-// RFC 4998 evidence records
+// RFC 4998 evidence records, RFC 5544 TimeStampedData
 export * from './ers/evidence-record.js';
+export * from './ers/time-stamped-data.js';
