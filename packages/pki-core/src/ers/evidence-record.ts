@@ -30,7 +30,7 @@ import { bytesEqual, concatBytes, toHex } from '../bytes.js';
 import { normalizeBer } from '../cms/ber.js';
 import { digest, hashFromOid } from '../crypto/hash.js';
 import type { HashAlgorithm } from '../crypto/types.js';
-import { DerReader, Tag, decodeInteger, decodeOid, schemaError } from '../der.js';
+import { DerReader, Tag, decodeInteger, decodeOid, schemaError, seq, tlv } from '../der.js';
 import { KysoError } from '../errors.js';
 import {
   type CheckStatus,
@@ -220,10 +220,7 @@ function parseAts(el: BerEl): ArchiveTimeStamp {
     // [0] is IMPLICIT in the ERS module (DEFINITIONS IMPLICIT TAGS): its content is the AlgorithmIdentifier's.
     const d = toDer(f[i++]!);
     const inner = DerReader.single(d, 0xa0).value;
-    ats.digestAlgorithmOid = algorithmOid(
-      concatBytes(Uint8Array.of(0x30), derLen(inner.length), inner),
-      'digestAlgorithm',
-    );
+    ats.digestAlgorithmOid = algorithmOid(tlv(Tag.SEQUENCE, inner), 'digestAlgorithm');
   }
   if (f[i]?.tag === 0xa1) ats.attributes = toDer(f[i++]!);
   if (f[i]?.tag === 0xa2) {
@@ -244,21 +241,6 @@ function parseAts(el: BerEl): ArchiveTimeStamp {
   ats.timeStamp = ts.raw;
   ats.timeStampDer = normalizeBer(ts.raw);
   return ats as ArchiveTimeStamp;
-}
-
-function derLen(n: number): Uint8Array {
-  if (n < 128) return Uint8Array.of(n);
-  const b: number[] = [];
-  while (n > 0) {
-    b.unshift(n & 0xff);
-    n = Math.floor(n / 256);
-  }
-  return Uint8Array.of(0x80 | b.length, ...b);
-}
-
-function encodeSequenceOf(parts: Uint8Array[]): Uint8Array {
-  const body = concatBytes(...parts);
-  return concatBytes(Uint8Array.of(0x30), derLen(body.length), body);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -446,7 +428,7 @@ export async function verifyEvidenceRecord(
           // ArchiveTimeStampSequence of the preceding chains, '+' plain concatenation.
           what = 'renewed-data-hash';
           if (data) {
-            const ha = await digest(alg, encodeSequenceOf(er.chainsDer.slice(0, ci)));
+            const ha = await digest(alg, seq(...er.chainsDer.slice(0, ci)));
             covered = await Promise.all(
               data.map(async (d) => digest(alg, concatBytes(await digest(alg, d), ha))),
             );
