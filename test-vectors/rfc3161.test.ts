@@ -8,9 +8,10 @@
  * Expected, per SOURCE.md: each token's signature, messageDigest, ESS signing certificate and TSA
  * certificate profile verify, and the TSA chain validates at genTime with the path validator when
  * the root carried in the token is trusted. The message imprints cover RFC 4998 hash trees, which
- * kyso does not compute (evidence records are out of scope), so the imprint line is
- * "no-data-supplied"; ER_NOK_* files fail at the evidence-record level, not at the token level, so
- * their tokens verify too. Mutated tokens must fail.
+ * this file checks token by token only (imprint line "no-data-supplied"); the hash trees, renewals
+ * and data coverage are verified by test-vectors/rfc4998.test.ts. ER_NOK_* files fail at the
+ * evidence-record level, not at the token level, so their tokens verify too. Mutated tokens must
+ * fail.
  */
 import fs from 'node:fs';
 import path from 'node:path';
