@@ -75,12 +75,16 @@ function startChild(args, env, ready) {
   });
 }
 
+/** utime + stime (ms) from the text of /proc/<pid>/stat (fields 14 and 15, in 1/100 s). */
+function statCpuMs(stat) {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** CPU time (ms, user + system, all threads) of a process, from /proc (Linux); NaN elsewhere. */
 function procCpuMs(pid) {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in 1/100 s
+    return statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return Number.NaN;
   }
@@ -94,8 +98,7 @@ function postgresCpu() {
     try {
       const f = readFileSync(`/proc/${d}/stat`, 'utf8');
       if (!f.includes('(postgres)')) continue;
-      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      m.set(d, (Number(fields[11]) + Number(fields[12])) * 10);
+      m.set(d, statCpuMs(f));
     } catch {
       // the process ended
     }

@@ -718,17 +718,7 @@ export class CscService {
   ): Promise<{ signatures: string[] }> {
     const v = view ?? (await this.#credential(this.ctx.db, clientId, input.credentialID));
     await this.#assertUsable(v);
-    let hashOid = input.hashAlgorithmOID;
-    if (!hashOid) {
-      // The hash is implied by signAlgo (e.g. sha256WithRSAEncryption, ecdsa-with-SHA256).
-      try {
-        const a = parseSignatureAlgorithm(der.seq(der.oid(input.signAlgo)));
-        if (a.name !== 'Ed25519') hashOid = HASH_OID_BY_NAME[a.hash];
-      } catch {
-        // reported below
-      }
-    }
-    const hash = hashAlgFromOid(hashOid);
+    const hash = this.#hashOf(input);
     const alg = this.#signatureAlgorithm(input.signAlgo, input.signAlgoParams, hash, v.keySpec);
     const { bytes, canon } = decodeHashes(input.hashes, hash, this.ctx.config.maxHashesPerRequest);
     const key = v.key;
