@@ -1,5 +1,6 @@
 /**
- * Wiring: config → database → migrations → vaults → first-start bootstrap → services → HTTP.
+ * Composition root. Wiring: config → database → migrations → vaults → first-start bootstrap →
+ * services → HTTP (http/app.ts mounts the route groups) → housekeeping schedule.
  * `startServer` adds the listener, the CRL schedule and graceful shutdown.
  */
 import crypto from 'node:crypto';
@@ -11,13 +12,16 @@ import { AuditSealer, appendAudit } from './audit.js';
 import type { Config } from './config.js';
 import { type Db, openPglite, openPostgres } from './db/db.js';
 import { migrate } from './db/migrate.js';
+import { housekeeping } from './db/sads.js';
 import { createApp } from './http/app.js';
 import { createLogger, type Logger } from './log.js';
 import { AdminService, createOperator } from './services/admin.js';
+import { AuthzService } from './services/authz.js';
 import { bootstrapCas, CaService } from './services/ca.js';
 import type { Ctx, Vaults } from './services/common.js';
 import { CscService } from './services/csc.js';
 import { startCrlScheduler } from './services/crl-schedule.js';
+import { SignDocService } from './services/signdoc.js';
 import { SoftwareVault } from './vault/software.js';
 import type { KeyVault } from './vault/types.js';
 
@@ -30,8 +34,13 @@ export interface Kyso {
   ca: CaService;
   /** The first operator API key when this start created it (printed once). */
   firstOperatorKey?: string;
+  /** Runs the housekeeping now (it also runs every HOUSEKEEPING_INTERVAL_MS). */
+  housekeeping(): Promise<{ tokens: number; sads: number }>;
   close(): Promise<void>;
 }
+
+/** Housekeeping interval: expired access tokens and SADs expired for more than a day are deleted. */
+export const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
 
 export async function openDb(config: Config): Promise<Db> {
   return config.databaseUrl
@@ -107,13 +116,30 @@ export async function createKyso(config: Config, opts: { log?: Logger; db?: Db }
   });
   const admin = new AdminService(ctx, ca);
   const csc = new CscService(ctx, ca);
-  const app = createApp({ ctx, admin, ca, csc });
+  const authz = new AuthzService(ctx, ca, csc);
+  const signDoc = new SignDocService(ctx, ca, csc);
+  const app = createApp({ ctx, admin, ca, csc, authz, signDoc });
+  // Housekeeping on a schedule (expired tokens, day-old SADs), never inside a request.
+  const housekeep = async () => {
+    try {
+      const r = await housekeeping(db);
+      if (r.tokens || r.sads) log.debug(r, 'housekeeping');
+      return r;
+    } catch (e) {
+      log.warn({ err: (e as Error).message }, 'housekeeping failed; retrying on schedule');
+      return { tokens: 0, sads: 0 };
+    }
+  };
+  const housekeepTimer = setInterval(housekeep, HOUSEKEEPING_INTERVAL_MS);
+  housekeepTimer.unref();
   return {
     app: app as unknown as Hono<never>,
     ctx,
     ca,
     firstOperatorKey,
+    housekeeping: housekeep,
     async close() {
+      clearInterval(housekeepTimer);
       await sealer.stop();
       await credentialsVault.close();
       if (credentialsVault !== software) await software.close();
