@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../src/http/routes.js';
+import { OpenApiChecker } from './helpers/openapi-check.js';
 import { type Backend, requirePostgres, startTestServer, type TestServer } from './helpers/env.js';
 
 const backends: Backend[] = ['pglite'];
@@ -120,6 +121,8 @@ describe.each(backends)('route sweep (%s)', (backend) => {
       checked++;
     }
     expect(checked).toBeGreaterThanOrEqual(11);
+    // Every one of these responses went past the OpenAPI check (status and body as documented).
+    expect(s.openapi.checked).toBeGreaterThan(100);
   });
 });
 
@@ -159,4 +162,25 @@ it('no import cycles among the server modules', () => {
   for (const f of files.keys()) visit(f);
   expect(cycles, cycles.join('\n')).toEqual([]);
   expect(files.size).toBeGreaterThan(30);
+});
+
+it('the OpenAPI response check (every suite, test/helpers/env.ts) catches undocumented statuses and bodies', async () => {
+  const c = new OpenApiChecker();
+  const res = (status: number, body: unknown) =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  await c.check('POST', '/admin/clients', res(201, { clientId: 'c', clientSecret: 's' }));
+  await c.check('POST', '/csc/v2/credentials/authorize', res(202, { handle: 'h', expiresIn: 300 }));
+  await c.check(
+    'POST',
+    '/admin/clients/x/grants/revoke',
+    res(401, { error: 'invalid_token', error_description: 'x' }),
+  );
+  expect(c.violations).toEqual([]);
+  await c.check('POST', '/admin/clients', res(200, { clientId: 'c', clientSecret: 's' }));
+  await c.check('POST', '/admin/clients', res(201, { clientId: 'c' }));
+  await c.check('POST', '/csc/v2/signatures/signHash', res(200, { signatures: [1] }));
+  await c.check('POST', '/csc/v2/oauth2/revoke', res(200, {}));
+  await c.check('POST', '/csc/v2/info', res(401, { error: 'invalid_token' }));
+  expect(c.violations).toHaveLength(5);
+  expect(c.checked).toBe(8);
 });
