@@ -193,7 +193,7 @@ describe.skipIf(!hasJava)('Java oracle (b): kyso signs, BouncyCastle + PDFBox ve
   });
 
   it('an OCSP response from the responder: successful, signed by an authorised responder, good', async () => {
-    const resp = await pki.revocation.ocsp(pki.sealCert, pki.issuing);
+    const resp = await pki.revocation.ocsp!(pki.sealCert, pki.issuing);
     const certFile = write('seal.pem', new TextEncoder().encode(pemEncode('CERTIFICATE', pki.sealCert.der)));
     const issFile = write('issuing.pem', new TextEncoder().encode(pemEncode('CERTIFICATE', pki.issuing.der)));
     const r = oracle(['ocsp', write('ocsp.der', resp!), certFile, issFile]);
