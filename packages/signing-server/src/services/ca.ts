@@ -166,6 +166,9 @@ export class CaService {
           chain: [cert, ...chain],
           signer: new VaultSigner(this.ctx.vaults.byName(tk.vault), tk, [tc.der]),
           policyOid: TSA_POLICY_OID,
+          // Ship the issuing chain in the token (when certReq): a validator holding only the root
+          // can then build the TSA's path (issue 13).
+          includeChain: true,
           serialSource: async () => {
             const s = await this.ctx.db.query<{ n: string }>("SELECT nextval('tsa_serial')::text AS n");
             return BigInt(s.rows[0]!.n);
