@@ -19,6 +19,7 @@ import type { HashAlgorithm, TimeStamper } from '@kyso/pki-core';
 import { FileSource } from '../pdf/file-source.node.js';
 import { PdfError } from '../pdf/objects.js';
 import { PdfReader } from '../pdf/reader.js';
+import { addEarlierSignaturesData } from './earlier-signatures.js';
 import { nodeHashName } from './hash.js';
 import {
   type DssData,
@@ -282,6 +283,12 @@ export async function signPdfFile(
     const result: SignPdfFileResult = { path: outPath, fieldName: prepared.fieldName, level, cms };
     if (level === 'B-LT' || level === 'B-LTA') {
       const data = await signatureValidationData(cms, options);
+      const src = new FileSource(tmp);
+      try {
+        await addEarlierSignaturesData(data, PdfReader.open(src), options.revocation!);
+      } finally {
+        src.close();
+      }
       await addDssFile(tmp, data);
       result.validationData = data;
       if (level === 'B-LTA') await addDocumentTimeStampFile(tmp, options.timeStamper!);

@@ -24,6 +24,7 @@ import {
 import { deflateSync } from 'node:zlib';
 import { PdfDict, type PdfError, PdfName, type PdfObject, PdfRef, PdfStream, dict } from '../pdf/objects.js';
 import { PdfReader } from '../pdf/reader.js';
+import { addEarlierSignaturesData } from './earlier-signatures.js';
 import { IncrementalWriter } from '../pdf/writer.js';
 import {
   type PreparePdfSignatureOptions,
@@ -216,6 +217,7 @@ export async function signPdf(pdf: Uint8Array, options: SignPdfOptions): Promise
   const result: SignPdfResult = { pdf: out, fieldName: prepared.fieldName, level, cms };
   if (level === 'B-LT' || level === 'B-LTA') {
     const data = await signatureValidationData(cms, options);
+    await addEarlierSignaturesData(data, PdfReader.open(out), options.revocation!);
     out = addDss(out, data);
     result.validationData = data;
     if (level === 'B-LTA') out = await addDocumentTimeStamp(out, options.timeStamper!);
