@@ -14,10 +14,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { congVanSample } from '../../pdf-sign/src/samples/index.js';
+import { java, requireJava } from '../../pdf-sign/test/helpers/java.js';
 import { requireTool, tmpDir } from '../../pki-core/test/helpers/tools.js';
 import { buildServer, freePort, ROOT } from './helpers/procs.js';
 
 const hasTools = requireTool('pdfsig') && requireTool('certutil');
+const hasJava = requireJava();
 
 /** The README's flagship lines: from `echo kyso-demo > pw.txt` through the `pdf verify` line. */
 function readmeFlow(): string[] {
@@ -198,4 +200,45 @@ describe.runIf(hasTools)("README's flagship flow against the built server on a n
     expect(/Total document signed/.test(dts[dts.length - 1]!)).toBe(true);
     expect(blocks.filter((b) => /Total document signed/.test(b))).toHaveLength(1);
   }, 600_000);
+
+  it.runIf(hasJava)(
+    'the Java oracle (BouncyCastle + PDFBox) agrees on every structural point at B-LTA',
+    () => {
+      const sealed = path.join(work, 'sealed.pdf');
+      expect(fs.existsSync(sealed)).toBe(true);
+      const r = java('KysoOracle', ['pdf', sealed, 'B-LTA'], false);
+      expect(r.status === 0 || r.status === 1, `${r.stdout}\n${r.stderr}`).toBe(true);
+      const lines = r.stdout.split('\n');
+      const pass = lines.filter((l) => l.startsWith('PASS ')).map((l) => l.slice(5));
+      const fail = lines.filter((l) => l.startsWith('FAIL ')).map((l) => l.slice(5));
+      // The official's B-B signature has no signature time-stamp of its own: the agency's document
+      // time-stamp that covers it is its B-T time-stamp (EN 319 142-1 6.3 allows either). The oracle
+      // asks every signature for a signature time-stamp; that one divergence is accepted here, as long
+      // as the oracle confirms a document time-stamp covering the DSS after it.
+      const accepted = /^sig0\(ETSI\.CAdES\.detached\)\.signature-timestamp\.present /;
+      expect(
+        fail.filter((l) => !accepted.test(l)),
+        r.stdout,
+      ).toEqual([]);
+      for (const check of ['lta.doc-timestamp', 'lta.covers-dss', 'dss.present'])
+        expect(
+          pass.some((l) => l.startsWith(`${check} `)),
+          `${check}\n${r.stdout}`,
+        ).toBe(true);
+      for (const who of ['Trần Thị Bình', 'UID=MST:0400101556'])
+        expect(
+          pass.some((l) => l.startsWith('dss.status ') && l.includes(who) && /OCSP good/.test(l)),
+          who,
+        ).toBe(true);
+      for (const sig of ['sig0', 'sig1']) {
+        for (const check of ['byte-range', 'signature', 'signing-certificate-v2.match', 'no-signing-time'])
+          expect(
+            pass.some((l) => l.startsWith(`${sig}(ETSI.CAdES.detached).${check} `)),
+            `${sig} ${check}`,
+          ).toBe(true);
+      }
+      expect(pass.some((l) => l.startsWith('sig2(ETSI.RFC3161).doc-timestamp.imprint '))).toBe(true);
+    },
+    600_000,
+  );
 });
