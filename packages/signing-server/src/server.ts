@@ -141,7 +141,10 @@ export async function startServer(
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve(
       { fetch: (req, env) => handler(req, env), hostname: config.host, port: config.port },
-      () => resolve(s),
+      () => {
+        s.off('error', reject);
+        resolve(s);
+      },
     );
     s.once('error', reject);
   });

@@ -435,6 +435,23 @@ export async function hierarchyDir(ctx: Ctx): Promise<string | undefined> {
   return dir;
 }
 
+/** Later starts: the data-directory hierarchy keeps the URLs it was made with; say so when they differ. */
+function warnIfPublicUrlMoved(ctx: Ctx): void {
+  if (ctx.config.demoCaDir !== undefined) return;
+  try {
+    const m = JSON.parse(
+      fs.readFileSync(path.join(ctx.config.dataDir, DATA_DIR_DEMO_CA, 'manifest.json'), 'utf8'),
+    ) as DemoManifest;
+    if (m.baseUrl !== ctx.config.publicBaseUrl)
+      ctx.log.warn(
+        { hierarchyUrl: m.baseUrl, publicUrl: ctx.config.publicBaseUrl },
+        'the demo hierarchy in the data directory names another URL than KYSO_PUBLIC_URL; its CRL/OCSP links do not reach this server',
+      );
+  } catch {
+    // no data-directory hierarchy
+  }
+}
+
 /**
  * The lowest CRL number a CA's counter starts from at bootstrap: past every CRL found for it (a
  * static issuing.crl numbered N gives N) and past the current time in milliseconds, so a
@@ -455,7 +472,10 @@ function initialCrlNumber(inherited: bigint | undefined, now = Date.now()): bigi
  */
 export async function bootstrapCas(ctx: Ctx, q: Queryable): Promise<string | undefined> {
   const existing = await q.query('SELECT id FROM cas LIMIT 1');
-  if (existing.rows.length > 0) return undefined;
+  if (existing.rows.length > 0) {
+    warnIfPublicUrlMoved(ctx);
+    return undefined;
+  }
   const sw = ctx.vaults.software;
   const dir = await hierarchyDir(ctx);
   if (dir) {
