@@ -27,6 +27,7 @@ import {
   type SignPdfOptions,
   type PadesLevel,
   TIMESTAMP_ALLOWANCE,
+  confirmLevel,
   documentTimeStampOptions,
   fitPlaceholder,
   prepareAndSign,
@@ -256,7 +257,10 @@ async function truncateTo(file: string, len: number): Promise<void> {
 export interface SignPdfFileResult {
   path: string;
   fieldName: string;
+  /** The level reached (B-LT, B-LTA: confirmed by kyso's verifier on the output, see signPdf). */
   level: PadesLevel;
+  /** The level asked for. */
+  requestedLevel: PadesLevel;
   cms: Uint8Array;
   validationData?: CollectedValidationData;
 }
@@ -280,7 +284,13 @@ export async function signPdfFile(
       preparePdfSignatureFile(inPath, tmp, opts),
     );
     await embedSignatureFile(prepared, cms);
-    const result: SignPdfFileResult = { path: outPath, fieldName: prepared.fieldName, level, cms };
+    const result: SignPdfFileResult = {
+      path: outPath,
+      fieldName: prepared.fieldName,
+      level,
+      requestedLevel: level,
+      cms,
+    };
     if (level === 'B-LT' || level === 'B-LTA') {
       const data = await signatureValidationData(cms, options);
       const src = new FileSource(tmp);
@@ -292,6 +302,19 @@ export async function signPdfFile(
       await addDssFile(tmp, data);
       result.validationData = data;
       if (level === 'B-LTA') await addDocumentTimeStampFile(tmp, options.timeStamper!);
+      // The verifier's word on the output, offline, before the file gets its name.
+      const src = new FileSource(tmp);
+      try {
+        result.level = await confirmLevel(
+          src,
+          prepared.fieldName,
+          level,
+          [...options.signer.certificateChain, ...data.certs],
+          options.acceptLowerLevel ? { acceptLowerLevel: true } : {},
+        );
+      } finally {
+        src.close();
+      }
     }
     await rename(tmp, outPath);
     return result;
