@@ -293,11 +293,11 @@ export async function signPdfFile(
     };
     if (level === 'B-LT' || level === 'B-LTA') {
       const data = await signatureValidationData(cms, options);
-      const src = new FileSource(tmp);
+      const earlier = new FileSource(tmp);
       try {
-        await addEarlierSignaturesData(data, PdfReader.open(src), options.revocation!);
+        await addEarlierSignaturesData(data, PdfReader.open(earlier), options.revocation!);
       } finally {
-        src.close();
+        earlier.close();
       }
       await addDssFile(tmp, data);
       result.validationData = data;
