@@ -25,6 +25,7 @@ import {
 import { deflateSync } from 'node:zlib';
 import { PdfDict, type PdfError, PdfName, type PdfObject, PdfRef, PdfStream, dict } from '../pdf/objects.js';
 import { PdfReader } from '../pdf/reader.js';
+import { addEarlierSignaturesData } from './earlier-signatures.js';
 import { IncrementalWriter } from '../pdf/writer.js';
 import {
   type PreparePdfSignatureOptions,
@@ -291,6 +292,7 @@ export async function signPdf(pdf: Uint8Array, options: SignPdfOptions): Promise
   };
   if (level === 'B-LT' || level === 'B-LTA') {
     const data = await signatureValidationData(cms, options);
+    await addEarlierSignaturesData(data, PdfReader.open(out), options.revocation!);
     out = addDss(out, data);
     result.validationData = data;
     if (level === 'B-LTA')
