@@ -1,9 +1,13 @@
 /**
  * Modification analysis of incremental updates (pyHanko-style difference analysis, kyso rules).
  *
- * Each revision after the first is compared with the one before it. Objects the revision defines
- * are either new (not in use before) or overwritten; an overwritten object whose value changed must
- * be explained by a rule, otherwise the revision is classified OTHER. Rules:
+ * Each revision after the first is compared with the one before it, as a viewer loads them: every
+ * object reachable from the earlier revision's trailer (through every key, /P and /Parent
+ * included) is resolved through each revision's own xref (object streams expanded) and compared by
+ * content, whatever the update's xref declares. A reference that was dangling (undefined, free or
+ * unreadable) and is defined later is DANGLING_REFERENCE_DEFINED; an object in use that is deleted
+ * is OBJECT_FREED; an object whose content changed must be explained by a rule, otherwise the
+ * revision is classified OTHER. Objects the update defines that were not reachable are new. Rules:
  *  - document security store (/DSS and everything below it): LTA_UPDATES;
  *  - a document time-stamp field: LTA_UPDATES; /Info, XMP /Metadata, catalog /Extensions and
  *    /Version: LTA_UPDATES;
@@ -75,6 +79,11 @@ export type ChangeCode =
   | 'OBJECT_OVERWRITTEN'
   | 'SHARED_OBJECT_OVERWRITTEN'
   | 'OBJECT_FREED'
+  | 'DANGLING_REFERENCE_DEFINED'
+  | 'TRAILING_DATA'
+  | 'XREF_CORRECTED'
+  | 'XREF_REBUILT'
+  | 'OBJECT_OUTSIDE_XREF'
   | 'ANALYSIS_LIMIT'
   | 'ANALYSIS_FAILED';
 
@@ -90,6 +99,12 @@ export interface ModificationFinding {
   field?: string;
   /** Page concerned (1-based). */
   page?: number;
+  /**
+   * The change is within what its level allows, but a viewer may not show what was signed: the
+   * signature cannot be more than INDETERMINATE (EN 319 102-1 signature acceptance validation,
+   * SIG_CONSTRAINTS_FAILURE). See docs/conformance.md, "Changes after signing".
+   */
+  indeterminate?: boolean;
 }
 
 export interface RevisionDiff {
@@ -217,6 +232,15 @@ function objectOf(r: PdfReader, num: number): PdfObject {
   return st ?? r.getObject(num);
 }
 
+/** `objectOf`, with a read failure as a value (an unreadable object displays nothing). */
+function readOf(r: PdfReader, num: number): { ok: true; value: PdfObject } | { ok: false } {
+  try {
+    return { ok: true, value: objectOf(r, num) };
+  } catch {
+    return { ok: false };
+  }
+}
+
 /** Follows references with `objectOf` (null when missing). */
 function resolveOf(r: PdfReader, v: PdfObject | undefined): PdfObject {
   let x: PdfObject | undefined = v;
@@ -284,9 +308,15 @@ const TRAILER_SKIP = new Set([
 interface RefGraph {
   /**
    * Who refers to each reachable object: "N" (object N, from an array or nested value) or "N/Key"
-   * (object N's top-level dictionary key); the trailer is object -1.
+   * (object N's top-level dictionary key); the trailer is object -1. Back-pointers (/P, /Parent)
+   * are not referrers (they do not make an object part of another structure).
    */
   referrers: Map<number, Set<string>>;
+  /**
+   * Every object number reachable from the trailer through every key, back-pointers included
+   * (an inherited /Resources on a /Parent node is displayed), whether it is defined or not.
+   */
+  reachable: Set<number>;
   complete: boolean;
 }
 
@@ -309,6 +339,14 @@ function keyedRefs(v: PdfObject): [PdfRef, string][] {
   return out;
 }
 
+/** References under the back-pointer keys (/P, /Parent) of an object's dictionary. */
+function backRefs(v: PdfObject): PdfRef[] {
+  const d = v instanceof PdfStream ? v.dict : v instanceof PdfDict ? v : undefined;
+  const out: PdfRef[] = [];
+  if (d) for (const k of BACK_POINTERS) refsIn(d.get(k), out);
+  return out;
+}
+
 /** Whether referrer `who` ("N" or "N/Key") is covered by the allowed set ("N" allows every key). */
 function allowedRef(allowed: ReadonlySet<string>, who: string): boolean {
   if (allowed.has(who)) return true;
@@ -320,7 +358,13 @@ const ids = (nums: Iterable<number>): Set<string> => new Set([...nums].map(Strin
 
 function buildGraph(r: PdfReader): RefGraph {
   const referrers = new Map<number, Set<string>>();
+  const reachable = new Set<number>();
   const queue: number[] = [];
+  const reach = (num: number) => {
+    if (reachable.has(num)) return;
+    reachable.add(num);
+    queue.push(num);
+  };
   const visit = (from: number, refs: [PdfRef, string][]) => {
     for (const [ref, key] of refs) {
       if (ref.num === from) continue;
@@ -328,9 +372,9 @@ function buildGraph(r: PdfReader): RefGraph {
       if (!s) {
         s = new Set();
         referrers.set(ref.num, s);
-        queue.push(ref.num);
       }
       s.add(`${from}${key}`);
+      reach(ref.num);
     }
   };
   const trailer = new PdfDict([...r.trailer.map].filter(([k]) => !TRAILER_SKIP.has(k)));
@@ -349,8 +393,9 @@ function buildGraph(r: PdfReader): RefGraph {
       continue;
     }
     visit(num, keyedRefs(v));
+    for (const b of backRefs(v)) reach(b.num);
   }
-  return { referrers, complete };
+  return { referrers, reachable, complete };
 }
 
 /** Object numbers reachable from `v` (not through back-pointers), bounded. */
@@ -389,6 +434,8 @@ class RevisionAnalysis {
   readonly pending = new Set<number>();
   /** Objects the revision defines that were not in use before. */
   readonly added = new Set<number>();
+  /** Objects in use in the earlier revision whose resolved content changed (fixed at the start). */
+  readonly overwritten = new Set<number>();
   readonly graph: RefGraph;
   /** What an object was in the earlier revision (for descriptions): "content stream of page 1"... */
   readonly roles = new Map<number, string>();
@@ -400,30 +447,47 @@ class RevisionAnalysis {
     rev: PdfRevision,
   ) {
     this.graph = buildGraph(oldR);
-    for (const n of rev.objects) {
-      const e = oldR.xref.get(n);
-      if (!e || e.type === 'free') {
-        this.added.add(n);
-        continue;
-      }
-      let same = false;
-      try {
-        same = sameTopObject(objectOf(oldR, n), objectOf(newR, n));
-      } catch {
-        same = false;
-      }
-      if (!same) {
-        // An object unreachable before is as good as new (its referrers, if any, are checked).
-        if (this.graph.complete && !this.graph.referrers.has(n)) this.added.add(n);
-        else this.pending.add(n);
-      }
-    }
-    for (const n of rev.freed) {
-      const e = oldR.xref.get(n);
-      if (e && e.type !== 'free' && this.graph.referrers.has(n)) {
+    // The signed revision as a viewer resolves it: every object reachable from its trailer is read
+    // through each revision's own xref (object streams expanded) and compared by content, whatever
+    // the update's xref declares (a redefined object stream changes the objects inside it).
+    const declared = new Set(rev.objects);
+    for (const n of this.graph.reachable) {
+      const before = readOf(oldR, n);
+      const after = readOf(newR, n);
+      if (before.ok && after.ok && sameTopObject(before.value, after.value)) continue;
+      if (!before.ok && !after.ok) continue;
+      const wasNull = !before.ok || before.value === null;
+      const isNull = !after.ok || after.value === null;
+      if (wasNull && isNull) continue;
+      if (wasNull) {
+        // Referred to but undefined (or unreadable) when signed: the signed revision displayed
+        // nothing there; whatever is defined now changes what it displays.
+        this.add(
+          'OTHER',
+          'DANGLING_REFERENCE_DEFINED',
+          `object ${n}, referred to but undefined in the signed revision, is defined by this revision`,
+          { objects: [n] },
+        );
+      } else if (isNull) {
         this.add('OTHER', 'OBJECT_FREED', `object ${n}, in use in the signed revision, was deleted`, {
           objects: [n],
         });
+      } else {
+        this.pending.add(n);
+        this.overwritten.add(n);
+      }
+    }
+    for (const n of declared) {
+      if (this.graph.reachable.has(n)) continue;
+      if (this.graph.complete) this.added.add(n);
+      else {
+        // Not fully analysed: a declared object that was in use may not have been reached.
+        const before = readOf(oldR, n);
+        const after = readOf(newR, n);
+        if (before.ok && before.value !== null && !(after.ok && sameTopObject(before.value, after.value))) {
+          this.pending.add(n);
+          this.overwritten.add(n);
+        } else this.added.add(n);
       }
     }
   }
