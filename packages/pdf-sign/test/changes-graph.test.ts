@@ -73,9 +73,9 @@ describe('resolved object graph (object streams, dangling references, /Parent)',
         });
         // The update's xref declares only the object stream itself.
         const revs = PdfReader.open(attacked).revisions();
-        expect(revs[revs.length - 1]!.objects).toEqual(
-          [stm, revs[revs.length - 1]!.objects[1]].sort((a, b) => a - b),
-        );
+        const declared = revs[revs.length - 1]!.objects;
+        expect(declared).toContain(stm);
+        expect(declared.length).toBe(2); // the object stream and the xref stream
         const v = await verify(f, attacked);
         expect(v.status, describeReport(v)).toBe('invalid');
         expect(

@@ -45,6 +45,7 @@ import {
   levelRank,
   maxLevel,
 } from './modifications.js';
+import { repairFindings } from './changes/repair.js';
 import { type PdfSignatureInfo, findSignatures } from './signatures.js';
 import { type PdfInput, toSource } from './source.js';
 
@@ -508,6 +509,16 @@ export async function verifyPdf(
   const diffs: RevisionDiff[] = [];
   for (let j = Math.max(1, firstSigned + 1); j < revisions.length; j++)
     diffs.push(diffRevision(src, revisions, j, readers));
+  // What a repairing viewer reads beyond the xref chain (trailing data, corrected offsets...).
+  for (const f of repairFindings(reader, revisions, firstSigned)) {
+    let d = diffs.find((x) => x.revision === f.revision);
+    if (!d) {
+      d = { revision: f.revision, level: 'NONE', findings: [], changedFields: [] };
+      diffs.push(d);
+    }
+    d.findings.push(f);
+    d.level = maxLevel(d.level, f.level);
+  }
 
   // Certification and locks.
   const certSig = sigs.find((s) => s.docMdp !== undefined);
@@ -703,6 +714,12 @@ export async function verifyPdf(
     if (!rep.changes.allowed) {
       rep.status = 'invalid';
       rep.reasons.push('DISALLOWED_CHANGES');
+    }
+    // Allowed changes a viewer may show over what was signed: at best INDETERMINATE.
+    const doubtful = rep.changes.findings.filter((f) => f.allowed && f.indeterminate);
+    if (doubtful.length) {
+      if (rep.status === 'valid') rep.status = 'indeterminate';
+      for (const code of new Set(doubtful.map((f) => f.code))) rep.reasons.push(code);
     }
   }
 
