@@ -770,11 +770,14 @@ function analyseRevision(a: RevisionAnalysis): void {
       // Appearance objects: explained when referred to only from this widget's earlier appearance.
       const apChanged = a.explainTree(nd?.get('AP'), new Set([`${num}/AP`]), od?.get('AP'));
       if (apChanged || !sameObject(od?.get('AP'), nd?.get('AP'))) {
-        // The earlier appearance is replaced: it must not be used by anything else (pyHanko's rule).
+        // The earlier appearance is replaced. An object of it that this revision overwrites must
+        // not be used by anything else (pyHanko's rule); objects left as they were (the /DR font
+        // the page also draws with) may be shared freely.
         const oldAp = od?.get('AP');
         const tree = treeObjects(oldR, oldAp);
         const inside = new Set([`${num}/AP`, ...ids(tree)]);
-        for (const n of tree) a.checkShared(n, inside, 'belonged to a replaced appearance');
+        for (const n of tree)
+          if (a.overwritten.has(n)) a.checkShared(n, inside, 'belonged to a replaced appearance');
       }
       if (apChanged || touched) diffKeys.add(apChanged ? 'AP' : '');
     }

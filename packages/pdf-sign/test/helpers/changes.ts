@@ -7,9 +7,13 @@
 import { TrustStore } from '@kyso/pki-core';
 import {
   IncrementalWriter,
+  PdfName,
   type PdfObject,
   PdfReader,
   PdfRef,
+  PdfStream,
+  PdfString,
+  dict,
   latin1,
   serialize,
   signPdf,
@@ -212,3 +216,92 @@ export const describeReport = (r: PdfValidationReport): string =>
   );
 
 export { latin1, PdfRef };
+
+/** Page 1's first font (its reference). */
+export function pageFont(r: PdfReader): PdfRef {
+  const res = r.dict(r.dict(r.pages()[0]!)!.get('Resources'))!;
+  return [...r.dict(res.get('Font'))!.map.values()][0] as PdfRef;
+}
+
+/** Appearance stream drawing `value` with /Helv = `font` (the /DR font shared with the page). */
+export function textAppearance(font: PdfRef, value: string, w = 200, h = 20): PdfStream {
+  return new PdfStream(
+    dict({
+      Type: PdfName.of('XObject'),
+      Subtype: PdfName.of('Form'),
+      BBox: [0, 0, w, h],
+      Resources: dict({ Font: dict({ Helv: font }) }),
+    }),
+    enc(`/Tx BMC q BT /Helv 12 Tf 0 g 2 5 Td (${value}) Tj ET Q EMC`),
+  );
+}
+
+/**
+ * The sample with a form: a text field 'amount' (widget on page 1 at `rect`) whose appearance
+ * uses the AcroForm /DR font, the same font object the page draws with; and a check box 'ok'
+ * whose /On appearance is prepared but not selected.
+ */
+export function withForm(
+  pdf: Uint8Array,
+  rect: [number, number, number, number] = [300, 600, 500, 620],
+): Uint8Array {
+  return edit(pdf, (w, r) => {
+    const page = r.pages()[0]!;
+    const font = pageFont(r);
+    const field = w.allocate();
+    w.set(
+      field,
+      dict({
+        Type: PdfName.of('Annot'),
+        Subtype: PdfName.of('Widget'),
+        FT: PdfName.of('Tx'),
+        T: PdfString.text('amount'),
+        V: PdfString.text(''),
+        DA: PdfString.text('/Helv 12 Tf 0 g'),
+        Rect: rect,
+        F: 4,
+        P: page,
+        AP: dict({ N: w.add(textAppearance(font, '', rect[2] - rect[0], rect[3] - rect[1])) }),
+      }),
+    );
+    const on = w.add(
+      new PdfStream(
+        dict({ Type: PdfName.of('XObject'), Subtype: PdfName.of('Form'), BBox: [0, 0, 12, 12] }),
+        enc('0 g 2 2 8 8 re f'),
+      ),
+    );
+    const off = w.add(
+      new PdfStream(
+        dict({ Type: PdfName.of('XObject'), Subtype: PdfName.of('Form'), BBox: [0, 0, 12, 12] }),
+        enc(''),
+      ),
+    );
+    const box = w.add(
+      dict({
+        Type: PdfName.of('Annot'),
+        Subtype: PdfName.of('Widget'),
+        FT: PdfName.of('Btn'),
+        T: PdfString.text('ok'),
+        V: PdfName.of('Off'),
+        AS: PdfName.of('Off'),
+        Rect: [72, 560, 84, 572],
+        F: 4,
+        P: page,
+        AP: dict({ N: dict({ On: on, Off: off }) }),
+      }),
+    );
+    const pd = w.editDict(page);
+    pd.set('Annots', [field, box]);
+    const cat = w.editDict(r.rootRef);
+    cat.set(
+      'AcroForm',
+      w.add(
+        dict({
+          Fields: [field, box],
+          DA: PdfString.text('/Helv 12 Tf 0 g'),
+          DR: dict({ Font: dict({ Helv: font }) }),
+        }),
+      ),
+    );
+  });
+}
