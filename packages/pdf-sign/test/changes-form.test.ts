@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireTool, run, tmpDir, toolPath } from '../../pki-core/test/helpers/tools.js';
-import { PdfReader, PdfRef, PdfString } from '../src/index.js';
+import { PdfReader, type PdfRef, PdfString } from '../src/index.js';
 import {
   type ChangeFixture,
   appendRaw,
