@@ -39,6 +39,7 @@ import { type IntegrityCheck, type SignatureIntegrityReport, verifyPdfIntegrity 
 import {
   type ModificationFinding,
   type ModificationLevel,
+  type ModificationPolicy,
   type RevisionDiff,
   allowedLevel,
   diffRevision,
@@ -66,6 +67,11 @@ export interface VerifyPdfOptions {
   revocation?: RevocationMode;
   /** Language of `text` in the report renderer (the JSON is language-neutral). */
   lang?: 'vi' | 'en';
+  /**
+   * Rules judging the changes after each signature (default `defaultModificationPolicy`). A policy
+   * can explain more kinds of change; changes no rule explains are always OTHER.
+   */
+  modificationPolicy?: ModificationPolicy;
 }
 
 export interface SignerSummary {
@@ -508,7 +514,7 @@ export async function verifyPdf(
     readers.set(revisions.length - 1, reader);
   const diffs: RevisionDiff[] = [];
   for (let j = Math.max(1, firstSigned + 1); j < revisions.length; j++)
-    diffs.push(diffRevision(src, revisions, j, readers));
+    diffs.push(diffRevision(src, revisions, j, readers, options.modificationPolicy));
   // What a repairing viewer reads beyond the xref chain (trailing data, corrected offsets...).
   for (const f of repairFindings(reader, revisions, firstSigned)) {
     let d = diffs.find((x) => x.revision === f.revision);
