@@ -5,7 +5,7 @@
  *
  * A check returns `undefined` (pass), `'na'` (not applicable) or a string (fail: what was found).
  */
-import { Tag } from '../der.js';
+import { DerReader, Tag } from '../der.js';
 import { CURVE_BY_OID } from '../crypto/algorithms.js';
 import { type AttributeTypeAndValue, attributeShortName } from '../name.js';
 import { OID } from '../oids.js';
@@ -608,11 +608,15 @@ export const CERT_LINTS: readonly CertLint[] = [
     description: 'a certificate policy OID must not appear more than once in certificatePolicies',
     target: 'certificate',
     check: (v) => {
-      if (!v.policies) return 'na';
+      const e = v.ext(OID.certificatePolicies);
+      if (!e) return 'na';
+      // Read the OIDs directly: the strict parser refuses a duplicate before a lint could see it.
+      const list = new DerReader(e.value).enter(Tag.SEQUENCE);
       const seen = new Set<string>();
-      for (const p of v.policies) {
-        if (seen.has(p.policyIdentifier)) return `policy ${p.policyIdentifier} twice`;
-        seen.add(p.policyIdentifier);
+      while (!list.done) {
+        const oid = list.enter(Tag.SEQUENCE).readOid();
+        if (seen.has(oid)) return `policy ${oid} twice`;
+        seen.add(oid);
       }
       return undefined;
     },
@@ -985,7 +989,8 @@ function rsaExponent(pk: Uint8Array): bigint | undefined {
     if (pk[i++] !== 0x30) return undefined;
     len();
     if (pk[i++] !== 0x02) return undefined;
-    i += len();
+    const ml = len();
+    i += ml;
     if (pk[i++] !== 0x02) return undefined;
     const l = len();
     let e = 0n;
