@@ -278,15 +278,19 @@ describe.skipIf(!requireTool('openssl'))('lint: OpenSSL-made passing and failing
         ),
         profile: 'tls-server',
       },
-      e_etsi_natural_person_subject: {
+      w_etsi_natural_person_subject: {
         input: ee('/GN=An/SN=Nguyễn/CN=Nguyễn Văn An/UID=CCCD:001203004567'),
         profile: 'person',
       },
-      w_etsi_natural_person_names: {
+      n_etsi_natural_person_names: {
         input: ee('/C=VN/CN=Nguyễn Văn An/UID=CCCD:001203004567'),
         profile: 'person',
       },
-      e_etsi_legal_person_subject: {
+      w_etsi_legal_person_subject: {
+        input: ee('/C=VN/O=Công ty ABC/UID=MST:0100109106'),
+        profile: 'organization',
+      },
+      w_etsi_legal_person_organization_name: {
         input: ee('/C=VN/CN=Công ty ABC/UID=MST:0100109106'),
         profile: 'organization',
       },
@@ -312,7 +316,7 @@ describe.skipIf(!requireTool('openssl'))('lint: OpenSSL-made passing and failing
         profile: 'person',
       },
       e_vn_official_title_missing: { input: ee(PERSON_SUBJ), profile: 'official' },
-      w_vn_organization_tax_code_missing: {
+      n_vn_organization_tax_code_missing: {
         input: ee('/C=VN/O=Công ty ABC/organizationIdentifier=VATVN-0100109106/CN=Công ty ABC'),
         profile: 'organization',
       },

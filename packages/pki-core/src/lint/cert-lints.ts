@@ -785,22 +785,24 @@ export const CERT_LINTS: readonly CertLint[] = [
   },
   // ---- ETSI EN 319 412 ----------------------------------------------------------------------
   {
-    name: 'e_etsi_natural_person_subject',
-    severity: 'error',
+    name: 'w_etsi_natural_person_subject',
+    severity: 'warning',
     source: 'ETSI EN 319 412-2',
     clause: '§4.2.4 (NAT-4.2.4-1)',
-    description: 'a natural-person certificate subject must include countryName and commonName',
+    description:
+      'a natural-person certificate subject should include countryName and commonName (ETSI: shall)',
     target: 'certificate',
     profiles: PERSON,
     check: (v) =>
       !has(v, OID.countryName) ? 'no countryName' : !has(v, OID.commonName) ? 'no commonName' : undefined,
   },
   {
-    name: 'w_etsi_natural_person_names',
-    severity: 'warning',
+    name: 'n_etsi_natural_person_names',
+    severity: 'notice',
     source: 'ETSI EN 319 412-2',
     clause: '§4.2.4 (NAT-4.2.4-1)',
-    description: 'a natural-person subject should include givenName and/or surname, or a pseudonym',
+    description:
+      'ETSI expects givenName and/or surname, or a pseudonym; Vietnamese CAs put the full name in CN only',
     target: 'certificate',
     profiles: PERSON,
     check: (v) =>
@@ -809,22 +811,25 @@ export const CERT_LINTS: readonly CertLint[] = [
         : 'no givenName, surname or pseudonym',
   },
   {
-    name: 'e_etsi_legal_person_subject',
-    severity: 'error',
+    name: 'w_etsi_legal_person_subject',
+    severity: 'warning',
     source: 'ETSI EN 319 412-3',
     clause: '§4.2.1 (LEG-4.2.1-2)',
-    description:
-      'a legal-person certificate subject must include countryName, organizationName and commonName',
+    description: 'a legal-person certificate subject should include countryName and commonName (ETSI: shall)',
     target: 'certificate',
     profiles: ['organization'],
     check: (v) =>
-      !has(v, OID.countryName)
-        ? 'no countryName'
-        : !has(v, OID.organizationName)
-          ? 'no organizationName'
-          : !has(v, OID.commonName)
-            ? 'no commonName'
-            : undefined,
+      !has(v, OID.countryName) ? 'no countryName' : !has(v, OID.commonName) ? 'no commonName' : undefined,
+  },
+  {
+    name: 'w_etsi_legal_person_organization_name',
+    severity: 'warning',
+    source: 'ETSI EN 319 412-3',
+    clause: '§4.2.1 (LEG-4.2.1-2)',
+    description: 'a legal-person certificate subject should include organizationName (O)',
+    target: 'certificate',
+    profiles: ['organization'],
+    check: (v) => (has(v, OID.organizationName) ? undefined : 'no organizationName'),
   },
   {
     name: 'n_etsi_legal_person_organization_identifier',
@@ -947,8 +952,8 @@ export const CERT_LINTS: readonly CertLint[] = [
     check: (v) => (has(v, OID.title) ? undefined : 'no title (T=)'),
   },
   {
-    name: 'w_vn_organization_tax_code_missing',
-    severity: 'warning',
+    name: 'n_vn_organization_tax_code_missing',
+    severity: 'notice',
     source: 'Decree 23/2025/NĐ-CP',
     clause: 'Art. 6, Art. 13 (agency / organisation certificates)',
     description:

@@ -174,3 +174,4 @@ export const LINT_TARGETS: readonly (LintTarget | 'tbsCertificate')[] = [
   'tbsCertificate',
   'crl',
 ];
+export { type IssuanceLintOptions, issuanceLintProfile, lintBeforeIssue } from './issue-gate.js';

@@ -13,7 +13,9 @@ import {
   issueCertificate,
   issueCrl,
   type KeySpec,
+  type LintReport,
   Name,
+  OID,
   OcspResponder,
   pemDecode,
   type Profile,
@@ -229,6 +231,10 @@ export class CaService {
       csr: CertificationRequest;
       credentialId: string;
       validityDays?: number;
+      /** Operator override: issue despite lint warnings (never despite errors). */
+      acceptLintWarnings?: boolean;
+      /** Receives the lint report of the issued certificate (for the audit record). */
+      onLint?: (report: LintReport) => void;
     },
   ): Promise<Certificate> {
     if (!(await input.csr.verify()))
@@ -255,7 +261,14 @@ export class CaService {
       ocspUrls: [`${base}/pki/ocsp`],
       caIssuersUrls: [`${base}/pki/ca/${ca.id}.cer`],
       policies: [{ oid: DEMO_POLICY_OID }],
+      // RFC 5280 §4.1.2.6: an e-mail address in the subject is also an rfc822Name in the SAN.
+      subjectAltName: emailSans(input.subject),
       now,
+      // Lint before issue: errors refuse; warnings refuse unless the operator overrides.
+      lint: {
+        warnings: input.acceptLintWarnings ? 'accept' : 'refuse',
+        ...(input.onLint ? { onReport: input.onLint } : {}),
+      },
     });
     await insertCertificate(q, cert, ca.id, input.credentialId);
     return cert;
@@ -507,4 +520,11 @@ async function insertCas(
   await insertCertificate(q, issuing, `${id}-root`, null);
   if (ocsp) await insertCertificate(q, ocsp[0], id, null);
   if (tsa) await insertCertificate(q, tsa[0], id, null);
+}
+
+/** rfc822Name entries for the subject's e-mail attributes (E=). */
+function emailSans(subject: Name): { type: 'email'; value: string }[] {
+  return subject.attributes
+    .filter((a) => a.type === OID.emailAddress)
+    .map((a) => ({ type: 'email' as const, value: a.value }));
 }
