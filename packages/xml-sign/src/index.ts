@@ -7,3 +7,4 @@ export * from './dsig/algorithms.js';
 export * from './dsig/reference.js';
 export * from './dsig/keyinfo.js';
 export * from './dsig/verify.js';
+export * from './sign/prepare.js';

@@ -32,6 +32,9 @@ export interface XmlElement {
   readonly parent: XmlElement | XmlDocument;
   /** Document order index (unique, increasing). */
   readonly order: number;
+  /** Offsets in `XmlDocument.text`: the start tag's '<', and the content's end ('</'; -1 for `<e/>`). */
+  readonly start: number;
+  readonly contentEnd: number;
 }
 
 export interface XmlText {
@@ -66,6 +69,8 @@ export interface XmlDocument {
   readonly duplicateIds: ReadonlySet<string>;
   /** Number of nodes (elements, attributes, text, comments, PIs). */
   readonly nodeCount: number;
+  /** The parsed text (line ends normalised, BOM removed): signing inserts into it. */
+  readonly text: string;
 }
 
 /** The value of an attribute in no namespace, or undefined. */

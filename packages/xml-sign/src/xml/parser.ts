@@ -126,6 +126,7 @@ class Parser {
       ids: Map<string, XmlElement>;
       duplicateIds: Set<string>;
       nodeCount: number;
+      text: string;
     };
     if (s.startsWith('<?xml') && /^<\?xml[\s?]/.test(s)) this.xmlDecl();
     let root: XmlElement | undefined;
@@ -152,6 +153,7 @@ class Parser {
     doc.ids = this.ids;
     doc.duplicateIds = this.dup;
     doc.nodeCount = this.nodes;
+    doc.text = s;
     return doc;
   }
 
@@ -306,6 +308,7 @@ class Parser {
     // Iterative: no recursion on hostile depth.
     while (true) {
       // At '<' of a start tag.
+      const start = this.pos;
       this.pos++;
       const qname = this.name();
       const rawAttrs: [string, string, number][] = [];
@@ -400,6 +403,8 @@ class Parser {
         children: [],
         parent,
         order: this.order++,
+        start,
+        contentEnd: -1,
       };
       this.registerIds(el);
       if (stack.length > 0) stack[stack.length - 1]!.el.children.push(el);
@@ -427,6 +432,7 @@ class Parser {
           if (s.charCodeAt(this.pos) !== 0x3e) throw malformed('expected ">"', this.pos);
           this.pos++;
           if (n !== top.el.name) throw malformed(`end tag ${n} does not match ${top.el.name}`, this.pos);
+          (top.el as { contentEnd: number }).contentEnd = lt;
           stack.pop();
           this.scope.pop();
           if (stack.length === 0) return root!;
