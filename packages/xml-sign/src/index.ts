@@ -8,3 +8,4 @@ export * from './dsig/reference.js';
 export * from './dsig/keyinfo.js';
 export * from './dsig/verify.js';
 export * from './sign/prepare.js';
+export * from './xades/xades.js';

@@ -44,6 +44,7 @@ import {
 } from '../dsig/algorithms.js';
 import { type ReferenceContext, applyTransforms, dereference, finalOctets } from '../dsig/reference.js';
 import { canonicalSignedInfo } from '../dsig/verify.js';
+import { SIGNED_PROPERTIES_TYPE, xadesObjectXml } from '../xades/xades.js';
 
 export type XmlPackaging = 'enveloped' | 'enveloping' | 'detached';
 
@@ -62,6 +63,11 @@ export interface PrepareXmlSignatureOptions {
   signingTime?: Date;
   /** Id of the ds:Signature (default: generated). */
   signatureId?: string;
+  /**
+   * XAdES baseline B-B signed properties (SigningTime, SigningCertificateV2, DataObjectFormat with
+   * `mimeType`, default text/xml). Add B-T afterwards with `addXadesSignatureTimeStamp`.
+   */
+  xades?: { mimeType?: string };
   /** E-invoice: the role element under DSCKS (default 'NBan'). */
   einvoiceRole?: string;
   parseOptions?: ParseXmlOptions;
@@ -96,13 +102,14 @@ export function vnLocalTime(d: Date): string {
 }
 
 interface RefSpec {
+  id?: string;
   uri: string;
   type?: string;
   transforms: string[];
 }
 
 function referenceXml(p: string, r: RefSpec, digestUri: string): string {
-  const type = r.type ? ` Type="${esc(r.type)}"` : '';
+  const type = `${r.id ? ` Id="${r.id}"` : ''}${r.type ? ` Type="${esc(r.type)}"` : ''}`;
   const tr =
     r.transforms.length > 0
       ? `<${p}Transforms>${r.transforms.map((t) => `<${p}Transform Algorithm="${t}"/>`).join('')}</${p}Transforms>`
@@ -202,6 +209,26 @@ export function prepareXmlSignature(
     }
   }
 
+  if (opts.xades) {
+    const spId = `${sigId}-SignedProperties`;
+    const dataObjects = refs.map((r, i) => {
+      r.id = `${sigId}-ref-${i}`;
+      return {
+        referenceId: r.id,
+        mimeType:
+          opts.xades?.mimeType ?? (packaging === 'detached' ? 'application/octet-stream' : 'text/xml'),
+      };
+    });
+    objects += xadesObjectXml(p, {
+      signatureId: sigId,
+      signedPropertiesId: spId,
+      signingCertificate: opts.certificateChain[0]!,
+      signingTime: opts.signingTime ?? new Date(),
+      dataObjects,
+      digest: opts.digest,
+    });
+    refs.push({ uri: `#${spId}`, type: SIGNED_PROPERTIES_TYPE, transforms: [C14N10] });
+  }
   const x509 = `<${p}X509Data>${einvoice ? `<${p}X509SubjectName>${esc(leaf.subject.toString())}</${p}X509SubjectName>` : ''}${opts.certificateChain
     .map((c) => `<${p}X509Certificate>${toBase64(c)}</${p}X509Certificate>`)
     .join('')}</${p}X509Data>`;
