@@ -9,3 +9,5 @@ export * from './dsig/keyinfo.js';
 export * from './dsig/verify.js';
 export * from './sign/prepare.js';
 export * from './xades/xades.js';
+export * from './verify/report.js';
+export * from './verify/render.js';
