@@ -71,6 +71,7 @@ export function adminRoutes(s: Services): Hono<Env> {
       description?: string;
       multisign?: number;
       issue?: boolean;
+      acceptLintWarnings?: boolean;
     }>(c, A('/credentials'));
     return c.json(await s.admin.createCredential(actor(c), { ...b, key: keySpec(b.key) }), 201);
   });
@@ -108,11 +109,15 @@ export function adminRoutes(s: Services): Hono<Env> {
     return c.json({ done: 'revoke' });
   });
   admin.post('/credentials/:id/rekey', op, async (c) => {
-    const b = await body<{ key?: KeyInput; validityDays?: number }>(c, A('/credentials/:id/rekey'));
+    const b = await body<{ key?: KeyInput; validityDays?: number; acceptLintWarnings?: boolean }>(
+      c,
+      A('/credentials/:id/rekey'),
+    );
     return c.json(
       await s.admin.rekey(actor(c), c.req.param('id'), {
         key: b.key ? keySpec(b.key) : undefined,
         validityDays: b.validityDays,
+        acceptLintWarnings: b.acceptLintWarnings,
       }),
     );
   });
