@@ -6,3 +6,5 @@ import { main } from '@kyso/pki-core/cli';
 import { pdfCommandsWithRemote, serverCommands } from '../dist/index.js';
 
 process.exitCode = await main(process.argv.slice(2), [...serverCommands, ...pdfCommandsWithRemote()]);
+// The command is over: a handle left open (a database, a socket) must not keep the process alive.
+setTimeout(() => process.exit(), 2000).unref();

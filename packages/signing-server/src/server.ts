@@ -60,6 +60,16 @@ export function loadKek(config: Config, log: Logger): Uint8Array {
 export async function createKyso(config: Config, opts: { log?: Logger; db?: Db } = {}): Promise<Kyso> {
   const log = opts.log ?? createLogger(config.logLevel);
   const db = opts.db ?? (await openDb(config));
+  try {
+    return await assemble(config, log, db, opts.db === undefined);
+  } catch (e) {
+    // A failed start must not leave the database handle open (it would keep the process alive).
+    if (!opts.db) await db.close().catch(() => {});
+    throw e;
+  }
+}
+
+async function assemble(config: Config, log: Logger, db: Db, ownsDb: boolean): Promise<Kyso> {
   const applied = await migrate(db);
   log.info({ db: db.kind, applied }, applied.length ? 'database migrated' : 'database schema up to date');
   const kek = loadKek(config, log);
@@ -117,7 +127,7 @@ export async function createKyso(config: Config, opts: { log?: Logger; db?: Db }
       await sealer.stop();
       await credentialsVault.close();
       if (credentialsVault !== software) await software.close();
-      if (!opts.db) await db.close();
+      if (ownsDb) await db.close();
     },
   };
 }
@@ -141,11 +151,22 @@ export async function startServer(
     );
     log.info('first operator API key created and printed once to stdout');
   }
-  await kyso.ca.refreshCrls();
+  let server: ReturnType<typeof serve>;
+  try {
+    await kyso.ca.refreshCrls();
+    // A listen error (EADDRINUSE, EACCES) rejects instead of leaving the start pending forever.
+    server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+      const s = serve({ fetch: kyso.app.fetch, hostname: config.host, port: config.port }, () => {
+        s.off('error', reject);
+        resolve(s);
+      });
+      s.once('error', reject);
+    });
+  } catch (e) {
+    await kyso.close().catch(() => {});
+    throw e;
+  }
   const crlSchedule = startCrlScheduler(kyso.ca, { intervalMs: config.crlRefreshSeconds * 1000, log });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: kyso.app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
-  });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const url = `http://${config.host}:${port}`;
