@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../../pki-core/test/helpers/tools.js';
-import { IncrementalWriter, PdfDict, PdfReader, PdfStream, pdfCommands, signPdf } from '../src/index.js';
+import { IncrementalWriter, PdfDict, PdfReader, PdfStream, pdfCommands, signPdf } from '../src/node/index.js';
 import { makeSamplePdf } from './helpers/docs.js';
 import { type PdfTestPki, makePdfTestPki } from './helpers/pki.js';
 

@@ -17,7 +17,7 @@ import {
   type Rect,
   signPreparedDigest,
   verifyPdfIntegrity,
-} from '@kyso/pdf-sign';
+} from '@kyso/pdf-sign/node';
 import { congVanSample, demoSealPng, demoSignaturePng } from '../../pdf-sign/src/samples/index.js';
 import { requireTool, tmpDir } from '../../pki-core/test/helpers/tools.js';
 import { spawnSync } from 'node:child_process';

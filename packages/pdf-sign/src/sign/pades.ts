@@ -21,9 +21,9 @@ import {
   prepareCmsSignature,
   Certificate as Cert,
 } from '@kyso/pki-core';
-import { deflateSync } from 'node:zlib';
 import { PdfDict, type PdfError, PdfName, type PdfObject, PdfRef, PdfStream, dict } from '../pdf/objects.js';
 import { PdfReader } from '../pdf/reader.js';
+import { deflate } from '../platform.js';
 import { IncrementalWriter } from '../pdf/writer.js';
 import {
   type PreparePdfSignatureOptions,
@@ -268,9 +268,7 @@ export function dssUpdate(r: PdfReader, data: DssData): Uint8Array {
     for (const item of items) {
       if (have.some((h) => bytesEqual(h, item))) continue;
       have.push(item);
-      arr.push(
-        w.add(new PdfStream(dict({ Filter: PdfName.of('FlateDecode') }), new Uint8Array(deflateSync(item)))),
-      );
+      arr.push(w.add(new PdfStream(dict({ Filter: PdfName.of('FlateDecode') }), deflate(item))));
     }
     dss.set(key, arr);
   };
