@@ -12,9 +12,18 @@
  * Import verifies the MAC first, in constant time (SHA-1/256/384/512 via the PKCS#12 KDF, or
  * PBMAC1 from RFC 9579), then reads keyBag, pkcs8ShroudedKeyBag, certBag (x509Certificate) and
  * nested safeContentsBag, in encrypted (PBES2 or legacy PKCS#12 PBE) or plain SafeContents.
- * Other bags (CRL, secret, unknown) are skipped. Input is strict DER (OpenSSL's output is DER).
+ * Other bags (CRL, secret, unknown) are skipped.
+ *
+ * Encoding: OpenSSL writes DER, but PKCS#12 allows BER and NSS (`pk12util -o`, Firefox and
+ * Thunderbird backups) writes indefinite lengths and constructed OCTET STRINGs at every level: the
+ * PFX, the AuthenticatedSafe inside the MAC'd octets, each SafeContents and the encrypted content.
+ * Each of those byte strings goes through the bounded BER normaliser (cms/ber.ts: depth, element
+ * and size caps) before the strict DER reader sees it; DER input comes out byte-identical. The MAC
+ * is computed over the authSafe content octets as received (concatenated segments), as RFC 7292
+ * specifies. The one BER form the normaliser cannot know, the constructed encoding of the
+ * [0] IMPLICIT OCTET STRING encryptedContent, is folded here (primitive OCTET STRING segments only).
  */
-import { bytesEqual, randomBytes, timingSafeEqual } from './bytes.js';
+import { bytesEqual, concatBytes, randomBytes, timingSafeEqual } from './bytes.js';
 import {
   type Der,
   type DerElement,
@@ -31,6 +40,7 @@ import {
   tlv,
   ctxTag,
 } from './der.js';
+import { normalizeBer } from './cms/ber.js';
 import { KysoError } from './errors.js';
 import { OID } from './oids.js';
 import {
@@ -338,7 +348,7 @@ export async function importPkcs12(
   if (der.length > MAX_PKCS12_SIZE)
     throw new KysoError('INPUT_TOO_LARGE', `PKCS#12 input exceeds ${MAX_PKCS12_SIZE} bytes`);
 
-  const pfx = new DerReader(DerReader.single(der).value);
+  const pfx = new DerReader(DerReader.single(normalizeBer(der)).value);
   const version = pfx.readInteger();
   if (version !== 3n) throw invalid(`unsupported PFX version ${version}`);
   const authSafeCi = sub(pfx.read(Tag.SEQUENCE));
@@ -369,10 +379,8 @@ export async function importPkcs12(
     throw invalid('PFX has no MAC (integrity not verifiable); pass allowNoMac to accept');
   }
 
-  const as = new DerReader(
-    authSafeBytes.value,
-    authSafeBytes.offset + authSafeBytes.raw.length - authSafeBytes.value.length,
-  );
+  // The MAC covered the octets as received; parsing reads their DER form.
+  const as = new DerReader(normalizeBer(authSafeBytes.value));
   const seqR = as.enter(Tag.SEQUENCE);
   as.finish('trailing data after AuthenticatedSafe');
   while (!seqR.done) {
@@ -481,15 +489,23 @@ async function decryptEncryptedData(ed: DerReader, st: ImportState): Promise<Uin
   const ct = eci.readOid();
   if (ct !== OID.data) throw invalid(`encrypted content type ${ct} is not data`);
   const alg = parseAlgorithmIdentifier(eci.read(Tag.SEQUENCE));
-  const encrypted = eci.readOptional(ctxTag(0, false));
+  const encrypted = eci.readOptional(ctxTag(0, false)) ?? eci.readOptional(ctxTag(0, true));
   eci.finish('trailing data in EncryptedContentInfo');
   if (!encrypted) throw invalid('EncryptedData without encrypted content');
+  let ciphertext = encrypted.value;
+  if (encrypted.tag === ctxTag(0, true)) {
+    // BER constructed [0] IMPLICIT OCTET STRING (NSS): primitive OCTET STRING segments, concatenated.
+    const segs = sub(encrypted);
+    const parts: Uint8Array[] = [];
+    while (!segs.done) parts.push(segs.read(Tag.OCTET_STRING).value);
+    ciphertext = concatBytes(...parts);
+  }
   spend(st, pbeIterations(alg));
-  return pbeDecrypt(alg, encrypted.value, st.password, st.maxIterations);
+  return pbeDecrypt(alg, ciphertext, st.password, st.maxIterations);
 }
 
 async function readSafeContents(bytes: Uint8Array, depth: number, st: ImportState): Promise<void> {
-  const r = new DerReader(bytes).enter(Tag.SEQUENCE);
+  const r = new DerReader(normalizeBer(bytes)).enter(Tag.SEQUENCE);
   await readSafeBags(r, depth, st);
 }
 
