@@ -40,7 +40,7 @@ import {
   tlv,
   ctxTag,
 } from './der.js';
-import { normalizeBer } from './cms/ber.js';
+import { MAX_BER_DEPTH, normalizeBer } from './cms/ber.js';
 import { KysoError } from './errors.js';
 import { OID } from './oids.js';
 import {
@@ -162,6 +162,26 @@ export interface Pkcs12ImportOptions {
 const invalid = (msg: string): KysoError => new KysoError('PKCS12_INVALID', msg);
 const badPassword = (): KysoError =>
   new KysoError('PKCS12_BAD_PASSWORD', 'PKCS#12 MAC check failed: wrong password or corrupted file');
+
+/**
+ * The bytes themselves when they are strict DER all the way down (as OpenSSL writes), else their
+ * normalised form (BER from NSS). The walk stops descending past MAX_BER_DEPTH: deeper structures
+ * are left to the strict parser and its own bounds.
+ */
+function derOrNormalized(bytes: Uint8Array): Uint8Array {
+  const walk = (el: DerElement, depth: number): void => {
+    if ((el.tag & 0x20) === 0 || depth >= MAX_BER_DEPTH) return;
+    const r = new DerReader(el.value);
+    while (!r.done) walk(r.read(), depth + 1);
+  };
+  try {
+    walk(DerReader.single(bytes), 0);
+    return bytes;
+  } catch (e) {
+    if (e instanceof KysoError && e.code === 'DER_MALFORMED') return normalizeBer(bytes);
+    throw e;
+  }
+}
 
 function sub(el: DerElement): DerReader {
   return new DerReader(el.value, el.offset + el.raw.length - el.value.length);
@@ -348,7 +368,7 @@ export async function importPkcs12(
   if (der.length > MAX_PKCS12_SIZE)
     throw new KysoError('INPUT_TOO_LARGE', `PKCS#12 input exceeds ${MAX_PKCS12_SIZE} bytes`);
 
-  const pfx = new DerReader(DerReader.single(normalizeBer(der)).value);
+  const pfx = new DerReader(DerReader.single(derOrNormalized(der)).value);
   const version = pfx.readInteger();
   if (version !== 3n) throw invalid(`unsupported PFX version ${version}`);
   const authSafeCi = sub(pfx.read(Tag.SEQUENCE));
@@ -380,7 +400,7 @@ export async function importPkcs12(
   }
 
   // The MAC covered the octets as received; parsing reads their DER form.
-  const as = new DerReader(normalizeBer(authSafeBytes.value));
+  const as = new DerReader(derOrNormalized(authSafeBytes.value));
   const seqR = as.enter(Tag.SEQUENCE);
   as.finish('trailing data after AuthenticatedSafe');
   while (!seqR.done) {
@@ -505,7 +525,7 @@ async function decryptEncryptedData(ed: DerReader, st: ImportState): Promise<Uin
 }
 
 async function readSafeContents(bytes: Uint8Array, depth: number, st: ImportState): Promise<void> {
-  const r = new DerReader(normalizeBer(bytes)).enter(Tag.SEQUENCE);
+  const r = new DerReader(derOrNormalized(bytes)).enter(Tag.SEQUENCE);
   await readSafeBags(r, depth, st);
 }
 
