@@ -48,8 +48,27 @@ export interface Command {
   run(args: ParsedArgs, io: Io): Promise<number>;
 }
 
+/**
+ * A command known by its description only: `load` imports the module that runs it, when it runs
+ * (so `kyso --help` and one command do not load every other command's dependencies).
+ */
+export interface LazyCommand extends Omit<Command, 'run'> {
+  load(): Promise<Command>;
+}
+
+export type AnyCommand = Command | LazyCommand;
+
+/** What the top-level `kyso` knows about itself. */
+export interface CliInfo {
+  /** Printed by `kyso --version`. */
+  version?: string;
+}
+
 export function parseArgs(argv: string[], specs: OptionSpec[]): ParsedArgs {
-  const all = [...specs, { name: 'help', type: 'boolean', description: 'show help', short: 'h' } as OptionSpec];
+  const all = [
+    ...specs,
+    { name: 'help', type: 'boolean', description: 'show help', short: 'h' } as OptionSpec,
+  ];
   const byName = new Map(all.map((s) => [s.name, s]));
   const byShort = new Map(all.filter((s) => s.short).map((s) => [s.short!, s]));
   const options: ParsedArgs['options'] = {};
@@ -89,12 +108,13 @@ export function parseArgs(argv: string[], specs: OptionSpec[]): ParsedArgs {
     } else positionals.push(a);
   }
   if (!options.help) {
-    for (const s of specs) if (s.required && options[s.name] === undefined) throw new UsageError(`--${s.name} is required`);
+    for (const s of specs)
+      if (s.required && options[s.name] === undefined) throw new UsageError(`--${s.name} is required`);
   }
   return { options, positionals };
 }
 
-export function helpText(cmd: Command): string {
+export function helpText(cmd: Omit<Command, 'run'>): string {
   const lines = [`kyso ${cmd.path.join(' ')} ${cmd.usage ?? ''}`.trimEnd(), '', cmd.summary, ''];
   if (cmd.options.length) {
     lines.push('Options:');
@@ -146,7 +166,12 @@ export function readInput(file: string): Uint8Array {
   }
 }
 
-export function writeOutput(file: string | undefined, data: Uint8Array | string, io: Io, mode?: number): void {
+export function writeOutput(
+  file: string | undefined,
+  data: Uint8Array | string,
+  io: Io,
+  mode?: number,
+): void {
   if (file === undefined || file === '-') {
     io.out(typeof data === 'string' ? data : new TextDecoder().decode(data));
     return;
@@ -155,9 +180,19 @@ export function writeOutput(file: string | undefined, data: Uint8Array | string,
 }
 
 /** Runs a command table against argv; returns the exit code. */
-export async function runCli(commands: Command[], argv: string[], io: Io): Promise<number> {
+export async function runCli(
+  commands: readonly AnyCommand[],
+  argv: string[],
+  io: Io,
+  info: CliInfo = {},
+): Promise<number> {
   const top = () => {
-    const lines = ['kyso (ký số): PKI, remote signing and PAdES for Vietnam', '', 'Usage: kyso <command> [options]', ''];
+    const lines = [
+      'kyso (ký số): PKI, remote signing and PAdES for Vietnam',
+      '',
+      'Usage: kyso <command> [options]',
+      '',
+    ];
     for (const c of commands) lines.push(`  ${c.path.join(' ').padEnd(22)} ${c.summary}`);
     lines.push('', 'Run `kyso <command> --help` for options. Exit: 0 ok/valid, 1 failure/invalid, 2 usage.');
     return `${lines.join('\n')}\n`;
@@ -166,15 +201,21 @@ export async function runCli(commands: Command[], argv: string[], io: Io): Promi
     io.out(top());
     return argv.length === 0 ? EXIT_USAGE : EXIT_OK;
   }
+  if (argv[0] === '--version' || argv[0] === '-V') {
+    io.out(`kyso ${info.version ?? 'unknown version'}\n`);
+    return EXIT_OK;
+  }
+  if (argv[0] === 'completion') return completion(commands, argv.slice(1), io);
   // Longest matching command path.
   const matches = commands
     .filter((c) => c.path.every((w, i) => argv[i] === w))
     .sort((a, b) => b.path.length - a.path.length);
-  const cmd = matches[0];
-  if (!cmd) {
+  const found = matches[0];
+  if (!found) {
     io.err(`kyso: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${top()}`);
     return EXIT_USAGE;
   }
+  const cmd: Omit<Command, 'run'> = found;
   try {
     const args = parseArgs(argv.slice(cmd.path.length), cmd.options);
     if (args.options.help) {
@@ -185,7 +226,8 @@ export async function runCli(commands: Command[], argv: string[], io: Io): Promi
     if (args.positionals.length < p.min || args.positionals.length > p.max) {
       throw new UsageError(`expected ${p.names ?? `${p.min}..${p.max} arguments`}`);
     }
-    return await cmd.run(args, io);
+    const runnable = 'load' in found ? await found.load() : found;
+    return await runnable.run(args, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`kyso ${cmd.path.join(' ')}: ${e.message}\n\n${helpText(cmd)}`);
@@ -193,10 +235,74 @@ export async function runCli(commands: Command[], argv: string[], io: Io): Promi
     }
     if (e instanceof KysoError) {
       io.err(`kyso ${cmd.path.join(' ')}: ${e.code}: ${e.message}\n`);
-      const inputErrors = ['DER_MALFORMED', 'ASN1_SCHEMA', 'PEM_MALFORMED', 'INPUT_TOO_LARGE', 'INVALID_ARGUMENT'];
+      const inputErrors = [
+        'DER_MALFORMED',
+        'ASN1_SCHEMA',
+        'PEM_MALFORMED',
+        'INPUT_TOO_LARGE',
+        'INVALID_ARGUMENT',
+      ];
       return inputErrors.includes(e.code) ? EXIT_USAGE : EXIT_FAIL;
     }
     io.err(`kyso ${cmd.path.join(' ')}: internal error: ${(e as Error).stack ?? e}\n`);
     return EXIT_FAIL;
   }
+}
+
+/** `kyso completion bash|zsh`: a script completing command words and each command's options. */
+function completion(commands: readonly AnyCommand[], argv: string[], io: Io): number {
+  const shell = argv[0];
+  if ((shell !== 'bash' && shell !== 'zsh') || argv.length !== 1) {
+    io.err('kyso completion: say which shell: `kyso completion bash` or `kyso completion zsh`\n');
+    return EXIT_USAGE;
+  }
+  const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+  const firsts = [...new Set(commands.map((c) => c.path[0]!))].sort();
+  const cases: string[] = [];
+  for (const first of firsts) {
+    const subs = commands.filter((c) => c.path[0] === first && c.path.length > 1).map((c) => c.path[1]!);
+    if (subs.length) cases.push(`    ${q(first)}) words=${q(subs.join(' '))} ;;`);
+  }
+  const optCases = commands.map(
+    (c) =>
+      `    ${q(c.path.join(' '))}) words=${q([...c.options.map((o) => `--${o.name}`), '--help'].join(' '))} ;;`,
+  );
+  const body = [
+    '_kyso() {',
+    '  local cur words cmd',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
+    '  cur="${COMP_WORDS[COMP_CWORD]}"',
+    '  if [ "$COMP_CWORD" -eq 1 ]; then',
+    `    words=${q([...firsts, '--help', '--version', 'completion'].join(' '))}`,
+    '  elif [ "$COMP_CWORD" -eq 2 ] && [[ "$cur" != -* ]]; then',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
+    '    case "${COMP_WORDS[1]}" in',
+    ...cases,
+    "    completion) words='bash zsh' ;;",
+    "    *) words='' ;;",
+    '    esac',
+    '  else',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
+    '    cmd="${COMP_WORDS[1]}"',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
+    '    [ "$COMP_CWORD" -gt 2 ] && [[ "${COMP_WORDS[2]}" != -* ]] && cmd="$cmd ${COMP_WORDS[2]}"',
+    '    case "$cmd" in',
+    ...optCases,
+    "    *) words='--help' ;;",
+    '    esac',
+    '    [[ "$cur" == -* ]] || { COMPREPLY=($(compgen -f -- "$cur")); return 0; }',
+    '  fi',
+    '  COMPREPLY=($(compgen -W "$words" -- "$cur"))',
+    '}',
+  ];
+  if (shell === 'bash') {
+    io.out(
+      `# kyso bash completion: eval "$(kyso completion bash)" (or save it to a file and source it)\n${body.join('\n')}\ncomplete -o default -F _kyso kyso\n`,
+    );
+  } else {
+    io.out(
+      `# kyso zsh completion: eval "$(kyso completion zsh)" in ~/.zshrc\nautoload -U +X bashcompinit && bashcompinit\n${body.join('\n')}\ncomplete -o default -F _kyso kyso\n`,
+    );
+  }
+  return EXIT_OK;
 }
