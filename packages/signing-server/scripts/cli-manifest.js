@@ -19,7 +19,7 @@ fs.writeFileSync(
     '  group: string;',
     '}',
     '',
-    `export const CLI_MANIFEST: CliManifestEntry[] = ${JSON.stringify(entries, null, 2)};`,
+    `export const CLI_MANIFEST: CliManifestEntry[] = ${JSON.stringify(entries, (_k, v) => (v === Number.POSITIVE_INFINITY ? '__INFINITY__' : v), 2).replace(/"__INFINITY__"/g, 'Number.POSITIVE_INFINITY')};`,
   ].join('\n')}\n`,
 );
 console.log(`wrote ${entries.length} commands to ${out}`);

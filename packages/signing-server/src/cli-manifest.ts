@@ -142,6 +142,21 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
         description: 'organisation name used in the CA subjects (default "Kyso Demo")',
       },
       {
+        name: 'cn',
+        type: 'string',
+        description: 'root CA common name (default "<name> Root CA")',
+      },
+      {
+        name: 'issuing-cn',
+        type: 'string',
+        description: 'issuing CA common name (default "<name> Issuing CA")',
+      },
+      {
+        name: 'validity',
+        type: 'string',
+        description: 'root validity in days (default 7300); the issuing CA ends a day earlier',
+      },
+      {
         name: 'type',
         type: 'string',
         description:
@@ -157,8 +172,25 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
         type: 'boolean',
         description: 'overwrite an existing CA in the directory',
       },
+      {
+        name: 'password-file',
+        type: 'string',
+        description: 'read the password from the first line of this file (encrypts both CA keys)',
+      },
+      {
+        name: 'password-env',
+        type: 'string',
+        description: 'read the password from this environment variable (encrypts both CA keys)',
+      },
+      {
+        name: 'password',
+        type: 'string',
+        description:
+          'password on the command line (visible to other users; prefer the two above) (encrypts both CA keys)',
+      },
     ],
-    usage: '--dir ./ca [--name "Kyso Demo"] [--type ec-p256] [--base-url http://ca.example]',
+    usage:
+      '--dir ./ca [--name "Kyso Demo"] [--cn "Root CN"] [--issuing-cn "Issuing CN"] [--validity DAYS] [--type ec-p256] [--password-file pw.txt]',
   },
   {
     group: 'pki',
@@ -268,11 +300,11 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
         description: 'machine-readable output',
       },
     ],
-    usage: 'CERT [--json]',
+    usage: 'CERT... [--json]',
     positionals: {
       min: 1,
-      max: 1,
-      names: 'CERT',
+      max: Number.POSITIVE_INFINITY,
+      names: 'CERT...',
     },
   },
   {

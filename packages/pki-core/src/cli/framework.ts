@@ -2,7 +2,7 @@
  * Minimal, dependency-free command framework for the `kyso` CLI.
  * Exit codes: 0 success (or "valid"), 1 failure (or "invalid"), 2 usage error / unreadable input.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { KysoError } from '../errors.js';
 
 export const EXIT_OK = 0;
@@ -64,11 +64,31 @@ export interface CliInfo {
   version?: string;
 }
 
+/** Every command takes --force: output files that exist are refused without it. */
+const FORCE_OPTION: OptionSpec = {
+  name: 'force',
+  type: 'boolean',
+  description: 'overwrite output files that already exist',
+};
+
+/** Set by runCli from the running command's --force. */
+let forceOverwrite = false;
+
+/**
+ * Refuses to replace an existing file unless the command was given --force (a key or certificate
+ * overwritten by mistake may be unrecoverable). '-' (stdout) is always writable.
+ */
+export function assertWritable(file: string): void {
+  if (file === '-' || forceOverwrite || !existsSync(file)) return;
+  throw new UsageError(`${file} already exists: pass --force to overwrite it, or choose another output file`);
+}
+
 export function parseArgs(argv: string[], specs: OptionSpec[]): ParsedArgs {
   const all = [
     ...specs,
     { name: 'help', type: 'boolean', description: 'show help', short: 'h' } as OptionSpec,
   ];
+  if (!specs.some((s) => s.name === 'force')) all.push(FORCE_OPTION);
   const byName = new Map(all.map((s) => [s.name, s]));
   const byShort = new Map(all.filter((s) => s.short).map((s) => [s.short!, s]));
   const options: ParsedArgs['options'] = {};
@@ -116,9 +136,10 @@ export function parseArgs(argv: string[], specs: OptionSpec[]): ParsedArgs {
 
 export function helpText(cmd: Omit<Command, 'run'>): string {
   const lines = [`kyso ${cmd.path.join(' ')} ${cmd.usage ?? ''}`.trimEnd(), '', cmd.summary, ''];
-  if (cmd.options.length) {
+  const opts = cmd.options.some((o) => o.name === 'force') ? cmd.options : [...cmd.options, FORCE_OPTION];
+  if (opts.length) {
     lines.push('Options:');
-    for (const o of cmd.options) {
+    for (const o of opts) {
       const flag = `  --${o.name}${o.type === 'boolean' ? '' : ' VALUE'}${o.type === 'multi' ? ' (repeatable)' : ''}`;
       lines.push(`${flag.padEnd(34)} ${o.description}${o.required ? ' (required)' : ''}`);
     }
@@ -176,6 +197,7 @@ export function writeOutput(
     io.out(typeof data === 'string' ? data : new TextDecoder().decode(data));
     return;
   }
+  assertWritable(file);
   writeFileSync(file, data, mode === undefined ? undefined : { mode });
 }
 
@@ -224,8 +246,17 @@ export async function runCli(
     }
     const p = cmd.positionals ?? { min: 0, max: 0 };
     if (args.positionals.length < p.min || args.positionals.length > p.max) {
-      throw new UsageError(`expected ${p.names ?? `${p.min}..${p.max} arguments`}`);
+      const got = args.positionals.length;
+      const want = p.names ?? `${p.min}..${p.max} arguments`;
+      throw new UsageError(
+        got === 0
+          ? `missing ${want}: give it after \`kyso ${cmd.path.join(' ')}\``
+          : p.max === 0
+            ? `takes no arguments, got ${got} (${args.positionals.join(' ')}); options start with --`
+            : `expected ${want}, got ${got} arguments (${args.positionals.join(' ')}); quote a path that contains spaces`,
+      );
     }
+    forceOverwrite = args.options.force === true;
     const runnable = 'load' in found ? await found.load() : found;
     return await runnable.run(args, io);
   } catch (e) {
