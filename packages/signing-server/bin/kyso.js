@@ -4,10 +4,16 @@
 // runs (dist/cli-lazy.js), so `kyso --help` and `kyso verify chain` start fast. The pdf commands come
 // with `kyso pdf sign --remote URL --credential ID` enabled (the SDK's remote signer).
 import { readFileSync } from 'node:fs';
-import { main } from '@kyso/pki-core/cli';
+// The framework directly (not @kyso/pki-core/cli, whose index re-exports the demo generator).
+import { runCli } from '@kyso/pki-core/cli/framework';
 import { lazyCommands } from '../dist/cli-lazy.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-process.exitCode = await main(process.argv.slice(2), lazyCommands(), { pkiCore: false, version });
+process.exitCode = await runCli(
+  lazyCommands(),
+  process.argv.slice(2),
+  { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
+  { version },
+);
 // The command is over: a handle left open (a database, a socket) must not keep the process alive.
 setTimeout(() => process.exit(), 2000).unref();

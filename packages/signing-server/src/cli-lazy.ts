@@ -18,6 +18,7 @@ export const CLI_GROUPS: Record<string, () => Promise<Command[]>> = {
   ts: async () => (await import('@kyso/pki-core/cli/ts')).tsCommands,
   ers: async () => (await import('@kyso/pki-core/cli/ers')).ersCommands,
   'demo-certs': async () => [(await import('@kyso/pki-core/cli/demo-certs')).demoCertsCommand],
+  lint: async () => (await import('@kyso/pki-core/cli/lint')).lintCommands,
   server: async () => (await import('./cli.js')).serverCommands as Command[],
   pdf: async () => (await import('./pdf-remote.js')).pdfCommandsWithRemote() as unknown as Command[],
 };

@@ -285,6 +285,11 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
         type: 'string',
         description: 'password on the command line (visible to other users; prefer the two above)',
       },
+      {
+        name: 'accept-lint-warnings',
+        type: 'boolean',
+        description: 'issue despite lint warnings (printed); lint errors always refuse',
+      },
     ],
     usage:
       '--profile person-signing --ca-cert issuing.pem --ca-key issuing.key.pem --csr req.pem --out cert.pem',
@@ -633,7 +638,7 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'hash',
         type: 'string',
-        description: 'sha256 (default), sha384 or sha512',
+        description: 'sha256 (default), sha384 or sha512 (Ed25519 keys: sha512, RFC 8419)',
       },
       {
         name: 'pss',
@@ -1046,6 +1051,69 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
     },
   },
   {
+    group: 'lint',
+    path: ['cert', 'lint'],
+    summary: 'lint certificates: RFC 5280, ETSI EN 319 412, Vietnamese UID / title / NEAC minimums',
+    options: [
+      {
+        name: 'profile',
+        type: 'string',
+        description:
+          'one of auto, root, sub-ca, person, official, organization, ocsp-signer, tsa, tls-server, rfc5280 (default auto)',
+      },
+      {
+        name: 'json',
+        type: 'boolean',
+        description: 'machine-readable output (every result, pass and NA included)',
+      },
+      {
+        name: 'all',
+        type: 'boolean',
+        description: 'human output lists passing and not-applicable lints too',
+      },
+      {
+        name: 'list',
+        type: 'boolean',
+        description: 'list the lints (name, severity, clause) and exit',
+      },
+    ],
+    usage:
+      'FILE… [--profile auto|root|sub-ca|person|official|organization|ocsp-signer|tsa|tls-server|rfc5280] [--json]',
+    positionals: {
+      min: 0,
+      max: Number.POSITIVE_INFINITY,
+      names: 'FILE…',
+    },
+  },
+  {
+    group: 'lint',
+    path: ['crl', 'lint'],
+    summary: 'lint CRLs against RFC 5280 §5',
+    options: [
+      {
+        name: 'json',
+        type: 'boolean',
+        description: 'machine-readable output (every result, pass and NA included)',
+      },
+      {
+        name: 'all',
+        type: 'boolean',
+        description: 'human output lists passing and not-applicable lints too',
+      },
+      {
+        name: 'list',
+        type: 'boolean',
+        description: 'list the lints (name, severity, clause) and exit',
+      },
+    ],
+    usage: 'FILE… [--json]',
+    positionals: {
+      min: 0,
+      max: Number.POSITIVE_INFINITY,
+      names: 'FILE…',
+    },
+  },
+  {
     group: 'server',
     path: ['server', 'start'],
     summary: 'start the signing server (config from the environment; see docs/server.md)',
@@ -1108,6 +1176,12 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
         name: 'tsa',
         type: 'string',
         description: 'RFC 3161 time-stamping URL (B-T and above)',
+      },
+      {
+        name: 'allow-lower-level',
+        type: 'boolean',
+        description:
+          'B-LT/B-LTA: sign even when revocation data cannot prove every certificate (the output says the level reached)',
       },
       {
         name: 'certify',

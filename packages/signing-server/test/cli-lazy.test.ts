@@ -79,7 +79,7 @@ describe('kyso CLI: lazy command loading', () => {
     for (const c of CLI_MANIFEST) expect(r.out).toContain(c.path.join(' '));
     expect(r.loaded.some((u) => u.endsWith('/pki-core/dist/cli/framework.js'))).toBe(true);
     const commandModules = r.loaded.filter((u) =>
-      /\/cli\/(pki|crl|verify-chain|cms|ocsp|ts|ers|demo-certs)\.js$/.test(u),
+      /\/cli\/(pki|crl|verify-chain|cms|ocsp|ts|ers|demo-certs|lint)\.js$/.test(u),
     );
     expect(commandModules).toEqual([]);
     for (const h of HEAVY) expect(r.loaded.filter((u) => h.test(u))).toEqual([]);

@@ -1,6 +1,15 @@
 /** Entry point of the `kyso` binary (pki-core commands). */
 import { type AnyCommand, type CliInfo, runCli } from './framework.js';
 
+/** The demo hierarchy generator (Node-only; the signing server makes its own demo CA with it). */
+export {
+  DEMO_P12_PASSWORD,
+  type DemoEntity,
+  type DemoManifest,
+  type DemoVariant,
+  generateDemoHierarchy,
+} from './demo-certs.js';
+
 export type { AnyCommand, CliInfo, Command, LazyCommand, OptionSpec, ParsedArgs, Io } from './framework.js';
 export { helpText, runCli } from './framework.js';
 
