@@ -94,7 +94,7 @@ describe('kyso CLI manners', () => {
         '--pubkey',
         pubout,
         '--subject',
-        'CN=Nguyễn Văn An,E=an@danang.gov.vn,C=VN',
+        'UID=CCCD:048190005679,CN=Nguyễn Văn An,E=an@danang.gov.vn,C=VN',
         '--out',
         out,
         '--days',

@@ -33,7 +33,7 @@ describe('kyso verify chain wording', () => {
       '--pubkey',
       pub,
       '--subject',
-      'CN=Lê Văn Cường,C=VN',
+      'UID=CCCD:048190005680,CN=Lê Văn Cường,C=VN',
       '--policy',
       '1.3.6.1.4.1.99999.1.2',
       '--out',
@@ -87,7 +87,7 @@ describe('kyso verify chain wording', () => {
       'require',
     );
     expect(none.out).toContain(
-      'INVALID: REVOCATION_UNKNOWN ([0] CN=Lê Văn Cường,C=VN: no CRL from "Kyso Msg Test Issuing CA" and no OCSP response for "Lê Văn Cường" was supplied or fetched)',
+      'INVALID: REVOCATION_UNKNOWN ([0] UID=CCCD:048190005680,CN=Lê Văn Cường,C=VN: no CRL from "Kyso Msg Test Issuing CA" and no OCSP response for "Lê Văn Cường" was supplied or fetched)',
     );
     expect(r.out).toContain('What to do: give the CRL of each issuing CA with --crl');
     expect(r.out).not.toContain('no revocation checker was supplied');

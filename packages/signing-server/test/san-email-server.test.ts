@@ -36,7 +36,11 @@ describe.skipIf(!hasOpenssl)('server issuance: e-mail in the SAN', () => {
       expect(sub.status, JSON.stringify(sub.body)).toBe(201);
       const cred = await call(f, 'POST', '/admin/credentials', {
         token: s.operatorKey,
-        json: { subscriberId: sub.body.id, key: { type: 'EC', curve: 'P-256' } },
+        json: {
+          subscriberId: sub.body.id,
+          key: { type: 'EC', curve: 'P-256' },
+          ...(kind === 'organization' ? { profile: 'organization-signing' } : {}),
+        },
       });
       expect(cred.status, JSON.stringify(cred.body)).toBe(201);
       const file = path.join(tmpDir(), 'c.pem');
