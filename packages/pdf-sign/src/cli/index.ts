@@ -4,7 +4,7 @@
  * `pdfCommands` into the binary with `main(argv, pdfCommands)`.
  * Exit codes: 0 ok, 1 failure, 2 usage error or unreadable input.
  */
-import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
   Certificate,
@@ -296,9 +296,12 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): P
       const location = str(o, 'location');
       const contact = str(o, 'contact');
       const visible = visibleSignatureFromOptions(o);
-      const signOne = (from: string, to: string) =>
+      const signOne = (from: string, to: string) => {
+        // A signed PDF overwritten by mistake may be the only copy: refuse without --force.
+        if (o.force !== true && existsSync(to))
+          throw new Usage(`${to} already exists: pass --force to overwrite it, or choose another --out`);
         // Files are signed through positioned reads and a streamed copy (never loaded whole).
-        signPdfFile(from, to, {
+        return signPdfFile(from, to, {
           signer,
           level,
           ...(tsa ? { timeStamper: httpTimeStamper(tsa) } : {}),
@@ -316,6 +319,7 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): P
           if (typeof e?.syscall === 'string') throw new Usage(`cannot write ${to}: ${e.message}`);
           throw e;
         });
+      };
       if (statSync(inPath).isDirectory()) {
         // A folder: every .pdf in it, signed into the folder --out, with a progress display.
         const files = pdfFilesIn(inPath);
