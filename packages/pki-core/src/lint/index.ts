@@ -55,12 +55,18 @@ export function detectProfile(v: CertView): LintProfile {
   return 'rfc5280';
 }
 
+const clauses = new WeakMap<LintInfo, string>();
 function result(l: LintInfo, o: CheckOutcome): LintResult {
+  let clause = clauses.get(l);
+  if (clause === undefined) {
+    clause = `${l.source} ${l.clause}`;
+    clauses.set(l, clause);
+  }
   const r: LintResult = {
     lint: l.name,
     status: o === undefined ? 'pass' : o === 'na' ? 'na' : 'fail',
     severity: l.severity,
-    clause: `${l.source} ${l.clause}`,
+    clause,
     description: l.description,
   };
   if (typeof o === 'string' && o !== 'na') r.details = o;
@@ -124,6 +130,11 @@ export function lint(input: Certificate | Crl | Uint8Array | string, options: Li
   const kind = options.kind;
   if (kind === 'crl') return lintParsedCrl(parseLintCrl(lintInputs(input, 'X509 CRL')[0]!));
   if (kind === 'tbsCertificate') return lintParsedCertificate(parseLintCert(toDer(input), true), profile);
+  // DER (a SEQUENCE) needs no PEM sniffing.
+  if (input instanceof Uint8Array && input[0] === 0x30)
+    return kind === 'certificate'
+      ? lintParsedCertificate(parseLintCert(input), profile)
+      : lintDetected(input, profile);
   const ders =
     kind === 'certificate'
       ? lintInputs(input, 'CERTIFICATE')
