@@ -51,6 +51,7 @@ export * from './cms/sign.js';
 export * from './cms/cades.js';
 export * from './cms/verify.js';
 export * from './cms/http-tsa.js';
+export { berElementLength, normalizeBer } from './cms/ber.js';
 // Names exported by several modules: these are the canonical ones.
 export { serialHex } from './crl.js';
 export type { Profile } from './x509/issue.js';
