@@ -99,7 +99,8 @@ export async function buildCertificate(input: BuildCertificateInput): Promise<Ce
     spki.der,
     input.extensions.length > 0 && explicit(3, seq(...input.extensions.map(encodeExtension))),
   );
-  if (input.beforeSign) await input.beforeSign(tbs);
+  const gate = input.beforeSign?.(tbs);
+  if (gate) await gate;
   const sig = await input.signer.sign(tbs, alg);
   return Certificate.fromDer(seq(tbs, algDer, bitString(sig)));
 }
