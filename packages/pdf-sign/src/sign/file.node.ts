@@ -19,6 +19,7 @@ import type { HashAlgorithm, TimeStamper } from '@kyso/pki-core';
 import { FileSource } from '../pdf/file-source.node.js';
 import { PdfError } from '../pdf/objects.js';
 import { PdfReader } from '../pdf/reader.js';
+import { addEarlierSignaturesData } from './earlier-signatures.js';
 import { nodeHashName } from './hash.js';
 import {
   type DssData,
@@ -298,6 +299,12 @@ export async function signPdfFile(
     };
     if (level === 'B-LT' || level === 'B-LTA') {
       const data = await signatureValidationData(cms, options);
+      const earlier = new FileSource(tmp);
+      try {
+        await addEarlierSignaturesData(data, PdfReader.open(earlier), options.revocation!);
+      } finally {
+        earlier.close();
+      }
       await addDssFile(tmp, data);
       result.validationData = data;
       if (level === 'B-LTA')

@@ -25,6 +25,7 @@ import {
 import { deflateSync } from 'node:zlib';
 import { PdfDict, type PdfError, PdfName, type PdfObject, PdfRef, PdfStream, dict } from '../pdf/objects.js';
 import { PdfReader } from '../pdf/reader.js';
+import { addEarlierSignaturesData } from './earlier-signatures.js';
 import { IncrementalWriter } from '../pdf/writer.js';
 import {
   type PreparePdfSignatureOptions,
@@ -320,6 +321,8 @@ export async function completeLongTermLevel(
     opts.extraCertificates ? { extra: opts.extraCertificates } : {},
   );
   requireLevel(data, level, { acceptLowerLevel: opts.acceptLowerLevel === true });
+  // The earlier signatures' validation data too (their problems do not fail this signature).
+  await addEarlierSignaturesData(data, PdfReader.open(pdf), opts.revocation);
   let out = addDss(pdf, data);
   if (level === 'B-LTA')
     out = await addDocumentTimeStamp(
