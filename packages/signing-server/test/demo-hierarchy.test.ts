@@ -19,6 +19,7 @@ import { requireTool, tmpDir } from '../../pki-core/test/helpers/tools.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { createKyso, type RunningServer, startServer } from '../src/server.js';
+import { type Fetcher, provision } from './helpers/client.js';
 import { testEnv } from './helpers/env.js';
 
 const hasOpenssl = requireTool('openssl');
@@ -164,6 +165,29 @@ describe.runIf(hasOpenssl)('the demo hierarchy the server makes on first start (
         expect(staticCrl.text.split(`Serial Number: ${serial}`)[1]).toContain(`Revocation Date: ${t}`);
       }
     }
+  });
+
+  it('a certificate it issues afterwards names the same URLs, and its OCSP says good', async () => {
+    const f: Fetcher = (u, init) => fetch(`${srv.url}${u}`, init);
+    const p = await provision(f, srv.kyso.firstOperatorKey!);
+    const file = path.join(tmpDir('kyso-issued-'), 'issued.pem');
+    fs.writeFileSync(file, p.certificatePem);
+    const uris = await urisOf(file);
+    expect(uris.length).toBeGreaterThanOrEqual(3);
+    for (const u of uris) expect(u.startsWith(`${srv.url}/pki/`), u).toBe(true);
+    const { stdout } = await openssl([
+      'ocsp',
+      '-issuer',
+      path.join(dir, 'issuing.pem'),
+      '-cert',
+      file,
+      '-url',
+      `${srv.url}/pki/ocsp`,
+      '-CAfile',
+      path.join(dir, 'chain.pem'),
+      '-no_nonce',
+    ]);
+    expect(stdout).toMatch(/issued\.pem: good/);
   });
 
   it("continues the inherited CRL numbering: the server's CRL is past the static issuing.crl", async () => {
