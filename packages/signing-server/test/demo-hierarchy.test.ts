@@ -305,6 +305,24 @@ describe.runIf(hasOpenssl)('KYSO_PUBLIC_URL and KYSO_DEMO_CA_DIR', () => {
     expect(seen.length).toBeGreaterThanOrEqual(1 + 2 * 4);
   }, 120_000);
 
+  it('warns when the hierarchy it loads names another URL than KYSO_PUBLIC_URL', async () => {
+    const ca = tmpDir('kyso-demo-');
+    await generateDemoHierarchy(ca, { variants: ['ecdsa'] });
+    const lines: string[] = [];
+    const sink = { write: (l: string) => lines.push(l) };
+    const env = testEnv('pglite', {
+      KYSO_DEMO_CA_DIR: path.join(ca, 'ecdsa'),
+      KYSO_PUBLIC_URL: 'http://127.0.0.1:18444',
+    });
+    const k = await createKyso(loadConfig(env), { log: createLogger('warn', sink as never) });
+    await k.close();
+    const warning = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.hierarchyUrl);
+    expect(warning).toMatchObject({
+      hierarchyUrl: 'http://127.0.0.1:8080',
+      publicUrl: 'http://127.0.0.1:18444',
+    });
+  }, 60_000);
+
   it('KYSO_DEMO_CA_DIR=none generates the hierarchy inside the vault; a missing directory is an error', async () => {
     const env = testEnv('pglite', { KYSO_DEMO_CA_DIR: 'none' });
     const k = await createKyso(loadConfig(env), { log: createLogger('silent') });
