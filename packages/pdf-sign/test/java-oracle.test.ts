@@ -13,7 +13,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { TrustStore, pemEncode, signCms } from '@kyso/pki-core';
+import {
+  LocalSigner,
+  Name,
+  TrustStore,
+  generateKeyPair,
+  issueCertificate,
+  pemEncode,
+  signCms,
+} from '@kyso/pki-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireTool, tmpDir } from '../../pki-core/test/helpers/tools.js';
 import { PdfReader, findSignatures, signPdf } from '../src/index.js';
@@ -174,6 +182,28 @@ describe.skipIf(!hasJava)('Java oracle (b): kyso signs, BouncyCastle + PDFBox ve
     // The oracle can fail: other content.
     const bad = oracle(['cms', path.join(dir, 'cms.der'), write('other.txt', new TextEncoder().encode('x'))]);
     expect(names(bad.fail)).toContain('cms.signature');
+  });
+
+  it('Ed25519 CMS (RFC 8419, what `kyso cms sign` makes with an Ed25519 key) verifies in BouncyCastle', async () => {
+    const k = await generateKeyPair({ type: 'Ed25519' });
+    const s = new LocalSigner(k);
+    const c = await issueCertificate({
+      profile: 'root-ca',
+      subject: Name.fromAttributes([['CN', 'Ed25519 test signer (TEST ONLY)']]),
+      publicKey: k.publicKeyInfo,
+      signer: s,
+      validityDays: 30,
+    });
+    const content = new TextEncoder().encode('Ed25519 → BouncyCastle\n');
+    const cms = await signCms({ signer: new LocalSigner(k, [c.der]), content, detached: true });
+    const r = oracle(['cms', write('ed.der', cms), write('ed.txt', content)]);
+    expect(r.fail, r.out).toEqual([]);
+    expect(names(r.pass)).toEqual(
+      expect.arrayContaining(['cms.signature', 'cms.signing-certificate-v2.match']),
+    );
+    expect(
+      names(oracle(['cms', path.join(dir, 'ed.der'), write('ed2.txt', new Uint8Array([1]))]).fail),
+    ).toContain('cms.signature');
   });
 
   it('a TSP token from the TSA verifies in BouncyCastle over its data', async () => {

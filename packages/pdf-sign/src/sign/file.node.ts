@@ -229,7 +229,13 @@ export async function addDssFile(file: string, data: DssData): Promise<void> {
 export async function addDocumentTimeStampFile(
   file: string,
   timeStamper: TimeStamper,
-  opts: { digestAlgorithm?: HashAlgorithm; placeholderSize?: number; fieldName?: string } = {},
+  opts: {
+    digestAlgorithm?: HashAlgorithm;
+    placeholderSize?: number;
+    fieldName?: string;
+    /** Write an empty /AP on the zero-size widget (see PreparePdfSignatureOptions). */
+    invisibleAppearanceStream?: boolean;
+  } = {},
 ): Promise<void> {
   const len = (await stat(file)).size;
   const { prepared, value } = await fitPlaceholder(
@@ -301,7 +307,12 @@ export async function signPdfFile(
       }
       await addDssFile(tmp, data);
       result.validationData = data;
-      if (level === 'B-LTA') await addDocumentTimeStampFile(tmp, options.timeStamper!);
+      if (level === 'B-LTA')
+        await addDocumentTimeStampFile(
+          tmp,
+          options.timeStamper!,
+          options.invisibleAppearanceStream ? { invisibleAppearanceStream: true } : {},
+        );
       // The verifier's word on the output, offline, before the file gets its name.
       const src = new FileSource(tmp);
       try {

@@ -295,7 +295,12 @@ export async function signPdf(pdf: Uint8Array, options: SignPdfOptions): Promise
     await addEarlierSignaturesData(data, PdfReader.open(out), options.revocation!);
     out = addDss(out, data);
     result.validationData = data;
-    if (level === 'B-LTA') out = await addDocumentTimeStamp(out, options.timeStamper!);
+    if (level === 'B-LTA')
+      out = await addDocumentTimeStamp(
+        out,
+        options.timeStamper!,
+        options.invisibleAppearanceStream ? { invisibleAppearanceStream: true } : {},
+      );
     result.pdf = out;
     result.level = await confirmLevel(
       out,
@@ -367,13 +372,14 @@ export function dssUpdate(r: PdfReader, data: DssData): Uint8Array {
 /** Options of a document time-stamp's preparation (`addDocumentTimeStamp` and its file variant). */
 export function documentTimeStampOptions(
   placeholderSize: number,
-  opts: { digestAlgorithm?: HashAlgorithm; fieldName?: string },
+  opts: { digestAlgorithm?: HashAlgorithm; fieldName?: string; invisibleAppearanceStream?: boolean },
 ): PreparePdfSignatureOptions {
   return {
     documentTimeStamp: true,
     placeholderSize,
     ...(opts.digestAlgorithm ? { digestAlgorithm: opts.digestAlgorithm } : {}),
     ...(opts.fieldName ? { fieldName: opts.fieldName } : {}),
+    ...(opts.invisibleAppearanceStream ? { invisibleAppearanceStream: true } : {}),
   };
 }
 
@@ -381,7 +387,13 @@ export function documentTimeStampOptions(
 export async function addDocumentTimeStamp(
   pdf: Uint8Array,
   timeStamper: TimeStamper,
-  opts: { digestAlgorithm?: HashAlgorithm; placeholderSize?: number; fieldName?: string } = {},
+  opts: {
+    digestAlgorithm?: HashAlgorithm;
+    placeholderSize?: number;
+    fieldName?: string;
+    /** Write an empty /AP on the zero-size widget (see PreparePdfSignatureOptions). */
+    invisibleAppearanceStream?: boolean;
+  } = {},
 ): Promise<Uint8Array> {
   const { prepared, value } = await fitPlaceholder(
     opts.placeholderSize,
