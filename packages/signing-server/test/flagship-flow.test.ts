@@ -87,7 +87,10 @@ describe.runIf(hasTools)("README's flagship flow against the built server on a n
       `#!/bin/sh\n[ "$1" = kyso ] || { echo "npx shim: only kyso" >&2; exit 127; }\nshift\nexec "${process.execPath}" "${ROOT}packages/signing-server/bin/kyso.js" "$@"\n`,
       { mode: 0o755 },
     );
-    fs.writeFileSync(path.join(work, 'cong-van.pdf'), (await congVanSample()).bytes);
+    // The công văn README describes: both places reserved as empty signature fields.
+    const cv = await congVanSample({ emptyFields: true });
+    expect(cv.signature.fields).toEqual({ person: 'ChuKyNguoiCoThamQuyen', agency: 'ChuKyCoQuan' });
+    fs.writeFileSync(path.join(work, 'cong-van.pdf'), cv.bytes);
     lines = readmeFlow();
     // What `npm start` runs, with no KYSO_DEMO_CA_DIR and no KYSO_PUBLIC_URL: the server makes its
     // demo hierarchy in the data directory with its own address in every URL.
@@ -162,6 +165,7 @@ describe.runIf(hasTools)("README's flagship flow against the built server on a n
       });
       expect(s.revocationSource).toBe('embedded');
     }
+    expect(sigs.map((s) => s.field)).toEqual(['ChuKyNguoiCoThamQuyen', 'ChuKyCoQuan']);
     expect(sigs[0]!.signer?.subject).toMatch(/Trần Thị Bình/);
     expect(sigs[1]!.signer?.subject).toMatch(/0400101556/);
     expect(report.signatures.filter((s) => s.kind === 'doc-timestamp').length).toBeGreaterThanOrEqual(1);
