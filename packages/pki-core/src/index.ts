@@ -68,7 +68,12 @@ export {
   type PrepareCmsInput,
   type AssembleOptions,
 } from './cms/sign.js';
-export { addSignatureTimeStamp, addValidationData, type TimeStamper, type ValidationData } from './cms/cades.js';
+export {
+  addSignatureTimeStamp,
+  addValidationData,
+  type TimeStamper,
+  type ValidationData,
+} from './cms/cades.js';
 export {
   verifyCms,
   parseCms,
@@ -84,3 +89,5 @@ export { RevocationFetcher, type FetcherOptions, type FetchFunction } from './re
 // RFC 4998 evidence records, RFC 5544 TimeStampedData
 export * from './ers/evidence-record.js';
 export * from './ers/time-stamped-data.js';
+// Certificate / CRL linter (RFC 5280, ETSI EN 319 412, Vietnamese profiles)
+export * from './lint/index.js';

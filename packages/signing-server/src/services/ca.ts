@@ -14,7 +14,9 @@ import {
   issueCertificate,
   issueCrl,
   type KeySpec,
+  type LintReport,
   Name,
+  OID,
   OcspResponder,
   pemDecode,
   type Profile,
@@ -236,6 +238,10 @@ export class CaService {
       csr: CertificationRequest;
       credentialId: string;
       validityDays?: number;
+      /** Operator override: issue despite lint warnings (never despite errors). */
+      acceptLintWarnings?: boolean;
+      /** Receives the lint report of the issued certificate (for the audit record). */
+      onLint?: (report: LintReport) => void;
     },
   ): Promise<Certificate> {
     if (!(await input.csr.verify()))
@@ -262,7 +268,14 @@ export class CaService {
       ocspUrls: [`${base}/pki/ocsp`],
       caIssuersUrls: [`${base}/pki/ca/${ca.id}.cer`],
       policies: [{ oid: DEMO_POLICY_OID }],
+      // RFC 5280 §4.1.2.6: an e-mail address in the subject is also an rfc822Name in the SAN.
+      subjectAltName: emailSans(input.subject),
       now,
+      // Lint before issue: errors refuse; warnings refuse unless the operator overrides.
+      lint: {
+        warnings: input.acceptLintWarnings ? 'accept' : 'refuse',
+        ...(input.onLint ? { onReport: input.onLint } : {}),
+      },
     });
     await insertCertificate(q, cert, ca.id, input.credentialId);
     return cert;
@@ -683,4 +696,11 @@ async function importEndEntities(
     } else out.valid++;
   }
   return out;
+}
+
+/** rfc822Name entries for the subject's e-mail attributes (E=). */
+function emailSans(subject: Name): { type: 'email'; value: string }[] {
+  return subject.attributes
+    .filter((a) => a.type === OID.emailAddress)
+    .map((a) => ({ type: 'email' as const, value: a.value }));
 }
