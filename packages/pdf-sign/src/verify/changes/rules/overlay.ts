@@ -58,13 +58,39 @@ export const overlayRule: ChangeRule = {
           (od.name('FT') ?? dictOf(oldR, od.get('Parent'))?.name('FT')) === 'Sig' &&
           !od.has('V') &&
           !dictOf(oldR, od.get('Parent'))?.has('V');
+        // A later signer's visible signature over an earlier signature's appearance, not over the
+        // page content, is the Decree 30/2020 layout (the agency seal over the official's signature
+        // image): named, but not doubtful, because the earlier signature's own appearance is not what
+        // the earlier signer vouched for and every signature is reported with its own appearance.
+        const overSignatureOnly =
+          !overContent &&
+          isSignedSignatureWidget(newR, ad) &&
+          [...signedAnnots].every(([m, b]) => m === n || !overlaps(rect, b) || isSignatureWidget(oldR, m));
         a.add(
           sub === 'Widget' ? 'FORM_FILLING' : 'ANNOTATIONS',
           'OVERLAYS_SIGNED_CONTENT',
-          `page ${i + 1}: /${sub} annotation ${n}${name} at [${rect.map((x) => Math.round(x)).join(' ')}] lies over ${overContent ? (marks.complete ? 'text or images the signed page draws' : 'the signed page (its content could not be fully analysed)') : `signed annotation ${overAnnot![0]}`}${reserved ? ' (an empty signature field reserved there before signing)' : ''}`,
-          { page: i + 1, objects: [n], ...(reserved ? {} : { indeterminate: true }) },
+          `page ${i + 1}: /${sub} annotation ${n}${name} at [${rect.map((x) => Math.round(x)).join(' ')}] lies over ${overContent ? (marks.complete ? 'text or images the signed page draws' : 'the signed page (its content could not be fully analysed)') : `signed annotation ${overAnnot![0]}`}${reserved ? ' (an empty signature field reserved there before signing)' : ''}${overSignatureOnly ? " (a later signature over an earlier signature's appearance)" : ''}`,
+          { page: i + 1, objects: [n], ...(reserved || overSignatureOnly ? {} : { indeterminate: true }) },
         );
       }
     });
   },
 };
+
+/** The field type of a widget (its own /FT or its parent field's). */
+function fieldType(r: ChangeContext['newR'], d: PdfDict | undefined): string | undefined {
+  if (!d) return undefined;
+  return d.name('FT') ?? dictOf(r, d.get('Parent'))?.name('FT');
+}
+
+/** A signature widget whose field holds a signature value. */
+function isSignedSignatureWidget(r: ChangeContext['newR'], d: PdfDict): boolean {
+  if (fieldType(r, d) !== 'Sig') return false;
+  return d.has('V') || dictOf(r, d.get('Parent'))?.has('V') === true;
+}
+
+/** Object n of revision r is a signature widget. */
+function isSignatureWidget(r: ChangeContext['oldR'], n: number): boolean {
+  const d = dictOf(r, new PdfRef(n, 0));
+  return d?.name('Subtype') === 'Widget' && fieldType(r, d) === 'Sig';
+}
