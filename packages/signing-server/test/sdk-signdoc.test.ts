@@ -254,8 +254,8 @@ describe.each(backends)('SDK and signDoc (%s)', (backend) => {
 
   it("visible signatures (Decree 30): the official's signature image, then the agency seal over it; kyso pdf verify and pdfsig", async () => {
     // The công văn reserves both places as empty signature fields (the seal's over the left third
-    // of the signature image): the official signs a document that holds the seal's place, so the
-    // seal is not reported as covering signed content (OVERLAYS_SIGNED_CONTENT).
+    // of the signature image): the official signs a document that holds the seal's place, and the
+    // verifier names the seal over the signature as a field reserved before signing.
     const cv = await congVanSample({ emptyFields: true });
     const sig = cv.signature;
     const official = await setup({ type: 'EC', curve: 'P-256' });

@@ -195,8 +195,8 @@ export async function runDemo(opts: { outDir?: string } = {}): Promise<{ files: 
     // 2. Công văn: the official (authorisation page), then the agency seal (asynchronous approval).
     // The sample leaves the signature block empty and reserves it as two empty signature fields:
     // the official's block and the seal over the signature image's left third (sealRectFor), so
-    // the official signs a document that already holds the seal's place (else the seal would be
-    // reported as covering signed content).
+    // the official signs a document that already holds the seal's place (the verifier names the
+    // seal over the signature as a field reserved before signing).
     const cv = await samples.congVanSample({
       titleLines: ['GIÁM ĐỐC'],
       signerName: 'Lê Văn Cường',
