@@ -106,6 +106,69 @@ describe('overlays and appearance changes after signing', () => {
     expect(mb.boxes.some((b) => overlaps(b, BLANK))).toBe(true);
   });
 
+  it('pageMarks follows cm/q/Q, Tm and TJ, image and form XObjects, inline images', () => {
+    const t = edit(f.plain, (w, r) => {
+      const pd = w.editDict(r.pages()[0]!);
+      const im = w.add(
+        new PdfStream(
+          dict({
+            Type: PdfName.of('XObject'),
+            Subtype: PdfName.of('Image'),
+            Width: 1,
+            Height: 1,
+            BitsPerComponent: 8,
+            ColorSpace: PdfName.of('DeviceGray'),
+          }),
+          new Uint8Array([0]),
+        ),
+      );
+      const fo = w.add(
+        new PdfStream(
+          dict({
+            Type: PdfName.of('XObject'),
+            Subtype: PdfName.of('Form'),
+            BBox: [0, 0, 10, 10],
+            Matrix: [2, 0, 0, 2, 0, 0],
+          }),
+          enc('0 0 10 10 re f'),
+        ),
+      );
+      pd.set('Resources', dict({ XObject: dict({ Im1: im, Fm1: fo }) }));
+      pd.set(
+        'Contents',
+        w.add(
+          new PdfStream(
+            new PdfDict(),
+            enc(
+              'q 100 0 0 50 300 400 cm /Im1 Do Q q 1 0 0 1 500 500 cm /Fm1 Do Q BT /F1 10 Tf 1 0 0 1 50 50 Tm [(AB) -500 (C)] TJ ET ' +
+                'q 20 0 0 20 200 200 cm BI /W 1 /H 1 /BPC 8 /CS /G ID x EI Q 0 0 600 800 re S',
+            ),
+          ),
+        ),
+      );
+    });
+    const r = PdfReader.open(t);
+    const m = pageMarks(r, r.pages()[0]!);
+    expect(m.complete).toBe(true);
+    const round = (b: number[]) => b.map((x) => Math.round(x));
+    expect(m.boxes.map(round)).toEqual(
+      expect.arrayContaining([
+        [300, 400, 400, 450], // the image: the unit square under the CTM
+        [500, 500, 520, 520], // the form: its /BBox under /Matrix and the CTM
+        [200, 200, 220, 220], // the inline image
+      ]),
+    );
+    // Text: starts at the text matrix origin, 0.6 em per byte (no /Widths), TJ adjustment moves on.
+    const text = m.boxes.filter((b) => Math.round(b[0]) === 50);
+    expect(text.length).toBe(1);
+    expect(text[0]![2]).toBeGreaterThan(60);
+    expect(
+      m.boxes.some((b) => Math.round(b[0]) > 60 && Math.round(b[0]) < 90 && Math.round(b[1]) === 47),
+    ).toBe(true);
+    // The stroked page frame (a path) is not a mark.
+    expect(m.boxes.some((b) => b[2] - b[0] >= 600)).toBe(false);
+  });
+
   for (const sub of ['FreeText', 'Stamp', 'Square'] as const) {
     it(`P=3: a /${sub} annotation over signed text is INDETERMINATE, in a blank area VALID`, async () => {
       const signed = await sign(f, f.plain, 3);
