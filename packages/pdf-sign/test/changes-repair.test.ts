@@ -114,6 +114,20 @@ describe('repairable-viewer data', () => {
     });
   });
 
+  it('unrecognised bytes after the %%EOF (no object, trailer or xref): INDETERMINATE, not VALID', async () => {
+    const signed = await sign(f, f.plain, 2);
+    const v = await verify(f, concat(signed, new Uint8Array([0x1a, 0xff, 0x41, 0x42])));
+    expect(v.status, describeReport(v)).toBe('indeterminate');
+    expect(v.signatures[0]!.changes.findings.find((x) => x.code === 'TRAILING_DATA')).toMatchObject({
+      level: 'NONE',
+      indeterminate: true,
+    });
+    // A bare trailer naming another catalog is structure: INVALID.
+    const t = await verify(f, concat(signed, enc('trailer\n<< /Root 1 0 R >>\n')));
+    expect(t.status).toBe('invalid');
+    expect(codesOf(t)).toContain('TRAILING_DATA');
+  });
+
   it('whitespace, NULs and comments after the %%EOF are not data (still VALID)', async () => {
     const signed = await sign(f, f.plain, 2);
     const v = await verify(f, concat(signed, enc('\r\n  \0\0\n% a comment\n%%EOF\n\n')));
