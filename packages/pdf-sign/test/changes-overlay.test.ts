@@ -5,6 +5,7 @@
  * the verdict INDETERMINATE; the last is named and stays VALID (docs/conformance.md, "Changes
  * after signing: what makes a verdict INDETERMINATE").
  */
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type AppearanceProvider,
@@ -167,6 +168,61 @@ describe('overlays and appearance changes after signing', () => {
     ).toBe(true);
     // The stroked page frame (a path) is not a mark.
     expect(m.boxes.some((b) => b[2] - b[0] >= 600)).toBe(false);
+  });
+
+  it('pageMarks never throws on hostile content (fuzz): it stops and counts the whole page', () => {
+    const tokens = [
+      'q',
+      'Q',
+      'cm',
+      'BT',
+      'ET',
+      'Tf',
+      'Td',
+      'TD',
+      'Tm',
+      'T*',
+      'Tj',
+      'TJ',
+      "'",
+      '"',
+      'Do',
+      'BI',
+      'ID',
+      'EI',
+      '1',
+      '-2.5',
+      '/F1',
+      '/Im1',
+      '(x)',
+      '<41>',
+      '[',
+      ']',
+      '<<',
+      '>>',
+      '{',
+      ')',
+      '%',
+      '\n',
+    ];
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(...tokens), fc.string({ maxLength: 4 })), { maxLength: 60 }),
+        (parts) => {
+          const t = edit(f.plain, (w, r) => {
+            w.editDict(r.pages()[0]!).set(
+              'Contents',
+              w.add(new PdfStream(new PdfDict(), enc(parts.join(' ')))),
+            );
+          });
+          const r = PdfReader.open(t);
+          const m = pageMarks(r, r.pages()[0]!);
+          expect(Array.isArray(m.boxes)).toBe(true);
+          if (!m.complete) expect(m.boxes.some((b) => b[2] - b[0] >= 595)).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   for (const sub of ['FreeText', 'Stamp', 'Square'] as const) {
