@@ -177,7 +177,13 @@ export async function verifyXades(
       const dv = cd ? firstChild(cd, DSIG_NS, 'DigestValue') : undefined;
       const alg = dm ? DIGEST_URI[attr(dm, 'Algorithm') ?? ''] : undefined;
       if (!alg || !dv) continue;
-      const want = decodeBase64Loose(textOf(dv));
+      let want: Uint8Array;
+      try {
+        want = decodeBase64Loose(textOf(dv));
+      } catch {
+        out.problems.push('SigningCertificate digest is not base64');
+        continue;
+      }
       const got = digestSync(alg, signer.der);
       if (want.length === got.length && want.every((b, i) => b === got[i]))
         out.signingCertificateMatches = true;
