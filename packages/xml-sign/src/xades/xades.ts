@@ -103,8 +103,7 @@ export async function addXadesSignatureTimeStamp(
   const token = await timeStamper(imprint, hash);
   const dsPrefix = sig.prefix ? `${sig.prefix}:` : 'ds:';
   const dsDecl = sig.prefix ? '' : ` xmlns:ds="${DSIG_NS}"`;
-  const stamp = `<xades:SignatureTimeStamp${dsDecl} Id="TS-${sig.order}"><${dsPrefix}CanonicalizationMethod Algorithm="${C14N10}"/><xades:EncapsulatedTimeStamp>${toBase64(token)}</xades:EncapsulatedTimeStamp></xades:SignatureTimeStamp>`;
-  const text = doc.text;
+  const stamp = `<xades:SignatureTimeStamp${dsDecl} Id="TS-${[...globalThis.crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, '0')).join('')}"><${dsPrefix}CanonicalizationMethod Algorithm="${C14N10}"/><xades:EncapsulatedTimeStamp>${toBase64(token)}</xades:EncapsulatedTimeStamp></xades:SignatureTimeStamp>`;
   return appendUnsignedProperty(doc.text, qp, stamp);
 }
 
