@@ -69,6 +69,16 @@ export function loadKek(config: Config, log: Logger): Uint8Array {
 export async function createKyso(config: Config, opts: { log?: Logger; db?: Db } = {}): Promise<Kyso> {
   const log = opts.log ?? createLogger(config.logLevel);
   const db = opts.db ?? (await openDb(config));
+  try {
+    return await assemble(config, log, db, opts.db === undefined);
+  } catch (e) {
+    // A failed start must not leave the database handle open (it would keep the process alive).
+    if (!opts.db) await db.close().catch(() => {});
+    throw e;
+  }
+}
+
+async function assemble(config: Config, log: Logger, db: Db, ownsDb: boolean): Promise<Kyso> {
   const applied = await migrate(db);
   log.info({ db: db.kind, applied }, applied.length ? 'database migrated' : 'database schema up to date');
   const kek = loadKek(config, log);
@@ -143,7 +153,7 @@ export async function createKyso(config: Config, opts: { log?: Logger; db?: Db }
       await sealer.stop();
       await credentialsVault.close();
       if (credentialsVault !== software) await software.close();
-      if (!opts.db) await db.close();
+      if (ownsDb) await db.close();
     },
   };
 }
@@ -196,7 +206,13 @@ export async function startServer(
     );
     log.info('first operator API key created and printed once to stdout');
   }
-  await kyso.ca.refreshCrls();
+  try {
+    await kyso.ca.refreshCrls();
+  } catch (e) {
+    await kyso.close().catch(() => {});
+    await new Promise<void>((r) => server.close(() => r()));
+    throw e;
+  }
   const crlSchedule = startCrlScheduler(kyso.ca, { intervalMs: config.crlRefreshSeconds * 1000, log });
   handler = (req, env) => kyso.app.fetch(req, env as never);
   log.info({ url, db: kyso.ctx.db.kind, vault: config.vault }, 'kyso signing server listening');
