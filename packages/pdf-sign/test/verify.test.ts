@@ -287,7 +287,6 @@ describe('verifyPdf: two signatures (official certifies P=2 at B-LT, agency appr
       expect(widget.signatures[0]!.changes.findings.some((f) => f.code === 'WIDGET_WITHOUT_FIELD')).toBe(
         true,
       );
-      // The same annotation after a P=3 certification is an allowed change.
       const p3 = (
         await signPdf(base, {
           signer: pki.official,
@@ -297,9 +296,13 @@ describe('verifyPdf: two signatures (official certifies P=2 at B-LT, agency appr
           revocation: pki.revocation,
         })
       ).pdf;
+      // The same annotation after a P=3 certification is an allowed change, but it covers the
+      // signed page: INDETERMINATE, never VALID (issue 12; this test asserted VALID before).
       const ok = await verifyPdf(overlay(p3, 'Square'), { trustStore: trust });
-      expect(ok.valid, summary(ok)).toBe(true);
+      expect(ok.status, summary(ok)).toBe('indeterminate');
+      expect(ok.signatures[0]!.changes.allowed).toBe(true);
       expect(ok.signatures[0]!.changes.level).toBe('ANNOTATIONS');
+      expect(ok.signatures[0]!.reasons).toEqual(['OVERLAYS_SIGNED_CONTENT']);
       // P=1: even a second signature is not allowed; the DSS is.
       const p1 = (
         await signPdf(base, {

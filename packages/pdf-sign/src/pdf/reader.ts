@@ -100,12 +100,21 @@ export class PdfReader {
   readonly reconstructed: boolean = false;
   /** Problems tolerated while reading (non-strict mode). */
   readonly warnings: string[] = [];
+  /**
+   * Offsets the reader corrected (non-strict mode): a startxref or /Prev that did not point at an
+   * xref section, whose section was found a few bytes away (XREF_NEAR_SEARCH). `from` is the
+   * offset of the section whose /Prev missed (undefined for the file's startxref). A verifier must
+   * report these: a viewer repairs such a file by scanning it and may display other objects.
+   */
+  readonly corrections: { kind: 'startxref' | 'prev'; declared: number; found: number; from?: number }[] = [];
   readonly #cache = new Map<number, PdfObject>();
   readonly #objStmCache = new Map<
     number,
     { offsets: Map<number, number>; order: number[]; data: Uint8Array; first: number }
   >();
   #scan?: Map<number, { offset: number; gen: number }>;
+  /** Set by #readSectionNear when the section was found by the near-search. */
+  #nearFound = false;
 
   private constructor(source: ByteSource, opts: ReaderOptions) {
     this.source = source;
@@ -131,6 +140,7 @@ export class PdfReader {
     // Tolerant: rebuild the xref by scanning the file (bounded; see #reconstruct).
     this.warnings.push(`xref unusable (${(failure as Error).message}); rebuilt by scanning the file`);
     this.sections.length = 0;
+    this.corrections.length = 0;
     this.xref.clear();
     this.#cache.clear();
     this.#objStmCache.clear();
@@ -245,6 +255,15 @@ export class PdfReader {
       if (seen.size >= MAX_XREF_SECTIONS) throw new PdfError('PDF_LIMIT', 'too many xref sections');
       seen.add(next);
       const sec = this.#readSectionNear(next);
+      if (sec.offset !== next && this.#nearFound) {
+        const prevOf = this.sections[this.sections.length - 1];
+        this.corrections.push({
+          kind: prevOf ? 'prev' : 'startxref',
+          declared: next,
+          found: sec.offset,
+          ...(prevOf ? { from: prevOf.offset } : {}),
+        });
+      }
       first ??= sec.offset;
       this.sections.push(sec);
       next = sec.prev;
@@ -263,6 +282,7 @@ export class PdfReader {
    */
   #readSectionNear(offset: number): XrefSection {
     let err: unknown;
+    this.#nearFound = false;
     try {
       return this.#readSection(offset);
     } catch (e) {
@@ -284,6 +304,7 @@ export class PdfReader {
       try {
         const sec = this.#readSection(at);
         this.warnings.push(`xref section expected at ${offset} found at ${at}`);
+        this.#nearFound = true;
         return sec;
       } catch {
         // next candidate

@@ -39,12 +39,14 @@ import { type IntegrityCheck, type SignatureIntegrityReport, verifyPdfIntegrity 
 import {
   type ModificationFinding,
   type ModificationLevel,
+  type ModificationPolicy,
   type RevisionDiff,
   allowedLevel,
   diffRevision,
   levelRank,
   maxLevel,
 } from './modifications.js';
+import { repairFindings } from './changes/repair.js';
 import { type PdfSignatureInfo, findSignatures } from './signatures.js';
 import { type PdfInput, toSource } from './source.js';
 
@@ -65,6 +67,11 @@ export interface VerifyPdfOptions {
   revocation?: RevocationMode;
   /** Language of `text` in the report renderer (the JSON is language-neutral). */
   lang?: 'vi' | 'en';
+  /**
+   * Rules judging the changes after each signature (default `defaultModificationPolicy`). A policy
+   * can explain more kinds of change; changes no rule explains are always OTHER.
+   */
+  modificationPolicy?: ModificationPolicy;
 }
 
 export interface SignerSummary {
@@ -507,7 +514,17 @@ export async function verifyPdf(
     readers.set(revisions.length - 1, reader);
   const diffs: RevisionDiff[] = [];
   for (let j = Math.max(1, firstSigned + 1); j < revisions.length; j++)
-    diffs.push(diffRevision(src, revisions, j, readers));
+    diffs.push(diffRevision(src, revisions, j, readers, options.modificationPolicy));
+  // What a repairing viewer reads beyond the xref chain (trailing data, corrected offsets...).
+  for (const f of repairFindings(reader, revisions, firstSigned)) {
+    let d = diffs.find((x) => x.revision === f.revision);
+    if (!d) {
+      d = { revision: f.revision, level: 'NONE', findings: [], changedFields: [] };
+      diffs.push(d);
+    }
+    d.findings.push(f);
+    d.level = maxLevel(d.level, f.level);
+  }
 
   // Certification and locks.
   const certSig = sigs.find((s) => s.docMdp !== undefined);
@@ -703,6 +720,12 @@ export async function verifyPdf(
     if (!rep.changes.allowed) {
       rep.status = 'invalid';
       rep.reasons.push('DISALLOWED_CHANGES');
+    }
+    // Allowed changes a viewer may show over what was signed: at best INDETERMINATE.
+    const doubtful = rep.changes.findings.filter((f) => f.allowed && f.indeterminate);
+    if (doubtful.length) {
+      if (rep.status === 'valid') rep.status = 'indeterminate';
+      for (const code of new Set(doubtful.map((f) => f.code))) rep.reasons.push(code);
     }
   }
 

@@ -57,6 +57,8 @@ const T = {
     noChanges: 'không có',
     allowed: 'được phép',
     notAllowed: 'KHÔNG được phép',
+    review:
+      'được phép, nhưng có thể che hoặc thay đổi nội dung đã ký (người đọc không chắc thấy đúng nội dung đã ký): CHƯA XÁC ĐỊNH',
     levels: {
       NONE: 'không có',
       LTA_UPDATES: 'bổ sung dữ liệu kiểm tra dài hạn',
@@ -117,6 +119,8 @@ const T = {
     noChanges: 'none',
     allowed: 'allowed',
     notAllowed: 'NOT allowed',
+    review:
+      'allowed, but may hide or alter what was signed (a reader may not see the signed content): INDETERMINATE',
     levels: {
       NONE: 'none',
       LTA_UPDATES: 'long-term validation data',
@@ -172,11 +176,14 @@ function signatureBlock(s: PdfSignatureReport, t: (typeof T)['vi']): string[] {
   if (s.kind === 'signature') out.push(`  ${t.level}: ${s.level}${s.docMdp ? `, DocMDP P=${s.docMdp}` : ''}`);
   if (s.changes.findings.length === 0) out.push(`  ${t.changes}: ${t.noChanges}`);
   else {
+    const doubtful = s.changes.findings.some((f) => f.allowed && f.indeterminate);
     out.push(
-      `  ${t.changes}: ${t.levels[s.changes.level]} — ${s.changes.allowed ? t.allowed : t.notAllowed}`,
+      `  ${t.changes}: ${t.levels[s.changes.level]} — ${s.changes.allowed ? (doubtful ? t.review : t.allowed) : t.notAllowed}`,
     );
     for (const f of s.changes.findings)
-      out.push(`    - [r${f.revision}] ${f.allowed ? '' : '✗ '}${f.description} (${f.level})`);
+      out.push(
+        `    - [r${f.revision}] ${f.allowed ? (f.indeterminate ? '⚠ ' : '') : '✗ '}${f.description} (${f.code}, ${f.level})`,
+      );
   }
   if (s.reasons.length) out.push(`  ${t.reasons}: ${s.reasons.join(', ')}`);
   return out;

@@ -1,0 +1,51 @@
+/**
+ * Modification rules as a policy (pyHanko's DiffPolicy, kyso's rules). A rule looks at one kind
+ * of change between two revisions (ChangeContext): it explains the changed objects it allows
+ * (`a.explain`, `a.explainTree`, which refuse objects also used outside the structure the rule
+ * allows) and reports findings with a stable code and level (`a.add`). A policy is an ordered
+ * list of rules; `defaultModificationPolicy` is kyso's, and callers may pass their own to
+ * `verifyPdf` (option `modificationPolicy`), e.g. the default rules plus one that allows a
+ * product's own catalog key.
+ *
+ * What no policy can change: the comparison itself (the resolved object graph: dangling
+ * references defined later, objects freed, limits), the data a repairing viewer reads
+ * (changes/repair.ts), and the last word (rules/unexplained.ts): a changed object in use that no
+ * rule explained is always OTHER. A policy can explain more; it cannot hide what it does not
+ * explain.
+ */
+import type { ChangeCode } from '../modifications.js';
+import type { ChangeContext } from './context.js';
+import { acroFormRule } from './rules/acroform.js';
+import { catalogRule } from './rules/catalog.js';
+import { fieldsRule } from './rules/fields.js';
+import { overlayRule } from './rules/overlay.js';
+import { pagesRule } from './rules/pages.js';
+import { trailerRule } from './rules/trailer.js';
+
+export interface ChangeRule {
+  /** Stable name (to find a rule in a policy when composing another). */
+  readonly name: string;
+  /** Codes the rule may report. */
+  readonly codes: readonly ChangeCode[];
+  /** Explains and reports the changes of its kind in `a`. */
+  apply(a: ChangeContext): void;
+}
+
+export interface ModificationPolicy {
+  /** Applied in order (the overlay rule last: it looks at what the others let through). */
+  readonly rules: readonly ChangeRule[];
+}
+
+/** kyso's default rules, in order. */
+export const DEFAULT_CHANGE_RULES: readonly ChangeRule[] = Object.freeze([
+  trailerRule,
+  catalogRule,
+  acroFormRule,
+  fieldsRule,
+  pagesRule,
+  overlayRule,
+]);
+
+export const defaultModificationPolicy: ModificationPolicy = Object.freeze({ rules: DEFAULT_CHANGE_RULES });
+
+export { acroFormRule, catalogRule, fieldsRule, overlayRule, pagesRule, trailerRule };

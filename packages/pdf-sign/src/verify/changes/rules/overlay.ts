@@ -1,0 +1,70 @@
+/**
+ * Overlay rule. Overlays: each displayed annotation or widget that the revision added or changed (its
+ * dictionary, its appearance, its state) is compared with what the signed page draws (text,
+ * images, forms: overlay.ts) and with the signed page's other annotations. Lying over them is
+ * OVERLAYS_SIGNED_CONTENT, at the level of the change itself and INDETERMINATE: the change may be
+ * allowed, but a reader may no longer see what was signed.
+ */
+import { type PdfDict, PdfRef, PdfString } from '../../../pdf/objects.js';
+import type { ChangeContext } from '../context.js';
+import { type Box, annotRects, overlaps, pageMarks } from '../overlay.js';
+import type { ChangeRule } from '../policy.js';
+import { arrayOf, dictOf, refNums, resolveOf, sameObject, treeObjects } from '../objects.js';
+
+export const overlayRule: ChangeRule = {
+  name: 'overlayRule',
+  codes: ['OVERLAYS_SIGNED_CONTENT'],
+  apply(a: ChangeContext): void {
+    const { oldR, newR } = a;
+    const s = a.state;
+    if (!s) return;
+    const { oldPages, newPages } = s;
+    const touched = new Set([...a.overwritten, ...a.added]);
+    newPages.forEach((p, i) => {
+      const oldPage = oldPages.find((o) => o.num === p.num);
+      if (!oldPage) return; // a new or replaced page is reported as such
+      const oldAnnots = new Set(refNums(arrayOf(oldR, dictOf(oldR, oldPage)?.get('Annots'))));
+      const candidates: [number, Box, PdfDict][] = [];
+      for (const [n, rect] of annotRects(newR, p)) {
+        const ad = dictOf(newR, new PdfRef(n, 0));
+        if (!ad) continue;
+        const isWidget = ad.name('Subtype') === 'Widget';
+        if (isWidget && !ad.has('AP')) continue; // a widget without appearance shows nothing
+        let changed = !oldAnnots.has(n) || touched.has(n);
+        if (!changed) {
+          const od = dictOf(oldR, new PdfRef(n, 0));
+          changed = !sameObject(od?.get('AS'), ad.get('AS')) || !sameObject(od?.get('AP'), ad.get('AP'));
+          if (!changed) for (const x of treeObjects(newR, ad.get('AP'))) if (touched.has(x)) changed = true;
+        }
+        if (changed) candidates.push([n, rect, ad]);
+      }
+      if (candidates.length === 0) return;
+      const marks = pageMarks(oldR, oldPage);
+      const signedAnnots = annotRects(oldR, oldPage);
+      for (const [n, rect, ad] of candidates) {
+        const overContent = marks.boxes.some((b) => overlaps(rect, b));
+        const overAnnot = [...signedAnnots].find(([m, b]) => m !== n && overlaps(rect, b));
+        if (!overContent && !overAnnot) continue;
+        const sub = ad.name('Subtype') ?? 'unknown';
+        const t = resolveOf(newR, ad.get('T'));
+        const name = t instanceof PdfString ? ` ('${t.text()}')` : '';
+        // An empty signature field the signed revision already placed there (a seal over the
+        // official's signature, Decree 30/2020) is named, but does not make the verdict doubtful:
+        // the signer signed a document reserving that place for a signature.
+        const od = dictOf(oldR, new PdfRef(n, 0));
+        const reserved =
+          od !== undefined &&
+          sameObject(od.get('Rect'), ad.get('Rect')) &&
+          (od.name('FT') ?? dictOf(oldR, od.get('Parent'))?.name('FT')) === 'Sig' &&
+          !od.has('V') &&
+          !dictOf(oldR, od.get('Parent'))?.has('V');
+        a.add(
+          sub === 'Widget' ? 'FORM_FILLING' : 'ANNOTATIONS',
+          'OVERLAYS_SIGNED_CONTENT',
+          `page ${i + 1}: /${sub} annotation ${n}${name} at [${rect.map((x) => Math.round(x)).join(' ')}] lies over ${overContent ? (marks.complete ? 'text or images the signed page draws' : 'the signed page (its content could not be fully analysed)') : `signed annotation ${overAnnot![0]}`}${reserved ? ' (an empty signature field reserved there before signing)' : ''}`,
+          { page: i + 1, objects: [n], ...(reserved ? {} : { indeterminate: true }) },
+        );
+      }
+    });
+  },
+};
