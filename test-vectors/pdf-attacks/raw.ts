@@ -104,6 +104,8 @@ export interface UpdateSpec {
   objects?: { num: number; body: Body }[];
   /** Object streams written in the update (their objects get type-2 entries). */
   objStms?: ObjStmSpec[];
+  /** Objects marked free (next generation 1). */
+  frees?: number[];
   /** Entries pointing at bytes already in the file (shadow attacks): num -> offset. */
   redirects?: { num: number; offset: number }[];
   xref: XrefKind;
@@ -135,7 +137,10 @@ export function appendUpdate(pdf: Uint8Array, spec: UpdateSpec): Uint8Array {
     pos += b.length;
   };
   if (pdf[pdf.length - 1] !== 0x0a) push(latin1('\n'));
-  type Entry = { num: number; type: 1; offset: number } | { num: number; type: 2; stm: number; idx: number };
+  type Entry =
+    | { num: number; type: 0 }
+    | { num: number; type: 1; offset: number }
+    | { num: number; type: 2; stm: number; idx: number };
   const entries: Entry[] = [];
   const writeObj = (num: number, body: Body) => {
     entries.push({ num, type: 1, offset: pos });
@@ -148,6 +153,7 @@ export function appendUpdate(pdf: Uint8Array, spec: UpdateSpec): Uint8Array {
   }
   for (const o of spec.objects ?? []) writeObj(o.num, o.body);
   for (const r of spec.redirects ?? []) entries.push({ num: r.num, type: 1, offset: r.offset });
+  for (const num of spec.frees ?? []) entries.push({ num, type: 0 });
   const maxNum = Math.max(t.size - 1, ...entries.map((e) => e.num));
   const root = spec.root ?? t.root;
   const common = `/Root ${root}${t.info ? ` /Info ${t.info}` : ''}${t.id ? ` ${t.id}` : ''} /Prev ${t.startxref}`;
@@ -164,8 +170,8 @@ export function appendUpdate(pdf: Uint8Array, spec: UpdateSpec): Uint8Array {
     for (const run of runs(entries.map((e) => e.num))) {
       s += `${run[0]} ${run.length}\n`;
       for (const n of run) {
-        const e = entries.find((x) => x.num === n) as Entry & { type: 1 };
-        s += `${String(e.offset).padStart(10, '0')} 00000 n\r\n`;
+        const e = entries.find((x) => x.num === n) as Entry & { type: 0 | 1 };
+        s += e.type === 0 ? '0000000000 00001 f\r\n' : `${String(e.offset).padStart(10, '0')} 00000 n\r\n`;
       }
     }
     s += `trailer\n<< /Size ${maxNum + 1} ${common} >>\n`;
@@ -180,12 +186,12 @@ export function appendUpdate(pdf: Uint8Array, spec: UpdateSpec): Uint8Array {
     all.forEach((e, i) => {
       const o = i * 7;
       data[o] = e.type;
-      const v = e.type === 1 ? e.offset : e.stm;
+      const v = e.type === 1 ? e.offset : e.type === 2 ? e.stm : 0;
       data[o + 1] = (v >>> 24) & 0xff;
       data[o + 2] = (v >>> 16) & 0xff;
       data[o + 3] = (v >>> 8) & 0xff;
       data[o + 4] = v & 0xff;
-      const g = e.type === 1 ? 0 : e.idx;
+      const g = e.type === 1 ? 0 : e.type === 2 ? e.idx : 1;
       data[o + 5] = (g >>> 8) & 0xff;
       data[o + 6] = g & 0xff;
     });
