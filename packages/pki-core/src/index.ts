@@ -51,6 +51,7 @@ export * from './cms/sign.js';
 export * from './cms/cades.js';
 export * from './cms/verify.js';
 export * from './cms/http-tsa.js';
+export { berElementLength, normalizeBer } from './cms/ber.js';
 // Names exported by several modules: these are the canonical ones.
 export { serialHex } from './crl.js';
 export type { Profile } from './x509/issue.js';
@@ -67,7 +68,12 @@ export {
   type PrepareCmsInput,
   type AssembleOptions,
 } from './cms/sign.js';
-export { addSignatureTimeStamp, addValidationData, type TimeStamper, type ValidationData } from './cms/cades.js';
+export {
+  addSignatureTimeStamp,
+  addValidationData,
+  type TimeStamper,
+  type ValidationData,
+} from './cms/cades.js';
 export {
   verifyCms,
   parseCms,
@@ -83,3 +89,5 @@ export { RevocationFetcher, type FetcherOptions, type FetchFunction } from './re
 // RFC 4998 evidence records, RFC 5544 TimeStampedData
 export * from './ers/evidence-record.js';
 export * from './ers/time-stamped-data.js';
+// Certificate / CRL linter (RFC 5280, ETSI EN 319 412, Vietnamese profiles)
+export * from './lint/index.js';

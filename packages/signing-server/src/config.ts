@@ -18,8 +18,13 @@ export interface Config {
   kekFile: string;
   vault: 'software' | 'pkcs11';
   pkcs11?: { module: string; slotLabel: string; pin: string };
-  /** Directory with the demo hierarchy to load on first start (root.pem, issuing.pem, ...). */
-  demoCaDir: string;
+  /**
+   * CA hierarchy loaded on first start. Unset (KYSO_DEMO_CA_DIR empty): a demo hierarchy made in
+   * `$KYSO_DATA_DIR/demo-ca/` with publicBaseUrl in every URL; a directory: the hierarchy in it
+   * (root.pem, issuing.pem, keys, end-entity certificates, issuing.crl); `none`: a fresh hierarchy
+   * generated inside the vault (no key ever leaves it).
+   */
+  demoCaDir?: string;
   publicBaseUrl: string;
   logLevel: string;
   sadLifetimeSeconds: number;
@@ -53,6 +58,31 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/**
+ * The base of every URL the server writes into certificates and CRLs (CRL distribution points,
+ * OCSP, CA issuers). KYSO_PUBLIC_URL when set (an http(s) URL without query or fragment), else the
+ * listener's own address (a wildcard host becomes 127.0.0.1; with PORT=0, startServer replaces it
+ * with the port actually bound before anything is issued).
+ */
+function publicUrl(v: string | undefined, host: string, port: number, problems: string[]): string {
+  if (v) {
+    let u: URL | undefined;
+    try {
+      u = new URL(v);
+    } catch {
+      // reported below
+    }
+    if (!u || !/^https?:$/.test(u.protocol) || u.search || u.hash || u.username || u.password) {
+      problems.push(
+        'KYSO_PUBLIC_URL must be an http:// or https:// URL without query, fragment or credentials',
+      );
+    }
+    return v.replace(/\/+$/, '');
+  }
+  const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}`;
+}
 
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const problems: string[] = [];
@@ -109,8 +139,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     kekFile: path.resolve(env.KYSO_KEK_FILE ?? path.join(dataDir, 'kek.key')),
     vault,
     pkcs11,
-    demoCaDir: path.resolve(env.KYSO_DEMO_CA_DIR ?? 'certs/demo/ecdsa'),
-    publicBaseUrl: (env.KYSO_PUBLIC_URL ?? `http://${host}:${port}`).replace(/\/$/, ''),
+    demoCaDir: !env.KYSO_DEMO_CA_DIR
+      ? undefined
+      : env.KYSO_DEMO_CA_DIR === 'none'
+        ? 'none'
+        : path.resolve(env.KYSO_DEMO_CA_DIR),
+    publicBaseUrl: publicUrl(env.KYSO_PUBLIC_URL, host, port, problems),
     logLevel,
     sadLifetimeSeconds: int('KYSO_SAD_LIFETIME_SECONDS', 300, 1, 3600),
     sadMaxAgeSeconds: int('KYSO_SAD_MAX_AGE_SECONDS', 3600, 1, 86400),

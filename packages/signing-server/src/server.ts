@@ -133,7 +133,36 @@ export async function startServer(
   config: Config,
   log = createLogger(config.logLevel),
 ): Promise<RunningServer> {
-  const kyso = await createKyso(config, { log });
+  // The listener is bound first (answering 503 until the server is ready), so that with PORT=0 and
+  // no KYSO_PUBLIC_URL the URLs written into the demo hierarchy and into every certificate and CRL
+  // name the port actually bound, not port 0.
+  let handler: (req: Request, env: unknown) => Response | Promise<Response> = () =>
+    new Response('starting', { status: 503, headers: { 'retry-after': '1' } });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve(
+      { fetch: (req, env) => handler(req, env), hostname: config.host, port: config.port },
+      () => {
+        s.off('error', reject);
+        resolve(s);
+      },
+    );
+    s.once('error', reject);
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const url = `http://${config.host}:${port}`;
+  if (config.port === 0 && new URL(config.publicBaseUrl).port === '0') {
+    const pub = new URL(config.publicBaseUrl);
+    pub.port = String(port);
+    config = { ...config, publicBaseUrl: pub.origin };
+  }
+  let kyso: Kyso;
+  try {
+    kyso = await createKyso(config, { log });
+  } catch (e) {
+    await new Promise<void>((r) => server.close(() => r()));
+    throw e;
+  }
   if (kyso.firstOperatorKey) {
     // Printed once, to stdout, on purpose: it is the only copy (only its hash is stored).
     process.stdout.write(
@@ -143,12 +172,7 @@ export async function startServer(
   }
   await kyso.ca.refreshCrls();
   const crlSchedule = startCrlScheduler(kyso.ca, { intervalMs: config.crlRefreshSeconds * 1000, log });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: kyso.app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
-  });
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  const url = `http://${config.host}:${port}`;
+  handler = (req, env) => kyso.app.fetch(req, env as never);
   log.info({ url, db: kyso.ctx.db.kind, vault: config.vault }, 'kyso signing server listening');
   let stopping: Promise<void> | undefined;
   const stop = () =>

@@ -218,6 +218,12 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): P
     { name: 'chain', type: 'multi', description: 'intermediate certificates (PEM)' },
     { name: 'level', type: 'string', description: 'B-B (default), B-T, B-LT or B-LTA' },
     { name: 'tsa', type: 'string', description: 'RFC 3161 time-stamping URL (B-T and above)' },
+    {
+      name: 'allow-lower-level',
+      type: 'boolean',
+      description:
+        'B-LT/B-LTA: sign even when revocation data cannot prove every certificate (the output says the level reached)',
+    },
     { name: 'certify', type: 'string', description: 'certification signature with DocMDP P=1|2|3' },
     { name: 'field', type: 'string', description: 'signature field name (existing empty field, or created)' },
     { name: 'reason', type: 'string', description: 'reason (/Reason)' },
@@ -303,6 +309,7 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): P
           ...(location !== undefined ? { location } : {}),
           ...(contact !== undefined ? { contactInfo: contact } : {}),
           ...(sf ? { subFilter: sf } : {}),
+          ...(o['allow-lower-level'] === true ? { acceptLowerLevel: true } : {}),
           ...visible,
         }).catch((e: NodeJS.ErrnoException) => {
           // File system errors (missing output folder, permissions): usage-level, exit 2.
@@ -335,8 +342,10 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): P
       }
       const res = await signOne(inPath, out);
       io.out(`signed field ${res.fieldName} at ${res.level}: ${out}\n`);
-      if (res.validationData?.missing.length)
-        io.err(`warning: no revocation data for ${res.validationData.missing.join('; ')}\n`);
+      if (res.level !== res.requestedLevel)
+        io.err(`warning: asked for ${res.requestedLevel}, reached ${res.level} (--allow-lower-level)\n`);
+      for (const p of res.validationData?.problems ?? [])
+        io.err(`warning: no revocation data proving the status of ${p.subject}: ${p.missing}\n`);
       return 0;
     }),
 });

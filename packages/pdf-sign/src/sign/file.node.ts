@@ -19,6 +19,7 @@ import type { HashAlgorithm, TimeStamper } from '@kyso/pki-core';
 import { FileSource } from '../pdf/file-source.node.js';
 import { PdfError } from '../pdf/objects.js';
 import { PdfReader } from '../pdf/reader.js';
+import { addEarlierSignaturesData } from './earlier-signatures.js';
 import { nodeHashName } from './hash.js';
 import {
   type DssData,
@@ -26,6 +27,7 @@ import {
   type SignPdfOptions,
   type PadesLevel,
   TIMESTAMP_ALLOWANCE,
+  confirmLevel,
   documentTimeStampOptions,
   fitPlaceholder,
   prepareAndSign,
@@ -227,7 +229,13 @@ export async function addDssFile(file: string, data: DssData): Promise<void> {
 export async function addDocumentTimeStampFile(
   file: string,
   timeStamper: TimeStamper,
-  opts: { digestAlgorithm?: HashAlgorithm; placeholderSize?: number; fieldName?: string } = {},
+  opts: {
+    digestAlgorithm?: HashAlgorithm;
+    placeholderSize?: number;
+    fieldName?: string;
+    /** Write an empty /AP on the zero-size widget (see PreparePdfSignatureOptions). */
+    invisibleAppearanceStream?: boolean;
+  } = {},
 ): Promise<void> {
   const len = (await stat(file)).size;
   const { prepared, value } = await fitPlaceholder(
@@ -255,7 +263,10 @@ async function truncateTo(file: string, len: number): Promise<void> {
 export interface SignPdfFileResult {
   path: string;
   fieldName: string;
+  /** The level reached (B-LT, B-LTA: confirmed by kyso's verifier on the output, see signPdf). */
   level: PadesLevel;
+  /** The level asked for. */
+  requestedLevel: PadesLevel;
   cms: Uint8Array;
   validationData?: CollectedValidationData;
 }
@@ -279,12 +290,42 @@ export async function signPdfFile(
       preparePdfSignatureFile(inPath, tmp, opts),
     );
     await embedSignatureFile(prepared, cms);
-    const result: SignPdfFileResult = { path: outPath, fieldName: prepared.fieldName, level, cms };
+    const result: SignPdfFileResult = {
+      path: outPath,
+      fieldName: prepared.fieldName,
+      level,
+      requestedLevel: level,
+      cms,
+    };
     if (level === 'B-LT' || level === 'B-LTA') {
       const data = await signatureValidationData(cms, options);
+      const earlier = new FileSource(tmp);
+      try {
+        await addEarlierSignaturesData(data, PdfReader.open(earlier), options.revocation!);
+      } finally {
+        earlier.close();
+      }
       await addDssFile(tmp, data);
       result.validationData = data;
-      if (level === 'B-LTA') await addDocumentTimeStampFile(tmp, options.timeStamper!);
+      if (level === 'B-LTA')
+        await addDocumentTimeStampFile(
+          tmp,
+          options.timeStamper!,
+          options.invisibleAppearanceStream ? { invisibleAppearanceStream: true } : {},
+        );
+      // The verifier's word on the output, offline, before the file gets its name.
+      const src = new FileSource(tmp);
+      try {
+        result.level = await confirmLevel(
+          src,
+          prepared.fieldName,
+          level,
+          [...options.signer.certificateChain, ...data.certs],
+          options.acceptLowerLevel ? { acceptLowerLevel: true } : {},
+        );
+      } finally {
+        src.close();
+      }
     }
     await rename(tmp, outPath);
     return result;

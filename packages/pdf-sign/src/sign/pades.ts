@@ -20,10 +20,12 @@ import {
   chooseSignatureAlgorithm,
   prepareCmsSignature,
   Certificate as Cert,
+  TrustStore,
 } from '@kyso/pki-core';
 import { deflateSync } from 'node:zlib';
 import { PdfDict, type PdfError, PdfName, type PdfObject, PdfRef, PdfStream, dict } from '../pdf/objects.js';
 import { PdfReader } from '../pdf/reader.js';
+import { addEarlierSignaturesData } from './earlier-signatures.js';
 import { IncrementalWriter } from '../pdf/writer.js';
 import {
   type PreparePdfSignatureOptions,
@@ -31,11 +33,16 @@ import {
   embedSignature,
   preparePdfSignature,
 } from './prepare.js';
+import type { PdfInput } from '../verify/source.js';
+import { type PadesLevelReached, verifyPdf } from '../verify/pades.js';
 import {
   type CollectedValidationData,
+  LevelNotReachedError,
   type RevocationDataFetcher,
+  type ValidationDataProblem,
   cmsCertificates,
   collectValidationData,
+  requireLevel,
   signatureTimeStampTokens,
 } from './validation-data.js';
 
@@ -79,14 +86,28 @@ export interface SignPdfOptions extends PreparePdfSignatureOptions {
   signatureAlgorithm?: SignatureAlgorithm;
   /** Time-stamp imprint hash (default: the digest algorithm). */
   timeStampHashAlgorithm?: HashAlgorithm;
-  /** For B-LT: fail when a certificate has no revocation data (default false: reported only). */
+  /**
+   * Superseded: B-LT and B-LTA now always fail (LevelNotReachedError naming the certificate) when
+   * a certificate's status cannot be proven, unless `acceptLowerLevel` is set.
+   */
   requireRevocationData?: boolean;
+  /**
+   * Sign even when B-LT/B-LTA cannot be reached (revocation data missing or not proving status):
+   * the result's `level` then says the level the verifier confirms. Default false: fail.
+   */
+  acceptLowerLevel?: boolean;
 }
 
 export interface SignPdfResult {
   pdf: Uint8Array;
   fieldName: string;
+  /**
+   * The level reached. For B-LT and B-LTA it is the level kyso's verifier confirms offline on the
+   * output (lower than asked only with `acceptLowerLevel`).
+   */
   level: PadesLevel;
+  /** The level asked for (differs from `level` only with `acceptLowerLevel`). */
+  requestedLevel: PadesLevel;
   /** The CMS embedded in the signature. */
   cms: Uint8Array;
   /** Validation data written to the DSS (B-LT, B-LTA). */
@@ -191,11 +212,12 @@ export async function prepareAndSign<
 
 /**
  * B-LT and B-LTA: revocation data for the signer's chain and the signature time-stamp's TSA
- * (`options.revocation`); NOT_FOUND when some is missing and `requireRevocationData` is set.
+ * (`options.revocation`), checked (validation-data.ts); LevelNotReachedError naming each
+ * certificate whose status is not proven, unless `acceptLowerLevel`.
  */
 export async function signatureValidationData(
   cms: Uint8Array,
-  options: SignPdfOptions,
+  options: Pick<SignPdfOptions, 'signer' | 'revocation' | 'extraCertificates' | 'acceptLowerLevel' | 'level'>,
 ): Promise<CollectedValidationData> {
   const tokens = signatureTimeStampTokens(cms);
   const data = await collectValidationData(
@@ -203,23 +225,90 @@ export async function signatureValidationData(
     options.revocation!,
     options.extraCertificates ? { extra: options.extraCertificates } : {},
   );
-  if (options.requireRevocationData && data.missing.length > 0) {
-    throw new KysoError('NOT_FOUND', `no revocation data for: ${data.missing.join('; ')}`);
-  }
+  requireLevel(data, options.level ?? 'B-LT', { acceptLowerLevel: options.acceptLowerLevel === true });
   return data;
+}
+
+const LEVEL_RANK: Record<PadesLevelReached, number> = { none: 0, 'B-B': 1, 'B-T': 2, 'B-LT': 3, 'B-LTA': 4 };
+
+/**
+ * The signer's self-check (issue 13): runs kyso's verifier offline (DSS and CMS data only, no
+ * network) on the signed output and returns the level it confirms for `fieldName`, at most
+ * `requested`. The anchors are the self-signed certificates among `certificates` (the signer's
+ * chain, the time-stamp tokens' and the DSS certificates): the check is about what the document
+ * carries, not about whom a relying party trusts. Throws LevelNotReachedError when the verifier
+ * confirms less than `requested`, unless `acceptLowerLevel` (then the lower level is returned).
+ */
+export async function confirmLevel(
+  input: PdfInput,
+  fieldName: string,
+  requested: PadesLevel,
+  certificates: readonly Uint8Array[],
+  opts: { acceptLowerLevel?: boolean } = {},
+): Promise<PadesLevel> {
+  const trust = new TrustStore();
+  for (const der of certificates) {
+    try {
+      const c = Cert.fromDer(der);
+      if (c.subject.equals(c.issuer) && c.basicConstraints?.ca) trust.add(c);
+    } catch {
+      // not a certificate kyso reads: not an anchor
+    }
+  }
+  const rep = await verifyPdf(input, { trustStore: trust, revocation: 'dss-only' });
+  const s = rep.signatures.find((x) => x.field === fieldName && x.kind === 'signature');
+  const reached: PadesLevelReached = s?.level ?? 'none';
+  if (LEVEL_RANK[reached] >= LEVEL_RANK[requested]) return requested;
+  const problems: ValidationDataProblem[] = [
+    ...(s?.certificate.revocation ?? []),
+    ...(s?.timestamp?.certificate?.revocation ?? []),
+  ]
+    .filter((l) => l.status !== 'good')
+    .map((l) => ({
+      subject: l.subject,
+      serialNumber: '',
+      missing: `${l.status}${l.detail ? `: ${l.detail}` : ''}`,
+    }));
+  if (opts.acceptLowerLevel && reached !== 'none') return reached;
+  throw new LevelNotReachedError(
+    requested,
+    problems,
+    `kyso's verifier confirms only ${reached} for ${fieldName}${
+      s?.reasons.length ? ` (${s.reasons.join(', ')})` : ''
+    }${problems.length ? `: ${problems.map((p) => `${p.subject}: ${p.missing}`).join('; ')}` : ''}`,
+  );
 }
 
 /** One-step PAdES signature (prepare, sign, embed, then DSS / document time-stamp by level). */
 export async function signPdf(pdf: Uint8Array, options: SignPdfOptions): Promise<SignPdfResult> {
   const { level, prepared, cms } = await prepareAndSign(options, (opts) => preparePdfSignature(pdf, opts));
   let out = embedSignature(prepared, cms);
-  const result: SignPdfResult = { pdf: out, fieldName: prepared.fieldName, level, cms };
+  const result: SignPdfResult = {
+    pdf: out,
+    fieldName: prepared.fieldName,
+    level,
+    requestedLevel: level,
+    cms,
+  };
   if (level === 'B-LT' || level === 'B-LTA') {
     const data = await signatureValidationData(cms, options);
+    await addEarlierSignaturesData(data, PdfReader.open(out), options.revocation!);
     out = addDss(out, data);
     result.validationData = data;
-    if (level === 'B-LTA') out = await addDocumentTimeStamp(out, options.timeStamper!);
+    if (level === 'B-LTA')
+      out = await addDocumentTimeStamp(
+        out,
+        options.timeStamper!,
+        options.invisibleAppearanceStream ? { invisibleAppearanceStream: true } : {},
+      );
     result.pdf = out;
+    result.level = await confirmLevel(
+      out,
+      prepared.fieldName,
+      level,
+      [...options.signer.certificateChain, ...data.certs],
+      options.acceptLowerLevel ? { acceptLowerLevel: true } : {},
+    );
   }
   return result;
 }
@@ -283,13 +372,14 @@ export function dssUpdate(r: PdfReader, data: DssData): Uint8Array {
 /** Options of a document time-stamp's preparation (`addDocumentTimeStamp` and its file variant). */
 export function documentTimeStampOptions(
   placeholderSize: number,
-  opts: { digestAlgorithm?: HashAlgorithm; fieldName?: string },
+  opts: { digestAlgorithm?: HashAlgorithm; fieldName?: string; invisibleAppearanceStream?: boolean },
 ): PreparePdfSignatureOptions {
   return {
     documentTimeStamp: true,
     placeholderSize,
     ...(opts.digestAlgorithm ? { digestAlgorithm: opts.digestAlgorithm } : {}),
     ...(opts.fieldName ? { fieldName: opts.fieldName } : {}),
+    ...(opts.invisibleAppearanceStream ? { invisibleAppearanceStream: true } : {}),
   };
 }
 
@@ -297,7 +387,13 @@ export function documentTimeStampOptions(
 export async function addDocumentTimeStamp(
   pdf: Uint8Array,
   timeStamper: TimeStamper,
-  opts: { digestAlgorithm?: HashAlgorithm; placeholderSize?: number; fieldName?: string } = {},
+  opts: {
+    digestAlgorithm?: HashAlgorithm;
+    placeholderSize?: number;
+    fieldName?: string;
+    /** Write an empty /AP on the zero-size widget (see PreparePdfSignatureOptions). */
+    invisibleAppearanceStream?: boolean;
+  } = {},
 ): Promise<Uint8Array> {
   const { prepared, value } = await fitPlaceholder(
     opts.placeholderSize,

@@ -66,6 +66,13 @@ export interface PreparePdfSignatureOptions {
   /** Widget rectangle for a new visible field (page space). */
   rect?: Rect;
   appearance?: AppearanceProvider;
+  /**
+   * Invisible signatures and document time-stamps get a zero-size widget (/Rect [0 0 0 0]) without
+   * /AP: ISO 32000-2 §12.5.5 requires no appearance for a zero-size widget, PDF/A-2/3 (ISO 19005-2
+   * §6.3.3) exempts it, and pyHanko rates anything under a new field's /AP as form filling. True
+   * writes an empty form XObject as /AP /N anyway, for producers that want one.
+   */
+  invisibleAppearanceStream?: boolean;
   /** The signer certificate, given to the appearance provider. */
   signerCertificate?: import('@kyso/pki-core').Certificate;
   /** Internal: a document time-stamp (/Type /DocTimeStamp, SubFilter ETSI.RFC3161). */
@@ -264,13 +271,15 @@ export async function prepareSignatureUpdate(
     );
   }
 
-  // Appearance (always present: PDF/A and several viewers require /AP even when invisible).
+  // Appearance: a visible signature's; an invisible one (zero-size widget) has none unless asked.
   const pageDict = reader.dict(pages[pageIndex]) ?? new PdfDict();
   const mb = reader.array(pageDict.get('MediaBox')) ??
     reader.array(reader.dict(pageDict.get('Parent'))?.get('MediaBox')) ?? [0, 0, 595, 842];
   const mediaBox = mb.map((x) => (typeof x === 'number' ? x : 0)) as Rect;
   const provider = existing && !options.appearance ? undefined : (options.appearance ?? invisibleAppearance);
-  if (provider) {
+  if (provider === invisibleAppearance && !options.invisibleAppearanceStream) {
+    widget.set('Rect', [0, 0, 0, 0]);
+  } else if (provider) {
     const existingRect = reader.array(widget.get('Rect'))?.map((x) => (typeof x === 'number' ? x : 0)) as
       | Rect
       | undefined;

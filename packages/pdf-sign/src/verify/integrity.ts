@@ -190,6 +190,16 @@ export async function verifyPdfIntegrity(
       return d;
     };
     try {
+      if (sig.trailingDataAt !== undefined) {
+        // Only zero padding may follow the CMS: anything else is data nobody signed or checks.
+        checks.push({
+          check: 'cms',
+          status: 'failed',
+          reason: 'CMS_MALFORMED',
+          detail: `non-zero byte at offset ${sig.trailingDataAt} of /Contents after the ${sig.contents.length}-byte CMS (only zero padding may follow)`,
+        });
+        continue;
+      }
       if (sig.kind === 'doc-timestamp') {
         const { tstInfo, signedData } = parseTimeStampToken(sig.contents);
         const alg = tstInfo.messageImprint.hashAlgorithm;

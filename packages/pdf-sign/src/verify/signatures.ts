@@ -3,6 +3,7 @@
  * field's dictionary with its ByteRange, the exact byte span of its /Contents string, and the
  * revision whose end it covers. A reader "as of" a revision is `PdfReader.open(sliceSource(source, revision.end))`.
  */
+import { berElementLength } from '@kyso/pki-core';
 import { PdfDict, PdfString } from '../pdf/objects.js';
 import type { PdfReader, PdfRevision } from '../pdf/reader.js';
 import type { ByteSource } from '../pdf/source.js';
@@ -16,8 +17,14 @@ export interface PdfSignatureInfo {
   filter?: string;
   /** /ByteRange as found (validated by the verifier, not here). */
   byteRange?: number[];
-  /** /Contents bytes trimmed to the DER length (zero padding removed; BER kept whole). */
+  /**
+   * /Contents bytes trimmed to the length of the CMS element (DER, or BER with indefinite lengths:
+   * the end is found by walking to the matching end-of-contents), zero padding removed. When the
+   * element's end cannot be found the whole string is kept (and fails to parse later).
+   */
   contents: Uint8Array;
+  /** Offset (in the decoded /Contents) of a non-zero byte after the CMS element, if any: refused. */
+  trailingDataAt?: number;
   /** /Contents token span in the file [start, end) including < >, when it is a direct string. */
   contentsSpan?: readonly [number, number];
   /** Object number of the signature dictionary. */
@@ -30,6 +37,18 @@ export interface PdfSignatureInfo {
   name?: string;
   /** DocMDP P when this is the certification signature. */
   docMdp?: number;
+}
+
+/**
+ * Length of the CMS element at the start of a /Contents string: DER or BER (indefinite lengths
+ * walked to their end-of-contents, bounded by pki-core's BER limits); undefined for garbage.
+ */
+export function cmsElementLength(b: Uint8Array): number | undefined {
+  try {
+    return berElementLength(b);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Length of a DER/BER TLV from its header (undefined for indefinite length or garbage). */
@@ -54,8 +73,15 @@ export function findSignatures(r: PdfReader): PdfSignatureInfo[] {
     if (!sd) continue;
     const c = r.resolve(sd.get('Contents'));
     const raw = c instanceof PdfString ? c.bytes : new Uint8Array(0);
-    const len = tlvLength(raw);
+    const len = cmsElementLength(raw);
     const contents = len !== undefined && len <= raw.length ? raw.subarray(0, len) : raw;
+    let trailingDataAt: number | undefined;
+    if (len !== undefined)
+      for (let i = len; i < raw.length; i++)
+        if (raw[i] !== 0) {
+          trailingDataAt = i;
+          break;
+        }
     const br = r.array(sd.get('ByteRange'));
     const subFilter = sd.name('SubFilter');
     const info: PdfSignatureInfo = {
@@ -64,6 +90,7 @@ export function findSignatures(r: PdfReader): PdfSignatureInfo[] {
         sd.name('Type') === 'DocTimeStamp' || subFilter === 'ETSI.RFC3161' ? 'doc-timestamp' : 'signature',
       contents,
     };
+    if (trailingDataAt !== undefined) info.trailingDataAt = trailingDataAt;
     if (subFilter) info.subFilter = subFilter;
     const filter = sd.name('Filter');
     if (filter) info.filter = filter;

@@ -63,7 +63,11 @@ const signCommand: Command = {
       type: 'multi',
       description: 'B-LT/B-LTA: further certificates to embed (TSA chain, CRL or OCSP signers)',
     },
-    { name: 'hash', type: 'string', description: 'sha256 (default), sha384 or sha512' },
+    {
+      name: 'hash',
+      type: 'string',
+      description: 'sha256 (default), sha384 or sha512 (Ed25519 keys: sha512, RFC 8419)',
+    },
     { name: 'pss', type: 'boolean', description: 'RSA keys: sign with RSASSA-PSS instead of PKCS#1 v1.5' },
     { name: 'pem', type: 'boolean', description: 'write PEM ("CMS") instead of DER' },
   ],
@@ -80,10 +84,12 @@ const signCommand: Command = {
     );
     if ((level === 'B-LT' || level === 'B-LTA') && crls.length + ocspResponses.length === 0)
       throw new UsageError(`--level ${level} needs validation data: --crl or --ocsp-response`);
-    const hashName = (str(args, 'hash') ?? 'sha256').toLowerCase();
+    const key = await importPrivateKey(readInput(str(args, 'key')!));
+    const hashName = (str(args, 'hash') ?? (key.spec.type === 'Ed25519' ? 'sha512' : 'sha256')).toLowerCase();
     const hash = HASHES[hashName];
     if (!hash) throw new UsageError('--hash must be sha256, sha384 or sha512');
-    const key = await importPrivateKey(readInput(str(args, 'key')!));
+    if (key.spec.type === 'Ed25519' && hash !== 'SHA-512')
+      throw new UsageError('Ed25519 keys sign CMS with --hash sha512 (RFC 8419)');
     const cert = Certificate.parse(readInput(str(args, 'cert')!));
     const chain = list(args, 'chain').flatMap((f) => Certificate.parseAll(readInput(f)));
     let alg: SignatureAlgorithm;
@@ -92,7 +98,10 @@ const signCommand: Command = {
     else if (key.spec.type === 'EC') {
       if (flag(args, 'pss')) throw new UsageError('--pss needs an RSA key');
       alg = { name: 'ECDSA', hash };
-    } else throw new UsageError('only RSA and EC keys can sign CMS');
+    } else if (key.spec.type === 'Ed25519') {
+      if (flag(args, 'pss')) throw new UsageError('--pss needs an RSA key');
+      alg = { name: 'Ed25519' };
+    } else throw new UsageError('only RSA, EC and Ed25519 keys can sign CMS');
     const signer = new LocalSigner(key, [cert.der, ...chain.map((c) => c.der)], { algorithms: [alg] });
     const content = readInput(str(args, 'in') ?? '-');
     const cms = await signCades({

@@ -7,6 +7,7 @@ import { crlCommands } from './crl.js';
 import { demoCertsCommand } from './demo-certs.js';
 import { ersCommands } from './ers.js';
 import type { Command } from './framework.js';
+import { lintCommands } from './lint.js';
 import { ocspCommands } from './ocsp.js';
 import { pkiCommands } from './pki.js';
 import { tsCommands } from './ts.js';
@@ -21,4 +22,5 @@ export const pkiCoreCommands: Command[] = [
   ...tsCommands,
   ...ersCommands,
   demoCertsCommand,
+  ...lintCommands,
 ];

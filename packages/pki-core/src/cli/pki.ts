@@ -24,6 +24,7 @@ import { Certificate } from '../x509/certificate.js';
 import { formatCertificateSummary, summarizeCertificate, describeSignatureAlgorithm, describePublicKey } from '../x509/describe.js';
 import { formatGeneralName, type GeneralName, parseGeneralNameString } from '../x509/general-name.js';
 import { issueCertificate, PROFILES, type Profile } from '../x509/issue.js';
+import { ACCEPT_LINT_WARNINGS_OPTION, issuanceLint } from './lint.js';
 import {
   type Command,
   EXIT_FAIL,
@@ -287,6 +288,7 @@ const certIssue: Command = {
     { name: 'policy', type: 'multi', description: 'certificate policy OID, optionally OID=CPS-URI' },
     { name: 'out', type: 'string', description: 'output file (PEM); default stdout' },
     ...PASSWORD_OPTIONS,
+    ACCEPT_LINT_WARNINGS_OPTION,
   ],
   async run(args, io) {
     const profile = str(args, 'profile') as Profile;
@@ -332,6 +334,7 @@ const certIssue: Command = {
         const [oid, cpsUri] = p.split('=');
         return cpsUri ? { oid: oid!, cpsUri } : { oid: oid! };
       }),
+      lint: issuanceLint(args, io),
     });
     writeOutput(str(args, 'out'), pemEncode('CERTIFICATE', cert.der), io);
     return EXIT_OK;

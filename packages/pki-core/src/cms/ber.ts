@@ -84,6 +84,49 @@ function write(n: Node, out: Uint8Array, pos: number): number {
   return pos;
 }
 
+/**
+ * Encoded length of the first BER (or DER) element of `input`, walking indefinite-length
+ * constructed elements down to their end-of-contents octets; whatever follows the element (e.g. the
+ * zero padding of a PDF /Contents) is not looked at. Bounded like `normalizeBer` (depth, element
+ * count, input size); throws DER_MALFORMED when the element does not end inside `input`.
+ */
+export function berElementLength(input: Uint8Array): number {
+  let count = 0;
+  const limitAll = Math.min(input.length, MAX_DER_SIZE);
+  // Returns the position after the element starting at `pos`.
+  const skip = (pos: number, end: number, depth: number): number => {
+    if (depth > MAX_BER_DEPTH) throw bad(`nesting deeper than ${MAX_BER_DEPTH}`, pos);
+    if (++count > MAX_BER_ELEMENTS)
+      throw new KysoError('INPUT_TOO_LARGE', `more than ${MAX_BER_ELEMENTS} BER elements`);
+    if (pos >= end) throw bad('unexpected end of data', pos);
+    const start = pos;
+    const tag = input[pos++]!;
+    if ((tag & 0x1f) === 0x1f) throw bad('high-tag-number form not supported', start);
+    if (tag === 0) throw bad('unexpected end-of-contents', start);
+    if (pos >= end) throw bad('missing length', pos);
+    let len = input[pos++]!;
+    if (len === 0x80) {
+      if ((tag & 0x20) === 0) throw bad('indefinite length on a primitive element', start);
+      for (;;) {
+        if (pos + 1 < end && input[pos] === 0 && input[pos + 1] === 0) return pos + 2;
+        if (pos >= end) throw bad('missing end-of-contents', start);
+        pos = skip(pos, end, depth + 1);
+      }
+    }
+    if (len & 0x80) {
+      const k = len & 0x7f;
+      if (k > 4) throw bad('length too large', start);
+      if (pos + k > end) throw bad('truncated length', start);
+      len = 0;
+      for (let i = 0; i < k; i++) len = len * 256 + input[pos++]!;
+    }
+    if (len > end - pos) throw bad('length exceeds available data', start);
+    // Definite-length content is skipped whole: BER inside it is the normaliser's business.
+    return pos + len;
+  };
+  return skip(0, limitAll, 0);
+}
+
 /** Rewrites one BER element (the whole input) as DER transfer encoding; see the module comment. */
 export function normalizeBer(input: Uint8Array): Uint8Array {
   if (input.length > MAX_DER_SIZE)

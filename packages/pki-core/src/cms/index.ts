@@ -5,4 +5,4 @@ export * from './verify.js';
 export * from './cades.js';
 export * from './archive.js';
 export { httpTimeStamper, type HttpTimeStamperOptions } from './http-tsa.js';
-export { normalizeBer } from './ber.js';
+export { berElementLength, normalizeBer } from './ber.js';

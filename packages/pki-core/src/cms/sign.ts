@@ -133,6 +133,14 @@ export async function prepareCmsSignature(input: PrepareCmsInput): Promise<Prepa
   if (digestAlgorithm === 'SHA-1')
     throw new KysoError('WEAK_ALGORITHM', 'SHA-1 is not allowed for new signatures');
   const sigHash = hashOfAlgorithm(sigAlg);
+  if (sigAlg.name === 'Ed25519' && digestAlgorithm !== 'SHA-512') {
+    // RFC 8419 §3.1: with signed attributes, Ed25519 pairs with id-sha512 (kyso's verifier refuses
+    // any other pairing).
+    throw new KysoError(
+      'INVALID_ARGUMENT',
+      `Ed25519 CMS signatures use the SHA-512 digest (RFC 8419), not ${digestAlgorithm}`,
+    );
+  }
   if (sigHash !== undefined && sigHash !== digestAlgorithm) {
     throw new KysoError(
       'INVALID_ARGUMENT',
@@ -285,8 +293,6 @@ export interface SignCmsInput
 export function chooseSignatureAlgorithm(signer: Signer, alg?: SignatureAlgorithm): SignatureAlgorithm {
   const a = alg ?? signer.algorithms[0];
   if (!a) throw new KysoError('INVALID_ARGUMENT', 'the signer offers no algorithm');
-  if (a.name === 'Ed25519')
-    throw new KysoError('UNSUPPORTED_ALGORITHM', 'Ed25519 CMS signatures are not supported yet');
   return normalizeSignatureAlgorithm(a);
 }
 
@@ -296,7 +302,9 @@ export async function signCms(input: SignCmsInput): Promise<Uint8Array> {
   const certInput = input.signerCertificate ?? signer.certificateChain[0];
   if (!certInput) throw new KysoError('INVALID_ARGUMENT', 'no signer certificate: the signer has no chain');
   const signatureAlgorithm = chooseSignatureAlgorithm(signer, input.signatureAlgorithm);
-  const digestAlgorithm = input.digestAlgorithm ?? (signatureAlgorithm as { hash: HashAlgorithm }).hash;
+  // Ed25519 (pure, over the DER signed attributes) pairs with SHA-512 (RFC 8419 §3.1).
+  const digestAlgorithm =
+    input.digestAlgorithm ?? (signatureAlgorithm.name === 'Ed25519' ? 'SHA-512' : signatureAlgorithm.hash);
   const chain = input.chain ?? signer.certificateChain.slice(1);
   const prepared = await prepareCmsSignature({
     ...rest,

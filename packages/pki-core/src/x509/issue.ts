@@ -35,6 +35,7 @@ import {
 } from './extensions.js';
 import type { GeneralName } from './general-name.js';
 import { nameConstraintsProblem, nameConstraintViolation } from '../path/name-constraints.js';
+import { type IssuanceLintOptions, issuanceLintProfile, lintBeforeIssue } from '../lint/issue-gate.js';
 
 export interface BuildCertificateInput {
   subject: NameInput;
@@ -49,6 +50,8 @@ export interface BuildCertificateInput {
   /** Key that signs the certificate (the issuer's). */
   signer: Signer;
   signatureAlgorithm?: SignatureAlgorithm;
+  /** Called with the TBSCertificate before it is signed; throwing refuses issuance (lint before issue). */
+  beforeSign?: (tbs: Uint8Array) => void | Promise<void>;
 }
 
 /** Random positive serial of 16 octets (128 bits of entropy; high bit cleared, first byte non-zero). */
@@ -96,6 +99,7 @@ export async function buildCertificate(input: BuildCertificateInput): Promise<Ce
     spki.der,
     input.extensions.length > 0 && explicit(3, seq(...input.extensions.map(encodeExtension))),
   );
+  if (input.beforeSign) await input.beforeSign(tbs);
   const sig = await input.signer.sign(tbs, alg);
   return Certificate.fromDer(seq(tbs, algDer, bitString(sig)));
 }
@@ -144,6 +148,11 @@ export interface IssueCertificateInput {
   signatureAlgorithm?: SignatureAlgorithm;
   /** Clock for defaults (notBefore = now - 1 minute). */
   now?: Date;
+  /**
+   * Lint the TBSCertificate before signing (src/lint): errors refuse issuance with the lint's name;
+   * warnings refuse only with `{ warnings: 'refuse' }`. Default on; `false` skips it.
+   */
+  lint?: IssuanceLintOptions | false;
 }
 
 const DAY = 86_400_000;
@@ -356,5 +365,12 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Ce
     extensions: exts,
     signer,
     signatureAlgorithm: input.signatureAlgorithm,
+    // Lint before issue (kept separate: src/lint/issue-gate.ts).
+    beforeSign:
+      input.lint === false
+        ? undefined
+        : (tbs) => {
+            lintBeforeIssue(tbs, issuanceLintProfile(input.profile, subject), input.lint || {});
+          },
   });
 }

@@ -41,21 +41,17 @@ class Otp {
 const log = (...a: unknown[]) => console.log('[kyso demo]', ...a);
 
 export async function runDemo(
-  opts: { outDir?: string; repoRoot?: string } = {},
+  opts: { outDir?: string } = {},
 ): Promise<{ files: string[] }> {
-  const root = opts.repoRoot ?? process.cwd();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyso-'));
   const outDir = opts.outDir ?? path.join(dataDir, 'signed');
   fs.mkdirSync(outDir, { recursive: true });
-  const demoCa = path.join(root, 'certs/demo/ecdsa');
   const config = loadConfig({
     KYSO_DATA_DIR: dataDir,
     PORT: '0',
     LOG_LEVEL: 'warn',
     KYSO_OTP_WINDOW: '4',
-    ...(fs.existsSync(demoCa)
-      ? { KYSO_DEMO_CA_DIR: demoCa }
-      : { KYSO_DEMO_CA_DIR: path.join(dataDir, 'no-ca') }),
+    // No KYSO_DEMO_CA_DIR: the server makes its demo hierarchy in dataDir with its own URL in it.
   });
   const srv = await startServer(config, createLogger('warn'));
   const cb = await callbackServer();

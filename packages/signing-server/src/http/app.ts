@@ -212,6 +212,7 @@ export function createApp(s: Services): Hono<Env> {
       description?: string;
       multisign?: number;
       issue?: boolean;
+      acceptLintWarnings?: boolean;
     }>(c, A('/credentials'));
     const key: KeySpec =
       b.key.type === 'RSA'
@@ -260,13 +261,20 @@ export function createApp(s: Services): Hono<Env> {
     const b = await body<{
       key?: { type: 'RSA' | 'EC'; modulusLength?: number; curve?: 'P-256' | 'P-384' | 'P-521' };
       validityDays?: number;
+      acceptLintWarnings?: boolean;
     }>(c, A('/credentials/:id/rekey'));
     const key: KeySpec | undefined = b.key
       ? b.key.type === 'RSA'
         ? { type: 'RSA', modulusLength: b.key.modulusLength ?? 2048 }
         : { type: 'EC', curve: b.key.curve ?? 'P-256' }
       : undefined;
-    return c.json(await s.admin.rekey(actor(c), c.req.param('id'), { key, validityDays: b.validityDays }));
+    return c.json(
+      await s.admin.rekey(actor(c), c.req.param('id'), {
+        key,
+        validityDays: b.validityDays,
+        acceptLintWarnings: b.acceptLintWarnings,
+      }),
+    );
   });
   admin.get('/audit/verify', async (c) => c.json(await verifyAudit(ctx.db)));
   app.route('/admin', admin);

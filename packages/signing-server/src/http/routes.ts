@@ -142,6 +142,11 @@ export const ROUTES: RouteDoc[] = [
         description: str(500),
         multisign: { type: 'integer', minimum: 1, maximum: 1000 },
         issue: { type: 'boolean' },
+        acceptLintWarnings: {
+          type: 'boolean',
+          description:
+            'operator override: issue despite lint warnings (recorded in the audit); lint errors always refuse',
+        },
       },
       ['subscriberId', 'key'],
       false,
@@ -242,7 +247,19 @@ export const ROUTES: RouteDoc[] = [
     summary: 'Renew with a new key (old certificate superseded)',
     tag: 'admin',
     auth: 'operator',
-    body: obj({ key: keySpec, validityDays: { type: 'integer', minimum: 1, maximum: 3650 } }, [], false),
+    body: obj(
+      {
+        key: keySpec,
+        validityDays: { type: 'integer', minimum: 1, maximum: 3650 },
+        acceptLintWarnings: {
+          type: 'boolean',
+          description:
+            'operator override: issue despite lint warnings (recorded in the audit); lint errors always refuse',
+        },
+      },
+      [],
+      false,
+    ),
   },
   {
     method: 'get',

@@ -12,6 +12,7 @@ import {
   createCsr,
   type CrlReason,
   type KeySpec,
+  type LintReport,
   type Name,
   officialSubject,
   organizationSubject,
@@ -259,6 +260,8 @@ export class AdminService {
       description?: string;
       multisign?: number;
       issue?: boolean;
+      /** Operator override of lint warnings (recorded in the audit); errors always refuse. */
+      acceptLintWarnings?: boolean;
     },
   ): Promise<{ credentialId: string; certificate?: string; csr: string }> {
     const profile = input.profile ?? 'person-signing';
@@ -291,6 +294,7 @@ export class AdminService {
         details: { keyId: key.id, vault: key.vault, spec: key.spec },
       });
       if (input.issue !== false) {
+        let lintReport: LintReport | undefined;
         certificate = await this.ca.issue(q, {
           caId: input.caId,
           profile,
@@ -298,7 +302,12 @@ export class AdminService {
           csr,
           credentialId,
           validityDays: input.validityDays,
+          acceptLintWarnings: input.acceptLintWarnings === true,
+          onLint: (r) => {
+            lintReport = r;
+          },
         });
+        await auditLintOverride(q, actor, credentialId, certificate, lintReport);
         const caId = input.caId ?? this.ca.defaultCa.id;
         await q.query('UPDATE credentials SET cert_serial = $2, ca_id = $3 WHERE id = $1', [
           credentialId,
@@ -499,7 +508,7 @@ export class AdminService {
   async rekey(
     actor: string,
     credentialId: string,
-    input: { key?: KeySpec; validityDays?: number },
+    input: { key?: KeySpec; validityDays?: number; acceptLintWarnings?: boolean },
   ): Promise<{ certificate: string }> {
     const c = (
       await this.ctx.db.query<{
@@ -538,6 +547,7 @@ export class AdminService {
           [credentialId, c.cert_serial],
         );
       }
+      let lintReport: LintReport | undefined;
       cert = await this.ca.issue(q, {
         caId: c.ca_id!,
         profile: c.profile,
@@ -545,7 +555,12 @@ export class AdminService {
         csr,
         credentialId,
         validityDays: input.validityDays,
+        acceptLintWarnings: input.acceptLintWarnings === true,
+        onLint: (r) => {
+          lintReport = r;
+        },
       });
+      await auditLintOverride(q, actor, credentialId, cert, lintReport);
       await q.query('UPDATE credentials SET key_id = $2, cert_serial = $3 WHERE id = $1', [
         credentialId,
         key.id,
@@ -607,4 +622,29 @@ export class AdminService {
         .catch(() => {});
     }
   }
+}
+
+/**
+ * Lint before issue: when the operator overrode lint warnings and some were found, the override is
+ * recorded (which lints, on which certificate, by whom) in the same transaction as the issuance.
+ */
+async function auditLintOverride(
+  q: Queryable,
+  actor: string,
+  credentialId: string,
+  cert: Certificate,
+  report: LintReport | undefined,
+): Promise<void> {
+  const warnings = (report?.findings ?? []).filter((f) => f.severity === 'warning');
+  if (warnings.length === 0) return;
+  await appendAudit(q, {
+    actor,
+    action: 'certificate.lint_override',
+    subject: credentialId,
+    details: {
+      serial: cert.serialHex,
+      profile: report!.profile,
+      warnings: warnings.map((w) => ({ lint: w.lint, clause: w.clause, details: w.details })),
+    },
+  });
 }

@@ -6,19 +6,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
+  buildAndValidatePath,
   Certificate,
   type CertificationRequest,
-  type Crl,
+  Crl,
   type CrlReason,
   issueCertificate,
   issueCrl,
   type KeySpec,
+  type LintReport,
   Name,
+  OID,
   OcspResponder,
   pemDecode,
   type Profile,
   TimeStampAuthority,
+  TrustStore,
+  verifyCrlSignature,
 } from '@kyso/pki-core';
+import { type DemoManifest, generateDemoHierarchy } from '@kyso/pki-core/cli';
 import type { Queryable } from '../db/db.js';
 import { VaultSigner } from '../vault/signer.js';
 import type { StoredKey } from '../vault/types.js';
@@ -162,6 +168,9 @@ export class CaService {
           chain: [cert, ...chain],
           signer: new VaultSigner(this.ctx.vaults.byName(tk.vault), tk, [tc.der]),
           policyOid: TSA_POLICY_OID,
+          // Ship the issuing chain in the token (when certReq): a validator holding only the root
+          // can then build the TSA's path (issue 13).
+          includeChain: true,
           serialSource: async () => {
             const s = await this.ctx.db.query<{ n: string }>("SELECT nextval('tsa_serial')::text AS n");
             return BigInt(s.rows[0]!.n);
@@ -229,6 +238,10 @@ export class CaService {
       csr: CertificationRequest;
       credentialId: string;
       validityDays?: number;
+      /** Operator override: issue despite lint warnings (never despite errors). */
+      acceptLintWarnings?: boolean;
+      /** Receives the lint report of the issued certificate (for the audit record). */
+      onLint?: (report: LintReport) => void;
     },
   ): Promise<Certificate> {
     if (!(await input.csr.verify()))
@@ -255,7 +268,14 @@ export class CaService {
       ocspUrls: [`${base}/pki/ocsp`],
       caIssuersUrls: [`${base}/pki/ca/${ca.id}.cer`],
       policies: [{ oid: DEMO_POLICY_OID }],
+      // RFC 5280 §4.1.2.6: an e-mail address in the subject is also an rfc822Name in the SAN.
+      subjectAltName: emailSans(input.subject),
       now,
+      // Lint before issue: errors refuse; warnings refuse unless the operator overrides.
+      lint: {
+        warnings: input.acceptLintWarnings ? 'accept' : 'refuse',
+        ...(input.onLint ? { onReport: input.onLint } : {}),
+      },
     });
     await insertCertificate(q, cert, ca.id, input.credentialId);
     return cert;
@@ -380,17 +400,98 @@ function readPem(dir: string, f: string): Uint8Array {
   return pemDecode(fs.readFileSync(path.join(dir, f), 'utf8')).der;
 }
 
+/** Folder under KYSO_DATA_DIR where the server writes the demo hierarchy it makes on first start. */
+export const DATA_DIR_DEMO_CA = 'demo-ca';
+/** The variant of the demo hierarchy the server makes and loads (certs/demo has ecdsa and rsa). */
+const DATA_DIR_DEMO_VARIANT = 'ecdsa';
+
 /**
- * Creates the CA rows on first start: from a demo hierarchy directory (root.pem, issuing.pem, keys,
- * ocsp-signer, tsa) when it exists, else a freshly generated hierarchy whose keys never leave the
- * vault. Returns a description for the log, or undefined when CAs already exist.
+ * The directory of the hierarchy to load on first start, or undefined for a fresh hierarchy inside
+ * the vault (KYSO_DEMO_CA_DIR=none). Without KYSO_DEMO_CA_DIR the demo hierarchy is made in the
+ * data directory with the public URL in every certificate, so its CRL/OCSP/CA-issuer addresses
+ * reach this server on whatever address it is published. A folder left there by an earlier
+ * database is reused when its URLs are this server's, else moved aside (never overwritten).
+ */
+export async function hierarchyDir(ctx: Ctx): Promise<string | undefined> {
+  const { config } = ctx;
+  if (config.demoCaDir === 'none') return undefined;
+  if (config.demoCaDir) {
+    const d = config.demoCaDir;
+    if (!fs.existsSync(path.join(d, 'issuing.pem')) || !fs.existsSync(path.join(d, 'issuing.key.pem')))
+      throw new Error(`KYSO_DEMO_CA_DIR ${d} holds no issuing.pem and issuing.key.pem`);
+    return d;
+  }
+  const base = path.join(config.dataDir, DATA_DIR_DEMO_CA);
+  const dir = path.join(base, DATA_DIR_DEMO_VARIANT);
+  if (fs.existsSync(base)) {
+    let baseUrl: string | undefined;
+    try {
+      baseUrl = (JSON.parse(fs.readFileSync(path.join(base, 'manifest.json'), 'utf8')) as DemoManifest)
+        .baseUrl;
+    } catch {
+      // no readable manifest: not ours to reuse
+    }
+    if (baseUrl === config.publicBaseUrl && fs.existsSync(path.join(dir, 'issuing.key.pem'))) return dir;
+    const aside = `${base}.${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    fs.renameSync(base, aside);
+    ctx.log.warn({ moved: aside }, 'demo hierarchy in the data directory has other URLs; moved aside');
+  }
+  fs.mkdirSync(base, { recursive: true, mode: 0o700 });
+  await generateDemoHierarchy(base, { baseUrl: config.publicBaseUrl, variants: [DATA_DIR_DEMO_VARIANT] });
+  fs.writeFileSync(
+    path.join(base, 'README.md'),
+    '# Demo CA hierarchy of this kyso server: TEST KEYS ONLY\n\n' +
+      'Made by the signing server on first start (the same generator as `npm run certs`), with\n' +
+      `${config.publicBaseUrl} in every CRL/OCSP/CA-issuers URL. The private keys are not protected:\n` +
+      'never trust this hierarchy outside tests and demos. PKCS#12 password: kyso-demo.\n',
+  );
+  return dir;
+}
+
+/** Later starts: the data-directory hierarchy keeps the URLs it was made with; say so when they differ. */
+function warnIfPublicUrlMoved(ctx: Ctx): void {
+  if (ctx.config.demoCaDir !== undefined) return;
+  try {
+    const m = JSON.parse(
+      fs.readFileSync(path.join(ctx.config.dataDir, DATA_DIR_DEMO_CA, 'manifest.json'), 'utf8'),
+    ) as DemoManifest;
+    if (m.baseUrl !== ctx.config.publicBaseUrl)
+      ctx.log.warn(
+        { hierarchyUrl: m.baseUrl, publicUrl: ctx.config.publicBaseUrl },
+        'the demo hierarchy in the data directory names another URL than KYSO_PUBLIC_URL; its CRL/OCSP links do not reach this server',
+      );
+  } catch {
+    // no data-directory hierarchy
+  }
+}
+
+/**
+ * The lowest CRL number a CA's counter starts from at bootstrap: past every CRL found for it (a
+ * static issuing.crl numbered N gives N) and past the current time in milliseconds, so a
+ * re-bootstrapped database over the same keys (a reset PostgreSQL, a deleted PGlite folder) can
+ * never re-issue a number an earlier database used: issuing one CRL takes more than a millisecond.
+ */
+function initialCrlNumber(inherited: bigint | undefined, now = Date.now()): bigint {
+  const t = BigInt(now);
+  return inherited !== undefined && inherited > t ? inherited : t;
+}
+
+/**
+ * Creates the CA rows on first start: from the hierarchy directory (hierarchyDir) with every
+ * end-entity certificate the issuing CA signed there (status from its issuing.crl, so OCSP answers
+ * good or revoked for each) and the CRL numbering continued past its CRL, else a freshly generated
+ * hierarchy whose keys never leave the vault. Returns a description for the log, or undefined when
+ * CAs already exist.
  */
 export async function bootstrapCas(ctx: Ctx, q: Queryable): Promise<string | undefined> {
   const existing = await q.query('SELECT id FROM cas LIMIT 1');
-  if (existing.rows.length > 0) return undefined;
+  if (existing.rows.length > 0) {
+    warnIfPublicUrlMoved(ctx);
+    return undefined;
+  }
   const sw = ctx.vaults.software;
-  const dir = ctx.config.demoCaDir;
-  if (fs.existsSync(path.join(dir, 'issuing.pem')) && fs.existsSync(path.join(dir, 'issuing.key.pem'))) {
+  const dir = await hierarchyDir(ctx);
+  if (dir) {
     const variant = path.basename(dir);
     const id = `kyso-demo-${variant}`;
     const root = Certificate.fromDer(readPem(dir, 'root.pem'));
@@ -415,8 +516,20 @@ export async function bootstrapCas(ctx: Ctx, q: Queryable): Promise<string | und
       ];
       await storeKey(q, tsa[1]);
     }
-    await insertCas(q, id, root, issuing, rootKey, issKey, ocsp, tsa);
-    return `demo CA loaded from ${dir} (TEST KEYS ONLY): ${issuing.subject}`;
+    const crl = await readIssuingCrl(dir, issuing);
+    await insertCas(q, id, root, issuing, rootKey, issKey, ocsp, tsa, crl?.crlNumber);
+    const imported = await importEndEntities(q, dir, id, root, issuing, crl, [ocsp?.[0], tsa?.[0]]);
+    if (crl) {
+      await q.query(
+        'INSERT INTO crls (ca_id, number, der, this_update, next_update) VALUES ($1, $2, $3, $4, $5)',
+        [id, crl.crlNumber!.toString(), crl.der, crl.thisUpdate, crl.nextUpdate ?? crl.thisUpdate],
+      );
+    }
+    return (
+      `demo CA loaded from ${dir} (TEST KEYS ONLY): ${issuing.subject}; ` +
+      `${imported.valid} end-entity certificates valid, ${imported.revoked} revoked` +
+      (crl ? `; CRL number ${crl.crlNumber} inherited` : '')
+    );
   }
   // Generate a fresh hierarchy inside the vault.
   const now = new Date();
@@ -483,14 +596,23 @@ async function insertCas(
   issKey: StoredKey,
   ocsp?: [Certificate, StoredKey],
   tsa?: [Certificate, StoredKey],
+  inheritedCrlNumber?: bigint,
 ): Promise<void> {
+  const now = Date.now();
   await q.query(
-    'INSERT INTO cas (id, name, cert_der, chain_der, key_id, is_default) VALUES ($1, $2, $3, $4, $5, false)',
-    [`${id}-root`, root.subject.commonName ?? `${id}-root`, root.der, [], rootKey.id],
+    'INSERT INTO cas (id, name, cert_der, chain_der, key_id, is_default, crl_number) VALUES ($1, $2, $3, $4, $5, false, $6)',
+    [
+      `${id}-root`,
+      root.subject.commonName ?? `${id}-root`,
+      root.der,
+      [],
+      rootKey.id,
+      initialCrlNumber(undefined, now).toString(),
+    ],
   );
   await q.query(
-    `INSERT INTO cas (id, name, cert_der, chain_der, key_id, is_default, ocsp_cert_der, ocsp_key_id, tsa_cert_der, tsa_key_id)
-     VALUES ($1, $2, $3, $4, $5, true, $6, $7, $8, $9)`,
+    `INSERT INTO cas (id, name, cert_der, chain_der, key_id, is_default, ocsp_cert_der, ocsp_key_id, tsa_cert_der, tsa_key_id, crl_number)
+     VALUES ($1, $2, $3, $4, $5, true, $6, $7, $8, $9, $10)`,
     [
       id,
       issuing.subject.commonName ?? id,
@@ -501,10 +623,77 @@ async function insertCas(
       ocsp?.[1].id ?? null,
       tsa?.[0].der ?? null,
       tsa?.[1].id ?? null,
+      initialCrlNumber(inheritedCrlNumber, now).toString(),
     ],
   );
   await insertCertificate(q, root, null, null);
   await insertCertificate(q, issuing, `${id}-root`, null);
   if (ocsp) await insertCertificate(q, ocsp[0], id, null);
   if (tsa) await insertCertificate(q, tsa[0], id, null);
+}
+
+/** The hierarchy's issuing.crl when it is there, signed by the issuing CA and numbered; else undefined. */
+async function readIssuingCrl(dir: string, issuing: Certificate): Promise<Crl | undefined> {
+  const f = path.join(dir, 'issuing.crl');
+  if (!fs.existsSync(f)) return undefined;
+  const crl = Crl.fromDer(new Uint8Array(fs.readFileSync(f)));
+  if (!crl.issuer.equals(issuing.subject) || !(await verifyCrlSignature(crl, issuing)))
+    throw new Error(`${f} is not a CRL of ${issuing.subject}`);
+  if (crl.crlNumber === undefined) throw new Error(`${f} has no CRL number`);
+  return crl;
+}
+
+/** Files of a hierarchy directory that are not end-entity certificates. */
+const NOT_END_ENTITY = new Set(['root.pem', 'issuing.pem', 'chain.pem', 'ocsp-signer.pem', 'tsa.pem']);
+
+/**
+ * Records every end-entity certificate of the hierarchy directory that its issuing CA issued (the
+ * path to the root validates at the certificate's notBefore), with the status the directory's CRL
+ * gives it: listed = revoked with that CRL entry's date and reason. Other files are ignored.
+ */
+async function importEndEntities(
+  q: Queryable,
+  dir: string,
+  caId: string,
+  root: Certificate,
+  issuing: Certificate,
+  crl: Crl | undefined,
+  known: (Certificate | undefined)[],
+): Promise<{ valid: number; revoked: number }> {
+  const out = { valid: 0, revoked: 0 };
+  const skip = new Set(known.filter((c) => c).map((c) => c!.serialHex));
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.pem') && !/\.(key|chain|crl)\.pem$/.test(f) && !NOT_END_ENTITY.has(f))
+    .sort();
+  for (const f of files) {
+    const certs = Certificate.parseAll(fs.readFileSync(path.join(dir, f), 'utf8'));
+    if (certs.length !== 1) continue;
+    const cert = certs[0]!;
+    if (cert.isCA || skip.has(cert.serialHex) || !cert.issuer.equals(issuing.subject)) continue;
+    const report = await buildAndValidatePath({
+      leaf: cert,
+      intermediates: [issuing],
+      trustStore: new TrustStore([root]),
+      time: cert.notBefore,
+    });
+    if (!report.valid) continue;
+    await insertCertificate(q, cert, caId, null);
+    const entry = crl?.isRevoked(cert);
+    if (entry) {
+      await q.query(
+        "UPDATE certificates SET status = 'revoked', revoked_at = $3, revocation_reason = $4 WHERE ca_id = $1 AND serial = $2",
+        [caId, cert.serialHex, entry.revocationDate, entry.reason ?? 'unspecified'],
+      );
+      out.revoked++;
+    } else out.valid++;
+  }
+  return out;
+}
+
+/** rfc822Name entries for the subject's e-mail attributes (E=). */
+function emailSans(subject: Name): { type: 'email'; value: string }[] {
+  return subject.attributes
+    .filter((a) => a.type === OID.emailAddress)
+    .map((a) => ({ type: 'email' as const, value: a.value }));
 }

@@ -1,0 +1,293 @@
+/**
+ * Lenient structural parse for the linter. The strict `Certificate` / `Crl` parsers throw on what a
+ * linter must report (duplicate extensions, an encoded critical FALSE, wrong time type for the year,
+ * a non-minimal serial...). Here the TLV framing is still strict DER (a certificate whose framing is
+ * not DER is reported by `e_der_encoding` and not linted further), but the fields are read without
+ * the semantic checks, and every sub-parse that fails is recorded as a problem for the lints.
+ */
+import { toHex } from '../bytes.js';
+import { type DerElement, DerReader, Tag, ctxTag, decodeOid, parseTree } from '../der.js';
+import { KysoError } from '../errors.js';
+import { Name } from '../name.js';
+import { derOrPem, looksLikePem, pemDecodeAll } from '../pem.js';
+import { parsePublicKeyInfo } from '../crypto/keys.js';
+import type { PublicKeyInfo } from '../crypto/types.js';
+
+export interface LintExtension {
+  oid: string;
+  critical: boolean;
+  /** The BOOLEAN was encoded although FALSE (DER forbids encoding a DEFAULT value). */
+  explicitFalse: boolean;
+  value: Uint8Array;
+}
+
+export interface LintTime {
+  date?: Date;
+  tag: number;
+  text: string;
+}
+
+export interface LintCert {
+  kind: 'certificate' | 'tbsCertificate';
+  der: Uint8Array;
+  tbs: Uint8Array;
+  /** Why the whole encoding is not DER (parseTree's message), if it is not. */
+  derProblem?: string;
+  version: number;
+  serial: Uint8Array;
+  tbsSigAlg: Uint8Array;
+  sigAlgOid: string;
+  outerSigAlg?: Uint8Array;
+  issuer?: Name;
+  issuerProblem?: string;
+  subject?: Name;
+  subjectProblem?: string;
+  notBefore: LintTime;
+  notAfter: LintTime;
+  spki: Uint8Array;
+  spkiAlgOid: string;
+  spkiParams?: Uint8Array;
+  keyInfo?: PublicKeyInfo;
+  keyProblem?: string;
+  issuerUid?: Uint8Array;
+  subjectUid?: Uint8Array;
+  extensions: LintExtension[];
+}
+
+export interface LintRevoked {
+  serial: Uint8Array;
+  date: LintTime;
+  extensions: LintExtension[];
+}
+
+export interface LintCrl {
+  der: Uint8Array;
+  derProblem?: string;
+  version: number;
+  sigAlgOid: string;
+  tbsSigAlg: Uint8Array;
+  outerSigAlg: Uint8Array;
+  issuer?: Name;
+  issuerProblem?: string;
+  thisUpdate: LintTime;
+  nextUpdate?: LintTime;
+  revoked: LintRevoked[];
+  /** revokedCertificates present but empty. */
+  emptyRevokedList: boolean;
+  extensions: LintExtension[];
+}
+
+function msg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function readTime(r: DerReader): LintTime {
+  const el = r.read();
+  if (el.tag !== Tag.UTC_TIME && el.tag !== Tag.GENERALIZED_TIME)
+    throw new KysoError('ASN1_SCHEMA', 'expected UTCTime or GeneralizedTime');
+  const text = String.fromCharCode(...el.value);
+  const t: LintTime = { tag: el.tag, text };
+  let m = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(Z|[+-]\d{4})?$/.exec(text);
+  let year: number | undefined;
+  let rest: RegExpExecArray | null = null;
+  if (el.tag === Tag.UTC_TIME && m) {
+    const yy = Number(m[1]);
+    year = yy >= 50 ? 1900 + yy : 2000 + yy;
+    rest = m;
+  } else {
+    m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:\.\d+)?(Z|[+-]\d{4})?$/.exec(text);
+    if (el.tag === Tag.GENERALIZED_TIME && m) {
+      year = Number(m[1]);
+      rest = m;
+    }
+  }
+  if (rest && year !== undefined) {
+    const d = new Date(0);
+    d.setUTCFullYear(year, Number(rest[2]) - 1, Number(rest[3]));
+    d.setUTCHours(Number(rest[4]), Number(rest[5]), Number(rest[6] ?? 0), 0);
+    if (!Number.isNaN(d.getTime())) t.date = d;
+  }
+  return t;
+}
+
+export function readExtensions(list: DerReader): LintExtension[] {
+  const out: LintExtension[] = [];
+  while (!list.done) {
+    if (out.length >= 256) throw new KysoError('INPUT_TOO_LARGE', 'too many extensions');
+    const e = list.enter(Tag.SEQUENCE);
+    const oid = e.readOid();
+    let critical = false;
+    let explicitFalse = false;
+    if (e.peekTag() === Tag.BOOLEAN) {
+      const b = e.read(Tag.BOOLEAN);
+      critical = b.value.length === 1 && b.value[0] !== 0;
+      explicitFalse = !critical;
+    }
+    const value = e.readOctetString();
+    e.finish('unexpected data in Extension');
+    out.push({ oid, critical, explicitFalse, value });
+  }
+  return out;
+}
+
+function derCheck(der: Uint8Array): string | undefined {
+  try {
+    parseTree(der);
+    return undefined;
+  } catch (e) {
+    return msg(e);
+  }
+}
+
+function inner(el: DerElement): DerReader {
+  return new DerReader(el.value, el.offset + el.raw.length - el.value.length);
+}
+
+/** Parses a Certificate (or, with `tbsOnly`, a bare TBSCertificate) leniently. Throws KysoError when the framing is unreadable. */
+export function parseLintCert(der: Uint8Array, tbsOnly = false): LintCert {
+  const derProblem = derCheck(der);
+  const top = DerReader.single(der, Tag.SEQUENCE);
+  let tbsEl: DerElement;
+  let outerSigAlg: Uint8Array | undefined;
+  if (tbsOnly) tbsEl = top;
+  else {
+    const c = inner(top);
+    tbsEl = c.read(Tag.SEQUENCE);
+    outerSigAlg = c.read(Tag.SEQUENCE).raw;
+    c.read(Tag.BIT_STRING);
+    c.finish('trailing data in Certificate');
+  }
+  const t = inner(tbsEl);
+  let version = 1;
+  const v = t.enterOptional(ctxTag(0, true));
+  if (v) {
+    const n = v.read(Tag.INTEGER);
+    version = (n.value[n.value.length - 1] ?? 0) + 1;
+  }
+  const serial = t.read(Tag.INTEGER).value;
+  const sig = t.read(Tag.SEQUENCE);
+  const sigAlgOid = decodeOid(inner(sig).read(Tag.OID));
+  const issuerEl = t.read(Tag.SEQUENCE);
+  const validity = t.enter(Tag.SEQUENCE);
+  const notBefore = readTime(validity);
+  const notAfter = readTime(validity);
+  const subjectEl = t.read(Tag.SEQUENCE);
+  const spkiEl = t.read(Tag.SEQUENCE);
+  const a = inner(spkiEl).enter(Tag.SEQUENCE);
+  const spkiAlgOid = a.readOid();
+  const params = a.done ? undefined : a.read().raw;
+  const cert: LintCert = {
+    kind: tbsOnly ? 'tbsCertificate' : 'certificate',
+    der,
+    tbs: tbsEl.raw,
+    version,
+    serial,
+    tbsSigAlg: sig.raw,
+    sigAlgOid,
+    notBefore,
+    notAfter,
+    spki: spkiEl.raw,
+    spkiAlgOid,
+    extensions: [],
+  };
+  if (derProblem) cert.derProblem = derProblem;
+  if (outerSigAlg) cert.outerSigAlg = outerSigAlg;
+  if (params) cert.spkiParams = params;
+  try {
+    cert.issuer = Name.fromDer(issuerEl.raw);
+  } catch (e) {
+    cert.issuerProblem = msg(e);
+  }
+  try {
+    cert.subject = Name.fromDer(subjectEl.raw);
+  } catch (e) {
+    cert.subjectProblem = msg(e);
+  }
+  try {
+    cert.keyInfo = parsePublicKeyInfo(spkiEl.raw);
+  } catch (e) {
+    cert.keyProblem = msg(e);
+  }
+  const iuid = t.readOptional(ctxTag(1, false));
+  const suid = t.readOptional(ctxTag(2, false));
+  if (iuid) cert.issuerUid = iuid.value;
+  if (suid) cert.subjectUid = suid.value;
+  const ew = t.enterOptional(ctxTag(3, true));
+  if (ew) {
+    cert.extensions = readExtensions(ew.enter(Tag.SEQUENCE));
+    ew.finish();
+  }
+  t.finish('trailing data in tbsCertificate');
+  return cert;
+}
+
+export function parseLintCrl(der: Uint8Array): LintCrl {
+  const derProblem = derCheck(der);
+  const top = DerReader.single(der, Tag.SEQUENCE);
+  const c = inner(top);
+  const tbsEl = c.read(Tag.SEQUENCE);
+  const outerSigAlg = c.read(Tag.SEQUENCE).raw;
+  c.read(Tag.BIT_STRING);
+  c.finish('trailing data in CertificateList');
+  const t = inner(tbsEl);
+  let version = 1;
+  if (t.peekTag() === Tag.INTEGER) {
+    const n = t.read(Tag.INTEGER);
+    version = (n.value[n.value.length - 1] ?? 0) + 1;
+  }
+  const sig = t.read(Tag.SEQUENCE);
+  const sigAlgOid = decodeOid(inner(sig).read(Tag.OID));
+  const issuerEl = t.read(Tag.SEQUENCE);
+  const thisUpdate = readTime(t);
+  const crl: LintCrl = {
+    der,
+    version,
+    sigAlgOid,
+    tbsSigAlg: sig.raw,
+    outerSigAlg,
+    thisUpdate,
+    revoked: [],
+    emptyRevokedList: false,
+    extensions: [],
+  };
+  if (derProblem) crl.derProblem = derProblem;
+  try {
+    crl.issuer = Name.fromDer(issuerEl.raw);
+  } catch (e) {
+    crl.issuerProblem = msg(e);
+  }
+  const nt = t.peekTag();
+  if (nt === Tag.UTC_TIME || nt === Tag.GENERALIZED_TIME) crl.nextUpdate = readTime(t);
+  const rl = t.enterOptional(Tag.SEQUENCE);
+  if (rl) {
+    crl.emptyRevokedList = rl.done;
+    while (!rl.done) {
+      if (crl.revoked.length >= 2_000_000) throw new KysoError('INPUT_TOO_LARGE', 'too many CRL entries');
+      const e = rl.enter(Tag.SEQUENCE);
+      const serial = e.read(Tag.INTEGER).value;
+      const date = readTime(e);
+      const exts = e.done ? [] : readExtensions(e.enter(Tag.SEQUENCE));
+      crl.revoked.push({ serial, date, extensions: exts });
+    }
+  }
+  const ew = t.enterOptional(ctxTag(0, true));
+  if (ew) {
+    crl.extensions = readExtensions(ew.enter(Tag.SEQUENCE));
+    ew.finish();
+  }
+  t.finish('trailing data in tbsCertList');
+  return crl;
+}
+
+/** DER blocks from DER or PEM input with any of the labels. */
+export function lintInputs(data: Uint8Array | string, ...labels: string[]): Uint8Array[] {
+  if (looksLikePem(data)) {
+    const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
+    const blocks = pemDecodeAll(text).filter((b) => labels.includes(b.label));
+    if (blocks.length === 0) throw new KysoError('PEM_MALFORMED', `no ${labels.join(' / ')} PEM block`);
+    return blocks.map((b) => b.der);
+  }
+  return derOrPem(data);
+}
+
+export const hex = toHex;

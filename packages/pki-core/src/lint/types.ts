@@ -1,0 +1,87 @@
+/**
+ * Certificate / CRL linter types. The result shape follows zlint (one result per lint: pass, error,
+ * warn, notice, NA) and pkilint (a finding carries the validator name, severity and a message);
+ * every lint names the clause it enforces.
+ */
+
+/** How bad a failed lint is. `error`: a MUST (or MUST NOT) is broken; `warning`: a SHOULD; `notice`: advice. */
+export type LintSeverity = 'error' | 'warning' | 'notice';
+
+/** Outcome of one lint on one input: `pass`, `fail` (at the lint's severity) or `na` (not applicable). */
+export type LintStatus = 'pass' | 'fail' | 'na';
+
+/** What a lint reads. */
+export type LintTarget = 'certificate' | 'crl';
+
+/**
+ * Lint profiles. `auto` picks one from the certificate (CA / self-signed, EKU, subject attributes);
+ * the others check the expectations of that kind of certificate on top of RFC 5280.
+ */
+export const LINT_PROFILES = [
+  'auto',
+  'root',
+  'sub-ca',
+  'person',
+  'official',
+  'organization',
+  'ocsp-signer',
+  'tsa',
+  'tls-server',
+  'rfc5280',
+] as const;
+export type LintProfile = (typeof LINT_PROFILES)[number];
+
+/** The source document family a lint enforces. */
+export type LintSource =
+  | 'RFC 5280'
+  | 'RFC 3279'
+  | 'RFC 5480'
+  | 'RFC 6960'
+  | 'RFC 3161'
+  | 'X.690'
+  | 'ETSI EN 319 412-1'
+  | 'ETSI EN 319 412-2'
+  | 'ETSI EN 319 412-3'
+  | 'CA/B Forum BR'
+  | 'Circular 16/2019/TT-BTTTT'
+  | 'Circular 15/2025/TT-BKHCN'
+  | 'Decree 23/2025/NĐ-CP'
+  | 'VN practice';
+
+export interface LintInfo {
+  /** Stable name: `e_…` (error), `w_…` (warning), `n_…` (notice), zlint style. */
+  name: string;
+  severity: LintSeverity;
+  source: LintSource;
+  /** Section / article, e.g. "§4.2.1.9". */
+  clause: string;
+  /** One line: what the lint requires. */
+  description: string;
+  target: LintTarget;
+}
+
+export interface LintResult {
+  lint: string;
+  status: LintStatus;
+  severity: LintSeverity;
+  /** `source` + `clause`, e.g. "RFC 5280 §4.2.1.9". */
+  clause: string;
+  description: string;
+  /** For a failure: what was found. */
+  details?: string;
+}
+
+export interface LintReport {
+  target: LintTarget | 'tbsCertificate';
+  /** The profile the lints ran under (`auto` resolved). */
+  profile: LintProfile;
+  /** Every lint's result, in registry order. */
+  results: LintResult[];
+  /** The failed results only. */
+  findings: LintResult[];
+  errors: number;
+  warnings: number;
+  notices: number;
+  /** No error-severity finding. */
+  ok: boolean;
+}

@@ -1,0 +1,127 @@
+/** Derived facts the certificate lints share (typed extensions decoded once, problems recorded). */
+import { parseTree } from '../der.js';
+import { bytesEqual } from '../bytes.js';
+import { OID } from '../oids.js';
+import type { GeneralName } from '../x509/general-name.js';
+import {
+  type AuthorityKeyIdentifier,
+  type BasicConstraints,
+  type KeyUsage,
+  type PolicyInformation,
+  parseAuthorityKeyIdentifier,
+  parseBasicConstraints,
+  parseCertificatePolicies,
+  parseCrlDistributionPoints,
+  parseExtKeyUsage,
+  parseGeneralNamesExtension,
+  parseInfoAccess,
+  parseInhibitAnyPolicy,
+  parseKeyUsage,
+  parseNameConstraints,
+  parseNull,
+  parsePolicyConstraints,
+  parsePolicyMappings,
+  parseSubjectKeyIdentifier,
+} from '../x509/extensions.js';
+import type { LintCert, LintExtension } from './parse.js';
+import type { LintProfile } from './types.js';
+
+const PARSERS: Record<string, (v: Uint8Array) => unknown> = {
+  [OID.basicConstraints]: parseBasicConstraints,
+  [OID.keyUsage]: parseKeyUsage,
+  [OID.extKeyUsage]: parseExtKeyUsage,
+  [OID.subjectKeyIdentifier]: parseSubjectKeyIdentifier,
+  [OID.authorityKeyIdentifier]: parseAuthorityKeyIdentifier,
+  [OID.subjectAltName]: parseGeneralNamesExtension,
+  [OID.issuerAltName]: parseGeneralNamesExtension,
+  [OID.cRLDistributionPoints]: parseCrlDistributionPoints,
+  [OID.freshestCRL]: parseCrlDistributionPoints,
+  [OID.authorityInfoAccess]: parseInfoAccess,
+  [OID.subjectInfoAccess]: parseInfoAccess,
+  [OID.certificatePolicies]: parseCertificatePolicies,
+  [OID.policyMappings]: parsePolicyMappings,
+  [OID.policyConstraints]: parsePolicyConstraints,
+  [OID.inhibitAnyPolicy]: parseInhibitAnyPolicy,
+  [OID.nameConstraints]: parseNameConstraints,
+  [OID.ocspNoCheck]: parseNull,
+};
+
+/** Extensions the linter knows (others, if critical, get `w_rfc5280_ext_unknown_critical`). */
+export const LINT_KNOWN_EXTENSIONS: ReadonlySet<string> = new Set([
+  ...Object.keys(PARSERS),
+  OID.qcStatements,
+  '1.3.6.1.4.1.11129.2.4.2', // CT precertificate SCTs
+  '1.3.6.1.4.1.311.21.7', // Microsoft certificate template
+  '1.3.6.1.4.1.311.21.10', // Microsoft application policies
+]);
+
+export interface CertView {
+  c: LintCert;
+  profile: LintProfile;
+  ext(oid: string): LintExtension | undefined;
+  /** Extension values that do not decode (oid → message). */
+  extProblems: Map<string, string>;
+  bc?: BasicConstraints;
+  ku?: KeyUsage[];
+  eku?: string[];
+  ski?: Uint8Array;
+  aki?: AuthorityKeyIdentifier;
+  san?: GeneralName[];
+  policies?: PolicyInformation[];
+  isCA: boolean;
+  selfIssued: boolean;
+}
+
+function decode<T>(v: CertView, oid: string): T | undefined {
+  const e = v.ext(oid);
+  if (!e) return undefined;
+  try {
+    return PARSERS[oid]!(e.value) as T;
+  } catch (err) {
+    v.extProblems.set(oid, err instanceof Error ? err.message : String(err));
+    return undefined;
+  }
+}
+
+export function certView(c: LintCert, profile: LintProfile): CertView {
+  const v: CertView = {
+    c,
+    profile,
+    ext: (oid) => c.extensions.find((e) => e.oid === oid),
+    extProblems: new Map(),
+    isCA: false,
+    selfIssued: false,
+  };
+  for (const e of c.extensions) {
+    try {
+      parseTree(e.value);
+    } catch (err) {
+      v.extProblems.set(e.oid, `extnValue is not DER: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const set = <K extends keyof CertView>(k: K, oid: string) => {
+    const r = decode<CertView[K]>(v, oid);
+    if (r !== undefined) v[k] = r;
+  };
+  set('bc', OID.basicConstraints);
+  set('ku', OID.keyUsage);
+  set('eku', OID.extKeyUsage);
+  set('ski', OID.subjectKeyIdentifier);
+  set('aki', OID.authorityKeyIdentifier);
+  set('san', OID.subjectAltName);
+  set('policies', OID.certificatePolicies);
+  const done = new Set<string>([
+    OID.basicConstraints,
+    OID.keyUsage,
+    OID.extKeyUsage,
+    OID.subjectKeyIdentifier,
+    OID.authorityKeyIdentifier,
+    OID.subjectAltName,
+    OID.certificatePolicies,
+  ]);
+  for (const e of c.extensions) if (PARSERS[e.oid] && !done.has(e.oid)) decode(v, e.oid);
+  v.isCA = v.bc?.ca === true;
+  v.selfIssued = c.issuer !== undefined && c.subject !== undefined && c.issuer.equals(c.subject);
+  if (!v.selfIssued && c.issuer && c.subject) v.selfIssued = bytesEqual(c.issuer.der, c.subject.der);
+  return v;
+}

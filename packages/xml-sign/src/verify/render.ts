@@ -1,0 +1,113 @@
+/**
+ * Readable XML validation report in Vietnamese (default) or English, in the style of the PDF
+ * report: verdict, signer with identifiers (MST/CCCD), signing time in Vietnam time, integrity,
+ * what is signed, certificate validation.
+ */
+import type { VerifyStatus, XmlValidationReport } from './report.js';
+
+export type ReportLanguage = 'vi' | 'en';
+
+const T = {
+  vi: {
+    title: 'KẾT QUẢ KIỂM TRA CHỮ KÝ SỐ TRÊN TÀI LIỆU XML',
+    overall: 'Kết luận',
+    status: { valid: 'HỢP LỆ', invalid: 'KHÔNG HỢP LỆ', indeterminate: 'CHƯA XÁC ĐỊNH' } as Record<
+      VerifyStatus,
+      string
+    >,
+    validationTime: 'Thời điểm kiểm tra',
+    none: 'Tài liệu không có chữ ký số.',
+    signature: 'Chữ ký',
+    location: 'Vị trí',
+    signer: 'Người ký',
+    ids: 'Định danh',
+    org: 'Cơ quan, tổ chức',
+    signingTime: 'Thời điểm ký',
+    source: {
+      'signature-timestamp': 'theo dấu thời gian của chữ ký',
+      'claimed-xades': 'do người ký khai báo (XAdES), chưa được chứng minh',
+      'claimed-einvoice': 'do người ký khai báo (SigningTime), chưa được chứng minh',
+    } as Record<string, string>,
+    integrity: 'Toàn vẹn',
+    intactYes: 'Nội dung được ký không bị thay đổi',
+    intactNo: 'Nội dung được ký đã bị thay đổi hoặc chữ ký không đúng',
+    signed: 'Phần được ký',
+    certificate: 'Chứng thư số',
+    level: 'Mức',
+    reasons: 'Lý do',
+    warnings: 'Cảnh báo',
+  },
+  en: {
+    title: 'XML DIGITAL SIGNATURE VALIDATION REPORT',
+    overall: 'Verdict',
+    status: { valid: 'VALID', invalid: 'INVALID', indeterminate: 'INDETERMINATE' } as Record<
+      VerifyStatus,
+      string
+    >,
+    validationTime: 'Validation time',
+    none: 'The document has no digital signature.',
+    signature: 'Signature',
+    location: 'Location',
+    signer: 'Signer',
+    ids: 'Identifiers',
+    org: 'Organisation',
+    signingTime: 'Signing time',
+    source: {
+      'signature-timestamp': 'from the signature time-stamp',
+      'claimed-xades': 'claimed by the signer (XAdES), not proven',
+      'claimed-einvoice': 'claimed by the signer (SigningTime), not proven',
+    } as Record<string, string>,
+    integrity: 'Integrity',
+    intactYes: 'The signed content is unchanged',
+    intactNo: 'The signed content was changed or the signature is wrong',
+    signed: 'Signed data',
+    certificate: 'Certificate',
+    level: 'Level',
+    reasons: 'Reasons',
+    warnings: 'Warnings',
+  },
+};
+
+/** ISO 8601 in Vietnam time (UTC+07:00). */
+export function vnTime(iso: string | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${new Date(d.getTime() + 7 * 3600_000).toISOString().slice(0, 19)}+07:00`;
+}
+
+export function renderXmlReport(r: XmlValidationReport, lang: ReportLanguage = 'vi'): string {
+  const t = T[lang];
+  const lines = [
+    t.title,
+    `${t.overall}: ${t.status[r.status]}`,
+    `${t.validationTime}: ${vnTime(r.validationTime)}`,
+  ];
+  if (r.signatures.length === 0) lines.push(t.none);
+  for (const s of r.signatures) {
+    lines.push('', `${t.signature} ${s.index + 1}${s.id ? ` (${s.id})` : ''}: ${t.status[s.status]}`);
+    lines.push(`  ${t.location}: ${s.location}`);
+    if (s.signer) {
+      lines.push(`  ${t.signer}: ${s.signer.commonName ?? s.signer.subject}`);
+      if (s.signer.organization) lines.push(`  ${t.org}: ${s.signer.organization}`);
+      if (s.signer.identifiers.length > 0)
+        lines.push(`  ${t.ids}: ${s.signer.identifiers.map((i) => `${i.type} ${i.value}`).join(', ')}`);
+    }
+    if (s.signingTime)
+      lines.push(`  ${t.signingTime}: ${vnTime(s.signingTime.time)} (${t.source[s.signingTime.source]})`);
+    lines.push(`  ${t.integrity}: ${s.integrity.status === 'passed' ? t.intactYes : t.intactNo}`);
+    lines.push(`  ${t.signed}: ${s.integrity.signedData.join('; ')}`);
+    lines.push(
+      `  ${t.certificate}: ${t.status[s.certificate.status]}${s.certificate.reason ? ` (${s.certificate.reason}${s.certificate.detail ? `: ${s.certificate.detail}` : ''})` : ''}`,
+    );
+    lines.push(`  ${t.level}: ${s.level}`);
+    if (s.reasons.length > 0) lines.push(`  ${t.reasons}: ${s.reasons.join(', ')}`);
+    if (s.warnings.length > 0) lines.push(`  ${t.warnings}: ${s.warnings.join('; ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** JSON of the report without the in-memory nodes. */
+export function xmlReportJson(r: XmlValidationReport): unknown {
+  return { ...r, signatures: r.signatures.map(({ result: _result, ...rest }) => rest) };
+}

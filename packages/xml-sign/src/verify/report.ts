@@ -1,0 +1,327 @@
+/**
+ * XML validation report: the same verdict/reason shape as the PDF report of @kyso/pdf-sign
+ * (status valid / invalid / indeterminate per signature, stable reason codes, signer summary with
+ * Vietnamese identifiers, certificate validation at the signing time), rendered in vi or en.
+ * Trust and revocation are inputs: a TrustStore, a revocation mode, a validation time.
+ */
+import {
+  Certificate,
+  type TrustStore,
+  type ValidationReport,
+  buildAndValidatePath,
+  newRevocationChecker,
+} from '@kyso/pki-core';
+import {
+  type XmlSignatureResult,
+  type VerifyXmlSignatureOptions,
+  findSignatures,
+  verifyXmlSignature,
+} from '../dsig/verify.js';
+import { type XadesResult, verifyXades } from '../xades/xades.js';
+import { DSIG_NS } from '../dsig/algorithms.js';
+import { textOf } from '../dsig/reference.js';
+import { type XmlDocument, type XmlElement, attr, childElements, descendants } from '../xml/dom.js';
+import { type ParseXmlOptions, parseXml } from '../xml/parser.js';
+
+export type VerifyStatus = 'valid' | 'invalid' | 'indeterminate';
+export type XmlRevocationMode = 'embedded-only' | 'fetch' | 'soft-fail' | 'off';
+
+export interface VerifyXmlOptions extends Omit<VerifyXmlSignatureOptions, 'certificates'> {
+  trustStore?: TrustStore;
+  /** Extra certificates (intermediates). */
+  certificates?: readonly (Uint8Array | Certificate)[];
+  /** Validation time (default: now). Certificates are validated at the time-stamp's time when there is one. */
+  validationTime?: Date;
+  /**
+   * 'embedded-only' (default): CRLs in X509Data only, missing data makes the result indeterminate;
+   * 'fetch': then CRL/OCSP over HTTP; 'soft-fail': missing data reported, not fatal; 'off'.
+   */
+  revocation?: XmlRevocationMode;
+  parseOptions?: ParseXmlOptions;
+}
+
+export interface SignerSummary {
+  subject: string;
+  commonName?: string;
+  organization?: string;
+  title?: string;
+  /** Vietnamese identifiers: MST, CCCD, CMND… from UID, or written in the subject text. */
+  identifiers: { type: string; value: string }[];
+  issuer: string;
+  serialNumber: string;
+  notBefore: string;
+  notAfter: string;
+}
+
+export interface CertificateValidation {
+  status: VerifyStatus;
+  reason?: string;
+  detail?: string;
+  validatedAt: string;
+  timeSource: 'signature-timestamp' | 'validation-time';
+  chain: string[];
+  revocation: { subject: string; status: string; source: string }[];
+}
+
+export interface XmlSignatureReport {
+  index: number;
+  id?: string;
+  /** Where the signature sits, e.g. `HDon/DSCKS/NBan`. */
+  location: string;
+  status: VerifyStatus;
+  reasons: string[];
+  signer?: SignerSummary;
+  signingTime?: { time: string; source: 'signature-timestamp' | 'claimed-xades' | 'claimed-einvoice' };
+  integrity: {
+    status: 'passed' | 'failed';
+    signatureValid: boolean;
+    references: { uri?: string; type?: string; valid: boolean; reason?: string }[];
+    /** What is signed: element paths, `(whole document)` or `(detached) uri`. */
+    signedData: string[];
+  };
+  certificate: CertificateValidation;
+  level: 'XML-DSig' | 'B-B' | 'B-T';
+  xades?: XadesResult;
+  warnings: string[];
+  /** The core result, with the signed nodes (not serialised). */
+  result: XmlSignatureResult;
+}
+
+export interface XmlValidationReport {
+  valid: boolean;
+  status: VerifyStatus;
+  validationTime: string;
+  revocationMode: XmlRevocationMode;
+  signatures: XmlSignatureReport[];
+}
+
+const INVALID_PATH_REASONS = new Set([
+  'REVOKED',
+  'SIGNATURE_INVALID',
+  'NOT_A_CA',
+  'NAME_CONSTRAINTS_VIOLATED',
+  'EKU_MISMATCH',
+]);
+
+export function signerSummary(c: Certificate): SignerSummary {
+  const ids = c.subject.vnIdentifiers.map((i) => ({ type: i.prefix || 'UID', value: i.value }));
+  if (ids.length === 0) {
+    // Test and older certificates write "MST=…" inside another attribute (often the CN).
+    const values = c.subject.rdns.flatMap((rdn) => rdn.map((a) => a.value)).join(' ');
+    for (const m of values.matchAll(/\b(MST|CCCD|CMND|HC|MNS)\s*[:=]\s*([0-9A-Za-z-]+)/g))
+      ids.push({ type: m[1]!, value: m[2]! });
+  }
+  const s: SignerSummary = {
+    subject: c.subject.toString(),
+    identifiers: ids,
+    issuer: c.issuer.toString(),
+    serialNumber: c.serialHex,
+    notBefore: c.notBefore.toISOString(),
+    notAfter: c.notAfter.toISOString(),
+  };
+  const cn = c.subject.commonName;
+  if (cn) s.commonName = cn;
+  const o = c.subject.get('O')[0];
+  if (o) s.organization = o;
+  const t = c.subject.get('2.5.4.12')[0];
+  if (t) s.title = t;
+  return s;
+}
+
+function elementPath(el: XmlElement): string {
+  const parts: string[] = [];
+  let n: XmlElement | XmlDocument = el;
+  while (n.kind === 'element') {
+    const id = attr(n, 'Id') ?? attr(n, 'ID') ?? attr(n, 'id');
+    parts.unshift(id ? `${n.local}[@Id='${id}']` : n.local);
+    n = n.parent;
+  }
+  return parts.join('/');
+}
+
+/** The e-invoice SigningTime in the signature's own Object (local Vietnam time, no zone). */
+function einvoiceSigningTime(sig: XmlElement): Date | undefined {
+  for (const o of childElements(sig, DSIG_NS, 'Object')) {
+    for (const e of descendants(o)) {
+      if (e.local !== 'SigningTime' || e.ns === 'http://uri.etsi.org/01903/v1.3.2#') continue;
+      const t = textOf(e).trim();
+      const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/.exec(t);
+      if (!m) return undefined;
+      const d = new Date(m[3] ? t : `${m[1]}+07:00`);
+      return Number.isNaN(d.getTime()) ? undefined : d;
+    }
+  }
+  return undefined;
+}
+
+/** Verifies every ds:Signature of a document and builds the report (never throws for "invalid"). */
+export async function verifyXml(
+  input: Uint8Array | string | XmlDocument,
+  opts: VerifyXmlOptions = {},
+): Promise<XmlValidationReport> {
+  const doc = typeof input === 'object' && 'kind' in input ? input : parseXml(input, opts.parseOptions);
+  const now = opts.validationTime ?? new Date();
+  const mode = opts.revocation ?? 'embedded-only';
+  const extra = (opts.certificates ?? []).map((c) => (c instanceof Certificate ? c : Certificate.fromDer(c)));
+  const reports: XmlSignatureReport[] = [];
+  // Counter-signatures and signatures nested in signed objects are reported too, in document order.
+  const sigs = findSignatures(doc);
+  for (const [index, sig] of sigs.entries()) {
+    const r = verifyXmlSignature(doc, sig, { ...opts, certificates: extra });
+    const x = await verifyXades(r, {
+      ...(opts.trustStore ? { trustStore: opts.trustStore } : {}),
+      certificates: extra,
+    });
+    const reasons: string[] = [];
+    const leaf = r.key && 'certificate' in r.key ? r.key.certificate : r.keyInfo.certificates[0];
+    const stamp = x.signatureTimeStamps.find((t) => t.status === 'passed' && t.genTime);
+    const at = stamp?.genTime ?? now;
+    const cert = await validateCertificate(
+      leaf,
+      [...r.keyInfo.certificates, ...extra],
+      r.keyInfo.crls,
+      at,
+      stamp ? 'signature-timestamp' : 'validation-time',
+      opts.trustStore,
+      mode,
+    );
+    let status: VerifyStatus = 'valid';
+    if (!r.valid) {
+      status = 'invalid';
+      reasons.push(r.error?.reason ?? 'SIGNATURE_INVALID');
+    }
+    if (cert.status !== 'valid') {
+      reasons.push(cert.reason ?? 'CERTIFICATE_INDETERMINATE');
+      if (cert.status === 'invalid') status = 'invalid';
+      else if (status === 'valid') status = 'indeterminate';
+    }
+    if (firstQp(sig) && (!x.signedPropertiesCovered || !x.signingCertificateMatches)) {
+      reasons.push(
+        x.signedPropertiesCovered
+          ? 'XADES_SIGNING_CERTIFICATE_MISMATCH'
+          : 'XADES_SIGNED_PROPERTIES_NOT_SIGNED',
+      );
+      if (status === 'valid') status = 'indeterminate';
+    }
+    if (x.signatureTimeStamps.some((t) => t.status === 'failed')) reasons.push('TIMESTAMP_INVALID');
+    const signedData = r.references.map((ref) =>
+      ref.signed?.kind === 'element'
+        ? elementPath(ref.signed.element)
+        : ref.signed?.kind === 'document'
+          ? '(whole document)'
+          : `(detached) ${ref.uri ?? ''}`,
+    );
+    const claimed = x.signingTime ? { time: x.signingTime, source: 'claimed-xades' as const } : undefined;
+    const evTime = einvoiceSigningTime(sig);
+    const signingTime = stamp?.genTime
+      ? { time: stamp.genTime.toISOString(), source: 'signature-timestamp' as const }
+      : claimed
+        ? { time: claimed.time.toISOString(), source: claimed.source }
+        : evTime
+          ? { time: evTime.toISOString(), source: 'claimed-einvoice' as const }
+          : undefined;
+    const location = sig.parent.kind === 'element' ? elementPath(sig.parent) : '/';
+    reports.push({
+      index,
+      ...(r.id ? { id: r.id } : {}),
+      location,
+      status,
+      reasons,
+      ...(leaf ? { signer: signerSummary(leaf) } : {}),
+      ...(signingTime ? { signingTime } : {}),
+      integrity: {
+        status: r.valid ? 'passed' : 'failed',
+        signatureValid: r.signatureValid,
+        references: r.references.map((ref) => ({
+          ...(ref.uri !== undefined ? { uri: ref.uri } : {}),
+          ...(ref.type ? { type: ref.type } : {}),
+          valid: ref.valid,
+          ...(ref.error ? { reason: ref.error.reason } : {}),
+        })),
+        signedData,
+      },
+      certificate: cert,
+      level: x.level ?? 'XML-DSig',
+      ...(x.signedPropertiesCovered || x.problems.length > 0 ? { xades: x } : {}),
+      warnings: r.warnings,
+      result: r,
+    });
+  }
+  const status: VerifyStatus =
+    reports.length === 0
+      ? 'indeterminate'
+      : reports.some((r) => r.status === 'invalid')
+        ? 'invalid'
+        : reports.some((r) => r.status === 'indeterminate')
+          ? 'indeterminate'
+          : 'valid';
+  return {
+    valid: status === 'valid',
+    status,
+    validationTime: now.toISOString(),
+    revocationMode: mode,
+    signatures: reports,
+  };
+}
+
+function firstQp(sig: XmlElement): boolean {
+  return childElements(sig, DSIG_NS, 'Object').some((o) =>
+    childElements(o).some((c) => c.local === 'QualifyingProperties'),
+  );
+}
+
+async function validateCertificate(
+  leaf: Certificate | undefined,
+  pool: Certificate[],
+  crls: Uint8Array[],
+  at: Date,
+  timeSource: CertificateValidation['timeSource'],
+  trustStore: TrustStore | undefined,
+  mode: XmlRevocationMode,
+): Promise<CertificateValidation> {
+  const base = { validatedAt: at.toISOString(), timeSource, chain: [] as string[], revocation: [] };
+  if (!leaf)
+    return { status: 'indeterminate', reason: 'NO_CERTIFICATE', detail: 'no signer certificate', ...base };
+  if (!trustStore) {
+    return {
+      status: 'indeterminate',
+      reason: 'NO_TRUST_ANCHORS',
+      detail: 'no trust anchors were given: the certificate was not validated',
+      ...base,
+    };
+  }
+  const policy = mode === 'embedded-only' ? 'require' : mode === 'fetch' ? 'require' : mode;
+  let rep: ValidationReport;
+  try {
+    rep = await buildAndValidatePath({
+      leaf,
+      intermediates: pool,
+      trustStore,
+      time: at,
+      ...(mode !== 'off'
+        ? { revocation: newRevocationChecker({ crls, policy, fetch: mode === 'fetch' }) }
+        : {}),
+    });
+  } catch (e) {
+    return {
+      status: 'indeterminate',
+      reason: 'CERTIFICATE_UNREADABLE',
+      detail: (e as Error).message,
+      ...base,
+    };
+  }
+  const reason = rep.reason ?? undefined;
+  return {
+    status: rep.valid ? 'valid' : reason && INVALID_PATH_REASONS.has(reason) ? 'invalid' : 'indeterminate',
+    ...(reason ? { reason } : {}),
+    ...(rep.detail ? { detail: rep.detail } : {}),
+    validatedAt: at.toISOString(),
+    timeSource,
+    chain: rep.chain.map((c) => c.subject.toString()),
+    revocation: rep.revocation.map((l) => ({
+      subject: l.subject ?? '',
+      status: l.status,
+      source: l.source ?? 'none',
+    })),
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * The small, read-only document model the safe parser builds. It keeps exactly what XML-DSig
+ * needs: elements with their namespace declarations as written (canonicalisation renders them),
+ * attributes, text, comments and processing instructions, and parent links. No DTD, no entities
+ * beyond the five predefined ones and character references: there is nothing else to model.
+ */
+
+export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+export const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
+
+export interface XmlAttribute {
+  /** Qualified name as written (`Id`, `xml:lang`, `ds:Algorithm`). */
+  readonly name: string;
+  readonly prefix: string;
+  readonly local: string;
+  /** Namespace URI ('' for an unprefixed attribute: attributes do not take the default namespace). */
+  readonly ns: string;
+  readonly value: string;
+}
+
+export interface XmlElement {
+  readonly kind: 'element';
+  readonly name: string;
+  readonly prefix: string;
+  readonly local: string;
+  /** Namespace URI of the element ('' when in no namespace). */
+  readonly ns: string;
+  /** Namespace declarations written on this element, in document order: [prefix ('' = default), uri]. */
+  readonly nsDecls: ReadonlyArray<readonly [string, string]>;
+  readonly attributes: readonly XmlAttribute[];
+  readonly children: XmlNode[];
+  readonly parent: XmlElement | XmlDocument;
+  /** Document order index (unique, increasing). */
+  readonly order: number;
+  /** Offsets in `XmlDocument.text`: the start tag's '<', and the content's end ('</'; -1 for `<e/>`). */
+  readonly start: number;
+  readonly contentEnd: number;
+}
+
+export interface XmlText {
+  readonly kind: 'text';
+  readonly value: string;
+  readonly parent: XmlElement;
+}
+
+export interface XmlComment {
+  readonly kind: 'comment';
+  readonly value: string;
+  readonly parent: XmlElement | XmlDocument;
+}
+
+export interface XmlProcessingInstruction {
+  readonly kind: 'pi';
+  readonly target: string;
+  readonly data: string;
+  readonly parent: XmlElement | XmlDocument;
+}
+
+export type XmlNode = XmlElement | XmlText | XmlComment | XmlProcessingInstruction;
+
+export interface XmlDocument {
+  readonly kind: 'document';
+  /** Comments and PIs around the document element, and the document element itself. */
+  readonly children: XmlNode[];
+  readonly root: XmlElement;
+  /** Elements by ID value (attributes `Id`, `ID`, `id`, `xml:id`, plus any declared by the caller). */
+  readonly ids: ReadonlyMap<string, XmlElement>;
+  /** ID values carried by more than one element (signature wrapping signal). */
+  readonly duplicateIds: ReadonlySet<string>;
+  /** Number of nodes (elements, attributes, text, comments, PIs). */
+  readonly nodeCount: number;
+  /** The parsed text (line ends normalised, BOM removed): signing inserts into it. */
+  readonly text: string;
+}
+
+/** The value of an attribute in no namespace, or undefined. */
+export function attr(el: XmlElement, local: string): string | undefined {
+  for (const a of el.attributes) if (a.local === local && a.ns === '') return a.value;
+  return undefined;
+}
+
+/** Child elements, optionally filtered by namespace and local name. */
+export function childElements(el: XmlElement, ns?: string, local?: string): XmlElement[] {
+  const out: XmlElement[] = [];
+  for (const c of el.children) {
+    if (c.kind !== 'element') continue;
+    if (ns !== undefined && c.ns !== ns) continue;
+    if (local !== undefined && c.local !== local) continue;
+    out.push(c);
+  }
+  return out;
+}
+
+/** First child element with that namespace and local name. */
+export function firstChild(el: XmlElement, ns: string, local: string): XmlElement | undefined {
+  for (const c of el.children) if (c.kind === 'element' && c.ns === ns && c.local === local) return c;
+  return undefined;
+}
+
+/** Concatenated text of all descendant text nodes (XPath string-value). */
+export function textContent(node: XmlElement | XmlDocument): string {
+  let s = '';
+  const walk = (n: XmlElement | XmlDocument): void => {
+    for (const c of n.children) {
+      if (c.kind === 'text') s += c.value;
+      else if (c.kind === 'element') walk(c);
+    }
+  };
+  walk(node);
+  return s;
+}
+
+/** Descendant elements (and the element itself when `self`) in document order. */
+export function* descendants(el: XmlElement | XmlDocument, self = false): Generator<XmlElement> {
+  if (self && el.kind === 'element') yield el;
+  const stack: XmlNode[] = [...el.children].reverse();
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.kind !== 'element') continue;
+    yield n;
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
+  }
+}
+
+/** Whether `a` is `b` or one of its ancestors. */
+export function isAncestorOrSelf(a: XmlElement, b: XmlElement): boolean {
+  let n: XmlElement | XmlDocument = b;
+  while (n.kind === 'element') {
+    if (n === a) return true;
+    n = n.parent;
+  }
+  return false;
+}
+
+/** The document that holds `el`. */
+export function ownerDocument(el: XmlElement): XmlDocument {
+  let n: XmlElement | XmlDocument = el;
+  while (n.kind === 'element') n = n.parent;
+  return n;
+}
+
+/** In-scope namespaces of an element (prefix -> uri; '' = default, absent or '' = no default). */
+export function inScopeNamespaces(el: XmlElement): Map<string, string> {
+  const chain: XmlElement[] = [];
+  let n: XmlElement | XmlDocument = el;
+  while (n.kind === 'element') {
+    chain.push(n);
+    n = n.parent;
+  }
+  const m = new Map<string, string>();
+  for (let i = chain.length - 1; i >= 0; i--) for (const [p, u] of chain[i]!.nsDecls) m.set(p, u);
+  return m;
+}

@@ -1,0 +1,113 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { xmlCommands } from '@kyso/xml-sign/cli';
+import { describe, expect, it } from 'vitest';
+
+const DEMO = path.resolve(__dirname, '../../../certs/demo/rsa');
+const SAMPLE = path.resolve(
+  __dirname,
+  '../../../../shared/test-vectors/xmldsig/vn-einvoice/vnpay-test-invoice-K23TLL-226.xml',
+);
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'kyso-'));
+const cmd = (name: string) => xmlCommands.find((c) => c.path[1] === name)!;
+
+async function run(
+  name: string,
+  positionals: string[],
+  options: Record<string, string | boolean | string[]>,
+) {
+  let out = '';
+  let err = '';
+  const code = await cmd(name).run(
+    { options, positionals },
+    { out: (t) => (out += t), err: (t) => (err += t) },
+  );
+  return { code, out, err };
+}
+
+describe('kyso xml sign | verify | inspect', () => {
+  const pw = path.join(tmp, 'pw');
+  writeFileSync(pw, 'kyso-demo\n');
+  const inv = path.join(tmp, 'invoice.xml');
+  writeFileSync(
+    inv,
+    '<?xml version="1.0" encoding="UTF-8"?>\n<HDon><DLHDon Id="Id-9"><NDHDon><NBan><Ten>Công ty Kyso</Ten></NBan></NDHDon></DLHDon><DSCKS><NBan/></DSCKS></HDon>',
+  );
+
+  it('signs an e-invoice and verifies it: valid against the demo root, report in vi and en, JSON', async () => {
+    const out = path.join(tmp, 'signed.xml');
+    const s = await run('sign', [inv], {
+      out,
+      p12: path.join(DEMO, 'official.p12'),
+      'password-file': pw,
+      profile: 'einvoice',
+    });
+    expect(s.code, s.err).toBe(0);
+    const v = await run('verify', [out], { trust: [path.join(DEMO, 'root.pem')], revocation: 'off' });
+    expect(v.code, v.out).toBe(0);
+    expect(v.out).toContain('Kết luận: HỢP LỆ');
+    expect(v.out).toContain("HDon/DLHDon[@Id='Id-9']");
+    expect(v.out).toContain('Vị trí: HDon/DSCKS/NBan');
+    const en = await run('verify', [out], {
+      trust: [path.join(DEMO, 'root.pem')],
+      revocation: 'off',
+      lang: 'en',
+    });
+    expect(en.out).toContain('Verdict: VALID');
+    const j = await run('verify', [out], {
+      trust: [path.join(DEMO, 'root.pem')],
+      revocation: 'off',
+      json: true,
+    });
+    const rep = JSON.parse(j.out);
+    expect(rep.signatures[0].status).toBe('valid');
+    expect(rep.signatures[0].signingTime.source).toBe('claimed-einvoice');
+    // Without revocation data, the default mode says so: not valid, indeterminate.
+    const strict = await run('verify', [out], { trust: [path.join(DEMO, 'root.pem')], json: true });
+    expect(strict.code).toBe(1);
+    expect(JSON.parse(strict.out).status).toBe('indeterminate');
+    // Tampered: invalid.
+    writeFileSync(out, readFileSync(out, 'utf8').replace('Kyso', 'Kysq'));
+    const bad = await run('verify', [out], {
+      trust: [path.join(DEMO, 'root.pem')],
+      revocation: 'off',
+      json: true,
+    });
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.out).signatures[0].reasons).toContain('DIGEST_MISMATCH');
+  });
+
+  it('the public VN sample: crypto intact, certificate not trusted; MST shown', async () => {
+    const v = await run('verify', [SAMPLE], {
+      trust: [path.join(DEMO, 'root.pem')],
+      revocation: 'off',
+      json: true,
+    });
+    expect(v.code).toBe(1);
+    const s = JSON.parse(v.out).signatures[0];
+    expect(s.integrity.status).toBe('passed');
+    expect(s.certificate.status).not.toBe('valid');
+    expect(s.signer.identifiers).toContainEqual({ type: 'MST', value: '0102182292-998' });
+    expect(s.warnings.join(' ')).toContain('SHA-1');
+  });
+
+  it('inspect lists signatures; usage errors exit 2', async () => {
+    const i = await run('inspect', [SAMPLE], {});
+    expect(i.code).toBe(0);
+    expect(i.out).toContain('signatures: 1');
+    expect(i.out).toContain('NBan-22884 in NBan');
+    expect((await run('sign', [inv], { out: path.join(tmp, 'x.xml') })).code).toBe(2);
+    expect(
+      (
+        await run('sign', [inv], {
+          out: path.join(tmp, 'x.xml'),
+          p12: 'a',
+          'password-file': pw,
+          level: 'B-LTA',
+        })
+      ).code,
+    ).toBe(2);
+    expect((await run('inspect', [path.join(tmp, 'missing.xml')], {})).code).toBe(2);
+  });
+});
