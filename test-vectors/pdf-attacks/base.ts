@@ -38,6 +38,11 @@ export const OBJ = {
   danglingXObject: 41,
   danglingContent: 42,
   danglingAnnot: 43,
+  hiddenAnnot: 44,
+  checkBox: 45,
+  checkOffAp: 46,
+  checkOnAp: 47,
+  hiddenAnnotAp: 48,
   objStm: 100,
 } as const;
 
@@ -52,7 +57,21 @@ export const CONTENT = [
   'BT /F1 14 Tf 30 160 Td (Ghi chu: DA THANH TOAN 9999) Tj ET',
   '/OC /oc1 BDC BT /F1 18 Tf 280 200 Td (HUY BO) Tj ET EMC',
   'q /Ov Do Q',
+  '% a seal drawn as vector graphics (a path, no text or image)',
+  'q 0.8 0 0 rg 290 60 90 40 re f Q',
 ].join('\n');
+
+/** The vector "seal" of the content stream, in page space. */
+export const SEAL_RECT = [290, 60, 380, 100] as const;
+
+const AW = AMOUNT_RECT[2] - AMOUNT_RECT[0];
+const AH = AMOUNT_RECT[3] - AMOUNT_RECT[1];
+/** A prepared appearance over AMOUNT_RECT that hides the amount and shows another one. */
+export const coverStream = (): Uint8Array =>
+  stream(
+    `/Type /XObject /Subtype /Form /BBox [0 0 ${AW} ${AH}] /Resources << /Font << /Helv ${OBJ.font} 0 R >> >>`,
+    `q 1 g 0 0 ${AW} ${AH} re f Q BT /Helv 14 Tf 0 g 5 8 Td (So tien: 9999 dong) Tj ET`,
+  );
 
 /** Objects a viewer may keep in an object stream (dictionaries), by number. */
 export function dictObjects(opts: { danglingContents?: boolean } = {}): { num: number; body: string }[] {
@@ -68,7 +87,7 @@ export function dictObjects(opts: { danglingContents?: boolean } = {}): { num: n
     },
     {
       num: OBJ.page,
-      body: `<< /Type /Page /Parent ${r(OBJ.parentNode)} /MediaBox [0 0 ${PAGE.w} ${PAGE.h}] /Contents [${r(OBJ.content)} ${r(OBJ.overlay)}${opts.danglingContents ? ` ${r(OBJ.danglingContent)}` : ''}] /Annots [${r(OBJ.sigField)} ${r(OBJ.noteField)} ${r(OBJ.amountField)} ${r(OBJ.danglingAnnot)}] >>`,
+      body: `<< /Type /Page /Parent ${r(OBJ.parentNode)} /MediaBox [0 0 ${PAGE.w} ${PAGE.h}] /Contents [${r(OBJ.content)} ${r(OBJ.overlay)}${opts.danglingContents ? ` ${r(OBJ.danglingContent)}` : ''}] /Annots [${r(OBJ.sigField)} ${r(OBJ.noteField)} ${r(OBJ.amountField)} ${r(OBJ.hiddenAnnot)} ${r(OBJ.checkBox)} ${r(OBJ.danglingAnnot)}] >>`,
     },
     {
       num: OBJ.font,
@@ -81,7 +100,7 @@ export function dictObjects(opts: { danglingContents?: boolean } = {}): { num: n
     },
     {
       num: OBJ.acroForm,
-      body: `<< /Fields [${r(OBJ.sigField)} ${r(OBJ.noteField)} ${r(OBJ.amountField)}] /DR << /Font << /Helv ${r(OBJ.font)} >> >> /DA (/Helv 0 Tf 0 g) >>`,
+      body: `<< /Fields [${r(OBJ.sigField)} ${r(OBJ.noteField)} ${r(OBJ.amountField)} ${r(OBJ.checkBox)}] /DR << /Font << /Helv ${r(OBJ.font)} >> >> /DA (/Helv 0 Tf 0 g) >>`,
     },
     {
       num: OBJ.sigField,
@@ -94,6 +113,14 @@ export function dictObjects(opts: { danglingContents?: boolean } = {}): { num: n
     {
       num: OBJ.amountField,
       body: `<< /FT /Tx /T (SoTien) /DA (/Helv 14 Tf 0 g) /Type /Annot /Subtype /Widget /Rect [${AMOUNT_RECT.join(' ')}] /F 4 /P ${r(OBJ.page)} /AP << /N ${r(OBJ.amountAp)} >> >>`,
+    },
+    {
+      num: OBJ.hiddenAnnot,
+      body: `<< /Type /Annot /Subtype /Stamp /Rect [${AMOUNT_RECT.join(' ')}] /F 2 /P ${r(OBJ.page)} /AP << /N ${r(OBJ.hiddenAnnotAp)} >> >>`,
+    },
+    {
+      num: OBJ.checkBox,
+      body: `<< /FT /Btn /T (DaDuyet) /V /Off /AS /Off /Type /Annot /Subtype /Widget /Rect [${AMOUNT_RECT.join(' ')}] /F 4 /P ${r(OBJ.page)} /AP << /N << /Off ${r(OBJ.checkOffAp)} /On ${r(OBJ.checkOnAp)} >> >> >>`,
     },
     {
       num: OBJ.parentNode,
@@ -132,6 +159,9 @@ function streamObjects(): { num: number; body: Body }[] {
       body: stream('/Type /XObject /Subtype /Form /BBox [0 0 235 26]', '/Tx BMC EMC'),
     },
     { num: OBJ.overlay, body: stream('', '% overlay (empty in rev 0)') },
+    { num: OBJ.checkOffAp, body: stream(`/Type /XObject /Subtype /Form /BBox [0 0 ${AW} ${AH}]`, '') },
+    { num: OBJ.checkOnAp, body: coverStream() },
+    { num: OBJ.hiddenAnnotAp, body: coverStream() },
     {
       num: OBJ.shadowContent,
       body: stream('', 'BT /F1 14 Tf 30 200 Td (So tien: 9999 dong) Tj ET'),

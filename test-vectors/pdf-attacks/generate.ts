@@ -26,6 +26,8 @@ import {
   OBJ,
   PAGE,
   type XrefVariant,
+  SEAL_RECT,
+  coverStream,
   dictObjects,
   makeBase,
   noteAppearance,
@@ -86,14 +88,7 @@ const COVER = `q 1 g ${AMOUNT_RECT[0]} ${AMOUNT_RECT[1]} ${AMOUNT_RECT[2] - AMOU
 const coverForm = (fontRes = `/Font << /F1 ${ref(OBJ.font)} >>`) =>
   stream(`/Type /XObject /Subtype /Form /BBox [0 0 ${PAGE.w} ${PAGE.h}] /Resources << ${fontRes} >>`, COVER);
 /** An appearance stream of a widget/annotation over AMOUNT_RECT that hides the amount. */
-const coverAppearance = () => {
-  const w = AMOUNT_RECT[2] - AMOUNT_RECT[0];
-  const h = AMOUNT_RECT[3] - AMOUNT_RECT[1];
-  return stream(
-    `/Type /XObject /Subtype /Form /BBox [0 0 ${w} ${h}] /Resources << /Font << /Helv ${ref(OBJ.font)} >> >>`,
-    `q 1 g 0 0 ${w} ${h} re f Q BT /Helv 14 Tf 0 g 5 8 Td (So tien: 9999 dong) Tj ET`,
-  );
-};
+const coverAppearance = coverStream;
 /** Content stream 4 with the amount changed. */
 const changedContent = () => stream('', CONTENT.replace('So tien: 900 dong', 'So tien: 9999 dong'));
 const dictBody = (num: number) => {
@@ -519,6 +514,56 @@ export const ATTACKS: AttackClass[] = [
       },
     }),
   ),
+  {
+    id: 'eaa-over-vector-seal',
+    family: 'EAA (2021)',
+    description:
+      'evil annotation: a Square annotation with an opaque white appearance over the seal the signed page draws as a path (no text, no image)',
+    kind: always,
+    make: (ctx) => {
+      const annot = fresh(ctx.signed);
+      const ap = annot + 1;
+      const w = SEAL_RECT[2] - SEAL_RECT[0];
+      const h = SEAL_RECT[3] - SEAL_RECT[1];
+      const page = withArrayItem(currentBody(ctx.signed, OBJ.page), 'Annots', ref(annot));
+      return update(ctx, [
+        {
+          num: ap,
+          body: stream(`/Type /XObject /Subtype /Form /BBox [0 0 ${w} ${h}]`, `1 g 0 0 ${w} ${h} re f`),
+        },
+        {
+          num: annot,
+          body: `<< /Type /Annot /Subtype /Square /Rect [${SEAL_RECT.join(' ')}] /IC [1 1 1] /C [1 1 1] /F 4 /P ${ref(OBJ.page)} /AP << /N ${ref(ap)} >> >>`,
+        },
+        { num: OBJ.page, body: page },
+      ]);
+    },
+  },
+  {
+    id: 'hidden-annotation-shown',
+    family: 'EAA (2021)',
+    description:
+      'the signed page holds a Stamp annotation flagged Hidden (/F 2) over the amount; the update only clears the flag',
+    kind: always,
+    make: (ctx) =>
+      update(ctx, [
+        { num: OBJ.hiddenAnnot, body: currentBody(ctx.signed, OBJ.hiddenAnnot).replace('/F 2', '/F 4') },
+      ]),
+  },
+  {
+    id: 'checkbox-prepared-appearance',
+    family: 'form appearance',
+    description:
+      'the signed check box over the amount has a prepared /On appearance (white box, 9999); the update switches /V and /AS to /On (form filling)',
+    kind: always,
+    make: (ctx) =>
+      update(ctx, [
+        {
+          num: OBJ.checkBox,
+          body: currentBody(ctx.signed, OBJ.checkBox).replace('/V /Off /AS /Off', '/V /On /AS /On'),
+        },
+      ]),
+  },
   {
     id: 'ssa-signature-field',
     family: 'SSA (2021)',
