@@ -539,6 +539,31 @@ export const ATTACKS: AttackClass[] = [
       ]);
     },
   },
+  ...(['reversed', 'indirect'] as const).map(
+    (v): AttackClass => ({
+      id: `eaa-rect-${v}`,
+      family: 'EAA (2021)',
+      description: `evil annotation: a FreeText annotation over the amount whose /Rect is ${v === 'reversed' ? 'written corner-reversed ([x2 y2 x1 y1], which readers normalise)' : 'an indirect reference to the array'}`,
+      kind: always,
+      make: (ctx) => {
+        const annot = fresh(ctx.signed);
+        const ap = annot + 1;
+        const rectObj = annot + 2;
+        const [x1, y1, x2, y2] = AMOUNT_RECT;
+        const rect = v === 'reversed' ? `[${x2} ${y2} ${x1} ${y1}]` : ref(rectObj);
+        const page = withArrayItem(currentBody(ctx.signed, OBJ.page), 'Annots', ref(annot));
+        return update(ctx, [
+          { num: ap, body: coverAppearance() },
+          ...(v === 'indirect' ? [{ num: rectObj, body: `[${AMOUNT_RECT.join(' ')}]` }] : []),
+          {
+            num: annot,
+            body: `<< /Type /Annot /Subtype /FreeText /Rect ${rect} /Contents (So tien: 9999 dong) /DA (/Helv 14 Tf 0 g) /F 4 /P ${ref(OBJ.page)} /AP << /N ${ref(ap)} >> >>`,
+          },
+          { num: OBJ.page, body: page },
+        ]);
+      },
+    }),
+  ),
   {
     id: 'hidden-annotation-shown',
     family: 'EAA (2021)',
