@@ -135,6 +135,9 @@ const T = {
   },
 };
 
+/** Allowed findings worth a reader's look although they do not change the verdict. */
+const NOTICES = new Set(['OVERLAYS_SIGNED_CONTENT', 'PREPARED_APPEARANCE_SELECTED']);
+
 /** ISO 8601 in Vietnam time: 2025-07-01T09:30:00+07:00. */
 export function vnTime(iso: string | undefined): string {
   if (!iso) return '-';
@@ -182,7 +185,7 @@ function signatureBlock(s: PdfSignatureReport, t: (typeof T)['vi']): string[] {
     );
     for (const f of s.changes.findings)
       out.push(
-        `    - [r${f.revision}] ${f.allowed ? (f.indeterminate ? '⚠ ' : '') : '✗ '}${f.description} (${f.code}, ${f.level})`,
+        `    - [r${f.revision}] ${f.allowed ? (f.indeterminate ? '⚠ ' : NOTICES.has(f.code) ? 'ⓘ ' : '') : '✗ '}${f.description} (${f.code}, ${f.level})`,
       );
   }
   if (s.reasons.length) out.push(`  ${t.reasons}: ${s.reasons.join(', ')}`);
