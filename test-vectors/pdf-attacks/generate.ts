@@ -137,7 +137,11 @@ function editSignature(pdf: Uint8Array, edit: (body: string) => string): { num: 
 // ---------------------------------------------------------------------------------------------
 // Signing
 
-const SIGNING_TIME = new Date(Date.UTC(2026, 0, 15, 2, 0, 0));
+/**
+ * /M of the signatures: the start of the current UTC day (the test PKI's certificates are valid
+ * from 30 days ago, so a fixed calendar date would one day precede them).
+ */
+const SIGNING_TIME = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
 
 /** Signs a base document with kyso's API: an approval signature or a certification with P. */
 export async function signBase(base: Uint8Array, mode: SignMode, pki: PdfTestPki): Promise<Uint8Array> {
