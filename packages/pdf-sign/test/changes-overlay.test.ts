@@ -238,16 +238,25 @@ describe('overlays and appearance changes after signing', () => {
     });
   }
 
-  it('P=2: a second visible signature over signed text is named (VALID); an unsigned signature field there (SSA) is INDETERMINATE', async () => {
+  it('P=2: a second visible signature over signed text is INDETERMINATE, over the first signature only named; an unsigned signature field (SSA) INDETERMINATE', async () => {
     const signed = await sign(f, f.plain, 2);
     const over = (await signPdf(signed, { signer: f.pki.seal, appearance: whiteBox(OVER_TEXT) })).pdf;
     const v = await verify(f, over);
-    expect(v.signatures[0]!.status, describeReport(v)).toBe('valid');
+    expect(v.signatures[0]!.status, describeReport(v)).toBe('indeterminate');
     expect(codesOf(v)).toEqual(['SIGNATURE_ADDED', 'OVERLAYS_SIGNED_CONTENT']);
-    expect(v.signatures[0]!.changes.findings[1]!.indeterminate).toBeUndefined();
     expect(v.signatures[1]!.status).toBe('valid');
-    expect(renderReport(v, 'en')).toMatch(
-      /ⓘ .*lies over text or images the signed page draws \(the appearance of a signature made in this revision\)/,
+    // The Decree 30 layout: a seal over the first (visible) signature's appearance, not over text.
+    const first = (
+      await signPdf(f.plain, { signer: f.pki.official, certify: 2, appearance: whiteBox(BLANK) })
+    ).pdf;
+    const seal = (await signPdf(first, { signer: f.pki.seal, appearance: whiteBox([250, 90, 350, 170]) }))
+      .pdf;
+    const vs = await verify(f, seal);
+    expect(vs.status, describeReport(vs)).toBe('valid');
+    expect(codesOf(vs)).toEqual(['SIGNATURE_ADDED', 'OVERLAYS_SIGNED_CONTENT']);
+    expect(vs.signatures[0]!.changes.findings[1]!.indeterminate).toBeUndefined();
+    expect(renderReport(vs, 'en')).toMatch(
+      /ⓘ .*lies over signed annotation \d+ \(a later signature over an earlier signature's appearance\)/,
     );
     // Sneaky Signature Attack: a new signature field, never signed, whose appearance covers the text.
     const ssa = edit(signed, (w, r) => {
