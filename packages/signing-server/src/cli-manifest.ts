@@ -1114,6 +1114,34 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
     },
   },
   {
+    group: 'lint',
+    path: ['ocsp', 'lint'],
+    summary: 'lint OCSP responses against RFC 6960 (and the Circular 16/2019 hash list)',
+    options: [
+      {
+        name: 'json',
+        type: 'boolean',
+        description: 'machine-readable output (every result, pass and NA included)',
+      },
+      {
+        name: 'all',
+        type: 'boolean',
+        description: 'human output lists passing and not-applicable lints too',
+      },
+      {
+        name: 'list',
+        type: 'boolean',
+        description: 'list the lints (name, severity, clause) and exit',
+      },
+    ],
+    usage: 'FILE… [--json]',
+    positionals: {
+      min: 0,
+      max: Number.POSITIVE_INFINITY,
+      names: 'FILE…',
+    },
+  },
+  {
     group: 'server',
     path: ['server', 'start'],
     summary: 'start the signing server (config from the environment; see docs/server.md)',
@@ -1290,7 +1318,7 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       },
     ],
     usage:
-      'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE] | --remote URL --credential ID [--client-id ID --client-secret-file FILE] [--approval-timeout SECONDS]) [--level B-B|B-T|B-LT|B-LTA --tsa URL] [--appearance person|seal|stamp --image PNG --page N --rect x,y,w,h]; IN may be a folder (every .pdf in it, into the folder --out)',
+      'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE] | --remote URL --credential ID [--client-id ID --client-secret-file FILE] [--approval-timeout SECONDS]) [--level B-B|B-T|B-LT|B-LTA --tsa URL [--allow-lower-level]] [--appearance person|seal|stamp --image PNG --page N --rect x,y,w,h]; IN may be a folder (every .pdf in it, into the folder --out)',
     positionals: {
       min: 1,
       max: 1,

@@ -137,6 +137,12 @@ export interface IssueCertificateInput {
   /** CA profiles: pathLenConstraint (sub-ca default 0; root-ca default none). */
   pathLength?: number;
   subjectAltName?: GeneralName[];
+  /**
+   * Copy every subject e-mail address (E=) into the SAN as an rfc822Name (RFC 5280 §4.1.2.6).
+   * Default true. With false the SAN is taken as given, and the lint gate refuses a subject e-mail
+   * the SAN does not carry (e_rfc5280_subject_email_not_in_san).
+   */
+  emailInSan?: boolean;
   crlUrls?: string[];
   ocspUrls?: string[];
   caIssuersUrls?: string[];
@@ -248,7 +254,10 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Ce
   const rules = RULES[input.profile];
   if (!rules) throw new KysoError('INVALID_ARGUMENT', `unknown profile ${input.profile}`);
   const subject = Name.from(input.subject);
-  const subjectAltName = withSubjectEmails(subject, input.subjectAltName ?? []);
+  const subjectAltName =
+    input.emailInSan === false
+      ? [...(input.subjectAltName ?? [])]
+      : withSubjectEmails(subject, input.subjectAltName ?? []);
   if (subject.isEmpty) throw new KysoError('INVALID_ARGUMENT', 'subject must not be empty');
   const spki = spkiOf(input.publicKey);
   const now = input.now ?? new Date();
