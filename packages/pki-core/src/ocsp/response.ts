@@ -25,6 +25,7 @@ import {
   signatureAlgorithmName,
 } from '../crypto/algorithms.js';
 import { digest } from '../crypto/hash.js';
+import { nativeDigest } from '../crypto/native-sign.js';
 import { parsePublicKeyInfo } from '../crypto/keys.js';
 import type { SignatureAlgorithm, Signer } from '../crypto/types.js';
 import { KysoError } from '../errors.js';
@@ -354,7 +355,8 @@ export async function buildBasicOcspResponse(input: BasicOcspResponseInput): Pro
     if (!cert) throw new KysoError('INVALID_ARGUMENT', 'ResponderID byName needs the responder certificate');
     rid = explicit(1, cert.subject.der);
   } else {
-    rid = explicit(2, octetString(await digest('SHA-1', input.signer.publicKey.publicKey)));
+    const pk = input.signer.publicKey.publicKey;
+    rid = explicit(2, octetString(nativeDigest('SHA-1', pk) ?? (await digest('SHA-1', pk))));
   }
   if (input.responses.length === 0)
     throw new KysoError('INVALID_ARGUMENT', 'a response needs a SingleResponse');
@@ -366,7 +368,8 @@ export async function buildBasicOcspResponse(input: BasicOcspResponseInput): Pro
       input.extensions.length > 0 &&
       explicit(1, seq(...input.extensions.map(encodeExtension))),
   );
-  const signature = await input.signer.sign(tbs, alg);
+  // node:crypto when the signer can sign synchronously (LocalSigner on Node): no promise per response.
+  const signature = input.signer.signSync?.(tbs, alg) ?? (await input.signer.sign(tbs, alg));
   return seq(
     tbs,
     algDer,
