@@ -702,7 +702,18 @@ export function flagsToBitString(bits: number[]): Der {
   return bitString(bytes, unused);
 }
 
+/** Encoded OIDs (bounded): hot paths (OCSP, TSA, CMS) encode the same few OIDs per signature. */
+const OID_DER_CACHE = new Map<string, Der>();
+
 export function oid(dotted: string): Der {
+  const hit = OID_DER_CACHE.get(dotted);
+  if (hit) return hit.slice(); // a copy: callers may own and mutate what they get
+  const der = encodeOid(dotted);
+  if (OID_DER_CACHE.size < 1024) OID_DER_CACHE.set(dotted, der.slice());
+  return der;
+}
+
+function encodeOid(dotted: string): Der {
   const parts = dotted.split('.').map((p) => {
     if (!/^\d+$/.test(p)) throw new KysoError('INVALID_ARGUMENT', `bad OID ${dotted}`);
     return BigInt(p);

@@ -29,9 +29,12 @@ import type { CrlReason, Extension } from '../x509/extensions.js';
 import { type CertId, type OcspRequest, createCertId, parseOcspRequest, serialToBigInt } from './request.js';
 import {
   type CertStatus,
+  type OcspSigningParts,
   type SingleResponseInput,
   buildOcspErrorResponse,
-  buildOcspResponse,
+  ocspSigningParts,
+  signBasicOcspResponse,
+  wrapBasicOcspResponse,
 } from './response.js';
 
 export type RevocationLookupResult =
@@ -89,6 +92,8 @@ export class OcspResponder {
   /** The issuer's name and key hashes per CertID hash algorithm (they never change). */
   readonly #issuerHashes = new Map<HashAlgorithm, { name: Uint8Array; key: Uint8Array }>();
   #checked = false;
+  /** ResponderID, algorithm and certs, encoded once on first use. */
+  #parts: OcspSigningParts | undefined;
 
   constructor(opts: OcspResponderOptions) {
     this.issuer = opts.issuer;
@@ -155,6 +160,12 @@ export class OcspResponder {
       : { thisUpdate };
   }
 
+  /** Whether `id` names this responder's issuer; undefined until its hash algorithm is cached. */
+  #oursCached(id: CertId): boolean | undefined {
+    const h = this.#issuerHashes.get(id.hashAlgorithm);
+    return h && bytesEqual(h.name, id.issuerNameHash) && bytesEqual(h.key, id.issuerKeyHash);
+  }
+
   /** Whether `id` names this responder's issuer, from hashes computed once per algorithm. */
   async #ours(id: CertId): Promise<boolean> {
     let h = this.#issuerHashes.get(id.hashAlgorithm);
@@ -171,18 +182,30 @@ export class OcspResponder {
     return bytesEqual(h.name, id.issuerNameHash) && bytesEqual(h.key, id.issuerKeyHash);
   }
 
-  async #sign(responses: SingleResponseInput[], now: Date, extensions: Extension[]): Promise<Uint8Array> {
+  async #prepare(): Promise<OcspSigningParts> {
     if (!this.#checked && this.delegated) await this.#checkDelegation();
-    return buildOcspResponse({
+    this.#parts ??= await ocspSigningParts({
       signer: this.#signer,
       algorithm: this.#algorithm,
       responderIdType: this.#responderIdType,
       responderCertificate: this.responderCertificate,
-      producedAt: new Date(Math.floor(now.getTime() / 1000) * 1000),
-      responses,
-      extensions,
       certs: this.#includeCerts ? [this.responderCertificate] : [],
     });
+    return this.#parts;
+  }
+
+  /** A signed OCSPResponse: no promise once prepared, when the signer signs synchronously. */
+  #sign(
+    responses: SingleResponseInput[],
+    now: Date,
+    extensions: Extension[],
+  ): Uint8Array | Promise<Uint8Array> {
+    const producedAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
+    const go = (parts: OcspSigningParts) => {
+      const basic = signBasicOcspResponse(parts, producedAt, responses, extensions);
+      return basic instanceof Uint8Array ? wrapBasicOcspResponse(basic) : basic.then(wrapBasicOcspResponse);
+    };
+    return this.#parts && (this.#checked || !this.delegated) ? go(this.#parts) : this.#prepare().then(go);
   }
 
   async #status(certId: CertId): Promise<CertStatus> {
@@ -209,7 +232,7 @@ export class OcspResponder {
     this.#evict(now.getTime());
     try {
       const ours: boolean[] = [];
-      for (const r of req.requests) ours.push(await this.#ours(r.certId));
+      for (const r of req.requests) ours.push(this.#oursCached(r.certId) ?? (await this.#ours(r.certId)));
       if (!ours.some(Boolean)) return buildOcspErrorResponse('unauthorized');
 
       // Pre-produced answer: one CertID, no nonce (a nonce makes every response unique).
@@ -229,7 +252,8 @@ export class OcspResponder {
       if (req.nonceExtensionValue !== undefined) {
         exts.push({ oid: OID.ocspNonce, critical: false, value: req.nonceExtensionValue });
       }
-      return await this.#sign(responses, now, exts);
+      const signed = this.#sign(responses, now, exts);
+      return signed instanceof Uint8Array ? signed : await signed;
     } catch (e) {
       if (e instanceof KysoError && e.code === 'INVALID_ARGUMENT') throw e;
       return buildOcspErrorResponse('internalError');
