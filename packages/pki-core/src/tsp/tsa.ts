@@ -11,7 +11,7 @@
  * the ESS certificate hash is computed once, digests use node:crypto and the signature
  * `signer.signSync` (crypto/native-sign.ts). Other signers and browsers keep the asynchronous path.
  */
-import { bytesEqual, randomBytes } from '../bytes.js';
+import { bytesEqual, randomBytes, toHex } from '../bytes.js';
 import { encodeSignatureAlgorithm } from '../crypto/algorithms.js';
 import { digest, hashAlgorithmIdentifier } from '../crypto/hash.js';
 import { nativeDigest } from '../crypto/native-sign.js';
@@ -82,9 +82,19 @@ export function tsaCertificateProblem(cert: Certificate): string | undefined {
   return undefined;
 }
 
+/** Random bytes drawn 4 KiB at a time (one CSPRNG call per 256 serials, not one per token). */
+let randomPool: Uint8Array = new Uint8Array(0);
+let randomPos = 0;
+
 function randomSerial(): bigint {
-  let n = 0n;
-  for (const b of randomBytes(16)) n = (n << 8n) | BigInt(b);
+  if (randomPos + 16 > randomPool.length) {
+    randomPool = randomBytes(4096);
+    randomPos = 0;
+  }
+  const b = randomPool.subarray(randomPos, randomPos + 16);
+  randomPos += 16;
+  const n = BigInt(`0x${toHex(b)}`);
+  b.fill(0); // each draw is used once
   return n;
 }
 
