@@ -9,8 +9,12 @@ export default defineConfig({
     // exports `@kyso/x/sub` -> packages/x/src/sub/index.ts (`@kyso/pki-core/cli` -> src/cli/main.ts).
     alias: [
       { find: /^@kyso\/pki-core\/cli$/, replacement: `${pkgs}pki-core/src/cli/main.ts` },
+      { find: /^@kyso\/pki-core\/cli\/([a-z-]+)$/, replacement: `${pkgs}pki-core/src/cli/$1.ts` },
       { find: /^@kyso\/(pki-core|pdf-sign|xml-sign|signing-server)$/, replacement: `${pkgs}$1/src/index.ts` },
-      { find: /^@kyso\/(pki-core|pdf-sign|xml-sign|signing-server)\/([a-z-]+)$/, replacement: `${pkgs}$1/src/$2/index.ts` },
+      {
+        find: /^@kyso\/(pki-core|pdf-sign|xml-sign|signing-server)\/([a-z-]+)$/,
+        replacement: `${pkgs}$1/src/$2/index.ts`,
+      },
     ],
   },
   test: {

@@ -19,7 +19,10 @@ import { createRequire } from 'node:module';
 const [op, ...args] = process.argv.slice(2);
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const mb = (b) => b / 1024 / 1024;
-const dist = (pkg) => new URL(`../../packages/${pkg}/dist/index.js`, import.meta.url).href;
+const dist = (entry) => {
+  const [pkg, sub] = entry.split('/');
+  return new URL(`../../packages/${pkg}/dist/${sub ? `${sub}/` : ''}index.js`, import.meta.url).href;
+};
 
 async function timed(prepare, run, warm) {
   const ctx = await prepare();
@@ -40,7 +43,7 @@ if (op === 'kyso-sign') {
       const { importPkcs12, pkcs12KeyForCertificate, privateKeyFromPkcs8, LocalSigner } = await import(
         dist('pki-core')
       );
-      const { signPdfFile } = await import(dist('pdf-sign'));
+      const { signPdfFile } = await import(dist('pdf-sign/node'));
       const c = await importPkcs12(new Uint8Array(readFileSync(p12Path)), password);
       const leaf = c.certificates.find((x) => pkcs12KeyForCertificate(c, x));
       const kp = await privateKeyFromPkcs8(pkcs12KeyForCertificate(c, leaf).pkcs8);
@@ -82,7 +85,7 @@ if (op === 'kyso-sign') {
   const [inPath, warmPdf] = args;
   await timed(
     async () => {
-      const { verifyPdfFile } = await import(dist('pdf-sign'));
+      const { verifyPdfFile } = await import(dist('pdf-sign/node'));
       const go = async (f, mustBeValid) => {
         // No trust anchors are given: certificates are reported indeterminate; integrity (ByteRange,
         // digest, CMS signature), PAdES level and the modification analysis run in full.

@@ -5,13 +5,14 @@
  * the verdict INDETERMINATE; the last is named and stays VALID (docs/conformance.md, "Changes
  * after signing: what makes a verdict INDETERMINATE").
  */
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type AppearanceProvider,
   PdfDict,
   PdfName,
   PdfReader,
-  type PdfRef,
+  PdfRef,
   PdfStream,
   PdfString,
   dict,
@@ -106,6 +107,124 @@ describe('overlays and appearance changes after signing', () => {
     expect(mb.boxes.some((b) => overlaps(b, BLANK))).toBe(true);
   });
 
+  it('pageMarks follows cm/q/Q, Tm and TJ, image and form XObjects, inline images', () => {
+    const t = edit(f.plain, (w, r) => {
+      const pd = w.editDict(r.pages()[0]!);
+      const im = w.add(
+        new PdfStream(
+          dict({
+            Type: PdfName.of('XObject'),
+            Subtype: PdfName.of('Image'),
+            Width: 1,
+            Height: 1,
+            BitsPerComponent: 8,
+            ColorSpace: PdfName.of('DeviceGray'),
+          }),
+          new Uint8Array([0]),
+        ),
+      );
+      const fo = w.add(
+        new PdfStream(
+          dict({
+            Type: PdfName.of('XObject'),
+            Subtype: PdfName.of('Form'),
+            BBox: [0, 0, 10, 10],
+            Matrix: [2, 0, 0, 2, 0, 0],
+          }),
+          enc('0 0 10 10 re f'),
+        ),
+      );
+      pd.set('Resources', dict({ XObject: dict({ Im1: im, Fm1: fo }) }));
+      pd.set(
+        'Contents',
+        w.add(
+          new PdfStream(
+            new PdfDict(),
+            enc(
+              'q 100 0 0 50 300 400 cm /Im1 Do Q q 1 0 0 1 500 500 cm /Fm1 Do Q BT /F1 10 Tf 1 0 0 1 50 50 Tm [(AB) -500 (C)] TJ ET ' +
+                'q 20 0 0 20 200 200 cm BI /W 1 /H 1 /BPC 8 /CS /G ID x EI Q 0 0 600 800 re S',
+            ),
+          ),
+        ),
+      );
+    });
+    const r = PdfReader.open(t);
+    const m = pageMarks(r, r.pages()[0]!);
+    expect(m.complete).toBe(true);
+    const round = (b: number[]) => b.map((x) => Math.round(x));
+    expect(m.boxes.map(round)).toEqual(
+      expect.arrayContaining([
+        [300, 400, 400, 450], // the image: the unit square under the CTM
+        [500, 500, 520, 520], // the form: its /BBox under /Matrix and the CTM
+        [200, 200, 220, 220], // the inline image
+      ]),
+    );
+    // Text: starts at the text matrix origin, 0.6 em per byte (no /Widths), TJ adjustment moves on.
+    const text = m.boxes.filter((b) => Math.round(b[0]) === 50);
+    expect(text.length).toBe(1);
+    expect(text[0]![2]).toBeGreaterThan(60);
+    expect(
+      m.boxes.some((b) => Math.round(b[0]) > 60 && Math.round(b[0]) < 90 && Math.round(b[1]) === 47),
+    ).toBe(true);
+    // The stroked page frame (a path) is not a mark.
+    expect(m.boxes.some((b) => b[2] - b[0] >= 600)).toBe(false);
+  });
+
+  it('pageMarks never throws on hostile content (fuzz): it stops and counts the whole page', () => {
+    const tokens = [
+      'q',
+      'Q',
+      'cm',
+      'BT',
+      'ET',
+      'Tf',
+      'Td',
+      'TD',
+      'Tm',
+      'T*',
+      'Tj',
+      'TJ',
+      "'",
+      '"',
+      'Do',
+      'BI',
+      'ID',
+      'EI',
+      '1',
+      '-2.5',
+      '/F1',
+      '/Im1',
+      '(x)',
+      '<41>',
+      '[',
+      ']',
+      '<<',
+      '>>',
+      '{',
+      ')',
+      '%',
+      '\n',
+    ];
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(...tokens), fc.string({ maxLength: 4 })), { maxLength: 60 }),
+        (parts) => {
+          const t = edit(f.plain, (w, r) => {
+            w.editDict(r.pages()[0]!).set(
+              'Contents',
+              w.add(new PdfStream(new PdfDict(), enc(parts.join(' ')))),
+            );
+          });
+          const r = PdfReader.open(t);
+          const m = pageMarks(r, r.pages()[0]!);
+          expect(Array.isArray(m.boxes)).toBe(true);
+          if (!m.complete) expect(m.boxes.some((b) => b[2] - b[0] >= 595)).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   for (const sub of ['FreeText', 'Stamp', 'Square'] as const) {
     it(`P=3: a /${sub} annotation over signed text is INDETERMINATE, in a blank area VALID`, async () => {
       const signed = await sign(f, f.plain, 3);
@@ -119,23 +238,70 @@ describe('overlays and appearance changes after signing', () => {
     });
   }
 
-  it('P=2: a second visible signature over signed text is INDETERMINATE for the first signer', async () => {
+  it('P=2: a second visible signature over signed text is INDETERMINATE, over the first signature only named; an unsigned signature field (SSA) INDETERMINATE', async () => {
     const signed = await sign(f, f.plain, 2);
     const over = (await signPdf(signed, { signer: f.pki.seal, appearance: whiteBox(OVER_TEXT) })).pdf;
     const v = await verify(f, over);
     expect(v.signatures[0]!.status, describeReport(v)).toBe('indeterminate');
     expect(codesOf(v)).toEqual(['SIGNATURE_ADDED', 'OVERLAYS_SIGNED_CONTENT']);
     expect(v.signatures[1]!.status).toBe('valid');
-    const en = renderReport(v, 'en');
+    // The Decree 30 layout: a seal over the first (visible) signature's appearance, not over text.
+    const first = (
+      await signPdf(f.plain, { signer: f.pki.official, certify: 2, appearance: whiteBox(BLANK) })
+    ).pdf;
+    const seal = (await signPdf(first, { signer: f.pki.seal, appearance: whiteBox([250, 90, 350, 170]) }))
+      .pdf;
+    const vs = await verify(f, seal);
+    expect(vs.status, describeReport(vs)).toBe('valid');
+    expect(codesOf(vs)).toEqual(['SIGNATURE_ADDED', 'OVERLAYS_SIGNED_CONTENT']);
+    expect(vs.signatures[0]!.changes.findings[1]!.indeterminate).toBeUndefined();
+    expect(renderReport(vs, 'en')).toMatch(
+      /ⓘ .*lies over signed annotation \d+ \(a later signature over an earlier signature's appearance\)/,
+    );
+    // Sneaky Signature Attack: a new signature field, never signed, whose appearance covers the text.
+    const ssa = edit(signed, (w, r) => {
+      const page = r.pages()[0]!;
+      const ap = w.add(
+        new PdfStream(
+          dict({ Type: PdfName.of('XObject'), Subtype: PdfName.of('Form'), BBox: [0, 0, 200, 40] }),
+          enc('1 1 1 rg 0 0 200 40 re f'),
+        ),
+      );
+      const fld = w.add(
+        dict({
+          Type: PdfName.of('Annot'),
+          Subtype: PdfName.of('Widget'),
+          FT: PdfName.of('Sig'),
+          T: PdfString.text('Sneaky'),
+          Rect: OVER_TEXT,
+          F: 4,
+          P: page,
+          AP: dict({ N: ap }),
+        }),
+      );
+      const pd = w.editDict(page);
+      pd.set('Annots', [...(r.array(pd.get('Annots')) ?? []), fld]);
+      const acroV = r.catalog().get('AcroForm');
+      const acro = acroV instanceof PdfRef ? w.editDict(acroV) : r.dict(acroV)!.clone();
+      if (!(acroV instanceof PdfRef)) w.editDict(r.rootRef).set('AcroForm', acro);
+      acro.set('Fields', [...(r.array(acro.get('Fields')) ?? []), fld]);
+    });
+    const s = await verify(f, ssa);
+    expect(s.status, describeReport(s)).toBe('indeterminate');
+    expect(codesOf(s)).toEqual(['SIGNATURE_ADDED', 'OVERLAYS_SIGNED_CONTENT']);
+    expect(s.signatures[0]!.reasons).toEqual(['OVERLAYS_SIGNED_CONTENT']);
+    const en = renderReport(s, 'en');
     expect(en).toMatch(/Result: INDETERMINATE/);
     expect(en).toMatch(/⚠ .*lies over text or images the signed page draws/);
     expect(en).toMatch(/may hide or alter what was signed/);
-    const vi = renderReport(v, 'vi');
+    const vi = renderReport(s, 'vi');
     expect(vi).toMatch(/Kết luận: CHƯA XÁC ĐỊNH/);
     expect(vi).toMatch(/có thể che hoặc thay đổi nội dung đã ký/);
-    // Placed in a blank area: VALID.
+    // Placed in a blank area: VALID, nothing named.
     const ok = (await signPdf(signed, { signer: f.pki.seal, appearance: whiteBox(BLANK) })).pdf;
-    expect((await verify(f, ok)).status).toBe('valid');
+    const vo = await verify(f, ok);
+    expect(vo.status).toBe('valid');
+    expect(codesOf(vo)).toEqual(['SIGNATURE_ADDED']);
     // An invisible signature never overlays.
     const inv = (await signPdf(signed, { signer: f.pki.seal })).pdf;
     expect((await verify(f, inv)).status).toBe('valid');

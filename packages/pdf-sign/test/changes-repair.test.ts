@@ -4,7 +4,7 @@
  * (TRAILING_DATA, XREF_CORRECTED, OBJECT_OUTSIDE_XREF) and never says VALID over them.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PdfReader, signPdf } from '../src/index.js';
+import { PdfReader, serialize, signPdf } from '../src/index.js';
 import { firstDataAfter } from '../src/verify/changes/repair.js';
 import { memorySource } from '../src/pdf/source.js';
 import {
@@ -98,6 +98,37 @@ describe('repairable-viewer data', () => {
     });
   });
 
+  it('a hybrid update whose /XRefStm names a new definition the table overrides (OBJECT_OUTSIDE_XREF)', async () => {
+    const signed = await sign(f, f.objstm, 2);
+    const r = PdfReader.open(signed);
+    const c = contentOf(r);
+    const old = r.xref.get(c)!;
+    expect(old.type).toBe('offset');
+    const id = r.trailer.get('ID') ? ` /ID ${text(serialize(r.trailer.get('ID')!))}` : '';
+    let s = text(signed);
+    if (!s.endsWith('\n')) s += '\n';
+    const objAt = s.length;
+    s += paid(c);
+    const xsAt = s.length;
+    const row = String.fromCharCode(
+      1,
+      (objAt >>> 24) & 255,
+      (objAt >>> 16) & 255,
+      (objAt >>> 8) & 255,
+      objAt & 255,
+      0,
+      0,
+    );
+    s += `${r.size} 0 obj\n<< /Type /XRef /Size ${r.size + 1} /W [1 4 2] /Index [${c} 1] /Length 7 >>\nstream\n${row}\nendstream\nendobj\n`;
+    const xrefAt = s.length;
+    s += `xref\n${c} 1\n${String((old as { offset: number }).offset).padStart(10, '0')} 00000 n\r\ntrailer\n<< /Size ${r.size + 1} /Root ${r.rootRef.num} 0 R${id} /Prev ${r.startxref} /XRefStm ${xsAt} >>\nstartxref\n${xrefAt}\n%%EOF\n`;
+    const v = await verify(f, enc(s));
+    expect(v.status, describeReport(v)).toBe('invalid');
+    expect(v.signatures[0]!.changes.findings.find((x) => x.code === 'OBJECT_OUTSIDE_XREF')).toMatchObject({
+      objects: [c],
+    });
+  });
+
   it('a startxref off by two in a harmless update: INDETERMINATE (XREF_CORRECTED), not VALID', async () => {
     const signed = await sign(f, f.plain, 2);
     const r = PdfReader.open(signed);
@@ -112,6 +143,20 @@ describe('repairable-viewer data', () => {
       indeterminate: true,
       allowed: true,
     });
+  });
+
+  it('unrecognised bytes after the %%EOF (no object, trailer or xref): INDETERMINATE, not VALID', async () => {
+    const signed = await sign(f, f.plain, 2);
+    const v = await verify(f, concat(signed, new Uint8Array([0x1a, 0xff, 0x41, 0x42])));
+    expect(v.status, describeReport(v)).toBe('indeterminate');
+    expect(v.signatures[0]!.changes.findings.find((x) => x.code === 'TRAILING_DATA')).toMatchObject({
+      level: 'NONE',
+      indeterminate: true,
+    });
+    // A bare trailer naming another catalog is structure: INVALID.
+    const t = await verify(f, concat(signed, enc('trailer\n<< /Root 1 0 R >>\n')));
+    expect(t.status).toBe('invalid');
+    expect(codesOf(t)).toContain('TRAILING_DATA');
   });
 
   it('whitespace, NULs and comments after the %%EOF are not data (still VALID)', async () => {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../../pki-core/test/helpers/tools.js';
-import { PdfReader, Progress, parseRect, pdfCommands, verifyPdfIntegrity } from '../src/index.js';
+import { PdfReader, Progress, parseRect, pdfCommands, verifyPdfIntegrity } from '../src/node/index.js';
 import { demoSealPng, demoSignaturePng } from '../src/samples/index.js';
 import { makeSamplePdf } from './helpers/docs.js';
 import { type PdfTestPki, makePdfTestPki } from './helpers/pki.js';

@@ -24,7 +24,7 @@ import {
   signPdfFile,
   signPreparedDigest,
   verifyPdfIntegrity,
-} from '../src/index.js';
+} from '../src/node/index.js';
 import { makeSamplePdf } from './helpers/docs.js';
 import { pdfsig, qpdfCheck } from './helpers/interop.js';
 import { type PdfTestPki, makePdfTestPki } from './helpers/pki.js';

@@ -279,6 +279,29 @@ describe.skipIf(!hasJava)('Java oracle (b): kyso signs, BouncyCastle + PDFBox ve
     });
   }
 
+  it('the flagship shape: official at B-B, then the seal at B-LTA — the oracle confirms B-LTA for both', async () => {
+    const first = await signPdf(base, { signer: pki.official });
+    const both = await signPdf(first.pdf, {
+      signer: pki.seal,
+      level: 'B-LTA',
+      timeStamper: pki.timeStamper,
+      revocation: pki.revocation,
+    });
+    expect(both.level).toBe('B-LTA');
+    const r = oracle(['pdf', write('two.pdf', both.pdf), 'B-LTA']);
+    expect(r.fail, r.out).toEqual([]);
+    // The official's B-T comes from the document time-stamp over it (EN 319 142-1 §6.3).
+    expect(
+      r.pass.some((l) =>
+        /^sig0\(ETSI.CAdES.detached\).signature-timestamp.present B-T: a document time-stamp covers it/.test(
+          l,
+        ),
+      ),
+      r.out,
+    ).toBe(true);
+    expect(r.pass.filter((l) => l.startsWith('dss.status ')).length).toBeGreaterThanOrEqual(4);
+  });
+
   it('a byte changed inside the signed range: the oracle refuses the signature', async () => {
     const signed = await signPdf(base, { signer: pki.seal });
     const bad = signed.pdf.slice();

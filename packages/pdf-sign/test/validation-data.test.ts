@@ -34,11 +34,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../../pki-core/test/helpers/tools.js';
 import {
   LevelNotReachedError,
+  completeLongTermLevel,
+  embedSignature,
+  preparePdfSignature,
+  signPreparedDigest,
   httpTimeStamper,
   onlineRevocationFetcher,
   pdfCommands,
   signPdf,
-} from '../src/index.js';
+} from '../src/node/index.js';
 import { verifyPdf } from '../src/verify/index.js';
 import { makeSamplePdf } from './helpers/docs.js';
 
@@ -390,5 +394,34 @@ describe('validation data that proves status (local OCSP/CRL/TSA responder)', ()
     } finally {
       rsp.ocspStatus.delete(rsp.leaf.serialHex);
     }
+  });
+
+  it('the two-step path (what a server signDoc does): completeLongTermLevel applies the same rules', async () => {
+    const twoStep = async () => {
+      const p = await preparePdfSignature(base, { placeholderSize: 16_000 });
+      const cms = await signPreparedDigest(p, rsp.leafSigner, { timeStamper: opts().timeStamper });
+      return { pdf: embedSignature(p, cms), cms, fieldName: p.fieldName };
+    };
+    const lt = (x: Awaited<ReturnType<typeof twoStep>>, extra: { acceptLowerLevel?: boolean } = {}) =>
+      completeLongTermLevel(x.pdf, x.cms, {
+        level: 'B-LTA',
+        fieldName: x.fieldName,
+        signerChain: rsp.leafSigner.certificateChain,
+        timeStamper: opts().timeStamper,
+        revocation: opts().revocation,
+        ...extra,
+      });
+    rsp.crlPublished.issuing = false;
+    const err = await lt(await twoStep()).then(
+      () => undefined,
+      (e: unknown) => e as LevelNotReachedError,
+    );
+    expect(err).toBeInstanceOf(LevelNotReachedError);
+    expect(err!.problems[0]!.subject).toBe(rsp.leaf.subject.toString());
+    expect((await lt(await twoStep(), { acceptLowerLevel: true })).level).toBe('B-T');
+    rsp.crlPublished.issuing = true;
+    const ok = await lt(await twoStep());
+    expect(ok.level).toBe('B-LTA');
+    expect((await verifyPdf(ok.pdf, { trustStore: trust })).signatures[0]!.level).toBe('B-LTA');
   });
 });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../../pki-core/test/helpers/tools.js';
-import { IncrementalWriter, PdfDict, PdfReader, PdfStream, pdfCommands, signPdf } from '../src/index.js';
+import { IncrementalWriter, PdfDict, PdfReader, PdfStream, pdfCommands, signPdf } from '../src/node/index.js';
 import { makeSamplePdf } from './helpers/docs.js';
 import { type PdfTestPki, makePdfTestPki } from './helpers/pki.js';
 
@@ -82,7 +82,11 @@ describe('kyso pdf verify', () => {
     const t = await run([tampered], { trust: [root] });
     expect(t.code).toBe(1);
     expect(t.out).toMatch(/KHÔNG HỢP LỆ/);
-    expect(t.out).toMatch(/page 1: \/Contents changed/);
+    // Every sentence of the Vietnamese report is Vietnamese (issue 15); --lang en keeps the detail.
+    expect(t.out).toMatch(/thay đổi nội dung khác \[[A-Z_]+\], trang 1/);
+    expect(t.out).not.toMatch(/Contents changed|was supplied|certificate/);
+    const en = await run([tampered], { trust: [root], lang: 'en' });
+    expect(en.out).toMatch(/page 1: \/Contents changed/);
     const vn = await run([good], { 'vn-roots': true, lang: 'en' });
     expect(vn.code).toBe(1);
     expect(vn.out).toMatch(/UNKNOWN_ISSUER/);

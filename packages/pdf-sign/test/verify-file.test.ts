@@ -22,7 +22,7 @@ import {
   memorySource,
   name,
   signPdf,
-} from '../src/index.js';
+} from '../src/node/index.js';
 import {
   LAZY_STREAM,
   type PdfValidationReport,
@@ -31,7 +31,7 @@ import {
   verifyPdfFile,
   verifyPdfIntegrity,
   verifyPdfIntegrityFile,
-} from '../src/verify/index.js';
+} from '../src/node/index.js';
 import { makeSamplePdf } from './helpers/docs.js';
 import { type PdfTestPki, makePdfTestPki } from './helpers/pki.js';
 

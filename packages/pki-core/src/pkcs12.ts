@@ -12,9 +12,18 @@
  * Import verifies the MAC first, in constant time (SHA-1/256/384/512 via the PKCS#12 KDF, or
  * PBMAC1 from RFC 9579), then reads keyBag, pkcs8ShroudedKeyBag, certBag (x509Certificate) and
  * nested safeContentsBag, in encrypted (PBES2 or legacy PKCS#12 PBE) or plain SafeContents.
- * Other bags (CRL, secret, unknown) are skipped. Input is strict DER (OpenSSL's output is DER).
+ * Other bags (CRL, secret, unknown) are skipped.
+ *
+ * Encoding: OpenSSL writes DER, but PKCS#12 allows BER and NSS (`pk12util -o`, Firefox and
+ * Thunderbird backups) writes indefinite lengths and constructed OCTET STRINGs at every level: the
+ * PFX, the AuthenticatedSafe inside the MAC'd octets, each SafeContents and the encrypted content.
+ * Each of those byte strings goes through the bounded BER normaliser (cms/ber.ts: depth, element
+ * and size caps) before the strict DER reader sees it; DER input comes out byte-identical. The MAC
+ * is computed over the authSafe content octets as received (concatenated segments), as RFC 7292
+ * specifies. The one BER form the normaliser cannot know, the constructed encoding of the
+ * [0] IMPLICIT OCTET STRING encryptedContent, is folded here (primitive OCTET STRING segments only).
  */
-import { bytesEqual, randomBytes, timingSafeEqual } from './bytes.js';
+import { bytesEqual, concatBytes, randomBytes, timingSafeEqual } from './bytes.js';
 import {
   type Der,
   type DerElement,
@@ -31,6 +40,7 @@ import {
   tlv,
   ctxTag,
 } from './der.js';
+import { MAX_BER_DEPTH, normalizeBer } from './cms/ber.js';
 import { KysoError } from './errors.js';
 import { OID } from './oids.js';
 import {
@@ -152,6 +162,26 @@ export interface Pkcs12ImportOptions {
 const invalid = (msg: string): KysoError => new KysoError('PKCS12_INVALID', msg);
 const badPassword = (): KysoError =>
   new KysoError('PKCS12_BAD_PASSWORD', 'PKCS#12 MAC check failed: wrong password or corrupted file');
+
+/**
+ * The bytes themselves when they are strict DER all the way down (as OpenSSL writes), else their
+ * normalised form (BER from NSS). The walk stops descending past MAX_BER_DEPTH: deeper structures
+ * are left to the strict parser and its own bounds.
+ */
+function derOrNormalized(bytes: Uint8Array): Uint8Array {
+  const walk = (el: DerElement, depth: number): void => {
+    if ((el.tag & 0x20) === 0 || depth >= MAX_BER_DEPTH) return;
+    const r = new DerReader(el.value);
+    while (!r.done) walk(r.read(), depth + 1);
+  };
+  try {
+    walk(DerReader.single(bytes), 0);
+    return bytes;
+  } catch (e) {
+    if (e instanceof KysoError && e.code === 'DER_MALFORMED') return normalizeBer(bytes);
+    throw e;
+  }
+}
 
 function sub(el: DerElement): DerReader {
   return new DerReader(el.value, el.offset + el.raw.length - el.value.length);
@@ -338,7 +368,7 @@ export async function importPkcs12(
   if (der.length > MAX_PKCS12_SIZE)
     throw new KysoError('INPUT_TOO_LARGE', `PKCS#12 input exceeds ${MAX_PKCS12_SIZE} bytes`);
 
-  const pfx = new DerReader(DerReader.single(der).value);
+  const pfx = new DerReader(DerReader.single(derOrNormalized(der)).value);
   const version = pfx.readInteger();
   if (version !== 3n) throw invalid(`unsupported PFX version ${version}`);
   const authSafeCi = sub(pfx.read(Tag.SEQUENCE));
@@ -369,10 +399,8 @@ export async function importPkcs12(
     throw invalid('PFX has no MAC (integrity not verifiable); pass allowNoMac to accept');
   }
 
-  const as = new DerReader(
-    authSafeBytes.value,
-    authSafeBytes.offset + authSafeBytes.raw.length - authSafeBytes.value.length,
-  );
+  // The MAC covered the octets as received; parsing reads their DER form.
+  const as = new DerReader(derOrNormalized(authSafeBytes.value));
   const seqR = as.enter(Tag.SEQUENCE);
   as.finish('trailing data after AuthenticatedSafe');
   while (!seqR.done) {
@@ -481,15 +509,23 @@ async function decryptEncryptedData(ed: DerReader, st: ImportState): Promise<Uin
   const ct = eci.readOid();
   if (ct !== OID.data) throw invalid(`encrypted content type ${ct} is not data`);
   const alg = parseAlgorithmIdentifier(eci.read(Tag.SEQUENCE));
-  const encrypted = eci.readOptional(ctxTag(0, false));
+  const encrypted = eci.readOptional(ctxTag(0, false)) ?? eci.readOptional(ctxTag(0, true));
   eci.finish('trailing data in EncryptedContentInfo');
   if (!encrypted) throw invalid('EncryptedData without encrypted content');
+  let ciphertext = encrypted.value;
+  if (encrypted.tag === ctxTag(0, true)) {
+    // BER constructed [0] IMPLICIT OCTET STRING (NSS): primitive OCTET STRING segments, concatenated.
+    const segs = sub(encrypted);
+    const parts: Uint8Array[] = [];
+    while (!segs.done) parts.push(segs.read(Tag.OCTET_STRING).value);
+    ciphertext = concatBytes(...parts);
+  }
   spend(st, pbeIterations(alg));
-  return pbeDecrypt(alg, encrypted.value, st.password, st.maxIterations);
+  return pbeDecrypt(alg, ciphertext, st.password, st.maxIterations);
 }
 
 async function readSafeContents(bytes: Uint8Array, depth: number, st: ImportState): Promise<void> {
-  const r = new DerReader(bytes).enter(Tag.SEQUENCE);
+  const r = new DerReader(derOrNormalized(bytes)).enter(Tag.SEQUENCE);
   await readSafeBags(r, depth, st);
 }
 

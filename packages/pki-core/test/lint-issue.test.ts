@@ -179,13 +179,20 @@ describe.skipIf(!requireTool('openssl'))('kyso cert lint / crl lint / cert issue
     expect((await kyso('cert', 'lint', '--list')).out).toContain('e_vn_uid_mst_format');
   });
 
-  it('lints CRLs, and the SHA-1 MIC root is an error', async () => {
+  it('lints CRLs and OCSP responses, and the SHA-1 MIC root is an error', async () => {
     const crl = write('ca.crl', f.caCrl());
     expect((await kyso('crl', 'lint', crl)).code).toBe(0);
     const v1 = write('v1.crl', f.caCrl({ crlExt: '', crlNumber: false }));
     const r = await kyso('crl', 'lint', v1);
     expect(r.code).toBe(1);
     expect(r.out).toContain('e_rfc5280_crl_number');
+    const weakOcsp = write('sha1.ocsp', f.ocspResponse({ args: ['-ndays', '1', '-rmd', 'sha1'] }));
+    const o = await kyso('ocsp', 'lint', weakOcsp);
+    expect(o.code).toBe(1);
+    expect(o.out).toContain('e_sig_alg_weak_hash');
+    expect(
+      (await kyso('ocsp', 'lint', write('ok.ocsp', f.ocspResponse({ args: ['-ndays', '1'] })))).code,
+    ).toBe(0);
     const mic = path.join(VN_ROOTS, 'roots/micnrca-mic-national-root-ca-sha1.pem');
     if (fs.existsSync(mic)) {
       const m = await kyso('cert', 'lint', mic);

@@ -281,6 +281,49 @@ export class OpenSslFactory {
   }
 
   /**
+   * An OCSP response from `openssl ocsp -index` for a fresh certificate of the test CA, signed by
+   * `rsigner` (a PEM certificate whose key is the 'ec' key, or the CA itself) with `args` added
+   * (-ndays, -rmd ...). Returns the DER.
+   */
+  ocspResponse(o: { rsigner?: string; args?: string[] } = {}): Uint8Array {
+    const n = ++this.#n;
+    const leafPem = this.cert({ subj: `/C=VN/O=Lint Test/CN=OCSP subject ${n}` });
+    const leaf = this.file(`o${n}.pem`);
+    fs.writeFileSync(leaf, leafPem);
+    const serial = openssl(['x509', '-in', leaf, '-noout', '-serial'], { check: true })
+      .stdout.trim()
+      .split('=')[1]!;
+    const index = this.file(`o${n}.index`);
+    fs.writeFileSync(index, `V\t351231000000Z\t\t${serial}\tunknown\t/CN=x\n`);
+    const req = this.file(`o${n}.req`);
+    openssl(['ocsp', '-issuer', this.caCert, '-cert', leaf, '-reqout', req, '-no_nonce'], { check: true });
+    const signer = o.rsigner ? this.file(`o${n}.signer.pem`) : this.caCert;
+    if (o.rsigner) fs.writeFileSync(signer, o.rsigner);
+    const out = this.file(`o${n}.resp`);
+    const key = o.rsigner ? this.key('ec') : this.caKey;
+    openssl(
+      [
+        'ocsp',
+        '-index',
+        index,
+        '-rsigner',
+        signer,
+        '-rkey',
+        key,
+        '-CA',
+        this.caCert,
+        '-reqin',
+        req,
+        '-respout',
+        out,
+        ...(o.args ?? []),
+      ],
+      { check: true },
+    );
+    return new Uint8Array(fs.readFileSync(out));
+  }
+
+  /**
    * `openssl ca -gencrl` over the test CA with `crlExt` as crl_extensions ('' for none), an optional
    * crlnumber, and the given revocations ([cert PEM, reason]).
    */

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CERT_LINTS, CRL_LINTS, type LintProfile, type LintReport, lint } from '../src/index.js';
+import { CERT_LINTS, CRL_LINTS, type LintProfile, type LintReport, OCSP_LINTS, lint } from '../src/index.js';
 import { requireTool } from './helpers/tools.js';
 import { OpenSslFactory } from './lint-openssl-fixtures.js';
 
@@ -373,6 +373,38 @@ describe.skipIf(!requireTool('openssl'))('lint: OpenSSL-made passing and failing
     for (const [name, c] of Object.entries(cases)) {
       const r = lint(c, { kind: 'crl' });
       expect({ name, status: status(r, name) }).toEqual({ name, status: 'fail' });
+    }
+  });
+
+  it('OCSP responses: passing and failing OpenSSL-made responses for every OCSP lint', () => {
+    const responder = f.cert({
+      subj: '/C=VN/O=Lint Test/CN=Lint OCSP responder',
+      ext: `${EE}keyUsage=critical,digitalSignature\nextendedKeyUsage=OCSPSigning\nnoCheck=ignored\n`,
+    });
+    const good = [
+      f.ocspResponse({ rsigner: responder, args: ['-ndays', '1'] }),
+      f.ocspResponse({ args: ['-ndays', '1'] }),
+    ];
+    const reports = good.map((g) => lint(g, { kind: 'ocsp' }));
+    for (const r of reports) expect(r.findings.map((x) => `${x.lint}: ${x.details}`)).toEqual([]);
+    for (const l of OCSP_LINTS) {
+      expect({ lint: l.name, passes: reports.some((r) => status(r, l.name) === 'pass') }).toEqual({
+        lint: l.name,
+        passes: true,
+      });
+    }
+    const noEku = f.cert({
+      subj: '/C=VN/O=Lint Test/CN=Not a responder',
+      ext: `${EE}keyUsage=critical,digitalSignature\n`,
+    });
+    const cases: Record<string, Uint8Array> = {
+      e_sig_alg_weak_hash: f.ocspResponse({ args: ['-ndays', '1', '-rmd', 'sha1'] }),
+      w_rfc6960_next_update_missing: f.ocspResponse(),
+      e_rfc6960_delegated_responder_eku: f.ocspResponse({ rsigner: noEku, args: ['-ndays', '1'] }),
+    };
+    expect(Object.keys(cases).sort()).toEqual(OCSP_LINTS.map((l) => l.name).sort());
+    for (const [name, c] of Object.entries(cases)) {
+      expect({ name, status: status(lint(c, { kind: 'ocsp' }), name) }).toEqual({ name, status: 'fail' });
     }
   });
 });

@@ -4,3 +4,5 @@ import { main } from '@kyso/pki-core/cli';
 import { serverCommands } from '../dist/index.js';
 
 process.exitCode = await main(['server', 'start', ...process.argv.slice(2)], serverCommands);
+// The command is over: a handle left open (a database, a socket) must not keep the process alive.
+setTimeout(() => process.exit(), 2000).unref();

@@ -32,7 +32,13 @@ export const serverCommands: ServerCommand[] = [
         }
         throw e;
       }
-      const s = await startServer(config);
+      let s: Awaited<ReturnType<typeof startServer>>;
+      try {
+        s = await startServer(config);
+      } catch (e) {
+        io.err(`kyso server start: cannot start: ${startFailure(e)}\n`);
+        return 1;
+      }
       await new Promise<void>((resolve) => {
         const onSignal = (sig: string) => {
           s.kyso.ctx.log.info({ signal: sig }, 'shutting down');
@@ -67,3 +73,16 @@ export const serverCommands: ServerCommand[] = [
     },
   },
 ];
+
+/** One line saying why the server could not start, and what to do about the usual causes. */
+export function startFailure(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const msg = err?.message ?? String(e);
+  if (err?.code === 'EADDRINUSE') return `${msg}; the port is taken: set PORT to a free port`;
+  if (err?.code === 'EACCES')
+    return `${msg}; permission denied: choose a PORT above 1023 or check KYSO_DATA_DIR`;
+  if (err?.code === 'ENOENT')
+    return `${msg}; a file the server needs is missing (reinstall @kyso/signing-server)`;
+  if (err?.code === 'ECONNREFUSED') return `${msg}; PostgreSQL is not reachable: check DATABASE_URL`;
+  return msg;
+}

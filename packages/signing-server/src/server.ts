@@ -1,5 +1,6 @@
 /**
- * Wiring: config → database → migrations → vaults → first-start bootstrap → services → HTTP.
+ * Composition root. Wiring: config → database → migrations → vaults → first-start bootstrap →
+ * services → HTTP (http/app.ts mounts the route groups) → housekeeping schedule.
  * `startServer` adds the listener, the CRL schedule and graceful shutdown.
  */
 import crypto from 'node:crypto';
@@ -11,13 +12,16 @@ import { AuditSealer, appendAudit } from './audit.js';
 import type { Config } from './config.js';
 import { type Db, openPglite, openPostgres } from './db/db.js';
 import { migrate } from './db/migrate.js';
+import { housekeeping } from './db/sads.js';
 import { createApp } from './http/app.js';
 import { createLogger, type Logger } from './log.js';
 import { AdminService, createOperator } from './services/admin.js';
+import { AuthzService } from './services/authz.js';
 import { bootstrapCas, CaService } from './services/ca.js';
 import type { Ctx, Vaults } from './services/common.js';
 import { CscService } from './services/csc.js';
 import { startCrlScheduler } from './services/crl-schedule.js';
+import { SignDocService } from './services/signdoc.js';
 import { SoftwareVault } from './vault/software.js';
 import type { KeyVault } from './vault/types.js';
 
@@ -30,8 +34,13 @@ export interface Kyso {
   ca: CaService;
   /** The first operator API key when this start created it (printed once). */
   firstOperatorKey?: string;
+  /** Runs the housekeeping now (it also runs every HOUSEKEEPING_INTERVAL_MS). */
+  housekeeping(): Promise<{ tokens: number; sads: number }>;
   close(): Promise<void>;
 }
+
+/** Housekeeping interval: expired access tokens and SADs expired for more than a day are deleted. */
+export const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
 
 export async function openDb(config: Config): Promise<Db> {
   return config.databaseUrl
@@ -60,6 +69,16 @@ export function loadKek(config: Config, log: Logger): Uint8Array {
 export async function createKyso(config: Config, opts: { log?: Logger; db?: Db } = {}): Promise<Kyso> {
   const log = opts.log ?? createLogger(config.logLevel);
   const db = opts.db ?? (await openDb(config));
+  try {
+    return await assemble(config, log, db, opts.db === undefined);
+  } catch (e) {
+    // A failed start must not leave the database handle open (it would keep the process alive).
+    if (!opts.db) await db.close().catch(() => {});
+    throw e;
+  }
+}
+
+async function assemble(config: Config, log: Logger, db: Db, ownsDb: boolean): Promise<Kyso> {
   const applied = await migrate(db);
   log.info({ db: db.kind, applied }, applied.length ? 'database migrated' : 'database schema up to date');
   const kek = loadKek(config, log);
@@ -107,17 +126,34 @@ export async function createKyso(config: Config, opts: { log?: Logger; db?: Db }
   });
   const admin = new AdminService(ctx, ca);
   const csc = new CscService(ctx, ca);
-  const app = createApp({ ctx, admin, ca, csc });
+  const authz = new AuthzService(ctx, ca, csc);
+  const signDoc = new SignDocService(ctx, ca, csc);
+  const app = createApp({ ctx, admin, ca, csc, authz, signDoc });
+  // Housekeeping on a schedule (expired tokens, day-old SADs), never inside a request.
+  const housekeep = async () => {
+    try {
+      const r = await housekeeping(db);
+      if (r.tokens || r.sads) log.debug(r, 'housekeeping');
+      return r;
+    } catch (e) {
+      log.warn({ err: (e as Error).message }, 'housekeeping failed; retrying on schedule');
+      return { tokens: 0, sads: 0 };
+    }
+  };
+  const housekeepTimer = setInterval(housekeep, HOUSEKEEPING_INTERVAL_MS);
+  housekeepTimer.unref();
   return {
     app: app as unknown as Hono<never>,
     ctx,
     ca,
     firstOperatorKey,
+    housekeeping: housekeep,
     async close() {
+      clearInterval(housekeepTimer);
       await sealer.stop();
       await credentialsVault.close();
       if (credentialsVault !== software) await software.close();
-      if (!opts.db) await db.close();
+      if (ownsDb) await db.close();
     },
   };
 }
@@ -170,7 +206,13 @@ export async function startServer(
     );
     log.info('first operator API key created and printed once to stdout');
   }
-  await kyso.ca.refreshCrls();
+  try {
+    await kyso.ca.refreshCrls();
+  } catch (e) {
+    await kyso.close().catch(() => {});
+    await new Promise<void>((r) => server.close(() => r()));
+    throw e;
+  }
   const crlSchedule = startCrlScheduler(kyso.ca, { intervalMs: config.crlRefreshSeconds * 1000, log });
   handler = (req, env) => kyso.app.fetch(req, env as never);
   log.info({ url, db: kyso.ctx.db.kind, vault: config.vault }, 'kyso signing server listening');

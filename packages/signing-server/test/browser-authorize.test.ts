@@ -12,7 +12,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PdfValidationReport, pdfCommands, verifyPdfIntegrity } from '@kyso/pdf-sign';
+import { type PdfValidationReport, pdfCommands, verifyPdfIntegrity } from '@kyso/pdf-sign/node';
 import { congVanSample } from '../../pdf-sign/src/samples/index.js';
 import { requireTool, tmpDir } from '../../pki-core/test/helpers/tools.js';
 import { CscClient, CscError, fromBase64 } from '../src/client/index.js';

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PdfCommand, pdfCommands, verifyPdf } from '@kyso/pdf-sign';
+import { type PdfCommand, pdfCommands, verifyPdf } from '@kyso/pdf-sign/node';
 import { TrustStore } from '@kyso/pki-core';
 import { generateDemoHierarchy } from '../../pki-core/src/cli/demo-certs.js';
 import { congVanSample } from '../../pdf-sign/src/samples/index.js';

@@ -19,6 +19,7 @@ import { requireTool, tmpDir } from '../../pki-core/test/helpers/tools.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { createKyso, type RunningServer, startServer } from '../src/server.js';
+import { type Fetcher, provision } from './helpers/client.js';
 import { testEnv } from './helpers/env.js';
 
 const hasOpenssl = requireTool('openssl');
@@ -166,6 +167,29 @@ describe.runIf(hasOpenssl)('the demo hierarchy the server makes on first start (
     }
   });
 
+  it('a certificate it issues afterwards names the same URLs, and its OCSP says good', async () => {
+    const f: Fetcher = (u, init) => fetch(`${srv.url}${u}`, init);
+    const p = await provision(f, srv.kyso.firstOperatorKey!);
+    const file = path.join(tmpDir('kyso-issued-'), 'issued.pem');
+    fs.writeFileSync(file, p.certificatePem);
+    const uris = await urisOf(file);
+    expect(uris.length).toBeGreaterThanOrEqual(3);
+    for (const u of uris) expect(u.startsWith(`${srv.url}/pki/`), u).toBe(true);
+    const { stdout } = await openssl([
+      'ocsp',
+      '-issuer',
+      path.join(dir, 'issuing.pem'),
+      '-cert',
+      file,
+      '-url',
+      `${srv.url}/pki/ocsp`,
+      '-CAfile',
+      path.join(dir, 'chain.pem'),
+      '-no_nonce',
+    ]);
+    expect(stdout).toMatch(/issued\.pem: good/);
+  });
+
   it("continues the inherited CRL numbering: the server's CRL is past the static issuing.crl", async () => {
     const staticCrl = await crlIdentity(fs.readFileSync(path.join(dir, 'issuing.crl')));
     seenCrls.push({
@@ -280,6 +304,24 @@ describe.runIf(hasOpenssl)('KYSO_PUBLIC_URL and KYSO_DEMO_CA_DIR', () => {
     expectUniqueNumbers(seen);
     expect(seen.length).toBeGreaterThanOrEqual(1 + 2 * 4);
   }, 120_000);
+
+  it('warns when the hierarchy it loads names another URL than KYSO_PUBLIC_URL', async () => {
+    const ca = tmpDir('kyso-demo-');
+    await generateDemoHierarchy(ca, { variants: ['ecdsa'] });
+    const lines: string[] = [];
+    const sink = { write: (l: string) => lines.push(l) };
+    const env = testEnv('pglite', {
+      KYSO_DEMO_CA_DIR: path.join(ca, 'ecdsa'),
+      KYSO_PUBLIC_URL: 'http://127.0.0.1:18444',
+    });
+    const k = await createKyso(loadConfig(env), { log: createLogger('warn', sink as never) });
+    await k.close();
+    const warning = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.hierarchyUrl);
+    expect(warning).toMatchObject({
+      hierarchyUrl: 'http://127.0.0.1:8080',
+      publicUrl: 'http://127.0.0.1:18444',
+    });
+  }, 60_000);
 
   it('KYSO_DEMO_CA_DIR=none generates the hierarchy inside the vault; a missing directory is an error', async () => {
     const env = testEnv('pglite', { KYSO_DEMO_CA_DIR: 'none' });

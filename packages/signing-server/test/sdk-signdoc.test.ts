@@ -17,7 +17,7 @@ import {
   type Rect,
   signPreparedDigest,
   verifyPdfIntegrity,
-} from '@kyso/pdf-sign';
+} from '@kyso/pdf-sign/node';
 import { congVanSample, demoSealPng, demoSignaturePng } from '../../pdf-sign/src/samples/index.js';
 import { requireTool, tmpDir } from '../../pki-core/test/helpers/tools.js';
 import { spawnSync } from 'node:child_process';
@@ -253,7 +253,10 @@ describe.each(backends)('SDK and signDoc (%s)', (backend) => {
   }
 
   it("visible signatures (Decree 30): the official's signature image, then the agency seal over it; kyso pdf verify and pdfsig", async () => {
-    const cv = await congVanSample();
+    // The công văn reserves both places as empty signature fields (the seal's over the left third
+    // of the signature image): the official signs a document that holds the seal's place, and the
+    // verifier names the seal over the signature as a field reserved before signing.
+    const cv = await congVanSample({ emptyFields: true });
     const sig = cv.signature;
     const official = await setup({ type: 'EC', curve: 'P-256' });
     const prep = await official.csc.prepareDoc({
@@ -263,6 +266,7 @@ describe.each(backends)('SDK and signDoc (%s)', (backend) => {
           document: cv.bytes,
           conformance_level: 'Ades-B-LT',
           label: 'Công văn (mẫu)',
+          fieldName: sig.fields!.person,
           appearance: {
             kind: 'person',
             page: sig.page,
@@ -295,7 +299,9 @@ describe.each(backends)('SDK and signDoc (%s)', (backend) => {
         {
           document: byOfficial,
           conformance_level: 'Ades-B-LT',
-          appearance: { kind: 'seal', page: sig.page, rect: sig.seal, image: demoSealPng() },
+          fieldName: sig.fields!.agency,
+          // No rect: the reserved field's own rectangle (sig.seal).
+          appearance: { kind: 'seal', page: sig.page, image: demoSealPng() },
         },
       ],
     });

@@ -9,6 +9,7 @@ import {
   type TimeStamper,
   TrustStore,
   buildTimeStampReq,
+  issueCrl,
   importPrivateKey,
   parseTimeStampResp,
 } from '@kyso/pki-core';
@@ -16,10 +17,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { requireTool } from '../../pki-core/test/helpers/tools.js';
 import {
   addXadesSignatureTimeStamp,
+  addXadesValidationData,
   findSignatures,
   parseXml,
   signXml,
   verifyXades,
+  verifyXml,
   verifyXmlSignature,
 } from '../src/index.js';
 
@@ -128,5 +131,40 @@ describe('XAdES baseline', () => {
       { encoding: 'utf8' },
     );
     expect(`${r.status} ${r.stderr}`).toMatch(/^0 OK/);
+  });
+});
+
+describe('XAdES B-LT', () => {
+  it('adds CertificateValues and RevocationValues after B-T; the report uses the embedded CRL', async () => {
+    const bt = await addXadesSignatureTimeStamp(
+      await signXml(DOC, signer, { packaging: 'enveloped', xades: {} }),
+      timeStamper,
+    );
+    // A fresh CRL from the demo issuing CA (the committed one may be past its nextUpdate).
+    const issuing = Certificate.parse(readFileSync(path.join(DEMO, 'issuing.pem')));
+    const issuingKey = await importPrivateKey(readFileSync(path.join(DEMO, 'issuing.key.pem'), 'utf8'));
+    const now = Date.now();
+    const crl = (
+      await issueCrl({
+        issuer: issuing,
+        signer: new LocalSigner(issuingKey, [issuing.der]),
+        thisUpdate: new Date(now - 60_000),
+        nextUpdate: new Date(now + 86_400_000),
+        crlNumber: 7,
+      })
+    ).der;
+    const lt = addXadesValidationData(bt, { certificates: signer.certificateChain, crls: [crl] });
+    const before = new TextDecoder().decode(bt);
+    const after = new TextDecoder().decode(lt);
+    const cut = before.indexOf('</xades:UnsignedSignatureProperties>');
+    expect(after.slice(0, cut)).toBe(before.slice(0, cut));
+    const { core, xades } = check(lt);
+    expect(core.valid).toBe(true);
+    expect((await xades).level).toBe('B-LT');
+    const report = await verifyXml(lt, { trustStore: trust, revocation: 'soft-fail' });
+    const s = report.signatures[0]!;
+    expect(s.level).toBe('B-LT');
+    expect(s.certificate.timeSource).toBe('signature-timestamp');
+    expect(s.certificate.revocation[0]).toMatchObject({ status: 'good', source: 'crl' });
   });
 });

@@ -11,10 +11,9 @@
  *   const hex = font.encode('PHÓ GIÁM ĐỐC');   // '<0001000200...>' for a Tj operator
  *   const ref = font.embed(ctx.addObject);      // once, after all text was encoded
  */
-import fs from 'node:fs';
-import { deflateSync } from 'node:zlib';
 import * as fontkit from 'fontkit';
 import { PdfError, type PdfObject, type PdfRef, PdfStream, PdfString, dict, name } from '../pdf/objects.js';
+import { deflate, readShippedFont } from '../platform.js';
 
 /** A parsed TrueType font program (kept with its bytes for hashing and reuse). */
 export interface FontProgram {
@@ -29,7 +28,7 @@ export interface FontProgram {
 export function loadFontProgram(bytes: Uint8Array): FontProgram {
   let f: fontkit.Font | fontkit.FontCollection;
   try {
-    f = fontkit.create(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    f = fontkit.create(bytes as Buffer);
   } catch (e) {
     throw new PdfError('PDF_UNSUPPORTED', `cannot parse the font: ${(e as Error).message}`);
   }
@@ -60,16 +59,31 @@ const SHIPPED: Record<ShippedFont, string> = {
   'serif-bold-italic': 'LiberationSerif-BoldItalic.ttf',
 };
 
-/** Path of a shipped font file (packages/pdf-sign/assets/fonts/, from src/ or dist/). */
-export function shippedFontPath(which: ShippedFont): string {
-  return new URL(`../../assets/fonts/${SHIPPED[which]}`, import.meta.url).pathname;
+/** File name of a shipped font in the package's assets/fonts/ (`@kyso/pdf-sign/fonts/<name>`). */
+export function shippedFontFile(which: ShippedFont): string {
+  return SHIPPED[which];
+}
+
+/**
+ * Supplies a shipped font's bytes (in the browser, where nothing is read from disk): fetch
+ * `@kyso/pdf-sign/fonts/LiberationSerif-Regular.ttf` (and -Bold for headings) and register them
+ * before drawing a Decree 30 appearance. In Node the fonts are read from the package on first use.
+ */
+export function registerShippedFont(which: ShippedFont, bytes: Uint8Array): void {
+  cache.set(which, loadFontProgram(bytes));
 }
 
 /** A shipped font, parsed once per process. */
 export function shippedFont(which: ShippedFont): FontProgram {
   let p = cache.get(which);
   if (!p) {
-    p = loadFontProgram(new Uint8Array(fs.readFileSync(shippedFontPath(which))));
+    const bytes = readShippedFont(SHIPPED[which]);
+    if (!bytes)
+      throw new PdfError(
+        'PDF_UNSUPPORTED',
+        `font "${which}" is not loaded: fetch @kyso/pdf-sign/fonts/${SHIPPED[which]} and pass its bytes to registerShippedFont('${which}', bytes), or give the appearance its own fonts`,
+      );
+    p = loadFontProgram(bytes);
     cache.set(which, p);
   }
   return p;
@@ -192,10 +206,7 @@ export class FontSubsetter {
 
     const program = this.subsetBytes();
     const fontFile = addObject(
-      new PdfStream(
-        dict({ Filter: name('FlateDecode'), Length1: program.length }),
-        new Uint8Array(deflateSync(program)),
-      ),
+      new PdfStream(dict({ Filter: name('FlateDecode'), Length1: program.length }), deflate(program)),
     );
     const bb = f.bbox;
     const italic = f.italicAngle !== 0;
@@ -250,10 +261,7 @@ export class FontSubsetter {
     );
 
     const toUnicode = addObject(
-      new PdfStream(
-        dict({ Filter: name('FlateDecode') }),
-        new Uint8Array(deflateSync(this.toUnicodeCMap(cids))),
-      ),
+      new PdfStream(dict({ Filter: name('FlateDecode') }), deflate(this.toUnicodeCMap(cids))),
     );
 
     this.#embedded = addObject(

@@ -4,8 +4,8 @@
  * 8 bits, FlateDecode) with the alpha channel as a /SMask, and a small RGBA PNG encoder (used for
  * the demo assets).
  */
-import { deflateSync, inflateSync } from 'node:zlib';
 import { PdfError, type PdfObject, type PdfRef, PdfStream, dict, name } from '../pdf/objects.js';
+import { deflate, inflate } from '../platform.js';
 
 export interface RgbaImage {
   width: number;
@@ -184,7 +184,7 @@ export function decodePng(bytes: Uint8Array): RgbaImage {
       joined.set(c, o);
       o += c.length;
     }
-    raw = new Uint8Array(inflateSync(joined, { maxOutputLength: expected + 1 }));
+    raw = inflate(joined, expected + 1);
   } catch (e) {
     throw bad(`bad image data: ${(e as Error).message}`);
   }
@@ -306,10 +306,7 @@ export function encodePng(img: RgbaImage): Uint8Array {
     p[8] = 1;
     parts.push(chunk('pHYs', p));
   }
-  parts.push(
-    chunk('IDAT', new Uint8Array(deflateSync(filtered, { level: 9 }))),
-    chunk('IEND', new Uint8Array(0)),
-  );
+  parts.push(chunk('IDAT', deflate(filtered, 9)), chunk('IEND', new Uint8Array(0)));
   const total = parts.reduce((n, c) => n + c.length, 0);
   const out = new Uint8Array(total);
   let i = 0;
@@ -372,7 +369,7 @@ export function embedImage(
         Filter: name('FlateDecode'),
         ...extra,
       }),
-      new Uint8Array(deflateSync(data)),
+      deflate(data),
     );
   const smask = alpha ? addObject(base('DeviceGray', alpha)) : undefined;
   const ref = addObject(base(gray ? 'DeviceGray' : 'DeviceRGB', color, smask ? { SMask: smask } : {}));

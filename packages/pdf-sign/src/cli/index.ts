@@ -4,7 +4,7 @@
  * `pdfCommands` into the binary with `main(argv, pdfCommands)`.
  * Exit codes: 0 ok, 1 failure, 2 usage error or unreadable input.
  */
-import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
   Certificate,
@@ -203,7 +203,7 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): P
   path: ['pdf', 'sign'],
   summary: 'sign a PDF (PAdES B-B..B-LTA) by incremental update',
   usage:
-    'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE] | --remote URL --credential ID [--client-id ID --client-secret-file FILE] [--approval-timeout SECONDS]) [--level B-B|B-T|B-LT|B-LTA --tsa URL] [--appearance person|seal|stamp --image PNG --page N --rect x,y,w,h]; IN may be a folder (every .pdf in it, into the folder --out)',
+    'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE] | --remote URL --credential ID [--client-id ID --client-secret-file FILE] [--approval-timeout SECONDS]) [--level B-B|B-T|B-LT|B-LTA --tsa URL [--allow-lower-level]] [--appearance person|seal|stamp --image PNG --page N --rect x,y,w,h]; IN may be a folder (every .pdf in it, into the folder --out)',
   positionals: { min: 1, max: 1, names: 'IN' },
   options: [
     { name: 'out', type: 'string', description: 'output PDF', required: true },
@@ -296,9 +296,12 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): P
       const location = str(o, 'location');
       const contact = str(o, 'contact');
       const visible = visibleSignatureFromOptions(o);
-      const signOne = (from: string, to: string) =>
+      const signOne = (from: string, to: string) => {
+        // A signed PDF overwritten by mistake may be the only copy: refuse without --force.
+        if (o.force !== true && existsSync(to))
+          throw new Usage(`${to} already exists: pass --force to overwrite it, or choose another --out`);
         // Files are signed through positioned reads and a streamed copy (never loaded whole).
-        signPdfFile(from, to, {
+        return signPdfFile(from, to, {
           signer,
           level,
           ...(tsa ? { timeStamper: httpTimeStamper(tsa) } : {}),
@@ -316,6 +319,7 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): P
           if (typeof e?.syscall === 'string') throw new Usage(`cannot write ${to}: ${e.message}`);
           throw e;
         });
+      };
       if (statSync(inPath).isDirectory()) {
         // A folder: every .pdf in it, signed into the folder --out, with a progress display.
         const files = pdfFilesIn(inPath);

@@ -4,6 +4,8 @@
  * close to each other).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { CmsDigestAlgorithm } from '@kyso/pki-core';
+import { hashByteRangeStream } from '../verify/hash.node.js';
 import type { ByteSource } from './source.js';
 
 const BLOCK = 64 * 1024;
@@ -22,6 +24,11 @@ export class FileSource implements ByteSource {
       closeSync(this.#fd);
       throw e;
     }
+  }
+
+  /** Digest of byte ranges, reading the next chunk while the current one is hashed. */
+  hashRanges(alg: CmsDigestAlgorithm, byteRange: readonly number[]): Promise<Uint8Array> {
+    return hashByteRangeStream(alg, this, byteRange);
   }
 
   get fd(): number {

@@ -3,7 +3,7 @@
  * entries): FlateDecode with PNG/TIFF predictors, ASCIIHexDecode. Bounded: the output of one
  * stream is capped (absolute size and expansion ratio), so decompression bombs are refused.
  */
-import { inflateSync } from 'node:zlib';
+import { InflateLimitError, inflate } from '../platform.js';
 import { PdfDict, PdfName, type PdfObject, PdfError, type PdfStream } from './objects.js';
 
 /** Largest decoded stream (xref/object streams are small; 64 MiB leaves room for huge xrefs). */
@@ -18,19 +18,21 @@ export interface DecodeLimits {
 function flate(data: Uint8Array, max: number): Uint8Array {
   const cap = Math.min(max, Math.max(1024 * 1024, data.length * MAX_FLATE_RATIO));
   try {
-    return new Uint8Array(inflateSync(data, { maxOutputLength: cap }));
+    return inflate(data, cap);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (
-      err.code === 'ERR_BUFFER_TOO_LARGE' ||
-      /maxOutputLength|Cannot create a Buffer larger/i.test(err.message)
-    ) {
+    const err = e as Error;
+    if (err instanceof InflateLimitError) {
       throw new PdfError('PDF_LIMIT', `decompressed stream exceeds ${cap} bytes (refusing a possible bomb)`);
     }
     // Truncated streams are common in the wild: try a lenient inflate (Z_SYNC_FLUSH).
     try {
-      return new Uint8Array(inflateSync(data, { maxOutputLength: cap, finishFlush: 2 }));
-    } catch {
+      return inflate(data, cap, true);
+    } catch (e2) {
+      if (e2 instanceof InflateLimitError)
+        throw new PdfError(
+          'PDF_LIMIT',
+          `decompressed stream exceeds ${cap} bytes (refusing a possible bomb)`,
+        );
       throw new PdfError('PDF_MALFORMED', `bad Flate data: ${err.message}`);
     }
   }

@@ -4,6 +4,7 @@
  * (`file-source.node.ts`, Node only) reads from a file handle, so a large document is never held
  * in memory: the reader only reads its tail (startxref, xref sections) and the objects it needs.
  */
+import type { CmsDigestAlgorithm } from '@kyso/pki-core';
 
 export interface ByteSource {
   /** Total length in bytes. */
@@ -15,6 +16,11 @@ export interface ByteSource {
   read(offset: number, length: number): Uint8Array;
   /** The whole content when it is in memory (lets the reader skip windowed reads). */
   readonly bytes?: Uint8Array;
+  /**
+   * Digest of [start, start+len) pairs of `byteRange`, when the source has a faster way than
+   * chunked `read`s (the Node file source overlaps reading and hashing). Ranges must lie inside.
+   */
+  hashRanges?(alg: CmsDigestAlgorithm, byteRange: readonly number[]): Promise<Uint8Array>;
 }
 
 /** A source over bytes in memory (no copy). */

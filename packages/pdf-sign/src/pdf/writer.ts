@@ -7,8 +7,7 @@
  * reader had to rebuild a broken xref by scanning, the new section lists every object (a complete
  * xref, no /Prev), so the updated file reads without reconstruction.
  */
-import { randomBytes } from 'node:crypto';
-import { deflateSync } from 'node:zlib';
+import { deflate } from '../platform.js';
 import { PdfDict, PdfError, PdfName, type PdfObject, PdfRef, PdfStream, PdfString } from './objects.js';
 import { ascii } from './parser.js';
 import type { PdfReader } from './reader.js';
@@ -133,10 +132,10 @@ export class IncrementalWriter {
     trailer.set('Root', root);
     if (old.get('Info') !== undefined) trailer.set('Info', old.get('Info'));
     const oldId = r.resolve(old.get('ID'));
-    const second = this.options.idSecond ?? new Uint8Array(randomBytes(16));
+    const second = this.options.idSecond ?? globalThis.crypto.getRandomValues(new Uint8Array(16));
     let first: PdfString;
     if (Array.isArray(oldId) && oldId[0] instanceof PdfString) first = oldId[0];
-    else first = new PdfString(new Uint8Array(randomBytes(16)), true);
+    else first = new PdfString(globalThis.crypto.getRandomValues(new Uint8Array(16)), true);
     trailer.set('ID', [new PdfString(first.bytes, true), new PdfString(second, true)]);
     if (!r.reconstructed) trailer.set('Prev', r.startxref);
     const xrefStart = base + len;
@@ -172,7 +171,7 @@ export class IncrementalWriter {
       trailer.set('W', [1, w1, 2]);
       trailer.set('Index', index);
       trailer.set('Filter', PdfName.of('FlateDecode'));
-      const data = new Uint8Array(deflateSync(Uint8Array.from(rows)));
+      const data = deflate(Uint8Array.from(rows));
       push(serializeIndirect(self.num, 0, new PdfStream(trailer, data)));
       push(ascii(`startxref\n${xrefStart}\n%%EOF\n`));
     }

@@ -12,11 +12,10 @@
  * pdf-lib is a devDependency of @kyso/pdf-sign: this module is for tests, demos and the
  * benchmark, not for the signing path.
  */
-import fs from 'node:fs';
 import fontkit from '@pdf-lib/fontkit';
 import { type PDFFont, type PDFPage, PDFDocument, PDFString, rgb } from 'pdf-lib';
 import { personImageRect, sealRectFor, sealSize } from '../appearance/decree30.js';
-import { type ShippedFont, normalizeText, shippedFontPath } from '../appearance/fonts.js';
+import { type ShippedFont, normalizeText, shippedFont } from '../appearance/fonts.js';
 import { mm } from '../appearance/images.js';
 import { wrapWith } from '../appearance/layout.js';
 import type { Rect } from '../sign/appearance.js';
@@ -223,7 +222,7 @@ async function loadFonts(doc: PDFDocument): Promise<Fonts> {
   // pdf-lib names subsets 'Name-1234'; PDF wants a six-letter tag ('ABCDEF+Name', ISO 32000-1
   // §9.6.4) so that tools (pdffonts 'sub', preflight) recognise the subset.
   const load = (f: ShippedFont, tag: string, psName: string) =>
-    doc.embedFont(fs.readFileSync(shippedFontPath(f)), { subset: true, customName: `${tag}+${psName}` });
+    doc.embedFont(shippedFont(f).bytes, { subset: true, customName: `${tag}+${psName}` });
   return {
     regular: await load('serif', 'KYSOAA', 'LiberationSerif'),
     bold: await load('serif-bold', 'KYSOAB', 'LiberationSerif-Bold'),

@@ -1,6 +1,11 @@
-/** Streaming digests of PDF byte ranges (node:crypto: incremental, no concatenation of ranges). */
-import { type Hash, createHash } from 'node:crypto';
+/**
+ * Streaming digests of PDF byte ranges (incremental, no concatenation of ranges): node:crypto in
+ * Node, @noble/hashes in the browser (platform.ts / platform.browser.ts).
+ */
 import type { CmsDigestAlgorithm, HashAlgorithm } from '@kyso/pki-core';
+import { type Hasher, createHasher } from '../platform.js';
+
+export type { Hasher } from '../platform.js';
 
 const NODE_NAMES: Record<HashAlgorithm, string> = {
   'SHA-1': 'sha1',
@@ -10,11 +15,11 @@ const NODE_NAMES: Record<HashAlgorithm, string> = {
 };
 
 /**
- * A node:crypto hasher for a digest kyso verifies: the signing hashes, plus SHAKE256 with the
- * 64-byte output of RFC 8419 (Ed448 signatures; verification only, never offered for signing).
+ * A hasher for a digest kyso verifies: the signing hashes, plus SHAKE256 with the 64-byte output
+ * of RFC 8419 (Ed448 signatures; verification only, never offered for signing).
  */
-export function createDigestHash(alg: CmsDigestAlgorithm): Hash {
-  return alg === 'SHAKE256' ? createHash('shake256', { outputLength: 64 }) : createHash(NODE_NAMES[alg]);
+export function createDigestHash(alg: CmsDigestAlgorithm): Hasher {
+  return createHasher(alg);
 }
 
 /** Chunk hashed at a time (keeps the hash loop cache-friendly; no copy is made). */
@@ -26,21 +31,21 @@ export function hashByteRange(
   bytes: Uint8Array,
   byteRange: readonly number[],
 ): Uint8Array {
-  const h = createHash(NODE_NAMES[alg]);
+  const h = createHasher(alg);
   for (let i = 0; i + 1 < byteRange.length; i += 2) {
     const start = byteRange[i]!;
     const end = start + byteRange[i + 1]!;
     for (let p = start; p < end; p += CHUNK) h.update(bytes.subarray(p, Math.min(end, p + CHUNK)));
   }
-  return new Uint8Array(h.digest());
+  return h.digest();
 }
 
 /** Incremental hasher over several buffers (prepared document = original + appended). */
 export function hashParts(alg: HashAlgorithm, parts: readonly Uint8Array[]): Uint8Array {
-  const h = createHash(NODE_NAMES[alg]);
+  const h = createHasher(alg);
   for (const p of parts)
     for (let i = 0; i < p.length; i += CHUNK) h.update(p.subarray(i, Math.min(p.length, i + CHUNK)));
-  return new Uint8Array(h.digest());
+  return h.digest();
 }
 
 /**
@@ -62,7 +67,7 @@ export function hashByteRangeSource(
       h.update(b);
     }
   }
-  return new Uint8Array(h.digest());
+  return h.digest();
 }
 
 /** Node's name of a hash algorithm (for callers streaming data into node:crypto themselves). */

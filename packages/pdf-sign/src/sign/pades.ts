@@ -22,9 +22,9 @@ import {
   Certificate as Cert,
   TrustStore,
 } from '@kyso/pki-core';
-import { deflateSync } from 'node:zlib';
 import { PdfDict, type PdfError, PdfName, type PdfObject, PdfRef, PdfStream, dict } from '../pdf/objects.js';
 import { PdfReader } from '../pdf/reader.js';
+import { deflate } from '../platform.js';
 import { addEarlierSignaturesData } from './earlier-signatures.js';
 import { IncrementalWriter } from '../pdf/writer.js';
 import {
@@ -279,10 +279,71 @@ export async function confirmLevel(
   );
 }
 
+export interface LongTermLevelOptions {
+  level: PadesLevel;
+  /** The signature's field (the level confirmed is this signature's). */
+  fieldName: string;
+  /** The signer's certificate chain (DER, leaf first). */
+  signerChain: readonly Uint8Array[];
+  /** B-LTA: the document time-stamp's TSA. */
+  timeStamper?: TimeStamper;
+  /** B-LT, B-LTA: where the revocation data comes from. */
+  revocation?: RevocationDataFetcher;
+  extraCertificates?: readonly Uint8Array[];
+  /** Sign even when the level cannot be reached; `level` then says what was. Default false. */
+  acceptLowerLevel?: boolean;
+  invisibleAppearanceStream?: boolean;
+}
+
+/**
+ * The long-term part of a PAdES signature once its CMS is embedded in `pdf` (what `signPdf` does
+ * after embedding, for any caller that signs in steps, e.g. a server's signDoc): B-LT adds a DSS
+ * with validation data that proves the status of every certificate of the signer's and the
+ * signature time-stamp's paths (LevelNotReachedError naming the certificates otherwise, unless
+ * `acceptLowerLevel`), B-LTA a document time-stamp over it; then kyso's verifier confirms the level
+ * offline on the result (`confirmLevel`). B-B and B-T are returned unchanged.
+ */
+export async function completeLongTermLevel(
+  pdf: Uint8Array,
+  cms: Uint8Array,
+  opts: LongTermLevelOptions,
+): Promise<{ pdf: Uint8Array; level: PadesLevel; validationData?: CollectedValidationData }> {
+  const { level } = opts;
+  if (level !== 'B-LT' && level !== 'B-LTA') return { pdf, level };
+  if (!opts.revocation)
+    throw new KysoError('INVALID_ARGUMENT', `level ${level} needs a revocation data source`);
+  if (level === 'B-LTA' && !opts.timeStamper)
+    throw new KysoError('INVALID_ARGUMENT', 'level B-LTA needs a time-stamper (TSA)');
+  const tokens = signatureTimeStampTokens(cms);
+  const data = await collectValidationData(
+    [...opts.signerChain, ...tokens.flatMap(cmsCertificates)],
+    opts.revocation,
+    opts.extraCertificates ? { extra: opts.extraCertificates } : {},
+  );
+  requireLevel(data, level, { acceptLowerLevel: opts.acceptLowerLevel === true });
+  // The earlier signatures' validation data too (their problems do not fail this signature).
+  await addEarlierSignaturesData(data, PdfReader.open(pdf), opts.revocation);
+  let out = addDss(pdf, data);
+  if (level === 'B-LTA')
+    out = await addDocumentTimeStamp(
+      out,
+      opts.timeStamper!,
+      opts.invisibleAppearanceStream ? { invisibleAppearanceStream: true } : {},
+    );
+  const reached = await confirmLevel(
+    out,
+    opts.fieldName,
+    level,
+    [...opts.signerChain, ...data.certs],
+    opts.acceptLowerLevel ? { acceptLowerLevel: true } : {},
+  );
+  return { pdf: out, level: reached, validationData: data };
+}
+
 /** One-step PAdES signature (prepare, sign, embed, then DSS / document time-stamp by level). */
 export async function signPdf(pdf: Uint8Array, options: SignPdfOptions): Promise<SignPdfResult> {
   const { level, prepared, cms } = await prepareAndSign(options, (opts) => preparePdfSignature(pdf, opts));
-  let out = embedSignature(prepared, cms);
+  const out = embedSignature(prepared, cms);
   const result: SignPdfResult = {
     pdf: out,
     fieldName: prepared.fieldName,
@@ -291,24 +352,19 @@ export async function signPdf(pdf: Uint8Array, options: SignPdfOptions): Promise
     cms,
   };
   if (level === 'B-LT' || level === 'B-LTA') {
-    const data = await signatureValidationData(cms, options);
-    await addEarlierSignaturesData(data, PdfReader.open(out), options.revocation!);
-    out = addDss(out, data);
-    result.validationData = data;
-    if (level === 'B-LTA')
-      out = await addDocumentTimeStamp(
-        out,
-        options.timeStamper!,
-        options.invisibleAppearanceStream ? { invisibleAppearanceStream: true } : {},
-      );
-    result.pdf = out;
-    result.level = await confirmLevel(
-      out,
-      prepared.fieldName,
+    const lt = await completeLongTermLevel(out, cms, {
       level,
-      [...options.signer.certificateChain, ...data.certs],
-      options.acceptLowerLevel ? { acceptLowerLevel: true } : {},
-    );
+      fieldName: prepared.fieldName,
+      signerChain: options.signer.certificateChain,
+      ...(options.timeStamper ? { timeStamper: options.timeStamper } : {}),
+      ...(options.revocation ? { revocation: options.revocation } : {}),
+      ...(options.extraCertificates ? { extraCertificates: options.extraCertificates } : {}),
+      ...(options.acceptLowerLevel ? { acceptLowerLevel: true } : {}),
+      ...(options.invisibleAppearanceStream ? { invisibleAppearanceStream: true } : {}),
+    });
+    result.pdf = lt.pdf;
+    result.level = lt.level;
+    if (lt.validationData) result.validationData = lt.validationData;
   }
   return result;
 }
@@ -357,9 +413,7 @@ export function dssUpdate(r: PdfReader, data: DssData): Uint8Array {
     for (const item of items) {
       if (have.some((h) => bytesEqual(h, item))) continue;
       have.push(item);
-      arr.push(
-        w.add(new PdfStream(dict({ Filter: PdfName.of('FlateDecode') }), new Uint8Array(deflateSync(item)))),
-      );
+      arr.push(w.add(new PdfStream(dict({ Filter: PdfName.of('FlateDecode') }), deflate(item))));
     }
     dss.set(key, arr);
   };

@@ -31,7 +31,7 @@ export async function hashByteRangeStream(
     for (let p = start; p < end; p += CHUNK) chunks.push([p, Math.min(CHUNK, end - p)]);
   }
   const h = createDigestHash(alg);
-  if (chunks.length === 0) return new Uint8Array(h.digest());
+  if (chunks.length === 0) return h.digest();
   const fd = src.fd;
   const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
   /** Reads chunk `i` whole into its buffer (resolves the byte count). */
@@ -55,5 +55,5 @@ export async function hashByteRangeStream(
     next = i + 1 < chunks.length ? load(i + 1) : undefined;
     h.update(bufs[i % 2]!.subarray(0, n));
   }
-  return new Uint8Array(h.digest());
+  return h.digest();
 }

@@ -5,4 +5,3 @@ export * from './integrity.js';
 export * from './modifications.js';
 export * from './pades.js';
 export * from './render.js';
-export * from './file.node.js';

@@ -15,7 +15,7 @@ import {
   verifyTimeStampToken,
 } from '@kyso/pki-core';
 import { PdfReader, type PdfRevision } from '../pdf/reader.js';
-import { hashByteRangeStream } from './hash.node.js';
+import { hashByteRangeSource } from '../sign/hash.js';
 import { type PdfSignatureInfo, findSignatures, revisionEndingAt } from './signatures.js';
 import { type PdfInput, readRanges, toSource } from './source.js';
 
@@ -184,7 +184,9 @@ export async function verifyPdfIntegrity(
       if (!ranges || !inFile) return Promise.resolve(new Uint8Array(0));
       let d = digests.get(alg);
       if (!d) {
-        d = hashByteRangeStream(alg, src, ranges);
+        d = src.hashRanges
+          ? src.hashRanges(alg, ranges)
+          : Promise.resolve().then(() => hashByteRangeSource(alg, src, ranges));
         digests.set(alg, d);
       }
       return d;

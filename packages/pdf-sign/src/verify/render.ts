@@ -8,6 +8,34 @@ import type { PdfSignatureReport, PdfValidationReport, VerifyStatus } from './pa
 
 export type ReportLanguage = 'vi' | 'en';
 
+/**
+ * The Vietnamese report says every sentence in Vietnamese: the English `detail` of a check is
+ * replaced by the sentence for its code (and what to do), or left out (the code stays; --json and
+ * --lang en carry the English detail).
+ */
+const VI_REASONS: Record<string, string> = {
+  REVOCATION_UNKNOWN:
+    'không xác định được tình trạng thu hồi: tài liệu không kèm CRL/OCSP cho chứng thư này hoặc chứng thư của CA cấp; dùng --fetch để tra cứu trực tuyến, hoặc --soft-fail để chấp nhận thiếu dữ liệu',
+  NO_REVOCATION_DATA:
+    'không có CRL hay phản hồi OCSP cho chứng thư này hoặc chứng thư của CA cấp; dùng --fetch để tra cứu trực tuyến',
+  UNKNOWN_ISSUER:
+    'không dựng được chuỗi tới chứng thư gốc tin cậy: thêm chứng thư gốc bằng --trust hoặc --vn-roots',
+  NO_TRUST_ANCHORS: 'chưa có chứng thư gốc tin cậy: thêm --trust GỐC.pem hoặc --vn-roots',
+  CERT_EXPIRED: 'chứng thư đã hết hạn tại thời điểm kiểm tra',
+  CERT_NOT_YET_VALID: 'chứng thư chưa có hiệu lực tại thời điểm kiểm tra',
+  REVOKED: 'chứng thư đã bị thu hồi',
+  SIGNATURE_INVALID: 'chữ ký của CA trên chứng thư không đúng',
+  NOT_A_CA: 'chứng thư cấp không phải của CA',
+  KEY_USAGE_INVALID: 'mục đích sử dụng khóa không cho phép việc này',
+  EKU_MISMATCH: 'mục đích sử dụng mở rộng (EKU) không cho phép ký tài liệu',
+  WEAK_ALGORITHM: 'thuật toán hoặc độ dài khóa quá yếu',
+  UNSUPPORTED_ALGORITHM: 'thuật toán chưa được hỗ trợ',
+};
+
+function viDetail(code: string | undefined): string | undefined {
+  return code ? VI_REASONS[code] : undefined;
+}
+
 const T = {
   vi: {
     title: 'KẾT QUẢ KIỂM TRA CHỮ KÝ SỐ TRÊN TÀI LIỆU PDF',
@@ -135,6 +163,9 @@ const T = {
   },
 };
 
+/** Allowed findings worth a reader's look although they do not change the verdict. */
+const NOTICES = new Set(['OVERLAYS_SIGNED_CONTENT', 'PREPARED_APPEARANCE_SELECTED']);
+
 /** ISO 8601 in Vietnam time: 2025-07-01T09:30:00+07:00. */
 export function vnTime(iso: string | undefined): string {
   if (!iso) return '-';
@@ -160,13 +191,16 @@ function signatureBlock(s: PdfSignatureReport, t: (typeof T)['vi']): string[] {
     );
   if (s.reason) out.push(`  ${t.reason}: ${s.reason}`);
   if (s.location) out.push(`  ${t.location}: ${s.location}`);
+  const vi = t === T.vi;
   const failed = s.integrity.checks.find((c) => c.status !== 'passed');
+  const failedDetail = vi ? undefined : failed?.detail;
   out.push(
-    `  ${t.integrity}: ${s.integrity.status === 'passed' ? t.intactYes : t.intactNo}; ${t.coverage[s.integrity.coverage]}${failed ? ` [${failed.reason ?? failed.check}${failed.detail ? `: ${failed.detail}` : ''}]` : ''}`,
+    `  ${t.integrity}: ${s.integrity.status === 'passed' ? t.intactYes : t.intactNo}; ${t.coverage[s.integrity.coverage]}${failed ? ` [${failed.reason ?? failed.check}${failedDetail ? `: ${failedDetail}` : ''}]` : ''}`,
   );
   const c = s.certificate;
+  const certDetail = vi ? viDetail(c.reason) : c.detail;
   out.push(
-    `  ${t.certificate}: ${t.status[c.status]}${c.reason ? ` [${c.reason}]` : ''}, ${t.validatedAt} ${vnTime(c.validatedAt)}${c.detail && c.status !== 'valid' ? ` — ${c.detail}` : ''}`,
+    `  ${t.certificate}: ${t.status[c.status]}${c.reason ? ` [${c.reason}]` : ''}, ${t.validatedAt} ${vnTime(c.validatedAt)}${certDetail && c.status !== 'valid' ? ` — ${certDetail}` : ''}`,
   );
   if (s.timestamp)
     out.push(
@@ -182,7 +216,7 @@ function signatureBlock(s: PdfSignatureReport, t: (typeof T)['vi']): string[] {
     );
     for (const f of s.changes.findings)
       out.push(
-        `    - [r${f.revision}] ${f.allowed ? (f.indeterminate ? '⚠ ' : '') : '✗ '}${f.description} (${f.code}, ${f.level})`,
+        `    - [r${f.revision}] ${f.allowed ? (f.indeterminate ? '⚠ ' : NOTICES.has(f.code) ? 'ⓘ ' : '') : '✗ '}${vi ? `${t.levels[f.level]} [${f.code}]${f.page ? `, trang ${f.page}` : ''}${f.field ? `, trường ${f.field}` : ''}` : `${f.description} (${f.code}, ${f.level})`}`,
       );
   }
   if (s.reasons.length) out.push(`  ${t.reasons}: ${s.reasons.join(', ')}`);

@@ -292,6 +292,8 @@ public class KysoOracle {
     int docTs = 0;
     int lastDocTsEnd = -1;
     boolean sigTs = false;
+    List<Object[]> pendingTs = new ArrayList<>();
+    List<Integer> docTsEnds = new ArrayList<>();
     try (PDDocument doc = PDDocument.load(file)) {
       List<PDSignature> sigs = doc.getSignatureDictionaries();
       check(!sigs.isEmpty(), "pdf.signatures", String.valueOf(sigs.size()));
@@ -312,6 +314,7 @@ public class KysoOracle {
         byte[] signed = s.getSignedContent(file);
         if ("ETSI.RFC3161".equals(s.getSubFilter())) {
           docTs++;
+          docTsEnds.add(end);
           lastDocTsEnd = Math.max(lastDocTsEnd, end);
           // The newest document time-stamp's TSA cannot have status in a DSS it covers: not required.
           pool.addAll(tsp(contents, signed, p + ".doc-timestamp"));
@@ -323,7 +326,7 @@ public class KysoOracle {
           boolean hasTs = si.getUnsignedAttributes() != null
               && si.getUnsignedAttributes().get(PKCSObjectIdentifiers.id_aa_signatureTimeStampToken) != null;
           sigTs |= hasTs;
-          if (t) check(hasTs, p + ".signature-timestamp.present", "B-T");
+          if (t) pendingTs.add(new Object[] {p, end, hasTs});
           pool.addAll(certs);
           needStatus.add(certs.get(0));
           // The signature time-stamp's TSA certificate needs status too.
@@ -340,6 +343,14 @@ public class KysoOracle {
           }
         }
       }
+    }
+    // B-T (EN 319 142-1 §6.3): a signature time-stamp, or a document time-stamp over the signature.
+    for (Object[] pt : pendingTs) {
+      boolean own = (Boolean) pt[2];
+      boolean covered = false;
+      for (int e : docTsEnds) covered |= e > (Integer) pt[1];
+      check(own || covered, pt[0] + ".signature-timestamp.present",
+          own ? "B-T: signature time-stamp" : covered ? "B-T: a document time-stamp covers it" : "none");
     }
     if (!lt) return;
     COSDictionary dss = dssOf(file);

@@ -2,7 +2,7 @@
  * Minimal, dependency-free command framework for the `kyso` CLI.
  * Exit codes: 0 success (or "valid"), 1 failure (or "invalid"), 2 usage error / unreadable input.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { KysoError } from '../errors.js';
 
 export const EXIT_OK = 0;
@@ -48,8 +48,47 @@ export interface Command {
   run(args: ParsedArgs, io: Io): Promise<number>;
 }
 
+/**
+ * A command known by its description only: `load` imports the module that runs it, when it runs
+ * (so `kyso --help` and one command do not load every other command's dependencies).
+ */
+export interface LazyCommand extends Omit<Command, 'run'> {
+  load(): Promise<Command>;
+}
+
+export type AnyCommand = Command | LazyCommand;
+
+/** What the top-level `kyso` knows about itself. */
+export interface CliInfo {
+  /** Printed by `kyso --version`. */
+  version?: string;
+}
+
+/** Every command takes --force: output files that exist are refused without it. */
+const FORCE_OPTION: OptionSpec = {
+  name: 'force',
+  type: 'boolean',
+  description: 'overwrite output files that already exist',
+};
+
+/** Set by runCli from the running command's --force. */
+let forceOverwrite = false;
+
+/**
+ * Refuses to replace an existing file unless the command was given --force (a key or certificate
+ * overwritten by mistake may be unrecoverable). '-' (stdout) is always writable.
+ */
+export function assertWritable(file: string): void {
+  if (file === '-' || forceOverwrite || !existsSync(file)) return;
+  throw new UsageError(`${file} already exists: pass --force to overwrite it, or choose another output file`);
+}
+
 export function parseArgs(argv: string[], specs: OptionSpec[]): ParsedArgs {
-  const all = [...specs, { name: 'help', type: 'boolean', description: 'show help', short: 'h' } as OptionSpec];
+  const all = [
+    ...specs,
+    { name: 'help', type: 'boolean', description: 'show help', short: 'h' } as OptionSpec,
+  ];
+  if (!specs.some((s) => s.name === 'force')) all.push(FORCE_OPTION);
   const byName = new Map(all.map((s) => [s.name, s]));
   const byShort = new Map(all.filter((s) => s.short).map((s) => [s.short!, s]));
   const options: ParsedArgs['options'] = {};
@@ -89,16 +128,18 @@ export function parseArgs(argv: string[], specs: OptionSpec[]): ParsedArgs {
     } else positionals.push(a);
   }
   if (!options.help) {
-    for (const s of specs) if (s.required && options[s.name] === undefined) throw new UsageError(`--${s.name} is required`);
+    for (const s of specs)
+      if (s.required && options[s.name] === undefined) throw new UsageError(`--${s.name} is required`);
   }
   return { options, positionals };
 }
 
-export function helpText(cmd: Command): string {
+export function helpText(cmd: Omit<Command, 'run'>): string {
   const lines = [`kyso ${cmd.path.join(' ')} ${cmd.usage ?? ''}`.trimEnd(), '', cmd.summary, ''];
-  if (cmd.options.length) {
+  const opts = cmd.options.some((o) => o.name === 'force') ? cmd.options : [...cmd.options, FORCE_OPTION];
+  if (opts.length) {
     lines.push('Options:');
-    for (const o of cmd.options) {
+    for (const o of opts) {
       const flag = `  --${o.name}${o.type === 'boolean' ? '' : ' VALUE'}${o.type === 'multi' ? ' (repeatable)' : ''}`;
       lines.push(`${flag.padEnd(34)} ${o.description}${o.required ? ' (required)' : ''}`);
     }
@@ -146,18 +187,34 @@ export function readInput(file: string): Uint8Array {
   }
 }
 
-export function writeOutput(file: string | undefined, data: Uint8Array | string, io: Io, mode?: number): void {
+export function writeOutput(
+  file: string | undefined,
+  data: Uint8Array | string,
+  io: Io,
+  mode?: number,
+): void {
   if (file === undefined || file === '-') {
     io.out(typeof data === 'string' ? data : new TextDecoder().decode(data));
     return;
   }
+  assertWritable(file);
   writeFileSync(file, data, mode === undefined ? undefined : { mode });
 }
 
 /** Runs a command table against argv; returns the exit code. */
-export async function runCli(commands: Command[], argv: string[], io: Io): Promise<number> {
+export async function runCli(
+  commands: readonly AnyCommand[],
+  argv: string[],
+  io: Io,
+  info: CliInfo = {},
+): Promise<number> {
   const top = () => {
-    const lines = ['kyso (ký số): PKI, remote signing and PAdES for Vietnam', '', 'Usage: kyso <command> [options]', ''];
+    const lines = [
+      'kyso (ký số): PKI, remote signing and PAdES for Vietnam',
+      '',
+      'Usage: kyso <command> [options]',
+      '',
+    ];
     for (const c of commands) lines.push(`  ${c.path.join(' ').padEnd(22)} ${c.summary}`);
     lines.push('', 'Run `kyso <command> --help` for options. Exit: 0 ok/valid, 1 failure/invalid, 2 usage.');
     return `${lines.join('\n')}\n`;
@@ -166,15 +223,21 @@ export async function runCli(commands: Command[], argv: string[], io: Io): Promi
     io.out(top());
     return argv.length === 0 ? EXIT_USAGE : EXIT_OK;
   }
+  if (argv[0] === '--version' || argv[0] === '-V') {
+    io.out(`kyso ${info.version ?? 'unknown version'}\n`);
+    return EXIT_OK;
+  }
+  if (argv[0] === 'completion') return completion(commands, argv.slice(1), io);
   // Longest matching command path.
   const matches = commands
     .filter((c) => c.path.every((w, i) => argv[i] === w))
     .sort((a, b) => b.path.length - a.path.length);
-  const cmd = matches[0];
-  if (!cmd) {
+  const found = matches[0];
+  if (!found) {
     io.err(`kyso: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${top()}`);
     return EXIT_USAGE;
   }
+  const cmd: Omit<Command, 'run'> = found;
   try {
     const args = parseArgs(argv.slice(cmd.path.length), cmd.options);
     if (args.options.help) {
@@ -183,9 +246,19 @@ export async function runCli(commands: Command[], argv: string[], io: Io): Promi
     }
     const p = cmd.positionals ?? { min: 0, max: 0 };
     if (args.positionals.length < p.min || args.positionals.length > p.max) {
-      throw new UsageError(`expected ${p.names ?? `${p.min}..${p.max} arguments`}`);
+      const got = args.positionals.length;
+      const want = p.names ?? `${p.min}..${p.max} arguments`;
+      throw new UsageError(
+        got === 0
+          ? `missing ${want}: give it after \`kyso ${cmd.path.join(' ')}\``
+          : p.max === 0
+            ? `takes no arguments, got ${got} (${args.positionals.join(' ')}); options start with --`
+            : `expected ${want}, got ${got} arguments (${args.positionals.join(' ')}); quote a path that contains spaces`,
+      );
     }
-    return await cmd.run(args, io);
+    forceOverwrite = args.options.force === true;
+    const runnable = 'load' in found ? await found.load() : found;
+    return await runnable.run(args, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`kyso ${cmd.path.join(' ')}: ${e.message}\n\n${helpText(cmd)}`);
@@ -193,10 +266,74 @@ export async function runCli(commands: Command[], argv: string[], io: Io): Promi
     }
     if (e instanceof KysoError) {
       io.err(`kyso ${cmd.path.join(' ')}: ${e.code}: ${e.message}\n`);
-      const inputErrors = ['DER_MALFORMED', 'ASN1_SCHEMA', 'PEM_MALFORMED', 'INPUT_TOO_LARGE', 'INVALID_ARGUMENT'];
+      const inputErrors = [
+        'DER_MALFORMED',
+        'ASN1_SCHEMA',
+        'PEM_MALFORMED',
+        'INPUT_TOO_LARGE',
+        'INVALID_ARGUMENT',
+      ];
       return inputErrors.includes(e.code) ? EXIT_USAGE : EXIT_FAIL;
     }
     io.err(`kyso ${cmd.path.join(' ')}: internal error: ${(e as Error).stack ?? e}\n`);
     return EXIT_FAIL;
   }
+}
+
+/** `kyso completion bash|zsh`: a script completing command words and each command's options. */
+function completion(commands: readonly AnyCommand[], argv: string[], io: Io): number {
+  const shell = argv[0];
+  if ((shell !== 'bash' && shell !== 'zsh') || argv.length !== 1) {
+    io.err('kyso completion: say which shell: `kyso completion bash` or `kyso completion zsh`\n');
+    return EXIT_USAGE;
+  }
+  const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+  const firsts = [...new Set(commands.map((c) => c.path[0]!))].sort();
+  const cases: string[] = [];
+  for (const first of firsts) {
+    const subs = commands.filter((c) => c.path[0] === first && c.path.length > 1).map((c) => c.path[1]!);
+    if (subs.length) cases.push(`    ${q(first)}) words=${q(subs.join(' '))} ;;`);
+  }
+  const optCases = commands.map(
+    (c) =>
+      `    ${q(c.path.join(' '))}) words=${q([...c.options.map((o) => `--${o.name}`), '--help'].join(' '))} ;;`,
+  );
+  const body = [
+    '_kyso() {',
+    '  local cur words cmd',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
+    '  cur="${COMP_WORDS[COMP_CWORD]}"',
+    '  if [ "$COMP_CWORD" -eq 1 ]; then',
+    `    words=${q([...firsts, '--help', '--version', 'completion'].join(' '))}`,
+    '  elif [ "$COMP_CWORD" -eq 2 ] && [[ "$cur" != -* ]]; then',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
+    '    case "${COMP_WORDS[1]}" in',
+    ...cases,
+    "    completion) words='bash zsh' ;;",
+    "    *) words='' ;;",
+    '    esac',
+    '  else',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
+    '    cmd="${COMP_WORDS[1]}"',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
+    '    [ "$COMP_CWORD" -gt 2 ] && [[ "${COMP_WORDS[2]}" != -* ]] && cmd="$cmd ${COMP_WORDS[2]}"',
+    '    case "$cmd" in',
+    ...optCases,
+    "    *) words='--help' ;;",
+    '    esac',
+    '    [[ "$cur" == -* ]] || { COMPREPLY=($(compgen -f -- "$cur")); return 0; }',
+    '  fi',
+    '  COMPREPLY=($(compgen -W "$words" -- "$cur"))',
+    '}',
+  ];
+  if (shell === 'bash') {
+    io.out(
+      `# kyso bash completion: eval "$(kyso completion bash)" (or save it to a file and source it)\n${body.join('\n')}\ncomplete -o default -F _kyso kyso\n`,
+    );
+  } else {
+    io.out(
+      `# kyso zsh completion: eval "$(kyso completion zsh)" in ~/.zshrc\nautoload -U +X bashcompinit && bashcompinit\n${body.join('\n')}\ncomplete -o default -F _kyso kyso\n`,
+    );
+  }
+  return EXIT_OK;
 }

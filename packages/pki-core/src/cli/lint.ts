@@ -38,7 +38,7 @@ function human(file: string, i: number, n: number, rep: LintReport, all: boolean
 }
 
 async function runLint(
-  kind: 'certificate' | 'crl',
+  kind: 'certificate' | 'crl' | 'ocsp',
   files: string[],
   opts: { profile?: string; json: boolean; all: boolean },
   io: Io,
@@ -70,7 +70,7 @@ async function runLint(
   return code;
 }
 
-function listText(target: 'certificate' | 'crl'): string {
+function listText(target: 'certificate' | 'crl' | 'ocsp'): string {
   return `${listLints()
     .filter((l) => l.target === target)
     .map((l) => `${l.name.padEnd(48)} ${l.severity.padEnd(8)} ${l.source} ${l.clause}\n  ${l.description}`)
@@ -132,7 +132,23 @@ export const crlLintCommand: Command = {
   },
 };
 
-export const lintCommands: Command[] = [certLintCommand, crlLintCommand];
+export const ocspLintCommand: Command = {
+  path: ['ocsp', 'lint'],
+  summary: 'lint OCSP responses against RFC 6960 (and the Circular 16/2019 hash list)',
+  usage: 'FILE… [--json]',
+  options: common,
+  positionals: { min: 0, max: Number.POSITIVE_INFINITY, names: 'FILE…' },
+  async run(args, io) {
+    if (flag(args, 'list')) {
+      io.out(listText('ocsp'));
+      return EXIT_OK;
+    }
+    if (args.positionals.length === 0) throw new UsageError('expected at least one FILE');
+    return runLint('ocsp', args.positionals, { json: flag(args, 'json'), all: flag(args, 'all') }, io);
+  },
+};
+
+export const lintCommands: Command[] = [certLintCommand, crlLintCommand, ocspLintCommand];
 
 /** The option `kyso cert issue` (and other issuing commands) add for the lint-before-issue gate. */
 export const ACCEPT_LINT_WARNINGS_OPTION = {

@@ -1,6 +1,5 @@
 /** Entry point of the `kyso` binary (pki-core commands). */
-import { pkiCoreCommands } from './commands.js';
-import { type Command, runCli } from './framework.js';
+import { type AnyCommand, type CliInfo, runCli } from './framework.js';
 
 /** The demo hierarchy generator (Node-only; the signing server makes its own demo CA with it). */
 export {
@@ -11,9 +10,30 @@ export {
   generateDemoHierarchy,
 } from './demo-certs.js';
 
-export async function main(argv: string[], extra: Command[] = []): Promise<number> {
-  return runCli([...pkiCoreCommands, ...extra], argv, {
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
-  });
+export type { AnyCommand, CliInfo, Command, LazyCommand, OptionSpec, ParsedArgs, Io } from './framework.js';
+export { helpText, runCli } from './framework.js';
+
+export interface MainOptions extends CliInfo {
+  /**
+   * Prepend pki-core's own command table (default true). The `kyso` binary passes false and lists
+   * the pki-core commands lazily itself, so a command only loads the modules it needs.
+   */
+  pkiCore?: boolean;
+}
+
+export async function main(
+  argv: string[],
+  extra: AnyCommand[] = [],
+  options: MainOptions = {},
+): Promise<number> {
+  const base = options.pkiCore === false ? [] : (await import('./commands.js')).pkiCoreCommands;
+  return runCli(
+    [...base, ...extra],
+    argv,
+    {
+      out: (t) => process.stdout.write(t),
+      err: (t) => process.stderr.write(t),
+    },
+    options,
+  );
 }

@@ -21,7 +21,12 @@ import { decryptPkcs8 } from '../pkcs8-encrypted.js';
 import { encryptPkcs8Pem } from '../pkcs8-encrypted.js';
 import { exportPkcs12, importPkcs12 } from '../pkcs12.js';
 import { Certificate } from '../x509/certificate.js';
-import { formatCertificateSummary, summarizeCertificate, describeSignatureAlgorithm, describePublicKey } from '../x509/describe.js';
+import {
+  formatCertificateSummary,
+  summarizeCertificate,
+  describeSignatureAlgorithm,
+  describePublicKey,
+} from '../x509/describe.js';
 import { formatGeneralName, type GeneralName, parseGeneralNameString } from '../x509/general-name.js';
 import { issueCertificate, PROFILES, type Profile } from '../x509/issue.js';
 import { ACCEPT_LINT_WARNINGS_OPTION, issuanceLint } from './lint.js';
@@ -36,21 +41,31 @@ import {
   readInput,
   str,
   UsageError,
+  assertWritable,
   writeOutput,
 } from './framework.js';
 import { KEY_TYPES, parseKeyType } from './key-spec.js';
 
 const PASSWORD_OPTIONS: OptionSpec[] = [
-  { name: 'password-file', type: 'string', description: 'read the password from the first line of this file' },
+  {
+    name: 'password-file',
+    type: 'string',
+    description: 'read the password from the first line of this file',
+  },
   { name: 'password-env', type: 'string', description: 'read the password from this environment variable' },
-  { name: 'password', type: 'string', description: 'password on the command line (visible to other users; prefer the two above)' },
+  {
+    name: 'password',
+    type: 'string',
+    description: 'password on the command line (visible to other users; prefer the two above)',
+  },
 ];
 
 function password(args: Parameters<Command['run']>[0], required: boolean): string | undefined {
   const file = str(args, 'password-file');
   const env = str(args, 'password-env');
   const inline = str(args, 'password');
-  if ([file, env, inline].filter((x) => x !== undefined).length > 1) throw new UsageError('give one password source');
+  if ([file, env, inline].filter((x) => x !== undefined).length > 1)
+    throw new UsageError('give one password source');
   if (file !== undefined) return new TextDecoder().decode(readInput(file)).split(/\r?\n/)[0]!;
   if (env !== undefined) {
     const v = process.env[env];
@@ -58,7 +73,8 @@ function password(args: Parameters<Command['run']>[0], required: boolean): strin
     return v;
   }
   if (inline !== undefined) return inline;
-  if (required) throw new UsageError('a password is required (--password-file, --password-env or --password)');
+  if (required)
+    throw new UsageError('a password is required (--password-file, --password-env or --password)');
   return undefined;
 }
 
@@ -77,24 +93,57 @@ export function loadCertificates(file: string): Certificate[] {
   return Certificate.parseAll(readInput(file));
 }
 
+/** PEM labels that are not certificates, with what to do instead. */
+const OTHER_PEM: [string, string][] = [
+  ['NEW CERTIFICATE REQUEST', 'a certificate request (CSR): show it with `kyso csr show FILE`'],
+  ['CERTIFICATE REQUEST', 'a certificate request (CSR): show it with `kyso csr show FILE`'],
+  ['X509 CRL', 'a CRL: show it with `kyso crl show FILE`'],
+  ['ENCRYPTED PRIVATE KEY', 'an encrypted private key: it holds no certificate'],
+  ['PRIVATE KEY', 'a private key: it holds no certificate'],
+  ['PUBLIC KEY', 'a public key: it holds no certificate'],
+  ['PKCS7', 'a PKCS#7/CMS structure: verify it with `kyso cms verify`'],
+  ['CMS', 'a CMS structure: verify it with `kyso cms verify`'],
+];
+
+/** loadCertificates, saying what the file is (and what to do) when it holds no certificate. */
+function loadCertificatesExplained(file: string): Certificate[] {
+  try {
+    return loadCertificates(file);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const data = readInput(file);
+    if (looksLikePem(data)) {
+      const text = new TextDecoder().decode(data);
+      const hit = OTHER_PEM.find(([label]) => new RegExp(`-----BEGIN (?:[A-Z]+ )?${label}-----`).test(text));
+      if (hit) throw new UsageError(`${file} is ${hit[1]}`);
+    } else if (/\.(p12|pfx)$/i.test(file)) {
+      throw new UsageError(`${file} looks like PKCS#12: extract its certificates with \`kyso p12 import\``);
+    }
+    throw e;
+  }
+}
+
 function loadCertificate(file: string): Certificate {
   const all = loadCertificates(file);
   return all[0]!;
 }
 
 function writeFile(file: string, data: string | Uint8Array, secret = false): void {
+  assertWritable(file);
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   writeFileSync(file, data, secret ? { mode: 0o600 } : undefined);
 }
 
 function parseSans(values: string[]): GeneralName[] {
-  return values.flatMap((v) => v.split(',').filter(Boolean)).map((s) => {
-    try {
-      return parseGeneralNameString(s.trim());
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  });
+  return values
+    .flatMap((v) => v.split(',').filter(Boolean))
+    .map((s) => {
+      try {
+        return parseGeneralNameString(s.trim());
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    });
 }
 
 function parseSubject(s: string): Name {
@@ -111,23 +160,36 @@ const keyGen: Command = {
   usage: '--type ec-p256 --out key.pem [--pubout pub.pem]',
   options: [
     { name: 'type', type: 'string', description: `key type: ${KEY_TYPES.join(', ')} (default ec-p256)` },
-    { name: 'out', type: 'string', description: 'private key file (mode 0600); - for stdout', required: true },
+    {
+      name: 'out',
+      type: 'string',
+      description: 'private key file (mode 0600); - for stdout',
+      required: true,
+    },
     { name: 'pubout', type: 'string', description: 'also write the public key (SPKI PEM) here' },
     { name: 'jwk', type: 'boolean', description: 'write the private key as JWK instead of PEM' },
-    { name: 'encrypt', type: 'boolean', description: 'encrypt the private key (PBES2, AES-256-CBC) with the password' },
+    {
+      name: 'encrypt',
+      type: 'boolean',
+      description: 'encrypt the private key (PBES2, AES-256-CBC) with the password',
+    },
     ...PASSWORD_OPTIONS,
   ],
   async run(args, io) {
     const spec = parseKeyType(str(args, 'type') ?? 'ec-p256');
     const kp = await generateKeyPair(spec);
     const out = str(args, 'out')!;
+    const pub = str(args, 'pubout');
+    // Both checked before anything is written.
+    assertWritable(out);
+    if (pub) assertWritable(pub);
     let data: string;
     if (flag(args, 'jwk')) data = `${JSON.stringify(await exportJwk(kp), null, 2)}\n`;
-    else if (flag(args, 'encrypt')) data = await encryptPkcs8Pem(await exportPkcs8(kp), password(args, true)!);
+    else if (flag(args, 'encrypt'))
+      data = await encryptPkcs8Pem(await exportPkcs8(kp), password(args, true)!);
     else data = await exportPkcs8Pem(kp);
     if (out === '-') io.out(data);
     else writeFile(out, data, true);
-    const pub = str(args, 'pubout');
     if (pub) writeFile(pub, exportSpkiPem(kp));
     if (out !== '-') io.err(`wrote ${describePublicKey(kp.publicKeyInfo.der)} private key to ${out}\n`);
     return EXIT_OK;
@@ -140,7 +202,12 @@ const csrCreate: Command = {
   usage: '--key key.pem --subject "CN=...,C=VN" [--san email:a@b] --out req.pem',
   options: [
     { name: 'key', type: 'string', description: 'private key file', required: true },
-    { name: 'subject', type: 'string', description: 'subject DN (RFC 4514 "CN=..,O=..,C=VN" or "/C=VN/O=../CN=..")', required: true },
+    {
+      name: 'subject',
+      type: 'string',
+      description: 'subject DN (RFC 4514 "CN=..,O=..,C=VN" or "/C=VN/O=../CN=..")',
+      required: true,
+    },
     { name: 'san', type: 'multi', description: 'subjectAltName: email:..., DNS:..., URI:..., IP:...' },
     { name: 'out', type: 'string', description: 'output file (PEM); default stdout' },
     { name: 'der', type: 'boolean', description: 'write DER instead of PEM' },
@@ -203,26 +270,45 @@ export interface CaInitOptions {
   spec: Parameters<typeof generateKeyPair>[0];
   baseUrl?: string;
   now?: Date;
+  /** Root CA common name (default "<name> Root CA"). */
+  rootCn?: string;
+  /** Issuing CA common name (default "<name> Issuing CA"). */
+  issuingCn?: string;
+  /** Root validity in days (default 20 years); the issuing CA ends one day before the root. */
+  validityDays?: number;
+  /** Encrypt both private keys (PBES2, AES-256-CBC) with this password. */
+  keyPassword?: string;
 }
 
 /** Creates a root and an issuing sub-CA (keys + certificates) in a directory. */
-export async function initCa(o: CaInitOptions): Promise<{ root: Certificate; issuing: Certificate; files: string[] }> {
+export async function initCa(
+  o: CaInitOptions,
+): Promise<{ root: Certificate; issuing: Certificate; files: string[] }> {
   mkdirSync(o.dir, { recursive: true });
   const rootKey = await generateKeyPair(o.spec);
   const rootSigner = new LocalSigner(rootKey);
   const root = await issueCertificate({
     profile: 'root-ca',
-    subject: Name.fromAttributes([['C', 'VN'], ['O', o.name], ['CN', `${o.name} Root CA`]]),
+    subject: Name.fromAttributes([
+      ['C', 'VN'],
+      ['O', o.name],
+      ['CN', o.rootCn ?? `${o.name} Root CA`],
+    ]),
     publicKey: rootKey.publicKeyInfo,
     signer: rootSigner,
     pathLength: 1,
+    validityDays: o.validityDays,
     now: o.now,
   });
   const issKey = await generateKeyPair(o.spec);
   const base = o.baseUrl?.replace(/\/$/, '');
   const issuing = await issueCertificate({
     profile: 'sub-ca',
-    subject: Name.fromAttributes([['C', 'VN'], ['O', o.name], ['CN', `${o.name} Issuing CA`]]),
+    subject: Name.fromAttributes([
+      ['C', 'VN'],
+      ['O', o.name],
+      ['CN', o.issuingCn ?? `${o.name} Issuing CA`],
+    ]),
     publicKey: issKey.publicKeyInfo,
     issuer: { certificate: root, signer: rootSigner },
     notAfter: new Date(root.notAfter.getTime() - 86_400_000),
@@ -230,11 +316,13 @@ export async function initCa(o: CaInitOptions): Promise<{ root: Certificate; iss
     caIssuersUrls: base ? [`${base}/ca/root.cer`] : undefined,
     now: o.now,
   });
+  const keyPem = async (k: KeyPair) =>
+    o.keyPassword === undefined ? exportPkcs8Pem(k) : encryptPkcs8Pem(await exportPkcs8(k), o.keyPassword);
   const files = {
     'root.pem': pemEncode('CERTIFICATE', root.der),
-    'root.key.pem': await exportPkcs8Pem(rootKey),
+    'root.key.pem': await keyPem(rootKey),
     'issuing.pem': pemEncode('CERTIFICATE', issuing.der),
-    'issuing.key.pem': await exportPkcs8Pem(issKey),
+    'issuing.key.pem': await keyPem(issKey),
     'chain.pem': pemEncode('CERTIFICATE', issuing.der) + pemEncode('CERTIFICATE', root.der),
   };
   for (const [f, data] of Object.entries(files)) writeFile(path.join(o.dir, f), data, f.includes('.key.'));
@@ -244,26 +332,51 @@ export async function initCa(o: CaInitOptions): Promise<{ root: Certificate; iss
 const caInit: Command = {
   path: ['ca', 'init'],
   summary: 'create a root CA and an issuing sub-CA in a directory',
-  usage: '--dir ./ca [--name "Kyso Demo"] [--type ec-p256] [--base-url http://ca.example]',
+  usage:
+    '--dir ./ca [--name "Kyso Demo"] [--cn "Root CN"] [--issuing-cn "Issuing CN"] [--validity DAYS] [--type ec-p256] [--password-file pw.txt]',
   options: [
     { name: 'dir', type: 'string', description: 'output directory', required: true },
-    { name: 'name', type: 'string', description: 'organisation name used in the CA subjects (default "Kyso Demo")' },
+    {
+      name: 'name',
+      type: 'string',
+      description: 'organisation name used in the CA subjects (default "Kyso Demo")',
+    },
+    { name: 'cn', type: 'string', description: 'root CA common name (default "<name> Root CA")' },
+    {
+      name: 'issuing-cn',
+      type: 'string',
+      description: 'issuing CA common name (default "<name> Issuing CA")',
+    },
+    {
+      name: 'validity',
+      type: 'string',
+      description: 'root validity in days (default 7300); the issuing CA ends a day earlier',
+    },
     { name: 'type', type: 'string', description: `key type (default ec-p256): ${KEY_TYPES.join(', ')}` },
     { name: 'base-url', type: 'string', description: 'URL prefix for CRL / CA issuers links' },
     { name: 'force', type: 'boolean', description: 'overwrite an existing CA in the directory' },
+    ...PASSWORD_OPTIONS.map((o) => ({ ...o, description: `${o.description} (encrypts both CA keys)` })),
   ],
   async run(args, io) {
     const dir = str(args, 'dir')!;
     if (existsSync(path.join(dir, 'root.key.pem')) && !flag(args, 'force')) {
-      throw new UsageError(`${dir} already holds a CA (use --force to overwrite)`);
+      throw new UsageError(`${dir} already holds a CA: pass --force to replace it, or choose another --dir`);
     }
+    const validity = int(args, 'validity');
+    if (validity !== undefined && validity < 2) throw new UsageError('--validity must be at least 2 days');
     const { files, root, issuing } = await initCa({
       dir,
       name: str(args, 'name') ?? 'Kyso Demo',
       spec: parseKeyType(str(args, 'type') ?? 'ec-p256'),
       baseUrl: str(args, 'base-url'),
+      rootCn: str(args, 'cn'),
+      issuingCn: str(args, 'issuing-cn'),
+      validityDays: validity,
+      keyPassword: password(args, false),
     });
-    io.out(`root CA:    ${root.subject}\nissuing CA: ${issuing.subject}\nfiles:\n${files.map((f) => `  ${f}`).join('\n')}\n`);
+    io.out(
+      `root CA:    ${root.subject}\nissuing CA: ${issuing.subject}\nfiles:\n${files.map((f) => `  ${f}`).join('\n')}\n`,
+    );
     return EXIT_OK;
   },
 };
@@ -271,15 +384,25 @@ const caInit: Command = {
 const certIssue: Command = {
   path: ['cert', 'issue'],
   summary: 'issue a certificate by profile from a CSR (proof of possession checked) or a public key',
-  usage: '--profile person-signing --ca-cert issuing.pem --ca-key issuing.key.pem --csr req.pem --out cert.pem',
+  usage:
+    '--profile person-signing --ca-cert issuing.pem --ca-key issuing.key.pem --csr req.pem --out cert.pem',
   options: [
     { name: 'profile', type: 'string', description: `one of ${PROFILES.join(', ')}`, required: true },
     { name: 'ca-cert', type: 'string', description: 'issuing CA certificate (not for root-ca)' },
-    { name: 'ca-key', type: 'string', description: 'issuing CA private key (for root-ca: the root key itself)', required: true },
+    {
+      name: 'ca-key',
+      type: 'string',
+      description: 'issuing CA private key (for root-ca: the root key itself)',
+      required: true,
+    },
     { name: 'csr', type: 'string', description: 'PKCS#10 request (subject, key and SAN taken from it)' },
     { name: 'pubkey', type: 'string', description: 'public key (SPKI PEM/DER) instead of a CSR' },
     { name: 'subject', type: 'string', description: 'subject DN (overrides the CSR subject)' },
-    { name: 'san', type: 'multi', description: 'subjectAltName (email:, DNS:, URI:, IP:); overrides the CSR' },
+    {
+      name: 'san',
+      type: 'multi',
+      description: 'subjectAltName (email:, DNS:, URI:, IP:); overrides the CSR',
+    },
     { name: 'days', type: 'string', description: 'validity in days (default per profile)' },
     { name: 'path-length', type: 'string', description: 'CA profiles: pathLenConstraint' },
     { name: 'crl-url', type: 'multi', description: 'CRL distribution point URL' },
@@ -292,7 +415,8 @@ const certIssue: Command = {
   ],
   async run(args, io) {
     const profile = str(args, 'profile') as Profile;
-    if (!PROFILES.includes(profile)) throw new UsageError(`unknown profile ${profile}`);
+    if (!PROFILES.includes(profile))
+      throw new UsageError(`unknown profile "${profile}": choose one of ${PROFILES.join(', ')}`);
     const caKey = await loadPrivateKey(str(args, 'ca-key')!, password(args, false));
     let publicKey: PublicKeyInfo;
     let subject: Name | undefined;
@@ -344,13 +468,14 @@ const certIssue: Command = {
 const certShow: Command = {
   path: ['cert', 'show'],
   summary: 'show certificates (human-readable, with Vietnamese identifiers and titles)',
-  usage: 'CERT [--json]',
+  usage: 'CERT... [--json]',
   options: [{ name: 'json', type: 'boolean', description: 'machine-readable output' }],
-  positionals: { min: 1, max: 1, names: 'CERT' },
+  positionals: { min: 1, max: Number.POSITIVE_INFINITY, names: 'CERT...' },
   async run(args, io) {
-    const certs = loadCertificates(args.positionals[0]!);
+    const certs = args.positionals.flatMap(loadCertificatesExplained);
     const summaries = await Promise.all(certs.map(summarizeCertificate));
-    if (flag(args, 'json')) io.out(`${JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2)}\n`);
+    if (flag(args, 'json'))
+      io.out(`${JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2)}\n`);
     else io.out(summaries.map(formatCertificateSummary).join('\n'));
     return EXIT_OK;
   },
@@ -377,7 +502,8 @@ const p12Export: Command = {
       kpw ? new TextDecoder().decode(readInput(kpw)).split(/\r?\n/)[0] : undefined,
     );
     const leaf = loadCertificate(str(args, 'cert')!);
-    if (leaf.spki.join() !== kp.publicKeyInfo.der.join()) throw new KysoError('KEY_INVALID', 'the key does not match the certificate');
+    if (leaf.spki.join() !== kp.publicKeyInfo.der.join())
+      throw new KysoError('KEY_INVALID', 'the key does not match the certificate');
     const chain = list(args, 'chain').flatMap(loadCertificates);
     const p12 = await exportPkcs12({
       privateKey: await exportPkcs8(kp),
@@ -420,9 +546,21 @@ const p12Import: Command = {
       certificates: certs.map((c) => ({ subject: c.subject.toString(), serialNumber: c.serialHex })),
     };
     if (flag(args, 'json')) io.out(`${JSON.stringify(summary, null, 2)}\n`);
-    else io.out(`MAC: ${summary.mac}\nkeys: ${summary.keys}\n${summary.certificates.map((c) => `certificate: ${c.subject}`).join('\n')}\n`);
+    else
+      io.out(
+        `MAC: ${summary.mac}\nkeys: ${summary.keys}\n${summary.certificates.map((c) => `certificate: ${c.subject}`).join('\n')}\n`,
+      );
     return EXIT_OK;
   },
 };
 
-export const pkiCommands: Command[] = [keyGen, csrCreate, csrShow, caInit, certIssue, certShow, p12Export, p12Import];
+export const pkiCommands: Command[] = [
+  keyGen,
+  csrCreate,
+  csrShow,
+  caInit,
+  certIssue,
+  certShow,
+  p12Export,
+  p12Import,
+];

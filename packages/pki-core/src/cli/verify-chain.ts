@@ -82,7 +82,28 @@ function printText(r: ValidationReport, io: { out(t: string): void }): void {
   lines.push('', 'Revocation:');
   for (const rv of r.revocation)
     lines.push(`  [${rv.certIndex}] ${rv.status} (${rv.source})${rv.detail ? ` - ${rv.detail}` : ''}`);
-  if (r.policy) lines.push('', `Policies: ${r.policy.userConstrainedPolicies.join(', ') || '(none)'}`);
+  if (r.policy) {
+    const p = r.policy;
+    const held = p.userConstrainedPolicies.length
+      ? p.userConstrainedPolicies
+      : p.authorityConstrainedPolicies;
+    lines.push(
+      '',
+      `Policies: ${
+        !p.treeNonEmpty
+          ? 'no certificate policy holds for the whole path'
+          : held.length
+            ? held.map((o) => (o === '2.5.29.32.0' ? 'anyPolicy' : o)).join(', ')
+            : 'none asserted'
+      }`,
+    );
+  }
+  if (r.reason === 'REVOCATION_UNKNOWN')
+    lines.push(
+      '',
+      'What to do: give the CRL of each issuing CA with --crl (or OCSP responses with --ocsp-response),',
+      'let kyso fetch them with --fetch, or accept missing data with --revocation soft-fail.',
+    );
   io.out(`${lines.join('\n')}\n`);
 }
 

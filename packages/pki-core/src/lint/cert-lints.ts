@@ -52,16 +52,12 @@ const NON_DIRECTORY = new Set<string>([
   OID.dnQualifier,
 ]);
 
-function attrs(v: CertView, which: 'subject' | 'issuer' | 'both' = 'subject'): AttributeTypeAndValue[] {
-  const out: AttributeTypeAndValue[] = [];
-  if (which !== 'issuer' && v.c.subject) out.push(...v.c.subject.attributes);
-  if (which !== 'subject' && v.c.issuer) out.push(...v.c.issuer.attributes);
-  return out;
+function attrs(v: CertView): AttributeTypeAndValue[] {
+  return v.subjectAttrs;
 }
-function values(v: CertView, oid: string): string[] {
-  return attrs(v)
-    .filter((a) => a.type === oid)
-    .map((a) => a.value);
+const NONE: readonly string[] = [];
+function values(v: CertView, oid: string): readonly string[] {
+  return v.subjectValues.get(oid) ?? NONE;
 }
 const has = (v: CertView, oid: string) => values(v, oid).length > 0;
 const hasKu = (v: CertView, k: KeyUsage) => v.ku?.includes(k) === true;
@@ -305,7 +301,7 @@ export const CERT_LINTS: readonly CertLint[] = [
       'new certificates encode DirectoryString as PrintableString or UTF8String; C is PrintableString, E and DC IA5String',
     target: 'certificate',
     check: (v) => {
-      for (const a of attrs(v, 'subject')) {
+      for (const a of attrs(v)) {
         const n = attributeShortName(a.type);
         if (a.type === OID.countryName && a.tag !== Tag.PRINTABLE_STRING)
           return `${n} is not PrintableString`;
@@ -326,7 +322,7 @@ export const CERT_LINTS: readonly CertLint[] = [
       'UTF8String name values must be in Unicode Normalization Form C, or the same text fails to match elsewhere',
     target: 'certificate',
     check: (v) => {
-      for (const a of attrs(v, 'subject')) {
+      for (const a of attrs(v)) {
         if (a.tag === Tag.UTF8_STRING && a.value !== a.value.normalize('NFC'))
           return `${attributeShortName(a.type)}=${JSON.stringify(a.value)} is not NFC`;
       }
@@ -341,7 +337,7 @@ export const CERT_LINTS: readonly CertLint[] = [
     description: 'countryName must be a two-letter upper-case ISO 3166 code',
     target: 'certificate',
     check: (v) => {
-      const cs = attrs(v, 'subject').filter((a) => a.type === OID.countryName);
+      const cs = attrs(v).filter((a) => a.type === OID.countryName);
       if (cs.length === 0) return 'na';
       const bad = cs.find((a) => !/^[A-Z]{2}$/.test(a.value));
       return bad ? `C=${bad.value}` : undefined;
@@ -355,7 +351,7 @@ export const CERT_LINTS: readonly CertLint[] = [
     description: 'subject attribute values must respect the upper bounds of RFC 5280 Appendix A',
     target: 'certificate',
     check: (v) => {
-      for (const a of attrs(v, 'subject')) {
+      for (const a of attrs(v)) {
         const ub = UPPER_BOUNDS[a.type];
         if (ub !== undefined && [...a.value].length > ub)
           return `${attributeShortName(a.type)} has ${[...a.value].length} characters (max ${ub})`;

@@ -8,6 +8,8 @@ import { OID } from '../oids.js';
 import { Certificate } from '../x509/certificate.js';
 import { CERT_LINTS, type CertLint, type CheckOutcome } from './cert-lints.js';
 import { CRL_LINTS, type CrlLint } from './crl-lints.js';
+import { OCSP_LINTS, type OcspLint } from './ocsp-lints.js';
+import { parseOcspResponse } from '../ocsp/response.js';
 import { type LintCert, type LintCrl, lintInputs, parseLintCert, parseLintCrl } from './parse.js';
 import {
   LINT_PROFILES,
@@ -22,18 +24,23 @@ import { type CertView, certView } from './view.js';
 export * from './types.js';
 export { CERT_LINTS, type CertLint } from './cert-lints.js';
 export { CRL_LINTS, type CrlLint } from './crl-lints.js';
+export { OCSP_LINTS, type OcspLint } from './ocsp-lints.js';
 
 export interface LintOptions {
-  /** Default `auto` (chosen from the certificate). CRLs ignore it. */
+  /** Default `auto` (chosen from the certificate). CRLs and OCSP responses ignore it. */
   profile?: LintProfile;
-  /** What a byte input is; default: detected (certificate, then CRL, then bare TBSCertificate). */
-  kind?: 'certificate' | 'tbsCertificate' | 'crl';
+  /** What a byte input is; default: detected (certificate, then CRL, then bare TBSCertificate). OCSP responses need `ocsp`. */
+  kind?: 'certificate' | 'tbsCertificate' | 'crl' | 'ocsp';
 }
 
 /** Every lint's metadata (for documentation and `--list`). */
 export function listLints(): LintInfo[] {
-  const strip = ({ check: _c, profiles: _p, ...info }: CertLint | (CrlLint & { profiles?: unknown })) => info;
-  return [...CERT_LINTS.map(strip), ...CRL_LINTS.map(strip)];
+  const strip = ({
+    check: _c,
+    profiles: _p,
+    ...info
+  }: CertLint | ((CrlLint | OcspLint) & { profiles?: unknown })) => info;
+  return [...CERT_LINTS.map(strip), ...CRL_LINTS.map(strip), ...OCSP_LINTS.map(strip)];
 }
 
 export function isLintProfile(p: string): p is LintProfile {
@@ -55,12 +62,18 @@ export function detectProfile(v: CertView): LintProfile {
   return 'rfc5280';
 }
 
+const clauses = new WeakMap<LintInfo, string>();
 function result(l: LintInfo, o: CheckOutcome): LintResult {
+  let clause = clauses.get(l);
+  if (clause === undefined) {
+    clause = `${l.source} ${l.clause}`;
+    clauses.set(l, clause);
+  }
   const r: LintResult = {
     lint: l.name,
     status: o === undefined ? 'pass' : o === 'na' ? 'na' : 'fail',
     severity: l.severity,
-    clause: `${l.source} ${l.clause}`,
+    clause,
     description: l.description,
   };
   if (typeof o === 'string' && o !== 'na') r.details = o;
@@ -103,6 +116,16 @@ export function lintParsedCertificate(c: LintCert, profile: LintProfile = 'auto'
   return report(c.kind, p, results);
 }
 
+/** Lints a DER OCSPResponse (strictly parsed: a malformed response throws KysoError). */
+export function lintOcspResponse(der: Uint8Array): LintReport {
+  const r = parseOcspResponse(der);
+  return report(
+    'ocsp',
+    'rfc5280',
+    OCSP_LINTS.map((l) => result(l, run(l.check, r))),
+  );
+}
+
 export function lintParsedCrl(c: LintCrl): LintReport {
   return report(
     'crl',
@@ -122,8 +145,14 @@ export function lint(input: Certificate | Crl | Uint8Array | string, options: Li
   if (input instanceof Certificate) return lintParsedCertificate(parseLintCert(input.der), profile);
   if (input instanceof Crl) return lintParsedCrl(parseLintCrl(input.der));
   const kind = options.kind;
+  if (kind === 'ocsp') return lintOcspResponse(lintInputs(input, 'OCSP RESPONSE')[0]!);
   if (kind === 'crl') return lintParsedCrl(parseLintCrl(lintInputs(input, 'X509 CRL')[0]!));
   if (kind === 'tbsCertificate') return lintParsedCertificate(parseLintCert(toDer(input), true), profile);
+  // DER (a SEQUENCE) needs no PEM sniffing.
+  if (input instanceof Uint8Array && input[0] === 0x30)
+    return kind === 'certificate'
+      ? lintParsedCertificate(parseLintCert(input), profile)
+      : lintDetected(input, profile);
   const ders =
     kind === 'certificate'
       ? lintInputs(input, 'CERTIFICATE')
@@ -136,6 +165,7 @@ export function lint(input: Certificate | Crl | Uint8Array | string, options: Li
 /** Lints every certificate / CRL in a PEM bundle (or the one DER). */
 export function lintAll(input: Uint8Array | string, options: LintOptions = {}): LintReport[] {
   const profile = options.profile ?? 'auto';
+  if (options.kind === 'ocsp') return lintInputs(input, 'OCSP RESPONSE').map((d) => lintOcspResponse(d));
   if (options.kind === 'crl') return lintInputs(input, 'X509 CRL').map((d) => lintParsedCrl(parseLintCrl(d)));
   const labels = options.kind === 'certificate' ? ['CERTIFICATE'] : ['CERTIFICATE', 'X509 CRL'];
   return lintInputs(input, ...labels).map((d) =>

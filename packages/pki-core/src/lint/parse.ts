@@ -5,8 +5,20 @@
  * not DER is reported by `e_der_encoding` and not linted further), but the fields are read without
  * the semantic checks, and every sub-parse that fails is recorded as a problem for the lints.
  */
-import { toHex } from '../bytes.js';
-import { type DerElement, DerReader, Tag, ctxTag, decodeOid, parseTree } from '../der.js';
+import { bytesEqual, toHex } from '../bytes.js';
+import {
+  type DerElement,
+  DerReader,
+  Tag,
+  checkInteger,
+  checkPrimitiveContent,
+  ctxTag,
+  decodeBitString,
+  decodeGeneralizedTime,
+  decodeUtcTime,
+  decodeOid,
+  parseTree,
+} from '../der.js';
 import { KysoError } from '../errors.js';
 import { Name } from '../name.js';
 import { derOrPem, looksLikePem, pemDecodeAll } from '../pem.js';
@@ -81,12 +93,21 @@ function msg(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function readTime(r: DerReader): LintTime {
+function readTime(r: DerReader, problems?: string[]): LintTime {
   const el = r.read();
   if (el.tag !== Tag.UTC_TIME && el.tag !== Tag.GENERALIZED_TIME)
     throw new KysoError('ASN1_SCHEMA', 'expected UTCTime or GeneralizedTime');
-  const text = String.fromCharCode(...el.value);
+  let text = '';
+  for (const b of el.value) text += String.fromCharCode(b);
   const t: LintTime = { tag: el.tag, text };
+  try {
+    // The DER form (the common case) decodes directly; anything else is a DER problem, and the
+    // lenient reading below still recovers the date for the other lints.
+    t.date = el.tag === Tag.UTC_TIME ? decodeUtcTime(el) : decodeGeneralizedTime(el);
+    return t;
+  } catch (e) {
+    problems?.push(msg(e));
+  }
   let m = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(Z|[+-]\d{4})?$/.exec(text);
   let year: number | undefined;
   let rest: RegExpExecArray | null = null;
@@ -110,7 +131,27 @@ function readTime(r: DerReader): LintTime {
   return t;
 }
 
-export function readExtensions(list: DerReader): LintExtension[] {
+function strict(problems: string[], f: () => unknown): void {
+  try {
+    f();
+  } catch (e) {
+    problems.push(msg(e));
+  }
+}
+
+/** DER checks of an AlgorithmIdentifier's primitive parameters (NULL, OID...). */
+function checkAlgorithm(problems: string[], el: DerElement): void {
+  const r = inner(el);
+  strict(problems, () => {
+    r.readOid();
+    while (!r.done) {
+      const p = r.read();
+      if (!(p.tag & 0x20) && p.tag < 0x1f) checkPrimitiveContent(p);
+    }
+  });
+}
+
+export function readExtensions(list: DerReader, problems?: string[]): LintExtension[] {
   const out: LintExtension[] = [];
   while (!list.done) {
     if (out.length >= 256) throw new KysoError('INPUT_TOO_LARGE', 'too many extensions');
@@ -122,6 +163,8 @@ export function readExtensions(list: DerReader): LintExtension[] {
       const b = e.read(Tag.BOOLEAN);
       critical = b.value.length === 1 && b.value[0] !== 0;
       explicitFalse = !critical;
+      if (problems && critical && b.value[0] !== 0xff)
+        problems.push(`extension ${oid}: BOOLEAN TRUE not encoded as FF`);
     }
     const value = e.readOctetString();
     e.finish('unexpected data in Extension');
@@ -145,7 +188,11 @@ function inner(el: DerElement): DerReader {
 
 /** Parses a Certificate (or, with `tbsOnly`, a bare TBSCertificate) leniently. Throws KysoError when the framing is unreadable. */
 export function parseLintCert(der: Uint8Array, tbsOnly = false): LintCert {
-  const derProblem = derCheck(der);
+  // DER: the framing (tags, minimal lengths, no indefinite length) is enforced by DerReader; the
+  // primitive contents that no strict sub-parser reads are checked here one by one (one pass, no
+  // second generic walk), names by Name.fromDer, the key by parsePublicKeyInfo and extension values
+  // by their typed parsers (see view.ts).
+  const problems: string[] = [];
   const top = DerReader.single(der, Tag.SEQUENCE);
   let tbsEl: DerElement;
   let outerSigAlg: Uint8Array | undefined;
@@ -153,8 +200,11 @@ export function parseLintCert(der: Uint8Array, tbsOnly = false): LintCert {
   else {
     const c = inner(top);
     tbsEl = c.read(Tag.SEQUENCE);
-    outerSigAlg = c.read(Tag.SEQUENCE).raw;
-    c.read(Tag.BIT_STRING);
+    const oa = c.read(Tag.SEQUENCE);
+    outerSigAlg = oa.raw;
+    checkAlgorithm(problems, oa);
+    const sigBits = c.read(Tag.BIT_STRING);
+    strict(problems, () => decodeBitString(sigBits));
     c.finish('trailing data in Certificate');
   }
   const t = inner(tbsEl);
@@ -162,15 +212,22 @@ export function parseLintCert(der: Uint8Array, tbsOnly = false): LintCert {
   const v = t.enterOptional(ctxTag(0, true));
   if (v) {
     const n = v.read(Tag.INTEGER);
+    strict(problems, () => checkInteger(n));
     version = (n.value[n.value.length - 1] ?? 0) + 1;
+    if (version === 1) problems.push('version v1 encoded although it is the DEFAULT');
+    v.finish('unexpected data in version');
   }
-  const serial = t.read(Tag.INTEGER).value;
+  const serialEl = t.read(Tag.INTEGER);
+  const serial = serialEl.value;
+  strict(problems, () => checkInteger(serialEl));
   const sig = t.read(Tag.SEQUENCE);
   const sigAlgOid = decodeOid(inner(sig).read(Tag.OID));
+  checkAlgorithm(problems, sig);
   const issuerEl = t.read(Tag.SEQUENCE);
   const validity = t.enter(Tag.SEQUENCE);
-  const notBefore = readTime(validity);
-  const notAfter = readTime(validity);
+  const notBefore = readTime(validity, problems);
+  const notAfter = readTime(validity, problems);
+  validity.finish('unexpected data in Validity');
   const subjectEl = t.read(Tag.SEQUENCE);
   const spkiEl = t.read(Tag.SEQUENCE);
   const a = inner(spkiEl).enter(Tag.SEQUENCE);
@@ -190,7 +247,6 @@ export function parseLintCert(der: Uint8Array, tbsOnly = false): LintCert {
     spkiAlgOid,
     extensions: [],
   };
-  if (derProblem) cert.derProblem = derProblem;
   if (outerSigAlg) cert.outerSigAlg = outerSigAlg;
   if (params) cert.spkiParams = params;
   try {
@@ -198,11 +254,13 @@ export function parseLintCert(der: Uint8Array, tbsOnly = false): LintCert {
   } catch (e) {
     cert.issuerProblem = msg(e);
   }
-  try {
-    cert.subject = Name.fromDer(subjectEl.raw);
-  } catch (e) {
-    cert.subjectProblem = msg(e);
-  }
+  if (cert.issuer && bytesEqual(issuerEl.raw, subjectEl.raw)) cert.subject = cert.issuer;
+  else
+    try {
+      cert.subject = Name.fromDer(subjectEl.raw);
+    } catch (e) {
+      cert.subjectProblem = msg(e);
+    }
   try {
     cert.keyInfo = parsePublicKeyInfo(spkiEl.raw);
   } catch (e) {
@@ -210,14 +268,16 @@ export function parseLintCert(der: Uint8Array, tbsOnly = false): LintCert {
   }
   const iuid = t.readOptional(ctxTag(1, false));
   const suid = t.readOptional(ctxTag(2, false));
+  for (const u of [iuid, suid]) if (u) strict(problems, () => decodeBitString(u));
   if (iuid) cert.issuerUid = iuid.value;
   if (suid) cert.subjectUid = suid.value;
   const ew = t.enterOptional(ctxTag(3, true));
   if (ew) {
-    cert.extensions = readExtensions(ew.enter(Tag.SEQUENCE));
+    cert.extensions = readExtensions(ew.enter(Tag.SEQUENCE), problems);
     ew.finish();
   }
   t.finish('trailing data in tbsCertificate');
+  if (problems.length > 0) cert.derProblem = problems[0]!;
   return cert;
 }
 

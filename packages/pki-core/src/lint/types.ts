@@ -11,7 +11,7 @@ export type LintSeverity = 'error' | 'warning' | 'notice';
 export type LintStatus = 'pass' | 'fail' | 'na';
 
 /** What a lint reads. */
-export type LintTarget = 'certificate' | 'crl';
+export type LintTarget = 'certificate' | 'crl' | 'ocsp';
 
 /**
  * Lint profiles. `auto` picks one from the certificate (CA / self-signed, EKU, subject attributes);

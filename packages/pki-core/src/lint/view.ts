@@ -1,6 +1,7 @@
 /** Derived facts the certificate lints share (typed extensions decoded once, problems recorded). */
 import { parseTree } from '../der.js';
 import { bytesEqual } from '../bytes.js';
+import type { AttributeTypeAndValue } from '../name.js';
 import { OID } from '../oids.js';
 import type { GeneralName } from '../x509/general-name.js';
 import {
@@ -70,6 +71,10 @@ export interface CertView {
   policies?: PolicyInformation[];
   isCA: boolean;
   selfIssued: boolean;
+  /** Subject attributes in DER order (computed once). */
+  subjectAttrs: AttributeTypeAndValue[];
+  /** Subject attribute values by type OID (computed once). */
+  subjectValues: Map<string, string[]>;
 }
 
 function decode<T>(v: CertView, oid: string): T | undefined {
@@ -91,8 +96,17 @@ export function certView(c: LintCert, profile: LintProfile): CertView {
     extProblems: new Map(),
     isCA: false,
     selfIssued: false,
+    subjectAttrs: c.subject?.attributes ?? [],
+    subjectValues: new Map(),
   };
+  for (const a of v.subjectAttrs) {
+    const list = v.subjectValues.get(a.type);
+    if (list) list.push(a.value);
+    else v.subjectValues.set(a.type, [a.value]);
+  }
   for (const e of c.extensions) {
+    // Extensions with a typed parser are checked by it (strict DER); the others generically.
+    if (PARSERS[e.oid]) continue;
     try {
       parseTree(e.value);
     } catch (err) {

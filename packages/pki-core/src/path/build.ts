@@ -57,13 +57,16 @@ class Found {
   constructor(readonly report: ValidationReport) {}
 }
 
-function notChecked(chain: readonly Certificate[]): CertRevocationReport[] {
+const NOT_ASKED = 'no revocation source was given (no CRL, OCSP response, fetching or checker)';
+const PATH_FAILED = 'the path failed validation first, so revocation was not looked at';
+
+function notChecked(chain: readonly Certificate[], detail: string): CertRevocationReport[] {
   return chain.slice(0, -1).map((c, i) => ({
     certIndex: i,
     subject: subjectOf(c),
     status: 'not-checked',
     source: 'none',
-    detail: 'no revocation checker was supplied',
+    detail,
   }));
 }
 
@@ -135,12 +138,12 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
         chain,
         checks: out.checks,
         policy: out.policy,
-        revocation: notChecked(chain),
+        revocation: notChecked(chain, PATH_FAILED),
       });
       return;
     }
     // Revocation, only for an otherwise valid path.
-    let revocation = notChecked(chain);
+    let revocation = notChecked(chain, NOT_ASKED);
     const checks = out.checks;
     let revFailure: { reason: ValidationReason; detail: string } | null = null;
     if (opts.revocation) {
@@ -167,7 +170,11 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
           line.status = r.fatal ? 'failed' : 'indeterminate';
           line.reason = 'REVOCATION_UNKNOWN';
           if (r.fatal && !revFailure)
-            revFailure = { reason: 'REVOCATION_UNKNOWN', detail: r.detail ?? 'revocation status unknown' };
+            revFailure = {
+              reason: 'REVOCATION_UNKNOWN',
+              // Name the certificate: the missing CRL is often an intermediate's, not the leaf's.
+              detail: `[${k}] ${subjectOf(c)}: ${r.detail ?? 'revocation status unknown'}`,
+            };
         }
         checks.push(line);
       }
@@ -294,7 +301,7 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
           },
         ],
         policy: null,
-        revocation: notChecked(chain),
+        revocation: notChecked(chain, PATH_FAILED),
         work: work(),
       };
     }
@@ -323,7 +330,7 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
     chain: f.chain,
     checks: f.checks,
     policy: f.policy,
-    revocation: f.revocation.length > 0 ? f.revocation : notChecked(f.chain),
+    revocation: f.revocation.length > 0 ? f.revocation : notChecked(f.chain, PATH_FAILED),
     work: work(),
   };
 }

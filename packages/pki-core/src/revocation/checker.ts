@@ -199,7 +199,7 @@ export class KysoRevocationChecker implements RevocationChecker {
       source: 'none',
       fatal,
       reason: 'NO_REVOCATION_DATA',
-      detail: 'no CRL or OCSP response for this certificate was supplied or fetched',
+      detail: `no CRL from ${nameOf(issuer)} and no OCSP response for ${nameOf(cert)} was supplied or fetched`,
       attempts,
     };
   }
@@ -490,4 +490,9 @@ export async function checkWithOcsp(
   }
   const p = firstProblem ?? { reason: 'OCSP_NO_MATCHING_RESPONSE', detail: 'no OCSP response supplied' };
   return { definitive: false, result: unknown('ocsp', p.reason, p.detail, attempts) };
+}
+
+/** A certificate's CN (or whole subject) for messages. */
+function nameOf(c: Certificate): string {
+  return `"${c.subject.commonName ?? c.subject.toString()}"`;
 }

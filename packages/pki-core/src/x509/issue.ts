@@ -99,7 +99,8 @@ export async function buildCertificate(input: BuildCertificateInput): Promise<Ce
     spki.der,
     input.extensions.length > 0 && explicit(3, seq(...input.extensions.map(encodeExtension))),
   );
-  if (input.beforeSign) await input.beforeSign(tbs);
+  const gate = input.beforeSign?.(tbs);
+  if (gate) await gate;
   const sig = await input.signer.sign(tbs, alg);
   return Certificate.fromDer(seq(tbs, algDer, bitString(sig)));
 }
@@ -210,6 +211,31 @@ const RULES: Record<Profile, ProfileRules> = {
   },
 };
 
+/**
+ * The subjectAltName with an rfc822Name for every e-mail address in the subject (E=) that it does
+ * not list yet: RFC 5280 §4.1.2.6 says new certificates MUST carry e-mail addresses in the SAN
+ * (the subject attribute is kept for legacy relying parties). Addresses are compared without case.
+ */
+export function withSubjectEmails(subject: Name, san: readonly GeneralName[]): GeneralName[] {
+  const out = [...san];
+  const have = new Set(
+    out.filter((g) => g.type === 'email').map((g) => (g as { value: string }).value.toLowerCase()),
+  );
+  for (const e of subject.get('emailAddress')) {
+    const v = e.trim();
+    if (!/^[\x21-\x7e]+@[\x21-\x7e]+$/.test(v)) {
+      throw new KysoError(
+        'INVALID_ARGUMENT',
+        `subject e-mail address ${JSON.stringify(e)} is not a mailbox (local@domain, ASCII)`,
+      );
+    }
+    if (have.has(v.toLowerCase())) continue;
+    have.add(v.toLowerCase());
+    out.push({ type: 'email', value: v });
+  }
+  return out;
+}
+
 function refuse(msg: string, detail?: Record<string, unknown>): KysoError {
   return new KysoError('ISSUANCE_REFUSED', msg, detail);
 }
@@ -222,6 +248,7 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Ce
   const rules = RULES[input.profile];
   if (!rules) throw new KysoError('INVALID_ARGUMENT', `unknown profile ${input.profile}`);
   const subject = Name.from(input.subject);
+  const subjectAltName = withSubjectEmails(subject, input.subjectAltName ?? []);
   if (subject.isEmpty) throw new KysoError('INVALID_ARGUMENT', 'subject must not be empty');
   const spki = spkiOf(input.publicKey);
   const now = input.now ?? new Date();
@@ -272,14 +299,14 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Ce
       if (pathLength === undefined && input.profile === 'sub-ca') pathLength = 0;
     }
     if (ic.nameConstraints) {
-      const v = nameConstraintViolation(subject, input.subjectAltName ?? [], ic.nameConstraints);
+      const v = nameConstraintViolation(subject, subjectAltName, ic.nameConstraints);
       if (v) throw refuse(`issuer name constraints: ${v}`);
     }
     aki = ic.subjectKeyIdentifier ?? (await keyIdentifier(ic.spki));
   }
   if (!rules.ca && input.pathLength !== undefined)
     throw new KysoError('INVALID_ARGUMENT', 'pathLength is for CA profiles');
-  if (rules.requiresSan && !(input.subjectAltName ?? []).some((g) => g.type === rules.requiresSan)) {
+  if (rules.requiresSan && !subjectAltName.some((g) => g.type === rules.requiresSan)) {
     throw new KysoError(
       'INVALID_ARGUMENT',
       `profile ${input.profile} needs a ${rules.requiresSan} subjectAltName`,
@@ -307,11 +334,11 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Ce
     critical: false,
     value: encodeAuthorityKeyIdentifier({ keyIdentifier: aki }),
   });
-  if (input.subjectAltName && input.subjectAltName.length > 0) {
+  if (subjectAltName.length > 0) {
     exts.push({
       oid: OID.subjectAltName,
       critical: subject.isEmpty,
-      value: encodeGeneralNamesExtension(input.subjectAltName),
+      value: encodeGeneralNamesExtension(subjectAltName),
     });
   }
   if (input.crlUrls && input.crlUrls.length > 0) {

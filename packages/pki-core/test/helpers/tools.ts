@@ -27,6 +27,7 @@ export const TOOLS = {
   'softhsm2-util': 'softhsm2',
   'pkcs11-tool': 'opensc',
   certutil: 'libnss3-tools',
+  pk12util: 'libnss3-tools',
   chromium: 'chromium',
 } as const;
 

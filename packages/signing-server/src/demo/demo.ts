@@ -40,9 +40,7 @@ class Otp {
 
 const log = (...a: unknown[]) => console.log('[kyso demo]', ...a);
 
-export async function runDemo(
-  opts: { outDir?: string } = {},
-): Promise<{ files: string[] }> {
+export async function runDemo(opts: { outDir?: string } = {}): Promise<{ files: string[] }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyso-'));
   const outDir = opts.outDir ?? path.join(dataDir, 'signed');
   fs.mkdirSync(outDir, { recursive: true });
@@ -128,11 +126,18 @@ export async function runDemo(
       level: 'Ades-B-T' | 'Ades-B-LT',
       screenshot?: string,
       appearance?: VisibleAppearance,
+      fieldName?: string,
     ) => {
       const prep = await csc.prepareDoc({
         credentialID: who.credentialId,
         documents: [
-          { document: pdf, conformance_level: level, label, ...(appearance ? { appearance } : {}) },
+          {
+            document: pdf,
+            conformance_level: level,
+            label,
+            ...(appearance ? { appearance } : {}),
+            ...(fieldName ? { fieldName } : {}),
+          },
         ],
       });
       const { url, codeVerifier } = await csc.authorizationUrl({
@@ -188,10 +193,17 @@ export async function runDemo(
     log('citizen signed the form through the authorisation page (PAdES B-LT)');
 
     // 2. Công văn: the official (authorisation page), then the agency seal (asynchronous approval).
-    // The sample leaves the signature block empty and suggests its geometry: the official's
-    // block, the signature image inside it, and the seal over the image's left third (sealRectFor).
-    const cv = await samples.congVanSample({ titleLines: ['GIÁM ĐỐC'], signerName: 'Lê Văn Cường' });
+    // The sample leaves the signature block empty and reserves it as two empty signature fields:
+    // the official's block and the seal over the signature image's left third (sealRectFor), so
+    // the official signs a document that already holds the seal's place (the verifier names the
+    // seal over the signature as a field reserved before signing).
+    const cv = await samples.congVanSample({
+      titleLines: ['GIÁM ĐỐC'],
+      signerName: 'Lê Văn Cường',
+      emptyFields: true,
+    });
     const block = cv.signature;
+    const fields = block.fields!;
     const byOfficial = await signInBrowser(
       official,
       cv.bytes,
@@ -206,6 +218,7 @@ export async function runDemo(
         name: block.signerName,
         image: samples.demoSignaturePng(),
       },
+      fields.person,
     );
     log('the official signed the công văn (visible signature: title, handwritten image, name)');
     const prep = await csc.prepareDoc({
@@ -215,7 +228,9 @@ export async function runDemo(
           document: byOfficial,
           conformance_level: 'Ades-B-LT',
           label: 'Đóng dấu công văn 125/SKHCN-VP',
-          appearance: { kind: 'seal', page: block.page, rect: block.seal, image: samples.demoSealPng() },
+          fieldName: fields.agency,
+          // No rect: the reserved field's own rectangle (the same /Rect the official signed).
+          appearance: { kind: 'seal', page: block.page, image: samples.demoSealPng() },
         },
       ],
     });

@@ -2,7 +2,7 @@
  * Route table entries of the server-collected authorisation flows (issue 7), appended to ROUTES
  * so validation and the OpenAPI document stay one source.
  */
-import type { RouteDoc } from './routes.js';
+import type { RouteDoc } from './types.js';
 import { type JsonSchema, b64hash, obj, oidStr, str } from './schema.js';
 
 const FORM = 'application/x-www-form-urlencoded';

@@ -1,11 +1,41 @@
 /** OpenAPI 3.1 document generated from the route table (so it cannot drift from the app) and a static docs page. */
+import { responsesOf, ERROR_SCHEMA } from './responses.js';
 import { ROUTES } from './routes.js';
+import type { RouteDoc } from './types.js';
 
-const errorSchema = {
-  type: 'object',
-  required: ['error', 'error_description'],
-  properties: { error: { type: 'string' }, error_description: { type: 'string' } },
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Bad request (invalid_request, and the specific CSC/OAuth errors)',
+  401: 'Unauthenticated (WWW-Authenticate says how)',
+  403: 'Forbidden (e.g. invalid_hash, access_denied)',
+  404: 'Not found',
+  409: 'Conflict with the current state',
+  413: 'Body too large',
+  415: 'Unsupported content type',
+  429: 'Rate limited (Retry-After: 60)',
+  500: 'Server error',
+  501: 'Not configured',
+  503: 'Unavailable',
 };
+
+function responseDocs(r: RouteDoc): Record<string, unknown> {
+  const docs = responsesOf(r);
+  const out: Record<string, unknown> = {};
+  for (const [status, ok] of Object.entries(docs.ok))
+    out[status] = ok.noBody
+      ? { description: ok.description }
+      : {
+          description: ok.description,
+          content: { [ok.contentType ?? 'application/json']: ok.schema ? { schema: ok.schema } : {} },
+        };
+  for (const status of docs.errors)
+    out[String(status)] = {
+      description: ERROR_TEXT[status] ?? 'Error',
+      content: docs.html
+        ? { 'text/html': {} }
+        : { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
+  return out;
+}
 
 export function openApiDocument(baseUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -21,25 +51,7 @@ export function openApiDocument(baseUrl: string) {
       summary: r.summary,
       tags: [r.tag],
       operationId: `${r.method}${p.replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ? ch.toUpperCase() : ''))}`,
-      responses: {
-        '200': { description: 'OK', content: { [r.produces ?? 'application/json']: {} } },
-        '400': {
-          description: 'Bad request',
-          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-        },
-        '401': {
-          description: 'Unauthenticated',
-          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-        },
-        '413': {
-          description: 'Body too large',
-          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-        },
-        '429': {
-          description: 'Rate limited',
-          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-        },
-      },
+      responses: responseDocs(r),
     };
     if (params.length) op.parameters = params;
     if (r.auth === 'operator') op.security = [{ operatorKey: [] }];
@@ -65,7 +77,7 @@ export function openApiDocument(baseUrl: string) {
     servers: [{ url: baseUrl }],
     paths,
     components: {
-      schemas: { Error: errorSchema },
+      schemas: { Error: ERROR_SCHEMA },
       securitySchemes: {
         operatorKey: { type: 'http', scheme: 'bearer', description: 'Operator API key' },
         clientToken: {

@@ -1,20 +1,9 @@
 /** Route table: method, path, summary, request schema. Used for validation and for the OpenAPI document. */
 import { type JsonSchema, b64hash, obj, oidStr, str } from './schema.js';
 import { AUTHZ_ROUTES } from './authz-routes-doc.js';
+import type { RouteDoc } from './types.js';
 
-export interface RouteDoc {
-  method: 'get' | 'post';
-  /** Hono path (`:param`). */
-  path: string;
-  summary: string;
-  tag: 'health' | 'admin' | 'pki' | 'csc' | 'docs';
-  auth?: 'operator' | 'client' | 'clientSecret';
-  body?: JsonSchema;
-  /** Non-JSON request content type. */
-  contentType?: string;
-  /** Response content type (default application/json). */
-  produces?: string;
-}
+export type { RouteDoc } from './types.js';
 
 const hashes: JsonSchema = { type: 'array', items: b64hash, minItems: 1, maxItems: 100_000 };
 const keySpec: JsonSchema = obj(
@@ -326,7 +315,7 @@ export const ROUTES: RouteDoc[] = [
     contentType: 'application/x-www-form-urlencoded',
     body: obj(
       {
-        grant_type: { type: 'string', enum: ['client_credentials', 'authorization_code'] },
+        grant_type: str(100),
         client_id: str(100),
         client_secret: str(200),
         scope: str(100),

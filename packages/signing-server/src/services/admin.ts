@@ -22,6 +22,7 @@ import {
 } from '@kyso/pki-core';
 import { Secret, TOTP } from 'otpauth';
 import { appendAudit } from '../audit.js';
+import { voidSadsOfCa, voidSadsOfCredential } from '../db/sads.js';
 import type { Queryable } from '../db/db.js';
 import { VaultSigner } from '../vault/signer.js';
 import { sealSecret } from '../vault/software.js';
@@ -392,10 +393,7 @@ export class AdminService {
         enabled,
       ]);
       if (r.rows.length === 0) throw new ApiError(404, 'invalid_request', 'unknown credential');
-      if (!enabled)
-        await q.query('UPDATE sads SET remaining = 0 WHERE credential_id = $1 AND remaining > 0', [
-          credentialId,
-        ]);
+      if (!enabled) await voidSadsOfCredential(q, credentialId);
       await appendAudit(q, {
         actor,
         action: enabled ? 'credential.enable' : 'credential.disable',
@@ -439,10 +437,7 @@ export class AdminService {
       throw new ApiError(409, 'invalid_request', `certificate cannot go to ${to} from its current status`);
     // Outstanding authorisations (SADs) end with a suspension or revocation; lifting a
     // suspension does not bring them back (the subscriber authorises again).
-    if (to !== 'valid')
-      await q.query('UPDATE sads SET remaining = 0 WHERE credential_id = $1 AND remaining > 0', [
-        credentialId,
-      ]);
+    if (to !== 'valid') await voidSadsOfCredential(q, credentialId);
     const action =
       to === 'valid'
         ? 'certificate.unsuspend'
@@ -489,15 +484,12 @@ export class AdminService {
         "UPDATE certificates SET status = 'revoked', revoked_at = now(), revocation_reason = $2 WHERE spki_sha256 = $1",
         [sha256(ca.cert.spki), reason],
       );
-      const ended = await q.query(
-        'UPDATE sads SET remaining = 0 WHERE remaining > 0 AND credential_id IN (SELECT id FROM credentials WHERE ca_id = $1)',
-        [caId],
-      );
+      const ended = await voidSadsOfCa(q, caId);
       await appendAudit(q, {
         actor,
         action: 'ca.revoke',
         subject: caId,
-        details: { serial: ca.cert.serialHex, reason, parent: row.ca_id, sadsEnded: ended.rowCount },
+        details: { serial: ca.cert.serialHex, reason, parent: row.ca_id, sadsEnded: ended },
       });
       await this.ca.issueCrl(q, row.ca_id);
       return { revoked: caId, serial: ca.cert.serialHex };
@@ -567,9 +559,7 @@ export class AdminService {
         cert.serialHex,
       ]);
       // Authorisations given for the old key and certificate end with them.
-      await q.query('UPDATE sads SET remaining = 0 WHERE credential_id = $1 AND remaining > 0', [
-        credentialId,
-      ]);
+      await voidSadsOfCredential(q, credentialId);
       await appendAudit(q, {
         actor,
         action: 'key.generate',

@@ -15,6 +15,7 @@
  */
 import crypto from 'node:crypto';
 import { appendAudit } from '../audit.js';
+import { credentialTokenClient, issueSad, revokeSad, voidSad } from '../db/sads.js';
 import type { Queryable } from '../db/db.js';
 import { HASH_LEN } from '../vault/prehash.js';
 import type { CaService } from './ca.js';
@@ -146,24 +147,6 @@ export class AuthzService {
   // --- clients -------------------------------------------------------------------------------
 
   /** Client authentication (secret compared in constant time, unknown ids like wrong secrets). */
-  async authenticateClient(clientId: string | undefined, secret: string | undefined): Promise<string> {
-    const id = (clientId ?? '').slice(0, 100);
-    const r = await this.ctx.db.query<{ secret_hash: Uint8Array; disabled: boolean }>(
-      'SELECT secret_hash, disabled FROM clients WHERE id = $1',
-      [id],
-    );
-    const row = r.rows[0];
-    const expected = row?.secret_hash ?? sha256('no such client');
-    const ok = constantTimeEqual(sha256(secret ?? ''), expected) && row !== undefined && !row.disabled;
-    if (!ok) {
-      await this.ctx.db.tx((q) =>
-        appendAudit(q, { actor: `client:${id.slice(0, 64)}`, action: 'client.auth.refused' }),
-      );
-      throw new ApiError(401, 'invalid_client', 'client authentication failed');
-    }
-    return id;
-  }
-
   async setRedirectUris(actor: string, clientId: string, uris: string[]): Promise<void> {
     for (const u of uris) {
       let url: URL;
@@ -586,7 +569,7 @@ export class AuthzService {
           [sha256(code)],
         );
         const u = used.rows[0];
-        if (u?.token_hash) await q.query(`UPDATE sads SET remaining = 0 WHERE sad_hash = $1`, [u.token_hash]);
+        if (u?.token_hash) await voidSad(q, u.token_hash);
         await appendAudit(q, {
           actor: `client:${clientId}`,
           action: 'oauth2.token.refused',
@@ -615,11 +598,16 @@ export class AuthzService {
         });
         return { refused: reason };
       }
-      await q.query(
-        `INSERT INTO sads (sad_hash, client_id, credential_id, hash_alg, hashes, remaining, scal, expires_at, via)
-         VALUES ($1, $2, $3, $4, $5, $6, '2', now() + make_interval(secs => $7), 'oauth2code')`,
-        [sha256(token), clientId, row.credential_id, row.hash_alg, row.hashes, row.num_signatures, lifetime],
-      );
+      await issueSad(q, {
+        sadHash: sha256(token),
+        clientId,
+        credentialId: row.credential_id,
+        hashAlg: row.hash_alg,
+        hashes: row.hashes,
+        remaining: row.num_signatures,
+        lifetimeSeconds: lifetime,
+        via: 'oauth2code',
+      });
       await appendAudit(q, {
         actor: `client:${clientId}`,
         action: 'oauth2.token.issue',
@@ -659,10 +647,7 @@ export class AuthzService {
   async revoke(clientId: string, token: string | undefined): Promise<void> {
     const h = sha256(token ?? '');
     await this.ctx.db.tx(async (q) => {
-      const s = await q.query(
-        'UPDATE sads SET remaining = 0, expires_at = now() WHERE sad_hash = $1 AND client_id = $2 RETURNING credential_id',
-        [h, clientId],
-      );
+      const credentialId = await revokeSad(q, h, clientId);
       const a = await q.query(
         'DELETE FROM access_tokens WHERE token_hash = $1 AND client_id = $2 RETURNING client_id',
         [h, clientId],
@@ -670,8 +655,8 @@ export class AuthzService {
       await appendAudit(q, {
         actor: `client:${clientId}`,
         action: 'oauth2.revoke',
-        subject: (s.rows[0] as { credential_id?: string } | undefined)?.credential_id,
-        details: { revoked: s.rows.length + a.rows.length > 0 },
+        subject: credentialId,
+        details: { revoked: credentialId !== undefined || a.rows.length > 0 },
       });
     });
   }
@@ -682,12 +667,7 @@ export class AuthzService {
    */
   async credentialToken(token: string | undefined): Promise<string | undefined> {
     if (!token || token.length > 200) return undefined;
-    const r = await this.ctx.db.query<{ client_id: string }>(
-      `SELECT s.client_id FROM sads s JOIN clients c ON c.id = s.client_id
-       WHERE s.sad_hash = $1 AND s.via = 'oauth2code' AND NOT c.disabled`,
-      [sha256(token)],
-    );
-    const clientId = r.rows[0]?.client_id;
+    const clientId = await credentialTokenClient(this.ctx.db, sha256(token));
     if (clientId)
       await rateLimit(this.ctx.db, `client:${clientId}`, this.ctx.config.rateLimit.perClientPerMinute);
     return clientId;
@@ -747,11 +727,16 @@ export class AuthzService {
         [row.id],
       );
       if (u.rows.length !== 1) return false;
-      await q.query(
-        `INSERT INTO sads (sad_hash, client_id, credential_id, hash_alg, hashes, remaining, scal, expires_at, via)
-         VALUES ($1, $2, $3, $4, $5, $6, '2', now() + make_interval(secs => $7), 'async')`,
-        [sha256(sad), clientId, row.credential_id, row.hash_alg, row.hashes, row.num_signatures, lifetime],
-      );
+      await issueSad(q, {
+        sadHash: sha256(sad),
+        clientId,
+        credentialId: row.credential_id,
+        hashAlg: row.hash_alg,
+        hashes: row.hashes,
+        remaining: row.num_signatures,
+        lifetimeSeconds: lifetime,
+        via: 'async',
+      });
       await appendAudit(q, {
         actor: `client:${clientId}`,
         action: 'approval.sad.issue',

@@ -448,20 +448,26 @@ export async function hierarchyDir(ctx: Ctx): Promise<string | undefined> {
   return dir;
 }
 
-/** Later starts: the data-directory hierarchy keeps the URLs it was made with; say so when they differ. */
+/**
+ * The hierarchy's URLs are fixed in its certificates: warn (at every start) when the manifest
+ * beside a demo hierarchy (the data directory's, or KYSO_DEMO_CA_DIR's parent) names another base
+ * URL than KYSO_PUBLIC_URL, since then its CRL/OCSP/CA-issuer links do not reach this server.
+ */
 function warnIfPublicUrlMoved(ctx: Ctx): void {
-  if (ctx.config.demoCaDir !== undefined) return;
+  const { config } = ctx;
+  if (config.demoCaDir === 'none') return;
+  const base = config.demoCaDir
+    ? path.dirname(config.demoCaDir)
+    : path.join(config.dataDir, DATA_DIR_DEMO_CA);
   try {
-    const m = JSON.parse(
-      fs.readFileSync(path.join(ctx.config.dataDir, DATA_DIR_DEMO_CA, 'manifest.json'), 'utf8'),
-    ) as DemoManifest;
-    if (m.baseUrl !== ctx.config.publicBaseUrl)
+    const m = JSON.parse(fs.readFileSync(path.join(base, 'manifest.json'), 'utf8')) as DemoManifest;
+    if (m.baseUrl !== config.publicBaseUrl)
       ctx.log.warn(
-        { hierarchyUrl: m.baseUrl, publicUrl: ctx.config.publicBaseUrl },
-        'the demo hierarchy in the data directory names another URL than KYSO_PUBLIC_URL; its CRL/OCSP links do not reach this server',
+        { hierarchyUrl: m.baseUrl, publicUrl: config.publicBaseUrl },
+        'the demo hierarchy names another URL than KYSO_PUBLIC_URL; its CRL/OCSP/CA-issuer links do not reach this server',
       );
   } catch {
-    // no data-directory hierarchy
+    // no manifest beside the hierarchy
   }
 }
 
@@ -491,6 +497,7 @@ export async function bootstrapCas(ctx: Ctx, q: Queryable): Promise<string | und
   }
   const sw = ctx.vaults.software;
   const dir = await hierarchyDir(ctx);
+  warnIfPublicUrlMoved(ctx);
   if (dir) {
     const variant = path.basename(dir);
     const id = `kyso-demo-${variant}`;

@@ -31,6 +31,8 @@ export class ApiError extends Error {
     readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 501 | 503,
     readonly error: string,
     description: string,
+    /** Response headers the error needs (WWW-Authenticate, RFC 6750 §3 / RFC 6749 §5.2). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(description);
     this.name = 'ApiError';

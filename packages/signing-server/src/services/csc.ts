@@ -4,18 +4,19 @@
  * here, next to the vault, not in the HTTP routes.
  */
 import {
-  algorithmFitsKey,
   buildTimeStampReq,
   Certificate,
   der,
   type HashAlgorithm,
-  OID,
   parseSignatureAlgorithm,
   parseTimeStampResp,
   type SignatureAlgorithm,
 } from '@kyso/pki-core';
 import { appendAudit, kickSealers } from '../audit.js';
 import type { Queryable } from '../db/db.js';
+import { verifyClientSecret } from '../db/clients.js';
+import { consumeSad, consumeSadSql, issueSad, sadRefusal, spendSadForExtension } from '../db/sads.js';
+import { checkSigningParams, SigningParamsError, signingAlgorithm } from '../vault/params.js';
 import { HASH_LEN } from '../vault/prehash.js';
 import type { CaService } from './ca.js';
 import {
@@ -23,7 +24,6 @@ import {
   type Ctx,
   b64,
   badRequest,
-  constantTimeEqual,
   fromB64,
   randomSecret,
   rowKey,
@@ -31,6 +31,10 @@ import {
 } from './common.js';
 import { checkFactors } from './factors.js';
 import { rateLimit } from './ratelimit.js';
+
+/** RFC 6750 §3: a request without a token gets the challenge only; a bad token, error="invalid_token". */
+export const BEARER_REALM = 'Bearer realm="kyso"';
+export const BEARER_INVALID = 'Bearer realm="kyso", error="invalid_token"';
 
 const HASH_OIDS: Record<string, HashAlgorithm> = {
   '2.16.840.1.101.3.4.2.1': 'SHA-256',
@@ -121,17 +125,22 @@ rlk AS (
   RETURNING count
 ),
 sad AS (
-  UPDATE sads SET remaining = remaining - $11::int, used_hashes = used_hashes || $12::text[]
-  WHERE sad_hash = $9 AND client_id = (SELECT client_id FROM tok) AND credential_id = $2 AND hash_alg = $10
-    AND expires_at > now() AND remaining >= $11::int
-    AND $12::text[] <@ hashes AND NOT (used_hashes && $12::text[])
-    AND (SELECT count FROM rlk) <= $5::int
+  ${consumeSadSql(
+    {
+      sadHash: '$9',
+      clientId: '(SELECT client_id FROM tok)',
+      credentialId: '$2',
+      hashAlg: '$10',
+      count: '$11',
+      hashes: '$12',
+    },
+    `(SELECT count FROM rlk) <= $5::int
     AND EXISTS (
       SELECT 1 FROM cred WHERE enabled AND key_id = $6 AND cert_serial = $7::text AND cert_status = 'valid'
         AND not_before <= now() AND not_after > now())
     AND ($8::bytea IS NULL OR NOT EXISTS (
-      SELECT 1 FROM certificates WHERE spki_sha256 = $8::bytea AND status <> 'valid'))
-  RETURNING remaining
+      SELECT 1 FROM certificates WHERE spki_sha256 = $8::bytea AND status <> 'valid'))`,
+  )}
 ),
 aud AS (
   INSERT INTO audit_log (at, actor, action, subject, details)
@@ -179,35 +188,31 @@ export class CscService {
 
   // --- tokens --------------------------------------------------------------------------------
 
-  async token(
-    clientId: string,
-    clientSecret: string,
-  ): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }> {
-    const r = await this.ctx.db.query<{ secret_hash: Uint8Array; disabled: boolean }>(
-      'SELECT secret_hash, disabled FROM clients WHERE id = $1',
-      [clientId],
+  /**
+   * Client authentication for the token and revocation endpoints (RFC 6749 §2.3.1): one secret
+   * check (db/clients.ts) for every grant. `basic`: the credentials came in an Authorization
+   * header, so a refusal carries `WWW-Authenticate: Basic` (RFC 6749 §5.2).
+   */
+  async authenticateClient(id: string, secret: string, basic: boolean): Promise<string> {
+    if (await verifyClientSecret(this.ctx.db, id, secret)) return id;
+    await this.ctx.db.tx((q) =>
+      appendAudit(q, { actor: `client:${id.slice(0, 64)}`, action: 'client.auth.refused' }),
     );
-    const row = r.rows[0];
-    // Compare against a dummy when the client is unknown so timing does not reveal client ids.
-    const expected = row?.secret_hash ?? sha256('no such client');
-    const ok = constantTimeEqual(sha256(clientSecret), expected) && row !== undefined && !row.disabled;
-    if (!ok) {
-      await this.ctx.db.tx((q) =>
-        appendAudit(q, { actor: `client:${clientId.slice(0, 64)}`, action: 'client.token.refused' }),
-      );
-      throw new ApiError(401, 'invalid_client', 'client authentication failed');
-    }
+    throw new ApiError(
+      401,
+      'invalid_client',
+      'client authentication failed',
+      basic ? { 'WWW-Authenticate': 'Basic realm="kyso", charset="UTF-8"' } : {},
+    );
+  }
+
+  /** An access token for an authenticated client (client_credentials grant). */
+  async token(clientId: string): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }> {
     const token = randomSecret();
     const ttl = this.ctx.config.tokenLifetimeSeconds;
     await this.ctx.db.query(
       'INSERT INTO access_tokens (token_hash, client_id, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))',
       [sha256(token), clientId, ttl],
-    );
-    await this.ctx.db.query('DELETE FROM access_tokens WHERE expires_at < now()');
-    // Spent or expired SADs are kept a day (so a late call still learns "SAD expired" rather than
-    // "Invalid SAD"), then removed: the audit log, not this table, is the record of what was signed.
-    await this.ctx.db.query(
-      "DELETE FROM sads WHERE sad_hash IN (SELECT sad_hash FROM sads WHERE expires_at < now() - interval '1 day' LIMIT 1000)",
     );
     return { access_token: token, token_type: 'Bearer', expires_in: ttl };
   }
@@ -215,13 +220,18 @@ export class CscService {
   /** Resolves a bearer token to its client and applies the per-client rate limit. */
   async authenticate(token: string | undefined): Promise<string> {
     if (!token || token.length > 200)
-      throw new ApiError(401, 'invalid_token', 'missing or invalid access token');
+      throw new ApiError(401, 'invalid_token', 'missing or invalid access token', {
+        'WWW-Authenticate': token ? BEARER_INVALID : BEARER_REALM,
+      });
     const r = await this.ctx.db.query<{ client_id: string }>(
       'SELECT t.client_id FROM access_tokens t JOIN clients c ON c.id = t.client_id WHERE t.token_hash = $1 AND t.expires_at > now() AND NOT c.disabled',
       [sha256(token)],
     );
     const clientId = r.rows[0]?.client_id;
-    if (!clientId) throw new ApiError(401, 'invalid_token', 'missing, expired or invalid access token');
+    if (!clientId)
+      throw new ApiError(401, 'invalid_token', 'missing, expired or invalid access token', {
+        'WWW-Authenticate': BEARER_INVALID,
+      });
     await rateLimit(this.ctx.db, `client:${clientId}`, this.ctx.config.rateLimit.perClientPerMinute);
     return clientId;
   }
@@ -338,8 +348,8 @@ export class CscService {
         caSpkiHash = sha256(ca.cert.spki);
       } else for (const c of v.chain) if (!c.isValidAt(now)) return undefined;
       hash = this.#hashOf(input);
-      alg = this.#signatureAlgorithm(input.signAlgo, input.signAlgoParams, hash, v.keySpec);
       ({ bytes, canon } = decodeHashes(input.hashes, hash, this.ctx.config.maxHashesPerRequest));
+      alg = this.#signatureAlgorithm(input.signAlgo, input.signAlgoParams, hash, v.keySpec, bytes);
     } catch {
       return undefined;
     }
@@ -576,13 +586,16 @@ export class CscService {
         hashes: canon,
         description: input.description ?? null,
       },
-      onSuccess: async (q) => {
-        await q.query(
-          `INSERT INTO sads (sad_hash, client_id, credential_id, hash_alg, hashes, remaining, scal, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, '2', now() + make_interval(secs => $7))`,
-          [sha256(sad), clientId, v.row.id, alg, canon, input.numSignatures, lifetime],
-        );
-      },
+      onSuccess: (q) =>
+        issueSad(q, {
+          sadHash: sha256(sad),
+          clientId,
+          credentialId: v.row.id,
+          hashAlg: alg,
+          hashes: canon,
+          remaining: input.numSignatures,
+          lifetimeSeconds: lifetime,
+        }),
     });
     if (r.outcome === 'locked' && r.failed === undefined)
       throw badRequest(
@@ -611,25 +624,18 @@ export class CscService {
       // SCAL2: the new SAD may only carry hashes the subscriber authorised and that are not yet
       // signed; the old SAD is spent by this one conditional UPDATE (no double extension). The
       // authorisation's age (created_at, carried over) caps how long extensions can go on.
-      const r = await q.query<{ created_at: Date | string }>(
-        `UPDATE sads SET remaining = 0
-         WHERE sad_hash = $1 AND client_id = $2 AND credential_id = $3 AND hash_alg = $4
-           AND expires_at > now() AND remaining >= $5
-           AND $6::text[] <@ hashes AND NOT (used_hashes && $6::text[])
-           AND created_at > now() - make_interval(secs => $7)
-         RETURNING created_at`,
-        [
-          sha256(typeof input.SAD === 'string' ? input.SAD : ''),
+      const createdAt = await spendSadForExtension(
+        q,
+        {
+          sadHash: sha256(typeof input.SAD === 'string' ? input.SAD : ''),
           clientId,
-          v.row.id,
-          alg,
-          canon.length,
-          canon,
-          this.ctx.config.sadMaxAgeSeconds,
-        ],
+          credentialId: v.row.id,
+          hashAlg: alg,
+          hashes: canon,
+        },
+        this.ctx.config.sadMaxAgeSeconds,
       );
-      const row = r.rows[0];
-      if (!row) {
+      if (!createdAt) {
         await appendAudit(q, {
           actor: `client:${clientId}`,
           action: 'sad.extend.refused',
@@ -638,11 +644,16 @@ export class CscService {
         });
         return false;
       }
-      await q.query(
-        `INSERT INTO sads (sad_hash, client_id, credential_id, hash_alg, hashes, remaining, scal, expires_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, '2', now() + make_interval(secs => $7), $8)`,
-        [sha256(sad), clientId, v.row.id, alg, canon, canon.length, lifetime, new Date(row.created_at)],
-      );
+      await issueSad(q, {
+        sadHash: sha256(sad),
+        clientId,
+        credentialId: v.row.id,
+        hashAlg: alg,
+        hashes: canon,
+        remaining: canon.length,
+        lifetimeSeconds: lifetime,
+        createdAt,
+      });
       await appendAudit(q, {
         actor: `client:${clientId}`,
         action: 'sad.extend',
@@ -657,34 +668,25 @@ export class CscService {
 
   // --- signing -------------------------------------------------------------------------------
 
+  /**
+   * signAlgo/signAlgoParams checked against the key (src/vault/params.ts, the vaults' own rule),
+   * and the digests too when given: every refusal is 400 invalid_request before a SAD is touched.
+   */
   #signatureAlgorithm(
     signAlgo: string,
     params: string | undefined,
     hash: HashAlgorithm,
     spec: CredentialView['keySpec'],
+    digests: readonly Uint8Array[] = [],
   ): SignatureAlgorithm {
-    let alg: SignatureAlgorithm;
-    if (signAlgo === '1.2.840.113549.1.1.1') alg = { name: 'RSA-PKCS1', hash };
-    else if (signAlgo === '1.2.840.10045.2.1') alg = { name: 'ECDSA', hash };
-    else if (signAlgo === OID.rsassaPss) {
-      const p = params !== undefined ? fromB64(params) : undefined;
-      if (!p) throw badRequest('signAlgoParams (base64 DER RSASSA-PSS-params) are required for RSASSA-PSS');
-      try {
-        alg = parseSignatureAlgorithm(der.seq(der.oid(OID.rsassaPss), p));
-      } catch (e) {
-        throw badRequest(`invalid signAlgoParams: ${(e as Error).message}`);
-      }
-    } else {
-      try {
-        alg = parseSignatureAlgorithm(der.seq(der.oid(signAlgo)));
-      } catch {
-        throw badRequest('signAlgo not supported');
-      }
+    try {
+      const alg = signingAlgorithm(signAlgo, params, hash, spec);
+      checkSigningParams(alg, spec, digests);
+      return alg;
+    } catch (e) {
+      if (e instanceof SigningParamsError) throw badRequest(e.message);
+      throw e;
     }
-    if (alg.name === 'Ed25519') throw badRequest('signAlgo not supported');
-    if (alg.hash !== hash) throw badRequest('signAlgo hash does not match hashAlgorithmOID');
-    if (!algorithmFitsKey(alg, spec)) throw badRequest('signAlgo does not fit the credential key');
-    return alg;
   }
 
   async signHash(
@@ -719,31 +721,24 @@ export class CscService {
     const v = view ?? (await this.#credential(this.ctx.db, clientId, input.credentialID));
     await this.#assertUsable(v);
     const hash = this.#hashOf(input);
-    const alg = this.#signatureAlgorithm(input.signAlgo, input.signAlgoParams, hash, v.keySpec);
     const { bytes, canon } = decodeHashes(input.hashes, hash, this.ctx.config.maxHashesPerRequest);
+    const alg = this.#signatureAlgorithm(input.signAlgo, input.signAlgoParams, hash, v.keySpec, bytes);
     const key = v.key;
     const vault = this.ctx.vaults.byName(key.vault);
     const actor = `client:${clientId}`;
     const result = await this.ctx.db.tx(async (q) => {
-      // The SAD is consumed by this single conditional UPDATE: bound to client, credential, hash
-      // algorithm, the exact hashes (each at most once), count and lifetime.
-      const r = await q.query<{ remaining: number }>(
-        `UPDATE sads SET remaining = remaining - $5, used_hashes = used_hashes || $6::text[]
-         WHERE sad_hash = $1 AND client_id = $2 AND credential_id = $3 AND hash_alg = $4
-           AND expires_at > now() AND remaining >= $5
-           AND $6::text[] <@ hashes AND NOT (used_hashes && $6::text[])
-         RETURNING remaining`,
-        [
-          sha256(typeof input.SAD === 'string' ? input.SAD : ''),
-          clientId,
-          v.row.id,
-          hash,
-          canon.length,
-          canon,
-        ],
-      );
-      if (r.rows.length === 0) {
-        const why = await this.#sadRefusal(q, input.SAD, clientId, v.row.id);
+      // The SAD is consumed by one conditional UPDATE (db/sads.ts): bound to client, credential,
+      // hash algorithm, the exact hashes (each at most once), count and lifetime.
+      const sadHash = sha256(typeof input.SAD === 'string' ? input.SAD : '');
+      const remaining = await consumeSad(q, {
+        sadHash,
+        clientId,
+        credentialId: v.row.id,
+        hashAlg: hash,
+        hashes: canon,
+      });
+      if (remaining === null) {
+        const why = await sadRefusal(q, sadHash, clientId, v.row.id);
         await appendAudit(q, {
           actor,
           action: 'signature.refused',
@@ -762,30 +757,13 @@ export class CscService {
           certificateSerial: v.row.cert_serial,
           algorithm: alg,
           hashes: canon,
-          remaining: r.rows[0]!.remaining,
+          remaining,
         },
       });
       return { signatures };
     });
     if ('refused' in result) throw badRequest(result.refused ?? 'refused');
     return result;
-  }
-
-  async #sadRefusal(q: Queryable, sad: unknown, clientId: string, credentialId: string): Promise<string> {
-    const r = await q.query<{
-      client_id: string;
-      credential_id: string;
-      expired: boolean;
-      remaining: number;
-    }>(
-      'SELECT client_id, credential_id, expires_at <= now() AS expired, remaining FROM sads WHERE sad_hash = $1',
-      [sha256(typeof sad === 'string' ? sad : '')],
-    );
-    const row = r.rows[0];
-    if (!row || row.client_id !== clientId || row.credential_id !== credentialId) return 'Invalid SAD';
-    if (row.expired) return 'SAD expired';
-    if (row.remaining === 0) return 'SAD already used up';
-    return 'Hash is not authorized by the SAD';
   }
 
   async timestamp(

@@ -11,6 +11,7 @@ import crypto from 'node:crypto';
 import { verify as argonVerify } from '@node-rs/argon2';
 import { Secret, TOTP } from 'otpauth';
 import { appendAudit } from '../audit.js';
+import { voidSadsOfSubscriber } from '../db/sads.js';
 import type { Queryable } from '../db/db.js';
 import { openSecret } from '../vault/software.js';
 import type { Ctx } from './common.js';
@@ -87,11 +88,12 @@ export async function checkFactors<T>(
   if (reserved.rows.length === 0) {
     await ctx.db.tx(async (q) => {
       await q.query('UPDATE subscribers SET locked = true WHERE id = $1', [subId]);
+      const sadsEnded = await voidSadsOfSubscriber(q, subId);
       await appendAudit(q, {
         actor: c.actor,
         action: `${c.action}.refused`,
         subject: c.subject,
-        details: { ...c.details, reason: 'locked', subscriber: subId },
+        details: { ...c.details, reason: 'locked', subscriber: subId, ...(sadsEnded ? { sadsEnded } : {}) },
       });
     });
     return { outcome: 'locked', attemptsLeft: 0 };
@@ -144,6 +146,9 @@ export async function checkFactors<T>(
       [subId, max],
     );
     const why: FactorOutcome = !pinOk ? 'pin' : 'otp';
+    // A lockout ends the subscriber's outstanding SADs, as suspension, revocation, disabling and
+    // rekeying do (db/sads.ts): an approval given before the lockout no longer signs.
+    const sadsEnded = l.rows[0]?.locked ? await voidSadsOfSubscriber(q, subId) : 0;
     await appendAudit(q, {
       actor: c.actor,
       action: `${c.action}.failure`,
@@ -154,6 +159,7 @@ export async function checkFactors<T>(
         factor: why,
         attempts: l.rows[0]?.failed_attempts,
         locked: l.rows[0]?.locked,
+        ...(sadsEnded ? { sadsEnded } : {}),
       },
     });
     const attemptsLeft = Math.max(0, max - (l.rows[0]?.failed_attempts ?? max));

@@ -25,7 +25,6 @@ import {
   type HashAlgorithm,
   parseTimeStampResp,
   type SignatureAlgorithm,
-  signatureAlgorithmsForKey,
   type TimeStamper,
 } from '@kyso/pki-core';
 import {
@@ -52,6 +51,8 @@ import {
   stampAppearance,
 } from '@kyso/pdf-sign';
 import { appendAudit } from '../audit.js';
+import { consumeSad, sadRefusal } from '../db/sads.js';
+import { checkSigningParams, SigningParamsError, signingAlgorithm } from '../vault/params.js';
 import { HASH_LEN } from '../vault/prehash.js';
 import { VaultSigner } from '../vault/signer.js';
 import type { CaService } from './ca.js';
@@ -264,37 +265,26 @@ export class SignDocService {
     return { key, chain, signer: new VaultSigner(this.ctx.vaults.byName(key.vault), key, chain) };
   }
 
+  /**
+   * The signature algorithm for one document (src/vault/params.ts, the vaults' own rule, digest
+   * included): refused with 400 invalid_request before the SAD is consumed. RSASSA-PSS without
+   * signAlgoParams signs with saltLength = hLen.
+   */
   #algorithm(
     spec: ReturnType<typeof rowKey>['spec'],
     hash: HashAlgorithm,
-    signAlgo?: string,
+    signAlgo: string | undefined,
+    signAlgoParams: string | undefined,
+    digest: Uint8Array,
   ): SignatureAlgorithm {
-    const algs = signatureAlgorithmsForKey(spec).filter(
-      (a): a is Exclude<SignatureAlgorithm, { name: 'Ed25519' }> => a.name !== 'Ed25519' && a.hash === hash,
-    );
-    const want =
-      signAlgo === undefined
-        ? undefined
-        : signAlgo === '1.2.840.113549.1.1.10'
-          ? 'RSA-PSS'
-          : [
-                '1.2.840.113549.1.1.1',
-                '1.2.840.113549.1.1.11',
-                '1.2.840.113549.1.1.12',
-                '1.2.840.113549.1.1.13',
-              ].includes(signAlgo)
-            ? 'RSA-PKCS1'
-            : [
-                  '1.2.840.10045.2.1',
-                  '1.2.840.10045.4.3.2',
-                  '1.2.840.10045.4.3.3',
-                  '1.2.840.10045.4.3.4',
-                ].includes(signAlgo)
-              ? 'ECDSA'
-              : 'unknown';
-    const a = want ? algs.find((x) => x.name === want) : algs[0];
-    if (!a) throw badRequest('signAlgo not supported for this credential and hash');
-    return a;
+    try {
+      const alg = signingAlgorithm(signAlgo, signAlgoParams, hash, spec, { pssDefault: true });
+      checkSigningParams(alg, spec, [digest]);
+      return alg;
+    } catch (e) {
+      if (e instanceof SigningParamsError) throw badRequest(e.message);
+      throw e;
+    }
   }
 
   timeStamper(): TimeStamper {
@@ -433,7 +423,12 @@ export class SignDocService {
           const digest = fromB64(h);
           if (!digest || digest.length !== HASH_LEN[hash])
             throw badRequest(`every hash must be a base64 ${hash} digest`);
-          jobs.push({ digest, hash, level, alg: this.#algorithm(key.spec, hash, d.signAlgo) });
+          jobs.push({
+            digest,
+            hash,
+            level,
+            alg: this.#algorithm(key.spec, hash, d.signAlgo, d.signAlgoParams, digest),
+          });
         }
       }
     } else {
@@ -468,7 +463,13 @@ export class SignDocService {
           digest: prepared.digest,
           hash: prepared.digestAlgorithm,
           level,
-          alg: this.#algorithm(key.spec, prepared.digestAlgorithm, d.signAlgo),
+          alg: this.#algorithm(
+            key.spec,
+            prepared.digestAlgorithm,
+            d.signAlgo,
+            d.signAlgoParams,
+            prepared.digest,
+          ),
           prepared,
           preparedId: row.id,
         });
@@ -485,29 +486,16 @@ export class SignDocService {
 
     // Consume the SAD for the document digests and build the CMS signatures, atomically.
     const result = await this.ctx.db.tx(async (q) => {
-      const r = await q.query<{ remaining: number }>(
-        `UPDATE sads SET remaining = remaining - $5, used_hashes = used_hashes || $6::text[]
-         WHERE sad_hash = $1 AND client_id = $2 AND credential_id = $3 AND hash_alg = $4
-           AND expires_at > now() AND remaining >= $5
-           AND $6::text[] <@ hashes AND NOT (used_hashes && $6::text[])
-         RETURNING remaining`,
-        [sha256(sad), clientId, input.credentialID, hash, canon.length, canon],
-      );
-      if (r.rows.length === 0) {
-        const s = (
-          await q.query<{ client_id: string; credential_id: string; expired: boolean; remaining: number }>(
-            'SELECT client_id, credential_id, expires_at <= now() AS expired, remaining FROM sads WHERE sad_hash = $1',
-            [sha256(sad)],
-          )
-        ).rows[0];
-        const why =
-          !s || s.client_id !== clientId || s.credential_id !== input.credentialID
-            ? 'Invalid SAD'
-            : s.expired
-              ? 'SAD expired'
-              : s.remaining === 0
-                ? 'SAD already used up'
-                : 'Hash is not authorized by the SAD';
+      const sadHash = sha256(sad);
+      const remaining = await consumeSad(q, {
+        sadHash,
+        clientId,
+        credentialId: input.credentialID,
+        hashAlg: hash,
+        hashes: canon,
+      });
+      if (remaining === null) {
+        const why = await sadRefusal(q, sadHash, clientId, input.credentialID);
         await appendAudit(q, {
           actor,
           action: 'signature.refused',
@@ -533,7 +521,7 @@ export class SignDocService {
           levels: jobs.map((j) => j.level),
           documentDigests: canon,
           algorithm: jobs[0]!.alg,
-          remaining: r.rows[0]!.remaining,
+          remaining,
         },
       });
       return { cmss };

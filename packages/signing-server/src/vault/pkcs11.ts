@@ -8,7 +8,8 @@ import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import { der, type KeySpec, type SignatureAlgorithm } from '@kyso/pki-core';
 import type * as Pkcs11Types from 'pkcs11js';
-import { digestInfo, HASH_LEN, VaultError, verifyDigestSignature } from './prehash.js';
+import { checkSigningParams } from './params.js';
+import { digestInfo, VaultError, verifyDigestSignature } from './prehash.js';
 import type { KeyVault, StoredKey } from './types.js';
 
 const require = createRequire(import.meta.url);
@@ -148,9 +149,8 @@ export class Pkcs11Vault implements KeyVault {
   }
 
   async signDigest(key: StoredKey, alg: SignatureAlgorithm, digest: Uint8Array): Promise<Uint8Array> {
+    checkSigningParams(alg, key.spec, [digest]);
     if (alg.name === 'Ed25519') throw new VaultError('Ed25519 cannot sign a precomputed hash');
-    if (digest.length !== HASH_LEN[alg.hash])
-      throw new VaultError('hash length does not match the hash algorithm');
     const L = this.lib;
     const handle = this.#find(key);
     let sig: Uint8Array;
@@ -193,6 +193,7 @@ export class Pkcs11Vault implements KeyVault {
 
   /** The token keeps the key: one signDigest per digest (each verified). */
   async signDigests(key: StoredKey, alg: SignatureAlgorithm, digests: Uint8Array[]): Promise<Uint8Array[]> {
+    checkSigningParams(alg, key.spec, digests);
     const out: Uint8Array[] = [];
     for (const d of digests) out.push(await this.signDigest(key, alg, d));
     return out;

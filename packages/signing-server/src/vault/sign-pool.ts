@@ -11,8 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SignatureAlgorithm } from '@kyso/pki-core';
 import { VaultError } from './prehash.js';
-import type { SignJob, SignResult } from './sign-worker.js';
-import type { StoredKey } from './types.js';
+import type { SignJob, SignResult, StoredKey } from './types.js';
 
 /** The compiled worker (under src/ during tests, the built one in dist/ is used). */
 function workerUrl(): URL {

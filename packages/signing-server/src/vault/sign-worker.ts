@@ -4,17 +4,8 @@
  * chunks the main thread sends. Nothing but signatures or an error message goes back.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { SignatureAlgorithm } from '@kyso/pki-core';
 import { SoftwareVault } from './software.js';
-import type { StoredKey } from './types.js';
-
-export interface SignJob {
-  id: number;
-  key: StoredKey;
-  alg: SignatureAlgorithm;
-  digests: Uint8Array[];
-}
-export type SignResult = { id: number; signatures: Uint8Array[] } | { id: number; error: string };
+import type { SignJob, SignResult } from './types.js';
 
 const init = workerData as { kek: Uint8Array; keyCacheSeconds: number };
 const vault = new SoftwareVault(init.kek, { keyCacheSeconds: init.keyCacheSeconds });

@@ -6,6 +6,7 @@
  */
 import crypto from 'node:crypto';
 import { parsePublicKeyInfo, type KeySpec, type SignatureAlgorithm } from '@kyso/pki-core';
+import { checkSigningParams } from './params.js';
 import { digestSigner, VaultError } from './prehash.js';
 import { SignPool } from './sign-pool.js';
 import type { KeyVault, StoredKey } from './types.js';
@@ -190,6 +191,7 @@ export class SoftwareVault implements KeyVault {
    * copy is zeroed; the PKCS#8 and the data key were zeroed when unsealing).
    */
   async signDigests(key: StoredKey, alg: SignatureAlgorithm, digests: Uint8Array[]): Promise<Uint8Array[]> {
+    checkSigningParams(alg, key.spec, digests);
     if (this.#pool && digests.length >= this.#poolMinDigests)
       return this.#pool.signDigests(key, alg, digests);
     const signer = digestSigner(this.#key(key), key.spec, alg, key.spki);

@@ -30,3 +30,12 @@ export interface KeyVault {
   destroy(key: StoredKey): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A chunk of digests sent to a signing worker thread (sign-pool.ts → sign-worker.ts). */
+export interface SignJob {
+  id: number;
+  key: StoredKey;
+  alg: SignatureAlgorithm;
+  digests: Uint8Array[];
+}
+export type SignResult = { id: number; signatures: Uint8Array[] } | { id: number; error: string };

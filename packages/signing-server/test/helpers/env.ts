@@ -13,6 +13,7 @@ import { hasTool, tmpDir } from '../../../pki-core/test/helpers/tools.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createKyso, type Kyso } from '../../src/server.js';
 import { createLogger } from '../../src/log.js';
+import { OpenApiChecker } from './openapi-check.js';
 
 export const PG_URL = process.env.KYSO_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const SOFTHSM_MODULE = [
@@ -100,6 +101,8 @@ export interface TestServer {
   config: Config;
   operatorKey: string;
   schema?: string;
+  /** Checks every response received through `kyso.app.request` against the OpenAPI document. */
+  openapi: OpenApiChecker;
   close(): Promise<void>;
 }
 
@@ -141,14 +144,39 @@ export async function startTestServer(
   }
   const config = loadConfig(env);
   const kyso = await createKyso(config, { log: createLogger(config.logLevel) });
+  // Every response a suite receives through app.request is checked against the OpenAPI document
+  // (status documented, JSON body valid); close() fails the suite on a mismatch.
+  const openapi = new OpenApiChecker();
+  const request = kyso.app.request.bind(kyso.app);
+  kyso.app.request = ((input: RequestInfo | URL, init?: RequestInit, ...rest: unknown[]) => {
+    const method =
+      init?.method ?? (typeof input === 'object' && 'method' in input ? (input as Request).method : 'GET');
+    const url =
+      typeof input === 'string' ? input : input instanceof URL ? input.href : (input as Request).url;
+    return Promise.resolve(
+      (request as (...a: unknown[]) => Response | Promise<Response>)(input, init, ...rest),
+    ).then(async (res) => {
+      await openapi.check(method, url, res);
+      return res;
+    });
+  }) as typeof kyso.app.request;
   return {
     kyso,
     config,
     schema,
     operatorKey: kyso.firstOperatorKey!,
+    openapi,
     async close() {
       await kyso.close();
       if (schema) await pgAdmin(`DROP SCHEMA ${schema} CASCADE`);
+      if (openapi.violations.length && process.env.KYSO_OPENAPI_CHECK !== '0')
+        throw new Error(
+          `responses not as documented in the OpenAPI document (${openapi.violations.length} of ${openapi.checked}):\n${[
+            ...new Set(openapi.violations),
+          ]
+            .slice(0, 30)
+            .join('\n')}`,
+        );
     },
   };
 }

@@ -13,7 +13,9 @@ import {
   type XmlElement,
   attr,
   childElements,
+  descendants,
   firstChild,
+  inScopeNamespaces,
   isAncestorOrSelf,
 } from '../xml/dom.js';
 import { XmlError } from '../xml/errors.js';
@@ -103,8 +105,20 @@ export function applyTransforms(
       continue;
     }
     if (alg === XSLT) throw new XmlError('XML_REFUSED', 'XSLT transforms are never executed');
-    if (alg === XPATH || alg === XPATH_FILTER2)
-      throw new XmlError('XML_UNSUPPORTED', `transform ${alg} is not implemented`);
+    if (alg === XPATH || alg === XPATH_FILTER2) {
+      // No XPath engine: the one expression signatures use in practice ("everything except
+      // ds:Signature elements") is recognised, in its XPath 1.0 and Filter 2.0 spellings.
+      if (d.kind !== 'nodes' || !excludesSignaturesOnly(t, alg)) {
+        throw new XmlError(
+          'XML_UNSUPPORTED',
+          `transform ${alg} is not implemented beyond excluding ds:Signature`,
+        );
+      }
+      for (const e of d.node.kind === 'document' ? descendants(d.node) : descendants(d.node, true)) {
+        if (e.ns === DSIG_NS && e.local === 'Signature') d.exclude.add(e);
+      }
+      continue;
+    }
     throw new XmlError('XML_UNSUPPORTED', `unknown transform ${alg}`);
   }
   return d;
@@ -134,6 +148,24 @@ function canonicalizeData(
   });
 }
 
+/**
+ * XPath `not(ancestor-or-self::ds:Signature)` (XPath 1.0 transform) or Filter 2.0 `subtract`
+ * `/descendant::ds:Signature` / `//ds:Signature`, with the prefix bound to the XML-DSig namespace.
+ */
+function excludesSignaturesOnly(t: XmlElement, alg: string): boolean {
+  const xps = childElements(t).filter((c) => c.local === 'XPath');
+  if (xps.length !== 1) return false;
+  const xp = xps[0]!;
+  const expr = textOf(xp).replace(/\s+/g, '');
+  const m =
+    alg === XPATH
+      ? /^not\(ancestor-or-self::([A-Za-z_][\w.-]*):Signature\)$/.exec(expr)
+      : attr(xp, 'Filter') === 'subtract'
+        ? /^(?:\/descendant::|\/\/)([A-Za-z_][\w.-]*):Signature$/.exec(expr)
+        : null;
+  return !!m && inScopeNamespaces(xp).get(m[1]!) === DSIG_NS;
+}
+
 export function inclusivePrefixes(el: XmlElement): string[] | undefined {
   const inc = firstChild(el, EXC_C14N_NS, 'InclusiveNamespaces');
   const list = inc ? attr(inc, 'PrefixList') : undefined;
@@ -156,7 +188,7 @@ function nodeText(d: Extract<TransformData, { kind: 'nodes' }>): string {
 /** Base64 with whitespace ignored (the XML-DSig base64 transform and element content). */
 export function decodeBase64Loose(s: string): Uint8Array {
   const clean = s.replace(/[\s]+/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1) {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 !== 0) {
     throw new XmlError('XML_MALFORMED', 'invalid base64 content');
   }
   return fromBase64(clean);

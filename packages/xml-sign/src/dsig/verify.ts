@@ -313,7 +313,15 @@ export function verifyWithKey(
 
 function curveBytes(key: KeyObject): number {
   const c = key.asymmetricKeyDetails?.namedCurve;
-  return c === 'prime256v1' ? 32 : c === 'secp384r1' ? 48 : c === 'secp521r1' ? 66 : 0;
+  const sizes: Record<string, number> = {
+    prime256v1: 32,
+    secp384r1: 48,
+    secp521r1: 66,
+    brainpoolP256r1: 32,
+    brainpoolP384r1: 48,
+    brainpoolP512r1: 64,
+  };
+  return (c && sizes[c]) || 0;
 }
 
 function derInt(b: Uint8Array): number[] {

@@ -17,7 +17,7 @@ import {
   findSignatures,
   verifyXmlSignature,
 } from '../dsig/verify.js';
-import { type XadesResult, verifyXades } from '../xades/xades.js';
+import { type XadesResult, verifyXades, xadesValidationData } from '../xades/xades.js';
 import { DSIG_NS } from '../dsig/algorithms.js';
 import { textOf } from '../dsig/reference.js';
 import { type XmlDocument, type XmlElement, attr, childElements, descendants } from '../xml/dom.js';
@@ -80,7 +80,7 @@ export interface XmlSignatureReport {
     signedData: string[];
   };
   certificate: CertificateValidation;
-  level: 'XML-DSig' | 'B-B' | 'B-T';
+  level: 'XML-DSig' | 'B-B' | 'B-T' | 'B-LT';
   xades?: XadesResult;
   warnings: string[];
   /** The core result, with the signed nodes (not serialised). */
@@ -176,10 +176,19 @@ export async function verifyXml(
     const leaf = r.key && 'certificate' in r.key ? r.key.certificate : r.keyInfo.certificates[0];
     const stamp = x.signatureTimeStamps.find((t) => t.status === 'passed' && t.genTime);
     const at = stamp?.genTime ?? now;
+    const lt = xadesValidationData(sig);
+    const ltCerts = lt.certificates.flatMap((d) => {
+      try {
+        return [Certificate.fromDer(d)];
+      } catch {
+        return [];
+      }
+    });
     const cert = await validateCertificate(
       leaf,
-      [...r.keyInfo.certificates, ...extra],
-      r.keyInfo.crls,
+      [...r.keyInfo.certificates, ...ltCerts, ...extra],
+      [...r.keyInfo.crls, ...lt.crls],
+      lt.ocspResponses,
       at,
       stamp ? 'signature-timestamp' : 'validation-time',
       opts.trustStore,
@@ -274,6 +283,7 @@ async function validateCertificate(
   leaf: Certificate | undefined,
   pool: Certificate[],
   crls: Uint8Array[],
+  ocspResponses: Uint8Array[],
   at: Date,
   timeSource: CertificateValidation['timeSource'],
   trustStore: TrustStore | undefined,
@@ -299,7 +309,15 @@ async function validateCertificate(
       trustStore,
       time: at,
       ...(mode !== 'off'
-        ? { revocation: newRevocationChecker({ crls, policy, fetch: mode === 'fetch' }) }
+        ? {
+            revocation: newRevocationChecker({
+              crls,
+              ocspResponses,
+              certificates: pool,
+              policy,
+              fetch: mode === 'fetch',
+            }),
+          }
         : {}),
     });
   } catch (e) {

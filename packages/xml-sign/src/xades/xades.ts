@@ -30,7 +30,7 @@ export const XADES_NS = 'http://uri.etsi.org/01903/v1.3.2#';
 export const XADES141_NS = 'http://uri.etsi.org/01903/v1.4.1#';
 export const SIGNED_PROPERTIES_TYPE = 'http://uri.etsi.org/01903#SignedProperties';
 
-export type XadesLevel = 'B-B' | 'B-T';
+export type XadesLevel = 'B-B' | 'B-T' | 'B-LT';
 
 export interface XadesSignedPropertiesInput {
   signatureId: string;
@@ -103,18 +103,86 @@ export async function addXadesSignatureTimeStamp(
   const token = await timeStamper(imprint, hash);
   const dsPrefix = sig.prefix ? `${sig.prefix}:` : 'ds:';
   const dsDecl = sig.prefix ? '' : ` xmlns:ds="${DSIG_NS}"`;
-  const stamp = `<xades:SignatureTimeStamp${dsDecl} Id="TS-${sig.order}"><${dsPrefix}CanonicalizationMethod Algorithm="${C14N10}"/><xades:EncapsulatedTimeStamp>${toBase64(token)}</xades:EncapsulatedTimeStamp></xades:SignatureTimeStamp>`;
-  const text = doc.text;
+  const stamp = `<xades:SignatureTimeStamp${dsDecl} Id="TS-${[...globalThis.crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, '0')).join('')}"><${dsPrefix}CanonicalizationMethod Algorithm="${C14N10}"/><xades:EncapsulatedTimeStamp>${toBase64(token)}</xades:EncapsulatedTimeStamp></xades:SignatureTimeStamp>`;
+  return appendUnsignedProperty(doc.text, qp, stamp);
+}
+
+/** Appends to UnsignedSignatureProperties (created if absent), after every signed byte. */
+function appendUnsignedProperty(text: string, qp: XmlElement, xml: string): Uint8Array {
   const usp = [...descendants(qp)].find(
     (e) => e.ns === XADES_NS && e.local === 'UnsignedSignatureProperties',
   );
   let out: string;
-  if (usp && usp.contentEnd >= 0) out = text.slice(0, usp.contentEnd) + stamp + text.slice(usp.contentEnd);
+  if (usp && usp.contentEnd >= 0) out = text.slice(0, usp.contentEnd) + xml + text.slice(usp.contentEnd);
   else {
     const px = qp.prefix ? `${qp.prefix}:` : '';
-    out = `${text.slice(0, qp.contentEnd)}<${px}UnsignedProperties><${px}UnsignedSignatureProperties>${stamp}</${px}UnsignedSignatureProperties></${px}UnsignedProperties>${text.slice(qp.contentEnd)}`;
+    out = `${text.slice(0, qp.contentEnd)}<${px}UnsignedProperties><${px}UnsignedSignatureProperties>${xml}</${px}UnsignedSignatureProperties></${px}UnsignedProperties>${text.slice(qp.contentEnd)}`;
   }
   return new TextEncoder().encode(out);
+}
+
+/**
+ * B-T → B-LT: adds xades:CertificateValues (the chain and the time-stamp authorities' certificates)
+ * and xades:RevocationValues (DER CRLs and OCSP responses) as unsigned properties. The caller
+ * collects the data (pki-core's revocation fetcher or its own sources); nothing signed changes.
+ */
+export function addXadesValidationData(
+  signedXml: Uint8Array | string,
+  data: {
+    certificates: readonly Uint8Array[];
+    crls?: readonly Uint8Array[];
+    ocspResponses?: readonly Uint8Array[];
+  },
+): Uint8Array {
+  const doc = parseXml(signedXml);
+  const sig = [...descendants(doc)].find((e) => e.ns === DSIG_NS && e.local === 'Signature');
+  const qp = sig ? qualifyingProperties(sig) : undefined;
+  if (!qp || qp.contentEnd < 0)
+    throw new XmlError('XML_REFUSED', 'not a XAdES signature (no QualifyingProperties)');
+  const certs = data.certificates
+    .map((c) => `<xades:EncapsulatedX509Certificate>${toBase64(c)}</xades:EncapsulatedX509Certificate>`)
+    .join('');
+  const crls = (data.crls ?? [])
+    .map((c) => `<xades:EncapsulatedCRLValue>${toBase64(c)}</xades:EncapsulatedCRLValue>`)
+    .join('');
+  const ocsps = (data.ocspResponses ?? [])
+    .map((o) => `<xades:EncapsulatedOCSPValue>${toBase64(o)}</xades:EncapsulatedOCSPValue>`)
+    .join('');
+  const rv =
+    (crls ? `<xades:CRLValues>${crls}</xades:CRLValues>` : '') +
+    (ocsps ? `<xades:OCSPValues>${ocsps}</xades:OCSPValues>` : '');
+  const decl = qp.prefix === 'xades' ? '' : ` xmlns:xades="${XADES_NS}"`;
+  return appendUnsignedProperty(
+    doc.text,
+    qp,
+    `<xades:CertificateValues${decl}>${certs}</xades:CertificateValues><xades:RevocationValues${decl}>${rv}</xades:RevocationValues>`,
+  );
+}
+
+/** CRLs, OCSP responses and certificates carried in the B-LT unsigned properties. */
+export function xadesValidationData(signature: XmlElement): {
+  certificates: Uint8Array[];
+  crls: Uint8Array[];
+  ocspResponses: Uint8Array[];
+} {
+  const out = {
+    certificates: [] as Uint8Array[],
+    crls: [] as Uint8Array[],
+    ocspResponses: [] as Uint8Array[],
+  };
+  const qp = qualifyingProperties(signature);
+  if (!qp) return out;
+  for (const e of descendants(qp)) {
+    if (e.ns !== XADES_NS) continue;
+    try {
+      if (e.local === 'EncapsulatedX509Certificate') out.certificates.push(decodeBase64Loose(textOf(e)));
+      else if (e.local === 'EncapsulatedCRLValue') out.crls.push(decodeBase64Loose(textOf(e)));
+      else if (e.local === 'EncapsulatedOCSPValue') out.ocspResponses.push(decodeBase64Loose(textOf(e)));
+    } catch {
+      // unreadable entries are not usable validation data
+    }
+  }
+  return out;
 }
 
 export interface XadesTimeStampResult {
@@ -177,7 +245,13 @@ export async function verifyXades(
       const dv = cd ? firstChild(cd, DSIG_NS, 'DigestValue') : undefined;
       const alg = dm ? DIGEST_URI[attr(dm, 'Algorithm') ?? ''] : undefined;
       if (!alg || !dv) continue;
-      const want = decodeBase64Loose(textOf(dv));
+      let want: Uint8Array;
+      try {
+        want = decodeBase64Loose(textOf(dv));
+      } catch {
+        out.problems.push('SigningCertificate digest is not base64');
+        continue;
+      }
       const got = digestSync(alg, signer.der);
       if (want.length === got.length && want.every((b, i) => b === got[i]))
         out.signingCertificateMatches = true;
@@ -232,7 +306,15 @@ export async function verifyXades(
     }
   }
   if (core.valid && out.signedPropertiesCovered && out.signingCertificateMatches) {
-    out.level = out.signatureTimeStamps.some((t) => t.status !== 'failed') ? 'B-T' : 'B-B';
+    const stamped = out.signatureTimeStamps.some((t) => t.status !== 'failed');
+    const usp2 = [...descendants(qp)].find(
+      (e) => e.ns === XADES_NS && e.local === 'UnsignedSignatureProperties',
+    );
+    const hasLt =
+      !!usp2 &&
+      childElements(usp2, XADES_NS, 'CertificateValues').length > 0 &&
+      childElements(usp2, XADES_NS, 'RevocationValues').length > 0;
+    out.level = stamped ? (hasLt ? 'B-LT' : 'B-T') : 'B-B';
   }
   return out;
 }

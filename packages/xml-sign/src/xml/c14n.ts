@@ -71,8 +71,7 @@ export function canonicalize(node: XmlDocument | XmlElement, opts: C14nOptions):
 }
 
 export function canonicalizeToString(node: XmlDocument | XmlElement, opts: C14nOptions): string {
-  const out: string[] = [];
-  const w = new Writer(out, opts);
+  const w = new Writer(opts);
   if (node.kind === 'document') {
     let afterRoot = false;
     for (const c of node.children) {
@@ -83,14 +82,14 @@ export function canonicalizeToString(node: XmlDocument | XmlElement, opts: C14nO
       }
       if (c.kind === 'comment' && !opts.comments) continue;
       if (c.kind !== 'comment' && c.kind !== 'pi') continue;
-      if (afterRoot) out.push('\n');
+      if (afterRoot) w.s += '\n';
       w.leaf(c);
-      if (!afterRoot) out.push('\n');
+      if (!afterRoot) w.s += '\n';
     }
   } else {
     w.element(node, true);
   }
-  return out.join('');
+  return w.s;
 }
 
 function escapeText(v: string): string {
@@ -115,26 +114,24 @@ function compareAttrs(a: XmlAttribute, b: XmlAttribute): number {
 }
 
 class Writer {
+  /** Output, built by concatenation (V8 ropes: far less garbage than an array of pieces). */
+  s = '';
   readonly exclusive: boolean;
   readonly inclusivePrefixes: Set<string>;
-  constructor(
-    readonly out: string[],
-    readonly opts: C14nOptions,
-  ) {
+  constructor(readonly opts: C14nOptions) {
     this.exclusive = opts.method === 'exclusive';
     this.inclusivePrefixes = new Set((opts.inclusivePrefixes ?? []).map((p) => (p === '#default' ? '' : p)));
   }
 
   leaf(c: XmlNode): void {
-    if (c.kind === 'comment') this.out.push('<!--', c.value, '-->');
-    else if (c.kind === 'pi') this.out.push('<?', c.target, c.data ? ` ${c.data}` : '', '?>');
+    if (c.kind === 'comment') this.s += `<!--${c.value}-->`;
+    else if (c.kind === 'pi') this.s += `<?${c.target}${c.data ? ` ${c.data}` : ''}?>`;
   }
 
   /**
    * Iterative walk. `rendered` = namespace bindings in effect in the output at this point.
    */
   element(apex: XmlElement, _isApex: boolean): void {
-    const out = this.out;
     const exclude = this.opts.exclude;
     type Frame = { el: XmlElement; rendered: Map<string, string>; i: number };
     const start = this.openTag(apex, new Map(), true);
@@ -142,12 +139,12 @@ class Writer {
     while (stack.length > 0) {
       const f = stack[stack.length - 1]!;
       if (f.i >= f.el.children.length) {
-        out.push('</', f.el.name, '>');
+        this.s += `</${f.el.name}>`;
         stack.pop();
         continue;
       }
       const c = f.el.children[f.i++]!;
-      if (c.kind === 'text') out.push(escapeText(c.value));
+      if (c.kind === 'text') this.s += escapeText(c.value);
       else if (c.kind === 'element') {
         if (exclude?.has(c)) continue;
         const r = this.openTag(c, f.rendered, false);
@@ -160,7 +157,15 @@ class Writer {
 
   /** Writes the start tag; returns the namespace bindings in effect for the children. */
   openTag(el: XmlElement, rendered: Map<string, string>, apex: boolean): Map<string, string> {
-    const out = this.out;
+    if (!apex && !this.exclusive && el.nsDecls.length === 0) {
+      // Fast path (most elements): nothing to declare, attributes as they are.
+      let attrs: readonly XmlAttribute[] = el.attributes;
+      if (attrs.length > 1) attrs = [...attrs].sort(compareAttrs);
+      let tag = `<${el.name}`;
+      for (const a of attrs) tag += ` ${a.name}="${escapeAttr(a.value)}"`;
+      this.s += `${tag}>`;
+      return rendered;
+    }
     // Namespace declarations to render.
     const decls: [string, string][] = [];
     let next = rendered;
@@ -175,7 +180,7 @@ class Writer {
       const scope =
         apex || el.nsDecls.length > 0 || this.inclusivePrefixes.size > 0 ? inScopeNamespaces(el) : undefined;
       const used = new Set<string>([el.prefix]);
-      for (const a of el.attributes) if (a.prefix) used.add(a.prefix);
+      for (const a of el.attributes) if (a.prefix && a.prefix !== 'xml') used.add(a.prefix);
       for (const p of this.inclusivePrefixes) if (scope?.has(p)) used.add(p);
       for (const p of used) {
         const u = p === '' && el.prefix === '' ? el.ns : scope ? (scope.get(p) ?? '') : lookup(el, p);
@@ -196,10 +201,10 @@ class Writer {
     let attrs: readonly XmlAttribute[] = el.attributes;
     if (apex && !this.exclusive && el.parent.kind === 'element') attrs = this.inheritXmlAttrs(el);
     if (attrs.length > 1) attrs = [...attrs].sort(compareAttrs);
-    out.push('<', el.name);
-    for (const [p, u] of decls) out.push(p === '' ? ' xmlns="' : ` xmlns:${p}="`, escapeAttr(u), '"');
-    for (const a of attrs) out.push(' ', a.name, '="', escapeAttr(a.value), '"');
-    out.push('>');
+    let tag = `<${el.name}`;
+    for (const [p, u] of decls) tag += `${p === '' ? ' xmlns="' : ` xmlns:${p}="`}${escapeAttr(u)}"`;
+    for (const a of attrs) tag += ` ${a.name}="${escapeAttr(a.value)}"`;
+    this.s += `${tag}>`;
     return next;
   }
 

@@ -80,8 +80,15 @@ export function parseXml(input: Uint8Array | string, opts: ParseXmlOptions = {})
 const NAME_RE =
   /[A-Za-z_:\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\uD800-\uDBFF][A-Za-z0-9_:.\-\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u200C-\u200D\u203F\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\uD800-\uDFFF]*/y;
 // Characters not allowed in XML 1.0 documents (controls except tab/LF/CR, U+FFFE/U+FFFF, lone surrogates).
-const BAD_CHAR_RE =
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const BAD_CHAR_RE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Lone surrogates (not XML characters): String.prototype.isWellFormed where available (Node >= 20). */
+function hasLoneSurrogate(s: string): boolean {
+  const wf = (s as { isWellFormed?: () => boolean }).isWellFormed;
+  if (wf) return !wf.call(s);
+  return LONE_SURROGATE_RE.test(s);
+}
 
 interface OpenElement {
   el: XmlElement & { children: XmlNode[] };
@@ -105,7 +112,8 @@ class Parser {
   scope: Map<string, string>[] = [new Map([['xml', XML_NS]])];
 
   constructor(s: string, opts: ParseXmlOptions) {
-    if (BAD_CHAR_RE.test(s)) throw malformed('document contains a character not allowed in XML 1.0');
+    if (BAD_CHAR_RE.test(s) || hasLoneSurrogate(s))
+      throw malformed('document contains a character not allowed in XML 1.0');
     // End-of-line handling (XML 1.0 §2.11).
     this.s = s.indexOf('\r') >= 0 ? s.replace(/\r\n?/g, '\n') : s;
     this.maxDepth = opts.maxDepth ?? DEFAULT_MAX_XML_DEPTH;

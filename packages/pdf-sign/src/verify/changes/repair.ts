@@ -71,6 +71,21 @@ function headersIn(src: ByteSource, start: number, end: number): [number, number
   return out;
 }
 
+const STRUCTURE = /(?<![A-Za-z0-9])(?:obj|endobj|stream|trailer|xref|startxref)(?![A-Za-z0-9])/g;
+
+/** Whether [start, end) of `src` holds an object header, a stream, a trailer or an xref keyword. */
+function hasPdfStructure(src: ByteSource, start: number, end: number): boolean {
+  let found = false;
+  scanSource(region(src, start, end), 16, (b, _base, from, to) => {
+    if (found) return;
+    const s = latin1(b);
+    STRUCTURE.lastIndex = from;
+    const m = STRUCTURE.exec(s);
+    if (m && m.index < to) found = true;
+  });
+  return found;
+}
+
 /** Headers in revision `k`'s bytes that its xref sections do not list there. */
 function outsideXref(reader: PdfReader, revisions: readonly PdfRevision[], k: number): [number, number][] {
   const rev = revisions[k]!;
@@ -134,13 +149,20 @@ export function repairFindings(
   const n = revisions.length;
   const lastEnd = n > 0 ? revisions[n - 1]!.end : 0;
   const trailing = firstDataAfter(src, lastEnd);
-  if (trailing !== undefined)
+  if (trailing !== undefined) {
+    // Objects, a trailer or an xref there change what a repairing viewer displays: OTHER. Bytes
+    // without any of them (transport junk) cannot, but they are not what was signed either.
+    const structural = hasPdfStructure(src, trailing, src.length);
     out.push({
       revision: n,
-      level: 'OTHER',
+      level: structural ? 'OTHER' : 'NONE',
+      ...(structural ? {} : { indeterminate: true }),
       code: 'TRAILING_DATA',
-      description: `${src.length - trailing} byte(s) of data after the last revision's %%EOF (offset ${trailing}): no xref section declares them, a repairing viewer reads them`,
+      description: structural
+        ? `${src.length - trailing} byte(s) after the last revision's %%EOF (offset ${trailing}) hold PDF objects, a trailer or an xref that no xref chain declares: a repairing viewer reads them`
+        : `${src.length - trailing} byte(s) of unrecognised data after the last revision's %%EOF (offset ${trailing})`,
     });
+  }
   if (reader.reconstructed)
     out.push({
       revision: n,

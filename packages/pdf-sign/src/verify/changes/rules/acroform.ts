@@ -19,7 +19,6 @@ export const acroFormRule: ChangeRule = {
     const s = a.state;
     if (!s) return;
     const { catNum, oldAcroV, newAcroV, oldAcro, newAcro, formStructure } = s;
-    // AcroForm dictionary.
     const acroHolder = new Set([`${catNum}/AcroForm`]);
     if (oldAcroV instanceof PdfRef && newAcroV instanceof PdfRef && oldAcroV.num === newAcroV.num)
       a.explain(oldAcroV.num, acroHolder);

@@ -17,7 +17,6 @@ export const catalogRule: ChangeRule = {
     const s = a.state;
     if (!s) return;
     const { catNum, oldCat, newCat } = s;
-    // Catalog.
     a.explain(catNum);
     for (const k of keyDiff(oldCat, newCat)) {
       if (k === 'AcroForm') continue;

@@ -40,7 +40,6 @@ export const fieldsRule: ChangeRule = {
     const s = a.state;
     if (!s) return;
     const { catNum, oldFields, newFields, formStructure } = s;
-    // Fields.
     const oldByNum = new Map(oldFields.map((f) => [f.ref.num, f]));
     for (const f of newFields) {
       const old = oldByNum.get(f.ref.num);

@@ -3,7 +3,9 @@
  * dictionary, its appearance, its state) is compared with what the signed page draws (text,
  * images, forms: overlay.ts) and with the signed page's other annotations. Lying over them is
  * OVERLAYS_SIGNED_CONTENT, at the level of the change itself and INDETERMINATE: the change may be
- * allowed, but a reader may no longer see what was signed.
+ * allowed, but a reader may no longer see what was signed. Named only (VALID) for a signature
+ * made in the same revision in an empty field the signed revision had reserved there, or whose
+ * appearance lies over earlier signatures' appearances only (not over the page content).
  */
 import { type PdfDict, PdfRef, PdfString } from '../../../pdf/objects.js';
 import type { ChangeContext } from '../context.js';
@@ -18,7 +20,7 @@ export const overlayRule: ChangeRule = {
     const { oldR, newR } = a;
     const s = a.state;
     if (!s) return;
-    const { oldPages, newPages } = s;
+    const { oldPages, newPages, newSigWidgets } = s;
     const touched = new Set([...a.overwritten, ...a.added]);
     newPages.forEach((p, i) => {
       const oldPage = oldPages.find((o) => o.num === p.num);
@@ -48,9 +50,7 @@ export const overlayRule: ChangeRule = {
         const sub = ad.name('Subtype') ?? 'unknown';
         const t = resolveOf(newR, ad.get('T'));
         const name = t instanceof PdfString ? ` ('${t.text()}')` : '';
-        // An empty signature field the signed revision already placed there (a seal over the
-        // official's signature, Decree 30/2020) is named, but does not make the verdict doubtful:
-        // the signer signed a document reserving that place for a signature.
+        // An empty signature field the signed revision already placed there (for the description).
         const od = dictOf(oldR, new PdfRef(n, 0));
         const reserved =
           od !== undefined &&
@@ -58,19 +58,25 @@ export const overlayRule: ChangeRule = {
           (od.name('FT') ?? dictOf(oldR, od.get('Parent'))?.name('FT')) === 'Sig' &&
           !od.has('V') &&
           !dictOf(oldR, od.get('Parent'))?.has('V');
-        // A later signer's visible signature over an earlier signature's appearance, not over the
-        // page content, is the Decree 30/2020 layout (the agency seal over the official's signature
-        // image): named, but not doubtful, because the earlier signature's own appearance is not what
-        // the earlier signer vouched for and every signature is reported with its own appearance.
+        // A signature made in this revision (an unsigned signature field — the Sneaky Signature
+        // Attack —, an annotation or a filled form field has no identified author).
+        const signedNow =
+          newSigWidgets.has(n) && (ad.has('V') || dictOf(newR, ad.get('Parent'))?.has('V') === true);
+        // Named but not doubtful (Decree 30/2020 layouts, each signature reported with its own
+        // appearance): a signature made now in a field the signed revision reserved at that place,
+        // or a later signer's visible signature over an earlier signature's appearance only (the
+        // agency seal over the official's signature image), not over the page content.
         const overSignatureOnly =
           !overContent &&
+          signedNow &&
           isSignedSignatureWidget(newR, ad) &&
           [...signedAnnots].every(([m, b]) => m === n || !overlaps(rect, b) || isSignatureWidget(oldR, m));
+        const notice = signedNow && (reserved || overSignatureOnly);
         a.add(
           sub === 'Widget' ? 'FORM_FILLING' : 'ANNOTATIONS',
           'OVERLAYS_SIGNED_CONTENT',
-          `page ${i + 1}: /${sub} annotation ${n}${name} at [${rect.map((x) => Math.round(x)).join(' ')}] lies over ${overContent ? (marks.complete ? 'text or images the signed page draws' : 'the signed page (its content could not be fully analysed)') : `signed annotation ${overAnnot![0]}`}${reserved ? ' (an empty signature field reserved there before signing)' : ''}${overSignatureOnly ? " (a later signature over an earlier signature's appearance)" : ''}`,
-          { page: i + 1, objects: [n], ...(reserved || overSignatureOnly ? {} : { indeterminate: true }) },
+          `page ${i + 1}: /${sub} annotation ${n}${name} at [${rect.map((x) => Math.round(x)).join(' ')}] lies over ${overContent ? (marks.complete ? 'text or images the signed page draws' : 'the signed page (its content could not be fully analysed)') : `signed annotation ${overAnnot![0]}`}${reserved && signedNow ? ' (a signature field reserved there before signing, signed in this revision)' : ''}${overSignatureOnly ? " (a later signature over an earlier signature's appearance)" : ''}`,
+          { page: i + 1, objects: [n], ...(notice ? {} : { indeterminate: true }) },
         );
       }
     });

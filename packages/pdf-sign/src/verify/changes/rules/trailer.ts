@@ -13,7 +13,6 @@ export const trailerRule: ChangeRule = {
   apply(a: ChangeContext): void {
     const { oldR, newR } = a;
     if (!a.state) return;
-    // Trailer.
     if (!sameObject(oldR.trailer.get('Encrypt'), newR.trailer.get('Encrypt')))
       a.add('OTHER', 'TRAILER_CHANGED', 'the encryption dictionary changed');
     const infoTree = a.explainTree(

@@ -1,36 +1,28 @@
 /**
- * HTTP routes of the server-collected authorisation flows and signDoc (issue 7), mounted by
- * `createApp` before the CSC sub-app so that a few of them can take a request first and hand it
- * on with `next()`:
- * - `oauth2/token` with grant_type=authorization_code (client_credentials goes on);
- * - `credentials/authorize` with operationMode "A" or an async credential policy (202 + handle);
- * - `signatures/signHash` with a credential-scoped Bearer token standing in for the SAD.
+ * Authorisation pages (issue 7): the OAuth 2.0 authorisation page (`/csc/v2/oauth2/authorize`,
+ * authorization_code grant with PKCE) and the asynchronous approval pages (`/approve`). The
+ * subscriber authenticates on the page itself (PIN and OTP, or a session after PIN sign-in).
  *
  * Pages: strict CSP (no script; one nonced style), X-Frame-Options DENY + frame-ancestors
  * 'none', no-store, no referrer; CSRF tokens are double-submitted (cookie + form field) and
  * bound to the request or session stored server-side.
  */
 import crypto from 'node:crypto';
-import type { Context, Hono, Next } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { type Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { ApiError } from '../services/common.js';
-import { AuthzService, RedirectableError, redirectWith } from '../services/authz.js';
-import { SignDocService } from '../services/signdoc.js';
-import type { Services } from './app.js';
-import { type Lang, authorizePage, errorPage, messages, pendingPage, pickLang, signInPage } from './pages.js';
-import type { RouteDoc } from './routes.js';
-
-export interface AppHelpers {
-  body<T>(c: Context, doc: RouteDoc): Promise<T>;
-  routeDoc(method: RouteDoc['method'], path: string): RouteDoc;
-  bearer(c: Context): string | undefined;
-}
-
-/** Default limit for request bodies carrying documents (base64 PDFs). */
-export const DEFAULT_DOCUMENT_LIMIT_BYTES = 16 * 1024 * 1024;
-const DOC_PATHS = ['/csc/v2/signatures/signDoc', '/csc/v2/signatures/prepareDoc'];
-export const isDocumentPath = (p: string): boolean => DOC_PATHS.includes(p);
+import { RedirectableError, redirectWith } from '../../services/authz.js';
+import { ApiError } from '../../services/common.js';
+import {
+  type Lang,
+  authorizePage,
+  errorPage,
+  messages,
+  pendingPage,
+  pickLang,
+  signInPage,
+} from '../pages.js';
+import { body, routeDoc } from '../request.js';
+import type { Env, RouteDoc, Services } from '../types.js';
 
 const AUTHORIZE_PATH = '/csc/v2/oauth2/authorize';
 
@@ -58,31 +50,13 @@ export function pageHeaders(c: Context, n: string, formTargets: string[] = []): 
   c.header('Cross-Origin-Opener-Policy', 'same-origin');
 }
 
-async function form(c: Context): Promise<Record<string, string>> {
-  const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (ct !== 'application/x-www-form-urlencoded')
-    throw new ApiError(415, 'invalid_request', 'content type must be application/x-www-form-urlencoded');
-  return Object.fromEntries(new URLSearchParams(await c.req.text()));
-}
-
-function clientAuth(c: Context, f: Record<string, string>): { id?: string; secret?: string } {
-  const basic = /^Basic ([A-Za-z0-9+/=]{1,600})$/.exec(c.req.header('authorization') ?? '');
-  if (basic) {
-    const [u, p] = Buffer.from(basic[1]!, 'base64').toString('utf8').split(':');
-    return { id: decodeURIComponent(u ?? ''), secret: decodeURIComponent(p ?? '') };
-  }
-  return { id: f.client_id, secret: f.client_secret };
-}
-
-const secureCookies = (s: Services) => s.ctx.config.publicBaseUrl.startsWith('https:');
-
-export function mountAuthorizationFlows(app: Hono<any>, s: Services, h: AppHelpers): AuthzService {
-  const authz = new AuthzService(s.ctx, s.ca, s.csc);
-  const signDoc = new SignDocService(s.ctx, s.ca, s.csc);
-  const docLimit =
-    (s.ctx.config as { documentLimitBytes?: number }).documentLimitBytes ?? DEFAULT_DOCUMENT_LIMIT_BYTES;
-  const secure = secureCookies(s);
-  const R = (m: RouteDoc['method'], p: string) => h.routeDoc(m, p);
+/** Routes at their full paths (mounted at `/`). */
+export function authorizationPages(s: Services): Hono<Env> {
+  const app = new Hono<Env>();
+  const { authz } = s;
+  const secure = s.ctx.config.publicBaseUrl.startsWith('https:');
+  const R = (m: RouteDoc['method'], p: string) => routeDoc(m, p);
+  const h = { body };
 
   const html = (c: Context, n: string, body: string, status = 200, formTargets: string[] = []) => {
     pageHeaders(c, n, formTargets);
@@ -173,108 +147,6 @@ export function mountAuthorizationFlows(app: Hono<any>, s: Services, h: AppHelpe
       if (e instanceof ApiError) return html(c, n, errorPage(lang, n, e.message), e.status);
       throw e;
     }
-  });
-
-  // --- tokens ----------------------------------------------------------------------------------
-  app.post('/csc/v2/oauth2/token', async (c, next: Next) => {
-    const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (ct !== 'application/x-www-form-urlencoded') return next();
-    const f = Object.fromEntries(new URLSearchParams(await c.req.text()));
-    if (f.grant_type !== 'authorization_code') return next();
-    const { id, secret } = clientAuth(c, f);
-    if (!id || !secret) throw new ApiError(401, 'invalid_client', 'client authentication required');
-    const clientId = await authz.authenticateClient(id, secret);
-    c.header('Cache-Control', 'no-store');
-    return c.json(await authz.exchangeCode(clientId, f));
-  });
-
-  app.post('/csc/v2/oauth2/revoke', async (c) => {
-    const f = await h.body<Record<string, string>>(c, R('post', '/csc/v2/oauth2/revoke'));
-    const { id, secret } = clientAuth(c, f);
-    if (!id || !secret) throw new ApiError(401, 'invalid_client', 'client authentication required');
-    await authz.revoke(await authz.authenticateClient(id, secret), f.token);
-    return c.body(null, 204);
-  });
-
-  // --- asynchronous authorisation --------------------------------------------------------------
-  app.post('/csc/v2/credentials/authorize', async (c, next: Next) => {
-    const b = await h.body<{
-      credentialID: string;
-      numSignatures: number;
-      hashes?: string[];
-      hashAlgorithmOID?: string;
-      description?: string;
-      operationMode?: string;
-    }>(c, R('post', '/csc/v2/credentials/authorize'));
-    if (b.operationMode !== 'A' && (await authz.credentialPolicy(b.credentialID)) !== 'async') return next();
-    const clientId = await s.csc.authenticate(h.bearer(c));
-    return c.json(await authz.startAsync(clientId, b), 202);
-  });
-
-  app.post('/csc/v2/credentials/authorizeCheck', async (c) => {
-    const clientId = await s.csc.authenticate(h.bearer(c));
-    const b = await h.body<{ handle: string }>(c, R('post', '/csc/v2/credentials/authorizeCheck'));
-    const r = await authz.check(clientId, b.handle);
-    return c.json(r.body, r.status);
-  });
-
-  // --- credential-scoped token as the SAD ------------------------------------------------------
-  app.post('/csc/v2/signatures/signHash', async (c, next: Next) => {
-    const tok = h.bearer(c);
-    // Service access token + cached credential: one database round trip (CscService.signHashFast);
-    // anything else (or a body the schema refuses, so the 401-before-400 order holds) goes on below.
-    const fastBody = await h
-      .body<Parameters<typeof s.csc.signHashFast>[1]>(c, R('post', '/csc/v2/signatures/signHash'))
-      .catch(() => undefined);
-    if (fastBody) {
-      const done = await s.csc.signHashFast(tok, fastBody);
-      if (done) return c.json(done);
-    }
-    const clientId = await authz.credentialToken(tok);
-    if (!clientId) return next();
-    const b = await h.body<{
-      credentialID: string;
-      SAD?: string;
-      hashes: string[];
-      hashAlgorithmOID?: string;
-      signAlgo: string;
-      signAlgoParams?: string;
-    }>(c, R('post', '/csc/v2/signatures/signHash'));
-    return c.json(await s.csc.signHash(clientId, { ...b, SAD: b.SAD ?? tok! }));
-  });
-
-  // --- signDoc -----------------------------------------------------------------------------------
-  const docBodyLimit = bodyLimit({
-    maxSize: docLimit,
-    onError: (c) =>
-      c.json(
-        { error: 'invalid_request', error_description: `request body larger than ${docLimit} bytes` },
-        413,
-      ),
-  });
-  /** Service token, or a credential-scoped token (then it is also the SAD). */
-  const docClient = async (c: Context): Promise<{ clientId: string; credentialToken?: string }> => {
-    const tok = h.bearer(c);
-    const ct = await authz.credentialToken(tok);
-    if (ct) return { clientId: ct, credentialToken: tok! };
-    return { clientId: await s.csc.authenticate(tok) };
-  };
-  app.post('/csc/v2/signatures/prepareDoc', docBodyLimit, async (c) => {
-    const { clientId } = await docClient(c);
-    const b = await h.body<Parameters<SignDocService['prepare']>[1]>(
-      c,
-      R('post', '/csc/v2/signatures/prepareDoc'),
-    );
-    return c.json(await signDoc.prepare(clientId, b));
-  });
-  app.post('/csc/v2/signatures/signDoc', docBodyLimit, async (c) => {
-    const { clientId, credentialToken } = await docClient(c);
-    const b = await h.body<Parameters<SignDocService['signDoc']>[1]>(
-      c,
-      R('post', '/csc/v2/signatures/signDoc'),
-    );
-    if (!b.SAD && credentialToken) b.SAD = credentialToken;
-    return c.json(await signDoc.signDoc(clientId, b));
   });
 
   // --- approval page (asynchronous requests) -----------------------------------------------------
@@ -414,20 +286,5 @@ export function mountAuthorizationFlows(app: Hono<any>, s: Services, h: AppHelpe
     return c.redirect(APPROVE, 303);
   });
 
-  // --- admin (operator middleware of /admin/* runs first) -----------------------------------------
-  app.post('/admin/clients/:id/redirect-uris', async (c) => {
-    const b = await h.body<{ redirectUris: string[] }>(c, R('post', '/admin/clients/:id/redirect-uris'));
-    await authz.setRedirectUris(`operator:${c.get('operator')}`, c.req.param('id'), b.redirectUris);
-    return c.json({ redirectUris: b.redirectUris });
-  });
-  app.post('/admin/credentials/:id/auth-policy', async (c) => {
-    const b = await h.body<{ policy: 'explicit' | 'async' }>(
-      c,
-      R('post', '/admin/credentials/:id/auth-policy'),
-    );
-    await authz.setAuthPolicy(`operator:${c.get('operator')}`, c.req.param('id'), b.policy);
-    return c.json({ policy: b.policy });
-  });
-
-  return authz;
+  return app;
 }

@@ -1,0 +1,78 @@
+/**
+ * Request helpers shared by the route groups: error bodies, the route table lookup, body parsing
+ * and validation against the route's schema, the Bearer credential.
+ */
+import type { Context } from 'hono';
+import { ApiError, badRequest } from '../services/common.js';
+import { ROUTES } from './routes.js';
+import { findBadText, validate } from './schema.js';
+import type { RouteDoc } from './types.js';
+
+export function errorBody(c: Context, status: number, error: string, description: string) {
+  return c.json({ error, error_description: description }, status as 400);
+}
+
+export function routeDoc(method: RouteDoc['method'], path: string): RouteDoc {
+  const r = ROUTES.find((x) => x.method === method && x.path === path);
+  if (!r) throw new Error(`route ${method} ${path} missing from the route table`);
+  return r;
+}
+
+/** The request body as sent (form or JSON), not yet validated; NUL and bad Unicode refused. */
+export async function rawBody(c: Context, doc: RouteDoc): Promise<unknown> {
+  const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  let v: unknown;
+  if (doc.contentType === 'application/x-www-form-urlencoded' && ct === 'application/x-www-form-urlencoded') {
+    v = Object.fromEntries(new URLSearchParams(await c.req.text()));
+  } else {
+    const text = await c.req.text();
+    if (text.trim() === '' && !doc.body?.required?.length) v = {};
+    else {
+      if (ct !== 'application/json' && ct !== '')
+        throw new ApiError(415, 'invalid_request', 'content type must be application/json');
+      try {
+        v = JSON.parse(text);
+      } catch {
+        throw badRequest('request body is not valid JSON');
+      }
+    }
+  }
+  // NUL and lone surrogates never reach a service (PostgreSQL text refuses NUL: a 500 otherwise).
+  const bad = findBadText(v);
+  if (bad !== undefined)
+    throw badRequest(`${bad.replace(/^\$\.?/, '') || 'body'} contains NUL or ill-formed Unicode`);
+  return v;
+}
+
+/** Parses and validates a JSON (or form) body against the route's schema. */
+export async function body<T>(c: Context, doc: RouteDoc): Promise<T> {
+  const v = await rawBody(c, doc);
+  if (doc.body) {
+    const problem = validate(doc.body, v);
+    if (problem) throw badRequest(problem.replace(/^\$\.?/, '') || 'invalid body');
+  }
+  return v as T;
+}
+
+/** The Bearer credential (RFC 6750 §2.1; the scheme is case-insensitive, RFC 7235 §2.1). */
+export function bearer(c: Context): string | undefined {
+  const h = c.req.header('authorization');
+  if (!h) return undefined;
+  const m = /^bearer +([A-Za-z0-9._~+/=-]{1,300}) *$/i.exec(h);
+  return m?.[1];
+}
+
+/**
+ * PostgreSQL refused text (SQLSTATE 22021 character_not_in_repertoire, e.g. NUL; 22P05
+ * untranslatable_character): bad input, mapped to 400. Defence in depth behind the edge checks.
+ */
+export function isInvalidTextError(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return code === '22021' || code === '22P05';
+}
+
+/** Cache-Control: no-store and Pragma: no-cache for responses carrying tokens or SADs (RFC 6749 §5.1). */
+export function noStore(c: Context): void {
+  c.header('Cache-Control', 'no-store');
+  c.header('Pragma', 'no-cache');
+}

@@ -1,0 +1,143 @@
+/**
+ * The `kyso` binary loads a command's module only when that command runs (issue 15): the manifest
+ * matches the command tables, `kyso --help` loads no command module, `kyso verify chain` loads
+ * path validation but not the server, the PDF module or fonts. Module loads are recorded with a
+ * Node module hook around the built binary. Also `--version` and `completion bash|zsh`.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tmpDir } from '../../pki-core/test/helpers/tools.js';
+import { buildCliManifest } from '../src/cli-lazy.js';
+import { CLI_MANIFEST } from '../src/cli-manifest.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const bin = path.join(root, 'packages/signing-server/bin/kyso.js');
+const demo = path.join(root, 'certs/demo/ecdsa');
+
+/** Runs the built `kyso` with a hook recording every file module loaded. */
+function kyso(args: string[], dir: string) {
+  const log = path.join(dir, `loads-${args.join('-').replace(/[^a-z-]/g, '')}.txt`);
+  const hooks = path.join(dir, 'hooks.mjs');
+  const reg = path.join(dir, 'register.mjs');
+  fs.writeFileSync(
+    hooks,
+    `import fs from 'node:fs';\nexport async function load(url, ctx, next) {\n  if (url.startsWith('file:')) fs.appendFileSync(${JSON.stringify(log)}, url + '\\n');\n  return next(url, ctx);\n}\n`,
+  );
+  fs.writeFileSync(
+    reg,
+    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+  );
+  const r = spawnSync(process.execPath, ['--import', pathToFileURL(reg).href, bin, ...args], {
+    encoding: 'utf8',
+    cwd: dir,
+    timeout: 60_000,
+  });
+  const loaded = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+  return { code: r.status, out: r.stdout, err: r.stderr, loaded };
+}
+
+/** Data only (no functions), Infinity kept distinct from null. */
+const plain = (x: unknown) =>
+  JSON.parse(JSON.stringify(x, (_k, v) => (v === Number.POSITIVE_INFINITY ? 'Infinity' : v)));
+
+const HEAVY = [
+  /\/pdf-sign\//,
+  /\/fontkit\//,
+  /\/@electric-sql\/pglite\//,
+  /\/hono\//,
+  /\/pino\//,
+  /\/signing-server\/dist\/index\.js$/,
+];
+
+describe('kyso CLI: lazy command loading', () => {
+  const dir = tmpDir();
+  beforeAll(() => {
+    execFileSync(
+      process.execPath,
+      [
+        path.join(root, 'node_modules/typescript/bin/tsc'),
+        '-b',
+        'packages/signing-server/tsconfig.build.json',
+      ],
+      { cwd: root, stdio: 'pipe' },
+    );
+  }, 180_000);
+
+  it('the manifest describes exactly the commands of the tables (regenerate: scripts/cli-manifest.js)', async () => {
+    expect(plain(CLI_MANIFEST)).toEqual(plain(await buildCliManifest()));
+    expect(CLI_MANIFEST.map((c) => c.path.join(' '))).toEqual(
+      expect.arrayContaining(['verify chain', 'server start', 'pdf sign', 'pdf verify', 'p12 import']),
+    );
+  });
+
+  it('kyso --help lists every command and loads no command module', () => {
+    const r = kyso(['--help'], dir);
+    expect(r.code).toBe(0);
+    for (const c of CLI_MANIFEST) expect(r.out).toContain(c.path.join(' '));
+    expect(r.loaded.some((u) => u.endsWith('/pki-core/dist/cli/framework.js'))).toBe(true);
+    const commandModules = r.loaded.filter((u) =>
+      /\/cli\/(pki|crl|verify-chain|cms|ocsp|ts|ers|demo-certs|lint)\.js$/.test(u),
+    );
+    expect(commandModules).toEqual([]);
+    for (const h of HEAVY) expect(r.loaded.filter((u) => h.test(u))).toEqual([]);
+  });
+
+  it('kyso verify chain loads path validation only (no server, PDF or fonts)', () => {
+    const r = kyso(
+      [
+        'verify',
+        'chain',
+        path.join(demo, 'official.pem'),
+        '--trust',
+        path.join(demo, 'root.pem'),
+        '--untrusted',
+        path.join(demo, 'issuing.pem'),
+        '--json',
+      ],
+      dir,
+    );
+    expect(r.err).toBe('');
+    expect(JSON.parse(r.out).chain).toHaveLength(3);
+    expect(r.loaded.some((u) => u.endsWith('/pki-core/dist/cli/verify-chain.js'))).toBe(true);
+    expect(r.loaded.some((u) => u.endsWith('/pki-core/dist/cli/pki.js'))).toBe(false);
+    for (const h of HEAVY) expect(r.loaded.filter((u) => h.test(u))).toEqual([]);
+  });
+
+  it('kyso --version prints the package version', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'packages/signing-server/package.json'), 'utf8'));
+    const r = kyso(['--version'], dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(`kyso ${pkg.version}\n`);
+  });
+
+  it('kyso completion bash completes commands and options; zsh loads through bashcompinit', () => {
+    const bash = kyso(['completion', 'bash'], dir);
+    expect(bash.code).toBe(0);
+    const script = path.join(dir, 'kyso.bash');
+    fs.writeFileSync(script, bash.out);
+    const complete = (words: string[]) =>
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `source ${script}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _kyso; printf '%s\\n' "\${COMPREPLY[@]}"`,
+        ],
+        { encoding: 'utf8' },
+      )
+        .split('\n')
+        .filter(Boolean);
+    expect(complete(['kyso', 've'])).toEqual(['verify']);
+    expect(complete(['kyso', 'verify', ''])).toEqual(['chain']);
+    expect(complete(['kyso', 'verify', 'chain', '--tr'])).toEqual(['--trust']);
+    expect(complete(['kyso', 'pdf', 'verify', '--vn'])).toEqual(['--vn-roots']);
+    const zsh = kyso(['completion', 'zsh'], dir);
+    expect(zsh.code).toBe(0);
+    expect(zsh.out).toContain('bashcompinit');
+    const bad = kyso(['completion', 'fish'], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('`kyso completion bash` or `kyso completion zsh`');
+  });
+});
