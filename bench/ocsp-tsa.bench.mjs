@@ -12,7 +12,7 @@ import crypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compare, report } from './lib.mjs';
+import { QUICK, compare, report } from './lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pki = await import(new URL('../packages/pki-core/dist/index.js', import.meta.url).href);
@@ -83,6 +83,29 @@ async function setup(kind) {
   };
 }
 
+/**
+ * CPU time per operation (process.cpuUsage, this thread's work plus any thread-pool work) of `fn`
+ * against `base`, alternating rounds; median ratio. Less disturbed than wall time when other
+ * processes load the machine (both are reported).
+ */
+async function cpuRatio(fn, base, n = QUICK ? 200 : 1000, rounds = QUICK ? 3 : 7) {
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  };
+  const ratios = [];
+  for (let r = 0; r < rounds; r++) {
+    let c = cpu();
+    for (let i = 0; i < n; i++) await fn();
+    const a = cpu() - c;
+    c = cpu();
+    for (let i = 0; i < n; i++) base();
+    ratios.push(a / (cpu() - c));
+  }
+  ratios.sort((x, y) => x - y);
+  return ratios[ratios.length >> 1];
+}
+
 const results = [];
 const data = crypto.randomBytes(300); // about a tbsResponseData / signed attributes
 for (const [kind, label] of [
@@ -103,27 +126,32 @@ for (const [kind, label] of [
     const was = pki.setNativeSign(native);
     const backend = native ? 'node:crypto' : 'WebCrypto';
     try {
+      const ocspFn = () => s.responder.respond(s.ocspReqs[i++ & 63]);
+      const tsaFn = () => s.tsa.respond(s.tsReqs[i++ & 63]);
       results.push(
         await compare({
           name: `OCSP response, ${label} delegated responder, nonce, 1 CertID (${backend})`,
-          fn: () => s.responder.respond(s.ocspReqs[i++ & 63]),
+          fn: ocspFn,
           baseline: rawOcsp,
           ...(native ? { goal: `≤ ${GOAL}x raw crypto.sign`, goalRatio: GOAL } : {}),
           notes: `in process: parse request, look up (memory), build and sign BasicOCSPResponse; signer on ${backend}`,
         }),
         await compare({
           name: `TSA token, ${label}, certReq, nonce (${backend})`,
-          fn: () => s.tsa.respond(s.tsReqs[i++ & 63]),
+          fn: tsaFn,
           baseline: rawTsa,
           ...(native ? { goal: `≤ ${GOAL}x raw crypto.sign`, goalRatio: GOAL } : {}),
           notes: `in process: parse TimeStampReq, TSTInfo, CMS SignedData with signed attributes; random serial, no database; signer on ${backend}`,
         }),
       );
+      const [o, t] = results.slice(-2);
+      o.cpuRatio = await cpuRatio(ocspFn, rawOcsp.fn);
+      t.cpuRatio = await cpuRatio(tsaFn, rawTsa.fn);
     } finally {
       pki.setNativeSign(was);
     }
   }
 }
 for (const r of results)
-  r.notes += `; ${(1e6 / r.value).toFixed(0)}/s vs ${(1e6 / r.baselineValue).toFixed(0)} raw signatures/s`;
+  r.notes += `; ${(1e6 / r.value).toFixed(0)}/s vs ${(1e6 / r.baselineValue).toFixed(0)} raw signatures/s; CPU-time ratio ${r.cpuRatio.toFixed(2)}`;
 report(results);
