@@ -168,6 +168,36 @@ describe('overlays and appearance changes after signing', () => {
     ).toBe(true);
     // The stroked page frame (a path) is not a mark.
     expect(m.boxes.some((b) => b[2] - b[0] >= 600)).toBe(false);
+    expect(m.fills.some((b) => b[2] - b[0] >= 600)).toBe(false);
+  });
+
+  it('pageMarks records filled paths apart (under the CTM), stroked and unpainted paths not at all', () => {
+    const t = edit(f.plain, (w, r) => {
+      const pd = w.editDict(r.pages()[0]!);
+      pd.set(
+        'Contents',
+        w.add(
+          new PdfStream(
+            new PdfDict(),
+            enc(
+              'q 2 0 0 2 100 100 cm 0 0 m 10 0 l 10 10 l h f Q ' + // a filled triangle, scaled by 2
+                '300 300 50 50 re S ' + // stroked: not recorded
+                '400 400 20 20 re W n ' + // a clip, not painted
+                '10 700 m 20 750 30 760 40 700 c b', // a filled and stroked curve
+            ),
+          ),
+        ),
+      );
+    });
+    const r = PdfReader.open(t);
+    const m = pageMarks(r, r.pages()[0]!);
+    expect(m.complete).toBe(true);
+    const round = (b: number[]) => b.map((x) => Math.round(x));
+    expect(m.fills.map(round)).toEqual([
+      [100, 100, 120, 120],
+      [10, 700, 40, 760],
+    ]);
+    expect(m.boxes).toEqual([]);
   });
 
   it('pageMarks never throws on hostile content (fuzz): it stops and counts the whole page', () => {

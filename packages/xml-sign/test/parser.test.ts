@@ -159,3 +159,50 @@ describe('canonical XML', () => {
     expect(compared).toBeGreaterThan(60);
   });
 });
+
+describe('robustness', () => {
+  it('arbitrary input: parseXml either returns a document or throws XmlError, never anything else', async () => {
+    const fc = await import('fast-check');
+    const pieces = [
+      '<',
+      '>',
+      '/',
+      '?',
+      '!',
+      '--',
+      '[CDATA[',
+      ']]>',
+      '&',
+      ';',
+      '#x41',
+      'amp',
+      '"',
+      "'",
+      '=',
+      ' ',
+      'a',
+      'b:c',
+      'xmlns',
+      'xmlns:b',
+      'Id',
+      'DOCTYPE',
+      'ENTITY',
+      '\u0000',
+      '\uD800',
+      'é',
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 60 }), (parts) => {
+        const s = parts.join('');
+        try {
+          const doc = parseXml(s);
+          canonicalizeToString(doc, { method: '1.0', comments: true });
+          canonicalizeToString(doc, { method: 'exclusive', comments: false });
+        } catch (e) {
+          if (!(e instanceof XmlError)) throw e;
+        }
+      }),
+      { numRuns: 2000, seed: 16 },
+    );
+  });
+});

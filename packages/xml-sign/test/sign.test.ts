@@ -225,3 +225,71 @@ describe('interop with xmlsec1', () => {
     }
   });
 });
+
+describe('GDT notice shape (SHAPE.md §2c), signed by xmlsec1', () => {
+  it('kyso verifies a TBao with two signatures, no transforms and SignatureProperties in no namespace', async () => {
+    if (!requireTool('xmlsec1')) return;
+    const sp = (role: string) =>
+      `<Object Id="Object-${role}"><SignatureProperties xmlns=""><SignatureProperty Id="SignatureProperty-${role}" Target="#${role}-1"><SigningTime>2024-05-02T09:30:00</SigningTime></SignatureProperty></SignatureProperties></Object>`;
+    const sig = (role: string, refs: string[]) =>
+      `<Signature xmlns="http://www.w3.org/2000/09/xmldsig#" Id="${role}-1"><SignedInfo><CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/><SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>${refs
+        .map(
+          (u) =>
+            `<Reference URI="#${u}"><DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><DigestValue/></Reference>`,
+        )
+        .join('')}</SignedInfo><SignatureValue/><KeyInfo><X509Data/></KeyInfo>${sp(role)}</Signature>`;
+    const tmpl = `<?xml version="1.0" encoding="UTF-8"?>\n<TBao><DLTBao Id="Id-dl"><MSo>01/TB-ĐKĐT</MSo><Ten>Thông báo</Ten></DLTBao><STBao Id="Id-so"><So>123</So></STBao><DSCKS><TTCQT>${sig('TTCQT', ['Object-TTCQT', 'Id-dl'])}</TTCQT><CQT>${sig('CQT', ['Object-CQT', 'Id-dl', 'Id-so'])}</CQT></DSCKS></TBao>`;
+    const key = `${path.join(DEMO, 'rsa', 'official.key.pem')},${path.join(DEMO, 'rsa', 'official.pem')}`;
+    const ids = [
+      '--id-attr:Id',
+      'DLTBao',
+      '--id-attr:Id',
+      'STBao',
+      '--id-attr:Id',
+      'http://www.w3.org/2000/09/xmldsig#:Object',
+    ];
+    const f1 = path.join(tmp, 'tbao-tmpl.xml');
+    writeFileSync(f1, tmpl);
+    // xmlsec1 signs the first signature it finds; sign TTCQT, then move on to CQT by node id.
+    const f2 = path.join(tmp, 'tbao-1.xml');
+    execFileSync('xmlsec1', [
+      'sign',
+      '--privkey-pem',
+      key,
+      ...ids,
+      '--node-id',
+      'TTCQT-1',
+      '--id-attr:Id',
+      'Signature',
+      '--output',
+      f2,
+      f1,
+    ]);
+    const f3 = path.join(tmp, 'tbao-2.xml');
+    execFileSync('xmlsec1', [
+      'sign',
+      '--privkey-pem',
+      key,
+      ...ids,
+      '--node-id',
+      'CQT-1',
+      '--id-attr:Id',
+      'Signature',
+      '--output',
+      f3,
+      f2,
+    ]);
+    const doc = parseXml(readFileSync(f3));
+    const sigs = findSignatures(doc);
+    expect(sigs).toHaveLength(2);
+    for (const s of sigs) {
+      const r = verifyXmlSignature(doc, s);
+      expect(r.valid, r.error?.message).toBe(true);
+      expect(r.signedElements.map((e) => e.local)).toContain('DLTBao');
+    }
+    const tampered = parseXml(readFileSync(f3, 'utf8').replace('<So>123</So>', '<So>124</So>'));
+    const [a, b] = findSignatures(tampered);
+    expect(verifyXmlSignature(tampered, a!).valid).toBe(true); // TTCQT does not cover STBao
+    expect(verifyXmlSignature(tampered, b!).valid).toBe(false); // CQT does
+  });
+});

@@ -29,19 +29,20 @@ import {
 } from '@kyso/pki-core';
 import {
   type AppearanceProvider,
-  addDocumentTimeStamp,
-  addDss,
   type CollectedValidationData,
   cmsCertificates,
   collectValidationData,
+  completeLongTermLevel,
   embedSignature,
   estimatePlaceholder,
   isPng,
+  LevelNotReachedError,
   type PadesLevel,
   type PersonAppearanceOptions,
   type PreparedPdfSignature,
   personAppearance,
   preparePdfSignature,
+  requireLevel,
   type Rect,
   type RevocationDataFetcher,
   type StampAppearanceOptions,
@@ -481,6 +482,17 @@ export class SignDocService {
     const hash = jobs[0]!.hash;
     const canon = jobs.map((j) => b64(j.digest));
     if (new Set(canon).size !== canon.length) throw badRequest('duplicate document digest');
+    // B-LT/B-LTA need validation data that proves the status of the signer's certificates: checked
+    // before the SAD is spent, so a level the server cannot reach costs the subscriber no approval.
+    const longTerm = jobs.find((j) => j.level === 'B-LT' || j.level === 'B-LTA');
+    if (longTerm) {
+      try {
+        requireLevel(await collectValidationData(chain, this.revocation()), longTerm.level);
+      } catch (e) {
+        if (e instanceof LevelNotReachedError) throw badRequest(e.message);
+        throw e;
+      }
+    }
     const sad = typeof input.SAD === 'string' ? input.SAD : '';
     const actor = `client:${clientId}`;
 
@@ -542,21 +554,48 @@ export class SignDocService {
       const j = jobs[i]!;
       let cms = result.cmss[i]!;
       if (j.level !== 'B-B') cms = await addSignatureTimeStamp(cms, ts, { hashAlgorithm: j.hash });
-      let data: CollectedValidationData | undefined;
-      if (j.level === 'B-LT' || j.level === 'B-LTA' || input.returnValidationInfo) {
-        data = await collectValidationData(
-          [...chain, ...signatureTimeStampTokens(cms).flatMap(cmsCertificates)],
-          this.revocation(),
-        );
-        vi.push(data);
-      }
+      const lt = j.level === 'B-LT' || j.level === 'B-LTA';
       if (j.prepared) {
         let pdf = embedSignature(j.prepared, cms);
-        if ((j.level === 'B-LT' || j.level === 'B-LTA') && data) pdf = addDss(pdf, data);
-        if (j.level === 'B-LTA') pdf = await addDocumentTimeStamp(pdf, ts);
+        if (lt) {
+          // DSS with data that proves status, the document time-stamp for B-LTA, and the level
+          // confirmed by the verifier offline on the result (pdf-sign completeLongTermLevel).
+          try {
+            const done = await completeLongTermLevel(pdf, cms, {
+              level: j.level,
+              fieldName: j.prepared.fieldName,
+              signerChain: chain,
+              timeStamper: ts,
+              revocation: this.revocation(),
+            });
+            pdf = done.pdf;
+            if (input.returnValidationInfo && done.validationData) vi.push(done.validationData);
+          } catch (e) {
+            // The signer's status was proved before the SAD was spent; what fails here is the
+            // time-stamping authority's (its certificates' revocation data): a server-side fault.
+            if (e instanceof LevelNotReachedError)
+              throw new ApiError(503, 'temporarily_unavailable', `the signature was made but ${e.message}`);
+            throw e;
+          }
+        } else if (input.returnValidationInfo)
+          vi.push(
+            await collectValidationData(
+              [...chain, ...signatureTimeStampTokens(cms).flatMap(cmsCertificates)],
+              this.revocation(),
+            ),
+          );
         documents.push(b64(pdf));
         await this.ctx.db.query('DELETE FROM prepared_documents WHERE id = $1', [j.preparedId]);
-      } else signatureObjects.push(b64(cms));
+      } else {
+        if (lt || input.returnValidationInfo)
+          vi.push(
+            await collectValidationData(
+              [...chain, ...signatureTimeStampTokens(cms).flatMap(cmsCertificates)],
+              this.revocation(),
+            ),
+          );
+        signatureObjects.push(b64(cms));
+      }
     }
     if (documents.length) out.DocumentWithSignature = documents;
     if (signatureObjects.length) out.SignatureObject = signatureObjects;

@@ -7,9 +7,10 @@
  * shown (Tj, TJ, ', "), XObjects (Do: an image is the unit square under the CTM; a form is its
  * /BBox under its /Matrix and the CTM, not entered) and inline images. Text width is estimated
  * from the font's /Widths when it has them, else 0.6 em per byte (an over-estimate for most fonts:
- * conservative). Paths are not counted: form boxes, rules and cell shading are drawn as paths, and
- * counting them would flag every ordinary form fill; text converted to outlines is therefore not
- * protected by this check (see docs/conformance.md).
+ * conservative). Paths are kept apart: form boxes, rules and cell shading are drawn as paths, and
+ * counting them against widgets would flag every ordinary form fill, so only filled paths (f, F, f*,
+ * B, B*, b, b*) are recorded, in `fills`, and the overlay rule holds them against annotations other
+ * than widgets (a seal or signature drawn as vector graphics, text converted to outlines).
  *
  * Bounded: at most MAX_CONTENT_BYTES of decoded content and MAX_CONTENT_OPERATORS operators per
  * page; beyond that, or when the content cannot be read, the whole page (its /MediaBox) counts as
@@ -82,16 +83,30 @@ export function inherited(r: PdfReader, page: PdfDict, key: string): PdfObject |
 export interface PageMarks {
   /** Boxes of text runs, images and forms drawn by the page content. */
   boxes: Box[];
+  /** Boxes of filled paths (vector drawings: a seal, outlined text, shading). */
+  fills: Box[];
   /** False when the content could not be fully read (the media box is then one of the boxes). */
   complete: boolean;
+}
+
+/** One box around many (the union), for a list that went past MAX_MARKS. */
+function unionBox(boxes: Box[]): Box[] {
+  if (boxes.length <= MAX_MARKS) return boxes;
+  return [
+    boxes.reduce<Box>(
+      (m, b) => [Math.min(m[0], b[0]), Math.min(m[1], b[1]), Math.max(m[2], b[2]), Math.max(m[3], b[3])],
+      boxes[0]!,
+    ),
+  ];
 }
 
 /** What the page content of `page` (as `r` reads it) draws. */
 export function pageMarks(r: PdfReader, pageRef: PdfRef): PageMarks {
   const page = r.dict(pageRef);
   const media = normBox(r.resolve(page ? inherited(r, page, 'MediaBox') : undefined)) ?? [0, 0, 612, 792];
-  if (!page) return { boxes: [media], complete: false };
+  if (!page) return { boxes: [media], fills: [media], complete: false };
   const boxes: Box[] = [];
+  const fills: Box[] = [];
   let complete = true;
   try {
     const res = r.dict(inherited(r, page, 'Resources'));
@@ -113,19 +128,15 @@ export function pageMarks(r: PdfReader, pageRef: PdfRef): PageMarks {
       all.set(c, o);
       o += c.length;
     }
-    complete = interpret(r, all, res, boxes);
+    complete = interpret(r, all, res, boxes, fills);
   } catch {
     complete = false;
   }
-  if (!complete) boxes.push(media);
-  if (boxes.length > MAX_MARKS) {
-    const u = boxes.reduce<Box>(
-      (m, b) => [Math.min(m[0], b[0]), Math.min(m[1], b[1]), Math.max(m[2], b[2]), Math.max(m[3], b[3])],
-      boxes[0]!,
-    );
-    return { boxes: [u], complete };
+  if (!complete) {
+    boxes.push(media);
+    fills.push(media);
   }
-  return { boxes, complete };
+  return { boxes: unionBox(boxes), fills: unionBox(fills), complete };
 }
 
 /** Average glyph width (text space, 1 = 1 em) of a simple font with /Widths, else 0.6. */
@@ -141,7 +152,13 @@ function fontWidth(r: PdfReader, font: PdfDict | undefined): { perByte: number; 
 }
 
 /** Runs the content; returns false when it stopped early (limits, syntax). */
-function interpret(r: PdfReader, data: Uint8Array, res: PdfDict | undefined, out: Box[]): boolean {
+function interpret(
+  r: PdfReader,
+  data: Uint8Array,
+  res: PdfDict | undefined,
+  out: Box[],
+  fills: Box[],
+): boolean {
   const p = new Parser(data, 0);
   const ops: PdfObject[] = [];
   let ctm: Matrix = IDENTITY;
@@ -165,6 +182,14 @@ function interpret(r: PdfReader, data: Uint8Array, res: PdfDict | undefined, out
     const box: Box = [Math.min(0, w), -0.3 * size + rise, Math.max(0, w), 1.1 * size + rise];
     if (n > 0) out.push(transformBox(box, mul(tm, ctm)));
     tm = mul([1, 0, 0, 1, w, 0], tm);
+  };
+  // The current path's bounds in device space (undefined: no path under construction).
+  let path: Box | undefined;
+  const addPoint = (x: number, y: number) => {
+    const b = transformBox([x, y, x, y], ctm);
+    path = path
+      ? [Math.min(path[0], b[0]), Math.min(path[1], b[1]), Math.max(path[2], b[2]), Math.max(path[3], b[3])]
+      : b;
   };
   const nextLine = (tx: number, ty: number) => {
     tlm = mul([1, 0, 0, 1, tx, ty], tlm);
@@ -293,6 +318,42 @@ function interpret(r: PdfReader, data: Uint8Array, res: PdfDict | undefined, out
         out.push(transformBox([0, 0, 1, 1], ctm));
         break;
       }
+      case 'm':
+      case 'l':
+        addPoint(num(2), num(1));
+        break;
+      case 'c':
+        addPoint(num(6), num(5));
+        addPoint(num(4), num(3));
+        addPoint(num(2), num(1));
+        break;
+      case 'v':
+      case 'y':
+        addPoint(num(4), num(3));
+        addPoint(num(2), num(1));
+        break;
+      case 're':
+        addPoint(num(4), num(3));
+        addPoint(num(4) + num(2), num(3) + num(1));
+        break;
+      case 'f':
+      case 'F':
+      case 'f*':
+      case 'B':
+      case 'B*':
+      case 'b':
+      case 'b*':
+        if (path) {
+          if (fills.length >= MAX_MARKS * 2) return false;
+          fills.push(path);
+        }
+        path = undefined;
+        break;
+      case 'S':
+      case 's':
+      case 'n':
+        path = undefined;
+        break;
       default:
         break;
     }

@@ -44,7 +44,12 @@ export const overlayRule: ChangeRule = {
       const marks = pageMarks(oldR, oldPage);
       const signedAnnots = annotRects(oldR, oldPage);
       for (const [n, rect, ad] of candidates) {
-        const overContent = marks.boxes.some((b) => overlaps(rect, b));
+        const sub0 = ad.name('Subtype');
+        // Widgets are held against text, images and forms; other annotations also against filled
+        // paths (a seal drawn as vector graphics), see overlay.ts.
+        const overContent =
+          marks.boxes.some((b) => overlaps(rect, b)) ||
+          (sub0 !== 'Widget' && marks.fills.some((b) => overlaps(rect, b)));
         const overAnnot = [...signedAnnots].find(([m, b]) => m !== n && overlaps(rect, b));
         if (!overContent && !overAnnot) continue;
         const sub = ad.name('Subtype') ?? 'unknown';
