@@ -628,13 +628,34 @@ function cat(parts: (Der | undefined | null | false)[]): Uint8Array {
   return out;
 }
 
+/**
+ * TLV around the concatenation of `parts` (falsy ones skipped), written in one allocation: no
+ * intermediate buffer per nesting level (large encodings, e.g. a token carrying certificates, are
+ * otherwise copied twice per level).
+ */
+function tlvOf(tag: number, parts: readonly (Der | undefined | null | false)[]): Der {
+  let n = 0;
+  for (const p of parts) if (p instanceof Uint8Array) n += p.length;
+  const len = encodeLength(n);
+  const out = new Uint8Array(1 + len.length + n);
+  out[0] = tag;
+  out.set(len, 1);
+  let o = 1 + len.length;
+  for (const p of parts) {
+    if (!(p instanceof Uint8Array)) continue;
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
 /** SEQUENCE; undefined/null/false children are skipped (handy for OPTIONAL fields). */
-export const seq = (...children: (Der | undefined | null | false)[]): Der => tlv(Tag.SEQUENCE, cat(children));
+export const seq = (...children: (Der | undefined | null | false)[]): Der => tlvOf(Tag.SEQUENCE, children);
 
 /** SET OF with DER ordering (elements sorted by their encodings). */
 export function setOf(...children: Der[]): Der {
   const sorted = [...children].sort(compareBytes);
-  return tlv(Tag.SET, cat(sorted));
+  return tlvOf(Tag.SET, sorted);
 }
 
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -702,7 +723,18 @@ export function flagsToBitString(bits: number[]): Der {
   return bitString(bytes, unused);
 }
 
+/** Encoded OIDs (bounded): hot paths (OCSP, TSA, CMS) encode the same few OIDs per signature. */
+const OID_DER_CACHE = new Map<string, Der>();
+
 export function oid(dotted: string): Der {
+  const hit = OID_DER_CACHE.get(dotted);
+  if (hit) return hit.slice(); // a copy: callers may own and mutate what they get
+  const der = encodeOid(dotted);
+  if (OID_DER_CACHE.size < 1024) OID_DER_CACHE.set(dotted, der.slice());
+  return der;
+}
+
+function encodeOid(dotted: string): Der {
   const parts = dotted.split('.').map((p) => {
     if (!/^\d+$/.test(p)) throw new KysoError('INVALID_ARGUMENT', `bad OID ${dotted}`);
     return BigInt(p);
@@ -765,5 +797,5 @@ export function implicit(n: number, inner: Der): Der {
 /** Re-tag an element's content with a context tag (for IMPLICIT fields built from raw content). */
 export const contextPrimitive = (n: number, value: Uint8Array): Der => tlv(ctxTag(n, false), value);
 export const contextConstructed = (n: number, ...children: (Der | undefined | false)[]): Der =>
-  tlv(ctxTag(n, true), cat(children));
-export const setRaw = (...children: Der[]): Der => tlv(Tag.SET, cat(children));
+  tlvOf(ctxTag(n, true), children);
+export const setRaw = (...children: Der[]): Der => tlvOf(Tag.SET, children);

@@ -1,10 +1,12 @@
 /**
- * Digests through WebCrypto, and the hash AlgorithmIdentifiers used by X.509, CMS and RSASSA-PSS.
+ * Digests (node:crypto on Node, WebCrypto elsewhere: crypto/native-sign.ts), and the hash
+ * AlgorithmIdentifiers used by X.509, CMS and RSASSA-PSS.
  */
 import type { DerElement } from '../der.js';
 import { DerReader, nul, oid, schemaError, seq, Tag } from '../der.js';
 import { KysoError } from '../errors.js';
 import { OID } from '../oids.js';
+import { nativeDigest } from './native-sign.js';
 import type { HashAlgorithm } from './types.js';
 import { bufferSource, subtle } from './util.js';
 
@@ -53,10 +55,13 @@ export function hashFromOid(o: string): HashAlgorithm {
   return h;
 }
 
-/** Digest of `data` with `alg` (WebCrypto). */
+/**
+ * Digest of `data` with `alg`: synchronous node:crypto `createHash` on Node (no trip through
+ * WebCrypto's thread pool), WebCrypto elsewhere or after `setNativeSign(false)`.
+ */
 export async function digest(alg: HashAlgorithm, data: Uint8Array): Promise<Uint8Array> {
   hashLength(alg); // validates alg
-  return new Uint8Array(await subtle().digest(alg, bufferSource(data)));
+  return nativeDigest(alg, data) ?? new Uint8Array(await subtle().digest(alg, bufferSource(data)));
 }
 
 /**

@@ -1,11 +1,23 @@
-/** A Signer over an in-memory WebCrypto key pair. */
+/**
+ * A Signer over an in-memory key pair: node:crypto on Node (crypto/native-sign.ts), WebCrypto in
+ * browsers or after `setNativeSign(false)`.
+ */
 import { KysoError } from '../errors.js';
-import { assertStrongForSigning, keySpecName, signatureAlgorithmsForKey } from './algorithms.js';
+import {
+  algorithmFitsKey,
+  assertStrongForSigning,
+  keySpecName,
+  signatureAlgorithmName,
+  signatureAlgorithmsForKey,
+} from './algorithms.js';
 import { ecdsaP1363ToDer } from './ecdsa.js';
 import { hashLength } from './hash.js';
 import type { KeyPair } from './keys.js';
+import { nativeSign } from './native-sign.js';
 import type { PublicKeyInfo, SignatureAlgorithm, Signer } from './types.js';
 import { bufferSource, subtle } from './util.js';
+
+export { nativeSignActive, setNativeSign } from './native-sign.js';
 
 export interface LocalSignerOptions {
   /** Algorithms to advertise, preferred first (default: every strong algorithm for the key). */
@@ -59,9 +71,28 @@ export class LocalSigner implements Signer {
     this.algorithms = algs;
   }
 
-  async sign(data: Uint8Array, algorithm?: SignatureAlgorithm): Promise<Uint8Array> {
+  /**
+   * The signature computed synchronously with node:crypto (a KeyObject made once from the
+   * WebCrypto key), or undefined where node:crypto is not available or turned off
+   * (`setNativeSign(false)`): then `sign` uses WebCrypto. Same checks, same output format.
+   */
+  signSync(data: Uint8Array, algorithm?: SignatureAlgorithm): Uint8Array | undefined {
     const alg = normalizeSignatureAlgorithm(algorithm ?? this.algorithms[0]!);
-    assertStrongForSigning(alg, this.#keyPair.spec);
+    const spec = this.#keyPair.spec;
+    assertStrongForSigning(alg, spec);
+    if (!algorithmFitsKey(alg, spec)) {
+      throw new KysoError(
+        'KEY_INVALID',
+        `${signatureAlgorithmName(alg)} cannot be used with a ${keySpecName(spec)} key`,
+      );
+    }
+    return nativeSign(this.#keyPair.privateKey, alg, data);
+  }
+
+  async sign(data: Uint8Array, algorithm?: SignatureAlgorithm): Promise<Uint8Array> {
+    const fast = this.signSync(data, algorithm);
+    if (fast) return fast;
+    const alg = normalizeSignatureAlgorithm(algorithm ?? this.algorithms[0]!);
     const key = await this.#keyPair.signingKey(alg);
     const sig = new Uint8Array(await subtle().sign(webCryptoSignParams(alg), key, bufferSource(data)));
     return alg.name === 'ECDSA' ? ecdsaP1363ToDer(sig) : sig;

@@ -99,6 +99,12 @@ export interface Signer {
   readonly algorithms: SignatureAlgorithm[];
   sign(data: Uint8Array, algorithm?: SignatureAlgorithm): Promise<Uint8Array>;
   /**
+   * Optional: the same signature as `sign`, computed synchronously when this signer can (a
+   * `LocalSigner` on Node, through node:crypto), else undefined: then call `sign`. Hot paths (OCSP
+   * responder, TSA) use it to answer without a promise: `signer.signSync?.(d, a) ?? (await signer.sign(d, a))`.
+   */
+  signSync?(data: Uint8Array, algorithm?: SignatureAlgorithm): Uint8Array | undefined;
+  /**
    * Optional: sign a precomputed digest (remote CSC signHash, HSM). Not available for Ed25519.
    * Returns the wire-format signature.
    */

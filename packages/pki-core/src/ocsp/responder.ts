@@ -9,9 +9,16 @@
  *   pre-produced responses (`preproduce`), cached until their validity window ends.
  * - The signer is the CA itself or a delegated responder whose certificate the CA issued with
  *   id-kp-OCSPSigning (checked at construction). SHA-1 signatures are refused.
+ * - On Node, with a signer that signs synchronously (`LocalSigner`), a response costs no
+ *   WebCrypto hop: the issuer's CertID hashes are computed once per hash algorithm, digests use
+ *   node:crypto and the signature `signer.signSync` (crypto/native-sign.ts). Other signers (PKCS#11,
+ *   remote) and browsers keep the asynchronous path.
  */
 import { bytesEqual, toHex } from '../bytes.js';
 import { parseSignatureAlgorithm } from '../crypto/algorithms.js';
+import { digest } from '../crypto/hash.js';
+import { parsePublicKeyInfo } from '../crypto/keys.js';
+import { nativeDigest } from '../crypto/native-sign.js';
 import type { HashAlgorithm, SignatureAlgorithm, Signer } from '../crypto/types.js';
 import { verifySignature } from '../crypto/verify.js';
 import { serialHex } from '../crl.js';
@@ -19,19 +26,15 @@ import { KysoError } from '../errors.js';
 import { OID } from '../oids.js';
 import { Certificate } from '../x509/certificate.js';
 import type { CrlReason, Extension } from '../x509/extensions.js';
-import {
-  type CertId,
-  type OcspRequest,
-  certIdMatchesIssuer,
-  createCertId,
-  parseOcspRequest,
-  serialToBigInt,
-} from './request.js';
+import { type CertId, type OcspRequest, createCertId, parseOcspRequest, serialToBigInt } from './request.js';
 import {
   type CertStatus,
+  type OcspSigningParts,
   type SingleResponseInput,
   buildOcspErrorResponse,
-  buildOcspResponse,
+  ocspSigningParts,
+  signBasicOcspResponse,
+  wrapBasicOcspResponse,
 } from './response.js';
 
 export type RevocationLookupResult =
@@ -84,7 +87,13 @@ export class OcspResponder {
   readonly #clock: () => Date;
   readonly #hashes: HashAlgorithm[];
   readonly #cache = new Map<string, Cached>();
+  /** Earliest `expires` in the cache (eviction scans only when something can have expired). */
+  #nextExpiry = Number.POSITIVE_INFINITY;
+  /** The issuer's name and key hashes per CertID hash algorithm (they never change). */
+  readonly #issuerHashes = new Map<HashAlgorithm, { name: Uint8Array; key: Uint8Array }>();
   #checked = false;
+  /** ResponderID, algorithm and certs, encoded once on first use. */
+  #parts: OcspSigningParts | undefined;
 
   constructor(opts: OcspResponderOptions) {
     this.issuer = opts.issuer;
@@ -151,18 +160,52 @@ export class OcspResponder {
       : { thisUpdate };
   }
 
-  async #sign(responses: SingleResponseInput[], now: Date, extensions: Extension[]): Promise<Uint8Array> {
-    await this.#checkDelegation();
-    return buildOcspResponse({
+  /** Whether `id` names this responder's issuer; undefined until its hash algorithm is cached. */
+  #oursCached(id: CertId): boolean | undefined {
+    const h = this.#issuerHashes.get(id.hashAlgorithm);
+    return h && bytesEqual(h.name, id.issuerNameHash) && bytesEqual(h.key, id.issuerKeyHash);
+  }
+
+  /** Whether `id` names this responder's issuer, from hashes computed once per algorithm. */
+  async #ours(id: CertId): Promise<boolean> {
+    let h = this.#issuerHashes.get(id.hashAlgorithm);
+    if (!h) {
+      const alg = id.hashAlgorithm;
+      const nameDer = this.issuer.subject.der;
+      const keyBits = parsePublicKeyInfo(this.issuer.spki).publicKey;
+      h = {
+        name: nativeDigest(alg, nameDer) ?? (await digest(alg, nameDer)),
+        key: nativeDigest(alg, keyBits) ?? (await digest(alg, keyBits)),
+      };
+      this.#issuerHashes.set(alg, h);
+    }
+    return bytesEqual(h.name, id.issuerNameHash) && bytesEqual(h.key, id.issuerKeyHash);
+  }
+
+  async #prepare(): Promise<OcspSigningParts> {
+    if (!this.#checked && this.delegated) await this.#checkDelegation();
+    this.#parts ??= await ocspSigningParts({
       signer: this.#signer,
       algorithm: this.#algorithm,
       responderIdType: this.#responderIdType,
       responderCertificate: this.responderCertificate,
-      producedAt: new Date(Math.floor(now.getTime() / 1000) * 1000),
-      responses,
-      extensions,
       certs: this.#includeCerts ? [this.responderCertificate] : [],
     });
+    return this.#parts;
+  }
+
+  /** A signed OCSPResponse: no promise once prepared, when the signer signs synchronously. */
+  #sign(
+    responses: SingleResponseInput[],
+    now: Date,
+    extensions: Extension[],
+  ): Uint8Array | Promise<Uint8Array> {
+    const producedAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
+    const go = (parts: OcspSigningParts) => {
+      const basic = signBasicOcspResponse(parts, producedAt, responses, extensions);
+      return basic instanceof Uint8Array ? wrapBasicOcspResponse(basic) : basic.then(wrapBasicOcspResponse);
+    };
+    return this.#parts && (this.#checked || !this.delegated) ? go(this.#parts) : this.#prepare().then(go);
   }
 
   async #status(certId: CertId): Promise<CertStatus> {
@@ -189,7 +232,7 @@ export class OcspResponder {
     this.#evict(now.getTime());
     try {
       const ours: boolean[] = [];
-      for (const r of req.requests) ours.push(await certIdMatchesIssuer(r.certId, this.issuer));
+      for (const r of req.requests) ours.push(this.#oursCached(r.certId) ?? (await this.#ours(r.certId)));
       if (!ours.some(Boolean)) return buildOcspErrorResponse('unauthorized');
 
       // Pre-produced answer: one CertID, no nonce (a nonce makes every response unique).
@@ -209,7 +252,8 @@ export class OcspResponder {
       if (req.nonceExtensionValue !== undefined) {
         exts.push({ oid: OID.ocspNonce, critical: false, value: req.nonceExtensionValue });
       }
-      return await this.#sign(responses, now, exts);
+      const signed = this.#sign(responses, now, exts);
+      return signed instanceof Uint8Array ? signed : await signed;
     } catch (e) {
       if (e instanceof KysoError && e.code === 'INVALID_ARGUMENT') throw e;
       return buildOcspErrorResponse('internalError');
@@ -235,11 +279,9 @@ export class OcspResponder {
         const certId = await createCertId({ serialNumber }, this.issuer, h);
         const certStatus = await this.#status(certId);
         const der = await this.#sign([{ certId, certStatus, ...times }], now, []);
-        this.#cache.set(toHex(certId.der), {
-          der,
-          expires: times.nextUpdate!.getTime(),
-          serial: toHex(serialNumber),
-        });
+        const expires = times.nextUpdate!.getTime();
+        this.#cache.set(toHex(certId.der), { der, expires, serial: toHex(serialNumber) });
+        if (expires < this.#nextExpiry) this.#nextExpiry = expires;
         n++;
       }
     }
@@ -262,7 +304,13 @@ export class OcspResponder {
   }
 
   #evict(now: number): void {
-    for (const [k, v] of this.#cache) if (v.expires <= now) this.#cache.delete(k);
+    if (now < this.#nextExpiry) return; // nothing can have expired: no scan per request
+    let next = Number.POSITIVE_INFINITY;
+    for (const [k, v] of this.#cache) {
+      if (v.expires <= now) this.#cache.delete(k);
+      else if (v.expires < next) next = v.expires;
+    }
+    this.#nextExpiry = next;
   }
 }
 

@@ -25,6 +25,7 @@ import {
   signatureAlgorithmName,
 } from '../crypto/algorithms.js';
 import { digest } from '../crypto/hash.js';
+import { nativeDigest } from '../crypto/native-sign.js';
 import { parsePublicKeyInfo } from '../crypto/keys.js';
 import type { SignatureAlgorithm, Signer } from '../crypto/types.js';
 import { KysoError } from '../errors.js';
@@ -300,6 +301,20 @@ export interface SingleResponseInput {
   extensions?: Extension[];
 }
 
+/**
+ * GeneralizedTime, remembering the last few: a responder puts the same second in producedAt,
+ * thisUpdate and (shifted) nextUpdate of every response it makes that second. The result is only
+ * ever copied into a larger encoding, never handed out.
+ */
+let recentTimes: [number, Uint8Array][] = [];
+function time(d: Date): Uint8Array {
+  const t = d.getTime();
+  for (const [k, v] of recentTimes) if (k === t) return v;
+  const v = generalizedTime(d);
+  recentTimes = [[t, v], ...recentTimes.slice(0, 3)];
+  return v;
+}
+
 export function encodeSingleResponse(s: SingleResponseInput): Uint8Array {
   if (
     s.certStatus.status === 'revoked' &&
@@ -311,8 +326,8 @@ export function encodeSingleResponse(s: SingleResponseInput): Uint8Array {
   return seq(
     s.certId.der,
     encodeCertStatus(s.certStatus),
-    generalizedTime(s.thisUpdate),
-    s.nextUpdate && explicit(0, generalizedTime(s.nextUpdate)),
+    time(s.thisUpdate),
+    s.nextUpdate && explicit(0, time(s.nextUpdate)),
     s.extensions && s.extensions.length > 0 && explicit(1, seq(...s.extensions.map(encodeExtension))),
   );
 }
@@ -336,10 +351,47 @@ export interface BasicOcspResponseInput {
 /** Builds and signs a BasicOCSPResponse wrapped in a successful OCSPResponse. */
 export async function buildOcspResponse(input: BasicOcspResponseInput): Promise<Uint8Array> {
   const basic = await buildBasicOcspResponse(input);
-  return seq(enumerated(0), explicit(0, seq(oid(OID.ocspBasic), octetString(basic))));
+  return wrapBasicOcspResponse(basic);
 }
 
 export async function buildBasicOcspResponse(input: BasicOcspResponseInput): Promise<Uint8Array> {
+  return signBasicOcspResponse(
+    await ocspSigningParts(input),
+    input.producedAt,
+    input.responses,
+    input.extensions,
+  );
+}
+
+const OCSP_BASIC_OID = oid(OID.ocspBasic);
+
+/** A successful OCSPResponse around a BasicOCSPResponse. */
+export function wrapBasicOcspResponse(basic: Uint8Array): Uint8Array {
+  return seq(enumerated(0), explicit(0, seq(OCSP_BASIC_OID, octetString(basic))));
+}
+
+/**
+ * What stays the same in every BasicOCSPResponse of one responder, encoded once (the OCSP
+ * responder keeps it, so a response costs no ResponderID hash and no re-encoding).
+ */
+export interface OcspSigningParts {
+  readonly signer: Signer;
+  readonly algorithm: SignatureAlgorithm;
+  /** ResponderID (byName [1] or byKey [2]), DER. */
+  readonly responderIdDer: Uint8Array;
+  /** signatureAlgorithm AlgorithmIdentifier, DER. */
+  readonly signatureAlgorithmDer: Uint8Array;
+  /** certs [0] EXPLICIT SEQUENCE OF Certificate, DER, when there are certificates to include. */
+  readonly certsDer: Uint8Array | undefined;
+}
+
+/** Checks the algorithm (no SHA-1) and encodes the constant parts of a responder's responses. */
+export async function ocspSigningParts(
+  input: Pick<
+    BasicOcspResponseInput,
+    'signer' | 'algorithm' | 'responderIdType' | 'responderCertificate' | 'certs'
+  >,
+): Promise<OcspSigningParts> {
   const alg = input.algorithm ?? input.signer.algorithms[0];
   if (!alg) throw new KysoError('INVALID_ARGUMENT', 'signer advertises no algorithm');
   if (alg.name !== 'Ed25519' && alg.hash === 'SHA-1') {
@@ -354,25 +406,40 @@ export async function buildBasicOcspResponse(input: BasicOcspResponseInput): Pro
     if (!cert) throw new KysoError('INVALID_ARGUMENT', 'ResponderID byName needs the responder certificate');
     rid = explicit(1, cert.subject.der);
   } else {
-    rid = explicit(2, octetString(await digest('SHA-1', input.signer.publicKey.publicKey)));
+    const pk = input.signer.publicKey.publicKey;
+    rid = explicit(2, octetString(nativeDigest('SHA-1', pk) ?? (await digest('SHA-1', pk))));
   }
-  if (input.responses.length === 0)
-    throw new KysoError('INVALID_ARGUMENT', 'a response needs a SingleResponse');
+  return {
+    signer: input.signer,
+    algorithm: alg,
+    responderIdDer: rid,
+    signatureAlgorithmDer: algDer,
+    certsDer:
+      input.certs && input.certs.length > 0 ? explicit(0, seq(...input.certs.map((c) => c.der))) : undefined,
+  };
+}
+
+/**
+ * Encodes tbsResponseData and signs it: synchronously (a Uint8Array, no promise) when the signer
+ * can (`signSync`: a LocalSigner on Node), else through `signer.sign` (a promise).
+ */
+export function signBasicOcspResponse(
+  parts: OcspSigningParts,
+  producedAt: Date,
+  responses: SingleResponseInput[],
+  extensions?: Extension[],
+): Uint8Array | Promise<Uint8Array> {
+  if (responses.length === 0) throw new KysoError('INVALID_ARGUMENT', 'a response needs a SingleResponse');
   const tbs = seq(
-    rid,
-    generalizedTime(input.producedAt),
-    seq(...input.responses.map(encodeSingleResponse)),
-    input.extensions &&
-      input.extensions.length > 0 &&
-      explicit(1, seq(...input.extensions.map(encodeExtension))),
+    parts.responderIdDer,
+    time(producedAt),
+    seq(...responses.map(encodeSingleResponse)),
+    extensions && extensions.length > 0 && explicit(1, seq(...extensions.map(encodeExtension))),
   );
-  const signature = await input.signer.sign(tbs, alg);
-  return seq(
-    tbs,
-    algDer,
-    bitString(signature),
-    input.certs && input.certs.length > 0 && explicit(0, seq(...input.certs.map((c) => c.der))),
-  );
+  const assemble = (signature: Uint8Array) =>
+    seq(tbs, parts.signatureAlgorithmDer, bitString(signature), parts.certsDer);
+  const fast = parts.signer.signSync?.(tbs, parts.algorithm);
+  return fast ? assemble(fast) : parts.signer.sign(tbs, parts.algorithm).then(assemble);
 }
 
 /** Human summary of a BasicOCSPResponse (for the CLI and logs). */

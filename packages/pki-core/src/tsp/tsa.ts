@@ -6,10 +6,15 @@
  * refuses to start unless its certificate has a critical extKeyUsage holding exactly
  * id-kp-timeStamping (RFC 3161 §2.3), and answers with a rejection (never a token) when its
  * certificate is not valid at the current time.
+ *
+ * On Node, with a signer that signs synchronously (`LocalSigner`), a token costs no WebCrypto hop:
+ * the ESS certificate hash is computed once, digests use node:crypto and the signature
+ * `signer.signSync` (crypto/native-sign.ts). Other signers and browsers keep the asynchronous path.
  */
-import { bytesEqual, randomBytes } from '../bytes.js';
+import { bytesEqual, randomBytes, toHex } from '../bytes.js';
 import { encodeSignatureAlgorithm } from '../crypto/algorithms.js';
 import { digest, hashAlgorithmIdentifier } from '../crypto/hash.js';
+import { nativeDigest } from '../crypto/native-sign.js';
 import { normalizeSignatureAlgorithm } from '../crypto/signer.js';
 import type { HashAlgorithm, SignatureAlgorithm, Signer } from '../crypto/types.js';
 import { KysoError } from '../errors.js';
@@ -77,9 +82,19 @@ export function tsaCertificateProblem(cert: Certificate): string | undefined {
   return undefined;
 }
 
+/** Random bytes drawn 4 KiB at a time (one CSPRNG call per 256 serials, not one per token). */
+let randomPool: Uint8Array = new Uint8Array(0);
+let randomPos = 0;
+
 function randomSerial(): bigint {
-  let n = 0n;
-  for (const b of randomBytes(16)) n = (n << 8n) | BigInt(b);
+  if (randomPos + 16 > randomPool.length) {
+    randomPool = randomBytes(4096);
+    randomPos = 0;
+  }
+  const b = randomPool.subarray(randomPos, randomPos + 16);
+  randomPos += 16;
+  const n = BigInt(`0x${toHex(b)}`);
+  b.fill(0); // each draw is used once
   return n;
 }
 
@@ -95,6 +110,11 @@ export class TimeStampAuthority {
   readonly #serial: () => bigint | Promise<bigint>;
   readonly #clock: () => Date;
   readonly #opts: TimeStampAuthorityOptions;
+  /** ESS signing-certificate-v2 attribute value (the certificate does not change: encoded once). */
+  #ess: Uint8Array | undefined;
+  /** Parts of the SignedData that are the same in every token. */
+  readonly #digestAlgDer: Uint8Array;
+  readonly #signatureAlgDer: Uint8Array;
 
   constructor(opts: TimeStampAuthorityOptions) {
     const problem = tsaCertificateProblem(opts.certificate);
@@ -112,8 +132,9 @@ export class TimeStampAuthority {
       throw new KysoError('UNSUPPORTED_ALGORITHM', 'Ed25519 time-stamp tokens are not supported');
     if (alg.hash === 'SHA-1')
       throw new KysoError('WEAK_ALGORITHM', 'refusing to sign time-stamp tokens with SHA-1');
-    encodeSignatureAlgorithm(alg); // validates
+    this.#signatureAlgDer = encodeSignatureAlgorithm(alg); // validates
     this.#algorithm = alg;
+    this.#digestAlgDer = hashAlgorithmIdentifier(alg.hash);
     this.#digestAlgorithm = alg.hash;
     this.certificate = opts.certificate;
     this.policyOid = opts.policyOid;
@@ -162,8 +183,22 @@ export class TimeStampAuthority {
     return undefined;
   }
 
+  async #essAttribute(): Promise<Uint8Array> {
+    if (this.#ess) return this.#ess;
+    const cert = this.certificate;
+    this.#ess = encodeSigningCertificateV2([
+      {
+        hashAlgorithm: 'SHA-256',
+        certHash: nativeDigest('SHA-256', cert.der) ?? (await digest('SHA-256', cert.der)),
+        issuerSerial: { issuer: cert.issuer, serialNumber: cert.serialNumber },
+      },
+    ]);
+    return this.#ess;
+  }
+
   async #token(req: TimeStampReq, now: Date): Promise<Uint8Array> {
-    const serial = await this.#serial();
+    const s = this.#serial();
+    const serial = typeof s === 'bigint' ? s : await s;
     if (typeof serial !== 'bigint' || serial < 0n)
       throw new KysoError('INVALID_ARGUMENT', 'serialSource must return a non-negative bigint');
     const tst = encodeTstInfo({
@@ -178,25 +213,21 @@ export class TimeStampAuthority {
         : {}),
     });
     const cert = this.certificate;
-    const ess = encodeSigningCertificateV2([
-      {
-        hashAlgorithm: 'SHA-256',
-        certHash: await digest('SHA-256', cert.der),
-        issuerSerial: { issuer: cert.issuer, serialNumber: cert.serialNumber },
-      },
-    ]);
+    const ess = this.#ess ?? (await this.#essAttribute());
     const sa = buildSignedAttributes({
       contentType: OID.tstInfo,
-      messageDigest: await digest(this.#digestAlgorithm, tst),
+      messageDigest: nativeDigest(this.#digestAlgorithm, tst) ?? (await digest(this.#digestAlgorithm, tst)),
       signingCertificateV2: ess,
     });
-    const signature = await this.#signer.sign(sa.der, this.#algorithm);
-    const digestAlgDer = hashAlgorithmIdentifier(this.#digestAlgorithm);
+    // node:crypto when the signer can sign synchronously (LocalSigner on Node): no promise per token.
+    const signature =
+      this.#signer.signSync?.(sa.der, this.#algorithm) ?? (await this.#signer.sign(sa.der, this.#algorithm));
+    const digestAlgDer = this.#digestAlgDer;
     const signerInfo = encodeSignerInfo({
       sid: { type: 'issuerAndSerialNumber', issuer: cert.issuer, serialNumber: cert.serialNumber },
       digestAlgorithmDer: digestAlgDer,
       signedAttrsDer: sa.der,
-      signatureAlgorithmDer: encodeSignatureAlgorithm(this.#algorithm),
+      signatureAlgorithmDer: this.#signatureAlgDer,
       signature,
     });
     const certificates = req.certReq
