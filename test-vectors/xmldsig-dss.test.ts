@@ -19,7 +19,7 @@ interface DssCase {
   needs: { detached?: string[] };
 }
 
-export async function runDss(c: DssCase): Promise<{ valid: boolean; why: string }> {
+async function runDss(c: DssCase): Promise<{ valid: boolean; why: string }> {
   const detached = new Map((c.needs.detached ?? []).map((d) => [path.basename(d), path.join(ROOT, d)]));
   let doc: ReturnType<typeof parseXml>;
   try {

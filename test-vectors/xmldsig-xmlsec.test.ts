@@ -36,7 +36,7 @@ interface Case {
   };
 }
 
-export async function runCase(c: Case): Promise<{ result: 'valid' | 'invalid'; why: string }> {
+async function runCase(c: Case): Promise<{ result: 'valid' | 'invalid'; why: string }> {
   const file = path.join(ROOT, c.file);
   const dir = path.dirname(file);
   const args = c.needs.options.xmlsec1_verify_args;
