@@ -33,6 +33,38 @@ function bad(msg: string, off: number): KysoError {
   return new KysoError('DER_MALFORMED', `BER: ${msg} at offset ${off}`);
 }
 
+/** One element's identifier and length octets, read and checked the same way for every walker. */
+interface Header {
+  tag: number;
+  /** Position of the content. */
+  pos: number;
+  /** Content length, or -1 for an indefinite length (constructed elements only). */
+  len: number;
+}
+
+function readHeader(input: Uint8Array, pos: number, end: number): Header {
+  if (pos >= end) throw bad('unexpected end of data', pos);
+  const start = pos;
+  const tag = input[pos++]!;
+  if ((tag & 0x1f) === 0x1f) throw bad('high-tag-number form not supported', start);
+  if (tag === 0) throw bad('unexpected end-of-contents', start);
+  if (pos >= end) throw bad('missing length', pos);
+  let len = input[pos++]!;
+  if (len === 0x80) {
+    if ((tag & 0x20) === 0) throw bad('indefinite length on a primitive element', start);
+    return { tag, pos, len: -1 };
+  }
+  if (len & 0x80) {
+    const k = len & 0x7f;
+    if (k > 4) throw bad('length too large', start);
+    if (pos + k > end) throw bad('truncated length', start);
+    len = 0;
+    for (let i = 0; i < k; i++) len = len * 256 + input[pos++]!;
+  }
+  if (len > end - pos) throw bad('length exceeds available data', start);
+  return { tag, pos, len };
+}
+
 interface Node {
   tag: number;
   /** Primitive content, or undefined for constructed. */
@@ -98,31 +130,15 @@ export function berElementLength(input: Uint8Array): number {
     if (depth > MAX_BER_DEPTH) throw bad(`nesting deeper than ${MAX_BER_DEPTH}`, pos);
     if (++count > MAX_BER_ELEMENTS)
       throw new KysoError('INPUT_TOO_LARGE', `more than ${MAX_BER_ELEMENTS} BER elements`);
-    if (pos >= end) throw bad('unexpected end of data', pos);
     const start = pos;
-    const tag = input[pos++]!;
-    if ((tag & 0x1f) === 0x1f) throw bad('high-tag-number form not supported', start);
-    if (tag === 0) throw bad('unexpected end-of-contents', start);
-    if (pos >= end) throw bad('missing length', pos);
-    let len = input[pos++]!;
-    if (len === 0x80) {
-      if ((tag & 0x20) === 0) throw bad('indefinite length on a primitive element', start);
-      for (;;) {
-        if (pos + 1 < end && input[pos] === 0 && input[pos + 1] === 0) return pos + 2;
-        if (pos >= end) throw bad('missing end-of-contents', start);
-        pos = skip(pos, end, depth + 1);
-      }
-    }
-    if (len & 0x80) {
-      const k = len & 0x7f;
-      if (k > 4) throw bad('length too large', start);
-      if (pos + k > end) throw bad('truncated length', start);
-      len = 0;
-      for (let i = 0; i < k; i++) len = len * 256 + input[pos++]!;
-    }
-    if (len > end - pos) throw bad('length exceeds available data', start);
+    const h = readHeader(input, pos, end);
     // Definite-length content is skipped whole: BER inside it is the normaliser's business.
-    return pos + len;
+    if (h.len >= 0) return h.pos + h.len;
+    for (let p = h.pos; ; ) {
+      if (p + 1 < end && input[p] === 0 && input[p + 1] === 0) return p + 2;
+      if (p >= end) throw bad('missing end-of-contents', start);
+      p = skip(p, end, depth + 1);
+    }
   };
   return skip(0, limitAll, 0);
 }
@@ -138,26 +154,13 @@ export function normalizeBer(input: Uint8Array): Uint8Array {
     if (depth > MAX_BER_DEPTH) throw bad(`nesting deeper than ${MAX_BER_DEPTH}`, pos);
     if (++count > MAX_BER_ELEMENTS)
       throw new KysoError('INPUT_TOO_LARGE', `more than ${MAX_BER_ELEMENTS} BER elements`);
-    if (pos >= end) throw bad('unexpected end of data', pos);
     const start = pos;
-    const tag = input[pos++]!;
-    if ((tag & 0x1f) === 0x1f) throw bad('high-tag-number form not supported', start);
-    if (tag === 0) throw bad('unexpected end-of-contents', start);
+    const h = readHeader(input, pos, end);
+    const tag = h.tag;
     const constructed = (tag & 0x20) !== 0;
-    if (pos >= end) throw bad('missing length', pos);
-    let len = input[pos++]!;
-    let indefinite = false;
-    if (len === 0x80) {
-      if (!constructed) throw bad('indefinite length on a primitive element', start);
-      indefinite = true;
-    } else if (len & 0x80) {
-      const k = len & 0x7f;
-      if (k > 4) throw bad('length too large', start);
-      if (pos + k > end) throw bad('truncated length', start);
-      len = 0;
-      for (let i = 0; i < k; i++) len = len * 256 + input[pos++]!;
-      if (len > end - pos) throw bad('length exceeds available data', start);
-    } else if (len > end - pos) throw bad('length exceeds available data', start);
+    const indefinite = h.len < 0;
+    const len = h.len;
+    pos = h.pos;
 
     if (!constructed) {
       return [{ tag, value: input.subarray(pos, pos + len) }, pos + len];
