@@ -331,7 +331,7 @@ const R: Record<string, OperationResponses> = {
         ),
       ),
     },
-    errors: [...CSC, 403],
+    errors: [...CSC, 403, 503],
   },
 
   'get /csc/v2/oauth2/authorize': {
