@@ -1,4 +1,8 @@
-/** Byte helpers that work the same in Node and in browsers (no Buffer). */
+/**
+ * Byte helpers that work the same in Node and in browsers (no Buffer). Malformed input (hex,
+ * base64, UTF-8) throws KysoError INVALID_ARGUMENT, like every other parser of the package.
+ */
+import { KysoError } from './errors.js';
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let n = 0;
@@ -36,7 +40,8 @@ export function toHex(b: Uint8Array): string {
 
 export function fromHex(h: string): Uint8Array {
   const s = h.replace(/[\s:]/g, '');
-  if (s.length % 2 !== 0 || /[^0-9a-fA-F]/.test(s)) throw new TypeError('invalid hex string');
+  if (s.length % 2 !== 0 || /[^0-9a-fA-F]/.test(s))
+    throw new KysoError('INVALID_ARGUMENT', 'invalid hex string');
   const out = new Uint8Array(s.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(s.slice(i * 2, i * 2 + 2), 16);
   return out;
@@ -66,11 +71,11 @@ export function toBase64(b: Uint8Array): string {
 
 /**
  * Strict base64 decode: standard alphabet, padding required, padding bits zero (canonical
- * encoding only, RFC 4648 §3.5); whitespace ignored. Throws TypeError.
+ * encoding only, RFC 4648 §3.5); whitespace ignored. Throws KysoError INVALID_ARGUMENT.
  */
 export function fromBase64(str: string): Uint8Array {
   const s = str.replace(/[\s]/g, '');
-  if (s.length % 4 !== 0) throw new TypeError('invalid base64 length');
+  if (s.length % 4 !== 0) throw new KysoError('INVALID_ARGUMENT', 'invalid base64 length');
   let pad = 0;
   if (s.endsWith('==')) pad = 2;
   else if (s.endsWith('=')) pad = 1;
@@ -82,9 +87,10 @@ export function fromBase64(str: string): Uint8Array {
     const last = i + 4 === s.length;
     const c2 = last && pad === 2 ? 0 : B64_REV[s.charCodeAt(i + 2)]!;
     const c3 = last && pad >= 1 ? 0 : B64_REV[s.charCodeAt(i + 3)]!;
-    if (c0 < 0 || c1 < 0 || c2 < 0 || c3 < 0) throw new TypeError('invalid base64 character');
+    if (c0 < 0 || c1 < 0 || c2 < 0 || c3 < 0)
+      throw new KysoError('INVALID_ARGUMENT', 'invalid base64 character');
     if (last && ((pad === 2 && c1 & 15) || (pad === 1 && c2 & 3)))
-      throw new TypeError('non-zero base64 padding bits');
+      throw new KysoError('INVALID_ARGUMENT', 'non-zero base64 padding bits');
     const n = (c0 << 18) | (c1 << 12) | (c2 << 6) | c3;
     out[o++] = n >> 16;
     if (o < out.length) out[o++] = (n >> 8) & 255;
@@ -99,7 +105,7 @@ export function toBase64Url(b: Uint8Array): string {
 
 /** base64url without padding (RFC 4648 §5, as in JWK/JWS); '+', '/' and '=' are rejected. */
 export function fromBase64Url(s: string): Uint8Array {
-  if (/[+/=]/.test(s)) throw new TypeError('invalid base64url character');
+  if (/[+/=]/.test(s)) throw new KysoError('INVALID_ARGUMENT', 'invalid base64url character');
   const t = s.replace(/-/g, '+').replace(/_/g, '/');
   return fromBase64(t + '='.repeat((4 - (t.length % 4)) % 4));
 }
@@ -108,11 +114,17 @@ const enc = new TextEncoder();
 // ignoreBOM: keep a leading U+FEFF as data (the default silently strips it, losing a character).
 const dec = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export const utf8Encode = (s: string): Uint8Array => enc.encode(s);
-/** Fatal UTF-8 decode: invalid sequences throw TypeError. */
-export const utf8Decode = (b: Uint8Array): string => dec.decode(b);
+/** Fatal UTF-8 decode: an invalid sequence throws KysoError INVALID_ARGUMENT. */
+export function utf8Decode(b: Uint8Array): string {
+  try {
+    return dec.decode(b);
+  } catch (e) {
+    throw new KysoError('INVALID_ARGUMENT', 'invalid UTF-8', undefined, { cause: e });
+  }
+}
 
 export function bigintToBytes(n: bigint): Uint8Array {
-  if (n < 0n) throw new RangeError('negative');
+  if (n < 0n) throw new KysoError('INVALID_ARGUMENT', 'bigintToBytes: negative value');
   let h = n.toString(16);
   if (h.length % 2) h = `0${h}`;
   return fromHex(h);

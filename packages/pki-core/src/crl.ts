@@ -18,6 +18,7 @@ import {
   integer,
   integerFromUnsigned,
   minimalIntegerBytes,
+  serialHex,
   seq,
   time as encodeTime,
   tlv,
@@ -377,15 +378,6 @@ export class Crl {
       })),
     };
   }
-}
-
-/**
- * Serial INTEGER bytes as hex of the minimal encoding with a sign-padding 00 removed (the form
- * `openssl` prints); a non-minimal encoding (a certificate's 00 05) prints like the minimal one.
- */
-export function serialHex(s: Uint8Array): string {
-  const m = minimalIntegerBytes(s);
-  return toHex(m.length > 1 && m[0] === 0 ? m.subarray(1) : m);
 }
 
 function serialBytes(serial: Uint8Array | bigint | Certificate | string): Uint8Array {

@@ -6,7 +6,7 @@
  * cursor in the style of Go's cryptobyte: parsers walk the structure they expect, so there is no
  * recursive generic decode of untrusted input (except `parseTree`, which is depth-bounded).
  */
-import { bytesToBigint, utf8Decode, utf8Encode } from './bytes.js';
+import { bytesToBigint, toHex, utf8Decode, utf8Encode } from './bytes.js';
 import { KysoError } from './errors.js';
 
 /** Hard cap on a single DER object we will parse (64 MiB): bounds memory on hostile input. */
@@ -291,6 +291,16 @@ export function minimalIntegerBytes(v: Uint8Array): Uint8Array {
 }
 
 /**
+ * A serial number (INTEGER content bytes) as lowercase hex of its minimal encoding with a
+ * sign-padding 00 removed: the form `openssl` prints ("05", never "0005"); a non-minimal
+ * encoding (a certificate's 00 05) prints like the minimal one. The one serial-to-text function.
+ */
+export function serialHex(serial: Uint8Array): string {
+  const m = minimalIntegerBytes(serial);
+  return toHex(m.length > 1 && m[0] === 0 ? m.subarray(1) : m);
+}
+
+/**
  * Whether two INTEGER contents (two's complement, possibly non-minimal) hold the same value.
  * Serial numbers are matched this way: one value has one minimal encoding, so a different
  * serial never matches, and a certificate's non-minimal serial still finds its CRL entry.
@@ -510,7 +520,8 @@ export function decodeString(el: DerElement): string {
         throw schemaError(`${tagName(el.tag)} is not a string type`);
     }
   } catch (e) {
-    if (e instanceof KysoError) throw e;
+    // utf8Decode's INVALID_ARGUMENT is, inside DER, a malformed string.
+    if (e instanceof KysoError && e.code !== 'INVALID_ARGUMENT') throw e;
     throw malformed('invalid string encoding', el.offset);
   }
 }

@@ -53,7 +53,7 @@ export * from './cms/verify.js';
 export * from './cms/http-tsa.js';
 export { berElementLength, normalizeBer } from './cms/ber.js';
 // Names exported by several modules: these are the canonical ones.
-export { serialHex } from './crl.js';
+export { serialHex } from './der.js';
 export type { Profile } from './x509/issue.js';
 export type { CheckStatus } from './ocsp/verify.js';
 export type { CertificateInput } from './path/trust-store.js';

@@ -14,6 +14,7 @@
 import { concatBytes, randomBytes, utf8Encode } from './bytes.js';
 import { type Der, type DerElement, DerReader, integer, octetString, oid, seq, Tag, nul } from './der.js';
 import { KysoError } from './errors.js';
+import { HASH_LEN } from './crypto/hash.js';
 import { OID } from './oids.js';
 import { type LegacyCipher, type LegacyHash, iteratedHash, legacyDecrypt } from './pbe-legacy.js';
 
@@ -156,12 +157,7 @@ function readSalt(r: DerReader): Uint8Array {
   return salt;
 }
 
-const HASH_LEN: Record<PbeHash, number> = { 'SHA-1': 20, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
 const HASH_BLOCK: Record<PbeHash, number> = { 'SHA-1': 64, 'SHA-256': 64, 'SHA-384': 128, 'SHA-512': 128 };
-
-export function hashLength(h: PbeHash): number {
-  return HASH_LEN[h];
-}
 
 /** Wraps WebCrypto failures (which are DOMExceptions) into KysoError. */
 async function webcrypto<T>(what: string, f: () => Promise<T>): Promise<T> {

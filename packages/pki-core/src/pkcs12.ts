@@ -48,7 +48,6 @@ import {
   Pkcs12KdfId,
   bmpPassword,
   checkIterations,
-  hashLength,
   hmac,
   iterationCap,
   parseAlgorithmIdentifier,
@@ -60,6 +59,7 @@ import {
   readIterations,
 } from './pbe.js';
 import { decryptEncryptedPrivateKeyInfo, encryptPkcs8, looksLikePrivateKeyInfo } from './pkcs8-encrypted.js';
+import { hashLength } from './crypto/hash.js';
 import { parsePublicKeyInfo, privateKeyFromPkcs8 } from './crypto/keys.js';
 
 /** Largest PFX accepted (a key and a long chain are a few KiB; 16 MiB bounds memory and parsing). */

@@ -16,6 +16,7 @@ import {
   utf8Decode,
   utf8Encode,
 } from '../src/bytes.js';
+import { KysoError, isKysoError } from '../src/errors.js';
 
 const u8 = (...b: number[]) => Uint8Array.from(b);
 
@@ -28,10 +29,10 @@ describe('hex', () => {
   });
 
   it('rejects odd length and non-hex characters', () => {
-    expect(() => fromHex('abc')).toThrow(TypeError);
-    expect(() => fromHex('zz')).toThrow(TypeError);
-    expect(() => fromHex('0x00')).toThrow(TypeError);
-    expect(() => fromHex('+1')).toThrow(TypeError);
+    expect(() => fromHex('abc')).toThrow(KysoError);
+    expect(() => fromHex('zz')).toThrow(KysoError);
+    expect(() => fromHex('0x00')).toThrow(KysoError);
+    expect(() => fromHex('+1')).toThrow(KysoError);
   });
 
   it('round-trips arbitrary bytes', () => {
@@ -89,7 +90,7 @@ describe('base64', () => {
       'Zm9=', // '9' leaves non-zero bits after two bytes
       'Zm=v',
     ]) {
-      expect(() => fromBase64(bad), bad).toThrow(TypeError);
+      expect(() => fromBase64(bad), bad).toThrow(KysoError);
     }
   });
 });
@@ -114,7 +115,7 @@ describe('base64url', () => {
 
   it('rejects the standard alphabet, padding and impossible lengths', () => {
     for (const bad of ['+/8', 'Zg==', 'Zg=', 'A', 'Zm9vY', 'Zh']) {
-      expect(() => fromBase64Url(bad), bad).toThrow(TypeError);
+      expect(() => fromBase64Url(bad), bad).toThrow(KysoError);
     }
   });
 });
@@ -128,8 +129,22 @@ describe('UTF-8', () => {
 
   it('decoding is fatal on invalid sequences and keeps a BOM', () => {
     for (const hex of ['ff', 'c0af', 'eda080', 'e282', 'f4908080'])
-      expect(() => utf8Decode(fromHex(hex))).toThrow(TypeError);
+      expect(() => utf8Decode(fromHex(hex))).toThrow(KysoError);
     expect(utf8Decode(fromHex('efbbbf41'))).toBe('\ufeffA');
+    // Bad input is a typed error (INVALID_ARGUMENT), never a bare TypeError.
+    for (const bad of [
+      () => utf8Decode(Uint8Array.of(0xff)),
+      () => fromHex('zz'),
+      () => fromBase64('@@@@'),
+    ]) {
+      let caught: unknown;
+      try {
+        bad();
+      } catch (e) {
+        caught = e;
+      }
+      expect(isKysoError(caught, 'INVALID_ARGUMENT')).toBe(true);
+    }
   });
 });
 
@@ -152,7 +167,7 @@ describe('misc helpers', () => {
     expect([...bigintToBytes(256n)]).toEqual([1, 0]);
     expect(bytesToBigint(new Uint8Array(0))).toBe(0n);
     expect(bytesToBigint(u8(0, 0, 1, 0))).toBe(256n);
-    expect(() => bigintToBytes(-1n)).toThrow(RangeError);
+    expect(() => bigintToBytes(-1n)).toThrow(KysoError);
     fc.assert(
       fc.property(fc.bigInt({ min: 0n, max: 1n << 600n }), (n) => {
         expect(bytesToBigint(bigintToBytes(n))).toBe(n);

@@ -6,7 +6,8 @@
  *   kyso crl show ca.crl [--json]
  */
 import { toHex } from '../bytes.js';
-import { Crl, type CrlEntryInput, issueCrl, serialHex } from '../crl.js';
+import { Crl, type CrlEntryInput, issueCrl } from '../crl.js';
+import { serialHex } from '../der.js';
 import { LocalSigner } from '../crypto/signer.js';
 import { CRL_REASONS, type CrlReason } from '../x509/extensions.js';
 import { formatGeneralName } from '../x509/general-name.js';
@@ -58,7 +59,8 @@ function parseEntry(spec: string, defaultDate: Date): CrlEntryInput {
 const crlIssue: Command = {
   path: ['crl', 'issue'],
   summary: 'issue a v2 CRL signed by a CA (CRL number, reasons, invalidity dates, AKI, nextUpdate)',
-  usage: '--ca-cert CA.pem --ca-key CA.key --number N [--days D] [--revoke SERIAL[:REASON[:DATE]]] [--out FILE]',
+  usage:
+    '--ca-cert CA.pem --ca-key CA.key --number N [--days D] [--revoke SERIAL[:REASON[:DATE]]] [--out FILE]',
   options: [
     { name: 'ca-cert', type: 'string', description: 'CA certificate (PEM/DER)', required: true },
     {

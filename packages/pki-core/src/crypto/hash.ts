@@ -23,7 +23,8 @@ const OID_TO_HASH: ReadonlyMap<string, HashAlgorithm> = new Map(
   Object.entries(HASH_TO_OID).map(([k, v]) => [v, k as HashAlgorithm]),
 );
 
-const HASH_LENGTH: Record<HashAlgorithm, number> = {
+/** Output length in bytes of each hash (the one table: the server's vault and PBE read it too). */
+export const HASH_LEN: Readonly<Record<HashAlgorithm, number>> = {
   'SHA-1': 20,
   'SHA-256': 32,
   'SHA-384': 48,
@@ -36,7 +37,7 @@ export function isHashAlgorithm(x: unknown): x is HashAlgorithm {
 
 /** Output length of the hash in bytes. */
 export function hashLength(alg: HashAlgorithm): number {
-  const n = HASH_LENGTH[alg];
+  const n = HASH_LEN[alg];
   if (n === undefined) throw new KysoError('UNSUPPORTED_ALGORITHM', `unsupported hash ${String(alg)}`);
   return n;
 }

@@ -4,7 +4,7 @@
  * CertID hashes may be SHA-1: that is an identifier, not a signature (RFC 5019 §2.1.1 makes SHA-1
  * CertIDs the interoperable default), so it is allowed here. SHA-256/384/512 are accepted too.
  */
-import { bytesEqual, fromBase64, randomBytes, toBase64, toHex } from '../bytes.js';
+import { bytesEqual, fromBase64, randomBytes, toBase64 } from '../bytes.js';
 import {
   type DerElement,
   DerReader,
@@ -106,11 +106,6 @@ export async function certIdMatchesIssuer(id: CertId, issuer: Certificate): Prom
   const nameHash = await digest(id.hashAlgorithm, issuer.subject.der);
   const keyHash = await digest(id.hashAlgorithm, parsePublicKeyInfo(issuer.spki).publicKey);
   return bytesEqual(nameHash, id.issuerNameHash) && bytesEqual(keyHash, id.issuerKeyHash);
-}
-
-/** Serial bytes as lowercase hex without a sign-padding 00 (matches Certificate.serialHex). */
-export function serialHex(serial: Uint8Array): string {
-  return toHex(serial.length > 1 && serial[0] === 0 ? serial.subarray(1) : serial);
 }
 
 export function serialToBigInt(serial: Uint8Array): bigint {

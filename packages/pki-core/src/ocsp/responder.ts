@@ -21,7 +21,7 @@ import { parsePublicKeyInfo } from '../crypto/keys.js';
 import { nativeDigest } from '../crypto/native-sign.js';
 import type { HashAlgorithm, SignatureAlgorithm, Signer } from '../crypto/types.js';
 import { verifySignature } from '../crypto/verify.js';
-import { serialHex } from '../crl.js';
+import { serialHex } from '../der.js';
 import { KysoError } from '../errors.js';
 import { OID } from '../oids.js';
 import { Certificate } from '../x509/certificate.js';

@@ -3,12 +3,11 @@
  */
 import { toHex } from '../bytes.js';
 import {
-  DerReader,
-  Tag,
   bitString,
   ctxTag,
   decodeGeneralizedTime,
   decodeNull,
+  DerReader,
   enumerated,
   explicit,
   generalizedTime,
@@ -18,6 +17,8 @@ import {
   oid,
   schemaError,
   seq,
+  serialHex,
+  Tag,
 } from '../der.js';
 import {
   encodeSignatureAlgorithm,
@@ -33,7 +34,6 @@ import { Name } from '../name.js';
 import { OID } from '../oids.js';
 import { Certificate, parseExtensionList } from '../x509/certificate.js';
 import { CRL_REASONS, type CrlReason, type Extension, encodeExtension } from '../x509/extensions.js';
-import { serialHex } from '../crl.js';
 import { type CertId, parseCertId, parseNonceValue } from './request.js';
 
 /** Largest OCSP response we parse. */

@@ -6,6 +6,7 @@
  * candidate path is validated in full (validate.ts) before the next is tried. The first valid
  * path wins; if none, the most specific failure seen anywhere is reported.
  */
+import { bytesEqual } from '../bytes.js';
 import type { Certificate } from '../x509/certificate.js';
 import { Budget, BudgetExhausted, type BudgetLimits, MAX_PATH_DEPTH } from './budget.js';
 import {
@@ -199,7 +200,9 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
   const inPath = (path: readonly Certificate[], c: Certificate) =>
     path.some(
       (p) =>
-        p === c || (bytesEq(p.spki, c.spki) && namesEqual(p.subject, c.subject)) || bytesEq(p.der, c.der),
+        p === c ||
+        (bytesEqual(p.spki, c.spki) && namesEqual(p.subject, c.subject)) ||
+        bytesEqual(p.der, c.der),
     );
 
   const extend = async (path: Certificate[]): Promise<void> => {
@@ -375,10 +378,4 @@ function issuerProblem(
     };
   }
   return null;
-}
-
-function bytesEq(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

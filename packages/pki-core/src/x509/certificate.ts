@@ -12,7 +12,7 @@ import {
   decodeGeneralizedTime,
   decodeUtcTime,
   isMinimalInteger,
-  minimalIntegerBytes,
+  serialHex,
 } from '../der.js';
 import { KysoError } from '../errors.js';
 import { Name } from '../name.js';
@@ -288,8 +288,7 @@ export class Certificate {
    * (the form `openssl` prints); a non-minimal encoding gives the same text as the minimal one.
    */
   get serialHex(): string {
-    const s = minimalIntegerBytes(this.serialNumber);
-    return toHex(s.length > 1 && s[0] === 0 ? s.subarray(1) : s);
+    return serialHex(this.serialNumber);
   }
 
   get serialBigInt(): bigint {

@@ -5,6 +5,7 @@
  */
 import crypto from 'node:crypto';
 import type { Queryable } from './db.js';
+import { timingSafeEqual } from '@kyso/pki-core';
 
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest();
 const DUMMY = sha256('no such client');
@@ -21,7 +22,7 @@ export async function verifyClientSecret(q: Queryable, id: string, secret: strin
   );
   const row = r.rows[0];
   const expected = Buffer.from(row?.secret_hash ?? DUMMY);
-  const same = crypto.timingSafeEqual(sha256(secret), expected.length === 32 ? expected : DUMMY);
+  const same = timingSafeEqual(sha256(secret), expected.length === 32 ? expected : DUMMY);
   return same && row !== undefined && !row.disabled;
 }
 

@@ -17,22 +17,13 @@ import crypto from 'node:crypto';
 import { appendAudit } from '../audit.js';
 import { credentialTokenClient, issueSad, revokeSad, voidSad } from '../db/sads.js';
 import type { Queryable } from '../db/db.js';
-import { HASH_LEN } from '../vault/prehash.js';
+import { HASH_LEN } from '@kyso/pki-core';
 import type { CaService } from './ca.js';
-import {
-  ApiError,
-  type Ctx,
-  b64,
-  badRequest,
-  constantTimeEqual,
-  fromB64,
-  newId,
-  randomSecret,
-  sha256,
-} from './common.js';
+import { ApiError, type Ctx, b64, badRequest, fromB64, newId, randomSecret, sha256 } from './common.js';
 import { type CscService, HASH_OID_BY_NAME, hashAlgFromOid } from './csc.js';
 import { checkFactors, type FactorOutcome } from './factors.js';
 import { rateLimit } from './ratelimit.js';
+import { timingSafeEqual } from '@kyso/pki-core';
 
 /** Lifetime of a pending request (async approval and the authorisation page): 5 minutes. */
 export const DEFAULT_APPROVAL_SECONDS = 300;
@@ -445,8 +436,8 @@ export class AuthzService {
     if (
       !input.csrfCookie ||
       formTok.length === 0 ||
-      !constantTimeEqual(sha256(formTok), sha256(input.csrfCookie)) ||
-      !constantTimeEqual(sha256(formTok), row.csrf_hash)
+      !timingSafeEqual(sha256(formTok), sha256(input.csrfCookie)) ||
+      !timingSafeEqual(sha256(formTok), row.csrf_hash)
     ) {
       await this.ctx.db.tx((q) =>
         appendAudit(q, {
@@ -581,7 +572,7 @@ export class AuthzService {
       const verifierOk =
         typeof input.code_verifier === 'string' &&
         /^[A-Za-z0-9._~-]{43,128}$/.test(input.code_verifier) &&
-        constantTimeEqual(Buffer.from(S256(input.code_verifier)), Buffer.from(row.code_challenge ?? ''));
+        timingSafeEqual(Buffer.from(S256(input.code_verifier)), Buffer.from(row.code_challenge ?? ''));
       const reason = !row.code_ok
         ? 'code expired'
         : input.redirect_uri !== row.redirect_uri

@@ -54,10 +54,6 @@ export function newId(prefix: string): string {
   return `${prefix}_${crypto.randomBytes(12).toString('base64url')}`;
 }
 
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && crypto.timingSafeEqual(a, b);
-}
-
 export function b64(u: Uint8Array): string {
   return Buffer.from(u).toString('base64');
 }

@@ -17,18 +17,9 @@ import type { Queryable } from '../db/db.js';
 import { verifyClientSecret } from '../db/clients.js';
 import { consumeSad, consumeSadSql, issueSad, sadRefusal, spendSadForExtension } from '../db/sads.js';
 import { checkSigningParams, SigningParamsError, signingAlgorithm } from '../vault/params.js';
-import { HASH_LEN } from '../vault/prehash.js';
+import { HASH_LEN } from '@kyso/pki-core';
 import type { CaService } from './ca.js';
-import {
-  ApiError,
-  type Ctx,
-  b64,
-  badRequest,
-  fromB64,
-  randomSecret,
-  rowKey,
-  sha256,
-} from './common.js';
+import { ApiError, type Ctx, b64, badRequest, fromB64, randomSecret, rowKey, sha256 } from './common.js';
 import { checkFactors } from './factors.js';
 import { rateLimit } from './ratelimit.js';
 

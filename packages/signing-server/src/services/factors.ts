@@ -7,7 +7,6 @@
  * without clearing earlier failures; a TOTP code is single-use. The act that the factors unlock
  * (`onSuccess`) runs in the same transaction as the counter update and the audit record.
  */
-import crypto from 'node:crypto';
 import { verify as argonVerify } from '@node-rs/argon2';
 import { Secret, TOTP } from 'otpauth';
 import { appendAudit } from '../audit.js';
@@ -15,6 +14,7 @@ import { voidSadsOfSubscriber } from '../db/sads.js';
 import type { Queryable } from '../db/db.js';
 import { openSecret } from '../vault/software.js';
 import type { Ctx } from './common.js';
+import { timingSafeEqual } from '@kyso/pki-core';
 
 export type FactorOutcome = 'ok' | 'pin' | 'otp' | 'locked';
 
@@ -63,7 +63,7 @@ export function otpCounter(
   let found: number | undefined;
   // Every counter in the window is computed (no early exit), so timing says nothing of which matched.
   for (let i = now - w; i <= now + w; i++) {
-    const same = crypto.timingSafeEqual(Buffer.from(totp.generate({ timestamp: i * 30_000 })), given);
+    const same = timingSafeEqual(Buffer.from(totp.generate({ timestamp: i * 30_000 })), given);
     if (same && i > after && found === undefined) found = i;
   }
   return found;

@@ -54,7 +54,7 @@ import {
 import { appendAudit } from '../audit.js';
 import { consumeSad, sadRefusal } from '../db/sads.js';
 import { checkSigningParams, SigningParamsError, signingAlgorithm } from '../vault/params.js';
-import { HASH_LEN } from '../vault/prehash.js';
+import { HASH_LEN } from '@kyso/pki-core';
 import { VaultSigner } from '../vault/signer.js';
 import type { CaService } from './ca.js';
 import { ApiError, type Ctx, b64, badRequest, fromB64, newId, rowKey, sha256 } from './common.js';

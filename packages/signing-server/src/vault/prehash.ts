@@ -54,6 +54,8 @@ import {
   type HashAlgorithm,
   type KeySpec,
   type SignatureAlgorithm,
+  timingSafeEqual,
+  HASH_LEN,
 } from '@kyso/pki-core';
 
 const NODE_HASH: Record<HashAlgorithm, string> = {
@@ -61,12 +63,6 @@ const NODE_HASH: Record<HashAlgorithm, string> = {
   'SHA-256': 'sha256',
   'SHA-384': 'sha384',
   'SHA-512': 'sha512',
-};
-export const HASH_LEN: Record<HashAlgorithm, number> = {
-  'SHA-1': 20,
-  'SHA-256': 32,
-  'SHA-384': 48,
-  'SHA-512': 64,
 };
 
 export class VaultError extends Error {
@@ -148,7 +144,7 @@ export function emsaPssVerify(
     .createHash(NODE_HASH[hash])
     .update(Buffer.concat([Buffer.alloc(8), mHash, salt]))
     .digest();
-  return crypto.timingSafeEqual(H2, H);
+  return timingSafeEqual(H2, H);
 }
 
 const CURVES = { 'P-256': p256, 'P-384': p384, 'P-521': p521 } as const;
@@ -367,7 +363,7 @@ function ecdsaDigestSigner(
     } finally {
       db.fill(0);
     }
-    if (P.length !== point.length || !crypto.timingSafeEqual(P, point)) throw selfCheckFailed();
+    if (!timingSafeEqual(P, point)) throw selfCheckFailed();
   };
   const wipe = () => {
     live = false;

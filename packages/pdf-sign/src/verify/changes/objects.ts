@@ -4,6 +4,7 @@
  * reference graph of a revision (who refers to what; everything reachable, back-pointers
  * included), bounded tree walks and small lookups.
  */
+import { bytesEqual } from '@kyso/pki-core';
 import { PdfDict, PdfName, type PdfObject, PdfRef, PdfStream, PdfString } from '../../pdf/objects.js';
 import { Parser } from '../../pdf/parser.js';
 import { MAX_REF_CHAIN, type PdfReader } from '../../pdf/reader.js';
@@ -25,13 +26,13 @@ export function sameObject(a: PdfObject | undefined, b: PdfObject | undefined, d
   if (depth > MAX_VALUE_DEPTH) return false;
   if (a instanceof PdfRef) return b instanceof PdfRef && a.num === b.num && a.gen === b.gen;
   if (a instanceof PdfName) return false; // interned: equal names are ===
-  if (a instanceof PdfString) return b instanceof PdfString && bytesEq(a.bytes, b.bytes);
+  if (a instanceof PdfString) return b instanceof PdfString && bytesEqual(a.bytes, b.bytes);
   if (Array.isArray(a)) {
     return Array.isArray(b) && a.length === b.length && a.every((x, i) => sameObject(x, b[i], depth + 1));
   }
   if (a instanceof PdfDict) return b instanceof PdfDict && sameDict(a, b, depth);
   if (a instanceof PdfStream) {
-    return b instanceof PdfStream && bytesEq(a.raw, b.raw) && sameDict(a.dict, b.dict, depth, ['Length']);
+    return b instanceof PdfStream && bytesEqual(a.raw, b.raw) && sameDict(a.dict, b.dict, depth, ['Length']);
   }
   return false;
 }
@@ -42,12 +43,6 @@ export function sameDict(a: PdfDict, b: PdfDict, depth: number, ignore: string[]
     if (ignore.includes(k)) continue;
     if (!sameObject(a.get(k), b.get(k), depth + 1)) return false;
   }
-  return true;
-}
-
-export function bytesEq(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
@@ -157,7 +152,7 @@ export const dataOf = (s: PdfStream): LazySpan | Uint8Array => lazySpans.get(s) 
 
 export function sameData(a: LazySpan | Uint8Array, b: LazySpan | Uint8Array): boolean {
   if (a.length !== b.length) return false;
-  if (a instanceof Uint8Array && b instanceof Uint8Array) return bytesEq(a, b);
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return bytesEqual(a, b);
   if (!(a instanceof Uint8Array) && !(b instanceof Uint8Array) && a.start === b.start) {
     // Same offset in the same document (one reader's source is a prefix of the other's).
     return true;
@@ -167,7 +162,7 @@ export function sameData(a: LazySpan | Uint8Array, b: LazySpan | Uint8Array): bo
   const n = a.length;
   for (let o = 0; o < n; o += COMPARE_CHUNK) {
     const k = Math.min(COMPARE_CHUNK, n - o);
-    if (!bytesEq(read(a, o, k), read(b, o, k))) return false;
+    if (!bytesEqual(read(a, o, k), read(b, o, k))) return false;
   }
   return true;
 }

@@ -23,6 +23,7 @@ import {
 } from '../pages.js';
 import { body, routeDoc } from '../request.js';
 import type { Env, RouteDoc, Services } from '../types.js';
+import { timingSafeEqual } from '@kyso/pki-core';
 
 const AUTHORIZE_PATH = '/csc/v2/oauth2/authorize';
 
@@ -200,12 +201,7 @@ export function authorizationPages(s: Services): Hono<Env> {
     );
   };
   const checkCsrf = (given: string | undefined, expected: string | undefined) => {
-    if (
-      !given ||
-      !expected ||
-      given.length !== expected.length ||
-      !crypto.timingSafeEqual(Buffer.from(given), Buffer.from(expected))
-    )
+    if (!given || !expected || !timingSafeEqual(Buffer.from(given), Buffer.from(expected)))
       throw new ApiError(403, 'access_denied', 'missing or invalid CSRF token');
   };
 
