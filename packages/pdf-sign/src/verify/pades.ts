@@ -65,8 +65,6 @@ export interface VerifyPdfOptions {
    * fatal; 'off': not checked (said so in the report).
    */
   revocation?: RevocationMode;
-  /** Language of `text` in the report renderer (the JSON is language-neutral). */
-  lang?: 'vi' | 'en';
   /**
    * Rules judging the changes after each signature (default `defaultModificationPolicy`). A policy
    * can explain more kinds of change; changes no rule explains are always OTHER.

@@ -175,23 +175,6 @@ export interface CmsVerifyReport {
   certificates: Certificate[];
 }
 
-/** Pluggable path validation (default: `buildAndValidatePath` from src/path). */
-export type CmsPathValidator = (opts: {
-  leaf: Certificate;
-  intermediates: Certificate[];
-  trustStore: TrustStore;
-  time: Date;
-  purpose: Purpose;
-  revocation?: RevocationChecker;
-}) => Promise<ValidationReport>;
-
-/** Pluggable time-stamp token verifier (e.g. the RFC 3161 verifier in src/tsp). */
-export type TimeStampTokenVerifier = (
-  token: Uint8Array,
-  imprint: { signatureValue: Uint8Array },
-  ctx: { trustStore?: TrustStore; revocation?: RevocationChecker },
-) => Promise<TimeStampReport>;
-
 export interface CmsVerifyOptions {
   /** Detached content. */
   content?: Uint8Array;
@@ -213,8 +196,6 @@ export interface CmsVerifyOptions {
   requireSigningCertificate?: boolean;
   /** Accept BER containers by normalising them first (default true). */
   allowBer?: boolean;
-  pathValidator?: CmsPathValidator;
-  timeStampVerifier?: TimeStampTokenVerifier;
 }
 
 /** Parses CMS ContentInfo(SignedData): strict DER first, then (if allowed) via the BER normaliser. */
@@ -590,14 +571,12 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
   const tokens = tsAttrs.flatMap((a) => a.values).slice(0, MAX_TIMESTAMPS_PER_SIGNER);
   let validTs: TimeStampReport | undefined;
   for (const token of tokens) {
-    const ts = opts.timeStampVerifier
-      ? await opts.timeStampVerifier(token, { signatureValue: si.signature }, pick(sctx.opts))
-      : await verifyTimeStampToken(
-          token,
-          async (alg) => digest(alg, si.signature),
-          sctx,
-          'signature-time-stamp',
-        );
+    const ts = await verifyTimeStampToken(
+      token,
+      async (alg) => digest(alg, si.signature),
+      sctx,
+      'signature-time-stamp',
+    );
     if (!report.timestamp || (ts.valid && !validTs)) report.timestamp = ts;
     if (ts.valid && !validTs) validTs = ts;
   }
@@ -672,10 +651,9 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
         ),
       );
     } else {
-      const validator = opts.pathValidator ?? defaultPathValidator;
-      const path = await validator({
+      const path = await buildAndValidatePath({
         leaf: cert,
-        intermediates: ctx.pool,
+        intermediates: new CertificatePool(ctx.pool),
         trustStore: opts.trustStore,
         time: report.validationTime,
         purpose: opts.purpose ?? 'any',
@@ -693,13 +671,6 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
   report.valid = checks.every((c) => c.status === 'passed');
   report.level = cadesLevel(sd, !!ess, !!validTs, atsValid && !bad(checks, 'archive-time-stamp'));
   return report;
-}
-
-function pick(o: CmsVerifyOptions): { trustStore?: TrustStore; revocation?: RevocationChecker } {
-  const r: { trustStore?: TrustStore; revocation?: RevocationChecker } = {};
-  if (o.trustStore) r.trustStore = o.trustStore;
-  if (o.revocation) r.revocation = o.revocation;
-  return r;
 }
 
 /** AlgorithmIdentifiers equal, treating absent and NULL parameters alike (both occur for RSA). */
@@ -761,16 +732,6 @@ function embeddedRevocation(sd: SignedData, provenAt: Date): RevocationChecker {
     },
   };
 }
-
-const defaultPathValidator: CmsPathValidator = (o) =>
-  buildAndValidatePath({
-    leaf: o.leaf,
-    intermediates: new CertificatePool(o.intermediates),
-    trustStore: o.trustStore,
-    time: o.time,
-    purpose: o.purpose,
-    ...(o.revocation ? { revocation: o.revocation } : {}),
-  });
 
 // ---------------------------------------------------------------------------------------------
 // RFC 3161 time-stamp tokens (built-in minimal verifier; src/tsp may plug a fuller one)
@@ -894,7 +855,6 @@ async function verifyTimeStampToken(
       time: tst.genTime,
       purpose: 'timeStamping',
       requireSigningCertificate: true,
-      timeStampVerifier: undefined as never,
     },
     depth: parent.depth + 1,
     contentDigest: async (alg) => cmsDigest(alg, sd.eContent!),

@@ -124,16 +124,6 @@ export function shake256Hasher(): { update(data: Uint8Array): void; digest(): Ui
   };
 }
 
-/** True for the digests `cmsDigest` computes. */
-export function isCmsDigestAlgorithm(x: unknown): x is CmsDigestAlgorithm {
-  return x === 'SHAKE256' || x === 'SHA-1' || x === 'SHA-256' || x === 'SHA-384' || x === 'SHA-512';
-}
-
-/** Output length in bytes of a CMS digest. */
-export function cmsDigestLength(alg: CmsDigestAlgorithm): number {
-  return alg === 'SHAKE256' ? SHAKE256_CMS_LENGTH : verifyHashLength(alg);
-}
-
 /** Digest of `data` for a CMS messageDigest: SHA-* through WebCrypto, SHAKE256 in pure JS. */
 export async function cmsDigest(alg: CmsDigestAlgorithm, data: Uint8Array): Promise<Uint8Array> {
   return alg === 'SHAKE256' ? shake256Digest(data) : digest(alg, data);
