@@ -6,6 +6,7 @@
  * candidate path is validated in full (validate.ts) before the next is tried. The first valid
  * path wins; if none, the most specific failure seen anywhere is reported.
  */
+import { KysoError } from '../errors.js';
 import { bytesEqual } from '../bytes.js';
 import type { Certificate } from '../x509/certificate.js';
 import { Budget, BudgetExhausted, type BudgetLimits, MAX_PATH_DEPTH } from './budget.js';
@@ -54,10 +55,6 @@ interface Failure {
   revocation: CertRevocationReport[];
 }
 
-class Found {
-  constructor(readonly report: ValidationReport) {}
-}
-
 const NOT_ASKED = 'no revocation source was given (no CRL, OCSP response, fetching or checker)';
 const PATH_FAILED = 'the path failed validation first, so revocation was not looked at';
 
@@ -78,7 +75,7 @@ function notChecked(chain: readonly Certificate[], detail: string): CertRevocati
  */
 export async function buildAndValidatePath(opts: BuildOptions): Promise<ValidationReport> {
   const leaf = toCertificates(opts.leaf)[0];
-  if (!leaf) throw new TypeError('leaf certificate required');
+  if (!leaf) throw new KysoError('INVALID_ARGUMENT', 'leaf certificate required');
   const pool =
     opts.intermediates instanceof CertificatePool
       ? opts.intermediates
@@ -112,8 +109,11 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
     status: 'passed',
   });
 
-  /** Full validation of a complete path (signatures already verified). */
-  const complete = async (chain: Certificate[], anchor: TrustAnchor): Promise<void> => {
+  /**
+   * Full validation of a complete path (signatures already verified): the valid report, or null
+   * after recording why this path failed.
+   */
+  const complete = async (chain: Certificate[], anchor: TrustAnchor): Promise<ValidationReport | null> => {
     pathsTried++;
     // Signatures by DSA keys that inherit their parameters could only be checked now.
     for (let k = 0; k < chain.length - 1; k++) {
@@ -128,7 +128,7 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
           } as const);
       if (!s.ok) {
         record(sigFailure(chain, k, s.reason, s.detail));
-        return;
+        return null;
       }
     }
     const sigChecks = chain.slice(0, -1).map((_, k) => sigLine(chain, k));
@@ -141,7 +141,7 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
         policy: out.policy,
         revocation: notChecked(chain, PATH_FAILED),
       });
-      return;
+      return null;
     }
     // Revocation, only for an otherwise valid path.
     let revocation = notChecked(chain, NOT_ASKED);
@@ -183,9 +183,9 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
     if (revFailure) {
       const idx = checks.find((c) => c.check === 'revocation' && c.status === 'failed')?.certIndex ?? 0;
       record({ ...revFailure, chain, checks, policy: out.policy, revocation, ...{ certIndex: idx } });
-      return;
+      return null;
     }
-    throw new Found({
+    return {
       valid: true,
       reason: null,
       detail: null,
@@ -194,7 +194,7 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
       policy: out.policy,
       revocation,
       work: work(),
-    });
+    };
   };
 
   const inPath = (path: readonly Certificate[], c: Certificate) =>
@@ -205,7 +205,8 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
         bytesEqual(p.der, c.der),
     );
 
-  const extend = async (path: Certificate[]): Promise<void> => {
+  /** Depth-first search above `path`: the first valid report, or null when no path validates. */
+  const extend = async (path: Certificate[]): Promise<ValidationReport | null> => {
     budget.consume('buildCalls');
     const cur = path[path.length - 1]!;
     for (const anchor of store.issuersOf(cur)) {
@@ -217,7 +218,8 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
         record(sigFailure(chain, path.length - 1, s.reason, s.detail));
         continue;
       }
-      await complete(chain, anchor);
+      const found = await complete(chain, anchor);
+      if (found) return found;
     }
     for (const cand of pool.issuersOf(cur)) {
       if (inPath(path, cand) || store.anchorFor(cand)) continue;
@@ -260,8 +262,10 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
         });
         continue;
       }
-      await extend(chain);
+      const found = await extend(chain);
+      if (found) return found;
     }
+    return null;
   };
 
   try {
@@ -279,13 +283,18 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
         );
       } else {
         const s = await sigs.check(leaf, leaf);
-        if (s.ok) await complete([leaf], direct);
-        else record(sigFailure([leaf], 0, s.reason, `trusted leaf is not self-signed: ${s.detail}`));
+        if (s.ok) {
+          const found = await complete([leaf], direct);
+          if (found) return found;
+        } else record(sigFailure([leaf], 0, s.reason, `trusted leaf is not self-signed: ${s.detail}`));
       }
-    } else if (direct && mode === 'allow') await complete([leaf], direct);
-    await extend([leaf]);
+    } else if (direct && mode === 'allow') {
+      const found = await complete([leaf], direct);
+      if (found) return found;
+    }
+    const found = await extend([leaf]);
+    if (found) return found;
   } catch (e) {
-    if (e instanceof Found) return e.report;
     if (e instanceof BudgetExhausted) {
       const chain = best ? (best as Failure).chain : [leaf];
       return {
