@@ -33,6 +33,7 @@ export const OID = {
   secp384r1: '1.3.132.0.34',
   secp521r1: '1.3.132.0.35',
   secp256k1: '1.3.132.0.10',
+  dsa: '1.2.840.10040.4.1',
 
   // Signature algorithms
   md5WithRSAEncryption: '1.2.840.113549.1.1.4',
@@ -46,6 +47,8 @@ export const OID = {
   ecdsaWithSHA256: '1.2.840.10045.4.3.2',
   ecdsaWithSHA384: '1.2.840.10045.4.3.3',
   ecdsaWithSHA512: '1.2.840.10045.4.3.4',
+  dsaWithSHA1: '1.2.840.10040.4.3',
+  dsaWithSHA256: '2.16.840.1.101.3.4.3.2',
   mgf1: '1.2.840.113549.1.1.8',
 
   // Digests
@@ -129,6 +132,10 @@ export const OID = {
   timeStampToken: '1.2.840.113549.1.9.16.2.14',
   archiveTimeStampV3: '0.4.0.1733.2.4',
   cmsAlgorithmProtection: '1.2.840.113549.1.9.52',
+  /** Adobe's signed revocation attribute (ISO 32000-1 §12.8.3.3.2, adbe-revocationInfoArchival). */
+  adbeRevocationInfoArchival: '1.2.840.113583.1.1.8',
+  /** RevocationInfoChoice other format: an OCSP response (RFC 5940 id-ri-ocsp-response). */
+  riOcspResponse: '1.3.6.1.5.5.7.16.2',
 
   // CMS content types
   data: '1.2.840.113549.1.7.1',

@@ -23,6 +23,7 @@ import {
   parseCms,
   parseTimeStampToken,
   verifyOcspResponse,
+  OID,
 } from '@kyso/pki-core';
 
 export interface RevocationDataFetcher {
@@ -110,8 +111,7 @@ export function signatureTimeStampTokens(cms: Uint8Array): Uint8Array[] {
   const sd = parseCms(cms).signedData;
   const out: Uint8Array[] = [];
   for (const si of sd.signerInfos) {
-    for (const a of si.unsignedAttrs ?? [])
-      if (a.type === '1.2.840.113549.1.9.16.2.14') out.push(...a.values);
+    for (const a of si.unsignedAttrs ?? []) if (a.type === OID.timeStampToken) out.push(...a.values);
   }
   return out;
 }
@@ -231,7 +231,7 @@ export function onlineRevocationFetcher(opts: FetcherOptions = {}): RevocationDa
   const f = new RevocationFetcher(opts);
   const ocspUrls = (cert: Certificate): string[] =>
     (cert.authorityInfoAccess ?? [])
-      .filter((a) => a.method === '1.3.6.1.5.5.7.48.1' && a.location.type === 'uri')
+      .filter((a) => a.method === OID.ocsp && a.location.type === 'uri')
       .map((a) => (a.location as { value: string }).value);
   return {
     async ocsp(cert, issuer) {

@@ -32,6 +32,7 @@ import {
   parseCms,
   parseOcspResponse,
   parseTimeStampToken,
+  OID,
 } from '@kyso/pki-core';
 import { type PdfDict, PdfRef, PdfString } from '../pdf/objects.js';
 import { PdfReader } from '../pdf/reader.js';
@@ -178,8 +179,6 @@ export interface PdfValidationReport {
 
 // ---------------------------------------------------------------------------------------------
 
-const OID_ADBE_REVOCATION = '1.2.840.113583.1.1.8';
-const OID_RI_OCSP = '1.3.6.1.5.5.7.16.2';
 /** Later evaluation times tried for revocation data issued after the signing time. */
 const MAX_REVOCATION_TIMES = 16;
 
@@ -215,10 +214,10 @@ function cmsData(contents: Uint8Array): ValidationData {
     const sd = parseCms(contents).signedData;
     out.certs.push(...sd.certificates);
     out.crls.push(...sd.crls);
-    for (const o of sd.otherRevocationInfo) if (o.format === OID_RI_OCSP) out.ocsps.push(o.info);
+    for (const o of sd.otherRevocationInfo) if (o.format === OID.riOcspResponse) out.ocsps.push(o.info);
     for (const si of sd.signerInfos) {
       for (const a of si.signedAttrs ?? []) {
-        if (a.type !== OID_ADBE_REVOCATION) continue;
+        if (a.type !== OID.adbeRevocationInfoArchival) continue;
         for (const v of a.values) {
           try {
             const seq = new der.DerReader(der.DerReader.single(v, der.Tag.SEQUENCE).value);
@@ -236,7 +235,7 @@ function cmsData(contents: Uint8Array): ValidationData {
       }
       // Signature time-stamp tokens bring the TSA chain.
       for (const a of si.unsignedAttrs ?? []) {
-        if (a.type !== '1.2.840.113549.1.9.16.2.14') continue;
+        if (a.type !== OID.timeStampToken) continue;
         for (const tok of a.values) {
           try {
             out.certs.push(...parseCms(tok).signedData.certificates);
@@ -331,7 +330,7 @@ function signerSummary(c: Certificate): SignerSummary {
   if (cn) s.commonName = cn;
   const o = c.subject.get('O')[0];
   if (o) s.organization = o;
-  const t = c.subject.get('2.5.4.12')[0];
+  const t = c.subject.get(OID.title)[0];
   if (t) s.title = t;
   return s;
 }

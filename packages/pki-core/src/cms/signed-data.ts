@@ -50,7 +50,7 @@ export const MAX_DIGEST_ALGORITHMS = 32;
 export const MAX_ESS_CERT_IDS = 64;
 
 /** id-ri-ocsp-response (RFC 5940 §3): an OCSPResponse carried in SignedData.crls. */
-export const OID_RI_OCSP_RESPONSE = '1.3.6.1.5.5.7.16.2';
+export const OID_RI_OCSP_RESPONSE = OID.riOcspResponse;
 
 // ---------------------------------------------------------------------------------------------
 // Small types

@@ -9,12 +9,13 @@
  */
 import { bytesToBigint } from '../bytes.js';
 import { DerReader, Tag, decodeInteger } from '../der.js';
+import { OID } from '../oids.js';
 import { KysoError } from '../errors.js';
 import type { PublicKeyInfo } from './types.js';
 
-export const OID_DSA = '1.2.840.10040.4.1';
-export const OID_DSA_WITH_SHA1 = '1.2.840.10040.4.3';
-export const OID_DSA_WITH_SHA256 = '2.16.840.1.101.3.4.3.2';
+export const OID_DSA = OID.dsa;
+export const OID_DSA_WITH_SHA1 = OID.dsaWithSHA1;
+export const OID_DSA_WITH_SHA256 = OID.dsaWithSHA256;
 
 /** Largest DSA prime we accept (bits): bounds modular exponentiation cost on hostile input. */
 export const MAX_DSA_P_BITS = 3072;

@@ -8,13 +8,9 @@
  *   const { access_token } = await csc.exchangeCode({ code, codeVerifier, redirectUri });
  */
 
-export const SHA256_OID = '2.16.840.1.101.3.4.2.1';
-export const HASH_OIDS = {
-  'SHA-256': '2.16.840.1.101.3.4.2.1',
-  'SHA-384': '2.16.840.1.101.3.4.2.2',
-  'SHA-512': '2.16.840.1.101.3.4.2.3',
-} as const;
-export type CscHash = keyof typeof HASH_OIDS;
+import { type CscHash, SHA256_OID } from './csc-algorithms.js';
+
+export { type CscHash, HASH_OIDS, SHA256_OID } from './csc-algorithms.js';
 
 /** A CSC error body with its HTTP status. */
 export class CscError extends Error {

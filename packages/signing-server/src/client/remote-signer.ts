@@ -19,6 +19,7 @@ import {
   type SignatureAlgorithm,
   type Signer,
   signatureAlgorithmsForKey,
+  OID,
 } from '@kyso/pki-core';
 import { type CscClient, type CscHash, digest, fromBase64, HASH_OIDS, toBase64 } from './csc-client.js';
 
@@ -40,11 +41,11 @@ export interface RemoteSignerOptions {
 export function signAlgoFor(alg: SignatureAlgorithm): { signAlgo: string; signAlgoParams?: Uint8Array } {
   switch (alg.name) {
     case 'ECDSA':
-      return { signAlgo: '1.2.840.10045.2.1' };
+      return { signAlgo: OID.ecPublicKey };
     case 'RSA-PKCS1':
-      return { signAlgo: '1.2.840.113549.1.1.1' };
+      return { signAlgo: OID.rsaEncryption };
     case 'RSA-PSS':
-      return { signAlgo: '1.2.840.113549.1.1.10', signAlgoParams: encodePssParams(alg.hash, alg.saltLength) };
+      return { signAlgo: OID.rsassaPss, signAlgoParams: encodePssParams(alg.hash, alg.saltLength) };
     default:
       throw new Error(`${alg.name} is not supported by remote signing`);
   }

@@ -17,13 +17,12 @@ import crypto from 'node:crypto';
 import { appendAudit } from '../audit.js';
 import { credentialTokenClient, issueSad, revokeSad, voidSad } from '../db/sads.js';
 import type { Queryable } from '../db/db.js';
-import { HASH_LEN } from '@kyso/pki-core';
 import type { CaService } from './ca.js';
 import { ApiError, type Ctx, b64, badRequest, fromB64, newId, randomSecret, sha256 } from './common.js';
 import { type CscService, HASH_OID_BY_NAME, hashAlgFromOid } from './csc.js';
 import { checkFactors, type FactorOutcome } from './factors.js';
 import { rateLimit } from './ratelimit.js';
-import { timingSafeEqual } from '@kyso/pki-core';
+import { HASH_LEN, timingSafeEqual } from '@kyso/pki-core';
 
 /** Lifetime of a pending request (async approval and the authorisation page): 5 minutes. */
 export const DEFAULT_APPROVAL_SECONDS = 300;

@@ -11,13 +11,20 @@ import {
   parseSignatureAlgorithm,
   parseTimeStampResp,
   type SignatureAlgorithm,
+  HASH_LEN,
 } from '@kyso/pki-core';
+import {
+  CURVE_OIDS,
+  HASH_OIDS,
+  SIGN_ALGOS_EC,
+  SIGN_ALGOS_RSA,
+  cscHashFromOid,
+} from '../client/csc-algorithms.js';
 import { appendAudit, kickSealers } from '../audit.js';
 import type { Queryable } from '../db/db.js';
 import { verifyClientSecret } from '../db/clients.js';
 import { consumeSad, consumeSadSql, issueSad, sadRefusal, spendSadForExtension } from '../db/sads.js';
 import { checkSigningParams, SigningParamsError, signingAlgorithm } from '../vault/params.js';
-import { HASH_LEN } from '@kyso/pki-core';
 import type { CaService } from './ca.js';
 import { ApiError, type Ctx, b64, badRequest, fromB64, randomSecret, rowKey, sha256 } from './common.js';
 import { checkFactors } from './factors.js';
@@ -27,32 +34,10 @@ import { rateLimit } from './ratelimit.js';
 export const BEARER_REALM = 'Bearer realm="kyso"';
 export const BEARER_INVALID = 'Bearer realm="kyso", error="invalid_token"';
 
-const HASH_OIDS: Record<string, HashAlgorithm> = {
-  '2.16.840.1.101.3.4.2.1': 'SHA-256',
-  '2.16.840.1.101.3.4.2.2': 'SHA-384',
-  '2.16.840.1.101.3.4.2.3': 'SHA-512',
-};
-export const HASH_OID_BY_NAME: Record<string, string> = {
-  'SHA-256': '2.16.840.1.101.3.4.2.1',
-  'SHA-384': '2.16.840.1.101.3.4.2.2',
-  'SHA-512': '2.16.840.1.101.3.4.2.3',
-};
-const SIGN_ALGOS_RSA = [
-  '1.2.840.113549.1.1.1',
-  '1.2.840.113549.1.1.10',
-  '1.2.840.113549.1.1.11',
-  '1.2.840.113549.1.1.12',
-  '1.2.840.113549.1.1.13',
-];
-const SIGN_ALGOS_EC = [
-  '1.2.840.10045.2.1',
-  '1.2.840.10045.4.3.2',
-  '1.2.840.10045.4.3.3',
-  '1.2.840.10045.4.3.4',
-];
+export const HASH_OID_BY_NAME: Readonly<Record<string, string>> = HASH_OIDS;
 
 export function hashAlgFromOid(o: string | undefined): HashAlgorithm {
-  const h = o ? HASH_OIDS[o] : undefined;
+  const h = o ? cscHashFromOid(o) : undefined;
   if (!h) throw badRequest('hashAlgorithmOID missing or not supported (SHA-256, SHA-384, SHA-512)');
   return h;
 }
@@ -461,8 +446,7 @@ export class CscService {
 
   #info(v: CredentialView, opts: { certificates?: string; certInfo?: boolean; authInfo?: boolean }) {
     const spec = v.keySpec;
-    const keyAlgo =
-      spec.type === 'RSA' ? ['1.2.840.113549.1.1.1', ...SIGN_ALGOS_RSA.slice(1)] : SIGN_ALGOS_EC;
+    const keyAlgo = spec.type === 'RSA' ? SIGN_ALGOS_RSA : SIGN_ALGOS_EC;
     const mode = opts.certificates ?? 'single';
     const certs = !v.cert ? [] : mode === 'none' ? [] : mode === 'chain' ? [v.cert, ...v.chain] : [v.cert];
     const cert: Record<string, unknown> = {
@@ -488,9 +472,7 @@ export class CscService {
           spec.type === 'RSA' ? spec.modulusLength : spec.type === 'EC' ? Number(spec.curve.slice(2)) : 256,
         ...(spec.type === 'EC'
           ? {
-              curve: { 'P-256': '1.2.840.10045.3.1.7', 'P-384': '1.3.132.0.34', 'P-521': '1.3.132.0.35' }[
-                spec.curve
-              ],
+              curve: CURVE_OIDS[spec.curve],
             }
           : {}),
       },

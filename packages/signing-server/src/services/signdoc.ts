@@ -26,6 +26,7 @@ import {
   parseTimeStampResp,
   type SignatureAlgorithm,
   type TimeStamper,
+  HASH_LEN,
 } from '@kyso/pki-core';
 import {
   type AppearanceProvider,
@@ -54,7 +55,6 @@ import {
 import { appendAudit } from '../audit.js';
 import { consumeSad, sadRefusal } from '../db/sads.js';
 import { checkSigningParams, SigningParamsError, signingAlgorithm } from '../vault/params.js';
-import { HASH_LEN } from '@kyso/pki-core';
 import { VaultSigner } from '../vault/signer.js';
 import type { CaService } from './ca.js';
 import { ApiError, type Ctx, b64, badRequest, fromB64, newId, rowKey, sha256 } from './common.js';

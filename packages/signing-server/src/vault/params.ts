@@ -79,8 +79,8 @@ export function checkSigningParams(
 }
 
 /** CSC signAlgo OIDs that name a key algorithm only (the hash comes from hashAlgorithmOID). */
-const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
-const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+const RSA_ENCRYPTION = OID.rsaEncryption;
+const EC_PUBLIC_KEY = OID.ecPublicKey;
 
 /**
  * The signature algorithm a CSC client asks for (signAlgo OID, base64 DER signAlgoParams) with

@@ -5,7 +5,7 @@
  * in caller-supplied named keys). A key found here is only a candidate: trust is decided elsewhere.
  */
 import { createHash } from 'node:crypto';
-import { Certificate, der, toHex } from '@kyso/pki-core';
+import { Certificate, der, OID, toHex } from '@kyso/pki-core';
 import { type XmlDocument, type XmlElement, attr, childElements, firstChild } from '../xml/dom.js';
 import { XmlError } from '../xml/errors.js';
 import { DIGEST_URI, DSIG11_NS, DSIG_NS, digestSync } from './algorithms.js';
@@ -41,11 +41,8 @@ export interface KeyInfoContent {
 }
 
 const MAX_KEYINFO_ITEMS = 64;
-const EC_CURVE_OIDS: Record<string, string> = {
-  '1.2.840.10045.3.1.7': '1.2.840.10045.3.1.7',
-  '1.3.132.0.34': '1.3.132.0.34',
-  '1.3.132.0.35': '1.3.132.0.35',
-};
+/** Named curves accepted in ECKeyValue (urn:oid:...): P-256, P-384, P-521. */
+const EC_CURVE_OIDS: ReadonlySet<string> = new Set([OID.secp256r1, OID.secp384r1, OID.secp521r1]);
 
 function b64(el: XmlElement): Uint8Array {
   return decodeBase64Loose(textOf(el));
@@ -60,7 +57,7 @@ function rsaSpki(kv: XmlElement): Uint8Array {
   const e = firstChild(kv, DSIG_NS, 'Exponent');
   if (!m || !e) throw new XmlError('XML_MALFORMED', 'RSAKeyValue without Modulus/Exponent');
   const pub = der.seq(unsignedInt(m), unsignedInt(e));
-  return der.seq(der.seq(der.oid('1.2.840.113549.1.1.1'), der.nul()), der.bitString(pub));
+  return der.seq(der.seq(der.oid(OID.rsaEncryption), der.nul()), der.bitString(pub));
 }
 
 function dsaSpki(kv: XmlElement): Uint8Array {
@@ -70,7 +67,7 @@ function dsaSpki(kv: XmlElement): Uint8Array {
     return el;
   };
   const params = der.seq(unsignedInt(get('P')), unsignedInt(get('Q')), unsignedInt(get('G')));
-  return der.seq(der.seq(der.oid('1.2.840.10040.4.1'), params), der.bitString(unsignedInt(get('Y'))));
+  return der.seq(der.seq(der.oid(OID.dsa), params), der.bitString(unsignedInt(get('Y'))));
 }
 
 function ecSpki(kv: XmlElement): Uint8Array {
@@ -82,9 +79,9 @@ function ecSpki(kv: XmlElement): Uint8Array {
       'ECKeyValue without NamedCurve/PublicKey (explicit parameters are not supported)',
     );
   const uri = attr(nc, 'URI') ?? '';
-  const curve = EC_CURVE_OIDS[uri.replace(/^urn:oid:/, '')];
-  if (!curve) throw new XmlError('XML_UNSUPPORTED', `EC curve ${uri} is not supported`);
-  return der.seq(der.seq(der.oid('1.2.840.10045.2.1'), der.oid(curve)), der.bitString(b64(pk)));
+  const curve = uri.replace(/^urn:oid:/, '');
+  if (!EC_CURVE_OIDS.has(curve)) throw new XmlError('XML_UNSUPPORTED', `EC curve ${uri} is not supported`);
+  return der.seq(der.seq(der.oid(OID.ecPublicKey), der.oid(curve)), der.bitString(b64(pk)));
 }
 
 function keyValueSpki(kv: XmlElement): Uint8Array | undefined {

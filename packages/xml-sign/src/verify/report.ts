@@ -10,6 +10,7 @@ import {
   type ValidationReport,
   buildAndValidatePath,
   newRevocationChecker,
+  OID,
 } from '@kyso/pki-core';
 import {
   type XmlSignatureResult,
@@ -123,7 +124,7 @@ export function signerSummary(c: Certificate): SignerSummary {
   if (cn) s.commonName = cn;
   const o = c.subject.get('O')[0];
   if (o) s.organization = o;
-  const t = c.subject.get('2.5.4.12')[0];
+  const t = c.subject.get(OID.title)[0];
   if (t) s.title = t;
   return s;
 }

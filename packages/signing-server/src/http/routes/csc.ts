@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { SIGN_ALGOS } from '../../client/csc-algorithms.js';
 import type { SignDocService } from '../../services/signdoc.js';
 import { client, clientOrCredentialToken } from '../auth.js';
 import { body, bearer, errorBody, noStore, routeDoc } from '../request.js';
@@ -149,17 +150,7 @@ export function cscInfo(base: string) {
       'signatures/signDoc',
     ],
     signAlgorithms: {
-      algos: [
-        '1.2.840.113549.1.1.1',
-        '1.2.840.113549.1.1.10',
-        '1.2.840.113549.1.1.11',
-        '1.2.840.113549.1.1.12',
-        '1.2.840.113549.1.1.13',
-        '1.2.840.10045.2.1',
-        '1.2.840.10045.4.3.2',
-        '1.2.840.10045.4.3.3',
-        '1.2.840.10045.4.3.4',
-      ],
+      algos: SIGN_ALGOS,
     },
     validationInfo: true,
     signature_formats: { formats: ['P'], envelope_properties: [['Certification', 'Revision']] },
