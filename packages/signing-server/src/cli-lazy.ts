@@ -19,8 +19,8 @@ export const CLI_GROUPS: Record<string, () => Promise<Command[]>> = {
   ers: async () => (await import('@kyso/pki-core/cli/ers')).ersCommands,
   'demo-certs': async () => [(await import('@kyso/pki-core/cli/demo-certs')).demoCertsCommand],
   lint: async () => (await import('@kyso/pki-core/cli/lint')).lintCommands,
-  server: async () => (await import('./cli.js')).serverCommands as Command[],
-  pdf: async () => (await import('./pdf-remote.js')).pdfCommandsWithRemote() as unknown as Command[],
+  server: async () => (await import('./cli.js')).serverCommands,
+  pdf: async () => (await import('./pdf-remote.js')).pdfCommandsWithRemote(),
 };
 
 /** The order groups appear in `kyso --help` (and in the manifest). */

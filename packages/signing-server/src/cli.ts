@@ -1,22 +1,11 @@
 /** `kyso server start` and `kyso audit verify`, for the kyso CLI's command table. */
+import { type Command, flag } from '@kyso/pki-core/cli';
 import { verifyAudit } from './audit.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrate } from './db/migrate.js';
 import { openDb, startServer } from './server.js';
 
-/** Structurally the pki-core CLI `Command` (its framework types are not exported from the package index). */
-export interface ServerCommand {
-  path: string[];
-  summary: string;
-  usage?: string;
-  options: { name: string; type: 'string' | 'boolean' | 'multi'; description: string }[];
-  run(
-    args: { options: Record<string, string | boolean | string[] | undefined>; positionals: string[] },
-    io: { out(t: string): void; err(t: string): void },
-  ): Promise<number>;
-}
-
-export const serverCommands: ServerCommand[] = [
+export const serverCommands: Command[] = [
   {
     path: ['server', 'start'],
     summary: 'start the signing server (config from the environment; see docs/server.md)',
@@ -60,7 +49,7 @@ export const serverCommands: ServerCommand[] = [
       try {
         await migrate(db);
         const r = await verifyAudit(db);
-        if (args.options.json) io.out(`${JSON.stringify(r)}\n`);
+        if (flag(args, 'json')) io.out(`${JSON.stringify(r)}\n`);
         else if (r.ok) io.out(`audit log intact: ${r.rows} rows, head ${r.headHash}\n`);
         else
           io.out(

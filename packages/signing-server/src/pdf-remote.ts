@@ -11,12 +11,12 @@
  */
 import {
   createPdfCommands,
-  type PdfCommand,
   type RemoteSignerFactory,
   type RemoteSignerRequest,
   RemoteSigningError,
 } from '@kyso/pdf-sign/node';
 import type { SignatureAlgorithm, Signer } from '@kyso/pki-core';
+import type { Command } from '@kyso/pki-core/cli';
 import { CscClient, CscError, fromBase64 } from './client/csc-client.js';
 import { type RemoteAuthorization, RemoteSigner } from './client/remote-signer.js';
 
@@ -153,6 +153,6 @@ export function cscRemoteSignerFactory(options: CscRemoteSignerFactoryOptions = 
 }
 
 /** pdf-sign's commands with `kyso pdf sign --remote` enabled (what the `kyso` binary serves). */
-export function pdfCommandsWithRemote(options: CscRemoteSignerFactoryOptions = {}): PdfCommand[] {
+export function pdfCommandsWithRemote(options: CscRemoteSignerFactoryOptions = {}): Command[] {
   return createPdfCommands({ remoteSignerFactory: cscRemoteSignerFactory(options) });
 }

@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PdfCommand, pdfCommands, verifyPdf } from '@kyso/pdf-sign/node';
+import { pdfCommands, verifyPdf } from '@kyso/pdf-sign/node';
+import type { Command } from '@kyso/pki-core/cli';
 import { TrustStore } from '@kyso/pki-core';
 import { generateDemoHierarchy } from '../../pki-core/src/cli/demo-certs.js';
 import { congVanSample } from '../../pdf-sign/src/samples/index.js';
@@ -38,7 +39,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-const signCmd = (cmds: PdfCommand[]) => cmds.find((c) => c.path.join(' ') === 'pdf sign')!;
+const signCmd = (cmds: Command[]) => cmds.find((c) => c.path.join(' ') === 'pdf sign')!;
 
 describe('kyso pdf sign --remote (asynchronous approval, PGlite, real HTTP)', () => {
   let srv: RunningServer;

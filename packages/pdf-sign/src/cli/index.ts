@@ -1,10 +1,9 @@
 /**
- * `kyso pdf sign` and `kyso pdf inspect`, for the kyso command table. The types are structurally
- * pki-core's CLI `Command` (its framework is not exported from the package index); the lead wires
- * `pdfCommands` into the binary with `main(argv, pdfCommands)`.
+ * `kyso pdf sign` and `kyso pdf inspect`, for the kyso command table: pki-core's CLI `Command`s
+ * (`@kyso/pki-core/cli`, whose option accessors they use); the `kyso` binary composes them.
  * Exit codes: 0 ok, 1 failure, 2 usage error or unreadable input.
  */
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
   Certificate,
@@ -17,41 +16,16 @@ import {
   pkcs12KeyForCertificate,
   privateKeyFromPkcs8,
 } from '@kyso/pki-core';
+import { type Command, type ParsedArgs, UsageError, flag, list, readInput, str } from '@kyso/pki-core/cli';
 import { FileSource } from '../pdf/file-source.node.js';
 import { PdfReader } from '../pdf/reader.js';
 import { docMdpPermission, listFields } from '../sign/fields.js';
 import type { PadesLevel } from '../sign/pades.js';
-import {
-  CliUsageError,
-  Progress,
-  pdfFilesIn,
-  visibleSignatureFromOptions,
-} from '../sign/cli-support.node.js';
+import { Progress, pdfFilesIn, visibleSignatureFromOptions } from '../sign/cli-support.node.js';
 import { signPdfFile } from '../sign/file.node.js';
 import { onlineRevocationFetcher } from '../sign/validation-data.js';
 import { verifyPdfIntegrity } from '../verify/integrity.js';
 import { pdfVerifyCommand } from './verify.js';
-
-export interface PdfCommandOption {
-  name: string;
-  type: 'string' | 'boolean' | 'multi';
-  description: string;
-  required?: boolean;
-}
-
-export interface PdfCommand {
-  path: string[];
-  summary: string;
-  usage?: string;
-  options: PdfCommandOption[];
-  positionals?: { min: number; max: number; names?: string };
-  run(
-    args: { options: Record<string, string | boolean | string[] | undefined>; positionals: string[] },
-    io: { out(t: string): void; err(t: string): void },
-  ): Promise<number>;
-}
-
-class Usage extends Error {}
 
 /**
  * What `--remote URL --credential ID` needs to build a signer. pdf-sign does not depend on the
@@ -89,32 +63,13 @@ export interface PdfCommandsOptions {
   remoteSignerFactory?: RemoteSignerFactory;
 }
 
-type Opts = Record<string, string | boolean | string[] | undefined>;
-const str = (o: Opts, k: string): string | undefined => {
-  const v = o[k];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new Usage(`--${k} needs a value`);
-  return v;
-};
-const list = (o: Opts, k: string): string[] => {
-  const v = o[k];
-  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
-};
-const read = (file: string): Uint8Array => {
-  try {
-    return new Uint8Array(readFileSync(file));
-  } catch (e) {
-    throw new Usage(`cannot read ${file}: ${(e as Error).message}`);
-  }
-};
-
 /**
  * Builds a Signer from --p12/--password-file or --key/--cert [--chain], or from --remote URL
  * --credential ID [--client-id ID --client-secret-file FILE] [--approval-timeout SECONDS] with a
  * remote signer factory.
  */
 export async function signerFromOptions(
-  o: Opts,
+  o: ParsedArgs,
   remote?: { factory?: RemoteSignerFactory; notify(text: string): void; description?: string },
 ): Promise<Signer> {
   const p12 = str(o, 'p12');
@@ -123,30 +78,32 @@ export async function signerFromOptions(
   const credentialId = str(o, 'credential');
   if (url !== undefined || credentialId !== undefined) {
     if (!remote?.factory)
-      throw new Usage('--remote/--credential: remote signing needs the kyso binary of @kyso/signing-server');
-    if (!url || !credentialId) throw new Usage('--remote URL and --credential ID go together');
-    if (p12 !== undefined || key !== undefined) throw new Usage('--remote excludes --p12 and --key');
+      throw new UsageError(
+        '--remote/--credential: remote signing needs the kyso binary of @kyso/signing-server',
+      );
+    if (!url || !credentialId) throw new UsageError('--remote URL and --credential ID go together');
+    if (p12 !== undefined || key !== undefined) throw new UsageError('--remote excludes --p12 and --key');
     const clientId = str(o, 'client-id');
     const secretFile = str(o, 'client-secret-file');
     if ((clientId === undefined) !== (secretFile === undefined))
-      throw new Usage('--client-id and --client-secret-file go together');
+      throw new UsageError('--client-id and --client-secret-file go together');
     const timeoutS = str(o, 'approval-timeout') ?? '300';
     const seconds = Number(timeoutS);
     if (!Number.isFinite(seconds) || seconds <= 0)
-      throw new Usage('--approval-timeout must be a positive number of seconds');
+      throw new UsageError('--approval-timeout must be a positive number of seconds');
     let parsed: URL;
     try {
       parsed = new URL(url);
     } catch {
-      throw new Usage(`--remote: not a URL: ${url}`);
+      throw new UsageError(`--remote: not a URL: ${url}`);
     }
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-      throw new Usage('--remote must be http(s)');
+      throw new UsageError('--remote must be http(s)');
     return remote.factory({
       url: url.replace(/\/+$/, ''),
       credentialId,
       ...(clientId !== undefined
-        ? { clientId, clientSecret: new TextDecoder().decode(read(secretFile!)).replace(/\r?\n$/, '') }
+        ? { clientId, clientSecret: new TextDecoder().decode(readInput(secretFile!)).replace(/\r?\n$/, '') }
         : {}),
       approvalTimeoutMs: seconds * 1000,
       ...(remote.description ? { description: remote.description } : {}),
@@ -154,12 +111,12 @@ export async function signerFromOptions(
     });
   }
   if ((p12 === undefined) === (key === undefined))
-    throw new Usage('give either --p12 FILE --password-file FILE or --key FILE --cert FILE');
+    throw new UsageError('give either --p12 FILE --password-file FILE or --key FILE --cert FILE');
   if (p12 !== undefined) {
     const pwFile = str(o, 'password-file');
-    if (!pwFile) throw new Usage('--p12 needs --password-file');
-    const password = new TextDecoder().decode(read(pwFile)).replace(/\r?\n$/, '');
-    const contents = await importPkcs12(read(p12), password);
+    if (!pwFile) throw new UsageError('--p12 needs --password-file');
+    const password = new TextDecoder().decode(readInput(pwFile)).replace(/\r?\n$/, '');
+    const contents = await importPkcs12(readInput(p12), password);
     const leaf =
       contents.certificates.find((c) => pkcs12KeyForCertificate(contents, c) !== undefined) ??
       contents.certificates[0];
@@ -170,10 +127,10 @@ export async function signerFromOptions(
     return new LocalSigner(kp, chain);
   }
   const certFile = str(o, 'cert');
-  if (!certFile) throw new Usage('--key needs --cert');
-  const kp = await importPrivateKey(new TextDecoder().decode(read(key!)));
-  const certs = Certificate.parseAll(read(certFile));
-  for (const c of list(o, 'chain')) certs.push(...Certificate.parseAll(read(c)));
+  if (!certFile) throw new UsageError('--key needs --cert');
+  const kp = await importPrivateKey(new TextDecoder().decode(readInput(key!)));
+  const certs = Certificate.parseAll(readInput(certFile));
+  for (const c of list(o, 'chain')) certs.push(...Certificate.parseAll(readInput(c)));
   return new LocalSigner(
     kp,
     certs.map((c) => c.der),
@@ -186,7 +143,7 @@ async function guard(io: { err(t: string): void }, f: () => Promise<number>): Pr
   try {
     return await f();
   } catch (e) {
-    if (e instanceof Usage || e instanceof CliUsageError) {
+    if (e instanceof UsageError) {
       io.err(`kyso pdf: ${e.message}\n`);
       return 2;
     }
@@ -199,7 +156,7 @@ async function guard(io: { err(t: string): void }, f: () => Promise<number>): Pr
 }
 
 /** `kyso pdf sign`; `remoteSignerFactory` enables --remote. */
-export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): PdfCommand => ({
+export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): Command => ({
   path: ['pdf', 'sign'],
   summary: 'sign a PDF (PAdES B-B..B-LTA) by incremental update',
   usage:
@@ -264,27 +221,27 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): P
   ],
   run: (args, io) =>
     guard(io, async () => {
-      const o = args.options;
+      const o = args;
       const inPath = args.positionals[0]!;
       try {
         accessSync(inPath, constants.R_OK);
       } catch (e) {
-        throw new Usage(`cannot read ${inPath}: ${(e as Error).message}`);
+        throw new UsageError(`cannot read ${inPath}: ${(e as Error).message}`);
       }
       const out = str(o, 'out');
-      if (!out) throw new Usage('--out is required');
+      if (!out) throw new UsageError('--out is required');
       const level = (str(o, 'level') ?? 'B-B').toUpperCase() as PadesLevel;
-      if (!LEVELS.includes(level)) throw new Usage('--level must be B-B, B-T, B-LT or B-LTA');
+      if (!LEVELS.includes(level)) throw new UsageError('--level must be B-B, B-T, B-LT or B-LTA');
       const remoteUrl = str(o, 'remote')?.replace(/\/+$/, '');
       // With --remote, the server's own TSA unless --tsa says otherwise.
       const tsa = str(o, 'tsa') ?? (remoteUrl && level !== 'B-B' ? `${remoteUrl}/pki/tsa` : undefined);
-      if (level !== 'B-B' && !tsa) throw new Usage(`--level ${level} needs --tsa URL`);
+      if (level !== 'B-B' && !tsa) throw new UsageError(`--level ${level} needs --tsa URL`);
       const certifyS = str(o, 'certify');
       if (certifyS !== undefined && !['1', '2', '3'].includes(certifyS))
-        throw new Usage('--certify must be 1, 2 or 3');
+        throw new UsageError('--certify must be 1, 2 or 3');
       const sf = str(o, 'subfilter');
       if (sf !== undefined && sf !== 'ETSI.CAdES.detached' && sf !== 'adbe.pkcs7.detached') {
-        throw new Usage('--subfilter must be ETSI.CAdES.detached or adbe.pkcs7.detached');
+        throw new UsageError('--subfilter must be ETSI.CAdES.detached or adbe.pkcs7.detached');
       }
       const signer = await signerFromOptions(o, {
         ...(commandOptions.remoteSignerFactory ? { factory: commandOptions.remoteSignerFactory } : {}),
@@ -298,8 +255,8 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): P
       const visible = visibleSignatureFromOptions(o);
       const signOne = (from: string, to: string) => {
         // A signed PDF overwritten by mistake may be the only copy: refuse without --force.
-        if (o.force !== true && existsSync(to))
-          throw new Usage(`${to} already exists: pass --force to overwrite it, or choose another --out`);
+        if (!flag(o, 'force') && existsSync(to))
+          throw new UsageError(`${to} already exists: pass --force to overwrite it, or choose another --out`);
         // Files are signed through positioned reads and a streamed copy (never loaded whole).
         return signPdfFile(from, to, {
           signer,
@@ -312,24 +269,24 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): P
           ...(location !== undefined ? { location } : {}),
           ...(contact !== undefined ? { contactInfo: contact } : {}),
           ...(sf ? { subFilter: sf } : {}),
-          ...(o['allow-lower-level'] === true ? { acceptLowerLevel: true } : {}),
+          ...(flag(o, 'allow-lower-level') ? { acceptLowerLevel: true } : {}),
           ...visible,
         }).catch((e: NodeJS.ErrnoException) => {
           // File system errors (missing output folder, permissions): usage-level, exit 2.
-          if (typeof e?.syscall === 'string') throw new Usage(`cannot write ${to}: ${e.message}`);
+          if (typeof e?.syscall === 'string') throw new UsageError(`cannot write ${to}: ${e.message}`);
           throw e;
         });
       };
       if (statSync(inPath).isDirectory()) {
         // A folder: every .pdf in it, signed into the folder --out, with a progress display.
         const files = pdfFilesIn(inPath);
-        if (files.length === 0) throw new Usage(`no .pdf files in ${inPath}`);
+        if (files.length === 0) throw new UsageError(`no .pdf files in ${inPath}`);
         try {
           mkdirSync(out, { recursive: true });
         } catch (e) {
-          throw new Usage(`cannot create ${out}: ${(e as Error).message}`);
+          throw new UsageError(`cannot create ${out}: ${(e as Error).message}`);
         }
-        if (path.resolve(out) === path.resolve(inPath)) throw new Usage('--out must be another folder');
+        if (path.resolve(out) === path.resolve(inPath)) throw new UsageError('--out must be another folder');
         const progress = new Progress(files.length, process.stderr);
         for (const f of files) {
           try {
@@ -337,7 +294,7 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): P
             progress.tick(f);
           } catch (e) {
             // Usage problems and a cancelled remote approval (Ctrl-C) stop the whole folder.
-            if (e instanceof Usage || (e instanceof RemoteSigningError && e.exitCode === 130)) throw e;
+            if (e instanceof UsageError || (e instanceof RemoteSigningError && e.exitCode === 130)) throw e;
             progress.tick(f, (e as Error).message);
           }
         }
@@ -354,9 +311,9 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): P
     }),
 });
 
-export const pdfSignCommand: PdfCommand = createPdfSignCommand();
+export const pdfSignCommand: Command = createPdfSignCommand();
 
-export const pdfInspectCommand: PdfCommand = {
+export const pdfInspectCommand: Command = {
   path: ['pdf', 'inspect'],
   summary: 'list the revisions, form fields and signatures of a PDF (integrity checked)',
   usage: 'IN [--json]',
@@ -370,16 +327,16 @@ export const pdfInspectCommand: PdfCommand = {
       try {
         source = new FileSource(file);
       } catch (e) {
-        throw new Usage(`cannot read ${file}: ${(e as Error).message}`);
+        throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
       }
       try {
         let r: PdfReader;
         try {
           r = PdfReader.open(source);
         } catch (e) {
-          if (e instanceof KysoError) throw new Usage(`unreadable PDF: ${e.message}`);
+          if (e instanceof KysoError) throw new UsageError(`unreadable PDF: ${e.message}`);
           if (e instanceof Error && 'code' in e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code))
-            throw new Usage(`cannot read ${file}: ${e.message}`); // e.g. a folder (EISDIR)
+            throw new UsageError(`cannot read ${file}: ${e.message}`); // e.g. a folder (EISDIR)
           throw e;
         }
         const revs = r.revisions();
@@ -460,10 +417,10 @@ export const pdfInspectCommand: PdfCommand = {
     }),
 };
 
-export const pdfCommands: PdfCommand[] = [pdfSignCommand, pdfInspectCommand, pdfVerifyCommand];
+export const pdfCommands: Command[] = [pdfSignCommand, pdfInspectCommand, pdfVerifyCommand];
 
 /** The pdf commands with options (the signing server's `kyso` binary passes its remote signer). */
-export const createPdfCommands = (options: PdfCommandsOptions): PdfCommand[] => [
+export const createPdfCommands = (options: PdfCommandsOptions): Command[] => [
   createPdfSignCommand(options),
   pdfInspectCommand,
   pdfVerifyCommand,

@@ -7,12 +7,10 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Certificate, KysoError, TrustStore } from '@kyso/pki-core';
+import { type Command, UsageError, flag, list, str } from '@kyso/pki-core/cli';
 import { FileSource } from '../pdf/file-source.node.js';
 import { type RevocationMode, verifyPdf } from '../verify/pades.js';
 import { renderReport } from '../verify/render.js';
-import type { PdfCommand } from './index.js';
-
-class Usage extends Error {}
 
 const CERT_FILES = /\.(pem|crt|cer|der)$/i;
 
@@ -21,7 +19,7 @@ function readAnchors(p: string): Certificate[] {
   try {
     st = statSync(p);
   } catch (e) {
-    throw new Usage(`cannot read ${p}: ${(e as Error).message}`);
+    throw new UsageError(`cannot read ${p}: ${(e as Error).message}`);
   }
   const files = st.isDirectory()
     ? readdirSync(p)
@@ -34,7 +32,7 @@ function readAnchors(p: string): Certificate[] {
     try {
       out.push(...Certificate.parseAll(new Uint8Array(readFileSync(f))));
     } catch (e) {
-      throw new Usage(`${f}: not a certificate file (${(e as Error).message})`);
+      throw new UsageError(`${f}: not a certificate file (${(e as Error).message})`);
     }
   }
   return out;
@@ -61,10 +59,10 @@ function vietnamRootsDir(): string {
       // next
     }
   }
-  throw new Usage('--vn-roots: the Vietnamese root certificates (pki-core trust/vn) were not found');
+  throw new UsageError('--vn-roots: the Vietnamese root certificates (pki-core trust/vn) were not found');
 }
 
-export const pdfVerifyCommand: PdfCommand = {
+export const pdfVerifyCommand: Command = {
   path: ['pdf', 'verify'],
   summary: 'verify the signatures of a PDF (PAdES level, certificates, later changes)',
   usage: 'IN [--trust ROOT ...] [--vn-roots] [--at TIME] [--json] [--lang vi|en] [--fetch | --soft-fail]',
@@ -88,29 +86,28 @@ export const pdfVerifyCommand: PdfCommand = {
   ],
   async run(args, io) {
     try {
-      const o = args.options;
-      const lang = o.lang === undefined ? 'vi' : o.lang;
-      if (lang !== 'vi' && lang !== 'en') throw new Usage('--lang must be vi or en');
-      let time: Date | undefined;
-      if (o.at !== undefined) {
-        if (typeof o.at !== 'string' || Number.isNaN(Date.parse(o.at)))
-          throw new Usage('--at needs an ISO 8601 time, e.g. 2030-01-01T00:00:00+07:00');
-        time = new Date(o.at);
-      }
-      if (o.fetch === true && o['soft-fail'] === true)
-        throw new Usage('--fetch and --soft-fail exclude each other');
-      const revocation: RevocationMode =
-        o.fetch === true ? 'fetch' : o['soft-fail'] === true ? 'soft-fail' : 'dss-only';
-      const trust = Array.isArray(o.trust) ? o.trust : typeof o.trust === 'string' ? [o.trust] : [];
-      const anchors = trust.flatMap(readAnchors);
-      if (o['vn-roots'] === true) anchors.push(...readAnchors(vietnamRootsDir()));
+      const lang = str(args, 'lang') ?? 'vi';
+      if (lang !== 'vi' && lang !== 'en') throw new UsageError('--lang must be vi or en');
+      const at = str(args, 'at');
+      if (at !== undefined && Number.isNaN(Date.parse(at)))
+        throw new UsageError('--at needs an ISO 8601 time, e.g. 2030-01-01T00:00:00+07:00');
+      const time = at === undefined ? undefined : new Date(at);
+      if (flag(args, 'fetch') && flag(args, 'soft-fail'))
+        throw new UsageError('--fetch and --soft-fail exclude each other');
+      const revocation: RevocationMode = flag(args, 'fetch')
+        ? 'fetch'
+        : flag(args, 'soft-fail')
+          ? 'soft-fail'
+          : 'dss-only';
+      const anchors = list(args, 'trust').flatMap(readAnchors);
+      if (flag(args, 'vn-roots')) anchors.push(...readAnchors(vietnamRootsDir()));
       const trustStore = anchors.length > 0 ? new TrustStore(anchors) : undefined;
       // The file is read through a FileSource: never loaded whole, the signed ranges streamed.
       let source: FileSource;
       try {
         source = new FileSource(args.positionals[0]!);
       } catch (e) {
-        throw new Usage(`cannot read ${args.positionals[0]}: ${(e as Error).message}`);
+        throw new UsageError(`cannot read ${args.positionals[0]}: ${(e as Error).message}`);
       }
       let report: Awaited<ReturnType<typeof verifyPdf>>;
       try {
@@ -120,14 +117,14 @@ export const pdfVerifyCommand: PdfCommand = {
           revocation,
         });
       } catch (e) {
-        if (e instanceof KysoError) throw new Usage(`unreadable PDF: ${e.message}`);
+        if (e instanceof KysoError) throw new UsageError(`unreadable PDF: ${e.message}`);
         if (e instanceof Error && 'code' in e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code))
-          throw new Usage(`cannot read ${args.positionals[0]}: ${e.message}`);
+          throw new UsageError(`cannot read ${args.positionals[0]}: ${e.message}`);
         throw e;
       } finally {
         source.close();
       }
-      if (o.json === true) io.out(`${JSON.stringify(report, null, 2)}\n`);
+      if (flag(args, 'json')) io.out(`${JSON.stringify(report, null, 2)}\n`);
       else io.out(renderReport(report, lang));
       if (!trustStore)
         io.err(
@@ -137,7 +134,7 @@ export const pdfVerifyCommand: PdfCommand = {
         );
       return report.valid ? 0 : 1;
     } catch (e) {
-      if (e instanceof Usage) {
+      if (e instanceof UsageError) {
         io.err(`kyso pdf verify: ${e.message}\n`);
         return 2;
       }

@@ -3,8 +3,9 @@
  * --page, --rect and the provider's text options) and folder signing with a progress display on
  * stderr (a redrawn bar on a terminal, one plain line per file otherwise).
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { type ParsedArgs, UsageError, flag, list, readInput, str } from '@kyso/pki-core/cli';
 import {
   type PersonAppearanceOptions,
   type StampAppearanceOptions,
@@ -14,35 +15,11 @@ import {
 } from '../appearance/decree30.js';
 import type { AppearanceProvider, Rect } from './appearance.js';
 
-export type CliOptionValues = Record<string, string | boolean | string[] | undefined>;
-
-/** A usage problem (the CLI maps it to exit code 2). */
-export class CliUsageError extends Error {}
-
-const one = (o: CliOptionValues, k: string): string | undefined => {
-  const v = o[k];
-  if (v === undefined) return undefined;
-  if (Array.isArray(v)) return v[v.length - 1];
-  if (typeof v !== 'string') throw new CliUsageError(`--${k} needs a value`);
-  return v;
-};
-const many = (o: CliOptionValues, k: string): string[] => {
-  const v = o[k];
-  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
-};
-const readImage = (file: string): Uint8Array => {
-  try {
-    return new Uint8Array(readFileSync(file));
-  } catch (e) {
-    throw new CliUsageError(`cannot read ${file}: ${(e as Error).message}`);
-  }
-};
-
 /** `--rect x,y,w,h` (points, page space, origin bottom left) as [x1 y1 x2 y2]. */
 export function parseRect(s: string): Rect {
   const p = s.split(',').map((x) => Number(x.trim()));
   if (p.length !== 4 || p.some((x) => !Number.isFinite(x)) || p[2]! <= 0 || p[3]! <= 0)
-    throw new CliUsageError('--rect must be x,y,w,h in points (w and h > 0)');
+    throw new UsageError('--rect must be x,y,w,h in points (w and h > 0)');
   const [x, y, w, h] = p as [number, number, number, number];
   return [x, y, x + w, y + h];
 }
@@ -61,58 +38,57 @@ export interface VisibleSignatureOptions {
  * - `--appearance stamp --agency TEXT [--number NO] [--copy]` (no image; top right of page 1 unless --rect)
  * with `--page N` (1-based) and `--rect x,y,w,h`.
  */
-export function visibleSignatureFromOptions(o: CliOptionValues): VisibleSignatureOptions {
-  const kind = one(o, 'appearance');
-  const image = one(o, 'image');
-  const pageS = one(o, 'page');
-  const rectS = one(o, 'rect');
+export function visibleSignatureFromOptions(o: ParsedArgs): VisibleSignatureOptions {
+  const kind = str(o, 'appearance');
+  const image = str(o, 'image');
+  const pageS = str(o, 'page');
+  const rectS = str(o, 'rect');
   const out: VisibleSignatureOptions = {};
   if (pageS !== undefined) {
     const n = Number(pageS);
-    if (!Number.isInteger(n) || n < 1) throw new CliUsageError('--page must be a page number from 1');
+    if (!Number.isInteger(n) || n < 1) throw new UsageError('--page must be a page number from 1');
     out.page = n - 1;
   }
   if (rectS !== undefined) out.rect = parseRect(rectS);
   if (kind === undefined) {
-    if (image !== undefined) throw new CliUsageError('--image needs --appearance person or seal');
+    if (image !== undefined) throw new UsageError('--image needs --appearance person or seal');
     if (rectS !== undefined || pageS !== undefined)
-      throw new CliUsageError('--page/--rect need --appearance person, seal or stamp');
+      throw new UsageError('--page/--rect need --appearance person, seal or stamp');
     return out;
   }
   switch (kind) {
     case 'person': {
-      const opts: PersonAppearanceOptions = { titleLines: many(o, 'title') };
-      const name = one(o, 'name');
+      const opts: PersonAppearanceOptions = { titleLines: list(o, 'title') };
+      const name = str(o, 'name');
       if (name !== undefined) opts.name = name;
-      if (image !== undefined) opts.signatureImage = readImage(image);
+      if (image !== undefined) opts.signatureImage = readInput(image);
       out.appearance = personAppearance(opts);
       break;
     }
     case 'seal': {
-      if (image === undefined) throw new CliUsageError('--appearance seal needs --image SEAL.png');
-      const mmS = one(o, 'seal-mm');
+      if (image === undefined) throw new UsageError('--appearance seal needs --image SEAL.png');
+      const mmS = str(o, 'seal-mm');
       const sizeMm = mmS === undefined ? undefined : Number(mmS);
-      if (sizeMm !== undefined && !(sizeMm > 0))
-        throw new CliUsageError('--seal-mm must be a positive number');
+      if (sizeMm !== undefined && !(sizeMm > 0)) throw new UsageError('--seal-mm must be a positive number');
       out.appearance = sealAppearance({
-        sealImage: readImage(image),
+        sealImage: readInput(image),
         ...(sizeMm !== undefined ? { sizeMm } : {}),
       });
       break;
     }
     case 'stamp': {
-      if (image !== undefined) throw new CliUsageError('--appearance stamp takes no --image');
-      const agency = one(o, 'agency');
-      if (!agency) throw new CliUsageError('--appearance stamp needs --agency TEXT');
-      const opts: StampAppearanceOptions = { kind: o.copy === true ? 'copy' : 'appendix', agency };
-      const num = one(o, 'number');
+      if (image !== undefined) throw new UsageError('--appearance stamp takes no --image');
+      const agency = str(o, 'agency');
+      if (!agency) throw new UsageError('--appearance stamp needs --agency TEXT');
+      const opts: StampAppearanceOptions = { kind: flag(o, 'copy') ? 'copy' : 'appendix', agency };
+      const num = str(o, 'number');
       if (num !== undefined) opts.documentNumber = num;
       if (out.rect) opts.rect = out.rect;
       out.appearance = stampAppearance(opts);
       break;
     }
     default:
-      throw new CliUsageError('--appearance must be person, seal or stamp');
+      throw new UsageError('--appearance must be person, seal or stamp');
   }
   return out;
 }

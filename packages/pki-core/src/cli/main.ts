@@ -11,7 +11,23 @@ export {
 } from './demo-certs.js';
 
 export type { AnyCommand, CliInfo, Command, LazyCommand, OptionSpec, ParsedArgs, Io } from './framework.js';
-export { helpText, runCli } from './framework.js';
+export {
+  EXIT_FAIL,
+  EXIT_OK,
+  EXIT_USAGE,
+  UsageError,
+  assertWritable,
+  date,
+  flag,
+  helpText,
+  int,
+  list,
+  parseArgs,
+  readInput,
+  runCli,
+  str,
+  writeOutput,
+} from './framework.js';
 
 export interface MainOptions extends CliInfo {
   /**

@@ -1,7 +1,7 @@
 /**
- * `kyso xml sign`, `kyso xml verify` and `kyso xml inspect`, for the kyso command table. The types
- * are structurally pki-core's CLI `Command` (like `pdfCommands` of @kyso/pdf-sign); the `kyso`
- * binary composes them. Exit codes: 0 ok (verify: valid), 1 failure / not valid, 2 usage error or
+ * `kyso xml sign`, `kyso xml verify` and `kyso xml inspect`, for the kyso command table: pki-core's
+ * CLI `Command`s (`@kyso/pki-core/cli`, whose option accessors they use), like `pdfCommands` of
+ * @kyso/pdf-sign; the `kyso` binary composes them. Exit codes: 0 ok (verify: valid), 1 failure / not valid, 2 usage error or
  * unreadable input.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import {
   pkcs12KeyForCertificate,
   privateKeyFromPkcs8,
 } from '@kyso/pki-core';
+import { type Command, type ParsedArgs, UsageError, flag, list, str } from '@kyso/pki-core/cli';
 import { findSignatures } from '../dsig/verify.js';
 import { signXml } from '../sign/prepare.js';
 import { addXadesSignatureTimeStamp } from '../xades/xades.js';
@@ -24,35 +25,10 @@ import { parseXml } from '../xml/parser.js';
 import { type XmlRevocationMode, verifyXml } from '../verify/report.js';
 import { renderXmlReport, xmlReportJson } from '../verify/render.js';
 
-export interface XmlCommandOption {
-  name: string;
-  type: 'string' | 'boolean' | 'multi';
-  description: string;
-  required?: boolean;
-}
-
-export interface XmlCommand {
-  path: string[];
-  summary: string;
-  usage?: string;
-  options: XmlCommandOption[];
-  positionals?: { min: number; max: number; names?: string };
-  run(
-    args: { options: Record<string, string | boolean | string[] | undefined>; positionals: string[] },
-    io: { out(t: string): void; err(t: string): void },
-  ): Promise<number>;
-}
-
-class Usage extends Error {}
-
-type Opts = Record<string, string | boolean | string[] | undefined>;
-const str = (o: Opts, k: string): string | undefined =>
-  typeof o[k] === 'string' ? (o[k] as string) : undefined;
-
-async function p12Signer(o: Opts): Promise<Signer> {
+async function p12Signer(o: ParsedArgs): Promise<Signer> {
   const p12 = str(o, 'p12');
   const pwFile = str(o, 'password-file');
-  if (!p12 || !pwFile) throw new Usage('give --p12 FILE --password-file FILE');
+  if (!p12 || !pwFile) throw new UsageError('give --p12 FILE --password-file FILE');
   const password = readFileSync(pwFile, 'utf8').replace(/\r?\n$/, '');
   const contents = await importPkcs12(readFileSync(p12), password);
   const leaf =
@@ -67,7 +43,7 @@ async function p12Signer(o: Opts): Promise<Signer> {
   ]);
 }
 
-const signCommand: XmlCommand = {
+const signCommand: Command = {
   path: ['xml', 'sign'],
   summary: 'sign an XML document (XML-DSig, XAdES B-B/B-T, Vietnamese e-invoice)',
   usage:
@@ -87,18 +63,20 @@ const signCommand: XmlCommand = {
     },
     { name: 'enveloping', type: 'boolean', description: 'enveloping: IN inside a ds:Object' },
   ],
-  async run({ options: o, positionals }, io) {
+  async run(args, io) {
+    const o = args;
+    const { positionals } = args;
     try {
       const input = readFileSync(positionals[0]!);
       const profile = str(o, 'profile') ?? 'xmldsig';
       if (!['xmldsig', 'xades', 'einvoice'].includes(profile))
-        throw new Usage(`unknown --profile ${profile}`);
+        throw new UsageError(`unknown --profile ${profile}`);
       const level = str(o, 'level') ?? 'B-B';
       if (level !== 'B-B' && level !== 'B-T')
-        throw new Usage('--level is B-B or B-T (B-LT and B-LTA are not implemented yet)');
-      if (level === 'B-T' && !str(o, 'tsa')) throw new Usage('--level B-T needs --tsa URL');
+        throw new UsageError('--level is B-B or B-T (B-LT and B-LTA are not implemented yet)');
+      if (level === 'B-T' && !str(o, 'tsa')) throw new UsageError('--level B-T needs --tsa URL');
       const signer = await p12Signer(o);
-      const packaging = o.detached ? 'detached' : o.enveloping ? 'enveloping' : 'enveloped';
+      const packaging = flag(o, 'detached') ? 'detached' : flag(o, 'enveloping') ? 'enveloping' : 'enveloped';
       let out = await signXml(input, signer, {
         packaging,
         profile: profile === 'einvoice' ? 'einvoice' : 'xmldsig',
@@ -115,7 +93,7 @@ const signCommand: XmlCommand = {
   },
 };
 
-const verifyCommand: XmlCommand = {
+const verifyCommand: Command = {
   path: ['xml', 'verify'],
   summary: 'verify every signature of an XML document and print the report',
   usage:
@@ -132,20 +110,20 @@ const verifyCommand: XmlCommand = {
       description: 'folder where relative detached References are looked up',
     },
   ],
-  async run({ options: o, positionals }, io) {
+  async run(args, io) {
+    const o = args;
+    const { positionals } = args;
     try {
-      const trust = (
-        Array.isArray(o.trust) ? o.trust : typeof o.trust === 'string' ? [o.trust] : []
-      ) as string[];
+      const trust = list(o, 'trust');
       const store =
         trust.length > 0
           ? new TrustStore(trust.flatMap((f) => Certificate.parseAll(readFileSync(f))))
           : undefined;
       const mode = (str(o, 'revocation') ?? 'embedded-only') as XmlRevocationMode;
       if (!['embedded-only', 'fetch', 'soft-fail', 'off'].includes(mode))
-        throw new Usage(`unknown --revocation ${mode}`);
+        throw new UsageError(`unknown --revocation ${mode}`);
       const lang = str(o, 'lang') ?? 'vi';
-      if (lang !== 'vi' && lang !== 'en') throw new Usage('--lang is vi or en');
+      if (lang !== 'vi' && lang !== 'en') throw new UsageError('--lang is vi or en');
       const dir = str(o, 'detached-dir');
       const report = await verifyXml(readFileSync(positionals[0]!), {
         ...(store ? { trustStore: store } : {}),
@@ -163,7 +141,7 @@ const verifyCommand: XmlCommand = {
             }
           : {}),
       });
-      io.out(o.json ? `${JSON.stringify(xmlReportJson(report), null, 2)}\n` : renderXmlReport(report, lang));
+      io.out(flag(o, 'json') ? `${JSON.stringify(xmlReportJson(report), null, 2)}\n` : renderXmlReport(report, lang));
       return report.valid ? 0 : 1;
     } catch (e) {
       return fail(e, io);
@@ -171,7 +149,7 @@ const verifyCommand: XmlCommand = {
   },
 };
 
-const inspectCommand: XmlCommand = {
+const inspectCommand: Command = {
   path: ['xml', 'inspect'],
   summary: 'list the signatures of an XML document (no validation)',
   positionals: { min: 1, max: 1, names: 'IN' },
@@ -194,7 +172,7 @@ const inspectCommand: XmlCommand = {
 };
 
 function fail(e: unknown, io: { err(t: string): void }): number {
-  if (e instanceof Usage) {
+  if (e instanceof UsageError) {
     io.err(`usage: ${e.message}\n`);
     return 2;
   }
@@ -205,4 +183,4 @@ function fail(e: unknown, io: { err(t: string): void }): number {
   throw e;
 }
 
-export const xmlCommands: XmlCommand[] = [signCommand, verifyCommand, inspectCommand];
+export const xmlCommands: Command[] = [signCommand, verifyCommand, inspectCommand];
