@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { TrustStore } from '@kyso/pki-core';
+import { type RevocationChecker, TrustStore, fixedClock } from '@kyso/pki-core';
 import { loadVietnamRoots } from '../../pki-core/src/path/trust-store.node.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireTool, tmpDir } from '../../pki-core/test/helpers/tools.js';
@@ -159,6 +159,28 @@ describe('verifyPdf: two signatures (official certifies P=2 at B-LT, agency appr
     expect(soft.valid).toBe(true);
     expect(soft.signatures[0]!.level).toBe('B-B');
     expect(soft.signatures[0]!.revocationSource).toBe('none');
+  });
+
+  it('an injected RevocationChecker settles what the document does not; an injected Clock sets "now"', async () => {
+    const bb = (await signPdf(base, { signer: pki.official })).pdf;
+    const asked: string[] = [];
+    const revoked: RevocationChecker = {
+      async check(cert, _issuer, ctx) {
+        asked.push(`${cert.subject.toString()}@${ctx.time.toISOString()}`);
+        return { status: 'revoked', source: 'ocsp', revocationTime: new Date(0), detail: 'test double' };
+      },
+    };
+    const at = new Date(pki.officialCert.notBefore.getTime() + 86_400_000);
+    const r = await verifyPdf(bb, { trustStore: trust, revocationChecker: revoked, clock: fixedClock(at) });
+    expect(r.valid).toBe(false);
+    expect(r.signatures[0]!.certificate.reason).toBe('REVOKED');
+    // The checker was asked at the clock's time, and only for what the document left unknown.
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.every((a) => a.endsWith(`@${at.toISOString()}`))).toBe(true);
+    const good: RevocationChecker = { check: async () => ({ status: 'good', source: 'ocsp' }) };
+    const ok = await verifyPdf(bb, { trustStore: trust, revocationChecker: good, clock: fixedClock(at) });
+    expect(ok.valid).toBe(true);
+    expect(ok.signatures[0]!.revocationSource).toBe('fetched');
   });
 
   it('an unknown root: indeterminate, never valid', async () => {

@@ -4,6 +4,7 @@ export * from './bytes.js';
 export * as der from './der.js';
 export * from './pem.js';
 export * from './oids.js';
+export * from './clock.js';
 // Keys, algorithms, signers
 export * from './crypto/types.js';
 export * from './crypto/hash.js';

@@ -3,6 +3,7 @@
  * services → HTTP (http/app.ts mounts the route groups) → housekeeping schedule.
  * `startServer` adds the listener, the CRL schedule and graceful shutdown.
  */
+import { type Clock, systemClock } from '@kyso/pki-core';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -66,11 +67,14 @@ export function loadKek(config: Config, log: Logger): Uint8Array {
   return new Uint8Array(k);
 }
 
-export async function createKyso(config: Config, opts: { log?: Logger; db?: Db } = {}): Promise<Kyso> {
+export async function createKyso(
+  config: Config,
+  opts: { log?: Logger; db?: Db /** The server's clock (default the system clock). */; clock?: Clock } = {},
+): Promise<Kyso> {
   const log = opts.log ?? createLogger(config.logLevel);
   const db = opts.db ?? (await openDb(config));
   try {
-    return await assemble(config, log, db, opts.db === undefined);
+    return await assemble(config, log, db, opts.db === undefined, opts.clock ?? systemClock);
   } catch (e) {
     // A failed start must not leave the database handle open (it would keep the process alive).
     if (!opts.db) await db.close().catch(() => {});
@@ -78,7 +82,7 @@ export async function createKyso(config: Config, opts: { log?: Logger; db?: Db }
   }
 }
 
-async function assemble(config: Config, log: Logger, db: Db, ownsDb: boolean): Promise<Kyso> {
+async function assemble(config: Config, log: Logger, db: Db, ownsDb: boolean, clock: Clock): Promise<Kyso> {
   const applied = await migrate(db);
   log.info({ db: db.kind, applied }, applied.length ? 'database migrated' : 'database schema up to date');
   const kek = loadKek(config, log);
@@ -104,7 +108,7 @@ async function assemble(config: Config, log: Logger, db: Db, ownsDb: boolean): P
               throw new Error(`vault ${n} not configured`);
             })(),
   };
-  const ctx: Ctx = { db, config, log, vaults, kek };
+  const ctx: Ctx = { db, config, log, vaults, kek, clock };
   const ca = new CaService(ctx);
 
   // First start: CA hierarchy and the first operator key, once, even with several processes.

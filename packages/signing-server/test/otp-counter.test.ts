@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import { describe, expect, it } from 'vitest';
+import { systemClock } from '@kyso/pki-core';
 import type { Ctx } from '../src/services/common.js';
 import { otpCounter } from '../src/services/factors.js';
 import { sealSecret } from '../src/vault/software.js';
@@ -15,7 +16,7 @@ const W = 100;
 describe('otpCounter', () => {
   it('skips spent counters whose code repeats later in the window', () => {
     const kek = new Uint8Array(crypto.randomBytes(32));
-    const ctx = { kek, config: { otpWindow: W } } as unknown as Ctx;
+    const ctx = { kek, config: { otpWindow: W }, clock: systemClock } as unknown as Ctx;
     const now = Math.floor(Date.now() / 30_000);
     // Find a secret whose codes repeat inside the window (a few dozen tries on average).
     for (let tries = 0; tries < 5000; tries++) {

@@ -20,6 +20,7 @@ import {
   Certificate as Cert,
   CertificatePool,
   Crl,
+  type Clock,
   type KysoRevocationChecker,
   type RevocationChecker,
   type RevocationContext,
@@ -29,6 +30,7 @@ import {
   buildAndValidatePath,
   der,
   newRevocationChecker,
+  systemClock,
   parseCms,
   parseOcspResponse,
   parseTimeStampToken,
@@ -58,14 +60,22 @@ export type PadesLevelReached = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA' | 'none';
 export interface VerifyPdfOptions {
   /** Trust anchors. Without anchors every certificate is indeterminate (NO_TRUST_ANCHORS). */
   trustStore?: TrustStore;
-  /** Validation time ("now" by default): used when no time-stamp proves an earlier time. */
+  /** Validation time (default `clock.now()`): used when no time-stamp proves an earlier time. */
   time?: Date;
+  /** Where "now" comes from when `time` is not given (default the system clock). */
+  clock?: Clock;
   /**
    * 'dss-only' (default): revocation data in the document (DSS, CMS) only, missing data is fatal;
    * 'fetch': then CRL/OCSP over HTTP; 'soft-fail': document data, missing data reported but not
    * fatal; 'off': not checked (said so in the report).
    */
   revocation?: RevocationMode;
+  /**
+   * A revocation checker asked when the document's own data (DSS, CMS) does not settle a
+   * certificate's status, in place of the HTTP fetcher of `revocation: 'fetch'` (e.g. a server's
+   * CRL/OCSP cache, or a test double). Its "unknown" is fatal unless `revocation` is 'soft-fail'.
+   */
+  revocationChecker?: RevocationChecker;
   /**
    * Rules judging the changes after each signature (default `defaultModificationPolicy`). A policy
    * can explain more kinds of change; changes no rule explains are always OTHER.
@@ -262,7 +272,7 @@ class DocumentRevocationChecker implements RevocationChecker {
   readonly origins = new Map<string, 'embedded' | 'fetched' | 'none'>();
   constructor(
     readonly offline: KysoRevocationChecker,
-    readonly online: KysoRevocationChecker | undefined,
+    readonly online: RevocationChecker | undefined,
     readonly laterTimes: readonly Date[],
     readonly mode: RevocationMode,
   ) {}
@@ -416,7 +426,7 @@ export async function verifyPdf(
   input: PdfInput,
   options: VerifyPdfOptions = {},
 ): Promise<PdfValidationReport> {
-  const now = options.time ?? new Date();
+  const now = options.time ?? (options.clock ?? systemClock).now();
   const mode: RevocationMode = options.revocation ?? 'dss-only';
   const src = toSource(input);
   const reader = PdfReader.open(src);
@@ -466,10 +476,11 @@ export async function verifyPdf(
     certificates: extraCerts,
     policy: 'soft-fail',
   });
-  const online =
-    mode === 'fetch'
+  const online: RevocationChecker | undefined =
+    options.revocationChecker ??
+    (mode === 'fetch'
       ? newRevocationChecker({ fetch: true, certificates: extraCerts, policy: 'soft-fail' })
-      : undefined;
+      : undefined);
   const dtsTimes: Date[] = [];
   const makeChecker = () =>
     new DocumentRevocationChecker(

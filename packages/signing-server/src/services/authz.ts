@@ -349,7 +349,12 @@ export class AuthzService {
     const redirectUri = p.redirect_uri ?? '';
     if (!client.redirect_uris.includes(redirectUri))
       throw badRequest('redirect_uri is not registered for this client');
-    await rateLimit(this.ctx.db, `client:${clientId}`, this.ctx.config.rateLimit.perClientPerMinute);
+    await rateLimit(
+      this.ctx.db,
+      `client:${clientId}`,
+      this.ctx.config.rateLimit.perClientPerMinute,
+      this.ctx.clock.now().getTime(),
+    );
     const state = p.state;
     const fail = (error: string, d: string) => new RedirectableError(redirectUri, state, error, d);
     if (state !== undefined && state.length > 500) throw fail('invalid_request', 'state is too long');
@@ -659,7 +664,12 @@ export class AuthzService {
     if (!token || token.length > 200) return undefined;
     const clientId = await credentialTokenClient(this.ctx.db, sha256(token));
     if (clientId)
-      await rateLimit(this.ctx.db, `client:${clientId}`, this.ctx.config.rateLimit.perClientPerMinute);
+      await rateLimit(
+        this.ctx.db,
+        `client:${clientId}`,
+        this.ctx.config.rateLimit.perClientPerMinute,
+        this.ctx.clock.now().getTime(),
+      );
     return clientId;
   }
 
@@ -680,6 +690,7 @@ export class AuthzService {
       this.ctx.db,
       `credential:${input.credentialID}`,
       this.ctx.config.rateLimit.perCredentialPerMinute,
+      this.ctx.clock.now().getTime(),
     );
     const documents: DocumentDigest[] =
       input.documentDigests ?? (input.hashes ?? []).map((hash) => ({ hash }));

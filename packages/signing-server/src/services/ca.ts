@@ -143,7 +143,7 @@ export class CaService {
       const vault = this.ctx.vaults.byName(key.vault);
       const signer = new VaultSigner(vault, key, [cert.der, ...chain.map((c) => c.der)]);
       let ocspSigner: VaultSigner = signer;
-      const now = new Date();
+      const now = this.ctx.clock.now();
       if (r.ocsp_cert_der && r.ocsp_key_id) {
         const oc = Certificate.fromDer(r.ocsp_cert_der);
         // A delegated responder whose certificate has expired would make every answer invalid:
@@ -205,7 +205,9 @@ export class CaService {
     if (row.status === 'valid') return { status: 'good' as const };
     return {
       status: 'revoked' as const,
-      revocationTime: new Date(Math.floor(new Date(row.revoked_at ?? Date.now()).getTime() / 1000) * 1000),
+      revocationTime: new Date(
+        Math.floor(new Date(row.revoked_at ?? this.ctx.clock.now()).getTime() / 1000) * 1000,
+      ),
       reason: (row.status === 'suspended'
         ? 'certificateHold'
         : (row.revocation_reason ?? 'unspecified')) as CrlReason,
@@ -253,7 +255,7 @@ export class CaService {
     if (own.rows[0] && own.rows[0].status !== 'valid')
       throw new ApiError(409, 'invalid_request', 'the issuing CA is revoked or suspended and issues nothing');
     const base = this.ctx.config.publicBaseUrl;
-    const now = new Date();
+    const now = this.ctx.clock.now();
     const notBefore = new Date(Math.floor((now.getTime() - 60_000) / 1000) * 1000);
     const wanted = new Date(notBefore.getTime() + (input.validityDays ?? 365 * 2) * DAY);
     const notAfter = wanted > ca.cert.notAfter ? ca.cert.notAfter : wanted;
@@ -282,7 +284,7 @@ export class CaService {
   }
 
   /** Issues a new CRL for `caId` inside the caller's transaction and stores it. */
-  async issueCrl(q: Queryable, caId: string, now = Date.now()): Promise<Crl> {
+  async issueCrl(q: Queryable, caId: string, now = this.ctx.clock.now().getTime()): Promise<Crl> {
     const ca = this.get(caId);
     const n = await q.query<{ crl_number: string }>(
       'UPDATE cas SET crl_number = crl_number + 1 WHERE id = $1 RETURNING crl_number::text',
@@ -324,7 +326,7 @@ export class CaService {
   }
 
   /** The current CRL; issues a fresh one when none exists or the latest is past half its life. */
-  async currentCrl(caId: string, now = Date.now()): Promise<Uint8Array> {
+  async currentCrl(caId: string, now = this.ctx.clock.now().getTime()): Promise<Uint8Array> {
     this.get(caId);
     const fresh = await this.#latestFreshCrl(this.ctx.db, caId, now);
     if (fresh) return fresh;
@@ -363,7 +365,7 @@ export class CaService {
    * Scheduled refresh: re-issues the CRLs that are missing or past half their life (so relying
    * parties always hold one with time left). Returns the ids of the CAs whose CRL was re-issued.
    */
-  async refreshCrls(now = Date.now()): Promise<string[]> {
+  async refreshCrls(now = this.ctx.clock.now().getTime()): Promise<string[]> {
     const issued: string[] = [];
     for (const id of this.cas.keys()) {
       if (await this.#latestFreshCrl(this.ctx.db, id, now)) continue;
@@ -376,7 +378,7 @@ export class CaService {
    * Decree 23/2025 Art. 15: the issuing CA certificate (and the chain above it) must be valid now
    * and not revoked before a subscriber signs.
    */
-  async assertIssuerValid(caId: string, now = new Date()): Promise<void> {
+  async assertIssuerValid(caId: string, now = this.ctx.clock.now()): Promise<void> {
     const ca = this.get(caId);
     for (const c of [ca.cert, ...ca.chain]) {
       if (!c.isValidAt(now))
@@ -539,7 +541,7 @@ export async function bootstrapCas(ctx: Ctx, q: Queryable): Promise<string | und
     );
   }
   // Generate a fresh hierarchy inside the vault.
-  const now = new Date();
+  const now = ctx.clock.now();
   const id = 'kyso-local';
   const base = ctx.config.publicBaseUrl;
   const gen = async (kid: string, spec: KeySpec) => {

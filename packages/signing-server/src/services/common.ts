@@ -1,5 +1,6 @@
 /** Shared service plumbing: the context every service gets, typed API errors, small crypto helpers. */
 import crypto from 'node:crypto';
+import type { Clock } from '@kyso/pki-core';
 import type { Config } from '../config.js';
 import type { Db } from '../db/db.js';
 import type { Logger } from '../log.js';
@@ -20,6 +21,12 @@ export interface Ctx {
   log: Logger;
   vaults: Vaults;
   kek: Uint8Array;
+  /**
+   * The server's one clock: validity checks, CRL/OCSP times, OTP windows, rate-limit windows and
+   * signing times read it (not Date.now()). Database timestamps (SAD and code expiry) still use
+   * SQL now() of the database server.
+   */
+  clock: Clock;
 }
 
 /**

@@ -208,7 +208,12 @@ export class CscService {
       throw new ApiError(401, 'invalid_token', 'missing, expired or invalid access token', {
         'WWW-Authenticate': BEARER_INVALID,
       });
-    await rateLimit(this.ctx.db, `client:${clientId}`, this.ctx.config.rateLimit.perClientPerMinute);
+    await rateLimit(
+      this.ctx.db,
+      `client:${clientId}`,
+      this.ctx.config.rateLimit.perClientPerMinute,
+      this.ctx.clock.now().getTime(),
+    );
     return clientId;
   }
 
@@ -245,7 +250,7 @@ export class CscService {
         cert = Certificate.fromDer(c.der);
         certStatus =
           c.status === 'valid'
-            ? cert.isValidAt(new Date())
+            ? cert.isValidAt(this.ctx.clock.now())
               ? 'valid'
               : 'expired'
             : (c.status as 'revoked' | 'suspended');
@@ -271,13 +276,13 @@ export class CscService {
 
   #rememberView(view: CredentialView): void {
     if (this.#views.size >= 10_000) this.#views.delete(this.#views.keys().next().value!);
-    this.#views.set(view.row.id, { view, at: Date.now() });
+    this.#views.set(view.row.id, { view, at: this.ctx.clock.now().getTime() });
   }
 
   #cachedView(id: string): CredentialView | undefined {
     const e = this.#views.get(id);
     if (!e) return undefined;
-    if (Date.now() - e.at > 60_000) {
+    if (this.ctx.clock.now().getTime() - e.at > 60_000) {
       this.#views.delete(id);
       return undefined;
     }
@@ -315,7 +320,7 @@ export class CscService {
     let bytes: Uint8Array[];
     let canon: string[];
     let caSpkiHash: Uint8Array | null = null;
-    const now = new Date();
+    const now = this.ctx.clock.now();
     try {
       if (!v.cert.isValidAt(now)) return undefined;
       if (v.row.ca_id) {
@@ -508,7 +513,7 @@ export class CscService {
     if (v.row.ca_id) await this.ca.assertIssuerValid(v.row.ca_id);
     else
       for (const c of v.chain)
-        if (!c.isValidAt(new Date())) throw badRequest('issuing CA certificate is not valid now');
+        if (!c.isValidAt(this.ctx.clock.now())) throw badRequest('issuing CA certificate is not valid now');
   }
 
   // --- authorisation -------------------------------------------------------------------------
@@ -525,7 +530,12 @@ export class CscService {
     },
   ): Promise<{ SAD: string; expiresIn: number }> {
     const v = await this.#credential(this.ctx.db, clientId, input.credentialID);
-    await rateLimit(this.ctx.db, `credential:${v.row.id}`, this.ctx.config.rateLimit.perCredentialPerMinute);
+    await rateLimit(
+      this.ctx.db,
+      `credential:${v.row.id}`,
+      this.ctx.config.rateLimit.perCredentialPerMinute,
+      this.ctx.clock.now().getTime(),
+    );
     await this.#assertUsable(v);
     // SCAL2: the SAD is bound to the exact hashes.
     if (!input.hashes || input.hashes.length === 0)
@@ -674,7 +684,12 @@ export class CscService {
     },
   ): Promise<{ signatures: string[] }> {
     const v = await this.#credential(this.ctx.db, clientId, input.credentialID);
-    await rateLimit(this.ctx.db, `credential:${v.row.id}`, this.ctx.config.rateLimit.perCredentialPerMinute);
+    await rateLimit(
+      this.ctx.db,
+      `credential:${v.row.id}`,
+      this.ctx.config.rateLimit.perCredentialPerMinute,
+      this.ctx.clock.now().getTime(),
+    );
     return this.#signHashCounted(clientId, input, v);
   }
 

@@ -57,7 +57,7 @@ export function otpCounter(
     secret: new Secret({ buffer: new Uint8Array(secret).buffer }),
   });
   secret.fill(0);
-  const now = Math.floor(Date.now() / 30_000);
+  const now = Math.floor(ctx.clock.now().getTime() / 30_000);
   const w = ctx.config.otpWindow;
   const given = Buffer.from(otp);
   let found: number | undefined;

@@ -9,7 +9,8 @@ export async function rateLimit(
   q: Queryable,
   bucket: string,
   limitPerMinute: number,
-  now = Date.now(),
+  /** Milliseconds since the epoch, from the server's clock (ctx.clock). */
+  now: number,
 ): Promise<void> {
   const window = Math.floor(now / 60_000);
   const r = await q.query<{ count: number }>(

@@ -343,7 +343,7 @@ export class SignDocService {
       try {
         prepared = await preparePdfSignature(pdf, {
           digestAlgorithm: hash,
-          signingTime: new Date(),
+          signingTime: this.ctx.clock.now(),
           placeholderSize: estimatePlaceholder({
             certificates: chain,
             signer,
