@@ -24,12 +24,9 @@
  *    given, revocation is checked with the data embedded in SignedData (CRLs, RFC 5940 OCSP).
  */
 import { bytesEqual, toHex } from '../bytes.js';
-import { DerReader, Tag, compareBytes, ctxTag, decodeGeneralizedTime, integerBytesEqual } from '../der.js';
-import { parseSignatureAlgorithm, signatureAlgorithmName } from '../crypto/algorithms.js';
+import { DerReader, Tag, compareBytes, integerBytesEqual } from '../der.js';
 import { digest, hashFromOid } from '../crypto/hash.js';
-import { parsePublicKeyInfo } from '../crypto/keys.js';
-import type { CmsDigestAlgorithm, HashAlgorithm, SignatureAlgorithm } from '../crypto/types.js';
-import { verifySignature } from '../crypto/verify.js';
+import type { CmsDigestAlgorithm, HashAlgorithm } from '../crypto/types.js';
 import { cmsDigest, cmsDigestFromAlgorithm } from '../crypto/verify-hash.js';
 import { KysoError, isKysoError } from '../errors.js';
 import { OID, oidName } from '../oids.js';
@@ -40,6 +37,8 @@ import { CertificatePool, type TrustStore } from '../path/trust-store.js';
 import type { Purpose } from '../path/validate.js';
 import { Certificate } from '../x509/certificate.js';
 import { newRevocationChecker } from '../revocation/index.js';
+import { parseTimeStampToken } from '../tsp/response.js';
+import { type TsaChainValidator, verifyTimeStampToken } from '../tsp/verify.js';
 import {
   OID_ARCHIVE_TIMESTAMP_V3,
   OID_ATS_HASH_INDEX_V1,
@@ -52,12 +51,11 @@ import {
 } from './archive.js';
 import { normalizeBer } from './ber.js';
 import {
-  OID_DSA,
-  OID_DSA_WITH_SHA1,
-  OID_DSA_WITH_SHA256,
-  parseDsaPublicKey,
-  verifyDsa,
-} from './dsa-legacy.js';
+  type ResolvedAlg,
+  algName,
+  checkSignatureValue,
+  resolveCmsSignerAlgorithm,
+} from './signer-algorithm.js';
 import {
   type AlgorithmId,
   OID_RI_OCSP_RESPONSE,
@@ -198,6 +196,8 @@ export interface CmsVerifyOptions {
   allowBer?: boolean;
 }
 
+export { resolveCmsSignerAlgorithm, resolveSignerAlgorithm } from './signer-algorithm.js';
+
 /** Parses CMS ContentInfo(SignedData): strict DER first, then (if allowed) via the BER normaliser. */
 export function parseCms(
   input: Uint8Array,
@@ -223,90 +223,6 @@ export function parseCms(
 }
 
 // ---------------------------------------------------------------------------------------------
-
-type ResolvedAlg =
-  | { kind: 'std'; alg: SignatureAlgorithm }
-  | { kind: 'dsa'; hash: HashAlgorithm }
-  | { kind: 'ed448' };
-
-/**
- * SignerInfo algorithms with the RFC 8419 pairing (§3.1): Ed25519 needs the id-sha512 digest,
- * Ed448 the id-shake256 (64-byte) digest, and SHAKE256 is accepted for nothing but Ed448.
- * A pairing violation is `{ forbidden }` (a failed check, not an unsupported one); an unknown
- * algorithm throws UNSUPPORTED_ALGORITHM.
- */
-export function resolveCmsSignerAlgorithm(
-  sig: AlgorithmId,
-  digestAlg: CmsDigestAlgorithm,
-): ResolvedAlg | { forbidden: string } {
-  if (sig.oid === OID.ed448) {
-    if (sig.parameters) throw new KysoError('ASN1_SCHEMA', 'Ed448 must have absent parameters');
-    return digestAlg === 'SHAKE256'
-      ? { kind: 'ed448' }
-      : { forbidden: `Ed448 requires the SHAKE256 digest (RFC 8419 §3.1), not ${digestAlg}` };
-  }
-  if (sig.oid === OID.ed25519 && digestAlg !== 'SHA-512')
-    return { forbidden: `Ed25519 requires the SHA-512 digest (RFC 8419 §3.1), not ${digestAlg}` };
-  if (digestAlg === 'SHAKE256')
-    return {
-      forbidden: `the SHAKE256 digest is only allowed with Ed448 (RFC 8419), not ${oidName(sig.oid)}`,
-    };
-  return resolveSignerAlgorithm(sig, digestAlg);
-}
-
-/**
- * Resolves SignerInfo.signatureAlgorithm. CMS allows the bare key algorithm (rsaEncryption,
- * id-ecPublicKey, id-dsa) with the hash taken from digestAlgorithm (RFC 5754 §3); OpenSSL emits
- * rsaEncryption. Throws UNSUPPORTED_ALGORITHM.
- */
-export function resolveSignerAlgorithm(sig: AlgorithmId, digestAlg: HashAlgorithm): ResolvedAlg {
-  switch (sig.oid) {
-    case OID.rsaEncryption:
-      if (sig.parameters && !bytesEqual(sig.parameters, Uint8Array.of(5, 0))) {
-        throw new KysoError('ASN1_SCHEMA', 'rsaEncryption signature algorithm with parameters');
-      }
-      return { kind: 'std', alg: { name: 'RSA-PKCS1', hash: digestAlg } };
-    case OID.ecPublicKey:
-      return { kind: 'std', alg: { name: 'ECDSA', hash: digestAlg } };
-    case OID_DSA:
-      return { kind: 'dsa', hash: digestAlg };
-    case OID_DSA_WITH_SHA1:
-      return { kind: 'dsa', hash: 'SHA-1' };
-    case OID_DSA_WITH_SHA256:
-      return { kind: 'dsa', hash: 'SHA-256' };
-  }
-  const rsaWithHash: Record<string, HashAlgorithm> = {
-    [OID.sha1WithRSAEncryption]: 'SHA-1',
-    [OID.sha256WithRSAEncryption]: 'SHA-256',
-    [OID.sha384WithRSAEncryption]: 'SHA-384',
-    [OID.sha512WithRSAEncryption]: 'SHA-512',
-  };
-  // Absent parameters for sha*WithRSAEncryption are common in CMS (RFC 4055 allows NULL or absent there).
-  if (rsaWithHash[sig.oid] && !sig.parameters)
-    return { kind: 'std', alg: { name: 'RSA-PKCS1', hash: rsaWithHash[sig.oid]! } };
-  return { kind: 'std', alg: parseSignatureAlgorithm(sig.der) };
-}
-
-function algName(r: ResolvedAlg): string {
-  if (r.kind === 'ed448') return 'Ed448';
-  return r.kind === 'dsa' ? `dsa-with-${r.hash.replace('-', '')}` : signatureAlgorithmName(r.alg);
-}
-
-async function checkSignatureValue(
-  cert: Certificate,
-  alg: ResolvedAlg,
-  data: Uint8Array,
-  sig: Uint8Array,
-): Promise<boolean> {
-  if (alg.kind === 'dsa') {
-    const info = parsePublicKeyInfo(cert.spki);
-    if (info.algorithmOid !== OID_DSA) return false;
-    const key = parseDsaPublicKey(info.parameters, info.publicKey);
-    return verifyDsa(key, await digest(alg.hash, data), sig);
-  }
-  if (alg.kind === 'ed448') return verifySignature(cert.spki, { name: 'Ed448' }, data, sig);
-  return verifySignature(cert.spki, alg.alg, data, sig);
-}
 
 function findSignerCertificate(si: SignerInfo, pool: readonly Certificate[]): Certificate | null {
   const sid = si.sid;
@@ -571,7 +487,7 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
   const tokens = tsAttrs.flatMap((a) => a.values).slice(0, MAX_TIMESTAMPS_PER_SIGNER);
   let validTs: TimeStampReport | undefined;
   for (const token of tokens) {
-    const ts = await verifyTimeStampToken(
+    const ts = await verifyEmbeddedTimeStamp(
       token,
       async (alg) => digest(alg, si.signature),
       sctx,
@@ -734,58 +650,42 @@ function embeddedRevocation(sd: SignedData, provenAt: Date): RevocationChecker {
 }
 
 // ---------------------------------------------------------------------------------------------
-// RFC 3161 time-stamp tokens (built-in minimal verifier; src/tsp may plug a fuller one)
+// RFC 3161 time-stamp tokens embedded in a signature: verified by the one RFC 3161 verifier
+// (tsp/verify.ts), with this signature's certificates, trust and revocation; its lines are mapped
+// onto this check.
 // ---------------------------------------------------------------------------------------------
 
-export interface TstInfoCore {
-  policy: string;
-  imprintAlgorithm: AlgorithmId;
-  hashedMessage: Uint8Array;
-  serialNumber: Uint8Array;
-  genTime: Date;
-}
-
-/** Parses the TSTInfo fields the CMS verifier needs (RFC 3161 §2.4.2); strict DER. */
-export function parseTstInfoCore(der: Uint8Array): TstInfoCore {
-  const r = new DerReader(DerReader.single(der, Tag.SEQUENCE).value);
-  const version = r.readSmallInteger();
-  if (version !== 1) throw new KysoError('ASN1_SCHEMA', `TSTInfo version ${version}`);
-  const policy = r.readOid();
-  const mi = r.enter(Tag.SEQUENCE);
-  const algEl = mi.read(Tag.SEQUENCE);
-  const ar = new DerReader(algEl.value);
-  const algOid = ar.readOid();
-  const params = ar.done ? undefined : ar.read().raw;
-  ar.finish();
-  const hashedMessage = mi.readOctetString();
-  mi.finish('unexpected data in MessageImprint');
-  const serialNumber = r.readIntegerBytes();
-  const genTime = decodeGeneralizedTime(r.read(Tag.GENERALIZED_TIME));
-  // accuracy, ordering, nonce, tsa, extensions: skipped (checked by the full TSP verifier).
-  while (!r.done) {
-    const t = r.peekTag();
-    if (
-      t !== Tag.SEQUENCE &&
-      t !== Tag.BOOLEAN &&
-      t !== Tag.INTEGER &&
-      t !== ctxTag(0, true) &&
-      t !== ctxTag(1, true)
-    ) {
-      throw new KysoError('ASN1_SCHEMA', 'unexpected element in TSTInfo');
-    }
-    r.read();
-  }
-  const imprintAlgorithm: AlgorithmId = { oid: algOid, der: algEl.raw };
-  if (params) imprintAlgorithm.parameters = params;
-  return { policy, imprintAlgorithm, hashedMessage, serialNumber, genTime };
+/** The TSA path at genTime (purpose timeStamping) with the signature's trust and revocation. */
+function tsaChainValidator(parent: SignerContext, ts: TimeStampReport): TsaChainValidator {
+  return async (tsa, untrusted, time) => {
+    const { trustStore, revocation } = parent.opts;
+    if (!trustStore)
+      return {
+        status: 'indeterminate',
+        reason: 'NO_TRUST_ANCHORS',
+        detail: 'no trust anchors given: the TSA certificate was not validated',
+      };
+    const path = await buildAndValidatePath({
+      leaf: tsa,
+      intermediates: new CertificatePool([...untrusted, ...parent.pool]),
+      trustStore,
+      time,
+      purpose: 'timeStamping',
+      ...(revocation ? { revocation } : {}),
+    });
+    ts.path = path;
+    return path.valid
+      ? { status: 'passed', reason: 'PATH_VALID_AT_GENTIME' }
+      : { status: 'failed', reason: path.reason ?? 'PATH_INVALID', detail: `${path.reason}: ${path.detail}` };
+  };
 }
 
 /**
  * Verifies an RFC 3161 token embedded in a signature: its imprint against `expectedImprint(alg)`
- * (undefined: the data is unavailable, indeterminate), its own signature and ESS attribute, and
- * the TSA path (purpose timeStamping) at genTime. Lines are named `check`.
+ * (undefined: the data is unavailable, indeterminate), its own signature and ESS attribute, the
+ * TSA certificate and the TSA path (purpose timeStamping) at genTime. Lines are named `check`.
  */
-async function verifyTimeStampToken(
+async function verifyEmbeddedTimeStamp(
   token: Uint8Array,
   expectedImprint: (alg: HashAlgorithm) => Promise<Uint8Array | undefined>,
   parent: SignerContext,
@@ -798,77 +698,53 @@ async function verifyTimeStampToken(
     checks.push(line(check, 'TIMESTAMP_MALFORMED', 'nested time-stamp tokens are not verified', true));
     return ts;
   }
-  let sd: SignedData;
-  let tst: TstInfoCore;
+  let imprintHash: HashAlgorithm;
   try {
-    sd = parseCms(token).signedData;
-    if (sd.eContentType !== OID.tstInfo || !sd.eContent)
-      throw new KysoError('ASN1_SCHEMA', 'not a TSTInfo token');
-    if (sd.signerInfos.length !== 1)
-      throw new KysoError('ASN1_SCHEMA', 'a time-stamp token has exactly one signer');
-    tst = parseTstInfoCore(sd.eContent);
-  } catch (e) {
-    if (!isKysoError(e)) throw e;
-    checks.push(line(check, 'TIMESTAMP_MALFORMED', `${e.code}: ${e.message}`));
-    return ts;
-  }
-  ts.genTime = tst.genTime;
-  // Message imprint: over the signature value (signature-time-stamp, EN 319 122-1 §5.3) or the
-  // archive data (archive-time-stamp-v3, §5.5.3).
-  let imprintHash: HashAlgorithm | undefined;
-  try {
-    const h = hashOf(tst.imprintAlgorithm);
-    // SHAKE256 is a CMS digest for Ed448 signers only, not a time-stamp imprint hash here.
-    if (h === 'SHAKE256') throw new KysoError('UNSUPPORTED_ALGORITHM', 'SHAKE256 imprint');
-    imprintHash = h;
+    const { tstInfo } = parseTimeStampToken(token);
+    ts.genTime = tstInfo.genTime;
+    imprintHash = tstInfo.messageImprint.hashAlgorithm;
     ts.imprintAlgorithm = imprintHash;
   } catch (e) {
     if (!isKysoError(e)) throw e;
-  }
-  if (!imprintHash)
     checks.push(
-      line(check, 'UNSUPPORTED_ALGORITHM', `imprint hash ${oidName(tst.imprintAlgorithm.oid)}`, true),
+      e.code === 'UNSUPPORTED_ALGORITHM'
+        ? line(check, 'UNSUPPORTED_ALGORITHM', `imprint: ${e.message}`, true)
+        : line(check, 'TIMESTAMP_MALFORMED', `${e.code}: ${e.message}`),
     );
-  else {
-    const h = await expectedImprint(imprintHash);
-    checks.push(
-      !h
-        ? line(check, 'CONTENT_MISSING', 'detached signature: no content given for the imprint', true)
-        : bytesEqual(h, tst.hashedMessage)
-          ? line(check, undefined, 'message imprint')
-          : line(
-              check,
-              'TIMESTAMP_IMPRINT_MISMATCH',
-              check === 'signature-time-stamp'
-                ? 'the time-stamp does not cover this signature value'
-                : 'the archive time-stamp does not cover this signature and its data',
-            ),
-    );
+    return ts;
   }
-  // The token's own signature, ESS and TSA path (purpose timeStamping) at genTime.
-  const pool = [...parent.pool, ...sd.certificates.map((c) => Certificate.fromDer(c))];
-  const inner = await verifySignerInfo(sd.signerInfos[0]!, 0, {
-    sd,
-    pool,
-    opts: {
-      ...parent.opts,
-      time: tst.genTime,
-      purpose: 'timeStamping',
-      requireSigningCertificate: true,
-    },
-    depth: parent.depth + 1,
-    contentDigest: async (alg) => cmsDigest(alg, sd.eContent!),
-    content: sd.eContent!,
+  // Message imprint: over the signature value (signature-time-stamp, EN 319 122-1 §5.3) or the
+  // archive data (archive-time-stamp-v3, §5.5.3).
+  const want = await expectedImprint(imprintHash);
+  const rep = await verifyTimeStampToken(token, {
+    ...(want ? { digest: want } : {}),
+    certificates: parent.pool,
+    validateChain: tsaChainValidator(parent, ts),
   });
-  if (inner.signerCertificate) ts.tsaCertificate = inner.signerCertificate;
-  if (inner.path) ts.path = inner.path;
-  for (const c of inner.checks) {
+  if (rep.signerCertificate) ts.tsaCertificate = rep.signerCertificate;
+  for (const c of rep.checks) {
+    if (c.check === 'message-imprint') {
+      checks.push(
+        c.status === 'passed'
+          ? line(check, undefined, 'message imprint')
+          : c.status === 'indeterminate'
+            ? line(check, 'CONTENT_MISSING', 'detached signature: no content given for the imprint', true)
+            : line(
+                check,
+                'TIMESTAMP_IMPRINT_MISMATCH',
+                check === 'signature-time-stamp'
+                  ? 'the time-stamp does not cover this signature value'
+                  : 'the archive time-stamp does not cover this signature and its data',
+              ),
+      );
+      continue;
+    }
     if (c.status === 'passed') continue;
     const reason: CmsReason =
-      c.check === 'certificate-path'
-        ? 'TIMESTAMP_TSA_INVALID'
-        : c.reason === 'NO_TRUST_ANCHORS'
-          ? c.reason
+      c.check === 'chain' && c.reason === 'NO_TRUST_ANCHORS'
+        ? 'NO_TRUST_ANCHORS'
+        : c.check === 'chain' || c.check === 'tsa-certificate' || c.check === 'tsa-validity'
+          ? 'TIMESTAMP_TSA_INVALID'
           : 'TIMESTAMP_SIGNATURE_INVALID';
     checks.push({
       check,
@@ -876,21 +752,6 @@ async function verifyTimeStampToken(
       reason,
       detail: `time-stamp token ${c.check}: ${c.reason ?? ''} ${c.detail ?? ''}`.trim(),
     });
-  }
-  if (inner.signerCertificate) {
-    const eku = inner.signerCertificate.extension(OID.extKeyUsage);
-    const ok =
-      eku?.critical &&
-      inner.signerCertificate.extKeyUsage?.length === 1 &&
-      inner.signerCertificate.extKeyUsage[0] === OID.timeStamping;
-    if (!ok)
-      checks.push(
-        line(
-          check,
-          'TIMESTAMP_TSA_INVALID',
-          'TSA certificate lacks the sole critical id-kp-timeStamping EKU (RFC 3161 §2.3)',
-        ),
-      );
   }
   ts.valid = checks.every((c) => c.status === 'passed');
   return ts;
@@ -960,7 +821,7 @@ async function verifyArchiveTimeStamp(
         ),
       );
   }
-  const report = await verifyTimeStampToken(
+  const report = await verifyEmbeddedTimeStamp(
     token,
     async (alg) => {
       const contentHash = await ctx.contentDigest(alg);

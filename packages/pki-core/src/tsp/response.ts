@@ -21,7 +21,10 @@ import {
   seq,
   utf8String,
 } from '../der.js';
+import { normalizeBer } from '../cms/ber.js';
+import { type SignedData, parseSignedDataContentInfo } from '../cms/signed-data.js';
 import { KysoError } from '../errors.js';
+import { OID } from '../oids.js';
 import { parseExtensionList } from '../x509/certificate.js';
 import { type Extension, encodeExtension } from '../x509/extensions.js';
 import { type GeneralName, encodeGeneralName, parseGeneralName } from '../x509/general-name.js';
@@ -272,4 +275,39 @@ export function encodeTstInfo(t: TstInfoInput): Uint8Array {
     t.tsa && explicit(0, encodeGeneralName(t.tsa)),
     t.extensions && t.extensions.length > 0 && implicit(1, seq(...t.extensions.map(encodeExtension))),
   );
+}
+
+/**
+ * Parses a time-stamp token (ContentInfo SignedData over a TSTInfo, exactly one SignerInfo): the one
+ * token parser, used by the RFC 3161 verifier, the CMS/PAdES verifiers and the evidence records.
+ * BER transfer encoding is normalised first.
+ */
+export function parseTimeStampToken(token: Uint8Array): {
+  signedData: SignedData;
+  tstInfo: TstInfo;
+  der: Uint8Array;
+} {
+  let der = token;
+  let sd: SignedData;
+  try {
+    sd = parseSignedDataContentInfo(der);
+  } catch (e) {
+    if (!(e instanceof KysoError) || e.code !== 'DER_MALFORMED') throw e;
+    der = normalizeBer(token);
+    sd = parseSignedDataContentInfo(der);
+  }
+  if (sd.eContentType !== OID.tstInfo) {
+    throw new KysoError(
+      'ASN1_SCHEMA',
+      `time-stamp token eContentType is ${sd.eContentType}, not id-ct-TSTInfo`,
+    );
+  }
+  if (!sd.eContent) throw new KysoError('ASN1_SCHEMA', 'time-stamp token without TSTInfo content');
+  if (sd.signerInfos.length !== 1) {
+    throw new KysoError(
+      'ASN1_SCHEMA',
+      `time-stamp token must have exactly one SignerInfo (has ${sd.signerInfos.length})`,
+    );
+  }
+  return { signedData: sd, tstInfo: parseTstInfo(sd.eContent), der };
 }

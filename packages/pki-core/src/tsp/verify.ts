@@ -14,14 +14,11 @@ import { bytesEqual, toHex } from '../bytes.js';
 import { digest, hashFromOid } from '../crypto/hash.js';
 import type { HashAlgorithm, SignatureAlgorithm } from '../crypto/types.js';
 import { verifySignature } from '../crypto/verify.js';
-import { normalizeBer } from '../cms/ber.js';
-import { resolveSignerAlgorithm } from '../cms/verify.js';
+import { resolveSignerAlgorithm } from '../cms/signer-algorithm.js';
 import {
-  type SignedData,
   type SignerInfo,
   decodeContentTypeValue,
   decodeMessageDigestValue,
-  parseSignedDataContentInfo,
   parseSigningCertificateV1,
   parseSigningCertificateV2,
   singleAttributeValue,
@@ -31,7 +28,9 @@ import { OID } from '../oids.js';
 import { buildAndValidatePath } from '../path/build.js';
 import type { TrustStore } from '../path/trust-store.js';
 import { Certificate } from '../x509/certificate.js';
-import { type TstInfo, parseTstInfo, parseTimeStampResp } from './response.js';
+import { type TstInfo, parseTimeStampResp, parseTimeStampToken } from './response.js';
+
+export { parseTimeStampToken } from './response.js';
 import { tsaCertificateProblem } from './tsa.js';
 import type { TimeStampReq } from './request.js';
 
@@ -140,37 +139,6 @@ function overall(checks: TspCheck[]): CheckStatus {
   if (checks.some((c) => c.status === 'failed')) return 'failed';
   if (checks.some((c) => c.status === 'indeterminate')) return 'indeterminate';
   return 'passed';
-}
-
-/** Parses a token (ContentInfo SignedData); BER transfer encoding is normalised first. */
-export function parseTimeStampToken(token: Uint8Array): {
-  signedData: SignedData;
-  tstInfo: TstInfo;
-  der: Uint8Array;
-} {
-  let der = token;
-  let sd: SignedData;
-  try {
-    sd = parseSignedDataContentInfo(der);
-  } catch (e) {
-    if (!(e instanceof KysoError) || e.code !== 'DER_MALFORMED') throw e;
-    der = normalizeBer(token);
-    sd = parseSignedDataContentInfo(der);
-  }
-  if (sd.eContentType !== OID.tstInfo) {
-    throw new KysoError(
-      'ASN1_SCHEMA',
-      `time-stamp token eContentType is ${sd.eContentType}, not id-ct-TSTInfo`,
-    );
-  }
-  if (!sd.eContent) throw new KysoError('ASN1_SCHEMA', 'time-stamp token without TSTInfo content');
-  if (sd.signerInfos.length !== 1) {
-    throw new KysoError(
-      'ASN1_SCHEMA',
-      `time-stamp token must have exactly one SignerInfo (has ${sd.signerInfos.length})`,
-    );
-  }
-  return { signedData: sd, tstInfo: parseTstInfo(sd.eContent), der };
 }
 
 function signerMatches(si: SignerInfo, c: Certificate): boolean {
