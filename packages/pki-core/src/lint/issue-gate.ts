@@ -7,7 +7,7 @@
 import { KysoError } from '../errors.js';
 import type { Name } from '../name.js';
 import { OID } from '../oids.js';
-import { lint } from './index.js';
+import { lint } from './engine.js';
 import type { LintProfile, LintReport, LintResult } from './types.js';
 
 export interface IssuanceLintOptions {

@@ -8,7 +8,7 @@
 import { PdfDict, type PdfObject, PdfRef } from '../../pdf/objects.js';
 import type { PdfReader, PdfRevision } from '../../pdf/reader.js';
 import { type FieldInfo, listFields } from '../../sign/fields.js';
-import type { ChangeCode, ModificationFinding, ModificationLevel } from '../modifications.js';
+import type { ChangeCode, ModificationFinding, ModificationLevel } from './types.js';
 import {
   MAX_TREE_OBJECTS,
   type RefGraph,

@@ -13,8 +13,7 @@
  * rule explained is always OTHER. A policy can explain more; it cannot hide what it does not
  * explain.
  */
-import type { ChangeCode } from '../modifications.js';
-import type { ChangeContext } from './context.js';
+import type { ChangeRule } from './rule.js';
 import { acroFormRule } from './rules/acroform.js';
 import { catalogRule } from './rules/catalog.js';
 import { fieldsRule } from './rules/fields.js';
@@ -22,14 +21,7 @@ import { overlayRule } from './rules/overlay.js';
 import { pagesRule } from './rules/pages.js';
 import { trailerRule } from './rules/trailer.js';
 
-export interface ChangeRule {
-  /** Stable name (to find a rule in a policy when composing another). */
-  readonly name: string;
-  /** Codes the rule may report. */
-  readonly codes: readonly ChangeCode[];
-  /** Explains and reports the changes of its kind in `a`. */
-  apply(a: ChangeContext): void;
-}
+export type { ChangeRule } from './rule.js';
 
 export interface ModificationPolicy {
   /** Applied in order (the overlay rule last: it looks at what the others let through). */

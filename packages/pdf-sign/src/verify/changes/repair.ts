@@ -19,7 +19,7 @@
 import type { PdfReader, PdfRevision } from '../../pdf/reader.js';
 import { latin1 } from '../../pdf/parser.js';
 import { type ByteSource, scanSource } from '../../pdf/source.js';
-import type { ModificationFinding } from '../modifications.js';
+import type { ModificationFinding } from './types.js';
 
 /** Most object headers reported per update (the first ones are enough to say why). */
 export const MAX_OUTSIDE_REPORTED = 16;

@@ -6,7 +6,7 @@
  */
 import { PdfRef } from '../../../pdf/objects.js';
 import type { ChangeContext } from '../context.js';
-import type { ChangeRule } from '../policy.js';
+import type { ChangeRule } from '../rule.js';
 import { arrayOf, ids, keyDiff, refNums, resolveOf } from '../objects.js';
 
 const ACROFORM_FORM_KEYS = new Set(['DR', 'DA', 'Q', 'NeedAppearances']);

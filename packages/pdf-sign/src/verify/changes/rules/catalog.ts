@@ -5,7 +5,7 @@
  * left to the AcroForm rule; any other catalog key changed is CATALOG_CHANGED (OTHER).
  */
 import type { ChangeContext } from '../context.js';
-import type { ChangeRule } from '../policy.js';
+import type { ChangeRule } from '../rule.js';
 import { keyDiff, sameObject } from '../objects.js';
 
 const CATALOG_LTA_KEYS = new Set(['DSS', 'Metadata', 'Extensions', 'Version']);

@@ -10,9 +10,9 @@
  * (SHARED_OBJECT_OVERWRITTEN).
  */
 import { type PdfDict, PdfName, PdfRef } from '../../../pdf/objects.js';
-import type { ModificationLevel } from '../../modifications.js';
+import type { ModificationLevel } from '../types.js';
 import type { ChangeContext } from '../context.js';
-import type { ChangeRule } from '../policy.js';
+import type { ChangeRule } from '../rule.js';
 import { appearanceObjects, dictOf, ids, keyDiff, refNum, sameObject, treeObjects } from '../objects.js';
 
 /** Keys of a signature field / widget that signing an empty field may set. */

@@ -10,7 +10,7 @@
 import { type PdfDict, PdfRef, PdfString } from '../../../pdf/objects.js';
 import type { ChangeContext } from '../context.js';
 import { type Box, annotRects, overlaps, pageMarks } from '../overlay.js';
-import type { ChangeRule } from '../policy.js';
+import type { ChangeRule } from '../rule.js';
 import { arrayOf, dictOf, refNums, resolveOf, sameObject, treeObjects } from '../objects.js';
 
 export const overlayRule: ChangeRule = {

@@ -7,7 +7,7 @@
  */
 import { PdfRef } from '../../../pdf/objects.js';
 import type { ChangeContext } from '../context.js';
-import type { ChangeRule } from '../policy.js';
+import type { ChangeRule } from '../rule.js';
 import { arrayOf, dictOf, keyDiff, refNums } from '../objects.js';
 
 export const pagesRule: ChangeRule = {

@@ -4,7 +4,7 @@
  * read (ChangeContext.state) and stops the analysis.
  */
 import type { ChangeContext } from '../context.js';
-import type { ChangeRule } from '../policy.js';
+import type { ChangeRule } from '../rule.js';
 import { TRAILER, sameObject } from '../objects.js';
 
 export const trailerRule: ChangeRule = {

@@ -1,0 +1,12 @@
+/** The interface of a change rule (changes/rules/*.ts), apart so that rules and policy import no circle. */
+import type { ChangeContext } from './context.js';
+import type { ChangeCode } from './types.js';
+
+export interface ChangeRule {
+  /** Stable name (to find a rule in a policy when composing another). */
+  readonly name: string;
+  /** Codes the rule may report. */
+  readonly codes: readonly ChangeCode[];
+  /** Explains and reports the changes of its kind in `a`. */
+  apply(a: ChangeContext): void;
+}

@@ -1,0 +1,202 @@
+/**
+ * `lint(input, { profile })`: runs the certificate or CRL lints and returns a zlint/pkilint-shaped
+ * report (one result per lint, with severity, clause and a one-line explanation).
+ */
+import { KysoError } from '../errors.js';
+import { Crl } from '../crl.js';
+import { OID } from '../oids.js';
+import { Certificate } from '../x509/certificate.js';
+import { CERT_LINTS, type CertLint, type CheckOutcome } from './cert-lints.js';
+import { CRL_LINTS, type CrlLint } from './crl-lints.js';
+import { OCSP_LINTS, type OcspLint } from './ocsp-lints.js';
+import { parseOcspResponse } from '../ocsp/response.js';
+import { type LintCert, type LintCrl, lintInputs, parseLintCert, parseLintCrl } from './parse.js';
+import {
+  LINT_PROFILES,
+  type LintInfo,
+  type LintProfile,
+  type LintReport,
+  type LintResult,
+  type LintTarget,
+} from './types.js';
+import { type CertView, certView } from './view.js';
+
+
+export interface LintOptions {
+  /** Default `auto` (chosen from the certificate). CRLs and OCSP responses ignore it. */
+  profile?: LintProfile;
+  /** What a byte input is; default: detected (certificate, then CRL, then bare TBSCertificate). OCSP responses need `ocsp`. */
+  kind?: 'certificate' | 'tbsCertificate' | 'crl' | 'ocsp';
+}
+
+/** Every lint's metadata (for documentation and `--list`). */
+export function listLints(): LintInfo[] {
+  const strip = ({
+    check: _c,
+    profiles: _p,
+    ...info
+  }: CertLint | ((CrlLint | OcspLint) & { profiles?: unknown })) => info;
+  return [...CERT_LINTS.map(strip), ...CRL_LINTS.map(strip), ...OCSP_LINTS.map(strip)];
+}
+
+export function isLintProfile(p: string): p is LintProfile {
+  return (LINT_PROFILES as readonly string[]).includes(p);
+}
+
+/** The profile `auto` resolves to for a certificate. */
+export function detectProfile(v: CertView): LintProfile {
+  if (v.isCA) return v.selfIssued ? 'root' : 'sub-ca';
+  const eku = v.eku ?? [];
+  if (eku.includes(OID.ocspSigning)) return 'ocsp-signer';
+  if (eku.length === 1 && eku[0] === OID.timeStamping) return 'tsa';
+  const attrs = v.c.subject?.attributes ?? [];
+  const uids = attrs.filter((a) => a.type === OID.userId).map((a) => a.value.toUpperCase());
+  if (attrs.some((a) => a.type === OID.title)) return 'official';
+  if (uids.some((u) => /^(CCCD|CMND|HC):/.test(u))) return 'person';
+  if (uids.some((u) => /^(MST|MNS):/.test(u))) return 'organization';
+  if (eku.includes(OID.serverAuth) && (v.san ?? []).some((g) => g.type === 'dns')) return 'tls-server';
+  return 'rfc5280';
+}
+
+const clauses = new WeakMap<LintInfo, string>();
+function result(l: LintInfo, o: CheckOutcome): LintResult {
+  let clause = clauses.get(l);
+  if (clause === undefined) {
+    clause = `${l.source} ${l.clause}`;
+    clauses.set(l, clause);
+  }
+  const r: LintResult = {
+    lint: l.name,
+    status: o === undefined ? 'pass' : o === 'na' ? 'na' : 'fail',
+    severity: l.severity,
+    clause,
+    description: l.description,
+  };
+  if (typeof o === 'string' && o !== 'na') r.details = o;
+  return r;
+}
+
+function report(target: LintReport['target'], profile: LintProfile, results: LintResult[]): LintReport {
+  const findings = results.filter((r) => r.status === 'fail');
+  const count = (s: string) => findings.filter((f) => f.severity === s).length;
+  const errors = count('error');
+  return {
+    target,
+    profile,
+    results,
+    findings,
+    errors,
+    warnings: count('warning'),
+    notices: count('notice'),
+    ok: errors === 0,
+  };
+}
+
+function run<T>(check: (x: T) => CheckOutcome, x: T): CheckOutcome {
+  try {
+    return check(x);
+  } catch (e) {
+    // A lint must never crash the run: an unexpected exception is itself a finding.
+    return `could not be checked: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
+/** Lints an already parsed lenient certificate model. */
+export function lintParsedCertificate(c: LintCert, profile: LintProfile = 'auto'): LintReport {
+  const v = certView(c, profile);
+  const p = profile === 'auto' ? detectProfile(v) : profile;
+  v.profile = p;
+  const results = CERT_LINTS.map((l) =>
+    result(l, l.profiles && !l.profiles.includes(p) ? 'na' : run(l.check, v)),
+  );
+  return report(c.kind, p, results);
+}
+
+/** Lints a DER OCSPResponse (strictly parsed: a malformed response throws KysoError). */
+export function lintOcspResponse(der: Uint8Array): LintReport {
+  const r = parseOcspResponse(der);
+  return report(
+    'ocsp',
+    'rfc5280',
+    OCSP_LINTS.map((l) => result(l, run(l.check, r))),
+  );
+}
+
+export function lintParsedCrl(c: LintCrl): LintReport {
+  return report(
+    'crl',
+    'rfc5280',
+    CRL_LINTS.map((l) => result(l, run(l.check, c))),
+  );
+}
+
+/**
+ * Lints a certificate, a bare TBSCertificate (before signing), or a CRL. Byte or PEM input is
+ * detected unless `kind` says; input whose framing is not readable throws KysoError (malformed
+ * input is an error, not a report).
+ */
+export function lint(input: Certificate | Crl | Uint8Array | string, options: LintOptions = {}): LintReport {
+  const profile = options.profile ?? 'auto';
+  if (!isLintProfile(profile)) throw new KysoError('INVALID_ARGUMENT', `unknown lint profile ${profile}`);
+  if (input instanceof Certificate) return lintParsedCertificate(parseLintCert(input.der), profile);
+  if (input instanceof Crl) return lintParsedCrl(parseLintCrl(input.der));
+  const kind = options.kind;
+  if (kind === 'ocsp') return lintOcspResponse(lintInputs(input, 'OCSP RESPONSE')[0]!);
+  if (kind === 'crl') return lintParsedCrl(parseLintCrl(lintInputs(input, 'X509 CRL')[0]!));
+  if (kind === 'tbsCertificate') return lintParsedCertificate(parseLintCert(toDer(input), true), profile);
+  // DER (a SEQUENCE) needs no PEM sniffing.
+  if (input instanceof Uint8Array && input[0] === 0x30)
+    return kind === 'certificate'
+      ? lintParsedCertificate(parseLintCert(input), profile)
+      : lintDetected(input, profile);
+  const ders =
+    kind === 'certificate'
+      ? lintInputs(input, 'CERTIFICATE')
+      : lintInputs(input, 'CERTIFICATE', 'X509 CRL', 'TRUSTED CERTIFICATE');
+  const der = ders[0]!;
+  if (kind === 'certificate') return lintParsedCertificate(parseLintCert(der), profile);
+  return lintDetected(der, profile);
+}
+
+/** Lints every certificate / CRL in a PEM bundle (or the one DER). */
+export function lintAll(input: Uint8Array | string, options: LintOptions = {}): LintReport[] {
+  const profile = options.profile ?? 'auto';
+  if (options.kind === 'ocsp') return lintInputs(input, 'OCSP RESPONSE').map((d) => lintOcspResponse(d));
+  if (options.kind === 'crl') return lintInputs(input, 'X509 CRL').map((d) => lintParsedCrl(parseLintCrl(d)));
+  const labels = options.kind === 'certificate' ? ['CERTIFICATE'] : ['CERTIFICATE', 'X509 CRL'];
+  return lintInputs(input, ...labels).map((d) =>
+    options.kind === 'certificate'
+      ? lintParsedCertificate(parseLintCert(d), profile)
+      : lintDetected(d, profile),
+  );
+}
+
+function lintDetected(der: Uint8Array, profile: LintProfile): LintReport {
+  let first: unknown;
+  for (const attempt of [
+    () => lintParsedCertificate(parseLintCert(der), profile),
+    () => lintParsedCrl(parseLintCrl(der)),
+    () => lintParsedCertificate(parseLintCert(der, true), profile),
+  ]) {
+    try {
+      return attempt();
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  throw first instanceof KysoError
+    ? first
+    : new KysoError('ASN1_SCHEMA', 'not a certificate, TBSCertificate or CRL');
+}
+
+function toDer(input: Uint8Array | string): Uint8Array {
+  if (typeof input === 'string') return lintInputs(input, 'CERTIFICATE', 'TBS CERTIFICATE')[0]!;
+  return input;
+}
+
+/** Kinds `lint` accepts, for documentation. */
+export const LINT_TARGETS: readonly (LintTarget | 'tbsCertificate')[] = [
+  'certificate',
+  'tbsCertificate',
+  'crl',
+];
