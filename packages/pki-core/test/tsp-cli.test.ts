@@ -84,7 +84,7 @@ describe.skipIf(!requireTool('openssl'))('kyso ts CLI', () => {
       f('ca.pem'),
     ]);
     expect(bad.code).toBe(1);
-    expect(bad.out).toMatch(/failed\s+message-imprint: imprint-mismatch/);
+    expect(bad.out).toMatch(/failed\s+message-imprint: IMPRINT_MISMATCH/);
   });
 
   it('a TSA certificate without critical timeStamping is refused (exit 1, CERT_INVALID)', async () => {
