@@ -1,0 +1,114 @@
+/**
+ * The EN 319 102-1 verdict of a PDF validation report (pki-core's verdict model): per signature
+ * and for the document, and the report with `verdict` fields added next to the existing ones
+ * (what `kyso pdf verify --json` prints), and the TS 119 102-2 XML report.
+ */
+import {
+  type EtsiSignatureInput,
+  type Verdict,
+  etsiValidationReport,
+  makeVerdict,
+  worstVerdict,
+} from '@kyso/pki-core';
+import type { PdfSignatureReport, PdfValidationReport } from './pades.js';
+
+/** The reason codes behind a signature's status: `reasons`, with INTEGRITY and TIMESTAMP_* made precise. */
+function codesOf(s: PdfSignatureReport): string[] {
+  const out: string[] = [];
+  for (const r of s.reasons) {
+    if (r === 'INTEGRITY')
+      for (const c of s.integrity.checks) if (c.status !== 'passed' && c.reason) out.push(c.reason);
+    if ((r === 'TIMESTAMP_INVALID' || r === 'TIMESTAMP_INDETERMINATE') && s.timestamp?.reason)
+      out.push(s.timestamp.reason);
+    out.push(r);
+  }
+  return out;
+}
+
+/** Verdict of one signature or document time-stamp. */
+export function pdfSignatureVerdict(s: PdfSignatureReport): Verdict {
+  return makeVerdict(s.status, codesOf(s), 'pdf');
+}
+
+/** Verdict of the document: the worst signature's; no signature is INDETERMINATE / SIGNED_DATA_NOT_FOUND. */
+export function pdfVerdict(r: PdfValidationReport): Verdict {
+  return worstVerdict(r.signatures.map(pdfSignatureVerdict));
+}
+
+export type PdfSignatureReportWithVerdict = PdfSignatureReport & { verdict: Verdict };
+export type PdfValidationReportWithVerdict = Omit<PdfValidationReport, 'signatures'> & {
+  verdict: Verdict;
+  signatures: PdfSignatureReportWithVerdict[];
+};
+
+/** The report with `verdict` next to `valid`/`status`, for the document and each signature. */
+export function withVerdicts(r: PdfValidationReport): PdfValidationReportWithVerdict {
+  const { signatures, ...rest } = r;
+  return {
+    ...rest,
+    verdict: pdfVerdict(r),
+    signatures: signatures.map((s) => ({ ...s, verdict: pdfSignatureVerdict(s) })),
+  };
+}
+
+/** ETSI TS 119 102-2 XML validation report of a PDF validation. */
+export function pdfEtsiReport(r: PdfValidationReport): string {
+  const sigs: EtsiSignatureInput[] = r.signatures.map((s) => {
+    const checks = [
+      ...s.integrity.checks.map((c) => ({
+        check: `integrity:${c.check}`,
+        status: c.status,
+        ...(c.reason ? { reason: c.reason } : {}),
+      })),
+      {
+        check: 'certificate',
+        status:
+          s.certificate.status === 'valid'
+            ? ('passed' as const)
+            : s.certificate.status === 'invalid'
+              ? ('failed' as const)
+              : ('indeterminate' as const),
+        ...(s.certificate.reason ? { reason: `CERTIFICATE_${s.certificate.reason}` } : {}),
+      },
+      ...(s.timestamp
+        ? [
+            {
+              check: 'signature-time-stamp',
+              status:
+                s.timestamp.status === 'valid'
+                  ? ('passed' as const)
+                  : s.timestamp.status === 'invalid'
+                    ? ('failed' as const)
+                    : ('indeterminate' as const),
+              ...(s.timestamp.reason ? { reason: s.timestamp.reason } : {}),
+            },
+          ]
+        : []),
+      {
+        check: 'changes',
+        status: !s.changes.allowed
+          ? ('failed' as const)
+          : s.changes.findings.some((f) => f.allowed && f.indeterminate)
+            ? ('indeterminate' as const)
+            : ('passed' as const),
+        ...(!s.changes.allowed ? { reason: 'DISALLOWED_CHANGES' } : {}),
+      },
+    ];
+    const ts =
+      s.signingTime?.source === 'signature-timestamp' || s.signingTime?.source === 'document-timestamp';
+    const input: EtsiSignatureInput = {
+      daIdentifier: s.field,
+      verdict: pdfSignatureVerdict(s),
+      scope: 'pdf',
+      checks,
+      validationTime: new Date(r.validationTime),
+    };
+    if (ts && s.signingTime) input.bestSignatureTime = new Date(s.signingTime.time);
+    if (s.claimedTime) input.claimedSigningTime = new Date(s.claimedTime);
+    if (s.timestamp?.genTime) input.signatureTimeStamp = new Date(s.timestamp.genTime);
+    if (s.subFilter !== undefined) input.subFilter = s.subFilter;
+    if (s.reason !== undefined) input.reason = s.reason;
+    return input;
+  });
+  return etsiValidationReport(sigs, new Date(r.validationTime));
+}
