@@ -486,7 +486,9 @@ export async function verifyTimeStampResponse(
     ].join(': ');
     return {
       status: 'failed',
-      checks: [{ check: 'response-status', status: 'failed', reason: tspStatusReason(resp.status.status), detail }],
+      checks: [
+        { check: 'response-status', status: 'failed', reason: tspStatusReason(resp.status.status), detail },
+      ],
     };
   }
   const rep = await verifyTimeStampToken(resp.token, {
@@ -496,7 +498,11 @@ export async function verifyTimeStampResponse(
     ...(request.nonce !== undefined ? { nonce: request.nonce } : {}),
     ...(request.reqPolicy !== undefined && opts.policy === undefined ? { policy: request.reqPolicy } : {}),
   });
-  rep.checks.unshift({ check: 'response-status', status: 'passed', reason: tspStatusReason(resp.status.status) });
+  rep.checks.unshift({
+    check: 'response-status',
+    status: 'passed',
+    reason: tspStatusReason(resp.status.status),
+  });
   if (
     request.certReq &&
     rep.signerCertificate &&
