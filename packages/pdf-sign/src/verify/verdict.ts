@@ -12,7 +12,12 @@ import {
 } from '@kyso/pki-core';
 import type { PdfSignatureReport, PdfValidationReport } from './pades.js';
 
-/** The reason codes behind a signature's status: `reasons`, with INTEGRITY and TIMESTAMP_* made precise. */
+/**
+ * The reason codes behind a signature's status, most significant first: integrity, then the
+ * signer's certificate, disallowed changes, the signature time-stamp (its absence of proof is
+ * secondary to a chain that cannot be built), then changes that may hide signed content.
+ * INTEGRITY and TIMESTAMP_* are preceded by the precise codes they stand for.
+ */
 function codesOf(s: PdfSignatureReport): string[] {
   const out: string[] = [];
   for (const r of s.reasons) {
@@ -22,7 +27,24 @@ function codesOf(s: PdfSignatureReport): string[] {
       out.push(s.timestamp.reason);
     out.push(r);
   }
-  return out;
+  const integrity = new Set<string>([
+    'INTEGRITY',
+    ...s.integrity.checks.flatMap((c) => (c.reason ? [c.reason] : [])),
+  ]);
+  const rank = (c: string): number =>
+    integrity.has(c)
+      ? 0
+      : c.startsWith('CERTIFICATE_')
+        ? 1
+        : c === 'DISALLOWED_CHANGES'
+          ? 2
+          : c.startsWith('TIMESTAMP_') || c === s.timestamp?.reason
+            ? 3
+            : 4;
+  return out
+    .map((c, i) => [c, i] as const)
+    .sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1])
+    .map(([c]) => c);
 }
 
 /** Verdict of one signature or document time-stamp. */
