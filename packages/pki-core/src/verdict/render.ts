@@ -10,10 +10,10 @@ import type { Verdict } from './verdict.js';
 export type ReportLanguage = 'vi' | 'en';
 
 /** The three-way status of kyso's document reports. */
-export type VerifyStatus = 'valid' | 'invalid' | 'indeterminate';
+export type ReportStatus = 'valid' | 'invalid' | 'indeterminate';
 
 /** How each report language says a status. */
-export const STATUS_TEXT: Readonly<Record<ReportLanguage, Readonly<Record<VerifyStatus, string>>>> = {
+export const STATUS_TEXT: Readonly<Record<ReportLanguage, Readonly<Record<ReportStatus, string>>>> = {
   vi: { valid: 'HỢP LỆ', invalid: 'KHÔNG HỢP LỆ', indeterminate: 'CHƯA XÁC ĐỊNH' },
   en: { valid: 'VALID', invalid: 'INVALID', indeterminate: 'INDETERMINATE' },
 };
