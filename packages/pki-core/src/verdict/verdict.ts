@@ -11,7 +11,7 @@
  * TOTAL-FAILED where EN 319 102-1 lists their sub-indication (CHAIN_CONSTRAINTS_FAILURE,
  * CERTIFICATE_CHAIN_GENERAL_FAILURE, SIG_CONSTRAINTS_FAILURE) under INDETERMINATE.
  */
-import type { ValidationReport } from '../path/report.js';
+import type { ValidationReason, ValidationReport } from '../path/report.js';
 import type { CmsSignerReport, CmsVerifyReport, TimeStampReport } from '../cms/verify.js';
 import type { OcspVerifyReport } from '../ocsp/verify.js';
 import type { TimeStampVerifyReport } from '../tsp/verify.js';
@@ -51,17 +51,22 @@ export function makeVerdict(status: VerdictStatus, reasons: readonly string[], s
   return { indication, subIndication: allowed ?? subs[0] ?? 'GENERIC', reasons: codes };
 }
 
+/**
+ * Path reasons kyso treats as definitive (invalid, TOTAL-FAILED; see the module comment); every
+ * other path failure leaves the certificate undetermined. The PDF and XML verifiers use it too.
+ */
+export const DEFINITIVE_PATH_REASONS: ReadonlySet<string> = new Set<ValidationReason>([
+  'REVOKED',
+  'SIGNATURE_INVALID',
+  'NOT_A_CA',
+  'NAME_CONSTRAINTS_VIOLATED',
+  'EKU_MISMATCH',
+]);
+
 /** Verdict of a certification path (`buildAndValidatePath` / `validatePath`). */
 export function pathVerdict(r: ValidationReport): Verdict {
   if (r.valid) return makeVerdict('valid', [], 'path');
-  // kyso's definitive chain failures (see the module comment); the rest is INDETERMINATE.
-  const definitive = new Set([
-    'REVOKED',
-    'SIGNATURE_INVALID',
-    'NOT_A_CA',
-    'NAME_CONSTRAINTS_VIOLATED',
-    'EKU_MISMATCH',
-  ]);
+  const definitive = DEFINITIVE_PATH_REASONS;
   const reason = r.reason ?? 'UNKNOWN_ISSUER';
   const failed = r.checks.filter((c) => c.status !== 'passed' && c.reason).map((c) => c.reason!);
   return makeVerdict(definitive.has(reason) ? 'invalid' : 'indeterminate', [reason, ...failed], 'path');
