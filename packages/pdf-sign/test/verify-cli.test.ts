@@ -109,6 +109,11 @@ describe('kyso pdf verify', () => {
       JSON.parse((await run([good], { trust: [root], json: true })).out).signatures.length,
     );
     expect(etsiValues(x.out, 'SubFilterElement')).toContain('ETSI.CAdES.detached');
+    // The signer and its chain, read from the document's CMS and DSS, are validation objects.
+    expect(x.out).toContain('<vr:SignerCertificate VOReference="C-1"/>');
+    expect(etsiValues(x.out, 'Signer')).toContain(pki.officialCert.subject.toString());
+    expect(x.out).toMatch(/<vr:TrustAnchor VOReference="C-\d+"\/>/);
+    expect(x.out.match(/<vr:ValidationObject /g)!.length).toBeGreaterThanOrEqual(3);
     const bad = await run([tampered], { trust: [root], report: 'etsi' });
     expect(bad.code).toBe(1);
     expect(etsiSchemaErrors(bad.out)).toBe('');

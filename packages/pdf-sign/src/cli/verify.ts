@@ -10,7 +10,7 @@ import { Certificate, KysoError, TrustStore } from '@kyso/pki-core';
 import { FileSource } from '../pdf/file-source.node.js';
 import { type RevocationMode, verifyPdf } from '../verify/pades.js';
 import { renderReport } from '../verify/render.js';
-import { pdfEtsiReport, withVerdicts } from '../verify/verdict.js';
+import { pdfCertificates, pdfEtsiReport, withVerdicts } from '../verify/verdict.js';
 import type { PdfCommand } from './index.js';
 
 class Usage extends Error {}
@@ -123,12 +123,15 @@ export const pdfVerifyCommand: PdfCommand = {
         throw new Usage(`cannot read ${args.positionals[0]}: ${(e as Error).message}`);
       }
       let report: Awaited<ReturnType<typeof verifyPdf>>;
+      let certificates: Map<string, Uint8Array[]> | undefined;
       try {
         report = await verifyPdf(source, {
           ...(trustStore ? { trustStore } : {}),
           ...(time ? { time } : {}),
           revocation,
         });
+        // The ETSI report names the certificates: read them from the document before closing it.
+        if (o.report === 'etsi') certificates = pdfCertificates(source);
       } catch (e) {
         if (e instanceof KysoError) throw new Usage(`unreadable PDF: ${e.message}`);
         if (e instanceof Error && 'code' in e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code))
@@ -138,7 +141,7 @@ export const pdfVerifyCommand: PdfCommand = {
         source.close();
       }
       if (o.json === true) io.out(`${JSON.stringify(withVerdicts(report), null, 2)}\n`);
-      else if (o.report === 'etsi') io.out(pdfEtsiReport(report));
+      else if (o.report === 'etsi') io.out(pdfEtsiReport(report, certificates));
       else io.out(renderReport(report, lang));
       if (!trustStore)
         io.err(
