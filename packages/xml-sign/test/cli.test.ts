@@ -116,6 +116,13 @@ describe('kyso xml sign | verify | inspect', () => {
     expect(s.certificate.status).not.toBe('valid');
     expect(s.signer.identifiers).toContainEqual({ type: 'MST', value: '0102182292-998' });
     expect(s.warnings.join(' ')).toContain('SHA-1');
+    // The Vietnamese report says why in Vietnamese (pki-core's shared sentences) and ends with the verdict.
+    const vi = await run('verify', [SAMPLE], { trust: [path.join(DEMO, 'root.pem')], revocation: 'off' });
+    expect(vi.out).toContain(`(${s.certificate.reason}: `);
+    expect(vi.out).not.toContain(s.certificate.detail);
+    expect(vi.out).toContain(
+      `Kết luận (ETSI EN 319 102-1): CHƯA XÁC ĐỊNH — INDETERMINATE / ${JSON.parse(v.out).verdict.subIndication}`,
+    );
   });
 
   it('inspect lists signatures; usage errors exit 2', async () => {

@@ -3,7 +3,7 @@
  * report: verdict, signer with identifiers (MST/CCCD), signing time in Vietnam time, integrity,
  * what is signed, certificate validation.
  */
-import { type ReportLanguage, STATUS_TEXT, renderVerdict, vnTime as vn } from '@kyso/pki-core';
+import { type ReportLanguage, STATUS_TEXT, renderVerdict, viReason, vnTime as vn } from '@kyso/pki-core';
 import type { XmlValidationReport } from './report.js';
 import { xmlSignatureVerdict, xmlVerdict } from './verdict.js';
 
@@ -91,8 +91,10 @@ export function renderXmlReport(r: XmlValidationReport, lang: ReportLanguage = '
       lines.push(`  ${t.signingTime}: ${vnTime(s.signingTime.time)} (${t.source[s.signingTime.source]})`);
     lines.push(`  ${t.integrity}: ${s.integrity.status === 'passed' ? t.intactYes : t.intactNo}`);
     lines.push(`  ${t.signed}: ${s.integrity.signedData.join('; ')}`);
+    // Vietnamese: the shared sentence for the code (the English detail stays in --json and --lang en).
+    const certDetail = lang === 'vi' ? viReason(s.certificate.reason) : s.certificate.detail;
     lines.push(
-      `  ${t.certificate}: ${t.status[s.certificate.status]}${s.certificate.reason ? ` (${s.certificate.reason}${s.certificate.detail ? `: ${s.certificate.detail}` : ''})` : ''}`,
+      `  ${t.certificate}: ${t.status[s.certificate.status]}${s.certificate.reason ? ` (${s.certificate.reason}${certDetail ? `: ${certDetail}` : ''})` : ''}`,
     );
     lines.push(`  ${t.level}: ${s.level}`);
     if (s.reasons.length > 0) lines.push(`  ${t.reasons}: ${s.reasons.join(', ')}`);
