@@ -45,6 +45,7 @@ export const INTEGRITY_REASONS = [
   'ESS_MISMATCH',
   'UNSUPPORTED',
 ] as const;
+/** A stable reason code of a PDF signature's integrity checks. */
 export type IntegrityReason = (typeof INTEGRITY_REASONS)[number];
 
 export interface IntegrityCheck {

@@ -90,6 +90,7 @@ export const CHANGE_CODES = [
   'ANALYSIS_LIMIT',
   'ANALYSIS_FAILED',
 ] as const;
+/** A stable code of a change found after a signature. */
 export type ChangeCode = (typeof CHANGE_CODES)[number];
 
 export interface ModificationFinding {

@@ -62,7 +62,9 @@ export function pdfVerdict(r: PdfValidationReport): Verdict {
   return worstVerdict(r.signatures.map(pdfSignatureVerdict));
 }
 
+/** A signature's report with its verdict. */
 export type PdfSignatureReportWithVerdict = PdfSignatureReport & { verdict: Verdict };
+/** The report `kyso pdf verify --json` prints: the validation report with verdicts. */
 export type PdfValidationReportWithVerdict = Omit<PdfValidationReport, 'signatures'> & {
   verdict: Verdict;
   signatures: PdfSignatureReportWithVerdict[];

@@ -121,6 +121,7 @@ export const CMS_REASONS = [
   'NO_TRUST_ANCHORS',
   'PATH_INVALID',
 ] as const;
+/** A stable reason code of CMS verification. */
 export type CmsReason = (typeof CMS_REASONS)[number];
 
 export interface CmsCheck {

@@ -65,6 +65,7 @@ export const OCSP_REASONS = [
   'NONCE_MATCHES',
   'NONCE_MISMATCH',
 ] as const;
+/** A stable reason code of OCSP response verification. */
 export type OcspReason = (typeof OCSP_REASONS)[number];
 
 /** The reason code for a non-successful OCSPResponseStatus (`tryLater` → `OCSP_TRY_LATER`). */

@@ -45,6 +45,7 @@ export const CRL_UNKNOWN_REASONS = [
   'CRL_SIGNATURE_INVALID',
   'CRL_REASONS_INCOMPLETE',
 ] as const;
+/** Why a CRL could not be used, or why the status stayed undetermined. */
 export type CrlUnknownReason = (typeof CRL_UNKNOWN_REASONS)[number];
 
 export interface CrlCheckOptions {

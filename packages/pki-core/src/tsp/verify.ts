@@ -103,6 +103,7 @@ export const TSP_REASONS = [
   'TSP_REVOCATION_WARNING',
   'TSP_REVOCATION_NOTIFICATION',
 ] as const;
+/** A stable reason code of RFC 3161 verification (or the TSA path's ValidationReason). */
 export type TspReason = (typeof TSP_REASONS)[number] | ValidationReason;
 
 /** The reason code for a PKIStatus (`grantedWithMods` → `TSP_GRANTED_WITH_MODS`). */

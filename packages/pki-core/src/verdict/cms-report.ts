@@ -3,6 +3,7 @@ import type { CmsVerifyReport } from '../cms/verify.js';
 import { type EtsiSignatureInput, etsiValidationReport } from './etsi-report.js';
 import { cmsSignerVerdict } from './verdict.js';
 
+/** The TS 119 102-2 report of `verifyCms`: one SignatureValidationReport per signer, its path as validation objects. */
 export function cmsEtsiReport(r: CmsVerifyReport, validationTime = new Date()): string {
   const sigs = r.signers.map((s): EtsiSignatureInput => {
     const checks = s.checks.map((c) => {

@@ -20,8 +20,10 @@ import {
 import { type ReasonScope, subIndicationFor } from './mapping.js';
 import type { Verdict } from './verdict.js';
 
+/** Namespace of the TS 119 102-2 validation report (schema version 1.2.1). */
 export const ETSI_VR_NS = 'http://uri.etsi.org/19102/v1.2.1#';
 
+/** One check line of a verifier, reported as a ValidationConstraint. */
 export interface EtsiCheckLine {
   check: string;
   status: 'passed' | 'failed' | 'indeterminate';
@@ -29,6 +31,7 @@ export interface EtsiCheckLine {
   detail?: string;
 }
 
+/** What the report says about one signature (built by pdfEtsiReport, cmsEtsiReport, xmlEtsiReport). */
 export interface EtsiSignatureInput {
   /** Identifier of the signature inside the document (PDF field name, XML Signature Id, CMS signer index). */
   daIdentifier?: string;

@@ -3,6 +3,7 @@
  * TOTAL-PASSED, a sub-indication. The URIs are those of ETSI TS 119 102-2 (validation report).
  */
 
+/** The three main indications, best first. */
 export const INDICATIONS = ['TOTAL-PASSED', 'INDETERMINATE', 'TOTAL-FAILED'] as const;
 /** Main status indication of a signature (or of a certificate path, a time-stamp, an OCSP response). */
 export type Indication = (typeof INDICATIONS)[number];
@@ -38,6 +39,7 @@ export const SUB_INDICATIONS = {
   GENERIC: ['INDETERMINATE'],
 } as const satisfies Record<string, readonly Indication[]>;
 
+/** A sub-indication of EN 319 102-1. */
 export type SubIndication = keyof typeof SUB_INDICATIONS;
 
 /** TS 119 102-2 URI of a main indication (`urn:etsi:019102:mainindication:total-passed`). */

@@ -10,6 +10,7 @@
  */
 import type { SubIndication } from './indication.js';
 
+/** The sub-indication(s) a reason code stands for, or 'PASSED' for a code of a passed check. */
 export type ReasonEntry = SubIndication | { failed: SubIndication; indeterminate: SubIndication } | 'PASSED';
 
 /** Where a code comes from: the same word can mean different things (a CA's vs the signer's SIGNATURE_INVALID). */

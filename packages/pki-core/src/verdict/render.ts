@@ -7,6 +7,7 @@
 import type { Indication, SubIndication } from './indication.js';
 import type { Verdict } from './verdict.js';
 
+/** Language of a readable report. */
 export type ReportLanguage = 'vi' | 'en';
 
 /** The three-way status of kyso's document reports. */

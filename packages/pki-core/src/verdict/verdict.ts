@@ -18,6 +18,7 @@ import type { TimeStampVerifyReport } from '../tsp/verify.js';
 import { type Indication, SUB_INDICATIONS, type SubIndication } from './indication.js';
 import { type ReasonScope, reasonEntry, subIndicationFor } from './mapping.js';
 
+/** The verdict of a signature, path, time-stamp or OCSP response (EN 319 102-1 §5.1.3). */
 export interface Verdict {
   indication: Indication;
   /** Absent for TOTAL-PASSED. */
@@ -26,6 +27,7 @@ export interface Verdict {
   reasons: string[];
 }
 
+/** The statuses kyso's verifiers report (documents: valid/invalid/indeterminate; checks: passed/failed). */
 export type VerdictStatus = 'valid' | 'invalid' | 'indeterminate' | 'passed' | 'failed';
 
 function indicationOf(status: VerdictStatus): Indication {

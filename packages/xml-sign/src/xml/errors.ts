@@ -11,6 +11,7 @@ export const XML_ERROR_REASONS = [
   /** A valid construct kyso does not implement (an XPath transform, an unknown algorithm URI). */
   'XML_UNSUPPORTED',
 ] as const;
+/** A precise reason for an XML failure. */
 export type XmlErrorReason = (typeof XML_ERROR_REASONS)[number];
 
 const BASE_CODE: Record<XmlErrorReason, KysoErrorCode> = {
