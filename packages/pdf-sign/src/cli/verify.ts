@@ -1,5 +1,5 @@
 /**
- * `kyso pdf verify IN [--trust ROOT ...] [--vn-roots] [--at TIME] [--json] [--lang vi|en] [--fetch]`.
+ * `kyso pdf verify IN [--trust ROOT ...] [--vn-roots] [--at TIME] [--json | --report etsi] [--lang vi|en] [--fetch]`.
  * Exit codes: 0 every signature and time-stamp valid with no disallowed change after it; 1
  * otherwise (invalid or indeterminate); 2 usage error or unreadable input.
  */
@@ -11,6 +11,7 @@ import { type Command, UsageError, flag, list, str } from '@kyso/pki-core/cli';
 import { FileSource } from '../pdf/file-source.node.js';
 import { type RevocationMode, verifyPdf } from '../verify/pades.js';
 import { renderReport } from '../verify/render.js';
+import { pdfCertificates, pdfEtsiReport, withVerdicts } from '../verify/verdict.js';
 
 const CERT_FILES = /\.(pem|crt|cer|der)$/i;
 
@@ -65,7 +66,8 @@ function vietnamRootsDir(): string {
 export const pdfVerifyCommand: Command = {
   path: ['pdf', 'verify'],
   summary: 'verify the signatures of a PDF (PAdES level, certificates, later changes)',
-  usage: 'IN [--trust ROOT ...] [--vn-roots] [--at TIME] [--json] [--lang vi|en] [--fetch | --soft-fail]',
+  usage:
+    'IN [--trust ROOT ...] [--vn-roots] [--at TIME] [--json | --report etsi] [--lang vi|en] [--fetch | --soft-fail]',
   positionals: { min: 1, max: 1, names: 'IN' },
   options: [
     { name: 'trust', type: 'multi', description: 'trust anchor certificate file or folder (repeatable)' },
@@ -75,7 +77,12 @@ export const pdfVerifyCommand: Command = {
       description: 'trust the Vietnamese national roots shipped with kyso',
     },
     { name: 'at', type: 'string', description: 'validation time (ISO 8601; default now)' },
-    { name: 'json', type: 'boolean', description: 'JSON report' },
+    { name: 'json', type: 'boolean', description: 'JSON report (with EN 319 102-1 verdict fields)' },
+    {
+      name: 'report',
+      type: 'string',
+      description: 'etsi: ETSI TS 119 102-2 XML validation report instead of the readable one',
+    },
     { name: 'lang', type: 'string', description: 'language of the readable report: vi (default) or en' },
     { name: 'fetch', type: 'boolean', description: 'fetch CRL/OCSP over HTTP when the document has none' },
     {
@@ -88,6 +95,11 @@ export const pdfVerifyCommand: Command = {
     try {
       const lang = str(args, 'lang') ?? 'vi';
       if (lang !== 'vi' && lang !== 'en') throw new UsageError('--lang must be vi or en');
+      const reportFormat = str(args, 'report');
+      if (reportFormat !== undefined && reportFormat !== 'etsi')
+        throw new UsageError('--report must be etsi');
+      if (reportFormat !== undefined && flag(args, 'json'))
+        throw new UsageError('--report etsi and --json exclude each other');
       const at = str(args, 'at');
       if (at !== undefined && Number.isNaN(Date.parse(at)))
         throw new UsageError('--at needs an ISO 8601 time, e.g. 2030-01-01T00:00:00+07:00');
@@ -110,12 +122,15 @@ export const pdfVerifyCommand: Command = {
         throw new UsageError(`cannot read ${args.positionals[0]}: ${(e as Error).message}`);
       }
       let report: Awaited<ReturnType<typeof verifyPdf>>;
+      let certificates: Map<string, Uint8Array[]> | undefined;
       try {
         report = await verifyPdf(source, {
           ...(trustStore ? { trustStore } : {}),
           ...(time ? { time } : {}),
           revocation,
         });
+        // The ETSI report names the certificates: read them from the document before closing it.
+        if (reportFormat === 'etsi') certificates = pdfCertificates(source);
       } catch (e) {
         if (e instanceof KysoError) throw new UsageError(`unreadable PDF: ${e.message}`);
         if (e instanceof Error && 'code' in e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code))
@@ -124,7 +139,8 @@ export const pdfVerifyCommand: Command = {
       } finally {
         source.close();
       }
-      if (flag(args, 'json')) io.out(`${JSON.stringify(report, null, 2)}\n`);
+      if (flag(args, 'json')) io.out(`${JSON.stringify(withVerdicts(report), null, 2)}\n`);
+      else if (reportFormat === 'etsi') io.out(pdfEtsiReport(report, certificates));
       else io.out(renderReport(report, lang));
       if (!trustStore)
         io.err(

@@ -39,6 +39,7 @@ import { reportUnexplained } from './changes/rules/unexplained.js';
 import { type PdfInput, sliceSource, toSource } from './source.js';
 
 export {
+  CHANGE_CODES,
   type ChangeCode,
   MODIFICATION_LEVELS,
   type ModificationFinding,

@@ -38,7 +38,7 @@ import type { Purpose } from '../path/validate.js';
 import { Certificate } from '../x509/certificate.js';
 import { newRevocationChecker } from '../revocation/index.js';
 import { parseTimeStampToken } from '../tsp/response.js';
-import { type TsaChainValidator, verifyTimeStampToken } from '../tsp/verify.js';
+import { pathChainValidator, verifyTimeStampToken } from '../tsp/verify.js';
 import {
   OID_ARCHIVE_TIMESTAMP_V3,
   OID_ATS_HASH_INDEX_V1,
@@ -93,30 +93,34 @@ export type CmsCheckName =
   | 'archive-time-stamp'
   | 'certificate-path';
 
-export type CmsReason =
-  | 'SIGNER_CERT_NOT_FOUND'
-  | 'SIGNED_ATTRS_NOT_DER'
-  | 'SIGNED_ATTRS_REQUIRED'
-  | 'CONTENT_TYPE_MISSING'
-  | 'CONTENT_TYPE_MISMATCH'
-  | 'MESSAGE_DIGEST_MISSING'
-  | 'MESSAGE_DIGEST_MISMATCH'
-  | 'CONTENT_MISSING'
-  | 'UNSUPPORTED_ALGORITHM'
-  | 'SIGNATURE_INVALID'
-  | 'ESS_MISSING'
-  | 'ESS_CERT_HASH_MISMATCH'
-  | 'ESS_ISSUER_SERIAL_MISMATCH'
-  | 'ALGORITHM_PROTECTION_MISMATCH'
-  | 'TIMESTAMP_MALFORMED'
-  | 'TIMESTAMP_SIGNATURE_INVALID'
-  | 'TIMESTAMP_IMPRINT_MISMATCH'
-  | 'TIMESTAMP_TSA_INVALID'
-  | 'ATS_HASH_INDEX_MISSING'
-  | 'ATS_HASH_INDEX_INVALID'
-  | 'ATS_TIME_ORDER'
-  | 'NO_TRUST_ANCHORS'
-  | 'PATH_INVALID';
+/** Stable reason codes of CMS verification (every one maps to an EN 319 102-1 sub-indication). */
+export const CMS_REASONS = [
+  'SIGNER_CERT_NOT_FOUND',
+  'SIGNED_ATTRS_NOT_DER',
+  'SIGNED_ATTRS_REQUIRED',
+  'CONTENT_TYPE_MISSING',
+  'CONTENT_TYPE_MISMATCH',
+  'MESSAGE_DIGEST_MISSING',
+  'MESSAGE_DIGEST_MISMATCH',
+  'CONTENT_MISSING',
+  'UNSUPPORTED_ALGORITHM',
+  'SIGNATURE_INVALID',
+  'ESS_MISSING',
+  'ESS_CERT_HASH_MISMATCH',
+  'ESS_ISSUER_SERIAL_MISMATCH',
+  'ALGORITHM_PROTECTION_MISMATCH',
+  'TIMESTAMP_MALFORMED',
+  'TIMESTAMP_SIGNATURE_INVALID',
+  'TIMESTAMP_IMPRINT_MISMATCH',
+  'TIMESTAMP_TSA_INVALID',
+  'ATS_HASH_INDEX_MISSING',
+  'ATS_HASH_INDEX_INVALID',
+  'ATS_TIME_ORDER',
+  'NO_TRUST_ANCHORS',
+  'PATH_INVALID',
+] as const;
+/** A stable reason code of CMS verification. */
+export type CmsReason = (typeof CMS_REASONS)[number];
 
 export interface CmsCheck {
   check: CmsCheckName;
@@ -655,31 +659,6 @@ function embeddedRevocation(sd: SignedData, provenAt: Date): RevocationChecker {
 // onto this check.
 // ---------------------------------------------------------------------------------------------
 
-/** The TSA path at genTime (purpose timeStamping) with the signature's trust and revocation. */
-function tsaChainValidator(parent: SignerContext, ts: TimeStampReport): TsaChainValidator {
-  return async (tsa, untrusted, time) => {
-    const { trustStore, revocation } = parent.opts;
-    if (!trustStore)
-      return {
-        status: 'indeterminate',
-        reason: 'NO_TRUST_ANCHORS',
-        detail: 'no trust anchors given: the TSA certificate was not validated',
-      };
-    const path = await buildAndValidatePath({
-      leaf: tsa,
-      intermediates: new CertificatePool([...untrusted, ...parent.pool]),
-      trustStore,
-      time,
-      purpose: 'timeStamping',
-      ...(revocation ? { revocation } : {}),
-    });
-    ts.path = path;
-    return path.valid
-      ? { status: 'passed', reason: 'PATH_VALID_AT_GENTIME' }
-      : { status: 'failed', reason: path.reason ?? 'PATH_INVALID', detail: `${path.reason}: ${path.detail}` };
-  };
-}
-
 /**
  * Verifies an RFC 3161 token embedded in a signature: its imprint against `expectedImprint(alg)`
  * (undefined: the data is unavailable, indeterminate), its own signature and ESS attribute, the
@@ -716,10 +695,21 @@ async function verifyEmbeddedTimeStamp(
   // Message imprint: over the signature value (signature-time-stamp, EN 319 122-1 §5.3) or the
   // archive data (archive-time-stamp-v3, §5.5.3).
   const want = await expectedImprint(imprintHash);
+  // The TSA path at genTime (purpose timeStamping) with the signature's trust and revocation.
+  const { trustStore, revocation } = parent.opts;
   const rep = await verifyTimeStampToken(token, {
     ...(want ? { digest: want } : {}),
     certificates: parent.pool,
-    validateChain: tsaChainValidator(parent, ts),
+    ...(trustStore
+      ? {
+          validateChain: pathChainValidator(trustStore, {
+            ...(revocation ? { revocation } : {}),
+            onReport: (path) => {
+              ts.path = path;
+            },
+          }),
+        }
+      : {}),
   });
   if (rep.signerCertificate) ts.tsaCertificate = rep.signerCertificate;
   for (const c of rep.checks) {
@@ -741,7 +731,7 @@ async function verifyEmbeddedTimeStamp(
     }
     if (c.status === 'passed') continue;
     const reason: CmsReason =
-      c.check === 'chain' && c.reason === 'NO_TRUST_ANCHORS'
+      c.check === 'chain' && !trustStore
         ? 'NO_TRUST_ANCHORS'
         : c.check === 'chain' || c.check === 'tsa-certificate' || c.check === 'tsa-validity'
           ? 'TIMESTAMP_TSA_INVALID'

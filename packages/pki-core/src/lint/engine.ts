@@ -21,7 +21,6 @@ import {
 } from './types.js';
 import { type CertView, certView } from './view.js';
 
-
 export interface LintOptions {
   /** Default `auto` (chosen from the certificate). CRLs and OCSP responses ignore it. */
   profile?: LintProfile;
