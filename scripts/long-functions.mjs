@@ -35,7 +35,6 @@ export const ALLOWED = new Map([
   ['packages/pdf-sign/src/verify/integrity.ts#verifyPdfIntegrity', 'to split'],
   ['packages/pdf-sign/src/verify/pades.ts#verifyPdf', 'to split'],
   ['packages/pki-core/src/cli/demo-certs.ts#generateVariant', 'to split'],
-  ['packages/pki-core/src/cms/verify.ts#verifySignerInfo', 'to split'],
   ['packages/pki-core/src/ocsp/verify.ts#verifyOcspResponse', 'to split'],
   ['packages/pki-core/src/path/build.ts#buildAndValidatePath', 'to split'],
   ['packages/pki-core/src/path/validate.ts#validatePath', 'to split'],

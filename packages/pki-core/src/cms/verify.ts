@@ -314,11 +314,18 @@ interface SignerContext {
   content?: Uint8Array;
 }
 
-/** Verifies one SignerInfo; never throws for invalid signatures (only for malformed structures). */
-async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContext): Promise<CmsSignerReport> {
-  const { sd, opts } = ctx;
-  const checks: CmsCheck[] = [];
-  const cert = findSignerCertificate(si, ctx.pool);
+/** Algorithms of a SignerInfo: digest, resolved signature algorithm, and why one is unusable. */
+interface SignerAlgorithms {
+  digestAlg?: CmsDigestAlgorithm;
+  resolved?: ResolvedAlg;
+  /** Why the signature cannot be verified with these algorithms. */
+  algProblem?: string;
+  /** RFC 8419 pairing violation: the signature check fails (it is not merely unsupported). */
+  forbidden?: string;
+}
+
+/** Phase 1: the digest and signature algorithms (RFC 5754, RFC 8419 pairing). */
+function signerAlgorithms(si: SignerInfo): SignerAlgorithms {
   let digestAlg: CmsDigestAlgorithm | undefined;
   try {
     digestAlg = hashOf(si.digestAlgorithm);
@@ -327,7 +334,6 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
   }
   let resolved: ResolvedAlg | undefined;
   let algProblem: string | undefined;
-  /** RFC 8419 pairing violation: the signature check fails (it is not merely unsupported). */
   let forbidden: string | undefined;
   if (digestAlg) {
     try {
@@ -339,29 +345,27 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
       algProblem = e.message;
     }
   } else algProblem = `digest algorithm ${oidName(si.digestAlgorithm.oid)} not supported`;
+  const out: SignerAlgorithms = {};
+  if (digestAlg) out.digestAlg = digestAlg;
+  if (resolved) out.resolved = resolved;
+  if (algProblem !== undefined) out.algProblem = algProblem;
+  if (forbidden !== undefined) out.forbidden = forbidden;
+  return out;
+}
 
-  const report: CmsSignerReport = {
-    index,
-    valid: false,
-    signerCertificate: cert,
-    digestAlgorithm: digestAlg ?? oidName(si.digestAlgorithm.oid),
-    signatureAlgorithm: resolved ? algName(resolved) : oidName(si.signatureAlgorithm.oid),
-    checks,
-    validationTime: opts.time ?? new Date(),
-    level: 'none',
-  };
-
-  checks.push(
-    cert
-      ? line('signer-certificate')
-      : line(
-          'signer-certificate',
-          'SIGNER_CERT_NOT_FOUND',
-          'the signer certificate is not in the CMS nor in the given certificates',
-        ),
-  );
-
-  // Signed attributes.
+/**
+ * Phase 2: signed attributes (DER order, contentType, messageDigest, signingTime). Returns what the
+ * signature covers: the DER signed attributes, or the content when there are none.
+ */
+async function checkSignedAttributes(
+  si: SignerInfo,
+  ctx: SignerContext,
+  alg: SignerAlgorithms,
+  report: CmsSignerReport,
+): Promise<Uint8Array | undefined> {
+  const { sd } = ctx;
+  const { checks } = report;
+  const { digestAlg, algProblem } = alg;
   let signedData: Uint8Array | undefined;
   if (si.signedAttrs) {
     checks.push(
@@ -419,7 +423,19 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
     signedData = ctx.content;
   }
 
-  // Signature value.
+  return signedData;
+}
+
+/** Phase 3: the signature value over the signed attributes (or the content). */
+async function checkSignatureLine(
+  si: SignerInfo,
+  cert: Certificate | null,
+  alg: SignerAlgorithms,
+  signedData: Uint8Array | undefined,
+  report: CmsSignerReport,
+): Promise<void> {
+  const { checks } = report;
+  const { resolved, algProblem, forbidden } = alg;
   if (!cert) checks.push(line('signature', 'SIGNER_CERT_NOT_FOUND', undefined, true));
   else if (!resolved) checks.push(line('signature', 'UNSUPPORTED_ALGORITHM', algProblem, !forbidden));
   else if (!signedData)
@@ -444,8 +460,15 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
       checks.push(line('signature', 'UNSUPPORTED_ALGORITHM', e.message, true));
     }
   }
+}
 
-  // ESS signing certificate.
+/** Phase 4: ESS signing-certificate(-v2) and CMSAlgorithmProtection. Returns the ESS attribute. */
+async function checkSignerAttributes(
+  si: SignerInfo,
+  cert: Certificate | null,
+  opts: CmsVerifyOptions,
+  checks: CmsCheck[],
+): Promise<SigningCertificate | undefined> {
   const ess = si.signedAttrs ? parseEss(si) : undefined;
   if (ess && cert) checks.push(await checkEss(ess, cert));
   else if (ess && !cert) checks.push(line('signing-certificate', 'SIGNER_CERT_NOT_FOUND', undefined, true));
@@ -470,8 +493,22 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
     );
   }
 
-  // Archive time-stamps (B-LTA): verified first, since a valid one proves the embedded
-  // validation data existed at its genTime and makes that data usable below.
+  return ess;
+}
+
+/**
+ * Phase 5: archive time-stamps (B-LTA) first, since a valid one proves the embedded validation data
+ * existed at its genTime and makes that data usable; then the signature time-stamps, and the time
+ * order of both. Returns the context for the path (revocation from the embedded data when proven),
+ * the first valid signature time-stamp and whether every archive time-stamp verified.
+ */
+async function checkTimeStamps(
+  si: SignerInfo,
+  ctx: SignerContext,
+  report: CmsSignerReport,
+): Promise<{ sctx: SignerContext; validTs: TimeStampReport | undefined; atsValid: boolean }> {
+  const { sd, opts } = ctx;
+  const { checks } = report;
   const atsTokens = findAttributes(si.unsignedAttrs, OID_ARCHIVE_TIMESTAMP_V3)
     .flatMap((a) => a.values)
     .slice(0, MAX_ARCHIVE_TIMESTAMPS_PER_SIGNER);
@@ -559,7 +596,18 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
     );
   }
 
-  // Certificate path at the validation time.
+  return { sctx, validTs, atsValid };
+}
+
+/** Phase 6: the signer certificate path at the validation time. */
+async function checkSignerPath(
+  cert: Certificate | null,
+  ctx: SignerContext,
+  sctx: SignerContext,
+  report: CmsSignerReport,
+): Promise<void> {
+  const { opts } = ctx;
+  const { checks } = report;
   if (cert) {
     if (!opts.trustStore) {
       checks.push(
@@ -587,7 +635,42 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
       );
     }
   }
+}
 
+/**
+ * Verifies one SignerInfo in named phases (algorithms, signed attributes, signature, ESS and
+ * algorithm protection, time-stamps, certificate path); never throws for invalid signatures (only
+ * for malformed structures).
+ */
+async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContext): Promise<CmsSignerReport> {
+  const { sd, opts } = ctx;
+  const checks: CmsCheck[] = [];
+  const cert = findSignerCertificate(si, ctx.pool);
+  const alg = signerAlgorithms(si);
+  const report: CmsSignerReport = {
+    index,
+    valid: false,
+    signerCertificate: cert,
+    digestAlgorithm: alg.digestAlg ?? oidName(si.digestAlgorithm.oid),
+    signatureAlgorithm: alg.resolved ? algName(alg.resolved) : oidName(si.signatureAlgorithm.oid),
+    checks,
+    validationTime: opts.time ?? new Date(),
+    level: 'none',
+  };
+  checks.push(
+    cert
+      ? line('signer-certificate')
+      : line(
+          'signer-certificate',
+          'SIGNER_CERT_NOT_FOUND',
+          'the signer certificate is not in the CMS nor in the given certificates',
+        ),
+  );
+  const signedData = await checkSignedAttributes(si, ctx, alg, report);
+  await checkSignatureLine(si, cert, alg, signedData, report);
+  const ess = await checkSignerAttributes(si, cert, opts, checks);
+  const { sctx, validTs, atsValid } = await checkTimeStamps(si, ctx, report);
+  await checkSignerPath(cert, ctx, sctx, report);
   report.valid = checks.every((c) => c.status === 'passed');
   report.level = cadesLevel(sd, !!ess, !!validTs, atsValid && !bad(checks, 'archive-time-stamp'));
   return report;
