@@ -16,6 +16,7 @@ import type { HashAlgorithm, SignatureAlgorithm } from '../crypto/types.js';
 import { verifySignature } from '../crypto/verify.js';
 import { resolveSignerAlgorithm } from '../cms/signer-algorithm.js';
 import {
+  type SignedData,
   type SignerInfo,
   decodeContentTypeValue,
   decodeMessageDigestValue,
@@ -225,27 +226,16 @@ function signerMatches(si: SignerInfo, c: Certificate): boolean {
   return c.subjectKeyIdentifier !== undefined && bytesEqual(c.subjectKeyIdentifier, si.sid.keyIdentifier);
 }
 
-/** Verifies an RFC 3161 TimeStampToken (DER or BER ContentInfo). */
-export async function verifyTimeStampToken(
-  token: Uint8Array,
-  opts: TimeStampVerifyOptions = {},
-): Promise<TimeStampVerifyReport> {
-  const { signedData: sd, tstInfo } = parseTimeStampToken(token);
-  const si = sd.signerInfos[0]!;
-  const checks: TspCheck[] = [];
-  const report: TimeStampVerifyReport = { status: 'failed', checks, tstInfo, genTime: tstInfo.genTime };
-  const finish = () => {
-    report.status = overall(checks);
-    return report;
-  };
-  const genTime = tstInfo.genTime;
-
-  // Content type attribute and message digest.
-  const attrs = si.signedAttrs;
-  if (!attrs || !si.signedAttrsDer) {
-    checks.push({ check: 'content-type', status: 'failed', reason: 'NO_SIGNED_ATTRIBUTES' });
-    return finish();
-  }
+/**
+ * Phase 1: the contentType (id-ct-TSTInfo) and messageDigest signed attributes. Returns the
+ * digest algorithm when it is supported.
+ */
+async function checkTokenAttributes(
+  si: SignerInfo,
+  attrs: NonNullable<SignerInfo['signedAttrs']>,
+  eContent: Uint8Array,
+  checks: TspCheck[],
+): Promise<HashAlgorithm | undefined> {
   const ctv = singleAttributeValue(attrs, OID.contentType);
   const ct = ctv && decodeContentTypeValue(ctv);
   checks.push(
@@ -272,7 +262,7 @@ export async function verifyTimeStampToken(
     const mdv = singleAttributeValue(attrs, OID.messageDigest);
     if (!mdv) checks.push({ check: 'message-digest', status: 'failed', reason: 'MESSAGE_DIGEST_MISSING' });
     else {
-      const ok = bytesEqual(decodeMessageDigestValue(mdv), await digest(digestHash, sd.eContent!));
+      const ok = bytesEqual(decodeMessageDigestValue(mdv), await digest(digestHash, eContent));
       checks.push(
         ok
           ? { check: 'message-digest', status: 'passed', reason: 'MESSAGE_DIGEST_MATCHES' }
@@ -281,7 +271,15 @@ export async function verifyTimeStampToken(
     }
   }
 
-  // Message imprint.
+  return digestHash;
+}
+
+/** Phase 2: the message imprint against the data (or digest) the caller holds. */
+async function checkImprint(
+  tstInfo: TstInfo,
+  opts: TimeStampVerifyOptions,
+  checks: TspCheck[],
+): Promise<void> {
   const mi = tstInfo.messageImprint;
   if (opts.hashAlgorithm && opts.hashAlgorithm !== mi.hashAlgorithm) {
     checks.push({
@@ -300,8 +298,14 @@ export async function verifyTimeStampToken(
   } else {
     checks.push({ check: 'message-imprint', status: 'indeterminate', reason: 'NO_DATA_SUPPLIED' });
   }
+}
 
-  // Signer certificate.
+/** The token's certificates that parse, then the caller's; and the one that signed. */
+function tokenSigner(
+  sd: SignedData,
+  si: SignerInfo,
+  opts: TimeStampVerifyOptions,
+): { pool: Certificate[]; signer: Certificate | undefined } {
   const inToken: Certificate[] = [];
   for (const d of sd.certificates) {
     try {
@@ -311,15 +315,17 @@ export async function verifyTimeStampToken(
     }
   }
   const pool = [...inToken, ...(opts.certificates ?? [])];
-  const signer = pool.find((c) => signerMatches(si, c));
-  if (!signer) {
-    checks.push({ check: 'signer-certificate', status: 'failed', reason: 'SIGNER_CERTIFICATE_NOT_FOUND' });
-    return finish();
-  }
-  report.signerCertificate = signer;
-  checks.push({ check: 'signer-certificate', status: 'passed', reason: 'FOUND' });
+  return { pool, signer: pool.find((c) => signerMatches(si, c)) };
+}
 
-  // Signature over the signed attributes.
+/** Phase 3: the signature over the signed attributes (the CMS algorithm rules). */
+async function checkTokenSignature(
+  si: SignerInfo,
+  signer: Certificate,
+  digestHash: HashAlgorithm | undefined,
+  signedAttrsDer: Uint8Array,
+  checks: TspCheck[],
+): Promise<void> {
   let alg: SignatureAlgorithm | undefined;
   try {
     // The CMS rules: a bare key OID (rsaEncryption, as OpenSSL writes) takes the digest's hash.
@@ -343,7 +349,7 @@ export async function verifyTimeStampToken(
     let ok = false;
     let why: string | undefined;
     try {
-      ok = await verifySignature(signer.spki, alg, si.signedAttrsDer, si.signature);
+      ok = await verifySignature(signer.spki, alg, signedAttrsDer, si.signature);
     } catch (e) {
       if (!(e instanceof KysoError)) throw e;
       why = e.message;
@@ -356,8 +362,14 @@ export async function verifyTimeStampToken(
           : { check: 'signature', status: 'failed', reason: 'SIGNATURE_INVALID' },
     );
   }
+}
 
-  // ESS signing certificate (v2 preferred; v1 accepted: RFC 5816 §2.2.1 allows either).
+/** Phase 4: ESS signing-certificate-v2 (or v1: RFC 5816 §2.2.1 allows either) names the signer. */
+async function checkTokenEss(
+  attrs: NonNullable<SignerInfo['signedAttrs']>,
+  signer: Certificate,
+  checks: TspCheck[],
+): Promise<void> {
   const v2 = singleAttributeValue(attrs, OID.signingCertificateV2);
   const v1 = singleAttributeValue(attrs, OID.signingCertificate);
   if (!v2 && !v1) {
@@ -398,8 +410,10 @@ export async function verifyTimeStampToken(
       );
     }
   }
+}
 
-  // TSA certificate profile and validity at genTime.
+/** Phase 5: the TSA certificate profile (RFC 3161 §2.3) and its validity at genTime. */
+function checkTsaCertificate(signer: Certificate, genTime: Date, checks: TspCheck[]): void {
   const problem = tsaCertificateProblem(signer);
   checks.push(
     problem
@@ -416,7 +430,10 @@ export async function verifyTimeStampToken(
           detail: `genTime ${genTime.toISOString()} outside ${signer.notBefore.toISOString()}..${signer.notAfter.toISOString()}`,
         },
   );
+}
 
+/** Phase 6: nonce and policy, when the caller expects them. */
+function checkRequestMatch(tstInfo: TstInfo, opts: TimeStampVerifyOptions, checks: TspCheck[]): void {
   if (opts.nonce !== undefined) {
     checks.push(
       tstInfo.nonce === opts.nonce
@@ -435,7 +452,16 @@ export async function verifyTimeStampToken(
         : { check: 'policy', status: 'failed', reason: 'POLICY_MISMATCH', detail: tstInfo.policy },
     );
   }
+}
 
+/** Phase 7: the TSA chain at genTime, by the caller's validator (indeterminate without one). */
+async function checkTsaChain(
+  opts: TimeStampVerifyOptions,
+  signer: Certificate,
+  pool: readonly Certificate[],
+  genTime: Date,
+  checks: TspCheck[],
+): Promise<void> {
   const validateChain =
     opts.validateChain ?? (opts.trustStore ? pathChainValidator(opts.trustStore) : undefined);
   if (validateChain) {
@@ -450,6 +476,44 @@ export async function verifyTimeStampToken(
       detail: 'no chain validator supplied',
     });
   }
+}
+
+/**
+ * Verifies an RFC 3161 TimeStampToken (DER or BER ContentInfo) in named phases: signed attributes,
+ * message imprint, signer certificate, signature, ESS, TSA certificate, request match, TSA chain.
+ */
+export async function verifyTimeStampToken(
+  token: Uint8Array,
+  opts: TimeStampVerifyOptions = {},
+): Promise<TimeStampVerifyReport> {
+  const { signedData: sd, tstInfo } = parseTimeStampToken(token);
+  const si = sd.signerInfos[0]!;
+  const checks: TspCheck[] = [];
+  const report: TimeStampVerifyReport = { status: 'failed', checks, tstInfo, genTime: tstInfo.genTime };
+  const finish = () => {
+    report.status = overall(checks);
+    return report;
+  };
+  const genTime = tstInfo.genTime;
+  const attrs = si.signedAttrs;
+  if (!attrs || !si.signedAttrsDer) {
+    checks.push({ check: 'content-type', status: 'failed', reason: 'NO_SIGNED_ATTRIBUTES' });
+    return finish();
+  }
+  const digestHash = await checkTokenAttributes(si, attrs, sd.eContent!, checks);
+  await checkImprint(tstInfo, opts, checks);
+  const { pool, signer } = tokenSigner(sd, si, opts);
+  if (!signer) {
+    checks.push({ check: 'signer-certificate', status: 'failed', reason: 'SIGNER_CERTIFICATE_NOT_FOUND' });
+    return finish();
+  }
+  report.signerCertificate = signer;
+  checks.push({ check: 'signer-certificate', status: 'passed', reason: 'FOUND' });
+  await checkTokenSignature(si, signer, digestHash, si.signedAttrsDer, checks);
+  await checkTokenEss(attrs, signer, checks);
+  checkTsaCertificate(signer, genTime, checks);
+  checkRequestMatch(tstInfo, opts, checks);
+  await checkTsaChain(opts, signer, pool, genTime, checks);
   return finish();
 }
 
