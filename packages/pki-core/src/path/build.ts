@@ -69,6 +69,169 @@ function notChecked(chain: readonly Certificate[], detail: string): CertRevocati
 }
 
 /**
+ * The revocation phase of a path that passed every other check: each certificate but the anchor
+ * asked of `opts.revocation` at `opts.time` (a line each, appended to `checks`); without a checker,
+ * every certificate is not-checked. Returns the per-certificate reports and the worst failure.
+ */
+async function checkPathRevocation(
+  chain: Certificate[],
+  opts: BuildOptions,
+  checks: CheckResult[],
+): Promise<{
+  revocation: CertRevocationReport[];
+  revFailure: { reason: ValidationReason; detail: string } | null;
+}> {
+  let revocation = notChecked(chain, NOT_ASKED);
+  let revFailure: { reason: ValidationReason; detail: string } | null = null;
+  if (opts.revocation) {
+    revocation = [];
+    for (let k = 0; k < chain.length - 1; k++) {
+      const c = chain[k]!;
+      const r = await opts.revocation.check(c, chain[k + 1]!, { time: opts.time, path: chain, index: k });
+      revocation.push({ ...r, certIndex: k, subject: subjectOf(c) });
+      const line: CheckResult = {
+        certIndex: k,
+        subject: subjectOf(c),
+        check: 'revocation',
+        status: 'passed',
+      };
+      if (r.detail) line.detail = `${r.source}: ${r.detail}`;
+      if (r.status === 'revoked') {
+        line.status = 'failed';
+        line.reason = 'REVOKED';
+        const why = `revoked${r.revocationReason ? ` (${r.revocationReason})` : ''}${r.revocationTime ? ` at ${r.revocationTime.toISOString()}` : ''}`;
+        line.detail = r.detail ? `${why}: ${r.detail}` : why;
+        if (!revFailure || reasonRank('REVOKED') > reasonRank(revFailure.reason))
+          revFailure = { reason: 'REVOKED', detail: line.detail };
+      } else if (r.status === 'unknown' || r.status === 'not-checked') {
+        line.status = r.fatal ? 'failed' : 'indeterminate';
+        line.reason = 'REVOCATION_UNKNOWN';
+        if (r.fatal && !revFailure)
+          revFailure = {
+            reason: 'REVOCATION_UNKNOWN',
+            // Name the certificate: the missing CRL is often an intermediate's, not the leaf's.
+            detail: `[${k}] ${subjectOf(c)}: ${r.detail ?? 'revocation status unknown'}`,
+          };
+      }
+      checks.push(line);
+    }
+  }
+  return { revocation, revFailure };
+}
+
+/** The report when path building ran out of budget (the best chain tried so far named). */
+function budgetExceeded(
+  chain: Certificate[],
+  e: BudgetExhausted,
+  work: ValidationReport['work'],
+): ValidationReport {
+  return {
+    valid: false,
+    reason: 'BUDGET_EXCEEDED',
+    detail: `path building gave up: ${e.kind} budget exhausted`,
+    chain,
+    checks: [
+      {
+        certIndex: -1,
+        subject: '',
+        check: 'budget',
+        status: 'failed',
+        reason: 'BUDGET_EXCEEDED',
+        detail: e.message,
+      },
+    ],
+    policy: null,
+    revocation: notChecked(chain, PATH_FAILED),
+    work,
+  };
+}
+
+/** The report when no path validated: the best-ranked failure, or UNKNOWN_ISSUER when none was tried. */
+function noValidPath(
+  leaf: Certificate,
+  best: Failure | null,
+  work: ValidationReport['work'],
+): ValidationReport {
+  const f: Failure = best ?? {
+    reason: 'UNKNOWN_ISSUER',
+    detail: `no issuer found for "${leaf.issuer.toString()}" among the trust anchors and intermediates`,
+    chain: [leaf],
+    checks: [
+      {
+        certIndex: 0,
+        subject: subjectOf(leaf),
+        check: 'build',
+        status: 'failed',
+        reason: 'UNKNOWN_ISSUER',
+      },
+    ],
+    policy: null,
+    revocation: [],
+  };
+  return {
+    valid: false,
+    reason: f.reason,
+    detail: f.detail,
+    chain: f.chain,
+    checks: f.checks,
+    policy: f.policy,
+    revocation: f.revocation.length > 0 ? f.revocation : notChecked(f.chain, PATH_FAILED),
+    work,
+  };
+}
+
+/** A passed signature line for certificate `k` of `chain` (verified while building). */
+function sigLine(chain: readonly Certificate[], k: number): CheckResult {
+  return { certIndex: k, subject: subjectOf(chain[k]!), check: 'signature', status: 'passed' };
+}
+
+/** Whether `c` is already in `path` (same object, same key and subject, or same encoding). */
+function inPath(path: readonly Certificate[], c: Certificate): boolean {
+  return path.some(
+    (p) =>
+      p === c || (bytesEqual(p.spki, c.spki) && namesEqual(p.subject, c.subject)) || bytesEqual(p.der, c.der),
+  );
+}
+
+/** A branch cut while building (too deep, or an issuer that fails a cheap check). */
+function pruned(chain: Certificate[], reason: ValidationReason, detail: string, line?: CheckResult): Failure {
+  return { reason, detail, chain, checks: line ? [line] : [], policy: null, revocation: [] };
+}
+
+/**
+ * Signatures by DSA keys that inherit their parameters can only be checked once the path above
+ * is known: checked here for a complete path; the failure, or null.
+ */
+async function inheritedDsaFailure(chain: Certificate[], sigs: SignatureChecker): Promise<Failure | null> {
+  for (let k = 0; k < chain.length - 1; k++) {
+    if (!needsInheritedDsaParameters(chain[k]!, chain[k + 1]!)) continue;
+    const key = workingPublicKey(chain, k + 1);
+    const s = key
+      ? await sigs.check(chain[k]!, chain[k + 1]!, key)
+      : ({
+          ok: false,
+          reason: 'UNSUPPORTED_ALGORITHM',
+          detail: 'issuer DSA key inherits parameters, but no DSA key above it has them',
+        } as const);
+    if (!s.ok) return sigFailure(chain, k, s.reason, s.detail);
+  }
+  return null;
+}
+
+/** trustedLeaf 'require-self-signed': why the trusted leaf is not self-signed, or null. */
+async function selfSignedFailure(leaf: Certificate, sigs: SignatureChecker): Promise<Failure | null> {
+  if (!isSelfIssued(leaf))
+    return sigFailure(
+      [leaf],
+      0,
+      'NAME_CHAINING',
+      'trusted leaf is not self-signed: subject differs from issuer',
+    );
+  const s = await sigs.check(leaf, leaf);
+  return s.ok ? null : sigFailure([leaf], 0, s.reason, `trusted leaf is not self-signed: ${s.detail}`);
+}
+
+/**
  * Builds and validates a certification path for `leaf` at `time`. Never throws for an invalid
  * certificate or path (that is a report); throws KysoError only for malformed input (an
  * unparseable leaf) and for programming errors.
@@ -102,34 +265,16 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
     pathsTried,
   });
 
-  const sigLine = (chain: readonly Certificate[], k: number): CheckResult => ({
-    certIndex: k,
-    subject: subjectOf(chain[k]!),
-    check: 'signature',
-    status: 'passed',
-  });
-
   /**
    * Full validation of a complete path (signatures already verified): the valid report, or null
    * after recording why this path failed.
    */
   const complete = async (chain: Certificate[], anchor: TrustAnchor): Promise<ValidationReport | null> => {
     pathsTried++;
-    // Signatures by DSA keys that inherit their parameters could only be checked now.
-    for (let k = 0; k < chain.length - 1; k++) {
-      if (!needsInheritedDsaParameters(chain[k]!, chain[k + 1]!)) continue;
-      const key = workingPublicKey(chain, k + 1);
-      const s = key
-        ? await sigs.check(chain[k]!, chain[k + 1]!, key)
-        : ({
-            ok: false,
-            reason: 'UNSUPPORTED_ALGORITHM',
-            detail: 'issuer DSA key inherits parameters, but no DSA key above it has them',
-          } as const);
-      if (!s.ok) {
-        record(sigFailure(chain, k, s.reason, s.detail));
-        return null;
-      }
+    const dsa = await inheritedDsaFailure(chain, sigs);
+    if (dsa) {
+      record(dsa);
+      return null;
     }
     const sigChecks = chain.slice(0, -1).map((_, k) => sigLine(chain, k));
     const out = validatePath(chain, anchor, opts, budget, sigChecks);
@@ -144,42 +289,8 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
       return null;
     }
     // Revocation, only for an otherwise valid path.
-    let revocation = notChecked(chain, NOT_ASKED);
     const checks = out.checks;
-    let revFailure: { reason: ValidationReason; detail: string } | null = null;
-    if (opts.revocation) {
-      revocation = [];
-      for (let k = 0; k < chain.length - 1; k++) {
-        const c = chain[k]!;
-        const r = await opts.revocation.check(c, chain[k + 1]!, { time: opts.time, path: chain, index: k });
-        revocation.push({ ...r, certIndex: k, subject: subjectOf(c) });
-        const line: CheckResult = {
-          certIndex: k,
-          subject: subjectOf(c),
-          check: 'revocation',
-          status: 'passed',
-        };
-        if (r.detail) line.detail = `${r.source}: ${r.detail}`;
-        if (r.status === 'revoked') {
-          line.status = 'failed';
-          line.reason = 'REVOKED';
-          const why = `revoked${r.revocationReason ? ` (${r.revocationReason})` : ''}${r.revocationTime ? ` at ${r.revocationTime.toISOString()}` : ''}`;
-          line.detail = r.detail ? `${why}: ${r.detail}` : why;
-          if (!revFailure || reasonRank('REVOKED') > reasonRank(revFailure.reason))
-            revFailure = { reason: 'REVOKED', detail: line.detail };
-        } else if (r.status === 'unknown' || r.status === 'not-checked') {
-          line.status = r.fatal ? 'failed' : 'indeterminate';
-          line.reason = 'REVOCATION_UNKNOWN';
-          if (r.fatal && !revFailure)
-            revFailure = {
-              reason: 'REVOCATION_UNKNOWN',
-              // Name the certificate: the missing CRL is often an intermediate's, not the leaf's.
-              detail: `[${k}] ${subjectOf(c)}: ${r.detail ?? 'revocation status unknown'}`,
-            };
-        }
-        checks.push(line);
-      }
-    }
+    const { revocation, revFailure } = await checkPathRevocation(chain, opts, checks);
     if (revFailure) {
       const idx = checks.find((c) => c.check === 'revocation' && c.status === 'failed')?.certIndex ?? 0;
       record({ ...revFailure, chain, checks, policy: out.policy, revocation, ...{ certIndex: idx } });
@@ -196,14 +307,6 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
       work: work(),
     };
   };
-
-  const inPath = (path: readonly Certificate[], c: Certificate) =>
-    path.some(
-      (p) =>
-        p === c ||
-        (bytesEqual(p.spki, c.spki) && namesEqual(p.subject, c.subject)) ||
-        bytesEqual(p.der, c.der),
-    );
 
   /** Depth-first search above `path`: the first valid report, or null when no path validates. */
   const extend = async (path: Certificate[]): Promise<ValidationReport | null> => {
@@ -225,14 +328,7 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
       if (inPath(path, cand) || store.anchorFor(cand)) continue;
       const chain = [...path, cand];
       if (chain.length + 1 > maxDepth) {
-        record({
-          reason: 'MAX_DEPTH_EXCEEDED',
-          detail: `paths are limited to ${maxDepth} certificates`,
-          chain,
-          checks: [],
-          policy: null,
-          revocation: [],
-        });
+        record(pruned(chain, 'MAX_DEPTH_EXCEEDED', `paths are limited to ${maxDepth} certificates`));
         continue;
       }
       // A DSA issuer key without parameters is checked in complete(), once the path above is known.
@@ -244,22 +340,16 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
       // Cheap issuer checks prune dead branches before spending more signatures on them.
       const early = issuerProblem(cand, opts.time);
       if (early) {
-        record({
-          ...early,
-          chain,
-          checks: [
-            {
-              certIndex: path.length,
-              subject: subjectOf(cand),
-              check: early.check,
-              status: 'failed',
-              reason: early.reason,
-              detail: early.detail,
-            },
-          ],
-          policy: null,
-          revocation: [],
-        });
+        record(
+          pruned(chain, early.reason, early.detail, {
+            certIndex: path.length,
+            subject: subjectOf(cand),
+            check: early.check,
+            status: 'failed',
+            reason: early.reason,
+            detail: early.detail,
+          }),
+        );
         continue;
       }
       const found = await extend(chain);
@@ -269,82 +359,24 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
   };
 
   try {
+    // A leaf in the trust store: validated directly unless trustedLeaf says otherwise.
     const direct = store.anchorFor(leaf);
     const mode = opts.trustedLeaf ?? 'allow';
-    if (direct && mode === 'require-self-signed') {
-      if (!isSelfIssued(leaf)) {
-        record(
-          sigFailure(
-            [leaf],
-            0,
-            'NAME_CHAINING',
-            'trusted leaf is not self-signed: subject differs from issuer',
-          ),
-        );
-      } else {
-        const s = await sigs.check(leaf, leaf);
-        if (s.ok) {
-          const found = await complete([leaf], direct);
-          if (found) return found;
-        } else record(sigFailure([leaf], 0, s.reason, `trusted leaf is not self-signed: ${s.detail}`));
-      }
-    } else if (direct && mode === 'allow') {
+    const notSelfSigned =
+      direct && mode === 'require-self-signed' ? await selfSignedFailure(leaf, sigs) : null;
+    if (notSelfSigned) record(notSelfSigned);
+    else if (direct && mode !== 'deny') {
       const found = await complete([leaf], direct);
       if (found) return found;
     }
     const found = await extend([leaf]);
     if (found) return found;
   } catch (e) {
-    if (e instanceof BudgetExhausted) {
-      const chain = best ? (best as Failure).chain : [leaf];
-      return {
-        valid: false,
-        reason: 'BUDGET_EXCEEDED',
-        detail: `path building gave up: ${e.kind} budget exhausted`,
-        chain,
-        checks: [
-          {
-            certIndex: -1,
-            subject: '',
-            check: 'budget',
-            status: 'failed',
-            reason: 'BUDGET_EXCEEDED',
-            detail: e.message,
-          },
-        ],
-        policy: null,
-        revocation: notChecked(chain, PATH_FAILED),
-        work: work(),
-      };
-    }
+    if (e instanceof BudgetExhausted)
+      return budgetExceeded(best ? (best as Failure).chain : [leaf], e, work());
     throw e;
   }
-  const f: Failure = best ?? {
-    reason: 'UNKNOWN_ISSUER',
-    detail: `no issuer found for "${leaf.issuer.toString()}" among the trust anchors and intermediates`,
-    chain: [leaf],
-    checks: [
-      {
-        certIndex: 0,
-        subject: subjectOf(leaf),
-        check: 'build',
-        status: 'failed',
-        reason: 'UNKNOWN_ISSUER',
-      },
-    ],
-    policy: null,
-    revocation: [],
-  };
-  return {
-    valid: false,
-    reason: f.reason,
-    detail: f.detail,
-    chain: f.chain,
-    checks: f.checks,
-    policy: f.policy,
-    revocation: f.revocation.length > 0 ? f.revocation : notChecked(f.chain, PATH_FAILED),
-    work: work(),
-  };
+  return noValidPath(leaf, best, work());
 }
 
 function sigFailure(chain: Certificate[], k: number, reason: ValidationReason, detail: string): Failure {
