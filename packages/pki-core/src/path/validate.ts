@@ -151,28 +151,43 @@ export interface PathOutcome {
 }
 
 /**
- * Validates `chain` (leaf first, anchor certificate last; a one-element chain is a trusted leaf).
- * `signatureChecks` are the check lines recorded during building (one per non-anchor cert).
+ * The check recorder of one path validation (RFC 5280 §6.1): every check line in order, the worst
+ * failure by reason rank, and the per-certificate checks validatePath runs in its phases.
  */
-export function validatePath(
-  chain: readonly Certificate[],
-  anchor: TrustAnchor,
-  opts: PathValidationOptions,
-  budget: Budget,
-  signatureChecks: CheckResult[],
-): PathOutcome {
-  const checks: CheckResult[] = [...signatureChecks];
-  let failure: PathOutcome['failure'] = null;
-  const profile = opts.profile ?? 'rfc5280';
-  const rsaEncryptionOnly = rsaEncryptionKeysOnly(profile);
-  const line = (
+class PathChecks {
+  readonly checks: CheckResult[];
+  failure: PathOutcome['failure'] = null;
+  readonly profile: Profile;
+  readonly rsaEncryptionOnly: boolean;
+  /** Validation time floored to whole seconds: certificate times have second precision, and
+   * 00:00:00.005 is still "within" a notAfter of 00:00:00 (x509-limbo validity cases). */
+  readonly time: number;
+  readonly purposeProfile: PurposeProfile | undefined;
+  readonly strict: NonNullable<PathValidationOptions['ekuStrictness']>;
+  readonly wantsPurpose: boolean;
+
+  constructor(
+    readonly chain: readonly Certificate[],
+    readonly opts: PathValidationOptions,
+    signatureChecks: CheckResult[],
+  ) {
+    this.checks = [...signatureChecks];
+    this.profile = opts.profile ?? 'rfc5280';
+    this.rsaEncryptionOnly = rsaEncryptionKeysOnly(this.profile);
+    this.time = Math.floor(opts.time.getTime() / 1000) * 1000;
+    this.purposeProfile = typeof opts.purpose === 'string' ? PURPOSE_PROFILES[opts.purpose] : undefined;
+    this.strict = opts.ekuStrictness ?? 'default';
+    this.wantsPurpose = opts.purpose !== undefined && opts.purpose !== 'any';
+  }
+
+  line(
     certIndex: number,
     check: CheckName,
     reason?: ValidationReason,
     detail?: string,
     indeterminate = false,
-  ) => {
-    const c = chain[certIndex];
+  ): void {
+    const c = this.chain[certIndex];
     const subject = c ? subjectOf(c) : '';
     const r: CheckResult = {
       certIndex,
@@ -182,32 +197,24 @@ export function validatePath(
     };
     if (reason) r.reason = reason;
     if (detail) r.detail = detail;
-    checks.push(r);
-    if (reason && !indeterminate && (!failure || reasonRank(reason) > reasonRank(failure.reason))) {
-      failure = { reason, detail: detail ?? reason, certIndex };
+    this.checks.push(r);
+    if (reason && !indeterminate && (!this.failure || reasonRank(reason) > reasonRank(this.failure.reason))) {
+      this.failure = { reason, detail: detail ?? reason, certIndex };
     }
-  };
+  }
 
-  const n = chain.length - 1; // certificates below the anchor
-  const ai = chain.length - 1;
-  const anchorCert = chain[ai]!;
-  const enforceAnchor = anchor.enforce === 'certificate' && n > 0;
-  // Validation time floored to whole seconds: certificate times have second precision, and
-  // 00:00:00.005 is still "within" a notAfter of 00:00:00 (x509-limbo validity cases).
-  const time = Math.floor(opts.time.getTime() / 1000) * 1000;
+  validity(c: Certificate, i: number): void {
+    if (this.time < c.notBefore.getTime())
+      this.line(i, 'validity', 'CERT_NOT_YET_VALID', `not valid before ${c.notBefore.toISOString()}`);
+    else if (this.time > c.notAfter.getTime())
+      this.line(i, 'validity', 'CERT_EXPIRED', `expired at ${c.notAfter.toISOString()}`);
+    else this.line(i, 'validity');
+  }
 
-  const checkValidity = (c: Certificate, i: number) => {
-    if (time < c.notBefore.getTime())
-      line(i, 'validity', 'CERT_NOT_YET_VALID', `not valid before ${c.notBefore.toISOString()}`);
-    else if (time > c.notAfter.getTime())
-      line(i, 'validity', 'CERT_EXPIRED', `expired at ${c.notAfter.toISOString()}`);
-    else line(i, 'validity');
-  };
-  const purposeProfile = typeof opts.purpose === 'string' ? PURPOSE_PROFILES[opts.purpose] : undefined;
-  const checkCritical = (c: Certificate, i: number) => {
-    const consumed: string[] = i === 0 ? [...(purposeProfile?.leafCriticalExtensions ?? [])] : [];
+  critical(c: Certificate, i: number): void {
+    const consumed: string[] = i === 0 ? [...(this.purposeProfile?.leafCriticalExtensions ?? [])] : [];
     // Chromium consumes Microsoft application policies next to an EKU (profile.ts, 'chromium' b.).
-    if (profile === 'chromium' && c.extKeyUsage) consumed.push(OID_MS_APPLICATION_POLICIES);
+    if (this.profile === 'chromium' && c.extKeyUsage) consumed.push(OID_MS_APPLICATION_POLICIES);
     const unknown = [...c.unknownCriticalExtensions].filter((o) => !consumed.includes(o));
     // A critical certificatePolicies whose qualifiers kyso cannot interpret is not fully processed.
     if (
@@ -216,186 +223,183 @@ export function validatePath(
     )
       unknown.push(`${OID.certificatePolicies} (unknown policy qualifier)`);
     if (unknown.length > 0)
-      line(
+      this.line(
         i,
         'critical-extensions',
         'UNKNOWN_CRITICAL_EXTENSION',
         `unknown critical extension ${unknown.join(', ')}`,
       );
-    else line(i, 'critical-extensions');
-  };
-  const checkConformance = (c: Certificate, i: number, role: Role) => {
-    const p = conformanceProblem(c, role, profile);
-    if (p) line(i, 'conformance', 'CERT_NONCONFORMANT', p);
-    else line(i, 'conformance');
-  };
+    else this.line(i, 'critical-extensions');
+  }
+
+  conformance(c: Certificate, i: number, role: Role): void {
+    const p = conformanceProblem(c, role, this.profile);
+    if (p) this.line(i, 'conformance', 'CERT_NONCONFORMANT', p);
+    else this.line(i, 'conformance');
+  }
+
   /** The caller's algorithm policy (key sizes, SHA-1) for certificate i's key and signature. */
-  const checkAlgorithms = (c: Certificate, i: number, signed: boolean) => {
-    if (rsaEncryptionOnly && c.publicKeyAlgorithmOid === OID.rsassaPss)
-      line(
+  algorithms(c: Certificate, i: number, signed: boolean): void {
+    if (this.rsaEncryptionOnly && c.publicKeyAlgorithmOid === OID.rsassaPss)
+      this.line(
         i,
         'algorithm',
         'UNSUPPORTED_ALGORITHM',
-        `RSA public key encoded as id-RSASSA-PSS: the ${profile} profile accepts only rsaEncryption RSA keys`,
+        `RSA public key encoded as id-RSASSA-PSS: the ${this.profile} profile accepts only rsaEncryption RSA keys`,
       );
     // The key is parsed only when a size policy asks for it (the leaf's key is never used otherwise).
-    const key = opts.minRsaModulusBits !== undefined ? publicKeyOf(c) : undefined;
+    const key = this.opts.minRsaModulusBits !== undefined ? publicKeyOf(c) : undefined;
     const spec = key && 'value' in key ? key.value.spec : undefined;
     if (
-      opts.minRsaModulusBits !== undefined &&
+      this.opts.minRsaModulusBits !== undefined &&
       spec?.type === 'RSA' &&
-      spec.modulusLength < opts.minRsaModulusBits
+      spec.modulusLength < this.opts.minRsaModulusBits
     ) {
-      line(
+      this.line(
         i,
         'algorithm',
         'WEAK_ALGORITHM',
-        `RSA key of ${spec.modulusLength} bits (minimum ${opts.minRsaModulusBits})`,
+        `RSA key of ${spec.modulusLength} bits (minimum ${this.opts.minRsaModulusBits})`,
       );
     }
-    if (signed && opts.allowSha1Signatures === false) {
+    if (signed && this.opts.allowSha1Signatures === false) {
       const alg = signatureAlgorithmOf(c);
       if ('value' in alg && 'hash' in alg.value && alg.value.hash === 'SHA-1')
-        line(i, 'algorithm', 'WEAK_ALGORITHM', 'signature uses SHA-1');
+        this.line(i, 'algorithm', 'WEAK_ALGORITHM', 'signature uses SHA-1');
     }
-  };
-  const strict = opts.ekuStrictness ?? 'default';
-  const wantsPurpose = opts.purpose !== undefined && opts.purpose !== 'any';
+  }
+
   /** EKU of a CA certificate (intermediate or enforced anchor) for the requested purpose. */
-  const checkCaEku = (c: Certificate, i: number) => {
-    if (!wantsPurpose) return;
+  caEku(c: Certificate, i: number): void {
+    const purposeProfile = this.purposeProfile;
+    if (!this.wantsPurpose) return;
     if (purposeProfile) {
       if (purposeProfile.caEku === 'ignore') return;
       const eku = c.extKeyUsage;
-      const want = purposeOids(opts.purpose!);
+      const want = purposeOids(this.opts.purpose!);
       if (eku?.length !== 1 || !want.includes(eku[0]!))
-        line(
+        this.line(
           i,
           'extended-key-usage',
           'EKU_MISMATCH',
-          `${describePurpose(opts.purpose!)}: a CA certificate's extendedKeyUsage must be exactly ${want.join(', ')}`,
+          `${describePurpose(this.opts.purpose!)}: a CA certificate's extendedKeyUsage must be exactly ${want.join(', ')}`,
         );
       return;
     }
-    if (!(opts.ekuChaining ?? true)) return;
-    const want = purposeOids(opts.purpose!);
+    if (!(this.opts.ekuChaining ?? true)) return;
+    const want = purposeOids(this.opts.purpose!);
     const eku = c.extKeyUsage;
     if (!eku) {
-      if (strict === 'strict' && opts.purpose !== 'serverAuth')
-        line(i, 'extended-key-usage', 'EKU_MISMATCH', 'strict mode: CA certificate without extendedKeyUsage');
+      if (this.strict === 'strict' && this.opts.purpose !== 'serverAuth')
+        this.line(
+          i,
+          'extended-key-usage',
+          'EKU_MISMATCH',
+          'strict mode: CA certificate without extendedKeyUsage',
+        );
       return;
     }
-    const anyOk = strict !== 'strict';
+    const anyOk = this.strict !== 'strict';
     if (!eku.some((e) => want.includes(e) || (anyOk && e === OID.anyExtendedKeyUsage))) {
-      line(
+      this.line(
         i,
         'extended-key-usage',
         'EKU_MISMATCH',
-        `CA extendedKeyUsage does not include the ${describePurpose(opts.purpose!)} purpose`,
+        `CA extendedKeyUsage does not include the ${describePurpose(this.opts.purpose!)} purpose`,
       );
     }
-  };
+  }
+
   /** EKU (and, in strict modes, CA-ness) of the leaf for the requested purpose. */
-  const checkLeafEku = (c: Certificate, k: number) => {
-    if (!wantsPurpose) return;
-    const want = purposeOids(opts.purpose!);
+  leafEku(c: Certificate, k: number): void {
+    const purposeProfile = this.purposeProfile;
+    if (!this.wantsPurpose) return;
+    const want = purposeOids(this.opts.purpose!);
     const eku = c.extKeyUsage;
     if (purposeProfile) {
-      const name = describePurpose(opts.purpose!);
+      const name = describePurpose(this.opts.purpose!);
       const ku = purposeProfile.leafKeyUsage;
       if (ku && !(c.keyUsage?.length === ku.length && ku.every((b) => c.keyUsage!.includes(b))))
-        line(k, 'key-usage', 'KEY_USAGE_INVALID', `${name}: keyUsage must be exactly ${ku.join(', ')}`);
+        this.line(k, 'key-usage', 'KEY_USAGE_INVALID', `${name}: keyUsage must be exactly ${ku.join(', ')}`);
       const bad = eku?.filter((e) => purposeProfile.prohibitedLeafEkus.includes(e)) ?? [];
-      if (!eku) line(k, 'extended-key-usage', 'EKU_MISMATCH', `${name}: leaf without extendedKeyUsage`);
+      if (!eku) this.line(k, 'extended-key-usage', 'EKU_MISMATCH', `${name}: leaf without extendedKeyUsage`);
       else if (
         purposeProfile.exactLeafEku
           ? eku.length !== 1 || !want.includes(eku[0]!)
           : !eku.some((e) => want.includes(e))
       )
-        line(
+        this.line(
           k,
           'extended-key-usage',
           'EKU_MISMATCH',
           `${name}: extendedKeyUsage must ${purposeProfile.exactLeafEku ? 'be exactly' : 'include one of'} ${want.join(', ')}`,
         );
       else if (bad.length > 0)
-        line(
+        this.line(
           k,
           'extended-key-usage',
           'EKU_MISMATCH',
           `${name}: extendedKeyUsage must not include ${bad.join(', ')}`,
         );
-      else line(k, 'extended-key-usage');
+      else this.line(k, 'extended-key-usage');
       return;
     }
-    const anyOk = profile !== 'webpki' && strict === 'default';
-    if (strict !== 'default') {
+    const anyOk = this.profile !== 'webpki' && this.strict === 'default';
+    if (this.strict !== 'default') {
       if (!eku) {
-        line(k, 'extended-key-usage', 'EKU_MISMATCH', 'strict mode: leaf without extendedKeyUsage');
+        this.line(k, 'extended-key-usage', 'EKU_MISMATCH', 'strict mode: leaf without extendedKeyUsage');
         return;
       }
       const bad = eku.filter((e) => STRICT_PROHIBITED_EKUS.includes(e));
       if (bad.length > 0) {
-        line(k, 'extended-key-usage', 'EKU_MISMATCH', `strict mode: leaf EKU also allows ${bad.join(', ')}`);
+        this.line(
+          k,
+          'extended-key-usage',
+          'EKU_MISMATCH',
+          `strict mode: leaf EKU also allows ${bad.join(', ')}`,
+        );
         return;
       }
-      if (c.basicConstraints?.ca === true && n > 0) {
-        line(k, 'basic-constraints', 'CERT_NONCONFORMANT', 'strict mode: the leaf is a CA certificate');
+      if (c.basicConstraints?.ca === true && this.chain.length > 1) {
+        this.line(k, 'basic-constraints', 'CERT_NONCONFORMANT', 'strict mode: the leaf is a CA certificate');
       }
     }
     if (eku && !eku.some((e) => want.includes(e) || (anyOk && e === OID.anyExtendedKeyUsage))) {
-      line(
+      this.line(
         k,
         'extended-key-usage',
         'EKU_MISMATCH',
-        `extendedKeyUsage does not include the ${describePurpose(opts.purpose!)} purpose`,
+        `extendedKeyUsage does not include the ${describePurpose(this.opts.purpose!)} purpose`,
       );
-    } else line(k, 'extended-key-usage');
-  };
-  const checkIssuerRole = (c: Certificate, i: number) => {
+    } else this.line(k, 'extended-key-usage');
+  }
+
+  issuerRole(c: Certificate, i: number): void {
     if (c.basicConstraints?.ca !== true) {
-      line(
+      this.line(
         i,
         'basic-constraints',
         'NOT_A_CA',
         c.basicConstraints ? 'basicConstraints cA is false' : 'basicConstraints missing',
       );
-    } else line(i, 'basic-constraints');
+    } else this.line(i, 'basic-constraints');
     if (c.keyUsage && !c.keyUsage.includes('keyCertSign'))
-      line(i, 'key-usage', 'KEY_USAGE_INVALID', 'keyCertSign not asserted');
-    else line(i, 'key-usage');
-  };
-
-  // Anchor: its certificate's constraints are enforced unless the anchor is key-only.
-  let maxPathLength = n;
-  const constraints: { nc: NameConstraints; from: number }[] = [];
-  if (anchor.constraints?.maxPathLength !== undefined)
-    maxPathLength = Math.min(maxPathLength, anchor.constraints.maxPathLength);
-  if (anchor.constraints?.nameConstraints)
-    constraints.push({ nc: anchor.constraints.nameConstraints, from: ai });
-  checkAlgorithms(anchorCert, ai, false);
-  if (n > 0 && (anchor.checkValidity ?? enforceAnchor)) checkValidity(anchorCert, ai);
-  if (enforceAnchor) {
-    checkCaEku(anchorCert, ai);
-    checkCritical(anchorCert, ai);
-    if (anchor.requireBasicConstraints === false && !anchorCert.basicConstraints) {
-      // basicConstraints enforced only when present: the key-usage rule still applies.
-      if (anchorCert.keyUsage && !anchorCert.keyUsage.includes('keyCertSign'))
-        line(ai, 'key-usage', 'KEY_USAGE_INVALID', 'keyCertSign not asserted');
-      else line(ai, 'key-usage');
-    } else {
-      checkConformance(anchorCert, ai, 'anchor');
-      checkIssuerRole(anchorCert, ai);
-    }
-    const pl = anchorCert.basicConstraints?.pathLenConstraint;
-    if (pl !== undefined) maxPathLength = Math.min(maxPathLength, pl);
-    if (anchorCert.nameConstraints) {
-      const prob = nameConstraintsProblem(anchorCert.nameConstraints);
-      if (prob) line(ai, 'name-constraints', 'NAME_CONSTRAINTS_VIOLATED', prob);
-      constraints.push({ nc: anchorCert.nameConstraints, from: ai });
-    }
+      this.line(i, 'key-usage', 'KEY_USAGE_INVALID', 'keyCertSign not asserted');
+    else this.line(i, 'key-usage');
   }
+}
 
+/**
+ * The initial acceptable policies (RFC 5280 §6.1.1 (c)): the caller's, narrowed by the anchor's
+ * constraints and, for an enforced anchor certificate, by its own policies as seen from below it
+ * (RFC 5937 §2, after its policy mappings).
+ */
+function initialPoliciesFor(
+  anchor: TrustAnchor,
+  anchorCert: Certificate,
+  enforceAnchor: boolean,
+  opts: PathValidationOptions,
+): readonly string[] | undefined {
   let initialPolicies = anchor.constraints?.policies
     ? intersectPolicies(opts.initialPolicies, anchor.constraints.policies)
     : opts.initialPolicies;
@@ -413,6 +417,58 @@ export function validatePath(
       if (initialPolicies.length === 0) initialPolicies = [NO_ACCEPTABLE_POLICY];
     }
   }
+  return initialPolicies;
+}
+
+/**
+ * Validates `chain` (leaf first, anchor certificate last; a one-element chain is a trusted leaf).
+ * `signatureChecks` are the check lines recorded during building (one per non-anchor cert).
+ */
+export function validatePath(
+  chain: readonly Certificate[],
+  anchor: TrustAnchor,
+  opts: PathValidationOptions,
+  budget: Budget,
+  signatureChecks: CheckResult[],
+): PathOutcome {
+  const v = new PathChecks(chain, opts, signatureChecks);
+  const line = v.line.bind(v);
+  const n = chain.length - 1; // certificates below the anchor
+  const ai = chain.length - 1;
+  const anchorCert = chain[ai]!;
+  const enforceAnchor = anchor.enforce === 'certificate' && n > 0;
+
+  // Anchor: its certificate's constraints are enforced unless the anchor is key-only.
+  let maxPathLength = n;
+  const constraints: { nc: NameConstraints; from: number }[] = [];
+  if (anchor.constraints?.maxPathLength !== undefined)
+    maxPathLength = Math.min(maxPathLength, anchor.constraints.maxPathLength);
+  if (anchor.constraints?.nameConstraints)
+    constraints.push({ nc: anchor.constraints.nameConstraints, from: ai });
+  v.algorithms(anchorCert, ai, false);
+  if (n > 0 && (anchor.checkValidity ?? enforceAnchor)) v.validity(anchorCert, ai);
+  if (enforceAnchor) {
+    v.caEku(anchorCert, ai);
+    v.critical(anchorCert, ai);
+    if (anchor.requireBasicConstraints === false && !anchorCert.basicConstraints) {
+      // basicConstraints enforced only when present: the key-usage rule still applies.
+      if (anchorCert.keyUsage && !anchorCert.keyUsage.includes('keyCertSign'))
+        line(ai, 'key-usage', 'KEY_USAGE_INVALID', 'keyCertSign not asserted');
+      else line(ai, 'key-usage');
+    } else {
+      v.conformance(anchorCert, ai, 'anchor');
+      v.issuerRole(anchorCert, ai);
+    }
+    const pl = anchorCert.basicConstraints?.pathLenConstraint;
+    if (pl !== undefined) maxPathLength = Math.min(maxPathLength, pl);
+    if (anchorCert.nameConstraints) {
+      const prob = nameConstraintsProblem(anchorCert.nameConstraints);
+      if (prob) line(ai, 'name-constraints', 'NAME_CONSTRAINTS_VIOLATED', prob);
+      constraints.push({ nc: anchorCert.nameConstraints, from: ai });
+    }
+  }
+
+  const initialPolicies = initialPoliciesFor(anchor, anchorCert, enforceAnchor, opts);
   const policy = new PolicyProcessor(
     n,
     {
@@ -431,13 +487,13 @@ export function validatePath(
     const issuer = chain[k + 1]!;
     const i = n - k; // RFC 5280 position, 1..n
     const isLeaf = k === 0;
-    checkValidity(c, k);
+    v.validity(c, k);
     if (!namesEqual(c.issuer, issuer.subject))
       line(k, 'name-chaining', 'NAME_CHAINING', 'issuer name differs from the issuer subject');
     else line(k, 'name-chaining');
-    checkCritical(c, k);
-    checkConformance(c, k, isLeaf ? 'leaf' : 'intermediate');
-    checkAlgorithms(c, k, true);
+    v.critical(c, k);
+    v.conformance(c, k, isLeaf ? 'leaf' : 'intermediate');
+    v.algorithms(c, k, true);
 
     // Name constraints of every CA above (self-issued intermediates are exempt, §6.1.3 (b)(c)).
     if (isLeaf || !isSelfIssued(c)) {
@@ -457,7 +513,7 @@ export function validatePath(
     if (pf) line(k, 'policy', 'POLICY_REQUIRED', pf.detail);
 
     if (!isLeaf) {
-      checkIssuerRole(c, k);
+      v.issuerRole(c, k);
       if (!isSelfIssued(c)) {
         if (maxPathLength <= 0)
           line(k, 'path-length', 'PATH_LEN_EXCEEDED', 'more intermediates than a pathLenConstraint allows');
@@ -471,9 +527,9 @@ export function validatePath(
         if (prob) line(k, 'name-constraints', 'NAME_CONSTRAINTS_VIOLATED', prob);
         constraints.push({ nc: c.nameConstraints, from: k });
       }
-      checkCaEku(c, k);
+      v.caEku(c, k);
     } else {
-      checkLeafEku(c, k);
+      v.leafEku(c, k);
       if (opts.peerName) {
         if (matchesPeerName(c, opts.peerName)) line(k, 'peer-name');
         else
@@ -494,10 +550,10 @@ export function validatePath(
     else line(0, 'policy');
   } else {
     // A directly trusted leaf: nothing to chain; its own validity and content still matter.
-    checkValidity(chain[0]!, 0);
-    checkCritical(chain[0]!, 0);
-    checkConformance(chain[0]!, 0, 'leaf');
-    checkLeafEku(chain[0]!, 0);
+    v.validity(chain[0]!, 0);
+    v.critical(chain[0]!, 0);
+    v.conformance(chain[0]!, 0, 'leaf');
+    v.leafEku(chain[0]!, 0);
     if (opts.peerName && !matchesPeerName(chain[0]!, opts.peerName)) {
       line(
         0,
@@ -507,7 +563,7 @@ export function validatePath(
       );
     }
   }
-  return { checks, failure, policy: policyResult };
+  return { checks: v.checks, failure: v.failure, policy: policyResult };
 }
 
 function describePurpose(p: Purpose): string {
