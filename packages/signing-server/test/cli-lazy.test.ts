@@ -135,6 +135,13 @@ describe('kyso CLI: lazy command loading', () => {
     expect(sign.err).toBe('');
     expect(sign.code).toBe(0);
     expect(fs.readFileSync(signed, 'utf8')).toContain('SignatureValue');
+    // An existing output is not replaced without --force.
+    const again = kyso(
+      ['xml', 'sign', xml, '--out', signed, '--p12', path.join(demo, 'official.p12'), '--password-file', pw],
+      dir,
+    );
+    expect(again.code).toBe(2);
+    expect(again.err).toContain('already exists: pass --force to overwrite it');
 
     // Checked by an independent implementation too.
     if (requireTool('xmlsec1')) {
