@@ -116,6 +116,8 @@ describe('kyso CLI: lazy command loading', () => {
     expect(JSON.parse(r.out).chain).toHaveLength(3);
     expect(r.loaded.some((u) => u.endsWith('/pki-core/dist/cli/verify-chain.js'))).toBe(true);
     expect(r.loaded.some((u) => u.endsWith('/pki-core/dist/cli/pki.js'))).toBe(false);
+    // No revocation input: the CRL / OCSP code is not loaded either.
+    expect(r.loaded.filter((u) => /\/pki-core\/dist\/(revocation|ocsp)\//.test(u))).toEqual([]);
     for (const h of HEAVY) expect(r.loaded.filter((u) => h.test(u))).toEqual([]);
   });
 
