@@ -3,21 +3,12 @@ import { bitString, contextConstructed, ctxTag, DerReader, integer, oid, seq, se
 import { KysoError } from './errors.js';
 import { Name, type NameInput } from './name.js';
 import { OID } from './oids.js';
-import {
-  defaultSignatureAlgorithm,
-  encodeSignatureAlgorithm,
-  parseSignatureAlgorithm,
-} from './crypto/algorithms.js';
+import { defaultSignatureAlgorithm, encodeSignatureAlgorithm, parseSignatureAlgorithm } from './crypto/algorithms.js';
 import { parsePublicKeyInfo } from './crypto/keys.js';
 import type { PublicKeyInfo, SignatureAlgorithm, Signer } from './crypto/types.js';
 import { verifySignature } from './crypto/verify.js';
 import { derOrPem } from './pem.js';
-import {
-  type Extension,
-  encodeExtension,
-  encodeGeneralNamesExtension,
-  parseGeneralNamesExtension,
-} from './x509/extensions.js';
+import { type Extension, encodeExtension, encodeGeneralNamesExtension, parseGeneralNamesExtension } from './x509/extensions.js';
 import { parseExtensionList } from './x509/certificate.js';
 import type { GeneralName } from './x509/general-name.js';
 
@@ -107,8 +98,7 @@ export class CertificationRequest {
 
   /** Like verify(), but throws SIGNATURE_INVALID. */
   async assertProofOfPossession(): Promise<void> {
-    if (!(await this.verify()))
-      throw new KysoError('SIGNATURE_INVALID', 'CSR signature does not verify (no proof of possession)');
+    if (!(await this.verify())) throw new KysoError('SIGNATURE_INVALID', 'CSR signature does not verify (no proof of possession)');
   }
 }
 
@@ -127,19 +117,12 @@ export async function createCsr(input: CreateCsrInput): Promise<CertificationReq
   const alg = input.signatureAlgorithm ?? input.signer.algorithms[0] ?? defaultSignatureAlgorithm(spec);
   const exts = [...(input.extensions ?? [])];
   if (input.subjectAltName?.length) {
-    exts.push({
-      oid: OID.subjectAltName,
-      critical: false,
-      value: encodeGeneralNamesExtension(input.subjectAltName),
-    });
+    exts.push({ oid: OID.subjectAltName, critical: false, value: encodeGeneralNamesExtension(input.subjectAltName) });
   }
-  const attrs = exts.length ? [seq(oid(OID.extensionRequest), setOf(seq(...exts.map(encodeExtension))))] : [];
-  const info = seq(
-    integer(0),
-    Name.from(input.subject).der,
-    input.signer.publicKey.der,
-    contextConstructed(0, ...attrs),
-  );
+  const attrs = exts.length
+    ? [seq(oid(OID.extensionRequest), setOf(seq(...exts.map(encodeExtension))))]
+    : [];
+  const info = seq(integer(0), Name.from(input.subject).der, input.signer.publicKey.der, contextConstructed(0, ...attrs));
   const algDer = encodeSignatureAlgorithm(alg);
   const sig = await input.signer.sign(info, alg);
   return CertificationRequest.parse(seq(info, algDer, bitString(sig)));

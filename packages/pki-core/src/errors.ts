@@ -43,12 +43,7 @@ export type KysoErrorCode =
 export class KysoError extends Error {
   readonly code: KysoErrorCode;
   readonly detail?: Record<string, unknown>;
-  constructor(
-    code: KysoErrorCode,
-    message: string,
-    detail?: Record<string, unknown>,
-    options?: { cause?: unknown },
-  ) {
+  constructor(code: KysoErrorCode, message: string, detail?: Record<string, unknown>, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'KysoError';
     this.code = code;

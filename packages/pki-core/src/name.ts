@@ -87,12 +87,10 @@ export function encodeAttributeValue(type: string, value: string): Uint8Array {
   // DirectoryString and the IA5String attributes are SIZE (1..MAX).
   if (value === '') throw new KysoError('NAME_INVALID', `empty value for ${attributeShortName(type)}`);
   // A lone surrogate cannot be encoded in UTF-8 (TextEncoder would silently write U+FFFD).
-  if (/\p{Cs}/u.test(value))
-    throw new KysoError('NAME_INVALID', `unpaired surrogate in ${attributeShortName(type)}`);
+  if (/\p{Cs}/u.test(value)) throw new KysoError('NAME_INVALID', `unpaired surrogate in ${attributeShortName(type)}`);
   switch (type) {
     case OID.countryName:
-      if (!/^[A-Z]{2}$/.test(value))
-        throw new KysoError('NAME_INVALID', `country must be two letters: ${value}`);
+      if (!/^[A-Z]{2}$/.test(value)) throw new KysoError('NAME_INVALID', `country must be two letters: ${value}`);
       return printableString(value);
     case OID.serialNumber:
     case OID.dnQualifier:
@@ -100,10 +98,7 @@ export function encodeAttributeValue(type: string, value: string): Uint8Array {
     case OID.emailAddress:
     case OID.domainComponent:
       if (/[^\x00-\x7f]/.test(value)) {
-        throw new KysoError(
-          'NAME_INVALID',
-          `${attributeShortName(type)} must be ASCII (IA5String): ${value}`,
-        );
+        throw new KysoError('NAME_INVALID', `${attributeShortName(type)} must be ASCII (IA5String): ${value}`);
       }
       return ia5String(value);
     default:
@@ -241,10 +236,7 @@ export class Name {
       this.#key = this.rdns
         .map((rdn) =>
           rdn
-            .map(
-              (a) =>
-                `${a.type}=${isStringTag(a.tag) ? JSON.stringify(prepareString(a.value)) : toHex(a.raw)}`,
-            )
+            .map((a) => `${a.type}=${isStringTag(a.tag) ? JSON.stringify(prepareString(a.value)) : toHex(a.raw)}`)
             .sort()
             .join('+'),
         )

@@ -58,8 +58,7 @@ function parseEntry(spec: string, defaultDate: Date): CrlEntryInput {
 const crlIssue: Command = {
   path: ['crl', 'issue'],
   summary: 'issue a v2 CRL signed by a CA (CRL number, reasons, invalidity dates, AKI, nextUpdate)',
-  usage:
-    '--ca-cert CA.pem --ca-key CA.key --number N [--days D] [--revoke SERIAL[:REASON[:DATE]]] [--out FILE]',
+  usage: '--ca-cert CA.pem --ca-key CA.key --number N [--days D] [--revoke SERIAL[:REASON[:DATE]]] [--out FILE]',
   options: [
     { name: 'ca-cert', type: 'string', description: 'CA certificate (PEM/DER)', required: true },
     {

@@ -72,8 +72,7 @@ export async function generateDemoHierarchy(
   const now = opts.now ?? new Date();
   const base = (opts.baseUrl ?? DEMO_BASE_URL).replace(/\/$/, '');
   const manifest: DemoManifest = {
-    warning:
-      'TEST KEYS ONLY. These private keys are public; never trust this hierarchy outside tests and demos.',
+    warning: 'TEST KEYS ONLY. These private keys are public; never trust this hierarchy outside tests and demos.',
     generatedAt: now.toISOString(),
     p12Password: DEMO_P12_PASSWORD,
     baseUrl: base,
@@ -99,11 +98,7 @@ async function generateVariant(dir: string, v: VariantSpec, now: Date, base: str
   const rootSigner = new LocalSigner(rootKey);
   const root = await issueCertificate({
     profile: 'root-ca',
-    subject: Name.fromAttributes([
-      ['C', 'VN'],
-      ['O', 'Kyso Demo (TEST ONLY)'],
-      ['CN', `Kyso Demo Root CA ${v.name.toUpperCase()}`],
-    ]),
+    subject: Name.fromAttributes([['C', 'VN'], ['O', 'Kyso Demo (TEST ONLY)'], ['CN', `Kyso Demo Root CA ${v.name.toUpperCase()}`]]),
     publicKey: rootKey.publicKeyInfo,
     signer: rootSigner,
     notBefore: start,
@@ -118,11 +113,7 @@ async function generateVariant(dir: string, v: VariantSpec, now: Date, base: str
   const issSigner = new LocalSigner(issKey);
   const issuing = await issueCertificate({
     profile: 'sub-ca',
-    subject: Name.fromAttributes([
-      ['C', 'VN'],
-      ['O', 'Kyso Demo (TEST ONLY)'],
-      ['CN', `Kyso Demo Issuing CA ${v.name.toUpperCase()}`],
-    ]),
+    subject: Name.fromAttributes([['C', 'VN'], ['O', 'Kyso Demo (TEST ONLY)'], ['CN', `Kyso Demo Issuing CA ${v.name.toUpperCase()}`]]),
     publicKey: issKey.publicKeyInfo,
     issuer: { certificate: root, signer: rootSigner },
     notBefore: start,
@@ -150,13 +141,7 @@ async function generateVariant(dir: string, v: VariantSpec, now: Date, base: str
     id: string,
     profile: Profile,
     subject: Name,
-    extra: {
-      status?: DemoEntity['status'];
-      p12?: boolean;
-      san?: string;
-      notBefore?: Date;
-      notAfter?: Date;
-    } = {},
+    extra: { status?: DemoEntity['status']; p12?: boolean; san?: string; notBefore?: Date; notAfter?: Date } = {},
   ) => {
     const key = await generateKeyPair(v.leaf);
     const cert = await issueCertificate({
@@ -201,33 +186,12 @@ async function generateVariant(dir: string, v: VariantSpec, now: Date, base: str
     return cert;
   };
 
-  await make(
-    'ocsp-signer',
-    'ocsp-signer',
-    Name.fromAttributes([
-      ['C', 'VN'],
-      ['O', 'Kyso Demo (TEST ONLY)'],
-      ['CN', `Kyso Demo OCSP Responder ${v.name.toUpperCase()}`],
-    ]),
-  );
-  await make(
-    'tsa',
-    'tsa',
-    Name.fromAttributes([
-      ['C', 'VN'],
-      ['O', 'Kyso Demo (TEST ONLY)'],
-      ['CN', `Kyso Demo TSA ${v.name.toUpperCase()}`],
-    ]),
-  );
+  await make('ocsp-signer', 'ocsp-signer', Name.fromAttributes([['C', 'VN'], ['O', 'Kyso Demo (TEST ONLY)'], ['CN', `Kyso Demo OCSP Responder ${v.name.toUpperCase()}`]]));
+  await make('tsa', 'tsa', Name.fromAttributes([['C', 'VN'], ['O', 'Kyso Demo (TEST ONLY)'], ['CN', `Kyso Demo TSA ${v.name.toUpperCase()}`]]));
   await make(
     'citizen',
     'person-signing',
-    citizenSubject({
-      name: 'Nguyễn Văn An',
-      cccd: '079200001234',
-      province: 'Thành phố Hồ Chí Minh',
-      locality: 'Phường Bến Nghé',
-    }),
+    citizenSubject({ name: 'Nguyễn Văn An', cccd: '079200001234', province: 'Thành phố Hồ Chí Minh', locality: 'Phường Bến Nghé' }),
     { p12: true, san: 'an.nguyen@example.vn' },
   );
   await make(
@@ -254,9 +218,7 @@ async function generateVariant(dir: string, v: VariantSpec, now: Date, base: str
     }),
     { p12: true },
   );
-  await make('revoked', 'person-signing', citizenSubject({ name: 'Lê Văn Cường', cccd: '001099012345' }), {
-    status: 'revoked',
-  });
+  await make('revoked', 'person-signing', citizenSubject({ name: 'Lê Văn Cường', cccd: '001099012345' }), { status: 'revoked' });
   await make('expired', 'person-signing', citizenSubject({ name: 'Phạm Thị Dung', cccd: '031188009876' }), {
     status: 'expired',
     notBefore: new Date(start.getTime() + DAY),

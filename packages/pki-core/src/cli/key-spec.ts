@@ -1,15 +1,7 @@
 import type { KeySpec } from '../crypto/types.js';
 import { UsageError } from './framework.js';
 
-export const KEY_TYPES = [
-  'ec-p256',
-  'ec-p384',
-  'ec-p521',
-  'rsa-2048',
-  'rsa-3072',
-  'rsa-4096',
-  'ed25519',
-] as const;
+export const KEY_TYPES = ['ec-p256', 'ec-p384', 'ec-p521', 'rsa-2048', 'rsa-3072', 'rsa-4096', 'ed25519'] as const;
 
 export function parseKeyType(t: string): KeySpec {
   switch (t.toLowerCase()) {

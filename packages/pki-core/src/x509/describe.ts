@@ -92,14 +92,12 @@ export async function summarizeCertificate(c: Certificate): Promise<CertificateS
   };
   const title = c.subject.get('T');
   if (title.length) s.title = title;
-  if (c.basicConstraints?.pathLenConstraint !== undefined)
-    s.pathLenConstraint = c.basicConstraints.pathLenConstraint;
+  if (c.basicConstraints?.pathLenConstraint !== undefined) s.pathLenConstraint = c.basicConstraints.pathLenConstraint;
   if (c.keyUsage) s.keyUsage = c.keyUsage;
   if (c.extKeyUsage) s.extKeyUsage = c.extKeyUsage.map(oidName);
   if (c.subjectAltName) s.subjectAltName = c.subjectAltName.map(formatGeneralName);
   if (c.subjectKeyIdentifier) s.subjectKeyIdentifier = colonHex(c.subjectKeyIdentifier);
-  if (c.authorityKeyIdentifier?.keyIdentifier)
-    s.authorityKeyIdentifier = colonHex(c.authorityKeyIdentifier.keyIdentifier);
+  if (c.authorityKeyIdentifier?.keyIdentifier) s.authorityKeyIdentifier = colonHex(c.authorityKeyIdentifier.keyIdentifier);
   if (c.crlDistributionPoints) s.crlDistributionPoints = c.crlUrls;
   if (c.authorityInfoAccess) {
     s.ocsp = c.ocspUrls;
@@ -130,10 +128,7 @@ export function formatCertificateSummary(s: CertificateSummary): string {
   kv('Valid until', s.notAfter);
   kv('Public key', s.publicKey);
   kv('Signature algorithm', s.signatureAlgorithm);
-  kv(
-    'CA',
-    s.isCA ? `yes${s.pathLenConstraint !== undefined ? ` (path length ${s.pathLenConstraint})` : ''}` : 'no',
-  );
+  kv('CA', s.isCA ? `yes${s.pathLenConstraint !== undefined ? ` (path length ${s.pathLenConstraint})` : ''}` : 'no');
   kv('Key usage', s.keyUsage?.join(', '));
   kv('Extended key usage', s.extKeyUsage?.join(', '));
   kv('Subject alt names', s.subjectAltName?.join(', '));
@@ -144,13 +139,7 @@ export function formatCertificateSummary(s: CertificateSummary): string {
   kv('CA issuers', s.caIssuers?.join(', '));
   kv('Policies', s.policies?.join(', '));
   if (s.ocspNoCheck) kv('OCSP no check', 'yes');
-  kv(
-    'Critical extensions',
-    s.extensions
-      .filter((e) => e.critical)
-      .map((e) => e.name)
-      .join(', '),
-  );
+  kv('Critical extensions', s.extensions.filter((e) => e.critical).map((e) => e.name).join(', '));
   kv('SHA-256 fingerprint', s.sha256);
   return `${lines.join('\n')}\n`;
 }
