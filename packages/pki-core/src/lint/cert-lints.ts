@@ -11,6 +11,7 @@ import { type AttributeTypeAndValue, attributeShortName } from '../name.js';
 import { OID } from '../oids.js';
 import type { KeyUsage } from '../x509/extensions.js';
 import type { LintInfo, LintProfile } from './types.js';
+import { QC_LINTS } from './qc-lints.js';
 import { type CertView, LINT_KNOWN_EXTENSIONS } from './view.js';
 
 export type CheckOutcome = undefined | 'na' | string;
@@ -962,6 +963,8 @@ export const CERT_LINTS: readonly CertLint[] = [
     check: (v) =>
       uidWith(v, 'MST').length + uidWith(v, 'MNS').length > 0 ? undefined : 'no UID=MST or UID=MNS',
   },
+  // ---- ETSI EN 319 412-5 qcStatements (qc-lints.ts) -----------------------------------------
+  ...QC_LINTS,
 ];
 
 function decodeCurve(p: Uint8Array): string {

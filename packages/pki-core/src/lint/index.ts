@@ -23,6 +23,7 @@ import { type CertView, certView } from './view.js';
 
 export * from './types.js';
 export { CERT_LINTS, type CertLint } from './cert-lints.js';
+export { QC_LINTS, type QcLint } from './qc-lints.js';
 export { CRL_LINTS, type CrlLint } from './crl-lints.js';
 export { OCSP_LINTS, type OcspLint } from './ocsp-lints.js';
 
