@@ -80,22 +80,22 @@ function timeProblem(label: string, t: CertView['c']['notBefore']): string | und
 }
 
 /** RFC 5321 addr-spec (ASCII local part, dot-atom or quoted; domain of LDH labels). */
+const MAIL_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+const MAIL_QUOTED = /^"([\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"$/;
 function mailboxOk(s: string): boolean {
   const at = s.lastIndexOf('@');
   if (at <= 0 || at === s.length - 1) return false;
   const local = s.slice(0, at);
   const domain = s.slice(at + 1);
-  const atom = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
-  const quoted = /^"([\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"$/;
-  return (atom.test(local) || quoted.test(local)) && dnsOk(domain, false);
+  return (MAIL_ATOM.test(local) || MAIL_QUOTED.test(local)) && dnsOk(domain, false);
 }
+/** LDH labels of 1-63 characters, not starting or ending with '-', joined by dots. */
+const DNS_LABELS =
+  /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 /** RFC 5280 §4.2.1.6 / RFC 1034 preferred name syntax (a leading "*." allowed when `wildcard`). */
 function dnsOk(s: string, wildcard = true): boolean {
   const n = wildcard && s.startsWith('*.') ? s.slice(2) : s;
-  if (n.length === 0 || n.length > 253) return false;
-  return n
-    .split('.')
-    .every((l) => l.length > 0 && l.length <= 63 && /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/.test(l));
+  return n.length > 0 && n.length <= 253 && DNS_LABELS.test(n);
 }
 
 const WEAK_SIG = new Map<string, string>([

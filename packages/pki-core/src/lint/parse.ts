@@ -186,21 +186,6 @@ function inner(el: DerElement): DerReader {
   return new DerReader(el.value, el.offset + el.raw.length - el.value.length);
 }
 
-/**
- * The last issuer names parsed, by DER: a CA linting what it issues (lint before issue) sees the
- * same issuer name every time. Bounded; a hit is a byte comparison, not a parse. Names are not
- * modified after parsing.
- */
-const ISSUER_CACHE_SIZE = 8;
-const issuerCache: { der: Uint8Array; name: Name }[] = [];
-function issuerName(der: Uint8Array): Name {
-  for (const e of issuerCache) if (bytesEqual(e.der, der)) return e.name;
-  const name = Name.fromDer(der);
-  if (issuerCache.length >= ISSUER_CACHE_SIZE) issuerCache.shift();
-  issuerCache.push({ der: der.slice(), name });
-  return name;
-}
-
 /** Parses a Certificate (or, with `tbsOnly`, a bare TBSCertificate) leniently. Throws KysoError when the framing is unreadable. */
 export function parseLintCert(der: Uint8Array, tbsOnly = false): LintCert {
   // DER: the framing (tags, minimal lengths, no indefinite length) is enforced by DerReader; the
@@ -265,7 +250,7 @@ export function parseLintCert(der: Uint8Array, tbsOnly = false): LintCert {
   if (outerSigAlg) cert.outerSigAlg = outerSigAlg;
   if (params) cert.spkiParams = params;
   try {
-    cert.issuer = issuerName(issuerEl.raw);
+    cert.issuer = Name.fromDer(issuerEl.raw);
   } catch (e) {
     cert.issuerProblem = msg(e);
   }
