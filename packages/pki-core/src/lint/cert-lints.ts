@@ -28,7 +28,6 @@ const PERSON = ['person', 'official'] as const;
 const SIGNING_EE = ['person', 'official', 'organization'] as const;
 const VN_PROFILES = ['person', 'official', 'organization'] as const;
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range by definition
 const ASCII = /^[\x00-\x7f]*$/;
 const STRING_TYPES_OK = new Set<number>([Tag.PRINTABLE_STRING, Tag.UTF8_STRING]);
 /** RFC 5280 Appendix A upper bounds (characters). */
