@@ -54,29 +54,29 @@ export interface QcStatement {
 /** The decoded qcStatements, or a problem; undefined when the extension is absent. */
 export type QcStatements = { statements: QcStatement[] } | { problem: string };
 
-const cache = new WeakMap<CertView, QcStatements | undefined>();
+const cache = new WeakMap<CertView, QcStatements>();
 
 /** QCStatements ::= SEQUENCE OF SEQUENCE { statementId OID, statementInfo ANY OPTIONAL } (RFC 3739 §3.2.6). */
 export function qcStatements(v: CertView): QcStatements | undefined {
-  if (cache.has(v)) return cache.get(v);
   const e = v.ext(OID.qcStatements);
-  let out: QcStatements | undefined;
-  if (e) {
-    try {
-      const list = new DerReader(DerReader.single(e.value, Tag.SEQUENCE).value);
-      const statements: QcStatement[] = [];
-      while (!list.done) {
-        if (statements.length >= 64) throw new Error('more than 64 statements');
-        const s = list.enter(Tag.SEQUENCE);
-        const st: QcStatement = { id: s.readOid() };
-        if (!s.done) st.info = s.read();
-        s.finish('unexpected data after statementInfo');
-        statements.push(st);
-      }
-      out = { statements };
-    } catch (err) {
-      out = { problem: err instanceof Error ? err.message : String(err) };
+  // Most certificates have none: no cache lookup for them (lint before issue runs on every issuance).
+  if (!e) return undefined;
+  if (cache.has(v)) return cache.get(v);
+  let out: QcStatements;
+  try {
+    const list = new DerReader(DerReader.single(e.value, Tag.SEQUENCE).value);
+    const statements: QcStatement[] = [];
+    while (!list.done) {
+      if (statements.length >= 64) throw new Error('more than 64 statements');
+      const s = list.enter(Tag.SEQUENCE);
+      const st: QcStatement = { id: s.readOid() };
+      if (!s.done) st.info = s.read();
+      s.finish('unexpected data after statementInfo');
+      statements.push(st);
     }
+    out = { statements };
+  } catch (err) {
+    out = { problem: err instanceof Error ? err.message : String(err) };
   }
   cache.set(v, out);
   return out;
