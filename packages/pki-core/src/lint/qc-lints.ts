@@ -6,6 +6,11 @@
  * Every lint is not applicable to a certificate without qcStatements.
  *
  * The statements are decoded once per certificate (`qcStatements` below, cached on the view).
+ *
+ * EN 319 412-5's text is not in the shared reference: the statement syntax follows its ASN.1 module
+ * (Annex B, as published in V2.3.1), the clause numbers and the rules of §4.3.4 (https PDS URLs, a
+ * PDS in English) are cited from that version and should be checked against the text once it is
+ * added to the reference.
  */
 import { type DerElement, DerReader, Tag, decodeString } from '../der.js';
 import { OID } from '../oids.js';
