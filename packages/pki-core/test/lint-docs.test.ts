@@ -2,11 +2,14 @@
  * docs/compliance.md links each Vietnamese lint to its clause (issue 19): every lint whose source is
  * a Vietnamese Circular, Decree or VN practice, or whose name is `*_vn_*`, has a row in the
  * compliance table, and that row cites the legal documents (Law / Decree / Circular number and
- * year), articles and appendix sections the lint's own clause gives.
+ * year), articles and appendix sections the lint's own clause gives. Also the NFC lint's fast path
+ * (no normalisation pass for Latin and precomposed Vietnamese text) against String.normalize.
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isSurelyNfc } from '../src/lint/cert-lints.js';
 import { listLints } from '../src/index.js';
 
 const doc = fs.readFileSync(fileURLToPath(new URL('../../../docs/compliance.md', import.meta.url)), 'utf8');
@@ -40,5 +43,25 @@ describe('docs/compliance.md and the Vietnamese lints', () => {
       const missing = citations(`${l.source} ${l.clause}`).filter((c) => !row!.includes(c));
       expect({ lint: l.name, missing }).toEqual({ lint: l.name, missing: [] });
     }
+  });
+});
+
+describe('the NFC lint fast path', () => {
+  it('isSurelyNfc never says yes for a string that NFC normalisation changes', () => {
+    const chars = fc.oneof(
+      fc.integer({ min: 0x20, max: 0x2ff }),
+      fc.integer({ min: 0x300, max: 0x36f }), // combining marks
+      fc.integer({ min: 0x1e00, max: 0x1eff }),
+      fc.constantFrom(0x340, 0x341, 0x343, 0x374, 0x37e, 0x387, 0x2126, 0x212b),
+    );
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 12 }), (cps) => {
+        const s = String.fromCodePoint(...cps);
+        if (isSurelyNfc(s)) expect(s.normalize('NFC')).toBe(s);
+      }),
+      { numRuns: 5000 },
+    );
+    expect(isSurelyNfc('Nguyễn Văn An'.normalize('NFC'))).toBe(true);
+    expect(isSurelyNfc('Nguyễn Văn An'.normalize('NFD'))).toBe(false);
   });
 });

@@ -5,7 +5,7 @@
  *
  * A check returns `undefined` (pass), `'na'` (not applicable) or a string (fail: what was found).
  */
-import { DerReader, Tag } from '../der.js';
+import { DerReader, Tag, decodeOid } from '../der.js';
 import { CURVE_BY_OID } from '../crypto/algorithms.js';
 import { type AttributeTypeAndValue, attributeShortName } from '../name.js';
 import { OID } from '../oids.js';
@@ -28,7 +28,18 @@ const PERSON = ['person', 'official'] as const;
 const SIGNING_EE = ['person', 'official', 'organization'] as const;
 const VN_PROFILES = ['person', 'official', 'organization'] as const;
 
-const ASCII = /^[\x00-\x7f]*$/;
+/**
+ * True when `s` is certainly in NFC without normalising it: every character is below U+0300
+ * (Latin-1, Latin Extended-A/B, IPA, spacing modifiers: no combining marks, no composition
+ * exclusions) or a precomposed Vietnamese letter U+1EA0..U+1EF9. False means "check".
+ */
+export function isSurelyNfc(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x300 && !(c >= 0x1ea0 && c <= 0x1ef9)) return false;
+  }
+  return true;
+}
 const STRING_TYPES_OK = new Set<number>([Tag.PRINTABLE_STRING, Tag.UTF8_STRING]);
 /** RFC 5280 Appendix A upper bounds (characters). */
 const UPPER_BOUNDS: Record<string, number> = {
@@ -117,11 +128,25 @@ const EKU_KU: Record<string, KeyUsage[]> = {
 };
 
 const uidValues = (v: CertView) => values(v, OID.userId);
+const uidsByPrefix = new WeakMap<CertView, Map<string, string[]>>();
+/** UID values with `PREFIX:` (case-insensitive prefix), the prefix removed; computed once per view. */
 function uidWith(v: CertView, prefix: string): string[] {
-  return uidValues(v)
-    .filter((u) => u.toUpperCase().startsWith(`${prefix}:`))
-    .map((u) => u.slice(prefix.length + 1));
+  let m = uidsByPrefix.get(v);
+  if (!m) {
+    m = new Map();
+    for (const u of uidValues(v)) {
+      const colon = u.indexOf(':');
+      if (colon <= 0) continue;
+      const p = u.slice(0, colon).toUpperCase();
+      const list = m.get(p);
+      if (list) list.push(u.slice(colon + 1));
+      else m.set(p, [u.slice(colon + 1)]);
+    }
+    uidsByPrefix.set(v, m);
+  }
+  return m.get(prefix) ?? NO_UIDS;
 }
+const NO_UIDS: string[] = [];
 function uidFormat(v: CertView, prefix: string, re: RegExp, what: string): CheckOutcome {
   const vals = uidWith(v, prefix);
   if (vals.length === 0) return 'na';
@@ -161,7 +186,8 @@ export const CERT_LINTS: readonly CertLint[] = [
     description: 'each extension value must be the DER encoding of the extension\u2019s ASN.1 type',
     target: 'certificate',
     check: (v) => {
-      const [oid, m] = [...v.extProblems][0] ?? [];
+      const first = v.extProblems.entries().next();
+      const [oid, m] = first.done ? [] : first.value;
       return oid ? `extension ${oid}: ${m}` : undefined;
     },
   },
@@ -325,8 +351,8 @@ export const CERT_LINTS: readonly CertLint[] = [
     target: 'certificate',
     check: (v) => {
       for (const a of attrs(v)) {
-        // ASCII text is always NFC (the common case needs no normalisation pass).
-        if (a.tag === Tag.UTF8_STRING && !ASCII.test(a.value) && a.value !== a.value.normalize('NFC'))
+        // Latin and precomposed Vietnamese text is always NFC (no normalisation pass needed).
+        if (a.tag === Tag.UTF8_STRING && !isSurelyNfc(a.value) && a.value !== a.value.normalize('NFC'))
           return `${attributeShortName(a.type)}=${JSON.stringify(a.value)} is not NFC`;
       }
       return undefined;
@@ -686,7 +712,7 @@ export const CERT_LINTS: readonly CertLint[] = [
       if (v.c.spkiAlgOid !== OID.ecPublicKey) return 'na';
       const p = v.c.spkiParams;
       if (!p || p[0] !== Tag.OID) return 'na';
-      const curveOid = decodeCurve(p);
+      const curveOid = curveOidOf(p);
       return CURVE_BY_OID.has(curveOid) ? undefined : `curve ${curveOid}`;
     },
   },
@@ -965,6 +991,18 @@ export const CERT_LINTS: readonly CertLint[] = [
   // ---- ETSI EN 319 412-5 qcStatements (qc-lints.ts) -----------------------------------------
   ...QC_LINTS,
 ];
+
+/** The named-curve OID of EC parameters (through der.ts's cached OID decoder when it is well formed). */
+function curveOidOf(p: Uint8Array): string {
+  if (p.length >= 3 && p[1]! < 0x80 && p[1] === p.length - 2) {
+    try {
+      return decodeOid({ tag: Tag.OID, raw: p, value: p.subarray(2), offset: 0 });
+    } catch {
+      // fall through to the lenient reading
+    }
+  }
+  return decodeCurve(p);
+}
 
 function decodeCurve(p: Uint8Array): string {
   const parts: number[] = [];
