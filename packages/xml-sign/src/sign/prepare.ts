@@ -43,7 +43,7 @@ import {
   digestSync,
   signatureMethodUri,
 } from '../dsig/algorithms.js';
-import { type ReferenceContext, applyTransforms, dereference, finalOctets } from '../dsig/reference.js';
+import { type ReferenceContext, dereference, digestReference } from '../dsig/reference.js';
 import { canonicalSignedInfo } from '../dsig/verify.js';
 import {
   COUNTERSIGNED_SIGNATURE_TYPE,
@@ -139,6 +139,52 @@ export function prepareXmlSignature(
   input: Uint8Array | string,
   opts: PrepareXmlSignatureOptions,
 ): PreparedXmlSignature {
+  // Plain enveloped signatures: the end of the document element is found by a scan and the one
+  // parse of the result checks it (large batch files are parsed once, not twice); anything the
+  // scan cannot place, or the check refuses, takes the general path.
+  if ((opts.packaging ?? 'enveloped') === 'enveloped' && (opts.profile ?? 'xmldsig') !== 'einvoice') {
+    const fast = prepareImpl(input, opts, true);
+    if (fast) return fast;
+  }
+  return prepareImpl(input, opts, false)!;
+}
+
+/** The decoded text when the scan path can take it (UTF-8, no BOM, no CR), else undefined. */
+function scanText(input: Uint8Array | string): string | undefined {
+  let text: string;
+  if (typeof input === 'string') text = input;
+  else {
+    if (input[0] === 0xef || input[0] === 0xfe || input[0] === 0xff) return undefined;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(input);
+    } catch {
+      return undefined;
+    }
+  }
+  if (text.charCodeAt(0) === 0xfeff || text.indexOf('\r') >= 0) return undefined;
+  return text;
+}
+
+/** Offset of the document element's end tag (`</name>`), skipping trailing comments, PIs, spaces. */
+function rootEndTag(text: string): number {
+  let end = text.length;
+  for (let guard = 0; guard < 64; guard++) {
+    while (end > 0 && /\s/.test(text[end - 1]!)) end--;
+    if (text.endsWith('-->', end)) end = text.lastIndexOf('<!--', end - 3);
+    else if (text.endsWith('?>', end)) end = text.lastIndexOf('<?', end - 2);
+    else break;
+    if (end < 0) return -1;
+  }
+  if (!text.endsWith('>', end)) return -1;
+  const lt = text.lastIndexOf('</', end);
+  return lt > 0 && /^<\/[^\s<>/]+\s*>$/.test(text.slice(lt, end)) ? lt : -1;
+}
+
+function prepareImpl(
+  input: Uint8Array | string,
+  opts: PrepareXmlSignatureOptions,
+  scan: boolean,
+): PreparedXmlSignature | undefined {
   const packaging = opts.packaging ?? 'enveloped';
   const profile = opts.profile ?? 'xmldsig';
   if (opts.algorithm.name !== 'Ed25519' && opts.algorithm.hash === 'SHA-1') {
@@ -180,6 +226,13 @@ export function prepareXmlSignature(
     refs.push({ uri: `#${objId}`, type: 'http://www.w3.org/2000/09/xmldsig#Object', transforms: [EXC_C14N] });
     text = '';
     insertAt = 0;
+  } else if (scan) {
+    const t = scanText(input);
+    const at = t === undefined ? -1 : rootEndTag(t);
+    if (at < 0) return undefined;
+    text = t!;
+    insertAt = at;
+    refs.push({ uri: '', transforms: [ENVELOPED, C14N10] });
   } else {
     const doc = parseXml(input, opts.parseOptions);
     if (doc.duplicateIds.size > 0) throw new XmlError('XML_REFUSED', 'the document carries duplicate IDs');
@@ -261,6 +314,7 @@ export function prepareXmlSignature(
     opts,
     digestUri,
     leafSubject: leaf.subject.toString(),
+    lastInRoot: scan,
   });
 }
 
@@ -280,10 +334,12 @@ interface FinishInput {
   opts: Pick<PrepareXmlSignatureOptions, 'certificateChain' | 'algorithm' | 'parseOptions'>;
   digestUri: string;
   leafSubject: string;
+  /** Scan path: the signature must be the last content of the document element (else undefined). */
+  lastInRoot?: boolean;
 }
 
 /** Writes the ds:Signature into the text, computes the digests on the result, returns the prepared state. */
-function finishPrepare(f: FinishInput): PreparedXmlSignature {
+function finishPrepare(f: FinishInput): PreparedXmlSignature | undefined {
   const { p, refs, opts, sigId, digestUri } = f;
   const x509 = `<${p}X509Data>${f.einvoice ? `<${p}X509SubjectName>${esc(f.leafSubject)}</${p}X509SubjectName>` : ''}${opts.certificateChain
     .map((c) => `<${p}X509Certificate>${toBase64(c)}</${p}X509Certificate>`)
@@ -299,6 +355,17 @@ function finishPrepare(f: FinishInput): PreparedXmlSignature {
 
   // Pass 1: digests by the verifier's own reference code on the final document.
   const doc = parseXml(out, opts.parseOptions);
+  if (f.lastInRoot) {
+    const el = doc.ids.get(sigId);
+    if (
+      !el ||
+      el.parent !== doc.root ||
+      doc.root.contentEnd !== f.insertAt + sigXml.length ||
+      doc.duplicateIds.has(sigId)
+    )
+      return undefined;
+    if (doc.duplicateIds.size > 0) throw new XmlError('XML_REFUSED', 'the document carries duplicate IDs');
+  }
   const sig = signatureById(doc, sigId);
   const detachedBytes = f.detachedBytes;
   const si = firstChild(sig, DSIG_NS, 'SignedInfo')!;
@@ -323,7 +390,7 @@ function finishPrepare(f: FinishInput): PreparedXmlSignature {
   // (the interop tests check the result with xmlsec1 and Santuario).
   childElements(si, DSIG_NS, 'Reference').forEach((r, k) => {
     const dv = firstChild(r, DSIG_NS, 'DigestValue')!;
-    (dv.children as XmlNode[]).push({ kind: 'text', value: digests[k]!, parent: dv });
+    (dv as { children: XmlNode[] }).children = [{ kind: 'text', value: digests[k]!, parent: dv }];
   });
   const toBeSigned = canonicalSignedInfo(si);
   const signatureValueOffset = out.indexOf(valueTag, sig.start) + valueTag.length;
@@ -345,10 +412,7 @@ function referenceDigest(ref: XmlElement, ctx: ReferenceContext): Uint8Array {
   if (!hash) throw new XmlError('XML_UNSUPPORTED', 'unknown digest method');
   const transformsEl = firstChild(ref, DSIG_NS, 'Transforms');
   const transforms = transformsEl ? childElements(transformsEl, DSIG_NS, 'Transform') : [];
-  return digestSync(
-    hash,
-    finalOctets(applyTransforms(dereference(attr(ref, 'URI'), ctx), transforms, ctx), ctx),
-  );
+  return digestReference(dereference(attr(ref, 'URI'), ctx), transforms, ctx, hash);
 }
 
 function signatureById(doc: XmlDocument, id: string): XmlElement {
@@ -528,7 +592,7 @@ export function prepareXadesCounterSignature(
     opts,
     digestUri: DIGEST_URI_OF[opts.digest ?? 'SHA-256'],
     leafSubject: '',
-  });
+  })!;
 }
 
 /** One call: countersigns the first (or the named) XAdES signature of `signedXml` with `signer`. */
