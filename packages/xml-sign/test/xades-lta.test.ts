@@ -22,6 +22,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { requireTool } from '../../pki-core/test/helpers/tools.js';
 import {
   DSIG_NS,
+  MAX_ARCHIVE_TIMESTAMPS,
   XADES141_NS,
   XmlError,
   addXadesArchiveTimeStamp,
@@ -159,6 +160,15 @@ describe('XAdES B-LTA', () => {
     const { x } = await xades(renewed);
     expect(x.archiveTimeStamps.map((t) => t.status)).toEqual(['passed', 'passed']);
     expect(x.level).toBe('B-LTA');
+  });
+
+  it('archive time-stamps checked per signature are bounded (each re-reads the signed data)', async () => {
+    let xml: Uint8Array = (await upToLta()).lta;
+    for (let i = 0; i < MAX_ARCHIVE_TIMESTAMPS; i++) xml = await addXadesArchiveTimeStamp(xml, timeStamper);
+    const { x } = await xades(xml);
+    expect(x.archiveTimeStamps).toHaveLength(MAX_ARCHIVE_TIMESTAMPS);
+    expect(x.archiveTimeStamps.every((t) => t.status === 'passed')).toBe(true);
+    expect(x.problems.join(' ')).toMatch(/more than .* archive time-stamps/);
   });
 
   it('changing anything the archive time-stamp covers (not signed by the signature) breaks it', async () => {

@@ -159,7 +159,17 @@ export interface ArchiveTimeStampInputOptions {
   parseOptions?: ParseXmlOptions;
   /** XAdES 1.3.2 xades:ArchiveTimeStamp: ds:Objects a Reference points to are left out. */
   xades132?: boolean;
+  /**
+   * Reused between the archive time-stamps of one signature: the part before the unsigned
+   * properties (References' data, SignedInfo, SignatureValue, KeyInfo) per canonicalisation.
+   */
+  cache?: Map<string, Uint8Array[]>;
 }
+
+/** Archive time-stamps checked per signature (each re-reads the signed data: bounded work). */
+export const MAX_ARCHIVE_TIMESTAMPS = 16;
+/** Signature time-stamps checked per signature. */
+export const MAX_SIGNATURE_TIMESTAMPS = 16;
 
 /**
  * The octets an ArchiveTimeStamp's message imprint covers (EN 319 132-1 5.5.2.2, implicit
@@ -185,11 +195,16 @@ export function archiveTimeStampInput(
   if (!si) throw new XmlError('XML_MALFORMED', 'Signature without SignedInfo');
   const c = (el: XmlElement): Uint8Array =>
     canonicalize(el, { method: c14n.method, comments: c14n.comments });
-  const parts: Uint8Array[] = [];
   const referenced = new Set<string>();
   for (const ref of childElements(si, DSIG_NS, 'Reference')) {
     const uri = attr(ref, 'URI');
     if (uri?.startsWith('#')) referenced.add(decodeURIComponent(uri.slice(1)));
+  }
+  const key = `${c14n.method}|${c14n.comments}`;
+  const cached = opts.cache?.get(key);
+  const parts: Uint8Array[] = cached ? [...cached] : [];
+  for (const ref of cached ? [] : childElements(si, DSIG_NS, 'Reference')) {
+    const uri = attr(ref, 'URI');
     const tr = firstChild(ref, DSIG_NS, 'Transforms');
     const d = applyTransforms(dereference(uri, ctx), tr ? childElements(tr, DSIG_NS, 'Transform') : [], ctx);
     parts.push(
@@ -202,11 +217,14 @@ export function archiveTimeStampInput(
           }),
     );
   }
-  parts.push(c(si));
-  const sv = firstChild(signature, DSIG_NS, 'SignatureValue');
-  if (sv) parts.push(c(sv));
-  const ki = firstChild(signature, DSIG_NS, 'KeyInfo');
-  if (ki) parts.push(c(ki));
+  if (!cached) {
+    parts.push(c(si));
+    const sv = firstChild(signature, DSIG_NS, 'SignatureValue');
+    if (sv) parts.push(c(sv));
+    const ki = firstChild(signature, DSIG_NS, 'KeyInfo');
+    if (ki) parts.push(c(ki));
+    opts.cache?.set(key, [...parts]);
+  }
   const qp = qualifyingProperties(signature);
   const usp = qp ? unsignedSignatureProperties(qp) : undefined;
   for (const p of usp ? childElements(usp) : []) {
@@ -570,8 +588,14 @@ export async function verifyXades(
   const pool = [...core.keyInfo.certificates, ...ltCerts, ...(opts.certificates ?? [])];
   let hasLt = false;
   let hasRv = false;
+  const cache = new Map<string, Uint8Array[]>();
+  let tooMany = false;
   for (const p of props) {
     if (p.ns === XADES_NS && p.local === 'SignatureTimeStamp') {
+      if (out.signatureTimeStamps.length >= MAX_SIGNATURE_TIMESTAMPS) {
+        tooMany = true;
+        continue;
+      }
       if (!sv) {
         out.signatureTimeStamps.push({ status: 'failed', detail: 'no SignatureValue' });
         continue;
@@ -579,6 +603,10 @@ export async function verifyXades(
       const c = c14nOf(p);
       out.signatureTimeStamps.push(await checkTimeStamp(p, () => canonicalize(sv, c), pool, opts.trustStore));
     } else if (p.local === 'ArchiveTimeStamp' && (p.ns === XADES141_NS || p.ns === XADES_NS)) {
+      if (out.archiveTimeStamps.length >= MAX_ARCHIVE_TIMESTAMPS) {
+        tooMany = true;
+        continue;
+      }
       const xades132 = p.ns === XADES_NS;
       const c = c14nOf(p);
       let input: Uint8Array | undefined;
@@ -586,6 +614,7 @@ export async function verifyXades(
       try {
         input = archiveTimeStampInput(core.signature, p, c, {
           xades132,
+          cache,
           ...(opts.resolveDetached ? { resolveDetached: opts.resolveDetached } : {}),
           ...(opts.parseOptions ? { parseOptions: opts.parseOptions } : {}),
         });
@@ -601,6 +630,10 @@ export async function verifyXades(
     else if (p.ns === XADES_NS && p.local === 'RevocationValues') hasRv = true;
     else if (p.ns === XADES_NS && p.local === 'CounterSignature') out.counterSignatures++;
   }
+  if (tooMany)
+    out.problems.push(
+      `more than ${MAX_SIGNATURE_TIMESTAMPS} signature or ${MAX_ARCHIVE_TIMESTAMPS} archive time-stamps: the rest were not checked`,
+    );
   if (core.valid && out.signedPropertiesCovered && out.signingCertificateMatches) {
     const stamped = out.signatureTimeStamps.some((t) => t.status !== 'failed');
     const archived =
