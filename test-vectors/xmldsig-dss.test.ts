@@ -6,11 +6,25 @@
  * test asserts the T or A level not technically valid); the level DSS classifies (`level_asserted`)
  * for the files DSS validates without defect; counter-signatures (intact / valid as asserted).
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import {
+  Certificate,
+  LocalSigner,
+  TimeStampAuthority,
+  buildTimeStampReq,
+  importPrivateKey,
+  parseTimeStampResp,
+} from '@kyso/pki-core';
 import {
   XmlError,
   type XadesResult,
+  addXadesArchiveTimeStamp,
+  addXadesSignatureTimeStamp,
+  addXadesValidationData,
+  counterSignXml,
   type XmlSignatureResult,
   findSignatures,
   parseXml,
@@ -18,7 +32,8 @@ import {
   verifyXmlSignature,
 } from '@kyso/xml-sign';
 import { describe, expect, it } from 'vitest';
-import { vectorsDir } from './location.js';
+import { requireTool } from '../packages/pki-core/test/helpers/tools.js';
+import { repoRoot, vectorsDir } from './location.js';
 
 const ROOT = path.join(vectorsDir, 'xmldsig', 'dss-xades');
 
@@ -177,6 +192,56 @@ describe('DSS XAdES corpus: counter-signatures', () => {
         expect(valid).toBe(counterValid);
       }
       expect(sigs[0]!.x.counterSignatures).toBe(c.structure.counter_signatures);
+    });
+  }
+});
+
+describe('kyso extends DSS-made signatures without touching what they sign', () => {
+  const DEMO = path.join(repoRoot, 'certs', 'demo', 'rsa');
+  const load = async (n: string) =>
+    new LocalSigner(
+      await importPrivateKey(readFileSync(path.join(DEMO, `${n}.key.pem`), 'utf8')),
+      Certificate.parseAll(readFileSync(path.join(DEMO, `${n}.chain.pem`), 'utf8')).map((c) => c.der),
+    );
+  for (const file of ['validation/dss-signed.xml', 'validation/dss2517/xades-valid-reference.xml']) {
+    it(`${file}: B-B → B-T → B-LT → B-LTA, then counter-signed; DSS's signature still verifies (kyso, xmlsec1)`, async () => {
+      const tsaSigner = await load('tsa');
+      const tsa = new TimeStampAuthority({
+        certificate: Certificate.fromDer(tsaSigner.certificateChain[0]!),
+        signer: tsaSigner,
+        policyOid: '1.3.6.1.4.1.99999.7.1',
+      });
+      const ts = async (
+        digest: Uint8Array,
+        hashAlgorithm: Parameters<typeof buildTimeStampReq>[0]['hashAlgorithm'],
+      ) =>
+        parseTimeStampResp(
+          await tsa.respond((await buildTimeStampReq({ digest, hashAlgorithm, certReq: true })).der),
+        ).token!;
+      const src = readFileSync(path.join(ROOT, file));
+      const bt = await addXadesSignatureTimeStamp(src, ts);
+      const lt = addXadesValidationData(bt, { certificates: tsaSigner.certificateChain });
+      const lta = await addXadesArchiveTimeStamp(lt, ts);
+      const cs = await counterSignXml(lta, await load('citizen'));
+      const doc = parseXml(cs);
+      const [master, counter] = findSignatures(doc);
+      const m = verifyXmlSignature(doc, master!);
+      expect(m.valid, m.error?.message).toBe(true);
+      const mx = await verifyXades(m);
+      expect(mx.level).toBe('B-LTA');
+      expect(mx.archiveTimeStamps[0]).toMatchObject({ imprintIntact: true, signatureIntact: true });
+      const c = verifyXmlSignature(doc, counter!);
+      expect(c.valid).toBe(true);
+      expect((await verifyXades(c)).counterSignatureOf?.countersignedValueCovered).toBe(true);
+      if (!requireTool('xmlsec1')) return;
+      const f = path.join(mkdtempSync(path.join(os.tmpdir(), 'kyso-dss-ext-')), 'signed.xml');
+      writeFileSync(f, cs);
+      const r = spawnSync(
+        'xmlsec1',
+        ['verify', '--insecure', '--id-attr:Id', 'http://uri.etsi.org/01903/v1.3.2#:SignedProperties', f],
+        { encoding: 'utf8' },
+      );
+      expect(`${r.status} ${r.stderr}`).toMatch(/^0 OK/);
     });
   }
 });
