@@ -322,40 +322,27 @@ class Parser {
   /** Decodes character and predefined entity references in text or attribute values. */
   unescape(raw: string, start: number, attrValue: boolean): string {
     let v = raw;
-    if (attrValue) v = v.replace(/[\t\n]/g, ' ');
-    if (v.indexOf('&') < 0) return v;
-    return v.replace(/&([^;&]{0,32});?/g, (all, ref: string) => {
-      if (!all.endsWith(';')) throw malformed('unterminated reference', start);
-      switch (ref) {
-        case 'lt':
-          return '<';
-        case 'gt':
-          return '>';
-        case 'amp':
-          return '&';
-        case 'quot':
-          return '"';
-        case 'apos':
-          return "'";
+    if (attrValue && (v.indexOf('\t') >= 0 || v.indexOf('\n') >= 0)) v = v.replace(/[\t\n]/g, ' ');
+    let amp = v.indexOf('&');
+    if (amp < 0) return v;
+    // A loop over the references (text of data documents is full of &amp;): no regular expression
+    // and no callback per reference.
+    let out = '';
+    let from = 0;
+    while (amp >= 0) {
+      let end = amp + 1;
+      const limit = Math.min(v.length, amp + 33);
+      while (end < limit) {
+        const c = v.charCodeAt(end);
+        if (c === 0x3b || c === 0x26) break;
+        end++;
       }
-      let cp: number;
-      if (/^#x[0-9A-Fa-f]{1,6}$/.test(ref)) cp = Number.parseInt(ref.slice(2), 16);
-      else if (/^#[0-9]{1,7}$/.test(ref)) cp = Number.parseInt(ref.slice(1), 10);
-      else
-        throw new XmlError('XML_REFUSED', `undeclared entity reference &${ref}; (no DTD entities)`, {
-          at: start,
-        });
-      if (
-        cp > 0x10ffff ||
-        (cp < 0x20 && cp !== 0x9 && cp !== 0xa && cp !== 0xd) ||
-        (cp >= 0xd800 && cp <= 0xdfff) ||
-        cp === 0xfffe ||
-        cp === 0xffff
-      ) {
-        throw malformed(`character reference &${ref}; is not an XML character`, start);
-      }
-      return String.fromCodePoint(cp);
-    });
+      if (end >= v.length || v.charCodeAt(end) !== 0x3b) throw malformed('unterminated reference', start);
+      out += v.slice(from, amp) + decodeReference(v.slice(amp + 1, end), start);
+      from = end + 1;
+      amp = v.indexOf('&', from);
+    }
+    return out + v.slice(from);
   }
 
   element(docParent: XmlDocument): XmlElement {
@@ -548,6 +535,39 @@ class Parser {
       else this.ids.set(v, el);
     }
   }
+}
+
+/** The text of `&ref;` (predefined entities and character references only). */
+function decodeReference(ref: string, start: number): string {
+  switch (ref) {
+    case 'lt':
+      return '<';
+    case 'gt':
+      return '>';
+    case 'amp':
+      return '&';
+    case 'quot':
+      return '"';
+    case 'apos':
+      return "'";
+  }
+  let cp: number;
+  if (/^#x[0-9A-Fa-f]{1,6}$/.test(ref)) cp = Number.parseInt(ref.slice(2), 16);
+  else if (/^#[0-9]{1,7}$/.test(ref)) cp = Number.parseInt(ref.slice(1), 10);
+  else
+    throw new XmlError('XML_REFUSED', `undeclared entity reference &${ref}; (no DTD entities)`, {
+      at: start,
+    });
+  if (
+    cp > 0x10ffff ||
+    (cp < 0x20 && cp !== 0x9 && cp !== 0xa && cp !== 0xd) ||
+    (cp >= 0xd800 && cp <= 0xdfff) ||
+    cp === 0xfffe ||
+    cp === 0xffff
+  ) {
+    throw malformed(`character reference &${ref}; is not an XML character`, start);
+  }
+  return String.fromCodePoint(cp);
 }
 
 const EMPTY_DECLS: ReadonlyArray<readonly [string, string]> = Object.freeze([]);
