@@ -29,6 +29,7 @@ import {
   addXadesSignatureTimeStamp,
   addXadesValidationData,
   archiveTimeStampInput,
+  canonicalize,
   counterSignXml,
   decodeBase64Loose,
   findSignatures,
@@ -188,7 +189,7 @@ describe('XAdES B-LTA', () => {
     expect(report.signatures[0]!.reasons).toContain('ARCHIVE_TIMESTAMP_INVALID');
   });
 
-  it('openssl ts -verify accepts the archive time-stamp token over the input kyso computes', async () => {
+  it('openssl ts -verify accepts the archive and signature time-stamp tokens over the inputs kyso computes', async () => {
     if (!requireTool('openssl')) return;
     const { lta } = await upToLta();
     const doc = parseXml(lta);
@@ -204,12 +205,13 @@ describe('XAdES B-LTA', () => {
       writeFileSync(p, b);
       return p;
     };
-    const args = (dataFile: string) => [
+    const atsFile = f('ats.tst', token);
+    const args = (dataFile: string, tokenFile = atsFile) => [
       'ts',
       '-verify',
       '-token_in',
       '-in',
-      f('ats.tst', token),
+      tokenFile,
       '-data',
       dataFile,
       '-CAfile',
@@ -219,6 +221,14 @@ describe('XAdES B-LTA', () => {
     ];
     const ok = spawnSync('openssl', args(f('ats.bin', data)), { encoding: 'utf8' });
     expect(ok.stdout + ok.stderr).toMatch(/Verification: OK/);
+    // The signature time-stamp too: its imprint covers the canonical ds:SignatureValue element.
+    const sts = firstChild(usp, 'http://uri.etsi.org/01903/v1.3.2#', 'SignatureTimeStamp')!;
+    const stsToken = decodeBase64Loose(
+      textOf(firstChild(sts, 'http://uri.etsi.org/01903/v1.3.2#', 'EncapsulatedTimeStamp')!),
+    );
+    const sv = canonicalize(firstChild(sig, DSIG_NS, 'SignatureValue')!, { method: '1.0', comments: false });
+    const st = spawnSync('openssl', args(f('sv.bin', sv), f('sts.tst', stsToken)), { encoding: 'utf8' });
+    expect(st.stdout + st.stderr).toMatch(/Verification: OK/);
     // One bit changed in the input: OpenSSL refuses the token.
     const bad = new Uint8Array(data);
     bad[bad.length - 1]! ^= 1;
