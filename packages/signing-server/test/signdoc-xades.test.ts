@@ -8,10 +8,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Certificate, TrustStore, pemEncode } from '@kyso/pki-core';
-import { verifyXml } from '@kyso/xml-sign';
+import { counterSignXml, signXml, verifyXml } from '@kyso/xml-sign';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTool, tmpDir } from '../../pki-core/test/helpers/tools.js';
-import { CscClient, fromBase64 } from '../src/client/index.js';
+import { CscClient, RemoteSigner, fromBase64 } from '../src/client/index.js';
 import { type Fetcher, provision } from './helpers/client.js';
 import { OtpDevice, startTestServer, type TestServer } from './helpers/env.js';
 
@@ -134,6 +134,43 @@ describe('signDoc with signature_format X (XAdES)', () => {
         }
       });
     }
+  }
+
+  for (const [name, key] of [
+    ['RSA 2048', { type: 'RSA', modulusLength: 2048 }],
+    ['ECDSA P-256', { type: 'EC', curve: 'P-256' }],
+  ] as const) {
+    it(`RemoteSigner (${name}) with @kyso/xml-sign: signXml (XAdES) then counterSignXml, one signHash each`, async () => {
+      const ctx = await setup(key);
+      const seen: string[] = [];
+      const signer = await RemoteSigner.open(ctx.csc, ctx.p.credentialId, {
+        authorize: async (hashes) => {
+          seen.push(...hashes);
+          return ctx.csc.authorize({
+            credentialID: ctx.p.credentialId,
+            hashes,
+            pin: '246810',
+            otp: ctx.otp.next(),
+          });
+        },
+      });
+      const signed = await signXml(INVOICE, signer, { xades: {} });
+      const countersigned = await counterSignXml(signed, signer);
+      expect(seen).toHaveLength(2);
+      const report = await verifyXml(countersigned, {
+        trustStore: new TrustStore([ctx.chain[ctx.chain.length - 1]!]),
+        revocation: 'off',
+      });
+      expect(report.signatures.map((x) => [x.integrity.status, x.level, x.status])).toEqual([
+        ['passed', 'B-B', 'valid'],
+        ['passed', 'B-B', 'valid'],
+      ]);
+      expect(report.signatures[1]!.counterSignatureOf).toBe(0);
+      if (hasXmlsec) {
+        const x = xmlsec1Ok(countersigned, ctx.chain);
+        expect(x.ok, x.out).toBe(true);
+      }
+    });
   }
 
   it('Enveloping: the document travels inside the signature', async () => {
