@@ -12,10 +12,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../src/http/routes.js';
 import { OpenApiChecker } from './helpers/openapi-check.js';
-import { type Backend, requirePostgres, startTestServer, type TestServer } from './helpers/env.js';
+import {
+  type Backend,
+  requirePostgres,
+  requireSoftHsm,
+  startTestServer,
+  type TestServer,
+} from './helpers/env.js';
 
 const backends: Backend[] = ['pglite'];
 if (requirePostgres()) backends.push('postgres');
+if (requireSoftHsm()) backends.push('softhsm');
 
 /** CSC routes that are public by design (discovery, the authorisation page's own sign-in). */
 const CSC_PUBLIC = new Set([
@@ -162,6 +169,16 @@ it('no import cycles among the server modules', () => {
   for (const f of files.keys()) visit(f);
   expect(cycles, cycles.join('\n')).toEqual([]);
   expect(files.size).toBeGreaterThan(30);
+});
+
+it('SQL on the credentials table only in db/credentials.ts, on the sads table only in db/sads.ts', () => {
+  const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../src');
+  const files = (fs.readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+  const naming = (re: RegExp) => files.filter((f) => re.test(fs.readFileSync(path.join(root, f), 'utf8')));
+  expect(naming(/\b(?:FROM|JOIN|UPDATE|INTO|TABLE)\s+credentials\b/)).toEqual(['db/credentials.ts']);
+  expect(naming(/\b(?:FROM|JOIN|UPDATE|INTO|TABLE)\s+sads\b/)).toEqual(['db/sads.ts']);
+  // The consuming UPDATE is written once (consumeSadSql); the fast path embeds it, never restates it.
+  expect(naming(/remaining = remaining -|used_hashes \|\|/)).toEqual(['db/sads.ts']);
 });
 
 it('the OpenAPI response check (every suite, test/helpers/env.ts) catches undocumented statuses and bodies', async () => {

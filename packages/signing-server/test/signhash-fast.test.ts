@@ -10,10 +10,20 @@ import { Certificate } from '@kyso/pki-core';
 import { sealAudit, verifyAudit } from '../src/audit.js';
 import type { Db } from '../src/db/db.js';
 import { authorize, call, type Fetcher, provision, SHA256_OID, token } from './helpers/client.js';
-import { type Backend, OtpDevice, requirePostgres, startTestServer, type TestServer } from './helpers/env.js';
+import {
+  type Backend,
+  OtpDevice,
+  requirePostgres,
+  requireSoftHsm,
+  startTestServer,
+  type TestServer,
+} from './helpers/env.js';
 
 const backends: Backend[] = ['pglite'];
 if (requirePostgres()) backends.push('postgres');
+/** Housekeeping also runs with the PKCS#11 vault (SoftHSM2). */
+const upkeepBackends: Backend[] = [...backends];
+if (requireSoftHsm()) upkeepBackends.push('softhsm');
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 const rnd = () => b64(crypto.randomBytes(32));
@@ -273,7 +283,7 @@ describe.each(backends)('signHash fast path (%s)', (backend) => {
   });
 });
 
-describe.each(backends)('SAD table upkeep (%s)', (backend) => {
+describe.each(upkeepBackends)('SAD table upkeep (%s)', (backend) => {
   it('housekeeping (scheduled, not in token()): a SAD expired for more than a day is removed; a recent one stays', async () => {
     const s = await startTestServer(backend);
     try {

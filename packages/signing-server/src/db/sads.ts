@@ -9,6 +9,7 @@
  * suspended or revoked, credential rekeyed, issuing CA revoked, the subscriber locked out after
  * repeated authentication failures, an authorisation code replayed (its token), RFC 7009 revoke.
  */
+import { credentialIdsSql } from './credentials.js';
 import type { Queryable } from './db.js';
 
 /** SQL placeholders (or subqueries) for one consumption; `count` and `hashes` are cast here. */
@@ -151,7 +152,7 @@ export async function voidSadsOfCredential(q: Queryable, credentialId: string): 
 export async function voidSadsOfSubscriber(q: Queryable, subscriberId: string): Promise<number> {
   return (
     await q.query(
-      'UPDATE sads SET remaining = 0 WHERE remaining > 0 AND credential_id IN (SELECT id FROM credentials WHERE subscriber_id = $1)',
+      `UPDATE sads SET remaining = 0 WHERE remaining > 0 AND credential_id IN (${credentialIdsSql('subscriber', '$1')})`,
       [subscriberId],
     )
   ).rowCount;
@@ -161,7 +162,7 @@ export async function voidSadsOfSubscriber(q: Queryable, subscriberId: string): 
 export async function voidSadsOfCa(q: Queryable, caId: string): Promise<number> {
   return (
     await q.query(
-      'UPDATE sads SET remaining = 0 WHERE remaining > 0 AND credential_id IN (SELECT id FROM credentials WHERE ca_id = $1)',
+      `UPDATE sads SET remaining = 0 WHERE remaining > 0 AND credential_id IN (${credentialIdsSql('ca', '$1')})`,
       [caId],
     )
   ).rowCount;
