@@ -8,10 +8,11 @@
  * no two HTTP modules import each other.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../src/http/routes.js';
-import { OpenApiChecker } from './helpers/openapi-check.js';
+import { fetchChecker, OpenApiChecker } from './helpers/openapi-check.js';
 import {
   type Backend,
   requirePostgres,
@@ -200,4 +201,29 @@ it('the OpenAPI response check (every suite, test/helpers/env.ts) catches undocu
   await c.check('POST', '/csc/v2/info', res(401, { error: 'invalid_token' }));
   expect(c.violations).toHaveLength(5);
   expect(c.checked).toBe(8);
+});
+
+it('real HTTP too: every loopback fetch response is checked (test/setup/openapi-fetch.ts)', async () => {
+  const c = fetchChecker();
+  expect(c, 'the setup file is active in signing-server test files').toBeDefined();
+  // A stand-in listening server that answers like a wrong server would.
+  const srv = http.createServer((req, res) => {
+    const [status, body] = req.url === '/healthz' ? [200, { status: 'ok' }] : [418, { error: 'teapot' }];
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
+  const before = { checked: c!.checked, violations: c!.violations.length };
+  try {
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/csc/v2/info`, { method: 'POST', body: '{}' })).status).toBe(418);
+    expect(c!.checked - before.checked).toBe(2);
+    expect(c!.violations.slice(before.violations)).toEqual([
+      'POST /csc/v2/info → 418: status not documented',
+    ]);
+  } finally {
+    // Taken back, so this deliberate violation does not fail the test (afterEach of the setup file).
+    c!.violations.length = before.violations;
+    await new Promise((r) => srv.close(r));
+  }
 });
