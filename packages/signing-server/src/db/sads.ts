@@ -197,16 +197,15 @@ export async function credentialTokenClient(q: Queryable, sadHash: Uint8Array): 
 }
 
 /**
- * Housekeeping (on a schedule, not in a request): expired access tokens go; spent or expired SADs
- * are kept a day (so a late call still learns "SAD expired" rather than "Invalid SAD"), then
- * removed in batches — the audit log, not this table, is the record of what was signed.
+ * Spent or expired SADs are kept a day (so a late call still learns "SAD expired" rather than
+ * "Invalid SAD"), then removed in batches of at most `batch` by the scheduled housekeeping
+ * (db/housekeeping.ts) — the audit log, not this table, is the record of what was signed.
  */
-export async function housekeeping(q: Queryable): Promise<{ tokens: number; sads: number }> {
-  const tokens = (await q.query('DELETE FROM access_tokens WHERE expires_at < now()')).rowCount;
-  const sads = (
+export async function deleteOldSads(q: Queryable, batch = 1000): Promise<number> {
+  return (
     await q.query(
-      "DELETE FROM sads WHERE sad_hash IN (SELECT sad_hash FROM sads WHERE expires_at < now() - interval '1 day' LIMIT 1000)",
+      "DELETE FROM sads WHERE sad_hash IN (SELECT sad_hash FROM sads WHERE expires_at < now() - interval '1 day' LIMIT $1)",
+      [batch],
     )
   ).rowCount;
-  return { tokens, sads };
 }

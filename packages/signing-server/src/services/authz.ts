@@ -763,7 +763,6 @@ export class AuthzService {
           'INSERT INTO subscriber_sessions (token_hash, subscriber_id, csrf_hash, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))',
           [sha256(session), id, sha256(csrf), SESSION_SECONDS],
         );
-        await q.query('DELETE FROM subscriber_sessions WHERE expires_at < now()');
         return true;
       },
     });

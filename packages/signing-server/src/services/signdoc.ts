@@ -371,7 +371,6 @@ export class SignDocService {
           ],
         );
       }
-      await q.query('DELETE FROM prepared_documents WHERE expires_at < now()');
       await appendAudit(q, {
         actor: `client:${clientId}`,
         action: 'signdoc.prepare',

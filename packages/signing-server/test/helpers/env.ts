@@ -125,6 +125,7 @@ export function testEnv(backend: Backend, extra: Record<string, string> = {}): R
 export async function startTestServer(
   backend: Backend,
   extra: Record<string, string> = {},
+  opts: { housekeepingIntervalMs?: number } = {},
 ): Promise<TestServer> {
   const env = testEnv(backend, { KYSO_DEMO_CA_DIR: await demoCaDir(), ...extra });
   let schema: string | undefined;
@@ -143,7 +144,7 @@ export async function startTestServer(
     });
   }
   const config = loadConfig(env);
-  const kyso = await createKyso(config, { log: createLogger(config.logLevel) });
+  const kyso = await createKyso(config, { log: createLogger(config.logLevel), ...opts });
   // Every response a suite receives through app.request is checked against the OpenAPI document
   // (status documented, JSON body valid); close() fails the suite on a mismatch.
   const openapi = new OpenApiChecker();
