@@ -36,6 +36,7 @@ import {
   firstChild,
   parseXml,
   qualifyingProperties,
+  renderXmlReport,
   signXml,
   textOf,
   unsignedSignatureProperties,
@@ -152,6 +153,7 @@ describe('XAdES B-LTA', () => {
       const report = await verifyXml(lta, { trustStore: trust, revocation: 'soft-fail' });
       expect(report.signatures[0]!.level).toBe('B-LTA');
       expect(report.signatures[0]!.reasons).not.toContain('ARCHIVE_TIMESTAMP_INVALID');
+      expect(renderXmlReport(report, 'vi')).toContain('Dấu thời gian lưu trữ (B-LTA): 1, hợp lệ 1');
     }
   });
 
@@ -261,6 +263,7 @@ describe('XAdES counter-signatures', () => {
     expect(m!.level).toBe('B-T');
     expect(c!.integrity.status).toBe('passed');
     expect(c!.counterSignatureOf).toBe(0);
+    expect(renderXmlReport(report, 'en')).toContain('Counter-signature of signature 1');
     expect(c!.xades?.counterSignatureOf).toMatchObject({ countersignedValueCovered: true });
     expect(c!.level).toBe('B-B');
     expect(c!.signer?.subject).toBe(Certificate.fromDer(citizen.certificateChain[0]!).subject.toString());
