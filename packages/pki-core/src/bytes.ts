@@ -114,8 +114,22 @@ const enc = new TextEncoder();
 // ignoreBOM: keep a leading U+FEFF as data (the default silently strips it, losing a character).
 const dec = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export const utf8Encode = (s: string): Uint8Array => enc.encode(s);
-/** Fatal UTF-8 decode: an invalid sequence throws KysoError INVALID_ARGUMENT. */
+/**
+ * Fatal UTF-8 decode: an invalid sequence throws KysoError INVALID_ARGUMENT. Short pure-ASCII
+ * input (most name attributes, URLs, e-mail addresses) is decoded directly: TextDecoder's per-call
+ * cost dominates for a few dozen bytes, and ASCII is always valid UTF-8 with the same code points.
+ */
 export function utf8Decode(b: Uint8Array): string {
+  if (b.length <= 64) {
+    let s = '';
+    let ascii = true;
+    for (let i = 0; i < b.length && ascii; i++) {
+      const x = b[i]!;
+      if (x > 0x7f) ascii = false;
+      else s += String.fromCharCode(x);
+    }
+    if (ascii) return s;
+  }
   try {
     return dec.decode(b);
   } catch (e) {

@@ -146,6 +146,27 @@ describe('UTF-8', () => {
       expect(isKysoError(caught, 'INVALID_ARGUMENT')).toBe(true);
     }
   });
+
+  it('agrees with a fatal TextDecoder on any short input (the ASCII fast path included)', () => {
+    const ref = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    // Invalid input: TextDecoder throws TypeError, utf8Decode KysoError INVALID_ARGUMENT.
+    const decode = (f: (b: Uint8Array) => string, b: Uint8Array) => {
+      try {
+        return f(b);
+      } catch (e) {
+        return e instanceof TypeError || isKysoError(e, 'INVALID_ARGUMENT') ? 'invalid' : 'other';
+      }
+    };
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.uint8Array({ maxLength: 80 }), fc.uint8Array({ max: 0x7f, maxLength: 80 })),
+        (b) => {
+          expect(decode(utf8Decode, b)).toBe(decode((x) => ref.decode(x), b));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
 });
 
 describe('misc helpers', () => {

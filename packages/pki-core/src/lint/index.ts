@@ -5,6 +5,7 @@
 export * from './types.js';
 export * from './engine.js';
 export { CERT_LINTS, type CertLint } from './cert-lints.js';
+export { QC_LINTS, type QcLint } from './qc-lints.js';
 export { CRL_LINTS, type CrlLint } from './crl-lints.js';
 export { OCSP_LINTS, type OcspLint } from './ocsp-lints.js';
 export { type IssuanceLintOptions, issuanceLintProfile, lintBeforeIssue } from './issue-gate.js';

@@ -4,7 +4,7 @@
  * @kyso/pdf-sign; the `kyso` binary composes them. Exit codes: 0 ok (verify: valid), 1 failure / not valid, 2 usage error or
  * unreadable input.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   Certificate,
@@ -69,6 +69,11 @@ const signCommand: Command = {
     const { positionals } = args;
     try {
       const input = readFileSync(positionals[0]!);
+      // A signed document overwritten by mistake may be the only copy (the `kyso` framework gives
+      // every command --force).
+      const outFile = str(o, 'out')!;
+      if (!flag(o, 'force') && existsSync(outFile))
+        throw new UsageError(`${outFile} already exists: pass --force to overwrite it, or choose another --out`);
       const profile = str(o, 'profile') ?? 'xmldsig';
       if (!['xmldsig', 'xades', 'einvoice'].includes(profile))
         throw new UsageError(`unknown --profile ${profile}`);
