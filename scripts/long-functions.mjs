@@ -35,7 +35,6 @@ export const ALLOWED = new Map([
   ['packages/pdf-sign/src/verify/integrity.ts#verifyPdfIntegrity', 'to split'],
   ['packages/pdf-sign/src/verify/pades.ts#verifyPdf', 'to split'],
   ['packages/pki-core/src/cli/demo-certs.ts#generateVariant', 'to split'],
-  ['packages/pki-core/src/ocsp/verify.ts#verifyOcspResponse', 'to split'],
   ['packages/pki-core/src/x509/issue.ts#issueCertificate', 'to split'],
   ['packages/signing-server/src/demo/demo.ts#runDemo', 'to split'],
   [

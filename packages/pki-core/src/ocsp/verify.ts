@@ -160,6 +160,101 @@ export async function findSingleResponse(
   return undefined;
 }
 
+/** Step 2: the signature over tbsResponseData with the responder's key. */
+async function checkResponseSignature(
+  b: NonNullable<OcspResponse['basic']>,
+  responder: Certificate,
+  checks: OcspCheck[],
+): Promise<void> {
+  let sigOk = false;
+  if (!b.signatureAlgorithm) {
+    checks.push({ check: 'signature', status: 'failed', reason: 'UNSUPPORTED_SIGNATURE_ALGORITHM' });
+  } else {
+    try {
+      sigOk = await verifySignature(
+        parsePublicKeyInfo(responder.spki),
+        b.signatureAlgorithm,
+        b.tbs,
+        b.signature,
+      );
+    } catch (e) {
+      if (!(e instanceof KysoError)) throw e;
+      checks.push({
+        check: 'signature',
+        status: 'failed',
+        reason: 'RESPONDER_KEY_UNUSABLE',
+        detail: e.message,
+      });
+    }
+    if (!checks.some((c) => c.check === 'signature')) {
+      checks.push(
+        sigOk
+          ? { check: 'signature', status: 'passed', reason: 'SIGNATURE_VALID' }
+          : { check: 'signature', status: 'failed', reason: 'SIGNATURE_INVALID' },
+      );
+    }
+  }
+}
+
+/**
+ * Step 3 (RFC 6960 §4.2.2.2): the responder is the issuer itself, or a delegated responder the
+ * issuer certified for OCSP signing, valid at `time`, with id-pkix-ocsp-nocheck. Returns whether
+ * the responder is delegated.
+ */
+async function checkResponderAuthorized(
+  responder: Certificate,
+  issuer: Certificate,
+  time: Date,
+  checks: OcspCheck[],
+): Promise<boolean> {
+  const isCa = bytesEqual(responder.spki, issuer.spki) && responder.subject.equals(issuer.subject);
+  if (isCa) {
+    checks.push({ check: 'responder-authorized', status: 'passed', reason: 'RESPONDER_IS_ISSUER' });
+    checks.push({ check: 'responder-revocation', status: 'passed', reason: 'RESPONDER_IS_ISSUER' });
+  } else {
+    const problems: string[] = [];
+    if (!(await certSignedBy(responder, issuer))) problems.push('not issued by the CA');
+    if (!responder.extKeyUsage?.includes(OID.ocspSigning))
+      problems.push('no id-kp-OCSPSigning extended key usage');
+    if (responder.keyUsage && !responder.keyUsage.includes('digitalSignature'))
+      problems.push('keyUsage lacks digitalSignature');
+    if (responder.unknownCriticalExtensions.length > 0) {
+      problems.push(`unknown critical extension ${responder.unknownCriticalExtensions.join(', ')}`);
+    }
+    checks.push(
+      problems.length === 0
+        ? { check: 'responder-authorized', status: 'passed', reason: 'DELEGATED_RESPONDER' }
+        : {
+            check: 'responder-authorized',
+            status: 'failed',
+            reason: 'RESPONDER_NOT_AUTHORIZED',
+            detail: problems.join('; '),
+          },
+    );
+    checks.push(
+      responder.isValidAt(time)
+        ? { check: 'responder-validity', status: 'passed', reason: 'WITHIN_VALIDITY' }
+        : {
+            check: 'responder-validity',
+            status: 'failed',
+            reason: time < responder.notBefore ? 'RESPONDER_NOT_YET_VALID' : 'RESPONDER_EXPIRED',
+            detail: `${responder.notBefore.toISOString()}..${responder.notAfter.toISOString()}`,
+          },
+    );
+    checks.push(
+      responder.ocspNoCheck
+        ? { check: 'responder-revocation', status: 'passed', reason: 'OCSP_NOCHECK' }
+        : {
+            check: 'responder-revocation',
+            status: 'indeterminate',
+            reason: 'RESPONDER_REVOCATION_NOT_CHECKED',
+            detail: 'delegated responder certificate has no id-pkix-ocsp-nocheck; its status was not checked',
+          },
+    );
+  }
+  return !isCa;
+}
+
 /** Verifies an OCSP response (DER or parsed). */
 export async function verifyOcspResponse(
   input: Uint8Array | OcspResponse,
@@ -211,82 +306,10 @@ export async function verifyOcspResponse(
   report.responderCertificate = responder;
 
   // 2. Signature over tbsResponseData.
-  let sigOk = false;
-  if (!b.signatureAlgorithm) {
-    checks.push({ check: 'signature', status: 'failed', reason: 'UNSUPPORTED_SIGNATURE_ALGORITHM' });
-  } else {
-    try {
-      sigOk = await verifySignature(
-        parsePublicKeyInfo(responder.spki),
-        b.signatureAlgorithm,
-        b.tbs,
-        b.signature,
-      );
-    } catch (e) {
-      if (!(e instanceof KysoError)) throw e;
-      checks.push({
-        check: 'signature',
-        status: 'failed',
-        reason: 'RESPONDER_KEY_UNUSABLE',
-        detail: e.message,
-      });
-    }
-    if (!checks.some((c) => c.check === 'signature')) {
-      checks.push(
-        sigOk
-          ? { check: 'signature', status: 'passed', reason: 'SIGNATURE_VALID' }
-          : { check: 'signature', status: 'failed', reason: 'SIGNATURE_INVALID' },
-      );
-    }
-  }
+  await checkResponseSignature(b, responder, checks);
 
   // 3. Authorisation (RFC 6960 §4.2.2.2).
-  const isCa = bytesEqual(responder.spki, opts.issuer.spki) && responder.subject.equals(opts.issuer.subject);
-  report.delegated = !isCa;
-  if (isCa) {
-    checks.push({ check: 'responder-authorized', status: 'passed', reason: 'RESPONDER_IS_ISSUER' });
-    checks.push({ check: 'responder-revocation', status: 'passed', reason: 'RESPONDER_IS_ISSUER' });
-  } else {
-    const problems: string[] = [];
-    if (!(await certSignedBy(responder, opts.issuer))) problems.push('not issued by the CA');
-    if (!responder.extKeyUsage?.includes(OID.ocspSigning))
-      problems.push('no id-kp-OCSPSigning extended key usage');
-    if (responder.keyUsage && !responder.keyUsage.includes('digitalSignature'))
-      problems.push('keyUsage lacks digitalSignature');
-    if (responder.unknownCriticalExtensions.length > 0) {
-      problems.push(`unknown critical extension ${responder.unknownCriticalExtensions.join(', ')}`);
-    }
-    checks.push(
-      problems.length === 0
-        ? { check: 'responder-authorized', status: 'passed', reason: 'DELEGATED_RESPONDER' }
-        : {
-            check: 'responder-authorized',
-            status: 'failed',
-            reason: 'RESPONDER_NOT_AUTHORIZED',
-            detail: problems.join('; '),
-          },
-    );
-    checks.push(
-      responder.isValidAt(time)
-        ? { check: 'responder-validity', status: 'passed', reason: 'WITHIN_VALIDITY' }
-        : {
-            check: 'responder-validity',
-            status: 'failed',
-            reason: time < responder.notBefore ? 'RESPONDER_NOT_YET_VALID' : 'RESPONDER_EXPIRED',
-            detail: `${responder.notBefore.toISOString()}..${responder.notAfter.toISOString()}`,
-          },
-    );
-    checks.push(
-      responder.ocspNoCheck
-        ? { check: 'responder-revocation', status: 'passed', reason: 'OCSP_NOCHECK' }
-        : {
-            check: 'responder-revocation',
-            status: 'indeterminate',
-            reason: 'RESPONDER_REVOCATION_NOT_CHECKED',
-            detail: 'delegated responder certificate has no id-pkix-ocsp-nocheck; its status was not checked',
-          },
-    );
-  }
+  report.delegated = await checkResponderAuthorized(responder, opts.issuer, time, checks);
 
   // 4. Times.
   if (b.producedAt.getTime() > time.getTime() + skewMs) {
