@@ -30,7 +30,6 @@ export const ALLOWED = new Map([
   ],
   ['packages/pdf-sign/src/appearance/images.ts#decodePng', 'to split'],
   ['packages/pdf-sign/src/cli/index.ts#createPdfSignCommand', 'to split'],
-  ['packages/pdf-sign/src/sign/prepare.ts#prepareSignatureUpdate', 'to split'],
   ['packages/pdf-sign/src/verify/changes/overlay.ts#interpret', 'to split'],
   ['packages/pdf-sign/src/verify/integrity.ts#verifyPdfIntegrity', 'to split'],
   ['packages/pdf-sign/src/verify/pades.ts#verifyPdf', 'to split'],

@@ -150,15 +150,8 @@ export async function preparePdfSignature(
   };
 }
 
-/**
- * Builds the signature's incremental update from a reader (in memory or over a file): reads only
- * the objects it changes (catalog, AcroForm, fields, the page), never the whole document.
- */
-export async function prepareSignatureUpdate(
-  reader: PdfReader,
-  options: PreparePdfSignatureOptions = {},
-): Promise<PreparedSignatureUpdate> {
-  const w = new IncrementalWriter(reader);
+/** The option checks of a new signature or document time-stamp, and what follows from them. */
+function checkSignOptions(reader: PdfReader, options: PreparePdfSignatureOptions) {
   const isDts = options.documentTimeStamp === true;
   const subFilter: SubFilter = isDts ? 'ETSI.RFC3161' : (options.subFilter ?? 'ETSI.CAdES.detached');
   const digestAlgorithm = options.digestAlgorithm ?? 'SHA-256';
@@ -184,20 +177,95 @@ export async function prepareSignatureUpdate(
       'a certification signature must be the first signature of the document',
     );
   }
+  return { isDts, subFilter, digestAlgorithm, capacity, signingTime, fields };
+}
 
-  const catalogRef = reader.rootRef;
-  const catalog = w.editDict(catalogRef);
-  // AcroForm: indirect (edit that object) or direct (edited inside the catalog copy).
-  let acro: PdfDict;
-  const acroVal = catalog.get('AcroForm');
-  if (acroVal instanceof PdfRef) acro = w.editDict(acroVal);
-  else {
-    acro = acroVal instanceof PdfDict ? acroVal.clone() : new PdfDict();
-    catalog.set('AcroForm', acro);
+/**
+ * The signature (or DocTimeStamp) dictionary with ByteRange and Contents placeholders; a
+ * certification signature also registers itself in the catalog's /Perms.
+ */
+function signatureDictionary(
+  reader: PdfReader,
+  catalog: PdfDict,
+  sigRef: PdfRef,
+  options: PreparePdfSignatureOptions,
+  k: { isDts: boolean; subFilter: SubFilter; capacity: number; signingTime: Date },
+): PdfDict {
+  const { isDts, subFilter, capacity, signingTime } = k;
+  const sig = new PdfDict();
+  sig.set('Type', name(isDts ? 'DocTimeStamp' : 'Sig'));
+  sig.set('Filter', name('Adobe.PPKLite'));
+  sig.set('SubFilter', name(subFilter));
+  sig.set('ByteRange', new PdfRaw(ascii(BYTE_RANGE_PLACEHOLDER)));
+  sig.set('Contents', new PdfRaw(ascii(`<${'0'.repeat(capacity * 2)}>`)));
+  if (!isDts) {
+    sig.set('M', new PdfString(ascii(pdfDate(signingTime))));
+    sig.set('Name', text(options.signerName));
+    sig.set('Reason', text(options.reason));
+    sig.set('Location', text(options.location));
+    sig.set('ContactInfo', text(options.contactInfo));
+    const refs: PdfDict[] = [];
+    if (options.certify !== undefined) {
+      refs.push(
+        dict({
+          Type: name('SigRef'),
+          TransformMethod: name('DocMDP'),
+          TransformParams: dict({ Type: name('TransformParams'), P: options.certify, V: name('1.2') }),
+        }),
+      );
+      const perms = reader.dict(catalog.get('Perms'))?.clone() ?? new PdfDict();
+      perms.set('DocMDP', sigRef);
+      catalog.set('Perms', perms);
+    }
+    if (options.lock) {
+      refs.push(
+        dict({
+          Type: name('SigRef'),
+          TransformMethod: name('FieldMDP'),
+          TransformParams: dict({
+            Type: name('TransformParams'),
+            Action: name(options.lock.action),
+            Fields: options.lock.fields?.map((f) => PdfString.text(f)),
+            V: name('1.2'),
+          }),
+        }),
+      );
+    }
+    if (refs.length > 0) sig.set('Reference', refs);
   }
-  acro.set('SigFlags', 3);
+  return sig;
+}
 
-  const sigRef = w.allocate();
+/**
+ * Writes the update and fills the ByteRange placeholder: the byte range around the Contents
+ * hex string of the signature dictionary `sigRef`.
+ */
+function fillByteRange(w: IncrementalWriter, base: number, sigRef: PdfRef, capacity: number) {
+  const out = w.write();
+  const appended = out.appended;
+  const span = out.offsets.get(sigRef.num)!;
+  const brRel = indexOf(appended, `/ByteRange ${BYTE_RANGE_PLACEHOLDER}`, span.start - base, span.end - base);
+  const cRel = indexOf(appended, '/Contents <', span.start - base, span.end - base);
+  if (brRel < 0 || cRel < 0) throw new Error('internal: signature placeholders not found');
+  const start = base + cRel + '/Contents '.length;
+  const end = start + capacity * 2 + 2;
+  const byteRange: [number, number, number, number] = [0, start, end, out.length - end];
+  const brText = `[${byteRange.join(' ')}]`;
+  if (brText.length > BYTE_RANGE_PLACEHOLDER.length)
+    throw new PdfError('PDF_LIMIT', 'document too large for the ByteRange placeholder');
+  appended.set(ascii(brText.padEnd(BYTE_RANGE_PLACEHOLDER.length, ' ')), brRel + '/ByteRange '.length);
+  return { appended, base, byteRange, start, end };
+}
+
+/**
+ * The signature field to sign: the one named (refused when already signed), else the sole empty
+ * signature field, else a new field with a unique name.
+ */
+function chooseField(
+  fields: ReturnType<typeof signatureFields>,
+  options: PreparePdfSignatureOptions,
+  isDts: boolean,
+): { existing: ReturnType<typeof signatureFields>[number] | undefined; fieldName: string } {
   let fieldName = options.fieldName;
   let existing = fieldName !== undefined ? fields.find((f) => f.name === fieldName) : undefined;
   if (existing && existing.value !== undefined) {
@@ -213,6 +281,37 @@ export async function prepareSignatureUpdate(
     existing?.name ??
     fieldName ??
     uniqueFieldName(new Set(fields.map((f) => f.name)), isDts ? 'DocTimeStamp' : 'Signature');
+  return { existing, fieldName };
+}
+
+/**
+ * Builds the signature's incremental update from a reader (in memory or over a file): reads only
+ * the objects it changes (catalog, AcroForm, fields, the page), never the whole document.
+ */
+export async function prepareSignatureUpdate(
+  reader: PdfReader,
+  options: PreparePdfSignatureOptions = {},
+): Promise<PreparedSignatureUpdate> {
+  const w = new IncrementalWriter(reader);
+  const { isDts, subFilter, digestAlgorithm, capacity, signingTime, fields } = checkSignOptions(
+    reader,
+    options,
+  );
+
+  const catalogRef = reader.rootRef;
+  const catalog = w.editDict(catalogRef);
+  // AcroForm: indirect (edit that object) or direct (edited inside the catalog copy).
+  let acro: PdfDict;
+  const acroVal = catalog.get('AcroForm');
+  if (acroVal instanceof PdfRef) acro = w.editDict(acroVal);
+  else {
+    acro = acroVal instanceof PdfDict ? acroVal.clone() : new PdfDict();
+    catalog.set('AcroForm', acro);
+  }
+  acro.set('SigFlags', 3);
+
+  const sigRef = w.allocate();
+  const { existing, fieldName } = chooseField(fields, options, isDts);
 
   const pages = reader.pages();
   if (pages.length === 0) throw new PdfError('PDF_MALFORMED', 'the document has no pages');
@@ -311,64 +410,12 @@ export async function prepareSignatureUpdate(
     widget.set('Rect', existing && !options.rect && existingRect ? existingRect : ap.rect);
   }
 
-  // Signature dictionary.
-  const sig = new PdfDict();
-  sig.set('Type', name(isDts ? 'DocTimeStamp' : 'Sig'));
-  sig.set('Filter', name('Adobe.PPKLite'));
-  sig.set('SubFilter', name(subFilter));
-  sig.set('ByteRange', new PdfRaw(ascii(BYTE_RANGE_PLACEHOLDER)));
-  sig.set('Contents', new PdfRaw(ascii(`<${'0'.repeat(capacity * 2)}>`)));
-  if (!isDts) {
-    sig.set('M', new PdfString(ascii(pdfDate(signingTime))));
-    sig.set('Name', text(options.signerName));
-    sig.set('Reason', text(options.reason));
-    sig.set('Location', text(options.location));
-    sig.set('ContactInfo', text(options.contactInfo));
-    const refs: PdfDict[] = [];
-    if (options.certify !== undefined) {
-      refs.push(
-        dict({
-          Type: name('SigRef'),
-          TransformMethod: name('DocMDP'),
-          TransformParams: dict({ Type: name('TransformParams'), P: options.certify, V: name('1.2') }),
-        }),
-      );
-      const perms = reader.dict(catalog.get('Perms'))?.clone() ?? new PdfDict();
-      perms.set('DocMDP', sigRef);
-      catalog.set('Perms', perms);
-    }
-    if (options.lock) {
-      refs.push(
-        dict({
-          Type: name('SigRef'),
-          TransformMethod: name('FieldMDP'),
-          TransformParams: dict({
-            Type: name('TransformParams'),
-            Action: name(options.lock.action),
-            Fields: options.lock.fields?.map((f) => PdfString.text(f)),
-            V: name('1.2'),
-          }),
-        }),
-      );
-    }
-    if (refs.length > 0) sig.set('Reference', refs);
-  }
-  w.set(sigRef, sig);
+  w.set(
+    sigRef,
+    signatureDictionary(reader, catalog, sigRef, options, { isDts, subFilter, capacity, signingTime }),
+  );
 
-  const out = w.write();
-  const base = reader.length;
-  const appended = out.appended;
-  const span = out.offsets.get(sigRef.num)!;
-  const brRel = indexOf(appended, `/ByteRange ${BYTE_RANGE_PLACEHOLDER}`, span.start - base, span.end - base);
-  const cRel = indexOf(appended, '/Contents <', span.start - base, span.end - base);
-  if (brRel < 0 || cRel < 0) throw new Error('internal: signature placeholders not found');
-  const start = base + cRel + '/Contents '.length;
-  const end = start + capacity * 2 + 2;
-  const byteRange: [number, number, number, number] = [0, start, end, out.length - end];
-  const brText = `[${byteRange.join(' ')}]`;
-  if (brText.length > BYTE_RANGE_PLACEHOLDER.length)
-    throw new PdfError('PDF_LIMIT', 'document too large for the ByteRange placeholder');
-  appended.set(ascii(brText.padEnd(BYTE_RANGE_PLACEHOLDER.length, ' ')), brRel + '/ByteRange '.length);
+  const { appended, base, byteRange, start, end } = fillByteRange(w, reader.length, sigRef, capacity);
   return {
     appended,
     originalLength: base,
