@@ -411,23 +411,247 @@ function pathValidation(
   return out;
 }
 
-/**
- * Verifies every signature and document time-stamp of a PDF, given in memory or as a `ByteSource`
- * (`verifyPdfFile(path)` opens a file: only the objects needed are read and the signed ranges are
- * hashed as a stream, so a large document is never held in memory).
- */
-export async function verifyPdf(
-  input: PdfInput,
-  options: VerifyPdfOptions = {},
-): Promise<PdfValidationReport> {
-  const now = options.time ?? (options.clock ?? systemClock).now();
-  const mode: RevocationMode = options.revocation ?? 'dss-only';
-  const src = toSource(input);
-  const reader = PdfReader.open(src);
-  const revisions = reader.revisions();
-  const sigs = findSignatures(reader);
+/** What the per-signature phases of verifyPdf share. */
+interface PdfVerifyContext {
+  reader: PdfReader;
+  options: VerifyPdfOptions;
+  /** The validation time when nothing proves an earlier one. */
+  now: Date;
+  checker: DocumentRevocationChecker;
+  /** Certificates of the DSS and of every CMS (intermediates for every path). */
+  extraCerts: Certificate[];
+  diffs: RevisionDiff[];
+  /** Valid document time-stamps (proof of existence for the revisions they cover). */
+  dtsOk: { revision: number; genTime: Date }[];
+}
 
-  // Validation data in the document: the DSS and every CMS.
+/**
+ * Phase: a report per signature, and for each document time-stamp its TSA path at genTime;
+ * the valid ones are recorded in `ctx.dtsOk`.
+ */
+async function documentTimestampPhase(
+  ctx: PdfVerifyContext,
+  signatures: readonly SignatureIntegrityReport[],
+): Promise<PdfSignatureReport[]> {
+  const { options, now, checker, extraCerts, dtsOk } = ctx;
+  const reports: PdfSignatureReport[] = [];
+  for (const [i, ir] of signatures.entries()) {
+    const rep = baseReport(i, ir);
+    reports.push(rep);
+    if (ir.signature.kind !== 'doc-timestamp') continue;
+    const tsaCert = ir.tsp?.signerCertificate;
+    const genTime = ir.tsp?.genTime;
+    if (tsaCert) rep.signer = signerSummary(tsaCert);
+    if (genTime) rep.signingTime = { time: genTime.toISOString(), source: 'document-timestamp' };
+    let path: ValidationReport | undefined;
+    if (tsaCert && genTime && options.trustStore) {
+      path = await buildAndValidatePath({
+        leaf: tsaCert,
+        intermediates: new CertificatePool([
+          ...extraCerts,
+          ...(ir.tsp ? tokenCerts(ir.signature.contents) : []),
+        ]),
+        trustStore: options.trustStore,
+        time: genTime,
+        purpose: 'timeStamping',
+        revocation: checker,
+      });
+    }
+    rep.certificate = pathValidation(
+      path,
+      genTime ?? now,
+      'document-timestamp',
+      checker,
+      !options.trustStore,
+    );
+    if (rep.status === 'valid' && rep.certificate.status === 'valid' && genTime && ir.revision !== undefined)
+      dtsOk.push({ revision: ir.revision, genTime });
+  }
+  return reports;
+}
+
+/**
+ * Phase: one signature: its proof of existence (signature time-stamp, else a later document
+ * time-stamp), the signer path at that time, the time-stamp summary, PAdES conformance and the
+ * level reached, and where the revocation data came from.
+ */
+async function signaturePhase(
+  ctx: PdfVerifyContext,
+  ir: SignatureIntegrityReport,
+  rep: PdfSignatureReport,
+): Promise<void> {
+  const { reader, options, now, checker, extraCerts, diffs, dtsOk } = ctx;
+  const si = ir.cms?.signers[0];
+  const cert = si?.signerCertificate ?? undefined;
+  if (cert) rep.signer = signerSummary(cert);
+  const claimed = parsePdfDate(ir.signature.m);
+  if (claimed) rep.claimedTime = claimed.toISOString();
+  const ts = si?.timestamp;
+  const tsValid = ts?.valid === true && ts.genTime !== undefined;
+  // Proof of existence: the signature time-stamp, else a document time-stamp over the signature.
+  const dtsPoe = dtsOk.find((d) => ir.revision !== undefined && d.revision >= ir.revision);
+  let at = now;
+  let timeSource: CertificateValidation['timeSource'] = 'validation-time';
+  let path = si?.path;
+  if (tsValid) {
+    at = ts.genTime!;
+    timeSource = 'signature-timestamp';
+    rep.signingTime = { time: at.toISOString(), source: 'signature-timestamp' };
+  } else if (dtsPoe && dtsPoe.genTime.getTime() < now.getTime()) {
+    at = dtsPoe.genTime;
+    timeSource = 'document-timestamp';
+    if (cert && options.trustStore) {
+      path = await buildAndValidatePath({
+        leaf: cert,
+        intermediates: new CertificatePool([...(ir.cms?.certificates ?? []), ...extraCerts]),
+        trustStore: options.trustStore,
+        time: at,
+        purpose: 'any',
+        revocation: checker,
+      });
+    }
+  }
+  if (!rep.signingTime) {
+    if (claimed) rep.signingTime = { time: claimed.toISOString(), source: 'claimed-m' };
+    else if (si?.signingTime) rep.signingTime = { time: si.signingTime.toISOString(), source: 'claimed-cms' };
+  }
+  rep.certificate = pathValidation(
+    cert ? path : undefined,
+    at,
+    timeSource,
+    checker,
+    !options.trustStore && !!cert,
+  );
+  if (ts) {
+    const bad = ts.checks.find((c) => c.status !== 'passed');
+    const tsa: TimestampSummary = {
+      status: ts.valid
+        ? 'valid'
+        : bad?.status === 'indeterminate' || bad?.reason === 'TIMESTAMP_TSA_INVALID'
+          ? 'indeterminate'
+          : 'invalid',
+    };
+    if (ts.genTime) tsa.genTime = ts.genTime.toISOString();
+    if (ts.tsaCertificate) tsa.tsa = ts.tsaCertificate.subject.toString();
+    if (bad?.reason) tsa.reason = bad.reason;
+    if (bad?.detail) tsa.detail = bad.detail;
+    if (ts.path && ts.genTime)
+      tsa.certificate = pathValidation(ts.path, ts.genTime, 'signature-timestamp', checker, false);
+    rep.timestamp = tsa;
+    if (tsa.status !== 'valid') {
+      rep.reasons.push(`TIMESTAMP_${tsa.status.toUpperCase()}`);
+      if (tsa.status === 'invalid') rep.status = 'invalid';
+      else if (rep.status === 'valid') rep.status = 'indeterminate';
+    }
+  }
+  // Conformance and level.
+  const pades = ir.signature.subFilter === 'ETSI.CAdES.detached';
+  const essOk = si?.checks.some((c) => c.check === 'signing-certificate' && c.status === 'passed') === true;
+  if (pades && si?.signingTime)
+    rep.conformance.push({
+      code: 'PADES_CMS_SIGNING_TIME',
+      detail: 'a PAdES signature must not carry the CMS signing-time attribute (the time is /M)',
+    });
+  if (pades && !ir.signature.m)
+    rep.conformance.push({ code: 'PADES_NO_M', detail: 'the signature dictionary has no /M' });
+  if (!pades)
+    rep.conformance.push({
+      code: 'NOT_PADES',
+      detail: `SubFilter ${ir.signature.subFilter ?? '(none)'}: not a PAdES baseline signature`,
+    });
+  let level: PadesLevelReached = 'none';
+  if (
+    pades &&
+    essOk &&
+    rep.integrity.status === 'passed' &&
+    !rep.conformance.some((c) => c.code !== 'PADES_NO_M')
+  ) {
+    level = 'B-B';
+    if (tsValid || dtsPoe) level = 'B-T';
+    if (level === 'B-T') {
+      const chains = [path?.chain ?? [], ts?.path?.chain ?? []];
+      const complete = await documentHasRevocationData(chains, checker, at);
+      const hasDss = reader.catalog().has('DSS');
+      if (complete && hasDss) {
+        level = 'B-LT';
+        const dssAfter = diffs.find(
+          (d) =>
+            ir.revision !== undefined &&
+            d.revision > ir.revision &&
+            d.findings.some((f) => f.code === 'DSS_UPDATED'),
+        );
+        if (dssAfter && dtsOk.some((d) => d.revision >= dssAfter.revision)) level = 'B-LTA';
+      }
+    }
+  }
+  rep.level = level;
+  const origins = [...rep.certificate.revocation, ...(rep.timestamp?.certificate?.revocation ?? [])].map(
+    (l) => l.origin,
+  );
+  rep.revocationSource =
+    origins.length === 0 || origins.every((o) => o === 'none')
+      ? 'none'
+      : origins.every((o) => o !== 'fetched')
+        ? 'embedded'
+        : origins.every((o) => o === 'fetched')
+          ? 'fetched'
+          : 'mixed';
+}
+
+/** Phase: the changes after one signature, against DocMDP (its allowed level) and FieldMDP locks. */
+function changesPhase(
+  rep: PdfSignatureReport,
+  ir: SignatureIntegrityReport,
+  diffs: readonly RevisionDiff[],
+  docMdp: number | undefined,
+  locks: ReturnType<typeof fieldLocks>,
+): void {
+  const allowed = allowedLevel(docMdp);
+  rep.changes.allowedLevel = allowed;
+  const rev = ir.revision;
+  if (rev === undefined) return;
+  for (const d of diffs) {
+    if (d.revision <= rev) continue;
+    for (const f of d.findings) {
+      const ok = levelRank(f.level) <= levelRank(allowed);
+      rep.changes.findings.push({ ...f, allowed: ok });
+      rep.changes.level = maxLevel(rep.changes.level, f.level);
+    }
+    for (const name of d.changedFields) {
+      const lock = locks.find((l) => l.revision < d.revision && l.locks(name));
+      if (lock)
+        rep.changes.findings.push({
+          revision: d.revision,
+          level: 'OTHER',
+          code: 'FIELD_CHANGED',
+          description: `field '${name}' changed although signature '${lock.field}' locked it (FieldMDP)`,
+          field: name,
+          allowed: false,
+        });
+    }
+  }
+  rep.changes.allowed = rep.changes.findings.every((f) => f.allowed);
+  if (!rep.changes.allowed) {
+    rep.status = 'invalid';
+    rep.reasons.push('DISALLOWED_CHANGES');
+  }
+  // Allowed changes a viewer may show over what was signed: at best INDETERMINATE.
+  const doubtful = rep.changes.findings.filter((f) => f.allowed && f.indeterminate);
+  if (doubtful.length) {
+    if (rep.status === 'valid') rep.status = 'indeterminate';
+    for (const code of new Set(doubtful.map((f) => f.code))) rep.reasons.push(code);
+  }
+}
+
+/**
+ * Phase: the validation data in the document (the DSS and every CMS), its certificates that
+ * parse, and the issuance times of its CRLs and OCSP responses (later evaluation times for
+ * revocation data issued after the signing time).
+ */
+function collectValidationData(
+  reader: PdfReader,
+  sigs: ReturnType<typeof findSignatures>,
+): { all: ValidationData; extraCerts: Certificate[]; laterTimes: Set<number> } {
   const data = dssData(reader);
   const perCms = sigs.map((s) => cmsData(s.contents));
   const all: ValidationData = {
@@ -462,6 +686,27 @@ export async function verifyPdf(
       // unusable
     }
   }
+  return { all, extraCerts, laterTimes };
+}
+
+/**
+ * Verifies every signature and document time-stamp of a PDF, given in memory or as a `ByteSource`
+ * (`verifyPdfFile(path)` opens a file: only the objects needed are read and the signed ranges are
+ * hashed as a stream, so a large document is never held in memory).
+ */
+export async function verifyPdf(
+  input: PdfInput,
+  options: VerifyPdfOptions = {},
+): Promise<PdfValidationReport> {
+  const now = options.time ?? (options.clock ?? systemClock).now();
+  const mode: RevocationMode = options.revocation ?? 'dss-only';
+  const src = toSource(input);
+  const reader = PdfReader.open(src);
+  const revisions = reader.revisions();
+  const sigs = findSignatures(reader);
+
+  // Validation data in the document: the DSS and every CMS.
+  const { all, extraCerts, laterTimes } = collectValidationData(reader, sigs);
 
   // Integrity first (ByteRange, digest, CMS), with trust and revocation for the CMS verifier.
   const offline = newRevocationChecker({
@@ -535,201 +780,15 @@ export async function verifyPdf(
 
   // Document time-stamps: token, TSA path at genTime.
   const dtsOk: { revision: number; genTime: Date }[] = [];
-  const reports: PdfSignatureReport[] = [];
-  for (const [i, ir] of integrity.signatures.entries()) {
-    const rep = baseReport(i, ir);
-    reports.push(rep);
-    if (ir.signature.kind !== 'doc-timestamp') continue;
-    const tsaCert = ir.tsp?.signerCertificate;
-    const genTime = ir.tsp?.genTime;
-    if (tsaCert) rep.signer = signerSummary(tsaCert);
-    if (genTime) rep.signingTime = { time: genTime.toISOString(), source: 'document-timestamp' };
-    let path: ValidationReport | undefined;
-    if (tsaCert && genTime && options.trustStore) {
-      path = await buildAndValidatePath({
-        leaf: tsaCert,
-        intermediates: new CertificatePool([
-          ...extraCerts,
-          ...(ir.tsp ? tokenCerts(ir.signature.contents) : []),
-        ]),
-        trustStore: options.trustStore,
-        time: genTime,
-        purpose: 'timeStamping',
-        revocation: checker,
-      });
-    }
-    rep.certificate = pathValidation(
-      path,
-      genTime ?? now,
-      'document-timestamp',
-      checker,
-      !options.trustStore,
-    );
-    if (rep.status === 'valid' && rep.certificate.status === 'valid' && genTime && ir.revision !== undefined)
-      dtsOk.push({ revision: ir.revision, genTime });
-  }
+  const ctx: PdfVerifyContext = { reader, options, now, checker, extraCerts, diffs, dtsOk };
+  const reports = await documentTimestampPhase(ctx, integrity.signatures);
 
   // Signatures.
-  for (const [i, ir] of integrity.signatures.entries()) {
-    const rep = reports[i]!;
-    if (ir.signature.kind !== 'signature') continue;
-    const si = ir.cms?.signers[0];
-    const cert = si?.signerCertificate ?? undefined;
-    if (cert) rep.signer = signerSummary(cert);
-    const claimed = parsePdfDate(ir.signature.m);
-    if (claimed) rep.claimedTime = claimed.toISOString();
-    const ts = si?.timestamp;
-    const tsValid = ts?.valid === true && ts.genTime !== undefined;
-    // Proof of existence: the signature time-stamp, else a document time-stamp over the signature.
-    const dtsPoe = dtsOk.find((d) => ir.revision !== undefined && d.revision >= ir.revision);
-    let at = now;
-    let timeSource: CertificateValidation['timeSource'] = 'validation-time';
-    let path = si?.path;
-    if (tsValid) {
-      at = ts.genTime!;
-      timeSource = 'signature-timestamp';
-      rep.signingTime = { time: at.toISOString(), source: 'signature-timestamp' };
-    } else if (dtsPoe && dtsPoe.genTime.getTime() < now.getTime()) {
-      at = dtsPoe.genTime;
-      timeSource = 'document-timestamp';
-      if (cert && options.trustStore) {
-        path = await buildAndValidatePath({
-          leaf: cert,
-          intermediates: new CertificatePool([...(ir.cms?.certificates ?? []), ...extraCerts]),
-          trustStore: options.trustStore,
-          time: at,
-          purpose: 'any',
-          revocation: checker,
-        });
-      }
-    }
-    if (!rep.signingTime) {
-      if (claimed) rep.signingTime = { time: claimed.toISOString(), source: 'claimed-m' };
-      else if (si?.signingTime)
-        rep.signingTime = { time: si.signingTime.toISOString(), source: 'claimed-cms' };
-    }
-    rep.certificate = pathValidation(
-      cert ? path : undefined,
-      at,
-      timeSource,
-      checker,
-      !options.trustStore && !!cert,
-    );
-    if (ts) {
-      const bad = ts.checks.find((c) => c.status !== 'passed');
-      const tsa: TimestampSummary = {
-        status: ts.valid
-          ? 'valid'
-          : bad?.status === 'indeterminate' || bad?.reason === 'TIMESTAMP_TSA_INVALID'
-            ? 'indeterminate'
-            : 'invalid',
-      };
-      if (ts.genTime) tsa.genTime = ts.genTime.toISOString();
-      if (ts.tsaCertificate) tsa.tsa = ts.tsaCertificate.subject.toString();
-      if (bad?.reason) tsa.reason = bad.reason;
-      if (bad?.detail) tsa.detail = bad.detail;
-      if (ts.path && ts.genTime)
-        tsa.certificate = pathValidation(ts.path, ts.genTime, 'signature-timestamp', checker, false);
-      rep.timestamp = tsa;
-      if (tsa.status !== 'valid') {
-        rep.reasons.push(`TIMESTAMP_${tsa.status.toUpperCase()}`);
-        if (tsa.status === 'invalid') rep.status = 'invalid';
-        else if (rep.status === 'valid') rep.status = 'indeterminate';
-      }
-    }
-    // Conformance and level.
-    const pades = ir.signature.subFilter === 'ETSI.CAdES.detached';
-    const essOk = si?.checks.some((c) => c.check === 'signing-certificate' && c.status === 'passed') === true;
-    if (pades && si?.signingTime)
-      rep.conformance.push({
-        code: 'PADES_CMS_SIGNING_TIME',
-        detail: 'a PAdES signature must not carry the CMS signing-time attribute (the time is /M)',
-      });
-    if (pades && !ir.signature.m)
-      rep.conformance.push({ code: 'PADES_NO_M', detail: 'the signature dictionary has no /M' });
-    if (!pades)
-      rep.conformance.push({
-        code: 'NOT_PADES',
-        detail: `SubFilter ${ir.signature.subFilter ?? '(none)'}: not a PAdES baseline signature`,
-      });
-    let level: PadesLevelReached = 'none';
-    if (
-      pades &&
-      essOk &&
-      rep.integrity.status === 'passed' &&
-      !rep.conformance.some((c) => c.code !== 'PADES_NO_M')
-    ) {
-      level = 'B-B';
-      if (tsValid || dtsPoe) level = 'B-T';
-      if (level === 'B-T') {
-        const chains = [path?.chain ?? [], ts?.path?.chain ?? []];
-        const complete = await documentHasRevocationData(chains, checker, at);
-        const hasDss = reader.catalog().has('DSS');
-        if (complete && hasDss) {
-          level = 'B-LT';
-          const dssAfter = diffs.find(
-            (d) =>
-              ir.revision !== undefined &&
-              d.revision > ir.revision &&
-              d.findings.some((f) => f.code === 'DSS_UPDATED'),
-          );
-          if (dssAfter && dtsOk.some((d) => d.revision >= dssAfter.revision)) level = 'B-LTA';
-        }
-      }
-    }
-    rep.level = level;
-    const origins = [...rep.certificate.revocation, ...(rep.timestamp?.certificate?.revocation ?? [])].map(
-      (l) => l.origin,
-    );
-    rep.revocationSource =
-      origins.length === 0 || origins.every((o) => o === 'none')
-        ? 'none'
-        : origins.every((o) => o !== 'fetched')
-          ? 'embedded'
-          : origins.every((o) => o === 'fetched')
-            ? 'fetched'
-            : 'mixed';
-  }
+  for (const [i, ir] of integrity.signatures.entries())
+    if (ir.signature.kind === 'signature') await signaturePhase(ctx, ir, reports[i]!);
 
   // Changes after each signature, against DocMDP and FieldMDP.
-  for (const [i, ir] of integrity.signatures.entries()) {
-    const rep = reports[i]!;
-    const allowed = allowedLevel(docMdp);
-    rep.changes.allowedLevel = allowed;
-    const rev = ir.revision;
-    if (rev === undefined) continue;
-    for (const d of diffs) {
-      if (d.revision <= rev) continue;
-      for (const f of d.findings) {
-        const ok = levelRank(f.level) <= levelRank(allowed);
-        rep.changes.findings.push({ ...f, allowed: ok });
-        rep.changes.level = maxLevel(rep.changes.level, f.level);
-      }
-      for (const name of d.changedFields) {
-        const lock = locks.find((l) => l.revision < d.revision && l.locks(name));
-        if (lock)
-          rep.changes.findings.push({
-            revision: d.revision,
-            level: 'OTHER',
-            code: 'FIELD_CHANGED',
-            description: `field '${name}' changed although signature '${lock.field}' locked it (FieldMDP)`,
-            field: name,
-            allowed: false,
-          });
-      }
-    }
-    rep.changes.allowed = rep.changes.findings.every((f) => f.allowed);
-    if (!rep.changes.allowed) {
-      rep.status = 'invalid';
-      rep.reasons.push('DISALLOWED_CHANGES');
-    }
-    // Allowed changes a viewer may show over what was signed: at best INDETERMINATE.
-    const doubtful = rep.changes.findings.filter((f) => f.allowed && f.indeterminate);
-    if (doubtful.length) {
-      if (rep.status === 'valid') rep.status = 'indeterminate';
-      for (const code of new Set(doubtful.map((f) => f.code))) rep.reasons.push(code);
-    }
-  }
+  for (const [i, ir] of integrity.signatures.entries()) changesPhase(reports[i]!, ir, diffs, docMdp, locks);
 
   // Bottom line per signature.
   for (const rep of reports) {
