@@ -33,7 +33,6 @@ export const ALLOWED = new Map([
   ['packages/pdf-sign/src/verify/changes/overlay.ts#interpret', 'to split'],
   ['packages/pdf-sign/src/verify/integrity.ts#verifyPdfIntegrity', 'to split'],
   ['packages/pki-core/src/cli/demo-certs.ts#generateVariant', 'to split'],
-  ['packages/pki-core/src/x509/issue.ts#issueCertificate', 'to split'],
   ['packages/signing-server/src/demo/demo.ts#runDemo', 'to split'],
   [
     'packages/signing-server/src/http/routes/authz-pages.ts#authorizationPages',

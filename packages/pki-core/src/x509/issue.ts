@@ -247,6 +247,52 @@ function refuse(msg: string, detail?: Record<string, unknown>): KysoError {
 }
 
 /**
+ * The extensions naming where to find more (CRL distribution points, authority information
+ * access), the policies and the name constraints asked for in `input`.
+ */
+function requestedExtensions(input: IssueCertificateInput, ca: boolean): Extension[] {
+  const out: Extension[] = [];
+  if (input.crlUrls && input.crlUrls.length > 0) {
+    out.push({
+      oid: OID.cRLDistributionPoints,
+      critical: false,
+      value: encodeCrlDistributionPoints(crlDistributionPointUris(input.crlUrls)),
+    });
+  }
+  const aia = [
+    ...(input.ocspUrls ?? []).map((u) => ({
+      method: OID.ocsp,
+      location: { type: 'uri' as const, value: u },
+    })),
+    ...(input.caIssuersUrls ?? []).map((u) => ({
+      method: OID.caIssuers,
+      location: { type: 'uri' as const, value: u },
+    })),
+  ];
+  if (aia.length > 0)
+    out.push({ oid: OID.authorityInfoAccess, critical: false, value: encodeInfoAccess(aia) });
+  if (input.policies && input.policies.length > 0) {
+    out.push({
+      oid: OID.certificatePolicies,
+      critical: false,
+      value: encodeCertificatePolicies(input.policies),
+    });
+  }
+  if (input.nameConstraints) {
+    if (!ca) throw new KysoError('INVALID_ARGUMENT', 'name constraints are for CA certificates');
+    // Never write a constraint kyso's own validator (and RFC 5280 §4.2.1.10) would call malformed.
+    const problem = nameConstraintsProblem(input.nameConstraints);
+    if (problem) throw new KysoError('INVALID_ARGUMENT', `invalid name constraints: ${problem}`);
+    out.push({
+      oid: OID.nameConstraints,
+      critical: true,
+      value: encodeNameConstraints(input.nameConstraints),
+    });
+  }
+  return out;
+}
+
+/**
  * Issues a certificate by profile. Refuses (ISSUANCE_REFUSED) when the issuer is not a CA, lacks
  * keyCertSign, would be outlived, has no path length left, or its name constraints exclude the subject.
  */
@@ -350,43 +396,7 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Ce
       value: encodeGeneralNamesExtension(subjectAltName),
     });
   }
-  if (input.crlUrls && input.crlUrls.length > 0) {
-    exts.push({
-      oid: OID.cRLDistributionPoints,
-      critical: false,
-      value: encodeCrlDistributionPoints(crlDistributionPointUris(input.crlUrls)),
-    });
-  }
-  const aia = [
-    ...(input.ocspUrls ?? []).map((u) => ({
-      method: OID.ocsp,
-      location: { type: 'uri' as const, value: u },
-    })),
-    ...(input.caIssuersUrls ?? []).map((u) => ({
-      method: OID.caIssuers,
-      location: { type: 'uri' as const, value: u },
-    })),
-  ];
-  if (aia.length > 0)
-    exts.push({ oid: OID.authorityInfoAccess, critical: false, value: encodeInfoAccess(aia) });
-  if (input.policies && input.policies.length > 0) {
-    exts.push({
-      oid: OID.certificatePolicies,
-      critical: false,
-      value: encodeCertificatePolicies(input.policies),
-    });
-  }
-  if (input.nameConstraints) {
-    if (!rules.ca) throw new KysoError('INVALID_ARGUMENT', 'name constraints are for CA certificates');
-    // Never write a constraint kyso's own validator (and RFC 5280 §4.2.1.10) would call malformed.
-    const problem = nameConstraintsProblem(input.nameConstraints);
-    if (problem) throw new KysoError('INVALID_ARGUMENT', `invalid name constraints: ${problem}`);
-    exts.push({
-      oid: OID.nameConstraints,
-      critical: true,
-      value: encodeNameConstraints(input.nameConstraints),
-    });
-  }
+  exts.push(...requestedExtensions(input, rules.ca));
   if (rules.ocspNoCheck)
     exts.push({ oid: OID.ocspNoCheck, critical: false, value: Uint8Array.of(0x05, 0x00) });
   exts.push(...(input.extraExtensions ?? []));
