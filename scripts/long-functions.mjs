@@ -31,7 +31,6 @@ export const ALLOWED = new Map([
   ['packages/pdf-sign/src/appearance/images.ts#decodePng', 'to split'],
   ['packages/pdf-sign/src/cli/index.ts#createPdfSignCommand', 'to split'],
   ['packages/pdf-sign/src/verify/changes/overlay.ts#interpret', 'to split'],
-  ['packages/pdf-sign/src/verify/integrity.ts#verifyPdfIntegrity', 'to split'],
   ['packages/pki-core/src/cli/demo-certs.ts#generateVariant', 'to split'],
   ['packages/signing-server/src/demo/demo.ts#runDemo', 'to split'],
   [

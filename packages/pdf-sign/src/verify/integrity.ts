@@ -15,6 +15,7 @@ import {
   verifyTimeStampToken,
 } from '@kyso/pki-core';
 import { PdfReader, type PdfRevision } from '../pdf/reader.js';
+import type { ByteSource } from '../pdf/source.js';
 import { hashByteRangeSource } from '../sign/hash.js';
 import { type PdfSignatureInfo, findSignatures, revisionEndingAt } from './signatures.js';
 import { type PdfInput, readRanges, toSource } from './source.js';
@@ -100,6 +101,97 @@ export const MAX_INLINE_CONTENT = 64 * 1024 * 1024;
 
 const HASHES: readonly CmsDigestAlgorithm[] = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512', 'SHAKE256'];
 
+/** Step 1: the ByteRange shape: [0 a b c], integers, a < b, the gap exactly the /Contents string. */
+function byteRangeCheck(
+  sig: ReturnType<typeof findSignatures>[number],
+  br: readonly number[],
+  size: number,
+): IntegrityCheck {
+  const wellFormed =
+    br.length === 4 && br.every((x) => Number.isInteger(x) && x >= 0) && br[0] === 0 && br[1]! < br[2]!;
+  if (!wellFormed) {
+    return {
+      check: 'byte-range',
+      status: 'failed',
+      reason: 'BYTE_RANGE_MALFORMED',
+      detail: `[${br.join(' ')}]`,
+    };
+  } else if (br[2]! + br[3]! > size) {
+    return {
+      check: 'byte-range',
+      status: 'failed',
+      reason: 'BYTE_RANGE_OUT_OF_FILE',
+      detail: `[${br.join(' ')}] but the file has ${size} bytes`,
+    };
+  } else if (!sig.contentsSpan || sig.contentsSpan[0] !== br[1] || sig.contentsSpan[1] !== br[2]) {
+    return {
+      check: 'byte-range',
+      status: 'failed',
+      reason: 'BYTE_RANGE_NOT_AT_CONTENTS',
+      detail: `gap ${br[1]}..${br[2]} vs /Contents ${sig.contentsSpan ? `${sig.contentsSpan[0]}..${sig.contentsSpan[1]}` : 'not a direct string'}`,
+    };
+  } else return { check: 'byte-range', status: 'passed' };
+}
+
+/** Step 1b: what the signed bytes cover: the whole file, a whole revision, or part of one. */
+function checkCoverage(
+  rep: SignatureIntegrityReport,
+  br: readonly number[],
+  revisions: PdfRevision[],
+  src: Parameters<typeof revisionEndingAt>[1],
+  size: number,
+): void {
+  const end = br[2]! + br[3]!;
+  const rev = revisionEndingAt(revisions, src, end);
+  if (rev) rep.revision = rev.index;
+  if (end === size) {
+    rep.coversWholeFile = true;
+    rep.checks.push({ check: 'coverage', status: 'passed', reason: 'COVERS_WHOLE_FILE' });
+  } else if (rev) {
+    rep.checks.push({
+      check: 'coverage',
+      status: 'passed',
+      reason: 'COVERS_REVISION',
+      detail: `revision ${rev.index} (ends at ${end}); later revisions need change analysis`,
+    });
+  } else {
+    rep.checks.push({
+      check: 'coverage',
+      status: 'failed',
+      reason: 'COVERAGE_PARTIAL',
+      detail: `signed bytes end at ${end}, not at the end of a revision`,
+    });
+  }
+  rep.coverageOk = rep.checks[1]!.status === 'passed';
+}
+
+/**
+ * Step 2's digests of the signed ranges as given (even when malformed, for the report), one per
+ * algorithm, memoised; empty when the ranges are not usable or leave the file (`usable` is then
+ * undefined, else the ranges).
+ */
+function rangeDigests(
+  src: ByteSource,
+  br: readonly number[],
+  size: number,
+): { digestOf: (alg: CmsDigestAlgorithm) => Promise<Uint8Array>; usable: readonly number[] | undefined } {
+  const ranges = br.length % 2 === 0 && br.every((x) => Number.isInteger(x) && x >= 0) ? br : undefined;
+  const inFile = ranges?.every((_, i) => i % 2 === 1 || ranges[i]! + ranges[i + 1]! <= size) === true;
+  const digests = new Map<CmsDigestAlgorithm, Promise<Uint8Array>>();
+  const digestOf = (alg: CmsDigestAlgorithm): Promise<Uint8Array> => {
+    if (!ranges || !inFile) return Promise.resolve(new Uint8Array(0));
+    let d = digests.get(alg);
+    if (!d) {
+      d = src.hashRanges
+        ? src.hashRanges(alg, ranges)
+        : Promise.resolve().then(() => hashByteRangeSource(alg, src, ranges));
+      digests.set(alg, d);
+    }
+    return d;
+  };
+  return { digestOf, usable: ranges && inFile ? ranges : undefined };
+}
+
 /**
  * Integrity of every signature and document time-stamp. `input` is the document in memory or a
  * `ByteSource` (e.g. `new FileSource(path)`: the ranges are hashed as a stream, only the objects
@@ -131,70 +223,11 @@ export async function verifyPdfIntegrity(
       checks.push({ check: 'byte-range', status: 'failed', reason: 'BYTE_RANGE_MISSING' });
       continue;
     }
-    const wellFormed =
-      br.length === 4 && br.every((x) => Number.isInteger(x) && x >= 0) && br[0] === 0 && br[1]! < br[2]!;
-    if (!wellFormed) {
-      checks.push({
-        check: 'byte-range',
-        status: 'failed',
-        reason: 'BYTE_RANGE_MALFORMED',
-        detail: `[${br.join(' ')}]`,
-      });
-    } else if (br[2]! + br[3]! > size) {
-      checks.push({
-        check: 'byte-range',
-        status: 'failed',
-        reason: 'BYTE_RANGE_OUT_OF_FILE',
-        detail: `[${br.join(' ')}] but the file has ${size} bytes`,
-      });
-    } else if (!sig.contentsSpan || sig.contentsSpan[0] !== br[1] || sig.contentsSpan[1] !== br[2]) {
-      checks.push({
-        check: 'byte-range',
-        status: 'failed',
-        reason: 'BYTE_RANGE_NOT_AT_CONTENTS',
-        detail: `gap ${br[1]}..${br[2]} vs /Contents ${sig.contentsSpan ? `${sig.contentsSpan[0]}..${sig.contentsSpan[1]}` : 'not a direct string'}`,
-      });
-    } else checks.push({ check: 'byte-range', status: 'passed' });
+    checks.push(byteRangeCheck(sig, br, size));
     const rangeOk = checks[0]!.status === 'passed';
-    if (rangeOk) {
-      const end = br[2]! + br[3]!;
-      const rev = revisionEndingAt(revisions, src, end);
-      if (rev) rep.revision = rev.index;
-      if (end === size) {
-        rep.coversWholeFile = true;
-        checks.push({ check: 'coverage', status: 'passed', reason: 'COVERS_WHOLE_FILE' });
-      } else if (rev) {
-        checks.push({
-          check: 'coverage',
-          status: 'passed',
-          reason: 'COVERS_REVISION',
-          detail: `revision ${rev.index} (ends at ${end}); later revisions need change analysis`,
-        });
-      } else {
-        checks.push({
-          check: 'coverage',
-          status: 'failed',
-          reason: 'COVERAGE_PARTIAL',
-          detail: `signed bytes end at ${end}, not at the end of a revision`,
-        });
-      }
-      rep.coverageOk = checks[1]!.status === 'passed';
-    }
+    if (rangeOk) checkCoverage(rep, br, revisions, src, size);
     // 2. Digest and signature (over the ranges as given, even when malformed, for the report).
-    const ranges = br.length % 2 === 0 && br.every((x) => Number.isInteger(x) && x >= 0) ? br : undefined;
-    const inFile = ranges?.every((_, i) => i % 2 === 1 || ranges[i]! + ranges[i + 1]! <= size) === true;
-    const digests = new Map<CmsDigestAlgorithm, Promise<Uint8Array>>();
-    const digestOf = (alg: CmsDigestAlgorithm): Promise<Uint8Array> => {
-      if (!ranges || !inFile) return Promise.resolve(new Uint8Array(0));
-      let d = digests.get(alg);
-      if (!d) {
-        d = src.hashRanges
-          ? src.hashRanges(alg, ranges)
-          : Promise.resolve().then(() => hashByteRangeSource(alg, src, ranges));
-        digests.set(alg, d);
-      }
-      return d;
-    };
+    const { digestOf, usable } = rangeDigests(src, br, size);
     try {
       if (sig.trailingDataAt !== undefined) {
         // Only zero padding may follow the CMS: anything else is data nobody signed or checks.
@@ -245,10 +278,10 @@ export async function verifyPdfIntegrity(
           cms.signers[0]?.checks.some((c) => c.check === 'signed-attributes' && c.status !== 'passed') ||
           cms.signers[0]?.checks.some((c) => /no signed attributes/.test(c.detail ?? ''));
         let inline = false;
-        if (noAttrs && ranges && inFile) {
-          const total = ranges.reduce((n, x, i) => (i % 2 === 1 ? n + x : n), 0);
+        if (noAttrs && usable) {
+          const total = usable.reduce((n, x, i) => (i % 2 === 1 ? n + x : n), 0);
           if (total <= MAX_INLINE_CONTENT) {
-            const content = readRanges(src, ranges);
+            const content = readRanges(src, usable);
             cms = await verifyCms(sig.contents, { ...extra, content });
             inline = true;
           }
