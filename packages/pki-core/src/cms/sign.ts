@@ -40,7 +40,7 @@ import {
 /** Largest content kyso signs in memory as attached content (bigger: use detached + contentDigest). */
 export const MAX_ATTACHED_CONTENT = 64 * 1024 * 1024;
 
-export type CertificateInput = Certificate | Uint8Array;
+export type CmsCertificateInput = Certificate | Uint8Array;
 
 export interface PrepareCmsInput {
   /** Content to sign. Attached unless `detached` is true. */
@@ -51,9 +51,9 @@ export interface PrepareCmsInput {
   detached?: boolean;
   /** eContentType (default id-data). */
   contentType?: string;
-  signerCertificate: CertificateInput;
+  signerCertificate: CmsCertificateInput;
   /** Further certificates to embed (intermediates, leaf first order is kept where it matters). */
-  chain?: readonly CertificateInput[];
+  chain?: readonly CmsCertificateInput[];
   digestAlgorithm: HashAlgorithm;
   signatureAlgorithm: SignatureAlgorithm;
   /** CMS signingTime attribute (CAdES). Omit for PAdES (ETSI EN 319 142-1 §6.3: shall not be present). */
@@ -102,7 +102,7 @@ export interface AssembleOptions {
   skipSelfCheck?: boolean;
 }
 
-function toCert(c: CertificateInput): Certificate {
+function toCert(c: CmsCertificateInput): Certificate {
   return c instanceof Certificate ? c : Certificate.parse(c);
 }
 
@@ -281,7 +281,7 @@ export interface SignCmsInput
   extends Omit<PrepareCmsInput, 'signerCertificate' | 'signatureAlgorithm' | 'digestAlgorithm'> {
   signer: Signer;
   /** Default: the first certificate of signer.certificateChain. */
-  signerCertificate?: CertificateInput;
+  signerCertificate?: CmsCertificateInput;
   /** Default: the signer's preferred algorithm. */
   signatureAlgorithm?: SignatureAlgorithm;
   /** Default: the signature algorithm's hash. */

@@ -32,8 +32,8 @@ import { digest, hashFromOid } from '../crypto/hash.js';
 import type { HashAlgorithm } from '../crypto/types.js';
 import { DerReader, Tag, decodeInteger, decodeOid, schemaError, seq, tlv } from '../der.js';
 import { KysoError } from '../errors.js';
+import type { CheckStatus } from '../verdict/indication.js';
 import {
-  type CheckStatus,
   type TimeStampVerifyOptions,
   type TspCheck,
   parseTimeStampToken,

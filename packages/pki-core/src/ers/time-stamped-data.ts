@@ -28,13 +28,9 @@ import {
   schemaError,
 } from '../der.js';
 import { KysoError } from '../errors.js';
+import type { CheckStatus } from '../verdict/indication.js';
 import type { HashAlgorithm } from '../crypto/types.js';
-import {
-  type CheckStatus,
-  type TimeStampVerifyOptions,
-  type TspCheck,
-  verifyTimeStampToken,
-} from '../tsp/verify.js';
+import { type TimeStampVerifyOptions, type TspCheck, verifyTimeStampToken } from '../tsp/verify.js';
 
 export const OID_CT_TIMESTAMPED_DATA = '1.2.840.113549.1.9.16.1.31';
 /** Size cap for a TimeStampedData (the content is inside). */

@@ -2,6 +2,7 @@
  * The validation report (DESIGN.md: validation returns a report, never throws for "invalid").
  * Every check is a line with a status and, when it did not pass, a stable reason code.
  */
+import type { CheckStatus } from '../verdict/indication.js';
 import type { Certificate } from '../x509/certificate.js';
 import type { CertRevocationReport } from './revocation-types.js';
 
@@ -81,7 +82,7 @@ export interface CheckResult {
   certIndex: number;
   subject: string;
   check: CheckName;
-  status: 'passed' | 'failed' | 'indeterminate';
+  status: CheckStatus;
   reason?: ValidationReason;
   detail?: string;
 }
