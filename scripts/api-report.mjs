@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// API reports of the public entry points (docs/decisions.md D-api): @microsoft/api-extractor reads each
+// API reports of the public entry points (docs/decisions.md, "The public surface in review"): @microsoft/api-extractor reads each
 // entry's built .d.ts (npm run build first) and writes api/<entry>.api.md, the surface reviewers see.
 //   node scripts/api-report.mjs          update api/*.api.md        (npm run api)
 //   node scripts/api-report.mjs --check  fail when a report differs (npm run api:check, CI)
+//   … [ENTRY …] [--dir DIR]             only these entries; reports in DIR instead of api/
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CompilerState, Extractor, ExtractorConfig } from '@microsoft/api-extractor';
 
 import { ENTRIES, root } from './api-entries.mjs';
@@ -14,7 +15,7 @@ import { ENTRIES, root } from './api-entries.mjs';
 // release tags would add hundreds of lines of noise; doc-comment coverage is counted by api-stats.mjs).
 const quiet = { logLevel: 'none', addToApiReportFile: false };
 
-function prepare(entry, temp) {
+function prepare(entry, temp, reportFolder) {
   const projectFolder = join(root, 'packages', entry.pkg);
   const config = ExtractorConfig.prepare({
     configObjectFullPath: join(projectFolder, 'api-extractor.json'), // virtual: nothing is read from it
@@ -39,7 +40,7 @@ function prepare(entry, temp) {
       apiReport: {
         enabled: true,
         reportFileName: entry.report,
-        reportFolder: join(root, 'api'),
+        reportFolder,
         reportTempFolder: temp,
       },
       docModel: { enabled: false },
@@ -68,14 +69,18 @@ function run(config, compilerState, check) {
   return { ok: result.succeeded && !(check && result.apiReportChanged), changed: result.apiReportChanged };
 }
 
-const check = process.argv.includes('--check');
-const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-mkdirSync(join(root, 'api'), { recursive: true });
+const args = process.argv.slice(2);
+const check = args.includes('--check');
+// --dir DIR: reports in DIR instead of api/ (the test of the check itself uses a copy).
+const dirAt = args.indexOf('--dir');
+const reportFolder = dirAt >= 0 ? resolve(args[dirAt + 1] ?? '') : join(root, 'api');
+const only = args.filter((a, i) => !a.startsWith('--') && !(dirAt >= 0 && i === dirAt + 1));
+mkdirSync(reportFolder, { recursive: true });
 const temp = mkdtempSync(join(tmpdir(), 'kyso-api-'));
 let failed = 0;
 try {
   const selected = ENTRIES.filter((e) => only.length === 0 || only.includes(e.report));
-  const configs = new Map(selected.map((e) => [e, prepare(e, temp)]));
+  const configs = new Map(selected.map((e) => [e, prepare(e, temp, reportFolder)]));
   // One TypeScript program for all entry points (building it is the slow part of a run).
   const [first, ...rest] = selected;
   if (!first) throw new Error(`no entry point named ${only.join(', ')}`);
@@ -86,7 +91,7 @@ try {
     const { ok, changed } = run(configs.get(entry), compilerState, check);
     if (!ok) failed++;
     const state = changed ? (check ? 'CHANGED' : 'updated') : 'unchanged';
-    console.log(`${ok ? 'ok  ' : 'FAIL'} api/${entry.report}.api.md ${state}`);
+    console.log(`${ok ? 'ok  ' : 'FAIL'} ${entry.report}.api.md ${state}`);
   }
 } finally {
   rmSync(temp, { recursive: true, force: true });
