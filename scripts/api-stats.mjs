@@ -22,6 +22,9 @@ function documented(symbol) {
   return (symbol.declarations ?? []).some((d) => ts.getJSDocCommentsAndTags(d).length > 0);
 }
 
+// --missing ENTRY: list that entry's exported names without a doc comment (file, name) first.
+const missingAt = process.argv.indexOf('--missing');
+const missing = missingAt >= 0 ? process.argv[missingAt + 1] : undefined;
 const rows = [];
 for (const entry of ENTRIES) {
   const source = program.getSourceFile(join(root, 'packages', entry.pkg, entry.dts));
@@ -34,6 +37,10 @@ for (const entry of ENTRIES) {
     const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
     if (symbol.flags & ts.SymbolFlags.Value) values++;
     if (documented(symbol)) docs++;
+    else if (missing === entry.report) {
+      const file = symbol.declarations?.[0]?.getSourceFile().fileName ?? '?';
+      console.log(`${file.replace(`${root}/`, '')}\t${exported.name}`);
+    }
   }
   rows.push({ entry: entry.report, names: exports.length, values, documented: docs });
 }
