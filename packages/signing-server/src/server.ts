@@ -21,6 +21,7 @@ import { bootstrapCas, CaService } from './services/ca.js';
 import type { Ctx, Vaults } from './services/common.js';
 import { CscService } from './services/csc.js';
 import { startCrlScheduler } from './services/crl-schedule.js';
+import { startOcspScheduler } from './services/ocsp-store.js';
 import { SignDocService } from './services/signdoc.js';
 import { SoftwareVault } from './vault/software.js';
 import type { KeyVault } from './vault/types.js';
@@ -214,6 +215,11 @@ export async function startServer(
     throw e;
   }
   const crlSchedule = startCrlScheduler(kyso.ca, { intervalMs: config.crlRefreshSeconds * 1000, log });
+  // Pre-produced OCSP responses: the first pass starts now (in the background), then on schedule.
+  const ocspSchedule = startOcspScheduler(kyso.ca.ocspStore, {
+    intervalMs: config.ocsp.refreshSeconds * 1000,
+    log,
+  });
   handler = (req, env) => kyso.app.fetch(req, env as never);
   log.info({ url, db: kyso.ctx.db.kind, vault: config.vault }, 'kyso signing server listening');
   let stopping: Promise<void> | undefined;
@@ -221,6 +227,7 @@ export async function startServer(
     (stopping ??= (async () => {
       crlSchedule.stop();
       await new Promise<void>((r) => server.close(() => r()));
+      await ocspSchedule.stop();
       await kyso.close();
       log.info('kyso signing server stopped');
     })());
