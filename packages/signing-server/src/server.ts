@@ -5,6 +5,7 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -14,6 +15,7 @@ import { type Db, openPglite, openPostgres } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { housekeeping } from './db/sads.js';
 import { createApp } from './http/app.js';
+import { ocspFastPath } from './http/ocsp-fast.js';
 import { createLogger, type Logger } from './log.js';
 import { AdminService, createOperator } from './services/admin.js';
 import { AuthzService } from './services/authz.js';
@@ -175,9 +177,20 @@ export async function startServer(
   // name the port actually bound, not port 0.
   let handler: (req: Request, env: unknown) => Response | Promise<Response> = () =>
     new Response('starting', { status: 503, headers: { 'retry-after': '1' } });
+  // Requests the node:http layer answers itself (the OCSP GET fast path), once ready.
+  let fast: (req: http.IncomingMessage, res: http.ServerResponse) => boolean = () => false;
+  const createServer = ((opts: http.ServerOptions, listener: http.RequestListener) =>
+    http.createServer(opts, (req, res) => {
+      if (!fast(req, res)) listener(req, res);
+    })) as typeof http.createServer;
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve(
-      { fetch: (req, env) => handler(req, env), hostname: config.host, port: config.port },
+      {
+        fetch: (req, env) => handler(req, env),
+        hostname: config.host,
+        port: config.port,
+        createServer,
+      },
       () => {
         s.off('error', reject);
         resolve(s);
@@ -221,6 +234,7 @@ export async function startServer(
     log,
   });
   handler = (req, env) => kyso.app.fetch(req, env as never);
+  fast = ocspFastPath(kyso.ca.ocspStore, config.ocsp.maxAgeSeconds, log);
   log.info({ url, db: kyso.ctx.db.kind, vault: config.vault }, 'kyso signing server listening');
   let stopping: Promise<void> | undefined;
   const stop = () =>

@@ -176,6 +176,20 @@ describe.skipIf(!ready)('OCSP behind an HTTP cache (nginx proxy_cache)', () => {
       };
     };
 
+    // Straight to the server: the first GET goes through the app, the next one is answered from
+    // the process's memory by the node:http fast path (src/http/ocsp-fast.ts); same bytes, same
+    // caching headers.
+    const directUrl = srv.url + ocspGetUrl('/pki/ocsp', req.der);
+    const d1 = await fetch(directUrl);
+    const d2 = await fetch(directUrl);
+    const b1 = Buffer.from(await d1.arrayBuffer());
+    const b2 = Buffer.from(await d2.arrayBuffer());
+    expect(b2.equals(b1)).toBe(true);
+    for (const h of ['content-type', 'etag', 'last-modified', 'expires', 'content-length'])
+      expect(d2.headers.get(h), h).toBe(d1.headers.get(h));
+    expect(d2.headers.get('cache-control')).toMatch(/^max-age=\d+, public, no-transform, must-revalidate$/);
+    expect(d2.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+
     const first = await get();
     expect(first.cache).toBe('MISS');
     expect(first.cc).toMatch(/^max-age=\d+, public, no-transform, must-revalidate$/);

@@ -29,7 +29,7 @@ import type { Queryable } from '../db/db.js';
 import { VaultSigner } from '../vault/signer.js';
 import type { StoredKey } from '../vault/types.js';
 import { ApiError, type Ctx, rowKey, sha256 } from './common.js';
-import { OcspStore } from './ocsp-store.js';
+import { type Cacheable, cacheable, OcspStore } from './ocsp-store.js';
 
 const DAY = 86_400_000;
 /** Policy OIDs of the kyso demo arc (placeholder enterprise number, test only). */
@@ -53,20 +53,12 @@ export interface CaRuntime {
 }
 
 /** A CRL as served over HTTP. */
-export interface StoredCrl {
+export interface StoredCrl extends Cacheable {
   der: Uint8Array;
-  thisUpdate: Date;
-  nextUpdate: Date;
-  etag: string;
 }
 
 function storedCrl(der: Uint8Array, thisUpdate: Date, nextUpdate: Date): StoredCrl {
-  return {
-    der,
-    thisUpdate,
-    nextUpdate,
-    etag: `"${Buffer.from(sha256(der)).toString('base64url').slice(0, 27)}"`,
-  };
+  return { der, ...cacheable(der, thisUpdate, nextUpdate) };
 }
 
 export function isUniqueViolation(e: unknown): boolean {

@@ -53,11 +53,44 @@ const BATCH = 100;
 /** Most answers a process keeps in memory (the map is cleared when full). */
 const MEMORY_MAX = 10_000;
 
+/** What HTTP caching needs to know about a response or CRL (RFC 5019 §6.2). */
+export interface Cacheable {
+  thisUpdate: Date;
+  nextUpdate: Date;
+  etag: string;
+  /** thisUpdate and nextUpdate as HTTP dates (formatted once). */
+  lastModified: string;
+  expires: string;
+}
+
 /** An OCSP answer and what HTTP caching needs to know about it. */
 export interface OcspAnswer {
   der: Uint8Array;
   /** Present for pre-produced answers (the only cacheable ones). */
-  cache?: { thisUpdate: Date; nextUpdate: Date; etag: string };
+  cache?: Cacheable;
+}
+
+/** The caching headers of a cacheable response at `now` (max-age never past nextUpdate). */
+export function cacheHeaders(t: Cacheable, maxAgeCap: number, now = Date.now()): Record<string, string> {
+  const left = Math.max(0, Math.floor((t.nextUpdate.getTime() - now) / 1000));
+  const maxAge = maxAgeCap > 0 ? Math.min(left, maxAgeCap) : left;
+  return {
+    'cache-control': `max-age=${maxAge}, public, no-transform, must-revalidate`,
+    'last-modified': t.lastModified,
+    expires: t.expires,
+    etag: t.etag,
+  };
+}
+
+/** Caching facts of bytes valid from thisUpdate to nextUpdate. */
+export function cacheable(der: Uint8Array, thisUpdate: Date, nextUpdate: Date): Cacheable {
+  return {
+    thisUpdate,
+    nextUpdate,
+    etag: `"${crypto.createHash('sha256').update(der).digest('base64url').slice(0, 27)}"`,
+    lastModified: thisUpdate.toUTCString(),
+    expires: nextUpdate.toUTCString(),
+  };
 }
 
 interface Row {
@@ -106,6 +139,12 @@ export class OcspStore {
   /** Drops this process's in-memory answers (after a status change commits). */
   forget(): void {
     this.#memory.clear();
+  }
+
+  /** A pre-produced answer this process holds in memory for a GET path segment (no I/O). */
+  peek(memoryKey: string, now = Date.now()): OcspAnswer | undefined {
+    const m = this.#memory.get(memoryKey);
+    return m && m.until > now ? m.answer : undefined;
   }
 
   /**
@@ -362,14 +401,7 @@ function certStatus(row: {
 }
 
 function toAnswer(row: Row): OcspAnswer {
-  return {
-    der: row.der,
-    cache: {
-      thisUpdate: new Date(row.this_update),
-      nextUpdate: new Date(row.next_update),
-      etag: `"${crypto.createHash('sha256').update(row.der).digest('base64url').slice(0, 27)}"`,
-    },
-  };
+  return { der: row.der, cache: cacheable(row.der, new Date(row.this_update), new Date(row.next_update)) };
 }
 
 function nodeDigest(h: HashAlgorithm, data: Uint8Array): Uint8Array {

@@ -1,7 +1,11 @@
 /** Public PKI services: CA certificates, CRLs, OCSP (GET and POST), RFC 3161 time-stamping. */
 import { type Context, Hono } from 'hono';
 import { ApiError, badRequest } from '../../services/common.js';
+import { type Cacheable, cacheHeaders } from '../../services/ocsp-store.js';
 import type { Env, Services } from '../types.js';
+
+/** Path prefix of OCSP GET requests. */
+export const OCSP_GET_PREFIX = '/pki/ocsp/';
 
 /** Routes relative to `/pki`. Public by design (relying parties fetch them without credentials). */
 export function pkiRoutes(s: Services): Hono<Env> {
@@ -19,7 +23,7 @@ export function pkiRoutes(s: Services): Hono<Env> {
     const crl = await s.ca.currentCrlWithTimes(m[1]!);
     // Caches revalidate at least every KYSO_CRL_REFRESH_SECONDS, so a CRL re-issued after a
     // revocation reaches them within that time (an unchanged one costs a 304).
-    return cacheable(c, crl.der, 'application/pkix-crl', crl, s.ctx.config.crlRefreshSeconds);
+    return cacheableResponse(c, crl.der, 'application/pkix-crl', crl, s.ctx.config.crlRefreshSeconds);
   });
   pki.get('/ocsp/:request{.+}', async (c) => {
     const raw = c.req.param('request');
@@ -29,9 +33,11 @@ export function pkiRoutes(s: Services): Hono<Env> {
     } catch {
       throw badRequest('OCSP GET request is not base64');
     }
-    const a = await s.ca.ocspStore.answer(der, raw);
+    // The memory key is the path segment as sent (what the node:http fast path sees too).
+    const u = c.req.url;
+    const a = await s.ca.ocspStore.answer(der, u.slice(u.indexOf(OCSP_GET_PREFIX) + OCSP_GET_PREFIX.length));
     if (!a.cache) return bin(c, a.der, 'application/ocsp-response', 0);
-    return cacheable(c, a.der, 'application/ocsp-response', a.cache, s.ctx.config.ocsp.maxAgeSeconds);
+    return cacheableResponse(c, a.der, 'application/ocsp-response', a.cache, s.ctx.config.ocsp.maxAgeSeconds);
   });
   pki.post('/ocsp', async (c) => {
     if ((c.req.header('content-type') ?? '') !== 'application/ocsp-request')
@@ -61,21 +67,14 @@ export function pkiRoutes(s: Services): Hono<Env> {
  * must-revalidate; Last-Modified = thisUpdate; Expires = nextUpdate; ETag = hash of the bytes.
  * A conditional GET naming that ETag (or a date at or after thisUpdate) gets 304.
  */
-function cacheable(
+function cacheableResponse(
   c: Context,
   data: Uint8Array,
   type: string,
-  t: { thisUpdate: Date; nextUpdate: Date; etag: string },
+  t: Cacheable,
   maxAgeCap: number,
 ): Response {
-  const left = Math.max(0, Math.floor((t.nextUpdate.getTime() - Date.now()) / 1000));
-  const maxAge = maxAgeCap > 0 ? Math.min(left, maxAgeCap) : left;
-  const headers: Record<string, string> = {
-    'cache-control': `max-age=${maxAge}, public, no-transform, must-revalidate`,
-    'last-modified': t.thisUpdate.toUTCString(),
-    expires: t.nextUpdate.toUTCString(),
-    etag: t.etag,
-  };
+  const headers = cacheHeaders(t, maxAgeCap);
   const inm = c.req.header('if-none-match');
   const ims = c.req.header('if-modified-since');
   const notModified =
