@@ -11,7 +11,7 @@ import http from 'node:http';
 
 const body = readFileSync(process.argv[2]);
 const headers = JSON.parse(readFileSync(process.argv[3], 'utf8'));
-const server = http.createServer((req, res) => {
+const server = http.createServer((_req, res) => {
   res.writeHead(200, { ...headers, 'content-length': body.length });
   res.end(body);
 });

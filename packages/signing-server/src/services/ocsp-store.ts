@@ -19,23 +19,43 @@
  */
 import crypto from 'node:crypto';
 import {
+  type Certificate,
   type CertId,
   type CertStatus,
   encodeCertId,
   type HashAlgorithm,
   KysoError,
   type OcspRequest,
+  type OcspResponder,
   type OcspSigningParts,
   ocspSigningParts,
   parseOcspRequest,
   parsePublicKeyInfo,
   serialHex,
+  type Signer,
   signBasicOcspResponse,
   wrapBasicOcspResponse,
 } from '@kyso/pki-core';
 import type { Queryable } from '../db/db.js';
-import type { CaRuntime, CaService } from './ca.js';
 import type { Ctx } from './common.js';
+
+/** What the store needs of a built-in CA (CaRuntime in ca.ts, which owns the store). */
+export interface OcspCa {
+  id: string;
+  cert: Certificate;
+  /** Signs fresh answers. */
+  ocsp: OcspResponder;
+  /** The key pre-produced responses are signed with. */
+  ocspSigner: Signer;
+}
+
+/** What the store needs of the CA service (CaService in ca.ts). */
+export interface OcspCas {
+  readonly cas: ReadonlyMap<string, OcspCa>;
+  /** A freshly signed answer to any request. */
+  ocsp(der: Uint8Array): Promise<Uint8Array>;
+}
+type CaRuntime = OcspCa;
 
 /** The CertID hashes every certificate gets a pre-produced response for (what clients send). */
 export const PREPRODUCED_HASHES: HashAlgorithm[] = ['SHA-1', 'SHA-256'];
@@ -115,7 +135,7 @@ export class OcspStore {
 
   constructor(
     readonly ctx: Ctx,
-    readonly ca: CaService,
+    readonly ca: OcspCas,
   ) {}
 
   get #cfg() {
