@@ -156,8 +156,12 @@ export class OcspStore {
     }
   }
 
+  /** Bumped by `forget`: an answer read before a status change committed is not memorised. */
+  #generation = 0;
+
   /** Drops this process's in-memory answers (after a status change commits). */
   forget(): void {
+    this.#generation++;
     this.#memory.clear();
   }
 
@@ -173,6 +177,7 @@ export class OcspStore {
    */
   async answer(der: Uint8Array, memoryKey?: string): Promise<OcspAnswer> {
     const now = Date.now();
+    const generation = this.#generation;
     if (memoryKey !== undefined) {
       const m = this.#memory.get(memoryKey);
       if (m && m.until > now) return m.answer;
@@ -187,7 +192,7 @@ export class OcspStore {
     if (!target) return { der: await this.ca.ocsp(der) };
     const answer = await this.#stored(target.ca, target.serial, target.hash, now);
     if (!answer) return { der: await this.ca.ocsp(der) };
-    if (memoryKey !== undefined && this.#cfg.memoryCacheMs > 0) {
+    if (memoryKey !== undefined && this.#cfg.memoryCacheMs > 0 && generation === this.#generation) {
       if (this.#memory.size >= MEMORY_MAX) this.#memory.clear();
       this.#memory.set(memoryKey, {
         answer,
