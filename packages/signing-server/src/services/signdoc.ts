@@ -52,12 +52,14 @@ import {
   stampAppearance,
 } from '@kyso/pdf-sign';
 import { appendAudit } from '../audit.js';
+import { credentialKey, getCredential } from '../db/credentials.js';
 import { consumeSad, sadRefusal } from '../db/sads.js';
 import { checkSigningParams, SigningParamsError, signingAlgorithm } from '../vault/params.js';
 import { HASH_LEN } from '../vault/prehash.js';
 import { VaultSigner } from '../vault/signer.js';
+import type { StoredKey } from '../vault/types.js';
 import type { CaService } from './ca.js';
-import { ApiError, type Ctx, b64, badRequest, fromB64, newId, rowKey, sha256 } from './common.js';
+import { ApiError, type Ctx, b64, badRequest, fromB64, newId, sha256 } from './common.js';
 import { type CscService, HASH_OID_BY_NAME, hashAlgFromOid } from './csc.js';
 
 /** How long a prepared document waits for its signature (covers the 5-minute approval). */
@@ -248,20 +250,9 @@ export class SignDocService {
     if (info.key.status !== 'enabled') throw badRequest('the credential is disabled');
     if (info.cert.certificates.length === 0) throw badRequest('the credential has no certificate');
     if (info.cert.status !== 'valid') throw badRequest(`Signing certificate is ${info.cert.status}`);
-    const row = (
-      await this.ctx.db.query<{ key_id: string; ca_id: string | null }>(
-        'SELECT key_id, ca_id FROM credentials WHERE id = $1',
-        [credentialId],
-      )
-    ).rows[0]!;
+    const row = (await getCredential(this.ctx.db, credentialId))!;
     if (row.ca_id) await this.ca.assertIssuerValid(row.ca_id);
-    const k = (
-      await this.ctx.db.query<{ id: string; vault: string; spec: unknown; spki: Uint8Array; blob: unknown }>(
-        'SELECT * FROM vault_keys WHERE id = $1',
-        [row.key_id],
-      )
-    ).rows[0]!;
-    const key = rowKey(k);
+    const key = await credentialKey(this.ctx.db, row.key_id);
     const chain = info.cert.certificates.map((c) => new Uint8Array(Buffer.from(c, 'base64')));
     return { key, chain, signer: new VaultSigner(this.ctx.vaults.byName(key.vault), key, chain) };
   }
@@ -272,7 +263,7 @@ export class SignDocService {
    * signAlgoParams signs with saltLength = hLen.
    */
   #algorithm(
-    spec: ReturnType<typeof rowKey>['spec'],
+    spec: StoredKey['spec'],
     hash: HashAlgorithm,
     signAlgo: string | undefined,
     signAlgoParams: string | undefined,
@@ -380,7 +371,6 @@ export class SignDocService {
           ],
         );
       }
-      await q.query('DELETE FROM prepared_documents WHERE expires_at < now()');
       await appendAudit(q, {
         actor: `client:${clientId}`,
         action: 'signdoc.prepare',
