@@ -64,6 +64,18 @@ async function body(r: Response): Promise<Uint8Array> {
   return new Uint8Array(await r.arrayBuffer());
 }
 
+describe('OCSP configuration', () => {
+  it('defaults inside CA/B Forum BR §4.9.10; bad values are listed at start', () => {
+    const c = loadConfig({});
+    expect(c.ocsp.validitySeconds).toBeGreaterThanOrEqual(8 * 3600);
+    expect(c.ocsp.validitySeconds).toBeLessThan(10 * 86400);
+    expect(c.ocsp.nonce).toBe('fresh');
+    expect(() =>
+      loadConfig({ KYSO_OCSP_NONCE: 'sometimes', KYSO_OCSP_VALIDITY_SECONDS: String(10 * 86400) }),
+    ).toThrow(/KYSO_OCSP_VALIDITY_SECONDS must be between 1 and 863999[\s\S]*KYSO_OCSP_NONCE must be/);
+  });
+});
+
 describe('pre-produced OCSP on PGlite (one process)', () => {
   let s: TestServer;
   let f: Fetcher;
