@@ -239,6 +239,27 @@ describe('pre-produced OCSP on PGlite (one process)', () => {
     },
   );
 
+  it('a job pass ends even with a one-second validity window (what it produced is not due again)', async () => {
+    const cfg = s.kyso.ctx.config.ocsp;
+    const store = s.kyso.ca.ocspStore;
+    const saved = cfg.validitySeconds;
+    cfg.validitySeconds = 1;
+    try {
+      await s.kyso.ctx.db.query('DELETE FROM ocsp_responses');
+      const n1 = await store.refresh();
+      expect(n1).toBeGreaterThan(0);
+      const rows = await s.kyso.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM ocsp_responses');
+      expect(rows.rows[0]!.n).toBe(n1);
+      await new Promise((r) => setTimeout(r, 1100));
+      // All of them are due again a second later, once.
+      expect(await store.refresh()).toBe(n1);
+    } finally {
+      cfg.validitySeconds = saved;
+      await s.kyso.ctx.db.query('DELETE FROM ocsp_responses');
+      await store.refresh();
+    }
+  });
+
   it('CRLs carry caching headers from their own thisUpdate and nextUpdate', async () => {
     const id = s.kyso.ca.defaultCa.id;
     const r = await f(`/pki/crl/${id}.crl`);

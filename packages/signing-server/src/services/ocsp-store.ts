@@ -267,7 +267,11 @@ export class OcspStore {
     const validityMs = this.#cfg.validitySeconds * 1000;
     const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
     const nextUpdate = new Date(thisUpdate.getTime() + validityMs);
-    const refreshAfter = new Date(thisUpdate.getTime() + Math.min(validityMs / 2, MAX_REFRESH_MS));
+    // Never before now (thisUpdate is floored to the second): a pass of the job does not claim
+    // again what it produced itself, even with a validity window of a second or two.
+    const refreshAfter = new Date(
+      Math.max(thisUpdate.getTime() + Math.min(validityMs / 2, MAX_REFRESH_MS), Date.now() + 1),
+    );
     const parts = await this.#signingParts(ca);
     const serialNumber = serialBytes(serial);
     const out: Row[] = [];
@@ -338,9 +342,10 @@ export class OcspStore {
   async refresh(): Promise<number> {
     let total = 0;
     const caIds = [...this.ca.cas.keys()];
+    // Everything due at the start of the pass; what the pass produces is due after it.
+    const now = new Date();
     for (;;) {
       const n = await this.ctx.db.tx(async (q) => {
-        const now = new Date();
         const claimed = await q.query<{
           ca_id: string;
           serial: string;
@@ -364,7 +369,7 @@ export class OcspStore {
             (
               await q.query<{ hash_alg: string }>(
                 'SELECT hash_alg FROM ocsp_responses WHERE ca_id = $1 AND serial = $2 AND refresh_after > $3',
-                [c.ca_id, c.serial, new Date()],
+                [c.ca_id, c.serial, now],
               )
             ).rows.map((r) => r.hash_alg),
           );
