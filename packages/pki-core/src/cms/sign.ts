@@ -40,8 +40,12 @@ import {
 /** Largest content kyso signs in memory as attached content (bigger: use detached + contentDigest). */
 export const MAX_ATTACHED_CONTENT = 64 * 1024 * 1024;
 
+/** A certificate for CMS signing: parsed, or DER. */
 export type CmsCertificateInput = Certificate | Uint8Array;
 
+/**
+ * Input of prepareCmsSignature: the content (or its digest), the signer certificate and chain, algorithms and attributes.
+ */
 export interface PrepareCmsInput {
   /** Content to sign. Attached unless `detached` is true. */
   content?: Uint8Array;
@@ -90,6 +94,9 @@ export interface PreparedCmsSignature {
   useSubjectKeyIdentifier: boolean;
 }
 
+/**
+ * Options of assembleCmsSignature: unsigned attributes, extra certificates and revocation data for SignedData.
+ */
 export interface AssembleOptions {
   unsignedAttributes?: readonly Attribute[];
   /** Extra certificates for SignedData.certificates (e.g. CAdES B-LT validation data). */
@@ -277,6 +284,9 @@ export async function assembleCmsSignature(
   return encodeContentInfo(OID.signedData, sd);
 }
 
+/**
+ * Input of signCms: PrepareCmsInput with a Signer in place of the certificate and algorithms (taken from it by default).
+ */
 export interface SignCmsInput
   extends Omit<PrepareCmsInput, 'signerCertificate' | 'signatureAlgorithm' | 'digestAlgorithm'> {
   signer: Signer;
