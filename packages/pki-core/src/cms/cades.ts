@@ -49,7 +49,8 @@ import { parseCms } from './verify.js';
 export type TimeStamper = (digest: Uint8Array, hashAlgorithm: HashAlgorithm) => Promise<Uint8Array>;
 
 /**
- * CAdES baseline level (ETSI EN 319 122-1): B-B, B-T (signature time-stamp), B-LT (validation data), B-LTA (archive time-stamp).
+ * CAdES baseline level (ETSI EN 319 122-1): B-B, B-T (signature time-stamp), B-LT (validation data), B-LTA
+ * (archive time-stamp).
  */
 export type CadesSignLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
 

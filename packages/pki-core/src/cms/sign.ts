@@ -44,7 +44,8 @@ export const MAX_ATTACHED_CONTENT = 64 * 1024 * 1024;
 export type CmsCertificateInput = Certificate | Uint8Array;
 
 /**
- * Input of prepareCmsSignature: the content (or its digest), the signer certificate and chain, algorithms and attributes.
+ * Input of prepareCmsSignature: the content (or its digest), the signer certificate and chain, algorithms and
+ * attributes.
  */
 export interface PrepareCmsInput {
   /** Content to sign. Attached unless `detached` is true. */
@@ -95,7 +96,8 @@ export interface PreparedCmsSignature {
 }
 
 /**
- * Options of assembleCmsSignature: unsigned attributes, extra certificates and revocation data for SignedData.
+ * Options of assembleCmsSignature: unsigned attributes, extra certificates and revocation data for
+ * SignedData.
  */
 export interface AssembleOptions {
   unsignedAttributes?: readonly Attribute[];
@@ -285,7 +287,8 @@ export async function assembleCmsSignature(
 }
 
 /**
- * Input of signCms: PrepareCmsInput with a Signer in place of the certificate and algorithms (taken from it by default).
+ * Input of signCms: PrepareCmsInput with a Signer in place of the certificate and algorithms (taken from it
+ * by default).
  */
 export interface SignCmsInput
   extends Omit<PrepareCmsInput, 'signerCertificate' | 'signatureAlgorithm' | 'digestAlgorithm'> {

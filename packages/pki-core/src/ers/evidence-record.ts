@@ -272,7 +272,8 @@ export interface AtsReport {
 }
 
 /**
- * The outcome of verifyEvidenceRecord: overall validity, structural integrity and one line per ArchiveTimeStamp.
+ * The outcome of verifyEvidenceRecord: overall validity, structural integrity and one line per
+ * ArchiveTimeStamp.
  */
 export interface EvidenceRecordReport {
   /** True iff every ATS passed (hash trees, data coverage and tokens, TSA chain trust included). */

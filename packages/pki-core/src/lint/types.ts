@@ -51,7 +51,8 @@ export type LintSource =
   | 'VN practice';
 
 /**
- * Description of one lint: stable name, severity, source document and clause, what it checks and on which target.
+ * Description of one lint: stable name, severity, source document and clause, what it checks and on which
+ * target.
  */
 export interface LintInfo {
   /** Stable name: `e_…` (error), `w_…` (warning), `n_…` (notice), zlint style. */

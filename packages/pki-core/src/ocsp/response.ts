@@ -57,7 +57,8 @@ export const OCSP_RESPONSE_STATUSES = [
 export type OcspResponseStatus = Exclude<(typeof OCSP_RESPONSE_STATUSES)[number], 'unused4'>;
 
 /**
- * The status of one certificate in a SingleResponse (RFC 6960 §4.2.1): good, revoked (time, reason) or unknown.
+ * The status of one certificate in a SingleResponse (RFC 6960 §4.2.1): good, revoked (time, reason) or
+ * unknown.
  */
 export type CertStatus =
   | { status: 'good' }
@@ -347,7 +348,8 @@ export function encodeSingleResponse(s: SingleResponseInput): Uint8Array {
 }
 
 /**
- * Input of buildOcspResponse: signer, responder ID form, producedAt, the responses, extensions and certificates.
+ * Input of buildOcspResponse: signer, responder ID form, producedAt, the responses, extensions and
+ * certificates.
  */
 export interface BasicOcspResponseInput {
   /** Signs tbsResponseData; must not use SHA-1 (refused with WEAK_ALGORITHM). */

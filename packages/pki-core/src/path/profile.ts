@@ -40,7 +40,10 @@ import type { Certificate } from '../x509/certificate.js';
 import { isValidDnsName } from './name-constraints.js';
 import { isSelfIssued } from './names.js';
 
-/** The certification path validation profile: 'rfc5280' (default, strict), 'webpki' (CA/B Forum) or 'chromium'. */
+/**
+ * The certification path validation profile: 'rfc5280' (default, strict), 'webpki' (CA/B Forum) or
+ * 'chromium'.
+ */
 export type ValidationProfile = 'rfc5280' | 'webpki' | 'chromium';
 
 /** All profiles, for option parsing (CLI). */

@@ -57,7 +57,8 @@ export const REASONS = [
 export type ValidationReason = (typeof REASONS)[number];
 
 /**
- * Rank of a reason code in REASONS (higher = more specific); picks the failure reported across candidate paths.
+ * Rank of a reason code in REASONS (higher = more specific); picks the failure reported across candidate
+ * paths.
  */
 export function reasonRank(r: ValidationReason): number {
   return REASONS.indexOf(r);
@@ -94,7 +95,8 @@ export interface CheckResult {
 }
 
 /**
- * The certificate policy outcome of a path (RFC 5280 §6.1.5): constrained policy sets and the valid_policy_tree.
+ * The certificate policy outcome of a path (RFC 5280 §6.1.5): constrained policy sets and the
+ * valid_policy_tree.
  */
 export interface PolicyResult {
   /** OIDs of the authorities-constrained policy set (anyPolicy '2.5.29.32.0' if unrestricted). */
@@ -108,7 +110,8 @@ export interface PolicyResult {
 }
 
 /**
- * The outcome of path building and validation: valid or not, the chosen chain, every check line, policies, revocation and work done.
+ * The outcome of path building and validation: valid or not, the chosen chain, every check line, policies,
+ * revocation and work done.
  */
 export interface ValidationReport {
   valid: boolean;

@@ -12,7 +12,8 @@
 import type { Certificate } from '../x509/certificate.js';
 
 /**
- * A certificate's revocation status as a checker found it ('not-checked': revocation was off or out of scope).
+ * A certificate's revocation status as a checker found it ('not-checked': revocation was off or out of
+ * scope).
  */
 export type RevocationStatus = 'good' | 'revoked' | 'unknown' | 'not-checked';
 /** Where a revocation answer came from. */

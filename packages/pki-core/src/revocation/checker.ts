@@ -35,7 +35,8 @@ import type { RevocationFetcher } from './fetcher.js';
 export type RevocationMode = 'require' | 'prefer-ocsp' | 'soft-fail' | 'off';
 
 /**
- * The KysoRevocationChecker's policy: mode, CRL/OCSP freshness limits, delta/indirect CRLs, scope and fetching.
+ * The KysoRevocationChecker's policy: mode, CRL/OCSP freshness limits, delta/indirect CRLs, scope and
+ * fetching.
  */
 export interface RevocationPolicy {
   mode: RevocationMode;
@@ -63,7 +64,8 @@ export interface RevocationPolicy {
 }
 
 /**
- * Revocation data given to the checker: CRLs, OCSP responses, extra signer certificates and an optional fetcher.
+ * Revocation data given to the checker: CRLs, OCSP responses, extra signer certificates and an optional
+ * fetcher.
  */
 export interface RevocationSources {
   /** CRLs: parsed, DER, or PEM text/bytes (several PEM blocks allowed). */
@@ -98,7 +100,8 @@ export interface Answer {
 }
 
 /**
- * The RevocationChecker of kyso: CRLs (with deltas, indirect CRLs) and OCSP from the given data, then CDP/AIA fetching, under a RevocationPolicy.
+ * The RevocationChecker of kyso: CRLs (with deltas, indirect CRLs) and OCSP from the given data, then CDP/AIA
+ * fetching, under a RevocationPolicy.
  */
 export class KysoRevocationChecker implements RevocationChecker {
   readonly policy: RevocationPolicy;
@@ -352,7 +355,8 @@ function unknown(
 }
 
 /**
- * Options of checkWithOcsp: validation time, freshness limit and clock skew (seconds), extra responder certificates.
+ * Options of checkWithOcsp: validation time, freshness limit and clock skew (seconds), extra responder
+ * certificates.
  */
 export interface OcspCheckOptions {
   time: Date;

@@ -50,7 +50,8 @@ interface CacheEntry {
 }
 
 /**
- * Fetches CRLs (CDP, cached until nextUpdate) and OCSP responses (POST, not cached) over HTTP, with a timeout and body size caps.
+ * Fetches CRLs (CDP, cached until nextUpdate) and OCSP responses (POST, not cached) over HTTP, with a timeout
+ * and body size caps.
  */
 export class RevocationFetcher {
   readonly #fetch: FetchFunction;

@@ -237,7 +237,8 @@ export function encodeAuthorityKeyIdentifier(a: AuthorityKeyIdentifier): Uint8Ar
 // --- Alternative names ------------------------------------------------------------------------
 
 /**
- * Parses the extnValue contents of a GeneralNames extension (subjectAltName, issuerAltName, certificateIssuer).
+ * Parses the extnValue contents of a GeneralNames extension (subjectAltName, issuerAltName,
+ * certificateIssuer).
  */
 export function parseGeneralNamesExtension(v: Uint8Array): GeneralName[] {
   return parseGeneralNames(single(v));
@@ -416,7 +417,8 @@ export function encodeIssuingDistributionPoint(i: Partial<IssuingDistributionPoi
 // --- Authority information access -------------------------------------------------------------
 
 /**
- * One AccessDescription of authorityInfoAccess / subjectInfoAccess (RFC 5280 §4.2.2.1): method OID and location.
+ * One AccessDescription of authorityInfoAccess / subjectInfoAccess (RFC 5280 §4.2.2.1): method OID and
+ * location.
  */
 export interface AccessDescription {
   method: string;
@@ -581,7 +583,8 @@ export function encodePolicyMappings(ms: readonly PolicyMapping[]): Uint8Array {
 }
 
 /**
- * policyConstraints (RFC 5280 §4.2.1.11): SkipCerts before an explicit policy is required / mapping is inhibited.
+ * policyConstraints (RFC 5280 §4.2.1.11): SkipCerts before an explicit policy is required / mapping is
+ * inhibited.
  */
 export interface PolicyConstraints {
   requireExplicitPolicy?: number;
@@ -664,7 +667,8 @@ function parseSubtrees(r: DerReader): GeneralSubtree[] {
 }
 
 /**
- * Parses the extnValue contents of nameConstraints (RFC 5280 §4.2.1.10), at most MAX_NAME_CONSTRAINT_SUBTREES subtrees.
+ * Parses the extnValue contents of nameConstraints (RFC 5280 §4.2.1.10), at most MAX_NAME_CONSTRAINT_SUBTREES
+ * subtrees.
  */
 export function parseNameConstraints(v: Uint8Array): NameConstraints {
   const r = single(v);
@@ -714,7 +718,8 @@ export const CRL_REASONS = [
 export type CrlReason = Exclude<(typeof CRL_REASONS)[number], 'unused7'>;
 
 /**
- * Parses the extnValue contents of a CRL entry reasonCode (RFC 5280 §5.3.1); value 7 and unknown values are refused.
+ * Parses the extnValue contents of a CRL entry reasonCode (RFC 5280 §5.3.1); value 7 and unknown values are
+ * refused.
  */
 export function parseCrlReason(v: Uint8Array): CrlReason {
   const r = reader(v);
