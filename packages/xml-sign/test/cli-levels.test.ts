@@ -401,6 +401,54 @@ describe('kyso xml sign --level B-LT|B-LTA, xml extend, xml countersign (through
     }
   });
 
+  it('detached: sign at B-LT, extend to B-LTA with --detached-dir; verify B-LTA next to the data', async () => {
+    writeFileSync(f('to-khai.pdf'), 'bytes of a PDF form, signed detached');
+    const lt = f('to-khai.lt.xml');
+    const s = await kyso([
+      'xml',
+      'sign',
+      f('to-khai.pdf'),
+      '--out',
+      lt,
+      ...p12('official'),
+      '--detached',
+      '--level',
+      'B-LT',
+      '--tsa',
+      `${base}/tsa`,
+    ]);
+    expect(s.code, s.err).toBe(0);
+    const lta = f('to-khai.lta.xml');
+    const noDir = await kyso(['xml', 'extend', lt, '--out', lta, '--level', 'B-LTA', '--tsa', `${base}/tsa`]);
+    // Without the signed file the archive time-stamp's input cannot be computed.
+    expect(noDir.code).toBe(2);
+    expect(existsSync(lta)).toBe(false);
+    const e = await kyso([
+      'xml',
+      'extend',
+      lt,
+      '--out',
+      lta,
+      '--level',
+      'B-LTA',
+      '--tsa',
+      `${base}/tsa`,
+      '--detached-dir',
+      dir,
+    ]);
+    expect(e.code, e.err).toBe(0);
+    const v = await kyso(['xml', 'verify', lta, '--trust', f('root.pem'), '--json', '--detached-dir', dir]);
+    expect(v.code, v.out).toBe(0);
+    expect((JSON.parse(v.out) as JsonReport).signatures[0]).toMatchObject({
+      status: 'valid',
+      level: 'B-LTA',
+    });
+    // The data changed after the archive time-stamp: not valid.
+    writeFileSync(f('to-khai.pdf'), 'bytes of a PDF form, signed detached, then altered');
+    const w = await kyso(['xml', 'verify', lta, '--trust', f('root.pem'), '--json', '--detached-dir', dir]);
+    expect(w.code).toBe(1);
+  });
+
   it('extend refuses a plain XML-DSig signature (no QualifyingProperties) with exit 2', async () => {
     const plain = f('plain.xml');
     expect((await kyso(['xml', 'sign', f('doc.xml'), '--out', plain, ...p12('official')])).code).toBe(0);
