@@ -119,7 +119,7 @@ describe('kyso pdf sign --remote (asynchronous approval, PGlite, real HTTP)', ()
     const ok = await postForm(
       f,
       '/approve/login',
-      { subscriber: p.subscriberId, pin: '246810', csrf: hidden(await login.text(), 'csrf')! },
+      { identifier: p.cccd, pin: '246810', csrf: hidden(await login.text(), 'csrf')! },
       jar,
     );
     expect(ok.status).toBe(303);

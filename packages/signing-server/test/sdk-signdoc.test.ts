@@ -143,7 +143,7 @@ describe.each(backends)('SDK and signDoc (%s)', (backend) => {
       await postForm(
         f,
         '/approve/login',
-        { subscriber: p.subscriberId, pin: '246810', csrf: hidden(await login.text(), 'csrf')! },
+        { identifier: p.cccd, pin: '246810', csrf: hidden(await login.text(), 'csrf')! },
         jar,
       );
       for (let i = 0; i < 100; i++) {

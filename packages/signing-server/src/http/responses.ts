@@ -37,6 +37,9 @@ export const ERROR_SCHEMA: Schema = {
   properties: { error: str, error_description: str },
 };
 
+const nullableStr: Schema = { type: ['string', 'null'] };
+const signInIds: Schema = object({ cccd: nullableStr, phone: nullableStr });
+
 const json = (description: string, schema: Schema) => ({ description, schema });
 const done = (key: string, value: Schema) => object({ [key]: value });
 
@@ -113,9 +116,23 @@ const R: Record<string, OperationResponses> = {
   },
   'get /admin/subscribers/:id': {
     ok: {
-      200: json('Subscriber', object({ id: str, name: str, kind: str, failed_attempts: int, locked: bool })),
+      200: json(
+        'Subscriber',
+        object({
+          id: str,
+          name: str,
+          kind: str,
+          failed_attempts: int,
+          locked: bool,
+          signIn: signInIds,
+        }),
+      ),
     },
     errors: ADMIN_ID,
+  },
+  'post /admin/subscribers/:id/sign-in': {
+    ok: { 200: json('The identifiers she now signs in with (null: none)', signInIds) },
+    errors: [...ADMIN_ID, 409],
   },
   'post /admin/subscribers/:id/unlock': {
     ok: { 200: json('Unlocked', done('unlocked', bool)) },
