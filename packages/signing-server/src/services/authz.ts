@@ -511,7 +511,7 @@ export class AuthzService {
     const state = row.state ?? undefined;
     if (row.expired) {
       await this.#close(row, 'denied', 'expired');
-      return { page: 'expired', back: this.backLink(row, lang) };
+      return { page: 'expired', back: this.backLink(row, lang, 'expired') };
     }
     if (input.decision !== 'approve') {
       await this.#close(row, 'denied', 'refused');
@@ -547,7 +547,7 @@ export class AuthzService {
     if (r.outcome !== 'ok') {
       if (r.outcome === 'locked') {
         await this.#close(row, 'denied', 'locked');
-        return { page: 'locked', back: this.backLink(row, lang) };
+        return { page: 'locked', back: this.backLink(row, lang, 'locked') };
       }
       return {
         outcome: r.outcome,
@@ -562,16 +562,13 @@ export class AuthzService {
    * error=access_denied, the reason in the page's language and the state (RFC 6749 §4.1.2.1).
    */
   backLink(
-    row: { redirect_uri: string | null; state: string | null; closed_reason?: string | null },
+    row: { redirect_uri: string | null; state: string | null },
     lang: Lang,
-    reason?: string,
+    reason: 'locked' | 'expired' | 'refused',
   ): string {
     return redirectWith(row.redirect_uri!, {
       error: 'access_denied',
-      error_description: errorDescription(
-        (reason ?? row.closed_reason ?? 'expired') as 'locked' | 'expired' | 'refused',
-        lang,
-      ),
+      error_description: errorDescription(reason, lang),
       state: row.state ?? undefined,
     });
   }
