@@ -158,6 +158,9 @@ describe('kyso pdf sign --remote (asynchronous approval, PGlite, real HTTP)', ()
     expect(page).toContain(digest!);
     expect(page).toContain('Agency portal');
     expect(page).toContain('kyso pdf sign cong-van.pdf');
+    // The file name is the document's name on the page (a label, not the "no name" placeholder).
+    expect(page).toContain('<span class="doc-label">cong-van.pdf</span>');
+    expect(page).not.toContain('(no name)');
     const code = await r.done;
     expect(code, JSON.stringify(r.io())).toBe(0);
     expect(r.io().stdout).toContain('at B-LT');

@@ -165,6 +165,7 @@ dd{margin:0;overflow-wrap:anywhere}
 ol.docs{padding-left:1.25rem;margin:0}
 ol.docs li{margin-bottom:.3rem}
 .doc-label{font-weight:600}
+.description{margin:.4rem 0 0}
 details{margin-top:.2rem}
 summary{cursor:pointer;color:#1b4f8a}
 summary code{color:#1b1f24}

@@ -45,9 +45,10 @@ export async function provision(
   operatorKey: string,
   key: { type: 'EC' | 'RSA'; curve?: string; modulusLength?: number } = { type: 'EC', curve: 'P-256' },
   name = 'Nguyễn Văn An',
+  opts: { cccd?: string; clientName?: string } = {},
 ) {
   // A CCCD of her own (sign-in identifiers are unique): 0792 and 8 random digits.
-  const cccd = `0792${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+  const cccd = opts.cccd ?? `0792${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
   const sub = await call(f, 'POST', '/admin/subscribers', {
     token: operatorKey,
     json: { kind: 'citizen', name, cccd, pin: '246810', province: 'Thành phố Hồ Chí Minh' },
@@ -63,7 +64,10 @@ export async function provision(
     json: { subscriberId: sub.body.id, key, description: 'test credential' },
   });
   if (cred.status !== 201) throw new Error(`credential failed ${JSON.stringify(cred)}`);
-  const cl = await call(f, 'POST', '/admin/clients', { token: operatorKey, json: { name: 'Agency portal' } });
+  const cl = await call(f, 'POST', '/admin/clients', {
+    token: operatorKey,
+    json: { name: opts.clientName ?? 'Agency portal' },
+  });
   const g = await call(f, 'POST', `/admin/clients/${cl.body.clientId}/grants`, {
     token: operatorKey,
     json: { credentialId: cred.body.credentialId },
