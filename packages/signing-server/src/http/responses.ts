@@ -356,7 +356,9 @@ const R: Record<string, OperationResponses> = {
       200: { description: 'Authorisation page', contentType: 'text/html' },
       302: { description: 'Error redirect to the client (RFC 6749 4.1.2.1)', noBody: true },
     },
-    errors: [400, 500],
+    // Refusal pages: 400 invalid or expired request, 403 locked or unusable credential or ended
+    // session, 429 too many requests.
+    errors: [400, 403, 429, 500],
     html: true,
   },
   'post /csc/v2/oauth2/authorize': {
@@ -366,7 +368,7 @@ const R: Record<string, OperationResponses> = {
   },
   'get /approve': {
     ok: { 200: { description: 'Sign-in or pending requests', contentType: 'text/html' } },
-    errors: [400, 500],
+    errors: [400, 403, 500],
     html: true,
   },
   'post /approve/login': {

@@ -100,10 +100,17 @@ export function authorizationPages(s: Services): Hono<Env> {
     lang: Lang,
     kindOrMessage: string,
     langSwitch: string,
-    extra: { view?: AuthRequestView; back?: string; backLabel?: string; technical?: boolean } = {},
+    extra: {
+      view?: AuthRequestView;
+      back?: string;
+      backLabel?: string;
+      technical?: boolean;
+      /** A malformed form: shown as an invalid request with this status, whatever its words. */
+      malformed?: ApiError;
+    } = {},
   ) => {
     const n = nonce();
-    const r = refusal(kindOrMessage, lang);
+    const r = refusal(extra.malformed ? 'invalid' : kindOrMessage, lang);
     const m = messages(lang);
     const back = extra.back
       ? { href: extra.back, label: extra.backLabel ?? m.back(extra.view?.clientName ?? '') }
@@ -119,11 +126,11 @@ export function authorizationPages(s: Services): Hono<Env> {
         ...(extra.view ? { view: extra.view } : {}),
         ...(back ? { back } : {}),
         // The English service message of an invalid request, for whoever helps her.
-        ...(extra.technical && (r.kind === 'invalid' || r.kind === 'client') && r.kind !== kindOrMessage
+        ...(extra.technical && (r.kind === 'invalid' || r.kind === 'client') && kindOrMessage !== r.kind
           ? { technical: kindOrMessage }
           : {}),
       }),
-      STATUS[r.kind],
+      extra.malformed?.status ?? STATUS[r.kind],
     );
   };
   /** Body parsing on a page: a malformed form is a refusal page too, never a JSON error. */
@@ -224,7 +231,8 @@ export function authorizationPages(s: Services): Hono<Env> {
     const lang = langOf(c, f.lang);
     const id = REQUEST_ID.test(f.request ?? '') ? f.request! : '';
     const sw = id ? switchRequest(id, lang) : `${AUTHORIZE_PATH}?lang=${other(lang)}`;
-    if (parsed.error) return refusalHtml(c, lang, parsed.error.message, sw, { technical: true });
+    if (parsed.error)
+      return refusalHtml(c, lang, parsed.error.message, sw, { technical: true, malformed: parsed.error });
     const n = nonce();
     try {
       const r = await authz.decideAuthorization({
@@ -353,7 +361,10 @@ export function authorizationPages(s: Services): Hono<Env> {
     const f = parsed.f ?? {};
     const lang = langOf(c, f.lang);
     if (parsed.error)
-      return refusalHtml(c, lang, parsed.error.message, approveSwitch(lang), { technical: true });
+      return refusalHtml(c, lang, parsed.error.message, approveSwitch(lang), {
+        technical: true,
+        malformed: parsed.error,
+      });
     if (!csrfOk(f.csrf, getCookie(c, 'kyso_login_csrf')))
       return refusalHtml(c, lang, 'session', approveSwitch(lang), backToSignIn(lang));
     const r = await authz.signIn(f.identifier ?? '', f.pin ?? '');
@@ -376,7 +387,10 @@ export function authorizationPages(s: Services): Hono<Env> {
     const f = parsed.f ?? {};
     const lang = langOf(c, f.lang);
     if (parsed.error)
-      return refusalHtml(c, lang, parsed.error.message, approveSwitch(lang), { technical: true });
+      return refusalHtml(c, lang, parsed.error.message, approveSwitch(lang), {
+        technical: true,
+        malformed: parsed.error,
+      });
     const n = nonce();
     const sess = await sessionOf(c);
     if (!sess || !csrfOk(f.csrf, sess.csrf))
@@ -421,6 +435,11 @@ export function authorizationPages(s: Services): Hono<Env> {
 
   app.post(`${APPROVE}/logout`, async (c) => {
     const parsed = await form(c, `${APPROVE}/logout`);
+    if (parsed.error)
+      return refusalHtml(c, langOf(c), parsed.error.message, approveSwitch(langOf(c)), {
+        technical: true,
+        malformed: parsed.error,
+      });
     const f = parsed.f ?? {};
     const sess = await sessionOf(c);
     if (sess && csrfOk(f.csrf, sess.csrf)) await authz.signOut(sess.token);
