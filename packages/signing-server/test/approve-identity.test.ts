@@ -284,6 +284,53 @@ describe('approval pages: identity sign-in, labels, refusal pages', () => {
     expect(right.html).toContain('Chứng thư số đã bị khóa');
   });
 
+  it('async approval: a wrong OTP is told in its request, the lockout gives the locked page (and /approve stays on it)', async () => {
+    const q = await provision(f, s.operatorKey, undefined, 'Võ Văn Dũng');
+    const qCsc = new CscClient({
+      baseUrl: 'http://kyso.test',
+      clientId: q.clientId,
+      clientSecret: q.clientSecret,
+      fetch: (input, init) => {
+        const u = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+        return Promise.resolve(s.kyso.app.request(`${u.pathname}${u.search}`, init));
+      },
+    });
+    await qCsc.authorizeAsync({ credentialID: q.credentialId, hashes: [sha256('một')], labels: ['Một.pdf'] });
+    await qCsc.authorizeAsync({ credentialID: q.credentialId, hashes: [sha256('hai')], labels: ['Hai.pdf'] });
+    const { jar } = await signIn(q.cccd, '246810', 'vi');
+    const list = await (await f('/approve', { headers: { cookie: jar.header() } })).text();
+    const requests = [...list.matchAll(/name="request" value="([^"]+)"/g)].map((m) => m[1]!);
+    expect(requests).toHaveLength(2);
+    const csrf = hidden(list, 'csrf')!;
+    const wrong = await postForm(
+      f,
+      '/approve/decide',
+      { request: requests[1]!, csrf, decision: 'approve', otp: '000000', lang: 'vi' },
+      jar,
+    );
+    expect(wrong.status).toBe(400);
+    const html = await wrong.text();
+    // The alert sits in the second request's article, its OTP field marked.
+    expect(html).toMatch(/id="r2-error"[^>]*>Mã OTP không đúng hoặc đã được dùng\. Còn \d lần thử\./);
+    expect(html).not.toContain('id="r1-error"');
+    expect(html).toMatch(/id="r2-otp"[^>]*aria-invalid="true"/);
+    let last: Response | undefined;
+    for (let i = 0; i < s.kyso.ctx.config.maxFailedAttempts; i++)
+      last = await postForm(
+        f,
+        '/approve/decide',
+        { request: requests[0]!, csrf, decision: 'approve', otp: '000000', lang: 'vi' },
+        jar,
+      );
+    expect(last!.status).toBe(403);
+    expect(await last!.text()).toContain('Chứng thư số đã bị khóa');
+    const after = await f('/approve?lang=en', { headers: { cookie: jar.header() } });
+    expect(after.status).toBe(403);
+    const afterHtml = await after.text();
+    expect(afterHtml).toContain('Your signing credential is locked');
+    expect(afterHtml).not.toContain('name="otp"');
+  });
+
   it('refusals are pages, never JSON: bad CSRF, malformed form, expired async request, unknown client', async () => {
     const noCsrf = await f('/approve/login', {
       method: 'POST',
