@@ -19,7 +19,16 @@ import { consumeSad, consumeSadSql, issueSad, sadRefusal, spendSadForExtension }
 import { checkSigningParams, SigningParamsError, signingAlgorithm } from '../vault/params.js';
 import { HASH_LEN } from '../vault/prehash.js';
 import type { CaService } from './ca.js';
-import { ApiError, type Ctx, b64, badRequest, fromB64, randomSecret, rowKey, sha256 } from './common.js';
+import {
+  ApiError,
+  type Ctx,
+  b64,
+  badRequest,
+  fromB64,
+  randomSecret,
+  rowKey,
+  sha256,
+} from './common.js';
 import { checkFactors } from './factors.js';
 import { rateLimit } from './ratelimit.js';
 
