@@ -171,6 +171,7 @@ summary{cursor:pointer;color:#1b4f8a}
 summary code{color:#1b1f24}
 code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.82rem;overflow-wrap:anywhere;background:#f0f2f4;padding:.1rem .25rem;border-radius:3px}
 label{display:block;font-weight:600;margin-top:.5rem}
+form.card>label:first-of-type{margin-top:0}
 .help{display:block;font-size:.85rem;font-weight:400;color:#4a5561}
 input[type=password],input[type=text],input[type=tel]{width:100%;font-size:1.2rem;padding:.45rem .6rem;border:2px solid #6b7785;border-radius:6px;margin-top:.2rem;letter-spacing:.08em}
 input[aria-invalid=true]{border-color:#a50e0e}
