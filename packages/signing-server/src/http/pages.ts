@@ -188,21 +188,30 @@ button.no{background:#fff;color:#a50e0e;border-color:#a50e0e}
 @media (max-width:480px){main{padding:.5rem .6rem}.card{padding:.6rem .75rem}}
 `;
 
-/** The page frame: header with the language link (on every page), main landmark. */
-export function layout(p: {
-  lang: Lang;
-  nonce: string;
-  title: string;
-  body: string;
-  langSwitch: string;
-}): string {
-  const m = messages(p.lang);
-  const other = p.lang === 'vi' ? 'en' : 'vi';
+/**
+ * The page frame: header with the language link (on every page), main landmark. `langSwitch`
+ * defaults to `?lang=<other>`: the same path in the other language, right for any GET page.
+ */
+export function layout(lang: Lang, nonce: string, title: string, body: string, langSwitch?: string): string {
+  const m = messages(lang);
+  const other = lang === 'vi' ? 'en' : 'vi';
   return `<!doctype html>
-<html lang="${p.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>${esc(p.title)}</title><style nonce="${esc(p.nonce)}">${CSS}</style></head>
-<body><header class="bar"><strong>kyso · ${esc(m.service)}</strong><a href="${esc(p.langSwitch)}" hreflang="${other}" lang="${other}" id="lang-switch">${esc(m.lang)}</a></header>
-<main id="main">${p.body}</main></body></html>`;
+<html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>${esc(title)}</title><style nonce="${esc(nonce)}">${CSS}</style></head>
+<body><header class="bar"><strong>kyso · ${esc(m.service)}</strong><a href="${esc(langSwitch ?? `?lang=${other}`)}" hreflang="${other}" lang="${other}" id="lang-switch">${esc(m.lang)}</a></header>
+<main id="main">${body}</main></body></html>`;
+}
+
+/** A generic error page (a refusal page with the generic title and `detail`). */
+export function errorPage(lang: Lang, nonce: string, detail: string, langSwitch?: string): string {
+  const m = messages(lang);
+  return layout(
+    lang,
+    nonce,
+    m.error,
+    `<h1>${esc(m.error)}</h1><div class="alert" role="alert" id="refusal">${esc(detail)}</div>`,
+    langSwitch,
+  );
 }
 
 /** A digest as the page shows it: the first and last 8 hex digits, the whole in <details>. */
@@ -347,7 +356,7 @@ ${decisionButtons(m, '')}
 </form>
 ${certificateCard(v, m, 'cred-h')}
 ${expiryNote(v, m, p.lang)}`;
-  return layout({ lang: p.lang, nonce: p.nonce, title: m.title, body, langSwitch: p.langSwitch });
+  return layout(p.lang, p.nonce, m.title, body, p.langSwitch);
 }
 
 /**
@@ -379,7 +388,7 @@ export function refusalPage(p: {
 ${about}
 ${p.back ? `<div class="actions"><a class="button" id="back" href="${esc(p.back.href)}">${esc(p.back.label)}</a></div>` : ''}
 ${p.technical ? `<details class="note"><summary>${esc(m.technical)}</summary><code lang="en">${esc(p.technical)}</code></details>` : ''}`;
-  return layout({ lang: p.lang, nonce: p.nonce, title: r.title, body, langSwitch: p.langSwitch });
+  return layout(p.lang, p.nonce, r.title, body, p.langSwitch);
 }
 
 export function signInPage(p: {
@@ -404,7 +413,7 @@ ${outcomeAlert(m, 'form-error', p.outcome)}
 <input type="password" id="pin" name="pin" required autocomplete="current-password" inputmode="numeric" maxlength="64" aria-describedby="pin-help${bad ? ' form-error' : ''}"${bad}>
 <div class="actions"><button type="submit" class="ok" id="signin">${esc(m.signInBtn)}</button></div>
 </form>`;
-  return layout({ lang: p.lang, nonce: p.nonce, title: m.signIn, body, langSwitch: p.langSwitch });
+  return layout(p.lang, p.nonce, m.signIn, body, p.langSwitch);
 }
 
 export function pendingPage(p: {
@@ -446,5 +455,5 @@ ${expiryNote(v, m, p.lang)}</article>`;
 ${p.message ? `<div class="ok-msg" role="status">${esc(p.message)}</div>` : ''}
 ${items || `<p class="card">${esc(m.none)}</p>`}
 <form method="post" action="/approve/logout" class="signout"><input type="hidden" name="csrf" value="${esc(p.csrf)}"><div class="actions"><button type="submit" class="no" id="signout">${esc(m.signOut)}</button></div></form>`;
-  return layout({ lang: p.lang, nonce: p.nonce, title: m.approveTitle, body, langSwitch: p.langSwitch });
+  return layout(p.lang, p.nonce, m.approveTitle, body, p.langSwitch);
 }
