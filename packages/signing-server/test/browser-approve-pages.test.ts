@@ -8,11 +8,13 @@
  * - drives the page as she would (types her CCCD and PIN, the OTP; the language link);
  * - asserts on the phone that the approval form is within the first 844 px;
  * - runs axe-core (injected into the page) and fails on any serious or critical violation;
- * - writes the screenshots to docs/img/approve-<state>-<lang>-<phone|desktop>.png (refreshed on
- *   every run; linked from docs/server.md).
+ * - writes the screenshots approve-<state>-<lang>-<phone|desktop>.png: to docs/img (linked from
+ *   docs/server.md) when KYSO_UPDATE_SCREENSHOTS=1, otherwise to a temporary folder, so an
+ *   ordinary run does not leave the checkout modified (the pages show times that change per run).
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTool } from '../../pki-core/test/helpers/tools.js';
@@ -26,7 +28,10 @@ import { demoCaDir, OtpDevice, sha256 } from './helpers/env.js';
 import { testEnv } from './helpers/env.js';
 
 const hasChromium = requireTool('chromium');
-const DOCS_IMG = path.join(import.meta.dirname, '../../../docs/img');
+const DOCS_IMG =
+  process.env.KYSO_UPDATE_SCREENSHOTS === '1'
+    ? path.join(import.meta.dirname, '../../../docs/img')
+    : fs.mkdtempSync(path.join(os.tmpdir(), 'kyso-approve-img-'));
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1024, height: 768 };
