@@ -43,6 +43,8 @@ export interface RemoteSignerRequest {
   approvalTimeoutMs: number;
   /** Shown to the subscriber with the pending request. */
   description?: string;
+  /** The name of the file being signed now (shown to the subscriber as the document's name). */
+  documentLabel?: () => string | undefined;
   /** Progress for the user (where to approve), written to stderr. */
   notify(text: string): void;
 }
@@ -70,7 +72,12 @@ export interface PdfCommandsOptions {
  */
 export async function signerFromOptions(
   o: ParsedArgs,
-  remote?: { factory?: RemoteSignerFactory; notify(text: string): void; description?: string },
+  remote?: {
+    factory?: RemoteSignerFactory;
+    notify(text: string): void;
+    description?: string;
+    documentLabel?: () => string | undefined;
+  },
 ): Promise<Signer> {
   const p12 = str(o, 'p12');
   const key = str(o, 'key');
@@ -107,6 +114,7 @@ export async function signerFromOptions(
         : {}),
       approvalTimeoutMs: seconds * 1000,
       ...(remote.description ? { description: remote.description } : {}),
+      ...(remote.documentLabel ? { documentLabel: remote.documentLabel } : {}),
       notify: remote.notify,
     });
   }
@@ -243,10 +251,13 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): C
       if (sf !== undefined && sf !== 'ETSI.CAdES.detached' && sf !== 'adbe.pkcs7.detached') {
         throw new UsageError('--subfilter must be ETSI.CAdES.detached or adbe.pkcs7.detached');
       }
+      // The file being signed: a remote signer shows its name to the subscriber who approves.
+      let current = path.basename(inPath);
       const signer = await signerFromOptions(o, {
         ...(commandOptions.remoteSignerFactory ? { factory: commandOptions.remoteSignerFactory } : {}),
         notify: (t) => io.err(t),
         description: `kyso pdf sign ${path.basename(inPath)}`,
+        documentLabel: () => current,
       });
       const field = str(o, 'field');
       const reason = str(o, 'reason');
@@ -289,6 +300,7 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): C
         if (path.resolve(out) === path.resolve(inPath)) throw new UsageError('--out must be another folder');
         const progress = new Progress(files.length, process.stderr);
         for (const f of files) {
+          current = f;
           try {
             await signOne(path.join(inPath, f), path.join(out, f));
             progress.tick(f);

@@ -30,6 +30,7 @@ import { buildAndValidatePath } from '../path/build.js';
 import type { ValidationReason, ValidationReport } from '../path/report.js';
 import type { RevocationChecker } from '../path/revocation-types.js';
 import { normalizeReasonCode } from '../verdict/codes.js';
+import type { CheckStatus } from '../verdict/indication.js';
 import type { TrustStore } from '../path/trust-store.js';
 import { Certificate } from '../x509/certificate.js';
 import { type TstInfo, parseTimeStampResp, parseTimeStampToken } from './response.js';
@@ -37,8 +38,6 @@ import { type TstInfo, parseTimeStampResp, parseTimeStampToken } from './respons
 export { parseTimeStampToken } from './response.js';
 import { tsaCertificateProblem } from './tsa.js';
 import type { TimeStampReq } from './request.js';
-
-export type CheckStatus = 'passed' | 'failed' | 'indeterminate';
 
 export type TspCheckName =
   | 'response-status'
