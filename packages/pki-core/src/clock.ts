@@ -3,6 +3,7 @@
  * `new Date()` / `Date.now()` themselves, so one clock rules a whole operation (and a test can fix it).
  */
 export interface Clock {
+  /** The current time. */
   now(): Date;
 }
 

@@ -5,10 +5,14 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { KysoError } from '../errors.js';
 
+/** Exit code: success, or "valid". */
 export const EXIT_OK = 0;
+/** Exit code: failure, or "invalid". */
 export const EXIT_FAIL = 1;
+/** Exit code: usage error or unreadable input. */
 export const EXIT_USAGE = 2;
 
+/** A usage problem (bad or missing option, unreadable input): exit code 2 with the command's help. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -83,6 +87,11 @@ export function assertWritable(file: string): void {
   throw new UsageError(`${file} already exists: pass --force to overwrite it, or choose another output file`);
 }
 
+/**
+ * Parses a command's arguments against its option specs (plus --help and --force): a 'string'
+ * option given twice is a UsageError, a 'multi' option collects every value, required options
+ * must be present (unless --help).
+ */
 export function parseArgs(argv: string[], specs: OptionSpec[]): ParsedArgs {
   const all = [
     ...specs,
@@ -134,6 +143,7 @@ export function parseArgs(argv: string[], specs: OptionSpec[]): ParsedArgs {
   return { options, positionals };
 }
 
+/** The help text of a command (usage, summary, options). */
 export function helpText(cmd: Omit<Command, 'run'>): string {
   const lines = [`kyso ${cmd.path.join(' ')} ${cmd.usage ?? ''}`.trimEnd(), '', cmd.summary, ''];
   const opts = cmd.options.some((o) => o.name === 'force') ? cmd.options : [...cmd.options, FORCE_OPTION];
@@ -147,6 +157,7 @@ export function helpText(cmd: Omit<Command, 'run'>): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The value of a string option (undefined when absent); UsageError when it has no value. */
 export function str(args: ParsedArgs, name: string): string | undefined {
   const v = args.options[name];
   if (v === undefined) return undefined;
@@ -154,15 +165,18 @@ export function str(args: ParsedArgs, name: string): string | undefined {
   return v;
 }
 
+/** Every value of a repeatable ('multi') option, in order (a single value as a one-element list). */
 export function list(args: ParsedArgs, name: string): string[] {
   const v = args.options[name];
   return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
 }
 
+/** Whether a boolean option was given. */
 export function flag(args: ParsedArgs, name: string): boolean {
   return args.options[name] === true;
 }
 
+/** A non-negative integer option (undefined when absent); UsageError otherwise. */
 export function int(args: ParsedArgs, name: string): number | undefined {
   const v = str(args, name);
   if (v === undefined) return undefined;
@@ -170,6 +184,7 @@ export function int(args: ParsedArgs, name: string): number | undefined {
   return Number(v);
 }
 
+/** An ISO 8601 date-time option (undefined when absent); UsageError when it does not parse. */
 export function date(args: ParsedArgs, name: string): Date | undefined {
   const v = str(args, name);
   if (v === undefined) return undefined;
@@ -187,6 +202,10 @@ export function readInput(file: string): Uint8Array {
   }
 }
 
+/**
+ * Writes `data` to `file`, or to stdout when it is undefined or '-'; an existing file is refused
+ * without --force (assertWritable).
+ */
 export function writeOutput(
   file: string | undefined,
   data: Uint8Array | string,

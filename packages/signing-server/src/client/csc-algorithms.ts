@@ -11,6 +11,7 @@ export const HASH_OIDS = {
   'SHA-512': OID.sha512,
 } as const;
 export type CscHash = keyof typeof HASH_OIDS;
+/** The default hashAlgorithmOID (SHA-256). */
 export const SHA256_OID = OID.sha256;
 
 /** The hash a hashAlgorithmOID names, or undefined when it is not one of HASH_OIDS. */
