@@ -163,6 +163,65 @@ async function guard(io: { err(t: string): void }, f: () => Promise<number>): Pr
   }
 }
 
+/** The options of `kyso pdf sign` (data). */
+const PDF_SIGN_OPTIONS: Command['options'] = [
+  { name: 'out', type: 'string', description: 'output PDF', required: true },
+  { name: 'p12', type: 'string', description: 'PKCS#12 file with the key and chain' },
+  { name: 'password-file', type: 'string', description: 'file holding the PKCS#12 password' },
+  { name: 'key', type: 'string', description: 'private key (PEM)' },
+  {
+    name: 'cert',
+    type: 'string',
+    description: 'signer certificate (PEM/DER; more certificates may follow)',
+  },
+  { name: 'chain', type: 'multi', description: 'intermediate certificates (PEM)' },
+  { name: 'level', type: 'string', description: 'B-B (default), B-T, B-LT or B-LTA' },
+  { name: 'tsa', type: 'string', description: 'RFC 3161 time-stamping URL (B-T and above)' },
+  {
+    name: 'allow-lower-level',
+    type: 'boolean',
+    description:
+      'B-LT/B-LTA: sign even when revocation data cannot prove every certificate (the output says the level reached)',
+  },
+  { name: 'certify', type: 'string', description: 'certification signature with DocMDP P=1|2|3' },
+  { name: 'field', type: 'string', description: 'signature field name (existing empty field, or created)' },
+  { name: 'reason', type: 'string', description: 'reason (/Reason)' },
+  { name: 'location', type: 'string', description: 'location (/Location)' },
+  { name: 'contact', type: 'string', description: 'contact information (/ContactInfo)' },
+  {
+    name: 'subfilter',
+    type: 'string',
+    description: 'ETSI.CAdES.detached (default) or adbe.pkcs7.detached',
+  },
+  {
+    name: 'remote',
+    type: 'string',
+    description: 'kyso signing server URL (approval on URL/approve; TSA default URL/pki/tsa)',
+  },
+  { name: 'credential', type: 'string', description: 'remote credential id (with --remote)' },
+  { name: 'client-id', type: 'string', description: 'OAuth2 client id (with --remote)' },
+  { name: 'client-secret-file', type: 'string', description: 'file holding the OAuth2 client secret' },
+  {
+    name: 'approval-timeout',
+    type: 'string',
+    description: "seconds to wait for the subscriber's approval (default 300)",
+  },
+  {
+    name: 'appearance',
+    type: 'string',
+    description: 'visible signature: person, seal or stamp (Decree 30)',
+  },
+  { name: 'image', type: 'string', description: 'PNG: the signature image (person) or the seal (seal)' },
+  { name: 'page', type: 'string', description: 'page of the visible signature (from 1; default 1)' },
+  { name: 'rect', type: 'string', description: 'visible signature rectangle x,y,w,h in points' },
+  { name: 'title', type: 'multi', description: 'person: title lines above the signature (repeat)' },
+  { name: 'name', type: 'string', description: "person: the signer's name under the signature" },
+  { name: 'seal-mm', type: 'string', description: 'seal: real diameter in mm (default from the PNG)' },
+  { name: 'agency', type: 'string', description: 'stamp: the agency' },
+  { name: 'number', type: 'string', description: 'stamp: document number and symbol' },
+  { name: 'copy', type: 'boolean', description: 'stamp: electronic copy (SAO Y) instead of appendix' },
+];
+
 /** `kyso pdf sign`; `remoteSignerFactory` enables --remote. */
 export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): Command => ({
   path: ['pdf', 'sign'],
@@ -170,63 +229,7 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): C
   usage:
     'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE] | --remote URL --credential ID [--client-id ID --client-secret-file FILE] [--approval-timeout SECONDS]) [--level B-B|B-T|B-LT|B-LTA --tsa URL [--allow-lower-level]] [--appearance person|seal|stamp --image PNG --page N --rect x,y,w,h]; IN may be a folder (every .pdf in it, into the folder --out)',
   positionals: { min: 1, max: 1, names: 'IN' },
-  options: [
-    { name: 'out', type: 'string', description: 'output PDF', required: true },
-    { name: 'p12', type: 'string', description: 'PKCS#12 file with the key and chain' },
-    { name: 'password-file', type: 'string', description: 'file holding the PKCS#12 password' },
-    { name: 'key', type: 'string', description: 'private key (PEM)' },
-    {
-      name: 'cert',
-      type: 'string',
-      description: 'signer certificate (PEM/DER; more certificates may follow)',
-    },
-    { name: 'chain', type: 'multi', description: 'intermediate certificates (PEM)' },
-    { name: 'level', type: 'string', description: 'B-B (default), B-T, B-LT or B-LTA' },
-    { name: 'tsa', type: 'string', description: 'RFC 3161 time-stamping URL (B-T and above)' },
-    {
-      name: 'allow-lower-level',
-      type: 'boolean',
-      description:
-        'B-LT/B-LTA: sign even when revocation data cannot prove every certificate (the output says the level reached)',
-    },
-    { name: 'certify', type: 'string', description: 'certification signature with DocMDP P=1|2|3' },
-    { name: 'field', type: 'string', description: 'signature field name (existing empty field, or created)' },
-    { name: 'reason', type: 'string', description: 'reason (/Reason)' },
-    { name: 'location', type: 'string', description: 'location (/Location)' },
-    { name: 'contact', type: 'string', description: 'contact information (/ContactInfo)' },
-    {
-      name: 'subfilter',
-      type: 'string',
-      description: 'ETSI.CAdES.detached (default) or adbe.pkcs7.detached',
-    },
-    {
-      name: 'remote',
-      type: 'string',
-      description: 'kyso signing server URL (approval on URL/approve; TSA default URL/pki/tsa)',
-    },
-    { name: 'credential', type: 'string', description: 'remote credential id (with --remote)' },
-    { name: 'client-id', type: 'string', description: 'OAuth2 client id (with --remote)' },
-    { name: 'client-secret-file', type: 'string', description: 'file holding the OAuth2 client secret' },
-    {
-      name: 'approval-timeout',
-      type: 'string',
-      description: "seconds to wait for the subscriber's approval (default 300)",
-    },
-    {
-      name: 'appearance',
-      type: 'string',
-      description: 'visible signature: person, seal or stamp (Decree 30)',
-    },
-    { name: 'image', type: 'string', description: 'PNG: the signature image (person) or the seal (seal)' },
-    { name: 'page', type: 'string', description: 'page of the visible signature (from 1; default 1)' },
-    { name: 'rect', type: 'string', description: 'visible signature rectangle x,y,w,h in points' },
-    { name: 'title', type: 'multi', description: 'person: title lines above the signature (repeat)' },
-    { name: 'name', type: 'string', description: "person: the signer's name under the signature" },
-    { name: 'seal-mm', type: 'string', description: 'seal: real diameter in mm (default from the PNG)' },
-    { name: 'agency', type: 'string', description: 'stamp: the agency' },
-    { name: 'number', type: 'string', description: 'stamp: document number and symbol' },
-    { name: 'copy', type: 'boolean', description: 'stamp: electronic copy (SAO Y) instead of appendix' },
-  ],
+  options: PDF_SIGN_OPTIONS,
   run: (args, io) =>
     guard(io, async () => {
       const o = args;
