@@ -107,9 +107,8 @@ const ADAM7 = [
   [0, 1, 1, 2],
 ] as const;
 
-/** Decodes a PNG to 8-bit RGBA. Chunk CRCs are checked; malformed input throws PDF_MALFORMED. */
-export function decodePng(bytes: Uint8Array): RgbaImage {
-  if (!isPng(bytes)) throw bad('not a PNG file');
+/** The chunks of a PNG (CRCs checked): the IHDR fields, PLTE, tRNS, pHYs and the IDAT data. */
+function readPngChunks(bytes: Uint8Array) {
   let pos = 8;
   let width = 0;
   let height = 0;
@@ -163,6 +162,13 @@ export function decodePng(bytes: Uint8Array): RgbaImage {
   if (!ended) throw bad('missing IEND');
   if (idat.length === 0) throw bad('missing IDAT');
   if (colorType === 3 && !palette) throw bad('palette image without PLTE');
+  return { width, height, depth, colorType, interlace, palette, trns, phys, idat };
+}
+
+/** Decodes a PNG to 8-bit RGBA. Chunk CRCs are checked; malformed input throws PDF_MALFORMED. */
+export function decodePng(bytes: Uint8Array): RgbaImage {
+  if (!isPng(bytes)) throw bad('not a PNG file');
+  const { width, height, depth, colorType, interlace, palette, trns, phys, idat } = readPngChunks(bytes);
 
   const channels = CHANNELS[colorType]!;
   const bitsPerPixel = channels * depth;
