@@ -5,6 +5,7 @@
  * routes (`pageHeaders`).
  */
 import type { AuthRequestView } from '../services/authz.js';
+import { PASSKEY_SCRIPT_TAG, passkeyAlert, passkeyInputs } from './passkey-pages.js';
 
 export type Lang = 'vi' | 'en';
 
@@ -144,7 +145,7 @@ button.no{background:#fff;color:#a50e0e;border-color:#a50e0e}
 @media (max-width:480px){main{padding:.5rem}dl{grid-template-columns:1fr}dt{margin-top:.4rem}}
 `;
 
-function layout(lang: Lang, nonce: string, title: string, body: string, langSwitch?: string): string {
+export function layout(lang: Lang, nonce: string, title: string, body: string, langSwitch?: string): string {
   const m = messages(lang);
   return `<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -189,6 +190,7 @@ ${
 
 function outcomeAlert(m: Messages, outcome?: string, attemptsLeft?: number): string {
   if (!outcome) return '';
+  if (outcome === 'passkey') return passkeyAlert(m === T.en ? 'en' : 'vi', outcome, attemptsLeft);
   const msg = outcome === 'pin' ? m.wrongPin : outcome === 'otp' ? m.wrongOtp : m.locked;
   const left = attemptsLeft !== undefined && outcome !== 'locked' ? ` ${m.left(attemptsLeft)}` : '';
   return `<div class="alert" role="alert" id="form-error">${esc(msg + left)}</div>`;
@@ -230,7 +232,11 @@ ${requestDetails(v, m, p.lang)}
 <input type="hidden" name="request" value="${esc(v.id)}">
 <input type="hidden" name="csrf" value="${esc(p.csrf)}">
 <input type="hidden" name="lang" value="${p.lang}">
-${factorInputs(m, true, p.outcome)}
+${
+  v.passkeyOptions
+    ? passkeyInputs(p.lang, v, { withPin: true, invalid: p.outcome }) + PASSKEY_SCRIPT_TAG
+    : factorInputs(m, true, p.outcome)
+}
 <div class="actions"><button type="submit" class="ok" name="decision" value="approve" id="approve">${esc(m.approve)}</button>
 <button type="submit" class="no" name="decision" value="refuse" id="refuse" formnovalidate>${esc(m.refuse)}</button></div>
 </form>`;
@@ -291,10 +297,14 @@ ${requestDetails(v, m, p.lang)}
 <form method="post" action="/approve/decide" class="card" aria-label="${esc(m.approve)} — ${esc(v.clientName)}">
 <input type="hidden" name="csrf" value="${esc(p.csrf)}"><input type="hidden" name="lang" value="${p.lang}">
 <input type="hidden" name="request" value="${esc(v.id)}">
-${factorInputs(m, false)
-  .replaceAll('id="otp', `id="otp-${esc(v.id)}`)
-  .replaceAll('for="otp"', `for="otp-${esc(v.id)}"`)
-  .replaceAll('"otp-help"', `"otp-help-${esc(v.id)}"`)}
+${
+  v.passkeyOptions
+    ? passkeyInputs(p.lang, v, { withPin: false, suffix: v.id })
+    : factorInputs(m, false)
+        .replaceAll('id="otp', `id="otp-${esc(v.id)}`)
+        .replaceAll('for="otp"', `for="otp-${esc(v.id)}"`)
+        .replaceAll('"otp-help"', `"otp-help-${esc(v.id)}"`)
+}
 <div class="actions"><button type="submit" class="ok" name="decision" value="approve">${esc(m.approve)}</button>
 <button type="submit" class="no" name="decision" value="refuse" formnovalidate>${esc(m.refuse)}</button></div>
 </form></article>`,
@@ -305,6 +315,8 @@ ${factorInputs(m, false)
 ${p.message ? `<div class="ok-msg" role="status">${esc(p.message)}</div>` : ''}
 ${outcomeAlert(m, p.outcome, p.attemptsLeft)}
 ${items || `<p class="card">${esc(m.none)}</p>`}
-<form method="post" action="/approve/logout"><input type="hidden" name="csrf" value="${esc(p.csrf)}"><button type="submit" class="no">${esc(m.signOut)}</button></form>`;
+<form method="post" action="/approve/logout"><input type="hidden" name="csrf" value="${esc(p.csrf)}"><button type="submit" class="no">${esc(m.signOut)}</button></form>${
+    p.requests.some((v) => v.passkeyOptions) ? PASSKEY_SCRIPT_TAG : ''
+  }`;
   return layout(p.lang, p.nonce, m.approveTitle, body);
 }

@@ -19,16 +19,7 @@ import { consumeSad, consumeSadSql, issueSad, sadRefusal, spendSadForExtension }
 import { checkSigningParams, SigningParamsError, signingAlgorithm } from '../vault/params.js';
 import { HASH_LEN } from '../vault/prehash.js';
 import type { CaService } from './ca.js';
-import {
-  ApiError,
-  type Ctx,
-  b64,
-  badRequest,
-  fromB64,
-  randomSecret,
-  rowKey,
-  sha256,
-} from './common.js';
+import { ApiError, type Ctx, b64, badRequest, fromB64, randomSecret, rowKey, sha256 } from './common.js';
 import { checkFactors } from './factors.js';
 import { rateLimit } from './ratelimit.js';
 
@@ -563,6 +554,11 @@ export class CscService {
       throw badRequest('numSignatures must equal the number of hashes');
     if (input.numSignatures > v.row.multisign)
       throw badRequest('numSignatures exceeds the credential multisign limit');
+    // A passkey cannot be relayed by the client: such credentials are approved on the page.
+    if ((v.row as { factors?: string }).factors && (v.row as { factors?: string }).factors !== 'pin+otp')
+      throw badRequest(
+        'this credential is approved with a passkey on the approval page: use operationMode "A" or the oauth2code flow',
+      );
     const pin = input.authData?.find((a) => a.id === 'PIN')?.value;
     const otp = input.authData?.find((a) => a.id === 'OTP')?.value;
     if (typeof pin !== 'string' || typeof otp !== 'string')

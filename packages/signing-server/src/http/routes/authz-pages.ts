@@ -21,6 +21,7 @@ import {
   pickLang,
   signInPage,
 } from '../pages.js';
+import { PASSKEY_SCRIPT_TAG } from '../passkey-pages.js';
 import { body, routeDoc } from '../request.js';
 import type { Env, RouteDoc, Services } from '../types.js';
 
@@ -31,11 +32,13 @@ function nonce(): string {
 }
 
 /** Security headers for every page. `formTargets`: extra origins a form may end up at (redirects). */
-export function pageHeaders(c: Context, n: string, formTargets: string[] = []): void {
+export function pageHeaders(c: Context, n: string, formTargets: string[] = [], script = false): void {
   c.header(
     'Content-Security-Policy',
     [
       "default-src 'none'",
+      // Only pages with a passkey ceremony load a script, and only kyso's own (passkey-pages.ts).
+      ...(script ? ["script-src 'self'"] : []),
       `style-src 'nonce-${n}'`,
       "img-src 'self' data:",
       `form-action 'self'${formTargets.map((t) => ` ${t}`).join('')}`,
@@ -59,7 +62,7 @@ export function authorizationPages(s: Services): Hono<Env> {
   const h = { body };
 
   const html = (c: Context, n: string, body: string, status = 200, formTargets: string[] = []) => {
-    pageHeaders(c, n, formTargets);
+    pageHeaders(c, n, formTargets, body.includes(PASSKEY_SCRIPT_TAG));
     return c.html(body, status as 200);
   };
   const langOf = (c: Context, param?: string): Lang =>
@@ -121,6 +124,7 @@ export function authorizationPages(s: Services): Hono<Env> {
         decision: f.decision,
         pin: f.pin,
         otp: f.otp,
+        assertion: f.assertion,
       });
       if ('redirect' in r) {
         deleteCookie(c, `kyso_csrf_${id}`, { path: AUTHORIZE_PATH, secure });
@@ -255,7 +259,7 @@ export function authorizationPages(s: Services): Hono<Env> {
     try {
       if (!sess) throw new ApiError(401, 'access_denied', 'sign in first');
       checkCsrf(f.csrf, sess.csrf);
-      const r = await authz.decideAsync(sess.subscriberId, f.request ?? '', f.decision, f.otp);
+      const r = await authz.decideAsync(sess.subscriberId, f.request ?? '', f.decision, f.otp, f.assertion);
       if (typeof r === 'string') {
         pageHeaders(c, n);
         return c.redirect(`${APPROVE}?lang=${lang}&done=${r}`, 303);
