@@ -1,0 +1,281 @@
+/**
+ * Passkeys in a real browser (playwright-core driving Debian's /usr/bin/chromium) with a CDP
+ * virtual authenticator (WebAuthn.addVirtualAuthenticator: CTAP2, internal = a platform
+ * authenticator such as a phone's, resident keys, user verification): the citizen enrols a passkey
+ * on the server's page with the operator's code and her PIN, then approves a signature with it in
+ * both flows — the asynchronous approval page (/approve) and the OAuth2 authorisation page
+ * (passkey + PIN). The signatures made verify with OpenSSL. An assertion the browser made for
+ * other hashes (another request's challenge put into the page) is refused, shown and audited; with
+ * user verification failing the browser sends nothing and the page says so.
+ *
+ * The server runs at http://localhost:<port> (KYSO_PUBLIC_URL): WebAuthn needs a secure context
+ * and a domain as RP ID (an IP address is not one); localhost is both.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openssl, requireTool, tmpDir } from '../../pki-core/test/helpers/tools.js';
+import { CscClient } from '../src/client/index.js';
+import { loadConfig } from '../src/config.js';
+import { callbackServer, launchChromium } from '../src/demo/browser.js';
+import { createLogger } from '../src/log.js';
+import { type RunningServer, startServer } from '../src/server.js';
+import { call, type Fetcher, provision } from './helpers/client.js';
+import { demoCaDir, testEnv } from './helpers/env.js';
+
+const hasChromium = requireTool('chromium');
+const hasOpenssl = requireTool('openssl');
+const SHA256_OID = '2.16.840.1.101.3.4.2.1';
+const ECDSA_SHA256 = '1.2.840.10045.4.3.2';
+const ARTEFACTS = path.join(import.meta.dirname, '../test-artifacts');
+
+type Browser = Awaited<ReturnType<typeof launchChromium>>;
+type Page = import('playwright-core').Page;
+type CDPSession = import('playwright-core').CDPSession;
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+function opensslVerifies(certPem: string, data: Uint8Array, sig: Uint8Array): boolean {
+  const d = tmpDir();
+  fs.writeFileSync(path.join(d, 'c.pem'), certPem);
+  fs.writeFileSync(path.join(d, 'data.bin'), data);
+  fs.writeFileSync(path.join(d, 'sig.bin'), sig);
+  fs.writeFileSync(
+    path.join(d, 'pub.pem'),
+    openssl(['x509', '-in', path.join(d, 'c.pem'), '-pubkey', '-noout']).stdout,
+  );
+  const r = openssl([
+    'dgst',
+    '-sha256',
+    '-verify',
+    path.join(d, 'pub.pem'),
+    '-signature',
+    path.join(d, 'sig.bin'),
+    path.join(d, 'data.bin'),
+  ]);
+  return /Verified OK/.test(r.stdout);
+}
+
+describe.skipIf(!hasChromium)('passkeys in Chromium (CDP virtual authenticator)', () => {
+  let srv: RunningServer;
+  let base: string;
+  let browser: Browser;
+  let cb: Awaited<ReturnType<typeof callbackServer>>;
+  let f: Fetcher;
+  let operatorKey: string;
+  let page: Page;
+  let cdp: CDPSession;
+  let authenticatorId: string;
+  let p: Awaited<ReturnType<typeof provision>>;
+  let csc: CscClient;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://localhost:${port}`;
+    const config = loadConfig(
+      testEnv('pglite', {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        KYSO_PUBLIC_URL: base,
+        KYSO_DEMO_CA_DIR: await demoCaDir(),
+      }),
+    );
+    srv = await startServer(config, createLogger('silent'));
+    operatorKey = srv.kyso.firstOperatorKey!;
+    f = (q, init) => fetch(`${srv.url}${q}`, init);
+    cb = await callbackServer();
+    browser = await launchChromium();
+    fs.mkdirSync(ARTEFACTS, { recursive: true });
+    p = await provision(f, operatorKey);
+    await call(f, 'POST', `/admin/clients/${p.clientId}/redirect-uris`, {
+      token: operatorKey,
+      json: { redirectUris: [cb.url] },
+    });
+    csc = new CscClient({ baseUrl: base, clientId: p.clientId, clientSecret: p.clientSecret });
+    const ctx = await browser.newContext({ locale: 'vi-VN', viewport: { width: 390, height: 844 } });
+    page = await ctx.newPage();
+    cdp = await ctx.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    authenticatorId = (
+      await cdp.send('WebAuthn.addVirtualAuthenticator', {
+        options: {
+          protocol: 'ctap2',
+          transport: 'internal',
+          hasResidentKey: true,
+          hasUserVerification: true,
+          isUserVerified: true,
+          automaticPresenceSimulation: true,
+        },
+      })
+    ).authenticatorId;
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await cb?.close();
+    await srv?.stop();
+  });
+
+  const audit = async (action: string) =>
+    (
+      await srv.kyso.ctx.db.query<{ details: Record<string, any> }>(
+        'SELECT details FROM audit_log WHERE action = $1 ORDER BY id DESC LIMIT 1',
+        [action],
+      )
+    ).rows[0]?.details;
+
+  it('enrols a passkey on the server page (operator code + PIN)', async () => {
+    const code = await call(f, 'POST', `/admin/subscribers/${p.subscriberId}/passkey-enrolment`, {
+      token: operatorKey,
+      json: {},
+    });
+    expect(code.status).toBe(201);
+    expect(code.body.enrolUrl).toBe(`${base}/passkey/enrol`);
+    await page.goto(code.body.enrolUrl);
+    await page.fill('#code', code.body.code);
+    await page.fill('#pin', '246810');
+    await page.click('#continue');
+    await page.waitForSelector('#create');
+    await page.click('#create');
+    await page.waitForSelector('#enrolled', { timeout: 30_000 });
+    const creds = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    expect(creds.credentials).toHaveLength(1);
+    const list = await call(f, 'GET', `/admin/subscribers/${p.subscriberId}/passkeys`, {
+      token: operatorKey,
+    });
+    expect(list.body.passkeys).toHaveLength(1);
+    expect(Buffer.from(creds.credentials[0]!.credentialId, 'base64').toString('base64url')).toBe(
+      list.body.passkeys[0].webauthnId,
+    );
+    expect(list.body.passkeys[0].transports).toContain('internal');
+    expect(await audit('passkey.enrol.success')).toMatchObject({
+      userVerified: true,
+      attestationFormat: 'none',
+    });
+    const fx = await call(f, 'POST', `/admin/credentials/${p.credentialId}/factors`, {
+      token: operatorKey,
+      json: { factors: 'passkey' },
+    });
+    expect(fx.status).toBe(200);
+  });
+
+  it('asynchronous approval on /approve with the passkey; the signature verifies with OpenSSL', async () => {
+    const data = Buffer.from('Tờ khai đăng ký thường trú — Nguyễn Văn An');
+    const digest = crypto.createHash('sha256').update(data).digest();
+    const { handle } = await csc.authorizeAsync({ credentialID: p.credentialId, hashes: [digest] });
+    await page.goto(`${base}/approve`);
+    await page.fill('#subscriber', p.subscriberId);
+    await page.fill('#pin', '246810');
+    await page.click('#signin');
+    await page.waitForSelector('article.pending');
+    expect(await page.innerText('main')).toContain(digest.toString('hex'));
+    await page.screenshot({ path: path.join(ARTEFACTS, 'approve-passkey-phone.png'), fullPage: true });
+    await page.click('article.pending button[value=approve]');
+    await page.waitForURL(/done=approved/, { timeout: 30_000 });
+    const sad = await csc.waitForApproval(handle, { intervalMs: 50, timeoutMs: 10_000 });
+    const [sig] = await csc.signHash({
+      credentialID: p.credentialId,
+      hashes: [digest],
+      hashAlgorithmOID: SHA256_OID,
+      signAlgo: ECDSA_SHA256,
+      SAD: sad,
+    });
+    if (hasOpenssl) expect(opensslVerifies(p.certificatePem, data, sig!)).toBe(true);
+    const ev = await audit('approval.approve.success');
+    expect(ev).toMatchObject({ factors: ['passkey'], hashes: [digest.toString('base64')] });
+    expect(ev!.passkey).toMatchObject({ userVerified: true, origin: base, rpId: 'localhost' });
+    const cd = JSON.parse(Buffer.from(ev!.passkey.assertion.clientDataJSON, 'base64url').toString());
+    expect(cd.challenge).toBe(ev!.passkey.expectedChallenge);
+  });
+
+  it('OAuth2 authorisation page with passkey + PIN; signDoc-less signHash with the code token verifies', async () => {
+    await call(f, 'POST', `/admin/credentials/${p.credentialId}/factors`, {
+      token: operatorKey,
+      json: { factors: 'passkey+pin' },
+    });
+    const data = Buffer.from('Hợp đồng số 7/2026');
+    const digest = crypto.createHash('sha256').update(data).digest();
+    const { url, codeVerifier, state } = await csc.authorizationUrl({
+      redirectUri: cb.url,
+      credentialID: p.credentialId,
+      documentDigests: [{ hash: digest, label: 'Hợp đồng số 7/2026' }],
+    });
+    await page.goto(url);
+    expect(page.url().startsWith(base)).toBe(true);
+    const csp = (await page.request.get(url)).headers()['content-security-policy'];
+    expect(csp).toContain("script-src 'self'");
+    expect(await page.innerText('main')).toContain('Hợp đồng số 7/2026');
+    await page.fill('#pin', '246810');
+    await page.screenshot({ path: path.join(ARTEFACTS, 'authorize-passkey-phone.png'), fullPage: true });
+    const done = page.waitForURL((u) => u.toString().startsWith(cb.url), { timeout: 30_000 });
+    await page.click('#approve');
+    await done;
+    const final = new URL(page.url());
+    expect(final.searchParams.get('state')).toBe(state);
+    const tok = await csc.exchangeCode({
+      code: final.searchParams.get('code')!,
+      codeVerifier,
+      redirectUri: cb.url,
+    });
+    const [sig] = await csc.signHash({
+      credentialID: p.credentialId,
+      hashes: [digest],
+      hashAlgorithmOID: SHA256_OID,
+      signAlgo: ECDSA_SHA256,
+      credentialToken: tok.access_token,
+    });
+    if (hasOpenssl) expect(opensslVerifies(p.certificatePem, data, sig!)).toBe(true);
+    expect(await audit('oauth2.authorize.success')).toMatchObject({ factors: ['PIN', 'passkey'] });
+  });
+
+  it('a browser-made assertion for other hashes is refused and audited; no user verification: nothing sent', async () => {
+    const h = (t: string) => crypto.createHash('sha256').update(t).digest();
+    const a = await csc.authorizationUrl({
+      redirectUri: cb.url,
+      credentialID: p.credentialId,
+      documentDigests: [{ hash: h('A') }],
+    });
+    const b = await csc.authorizationUrl({
+      redirectUri: cb.url,
+      credentialID: p.credentialId,
+      documentDigests: [{ hash: h('B') }],
+    });
+    // Request B's options (its challenge binds B's hash) put into request A's form.
+    const other = await browser.newContext();
+    const pb = await other.newPage();
+    await pb.goto(b.url);
+    const optionsB = await pb.getAttribute('input[name=assertion]', 'data-options');
+    await other.close();
+    await page.goto(a.url);
+    await page.$eval('input[name=assertion]', (el, o) => el.setAttribute('data-options', o!), optionsB);
+    await page.fill('#pin', '246810');
+    await page.click('#approve');
+    await page.waitForSelector('#passkey-error', { timeout: 30_000 });
+    expect(await audit('oauth2.authorize.failure')).toMatchObject({
+      factor: 'passkey',
+      reason: /challenge mismatch/,
+    });
+
+    // User verification fails on the device: the browser refuses to answer, the page says so and
+    // nothing reaches the server.
+    await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: false });
+    const before = (await srv.kyso.ctx.db.query('SELECT count(*)::int AS n FROM audit_log')).rows[0] as {
+      n: number;
+    };
+    await page.fill('#pin', '246810');
+    await page.click('#approve');
+    await page.waitForSelector('[data-passkey-error]:not([hidden])', { timeout: 30_000 });
+    const after = (await srv.kyso.ctx.db.query('SELECT count(*)::int AS n FROM audit_log')).rows[0] as {
+      n: number;
+    };
+    expect(after.n).toBe(before.n);
+    await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: true });
+  });
+});
