@@ -25,6 +25,8 @@ import { type RunningServer, startServer } from '../src/server.js';
 import { call, type Fetcher, provision } from './helpers/client.js';
 import { demoCaDir, testEnv } from './helpers/env.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: audit details are free-form JSON
+type Details = Record<string, any>;
 const hasChromium = requireTool('chromium');
 const hasOpenssl = requireTool('openssl');
 const SHA256_OID = '2.16.840.1.101.3.4.2.1';
@@ -125,7 +127,7 @@ describe.skipIf(!hasChromium)('passkeys in Chromium (CDP virtual authenticator)'
 
   const audit = async (action: string) =>
     (
-      await srv.kyso.ctx.db.query<{ details: Record<string, any> }>(
+      await srv.kyso.ctx.db.query<{ details: Details }>(
         'SELECT details FROM audit_log WHERE action = $1 ORDER BY id DESC LIMIT 1',
         [action],
       )
@@ -175,7 +177,7 @@ describe.skipIf(!hasChromium)('passkeys in Chromium (CDP virtual authenticator)'
     await page.fill('#pin', '246810');
     await page.click('#signin');
     await page.waitForSelector('article.pending');
-    expect(await page.innerText('main')).toContain(digest.toString('hex'));
+    expect(await page.textContent('main')).toContain(digest.toString('hex'));
     await page.screenshot({ path: path.join(ARTEFACTS, 'approve-passkey-phone.png'), fullPage: true });
     await page.click('article.pending button[value=approve]');
     await page.waitForURL(/done=approved/, { timeout: 30_000 });
@@ -195,7 +197,7 @@ describe.skipIf(!hasChromium)('passkeys in Chromium (CDP virtual authenticator)'
     expect(cd.challenge).toBe(ev!.passkey.expectedChallenge);
   });
 
-  it('OAuth2 authorisation page with passkey + PIN; signDoc-less signHash with the code token verifies', async () => {
+  it('OAuth2 authorisation page with passkey + PIN; signHash with the code token verifies with OpenSSL', async () => {
     await call(f, 'POST', `/admin/credentials/${p.credentialId}/factors`, {
       token: operatorKey,
       json: { factors: 'passkey+pin' },
@@ -211,7 +213,7 @@ describe.skipIf(!hasChromium)('passkeys in Chromium (CDP virtual authenticator)'
     expect(page.url().startsWith(base)).toBe(true);
     const csp = (await page.request.get(url)).headers()['content-security-policy'];
     expect(csp).toContain("script-src 'self'");
-    expect(await page.innerText('main')).toContain('Hợp đồng số 7/2026');
+    expect(await page.textContent('main')).toContain('Hợp đồng số 7/2026');
     await page.fill('#pin', '246810');
     await page.screenshot({ path: path.join(ARTEFACTS, 'authorize-passkey-phone.png'), fullPage: true });
     const done = page.waitForURL((u) => u.toString().startsWith(cb.url), { timeout: 30_000 });

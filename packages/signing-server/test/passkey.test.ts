@@ -21,6 +21,8 @@ import { call, type Fetcher, provision } from './helpers/client.js';
 import { startTestServer, type TestServer } from './helpers/env.js';
 import { SoftAuthenticator } from './helpers/webauthn.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: audit details are free-form JSON
+type Details = Record<string, any>;
 const hasOpenssl = requireTool('openssl');
 const SHA256_OID = '2.16.840.1.101.3.4.2.1';
 const ECDSA_SHA256 = '1.2.840.10045.4.3.2';
@@ -47,7 +49,7 @@ describe('passkeys: enrolment, bound approval, refusals', () => {
 
   beforeAll(async () => {
     s = await startTestServer('pglite');
-    f = (p, init) => s.kyso.app.request(p, init);
+    f = async (p, init) => s.kyso.app.request(p, init);
     authz = new AuthzService(s.kyso.ctx, s.kyso.ca, new CscService(s.kyso.ctx, s.kyso.ca));
     rp = rpOf(s.config.publicBaseUrl);
   }, 120_000);
@@ -90,7 +92,7 @@ describe('passkeys: enrolment, bound approval, refusals', () => {
 
   const lastAudit = async (action: string) =>
     (
-      await s.kyso.ctx.db.query<{ details: Record<string, any> }>(
+      await s.kyso.ctx.db.query<{ details: Details }>(
         'SELECT details FROM audit_log WHERE action = $1 ORDER BY id DESC LIMIT 1',
         [action],
       )
@@ -200,7 +202,7 @@ describe('passkeys: enrolment, bound approval, refusals', () => {
     // and its challenge is the digest of the approved hashes.
     const ev = await lastAudit('approval.approve.success');
     expect(ev).toMatchObject({ factors: ['passkey'], hashes: [digest.toString('base64')], numSignatures: 1 });
-    const a = ev!.passkey as Record<string, any>;
+    const a = ev!.passkey as Details;
     expect(a).toMatchObject({
       webauthnId: auth.id,
       userVerified: true,

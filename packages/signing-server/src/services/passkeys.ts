@@ -16,11 +16,9 @@
  *   refused; backup eligibility and state are recorded at enrolment and on every use.
  */
 import crypto from 'node:crypto';
-import {
-  type AuthenticationResponseJSON,
-  generateRegistrationOptions,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
+import type {
+  AuthenticationResponseJSON,
+  RegistrationResponseJSON,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import { appendAudit } from '../audit.js';
@@ -47,6 +45,16 @@ export function rpOf(publicBaseUrl: string): Rp {
   const u = new URL(publicBaseUrl);
   return { rpID: u.hostname, origin: u.origin, rpName: 'kyso' };
 }
+
+/**
+ * @simplewebauthn/server is loaded on first use (about 1 s of module loading on a busy machine,
+ * measured): the server start and the CLI do not pay for it unless passkeys are used.
+ */
+let lib: Promise<typeof import('@simplewebauthn/server')> | undefined;
+const webauthn = () => {
+  lib ??= import('@simplewebauthn/server');
+  return lib;
+};
 
 const b64url = (u: Uint8Array) => Buffer.from(u).toString('base64url');
 
@@ -319,6 +327,7 @@ export class PasskeyService {
       [subId],
     );
     const rp = this.rp;
+    const { generateRegistrationOptions } = await webauthn();
     const options = await generateRegistrationOptions({
       rpName: rp.rpName,
       rpID: rp.rpID,
@@ -366,6 +375,7 @@ export class PasskeyService {
     const policy = this.ctx.config.webauthn;
     let info: Awaited<ReturnType<typeof verifyRegistrationResponse>>['registrationInfo'];
     try {
+      const { verifyRegistrationResponse } = await webauthn();
       const v = await verifyRegistrationResponse({
         response,
         expectedChallenge: row.challenge,
@@ -486,6 +496,7 @@ export class PasskeyService {
     evidence.passkey = pk.id;
     const rp = this.rp;
     try {
+      const { verifyAuthenticationResponse } = await webauthn();
       const v = await verifyAuthenticationResponse({
         response,
         expectedChallenge,
