@@ -146,6 +146,12 @@ describe('passkeys: enrolment, bound approval, refusals', () => {
     });
     expect(r.status).toBe(202);
     const handle = r.body.handle as string;
+    // credentials/info says the factors are collected by the provider, not relayed.
+    const info = await call(f, 'POST', '/csc/v2/credentials/info', {
+      token: tok,
+      json: { credentialID: p.credentialId, authInfo: true },
+    });
+    expect(info.body.auth).toEqual({ mode: 'oauth2code', expression: 'PASSKEY', objects: [] });
 
     const [v] = await authz.pending(p.subscriberId);
     expect(v!.factors).toBe('passkey');

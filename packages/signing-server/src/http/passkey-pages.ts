@@ -6,7 +6,14 @@
  * the form). Options travel in a data attribute (escaped), never as inline script.
  */
 import type { AuthRequestView } from '../services/authz.js';
-import { esc, type Lang, layout } from './pages.js';
+
+/** Same as pages.ts (kept here so that pages.ts can use this module without an import cycle). */
+type Lang = 'vi' | 'en';
+const esc = (s: string): string =>
+  s.replace(
+    /[&<>"']/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
+  );
 
 export const PASSKEY_SCRIPT_PATH = '/passkey/assets/webauthn.js';
 export const PASSKEY_SCRIPT_TAG = `<script src="${PASSKEY_SCRIPT_PATH}" defer></script>`;
@@ -61,6 +68,7 @@ const P = {
 } as const;
 
 export const passkeyMessages = (lang: Lang) => P[lang];
+export type PasskeyMessages = (typeof P)['en'];
 
 /** Inputs of an approval form whose credential is approved with a passkey (PIN too if asked). */
 export function passkeyInputs(
@@ -90,66 +98,6 @@ export function passkeyAlert(lang: Lang, outcome?: string, attemptsLeft?: number
   const m = P[lang];
   const left = attemptsLeft !== undefined ? ` ${m.left(attemptsLeft)}` : '';
   return `<div class="alert" role="alert" id="passkey-error">${esc(m.wrongPasskey + left)}</div>`;
-}
-
-export function enrolPage(p: { lang: Lang; nonce: string; outcome?: string; attemptsLeft?: number }): string {
-  const m = P[p.lang];
-  const msg =
-    p.outcome === 'code'
-      ? m.wrongCode
-      : p.outcome === 'pin'
-        ? m.wrongPin
-        : p.outcome === 'locked'
-          ? m.locked
-          : undefined;
-  const left = msg && p.outcome === 'pin' && p.attemptsLeft !== undefined ? ` ${m.left(p.attemptsLeft)}` : '';
-  const body = `<h1>${esc(m.enrolTitle)}</h1>
-<p>${esc(m.enrolIntro)}</p>
-${msg ? `<div class="alert" role="alert">${esc(msg + left)}</div>` : ''}
-<form method="post" action="/passkey/enrol" class="card" aria-label="${esc(m.enrolTitle)}">
-<input type="hidden" name="lang" value="${p.lang}">
-<label for="code">${esc(m.code)}<span class="help" id="code-help">${esc(m.codeHelp)}</span></label>
-<input type="text" id="code" name="code" required autocomplete="off" maxlength="40" aria-describedby="code-help"${
-    p.outcome === 'code' ? ' aria-invalid="true"' : ''
-  }>
-<label for="pin">${esc(m.pin)}</label>
-<input type="password" id="pin" name="pin" required autocomplete="current-password" inputmode="numeric" maxlength="64"${
-    p.outcome === 'pin' ? ' aria-invalid="true"' : ''
-  }>
-<div class="actions"><button type="submit" class="ok" id="continue">${esc(m.continue)}</button></div>
-</form>`;
-  return layout(p.lang, p.nonce, m.enrolTitle, body, `/passkey/enrol?lang=${p.lang === 'vi' ? 'en' : 'vi'}`);
-}
-
-export function enrolCeremonyPage(p: {
-  lang: Lang;
-  nonce: string;
-  ceremony: string;
-  options: unknown;
-  subscriberName: string;
-}): string {
-  const m = P[p.lang];
-  const body = `<h1>${esc(m.enrolTitle)}</h1>
-<form method="post" action="/passkey/enrol/finish" class="card" aria-label="${esc(m.create)}">
-<input type="hidden" name="lang" value="${p.lang}">
-<input type="hidden" name="ceremony" value="${esc(p.ceremony)}">
-<input type="hidden" name="registration" value="" data-options="${esc(JSON.stringify(p.options))}">
-<p>${esc(m.createHelp(p.subscriberName))}</p>
-<p class="alert" role="alert" data-passkey-error data-msg="${esc(m.passkeyFailed)}" hidden></p>
-<noscript><p class="alert">${esc(m.noScript)}</p></noscript>
-<div class="actions"><button type="submit" class="ok" id="create">${esc(m.create)}</button></div>
-</form>${PASSKEY_SCRIPT_TAG}`;
-  return layout(p.lang, p.nonce, m.enrolTitle, body);
-}
-
-export function enrolDonePage(lang: Lang, nonce: string): string {
-  const m = P[lang];
-  return layout(
-    lang,
-    nonce,
-    m.enrolTitle,
-    `<h1>${esc(m.enrolTitle)}</h1><div class="ok-msg" role="status" id="enrolled">${esc(m.done)}</div>`,
-  );
 }
 
 /**

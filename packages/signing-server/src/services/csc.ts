@@ -158,6 +158,8 @@ interface CredentialRow {
   external_chain: Uint8Array[];
   description: string | null;
   multisign: number;
+  /** Factors that approve an authorisation (migration 030): 'pin+otp', 'passkey', 'passkey+pin'. */
+  factors: string;
 }
 
 interface CredentialView {
@@ -495,21 +497,30 @@ export class CscService {
           : {}),
       },
       cert,
-      auth: {
-        mode: 'explicit',
-        expression: 'PIN AND OTP',
-        objects: [
-          { type: 'Password', id: 'PIN', format: 'A', label: 'PIN', description: 'Subscriber PIN' },
-          {
-            type: 'Password',
-            id: 'OTP',
-            format: 'N',
-            generator: 'totp',
-            label: 'OTP',
-            description: 'TOTP code from the enrolled authenticator',
-          },
-        ],
-      },
+      // A credential approved with a passkey: the factors are collected on the provider's pages
+      // (the OAuth2 authorisation page, or asynchronous approval), never relayed by the client.
+      auth:
+        v.row.factors !== 'pin+otp'
+          ? {
+              mode: 'oauth2code',
+              expression: v.row.factors === 'passkey' ? 'PASSKEY' : 'PASSKEY AND PIN',
+              objects: [],
+            }
+          : {
+              mode: 'explicit',
+              expression: 'PIN AND OTP',
+              objects: [
+                { type: 'Password', id: 'PIN', format: 'A', label: 'PIN', description: 'Subscriber PIN' },
+                {
+                  type: 'Password',
+                  id: 'OTP',
+                  format: 'N',
+                  generator: 'totp',
+                  label: 'OTP',
+                  description: 'TOTP code from the enrolled authenticator',
+                },
+              ],
+            },
       SCAL: '2',
       multisign: v.row.multisign,
       lang: 'en-US',
@@ -555,7 +566,7 @@ export class CscService {
     if (input.numSignatures > v.row.multisign)
       throw badRequest('numSignatures exceeds the credential multisign limit');
     // A passkey cannot be relayed by the client: such credentials are approved on the page.
-    if ((v.row as { factors?: string }).factors && (v.row as { factors?: string }).factors !== 'pin+otp')
+    if (v.row.factors !== 'pin+otp')
       throw badRequest(
         'this credential is approved with a passkey on the approval page: use operationMode "A" or the oauth2code flow',
       );

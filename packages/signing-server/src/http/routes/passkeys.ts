@@ -12,13 +12,8 @@ import { type Context, Hono } from 'hono';
 import { ApiError } from '../../services/common.js';
 import type { Factors } from '../../services/passkeys.js';
 import { operator } from '../auth.js';
-import {
-  enrolCeremonyPage,
-  enrolDonePage,
-  enrolPage,
-  PASSKEY_GLUE,
-  PASSKEY_SCRIPT_PATH,
-} from '../passkey-pages.js';
+import { enrolCeremonyPage, enrolDonePage, enrolPage } from '../passkey-enrol-pages.js';
+import { PASSKEY_GLUE, PASSKEY_SCRIPT_PATH } from '../passkey-pages.js';
 import { errorPage, type Lang, pickLang } from '../pages.js';
 import { body, routeDoc } from '../request.js';
 import type { Env, Services } from '../types.js';
