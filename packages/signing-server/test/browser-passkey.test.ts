@@ -32,6 +32,17 @@ const hasOpenssl = requireTool('openssl');
 const SHA256_OID = '2.16.840.1.101.3.4.2.1';
 const ECDSA_SHA256 = '1.2.840.10045.4.3.2';
 const ARTEFACTS = path.join(import.meta.dirname, '../test-artifacts');
+const DOCS_IMG = path.join(import.meta.dirname, '../../../docs/img');
+/** Phone-sized screenshots: kept as test artefacts, copied to docs/img with KYSO_UPDATE_SCREENSHOTS=1. */
+async function shot(page: Page, name: string): Promise<void> {
+  const file = path.join(ARTEFACTS, name);
+  await page.screenshot({ path: file, fullPage: true });
+  expect(fs.statSync(file).size).toBeGreaterThan(10_000);
+  if (process.env.KYSO_UPDATE_SCREENSHOTS === '1') {
+    fs.mkdirSync(DOCS_IMG, { recursive: true });
+    fs.copyFileSync(file, path.join(DOCS_IMG, name));
+  }
+}
 
 type Browser = Awaited<ReturnType<typeof launchChromium>>;
 type Page = import('playwright-core').Page;
@@ -145,6 +156,7 @@ describe.skipIf(!hasChromium)('passkeys in Chromium (CDP virtual authenticator)'
     await page.fill('#pin', '246810');
     await page.click('#continue');
     await page.waitForSelector('#create');
+    await shot(page, 'passkey-enrol-phone.png');
     await page.click('#create');
     await page.waitForSelector('#enrolled', { timeout: 30_000 });
     const creds = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
@@ -178,7 +190,7 @@ describe.skipIf(!hasChromium)('passkeys in Chromium (CDP virtual authenticator)'
     await page.click('#signin');
     await page.waitForSelector('article.pending');
     expect(await page.textContent('main')).toContain(digest.toString('hex'));
-    await page.screenshot({ path: path.join(ARTEFACTS, 'approve-passkey-phone.png'), fullPage: true });
+    await shot(page, 'passkey-approve-phone.png');
     await page.click('article.pending button[value=approve]');
     await page.waitForURL(/done=approved/, { timeout: 30_000 });
     const sad = await csc.waitForApproval(handle, { intervalMs: 50, timeoutMs: 10_000 });
@@ -215,7 +227,7 @@ describe.skipIf(!hasChromium)('passkeys in Chromium (CDP virtual authenticator)'
     expect(csp).toContain("script-src 'self'");
     expect(await page.textContent('main')).toContain('Hợp đồng số 7/2026');
     await page.fill('#pin', '246810');
-    await page.screenshot({ path: path.join(ARTEFACTS, 'authorize-passkey-phone.png'), fullPage: true });
+    await shot(page, 'passkey-authorize-phone.png');
     const done = page.waitForURL((u) => u.toString().startsWith(cb.url), { timeout: 30_000 });
     await page.click('#approve');
     await done;
