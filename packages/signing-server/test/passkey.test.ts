@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openssl, requireTool, tmpDir } from '../../pki-core/test/helpers/tools.js';
 import { verifyAudit } from '../src/audit.js';
 import { CscClient } from '../src/client/index.js';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { AuthzService } from '../src/services/authz.js';
 import { CscService } from '../src/services/csc.js';
 import { approvalChallenge, PasskeyService, rpOf } from '../src/services/passkeys.js';
@@ -335,6 +336,11 @@ describe('passkeys: enrolment, bound approval, refusals', () => {
       });
     expect(await decide('000000', auth.assert(challenge))).toMatchObject({ outcome: 'pin' });
     expect(await decide('246810', undefined)).toMatchObject({ outcome: 'passkey' });
+    // Signed for another relying party (RP ID hash of another domain).
+    expect(await decide('246810', auth.assert(challenge, { rpId: 'kyso.example.net' }))).toMatchObject({
+      outcome: 'passkey',
+    });
+    expect(await lastAudit('oauth2.authorize.failure')).toMatchObject({ reason: 'wrong RP ID' });
     const ok = await decide('246810', auth.assert(challenge));
     expect('redirect' in ok && new URL(ok.redirect).searchParams.get('code')).toBeTruthy();
     expect(await lastAudit('oauth2.authorize.success')).toMatchObject({ factors: ['PIN', 'passkey'] });
@@ -394,5 +400,34 @@ describe('passkeys: enrolment, bound approval, refusals', () => {
     const page = await f('/passkey/enrol?lang=vi');
     expect(page.headers.get('content-security-policy')).not.toContain('script-src');
     expect(await page.text()).toContain('Mã đăng ký');
+  });
+
+  it('configuration: attestation policy and AAGUID list validated at start', () => {
+    const base = { KYSO_DATA_DIR: tmpDir() };
+    expect(loadConfig(base).webauthn).toEqual({
+      attestation: 'none',
+      aaguids: [],
+      enrolmentCodeSeconds: 86400,
+    });
+    const aaguid = 'ee882879-721c-4913-9775-3dfcce97072a';
+    expect(
+      loadConfig({
+        ...base,
+        KYSO_WEBAUTHN_ATTESTATION: 'direct',
+        KYSO_WEBAUTHN_AAGUIDS: aaguid.toUpperCase(),
+      }).webauthn.aaguids,
+    ).toEqual([aaguid]);
+    expect(() => loadConfig({ ...base, KYSO_WEBAUTHN_ATTESTATION: 'indirect' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, KYSO_WEBAUTHN_AAGUIDS: aaguid })).toThrow(
+      /needs KYSO_WEBAUTHN_ATTESTATION=direct/,
+    );
+    expect(() =>
+      loadConfig({ ...base, KYSO_WEBAUTHN_ATTESTATION: 'direct', KYSO_WEBAUTHN_AAGUIDS: 'yubikey' }),
+    ).toThrow(/not an AAGUID/);
+    expect(rpOf('https://ky.so.gov.vn/base')).toEqual({
+      rpID: 'ky.so.gov.vn',
+      origin: 'https://ky.so.gov.vn',
+      rpName: 'kyso',
+    });
   });
 });
