@@ -19,7 +19,7 @@ import { AuthzService } from '../src/services/authz.js';
 import { CscService } from '../src/services/csc.js';
 import { approvalChallenge, PasskeyService, rpOf } from '../src/services/passkeys.js';
 import { call, type Fetcher, provision } from './helpers/client.js';
-import { startTestServer, type TestServer } from './helpers/env.js';
+import { type Backend, requirePostgres, startTestServer, type TestServer } from './helpers/env.js';
 import { SoftAuthenticator } from './helpers/webauthn.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: audit details are free-form JSON
@@ -42,14 +42,17 @@ const form = (o: Record<string, string>) => ({
   body: new URLSearchParams(o).toString(),
 });
 
-describe('passkeys: enrolment, bound approval, refusals', () => {
+const backends: Backend[] = ['pglite'];
+if (requirePostgres()) backends.push('postgres');
+
+describe.each(backends)('passkeys: enrolment, bound approval, refusals (%s)', (backend) => {
   let s: TestServer;
   let f: Fetcher;
   let authz: AuthzService;
   let rp: ReturnType<typeof rpOf>;
 
   beforeAll(async () => {
-    s = await startTestServer('pglite');
+    s = await startTestServer(backend);
     f = async (p, init) => s.kyso.app.request(p, init);
     authz = new AuthzService(s.kyso.ctx, s.kyso.ca, new CscService(s.kyso.ctx, s.kyso.ca));
     rp = rpOf(s.config.publicBaseUrl);
@@ -400,6 +403,35 @@ describe('passkeys: enrolment, bound approval, refusals', () => {
     const page = await f('/passkey/enrol?lang=vi');
     expect(page.headers.get('content-security-policy')).not.toContain('script-src');
     expect(await page.text()).toContain('Mã đăng ký');
+  });
+
+  it('the same assertion submitted twice at once approves once', async () => {
+    const p = await provision(f, s.operatorKey, { type: 'EC', curve: 'P-256' }, 'Phạm Thị Dung');
+    const { auth } = await enrol(p.subscriberId);
+    await setFactors(p.credentialId, 'passkey');
+    const csc = new CscClient({
+      baseUrl: 'http://kyso.test',
+      clientId: p.clientId,
+      clientSecret: p.clientSecret,
+      fetch: ((u: string, i?: RequestInit) => f(new URL(u).pathname + new URL(u).search, i)) as typeof fetch,
+    });
+    await csc.authorizeAsync({
+      credentialID: p.credentialId,
+      hashes: [crypto.createHash('sha256').update('song song').digest()],
+    });
+    const [v] = await authz.pending(p.subscriberId);
+    const a = JSON.stringify(auth.assert(v!.passkeyOptions!.challenge as string));
+    const results = await Promise.allSettled([
+      authz.decideAsync(p.subscriberId, v!.id, 'approve', undefined, a),
+      authz.decideAsync(p.subscriberId, v!.id, 'approve', undefined, a),
+    ]);
+    const approved = results.filter((r) => r.status === 'fulfilled' && r.value === 'approved');
+    expect(approved).toHaveLength(1);
+    const n = await s.kyso.ctx.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_log WHERE action = 'approval.approve.success' AND details->>'request' = $1`,
+      [v!.id],
+    );
+    expect(n.rows[0]!.n).toBe(1);
   });
 
   it('configuration: attestation policy and AAGUID list validated at start', () => {
