@@ -1,7 +1,7 @@
 /**
  * Server-rendered pages where subscribers give their consent: the OAuth2 authorisation page and
  * the asynchronous approval page. Plain templates (every value escaped), Vietnamese and English,
- * no script at all, no external assets, one nonced <style>; the security headers are set by the
+ * no script (except kyso's own passkey script, passkey-pages.ts), no external assets, one nonced <style>; the security headers are set by the
  * routes (`pageHeaders`).
  */
 import type { AuthRequestView } from '../services/authz.js';

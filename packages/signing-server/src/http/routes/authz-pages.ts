@@ -3,7 +3,7 @@
  * authorization_code grant with PKCE) and the asynchronous approval pages (`/approve`). The
  * subscriber authenticates on the page itself (PIN and OTP, or a session after PIN sign-in).
  *
- * Pages: strict CSP (no script; one nonced style), X-Frame-Options DENY + frame-ancestors
+ * Pages: strict CSP (no script but kyso's passkey script where a passkey approves; one nonced style), X-Frame-Options DENY + frame-ancestors
  * 'none', no-store, no referrer; CSRF tokens are double-submitted (cookie + form field) and
  * bound to the request or session stored server-side.
  */
