@@ -1,8 +1,8 @@
 /**
  * Server-rendered pages where subscribers give their consent: the OAuth2 authorisation page and
  * the asynchronous approval page. Plain templates (every value escaped), Vietnamese and English,
- * no script (except kyso's own passkey script, passkey-pages.ts), no external assets, one nonced <style>; the security headers are set by the
- * routes (`pageHeaders`).
+ * no script (except kyso's own passkey script, passkey-pages.ts), no external assets, one nonced
+ * <style>; the security headers are set by the routes (`pageHeaders`).
  */
 import type { AuthRequestView } from '../services/authz.js';
 import { PASSKEY_SCRIPT_TAG, passkeyAlert, passkeyInputs } from './passkey-pages.js';
