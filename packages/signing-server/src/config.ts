@@ -2,6 +2,7 @@
  * Server configuration from the environment, validated once at start. Every problem is listed in
  * one ConfigError so an operator fixes them all in one go.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -54,7 +55,16 @@ export interface Config {
    * the authenticator models accepted (empty: any model with a valid statement). The RP ID and
    * the expected origin are derived from publicBaseUrl (KYSO_PUBLIC_URL).
    */
-  webauthn: { attestation: 'none' | 'direct'; aaguids: string[]; enrolmentCodeSeconds: number };
+  webauthn: {
+    attestation: 'none' | 'direct';
+    aaguids: string[];
+    /**
+     * With 'direct': PEM root certificates the attestation chain (packed, tpm, fido-u2f) must lead
+     * to (KYSO_WEBAUTHN_ROOTS, a file). Without them a packed statement is checked but not anchored.
+     */
+    roots: string[];
+    enrolmentCodeSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -150,6 +160,17 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     problems.push(
       'KYSO_WEBAUTHN_AAGUIDS needs KYSO_WEBAUTHN_ATTESTATION=direct (an AAGUID is only attested then)',
     );
+  const roots: string[] = [];
+  if (env.KYSO_WEBAUTHN_ROOTS) {
+    if (attestation !== 'direct') problems.push('KYSO_WEBAUTHN_ROOTS needs KYSO_WEBAUTHN_ATTESTATION=direct');
+    try {
+      const pem = fs.readFileSync(env.KYSO_WEBAUTHN_ROOTS, 'utf8');
+      roots.push(...(pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []));
+      if (roots.length === 0) problems.push('KYSO_WEBAUTHN_ROOTS holds no PEM certificate');
+    } catch {
+      problems.push('KYSO_WEBAUTHN_ROOTS cannot be read');
+    }
+  }
   const cfg: Config = {
     host,
     port,
@@ -192,6 +213,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     webauthn: {
       attestation,
       aaguids,
+      roots,
       enrolmentCodeSeconds: int('KYSO_PASSKEY_ENROL_SECONDS', 86400, 60, 30 * 86400),
     },
     ...overrides,

@@ -293,3 +293,91 @@ describe.skipIf(!hasChromium)('passkeys in Chromium (CDP virtual authenticator)'
     await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: true });
   });
 });
+
+describe.skipIf(!hasChromium)('passkey enrolment with KYSO_WEBAUTHN_ATTESTATION=direct (Chromium)', () => {
+  let srv: RunningServer;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://localhost:${port}`;
+    srv = await startServer(
+      loadConfig(
+        testEnv('pglite', {
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          KYSO_PUBLIC_URL: base,
+          KYSO_DEMO_CA_DIR: await demoCaDir(),
+          KYSO_WEBAUTHN_ATTESTATION: 'direct',
+        }),
+      ),
+      createLogger('silent'),
+    );
+    browser = await launchChromium();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await srv?.stop();
+  });
+
+  it('packed attestation verified and recorded; the AAGUID allow-list and attestation roots refuse other models', async () => {
+    const f: Fetcher = (q, init) => fetch(`${srv.url}${q}`, init);
+    const operatorKey = srv.kyso.firstOperatorKey!;
+    const p = await provision(f, operatorKey);
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'usb',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    const enrol = async () => {
+      const code = await call(f, 'POST', `/admin/subscribers/${p.subscriberId}/passkey-enrolment`, {
+        token: operatorKey,
+        json: {},
+      });
+      await page.goto(code.body.enrolUrl);
+      await page.fill('#code', code.body.code);
+      await page.fill('#pin', '246810');
+      await page.click('#continue');
+      await page.click('#create');
+      await page.waitForURL(/\/passkey\/enrol\/finish/, { timeout: 30_000 });
+      return (await page.textContent('main')) ?? '';
+    };
+    // Chromium's virtual authenticator model (its AAGUID) is not in the list: refused, audited.
+    const policy = srv.kyso.ctx.config.webauthn;
+    policy.aaguids = ['ee882879-721c-4913-9775-3dfcce97072a'];
+    expect(await enrol()).toMatch(/01020304-0506-0708-0102-030405060708 is not allowed/);
+    const refused = await srv.kyso.ctx.db.query<{ details: Details }>(
+      `SELECT details FROM audit_log WHERE action = 'passkey.enrol.refused' ORDER BY id DESC LIMIT 1`,
+    );
+    expect(refused.rows[0]!.details.reason).toMatch(/is not allowed/);
+    // Attestation roots configured that do not anchor the authenticator's chain: refused.
+    policy.aaguids = [];
+    policy.roots = [fs.readFileSync(path.join(await demoCaDir(), 'root.pem'), 'utf8')];
+    expect(await enrol()).toMatch(/attestation chain not trusted/);
+    policy.roots = [];
+    // Listed: accepted, with its packed attestation statement verified.
+    policy.aaguids = ['01020304-0506-0708-0102-030405060708'];
+    expect(await enrol()).toContain('passkey');
+    const list = await call(f, 'GET', `/admin/subscribers/${p.subscriberId}/passkeys`, {
+      token: operatorKey,
+    });
+    expect(list.body.passkeys).toHaveLength(1);
+    expect(list.body.passkeys[0]).toMatchObject({
+      attestationFormat: 'packed',
+      aaguid: '01020304-0506-0708-0102-030405060708',
+      transports: ['usb'],
+    });
+    policy.aaguids = [];
+    await ctx.close();
+  });
+});

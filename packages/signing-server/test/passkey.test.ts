@@ -439,6 +439,7 @@ describe.each(backends)('passkeys: enrolment, bound approval, refusals (%s)', (b
     expect(loadConfig(base).webauthn).toEqual({
       attestation: 'none',
       aaguids: [],
+      roots: [],
       enrolmentCodeSeconds: 86400,
     });
     const aaguid = 'ee882879-721c-4913-9775-3dfcce97072a';
@@ -456,6 +457,14 @@ describe.each(backends)('passkeys: enrolment, bound approval, refusals (%s)', (b
     expect(() =>
       loadConfig({ ...base, KYSO_WEBAUTHN_ATTESTATION: 'direct', KYSO_WEBAUTHN_AAGUIDS: 'yubikey' }),
     ).toThrow(/not an AAGUID/);
+    expect(() => loadConfig({ ...base, KYSO_WEBAUTHN_ROOTS: '/nonexistent.pem' })).toThrow(
+      /needs KYSO_WEBAUTHN_ATTESTATION=direct/,
+    );
+    const pem = path.join(tmpDir(), 'roots.pem');
+    fs.writeFileSync(pem, 'not a certificate');
+    expect(() =>
+      loadConfig({ ...base, KYSO_WEBAUTHN_ATTESTATION: 'direct', KYSO_WEBAUTHN_ROOTS: pem }),
+    ).toThrow(/no PEM certificate/);
     expect(rpOf('https://ky.so.gov.vn/base')).toEqual({
       rpID: 'ky.so.gov.vn',
       origin: 'https://ky.so.gov.vn',

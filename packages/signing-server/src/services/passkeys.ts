@@ -142,6 +142,7 @@ function reasonOf(e: unknown): string {
   if (/user verification|could not be verified/i.test(m)) return 'user verification missing';
   if (/counter/i.test(m)) return 'sign counter did not increase (cloned authenticator or replay)';
   if (/RP ID/i.test(m)) return 'wrong RP ID';
+  if (/cert|trust anchor|root/i.test(m)) return 'attestation chain not trusted';
   if (/type/i.test(m)) return 'wrong ceremony type';
   if (/signature/i.test(m)) return 'bad signature';
   return 'invalid assertion';
@@ -375,7 +376,11 @@ export class PasskeyService {
     const policy = this.ctx.config.webauthn;
     let info: Awaited<ReturnType<typeof verifyRegistrationResponse>>['registrationInfo'];
     try {
-      const { verifyRegistrationResponse } = await webauthn();
+      const { verifyRegistrationResponse, SettingsService } = await webauthn();
+      // Trust anchors of attestation chains (formats with operator-chosen roots; the library keeps
+      // its own for apple and android). Set on every enrolment: the policy is the configuration's.
+      for (const identifier of ['packed', 'tpm', 'fido-u2f'] as const)
+        SettingsService.setRootCertificates({ identifier, certificates: policy.roots });
       const v = await verifyRegistrationResponse({
         response,
         expectedChallenge: row.challenge,
