@@ -374,7 +374,7 @@ describe('validation data that proves status (local OCSP/CRL/TSA responder)', ()
       );
       expect(err).toBeInstanceOf(LevelNotReachedError);
       expect(err!.problems.find((p) => p.subject === rsp.leaf.subject.toString())!.missing).toMatch(
-        /responder-authorized responder-not-authorized/,
+        /responder-authorized RESPONDER_NOT_AUTHORIZED/,
       );
     } finally {
       rsp.rogueOcsp.on = false;

@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tmpDir } from '../../pki-core/test/helpers/tools.js';
+import { etsiSchemaErrors, etsiValues } from '../../pki-core/test/helpers/etsi.js';
+import { requireTool, tmpDir } from '../../pki-core/test/helpers/tools.js';
 import { IncrementalWriter, PdfDict, PdfReader, PdfStream, pdfCommands, signPdf } from '../src/node/index.js';
 import { makeSamplePdf } from './helpers/docs.js';
 import { type PdfTestPki, makePdfTestPki } from './helpers/pki.js';
@@ -61,6 +62,7 @@ describe('kyso pdf verify', () => {
     expect(vi.out).toMatch(/Kết luận: HỢP LỆ/);
     expect(vi.out).toMatch(/Người ký: Nguyễn Văn An/);
     expect(vi.out).toMatch(/Mức PAdES: B-LTA, DocMDP P=2/);
+    expect(vi.out).toMatch(/Kết luận \(ETSI EN 319 102-1\): HỢP LỆ — TOTAL-PASSED/);
     const en = await run([good], { trust: [root], lang: 'en' });
     expect(en.code).toBe(0);
     expect(en.out).toMatch(/Result: VALID/);
@@ -76,6 +78,46 @@ describe('kyso pdf verify', () => {
     expect(rep.validationTime).toBe(later);
     expect(rep.signatures[0].signer.commonName).toBe('Nguyễn Văn An');
     expect(rep.signatures[0].revocationSource).toBe('embedded');
+    // The EN 319 102-1 verdict next to valid/status, for the document and each signature.
+    expect(rep.verdict).toEqual({ indication: 'TOTAL-PASSED', reasons: [] });
+    expect(rep.signatures.map((s: { verdict: { indication: string } }) => s.verdict.indication)).toEqual(
+      rep.signatures.map(() => 'TOTAL-PASSED'),
+    );
+    expect(rep.signatures.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('--json verdicts of a tampered document and of unknown roots; --report etsi (TS 119 102-2)', async () => {
+    const t = JSON.parse((await run([tampered], { trust: [root], json: true })).out);
+    expect(t.status).toBe('invalid');
+    expect(t.verdict.indication).toBe('TOTAL-FAILED');
+    expect(t.verdict.subIndication).toBe('SIG_CONSTRAINTS_FAILURE');
+    expect(t.verdict.reasons).toContain('DISALLOWED_CHANGES');
+    const u = JSON.parse((await run([good], { 'vn-roots': true, json: true })).out);
+    expect(u.status).toBe('indeterminate');
+    expect(u.verdict).toMatchObject({
+      indication: 'INDETERMINATE',
+      subIndication: 'NO_CERTIFICATE_CHAIN_FOUND',
+    });
+    expect(u.signatures[0].verdict.reasons).toContain('CERTIFICATE_UNKNOWN_ISSUER');
+    expect((await run([good], { trust: [root], report: 'etsi', json: true })).code).toBe(2);
+    expect((await run([good], { trust: [root], report: 'html' })).code).toBe(2);
+    if (!requireTool('xmllint')) return;
+    const x = await run([good], { trust: [root], report: 'etsi' });
+    expect(x.code).toBe(0);
+    expect(etsiSchemaErrors(x.out)).toBe('');
+    expect(etsiValues(x.out, 'DAIdentifier').length).toBe(
+      JSON.parse((await run([good], { trust: [root], json: true })).out).signatures.length,
+    );
+    expect(etsiValues(x.out, 'SubFilterElement')).toContain('ETSI.CAdES.detached');
+    // The signer and its chain, read from the document's CMS and DSS, are validation objects.
+    expect(x.out).toContain('<vr:SignerCertificate VOReference="C-1"/>');
+    expect(etsiValues(x.out, 'Signer')).toContain(pki.officialCert.subject.toString());
+    expect(x.out).toMatch(/<vr:TrustAnchor VOReference="C-\d+"\/>/);
+    expect(x.out.match(/<vr:ValidationObject /g)!.length).toBeGreaterThanOrEqual(3);
+    const bad = await run([tampered], { trust: [root], report: 'etsi' });
+    expect(bad.code).toBe(1);
+    expect(etsiSchemaErrors(bad.out)).toBe('');
+    expect(etsiValues(bad.out, 'MainIndication')).toContain('urn:etsi:019102:mainindication:total-failed');
   });
 
   it('invalid or indeterminate: exit 1 (tampered, unknown roots, no anchors)', async () => {

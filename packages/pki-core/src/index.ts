@@ -91,3 +91,5 @@ export * from './ers/evidence-record.js';
 export * from './ers/time-stamped-data.js';
 // Certificate / CRL linter (RFC 5280, ETSI EN 319 412, Vietnamese profiles)
 export * from './lint/index.js';
+// Verdict model (ETSI EN 319 102-1), reason mapping, vi/en renderer, TS 119 102-2 report
+export * from './verdict/index.js';

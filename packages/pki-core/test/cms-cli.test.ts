@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cmsCommands } from '../src/cli/cms.js';
 import { type TestPki, makeTestPki } from './helpers/cms-pki.js';
+import { etsiSchemaErrors, etsiValues } from './helpers/etsi.js';
 import { openssl, requireTool } from './helpers/tools.js';
 import { runCommands } from './helpers/cli.js';
 
@@ -93,12 +94,23 @@ describe.skipIf(!requireTool('openssl'))('kyso cms CLI', () => {
       '--json',
     ]);
     expect(v.code).toBe(0);
-    expect(JSON.parse(v.out).valid).toBe(true);
+    const ok = JSON.parse(v.out);
+    expect(ok.valid).toBe(true);
+    expect(ok.verdict).toEqual({ indication: 'TOTAL-PASSED', reasons: [] });
+    expect(ok.signers[0].verdict).toEqual({ indication: 'TOTAL-PASSED', reasons: [] });
     const other = path.join(pki.dir, 'other.txt');
     fs.writeFileSync(other, 'changed');
     const bad = await kyso(['cms', 'verify', '--in', sig, '--content', other, '--trust', pki.rootFile]);
     expect(bad.code).toBe(1);
     expect(bad.out).toContain('MESSAGE_DIGEST_MISMATCH');
+    expect(bad.out).toContain('Verdict (ETSI EN 319 102-1): INVALID — TOTAL-FAILED / HASH_FAILURE');
+    const badJson = JSON.parse(
+      (await kyso(['cms', 'verify', '--in', sig, '--content', other, '--trust', pki.rootFile, '--json'])).out,
+    );
+    expect(badJson.valid).toBe(false);
+    expect(badJson.verdict).toMatchObject({ indication: 'TOTAL-FAILED', subIndication: 'HASH_FAILURE' });
+    expect(badJson.verdict.reasons).toContain('MESSAGE_DIGEST_MISMATCH');
+    expect(badJson.signers[0].verdict).toEqual(badJson.verdict);
     const untrusted = await kyso([
       'cms',
       'verify',
@@ -110,6 +122,55 @@ describe.skipIf(!requireTool('openssl'))('kyso cms CLI', () => {
       pki.otherRootFile,
     ]);
     expect(untrusted.code).toBe(1);
+    const untrustedJson = JSON.parse(
+      (await kyso(['cms', 'verify', '--in', sig, '--content', data, '--trust', pki.otherRootFile, '--json']))
+        .out,
+    );
+    expect(untrustedJson.verdict).toEqual({
+      indication: 'INDETERMINATE',
+      subIndication: 'NO_CERTIFICATE_CHAIN_FOUND',
+      reasons: ['CERTIFICATE_UNKNOWN_ISSUER', 'PATH_INVALID'],
+    });
+    // The ETSI TS 119 102-2 report of the same verification (xmllint: well-formed, valid against the subset).
+    if (requireTool('xmllint')) {
+      const etsi = await kyso([
+        'cms',
+        'verify',
+        '--in',
+        sig,
+        '--content',
+        data,
+        '--trust',
+        pki.rootFile,
+        '--report',
+        'etsi',
+      ]);
+      expect(etsi.code).toBe(0);
+      expect(etsiSchemaErrors(etsi.out)).toBe('');
+      expect(etsiValues(etsi.out, 'MainIndication')).toContain('urn:etsi:019102:mainindication:total-passed');
+      expect(etsi.out).toContain('<vr:SignerCertificate VOReference="C-1"/>');
+      expect(etsi.out).toContain('<vr:TrustAnchor VOReference=');
+      const etsiBad = await kyso([
+        'cms',
+        'verify',
+        '--in',
+        sig,
+        '--content',
+        other,
+        '--trust',
+        pki.rootFile,
+        '--report',
+        'etsi',
+      ]);
+      expect(etsiBad.code).toBe(1);
+      expect(etsiSchemaErrors(etsiBad.out)).toBe('');
+      expect(etsiValues(etsiBad.out, 'SubIndication')).toContain(
+        'urn:etsi:019102:subindication:HASH_FAILURE',
+      );
+      expect(
+        (await kyso(['cms', 'verify', '--in', sig, '--trust', pki.rootFile, '--report', 'pdf'])).code,
+      ).toBe(2);
+    }
   });
 
   it('sign attached RSA-PSS as PEM, B-T through an HTTP TSA', async () => {

@@ -100,6 +100,13 @@ describe.skipIf(!requireTool('openssl'))('kyso ocsp CLI', () => {
     expect(v.code).toBe(1); // revoked
     const rep = JSON.parse(v.out);
     expect(rep.certStatus).toMatchObject({ status: 'revoked', reason: 'keyCompromise' });
+    // The EN 319 102-1 verdict next to `status`: a revoked certificate is TOTAL-FAILED / REVOKED.
+    expect(rep.verdict).toEqual({
+      indication: 'TOTAL-FAILED',
+      subIndication: 'REVOKED',
+      reasons: ['REVOKED'],
+    });
+    expect(rep.status).toBe('failed');
     expect(rep.checks.find((c: { check: string }) => c.check === 'nonce').status).toBe('passed');
     expect(rep.checks.find((c: { check: string }) => c.check === 'signature').status).toBe('passed');
 

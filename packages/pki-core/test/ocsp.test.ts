@@ -371,7 +371,7 @@ describe.skipIf(!requireTool('openssl'))('OCSP with OpenSSL as the judge', () =>
       expect(rep.status).toBe('passed');
       expect(rep.delegated).toBe(true);
       expect(rep.certStatus).toEqual({ status: 'good' });
-      expect(rep.checks.find((c) => c.check === 'responder-revocation')?.reason).toBe('ocsp-nocheck');
+      expect(rep.checks.find((c) => c.check === 'responder-revocation')?.reason).toBe('OCSP_NOCHECK');
 
       const rv = respond('revoked', 'ocsp');
       const rep2 = await verifyOcspResponse(rv.resp, {
@@ -388,7 +388,7 @@ describe.skipIf(!requireTool('openssl'))('OCSP with OpenSSL as the judge', () =>
       expect(rep2.status).toBe('failed');
       expect(rep2.checks.find((c) => c.status === 'failed')).toMatchObject({
         check: 'certificate-status',
-        reason: 'revoked',
+        reason: 'REVOKED',
       });
       const single = await findSingleResponse(parseOcspResponse(rv.resp), pki.cert('revoked'), ca);
       expect(single?.certStatus.status).toBe('revoked');
@@ -407,7 +407,7 @@ describe.skipIf(!requireTool('openssl'))('OCSP with OpenSSL as the judge', () =>
         time: new Date(),
         nonce: new Uint8Array(16),
       });
-      expect(wrongNonce.checks.find((c) => c.check === 'nonce')?.reason).toBe('nonce-mismatch');
+      expect(wrongNonce.checks.find((c) => c.check === 'nonce')?.reason).toBe('NONCE_MISMATCH');
 
       const later = await verifyOcspResponse(resp, {
         issuer: ca,
@@ -448,7 +448,7 @@ describe.skipIf(!requireTool('openssl'))('OCSP with OpenSSL as the judge', () =>
       const ind = await verifyOcspResponse(nn.resp, { issuer: ca, time: new Date() });
       expect(ind.status).toBe('indeterminate');
       expect(ind.checks.find((c) => c.check === 'responder-revocation')?.reason).toBe(
-        'responder-revocation-not-checked',
+        'RESPONDER_REVOCATION_NOT_CHECKED',
       );
 
       // A leaf (no OCSPSigning EKU) signing responses is refused.
@@ -473,7 +473,7 @@ describe.skipIf(!requireTool('openssl'))('OCSP with OpenSSL as the judge', () =>
         time: new Date(),
       });
       expect(rep.status).toBe('failed');
-      expect(rep.checks[0]).toMatchObject({ check: 'response-status', reason: 'ocsp-unauthorized' });
+      expect(rep.checks[0]).toMatchObject({ check: 'response-status', reason: 'OCSP_UNAUTHORIZED' });
     });
   });
 });

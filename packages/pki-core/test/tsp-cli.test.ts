@@ -55,7 +55,9 @@ describe.skipIf(!requireTool('openssl'))('kyso ts CLI', () => {
     expect(v.code, v.out).toBe(0);
     const rep = JSON.parse(v.out);
     expect(rep.status).toBe('passed');
+    expect(rep.verdict).toEqual({ indication: 'TOTAL-PASSED', reasons: [] });
     expect(rep.checks.find((c: { check: string }) => c.check === 'chain').status).toBe('passed');
+    expect(rep.checks.every((c: { reason: string }) => /^[A-Z][A-Z0-9_]*$/.test(c.reason))).toBe(true);
 
     const d = await kyso([
       'ts',
@@ -84,7 +86,36 @@ describe.skipIf(!requireTool('openssl'))('kyso ts CLI', () => {
       f('ca.pem'),
     ]);
     expect(bad.code).toBe(1);
-    expect(bad.out).toMatch(/failed\s+message-imprint: imprint-mismatch/);
+    expect(bad.out).toMatch(/failed\s+message-imprint: IMPRINT_MISMATCH/);
+    expect(bad.out).toContain('Verdict (ETSI EN 319 102-1): INVALID — TOTAL-FAILED / HASH_FAILURE');
+    const badJson = JSON.parse(
+      (
+        await kyso([
+          'ts',
+          'verify',
+          '--in',
+          f('r.tsr'),
+          '--data',
+          f('other.txt'),
+          '--trust',
+          f('ca.pem'),
+          '--json',
+        ])
+      ).out,
+    );
+    expect(badJson.verdict).toEqual({
+      indication: 'TOTAL-FAILED',
+      subIndication: 'HASH_FAILURE',
+      reasons: ['IMPRINT_MISMATCH'],
+    });
+    // No trust anchor: the chain is not validated, INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND.
+    const noTrust = JSON.parse(
+      (await kyso(['ts', 'verify', '--in', f('r.tsr'), '--data', f('doc.txt'), '--json'])).out,
+    );
+    expect(noTrust.verdict).toMatchObject({
+      indication: 'INDETERMINATE',
+      subIndication: 'NO_CERTIFICATE_CHAIN_FOUND',
+    });
   });
 
   it('a TSA certificate without critical timeStamping is refused (exit 1, CERT_INVALID)', async () => {

@@ -261,7 +261,7 @@ describe.skipIf(!requireTool('openssl'))('RFC 3161 with OpenSSL as the judge', (
         expect(good.checks.filter((c) => c.status !== 'passed')).toEqual([]);
         expect(good.status).toBe('passed');
         expect(good.checks.find((c) => c.check === 'ess-signing-certificate')?.reason).toBe(
-          ess ? 'ess-cert-id-v2-matches' : 'ess-cert-id-matches',
+          ess ? 'ESS_CERT_ID_V2_MATCHES' : 'ESS_CERT_ID_MATCHES',
         );
         const t = good.tstInfo!;
         expect(t.ordering).toBe(true);
@@ -306,7 +306,7 @@ describe.skipIf(!requireTool('openssl'))('RFC 3161 with OpenSSL as the judge', (
       const bare = parseTimeStampResp(await tsa.respond(der2)).token!;
       const nf = await verifyTimeStampToken(bare, { data, certificates: [pki.cert('leaf')] });
       expect(nf.checks.find((c) => c.check === 'signer-certificate')?.reason).toBe(
-        'signer-certificate-not-found',
+        'SIGNER_CERTIFICATE_NOT_FOUND',
       );
       const found = await verifyTimeStampToken(bare, {
         data,
@@ -351,7 +351,7 @@ describe.skipIf(!requireTool('openssl'))('RFC 3161 with OpenSSL as the judge', (
       });
       expect(rep.checks.find((c) => c.check === 'tsa-validity')).toMatchObject({
         status: 'failed',
-        reason: 'tsa-expired',
+        reason: 'TSA_EXPIRED',
       });
       expect(rep.checks.find((c) => c.check === 'signature')?.status).toBe('passed');
       expect(rep.status).toBe('failed');
@@ -376,7 +376,7 @@ describe.skipIf(!requireTool('openssl'))('RFC 3161 with OpenSSL as the judge', (
       const rep = await verifyTimeStampToken(parseTimeStampResp(r('br.tsr')).token!, { data });
       expect(rep.checks.find((c) => c.check === 'tsa-certificate')).toMatchObject({
         status: 'failed',
-        reason: 'not-a-tsa-certificate',
+        reason: 'NOT_A_TSA_CERTIFICATE',
       });
     });
   });

@@ -90,6 +90,9 @@ describe('kyso verify chain wording', () => {
       'INVALID: REVOCATION_UNKNOWN ([0] UID=CCCD:048190005680,CN=Lê Văn Cường,C=VN: no CRL from "Kyso Msg Test Issuing CA" and no OCSP response for "Lê Văn Cường" was supplied or fetched)',
     );
     expect(r.out).toContain('What to do: give the CRL of each issuing CA with --crl');
+    expect(r.out).toContain(
+      'Verdict (ETSI EN 319 102-1): INDETERMINATE — INDETERMINATE / TRY_LATER: the revocation status could not be established [REVOCATION_UNKNOWN]',
+    );
     expect(r.out).not.toContain('no revocation checker was supplied');
   });
 
@@ -107,5 +110,27 @@ describe('kyso verify chain wording', () => {
     // The leaf asserts a policy but the CAs assert none, so no policy holds for the path (RFC 5280 6.1).
     expect(r.out).toContain('Policies: no certificate policy holds for the whole path');
     expect(r.out).not.toContain('Policies: (none)');
+  });
+
+  it('--json carries the EN 319 102-1 verdict next to valid/reason', async () => {
+    const base = [leaf, '--trust', path.join(ca, 'root.pem'), '--untrusted', path.join(ca, 'issuing.pem')];
+    const ok = JSON.parse((await kyso('verify', 'chain', ...base, '--json')).out);
+    expect(ok.valid).toBe(true);
+    expect(ok.verdict).toEqual({ indication: 'TOTAL-PASSED', reasons: [] });
+    const missing = JSON.parse(
+      (await kyso('verify', 'chain', ...base, '--revocation', 'require', '--json')).out,
+    );
+    expect(missing.valid).toBe(false);
+    expect(missing.reason).toBe('REVOCATION_UNKNOWN');
+    expect(missing.verdict).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'TRY_LATER' });
+    expect(missing.verdict.reasons[0]).toBe('REVOCATION_UNKNOWN');
+    const late = JSON.parse(
+      (await kyso('verify', 'chain', ...base, '--at', '2199-01-01T00:00:00Z', '--json')).out,
+    );
+    expect(late.reason).toBe('CERT_EXPIRED');
+    expect(late.verdict).toMatchObject({
+      indication: 'INDETERMINATE',
+      subIndication: 'OUT_OF_BOUNDS_NO_POE',
+    });
   });
 });

@@ -699,10 +699,16 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'json',
         type: 'boolean',
-        description: 'print the report as JSON',
+        description: 'print the report as JSON (with EN 319 102-1 verdict fields)',
+      },
+      {
+        name: 'report',
+        type: 'string',
+        description: 'etsi: print an ETSI TS 119 102-2 XML validation report',
       },
     ],
-    usage: '--in SIG [--content FILE] --trust ROOT [--untrusted PEM ...] [--at TIME] [--json]',
+    usage:
+      '--in SIG [--content FILE] --trust ROOT [--untrusted PEM ...] [--at TIME] [--json | --report etsi]',
   },
   {
     group: 'ocsp',
@@ -1366,7 +1372,12 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'json',
         type: 'boolean',
-        description: 'JSON report',
+        description: 'JSON report (with EN 319 102-1 verdict fields)',
+      },
+      {
+        name: 'report',
+        type: 'string',
+        description: 'etsi: ETSI TS 119 102-2 XML validation report instead of the readable one',
       },
       {
         name: 'lang',
@@ -1384,7 +1395,8 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
         description: 'missing revocation data is reported but not fatal',
       },
     ],
-    usage: 'IN [--trust ROOT ...] [--vn-roots] [--at TIME] [--json] [--lang vi|en] [--fetch | --soft-fail]',
+    usage:
+      'IN [--trust ROOT ...] [--vn-roots] [--at TIME] [--json | --report etsi] [--lang vi|en] [--fetch | --soft-fail]',
     positionals: {
       min: 1,
       max: 1,

@@ -11,3 +11,4 @@ export * from './sign/prepare.js';
 export * from './xades/xades.js';
 export * from './verify/report.js';
 export * from './verify/render.js';
+export * from './verify/verdict.js';

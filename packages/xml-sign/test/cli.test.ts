@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { xmlCommands } from '@kyso/xml-sign/cli';
 import { describe, expect, it } from 'vitest';
+import { etsiSchemaErrors, etsiValues } from '../../pki-core/test/helpers/etsi.js';
+import { requireTool } from '../../pki-core/test/helpers/tools.js';
 
 const DEMO = path.resolve(__dirname, '../../../certs/demo/rsa');
 const SAMPLE = path.resolve(
@@ -63,10 +65,29 @@ describe('kyso xml sign | verify | inspect', () => {
     const rep = JSON.parse(j.out);
     expect(rep.signatures[0].status).toBe('valid');
     expect(rep.signatures[0].signingTime.source).toBe('claimed-einvoice');
+    // The EN 319 102-1 verdict next to valid/status.
+    expect(rep.verdict).toEqual({ indication: 'TOTAL-PASSED', reasons: [] });
+    expect(rep.signatures[0].verdict).toEqual({ indication: 'TOTAL-PASSED', reasons: [] });
+    expect(v.out).toContain('Kết luận (ETSI EN 319 102-1): HỢP LỆ — TOTAL-PASSED');
+    if (requireTool('xmllint')) {
+      const x = await run('verify', [out], {
+        trust: [path.join(DEMO, 'root.pem')],
+        revocation: 'off',
+        report: 'etsi',
+      });
+      expect(x.code).toBe(0);
+      expect(etsiSchemaErrors(x.out)).toBe('');
+      expect(etsiValues(x.out, 'MainIndication')).toContain('urn:etsi:019102:mainindication:total-passed');
+      expect(x.out).toContain('<vr:SignerCertificate VOReference="C-1"/>');
+    }
     // Without revocation data, the default mode says so: not valid, indeterminate.
     const strict = await run('verify', [out], { trust: [path.join(DEMO, 'root.pem')], json: true });
     expect(strict.code).toBe(1);
     expect(JSON.parse(strict.out).status).toBe('indeterminate');
+    expect(JSON.parse(strict.out).verdict).toMatchObject({
+      indication: 'INDETERMINATE',
+      subIndication: 'TRY_LATER',
+    });
     // Tampered: invalid.
     writeFileSync(out, readFileSync(out, 'utf8').replace('Kyso', 'Kysq'));
     const bad = await run('verify', [out], {
@@ -76,6 +97,11 @@ describe('kyso xml sign | verify | inspect', () => {
     });
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.out).signatures[0].reasons).toContain('DIGEST_MISMATCH');
+    expect(JSON.parse(bad.out).verdict).toEqual({
+      indication: 'TOTAL-FAILED',
+      subIndication: 'HASH_FAILURE',
+      reasons: ['DIGEST_MISMATCH'],
+    });
   });
 
   it('the public VN sample: crypto intact, certificate not trusted; MST shown', async () => {
@@ -90,6 +116,13 @@ describe('kyso xml sign | verify | inspect', () => {
     expect(s.certificate.status).not.toBe('valid');
     expect(s.signer.identifiers).toContainEqual({ type: 'MST', value: '0102182292-998' });
     expect(s.warnings.join(' ')).toContain('SHA-1');
+    // The Vietnamese report says why in Vietnamese (pki-core's shared sentences) and ends with the verdict.
+    const vi = await run('verify', [SAMPLE], { trust: [path.join(DEMO, 'root.pem')], revocation: 'off' });
+    expect(vi.out).toContain(`(${s.certificate.reason}: `);
+    expect(vi.out).not.toContain(s.certificate.detail);
+    expect(vi.out).toContain(
+      `Kết luận (ETSI EN 319 102-1): CHƯA XÁC ĐỊNH — INDETERMINATE / ${JSON.parse(v.out).verdict.subIndication}`,
+    );
   });
 
   it('inspect lists signatures; usage errors exit 2', async () => {

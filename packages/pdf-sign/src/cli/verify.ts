@@ -1,5 +1,5 @@
 /**
- * `kyso pdf verify IN [--trust ROOT ...] [--vn-roots] [--at TIME] [--json] [--lang vi|en] [--fetch]`.
+ * `kyso pdf verify IN [--trust ROOT ...] [--vn-roots] [--at TIME] [--json | --report etsi] [--lang vi|en] [--fetch]`.
  * Exit codes: 0 every signature and time-stamp valid with no disallowed change after it; 1
  * otherwise (invalid or indeterminate); 2 usage error or unreadable input.
  */
@@ -10,6 +10,7 @@ import { Certificate, KysoError, TrustStore } from '@kyso/pki-core';
 import { FileSource } from '../pdf/file-source.node.js';
 import { type RevocationMode, verifyPdf } from '../verify/pades.js';
 import { renderReport } from '../verify/render.js';
+import { pdfCertificates, pdfEtsiReport, withVerdicts } from '../verify/verdict.js';
 import type { PdfCommand } from './index.js';
 
 class Usage extends Error {}
@@ -67,7 +68,8 @@ function vietnamRootsDir(): string {
 export const pdfVerifyCommand: PdfCommand = {
   path: ['pdf', 'verify'],
   summary: 'verify the signatures of a PDF (PAdES level, certificates, later changes)',
-  usage: 'IN [--trust ROOT ...] [--vn-roots] [--at TIME] [--json] [--lang vi|en] [--fetch | --soft-fail]',
+  usage:
+    'IN [--trust ROOT ...] [--vn-roots] [--at TIME] [--json | --report etsi] [--lang vi|en] [--fetch | --soft-fail]',
   positionals: { min: 1, max: 1, names: 'IN' },
   options: [
     { name: 'trust', type: 'multi', description: 'trust anchor certificate file or folder (repeatable)' },
@@ -77,7 +79,12 @@ export const pdfVerifyCommand: PdfCommand = {
       description: 'trust the Vietnamese national roots shipped with kyso',
     },
     { name: 'at', type: 'string', description: 'validation time (ISO 8601; default now)' },
-    { name: 'json', type: 'boolean', description: 'JSON report' },
+    { name: 'json', type: 'boolean', description: 'JSON report (with EN 319 102-1 verdict fields)' },
+    {
+      name: 'report',
+      type: 'string',
+      description: 'etsi: ETSI TS 119 102-2 XML validation report instead of the readable one',
+    },
     { name: 'lang', type: 'string', description: 'language of the readable report: vi (default) or en' },
     { name: 'fetch', type: 'boolean', description: 'fetch CRL/OCSP over HTTP when the document has none' },
     {
@@ -91,6 +98,9 @@ export const pdfVerifyCommand: PdfCommand = {
       const o = args.options;
       const lang = o.lang === undefined ? 'vi' : o.lang;
       if (lang !== 'vi' && lang !== 'en') throw new Usage('--lang must be vi or en');
+      if (o.report !== undefined && o.report !== 'etsi') throw new Usage('--report must be etsi');
+      if (o.report !== undefined && o.json === true)
+        throw new Usage('--report etsi and --json exclude each other');
       let time: Date | undefined;
       if (o.at !== undefined) {
         if (typeof o.at !== 'string' || Number.isNaN(Date.parse(o.at)))
@@ -113,12 +123,15 @@ export const pdfVerifyCommand: PdfCommand = {
         throw new Usage(`cannot read ${args.positionals[0]}: ${(e as Error).message}`);
       }
       let report: Awaited<ReturnType<typeof verifyPdf>>;
+      let certificates: Map<string, Uint8Array[]> | undefined;
       try {
         report = await verifyPdf(source, {
           ...(trustStore ? { trustStore } : {}),
           ...(time ? { time } : {}),
           revocation,
         });
+        // The ETSI report names the certificates: read them from the document before closing it.
+        if (o.report === 'etsi') certificates = pdfCertificates(source);
       } catch (e) {
         if (e instanceof KysoError) throw new Usage(`unreadable PDF: ${e.message}`);
         if (e instanceof Error && 'code' in e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code))
@@ -127,7 +140,8 @@ export const pdfVerifyCommand: PdfCommand = {
       } finally {
         source.close();
       }
-      if (o.json === true) io.out(`${JSON.stringify(report, null, 2)}\n`);
+      if (o.json === true) io.out(`${JSON.stringify(withVerdicts(report), null, 2)}\n`);
+      else if (o.report === 'etsi') io.out(pdfEtsiReport(report, certificates));
       else io.out(renderReport(report, lang));
       if (!trustStore)
         io.err(

@@ -5,3 +5,4 @@ export * from './integrity.js';
 export * from './modifications.js';
 export * from './pades.js';
 export * from './render.js';
+export * from './verdict.js';

@@ -29,20 +29,24 @@ export type IntegrityCheckName =
   | 'signature'
   | 'signing-certificate';
 
-export type IntegrityReason =
-  | 'BYTE_RANGE_MISSING'
-  | 'BYTE_RANGE_MALFORMED'
-  | 'BYTE_RANGE_NOT_AT_CONTENTS'
-  | 'BYTE_RANGE_OUT_OF_FILE'
-  | 'COVERS_WHOLE_FILE'
-  | 'COVERS_REVISION'
-  | 'COVERAGE_PARTIAL'
-  | 'CMS_MALFORMED'
-  | 'DIGEST_MISMATCH'
-  | 'SIGNATURE_INVALID'
-  | 'ESS_MISSING'
-  | 'ESS_MISMATCH'
-  | 'UNSUPPORTED';
+/** Stable reason codes of the integrity checks of a PDF signature. */
+export const INTEGRITY_REASONS = [
+  'BYTE_RANGE_MISSING',
+  'BYTE_RANGE_MALFORMED',
+  'BYTE_RANGE_NOT_AT_CONTENTS',
+  'BYTE_RANGE_OUT_OF_FILE',
+  'COVERS_WHOLE_FILE',
+  'COVERS_REVISION',
+  'COVERAGE_PARTIAL',
+  'CMS_MALFORMED',
+  'DIGEST_MISMATCH',
+  'SIGNATURE_INVALID',
+  'ESS_MISSING',
+  'ESS_MISMATCH',
+  'UNSUPPORTED',
+] as const;
+/** A stable reason code of a PDF signature's integrity checks. */
+export type IntegrityReason = (typeof INTEGRITY_REASONS)[number];
 
 export interface IntegrityCheck {
   check: IntegrityCheckName;

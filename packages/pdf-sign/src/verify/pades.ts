@@ -26,6 +26,7 @@ import {
   type RevocationResult,
   type TrustStore,
   type ValidationReport,
+  DEFINITIVE_PATH_REASONS,
   buildAndValidatePath,
   der,
   newRevocationChecker,
@@ -373,16 +374,9 @@ function pathValidation(
     };
   }
   const reason = rep.reason ?? undefined;
-  const invalidReasons = new Set([
-    'REVOKED',
-    'SIGNATURE_INVALID',
-    'NOT_A_CA',
-    'NAME_CONSTRAINTS_VIOLATED',
-    'EKU_MISMATCH',
-  ]);
   const status: VerifyStatus = rep.valid
     ? 'valid'
-    : reason && invalidReasons.has(reason)
+    : reason && DEFINITIVE_PATH_REASONS.has(reason)
       ? 'invalid'
       : 'indeterminate';
   const out: CertificateValidation = {

@@ -3,47 +3,18 @@
  * Vietnamese: signer, signing time, integrity) or English. Times are shown in Vietnam time
  * (UTC+07:00) as ISO 8601 with the offset.
  */
+import { type ReportLanguage, STATUS_TEXT, renderVerdict, viReason, vnTime } from '@kyso/pki-core';
 import type { ModificationLevel } from './modifications.js';
-import type { PdfSignatureReport, PdfValidationReport, VerifyStatus } from './pades.js';
+import type { PdfSignatureReport, PdfValidationReport } from './pades.js';
+import { pdfSignatureVerdict, pdfVerdict } from './verdict.js';
 
-export type ReportLanguage = 'vi' | 'en';
-
-/**
- * The Vietnamese report says every sentence in Vietnamese: the English `detail` of a check is
- * replaced by the sentence for its code (and what to do), or left out (the code stays; --json and
- * --lang en carry the English detail).
- */
-const VI_REASONS: Record<string, string> = {
-  REVOCATION_UNKNOWN:
-    'không xác định được tình trạng thu hồi: tài liệu không kèm CRL/OCSP cho chứng thư này hoặc chứng thư của CA cấp; dùng --fetch để tra cứu trực tuyến, hoặc --soft-fail để chấp nhận thiếu dữ liệu',
-  NO_REVOCATION_DATA:
-    'không có CRL hay phản hồi OCSP cho chứng thư này hoặc chứng thư của CA cấp; dùng --fetch để tra cứu trực tuyến',
-  UNKNOWN_ISSUER:
-    'không dựng được chuỗi tới chứng thư gốc tin cậy: thêm chứng thư gốc bằng --trust hoặc --vn-roots',
-  NO_TRUST_ANCHORS: 'chưa có chứng thư gốc tin cậy: thêm --trust GỐC.pem hoặc --vn-roots',
-  CERT_EXPIRED: 'chứng thư đã hết hạn tại thời điểm kiểm tra',
-  CERT_NOT_YET_VALID: 'chứng thư chưa có hiệu lực tại thời điểm kiểm tra',
-  REVOKED: 'chứng thư đã bị thu hồi',
-  SIGNATURE_INVALID: 'chữ ký của CA trên chứng thư không đúng',
-  NOT_A_CA: 'chứng thư cấp không phải của CA',
-  KEY_USAGE_INVALID: 'mục đích sử dụng khóa không cho phép việc này',
-  EKU_MISMATCH: 'mục đích sử dụng mở rộng (EKU) không cho phép ký tài liệu',
-  WEAK_ALGORITHM: 'thuật toán hoặc độ dài khóa quá yếu',
-  UNSUPPORTED_ALGORITHM: 'thuật toán chưa được hỗ trợ',
-};
-
-function viDetail(code: string | undefined): string | undefined {
-  return code ? VI_REASONS[code] : undefined;
-}
+export { vnTime, type ReportLanguage };
 
 const T = {
   vi: {
     title: 'KẾT QUẢ KIỂM TRA CHỮ KÝ SỐ TRÊN TÀI LIỆU PDF',
     overall: 'Kết luận',
-    status: { valid: 'HỢP LỆ', invalid: 'KHÔNG HỢP LỆ', indeterminate: 'CHƯA XÁC ĐỊNH' } as Record<
-      VerifyStatus,
-      string
-    >,
+    status: STATUS_TEXT.vi,
     validationTime: 'Thời điểm kiểm tra',
     revisions: 'Số phiên bản (cập nhật gia tăng)',
     certified: 'Chữ ký chứng thực (DocMDP)',
@@ -102,10 +73,7 @@ const T = {
   en: {
     title: 'PDF SIGNATURE VALIDATION REPORT',
     overall: 'Result',
-    status: { valid: 'VALID', invalid: 'INVALID', indeterminate: 'INDETERMINATE' } as Record<
-      VerifyStatus,
-      string
-    >,
+    status: STATUS_TEXT.en,
     validationTime: 'Validation time',
     revisions: 'Revisions (incremental updates)',
     certified: 'Certification signature (DocMDP)',
@@ -166,15 +134,7 @@ const T = {
 /** Allowed findings worth a reader's look although they do not change the verdict. */
 const NOTICES = new Set(['OVERLAYS_SIGNED_CONTENT', 'PREPARED_APPEARANCE_SELECTED']);
 
-/** ISO 8601 in Vietnam time: 2025-07-01T09:30:00+07:00. */
-export function vnTime(iso: string | undefined): string {
-  if (!iso) return '-';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return `${new Date(d.getTime() + 7 * 3600_000).toISOString().slice(0, 19)}+07:00`;
-}
-
-function signatureBlock(s: PdfSignatureReport, t: (typeof T)['vi']): string[] {
+function signatureBlock(s: PdfSignatureReport, t: (typeof T)['vi'], lang: ReportLanguage): string[] {
   const out: string[] = [];
   const head = s.kind === 'doc-timestamp' ? t.docTimestamp : t.signature;
   out.push(`${head} #${s.index + 1} — ${t.status[s.status]}`);
@@ -198,7 +158,7 @@ function signatureBlock(s: PdfSignatureReport, t: (typeof T)['vi']): string[] {
     `  ${t.integrity}: ${s.integrity.status === 'passed' ? t.intactYes : t.intactNo}; ${t.coverage[s.integrity.coverage]}${failed ? ` [${failed.reason ?? failed.check}${failedDetail ? `: ${failedDetail}` : ''}]` : ''}`,
   );
   const c = s.certificate;
-  const certDetail = vi ? viDetail(c.reason) : c.detail;
+  const certDetail = vi ? viReason(c.reason) : c.detail;
   out.push(
     `  ${t.certificate}: ${t.status[c.status]}${c.reason ? ` [${c.reason}]` : ''}, ${t.validatedAt} ${vnTime(c.validatedAt)}${certDetail && c.status !== 'valid' ? ` — ${certDetail}` : ''}`,
   );
@@ -220,6 +180,7 @@ function signatureBlock(s: PdfSignatureReport, t: (typeof T)['vi']): string[] {
       );
   }
   if (s.reasons.length) out.push(`  ${t.reasons}: ${s.reasons.join(', ')}`);
+  out.push(`  ${renderVerdict(pdfSignatureVerdict(s), lang)}`);
   return out;
 }
 
@@ -231,9 +192,10 @@ export function renderReport(r: PdfValidationReport, lang: ReportLanguage = 'vi'
     `${t.overall}: ${t.status[r.status]}`,
     `${t.validationTime}: ${vnTime(r.validationTime)}`,
     `${t.revisions}: ${r.revisions}`,
+    renderVerdict(pdfVerdict(r), lang),
   ];
   if (r.certification) lines.push(`${t.certified}: ${r.certification.field}, P=${r.certification.p}`);
   if (r.signatures.length === 0) lines.push(t.none);
-  for (const s of r.signatures) lines.push('', ...signatureBlock(s, t));
+  for (const s of r.signatures) lines.push('', ...signatureBlock(s, t, lang));
   return `${lines.join('\n')}\n`;
 }

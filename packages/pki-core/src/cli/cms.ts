@@ -9,6 +9,9 @@ import type { HashAlgorithm, SignatureAlgorithm } from '../crypto/types.js';
 import { Crl } from '../crl.js';
 import { derOrPem, pemEncode } from '../pem.js';
 import { TrustStore } from '../path/trust-store.js';
+import { cmsEtsiReport } from '../verdict/cms-report.js';
+import { renderVerdict } from '../verdict/render.js';
+import { cmsSignerVerdict, cmsVerdict } from '../verdict/verdict.js';
 import { Certificate } from '../x509/certificate.js';
 import {
   type Command,
@@ -122,7 +125,7 @@ const signCommand: Command = {
 const verifyCommand: Command = {
   path: ['cms', 'verify'],
   summary: 'verify a CMS / CAdES signature (exit 0 valid, 1 invalid, 2 usage or unreadable input)',
-  usage: '--in SIG [--content FILE] --trust ROOT [--untrusted PEM ...] [--at TIME] [--json]',
+  usage: '--in SIG [--content FILE] --trust ROOT [--untrusted PEM ...] [--at TIME] [--json | --report etsi]',
   options: [
     { name: 'in', type: 'string', description: 'the signature (DER, BER or PEM)', required: true },
     { name: 'content', type: 'string', description: 'the signed file, for a detached signature' },
@@ -140,9 +143,17 @@ const verifyCommand: Command = {
     },
     { name: 'require-ess', type: 'boolean', description: 'fail without signing-certificate-v2 (CAdES)' },
     { name: 'out', type: 'string', description: 'write the encapsulated content here (attached signatures)' },
-    { name: 'json', type: 'boolean', description: 'print the report as JSON' },
+    {
+      name: 'json',
+      type: 'boolean',
+      description: 'print the report as JSON (with EN 319 102-1 verdict fields)',
+    },
+    { name: 'report', type: 'string', description: 'etsi: print an ETSI TS 119 102-2 XML validation report' },
   ],
   async run(args, io) {
+    const reportKind = str(args, 'report');
+    if (reportKind !== undefined && reportKind !== 'etsi') throw new UsageError('--report must be etsi');
+    if (reportKind && flag(args, 'json')) throw new UsageError('--report etsi and --json exclude each other');
     const sigBytes = derOrPem(readInput(str(args, 'in')!), 'CMS', 'PKCS7')[0]!;
     const trustStore = new TrustStore(list(args, 'trust').flatMap((f) => Certificate.parseAll(readInput(f))));
     const certificates = list(args, 'untrusted').flatMap((f) => Certificate.parseAll(readInput(f)));
@@ -157,7 +168,16 @@ const verifyCommand: Command = {
     });
     const out = str(args, 'out');
     if (out && report.content) writeOutput(out, report.content, io);
-    if (flag(args, 'json')) io.out(`${JSON.stringify(cmsReportToJson(report), null, 2)}\n`);
+    if (flag(args, 'json')) {
+      const { valid, signers, ...rest } = cmsReportToJson(report) as { valid: boolean; signers: object[] };
+      const json = {
+        valid,
+        verdict: cmsVerdict(report),
+        ...rest,
+        signers: signers.map((s, i) => ({ ...s, verdict: cmsSignerVerdict(report.signers[i]!) })),
+      };
+      io.out(`${JSON.stringify(json, null, 2)}\n`);
+    } else if (reportKind === 'etsi') io.out(cmsEtsiReport(report));
     else {
       const lines = [
         `${report.valid ? 'VALID' : 'INVALID'} (${report.signers.length} signer(s), ${report.detached ? 'detached' : 'attached'}, ${report.encoding})`,
@@ -177,6 +197,7 @@ const verifyCommand: Command = {
           );
         }
       }
+      lines.push(renderVerdict(cmsVerdict(report), 'en'));
       io.out(`${lines.join('\n')}\n`);
     }
     return report.valid ? EXIT_OK : EXIT_FAIL;

@@ -18,6 +18,8 @@ import { OcspResponder, type RevocationLookupResult } from '../ocsp/responder.js
 import { describeBasicOcspResponse, parseOcspResponse } from '../ocsp/response.js';
 import { verifyOcspResponse } from '../ocsp/verify.js';
 import { derOrPem } from '../pem.js';
+import { renderVerdict } from '../verdict/render.js';
+import { ocspVerdict } from '../verdict/verdict.js';
 import { Certificate } from '../x509/certificate.js';
 import { CRL_REASONS, type CrlReason } from '../x509/extensions.js';
 import {
@@ -233,6 +235,7 @@ const verifyCommand: Command = {
         `${JSON.stringify(
           {
             status: report.status,
+            verdict: ocspVerdict(report),
             responseStatus: resp.status,
             certStatus: report.certStatus,
             responder: report.responderCertificate?.subject.toString(),
@@ -254,6 +257,7 @@ const verifyCommand: Command = {
       }
       for (const c of report.checks)
         io.out(`  ${c.status.padEnd(13)} ${c.check}: ${c.reason}${c.detail ? ` (${c.detail})` : ''}\n`);
+      io.out(`${renderVerdict(ocspVerdict(report), 'en')}\n`);
     }
     return report.status === 'passed' ? EXIT_OK : EXIT_FAIL;
   },

@@ -17,6 +17,8 @@ import {
   verifyTimeStampResponse,
   verifyTimeStampToken,
 } from '../tsp/verify.js';
+import { renderVerdict } from '../verdict/render.js';
+import { timeStampVerdict } from '../verdict/verdict.js';
 import { Certificate } from '../x509/certificate.js';
 import {
   type Command,
@@ -179,6 +181,7 @@ const verifyCommand: Command = {
         `${JSON.stringify(
           {
             status: report.status,
+            verdict: timeStampVerdict(report),
             tsa: report.signerCertificate?.subject.toString(),
             tstInfo: report.tstInfo ? describeTstInfo(report.tstInfo) : undefined,
             checks: report.checks,
@@ -199,6 +202,7 @@ const verifyCommand: Command = {
       }
       for (const c of report.checks)
         io.out(`  ${c.status.padEnd(13)} ${c.check}: ${c.reason}${c.detail ? ` (${c.detail})` : ''}\n`);
+      io.out(`${renderVerdict(timeStampVerdict(report), 'en')}\n`);
     }
     return report.status === 'passed' ? EXIT_OK : EXIT_FAIL;
   },

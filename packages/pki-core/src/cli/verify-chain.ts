@@ -17,6 +17,8 @@ import { type RevocationMode, newRevocationChecker } from '../revocation/index.j
 import { CertificatePool, toCertificates } from '../path/trust-store.js';
 import { loadTrustStore, readCertificates } from '../path/trust-store.node.js';
 import type { Purpose } from '../path/validate.js';
+import { renderVerdict } from '../verdict/render.js';
+import { pathVerdict } from '../verdict/verdict.js';
 import {
   type Command,
   EXIT_FAIL,
@@ -98,6 +100,7 @@ function printText(r: ValidationReport, io: { out(t: string): void }): void {
       }`,
     );
   }
+  lines.push('', renderVerdict(pathVerdict(r), 'en'));
   if (r.reason === 'REVOCATION_UNKNOWN')
     lines.push(
       '',
@@ -185,6 +188,7 @@ export const verifyChainCommand: Command = {
         `${JSON.stringify(
           {
             valid: report.valid,
+            verdict: pathVerdict(report),
             reason: report.reason,
             detail: report.detail,
             chain: report.chain.map((c) => c.subject.toString()),

@@ -16,6 +16,7 @@ import { serialHex } from '../crl.js';
 import { integerBytesEqual } from '../der.js';
 import { KysoError } from '../errors.js';
 import { OID } from '../oids.js';
+import { normalizeReasonCode } from '../verdict/codes.js';
 import type { Certificate } from '../x509/certificate.js';
 import { certIdMatchesIssuer, type OcspRequest } from './request.js';
 import {
@@ -28,6 +29,49 @@ import {
 } from './response.js';
 
 export type CheckStatus = 'passed' | 'failed' | 'indeterminate';
+
+/** Stable reason codes of OCSP response verification (UPPER_SNAKE; kebab-case before 0.2). */
+export const OCSP_REASONS = [
+  'OCSP_MALFORMED_REQUEST',
+  'OCSP_INTERNAL_ERROR',
+  'OCSP_TRY_LATER',
+  'OCSP_SIG_REQUIRED',
+  'OCSP_UNAUTHORIZED',
+  'UNSUPPORTED_RESPONSE_TYPE',
+  'SUCCESSFUL',
+  'RESPONDER_CERTIFICATE_NOT_FOUND',
+  'RESPONDER_FOUND',
+  'UNSUPPORTED_SIGNATURE_ALGORITHM',
+  'RESPONDER_KEY_UNUSABLE',
+  'SIGNATURE_VALID',
+  'SIGNATURE_INVALID',
+  'RESPONDER_IS_ISSUER',
+  'DELEGATED_RESPONDER',
+  'RESPONDER_NOT_AUTHORIZED',
+  'WITHIN_VALIDITY',
+  'RESPONDER_NOT_YET_VALID',
+  'RESPONDER_EXPIRED',
+  'OCSP_NOCHECK',
+  'RESPONDER_REVOCATION_NOT_CHECKED',
+  'PRODUCED_IN_FUTURE',
+  'PRODUCED_BEFORE_TIME',
+  'NO_RESPONSE_FOR_CERTIFICATE',
+  'GOOD',
+  'REVOKED',
+  'UNKNOWN',
+  'FRESH',
+  'STALE_OR_FUTURE',
+  'NONCE_MISSING',
+  'NONCE_MATCHES',
+  'NONCE_MISMATCH',
+] as const;
+/** A stable reason code of OCSP response verification. */
+export type OcspReason = (typeof OCSP_REASONS)[number];
+
+/** The reason code for a non-successful OCSPResponseStatus (`tryLater` → `OCSP_TRY_LATER`). */
+export function ocspStatusReason(status: Exclude<OcspResponse['status'], 'successful'>): OcspReason {
+  return normalizeReasonCode(`ocsp-${status}`) as OcspReason;
+}
 
 export interface OcspCheck {
   /** Stable check name. */
@@ -43,8 +87,8 @@ export interface OcspCheck {
     | 'nonce'
     | 'certificate-status';
   status: CheckStatus;
-  /** Stable reason code. */
-  reason: string;
+  /** Stable reason code (UPPER_SNAKE). */
+  reason: OcspReason;
   detail?: string;
 }
 
@@ -130,10 +174,15 @@ export async function verifyOcspResponse(
     return report;
   };
   if (response.status !== 'successful' || !response.basic) {
-    checks.push({ check: 'response-status', status: 'failed', reason: `ocsp-${response.status}` });
+    checks.push({
+      check: 'response-status',
+      status: 'failed',
+      reason:
+        response.status === 'successful' ? 'UNSUPPORTED_RESPONSE_TYPE' : ocspStatusReason(response.status),
+    });
     return finish();
   }
-  checks.push({ check: 'response-status', status: 'passed', reason: 'successful' });
+  checks.push({ check: 'response-status', status: 'passed', reason: 'SUCCESSFUL' });
   const b = response.basic;
   const time = opts.time;
   const skewMs = (opts.clockSkew ?? 300) * 1000;
@@ -151,7 +200,7 @@ export async function verifyOcspResponse(
     checks.push({
       check: 'responder-identified',
       status: 'failed',
-      reason: 'responder-certificate-not-found',
+      reason: 'RESPONDER_CERTIFICATE_NOT_FOUND',
       detail:
         b.responderId.type === 'byName'
           ? `no certificate for ResponderID ${b.responderId.name.toString()}`
@@ -159,13 +208,13 @@ export async function verifyOcspResponse(
     });
     return finish();
   }
-  checks.push({ check: 'responder-identified', status: 'passed', reason: 'responder-found' });
+  checks.push({ check: 'responder-identified', status: 'passed', reason: 'RESPONDER_FOUND' });
   report.responderCertificate = responder;
 
   // 2. Signature over tbsResponseData.
   let sigOk = false;
   if (!b.signatureAlgorithm) {
-    checks.push({ check: 'signature', status: 'failed', reason: 'unsupported-signature-algorithm' });
+    checks.push({ check: 'signature', status: 'failed', reason: 'UNSUPPORTED_SIGNATURE_ALGORITHM' });
   } else {
     try {
       sigOk = await verifySignature(
@@ -179,15 +228,15 @@ export async function verifyOcspResponse(
       checks.push({
         check: 'signature',
         status: 'failed',
-        reason: 'responder-key-unusable',
+        reason: 'RESPONDER_KEY_UNUSABLE',
         detail: e.message,
       });
     }
     if (!checks.some((c) => c.check === 'signature')) {
       checks.push(
         sigOk
-          ? { check: 'signature', status: 'passed', reason: 'signature-valid' }
-          : { check: 'signature', status: 'failed', reason: 'signature-invalid' },
+          ? { check: 'signature', status: 'passed', reason: 'SIGNATURE_VALID' }
+          : { check: 'signature', status: 'failed', reason: 'SIGNATURE_INVALID' },
       );
     }
   }
@@ -196,8 +245,8 @@ export async function verifyOcspResponse(
   const isCa = bytesEqual(responder.spki, opts.issuer.spki) && responder.subject.equals(opts.issuer.subject);
   report.delegated = !isCa;
   if (isCa) {
-    checks.push({ check: 'responder-authorized', status: 'passed', reason: 'responder-is-issuer' });
-    checks.push({ check: 'responder-revocation', status: 'passed', reason: 'responder-is-issuer' });
+    checks.push({ check: 'responder-authorized', status: 'passed', reason: 'RESPONDER_IS_ISSUER' });
+    checks.push({ check: 'responder-revocation', status: 'passed', reason: 'RESPONDER_IS_ISSUER' });
   } else {
     const problems: string[] = [];
     if (!(await certSignedBy(responder, opts.issuer))) problems.push('not issued by the CA');
@@ -210,31 +259,31 @@ export async function verifyOcspResponse(
     }
     checks.push(
       problems.length === 0
-        ? { check: 'responder-authorized', status: 'passed', reason: 'delegated-responder' }
+        ? { check: 'responder-authorized', status: 'passed', reason: 'DELEGATED_RESPONDER' }
         : {
             check: 'responder-authorized',
             status: 'failed',
-            reason: 'responder-not-authorized',
+            reason: 'RESPONDER_NOT_AUTHORIZED',
             detail: problems.join('; '),
           },
     );
     checks.push(
       responder.isValidAt(time)
-        ? { check: 'responder-validity', status: 'passed', reason: 'within-validity' }
+        ? { check: 'responder-validity', status: 'passed', reason: 'WITHIN_VALIDITY' }
         : {
             check: 'responder-validity',
             status: 'failed',
-            reason: time < responder.notBefore ? 'responder-not-yet-valid' : 'responder-expired',
+            reason: time < responder.notBefore ? 'RESPONDER_NOT_YET_VALID' : 'RESPONDER_EXPIRED',
             detail: `${responder.notBefore.toISOString()}..${responder.notAfter.toISOString()}`,
           },
     );
     checks.push(
       responder.ocspNoCheck
-        ? { check: 'responder-revocation', status: 'passed', reason: 'ocsp-nocheck' }
+        ? { check: 'responder-revocation', status: 'passed', reason: 'OCSP_NOCHECK' }
         : {
             check: 'responder-revocation',
             status: 'indeterminate',
-            reason: 'responder-revocation-not-checked',
+            reason: 'RESPONDER_REVOCATION_NOT_CHECKED',
             detail: 'delegated responder certificate has no id-pkix-ocsp-nocheck; its status was not checked',
           },
     );
@@ -245,31 +294,31 @@ export async function verifyOcspResponse(
     checks.push({
       check: 'produced-at',
       status: 'failed',
-      reason: 'produced-in-future',
+      reason: 'PRODUCED_IN_FUTURE',
       detail: b.producedAt.toISOString(),
     });
-  } else checks.push({ check: 'produced-at', status: 'passed', reason: 'produced-before-time' });
+  } else checks.push({ check: 'produced-at', status: 'passed', reason: 'PRODUCED_BEFORE_TIME' });
 
   let single: SingleResponse | undefined;
   if (opts.certificate) {
     single = await findSingleResponse(b, opts.certificate, opts.issuer);
     if (!single) {
-      checks.push({ check: 'certificate-status', status: 'failed', reason: 'no-response-for-certificate' });
+      checks.push({ check: 'certificate-status', status: 'failed', reason: 'NO_RESPONSE_FOR_CERTIFICATE' });
     } else {
       report.singleResponse = single;
       report.certStatus = single.certStatus;
       const s = single.certStatus;
       checks.push(
         s.status === 'good'
-          ? { check: 'certificate-status', status: 'passed', reason: 'good' }
+          ? { check: 'certificate-status', status: 'passed', reason: 'GOOD' }
           : s.status === 'revoked'
             ? {
                 check: 'certificate-status',
                 status: 'failed',
-                reason: 'revoked',
+                reason: 'REVOKED',
                 detail: `revoked at ${s.revocationTime.toISOString()}${s.reason ? ` (${s.reason})` : ''}`,
               }
-            : { check: 'certificate-status', status: 'indeterminate', reason: 'unknown' },
+            : { check: 'certificate-status', status: 'indeterminate', reason: 'UNKNOWN' },
       );
     }
   }
@@ -286,8 +335,8 @@ export async function verifyOcspResponse(
   }
   checks.push(
     stale.length === 0
-      ? { check: 'freshness', status: 'passed', reason: 'fresh' }
-      : { check: 'freshness', status: 'failed', reason: 'stale-or-future', detail: stale.join('; ') },
+      ? { check: 'freshness', status: 'passed', reason: 'FRESH' }
+      : { check: 'freshness', status: 'failed', reason: 'STALE_OR_FUTURE', detail: stale.join('; ') },
   );
 
   // 5. Nonce.
@@ -295,13 +344,13 @@ export async function verifyOcspResponse(
     const want = opts.nonce instanceof Uint8Array ? opts.nonce : opts.nonce.nonce;
     const wantRaw = opts.nonce instanceof Uint8Array ? undefined : opts.nonce.nonceExtensionValue;
     if (!b.nonceExtensionValue) {
-      checks.push({ check: 'nonce', status: 'failed', reason: 'nonce-missing' });
+      checks.push({ check: 'nonce', status: 'failed', reason: 'NONCE_MISSING' });
     } else if (
       (want && b.nonce && bytesEqual(want, b.nonce)) ||
       (wantRaw && bytesEqual(wantRaw, b.nonceExtensionValue))
     ) {
-      checks.push({ check: 'nonce', status: 'passed', reason: 'nonce-matches' });
-    } else checks.push({ check: 'nonce', status: 'failed', reason: 'nonce-mismatch' });
+      checks.push({ check: 'nonce', status: 'passed', reason: 'NONCE_MATCHES' });
+    } else checks.push({ check: 'nonce', status: 'failed', reason: 'NONCE_MISMATCH' });
   }
   return finish();
 }

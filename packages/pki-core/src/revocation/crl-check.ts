@@ -30,20 +30,23 @@ import type { GeneralName } from '../x509/general-name.js';
 const ALL_REASONS: readonly ReasonFlag[] = REASON_FLAGS.filter((r) => r !== 'unused');
 
 /** Stable reason codes for a CRL that could not be used, or for an undetermined status. */
-export type CrlUnknownReason =
-  | 'CRL_NOT_FOUND'
-  | 'CRL_ISSUER_MISMATCH'
-  | 'CRL_SCOPE_MISMATCH'
-  | 'CRL_INDIRECT_UNSUPPORTED'
-  | 'CRL_NOT_YET_VALID'
-  | 'CRL_EXPIRED'
-  | 'CRL_TOO_OLD'
-  | 'CRL_UNKNOWN_CRITICAL_EXTENSION'
-  | 'CRL_PROFILE_VIOLATION'
-  | 'CRL_SIGNER_NOT_FOUND'
-  | 'CRL_SIGNER_NO_CRLSIGN'
-  | 'CRL_SIGNATURE_INVALID'
-  | 'CRL_REASONS_INCOMPLETE';
+export const CRL_UNKNOWN_REASONS = [
+  'CRL_NOT_FOUND',
+  'CRL_ISSUER_MISMATCH',
+  'CRL_SCOPE_MISMATCH',
+  'CRL_INDIRECT_UNSUPPORTED',
+  'CRL_NOT_YET_VALID',
+  'CRL_EXPIRED',
+  'CRL_TOO_OLD',
+  'CRL_UNKNOWN_CRITICAL_EXTENSION',
+  'CRL_PROFILE_VIOLATION',
+  'CRL_SIGNER_NOT_FOUND',
+  'CRL_SIGNER_NO_CRLSIGN',
+  'CRL_SIGNATURE_INVALID',
+  'CRL_REASONS_INCOMPLETE',
+] as const;
+/** Why a CRL could not be used, or why the status stayed undetermined. */
+export type CrlUnknownReason = (typeof CRL_UNKNOWN_REASONS)[number];
 
 export interface CrlCheckOptions {
   time: Date;

@@ -29,6 +29,8 @@ import {
 import { KysoError } from '../errors.js';
 import { OID } from '../oids.js';
 import { buildAndValidatePath } from '../path/build.js';
+import type { ValidationReason } from '../path/report.js';
+import { normalizeReasonCode } from '../verdict/codes.js';
 import type { TrustStore } from '../path/trust-store.js';
 import { Certificate } from '../x509/certificate.js';
 import { type TstInfo, parseTstInfo, parseTimeStampResp } from './response.js';
@@ -51,16 +53,75 @@ export type TspCheckName =
   | 'policy'
   | 'chain';
 
+/**
+ * Stable reason codes of RFC 3161 token verification (UPPER_SNAKE; kebab-case before 0.2). The
+ * `chain` check also carries the path validator's ValidationReason when the TSA path fails.
+ */
+export const TSP_REASONS = [
+  'CERTREQ_CERTIFICATE_MISSING',
+  'CHAIN_NOT_VALIDATED',
+  'CRITICAL_TIMESTAMPING_EKU',
+  'ESS_CERT_ID_MISMATCH',
+  'ESS_CERT_ID_MATCHES',
+  'ESS_CERT_ID_V2_MATCHES',
+  'ESS_SIGNING_CERTIFICATE_MISSING',
+  'FOUND',
+  'ID_CT_TSTINFO',
+  'CONTENT_TYPE_MISMATCH',
+  'CONTENT_TYPE_MISSING',
+  'IMPRINT_HASH_ALGORITHM_MISMATCH',
+  'IMPRINT_MATCHES',
+  'IMPRINT_MISMATCH',
+  'KEY_UNUSABLE',
+  'MESSAGE_DIGEST_MATCHES',
+  'MESSAGE_DIGEST_MISMATCH',
+  'MESSAGE_DIGEST_MISSING',
+  'NONCE_MATCHES',
+  'NONCE_MISSING',
+  'NONCE_MISMATCH',
+  'NOT_A_TSA_CERTIFICATE',
+  'NO_DATA_SUPPLIED',
+  'NO_SIGNED_ATTRIBUTES',
+  'PATH_ERROR',
+  'PATH_INVALID',
+  'PATH_VALID_AT_GENTIME',
+  'POLICY_MATCHES',
+  'POLICY_MISMATCH',
+  'SIGNATURE_INVALID',
+  'SIGNATURE_VALID',
+  'SIGNER_CERTIFICATE_NOT_FOUND',
+  'UNSUPPORTED_DIGEST_ALGORITHM',
+  'UNSUPPORTED_ESS_HASH',
+  'UNSUPPORTED_SIGNATURE_ALGORITHM',
+  'VALID_AT_GENTIME',
+  'TSA_NOT_YET_VALID',
+  'TSA_EXPIRED',
+  'TSP_GRANTED',
+  'TSP_GRANTED_WITH_MODS',
+  'TSP_REJECTION',
+  'TSP_WAITING',
+  'TSP_REVOCATION_WARNING',
+  'TSP_REVOCATION_NOTIFICATION',
+] as const;
+/** A stable reason code of RFC 3161 verification (or the TSA path's ValidationReason). */
+export type TspReason = (typeof TSP_REASONS)[number] | ValidationReason;
+
+/** The reason code for a PKIStatus (`grantedWithMods` → `TSP_GRANTED_WITH_MODS`). */
+export function tspStatusReason(status: string): TspReason {
+  return normalizeReasonCode(`tsp-${status}`) as TspReason;
+}
+
 export interface TspCheck {
   check: TspCheckName;
   status: CheckStatus;
-  reason: string;
+  reason: TspReason;
   detail?: string;
 }
 
 /** Result of validating the TSA certificate's chain at genTime. */
 export interface ChainResult {
   status: CheckStatus;
+  /** A caller's validator may use its own codes; they are normalised to UPPER_SNAKE in the check. */
   reason: string;
   detail?: string;
 }
@@ -93,17 +154,17 @@ export function pathChainValidator(trustStore: TrustStore): TsaChainValidator {
       });
     } catch (e) {
       if (!(e instanceof KysoError)) throw e;
-      return { status: 'failed', reason: e.code.toLowerCase(), detail: e.message };
+      return { status: 'failed', reason: 'PATH_ERROR', detail: `${e.code}: ${e.message}` };
     }
     if (!rep.valid)
       return {
         status: 'failed',
-        reason: rep.reason ?? 'path-invalid',
+        reason: rep.reason ?? 'PATH_INVALID',
         ...(rep.detail ? { detail: rep.detail } : {}),
       };
     return {
       status: 'passed',
-      reason: 'path-valid-at-gentime',
+      reason: 'PATH_VALID_AT_GENTIME',
       detail: `${rep.chain.map((c) => c.subject.toString()).join(' <- ')} (revocation not checked)`,
     };
   };
@@ -198,18 +259,18 @@ export async function verifyTimeStampToken(
   // Content type attribute and message digest.
   const attrs = si.signedAttrs;
   if (!attrs || !si.signedAttrsDer) {
-    checks.push({ check: 'content-type', status: 'failed', reason: 'no-signed-attributes' });
+    checks.push({ check: 'content-type', status: 'failed', reason: 'NO_SIGNED_ATTRIBUTES' });
     return finish();
   }
   const ctv = singleAttributeValue(attrs, OID.contentType);
   const ct = ctv && decodeContentTypeValue(ctv);
   checks.push(
     ct === OID.tstInfo
-      ? { check: 'content-type', status: 'passed', reason: 'id-ct-TSTInfo' }
+      ? { check: 'content-type', status: 'passed', reason: 'ID_CT_TSTINFO' }
       : {
           check: 'content-type',
           status: 'failed',
-          reason: ct ? 'content-type-mismatch' : 'content-type-missing',
+          reason: ct ? 'CONTENT_TYPE_MISMATCH' : 'CONTENT_TYPE_MISSING',
         },
   );
   let digestHash: HashAlgorithm | undefined;
@@ -219,19 +280,19 @@ export async function verifyTimeStampToken(
     checks.push({
       check: 'message-digest',
       status: 'indeterminate',
-      reason: 'unsupported-digest-algorithm',
+      reason: 'UNSUPPORTED_DIGEST_ALGORITHM',
       detail: si.digestAlgorithm.oid,
     });
   }
   if (digestHash) {
     const mdv = singleAttributeValue(attrs, OID.messageDigest);
-    if (!mdv) checks.push({ check: 'message-digest', status: 'failed', reason: 'message-digest-missing' });
+    if (!mdv) checks.push({ check: 'message-digest', status: 'failed', reason: 'MESSAGE_DIGEST_MISSING' });
     else {
       const ok = bytesEqual(decodeMessageDigestValue(mdv), await digest(digestHash, sd.eContent!));
       checks.push(
         ok
-          ? { check: 'message-digest', status: 'passed', reason: 'message-digest-matches' }
-          : { check: 'message-digest', status: 'failed', reason: 'message-digest-mismatch' },
+          ? { check: 'message-digest', status: 'passed', reason: 'MESSAGE_DIGEST_MATCHES' }
+          : { check: 'message-digest', status: 'failed', reason: 'MESSAGE_DIGEST_MISMATCH' },
       );
     }
   }
@@ -242,18 +303,18 @@ export async function verifyTimeStampToken(
     checks.push({
       check: 'message-imprint',
       status: 'failed',
-      reason: 'imprint-hash-algorithm-mismatch',
+      reason: 'IMPRINT_HASH_ALGORITHM_MISMATCH',
       detail: mi.hashAlgorithm,
     });
   } else if (opts.data !== undefined || opts.digest !== undefined) {
     const want = opts.digest ?? (await digest(mi.hashAlgorithm, opts.data!));
     checks.push(
       bytesEqual(want, mi.hashedMessage)
-        ? { check: 'message-imprint', status: 'passed', reason: 'imprint-matches' }
-        : { check: 'message-imprint', status: 'failed', reason: 'imprint-mismatch' },
+        ? { check: 'message-imprint', status: 'passed', reason: 'IMPRINT_MATCHES' }
+        : { check: 'message-imprint', status: 'failed', reason: 'IMPRINT_MISMATCH' },
     );
   } else {
-    checks.push({ check: 'message-imprint', status: 'indeterminate', reason: 'no-data-supplied' });
+    checks.push({ check: 'message-imprint', status: 'indeterminate', reason: 'NO_DATA_SUPPLIED' });
   }
 
   // Signer certificate.
@@ -268,11 +329,11 @@ export async function verifyTimeStampToken(
   const pool = [...inToken, ...(opts.certificates ?? [])];
   const signer = pool.find((c) => signerMatches(si, c));
   if (!signer) {
-    checks.push({ check: 'signer-certificate', status: 'failed', reason: 'signer-certificate-not-found' });
+    checks.push({ check: 'signer-certificate', status: 'failed', reason: 'SIGNER_CERTIFICATE_NOT_FOUND' });
     return finish();
   }
   report.signerCertificate = signer;
-  checks.push({ check: 'signer-certificate', status: 'passed', reason: 'found' });
+  checks.push({ check: 'signer-certificate', status: 'passed', reason: 'FOUND' });
 
   // Signature over the signed attributes.
   let alg: SignatureAlgorithm | undefined;
@@ -290,7 +351,7 @@ export async function verifyTimeStampToken(
     checks.push({
       check: 'signature',
       status: 'indeterminate',
-      reason: 'unsupported-signature-algorithm',
+      reason: 'UNSUPPORTED_SIGNATURE_ALGORITHM',
       detail: e.message,
     });
   }
@@ -305,10 +366,10 @@ export async function verifyTimeStampToken(
     }
     checks.push(
       ok
-        ? { check: 'signature', status: 'passed', reason: 'signature-valid' }
+        ? { check: 'signature', status: 'passed', reason: 'SIGNATURE_VALID' }
         : why
-          ? { check: 'signature', status: 'indeterminate', reason: 'key-unusable', detail: why }
-          : { check: 'signature', status: 'failed', reason: 'signature-invalid' },
+          ? { check: 'signature', status: 'indeterminate', reason: 'KEY_UNUSABLE', detail: why }
+          : { check: 'signature', status: 'failed', reason: 'SIGNATURE_INVALID' },
     );
   }
 
@@ -319,7 +380,7 @@ export async function verifyTimeStampToken(
     checks.push({
       check: 'ess-signing-certificate',
       status: 'failed',
-      reason: 'ess-signing-certificate-missing',
+      reason: 'ESS_SIGNING_CERTIFICATE_MISSING',
     });
   } else {
     const sc = v2 ? parseSigningCertificateV2(v2) : parseSigningCertificateV1(v1!);
@@ -328,7 +389,7 @@ export async function verifyTimeStampToken(
       checks.push({
         check: 'ess-signing-certificate',
         status: 'indeterminate',
-        reason: 'unsupported-ess-hash',
+        reason: 'UNSUPPORTED_ESS_HASH',
         detail: first.hashAlgorithm.unsupported,
       });
     } else {
@@ -342,12 +403,12 @@ export async function verifyTimeStampToken(
           ? {
               check: 'ess-signing-certificate',
               status: 'passed',
-              reason: v2 ? 'ess-cert-id-v2-matches' : 'ess-cert-id-matches',
+              reason: v2 ? 'ESS_CERT_ID_V2_MATCHES' : 'ESS_CERT_ID_MATCHES',
             }
           : {
               check: 'ess-signing-certificate',
               status: 'failed',
-              reason: 'ess-cert-id-mismatch',
+              reason: 'ESS_CERT_ID_MISMATCH',
               detail: hashOk ? 'issuerSerial does not name the signer' : 'certificate hash differs',
             },
       );
@@ -358,16 +419,16 @@ export async function verifyTimeStampToken(
   const problem = tsaCertificateProblem(signer);
   checks.push(
     problem
-      ? { check: 'tsa-certificate', status: 'failed', reason: 'not-a-tsa-certificate', detail: problem }
-      : { check: 'tsa-certificate', status: 'passed', reason: 'critical-timestamping-eku' },
+      ? { check: 'tsa-certificate', status: 'failed', reason: 'NOT_A_TSA_CERTIFICATE', detail: problem }
+      : { check: 'tsa-certificate', status: 'passed', reason: 'CRITICAL_TIMESTAMPING_EKU' },
   );
   checks.push(
     signer.isValidAt(genTime)
-      ? { check: 'tsa-validity', status: 'passed', reason: 'valid-at-gentime' }
+      ? { check: 'tsa-validity', status: 'passed', reason: 'VALID_AT_GENTIME' }
       : {
           check: 'tsa-validity',
           status: 'failed',
-          reason: genTime < signer.notBefore ? 'tsa-not-yet-valid' : 'tsa-expired',
+          reason: genTime < signer.notBefore ? 'TSA_NOT_YET_VALID' : 'TSA_EXPIRED',
           detail: `genTime ${genTime.toISOString()} outside ${signer.notBefore.toISOString()}..${signer.notAfter.toISOString()}`,
         },
   );
@@ -375,19 +436,19 @@ export async function verifyTimeStampToken(
   if (opts.nonce !== undefined) {
     checks.push(
       tstInfo.nonce === opts.nonce
-        ? { check: 'nonce', status: 'passed', reason: 'nonce-matches' }
+        ? { check: 'nonce', status: 'passed', reason: 'NONCE_MATCHES' }
         : {
             check: 'nonce',
             status: 'failed',
-            reason: tstInfo.nonce === undefined ? 'nonce-missing' : 'nonce-mismatch',
+            reason: tstInfo.nonce === undefined ? 'NONCE_MISSING' : 'NONCE_MISMATCH',
           },
     );
   }
   if (opts.policy !== undefined) {
     checks.push(
       tstInfo.policy === opts.policy
-        ? { check: 'policy', status: 'passed', reason: 'policy-matches' }
-        : { check: 'policy', status: 'failed', reason: 'policy-mismatch', detail: tstInfo.policy },
+        ? { check: 'policy', status: 'passed', reason: 'POLICY_MATCHES' }
+        : { check: 'policy', status: 'failed', reason: 'POLICY_MISMATCH', detail: tstInfo.policy },
     );
   }
 
@@ -396,12 +457,12 @@ export async function verifyTimeStampToken(
   if (validateChain) {
     const untrusted = pool.filter((c) => c !== signer);
     const r = await validateChain(signer, untrusted, genTime);
-    checks.push({ check: 'chain', ...r });
+    checks.push({ check: 'chain', ...r, reason: normalizeReasonCode(r.reason) as TspReason });
   } else {
     checks.push({
       check: 'chain',
       status: 'indeterminate',
-      reason: 'chain-not-validated',
+      reason: 'CHAIN_NOT_VALIDATED',
       detail: 'no chain validator supplied',
     });
   }
@@ -426,7 +487,9 @@ export async function verifyTimeStampResponse(
     ].join(': ');
     return {
       status: 'failed',
-      checks: [{ check: 'response-status', status: 'failed', reason: `tsp-${resp.status.status}`, detail }],
+      checks: [
+        { check: 'response-status', status: 'failed', reason: tspStatusReason(resp.status.status), detail },
+      ],
     };
   }
   const rep = await verifyTimeStampToken(resp.token, {
@@ -436,7 +499,11 @@ export async function verifyTimeStampResponse(
     ...(request.nonce !== undefined ? { nonce: request.nonce } : {}),
     ...(request.reqPolicy !== undefined && opts.policy === undefined ? { policy: request.reqPolicy } : {}),
   });
-  rep.checks.unshift({ check: 'response-status', status: 'passed', reason: `tsp-${resp.status.status}` });
+  rep.checks.unshift({
+    check: 'response-status',
+    status: 'passed',
+    reason: tspStatusReason(resp.status.status),
+  });
   if (
     request.certReq &&
     rep.signerCertificate &&
@@ -448,7 +515,7 @@ export async function verifyTimeStampResponse(
       rep.checks.push({
         check: 'signer-certificate',
         status: 'failed',
-        reason: 'certreq-certificate-missing',
+        reason: 'CERTREQ_CERTIFICATE_MISSING',
       });
     }
   }

@@ -23,6 +23,7 @@ import { addXadesSignatureTimeStamp } from '../xades/xades.js';
 import { parseXml } from '../xml/parser.js';
 import { type XmlRevocationMode, verifyXml } from '../verify/report.js';
 import { renderXmlReport, xmlReportJson } from '../verify/render.js';
+import { xmlEtsiReport } from '../verify/verdict.js';
 
 export interface XmlCommandOption {
   name: string;
@@ -119,11 +120,16 @@ const verifyCommand: XmlCommand = {
   path: ['xml', 'verify'],
   summary: 'verify every signature of an XML document and print the report',
   usage:
-    'IN --trust ROOT.pem [--json] [--lang vi|en] [--revocation embedded-only|fetch|soft-fail|off] [--detached-dir DIR]',
+    'IN --trust ROOT.pem [--json | --report etsi] [--lang vi|en] [--revocation embedded-only|fetch|soft-fail|off] [--detached-dir DIR]',
   positionals: { min: 1, max: 1, names: 'IN' },
   options: [
     { name: 'trust', type: 'multi', description: 'trust anchor certificate(s), PEM or DER' },
-    { name: 'json', type: 'boolean', description: 'print the report as JSON' },
+    {
+      name: 'json',
+      type: 'boolean',
+      description: 'print the report as JSON (with EN 319 102-1 verdict fields)',
+    },
+    { name: 'report', type: 'string', description: 'etsi: print an ETSI TS 119 102-2 XML validation report' },
     { name: 'lang', type: 'string', description: 'vi (default) or en' },
     { name: 'revocation', type: 'string', description: 'embedded-only (default), fetch, soft-fail, off' },
     {
@@ -146,6 +152,9 @@ const verifyCommand: XmlCommand = {
         throw new Usage(`unknown --revocation ${mode}`);
       const lang = str(o, 'lang') ?? 'vi';
       if (lang !== 'vi' && lang !== 'en') throw new Usage('--lang is vi or en');
+      const kind = str(o, 'report');
+      if (kind !== undefined && kind !== 'etsi') throw new Usage('--report is etsi');
+      if (kind && o.json) throw new Usage('--report etsi and --json exclude each other');
       const dir = str(o, 'detached-dir');
       const report = await verifyXml(readFileSync(positionals[0]!), {
         ...(store ? { trustStore: store } : {}),
@@ -163,7 +172,13 @@ const verifyCommand: XmlCommand = {
             }
           : {}),
       });
-      io.out(o.json ? `${JSON.stringify(xmlReportJson(report), null, 2)}\n` : renderXmlReport(report, lang));
+      io.out(
+        o.json
+          ? `${JSON.stringify(xmlReportJson(report), null, 2)}\n`
+          : kind === 'etsi'
+            ? xmlEtsiReport(report)
+            : renderXmlReport(report, lang),
+      );
       return report.valid ? 0 : 1;
     } catch (e) {
       return fail(e, io);

@@ -3,18 +3,17 @@
  * report: verdict, signer with identifiers (MST/CCCD), signing time in Vietnam time, integrity,
  * what is signed, certificate validation.
  */
-import type { VerifyStatus, XmlValidationReport } from './report.js';
+import { type ReportLanguage, STATUS_TEXT, renderVerdict, viReason, vnTime as vn } from '@kyso/pki-core';
+import type { XmlValidationReport } from './report.js';
+import { xmlSignatureVerdict, xmlVerdict } from './verdict.js';
 
-export type ReportLanguage = 'vi' | 'en';
+export type { ReportLanguage };
 
 const T = {
   vi: {
     title: 'KẾT QUẢ KIỂM TRA CHỮ KÝ SỐ TRÊN TÀI LIỆU XML',
     overall: 'Kết luận',
-    status: { valid: 'HỢP LỆ', invalid: 'KHÔNG HỢP LỆ', indeterminate: 'CHƯA XÁC ĐỊNH' } as Record<
-      VerifyStatus,
-      string
-    >,
+    status: STATUS_TEXT.vi,
     validationTime: 'Thời điểm kiểm tra',
     none: 'Tài liệu không có chữ ký số.',
     signature: 'Chữ ký',
@@ -40,10 +39,7 @@ const T = {
   en: {
     title: 'XML DIGITAL SIGNATURE VALIDATION REPORT',
     overall: 'Verdict',
-    status: { valid: 'VALID', invalid: 'INVALID', indeterminate: 'INDETERMINATE' } as Record<
-      VerifyStatus,
-      string
-    >,
+    status: STATUS_TEXT.en,
     validationTime: 'Validation time',
     none: 'The document has no digital signature.',
     signature: 'Signature',
@@ -70,10 +66,7 @@ const T = {
 
 /** ISO 8601 in Vietnam time (UTC+07:00). */
 export function vnTime(iso: string | undefined): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return `${new Date(d.getTime() + 7 * 3600_000).toISOString().slice(0, 19)}+07:00`;
+  return vn(iso, '');
 }
 
 export function renderXmlReport(r: XmlValidationReport, lang: ReportLanguage = 'vi'): string {
@@ -82,6 +75,7 @@ export function renderXmlReport(r: XmlValidationReport, lang: ReportLanguage = '
     t.title,
     `${t.overall}: ${t.status[r.status]}`,
     `${t.validationTime}: ${vnTime(r.validationTime)}`,
+    renderVerdict(xmlVerdict(r), lang),
   ];
   if (r.signatures.length === 0) lines.push(t.none);
   for (const s of r.signatures) {
@@ -97,17 +91,30 @@ export function renderXmlReport(r: XmlValidationReport, lang: ReportLanguage = '
       lines.push(`  ${t.signingTime}: ${vnTime(s.signingTime.time)} (${t.source[s.signingTime.source]})`);
     lines.push(`  ${t.integrity}: ${s.integrity.status === 'passed' ? t.intactYes : t.intactNo}`);
     lines.push(`  ${t.signed}: ${s.integrity.signedData.join('; ')}`);
+    // Vietnamese: the shared sentence for the code (the English detail stays in --json and --lang en).
+    const certDetail = lang === 'vi' ? viReason(s.certificate.reason) : s.certificate.detail;
     lines.push(
-      `  ${t.certificate}: ${t.status[s.certificate.status]}${s.certificate.reason ? ` (${s.certificate.reason}${s.certificate.detail ? `: ${s.certificate.detail}` : ''})` : ''}`,
+      `  ${t.certificate}: ${t.status[s.certificate.status]}${s.certificate.reason ? ` (${s.certificate.reason}${certDetail ? `: ${certDetail}` : ''})` : ''}`,
     );
     lines.push(`  ${t.level}: ${s.level}`);
     if (s.reasons.length > 0) lines.push(`  ${t.reasons}: ${s.reasons.join(', ')}`);
     if (s.warnings.length > 0) lines.push(`  ${t.warnings}: ${s.warnings.join('; ')}`);
+    lines.push(`  ${renderVerdict(xmlSignatureVerdict(s), lang)}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
-/** JSON of the report without the in-memory nodes. */
+/** JSON of the report without the in-memory nodes, with the EN 319 102-1 verdict next to `valid`/`status`. */
 export function xmlReportJson(r: XmlValidationReport): unknown {
-  return { ...r, signatures: r.signatures.map(({ result: _result, ...rest }) => rest) };
+  const { valid, status, signatures, ...rest } = r;
+  return {
+    valid,
+    status,
+    verdict: xmlVerdict(r),
+    ...rest,
+    signatures: signatures.map((s) => {
+      const { result: _result, ...fields } = s;
+      return { ...fields, verdict: xmlSignatureVerdict(s) };
+    }),
+  };
 }

@@ -6,6 +6,7 @@
  */
 import {
   Certificate,
+  DEFINITIVE_PATH_REASONS,
   type TrustStore,
   type ValidationReport,
   buildAndValidatePath,
@@ -94,14 +95,6 @@ export interface XmlValidationReport {
   revocationMode: XmlRevocationMode;
   signatures: XmlSignatureReport[];
 }
-
-const INVALID_PATH_REASONS = new Set([
-  'REVOKED',
-  'SIGNATURE_INVALID',
-  'NOT_A_CA',
-  'NAME_CONSTRAINTS_VIOLATED',
-  'EKU_MISMATCH',
-]);
 
 export function signerSummary(c: Certificate): SignerSummary {
   const ids = c.subject.vnIdentifiers.map((i) => ({ type: i.prefix || 'UID', value: i.value }));
@@ -330,7 +323,7 @@ async function validateCertificate(
   }
   const reason = rep.reason ?? undefined;
   return {
-    status: rep.valid ? 'valid' : reason && INVALID_PATH_REASONS.has(reason) ? 'invalid' : 'indeterminate',
+    status: rep.valid ? 'valid' : reason && DEFINITIVE_PATH_REASONS.has(reason) ? 'invalid' : 'indeterminate',
     ...(reason ? { reason } : {}),
     ...(rep.detail ? { detail: rep.detail } : {}),
     validatedAt: at.toISOString(),

@@ -1,15 +1,18 @@
 import { KysoError, type KysoErrorCode } from '@kyso/pki-core';
 
 /** Precise reasons for XML failures (the KysoError `code` stays one of pki-core's union). */
-export type XmlErrorReason =
+export const XML_ERROR_REASONS = [
   /** Not well-formed XML (syntax, undeclared prefix, mismatched tags, bad encoding). */
-  | 'XML_MALFORMED'
+  'XML_MALFORMED',
   /** A limit (bytes, depth, nodes, attributes, name length) was reached. */
-  | 'XML_LIMIT'
+  'XML_LIMIT',
   /** Refused by security policy: DTD, external entity, XInclude, XSLT, duplicate IDs. */
-  | 'XML_REFUSED'
+  'XML_REFUSED',
   /** A valid construct kyso does not implement (an XPath transform, an unknown algorithm URI). */
-  | 'XML_UNSUPPORTED';
+  'XML_UNSUPPORTED',
+] as const;
+/** A precise reason for an XML failure. */
+export type XmlErrorReason = (typeof XML_ERROR_REASONS)[number];
 
 const BASE_CODE: Record<XmlErrorReason, KysoErrorCode> = {
   XML_MALFORMED: 'INVALID_ARGUMENT',

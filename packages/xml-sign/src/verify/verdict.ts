@@ -1,0 +1,76 @@
+/**
+ * The EN 319 102-1 verdict of an XML validation report (pki-core's verdict model), and its ETSI
+ * TS 119 102-2 XML validation report.
+ */
+import {
+  type EtsiSignatureInput,
+  type Verdict,
+  etsiValidationReport,
+  makeVerdict,
+  worstVerdict,
+} from '@kyso/pki-core';
+import type { XmlSignatureReport, XmlValidationReport } from './report.js';
+
+/** The certificate-level reason in the CERTIFICATE_ namespace of the mapping. */
+function certCode(reason: string): string {
+  return reason.startsWith('CERTIFICATE_') ? reason : `CERTIFICATE_${reason}`;
+}
+
+/** Verdict of one XML signature. */
+export function xmlSignatureVerdict(s: XmlSignatureReport): Verdict {
+  const codes = s.reasons.map((r) => (r === s.certificate.reason ? certCode(r) : r));
+  return makeVerdict(s.status, codes, 'xml');
+}
+
+/** Verdict of the document: the worst signature's; no signature is INDETERMINATE / SIGNED_DATA_NOT_FOUND. */
+export function xmlVerdict(r: XmlValidationReport): Verdict {
+  return worstVerdict(r.signatures.map(xmlSignatureVerdict));
+}
+
+/** ETSI TS 119 102-2 XML validation report of an XML signature validation. */
+export function xmlEtsiReport(r: XmlValidationReport): string {
+  const sigs = r.signatures.map((s): EtsiSignatureInput => {
+    const checks: EtsiSignatureInput['checks'] = [
+      ...s.integrity.references.map((ref, i) => ({
+        check: `reference-${i}`,
+        status: ref.valid ? ('passed' as const) : ('failed' as const),
+        ...(ref.reason ? { reason: ref.reason } : {}),
+      })),
+      {
+        check: 'signature',
+        status: s.integrity.signatureValid ? ('passed' as const) : ('failed' as const),
+        ...(s.result.error && !s.integrity.signatureValid ? { reason: s.result.error.reason } : {}),
+      },
+      {
+        check: 'certificate',
+        status:
+          s.certificate.status === 'valid'
+            ? ('passed' as const)
+            : s.certificate.status === 'invalid'
+              ? ('failed' as const)
+              : ('indeterminate' as const),
+        ...(s.certificate.reason ? { reason: certCode(s.certificate.reason) } : {}),
+      },
+    ];
+    const leaf =
+      s.result.key && 'certificate' in s.result.key
+        ? s.result.key.certificate
+        : s.result.keyInfo.certificates[0];
+    const rest = s.result.keyInfo.certificates.filter((c) => c !== leaf);
+    const input: EtsiSignatureInput = {
+      verdict: xmlSignatureVerdict(s),
+      scope: 'xml',
+      checks,
+      validationTime: new Date(r.validationTime),
+      chain: leaf ? [leaf.der, ...rest.map((c) => c.der)] : [],
+    };
+    if (s.id !== undefined) input.daIdentifier = s.id;
+    if (s.signingTime?.source === 'signature-timestamp') {
+      input.bestSignatureTime = new Date(s.signingTime.time);
+      input.signatureTimeStamp = new Date(s.signingTime.time);
+    } else if (s.signingTime) input.claimedSigningTime = new Date(s.signingTime.time);
+    if (s.signer) input.signer = s.signer.subject;
+    return input;
+  });
+  return etsiValidationReport(sigs, new Date(r.validationTime));
+}
