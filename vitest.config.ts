@@ -19,6 +19,9 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test-vectors/**/*.test.ts'],
+    // Signing server test files only (it checks the file path): every loopback fetch response
+    // is validated against the OpenAPI document.
+    setupFiles: ['packages/signing-server/test/setup/openapi-fetch.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -12,7 +12,7 @@ import { AuditSealer, appendAudit } from './audit.js';
 import type { Config } from './config.js';
 import { type Db, openPglite, openPostgres } from './db/db.js';
 import { migrate } from './db/migrate.js';
-import { housekeeping } from './db/sads.js';
+import { type HousekeepingResult, housekeeping } from './db/housekeeping.js';
 import { createApp } from './http/app.js';
 import { createLogger, type Logger } from './log.js';
 import { AdminService, createOperator } from './services/admin.js';
@@ -35,11 +35,11 @@ export interface Kyso {
   /** The first operator API key when this start created it (printed once). */
   firstOperatorKey?: string;
   /** Runs the housekeeping now (it also runs every HOUSEKEEPING_INTERVAL_MS). */
-  housekeeping(): Promise<{ tokens: number; sads: number }>;
+  housekeeping(): Promise<HousekeepingResult>;
   close(): Promise<void>;
 }
 
-/** Housekeeping interval: expired access tokens and SADs expired for more than a day are deleted. */
+/** Housekeeping interval (db/housekeeping.ts: expired tokens, day-old SADs and codes, sessions, prepared documents). */
 export const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
 
 export async function openDb(config: Config): Promise<Db> {
@@ -66,11 +66,24 @@ export function loadKek(config: Config, log: Logger): Uint8Array {
   return new Uint8Array(k);
 }
 
-export async function createKyso(config: Config, opts: { log?: Logger; db?: Db } = {}): Promise<Kyso> {
+export async function createKyso(
+  config: Config,
+  opts: {
+    log?: Logger;
+    db?: Db /** Tests: another housekeeping interval. */;
+    housekeepingIntervalMs?: number;
+  } = {},
+): Promise<Kyso> {
   const log = opts.log ?? createLogger(config.logLevel);
   const db = opts.db ?? (await openDb(config));
   try {
-    return await assemble(config, log, db, opts.db === undefined);
+    return await assemble(
+      config,
+      log,
+      db,
+      opts.db === undefined,
+      opts.housekeepingIntervalMs ?? HOUSEKEEPING_INTERVAL_MS,
+    );
   } catch (e) {
     // A failed start must not leave the database handle open (it would keep the process alive).
     if (!opts.db) await db.close().catch(() => {});
@@ -78,7 +91,13 @@ export async function createKyso(config: Config, opts: { log?: Logger; db?: Db }
   }
 }
 
-async function assemble(config: Config, log: Logger, db: Db, ownsDb: boolean): Promise<Kyso> {
+async function assemble(
+  config: Config,
+  log: Logger,
+  db: Db,
+  ownsDb: boolean,
+  housekeepingIntervalMs: number,
+): Promise<Kyso> {
   const applied = await migrate(db);
   log.info({ db: db.kind, applied }, applied.length ? 'database migrated' : 'database schema up to date');
   const kek = loadKek(config, log);
@@ -129,18 +148,18 @@ async function assemble(config: Config, log: Logger, db: Db, ownsDb: boolean): P
   const authz = new AuthzService(ctx, ca, csc);
   const signDoc = new SignDocService(ctx, ca, csc);
   const app = createApp({ ctx, admin, ca, csc, authz, signDoc });
-  // Housekeeping on a schedule (expired tokens, day-old SADs), never inside a request.
+  // Housekeeping on a schedule (db/housekeeping.ts), never inside a request.
   const housekeep = async () => {
     try {
       const r = await housekeeping(db);
-      if (r.tokens || r.sads) log.debug(r, 'housekeeping');
+      if (Object.values(r).some((n) => n > 0)) log.debug(r, 'housekeeping');
       return r;
     } catch (e) {
       log.warn({ err: (e as Error).message }, 'housekeeping failed; retrying on schedule');
-      return { tokens: 0, sads: 0 };
+      return { tokens: 0, sads: 0, authRequests: 0, sessions: 0, preparedDocuments: 0 };
     }
   };
-  const housekeepTimer = setInterval(housekeep, HOUSEKEEPING_INTERVAL_MS);
+  const housekeepTimer = setInterval(housekeep, housekeepingIntervalMs);
   housekeepTimer.unref();
   return {
     app: app as unknown as Hono<never>,
@@ -173,7 +192,10 @@ export async function startServer(
   // no KYSO_PUBLIC_URL the URLs written into the demo hierarchy and into every certificate and CRL
   // name the port actually bound, not port 0.
   let handler: (req: Request, env: unknown) => Response | Promise<Response> = () =>
-    new Response('starting', { status: 503, headers: { 'retry-after': '1' } });
+    Response.json(
+      { error: 'temporarily_unavailable', error_description: 'the server is starting' },
+      { status: 503, headers: { 'retry-after': '1' } },
+    );
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve(
       { fetch: (req, env) => handler(req, env), hostname: config.host, port: config.port },

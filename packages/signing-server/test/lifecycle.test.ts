@@ -25,6 +25,7 @@ import { createLogger } from '../src/log.js';
 import { startCrlScheduler } from '../src/services/crl-schedule.js';
 import {
   type Backend,
+  checkAppResponses,
   demoCaDir,
   OtpDevice,
   requirePostgres,
@@ -743,7 +744,7 @@ describe.each(backends)('rate limits (%s)', (backend) => {
   it.runIf(backend === 'postgres')(
     'two server instances on one database share the budget',
     async () => {
-      const second = await createKyso(s.config, { log: createLogger('silent') });
+      const second = checkAppResponses(await createKyso(s.config, { log: createLogger('silent') }));
       try {
         const g: Fetcher = (p, init) => Promise.resolve(second.app.request(p, init));
         const p = await provision(f, s.operatorKey, { type: 'EC', curve: 'P-256' }, 'Hai Máy');

@@ -1,6 +1,6 @@
 /**
  * OAuth 2.0 / RFC 6750 / RFC 7235 details of the HTTP layer (issue 14), and lockout ending the
- * outstanding SADs, on PGlite and PostgreSQL:
+ * outstanding SADs, on PGlite, PostgreSQL and the SoftHSM2 vault:
  * - token and SAD responses carry Cache-Control: no-store and Pragma: no-cache (RFC 6749 §5.1);
  * - a bad bearer token: 401 with WWW-Authenticate: Bearer error="invalid_token" (RFC 6750 §3);
  * - invalid_client after HTTP Basic: 401 with WWW-Authenticate: Basic (RFC 6749 §5.2);
@@ -11,10 +11,18 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorize, call, type Fetcher, provision, SHA256_OID, token } from './helpers/client.js';
-import { type Backend, OtpDevice, requirePostgres, startTestServer, type TestServer } from './helpers/env.js';
+import {
+  type Backend,
+  OtpDevice,
+  requirePostgres,
+  requireSoftHsm,
+  startTestServer,
+  type TestServer,
+} from './helpers/env.js';
 
 const backends: Backend[] = ['pglite'];
 if (requirePostgres()) backends.push('postgres');
+if (requireSoftHsm()) backends.push('softhsm');
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 const form = (o: Record<string, string>) => new URLSearchParams(o).toString();

@@ -11,7 +11,14 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { createKyso } from '../src/server.js';
 import { call } from './helpers/client.js';
-import { type Backend, requirePostgres, startTestServer, testEnv, demoCaDir } from './helpers/env.js';
+import {
+  type Backend,
+  checkAppResponses,
+  demoCaDir,
+  requirePostgres,
+  startTestServer,
+  testEnv,
+} from './helpers/env.js';
 
 const backends: Backend[] = ['pglite'];
 if (requirePostgres()) backends.push('postgres');
@@ -108,7 +115,7 @@ describe.each(backends)('kyso audit verify (%s)', (backend) => {
 describe('restart (PGlite data directory)', () => {
   it('keeps CAs, operators, subscribers and the audit chain; no second first-operator key', async () => {
     const config = loadConfig(testEnv('pglite', { KYSO_DEMO_CA_DIR: await demoCaDir() }));
-    const k1 = await createKyso(config, { log: createLogger('silent') });
+    const k1 = checkAppResponses(await createKyso(config, { log: createLogger('silent') }));
     const opKey = k1.firstOperatorKey!;
     expect(opKey).toMatch(/^kyso_op_/);
     const f1 = (p: string, init?: RequestInit) => Promise.resolve(k1.app.request(p, init));
@@ -120,7 +127,7 @@ describe('restart (PGlite data directory)', () => {
     const caCert = Buffer.from(await (await f1(`/pki/ca/${k1.ca.defaultCa.id}.cer`)).arrayBuffer());
     await k1.close();
 
-    const k2 = await createKyso(config, { log: createLogger('silent') });
+    const k2 = checkAppResponses(await createKyso(config, { log: createLogger('silent') }));
     try {
       expect(k2.firstOperatorKey).toBeUndefined();
       const f2 = (p: string, init?: RequestInit) => Promise.resolve(k2.app.request(p, init));

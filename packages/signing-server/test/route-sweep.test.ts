@@ -8,14 +8,22 @@
  * no two HTTP modules import each other.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../src/http/routes.js';
-import { OpenApiChecker } from './helpers/openapi-check.js';
-import { type Backend, requirePostgres, startTestServer, type TestServer } from './helpers/env.js';
+import { fetchChecker, OpenApiChecker } from './helpers/openapi-check.js';
+import {
+  type Backend,
+  requirePostgres,
+  requireSoftHsm,
+  startTestServer,
+  type TestServer,
+} from './helpers/env.js';
 
 const backends: Backend[] = ['pglite'];
 if (requirePostgres()) backends.push('postgres');
+if (requireSoftHsm()) backends.push('softhsm');
 
 /** CSC routes that are public by design (discovery, the authorisation page's own sign-in). */
 const CSC_PUBLIC = new Set([
@@ -164,6 +172,16 @@ it('no import cycles among the server modules', () => {
   expect(files.size).toBeGreaterThan(30);
 });
 
+it('SQL on the credentials table only in db/credentials.ts, on the sads table only in db/sads.ts', () => {
+  const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../src');
+  const files = (fs.readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+  const naming = (re: RegExp) => files.filter((f) => re.test(fs.readFileSync(path.join(root, f), 'utf8')));
+  expect(naming(/\b(?:FROM|JOIN|UPDATE|INTO|TABLE)\s+credentials\b/)).toEqual(['db/credentials.ts']);
+  expect(naming(/\b(?:FROM|JOIN|UPDATE|INTO|TABLE)\s+sads\b/)).toEqual(['db/sads.ts']);
+  // The consuming UPDATE is written once (consumeSadSql); the fast path embeds it, never restates it.
+  expect(naming(/remaining = remaining -|used_hashes \|\|/)).toEqual(['db/sads.ts']);
+});
+
 it('the OpenAPI response check (every suite, test/helpers/env.ts) catches undocumented statuses and bodies', async () => {
   const c = new OpenApiChecker();
   const res = (status: number, body: unknown) =>
@@ -183,4 +201,29 @@ it('the OpenAPI response check (every suite, test/helpers/env.ts) catches undocu
   await c.check('POST', '/csc/v2/info', res(401, { error: 'invalid_token' }));
   expect(c.violations).toHaveLength(5);
   expect(c.checked).toBe(8);
+});
+
+it('real HTTP too: every loopback fetch response is checked (test/setup/openapi-fetch.ts)', async () => {
+  const c = fetchChecker();
+  expect(c, 'the setup file is active in signing-server test files').toBeDefined();
+  // A stand-in listening server that answers like a wrong server would.
+  const srv = http.createServer((req, res) => {
+    const [status, body] = req.url === '/healthz' ? [200, { status: 'ok' }] : [418, { error: 'teapot' }];
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
+  const before = { checked: c!.checked, violations: c!.violations.length };
+  try {
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/csc/v2/info`, { method: 'POST', body: '{}' })).status).toBe(418);
+    expect(c!.checked - before.checked).toBe(2);
+    expect(c!.violations.slice(before.violations)).toEqual([
+      'POST /csc/v2/info → 418: status not documented',
+    ]);
+  } finally {
+    // Taken back, so this deliberate violation does not fail the test (afterEach of the setup file).
+    c!.violations.length = before.violations;
+    await new Promise((r) => srv.close(r));
+  }
 });

@@ -10,10 +10,20 @@ import { Certificate } from '@kyso/pki-core';
 import { sealAudit, verifyAudit } from '../src/audit.js';
 import type { Db } from '../src/db/db.js';
 import { authorize, call, type Fetcher, provision, SHA256_OID, token } from './helpers/client.js';
-import { type Backend, OtpDevice, requirePostgres, startTestServer, type TestServer } from './helpers/env.js';
+import {
+  type Backend,
+  OtpDevice,
+  requirePostgres,
+  requireSoftHsm,
+  startTestServer,
+  type TestServer,
+} from './helpers/env.js';
 
 const backends: Backend[] = ['pglite'];
 if (requirePostgres()) backends.push('postgres');
+/** Housekeeping also runs with the PKCS#11 vault (SoftHSM2). */
+const upkeepBackends: Backend[] = [...backends];
+if (requireSoftHsm()) upkeepBackends.push('softhsm');
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 const rnd = () => b64(crypto.randomBytes(32));
@@ -273,31 +283,99 @@ describe.each(backends)('signHash fast path (%s)', (backend) => {
   });
 });
 
-describe.each(backends)('SAD table upkeep (%s)', (backend) => {
-  it('housekeeping (scheduled, not in token()): a SAD expired for more than a day is removed; a recent one stays', async () => {
+describe.each(upkeepBackends)('housekeeping (%s)', (backend) => {
+  /** A provisioned server with, in each housekept table, one row past its time and one not. */
+  async function seeded(s: TestServer) {
+    const f: Fetcher = (path, init) => Promise.resolve(s.kyso.app.request(path, init));
+    const p = await provision(f, s.operatorKey);
+    const otp = new OtpDevice(p.otpauthUri);
+    const tok = await token(f, p.clientId, p.clientSecret);
+    const old = await authorize(f, tok, p.credentialId, [rnd()], otp);
+    const recent = await authorize(f, tok, p.credentialId, [rnd()], otp);
+    const db = s.kyso.ctx.db;
+    const h = (x: string) => crypto.createHash('sha256').update(x).digest();
+    await db.query("UPDATE sads SET expires_at = now() - interval '2 days' WHERE sad_hash = $1", [
+      h(old.body.SAD),
+    ]);
+    await db.query("UPDATE sads SET expires_at = now() - interval '1 hour' WHERE sad_hash = $1", [
+      h(recent.body.SAD),
+    ]);
+    // Issuing a token deletes nothing (the day-old SAD is still counted below).
+    await token(f, p.clientId, p.clientSecret);
+    await db.query(
+      "UPDATE access_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1",
+      [h(tok)],
+    );
+    for (const [id, age] of [
+      ['ar_old', '2 days'],
+      ['ar_recent', '1 hour'],
+    ] as const)
+      await db.query(
+        `INSERT INTO auth_requests (id, kind, client_id, credential_id, subscriber_id, hash_alg, hashes, num_signatures, expires_at)
+         VALUES ($1, 'async', $2, $3, $4, 'SHA-256', ARRAY[$5], 1, now() - $6::interval)`,
+        [id, p.clientId, p.credentialId, p.subscriberId, rnd(), age],
+      );
+    for (const [k, ttl] of [
+      ['old', '-1 second'],
+      ['live', '1 hour'],
+    ] as const) {
+      await db.query(
+        'INSERT INTO subscriber_sessions (token_hash, subscriber_id, csrf_hash, expires_at) VALUES ($1, $2, $1, now() + $3::interval)',
+        [h(k), p.subscriberId, ttl],
+      );
+      await db.query(
+        `INSERT INTO prepared_documents (id, client_id, credential_id, original_sha256, prepared, document, conformance_level, expires_at)
+         VALUES ($1, $2, $3, $4, '{}', '\\x00', 'B-B', now() + $5::interval)`,
+        [`pd_${k}`, p.clientId, p.credentialId, h(k), ttl],
+      );
+    }
+    const counts = async () => {
+      const n = async (t: string) =>
+        Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${t}`)).rows[0]!.n);
+      return {
+        tokens: await n('access_tokens'),
+        sads: await n('sads'),
+        authRequests: await n('auth_requests'),
+        sessions: await n('subscriber_sessions'),
+        preparedDocuments: await n('prepared_documents'),
+      };
+    };
+    return { counts };
+  }
+  const before = { tokens: 2, sads: 2, authRequests: 2, sessions: 2, preparedDocuments: 2 };
+  const after = { tokens: 1, sads: 1, authRequests: 1, sessions: 1, preparedDocuments: 1 };
+
+  it('deletes what is past its time (SADs and codes a day after expiry), keeps the rest; token() deletes nothing', async () => {
     const s = await startTestServer(backend);
     try {
-      const f: Fetcher = (path, init) => Promise.resolve(s.kyso.app.request(path, init));
-      const p = await provision(f, s.operatorKey);
-      const otp = new OtpDevice(p.otpauthUri);
-      const tok = await token(f, p.clientId, p.clientSecret);
-      const old = await authorize(f, tok, p.credentialId, [rnd()], otp);
-      const recent = await authorize(f, tok, p.credentialId, [rnd()], otp);
-      const db = s.kyso.ctx.db;
-      await db.query("UPDATE sads SET expires_at = now() - interval '2 days' WHERE sad_hash = $1", [
-        crypto.createHash('sha256').update(old.body.SAD).digest(),
-      ]);
-      await db.query("UPDATE sads SET expires_at = now() - interval '1 hour' WHERE sad_hash = $1", [
-        crypto.createHash('sha256').update(recent.body.SAD).digest(),
-      ]);
-      const count = async () =>
-        Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM sads')).rows[0]!.n);
-      expect(await count()).toBe(2);
-      // Issuing a token no longer deletes anything (housekeeping runs on its schedule).
-      await token(f, p.clientId, p.clientSecret);
-      expect(await count()).toBe(2);
-      expect((await s.kyso.housekeeping()).sads).toBe(1);
-      expect(await count()).toBe(1);
+      const { counts } = await seeded(s);
+      expect(await counts()).toEqual(before);
+      expect(await s.kyso.housekeeping()).toEqual(after);
+      expect(await counts()).toEqual(after);
+      expect(await s.kyso.housekeeping()).toEqual({
+        tokens: 0,
+        sads: 0,
+        authRequests: 0,
+        sessions: 0,
+        preparedDocuments: 0,
+      });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('runs on its schedule, without any request', async () => {
+    // The interval (10 minutes in service) shortened so the test can watch it run.
+    const s = await startTestServer(backend, {}, { housekeepingIntervalMs: 250 });
+    try {
+      const { counts } = await seeded(s);
+      const deadline = Date.now() + 30_000;
+      let c = await counts();
+      while (JSON.stringify(c) !== JSON.stringify(after) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        c = await counts();
+      }
+      expect(c).toEqual(after);
     } finally {
       await s.close();
     }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireTool } from '../../pki-core/test/helpers/tools.js';
-import { XmlError, canonicalizeToString, parseXml } from '../src/index.js';
+import { XmlError, canonicalizeToString, parseXml, textContent } from '../src/index.js';
 
 const reason = (f: () => unknown): string | undefined => {
   try {
@@ -68,6 +68,19 @@ describe('safe parsing', () => {
     }
     expect(reason(() => parseXml(new Uint8Array([0x3c, 0x72, 0xff, 0x2f, 0x3e])))).toBe('XML_MALFORMED');
     expect(reason(() => parseXml('<?xml version="1.0" encoding="ISO-8859-1"?><r/>'))).toBe('XML_UNSUPPORTED');
+  });
+
+  it('decodes the predefined entities and character references, and nothing else', () => {
+    const doc = parseXml('<r a="x&#9;&lt;&amp;y">&amp;&lt;&gt;&quot;&apos;&#x1F600;&#65;tail</r>');
+    expect(textContent(doc.root)).toBe('&<>"\'\u{1F600}Atail');
+    expect(doc.root.attributes[0]!.value).toBe('x\t<&y');
+    for (const bad of ['<r>&amp</r>', '<r>&amp &lt;</r>', '<r>&&amp;</r>', `<r>&#${'1'.repeat(40)};</r>`])
+      expect(
+        reason(() => parseXml(bad)),
+        bad,
+      ).toBe('XML_MALFORMED');
+    expect(reason(() => parseXml(`<r>&${'a'.repeat(32)};</r>`))).toBe('XML_REFUSED');
+    expect(reason(() => parseXml(`<r>&${'a'.repeat(33)};</r>`))).toBe('XML_MALFORMED');
   });
 
   it('records IDs (Id, ID, id, xml:id) and duplicates', () => {

@@ -1,16 +1,34 @@
 /**
  * Interop with Apache Santuario (Debian libxml-security-java, JDK): a small Java class
  * (test/java/SantuarioTool.java) is compiled here with javac, then verifies kyso's enveloped,
- * enveloping, detached and e-invoice signatures, and signs a document kyso verifies.
+ * enveloping, detached and e-invoice signatures, the XML-DSig core of a XAdES B-LTA signature and
+ * of its counter-signature, and signs a document kyso verifies.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Certificate, LocalSigner, importPrivateKey } from '@kyso/pki-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireTool } from '../../pki-core/test/helpers/tools.js';
-import { findSignatures, parseXml, signXml, verifyXmlSignature } from '../src/index.js';
+import {
+  Certificate,
+  LocalSigner,
+  TimeStampAuthority,
+  type TimeStamper,
+  buildTimeStampReq,
+  importPrivateKey,
+  parseTimeStampResp,
+} from '@kyso/pki-core';
+import {
+  addXadesArchiveTimeStamp,
+  addXadesSignatureTimeStamp,
+  addXadesValidationData,
+  counterSignXml,
+  findSignatures,
+  parseXml,
+  signXml,
+  verifyXmlSignature,
+} from '../src/index.js';
 
 const DEMO = path.resolve(__dirname, '../../../certs/demo');
 const JARS = ['xmlsec.jar', 'commons-codec.jar', 'slf4j-api.jar', 'slf4j-simple.jar'].map(
@@ -76,6 +94,36 @@ describe('interop with Apache Santuario', () => {
         expect(santuario('verify', f).status, `${kind} ${name} tampered`).not.toBe(0);
       }
     }
+  });
+
+  it('Santuario verifies the XML-DSig core of a kyso XAdES B-LTA signature and of its counter-signature', async () => {
+    if (!ready) return;
+    const s = await signer('rsa');
+    const tsaSigner = new LocalSigner(
+      await importPrivateKey(readFileSync(path.join(DEMO, 'rsa', 'tsa.key.pem'), 'utf8')),
+      Certificate.parseAll(readFileSync(path.join(DEMO, 'rsa', 'tsa.chain.pem'), 'utf8')).map((c) => c.der),
+    );
+    const tsa = new TimeStampAuthority({
+      certificate: Certificate.fromDer(tsaSigner.certificateChain[0]!),
+      signer: tsaSigner,
+      policyOid: '1.3.6.1.4.1.99999.7.1',
+    });
+    const ts: TimeStamper = async (digest, hashAlgorithm) =>
+      parseTimeStampResp(
+        await tsa.respond((await buildTimeStampReq({ digest, hashAlgorithm, certReq: true })).der),
+      ).token!;
+    const bt = await addXadesSignatureTimeStamp(await signXml(INVOICE, s, { xades: {} }), ts);
+    const cs = await counterSignXml(bt, await signer('ecdsa'));
+    const lta = await addXadesArchiveTimeStamp(
+      addXadesValidationData(cs, { certificates: [...s.certificateChain, ...tsaSigner.certificateChain] }),
+      ts,
+    );
+    const f = path.join(tmp, 'xades-lta.xml');
+    writeFileSync(f, lta);
+    const master = santuario('verify', f, '0');
+    expect(`${master.status} ${master.stdout}${master.stderr}`).toMatch(/^0 VALID 2/);
+    const counter = santuario('verify', f, '1');
+    expect(`${counter.status} ${counter.stdout}${counter.stderr}`).toMatch(/^0 VALID 2/);
   });
 
   it('kyso verifies what Santuario signed (RSA and ECDSA, enveloped, exclusive C14N)', async () => {

@@ -286,6 +286,10 @@ const XML: Record<string, ReasonEntry> = {
   XADES_SIGNING_CERTIFICATE_MISMATCH: 'NO_SIGNING_CERTIFICATE_FOUND',
   XADES_SIGNED_PROPERTIES_NOT_SIGNED: 'SIG_CONSTRAINTS_FAILURE',
   TIMESTAMP_INVALID: { failed: 'SIG_CRYPTO_FAILURE', indeterminate: 'NO_POE' },
+  // XAdES B-LTA: an archive time-stamp whose imprint or signature does not verify.
+  ARCHIVE_TIMESTAMP_INVALID: { failed: 'SIG_CRYPTO_FAILURE', indeterminate: 'NO_POE' },
+  // A counter-signature with no valid Reference to the countersigned ds:SignatureValue.
+  COUNTERSIGNED_VALUE_NOT_COVERED: 'HASH_FAILURE',
 };
 
 /** The mapping, by scope. Read it with `reasonEntry`. */

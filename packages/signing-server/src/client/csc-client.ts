@@ -96,9 +96,12 @@ export interface CredentialInfo {
 export type ConformanceLevel = 'Ades-B-B' | 'Ades-B-T' | 'Ades-B-LT' | 'Ades-B-LTA';
 
 export interface PdfSignOptions {
+  /** P: PAdES (default); X: XAdES (documents through prepareDoc; XML in, signed XML out). */
+  signature_format?: 'P' | 'X';
   conformance_level?: ConformanceLevel;
   signAlgo?: string;
-  signed_envelope_property?: 'Certification' | 'Revision';
+  /** P: Certification or Revision; X: Enveloped (default) or Enveloping. */
+  signed_envelope_property?: 'Certification' | 'Revision' | 'Enveloped' | 'Enveloping';
   reason?: string;
   location?: string;
   fieldName?: string;
@@ -384,7 +387,7 @@ export class CscClient {
           documents: input.documents.map(({ appearance, ...d }) => ({
             ...d,
             document: toBase64(d.document),
-            signature_format: 'P',
+            signature_format: d.signature_format ?? 'P',
             ...(appearance
               ? {
                   appearance: {
@@ -419,7 +422,7 @@ export class CscClient {
                 documents: input.documents.map((d) => ({
                   ...d,
                   document: toBase64(d.document),
-                  signature_format: 'P',
+                  signature_format: d.signature_format ?? 'P',
                 })),
               }
             : {}),
@@ -429,7 +432,7 @@ export class CscClient {
                   ...d,
                   hashes: d.hashes.map(hashB64),
                   hashAlgorithmOID: d.hashAlgorithmOID ?? SHA256_OID,
-                  signature_format: 'P',
+                  signature_format: d.signature_format ?? 'P',
                 })),
               }
             : {}),

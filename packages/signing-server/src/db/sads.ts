@@ -9,6 +9,7 @@
  * suspended or revoked, credential rekeyed, issuing CA revoked, the subscriber locked out after
  * repeated authentication failures, an authorisation code replayed (its token), RFC 7009 revoke.
  */
+import { credentialIdsSql } from './credentials.js';
 import type { Queryable } from './db.js';
 
 /** SQL placeholders (or subqueries) for one consumption; `count` and `hashes` are cast here. */
@@ -151,7 +152,7 @@ export async function voidSadsOfCredential(q: Queryable, credentialId: string): 
 export async function voidSadsOfSubscriber(q: Queryable, subscriberId: string): Promise<number> {
   return (
     await q.query(
-      'UPDATE sads SET remaining = 0 WHERE remaining > 0 AND credential_id IN (SELECT id FROM credentials WHERE subscriber_id = $1)',
+      `UPDATE sads SET remaining = 0 WHERE remaining > 0 AND credential_id IN (${credentialIdsSql('subscriber', '$1')})`,
       [subscriberId],
     )
   ).rowCount;
@@ -161,7 +162,7 @@ export async function voidSadsOfSubscriber(q: Queryable, subscriberId: string): 
 export async function voidSadsOfCa(q: Queryable, caId: string): Promise<number> {
   return (
     await q.query(
-      'UPDATE sads SET remaining = 0 WHERE remaining > 0 AND credential_id IN (SELECT id FROM credentials WHERE ca_id = $1)',
+      `UPDATE sads SET remaining = 0 WHERE remaining > 0 AND credential_id IN (${credentialIdsSql('ca', '$1')})`,
       [caId],
     )
   ).rowCount;
@@ -196,16 +197,15 @@ export async function credentialTokenClient(q: Queryable, sadHash: Uint8Array): 
 }
 
 /**
- * Housekeeping (on a schedule, not in a request): expired access tokens go; spent or expired SADs
- * are kept a day (so a late call still learns "SAD expired" rather than "Invalid SAD"), then
- * removed in batches — the audit log, not this table, is the record of what was signed.
+ * Spent or expired SADs are kept a day (so a late call still learns "SAD expired" rather than
+ * "Invalid SAD"), then removed in batches of at most `batch` by the scheduled housekeeping
+ * (db/housekeeping.ts) — the audit log, not this table, is the record of what was signed.
  */
-export async function housekeeping(q: Queryable): Promise<{ tokens: number; sads: number }> {
-  const tokens = (await q.query('DELETE FROM access_tokens WHERE expires_at < now()')).rowCount;
-  const sads = (
+export async function deleteOldSads(q: Queryable, batch = 1000): Promise<number> {
+  return (
     await q.query(
-      "DELETE FROM sads WHERE sad_hash IN (SELECT sad_hash FROM sads WHERE expires_at < now() - interval '1 day' LIMIT 1000)",
+      "DELETE FROM sads WHERE sad_hash IN (SELECT sad_hash FROM sads WHERE expires_at < now() - interval '1 day' LIMIT $1)",
+      [batch],
     )
   ).rowCount;
-  return { tokens, sads };
 }

@@ -22,11 +22,20 @@ const conformance: JsonSchema = {
   ],
 };
 const pdfOptions = {
-  signature_format: { type: 'string', enum: ['P'] },
+  signature_format: {
+    type: 'string',
+    enum: ['P', 'X'],
+    description:
+      'P: PAdES (default); X: XAdES, as documents prepared with prepareDoc (enveloped or enveloping)',
+  },
   conformance_level: conformance,
   signAlgo: oidStr,
   signAlgoParams: str(1000),
-  signed_envelope_property: { type: 'string', enum: ['Certification', 'Revision'] },
+  signed_envelope_property: {
+    type: 'string',
+    enum: ['Certification', 'Revision', 'Enveloped', 'Enveloping'],
+    description: 'P: Certification or Revision; X: Enveloped (default) or Enveloping',
+  },
   // kyso extensions for the PDF signature dictionary
   reason: str(200),
   location: str(200),
@@ -130,7 +139,7 @@ export const AUTHZ_ROUTES: RouteDoc[] = [
     method: 'post',
     path: '/csc/v2/signatures/prepareDoc',
     summary:
-      'kyso extension: prepare PDFs for signDoc (placeholder added server-side) and return the digests to authorise',
+      'kyso extension: prepare PDFs (placeholder added server-side) or XML documents (XAdES signature with an empty SignatureValue) for signDoc and return the digests to authorise',
     tag: 'csc',
     auth: 'client',
     body: obj(
@@ -152,7 +161,7 @@ export const AUTHZ_ROUTES: RouteDoc[] = [
     method: 'post',
     path: '/csc/v2/signatures/signDoc',
     summary:
-      'Sign documents: documentDigests (client-side PAdES, returns CMS signature objects) or documents (PDF in, signed PDF out; prepared first with prepareDoc)',
+      'Sign documents: documentDigests (client-side PAdES, returns CMS signature objects) or documents (PDF or XML in, signed PDF or XAdES XML out; prepared first with prepareDoc)',
     tag: 'csc',
     auth: 'client',
     body: obj(

@@ -14,7 +14,7 @@ const ERROR_TEXT: Record<number, string> = {
   429: 'Rate limited (Retry-After: 60)',
   500: 'Server error',
   501: 'Not configured',
-  503: 'Unavailable',
+  503: 'Unavailable (temporarily_unavailable; also every operation while the server is starting, with Retry-After: 1)',
 };
 
 function responseDocs(r: RouteDoc): Record<string, unknown> {

@@ -435,8 +435,13 @@ const R: Record<string, OperationResponses> = {
 };
 
 /** The documented responses of a route (throws for an undocumented route). */
+/**
+ * The documented responses of an operation. Every operation may also answer 503
+ * temporarily_unavailable (JSON error body, Retry-After: 1) while the server is starting: the
+ * listener is bound before migrations and CA loading (server.ts startServer).
+ */
 export function responsesOf(r: Pick<RouteDoc, 'method' | 'path'>): OperationResponses {
   const x = R[`${r.method} ${r.path}`];
   if (!x) throw new Error(`no documented responses for ${r.method} ${r.path}`);
-  return x;
+  return x.errors.includes(503) ? x : { ...x, errors: [...x.errors, 503] };
 }

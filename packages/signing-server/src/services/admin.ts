@@ -22,13 +22,23 @@ import {
 } from '@kyso/pki-core';
 import { Secret, TOTP } from 'otpauth';
 import { appendAudit } from '../audit.js';
+import {
+  credentialExists,
+  credentialKey,
+  getCredential,
+  insertCredential,
+  setCredentialEnabled,
+  setCredentialKey,
+  setImportedCertificate,
+  setIssuedCertificate,
+} from '../db/credentials.js';
 import { voidSadsOfCa, voidSadsOfCredential } from '../db/sads.js';
 import type { Queryable } from '../db/db.js';
 import { VaultSigner } from '../vault/signer.js';
 import { sealSecret } from '../vault/software.js';
 import type { StoredKey } from '../vault/types.js';
 import { type CaService, insertCertificate, storeKey } from './ca.js';
-import { ApiError, type Ctx, badRequest, newId, randomSecret, rowKey, sha256 } from './common.js';
+import { ApiError, type Ctx, badRequest, newId, randomSecret, sha256 } from './common.js';
 
 export type SubscriberKind = 'citizen' | 'official' | 'organization';
 
@@ -214,8 +224,7 @@ export class AdminService {
         ]);
       } else {
         const c = await q.query('SELECT 1 FROM clients WHERE id = $1', [clientId]);
-        const k = await q.query('SELECT 1 FROM credentials WHERE id = $1', [credentialId]);
-        if (!c.rows[0] || !k.rows[0])
+        if (!c.rows[0] || !(await credentialExists(q, credentialId)))
           throw new ApiError(404, 'invalid_request', 'unknown client or credential');
         await q.query(
           'INSERT INTO grants (client_id, credential_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
@@ -276,18 +285,14 @@ export class AdminService {
     let certificate: Certificate | undefined;
     await this.ctx.db.tx(async (q) => {
       await storeKey(q, key);
-      await q.query(
-        'INSERT INTO credentials (id, subscriber_id, key_id, ca_id, profile, description, multisign) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-        [
-          credentialId,
-          input.subscriberId,
-          key.id,
-          null,
-          profile,
-          input.description ?? null,
-          input.multisign ?? 100,
-        ],
-      );
+      await insertCredential(q, {
+        id: credentialId,
+        subscriberId: input.subscriberId,
+        keyId: key.id,
+        profile,
+        description: input.description,
+        multisign: input.multisign ?? 100,
+      });
       await appendAudit(q, {
         actor,
         action: 'key.generate',
@@ -310,11 +315,7 @@ export class AdminService {
         });
         await auditLintOverride(q, actor, credentialId, certificate, lintReport);
         const caId = input.caId ?? this.ca.defaultCa.id;
-        await q.query('UPDATE credentials SET cert_serial = $2, ca_id = $3 WHERE id = $1', [
-          credentialId,
-          certificate.serialHex,
-          caId,
-        ]);
+        await setIssuedCertificate(q, credentialId, certificate.serialHex, caId);
         await appendAudit(q, {
           actor,
           action: 'certificate.issue',
@@ -358,25 +359,20 @@ export class AdminService {
     if (!report.valid)
       throw badRequest(`the chain does not validate the certificate: ${report.detail ?? 'invalid path'}`);
     await this.ctx.db.tx(async (q) => {
-      const c = (
-        await q.query<{ key_id: string; cert_serial: string | null }>(
-          'SELECT key_id, cert_serial FROM credentials WHERE id = $1 FOR UPDATE',
-          [credentialId],
-        )
-      ).rows[0];
+      const c = await getCredential(q, credentialId, { forUpdate: true });
       if (!c) throw new ApiError(404, 'invalid_request', 'unknown credential');
       // No separate "already has a certificate" check: the key must match, and the unique index
       // on the SPKI hash refuses a second certificate for it (409, Decree 23/2025 Art. 38).
-      const k = (await q.query<{ spki: Uint8Array }>('SELECT spki FROM vault_keys WHERE id = $1', [c.key_id]))
-        .rows[0]!;
+      const k = await credentialKey(q, c.key_id);
       if (Buffer.compare(Buffer.from(k.spki), Buffer.from(cert.spki)) !== 0)
         throw badRequest("the certificate's public key is not the credential's key");
       await insertCertificate(q, cert, null, credentialId);
-      await q.query('UPDATE credentials SET cert_serial = $2, external_chain = $3 WHERE id = $1', [
+      await setImportedCertificate(
+        q,
         credentialId,
         cert.serialHex,
         chain.map((x) => x.der),
-      ]);
+      );
       await appendAudit(q, {
         actor,
         action: 'certificate.import',
@@ -388,11 +384,8 @@ export class AdminService {
 
   async setEnabled(actor: string, credentialId: string, enabled: boolean): Promise<void> {
     await this.ctx.db.tx(async (q) => {
-      const r = await q.query('UPDATE credentials SET enabled = $2 WHERE id = $1 RETURNING id', [
-        credentialId,
-        enabled,
-      ]);
-      if (r.rows.length === 0) throw new ApiError(404, 'invalid_request', 'unknown credential');
+      if (!(await setCredentialEnabled(q, credentialId, enabled)))
+        throw new ApiError(404, 'invalid_request', 'unknown credential');
       if (!enabled) await voidSadsOfCredential(q, credentialId);
       await appendAudit(q, {
         actor,
@@ -419,12 +412,7 @@ export class AdminService {
     to: 'valid' | 'suspended' | 'revoked',
     reason?: CrlReason,
   ): Promise<void> {
-    const c = (
-      await q.query<{ cert_serial: string | null; ca_id: string | null }>(
-        'SELECT cert_serial, ca_id FROM credentials WHERE id = $1',
-        [credentialId],
-      )
-    ).rows[0];
+    const c = await getCredential(q, credentialId);
     if (!c) throw new ApiError(404, 'invalid_request', 'unknown credential');
     if (!c.cert_serial) throw new ApiError(409, 'invalid_request', 'credential has no certificate');
     const from = to === 'valid' ? ['suspended'] : to === 'suspended' ? ['valid'] : ['valid', 'suspended'];
@@ -502,31 +490,11 @@ export class AdminService {
     credentialId: string,
     input: { key?: KeySpec; validityDays?: number; acceptLintWarnings?: boolean },
   ): Promise<{ certificate: string }> {
-    const c = (
-      await this.ctx.db.query<{
-        subscriber_id: string;
-        key_id: string;
-        ca_id: string | null;
-        profile: Profile;
-        cert_serial: string | null;
-      }>('SELECT subscriber_id, key_id, ca_id, profile, cert_serial FROM credentials WHERE id = $1', [
-        credentialId,
-      ])
-    ).rows[0];
+    const c = await getCredential(this.ctx.db, credentialId);
     if (!c) throw new ApiError(404, 'invalid_request', 'unknown credential');
     if (!c.ca_id)
       throw new ApiError(409, 'invalid_request', 'only certificates of the built-in CA can be renewed here');
-    const oldKey = rowKey(
-      (
-        await this.ctx.db.query<{
-          id: string;
-          vault: string;
-          spec: unknown;
-          spki: Uint8Array;
-          blob: unknown;
-        }>('SELECT * FROM vault_keys WHERE id = $1', [c.key_id])
-      ).rows[0]!,
-    );
+    const oldKey = await credentialKey(this.ctx.db, c.key_id);
     const subject = await this.#subscriberSubject(this.ctx.db, c.subscriber_id);
     const key = await this.#newKey(credentialId, input.key ?? oldKey.spec);
     const csr = await createCsr({ subject, signer: new VaultSigner(this.ctx.vaults.byName(key.vault), key) });
@@ -542,7 +510,7 @@ export class AdminService {
       let lintReport: LintReport | undefined;
       cert = await this.ca.issue(q, {
         caId: c.ca_id!,
-        profile: c.profile,
+        profile: c.profile as Profile,
         subject,
         csr,
         credentialId,
@@ -553,11 +521,7 @@ export class AdminService {
         },
       });
       await auditLintOverride(q, actor, credentialId, cert, lintReport);
-      await q.query('UPDATE credentials SET key_id = $2, cert_serial = $3 WHERE id = $1', [
-        credentialId,
-        key.id,
-        cert.serialHex,
-      ]);
+      await setCredentialKey(q, credentialId, key.id, cert.serialHex);
       // Authorisations given for the old key and certificate end with them.
       await voidSadsOfCredential(q, credentialId);
       await appendAudit(q, {

@@ -15,6 +15,7 @@
  */
 import crypto from 'node:crypto';
 import { appendAudit } from '../audit.js';
+import { authPolicy, credentialHolder, setAuthPolicy } from '../db/credentials.js';
 import { credentialTokenClient, issueSad, revokeSad, voidSad } from '../db/sads.js';
 import type { Queryable } from '../db/db.js';
 import { HASH_LEN } from '../vault/prehash.js';
@@ -181,11 +182,8 @@ export class AuthzService {
 
   async setAuthPolicy(actor: string, credentialId: string, policy: 'explicit' | 'async'): Promise<void> {
     await this.ctx.db.tx(async (q) => {
-      const r = await q.query('UPDATE credentials SET auth_policy = $2 WHERE id = $1 RETURNING id', [
-        credentialId,
-        policy,
-      ]);
-      if (r.rows.length === 0) throw new ApiError(404, 'invalid_request', 'no such credential');
+      if (!(await setAuthPolicy(q, credentialId, policy)))
+        throw new ApiError(404, 'invalid_request', 'no such credential');
       await appendAudit(q, {
         actor,
         action: 'credential.auth_policy',
@@ -197,13 +195,7 @@ export class AuthzService {
 
   async credentialPolicy(credentialId: unknown): Promise<string | undefined> {
     if (typeof credentialId !== 'string' || credentialId.length > 100) return undefined;
-    // A credential approved with a passkey is always asynchronous (or oauth2code): its factor
-    // cannot be relayed by the client.
-    const r = await this.ctx.db.query<{ auth_policy: string }>(
-      `SELECT CASE WHEN factors <> 'pin+otp' THEN 'async' ELSE auth_policy END AS auth_policy FROM credentials WHERE id = $1`,
-      [credentialId],
-    );
-    return r.rows[0]?.auth_policy;
+    return authPolicy(this.ctx.db, credentialId);
   }
 
   // --- shared: a pending request ---------------------------------------------------------------
@@ -242,12 +234,7 @@ export class AuthzService {
     );
     const n = input.numSignatures ?? canon.length;
     if (n !== canon.length) throw badRequest('numSignatures must equal the number of hashes');
-    const cred = (
-      await this.ctx.db.query<{ subscriber_id: string; multisign: number; locked: boolean }>(
-        'SELECT c.subscriber_id, c.multisign, s.locked FROM credentials c JOIN subscribers s ON s.id = c.subscriber_id WHERE c.id = $1',
-        [input.credentialID],
-      )
-    ).rows[0]!;
+    const cred = (await credentialHolder(this.ctx.db, input.credentialID))!;
     if (n > cred.multisign) throw badRequest('numSignatures exceeds the credential multisign limit');
     if (cred.locked)
       throw badRequest(
@@ -852,7 +839,6 @@ export class AuthzService {
           'INSERT INTO subscriber_sessions (token_hash, subscriber_id, csrf_hash, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))',
           [sha256(session), id, sha256(csrf), SESSION_SECONDS],
         );
-        await q.query('DELETE FROM subscriber_sessions WHERE expires_at < now()');
         return true;
       },
     });

@@ -15,11 +15,18 @@ import {
 import { appendAudit, kickSealers } from '../audit.js';
 import type { Queryable } from '../db/db.js';
 import { verifyClientSecret } from '../db/clients.js';
+import {
+  type CredentialRow,
+  credentialKey,
+  grantedCredential,
+  grantedCredentialSql,
+} from '../db/credentials.js';
 import { consumeSad, consumeSadSql, issueSad, sadRefusal, spendSadForExtension } from '../db/sads.js';
 import { checkSigningParams, SigningParamsError, signingAlgorithm } from '../vault/params.js';
 import { HASH_LEN } from '../vault/prehash.js';
+import type { StoredKey } from '../vault/types.js';
 import type { CaService } from './ca.js';
-import { ApiError, type Ctx, b64, badRequest, fromB64, randomSecret, rowKey, sha256 } from './common.js';
+import { ApiError, type Ctx, b64, badRequest, fromB64, randomSecret, sha256 } from './common.js';
 import { checkFactors } from './factors.js';
 import { rateLimit } from './ratelimit.js';
 
@@ -92,12 +99,12 @@ WITH tok AS (
   SELECT t.client_id FROM access_tokens t JOIN clients c ON c.id = t.client_id
   WHERE t.token_hash = $1 AND t.expires_at > now() AND NOT c.disabled
 ),
+gc AS (
+  ${grantedCredentialSql('(SELECT client_id FROM tok)', '$2', 'cr.id, cr.key_id, cr.cert_serial, cr.enabled')}
+),
 cred AS (
-  SELECT cr.id, cr.key_id, cr.cert_serial, cr.enabled, ce.status AS cert_status, ce.not_before, ce.not_after
-  FROM credentials cr
-  JOIN grants g ON g.credential_id = cr.id AND g.client_id = (SELECT client_id FROM tok)
-  LEFT JOIN certificates ce ON ce.credential_id = cr.id AND ce.serial = cr.cert_serial
-  WHERE cr.id = $2
+  SELECT gc.*, ce.status AS cert_status, ce.not_before, ce.not_after
+  FROM gc LEFT JOIN certificates ce ON ce.credential_id = gc.id AND ce.serial = gc.cert_serial
 ),
 rlc AS (
   INSERT INTO rate_limits (bucket, window_start, count)
@@ -148,29 +155,15 @@ SELECT (SELECT client_id FROM tok) AS client_id,
        (SELECT remaining FROM sad) AS remaining,
        (SELECT id FROM aud) AS audit_id`;
 
-interface CredentialRow {
-  id: string;
-  subscriber_id: string;
-  key_id: string;
-  ca_id: string | null;
-  enabled: boolean;
-  cert_serial: string | null;
-  external_chain: Uint8Array[];
-  description: string | null;
-  multisign: number;
-  /** Factors that approve an authorisation (migration 030): 'pin+otp', 'passkey', 'passkey+pin'. */
-  factors: string;
-}
-
 interface CredentialView {
   row: CredentialRow;
   cert?: Certificate;
   certStatus: 'valid' | 'expired' | 'revoked' | 'suspended';
   chain: Certificate[];
   keySpki: Uint8Array;
-  keySpec: ReturnType<typeof rowKey>['spec'];
+  keySpec: StoredKey['spec'];
   /** The vault key row (wrapped material or token reference), read with the credential. */
-  key: ReturnType<typeof rowKey>;
+  key: StoredKey;
 }
 
 export class CscService {
@@ -234,20 +227,10 @@ export class CscService {
   async #credential(q: Queryable, clientId: string, credentialId: unknown): Promise<CredentialView> {
     if (typeof credentialId !== 'string' || credentialId.length === 0 || credentialId.length > 100)
       throw badRequest('Invalid parameter credentialID');
-    const r = await q.query<CredentialRow>(
-      'SELECT c.* FROM credentials c JOIN grants g ON g.credential_id = c.id AND g.client_id = $1 WHERE c.id = $2',
-      [clientId, credentialId],
-    );
-    const row = r.rows[0];
+    const row = await grantedCredential(q, clientId, credentialId);
     // Same answer for "does not exist" and "not granted": a client learns nothing about others.
     if (!row) throw badRequest('Invalid parameter credentialID');
-    const k = (
-      await q.query<{ id: string; vault: string; spec: unknown; spki: Uint8Array; blob: unknown }>(
-        'SELECT * FROM vault_keys WHERE id = $1',
-        [row.key_id],
-      )
-    ).rows[0]!;
-    const key = rowKey(k);
+    const key = await credentialKey(q, row.key_id);
     let cert: Certificate | undefined;
     let certStatus: CredentialView['certStatus'] = 'valid';
     let chain: Certificate[] = [];

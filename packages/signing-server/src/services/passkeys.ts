@@ -22,6 +22,7 @@ import type {
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import { appendAudit } from '../audit.js';
+import { credentialFactors, credentialHolder, setCredentialFactors } from '../db/credentials.js';
 import type { Queryable } from '../db/db.js';
 import { ApiError, type Ctx, badRequest, newId, sha256 } from './common.js';
 import { checkFactors, type PasskeyCheck } from './factors.js';
@@ -233,11 +234,7 @@ export class PasskeyService {
   async setFactors(actor: string, credentialId: string, factors: Factors): Promise<void> {
     if (!FACTORS.includes(factors)) throw badRequest(`factors must be one of ${FACTORS.join(', ')}`);
     await this.ctx.db.tx(async (q) => {
-      const c = await q.query<{ subscriber_id: string }>(
-        'SELECT subscriber_id FROM credentials WHERE id = $1',
-        [credentialId],
-      );
-      const sub = c.rows[0]?.subscriber_id;
+      const sub = (await credentialHolder(q, credentialId))?.subscriber_id;
       if (!sub) throw new ApiError(404, 'invalid_request', 'no such credential');
       if (factors !== 'pin+otp') {
         const pk = await q.query('SELECT 1 FROM passkeys WHERE subscriber_id = $1 AND NOT disabled', [sub]);
@@ -248,7 +245,7 @@ export class PasskeyService {
             'the subscriber has no passkey yet: issue an enrolment code and let her enrol first',
           );
       }
-      await q.query('UPDATE credentials SET factors = $2 WHERE id = $1', [credentialId, factors]);
+      await setCredentialFactors(q, credentialId, factors);
       await appendAudit(q, {
         actor,
         action: 'credential.factors',
@@ -259,10 +256,7 @@ export class PasskeyService {
   }
 
   async factorsOf(credentialId: string): Promise<Factors> {
-    const r = await this.ctx.db.query<{ factors: Factors }>('SELECT factors FROM credentials WHERE id = $1', [
-      credentialId,
-    ]);
-    return r.rows[0]?.factors ?? 'pin+otp';
+    return ((await credentialFactors(this.ctx.db, credentialId)) as Factors | undefined) ?? 'pin+otp';
   }
 
   // --- enrolment (the subscriber, on the server's page) -----------------------------------------

@@ -1,5 +1,6 @@
 /**
- * CSC `signatures/signDoc` with PAdES (signature_format P), B-B / B-T / B-LT / B-LTA:
+ * CSC `signatures/signDoc` with PAdES (signature_format P) and XAdES (signature_format X),
+ * B-B / B-T / B-LT / B-LTA:
  *
  * - `documentDigests`: the client keeps the PDF (pdf-sign `preparePdfSignature` on its side) and
  *   sends the ByteRange digest; the SAD must cover that digest; the answer is the CMS
@@ -11,6 +12,13 @@
  *   returns its digest; the client gets that digest authorised (authorisation page, approval or
  *   explicit), then calls signDoc with the same document and receives the signed PDF. The stored
  *   preparation is found by client, credential and SHA-256 of the original PDF.
+ *
+ * XAdES (X) travels as `documents` only, through prepareDoc like a PDF: @kyso/xml-sign prepares an
+ * enveloped (or, with signed_envelope_property Enveloping, enveloping) XAdES B-B signature with the
+ * credential's chain; its digest is the digest of the canonical SignedInfo, which the SAD covers;
+ * signDoc signs it with the same Signer seam and returns the signed XML, upgraded after the
+ * commit to B-T (SignatureTimeStamp), B-LT (CertificateValues, RevocationValues) and B-LTA
+ * (xades141:ArchiveTimeStamp).
  *
  * The SAD is consumed with the same conditional UPDATE as signHash, in the transaction that
  * creates the CMS and writes the audit record. Time-stamps and revocation data (which need the
@@ -51,24 +59,37 @@ import {
   signPreparedDigest,
   stampAppearance,
 } from '@kyso/pdf-sign';
+import {
+  type PreparedXmlSignature,
+  addXadesArchiveTimeStamp,
+  addXadesSignatureTimeStamp,
+  addXadesValidationData,
+  embedXmlSignature,
+  prepareXmlSignature,
+  signPreparedXml,
+} from '@kyso/xml-sign';
 import { appendAudit } from '../audit.js';
+import { credentialKey, getCredential } from '../db/credentials.js';
 import { consumeSad, sadRefusal } from '../db/sads.js';
 import { checkSigningParams, SigningParamsError, signingAlgorithm } from '../vault/params.js';
 import { HASH_LEN } from '../vault/prehash.js';
 import { VaultSigner } from '../vault/signer.js';
+import type { StoredKey } from '../vault/types.js';
 import type { CaService } from './ca.js';
-import { ApiError, type Ctx, b64, badRequest, fromB64, newId, rowKey, sha256 } from './common.js';
+import { ApiError, type Ctx, b64, badRequest, fromB64, newId, sha256 } from './common.js';
 import { type CscService, HASH_OID_BY_NAME, hashAlgFromOid } from './csc.js';
 
 /** How long a prepared document waits for its signature (covers the 5-minute approval). */
 export const PREPARED_DOCUMENT_SECONDS = 900;
 
 interface PdfOptions {
+  /** P (PAdES, default) or X (XAdES: documents through prepareDoc only). */
   signature_format?: string;
   conformance_level?: string;
   signAlgo?: string;
   signAlgoParams?: string;
-  signed_envelope_property?: 'Certification' | 'Revision';
+  /** PAdES: Certification or Revision; XAdES: Enveloped (default) or Enveloping. */
+  signed_envelope_property?: 'Certification' | 'Revision' | 'Enveloped' | 'Enveloping';
   reason?: string;
   location?: string;
   fieldName?: string;
@@ -206,9 +227,38 @@ export function padesLevel(conformance: string | undefined): PadesLevel {
   return m[1]!.toUpperCase() as PadesLevel;
 }
 
-function checkFormat(o: PdfOptions): void {
-  if (o.signature_format !== undefined && o.signature_format !== 'P')
-    throw badRequest('only signature_format P (PAdES) is supported');
+function checkFormat(o: PdfOptions): 'P' | 'X' {
+  const f = o.signature_format ?? 'P';
+  if (f !== 'P' && f !== 'X') throw badRequest('signature_format must be P (PAdES) or X (XAdES)');
+  const env = o.signed_envelope_property;
+  if (env !== undefined) {
+    const ok =
+      f === 'P' ? env === 'Certification' || env === 'Revision' : env === 'Enveloped' || env === 'Enveloping';
+    if (!ok)
+      throw badRequest(
+        f === 'P'
+          ? 'signed_envelope_property for P must be Certification or Revision'
+          : 'signed_envelope_property for X must be Enveloped or Enveloping',
+      );
+  }
+  return f;
+}
+
+/** The prepared XML signature as stored (prepared_documents.prepared JSON; the document in `document`). */
+interface StoredXml {
+  format: 'X';
+  signatureValueOffset: number;
+  toBeSigned: string;
+  digest: string;
+  algorithm: SignatureAlgorithm;
+  signatureId: string;
+}
+
+function decodeXml(s: string, limit: number): Uint8Array {
+  const b = fromB64(s);
+  if (!b) throw badRequest('document must be base64');
+  if (b.length > limit) throw new ApiError(413, 'invalid_request', `document larger than ${limit} bytes`);
+  return b;
 }
 
 function decodePdf(s: string, limit: number): Uint8Array {
@@ -225,6 +275,11 @@ interface PreparedRow {
   prepared: unknown;
   document: Uint8Array;
   conformance_level: string;
+}
+
+/** The hash of a prepared XML signature's digest (Ed25519 is refused for X at prepareDoc). */
+function hashOfXml(x: PreparedXmlSignature): HashAlgorithm {
+  return x.algorithm.name === 'Ed25519' ? 'SHA-512' : x.algorithm.hash;
 }
 
 export class SignDocService {
@@ -248,20 +303,9 @@ export class SignDocService {
     if (info.key.status !== 'enabled') throw badRequest('the credential is disabled');
     if (info.cert.certificates.length === 0) throw badRequest('the credential has no certificate');
     if (info.cert.status !== 'valid') throw badRequest(`Signing certificate is ${info.cert.status}`);
-    const row = (
-      await this.ctx.db.query<{ key_id: string; ca_id: string | null }>(
-        'SELECT key_id, ca_id FROM credentials WHERE id = $1',
-        [credentialId],
-      )
-    ).rows[0]!;
+    const row = (await getCredential(this.ctx.db, credentialId))!;
     if (row.ca_id) await this.ca.assertIssuerValid(row.ca_id);
-    const k = (
-      await this.ctx.db.query<{ id: string; vault: string; spec: unknown; spki: Uint8Array; blob: unknown }>(
-        'SELECT * FROM vault_keys WHERE id = $1',
-        [row.key_id],
-      )
-    ).rows[0]!;
-    const key = rowKey(k);
+    const key = await credentialKey(this.ctx.db, row.key_id);
     const chain = info.cert.certificates.map((c) => new Uint8Array(Buffer.from(c, 'base64')));
     return { key, chain, signer: new VaultSigner(this.ctx.vaults.byName(key.vault), key, chain) };
   }
@@ -272,7 +316,7 @@ export class SignDocService {
    * signAlgoParams signs with saltLength = hLen.
    */
   #algorithm(
-    spec: ReturnType<typeof rowKey>['spec'],
+    spec: StoredKey['spec'],
     hash: HashAlgorithm,
     signAlgo: string | undefined,
     signAlgoParams: string | undefined,
@@ -329,14 +373,51 @@ export class SignDocService {
     hashAlgorithmOID: string;
     expiresIn: number;
   }> {
-    const { chain, signer } = await this.#credential(clientId, input.credentialID);
+    const { key, chain, signer } = await this.#credential(clientId, input.credentialID);
     const hash = hashAlgFromOid(input.hashAlgorithmOID ?? HASH_OID_BY_NAME['SHA-256']);
     const leaf = Certificate.fromDer(chain[0]!);
     const out: { hash: string; label?: string }[] = [];
-    const rows: [string, Uint8Array, PreparedPdfSignature, PadesLevel][] = [];
+    const rows: [string, Uint8Array, PreparedPdfSignature | StoredXml, PadesLevel, Uint8Array?][] = [];
     for (const d of input.documents) {
-      checkFormat(d);
+      const format = checkFormat(d);
       const level = padesLevel(d.conformance_level);
+      if (format === 'X') {
+        if (d.appearance) throw badRequest('appearance is for PDF documents (signature_format P)');
+        const xml = decodeXml(d.document, this.documentLimit);
+        // The SignatureMethod is inside SignedInfo: the algorithm is fixed now, not at signDoc.
+        const alg = this.#algorithm(
+          key.spec,
+          hash,
+          d.signAlgo,
+          d.signAlgoParams,
+          new Uint8Array(HASH_LEN[hash]),
+        );
+        if (alg.name === 'RSA-PSS' && alg.saltLength !== HASH_LEN[hash])
+          throw badRequest('XAdES with RSASSA-PSS uses a salt as long as the hash (xmldsig-more MGF1)');
+        let prepared: PreparedXmlSignature;
+        try {
+          prepared = prepareXmlSignature(xml, {
+            certificateChain: chain,
+            algorithm: alg,
+            packaging: d.signed_envelope_property === 'Enveloping' ? 'enveloping' : 'enveloped',
+            digest: hash === 'SHA-1' ? 'SHA-256' : hash,
+            xades: {},
+          });
+        } catch (e) {
+          throw badRequest(`the XML document cannot be prepared: ${(e as Error).message}`);
+        }
+        const stored: StoredXml = {
+          format: 'X',
+          signatureValueOffset: prepared.signatureValueOffset,
+          toBeSigned: b64(prepared.toBeSigned),
+          digest: b64(prepared.digest),
+          algorithm: prepared.algorithm,
+          signatureId: prepared.signatureId,
+        };
+        rows.push([b64(sha256(xml)), xml, stored, level, new TextEncoder().encode(prepared.document)]);
+        out.push({ hash: stored.digest, ...(d.label ? { label: d.label } : {}) });
+        continue;
+      }
       const pdf = decodePdf(d.document, this.documentLimit);
       const visible = d.appearance ? visibleSignature(d.appearance) : {};
       let prepared: PreparedPdfSignature;
@@ -363,8 +444,9 @@ export class SignDocService {
       out.push({ hash: b64(prepared.digest), ...(d.label ? { label: d.label } : {}) });
     }
     await this.ctx.db.tx(async (q) => {
-      for (const [, pdf, p, level] of rows) {
-        const { document, ...meta } = p;
+      for (const [, pdf, p, level, xmlDocument] of rows) {
+        const { document, ...meta } =
+          'format' in p ? { ...p, document: xmlDocument! } : { ...p, digest: b64(p.digest) };
         await q.query(
           `INSERT INTO prepared_documents (id, client_id, credential_id, original_sha256, prepared, document, conformance_level, expires_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))`,
@@ -373,14 +455,13 @@ export class SignDocService {
             clientId,
             input.credentialID,
             sha256(pdf),
-            JSON.stringify({ ...meta, digest: b64(meta.digest) }),
+            JSON.stringify(meta),
             document,
             level,
             PREPARED_DOCUMENT_SECONDS,
           ],
         );
       }
-      await q.query('DELETE FROM prepared_documents WHERE expires_at < now()');
       await appendAudit(q, {
         actor: `client:${clientId}`,
         action: 'signdoc.prepare',
@@ -412,12 +493,16 @@ export class SignDocService {
       level: PadesLevel;
       alg: SignatureAlgorithm;
       prepared?: PreparedPdfSignature;
+      xml?: PreparedXmlSignature;
       preparedId?: string;
     }
     const jobs: Job[] = [];
     if (input.documentDigests) {
       for (const d of input.documentDigests) {
-        checkFormat(d);
+        if (checkFormat(d) === 'X')
+          throw badRequest(
+            'signature_format X is signed as documents prepared with prepareDoc, not documentDigests',
+          );
         const hash = hashAlgFromOid(d.hashAlgorithmOID);
         const level = padesLevel(d.conformance_level);
         for (const h of d.hashes) {
@@ -434,8 +519,11 @@ export class SignDocService {
       }
     } else {
       for (const d of input.documents!) {
-        checkFormat(d);
-        const pdf = decodePdf(d.document, this.documentLimit);
+        const format = checkFormat(d);
+        const pdf =
+          format === 'X'
+            ? decodeXml(d.document, this.documentLimit)
+            : decodePdf(d.document, this.documentLimit);
         const row = (
           await this.ctx.db.query<PreparedRow>(
             `SELECT id, prepared, document, conformance_level FROM prepared_documents
@@ -455,6 +543,33 @@ export class SignDocService {
         const level = row.conformance_level as PadesLevel;
         if (d.conformance_level !== undefined && padesLevel(d.conformance_level) !== level)
           throw badRequest('conformance_level differs from the one given to prepareDoc');
+        if ((format === 'X') !== ('format' in meta && meta.format === 'X'))
+          throw badRequest('signature_format differs from the one given to prepareDoc');
+        if (format === 'X') {
+          const x = meta as unknown as StoredXml;
+          const xml: PreparedXmlSignature = {
+            document: new TextDecoder().decode(row.document),
+            signatureValueOffset: x.signatureValueOffset,
+            toBeSigned: fromB64(x.toBeSigned)!,
+            digest: fromB64(x.digest)!,
+            algorithm: x.algorithm,
+            signatureId: x.signatureId,
+          };
+          if (d.signAlgo !== undefined) {
+            const want = this.#algorithm(key.spec, hashOfXml(xml), d.signAlgo, d.signAlgoParams, xml.digest);
+            if (JSON.stringify(want) !== JSON.stringify(xml.algorithm))
+              throw badRequest('signAlgo differs from the one given to prepareDoc');
+          }
+          jobs.push({
+            digest: xml.digest,
+            hash: hashOfXml(xml),
+            level,
+            alg: xml.algorithm,
+            xml,
+            preparedId: row.id,
+          });
+          continue;
+        }
         const prepared: PreparedPdfSignature = {
           ...meta,
           digest: fromB64(meta.digest)!,
@@ -519,9 +634,11 @@ export class SignDocService {
       const cmss: Uint8Array[] = [];
       for (const j of jobs)
         cmss.push(
-          await signPreparedDigest({ digest: j.digest, digestAlgorithm: j.hash }, signer, {
-            signatureAlgorithm: j.alg,
-          }),
+          j.xml
+            ? await signPreparedXml(j.xml, signer)
+            : await signPreparedDigest({ digest: j.digest, digestAlgorithm: j.hash }, signer, {
+                signatureAlgorithm: j.alg,
+              }),
         );
       await appendAudit(q, {
         actor,
@@ -529,7 +646,7 @@ export class SignDocService {
         subject: input.credentialID,
         details: {
           method: 'signDoc',
-          format: 'PAdES',
+          format: jobs.every((j) => j.xml) ? 'XAdES' : jobs.some((j) => j.xml) ? 'PAdES+XAdES' : 'PAdES',
           levels: jobs.map((j) => j.level),
           documentDigests: canon,
           algorithm: jobs[0]!.alg,
@@ -552,6 +669,13 @@ export class SignDocService {
     const vi: CollectedValidationData[] = [];
     for (let i = 0; i < jobs.length; i++) {
       const j = jobs[i]!;
+      if (j.xml) {
+        const done = await this.#xadesLevels(embedXmlSignature(j.xml, result.cmss[i]!), j.level, chain, ts);
+        if (input.returnValidationInfo && done.validationData) vi.push(done.validationData);
+        documents.push(b64(done.xml));
+        await this.ctx.db.query('DELETE FROM prepared_documents WHERE id = $1', [j.preparedId]);
+        continue;
+      }
       let cms = result.cmss[i]!;
       if (j.level !== 'B-B') cms = await addSignatureTimeStamp(cms, ts, { hashAlgorithm: j.hash });
       const lt = j.level === 'B-LT' || j.level === 'B-LTA';
@@ -608,5 +732,42 @@ export class SignDocService {
       };
     }
     return out;
+  }
+
+  /** B-B → B-T → B-LT → B-LTA on a signed XML document (after the SAD was spent). */
+  async #xadesLevels(
+    signed: Uint8Array,
+    level: PadesLevel,
+    chain: Uint8Array[],
+    ts: TimeStamper,
+  ): Promise<{ xml: Uint8Array; validationData?: CollectedValidationData }> {
+    if (level === 'B-B') return { xml: signed };
+    const tokens: Uint8Array[] = [];
+    const capture: TimeStamper = async (d, h) => {
+      const t = await ts(d, h);
+      tokens.push(t);
+      return t;
+    };
+    let xml = await addXadesSignatureTimeStamp(signed, capture);
+    if (level === 'B-T') return { xml };
+    const data = await collectValidationData(
+      [...chain, ...tokens.flatMap(cmsCertificates)],
+      this.revocation(),
+    );
+    try {
+      requireLevel(data, level);
+    } catch (e) {
+      // The signer's status was proved before the SAD was spent; what fails here is the TSA's.
+      if (e instanceof LevelNotReachedError)
+        throw new ApiError(503, 'temporarily_unavailable', `the signature was made but ${e.message}`);
+      throw e;
+    }
+    xml = addXadesValidationData(xml, {
+      certificates: data.certs,
+      crls: data.crls,
+      ocspResponses: data.ocsps,
+    });
+    if (level === 'B-LTA') xml = await addXadesArchiveTimeStamp(xml, ts);
+    return { xml, validationData: data };
   }
 }

@@ -13,7 +13,7 @@ import { hasTool, tmpDir } from '../../../pki-core/test/helpers/tools.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createKyso, type Kyso } from '../../src/server.js';
 import { createLogger } from '../../src/log.js';
-import { OpenApiChecker } from './openapi-check.js';
+import { fetchChecker, OpenApiChecker } from './openapi-check.js';
 
 export const PG_URL = process.env.KYSO_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const SOFTHSM_MODULE = [
@@ -125,6 +125,7 @@ export function testEnv(backend: Backend, extra: Record<string, string> = {}): R
 export async function startTestServer(
   backend: Backend,
   extra: Record<string, string> = {},
+  opts: { housekeepingIntervalMs?: number } = {},
 ): Promise<TestServer> {
   const env = testEnv(backend, { KYSO_DEMO_CA_DIR: await demoCaDir(), ...extra });
   let schema: string | undefined;
@@ -143,23 +144,11 @@ export async function startTestServer(
     });
   }
   const config = loadConfig(env);
-  const kyso = await createKyso(config, { log: createLogger(config.logLevel) });
+  const kyso = await createKyso(config, { log: createLogger(config.logLevel), ...opts });
   // Every response a suite receives through app.request is checked against the OpenAPI document
   // (status documented, JSON body valid); close() fails the suite on a mismatch.
   const openapi = new OpenApiChecker();
-  const request = kyso.app.request.bind(kyso.app);
-  kyso.app.request = ((input: RequestInfo | URL, init?: RequestInit, ...rest: unknown[]) => {
-    const method =
-      init?.method ?? (typeof input === 'object' && 'method' in input ? (input as Request).method : 'GET');
-    const url =
-      typeof input === 'string' ? input : input instanceof URL ? input.href : (input as Request).url;
-    return Promise.resolve(
-      (request as (...a: unknown[]) => Response | Promise<Response>)(input, init, ...rest),
-    ).then(async (res) => {
-      await openapi.check(method, url, res);
-      return res;
-    });
-  }) as typeof kyso.app.request;
+  checkAppResponses(kyso, openapi);
   return {
     kyso,
     config,
@@ -179,6 +168,30 @@ export async function startTestServer(
         );
     },
   };
+}
+
+/**
+ * Runs every response of `kyso.app.request` past an OpenAPI checker: by default the one of the
+ * setup file (test/setup/openapi-fetch.ts), which fails the test that received a mismatch — for
+ * servers a test makes itself with createKyso.
+ */
+export function checkAppResponses(kyso: Kyso, openapi: OpenApiChecker | undefined = fetchChecker()): Kyso {
+  if (!openapi)
+    throw new Error('no OpenAPI checker (test/setup/openapi-fetch.ts runs in signing-server tests)');
+  const request = kyso.app.request.bind(kyso.app);
+  kyso.app.request = ((input: RequestInfo | URL, init?: RequestInit, ...rest: unknown[]) => {
+    const method =
+      init?.method ?? (typeof input === 'object' && 'method' in input ? (input as Request).method : 'GET');
+    const url =
+      typeof input === 'string' ? input : input instanceof URL ? input.href : (input as Request).url;
+    return Promise.resolve(
+      (request as (...a: unknown[]) => Response | Promise<Response>)(input, init, ...rest),
+    ).then(async (res) => {
+      await openapi.check(method, url, res);
+      return res;
+    });
+  }) as typeof kyso.app.request;
+  return kyso;
 }
 
 /** Generates successive TOTP codes (each counter used once) from an otpauth URI. */

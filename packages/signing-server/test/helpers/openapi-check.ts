@@ -2,7 +2,9 @@
  * Checks responses against the served OpenAPI 3.1 document: the status must be documented for the
  * operation, and a JSON body must validate against the documented schema (ajv, JSON Schema
  * 2020-12 as OpenAPI 3.1 uses). `startTestServer` (env.ts) runs every response the server test
- * suites receive through `app.request` past this and fails the suite on a mismatch.
+ * suites receive through `app.request` past this and fails the suite on a mismatch; the setup
+ * file test/setup/openapi-fetch.ts does the same for every `fetch` to a loopback server (the
+ * real-HTTP suites) and fails the test that received it.
  */
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { openApiDocument } from '../../src/http/openapi.js';
@@ -92,4 +94,12 @@ export class OpenApiChecker {
         `${where}: body does not match the documented schema: ${this.#ajv.errorsText(v.errors).slice(0, 300)}`,
       );
   }
+}
+
+/**
+ * The checker of test/setup/openapi-fetch.ts (every loopback `fetch` response of this test file),
+ * or undefined outside the signing server's test files.
+ */
+export function fetchChecker(): OpenApiChecker | undefined {
+  return (globalThis as { kysoFetchChecker?: OpenApiChecker }).kysoFetchChecker;
 }

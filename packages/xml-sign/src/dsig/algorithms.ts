@@ -41,6 +41,17 @@ const NODE_HASH: Record<DigestName, string> = {
   'SHA-512': 'sha512',
 };
 
+/** An incremental node:crypto hash (canonical forms are hashed chunk by chunk). */
+export function newHash(alg: DigestName): { update(b: Uint8Array): void; digest(): Uint8Array } {
+  const h = createHash(NODE_HASH[alg]);
+  return {
+    update: (b) => {
+      h.update(b);
+    },
+    digest: () => new Uint8Array(h.digest()),
+  };
+}
+
 /** Synchronous digest (node:crypto): references are hashed many times per document. */
 export function digestSync(alg: DigestName, data: Uint8Array | string): Uint8Array {
   return new Uint8Array(createHash(NODE_HASH[alg]).update(data).digest());

@@ -7,7 +7,7 @@
  * system here). XSLT, XPath and XPath Filter 2.0 are not implemented (XSLT never will be).
  */
 import { fromBase64 } from '@kyso/pki-core';
-import { type C14nAlgorithm, c14nAlgorithm, canonicalize } from '../xml/c14n.js';
+import { type C14nAlgorithm, c14nAlgorithm, canonicalize, canonicalizeChunks } from '../xml/c14n.js';
 import {
   type XmlDocument,
   type XmlElement,
@@ -30,6 +30,7 @@ import {
   XPATH_FILTER2,
   XSLT,
   digestSync,
+  newHash,
 } from './algorithms.js';
 
 export const EXC_C14N_NS = 'http://www.w3.org/2001/10/xml-exc-c14n#';
@@ -122,6 +123,39 @@ export function applyTransforms(
     throw new XmlError('XML_UNSUPPORTED', `unknown transform ${alg}`);
   }
   return d;
+}
+
+/**
+ * The digest of a reference's data after its transforms (what `finalOctets` returns, hashed). A
+ * node-set going into its last canonicalisation (a final C14N transform, or the default C14N 1.0)
+ * is hashed chunk by chunk instead of being built as one byte array first.
+ */
+export function digestReference(
+  data: TransformData,
+  transforms: XmlElement[],
+  ctx: ReferenceContext,
+  hash: DigestName,
+): Uint8Array {
+  const last = transforms[transforms.length - 1];
+  const lastC14n = last ? c14nAlgorithm(attr(last, 'Algorithm') ?? '') : undefined;
+  const d = applyTransforms(data, lastC14n ? transforms.slice(0, -1) : transforms, ctx);
+  if (d.kind === 'nodes') {
+    const h = newHash(hash);
+    canonicalizeChunks(
+      d.node,
+      lastC14n
+        ? {
+            method: lastC14n.method,
+            comments: lastC14n.comments && d.comments,
+            inclusivePrefixes: inclusivePrefixes(last!),
+            exclude: d.exclude,
+          }
+        : { method: '1.0', comments: d.comments, exclude: d.exclude },
+      (b) => h.update(b),
+    );
+    return h.digest();
+  }
+  return digestSync(hash, finalOctets(lastC14n ? applyTransforms(d, [last!], ctx) : d, ctx));
 }
 
 /** The final octets of a reference: node-sets are canonicalised with C14N 1.0 (§4.4.3.2). */
@@ -243,8 +277,7 @@ export function processReference(ref: XmlElement, ctx: ReferenceContext): Refere
         : data.node.kind === 'document'
           ? { kind: 'document' }
           : { kind: 'element', element: data.node };
-    const octets = finalOctets(applyTransforms(data, transforms, ctx), ctx);
-    const got = digestSync(hash, octets);
+    const got = digestReference(data, transforms, ctx, hash);
     result.valid = got.length === expected.length && got.every((b, i) => b === expected[i]);
     if (!result.valid)
       result.error = {

@@ -43,9 +43,18 @@ import {
   digestSync,
   signatureMethodUri,
 } from '../dsig/algorithms.js';
-import { type ReferenceContext, applyTransforms, dereference, finalOctets } from '../dsig/reference.js';
+import { type ReferenceContext, dereference, digestReference } from '../dsig/reference.js';
 import { canonicalSignedInfo } from '../dsig/verify.js';
-import { SIGNED_PROPERTIES_TYPE, xadesObjectXml } from '../xades/xades.js';
+import {
+  COUNTERSIGNED_SIGNATURE_TYPE,
+  SIGNED_PROPERTIES_TYPE,
+  XADES_NS,
+  insertUnsignedProperty,
+  missingDecls,
+  qualifyingProperties,
+  unsignedSignatureProperties,
+  xadesObjectXml,
+} from '../xades/xades.js';
 
 export type XmlPackaging = 'enveloped' | 'enveloping' | 'detached';
 
@@ -130,6 +139,52 @@ export function prepareXmlSignature(
   input: Uint8Array | string,
   opts: PrepareXmlSignatureOptions,
 ): PreparedXmlSignature {
+  // Plain enveloped signatures: the end of the document element is found by a scan and the one
+  // parse of the result checks it (large batch files are parsed once, not twice); anything the
+  // scan cannot place, or the check refuses, takes the general path.
+  if ((opts.packaging ?? 'enveloped') === 'enveloped' && (opts.profile ?? 'xmldsig') !== 'einvoice') {
+    const fast = prepareImpl(input, opts, true);
+    if (fast) return fast;
+  }
+  return prepareImpl(input, opts, false)!;
+}
+
+/** The decoded text when the scan path can take it (UTF-8, no BOM, no CR), else undefined. */
+function scanText(input: Uint8Array | string): string | undefined {
+  let text: string;
+  if (typeof input === 'string') text = input;
+  else {
+    if (input[0] === 0xef || input[0] === 0xfe || input[0] === 0xff) return undefined;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(input);
+    } catch {
+      return undefined;
+    }
+  }
+  if (text.charCodeAt(0) === 0xfeff || text.indexOf('\r') >= 0) return undefined;
+  return text;
+}
+
+/** Offset of the document element's end tag (`</name>`), skipping trailing comments, PIs, spaces. */
+function rootEndTag(text: string): number {
+  let end = text.length;
+  for (let guard = 0; guard < 64; guard++) {
+    while (end > 0 && /\s/.test(text[end - 1]!)) end--;
+    if (text.endsWith('-->', end)) end = text.lastIndexOf('<!--', end - 3);
+    else if (text.endsWith('?>', end)) end = text.lastIndexOf('<?', end - 2);
+    else break;
+    if (end < 0) return -1;
+  }
+  if (!text.endsWith('>', end)) return -1;
+  const lt = text.lastIndexOf('</', end);
+  return lt > 0 && /^<\/[^\s<>/]+\s*>$/.test(text.slice(lt, end)) ? lt : -1;
+}
+
+function prepareImpl(
+  input: Uint8Array | string,
+  opts: PrepareXmlSignatureOptions,
+  scan: boolean,
+): PreparedXmlSignature | undefined {
   const packaging = opts.packaging ?? 'enveloped';
   const profile = opts.profile ?? 'xmldsig';
   if (opts.algorithm.name !== 'Ed25519' && opts.algorithm.hash === 'SHA-1') {
@@ -171,6 +226,13 @@ export function prepareXmlSignature(
     refs.push({ uri: `#${objId}`, type: 'http://www.w3.org/2000/09/xmldsig#Object', transforms: [EXC_C14N] });
     text = '';
     insertAt = 0;
+  } else if (scan) {
+    const t = scanText(input);
+    const at = t === undefined ? -1 : rootEndTag(t);
+    if (at < 0) return undefined;
+    text = t!;
+    insertAt = at;
+    refs.push({ uri: '', transforms: [ENVELOPED, C14N10] });
   } else {
     const doc = parseXml(input, opts.parseOptions);
     if (doc.duplicateIds.size > 0) throw new XmlError('XML_REFUSED', 'the document carries duplicate IDs');
@@ -230,24 +292,82 @@ export function prepareXmlSignature(
     });
     refs.push({ uri: `#${spId}`, type: SIGNED_PROPERTIES_TYPE, transforms: [C14N10] });
   }
-  const x509 = `<${p}X509Data>${einvoice ? `<${p}X509SubjectName>${esc(leaf.subject.toString())}</${p}X509SubjectName>` : ''}${opts.certificateChain
+  return finishPrepare({
+    text,
+    insertAt,
+    wrap,
+    skip,
+    refs,
+    objects,
+    p,
+    nsDecl,
+    sigId,
+    einvoice,
+    // XAdES: the SignatureValue gets an Id so that a counter-signature can reference it.
+    signatureValueId: opts.xades ? `${sigId}-SignatureValue` : undefined,
+    detachedBytes:
+      packaging === 'detached'
+        ? typeof input === 'string'
+          ? new TextEncoder().encode(input)
+          : input
+        : undefined,
+    opts,
+    digestUri,
+    leafSubject: leaf.subject.toString(),
+    lastInRoot: scan,
+  });
+}
+
+interface FinishInput {
+  text: string;
+  insertAt: number;
+  wrap: [string, string];
+  skip: number;
+  refs: RefSpec[];
+  objects: string;
+  p: string;
+  nsDecl: string;
+  sigId: string;
+  einvoice: boolean;
+  signatureValueId: string | undefined;
+  detachedBytes: Uint8Array | undefined;
+  opts: Pick<PrepareXmlSignatureOptions, 'certificateChain' | 'algorithm' | 'parseOptions'>;
+  digestUri: string;
+  leafSubject: string;
+  /** Scan path: the signature must be the last content of the document element (else undefined). */
+  lastInRoot?: boolean;
+}
+
+/** Writes the ds:Signature into the text, computes the digests on the result, returns the prepared state. */
+function finishPrepare(f: FinishInput): PreparedXmlSignature | undefined {
+  const { p, refs, opts, sigId, digestUri } = f;
+  const x509 = `<${p}X509Data>${f.einvoice ? `<${p}X509SubjectName>${esc(f.leafSubject)}</${p}X509SubjectName>` : ''}${opts.certificateChain
     .map((c) => `<${p}X509Certificate>${toBase64(c)}</${p}X509Certificate>`)
     .join('')}</${p}X509Data>`;
   const signedInfo = `<${p}SignedInfo><${p}CanonicalizationMethod Algorithm="${C14N10}"/><${p}SignatureMethod Algorithm="${signatureMethodUri(opts.algorithm)}"/>${refs
     .map((r) => referenceXml(p, r, digestUri))
     .join('')}</${p}SignedInfo>`;
-  const sigXml = `<${p}Signature ${nsDecl} Id="${sigId}">${signedInfo}<${p}SignatureValue></${p}SignatureValue><${p}KeyInfo>${x509}</${p}KeyInfo>${objects}</${p}Signature>`;
-  let out = text.slice(0, insertAt) + wrap[0] + sigXml + wrap[1] + text.slice(insertAt + skip);
+  const valueTag = f.signatureValueId
+    ? `<${p}SignatureValue Id="${f.signatureValueId}">`
+    : `<${p}SignatureValue>`;
+  const sigXml = `<${p}Signature ${f.nsDecl} Id="${sigId}">${signedInfo}${valueTag}</${p}SignatureValue><${p}KeyInfo>${x509}</${p}KeyInfo>${f.objects}</${p}Signature>`;
+  let out = f.text.slice(0, f.insertAt) + f.wrap[0] + sigXml + f.wrap[1] + f.text.slice(f.insertAt + f.skip);
 
   // Pass 1: digests by the verifier's own reference code on the final document.
   const doc = parseXml(out, opts.parseOptions);
+  if (f.lastInRoot) {
+    const el = doc.ids.get(sigId);
+    if (
+      !el ||
+      el.parent !== doc.root ||
+      doc.root.contentEnd !== f.insertAt + sigXml.length ||
+      doc.duplicateIds.has(sigId)
+    )
+      return undefined;
+    if (doc.duplicateIds.size > 0) throw new XmlError('XML_REFUSED', 'the document carries duplicate IDs');
+  }
   const sig = signatureById(doc, sigId);
-  const detachedBytes =
-    packaging === 'detached'
-      ? typeof input === 'string'
-        ? new TextEncoder().encode(input)
-        : input
-      : undefined;
+  const detachedBytes = f.detachedBytes;
   const si = firstChild(sig, DSIG_NS, 'SignedInfo')!;
   const digests: string[] = [];
   const ctx: ReferenceContext = {
@@ -270,10 +390,9 @@ export function prepareXmlSignature(
   // (the interop tests check the result with xmlsec1 and Santuario).
   childElements(si, DSIG_NS, 'Reference').forEach((r, k) => {
     const dv = firstChild(r, DSIG_NS, 'DigestValue')!;
-    (dv.children as XmlNode[]).push({ kind: 'text', value: digests[k]!, parent: dv });
+    (dv as { children: XmlNode[] }).children = [{ kind: 'text', value: digests[k]!, parent: dv }];
   });
   const toBeSigned = canonicalSignedInfo(si);
-  const valueTag = `<${p}SignatureValue>`;
   const signatureValueOffset = out.indexOf(valueTag, sig.start) + valueTag.length;
   const hash = hashOfAlgorithm(opts.algorithm);
   return {
@@ -293,10 +412,7 @@ function referenceDigest(ref: XmlElement, ctx: ReferenceContext): Uint8Array {
   if (!hash) throw new XmlError('XML_UNSUPPORTED', 'unknown digest method');
   const transformsEl = firstChild(ref, DSIG_NS, 'Transforms');
   const transforms = transformsEl ? childElements(transformsEl, DSIG_NS, 'Transform') : [];
-  return digestSync(
-    hash,
-    finalOctets(applyTransforms(dereference(attr(ref, 'URI'), ctx), transforms, ctx), ctx),
-  );
+  return digestReference(dereference(attr(ref, 'URI'), ctx), transforms, ctx, hash);
 }
 
 function signatureById(doc: XmlDocument, id: string): XmlElement {
@@ -365,6 +481,130 @@ export async function signXml(
 ): Promise<Uint8Array> {
   const algorithm = opts.algorithm ?? signer.algorithms[0]!;
   const prepared = prepareXmlSignature(input, {
+    ...opts,
+    algorithm,
+    certificateChain: signer.certificateChain,
+  });
+  return embedXmlSignature(prepared, await signPreparedXml(prepared, signer));
+}
+
+export interface PrepareCounterSignatureOptions {
+  /** The counter-signer's certificate chain, leaf first. */
+  certificateChain: readonly Uint8Array[];
+  algorithm: SignatureAlgorithm;
+  /** Id of the signature to countersign (default: the first ds:Signature of the document). */
+  counterSignedId?: string;
+  digest?: Exclude<HashAlgorithm, 'SHA-1'>;
+  signingTime?: Date;
+  /** Id of the counter-signature (default: generated). */
+  signatureId?: string;
+  parseOptions?: ParseXmlOptions;
+}
+
+const TIME_STAMP_PROPERTIES = new Set([
+  'SignatureTimeStamp',
+  'ArchiveTimeStamp',
+  'SigAndRefsTimeStamp',
+  'SigAndRefsTimeStampV2',
+  'RefsOnlyTimeStamp',
+  'RefsOnlyTimeStampV2',
+]);
+
+/**
+ * Step 1 of a XAdES counter-signature (EN 319 132-1 5.2.7): a ds:Signature with XAdES B-B signed
+ * properties whose Reference (Type CountersignedSignature) covers the countersigned signature's
+ * ds:SignatureValue element, put in that signature's xades:CounterSignature unsigned property.
+ * What the countersigned signature signs is untouched. A SignatureValue without Id gets one,
+ * unless a time-stamp already covers it (then the counter-signature is refused).
+ * Steps 2 and 3 are `signPreparedXml` and `embedXmlSignature`, as for any signature.
+ */
+export function prepareXadesCounterSignature(
+  signedXml: Uint8Array | string,
+  opts: PrepareCounterSignatureOptions,
+): PreparedXmlSignature {
+  if (opts.algorithm.name !== 'Ed25519' && opts.algorithm.hash === 'SHA-1')
+    throw new KysoError('WEAK_ALGORITHM', 'SHA-1 is never used for new signatures');
+  if (opts.certificateChain.length === 0)
+    throw new KysoError('INVALID_ARGUMENT', 'the counter-signer has no certificate');
+  let doc = parseXml(signedXml, opts.parseOptions);
+  if (doc.duplicateIds.size > 0) throw new XmlError('XML_REFUSED', 'the document carries duplicate IDs');
+  const pick = (d: XmlDocument): XmlElement | undefined =>
+    opts.counterSignedId
+      ? d.ids.get(opts.counterSignedId)
+      : [...descendants(d)].find((e) => e.ns === DSIG_NS && e.local === 'Signature');
+  let master = pick(doc);
+  if (!master || master.ns !== DSIG_NS || master.local !== 'Signature')
+    throw new XmlError('XML_REFUSED', 'no signature to countersign');
+  let text = doc.text;
+  const sv0 = firstChild(master, DSIG_NS, 'SignatureValue');
+  if (!sv0) throw new XmlError('XML_MALFORMED', 'the countersigned signature has no SignatureValue');
+  if (!qualifyingProperties(master))
+    throw new XmlError('XML_REFUSED', 'the countersigned signature is not XAdES (no QualifyingProperties)');
+  let svId = attr(sv0, 'Id');
+  if (!svId) {
+    const usp = unsignedSignatureProperties(qualifyingProperties(master)!);
+    if (usp && childElements(usp, XADES_NS).some((e) => TIME_STAMP_PROPERTIES.has(e.local)))
+      throw new XmlError(
+        'XML_REFUSED',
+        'the countersigned SignatureValue has no Id and a time-stamp covers it: it cannot be referenced',
+      );
+    svId = `${attr(master, 'Id') ?? randomId('Signature')}-SignatureValue`;
+    if (doc.ids.has(svId)) svId = randomId('SignatureValue');
+    const at = sv0.start + 1 + sv0.name.length;
+    text = `${text.slice(0, at)} Id="${svId}"${text.slice(at)}`;
+    doc = parseXml(text, opts.parseOptions);
+    master = pick(doc)!;
+  }
+  const qp = qualifyingProperties(master)!;
+  const mark = `\u0000kyso-countersignature\u0000`;
+  const ins = insertUnsignedProperty(text, qp, mark);
+  const insertAt = ins.text.indexOf(mark);
+  text = ins.text.slice(0, insertAt) + ins.text.slice(insertAt + mark.length);
+  const sigId = opts.signatureId ?? randomId('CounterSignature');
+  const spId = `${sigId}-SignedProperties`;
+  const refs: RefSpec[] = [
+    { id: `${sigId}-ref-0`, uri: `#${svId}`, type: COUNTERSIGNED_SIGNATURE_TYPE, transforms: [C14N10] },
+    { uri: `#${spId}`, type: SIGNED_PROPERTIES_TYPE, transforms: [C14N10] },
+  ];
+  const objects = xadesObjectXml('ds:', {
+    signatureId: sigId,
+    signedPropertiesId: spId,
+    signingCertificate: opts.certificateChain[0]!,
+    signingTime: opts.signingTime ?? new Date(),
+    dataObjects: [],
+    digest: opts.digest,
+  });
+  const parent = unsignedSignatureProperties(qp) ?? qp;
+  const decls = missingDecls(parent, { xades: XADES_NS });
+  return finishPrepare({
+    text,
+    insertAt,
+    wrap: [`<xades:CounterSignature${decls}>`, '</xades:CounterSignature>'],
+    skip: 0,
+    refs,
+    objects,
+    p: 'ds:',
+    nsDecl: `xmlns:ds="${DSIG_NS}"`,
+    sigId,
+    einvoice: false,
+    signatureValueId: `${sigId}-SignatureValue`,
+    detachedBytes: undefined,
+    opts,
+    digestUri: DIGEST_URI_OF[opts.digest ?? 'SHA-256'],
+    leafSubject: '',
+  })!;
+}
+
+/** One call: countersigns the first (or the named) XAdES signature of `signedXml` with `signer`. */
+export async function counterSignXml(
+  signedXml: Uint8Array | string,
+  signer: Signer,
+  opts: Omit<PrepareCounterSignatureOptions, 'certificateChain' | 'algorithm'> & {
+    algorithm?: SignatureAlgorithm;
+  } = {},
+): Promise<Uint8Array> {
+  const algorithm = opts.algorithm ?? signer.algorithms[0]!;
+  const prepared = prepareXadesCounterSignature(signedXml, {
     ...opts,
     algorithm,
     certificateChain: signer.certificateChain,

@@ -33,6 +33,9 @@ const T = {
     signed: 'Phần được ký',
     certificate: 'Chứng thư số',
     level: 'Mức',
+    counterSignatureOf: 'Chữ ký xác nhận (counter-signature) của chữ ký',
+    archive: 'Dấu thời gian lưu trữ (B-LTA)',
+    archiveOk: 'hợp lệ',
     reasons: 'Lý do',
     warnings: 'Cảnh báo',
   },
@@ -59,6 +62,9 @@ const T = {
     signed: 'Signed data',
     certificate: 'Certificate',
     level: 'Level',
+    counterSignatureOf: 'Counter-signature of signature',
+    archive: 'Archive time-stamps (B-LTA)',
+    archiveOk: 'verified',
     reasons: 'Reasons',
     warnings: 'Warnings',
   },
@@ -97,6 +103,13 @@ export function renderXmlReport(r: XmlValidationReport, lang: ReportLanguage = '
       `  ${t.certificate}: ${t.status[s.certificate.status]}${s.certificate.reason ? ` (${s.certificate.reason}${certDetail ? `: ${certDetail}` : ''})` : ''}`,
     );
     lines.push(`  ${t.level}: ${s.level}`);
+    if (s.counterSignatureOf !== undefined)
+      lines.push(`  ${t.counterSignatureOf} ${s.counterSignatureOf + 1}`);
+    const ats = s.xades?.archiveTimeStamps ?? [];
+    if (ats.length > 0)
+      lines.push(
+        `  ${t.archive}: ${ats.length}, ${t.archiveOk} ${ats.filter((a) => a.status !== 'failed').length}${ats[ats.length - 1]?.genTime ? ` (${vnTime(ats[ats.length - 1]!.genTime!.toISOString())})` : ''}`,
+      );
     if (s.reasons.length > 0) lines.push(`  ${t.reasons}: ${s.reasons.join(', ')}`);
     if (s.warnings.length > 0) lines.push(`  ${t.warnings}: ${s.warnings.join('; ')}`);
     lines.push(`  ${renderVerdict(xmlSignatureVerdict(s), lang)}`);

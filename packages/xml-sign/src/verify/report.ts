@@ -18,7 +18,12 @@ import {
   findSignatures,
   verifyXmlSignature,
 } from '../dsig/verify.js';
-import { type XadesResult, verifyXades, xadesValidationData } from '../xades/xades.js';
+import {
+  type XadesResult,
+  counterSignedSignature,
+  verifyXades,
+  xadesValidationData,
+} from '../xades/xades.js';
 import { DSIG_NS } from '../dsig/algorithms.js';
 import { textOf } from '../dsig/reference.js';
 import { type XmlDocument, type XmlElement, attr, childElements, descendants } from '../xml/dom.js';
@@ -81,7 +86,9 @@ export interface XmlSignatureReport {
     signedData: string[];
   };
   certificate: CertificateValidation;
-  level: 'XML-DSig' | 'B-B' | 'B-T' | 'B-LT';
+  level: 'XML-DSig' | 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+  /** For a counter-signature: the index (in `signatures`) of the signature it countersigns. */
+  counterSignatureOf?: number;
   xades?: XadesResult;
   warnings: string[];
   /** The core result, with the signed nodes (not serialised). */
@@ -164,6 +171,8 @@ export async function verifyXml(
     const x = await verifyXades(r, {
       ...(opts.trustStore ? { trustStore: opts.trustStore } : {}),
       certificates: extra,
+      ...(opts.resolveDetached ? { resolveDetached: opts.resolveDetached } : {}),
+      ...(opts.parseOptions ? { parseOptions: opts.parseOptions } : {}),
     });
     const reasons: string[] = [];
     const leaf = r.key && 'certificate' in r.key ? r.key.certificate : r.keyInfo.certificates[0];
@@ -206,6 +215,12 @@ export async function verifyXml(
       if (status === 'valid') status = 'indeterminate';
     }
     if (x.signatureTimeStamps.some((t) => t.status === 'failed')) reasons.push('TIMESTAMP_INVALID');
+    if (x.archiveTimeStamps.some((t) => t.status === 'failed')) reasons.push('ARCHIVE_TIMESTAMP_INVALID');
+    if (x.counterSignatureOf && !x.counterSignatureOf.countersignedValueCovered) {
+      // A counter-signature that does not sign the countersigned SignatureValue is not one.
+      reasons.push('COUNTERSIGNED_VALUE_NOT_COVERED');
+      status = 'invalid';
+    }
     const signedData = r.references.map((ref) =>
       ref.signed?.kind === 'element'
         ? elementPath(ref.signed.element)
@@ -223,6 +238,8 @@ export async function verifyXml(
           ? { time: evTime.toISOString(), source: 'claimed-einvoice' as const }
           : undefined;
     const location = sig.parent.kind === 'element' ? elementPath(sig.parent) : '/';
+    const master = counterSignedSignature(sig);
+    const masterIndex = master ? sigs.indexOf(master) : -1;
     reports.push({
       index,
       ...(r.id ? { id: r.id } : {}),
@@ -244,6 +261,7 @@ export async function verifyXml(
       },
       certificate: cert,
       level: x.level ?? 'XML-DSig',
+      ...(masterIndex >= 0 ? { counterSignatureOf: masterIndex } : {}),
       ...(x.signedPropertiesCovered || x.problems.length > 0 ? { xades: x } : {}),
       warnings: r.warnings,
       result: r,

@@ -1,13 +1,18 @@
 /**
- * XAdES (ETSI EN 319 132-1) baseline B-B and B-T — partial.
+ * XAdES (ETSI EN 319 132-1) baseline B-B, B-T, B-LT and B-LTA, and counter-signatures.
  *
  * B-B: a ds:Object with xades:QualifyingProperties/SignedProperties (SigningTime,
  * SigningCertificateV2, DataObjectFormat) covered by a Reference of Type
  * `http://uri.etsi.org/01903#SignedProperties`.
  * B-T: xades:SignatureTimeStamp over the canonicalised ds:SignatureValue element, added as an
  * unsigned property; the upgrade inserts text after the signed content and touches nothing signed.
- * Not yet: B-LT (CertificateValues, RevocationValues), B-LTA (ArchiveTimeStamp, 1.4.1 namespace),
- * counter-signatures.
+ * B-LT: xades:CertificateValues and xades:RevocationValues.
+ * B-LTA: xades141:ArchiveTimeStamp (EN 319 132-1 5.5.2, v1.4.1 namespace) over the references'
+ * data, SignedInfo, SignatureValue, KeyInfo, the unsigned signature properties before it and the
+ * ds:Objects other than the QualifyingProperties one. XAdES 1.3.2 xades:ArchiveTimeStamp is
+ * verified too (its ds:Object rule: only Objects no Reference points to).
+ * Counter-signatures (xades:CounterSignature): a ds:Signature whose Reference covers the
+ * countersigned ds:SignatureValue element; made by `counterSignXml` (sign/prepare.ts).
  */
 import {
   Certificate,
@@ -19,18 +24,35 @@ import {
   verifyTimeStampToken,
 } from '@kyso/pki-core';
 import { DIGEST_URI, DIGEST_URI_OF, DSIG_NS, digestSync } from '../dsig/algorithms.js';
-import { decodeBase64Loose, textOf } from '../dsig/reference.js';
+import {
+  type DetachedResolver,
+  type ReferenceContext,
+  applyTransforms,
+  decodeBase64Loose,
+  dereference,
+  textOf,
+} from '../dsig/reference.js';
 import type { XmlSignatureResult } from '../dsig/verify.js';
-import { C14N10, c14nAlgorithm, canonicalize } from '../xml/c14n.js';
-import { type XmlElement, attr, childElements, descendants, firstChild } from '../xml/dom.js';
+import { C14N10, type C14nAlgorithm, c14nAlgorithm, canonicalize } from '../xml/c14n.js';
+import {
+  type XmlDocument,
+  type XmlElement,
+  attr,
+  childElements,
+  descendants,
+  firstChild,
+  ownerDocument,
+} from '../xml/dom.js';
 import { XmlError } from '../xml/errors.js';
-import { parseXml } from '../xml/parser.js';
+import { type ParseXmlOptions, parseXml } from '../xml/parser.js';
 
 export const XADES_NS = 'http://uri.etsi.org/01903/v1.3.2#';
 export const XADES141_NS = 'http://uri.etsi.org/01903/v1.4.1#';
 export const SIGNED_PROPERTIES_TYPE = 'http://uri.etsi.org/01903#SignedProperties';
 
-export type XadesLevel = 'B-B' | 'B-T' | 'B-LT';
+export const COUNTERSIGNED_SIGNATURE_TYPE = 'http://uri.etsi.org/01903#CountersignedSignature';
+
+export type XadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
 
 export interface XadesSignedPropertiesInput {
   signatureId: string;
@@ -71,12 +93,199 @@ export function xadesObjectXml(p: string, input: XadesSignedPropertiesInput): st
   );
 }
 
-function qualifyingProperties(signature: XmlElement): XmlElement | undefined {
+/** The signature's own xades:QualifyingProperties (in one of its ds:Objects). */
+export function qualifyingProperties(signature: XmlElement): XmlElement | undefined {
   for (const o of childElements(signature, DSIG_NS, 'Object')) {
     const q = firstChild(o, XADES_NS, 'QualifyingProperties');
     if (q) return q;
   }
   return undefined;
+}
+
+/** QualifyingProperties/UnsignedProperties/UnsignedSignatureProperties (not a nested signature's). */
+export function unsignedSignatureProperties(qp: XmlElement): XmlElement | undefined {
+  const up = firstChild(qp, XADES_NS, 'UnsignedProperties');
+  return up ? firstChild(up, XADES_NS, 'UnsignedSignatureProperties') : undefined;
+}
+
+/** The signature a counter-signature countersigns (its nearest ds:Signature ancestor), if it is one. */
+export function counterSignedSignature(sig: XmlElement): XmlElement | undefined {
+  const cs = sig.parent;
+  if (cs.kind !== 'element' || cs.ns !== XADES_NS || cs.local !== 'CounterSignature') return undefined;
+  let n: XmlElement | XmlDocument = cs.parent;
+  while (n.kind === 'element') {
+    if (n.ns === DSIG_NS && n.local === 'Signature') return n;
+    n = n.parent;
+  }
+  return undefined;
+}
+
+/** Namespace declarations an element inserted under `parent` needs for these prefixes. */
+export function missingDecls(parent: XmlElement, want: Record<string, string>): string {
+  const scope = inScopeOf(parent);
+  let out = '';
+  for (const [p, ns] of Object.entries(want)) if (scope.get(p) !== ns) out += ` xmlns:${p}="${ns}"`;
+  return out;
+}
+
+function inScopeOf(el: XmlElement): Map<string, string> {
+  const chain: XmlElement[] = [];
+  let n: XmlElement | XmlDocument = el;
+  while (n.kind === 'element') {
+    chain.push(n);
+    n = n.parent;
+  }
+  const m = new Map<string, string>();
+  for (let i = chain.length - 1; i >= 0; i--) for (const [p, u] of chain[i]!.nsDecls) m.set(p, u);
+  return m;
+}
+
+function randomHex(): string {
+  return [...globalThis.crypto.getRandomValues(new Uint8Array(8))]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('');
+}
+
+function findSignature(doc: XmlDocument, signatureId: string | undefined): XmlElement | undefined {
+  if (signatureId) {
+    const el = doc.ids.get(signatureId);
+    return el && el.ns === DSIG_NS && el.local === 'Signature' ? el : undefined;
+  }
+  return [...descendants(doc)].find((e) => e.ns === DSIG_NS && e.local === 'Signature');
+}
+
+export interface ArchiveTimeStampInputOptions {
+  resolveDetached?: DetachedResolver;
+  parseOptions?: ParseXmlOptions;
+  /** XAdES 1.3.2 xades:ArchiveTimeStamp: ds:Objects a Reference points to are left out. */
+  xades132?: boolean;
+  /**
+   * Reused between the archive time-stamps of one signature: the part before the unsigned
+   * properties (References' data, SignedInfo, SignatureValue, KeyInfo) per canonicalisation.
+   */
+  cache?: Map<string, Uint8Array[]>;
+}
+
+/** Archive time-stamps checked per signature (each re-reads the signed data: bounded work). */
+export const MAX_ARCHIVE_TIMESTAMPS = 16;
+/** Signature time-stamps checked per signature. */
+export const MAX_SIGNATURE_TIMESTAMPS = 16;
+
+/**
+ * The octets an ArchiveTimeStamp's message imprint covers (EN 319 132-1 5.5.2.2, implicit
+ * mechanism): each Reference's data after its transforms (a node-set canonicalised with `c14n`),
+ * then ds:SignedInfo, ds:SignatureValue, ds:KeyInfo, the unsigned signature properties before
+ * `ats` (all of them when `ats` is undefined: a new time-stamp goes last), and the ds:Objects
+ * other than the one holding QualifyingProperties, each canonicalised with `c14n`.
+ */
+export function archiveTimeStampInput(
+  signature: XmlElement,
+  ats: XmlElement | undefined,
+  c14n: C14nAlgorithm,
+  opts: ArchiveTimeStampInputOptions = {},
+): Uint8Array {
+  const doc = ownerDocument(signature);
+  const ctx: ReferenceContext = {
+    doc,
+    signature,
+    resolveDetached: opts.resolveDetached,
+    parseOptions: opts.parseOptions,
+  };
+  const si = firstChild(signature, DSIG_NS, 'SignedInfo');
+  if (!si) throw new XmlError('XML_MALFORMED', 'Signature without SignedInfo');
+  const c = (el: XmlElement): Uint8Array =>
+    canonicalize(el, { method: c14n.method, comments: c14n.comments });
+  const referenced = new Set<string>();
+  for (const ref of childElements(si, DSIG_NS, 'Reference')) {
+    const uri = attr(ref, 'URI');
+    if (uri?.startsWith('#')) referenced.add(decodeURIComponent(uri.slice(1)));
+  }
+  const key = `${c14n.method}|${c14n.comments}`;
+  const cached = opts.cache?.get(key);
+  const parts: Uint8Array[] = cached ? [...cached] : [];
+  for (const ref of cached ? [] : childElements(si, DSIG_NS, 'Reference')) {
+    const uri = attr(ref, 'URI');
+    const tr = firstChild(ref, DSIG_NS, 'Transforms');
+    const d = applyTransforms(dereference(uri, ctx), tr ? childElements(tr, DSIG_NS, 'Transform') : [], ctx);
+    parts.push(
+      d.kind === 'octets'
+        ? d.bytes
+        : canonicalize(d.node, {
+            method: c14n.method,
+            comments: c14n.comments && d.comments,
+            exclude: d.exclude,
+          }),
+    );
+  }
+  if (!cached) {
+    parts.push(c(si));
+    const sv = firstChild(signature, DSIG_NS, 'SignatureValue');
+    if (sv) parts.push(c(sv));
+    const ki = firstChild(signature, DSIG_NS, 'KeyInfo');
+    if (ki) parts.push(c(ki));
+    opts.cache?.set(key, [...parts]);
+  }
+  const qp = qualifyingProperties(signature);
+  const usp = qp ? unsignedSignatureProperties(qp) : undefined;
+  for (const p of usp ? childElements(usp) : []) {
+    if (p === ats) break;
+    parts.push(c(p));
+  }
+  for (const o of childElements(signature, DSIG_NS, 'Object')) {
+    if (firstChild(o, XADES_NS, 'QualifyingProperties')) continue;
+    if (opts.xades132) {
+      const id = attr(o, 'Id') ?? attr(o, 'ID') ?? attr(o, 'id');
+      if (id !== undefined && referenced.has(id)) continue;
+    }
+    parts.push(c(o));
+  }
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/**
+ * B-LT → B-LTA: adds a xades141:ArchiveTimeStamp (v1.4.1 namespace) after every other unsigned
+ * property. Run it again later to renew the archive time-stamp (each covers the ones before it).
+ * Nothing signed changes, and neither does any property an earlier time-stamp covers.
+ */
+export async function addXadesArchiveTimeStamp(
+  signedXml: Uint8Array | string,
+  timeStamper: TimeStamper,
+  opts: {
+    signatureId?: string;
+    hash?: Exclude<HashAlgorithm, 'SHA-1'>;
+    resolveDetached?: DetachedResolver;
+    parseOptions?: ParseXmlOptions;
+  } = {},
+): Promise<Uint8Array> {
+  const doc = parseXml(signedXml, opts.parseOptions);
+  const sig = findSignature(doc, opts.signatureId);
+  if (!sig) throw new XmlError('XML_REFUSED', 'no signature to time-stamp');
+  const qp = qualifyingProperties(sig);
+  if (!qp || qp.contentEnd < 0)
+    throw new XmlError('XML_REFUSED', 'not a XAdES signature (no QualifyingProperties)');
+  const hash = opts.hash ?? 'SHA-256';
+  const input = archiveTimeStampInput(
+    sig,
+    undefined,
+    { method: '1.0', comments: false },
+    {
+      ...(opts.resolveDetached ? { resolveDetached: opts.resolveDetached } : {}),
+      ...(opts.parseOptions ? { parseOptions: opts.parseOptions } : {}),
+    },
+  );
+  const token = await timeStamper(digestSync(hash, input), hash);
+  const parent = unsignedSignatureProperties(qp) ?? qp;
+  const decls = missingDecls(parent, { xades141: XADES141_NS, xades: XADES_NS, ds: DSIG_NS });
+  const stamp = `<xades141:ArchiveTimeStamp${decls} Id="ATS-${randomHex()}"><ds:CanonicalizationMethod Algorithm="${C14N10}"/><xades:EncapsulatedTimeStamp>${toBase64(token)}</xades:EncapsulatedTimeStamp></xades141:ArchiveTimeStamp>`;
+  return appendUnsignedProperty(doc.text, qp, stamp);
 }
 
 /**
@@ -89,9 +298,7 @@ export async function addXadesSignatureTimeStamp(
   opts: { signatureId?: string; hash?: Exclude<HashAlgorithm, 'SHA-1'> } = {},
 ): Promise<Uint8Array> {
   const doc = parseXml(signedXml);
-  const sig = opts.signatureId
-    ? doc.ids.get(opts.signatureId)
-    : [...descendants(doc)].find((e) => e.ns === DSIG_NS && e.local === 'Signature');
+  const sig = findSignature(doc, opts.signatureId);
   if (!sig) throw new XmlError('XML_REFUSED', 'no signature to time-stamp');
   const qp = qualifyingProperties(sig);
   if (!qp || qp.contentEnd < 0)
@@ -101,24 +308,41 @@ export async function addXadesSignatureTimeStamp(
   const hash = opts.hash ?? 'SHA-256';
   const imprint = digestSync(hash, canonicalize(sv, { method: '1.0', comments: false }));
   const token = await timeStamper(imprint, hash);
-  const dsPrefix = sig.prefix ? `${sig.prefix}:` : 'ds:';
-  const dsDecl = sig.prefix ? '' : ` xmlns:ds="${DSIG_NS}"`;
-  const stamp = `<xades:SignatureTimeStamp${dsDecl} Id="TS-${[...globalThis.crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, '0')).join('')}"><${dsPrefix}CanonicalizationMethod Algorithm="${C14N10}"/><xades:EncapsulatedTimeStamp>${toBase64(token)}</xades:EncapsulatedTimeStamp></xades:SignatureTimeStamp>`;
+  const decls = missingDecls(unsignedSignatureProperties(qp) ?? qp, { xades: XADES_NS, ds: DSIG_NS });
+  const stamp = `<xades:SignatureTimeStamp${decls} Id="TS-${randomHex()}"><ds:CanonicalizationMethod Algorithm="${C14N10}"/><xades:EncapsulatedTimeStamp>${toBase64(token)}</xades:EncapsulatedTimeStamp></xades:SignatureTimeStamp>`;
   return appendUnsignedProperty(doc.text, qp, stamp);
 }
 
 /** Appends to UnsignedSignatureProperties (created if absent), after every signed byte. */
-function appendUnsignedProperty(text: string, qp: XmlElement, xml: string): Uint8Array {
-  const usp = [...descendants(qp)].find(
-    (e) => e.ns === XADES_NS && e.local === 'UnsignedSignatureProperties',
-  );
-  let out: string;
-  if (usp && usp.contentEnd >= 0) out = text.slice(0, usp.contentEnd) + xml + text.slice(usp.contentEnd);
-  else {
-    const px = qp.prefix ? `${qp.prefix}:` : '';
-    out = `${text.slice(0, qp.contentEnd)}<${px}UnsignedProperties><${px}UnsignedSignatureProperties>${xml}</${px}UnsignedSignatureProperties></${px}UnsignedProperties>${text.slice(qp.contentEnd)}`;
+export function appendUnsignedProperty(text: string, qp: XmlElement, xml: string): Uint8Array {
+  return new TextEncoder().encode(insertUnsignedProperty(text, qp, xml).text);
+}
+
+/** Inserts `xml` as the last unsigned signature property; returns the text and the insertion offset. */
+export function insertUnsignedProperty(
+  text: string,
+  qp: XmlElement,
+  xml: string,
+): { text: string; at: number } {
+  const usp = unsignedSignatureProperties(qp);
+  if (usp && usp.contentEnd >= 0)
+    return { text: text.slice(0, usp.contentEnd) + xml + text.slice(usp.contentEnd), at: usp.contentEnd };
+  if (usp) throw new XmlError('XML_REFUSED', 'empty-element UnsignedSignatureProperties is not extended');
+  const up = firstChild(qp, XADES_NS, 'UnsignedProperties');
+  const px = qp.prefix ? `${qp.prefix}:` : '';
+  if (up && up.contentEnd >= 0) {
+    const open = `<${px}UnsignedSignatureProperties>`;
+    return {
+      text: `${text.slice(0, up.contentEnd)}${open}${xml}</${px}UnsignedSignatureProperties>${text.slice(up.contentEnd)}`,
+      at: up.contentEnd + open.length,
+    };
   }
-  return new TextEncoder().encode(out);
+  if (up) throw new XmlError('XML_REFUSED', 'empty-element UnsignedProperties is not extended');
+  const open = `<${px}UnsignedProperties><${px}UnsignedSignatureProperties>`;
+  return {
+    text: `${text.slice(0, qp.contentEnd)}${open}${xml}</${px}UnsignedSignatureProperties></${px}UnsignedProperties>${text.slice(qp.contentEnd)}`,
+    at: qp.contentEnd + open.length,
+  };
 }
 
 /**
@@ -132,10 +356,12 @@ export function addXadesValidationData(
     certificates: readonly Uint8Array[];
     crls?: readonly Uint8Array[];
     ocspResponses?: readonly Uint8Array[];
+    /** The signature to extend (default: the first of the document). */
+    signatureId?: string;
   },
 ): Uint8Array {
   const doc = parseXml(signedXml);
-  const sig = [...descendants(doc)].find((e) => e.ns === DSIG_NS && e.local === 'Signature');
+  const sig = findSignature(doc, data.signatureId);
   const qp = sig ? qualifyingProperties(sig) : undefined;
   if (!qp || qp.contentEnd < 0)
     throw new XmlError('XML_REFUSED', 'not a XAdES signature (no QualifyingProperties)');
@@ -151,7 +377,7 @@ export function addXadesValidationData(
   const rv =
     (crls ? `<xades:CRLValues>${crls}</xades:CRLValues>` : '') +
     (ocsps ? `<xades:OCSPValues>${ocsps}</xades:OCSPValues>` : '');
-  const decl = qp.prefix === 'xades' ? '' : ` xmlns:xades="${XADES_NS}"`;
+  const decl = missingDecls(unsignedSignatureProperties(qp) ?? qp, { xades: XADES_NS });
   return appendUnsignedProperty(
     doc.text,
     qp,
@@ -171,8 +397,11 @@ export function xadesValidationData(signature: XmlElement): {
     ocspResponses: [] as Uint8Array[],
   };
   const qp = qualifyingProperties(signature);
-  if (!qp) return out;
-  for (const e of descendants(qp)) {
+  const usp = qp ? unsignedSignatureProperties(qp) : undefined;
+  if (!usp) return out;
+  // Every property but counter-signatures (their data belongs to them).
+  const props = childElements(usp).filter((e) => !(e.ns === XADES_NS && e.local === 'CounterSignature'));
+  for (const e of props.flatMap((p) => [...descendants(p, true)])) {
     if (e.ns !== XADES_NS) continue;
     try {
       if (e.local === 'EncapsulatedX509Certificate') out.certificates.push(decodeBase64Loose(textOf(e)));
@@ -188,6 +417,12 @@ export function xadesValidationData(signature: XmlElement): {
 export interface XadesTimeStampResult {
   genTime?: Date;
   status: 'passed' | 'failed' | 'indeterminate';
+  /** The token's message imprint matches the data it must cover (DSS "message imprint intact"). */
+  imprintIntact?: boolean;
+  /** The TSA's signature over the token verifies (DSS "signature intact"). */
+  signatureIntact?: boolean;
+  /** Archive time-stamps: '1.4.1' (xades141:ArchiveTimeStamp) or '1.3.2' (xades:ArchiveTimeStamp). */
+  namespace?: '1.3.2' | '1.4.1';
   detail?: string;
 }
 
@@ -200,21 +435,90 @@ export interface XadesResult {
   signingCertificateMatches: boolean;
   dataObjectFormats: { objectReference: string; mimeType?: string }[];
   signatureTimeStamps: XadesTimeStampResult[];
+  archiveTimeStamps: XadesTimeStampResult[];
+  /** Number of xades:CounterSignature properties (each reported as a signature of its own). */
+  counterSignatures: number;
+  /**
+   * When this signature is a counter-signature: the countersigned signature's Id, and whether a
+   * valid Reference of this signature covers that signature's very ds:SignatureValue element.
+   */
+  counterSignatureOf?: { signatureId?: string; countersignedValueCovered: boolean };
   problems: string[];
+}
+
+export interface VerifyXadesOptions {
+  trustStore?: TrustStore;
+  certificates?: readonly Certificate[];
+  /** Detached content (archive time-stamps re-process the References). */
+  resolveDetached?: DetachedResolver;
+  parseOptions?: ParseXmlOptions;
+}
+
+async function checkTimeStamp(
+  ts: XmlElement,
+  data: () => Uint8Array,
+  certificates: Certificate[],
+  trustStore: TrustStore | undefined,
+): Promise<XadesTimeStampResult> {
+  const et = firstChild(ts, XADES_NS, 'EncapsulatedTimeStamp');
+  if (!et) return { status: 'failed', detail: 'no EncapsulatedTimeStamp' };
+  try {
+    const token = decodeBase64Loose(textOf(et));
+    const rep = await verifyTimeStampToken(token, {
+      data: data(),
+      certificates,
+      ...(trustStore ? { trustStore } : {}),
+    });
+    const check = (name: string) => rep.checks.find((x) => x.check === name)?.status;
+    return {
+      genTime: rep.genTime,
+      status: rep.status,
+      imprintIntact: check('message-imprint') === 'passed',
+      signatureIntact: check('signature') === 'passed',
+      detail:
+        rep.checks
+          .filter((x) => x.status !== 'passed')
+          .map((x) => `${x.check}: ${x.detail ?? x.reason}`)
+          .join('; ') || undefined,
+    };
+  } catch (e) {
+    return { status: 'failed', detail: (e as Error).message };
+  }
+}
+
+function c14nOf(ts: XmlElement): C14nAlgorithm {
+  const cm = firstChild(ts, DSIG_NS, 'CanonicalizationMethod');
+  // Absent or empty Algorithm: the XML-DSig default (inclusive C14N 1.0).
+  return c14nAlgorithm(cm ? (attr(cm, 'Algorithm') ?? '') : C14N10) ?? { method: '1.0', comments: false };
 }
 
 /** XAdES checks on top of core validation (`core` from verifyXmlSignature on the same document). */
 export async function verifyXades(
   core: XmlSignatureResult,
-  opts: { trustStore?: TrustStore; certificates?: readonly Certificate[] } = {},
+  opts: VerifyXadesOptions = {},
 ): Promise<XadesResult> {
   const out: XadesResult = {
     signedPropertiesCovered: false,
     signingCertificateMatches: false,
     dataObjectFormats: [],
     signatureTimeStamps: [],
+    archiveTimeStamps: [],
+    counterSignatures: 0,
     problems: [],
   };
+  const master = counterSignedSignature(core.signature);
+  if (master) {
+    const msv = firstChild(master, DSIG_NS, 'SignatureValue');
+    const covered =
+      !!msv &&
+      core.references.some((r) => r.valid && r.signed?.kind === 'element' && r.signed.element === msv);
+    out.counterSignatureOf = {
+      ...(attr(master, 'Id') ? { signatureId: attr(master, 'Id') } : {}),
+      countersignedValueCovered: covered,
+    };
+    if (!covered)
+      out.problems.push('the counter-signature does not cover the countersigned ds:SignatureValue');
+  }
   const qp = qualifyingProperties(core.signature);
   if (!qp) return out;
   const sp = firstChild(qp, XADES_NS, 'SignedProperties');
@@ -267,54 +571,74 @@ export async function verifyXades(
       mimeType: mt ? textOf(mt).trim() : undefined,
     });
   }
-  // Signature time-stamps.
+  // Unsigned properties: time-stamps (signature, archive), validation data, counter-signatures.
   const sv = firstChild(core.signature, DSIG_NS, 'SignatureValue');
-  const usp = [...descendants(qp)].find(
-    (e) => e.ns === XADES_NS && e.local === 'UnsignedSignatureProperties',
-  );
-  for (const ts of usp ? childElements(usp, XADES_NS, 'SignatureTimeStamp') : []) {
-    const cm = firstChild(ts, DSIG_NS, 'CanonicalizationMethod');
-    const c = c14nAlgorithm(cm ? (attr(cm, 'Algorithm') ?? '') : C14N10) ?? {
-      method: '1.0' as const,
-      comments: false,
-    };
-    const et = firstChild(ts, XADES_NS, 'EncapsulatedTimeStamp');
-    if (!et || !sv) {
-      out.signatureTimeStamps.push({ status: 'failed', detail: 'no EncapsulatedTimeStamp' });
-      continue;
-    }
+  const usp = unsignedSignatureProperties(qp);
+  const props = usp ? childElements(usp) : [];
+  // Intermediates for the TSAs: the signature's own KeyInfo chain, its B-LT certificate values and
+  // whatever the caller adds.
+  const lt = xadesValidationData(core.signature);
+  const ltCerts = lt.certificates.flatMap((d) => {
     try {
-      const token = decodeBase64Loose(textOf(et));
-      const data = canonicalize(sv, { method: c.method, comments: c.comments });
-      const rep = await verifyTimeStampToken(token, {
-        data,
-        // Intermediates: the signature's own KeyInfo chain and whatever the caller adds.
-        certificates: [...core.keyInfo.certificates, ...(opts.certificates ?? [])],
-        ...(opts.trustStore ? { trustStore: opts.trustStore } : {}),
-      });
-      out.signatureTimeStamps.push({
-        genTime: rep.genTime,
-        status: rep.status,
-        detail:
-          rep.checks
-            .filter((x) => x.status !== 'passed')
-            .map((x) => `${x.check}: ${x.detail ?? x.reason}`)
-            .join('; ') || undefined,
-      });
-    } catch (e) {
-      out.signatureTimeStamps.push({ status: 'failed', detail: (e as Error).message });
+      return [Certificate.fromDer(d)];
+    } catch {
+      return [];
     }
+  });
+  const pool = [...core.keyInfo.certificates, ...ltCerts, ...(opts.certificates ?? [])];
+  let hasLt = false;
+  let hasRv = false;
+  const cache = new Map<string, Uint8Array[]>();
+  let tooMany = false;
+  for (const p of props) {
+    if (p.ns === XADES_NS && p.local === 'SignatureTimeStamp') {
+      if (out.signatureTimeStamps.length >= MAX_SIGNATURE_TIMESTAMPS) {
+        tooMany = true;
+        continue;
+      }
+      if (!sv) {
+        out.signatureTimeStamps.push({ status: 'failed', detail: 'no SignatureValue' });
+        continue;
+      }
+      const c = c14nOf(p);
+      out.signatureTimeStamps.push(await checkTimeStamp(p, () => canonicalize(sv, c), pool, opts.trustStore));
+    } else if (p.local === 'ArchiveTimeStamp' && (p.ns === XADES141_NS || p.ns === XADES_NS)) {
+      if (out.archiveTimeStamps.length >= MAX_ARCHIVE_TIMESTAMPS) {
+        tooMany = true;
+        continue;
+      }
+      const xades132 = p.ns === XADES_NS;
+      const c = c14nOf(p);
+      let input: Uint8Array | undefined;
+      let why: string | undefined;
+      try {
+        input = archiveTimeStampInput(core.signature, p, c, {
+          xades132,
+          cache,
+          ...(opts.resolveDetached ? { resolveDetached: opts.resolveDetached } : {}),
+          ...(opts.parseOptions ? { parseOptions: opts.parseOptions } : {}),
+        });
+      } catch (e) {
+        if (!(e instanceof XmlError)) throw e;
+        why = e.message;
+      }
+      const r = input
+        ? await checkTimeStamp(p, () => input, pool, opts.trustStore)
+        : ({ status: 'failed', detail: `archive time-stamp data: ${why}` } as XadesTimeStampResult);
+      out.archiveTimeStamps.push({ ...r, namespace: xades132 ? '1.3.2' : '1.4.1' });
+    } else if (p.ns === XADES_NS && p.local === 'CertificateValues') hasLt = true;
+    else if (p.ns === XADES_NS && p.local === 'RevocationValues') hasRv = true;
+    else if (p.ns === XADES_NS && p.local === 'CounterSignature') out.counterSignatures++;
   }
+  if (tooMany)
+    out.problems.push(
+      `more than ${MAX_SIGNATURE_TIMESTAMPS} signature or ${MAX_ARCHIVE_TIMESTAMPS} archive time-stamps: the rest were not checked`,
+    );
   if (core.valid && out.signedPropertiesCovered && out.signingCertificateMatches) {
     const stamped = out.signatureTimeStamps.some((t) => t.status !== 'failed');
-    const usp2 = [...descendants(qp)].find(
-      (e) => e.ns === XADES_NS && e.local === 'UnsignedSignatureProperties',
-    );
-    const hasLt =
-      !!usp2 &&
-      childElements(usp2, XADES_NS, 'CertificateValues').length > 0 &&
-      childElements(usp2, XADES_NS, 'RevocationValues').length > 0;
-    out.level = stamped ? (hasLt ? 'B-LT' : 'B-T') : 'B-B';
+    const archived =
+      out.archiveTimeStamps.length > 0 && out.archiveTimeStamps.every((t) => t.status !== 'failed');
+    out.level = stamped ? (hasLt && hasRv ? (archived ? 'B-LTA' : 'B-LT') : 'B-T') : 'B-B';
   }
   return out;
 }

@@ -67,11 +67,46 @@ const encoder = new TextEncoder();
 
 /** Canonicalises a document or a document subtree; returns UTF-8 octets. */
 export function canonicalize(node: XmlDocument | XmlElement, opts: C14nOptions): Uint8Array {
-  return encoder.encode(canonicalizeToString(node, opts));
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  canonicalizeChunks(node, opts, (b) => {
+    parts.push(b);
+    total += b.length;
+  });
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Size of the UTF-8 chunks `canonicalizeChunks` hands out (large documents are hashed piecewise). */
+const CHUNK_CHARS = 1 << 16;
+
+/**
+ * Canonicalises into `sink`, in UTF-8 chunks of about 64 K characters, in order: a digest can be
+ * computed without the whole canonical form in memory (no one large string to flatten).
+ */
+export function canonicalizeChunks(
+  node: XmlDocument | XmlElement,
+  opts: C14nOptions,
+  sink: (chunk: Uint8Array) => void,
+): void {
+  const w = new Writer(opts, sink);
+  write(w, node, opts);
+  w.flush();
 }
 
 export function canonicalizeToString(node: XmlDocument | XmlElement, opts: C14nOptions): string {
   const w = new Writer(opts);
+  write(w, node, opts);
+  return w.s;
+}
+
+function write(w: Writer, node: XmlDocument | XmlElement, opts: C14nOptions): void {
   if (node.kind === 'document') {
     let afterRoot = false;
     for (const c of node.children) {
@@ -89,7 +124,6 @@ export function canonicalizeToString(node: XmlDocument | XmlElement, opts: C14nO
   } else {
     w.element(node, true);
   }
-  return w.s;
 }
 
 function escapeText(v: string): string {
@@ -118,9 +152,20 @@ class Writer {
   s = '';
   readonly exclusive: boolean;
   readonly inclusivePrefixes: Set<string>;
-  constructor(readonly opts: C14nOptions) {
+  constructor(
+    readonly opts: C14nOptions,
+    readonly sink?: (chunk: Uint8Array) => void,
+  ) {
     this.exclusive = opts.method === 'exclusive';
     this.inclusivePrefixes = new Set((opts.inclusivePrefixes ?? []).map((p) => (p === '#default' ? '' : p)));
+  }
+
+  /** Hands the output so far to the sink (if any) as UTF-8. */
+  flush(): void {
+    if (this.sink && this.s.length > 0) {
+      this.sink(encoder.encode(this.s));
+      this.s = '';
+    }
   }
 
   leaf(c: XmlNode): void {
@@ -133,6 +178,7 @@ class Writer {
    */
   element(apex: XmlElement, _isApex: boolean): void {
     const exclude = this.opts.exclude;
+    const sink = this.sink;
     type Frame = { el: XmlElement; rendered: Map<string, string>; i: number };
     const start = this.openTag(apex, new Map(), true);
     const stack: Frame[] = [{ el: apex, rendered: start, i: 0 }];
@@ -143,6 +189,7 @@ class Writer {
         stack.pop();
         continue;
       }
+      if (sink && this.s.length > CHUNK_CHARS) this.flush();
       const c = f.el.children[f.i++]!;
       if (c.kind === 'text') this.s += escapeText(c.value);
       else if (c.kind === 'element') {

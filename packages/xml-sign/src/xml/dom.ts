@@ -28,6 +28,7 @@ export interface XmlElement {
   /** Namespace declarations written on this element, in document order: [prefix ('' = default), uri]. */
   readonly nsDecls: ReadonlyArray<readonly [string, string]>;
   readonly attributes: readonly XmlAttribute[];
+  /** Child nodes (read-only for callers: elements without children share one frozen empty array). */
   readonly children: XmlNode[];
   readonly parent: XmlElement | XmlDocument;
   /** Document order index (unique, increasing). */

@@ -90,10 +90,7 @@ function hasLoneSurrogate(s: string): boolean {
   return LONE_SURROGATE_RE.test(s);
 }
 
-interface OpenElement {
-  el: XmlElement & { children: XmlNode[] };
-  ns: Map<string, string> | undefined; // declarations made here (undefined = none)
-}
+type OpenElement = XmlElement & { children: XmlNode[] };
 
 class Parser {
   readonly s: string;
@@ -176,13 +173,65 @@ class Parser {
     this.pos = p;
   }
 
+  /** Names seen so far, by (length, first and last code unit): repeated names are not re-allocated. */
+  readonly names = new Map<number, string[]>();
+
   name(): string {
-    NAME_RE.lastIndex = this.pos;
-    const m = NAME_RE.exec(this.s);
-    if (!m) throw malformed('expected a name', this.pos);
+    const s = this.s;
+    const start = this.pos;
+    let p = start;
+    let c = s.charCodeAt(p);
+    // ASCII fast path; anything else goes through the full NameStartChar/NameChar expression.
+    if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a) {
+      p++;
+      while (p < s.length) {
+        c = s.charCodeAt(p);
+        if (
+          (c >= 0x61 && c <= 0x7a) ||
+          (c >= 0x41 && c <= 0x5a) ||
+          (c >= 0x30 && c <= 0x3a) ||
+          c === 0x5f ||
+          c === 0x2d ||
+          c === 0x2e
+        )
+          p++;
+        else break;
+      }
+      if (c < 0x80 || p >= s.length) {
+        const len = p - start;
+        if (len > MAX_XML_NAME_LENGTH) throw new XmlError('XML_LIMIT', 'name too long');
+        this.pos = p;
+        const key = len * 0x4000 + s.charCodeAt(start) * 0x80 + s.charCodeAt(p - 1);
+        let bucket = this.names.get(key);
+        if (bucket) {
+          for (const n of bucket) if (s.startsWith(n, start)) return n;
+        } else {
+          bucket = [];
+          this.names.set(key, bucket);
+        }
+        const n = s.slice(start, p);
+        if (bucket.length < 16) bucket.push(n);
+        return n;
+      }
+    }
+    NAME_RE.lastIndex = start;
+    const m = NAME_RE.exec(s);
+    if (!m) throw malformed('expected a name', start);
     if (m[0].length > MAX_XML_NAME_LENGTH) throw new XmlError('XML_LIMIT', 'name too long');
     this.pos += m[0].length;
     return m[0];
+  }
+
+  /** Prefix and local part of a qualified name (cached per name: names are interned by `name()`). */
+  readonly qnames = new Map<string, readonly [string, string]>();
+
+  split(q: string, at: number): readonly [string, string] {
+    let r = this.qnames.get(q);
+    if (!r) {
+      r = splitQName(q, at);
+      if (this.qnames.size < 4096) this.qnames.set(q, r);
+    }
+    return r;
   }
 
   xmlDecl(): void {
@@ -273,40 +322,27 @@ class Parser {
   /** Decodes character and predefined entity references in text or attribute values. */
   unescape(raw: string, start: number, attrValue: boolean): string {
     let v = raw;
-    if (attrValue) v = v.replace(/[\t\n]/g, ' ');
-    if (v.indexOf('&') < 0) return v;
-    return v.replace(/&([^;&]{0,32});?/g, (all, ref: string) => {
-      if (!all.endsWith(';')) throw malformed('unterminated reference', start);
-      switch (ref) {
-        case 'lt':
-          return '<';
-        case 'gt':
-          return '>';
-        case 'amp':
-          return '&';
-        case 'quot':
-          return '"';
-        case 'apos':
-          return "'";
+    if (attrValue && (v.indexOf('\t') >= 0 || v.indexOf('\n') >= 0)) v = v.replace(/[\t\n]/g, ' ');
+    let amp = v.indexOf('&');
+    if (amp < 0) return v;
+    // A loop over the references (text of data documents is full of &amp;): no regular expression
+    // and no callback per reference.
+    let out = '';
+    let from = 0;
+    while (amp >= 0) {
+      let end = amp + 1;
+      const limit = Math.min(v.length, amp + 33);
+      while (end < limit) {
+        const c = v.charCodeAt(end);
+        if (c === 0x3b || c === 0x26) break;
+        end++;
       }
-      let cp: number;
-      if (/^#x[0-9A-Fa-f]{1,6}$/.test(ref)) cp = Number.parseInt(ref.slice(2), 16);
-      else if (/^#[0-9]{1,7}$/.test(ref)) cp = Number.parseInt(ref.slice(1), 10);
-      else
-        throw new XmlError('XML_REFUSED', `undeclared entity reference &${ref}; (no DTD entities)`, {
-          at: start,
-        });
-      if (
-        cp > 0x10ffff ||
-        (cp < 0x20 && cp !== 0x9 && cp !== 0xa && cp !== 0xd) ||
-        (cp >= 0xd800 && cp <= 0xdfff) ||
-        cp === 0xfffe ||
-        cp === 0xffff
-      ) {
-        throw malformed(`character reference &${ref}; is not an XML character`, start);
-      }
-      return String.fromCodePoint(cp);
-    });
+      if (end >= v.length || v.charCodeAt(end) !== 0x3b) throw malformed('unterminated reference', start);
+      out += v.slice(from, amp) + decodeReference(v.slice(amp + 1, end), start);
+      from = end + 1;
+      amp = v.indexOf('&', from);
+    }
+    return out + v.slice(from);
   }
 
   element(docParent: XmlDocument): XmlElement {
@@ -319,7 +355,7 @@ class Parser {
       const start = this.pos;
       this.pos++;
       const qname = this.name();
-      const rawAttrs: [string, string, number][] = [];
+      let rawAttrs: [string, string, number][] | undefined;
       let nsDecls: [string, string][] | undefined;
       let selfClose = false;
       while (true) {
@@ -362,9 +398,10 @@ class Parser {
           if (nsDecls.some(([x]) => x === p)) throw malformed(`duplicate attribute ${an}`, this.pos);
           nsDecls.push([p, value]);
         } else {
+          rawAttrs ??= [];
           rawAttrs.push([an, value, this.pos]);
         }
-        if (rawAttrs.length + (nsDecls?.length ?? 0) > MAX_XML_ATTRIBUTES) {
+        if ((rawAttrs?.length ?? 0) + (nsDecls?.length ?? 0) > MAX_XML_ATTRIBUTES) {
           throw new XmlError('XML_LIMIT', `more than ${MAX_XML_ATTRIBUTES} attributes on one element`);
         }
       }
@@ -375,16 +412,16 @@ class Parser {
         scope = new Map(parentScope);
         for (const [p, u] of nsDecls) scope.set(p, u);
       }
-      const [prefix, local] = splitQName(qname, this.pos);
+      const [prefix, local] = this.split(qname, this.pos);
       let ns = '';
       if (prefix) {
         const u = scope.get(prefix);
         if (u === undefined || u === '') throw malformed(`undeclared namespace prefix ${prefix}`, this.pos);
         ns = u;
       } else ns = scope.get('') ?? '';
-      const attributes: XmlAttribute[] = [];
-      for (const [an, value, at] of rawAttrs) {
-        const [ap, al] = splitQName(an, at);
+      const attributes: XmlAttribute[] = rawAttrs ? [] : (EMPTY_ATTRIBUTES as XmlAttribute[]);
+      for (const [an, value, at] of rawAttrs ?? []) {
+        const [ap, al] = this.split(an, at);
         let ans = '';
         if (ap) {
           const u = scope.get(ap);
@@ -399,7 +436,7 @@ class Parser {
         this.count();
       }
       this.count();
-      const parent: XmlElement | XmlDocument = stack.length > 0 ? stack[stack.length - 1]!.el : docParent;
+      const parent: XmlElement | XmlDocument = stack.length > 0 ? stack[stack.length - 1]! : docParent;
       const el: XmlElement & { children: XmlNode[] } = {
         kind: 'element',
         name: qname,
@@ -408,19 +445,19 @@ class Parser {
         ns,
         nsDecls: nsDecls ?? EMPTY_DECLS,
         attributes,
-        children: [],
+        children: EMPTY_CHILDREN as XmlNode[],
         parent,
         order: this.order++,
         start,
         contentEnd: -1,
       };
       this.registerIds(el);
-      if (stack.length > 0) stack[stack.length - 1]!.el.children.push(el);
+      if (stack.length > 0) addChild(stack[stack.length - 1]!, el);
       else root = el;
       if (!selfClose) {
         if (stack.length + 1 > this.maxDepth)
           throw new XmlError('XML_LIMIT', `nesting deeper than ${this.maxDepth}`);
-        stack.push({ el, ns: nsDecls ? scope : undefined });
+        stack.push(el);
         this.scope.push(scope);
       } else if (stack.length === 0) return el;
       // Content until the next start tag or until the stack empties.
@@ -428,31 +465,41 @@ class Parser {
       while (!next) {
         const top = stack[stack.length - 1]!;
         const lt = s.indexOf('<', this.pos);
-        if (lt < 0) throw malformed(`unclosed element ${top.el.name}`, this.pos);
-        if (lt > this.pos) this.text(top.el, this.pos, lt);
+        if (lt < 0) throw malformed(`unclosed element ${top.name}`, this.pos);
+        if (lt > this.pos) this.text(top, this.pos, lt);
         this.pos = lt;
         const c1 = s.charCodeAt(lt + 1);
         if (c1 === 0x2f) {
           // End tag.
           this.pos += 2;
-          const n = this.name();
+          // The end tag must repeat the open element's name: compared in place, no allocation.
+          const tn = top.name;
+          const after = s.charCodeAt(this.pos + tn.length);
+          if (
+            s.startsWith(tn, this.pos) &&
+            (after === 0x3e || after === 0x20 || after === 0x0a || after === 0x09 || after === 0x0d)
+          )
+            this.pos += tn.length;
+          else {
+            const n = this.name();
+            throw malformed(`end tag ${n} does not match ${tn}`, this.pos);
+          }
           this.skipWs();
           if (s.charCodeAt(this.pos) !== 0x3e) throw malformed('expected ">"', this.pos);
           this.pos++;
-          if (n !== top.el.name) throw malformed(`end tag ${n} does not match ${top.el.name}`, this.pos);
-          (top.el as { contentEnd: number }).contentEnd = lt;
+          (top as { contentEnd: number }).contentEnd = lt;
           stack.pop();
           this.scope.pop();
           if (stack.length === 0) return root!;
         } else if (c1 === 0x21) {
-          if (s.startsWith('<!--', lt)) top.el.children.push(this.comment(top.el));
+          if (s.startsWith('<!--', lt)) addChild(top, this.comment(top));
           else if (s.startsWith('<![CDATA[', lt)) {
             const end = s.indexOf(']]>', lt + 9);
             if (end < 0) throw malformed('unterminated CDATA section', lt);
-            this.pushText(top.el, s.slice(lt + 9, end));
+            this.pushText(top, s.slice(lt + 9, end));
             this.pos = end + 3;
           } else throw malformed('markup declaration inside an element', lt);
-        } else if (c1 === 0x3f) top.el.children.push(this.pi(top.el));
+        } else if (c1 === 0x3f) addChild(top, this.pi(top));
         else next = true;
       }
     }
@@ -472,7 +519,7 @@ class Parser {
       return;
     }
     this.count();
-    parent.children.push({ kind: 'text', value, parent } satisfies XmlText);
+    addChild(parent, { kind: 'text', value, parent } satisfies XmlText);
   }
 
   registerIds(el: XmlElement): void {
@@ -490,7 +537,53 @@ class Parser {
   }
 }
 
+/** The text of `&ref;` (predefined entities and character references only). */
+function decodeReference(ref: string, start: number): string {
+  switch (ref) {
+    case 'lt':
+      return '<';
+    case 'gt':
+      return '>';
+    case 'amp':
+      return '&';
+    case 'quot':
+      return '"';
+    case 'apos':
+      return "'";
+  }
+  let cp: number;
+  if (/^#x[0-9A-Fa-f]{1,6}$/.test(ref)) cp = Number.parseInt(ref.slice(2), 16);
+  else if (/^#[0-9]{1,7}$/.test(ref)) cp = Number.parseInt(ref.slice(1), 10);
+  else
+    throw new XmlError('XML_REFUSED', `undeclared entity reference &${ref}; (no DTD entities)`, {
+      at: start,
+    });
+  if (
+    cp > 0x10ffff ||
+    (cp < 0x20 && cp !== 0x9 && cp !== 0xa && cp !== 0xd) ||
+    (cp >= 0xd800 && cp <= 0xdfff) ||
+    cp === 0xfffe ||
+    cp === 0xffff
+  ) {
+    throw malformed(`character reference &${ref}; is not an XML character`, start);
+  }
+  return String.fromCodePoint(cp);
+}
+
 const EMPTY_DECLS: ReadonlyArray<readonly [string, string]> = Object.freeze([]);
+/**
+ * Shared by every element until its first child: the first child then gets an array of exactly
+ * one slot (most elements of data documents hold one text node), later ones grow it as usual.
+ */
+const EMPTY_CHILDREN: readonly XmlNode[] = Object.freeze([]);
+
+function addChild(parent: { children: XmlNode[] }, node: XmlNode): void {
+  if (parent.children === EMPTY_CHILDREN) parent.children = [node];
+  else parent.children.push(node);
+}
+
+/** Shared by every element without attributes (read-only: nothing adds attributes after parsing). */
+const EMPTY_ATTRIBUTES: readonly XmlAttribute[] = Object.freeze([]);
 
 function splitQName(q: string, at: number): [string, string] {
   const i = q.indexOf(':');

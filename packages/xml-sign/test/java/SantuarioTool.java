@@ -1,6 +1,7 @@
 // Test helper (compiled by packages/xml-sign/test/santuario.test.ts with javac): Apache Santuario
 // (Debian libxml-security-java) verifies or signs XML-DSig. Not shipped; test-only.
-//   verify FILE          -> prints "VALID n" (n = references) or "INVALID reason", exit 0/1
+//   verify FILE [I]      -> prints "VALID n" (n = references) or "INVALID reason", exit 0/1; I = which
+//                           ds:Signature in document order (default 0: a counter-signature is 1)
 //   sign IN OUT P12 PASS -> enveloped RSA-SHA256 signature over URI="" with the certificate in KeyInfo
 import java.io.File;
 import java.io.FileInputStream;
@@ -56,7 +57,9 @@ public class SantuarioTool {
       Document doc = parse(f);
       NodeList sigs = doc.getElementsByTagNameNS(Constants.SignatureSpecNS, "Signature");
       if (sigs.getLength() == 0) { System.out.println("INVALID no signature"); System.exit(1); }
-      XMLSignature sig = new XMLSignature((Element) sigs.item(0), f.toURI().toString(), true);
+      int which = args.length > 2 ? Integer.parseInt(args[2]) : 0;
+      if (which >= sigs.getLength()) { System.out.println("INVALID no signature " + which); System.exit(1); }
+      XMLSignature sig = new XMLSignature((Element) sigs.item(which), f.toURI().toString(), true);
       sig.addResourceResolver(new ResolverLocalFilesystem());
       X509Certificate cert = sig.getKeyInfo().getX509Certificate();
       boolean ok = cert != null ? sig.checkSignatureValue(cert) : sig.checkSignatureValue(sig.getKeyInfo().getPublicKey());

@@ -162,7 +162,13 @@ export function cscInfo(base: string) {
       ],
     },
     validationInfo: true,
-    signature_formats: { formats: ['P'], envelope_properties: [['Certification', 'Revision']] },
+    signature_formats: {
+      formats: ['P', 'X'],
+      envelope_properties: [
+        ['Certification', 'Revision'],
+        ['Enveloped', 'Enveloping'],
+      ],
+    },
     conformance_levels: ['Ades-B-B', 'Ades-B-T', 'Ades-B-LT', 'Ades-B-LTA'],
   };
 }

@@ -1,0 +1,39 @@
+/**
+ * Housekeeping, run on a schedule by the server (server.ts, every HOUSEKEEPING_INTERVAL_MS) and
+ * never inside a request: expired rows that nothing reads any more are deleted.
+ * - access tokens: once expired;
+ * - SADs (db/sads.ts `deleteOldSads`) and authorisation requests (pending approvals and
+ *   authorization codes): a day after they expired, so a late call still gets "expired" and a
+ *   replayed code is still recognised (its token revoked) within that day;
+ * - approval-page sessions and prepared documents (prepareDoc): once expired.
+ * Each statement deletes at most `batch` rows, so one run stays short on a large backlog.
+ */
+import type { Queryable } from './db.js';
+import { deleteOldSads } from './sads.js';
+
+export interface HousekeepingResult {
+  tokens: number;
+  sads: number;
+  authRequests: number;
+  sessions: number;
+  preparedDocuments: number;
+}
+
+const batched = (table: string, key: string, cond: string) =>
+  `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${cond} LIMIT $1)`;
+
+export async function housekeeping(q: Queryable, batch = 1000): Promise<HousekeepingResult> {
+  const del = async (table: string, key: string, cond: string) =>
+    (await q.query(batched(table, key, cond), [batch])).rowCount;
+  return {
+    tokens: await del('access_tokens', 'token_hash', 'expires_at < now()'),
+    sads: await deleteOldSads(q, batch),
+    authRequests: await del(
+      'auth_requests',
+      'id',
+      "GREATEST(expires_at, COALESCE(code_expires_at, expires_at)) < now() - interval '1 day'",
+    ),
+    sessions: await del('subscriber_sessions', 'token_hash', 'expires_at < now()'),
+    preparedDocuments: await del('prepared_documents', 'id', 'expires_at < now()'),
+  };
+}
