@@ -6,7 +6,8 @@
  * batches whose order flips every round; ratio = with / without. Measured in process CPU time
  * (user + system, all threads) and the fastest round kept: the bench machines are shared, other
  * processes only add time to a round, and CPU time is what the gate costs. CA keys:
- * P-256, RSA-2048 and RSA-4096 (the NEAC roots and the licensed CAs in vn-roots are all RSA).
+ * P-256, Ed25519, RSA-2048 and RSA-4096 (the NEAC roots and the licensed CAs in vn-roots are all
+ * RSA; P-256 and Ed25519 sign fastest, so there the gate weighs most).
  * Needs `npm run build` (imports packages/pki-core/dist).
  */
 import { QUICK, report } from './lib.mjs';
@@ -31,10 +32,12 @@ const ROUNDS = QUICK ? 5 : 15;
 const results = [];
 for (const spec of [
   { type: 'EC', curve: 'P-256' },
+  { type: 'Ed25519' },
   { type: 'RSA', modulusLength: 2048 },
   { type: 'RSA', modulusLength: 4096 },
 ]) {
-  const label = spec.type === 'EC' ? 'P-256' : `RSA-${spec.modulusLength}`;
+  const label =
+    spec.type === 'EC' ? 'P-256' : spec.type === 'Ed25519' ? 'Ed25519' : `RSA-${spec.modulusLength}`;
   const per = spec.modulusLength === 4096 ? (QUICK ? 5 : 20) : QUICK ? 30 : 100;
   const caKey = await generateKeyPair(spec);
   const caSigner = new LocalSigner(caKey);

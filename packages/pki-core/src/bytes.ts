@@ -108,8 +108,23 @@ const enc = new TextEncoder();
 // ignoreBOM: keep a leading U+FEFF as data (the default silently strips it, losing a character).
 const dec = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export const utf8Encode = (s: string): Uint8Array => enc.encode(s);
-/** Fatal UTF-8 decode: invalid sequences throw TypeError. */
-export const utf8Decode = (b: Uint8Array): string => dec.decode(b);
+/**
+ * Fatal UTF-8 decode: invalid sequences throw TypeError. Short pure-ASCII input (most name
+ * attributes, URLs, e-mail addresses) is decoded directly: TextDecoder's per-call cost dominates
+ * for a few dozen bytes, and ASCII is always valid UTF-8 with the same code points.
+ */
+export const utf8Decode = (b: Uint8Array): string => {
+  if (b.length <= 64) {
+    let s = '';
+    for (let i = 0; i < b.length; i++) {
+      const x = b[i]!;
+      if (x > 0x7f) return dec.decode(b);
+      s += String.fromCharCode(x);
+    }
+    return s;
+  }
+  return dec.decode(b);
+};
 
 export function bigintToBytes(n: bigint): Uint8Array {
   if (n < 0n) throw new RangeError('negative');

@@ -5,7 +5,7 @@
  * Vietnamese CAs put identifiers in UID (0.9.2342.19200300.100.1.1) as `PREFIX:value`
  * (CCCD, CMND, HC, MST, MNS; several per name) and a competent person's title in T (2.5.4.12).
  */
-import { fromHex, toHex, utf8Encode } from './bytes.js';
+import { bytesEqual, fromHex, toHex, utf8Encode } from './bytes.js';
 import {
   compareBytes,
   type DerElement,
@@ -82,6 +82,15 @@ export type VnUidPrefix = (typeof VN_UID_PREFIXES)[number];
 /** Maximum RDNs / attributes we accept in one name (bounds work on hostile input). */
 export const MAX_NAME_ATTRIBUTES = 128;
 
+/**
+ * The last names parsed from DER. One issuance parses the same subject three times (the CSR, the
+ * lint-before-issue TBS, the signed certificate) and the issuer name is the same for every
+ * certificate a CA issues; a hit is a byte comparison instead of a parse. Names are immutable
+ * (their DER is a private copy), so sharing one is safe. Bounded.
+ */
+const NAME_CACHE_SIZE = 16;
+const NAME_CACHE: { der: Uint8Array; name: Name }[] = [];
+
 /** Encodes an attribute value with the string type RFC 5280 and common practice expect. */
 export function encodeAttributeValue(type: string, value: string): Uint8Array {
   // DirectoryString and the IA5String attributes are SIZE (1..MAX).
@@ -129,7 +138,11 @@ export class Name {
   static fromDer(input: Uint8Array | DerElement): Name {
     const el = input instanceof Uint8Array ? DerReader.single(input) : input;
     if (el.tag !== Tag.SEQUENCE) throw new KysoError('ASN1_SCHEMA', 'Name must be a SEQUENCE');
-    const r = new DerReader(el.value, el.offset + el.raw.length - el.value.length);
+    for (const e of NAME_CACHE) if (bytesEqual(e.der, el.raw)) return e.name;
+    // Parsed from a private copy, so the (cached, shared) Name never changes with the caller's buffer.
+    const raw = el.raw.slice();
+    const head = el.raw.length - el.value.length;
+    const r = new DerReader(raw.subarray(head), el.offset + head);
     const rdns: AttributeTypeAndValue[][] = [];
     let count = 0;
     while (!r.done) {
@@ -156,7 +169,10 @@ export class Name {
       if (rdn.length === 0) throw new KysoError('ASN1_SCHEMA', 'empty RelativeDistinguishedName');
       rdns.push(rdn);
     }
-    return new Name(rdns, el.raw);
+    const name = new Name(rdns, raw);
+    if (NAME_CACHE.length >= NAME_CACHE_SIZE) NAME_CACHE.shift();
+    NAME_CACHE.push({ der: raw, name });
+    return name;
   }
 
   /**

@@ -131,6 +131,26 @@ describe('UTF-8', () => {
       expect(() => utf8Decode(fromHex(hex))).toThrow(TypeError);
     expect(utf8Decode(fromHex('efbbbf41'))).toBe('\ufeffA');
   });
+
+  it('agrees with a fatal TextDecoder on any short input (the ASCII fast path included)', () => {
+    const ref = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    const decode = (f: (b: Uint8Array) => string, b: Uint8Array) => {
+      try {
+        return f(b);
+      } catch (e) {
+        return e instanceof TypeError ? 'TypeError' : 'other';
+      }
+    };
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.uint8Array({ maxLength: 80 }), fc.uint8Array({ max: 0x7f, maxLength: 80 })),
+        (b) => {
+          expect(decode(utf8Decode, b)).toBe(decode((x) => ref.decode(x), b));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
 });
 
 describe('misc helpers', () => {

@@ -19,9 +19,8 @@ import {
   OID_SHAKE256_LEN,
   cmsDigest,
   cmsDigestFromAlgorithm,
-  shake256Digest,
-  shake256Hasher,
 } from '../src/crypto/verify-hash.js';
+import { shake256Digest, shake256Hasher } from '../src/crypto/verify-hash-digest.js';
 import { implicit, integer, nul, octetString, oid, seq, setOf, utcTime } from '../src/der.js';
 import { OID } from '../src/oids.js';
 import { Certificate } from '../src/x509/certificate.js';

@@ -655,3 +655,21 @@ describe('errors are typed', () => {
     }
   });
 });
+
+describe('Name.fromDer cache', () => {
+  it('a parsed name does not follow later changes to the buffer it came from, cached or not', () => {
+    const original = Name.parse('C=VN,O=Bộ Y tế,CN=Nguyễn Văn An');
+    const der = original.der.slice();
+    const buf = der.slice();
+    const a = Name.fromDer(buf);
+    buf.fill(0x41, 8); // the caller reuses its buffer
+    expect(a.toString()).toBe(original.toString());
+    expect(toHex(a.der)).toBe(toHex(der));
+    const b = Name.fromDer(der.slice()); // same bytes again: the cached name, unchanged
+    expect(b.toString()).toBe(a.toString());
+    expect(b.equals(a)).toBe(true);
+    // A different name with the same length is not confused with it.
+    const other = Name.parse('C=VN,O=Bộ Y tế,CN=Nguyễn Văn Ân').der;
+    expect(Name.fromDer(other).commonName).toBe('Nguyễn Văn Ân');
+  });
+});

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `kyso` command line: pki-core, pdf-sign and server commands in one tool (`npx kyso --help`).
+// The `kyso` command line: pki-core, pdf-sign, xml-sign and server commands in one tool (`npx kyso --help`).
 // Commands are listed from a generated manifest and each command's module is imported only when it
 // runs (dist/cli-lazy.js), so `kyso --help` and `kyso verify chain` start fast. The pdf commands come
 // with `kyso pdf sign --remote URL --credential ID` enabled (the SDK's remote signer).

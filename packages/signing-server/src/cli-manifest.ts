@@ -1403,4 +1403,114 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       names: 'IN',
     },
   },
+  {
+    group: 'xml',
+    path: ['xml', 'sign'],
+    summary: 'sign an XML document (XML-DSig, XAdES B-B/B-T, Vietnamese e-invoice)',
+    options: [
+      {
+        name: 'out',
+        type: 'string',
+        description: 'output XML',
+        required: true,
+      },
+      {
+        name: 'p12',
+        type: 'string',
+        description: 'PKCS#12 file with the key and certificate',
+      },
+      {
+        name: 'password-file',
+        type: 'string',
+        description: 'file holding the PKCS#12 password',
+      },
+      {
+        name: 'profile',
+        type: 'string',
+        description: 'xmldsig (default), xades, einvoice',
+      },
+      {
+        name: 'level',
+        type: 'string',
+        description: 'XAdES level: B-B (default) or B-T (needs --tsa)',
+      },
+      {
+        name: 'tsa',
+        type: 'string',
+        description: 'RFC 3161 time-stamp authority URL (B-T)',
+      },
+      {
+        name: 'detached',
+        type: 'boolean',
+        description: "detached signature over IN (any bytes); the Reference URI is IN's file name",
+      },
+      {
+        name: 'enveloping',
+        type: 'boolean',
+        description: 'enveloping: IN inside a ds:Object',
+      },
+    ],
+    usage:
+      'IN --out OUT --p12 FILE --password-file FILE [--profile xmldsig|xades|einvoice] [--level B-B|B-T --tsa URL] [--detached] [--enveloping]',
+    positionals: {
+      min: 1,
+      max: 1,
+      names: 'IN',
+    },
+  },
+  {
+    group: 'xml',
+    path: ['xml', 'verify'],
+    summary: 'verify every signature of an XML document and print the report',
+    options: [
+      {
+        name: 'trust',
+        type: 'multi',
+        description: 'trust anchor certificate(s), PEM or DER',
+      },
+      {
+        name: 'json',
+        type: 'boolean',
+        description: 'print the report as JSON (with EN 319 102-1 verdict fields)',
+      },
+      {
+        name: 'report',
+        type: 'string',
+        description: 'etsi: print an ETSI TS 119 102-2 XML validation report',
+      },
+      {
+        name: 'lang',
+        type: 'string',
+        description: 'vi (default) or en',
+      },
+      {
+        name: 'revocation',
+        type: 'string',
+        description: 'embedded-only (default), fetch, soft-fail, off',
+      },
+      {
+        name: 'detached-dir',
+        type: 'string',
+        description: 'folder where relative detached References are looked up',
+      },
+    ],
+    usage:
+      'IN --trust ROOT.pem [--json | --report etsi] [--lang vi|en] [--revocation embedded-only|fetch|soft-fail|off] [--detached-dir DIR]',
+    positionals: {
+      min: 1,
+      max: 1,
+      names: 'IN',
+    },
+  },
+  {
+    group: 'xml',
+    path: ['xml', 'inspect'],
+    summary: 'list the signatures of an XML document (no validation)',
+    options: [],
+    positionals: {
+      min: 1,
+      max: 1,
+      names: 'IN',
+    },
+  },
 ];

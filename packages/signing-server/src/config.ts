@@ -39,6 +39,20 @@ export interface Config {
   rateLimit: { perClientPerMinute: number; perCredentialPerMinute: number };
   crlValiditySeconds: number;
   crlRefreshSeconds: number;
+  /**
+   * OCSP (issue 21): validity window of every response (nextUpdate - thisUpdate), the interval of
+   * the background job that re-produces pre-produced responses past half their validity (at most
+   * four days), what a request with a nonce gets ('fresh': a newly signed response echoing it;
+   * 'preproduced': the pre-produced one, RFC 5019 §2.2.1), the cap on Cache-Control max-age (0:
+   * until nextUpdate) and how long a process keeps a pre-produced response in memory.
+   */
+  ocsp: {
+    validitySeconds: number;
+    refreshSeconds: number;
+    nonce: 'fresh' | 'preproduced';
+    maxAgeSeconds: number;
+    memoryCacheMs: number;
+  };
   bodyLimitBytes: number;
   /** Body limit for signDoc/prepareDoc requests carrying PDFs (base64). */
   documentLimitBytes: number;
@@ -204,6 +218,15 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     },
     crlValiditySeconds: int('KYSO_CRL_VALIDITY_SECONDS', 7 * 86400, 600, 365 * 86400),
     crlRefreshSeconds: int('KYSO_CRL_REFRESH_SECONDS', 3600, 1, 86400),
+    ocsp: {
+      // Defaults inside CA/B Forum BR §4.9.10: validity 8 hours to 10 days (the interval counts
+      // both ends, so at most 10 days - 1 s here); 3 days, re-produced after 1.5 days.
+      validitySeconds: int('KYSO_OCSP_VALIDITY_SECONDS', 3 * 86400, 1, 10 * 86400 - 1),
+      refreshSeconds: int('KYSO_OCSP_REFRESH_SECONDS', 300, 1, 86400),
+      nonce: (env.KYSO_OCSP_NONCE || 'fresh') as 'fresh' | 'preproduced',
+      maxAgeSeconds: int('KYSO_OCSP_MAX_AGE_SECONDS', 0, 0, 10 * 86400),
+      memoryCacheMs: int('KYSO_OCSP_MEMORY_CACHE_MS', 1000, 0, 60_000),
+    },
     bodyLimitBytes: int('KYSO_BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
     documentLimitBytes: int('KYSO_DOCUMENT_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     approvalLifetimeSeconds: int('KYSO_APPROVAL_LIFETIME_SECONDS', 300, 10, 3600),
@@ -218,6 +241,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     },
     ...overrides,
   };
+  if (cfg.ocsp.nonce !== 'fresh' && cfg.ocsp.nonce !== 'preproduced')
+    problems.push('KYSO_OCSP_NONCE must be "fresh" or "preproduced"');
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;
 }

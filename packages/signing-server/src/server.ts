@@ -5,6 +5,7 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -14,6 +15,7 @@ import { type Db, openPglite, openPostgres } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { type HousekeepingResult, housekeeping } from './db/housekeeping.js';
 import { createApp } from './http/app.js';
+import { ocspFastPath } from './http/ocsp-fast.js';
 import { createLogger, type Logger } from './log.js';
 import { AdminService, createOperator } from './services/admin.js';
 import { AuthzService } from './services/authz.js';
@@ -21,6 +23,7 @@ import { bootstrapCas, CaService } from './services/ca.js';
 import type { Ctx, Vaults } from './services/common.js';
 import { CscService } from './services/csc.js';
 import { startCrlScheduler } from './services/crl-schedule.js';
+import { startOcspScheduler } from './services/ocsp-store.js';
 import { SignDocService } from './services/signdoc.js';
 import { SoftwareVault } from './vault/software.js';
 import type { KeyVault } from './vault/types.js';
@@ -196,9 +199,20 @@ export async function startServer(
       { error: 'temporarily_unavailable', error_description: 'the server is starting' },
       { status: 503, headers: { 'retry-after': '1' } },
     );
+  // Requests the node:http layer answers itself (the OCSP GET fast path), once ready.
+  let fast: (req: http.IncomingMessage, res: http.ServerResponse) => boolean = () => false;
+  const createServer = ((opts: http.ServerOptions, listener: http.RequestListener) =>
+    http.createServer(opts, (req, res) => {
+      if (!fast(req, res)) listener(req, res);
+    })) as typeof http.createServer;
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve(
-      { fetch: (req, env) => handler(req, env), hostname: config.host, port: config.port },
+      {
+        fetch: (req, env) => handler(req, env),
+        hostname: config.host,
+        port: config.port,
+        createServer,
+      },
       () => {
         s.off('error', reject);
         resolve(s);
@@ -236,13 +250,20 @@ export async function startServer(
     throw e;
   }
   const crlSchedule = startCrlScheduler(kyso.ca, { intervalMs: config.crlRefreshSeconds * 1000, log });
+  // Pre-produced OCSP responses: the first pass starts now (in the background), then on schedule.
+  const ocspSchedule = startOcspScheduler(kyso.ca.ocspStore, {
+    intervalMs: config.ocsp.refreshSeconds * 1000,
+    log,
+  });
   handler = (req, env) => kyso.app.fetch(req, env as never);
+  fast = ocspFastPath(kyso.ca.ocspStore, config.ocsp.maxAgeSeconds, log);
   log.info({ url, db: kyso.ctx.db.kind, vault: config.vault }, 'kyso signing server listening');
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       crlSchedule.stop();
       await new Promise<void>((r) => server.close(() => r()));
+      await ocspSchedule.stop();
       await kyso.close();
       log.info('kyso signing server stopped');
     })());

@@ -1,10 +1,11 @@
 /**
- * The three packages as a new user gets them (issue 15): `npm pack` the workspaces, install the
+ * The four packages as a new user gets them (issue 15): `npm pack` the workspaces, install the
  * tarballs into an empty folder outside the repository (their dependencies come from the npm
  * registry), and there:
  *  - `kyso server start` (embedded PGlite, a free port) answers /readyz;
  *  - `npx kyso pdf sign` signs a sample (fonts read from the installed package) and
  *    `npx kyso pdf verify --vn-roots` finds the Vietnamese roots shipped in pki-core's trust/;
+ *  - `npx kyso xml sign` / `xml verify` (@kyso/xml-sign, a dependency of the binary's package);
  *  - every entry point in the packages' "exports" imports from plain Node ESM;
  *  - a TS file using the public types compiles with `tsc` (strict, skipLibCheck false);
  *  - esbuild bundles pki-core, pdf-sign and the client for the browser with no node:* left.
@@ -18,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../../pki-core/test/helpers/tools.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const PACKAGES = ['pki-core', 'pdf-sign', 'signing-server'] as const;
+const PACKAGES = ['pki-core', 'pdf-sign', 'xml-sign', 'signing-server'] as const;
 const bin = (name: string) => path.join(root, 'node_modules/.bin', name);
 
 function sh(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}, timeout = 300_000) {
@@ -69,12 +70,17 @@ describe('npm pack → npm install in an empty folder', () => {
       'kyso-pdf-sign-0.1.0.tgz',
       'kyso-pki-core-0.1.0.tgz',
       'kyso-signing-server-0.1.0.tgz',
+      'kyso-xml-sign-0.1.0.tgz',
     ]);
     const files = packed.flatMap((p) => p.files.map((f) => `${p.filename}:${f.path}`));
     // What the packages read at run time is in the tarballs.
     expect(files).toContain('kyso-signing-server-0.1.0.tgz:migrations/001_init.sql');
     expect(files.some((f) => f.startsWith('kyso-pki-core-0.1.0.tgz:trust/vn/'))).toBe(true);
     expect(files).toContain('kyso-pdf-sign-0.1.0.tgz:assets/fonts/LiberationSerif-Regular.ttf');
+    expect(files).toContain('kyso-xml-sign-0.1.0.tgz:dist/index.js');
+    expect(files).toContain('kyso-xml-sign-0.1.0.tgz:dist/cli/index.d.ts');
+    // Only what runs or documents: no tests, no build configuration.
+    expect(files.filter((f) => /^kyso-xml-sign-0\.1\.0\.tgz:(test\/|tsconfig)/.test(f))).toEqual([]);
     fs.writeFileSync(
       path.join(dir, 'package.json'),
       JSON.stringify({ name: 'kyso-pack-check', private: true, type: 'module' }),
@@ -193,6 +199,58 @@ describe('npm pack → npm install in an empty folder', () => {
     expect(vn.out).toMatch(/UNKNOWN_ISSUER/);
   }, 180_000);
 
+  it('npx kyso xml sign, then xml verify --trust (valid) and on a changed copy (invalid)', () => {
+    const demo = path.join(root, 'certs/demo/ecdsa');
+    fs.writeFileSync(path.join(dir, 'pw.txt'), 'kyso-demo\n');
+    fs.writeFileSync(
+      path.join(dir, 'hoa-don.xml'),
+      '<?xml version="1.0" encoding="UTF-8"?>\n<HDon><DLHDon Id="data"><SHDon>7</SHDon></DLHDon></HDon>\n',
+    );
+    sh(
+      'npx',
+      [
+        'kyso',
+        'xml',
+        'sign',
+        'hoa-don.xml',
+        '--out',
+        'hoa-don.signed.xml',
+        '--p12',
+        path.join(demo, 'official.p12'),
+        '--password-file',
+        'pw.txt',
+      ],
+      dir,
+    );
+    const verify = (file: string) =>
+      run(
+        'npx',
+        [
+          'kyso',
+          'xml',
+          'verify',
+          file,
+          '--trust',
+          path.join(demo, 'root.pem'),
+          '--revocation',
+          'off',
+          '--json',
+        ],
+        dir,
+      );
+    const ok = verify('hoa-don.signed.xml');
+    expect(ok.err).toBe('');
+    expect(JSON.parse(ok.out).valid).toBe(true);
+    expect(ok.code).toBe(0);
+    fs.writeFileSync(
+      path.join(dir, 'hoa-don.changed.xml'),
+      fs.readFileSync(path.join(dir, 'hoa-don.signed.xml'), 'utf8').replace('<SHDon>7<', '<SHDon>8<'),
+    );
+    const bad = verify('hoa-don.changed.xml');
+    expect(JSON.parse(bad.out).valid).toBe(false);
+    expect(bad.code).toBe(1);
+  }, 180_000);
+
   it('every entry point in "exports" imports from plain Node ESM', () => {
     const specifiers: string[] = [];
     for (const p of PACKAGES) {
@@ -204,6 +262,7 @@ describe('npm pack → npm install in an empty folder', () => {
     }
     expect(specifiers).toContain('@kyso/pdf-sign/node');
     expect(specifiers).toContain('@kyso/signing-server/client');
+    expect(specifiers).toEqual(expect.arrayContaining(['@kyso/xml-sign', '@kyso/xml-sign/cli']));
     const out = sh(
       process.execPath,
       [
@@ -240,9 +299,12 @@ describe('npm pack → npm install in an empty folder', () => {
         "import { signPdfFile, verifyPdfFile } from '@kyso/pdf-sign/node';",
         "import { congVanSample } from '@kyso/pdf-sign/samples';",
         "import { CscClient } from '@kyso/signing-server/client';",
+        "import { signXml, verifyXml, type XmlValidationReport } from '@kyso/xml-sign';",
+        "import { xmlCommands } from '@kyso/xml-sign/cli';",
         "import { startServer, type Config } from '@kyso/signing-server';",
-        'export const fns = [Certificate.parse, main, preparePdfSignature, registerShippedFont, signPdfFile, verifyPdfFile, congVanSample, startServer];',
-        'export type T = [Profile, PdfValidationReport, Config, CscClient];',
+        'export const fns = [Certificate.parse, main, preparePdfSignature, registerShippedFont, signPdfFile, verifyPdfFile, congVanSample, startServer, signXml, verifyXml];',
+        'export const xml = xmlCommands.map((c) => c.path.join(" "));',
+        'export type T = [Profile, PdfValidationReport, Config, CscClient, XmlValidationReport];',
         '',
       ].join('\n'),
     );

@@ -13,7 +13,7 @@
 import { buildAndValidatePath } from '../path/build.js';
 import { PROFILES, type Profile } from '../path/profile.js';
 import type { ValidationReport } from '../path/report.js';
-import { type RevocationMode, newRevocationChecker } from '../revocation/index.js';
+import type { RevocationMode } from '../revocation/index.js';
 import { CertificatePool, toCertificates } from '../path/trust-store.js';
 import { loadTrustStore, readCertificates } from '../path/trust-store.node.js';
 import type { Purpose } from '../path/validate.js';
@@ -164,8 +164,9 @@ export const verifyChainCommand: Command = {
     const mode = parseRevocationMode(str(args, 'revocation'));
     const wantRevocation =
       crls.length > 0 || ocsp.length > 0 || fetch || (mode !== undefined && mode !== 'off');
+    // The revocation code (CRL, OCSP, fetching) is imported only when revocation is asked for.
     const revocation = wantRevocation
-      ? newRevocationChecker({
+      ? (await import('../revocation/index.js')).newRevocationChecker({
           crls,
           ocspResponses: ocsp,
           certificates: pool.certificates,

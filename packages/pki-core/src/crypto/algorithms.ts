@@ -14,6 +14,7 @@ import type {
   HashAlgorithm,
   KeySpec,
   NamedCurve,
+  PublicKeyInfo,
   SignatureAlgorithm,
   VerifyAlgorithm,
   VerifyHashAlgorithm,
@@ -442,4 +443,30 @@ export function signatureAlgorithmsForKey(spec: KeySpec): SignatureAlgorithm[] {
 /** RSASSA-PSS with the recommended salt (hash length). */
 export function rsaPss(hash: Exclude<HashAlgorithm, 'SHA-1'> = 'SHA-256'): SignatureAlgorithm {
   return { name: 'RSA-PSS', hash, saltLength: hashLength(hash) };
+}
+
+/**
+ * The `SignatureAlgorithm` to hand to WebCrypto, or undefined when `alg` with this key needs the
+ * fallback: Ed448 or ML-DSA (algorithm or key), an RSA hash outside SHA-1/256/384/512, or RSASSA-PSS with an
+ * MGF1 hash different from the message hash. Legacy DSA is not handled here.
+ */
+export function webCryptoVerifyAlgorithm(
+  info: PublicKeyInfo,
+  alg: Exclude<VerifyAlgorithm, { name: 'DSA' }>,
+): SignatureAlgorithm | undefined {
+  if (info.algorithmOid === OID.ed448 || mlDsaParameterSet(info.algorithmOid)) return undefined;
+  switch (alg.name) {
+    case 'Ed448':
+    case 'ML-DSA':
+      return undefined;
+    case 'RSA-PKCS1':
+      return isWebCryptoHash(alg.hash) ? { name: 'RSA-PKCS1', hash: alg.hash } : undefined;
+    case 'RSA-PSS': {
+      const mgf1Hash = 'mgf1Hash' in alg ? alg.mgf1Hash : undefined;
+      if (!isWebCryptoHash(alg.hash) || (mgf1Hash !== undefined && mgf1Hash !== alg.hash)) return undefined;
+      return { name: 'RSA-PSS', hash: alg.hash, saltLength: alg.saltLength };
+    }
+    default:
+      return alg;
+  }
 }

@@ -9,18 +9,24 @@
  * byte-for-byte comparison with the EMSA-PKCS1-v1_5 encoding (§9.2, §8.2.2 step 3-4). Only public
  * data is processed, so the code need not be constant-time. Verification only: nothing here signs.
  *
- * `verifySignature` (crypto/verify.ts) routes here only when `needsFallbackVerify` says so; the
- * common algorithms (P-256, RSA-2048 SHA-256...) stay on WebCrypto.
+ * `verifySignature` (crypto/verify.ts) imports this module (dynamically, on first use) only when
+ * `webCryptoVerifyAlgorithm` (crypto/algorithms.ts) says WebCrypto cannot verify; the
+ * common algorithms (P-256, RSA-2048 SHA-256...) stay on WebCrypto. @noble/curves' Ed448 and
+ * @noble/post-quantum are imported on first use (an Ed448 or ML-DSA signature), not at load: they
+ * would otherwise cost every `kyso verify chain` start tens of milliseconds.
  */
-import { ed448 } from '@noble/curves/ed448.js';
 import { bytesEqual, bytesToBigint, concatBytes } from '../bytes.js';
 import { DerReader, decodeInteger, nul, octetString, oid, seq, Tag } from '../der.js';
 import { KysoError } from '../errors.js';
 import { OID } from '../oids.js';
 import { parsePssParamsForVerify } from './algorithms.js';
 import { mlDsaParameterSet, verifyMlDsa } from './ml-dsa.js';
-import type { PublicKeyInfo, SignatureAlgorithm, VerifyAlgorithm, VerifyHashAlgorithm } from './types.js';
-import { isWebCryptoHash, verifyHashDigest, verifyHashLength, verifyHashOid } from './verify-hash.js';
+import type { PublicKeyInfo, VerifyAlgorithm, VerifyHashAlgorithm } from './types.js';
+import { verifyHashLength, verifyHashOid } from './verify-hash.js';
+import { verifyHashDigest } from './verify-hash-digest.js';
+
+// Where the routing lives now (crypto/algorithms.ts), so that verify.ts need not load this module.
+export { webCryptoVerifyAlgorithm } from './algorithms.js';
 
 /** Ed448 public key and signature sizes (RFC 8032 §5.2.5, RFC 8410 §3). */
 export const ED448_PUBLIC_KEY_BYTES = 57;
@@ -31,32 +37,6 @@ export const ED448_SIGNATURE_BYTES = 114;
  * (and so Node's WebCrypto) applies, it keeps s^e mod n cheap on hostile keys.
  */
 export const MAX_RSA_LARGE_MODULUS_EXPONENT_BITS = 64;
-
-/**
- * The `SignatureAlgorithm` to hand to WebCrypto, or undefined when `alg` with this key needs the
- * fallback: Ed448 or ML-DSA (algorithm or key), an RSA hash outside SHA-1/256/384/512, or RSASSA-PSS with an
- * MGF1 hash different from the message hash. Legacy DSA is not handled here.
- */
-export function webCryptoVerifyAlgorithm(
-  info: PublicKeyInfo,
-  alg: Exclude<VerifyAlgorithm, { name: 'DSA' }>,
-): SignatureAlgorithm | undefined {
-  if (info.algorithmOid === OID.ed448 || mlDsaParameterSet(info.algorithmOid)) return undefined;
-  switch (alg.name) {
-    case 'Ed448':
-    case 'ML-DSA':
-      return undefined;
-    case 'RSA-PKCS1':
-      return isWebCryptoHash(alg.hash) ? { name: 'RSA-PKCS1', hash: alg.hash } : undefined;
-    case 'RSA-PSS': {
-      const mgf1Hash = 'mgf1Hash' in alg ? alg.mgf1Hash : undefined;
-      if (!isWebCryptoHash(alg.hash) || (mgf1Hash !== undefined && mgf1Hash !== alg.hash)) return undefined;
-      return { name: 'RSA-PSS', hash: alg.hash, saltLength: alg.saltLength };
-    }
-    default:
-      return alg;
-  }
-}
 
 /** An RSA public key as integers. */
 export interface RsaPublicNumbers {
@@ -207,12 +187,21 @@ function rsaKeyAllows(info: PublicKeyInfo, alg: VerifyAlgorithm, saltLength: num
   return p.hash === alg.hash && p.mgf1Hash === mgf1Hash && saltLength >= p.saltLength;
 }
 
-function verifyEd448(info: PublicKeyInfo, data: Uint8Array, signature: Uint8Array): boolean {
+type Ed448Module = typeof import('@noble/curves/ed448.js');
+let ed448Module: Promise<Ed448Module> | undefined;
+/** @noble/curves' Ed448, loaded once on first use. */
+function loadEd448(): Promise<Ed448Module> {
+  ed448Module ??= import('@noble/curves/ed448.js');
+  return ed448Module;
+}
+
+async function verifyEd448(info: PublicKeyInfo, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
   if (info.algorithmOid !== OID.ed448) return false;
   if (info.parameters) throw new KysoError('ASN1_SCHEMA', 'Ed448 public key must have absent parameters');
   if (info.publicKey.length !== ED448_PUBLIC_KEY_BYTES) {
     throw new KysoError('KEY_INVALID', `Ed448 public key must be ${ED448_PUBLIC_KEY_BYTES} bytes`);
   }
+  const { ed448 } = await loadEd448();
   if (!ed448.utils.isValidPublicKey(info.publicKey, false)) {
     throw new KysoError('KEY_INVALID', 'Ed448 public key is not a valid curve point');
   }
@@ -230,20 +219,20 @@ function verifyEd448(info: PublicKeyInfo, data: Uint8Array, signature: Uint8Arra
  * wrong signature or an algorithm that does not fit the key; KysoError for a malformed key or an
  * unsupported algorithm.
  */
-export function fallbackVerify(
+export async function fallbackVerify(
   info: PublicKeyInfo,
   alg: VerifyAlgorithm,
   data: Uint8Array,
   signature: Uint8Array,
-): boolean {
-  if (alg.name === 'Ed448') return verifyEd448(info, data, signature);
+): Promise<boolean> {
+  if (alg.name === 'Ed448') return await verifyEd448(info, data, signature);
   const keyMlDsa = mlDsaParameterSet(info.algorithmOid);
   if (alg.name === 'ML-DSA') {
     // The key's parameter set must be the algorithm's (RFC 9881 §2-4).
     if (keyMlDsa !== alg.parameterSet) return false;
     if (info.parameters)
       throw new KysoError('ASN1_SCHEMA', `${keyMlDsa} public key must have absent parameters`);
-    return verifyMlDsa(keyMlDsa, info.publicKey, data, signature);
+    return await verifyMlDsa(keyMlDsa, info.publicKey, data, signature);
   }
   if (alg.name !== 'RSA-PKCS1' && alg.name !== 'RSA-PSS') {
     // Only reached for an Ed448 or ML-DSA key with another algorithm: it does not fit.

@@ -2,8 +2,9 @@
  * ML-DSA (FIPS 204) verification, for X.509 (RFC 9881) and CMS (RFC 9882): pure ML-DSA with an
  * empty context string, AlgorithmIdentifier and SubjectPublicKeyInfo parameters absent. Verify
  * only (through @noble/post-quantum; WebCrypto in Node 20 has no ML-DSA): kyso never signs with it.
+ * @noble/post-quantum is imported on the first ML-DSA signature met, not when this module loads
+ * (its evaluation costs tens of milliseconds at every `kyso` start otherwise).
  */
-import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
 import { KysoError } from '../errors.js';
 import type { MlDsaParameterSet } from './types.js';
 
@@ -27,7 +28,14 @@ export const ML_DSA_SIZES: Record<MlDsaParameterSet, { publicKey: number; signat
   'ML-DSA-87': { publicKey: 2592, signature: 4627 },
 };
 
-const IMPL = { 'ML-DSA-44': ml_dsa44, 'ML-DSA-65': ml_dsa65, 'ML-DSA-87': ml_dsa87 } as const;
+type MlDsaModule = typeof import('@noble/post-quantum/ml-dsa.js');
+let impl: Promise<MlDsaModule> | undefined;
+/** @noble/post-quantum's ML-DSA, loaded once on first use. */
+function mlDsaImpl(): Promise<MlDsaModule> {
+  impl ??= import('@noble/post-quantum/ml-dsa.js');
+  return impl;
+}
+const IMPL_NAME = { 'ML-DSA-44': 'ml_dsa44', 'ML-DSA-65': 'ml_dsa65', 'ML-DSA-87': 'ml_dsa87' } as const;
 
 /** The ML-DSA parameter set of an algorithm or key OID, or undefined. */
 export function mlDsaParameterSet(oid: string): MlDsaParameterSet | undefined {
@@ -45,16 +53,17 @@ export function checkMlDsaPublicKey(set: MlDsaParameterSet, publicKey: Uint8Arra
  * ML-DSA.Verify (FIPS 204 Algorithm 3) with ctx = the empty string, as RFC 9881 §3 and RFC 9882
  * §3 require. False for a wrong signature (any length other than the parameter set's included).
  */
-export function verifyMlDsa(
+export async function verifyMlDsa(
   set: MlDsaParameterSet,
   publicKey: Uint8Array,
   data: Uint8Array,
   signature: Uint8Array,
-): boolean {
+): Promise<boolean> {
   checkMlDsaPublicKey(set, publicKey);
   if (signature.length !== ML_DSA_SIZES[set].signature) return false;
+  const mod = await mlDsaImpl();
   try {
-    return IMPL[set].verify(signature, data, publicKey);
+    return mod[IMPL_NAME[set]].verify(signature, data, publicKey);
   } catch {
     return false;
   }

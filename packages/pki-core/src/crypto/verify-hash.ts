@@ -1,13 +1,12 @@
 /**
  * The hashes kyso accepts when VERIFYING signatures: its signing set (SHA-1 for old data, SHA-256,
  * SHA-384, SHA-512) plus SHA-224, SHA-512/224 and SHA-512/256, which WebCrypto does not offer.
- * Digests here are computed in pure JavaScript (@noble/hashes) so crypto/fallback-verify.ts can
- * run RSA encodings synchronously in any environment. Nothing here may be used for new signatures:
+ * This module holds their names, OIDs and lengths only; the pure-JavaScript digests
+ * (@noble/hashes, so crypto/fallback-verify.ts can run RSA encodings synchronously in any
+ * environment) are in crypto/verify-hash-digest.ts, loaded only when a fallback verification or a
+ * SHAKE256 digest needs them. Nothing here may be used for new signatures:
  * `assertStrongForSigning` only knows `HashAlgorithm`.
  */
-import { sha1 } from '@noble/hashes/legacy.js';
-import { sha224, sha256, sha384, sha512, sha512_224, sha512_256 } from '@noble/hashes/sha2.js';
-import { shake256 } from '@noble/hashes/sha3.js';
 import type { DerElement } from '../der.js';
 import { DerReader, schemaError, Tag } from '../der.js';
 import { KysoError } from '../errors.js';
@@ -23,17 +22,16 @@ export const OID_SHA512_256 = '2.16.840.1.101.3.4.2.6';
 interface HashEntry {
   oid: string;
   length: number;
-  fn: (data: Uint8Array) => Uint8Array;
 }
 
 const HASHES: Record<VerifyHashAlgorithm, HashEntry> = {
-  'SHA-1': { oid: OID.sha1, length: 20, fn: sha1 },
-  'SHA-224': { oid: OID_SHA224, length: 28, fn: sha224 },
-  'SHA-256': { oid: OID.sha256, length: 32, fn: sha256 },
-  'SHA-384': { oid: OID.sha384, length: 48, fn: sha384 },
-  'SHA-512': { oid: OID.sha512, length: 64, fn: sha512 },
-  'SHA-512/224': { oid: OID_SHA512_224, length: 28, fn: sha512_224 },
-  'SHA-512/256': { oid: OID_SHA512_256, length: 32, fn: sha512_256 },
+  'SHA-1': { oid: OID.sha1, length: 20 },
+  'SHA-224': { oid: OID_SHA224, length: 28 },
+  'SHA-256': { oid: OID.sha256, length: 32 },
+  'SHA-384': { oid: OID.sha384, length: 48 },
+  'SHA-512': { oid: OID.sha512, length: 64 },
+  'SHA-512/224': { oid: OID_SHA512_224, length: 28 },
+  'SHA-512/256': { oid: OID_SHA512_256, length: 32 },
 };
 
 const BY_OID: ReadonlyMap<string, VerifyHashAlgorithm> = new Map(
@@ -57,7 +55,8 @@ export function isWebCryptoHash(h: VerifyHashAlgorithm): h is HashAlgorithm {
   return WEBCRYPTO_HASHES.has(h);
 }
 
-function entry(alg: VerifyHashAlgorithm): HashEntry {
+/** The entry of a verification hash; UNSUPPORTED_ALGORITHM for anything else. */
+export function verifyHashEntry(alg: VerifyHashAlgorithm): HashEntry {
   const e = Object.hasOwn(HASHES, alg) ? HASHES[alg] : undefined;
   if (!e) throw new KysoError('UNSUPPORTED_ALGORITHM', `unsupported hash ${String(alg)}`);
   return e;
@@ -65,12 +64,12 @@ function entry(alg: VerifyHashAlgorithm): HashEntry {
 
 /** Output length in bytes. */
 export function verifyHashLength(alg: VerifyHashAlgorithm): number {
-  return entry(alg).length;
+  return verifyHashEntry(alg).length;
 }
 
 /** OID of a verification hash. */
 export function verifyHashOid(alg: VerifyHashAlgorithm): string {
-  return entry(alg).oid;
+  return verifyHashEntry(alg).oid;
 }
 
 /** Hash for an OID; UNSUPPORTED_ALGORITHM for anything else (MD5, SHA-3...). */
@@ -78,11 +77,6 @@ export function verifyHashFromOid(o: string): VerifyHashAlgorithm {
   const h = BY_OID.get(o);
   if (h === undefined) throw new KysoError('UNSUPPORTED_ALGORITHM', `unsupported hash algorithm ${o}`);
   return h;
-}
-
-/** Synchronous pure-JS digest (@noble/hashes). */
-export function verifyHashDigest(alg: VerifyHashAlgorithm, data: Uint8Array): Uint8Array {
-  return entry(alg).fn(data);
 }
 
 /**
@@ -108,22 +102,6 @@ export const OID_SHAKE256_LEN = '2.16.840.1.101.3.4.2.18';
 /** Output length of SHAKE256 as a CMS digest (RFC 8419 §2.3), in bytes. */
 export const SHAKE256_CMS_LENGTH = 64;
 
-/** SHAKE256 with a 64-byte output (@noble/hashes, pure JS). */
-export function shake256Digest(data: Uint8Array): Uint8Array {
-  return shake256(data, { dkLen: SHAKE256_CMS_LENGTH });
-}
-
-/** Incremental SHAKE256 (64-byte output) for callers hashing data in pieces. */
-export function shake256Hasher(): { update(data: Uint8Array): void; digest(): Uint8Array } {
-  const h = shake256.create({ dkLen: SHAKE256_CMS_LENGTH });
-  return {
-    update(data: Uint8Array) {
-      h.update(data);
-    },
-    digest: () => h.digest(),
-  };
-}
-
 /** True for the digests `cmsDigest` computes. */
 export function isCmsDigestAlgorithm(x: unknown): x is CmsDigestAlgorithm {
   return x === 'SHAKE256' || x === 'SHA-1' || x === 'SHA-256' || x === 'SHA-384' || x === 'SHA-512';
@@ -134,9 +112,14 @@ export function cmsDigestLength(alg: CmsDigestAlgorithm): number {
   return alg === 'SHAKE256' ? SHAKE256_CMS_LENGTH : verifyHashLength(alg);
 }
 
-/** Digest of `data` for a CMS messageDigest: SHA-* through WebCrypto, SHAKE256 in pure JS. */
+/**
+ * Digest of `data` for a CMS messageDigest: SHA-* through WebCrypto, SHAKE256 in pure JS
+ * (crypto/verify-hash-digest.ts, imported on first use).
+ */
 export async function cmsDigest(alg: CmsDigestAlgorithm, data: Uint8Array): Promise<Uint8Array> {
-  return alg === 'SHAKE256' ? shake256Digest(data) : digest(alg, data);
+  return alg === 'SHAKE256'
+    ? (await import('./verify-hash-digest.js')).shake256Digest(data)
+    : digest(alg, data);
 }
 
 /**

@@ -7,10 +7,9 @@ import { toBase64 } from '../bytes.js';
 import { DerReader, Tag } from '../der.js';
 import { KysoError, isKysoError } from '../errors.js';
 import { OID, oidName } from '../oids.js';
-import { algorithmFitsKey, parsePssParamsForVerify } from './algorithms.js';
+import { algorithmFitsKey, parsePssParamsForVerify, webCryptoVerifyAlgorithm } from './algorithms.js';
 import { OID_DSA, parseDsaPublicKey, verifyDsa } from './dsa.js';
 import { ecdsaDerToP1363 } from './ecdsa.js';
-import { fallbackVerify, webCryptoVerifyAlgorithm } from './fallback-verify.js';
 import { digest, hashLength } from './hash.js';
 import { parsePublicKeyInfo, spkiForWebCrypto, webCryptoAlg } from './keys.js';
 import {
@@ -195,7 +194,12 @@ export function verifySignatureSync(
   if (algorithm.name === 'DSA') return { webCrypto: () => verifyLegacyDsa(info, algorithm, data, signature) };
   // Ed448, SHA-224/512-t, PSS with a distinct MGF1 hash: pure-TS fallback (crypto/fallback-verify.ts).
   const webAlgorithm = webCryptoVerifyAlgorithm(info, algorithm);
-  if (!webAlgorithm) return { webCrypto: async () => fallbackVerify(info, algorithm, data, signature) };
+  // The fallback module (and @noble/hashes behind it) loads only when such a signature is met.
+  if (!webAlgorithm)
+    return {
+      webCrypto: async () =>
+        (await import('./fallback-verify.js')).fallbackVerify(info, algorithm, data, signature),
+    };
   const spec = info.spec;
   if (!spec)
     throw new KysoError(

@@ -5,12 +5,13 @@
  *
  * A check returns `undefined` (pass), `'na'` (not applicable) or a string (fail: what was found).
  */
-import { DerReader, Tag } from '../der.js';
+import { DerReader, Tag, decodeOid } from '../der.js';
 import { CURVE_BY_OID } from '../crypto/algorithms.js';
 import { type AttributeTypeAndValue, attributeShortName } from '../name.js';
 import { OID } from '../oids.js';
 import type { KeyUsage } from '../x509/extensions.js';
 import type { LintInfo, LintProfile } from './types.js';
+import { QC_LINTS } from './qc-lints.js';
 import { type CertView, LINT_KNOWN_EXTENSIONS } from './view.js';
 
 export type CheckOutcome = undefined | 'na' | string;
@@ -27,6 +28,18 @@ const PERSON = ['person', 'official'] as const;
 const SIGNING_EE = ['person', 'official', 'organization'] as const;
 const VN_PROFILES = ['person', 'official', 'organization'] as const;
 
+/**
+ * True when `s` is certainly in NFC without normalising it: every character is below U+0300
+ * (Latin-1, Latin Extended-A/B, IPA, spacing modifiers: no combining marks, no composition
+ * exclusions) or a precomposed Vietnamese letter U+1EA0..U+1EF9. False means "check".
+ */
+export function isSurelyNfc(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x300 && !(c >= 0x1ea0 && c <= 0x1ef9)) return false;
+  }
+  return true;
+}
 const STRING_TYPES_OK = new Set<number>([Tag.PRINTABLE_STRING, Tag.UTF8_STRING]);
 /** RFC 5280 Appendix A upper bounds (characters). */
 const UPPER_BOUNDS: Record<string, number> = {
@@ -77,22 +90,22 @@ function timeProblem(label: string, t: CertView['c']['notBefore']): string | und
 }
 
 /** RFC 5321 addr-spec (ASCII local part, dot-atom or quoted; domain of LDH labels). */
+const MAIL_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+const MAIL_QUOTED = /^"([\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"$/;
 function mailboxOk(s: string): boolean {
   const at = s.lastIndexOf('@');
   if (at <= 0 || at === s.length - 1) return false;
   const local = s.slice(0, at);
   const domain = s.slice(at + 1);
-  const atom = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
-  const quoted = /^"([\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"$/;
-  return (atom.test(local) || quoted.test(local)) && dnsOk(domain, false);
+  return (MAIL_ATOM.test(local) || MAIL_QUOTED.test(local)) && dnsOk(domain, false);
 }
+/** LDH labels of 1-63 characters, not starting or ending with '-', joined by dots. */
+const DNS_LABELS =
+  /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 /** RFC 5280 §4.2.1.6 / RFC 1034 preferred name syntax (a leading "*." allowed when `wildcard`). */
 function dnsOk(s: string, wildcard = true): boolean {
   const n = wildcard && s.startsWith('*.') ? s.slice(2) : s;
-  if (n.length === 0 || n.length > 253) return false;
-  return n
-    .split('.')
-    .every((l) => l.length > 0 && l.length <= 63 && /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/.test(l));
+  return n.length > 0 && n.length <= 253 && DNS_LABELS.test(n);
 }
 
 const WEAK_SIG = new Map<string, string>([
@@ -115,11 +128,25 @@ const EKU_KU: Record<string, KeyUsage[]> = {
 };
 
 const uidValues = (v: CertView) => values(v, OID.userId);
+const uidsByPrefix = new WeakMap<CertView, Map<string, string[]>>();
+/** UID values with `PREFIX:` (case-insensitive prefix), the prefix removed; computed once per view. */
 function uidWith(v: CertView, prefix: string): string[] {
-  return uidValues(v)
-    .filter((u) => u.toUpperCase().startsWith(`${prefix}:`))
-    .map((u) => u.slice(prefix.length + 1));
+  let m = uidsByPrefix.get(v);
+  if (!m) {
+    m = new Map();
+    for (const u of uidValues(v)) {
+      const colon = u.indexOf(':');
+      if (colon <= 0) continue;
+      const p = u.slice(0, colon).toUpperCase();
+      const list = m.get(p);
+      if (list) list.push(u.slice(colon + 1));
+      else m.set(p, [u.slice(colon + 1)]);
+    }
+    uidsByPrefix.set(v, m);
+  }
+  return m.get(prefix) ?? NO_UIDS;
 }
+const NO_UIDS: string[] = [];
 function uidFormat(v: CertView, prefix: string, re: RegExp, what: string): CheckOutcome {
   const vals = uidWith(v, prefix);
   if (vals.length === 0) return 'na';
@@ -159,7 +186,8 @@ export const CERT_LINTS: readonly CertLint[] = [
     description: 'each extension value must be the DER encoding of the extension\u2019s ASN.1 type',
     target: 'certificate',
     check: (v) => {
-      const [oid, m] = [...v.extProblems][0] ?? [];
+      const first = v.extProblems.entries().next();
+      const [oid, m] = first.done ? [] : first.value;
       return oid ? `extension ${oid}: ${m}` : undefined;
     },
   },
@@ -323,7 +351,8 @@ export const CERT_LINTS: readonly CertLint[] = [
     target: 'certificate',
     check: (v) => {
       for (const a of attrs(v)) {
-        if (a.tag === Tag.UTF8_STRING && a.value !== a.value.normalize('NFC'))
+        // Latin and precomposed Vietnamese text is always NFC (no normalisation pass needed).
+        if (a.tag === Tag.UTF8_STRING && !isSurelyNfc(a.value) && a.value !== a.value.normalize('NFC'))
           return `${attributeShortName(a.type)}=${JSON.stringify(a.value)} is not NFC`;
       }
       return undefined;
@@ -683,7 +712,7 @@ export const CERT_LINTS: readonly CertLint[] = [
       if (v.c.spkiAlgOid !== OID.ecPublicKey) return 'na';
       const p = v.c.spkiParams;
       if (!p || p[0] !== Tag.OID) return 'na';
-      const curveOid = decodeCurve(p);
+      const curveOid = curveOidOf(p);
       return CURVE_BY_OID.has(curveOid) ? undefined : `curve ${curveOid}`;
     },
   },
@@ -959,7 +988,21 @@ export const CERT_LINTS: readonly CertLint[] = [
     check: (v) =>
       uidWith(v, 'MST').length + uidWith(v, 'MNS').length > 0 ? undefined : 'no UID=MST or UID=MNS',
   },
+  // ---- ETSI EN 319 412-5 qcStatements (qc-lints.ts) -----------------------------------------
+  ...QC_LINTS,
 ];
+
+/** The named-curve OID of EC parameters (through der.ts's cached OID decoder when it is well formed). */
+function curveOidOf(p: Uint8Array): string {
+  if (p.length >= 3 && p[1]! < 0x80 && p[1] === p.length - 2) {
+    try {
+      return decodeOid({ tag: Tag.OID, raw: p, value: p.subarray(2), offset: 0 });
+    } catch {
+      // fall through to the lenient reading
+    }
+  }
+  return decodeCurve(p);
+}
 
 function decodeCurve(p: Uint8Array): string {
   const parts: number[] = [];

@@ -23,6 +23,7 @@ import { type CertView, certView } from './view.js';
 
 export * from './types.js';
 export { CERT_LINTS, type CertLint } from './cert-lints.js';
+export { QC_LINTS, type QcLint } from './qc-lints.js';
 export { CRL_LINTS, type CrlLint } from './crl-lints.js';
 export { OCSP_LINTS, type OcspLint } from './ocsp-lints.js';
 
@@ -62,38 +63,50 @@ export function detectProfile(v: CertView): LintProfile {
   return 'rfc5280';
 }
 
-const clauses = new WeakMap<LintInfo, string>();
-function result(l: LintInfo, o: CheckOutcome): LintResult {
-  let clause = clauses.get(l);
-  if (clause === undefined) {
-    clause = `${l.source} ${l.clause}`;
-    clauses.set(l, clause);
+/**
+ * The `pass` and `na` results of each lint carry no details, so they are built once and shared
+ * (frozen): a certificate run allocates result objects for its failures only (lint before issue
+ * runs on every issuance; see bench/lint.bench.mjs).
+ */
+const shared = new WeakMap<LintInfo, { pass: LintResult; na: LintResult; clause: string }>();
+function sharedResults(l: LintInfo) {
+  let s = shared.get(l);
+  if (!s) {
+    const clause = `${l.source} ${l.clause}`;
+    const make = (status: 'pass' | 'na'): LintResult =>
+      Object.freeze({ lint: l.name, status, severity: l.severity, clause, description: l.description });
+    s = { pass: make('pass'), na: make('na'), clause };
+    shared.set(l, s);
   }
-  const r: LintResult = {
+  return s;
+}
+function result(l: LintInfo, o: CheckOutcome): LintResult {
+  const s = sharedResults(l);
+  if (o === undefined) return s.pass;
+  if (o === 'na') return s.na;
+  return {
     lint: l.name,
-    status: o === undefined ? 'pass' : o === 'na' ? 'na' : 'fail',
+    status: 'fail',
     severity: l.severity,
-    clause,
+    clause: s.clause,
     description: l.description,
+    details: o,
   };
-  if (typeof o === 'string' && o !== 'na') r.details = o;
-  return r;
 }
 
 function report(target: LintReport['target'], profile: LintProfile, results: LintResult[]): LintReport {
-  const findings = results.filter((r) => r.status === 'fail');
-  const count = (s: string) => findings.filter((f) => f.severity === s).length;
-  const errors = count('error');
-  return {
-    target,
-    profile,
-    results,
-    findings,
-    errors,
-    warnings: count('warning'),
-    notices: count('notice'),
-    ok: errors === 0,
-  };
+  const findings: LintResult[] = [];
+  let errors = 0;
+  let warnings = 0;
+  let notices = 0;
+  for (const r of results) {
+    if (r.status !== 'fail') continue;
+    findings.push(r);
+    if (r.severity === 'error') errors++;
+    else if (r.severity === 'warning') warnings++;
+    else notices++;
+  }
+  return { target, profile, results, findings, errors, warnings, notices, ok: errors === 0 };
 }
 
 function run<T>(check: (x: T) => CheckOutcome, x: T): CheckOutcome {
@@ -111,7 +124,7 @@ export function lintParsedCertificate(c: LintCert, profile: LintProfile = 'auto'
   const p = profile === 'auto' ? detectProfile(v) : profile;
   v.profile = p;
   const results = CERT_LINTS.map((l) =>
-    result(l, l.profiles && !l.profiles.includes(p) ? 'na' : run(l.check, v)),
+    l.profiles && !l.profiles.includes(p) ? sharedResults(l).na : result(l, run(l.check, v)),
   );
   return report(c.kind, p, results);
 }

@@ -42,6 +42,7 @@ export type LintSource =
   | 'ETSI EN 319 412-1'
   | 'ETSI EN 319 412-2'
   | 'ETSI EN 319 412-3'
+  | 'ETSI EN 319 412-5'
   | 'CA/B Forum BR'
   | 'Circular 16/2019/TT-BTTTT'
   | 'Circular 15/2025/TT-BKHCN'

@@ -89,10 +89,13 @@ function decode<T>(v: CertView, oid: string): T | undefined {
 }
 
 export function certView(c: LintCert, profile: LintProfile): CertView {
+  // The first extension of each OID (duplicates are a lint of their own), looked up by many lints.
+  const byOid = new Map<string, LintExtension>();
+  for (const e of c.extensions) if (!byOid.has(e.oid)) byOid.set(e.oid, e);
   const v: CertView = {
     c,
     profile,
-    ext: (oid) => c.extensions.find((e) => e.oid === oid),
+    ext: (oid) => byOid.get(oid),
     extProblems: new Map(),
     isCA: false,
     selfIssued: false,

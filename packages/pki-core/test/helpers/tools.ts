@@ -29,6 +29,7 @@ export const TOOLS = {
   certutil: 'libnss3-tools',
   pk12util: 'libnss3-tools',
   chromium: 'chromium',
+  nginx: 'nginx-light',
 } as const;
 
 export type ToolName = keyof typeof TOOLS;
@@ -36,6 +37,8 @@ export type ToolName = keyof typeof TOOLS;
 /** Fixed locations checked before PATH (Debian installs chromium here; playwright-core uses it). */
 const KNOWN_PATHS: Partial<Record<ToolName, string[]>> = {
   chromium: ['/usr/bin/chromium'],
+  // Debian installs nginx in /usr/sbin, which is not on every user's PATH.
+  nginx: ['/usr/sbin/nginx'],
 };
 
 const found = new Map<string, string | null>();

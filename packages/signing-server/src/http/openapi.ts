@@ -20,13 +20,22 @@ const ERROR_TEXT: Record<number, string> = {
 function responseDocs(r: RouteDoc): Record<string, unknown> {
   const docs = responsesOf(r);
   const out: Record<string, unknown> = {};
-  for (const [status, ok] of Object.entries(docs.ok))
+  for (const [status, ok] of Object.entries(docs.ok)) {
+    const headers = ok.headers
+      ? {
+          headers: Object.fromEntries(
+            Object.entries(ok.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }]),
+          ),
+        }
+      : {};
     out[status] = ok.noBody
-      ? { description: ok.description }
+      ? { description: ok.description, ...headers }
       : {
           description: ok.description,
+          ...headers,
           content: { [ok.contentType ?? 'application/json']: ok.schema ? { schema: ok.schema } : {} },
         };
+  }
   for (const status of docs.errors)
     out[String(status)] = {
       description: ERROR_TEXT[status] ?? 'Error',

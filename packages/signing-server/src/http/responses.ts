@@ -11,7 +11,17 @@ export type Schema = Record<string, unknown>;
 
 export interface OperationResponses {
   /** Success responses by status; `schema` for JSON bodies, `contentType` for other bodies. */
-  ok: Record<number, { description: string; schema?: Schema; contentType?: string; noBody?: boolean }>;
+  ok: Record<
+    number,
+    {
+      description: string;
+      schema?: Schema;
+      contentType?: string;
+      noBody?: boolean;
+      /** Response headers worth documenting (name → description). */
+      headers?: Record<string, string>;
+    }
+  >;
   /** Error statuses (JSON error body, or `html` for the pages). */
   errors: number[];
   /** Error bodies are HTML pages (the authorisation pages). */
@@ -38,6 +48,15 @@ export const ERROR_SCHEMA: Schema = {
 };
 
 const json = (description: string, schema: Schema) => ({ description, schema });
+
+/** Caching headers of CRLs and pre-produced OCSP responses (RFC 5019 §6.2). */
+const CACHE_HEADERS: Record<string, string> = {
+  'Cache-Control':
+    'max-age=<seconds until nextUpdate, capped by KYSO_OCSP_MAX_AGE_SECONDS / KYSO_CRL_REFRESH_SECONDS>, public, no-transform, must-revalidate',
+  'Last-Modified': 'thisUpdate of the response or CRL',
+  Expires: 'nextUpdate of the response or CRL',
+  ETag: 'hash of the bytes (SHA-256, base64url, 27 characters)',
+};
 const done = (key: string, value: Schema) => object({ [key]: value });
 
 const credentialInfo: Schema = {
@@ -208,14 +227,37 @@ const R: Record<string, OperationResponses> = {
     errors: [400, 404, 500],
   },
   'get /pki/crl/:file': {
-    ok: { 200: { description: 'Current CRL (DER)', contentType: 'application/pkix-crl' } },
+    ok: {
+      200: {
+        description:
+          'Current CRL (DER). Cacheable (RFC 5019 §6.2 headers): max-age never past nextUpdate and at most KYSO_CRL_REFRESH_SECONDS',
+        contentType: 'application/pkix-crl',
+        headers: CACHE_HEADERS,
+      },
+      304: {
+        description:
+          'Not modified (If-None-Match names the ETag, or If-Modified-Since is not before thisUpdate)',
+        noBody: true,
+        headers: CACHE_HEADERS,
+      },
+    },
     errors: [400, 404, 500],
   },
   'get /pki/ocsp/:request': {
     ok: {
       200: {
-        description: 'OCSP response (also for malformed requests)',
+        description:
+          'OCSP response (also for malformed requests). A request with one CertID of a known certificate and no nonce ' +
+          '(any nonce with KYSO_OCSP_NONCE=preproduced) gets the pre-produced response with RFC 5019 §6.2 caching ' +
+          'headers; any other request a freshly signed one with Cache-Control: max-age=0 and no ETag',
         contentType: 'application/ocsp-response',
+        headers: CACHE_HEADERS,
+      },
+      304: {
+        description:
+          'Not modified (pre-produced responses: If-None-Match names the ETag, or If-Modified-Since is not before thisUpdate)',
+        noBody: true,
+        headers: CACHE_HEADERS,
       },
     },
     errors: [400, 500],

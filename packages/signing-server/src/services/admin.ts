@@ -403,6 +403,7 @@ export class AdminService {
     reason?: CrlReason,
   ): Promise<void> {
     await this.ctx.db.tx(async (q) => this.#setStatus(q, actor, credentialId, to, reason));
+    this.ca.ocspStore.forget();
   }
 
   async #setStatus(
@@ -438,7 +439,11 @@ export class AdminService {
       subject: credentialId,
       details: { serial: c.cert_serial, reason: reason ?? null },
     });
-    if (c.ca_id) await this.ca.issueCrl(q, c.ca_id);
+    if (c.ca_id) {
+      await this.ca.issueCrl(q, c.ca_id);
+      // The pre-produced OCSP answers change before the call returns (issue 21).
+      await this.ca.ocspStore.produceInTx(q, c.ca_id, c.cert_serial);
+    }
   }
 
   /**
@@ -454,7 +459,7 @@ export class AdminService {
     reason: CrlReason,
   ): Promise<{ revoked: string; serial: string }> {
     const ca = this.ca.get(caId);
-    return this.ctx.db.tx(async (q) => {
+    const out = await this.ctx.db.tx(async (q) => {
       const row = (
         await q.query<{ ca_id: string | null; status: string }>(
           'SELECT ca_id, status FROM certificates WHERE spki_sha256 = $1',
@@ -480,8 +485,11 @@ export class AdminService {
         details: { serial: ca.cert.serialHex, reason, parent: row.ca_id, sadsEnded: ended },
       });
       await this.ca.issueCrl(q, row.ca_id);
+      await this.ca.ocspStore.produceInTx(q, row.ca_id, ca.cert.serialHex);
       return { revoked: caId, serial: ca.cert.serialHex };
     });
+    this.ca.ocspStore.forget();
+    return out;
   }
 
   /** Rekey: a new key in the vault and a new certificate; the old certificate is revoked (superseded). */
@@ -537,7 +545,9 @@ export class AdminService {
         details: { oldSerial: c.cert_serial, serial: cert.serialHex },
       });
       await this.ca.issueCrl(q, c.ca_id!);
+      if (c.cert_serial) await this.ca.ocspStore.produceInTx(q, c.ca_id!, c.cert_serial);
     });
+    this.ca.ocspStore.forget();
     await this.#destroyKey(actor, credentialId, oldKey);
     return { certificate: pemEncode('CERTIFICATE', cert!.der) };
   }

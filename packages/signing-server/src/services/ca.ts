@@ -29,6 +29,7 @@ import type { Queryable } from '../db/db.js';
 import { VaultSigner } from '../vault/signer.js';
 import type { StoredKey } from '../vault/types.js';
 import { ApiError, type Ctx, rowKey, sha256 } from './common.js';
+import { type Cacheable, cacheable, OcspStore } from './ocsp-store.js';
 
 const DAY = 86_400_000;
 /** Policy OIDs of the kyso demo arc (placeholder enterprise number, test only). */
@@ -44,8 +45,20 @@ export interface CaRuntime {
   key: StoredKey;
   signer: VaultSigner;
   isDefault: boolean;
+  /** Signs fresh answers (nonce, several CertIDs, unknown serials). */
   ocsp: OcspResponder;
+  /** The OCSP key: the delegated responder's, else the CA's (pre-produced responses). */
+  ocspSigner: VaultSigner;
   tsa?: TimeStampAuthority;
+}
+
+/** A CRL as served over HTTP. */
+export interface StoredCrl extends Cacheable {
+  der: Uint8Array;
+}
+
+function storedCrl(der: Uint8Array, thisUpdate: Date, nextUpdate: Date): StoredCrl {
+  return { der, ...cacheable(der, thisUpdate, nextUpdate) };
 }
 
 export function isUniqueViolation(e: unknown): boolean {
@@ -106,7 +119,11 @@ export async function insertCertificate(
 
 export class CaService {
   readonly cas = new Map<string, CaRuntime>();
-  constructor(readonly ctx: Ctx) {}
+  /** Pre-produced OCSP responses in the database (issue 21). */
+  readonly ocspStore: OcspStore;
+  constructor(readonly ctx: Ctx) {
+    this.ocspStore = new OcspStore(ctx, this);
+  }
 
   get defaultCa(): CaRuntime {
     for (const c of this.cas.values()) if (c.isDefault) return c;
@@ -157,7 +174,7 @@ export class CaService {
         issuer: cert,
         signer: ocspSigner,
         lookup: (_serial, hex) => this.lookup(r.id, hex),
-        validity: 300,
+        validity: this.ctx.config.ocsp.validitySeconds,
       });
       let tsa: TimeStampAuthority | undefined;
       if (r.tsa_cert_der && r.tsa_key_id) {
@@ -186,9 +203,11 @@ export class CaService {
         signer,
         isDefault: r.is_default,
         ocsp,
+        ocspSigner,
         tsa,
       });
     }
+    this.ocspStore.index();
   }
 
   async lookup(caId: string, serialHex: string) {
@@ -325,13 +344,18 @@ export class CaService {
 
   /** The current CRL; issues a fresh one when none exists or the latest is past half its life. */
   async currentCrl(caId: string, now = Date.now()): Promise<Uint8Array> {
+    return (await this.currentCrlWithTimes(caId, now)).der;
+  }
+
+  /** The current CRL with its thisUpdate, nextUpdate and an ETag (HTTP caching, RFC 5019 §6.2). */
+  async currentCrlWithTimes(caId: string, now = Date.now()): Promise<StoredCrl> {
     this.get(caId);
     const fresh = await this.#latestFreshCrl(this.ctx.db, caId, now);
     if (fresh) return fresh;
-    return (await this.#reissueIfStale(caId, now)).der;
+    return (await this.#reissueIfStale(caId, now)).crl;
   }
 
-  async #latestFreshCrl(q: Queryable, caId: string, now: number): Promise<Uint8Array | undefined> {
+  async #latestFreshCrl(q: Queryable, caId: string, now: number): Promise<StoredCrl | undefined> {
     const r = await q.query<{
       der: Uint8Array;
       this_update: Date | string;
@@ -343,19 +367,20 @@ export class CaService {
     if (!row) return undefined;
     const t = new Date(row.this_update).getTime();
     const nu = new Date(row.next_update).getTime();
-    return now < t + (nu - t) / 2 ? row.der : undefined;
+    return now < t + (nu - t) / 2 ? storedCrl(row.der, new Date(t), new Date(nu)) : undefined;
   }
 
   /**
    * Re-issues the CA's CRL unless another process just did: the CA row is locked first and the
    * latest CRL re-checked under the lock, so concurrent schedulers issue one CRL, not one each.
    */
-  async #reissueIfStale(caId: string, now: number): Promise<{ der: Uint8Array; issued: boolean }> {
+  async #reissueIfStale(caId: string, now: number): Promise<{ crl: StoredCrl; issued: boolean }> {
     return this.ctx.db.tx(async (q) => {
       await q.query('SELECT crl_number FROM cas WHERE id = $1 FOR UPDATE', [caId]);
       const fresh = await this.#latestFreshCrl(q, caId, now);
-      if (fresh) return { der: fresh, issued: false };
-      return { der: (await this.issueCrl(q, caId, now)).der, issued: true };
+      if (fresh) return { crl: fresh, issued: false };
+      const crl = await this.issueCrl(q, caId, now);
+      return { crl: storedCrl(crl.der, crl.thisUpdate, crl.nextUpdate ?? crl.thisUpdate), issued: true };
     });
   }
 

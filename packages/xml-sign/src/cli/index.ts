@@ -4,7 +4,7 @@
  * binary composes them. Exit codes: 0 ok (verify: valid), 1 failure / not valid, 2 usage error or
  * unreadable input.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   Certificate,
@@ -91,6 +91,11 @@ const signCommand: XmlCommand = {
   async run({ options: o, positionals }, io) {
     try {
       const input = readFileSync(positionals[0]!);
+      // A signed document overwritten by mistake may be the only copy (the `kyso` framework gives
+      // every command --force).
+      const outFile = str(o, 'out')!;
+      if (o.force !== true && existsSync(outFile))
+        throw new Usage(`${outFile} already exists: pass --force to overwrite it, or choose another --out`);
       const profile = str(o, 'profile') ?? 'xmldsig';
       if (!['xmldsig', 'xades', 'einvoice'].includes(profile))
         throw new Usage(`unknown --profile ${profile}`);
