@@ -271,7 +271,8 @@ describe.skipIf(!hasChromium)('passkeys in Chromium (CDP virtual authenticator)'
     await page.$eval('input[name=assertion]', (el, o) => el.setAttribute('data-options', o!), optionsB);
     await page.fill('#pin', '246810');
     await page.click('#approve');
-    await page.waitForSelector('#passkey-error', { timeout: 30_000 });
+    await page.waitForSelector('#form-error', { timeout: 30_000 });
+    expect(await page.textContent('#form-error')).toContain('passkey');
     expect(await audit('oauth2.authorize.failure')).toMatchObject({
       factor: 'passkey',
       reason: /challenge mismatch/,

@@ -93,11 +93,11 @@ export function passkeyInputs(
 }
 
 /** The alert for a refused passkey assertion (the PIN/OTP alerts stay in pages.ts). */
-export function passkeyAlert(lang: Lang, outcome?: string, attemptsLeft?: number): string {
+export function passkeyAlert(lang: Lang, outcome?: string, attemptsLeft?: number, id = 'form-error'): string {
   if (outcome !== 'passkey') return '';
   const m = P[lang];
   const left = attemptsLeft !== undefined ? ` ${m.left(attemptsLeft)}` : '';
-  return `<div class="alert" role="alert" id="passkey-error">${esc(m.wrongPasskey + left)}</div>`;
+  return `<div class="alert" role="alert" id="${esc(id)}">${esc(m.wrongPasskey + left)}</div>`;
 }
 
 /**
