@@ -1406,7 +1406,7 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
   {
     group: 'xml',
     path: ['xml', 'sign'],
-    summary: 'sign an XML document (XML-DSig, XAdES B-B/B-T, Vietnamese e-invoice)',
+    summary: 'sign an XML document (XML-DSig, XAdES B-B..B-LTA, Vietnamese e-invoice)',
     options: [
       {
         name: 'out',
@@ -1432,12 +1432,17 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'level',
         type: 'string',
-        description: 'XAdES level: B-B (default) or B-T (needs --tsa)',
+        description: 'XAdES level: B-B (default), B-T, B-LT or B-LTA (above B-B: XAdES, needs --tsa)',
       },
       {
         name: 'tsa',
         type: 'string',
-        description: 'RFC 3161 time-stamp authority URL (B-T)',
+        description: 'RFC 3161 time-stamp authority URL (B-T and above)',
+      },
+      {
+        name: 'allow-lower-level',
+        type: 'boolean',
+        description: 'B-LT/B-LTA: add the validation data found even if it does not prove every certificate',
       },
       {
         name: 'detached',
@@ -1451,7 +1456,87 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       },
     ],
     usage:
-      'IN --out OUT --p12 FILE --password-file FILE [--profile xmldsig|xades|einvoice] [--level B-B|B-T --tsa URL] [--detached] [--enveloping]',
+      'IN --out OUT --p12 FILE --password-file FILE [--profile xmldsig|xades|einvoice] [--level B-B|B-T|B-LT|B-LTA --tsa URL [--allow-lower-level]] [--detached] [--enveloping]',
+    positionals: {
+      min: 1,
+      max: 1,
+      names: 'IN',
+    },
+  },
+  {
+    group: 'xml',
+    path: ['xml', 'extend'],
+    summary: "raise a XAdES signature's level (B-T, B-LT, B-LTA) without touching what is signed",
+    options: [
+      {
+        name: 'out',
+        type: 'string',
+        description: 'output XML',
+        required: true,
+      },
+      {
+        name: 'level',
+        type: 'string',
+        description: 'B-T, B-LT or B-LTA (B-LTA on a B-LTA signature renews its archive time-stamp)',
+        required: true,
+      },
+      {
+        name: 'tsa',
+        type: 'string',
+        description: 'RFC 3161 time-stamp authority URL (B-T and above)',
+      },
+      {
+        name: 'allow-lower-level',
+        type: 'boolean',
+        description: 'B-LT/B-LTA: add the validation data found even if it does not prove every certificate',
+      },
+      {
+        name: 'signature-id',
+        type: 'string',
+        description: "the signature's Id (default: the first)",
+      },
+      {
+        name: 'detached-dir',
+        type: 'string',
+        description: 'B-LTA of a detached signature: folder holding the signed files',
+      },
+    ],
+    usage:
+      'IN --out OUT --level B-T|B-LT|B-LTA --tsa URL [--allow-lower-level] [--signature-id ID] [--detached-dir DIR]',
+    positionals: {
+      min: 1,
+      max: 1,
+      names: 'IN',
+    },
+  },
+  {
+    group: 'xml',
+    path: ['xml', 'countersign'],
+    summary: "add a XAdES counter-signature over a signature's ds:SignatureValue",
+    options: [
+      {
+        name: 'out',
+        type: 'string',
+        description: 'output XML',
+        required: true,
+      },
+      {
+        name: 'p12',
+        type: 'string',
+        description: 'PKCS#12 file of the countersigner',
+      },
+      {
+        name: 'password-file',
+        type: 'string',
+        description: 'file holding the PKCS#12 password',
+      },
+      {
+        name: 'signature-id',
+        type: 'string',
+        description: "the countersigned signature's Id (default: the first)",
+      },
+    ],
+    usage: 'IN --out OUT --p12 FILE --password-file FILE [--signature-id ID]',
     positionals: {
       min: 1,
       max: 1,

@@ -4,7 +4,8 @@
  *
  * For each signature pdf-sign prepares the PDF (two-step) and asks the signer to sign the CMS
  * signed attributes; the factory's signer hashes them, asks the server for an asynchronous
- * authorisation (`credentials/authorize`, operationMode "A" → 202 {handle}), tells the user on
+ * authorisation (`credentials/authorize`, operationMode "A" → 202 {handle}, the file name as the
+ * document's label), tells the user on
  * stderr that the subscriber approves on `<URL>/approve` (with the digest the page shows), polls
  * `credentials/authorizeCheck` until the SAD comes (or a refusal, the server's expiry, the
  * --approval-timeout, or Ctrl-C), then signs with `signatures/signHash` and the SAD.
@@ -94,10 +95,12 @@ export function cscRemoteSignerFactory(options: CscRemoteSignerFactoryOptions = 
       if (options.handleSigint !== false) process.on('SIGINT', onSigint);
       current = ac.signal;
       try {
+        const label = req.documentLabel?.();
         const { handle, expiresIn } = await csc.authorizeAsync({
           credentialID: req.credentialId,
           hashes,
           hashAlgorithmOID,
+          ...(label ? { labels: hashes.map(() => label) } : {}),
           ...(req.description ? { description: req.description } : {}),
         });
         const waitMs = Math.min(req.approvalTimeoutMs, (expiresIn ?? Number.POSITIVE_INFINITY) * 1000);

@@ -185,7 +185,7 @@ describe.skipIf(!hasChromium)('passkeys in Chromium (CDP virtual authenticator)'
     const digest = crypto.createHash('sha256').update(data).digest();
     const { handle } = await csc.authorizeAsync({ credentialID: p.credentialId, hashes: [digest] });
     await page.goto(`${base}/approve`);
-    await page.fill('#subscriber', p.subscriberId);
+    await page.fill('#identifier', p.cccd);
     await page.fill('#pin', '246810');
     await page.click('#signin');
     await page.waitForSelector('article.pending');

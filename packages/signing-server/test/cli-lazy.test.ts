@@ -82,6 +82,8 @@ describe('kyso CLI: lazy command loading', () => {
         'xml sign',
         'xml verify',
         'xml inspect',
+        'xml extend',
+        'xml countersign',
       ]),
     );
   });
@@ -216,7 +218,14 @@ describe('kyso CLI: lazy command loading', () => {
     expect(complete(['kyso', 'verify', 'chain', '--tr'])).toEqual(['--trust']);
     expect(complete(['kyso', 'pdf', 'verify', '--vn'])).toEqual(['--vn-roots']);
     expect(complete(['kyso', 'xm'])).toEqual(['xml']);
-    expect(complete(['kyso', 'xml', '']).sort()).toEqual(['inspect', 'sign', 'verify']);
+    expect(complete(['kyso', 'xml', '']).sort()).toEqual([
+      'countersign',
+      'extend',
+      'inspect',
+      'sign',
+      'verify',
+    ]);
+    expect(complete(['kyso', 'xml', 'extend', '--al'])).toEqual(['--allow-lower-level']);
     expect(complete(['kyso', 'xml', 'verify', '--tr'])).toEqual(['--trust']);
     const zsh = kyso(['completion', 'zsh'], dir);
     expect(zsh.code).toBe(0);

@@ -9,6 +9,7 @@ export * from './dsig/keyinfo.js';
 export * from './dsig/verify.js';
 export * from './sign/prepare.js';
 export * from './xades/xades.js';
+export * from './xades/extend.js';
 export * from './verify/report.js';
 export * from './verify/render.js';
 export * from './verify/verdict.js';

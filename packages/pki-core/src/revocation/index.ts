@@ -2,6 +2,7 @@
 export * from './crl-check.js';
 export * from './fetcher.js';
 export * from './checker.js';
+export * from './collect.js';
 
 import type { Crl } from '../crl.js';
 import type { OcspResponse } from '../ocsp/response.js';

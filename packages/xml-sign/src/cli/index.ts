@@ -1,5 +1,6 @@
 /**
- * `kyso xml sign`, `kyso xml verify` and `kyso xml inspect`, for the kyso command table. The types
+ * `kyso xml sign`, `kyso xml extend`, `kyso xml countersign`, `kyso xml verify` and
+ * `kyso xml inspect`, for the kyso command table. The types
  * are structurally pki-core's CLI `Command` (like `pdfCommands` of @kyso/pdf-sign); the `kyso`
  * binary composes them. Exit codes: 0 ok (verify: valid), 1 failure / not valid, 2 usage error or
  * unreadable input.
@@ -9,17 +10,21 @@ import path from 'node:path';
 import {
   Certificate,
   KysoError,
+  LevelNotReachedError,
   LocalSigner,
   type Signer,
   TrustStore,
   httpTimeStamper,
   importPkcs12,
+  onlineRevocationFetcher,
   pkcs12KeyForCertificate,
   privateKeyFromPkcs8,
 } from '@kyso/pki-core';
+import type { DetachedResolver } from '../dsig/reference.js';
 import { findSignatures } from '../dsig/verify.js';
-import { signXml } from '../sign/prepare.js';
-import { addXadesSignatureTimeStamp } from '../xades/xades.js';
+import { counterSignXml, signXml } from '../sign/prepare.js';
+import { extendXades } from '../xades/extend.js';
+import type { XadesLevel } from '../xades/xades.js';
 import { parseXml } from '../xml/parser.js';
 import { type XmlRevocationMode, verifyXml } from '../verify/report.js';
 import { renderXmlReport, xmlReportJson } from '../verify/render.js';
@@ -68,19 +73,77 @@ async function p12Signer(o: Opts): Promise<Signer> {
   ]);
 }
 
+const LEVELS: readonly XadesLevel[] = ['B-B', 'B-T', 'B-LT', 'B-LTA'];
+
+/** --level (B-B unless `fallback` differs) and --tsa, checked together. */
+function levelAndTsa(o: Opts, fallback?: XadesLevel): { level: XadesLevel; tsa?: string } {
+  const level = (str(o, 'level')?.toUpperCase() ?? fallback) as XadesLevel | undefined;
+  if (!level || !LEVELS.includes(level)) throw new Usage('--level is B-B, B-T, B-LT or B-LTA');
+  const tsa = str(o, 'tsa');
+  if (level !== 'B-B' && !tsa) throw new Usage(`--level ${level} needs --tsa URL`);
+  return { level, ...(tsa ? { tsa } : {}) };
+}
+
+/** Refuses to overwrite an existing --out without --force (a signed document may be the only copy). */
+function outFile(o: Opts): string {
+  const out = str(o, 'out')!;
+  if (o.force !== true && existsSync(out))
+    throw new Usage(`${out} already exists: pass --force to overwrite it, or choose another --out`);
+  return out;
+}
+
+/** B-T and above for one signature: time-stamp, validation data from the network, archive time-stamp. */
+async function raise(
+  xml: Uint8Array,
+  level: Exclude<XadesLevel, 'B-B'>,
+  tsa: string,
+  o: Opts,
+  io: { err(t: string): void },
+  resolveDetached?: DetachedResolver,
+): Promise<{ xml: Uint8Array; added: string[] }> {
+  const r = await extendXades(xml, {
+    level,
+    timeStamper: httpTimeStamper(tsa),
+    ...(level === 'B-LT' || level === 'B-LTA' ? { revocation: onlineRevocationFetcher() } : {}),
+    ...(o['allow-lower-level'] === true ? { acceptLowerLevel: true } : {}),
+    ...(str(o, 'signature-id') ? { signatureId: str(o, 'signature-id') } : {}),
+    ...(resolveDetached ? { resolveDetached } : {}),
+  });
+  for (const p of r.problems)
+    io.err(`warning: no revocation data proving the status of ${p.subject}: ${p.missing}\n`);
+  if (r.problems.length > 0)
+    io.err(
+      `warning: ${level} structure written with incomplete validation data (--allow-lower-level): a verifier needs the missing status from elsewhere\n`,
+    );
+  return { xml: r.xml, added: r.added };
+}
+
+const LEVEL_OPTIONS: XmlCommandOption[] = [
+  { name: 'tsa', type: 'string', description: 'RFC 3161 time-stamp authority URL (B-T and above)' },
+  {
+    name: 'allow-lower-level',
+    type: 'boolean',
+    description: 'B-LT/B-LTA: add the validation data found even if it does not prove every certificate',
+  },
+];
+
 const signCommand: XmlCommand = {
   path: ['xml', 'sign'],
-  summary: 'sign an XML document (XML-DSig, XAdES B-B/B-T, Vietnamese e-invoice)',
+  summary: 'sign an XML document (XML-DSig, XAdES B-B..B-LTA, Vietnamese e-invoice)',
   usage:
-    'IN --out OUT --p12 FILE --password-file FILE [--profile xmldsig|xades|einvoice] [--level B-B|B-T --tsa URL] [--detached] [--enveloping]',
+    'IN --out OUT --p12 FILE --password-file FILE [--profile xmldsig|xades|einvoice] [--level B-B|B-T|B-LT|B-LTA --tsa URL [--allow-lower-level]] [--detached] [--enveloping]',
   positionals: { min: 1, max: 1, names: 'IN' },
   options: [
     { name: 'out', type: 'string', description: 'output XML', required: true },
     { name: 'p12', type: 'string', description: 'PKCS#12 file with the key and certificate' },
     { name: 'password-file', type: 'string', description: 'file holding the PKCS#12 password' },
     { name: 'profile', type: 'string', description: 'xmldsig (default), xades, einvoice' },
-    { name: 'level', type: 'string', description: 'XAdES level: B-B (default) or B-T (needs --tsa)' },
-    { name: 'tsa', type: 'string', description: 'RFC 3161 time-stamp authority URL (B-T)' },
+    {
+      name: 'level',
+      type: 'string',
+      description: 'XAdES level: B-B (default), B-T, B-LT or B-LTA (above B-B: XAdES, needs --tsa)',
+    },
+    ...LEVEL_OPTIONS,
     {
       name: 'detached',
       type: 'boolean',
@@ -91,35 +154,115 @@ const signCommand: XmlCommand = {
   async run({ options: o, positionals }, io) {
     try {
       const input = readFileSync(positionals[0]!);
-      // A signed document overwritten by mistake may be the only copy (the `kyso` framework gives
-      // every command --force).
-      const outFile = str(o, 'out')!;
-      if (o.force !== true && existsSync(outFile))
-        throw new Usage(`${outFile} already exists: pass --force to overwrite it, or choose another --out`);
+      const out = outFile(o);
       const profile = str(o, 'profile') ?? 'xmldsig';
       if (!['xmldsig', 'xades', 'einvoice'].includes(profile))
         throw new Usage(`unknown --profile ${profile}`);
-      const level = str(o, 'level') ?? 'B-B';
-      if (level !== 'B-B' && level !== 'B-T')
-        throw new Usage('--level is B-B or B-T (B-LT and B-LTA are not implemented yet)');
-      if (level === 'B-T' && !str(o, 'tsa')) throw new Usage('--level B-T needs --tsa URL');
+      const { level, tsa } = levelAndTsa(o, 'B-B');
       const signer = await p12Signer(o);
       const packaging = o.detached ? 'detached' : o.enveloping ? 'enveloping' : 'enveloped';
-      let out = await signXml(input, signer, {
+      let xml = await signXml(input, signer, {
         packaging,
         profile: profile === 'einvoice' ? 'einvoice' : 'xmldsig',
-        ...(profile === 'xades' || level === 'B-T' ? { xades: {} } : {}),
+        ...(profile === 'xades' || level !== 'B-B' ? { xades: {} } : {}),
         ...(packaging === 'detached' ? { detachedUri: path.basename(positionals[0]!) } : {}),
       });
-      if (level === 'B-T') out = await addXadesSignatureTimeStamp(out, httpTimeStamper(str(o, 'tsa')!));
-      writeFileSync(str(o, 'out')!, out);
-      io.out(`signed: ${str(o, 'out')}\n`);
+      if (level !== 'B-B') {
+        const name = path.basename(positionals[0]!);
+        xml = (await raise(xml, level, tsa!, o, io, (uri) => (uri === name ? input : undefined))).xml;
+      }
+      writeFileSync(out, xml);
+      io.out(`signed at ${profile === 'xmldsig' && level === 'B-B' ? 'XML-DSig' : level}: ${out}\n`);
       return 0;
     } catch (e) {
       return fail(e, io);
     }
   },
 };
+
+const extendCommand: XmlCommand = {
+  path: ['xml', 'extend'],
+  summary: "raise a XAdES signature's level (B-T, B-LT, B-LTA) without touching what is signed",
+  usage:
+    'IN --out OUT --level B-T|B-LT|B-LTA --tsa URL [--allow-lower-level] [--signature-id ID] [--detached-dir DIR]',
+  positionals: { min: 1, max: 1, names: 'IN' },
+  options: [
+    { name: 'out', type: 'string', description: 'output XML', required: true },
+    {
+      name: 'level',
+      type: 'string',
+      description: 'B-T, B-LT or B-LTA (B-LTA on a B-LTA signature renews its archive time-stamp)',
+      required: true,
+    },
+    ...LEVEL_OPTIONS,
+    { name: 'signature-id', type: 'string', description: "the signature's Id (default: the first)" },
+    {
+      name: 'detached-dir',
+      type: 'string',
+      description: 'B-LTA of a detached signature: folder holding the signed files',
+    },
+  ],
+  async run({ options: o, positionals }, io) {
+    try {
+      const input = readFileSync(positionals[0]!);
+      const out = outFile(o);
+      const { level, tsa } = levelAndTsa(o);
+      if (level === 'B-B') throw new Usage('--level is B-T, B-LT or B-LTA');
+      const dir = str(o, 'detached-dir');
+      const r = await raise(input, level, tsa!, o, io, dir ? detachedResolver(dir) : undefined);
+      writeFileSync(out, r.xml);
+      io.out(
+        `extended to ${level}${r.added.length ? ` (added ${r.added.join(', ')})` : ' (nothing to add)'}: ${out}\n`,
+      );
+      return 0;
+    } catch (e) {
+      return fail(e, io);
+    }
+  },
+};
+
+const countersignCommand: XmlCommand = {
+  path: ['xml', 'countersign'],
+  summary: "add a XAdES counter-signature over a signature's ds:SignatureValue",
+  usage: 'IN --out OUT --p12 FILE --password-file FILE [--signature-id ID]',
+  positionals: { min: 1, max: 1, names: 'IN' },
+  options: [
+    { name: 'out', type: 'string', description: 'output XML', required: true },
+    { name: 'p12', type: 'string', description: 'PKCS#12 file of the countersigner' },
+    { name: 'password-file', type: 'string', description: 'file holding the PKCS#12 password' },
+    {
+      name: 'signature-id',
+      type: 'string',
+      description: "the countersigned signature's Id (default: the first)",
+    },
+  ],
+  async run({ options: o, positionals }, io) {
+    try {
+      const input = readFileSync(positionals[0]!);
+      const out = outFile(o);
+      const signer = await p12Signer(o);
+      const id = str(o, 'signature-id');
+      const xml = await counterSignXml(input, signer, id ? { counterSignedId: id } : {});
+      writeFileSync(out, xml);
+      io.out(`countersigned: ${out}\n`);
+      return 0;
+    } catch (e) {
+      return fail(e, io);
+    }
+  },
+};
+
+/** Looks relative detached References up in `dir` (no scheme, no `..`). */
+function detachedResolver(dir: string) {
+  return (uri: string | undefined): Uint8Array | undefined => {
+    if (!uri || /^[a-z]+:/i.test(uri) || uri.includes('..')) return undefined;
+    try {
+      return readFileSync(path.join(dir, uri));
+    } catch {
+      return undefined;
+    }
+  };
+}
 
 const verifyCommand: XmlCommand = {
   path: ['xml', 'verify'],
@@ -164,18 +307,7 @@ const verifyCommand: XmlCommand = {
       const report = await verifyXml(readFileSync(positionals[0]!), {
         ...(store ? { trustStore: store } : {}),
         revocation: mode,
-        ...(dir
-          ? {
-              resolveDetached: (uri: string | undefined) => {
-                if (!uri || /^[a-z]+:/i.test(uri) || uri.includes('..')) return undefined;
-                try {
-                  return readFileSync(path.join(dir, uri));
-                } catch {
-                  return undefined;
-                }
-              },
-            }
-          : {}),
+        ...(dir ? { resolveDetached: detachedResolver(dir) } : {}),
       });
       io.out(
         o.json
@@ -218,6 +350,11 @@ function fail(e: unknown, io: { err(t: string): void }): number {
     io.err(`usage: ${e.message}\n`);
     return 2;
   }
+  if (e instanceof LevelNotReachedError) {
+    // A failure to reach the level, not a usage error: nothing was written.
+    io.err(`error: ${e.message}\n`);
+    return 1;
+  }
   if (e instanceof KysoError || (e as NodeJS.ErrnoException)?.code === 'ENOENT') {
     io.err(`error: ${(e as Error).message}\n`);
     return 2;
@@ -225,4 +362,10 @@ function fail(e: unknown, io: { err(t: string): void }): number {
   throw e;
 }
 
-export const xmlCommands: XmlCommand[] = [signCommand, verifyCommand, inspectCommand];
+export const xmlCommands: XmlCommand[] = [
+  signCommand,
+  extendCommand,
+  countersignCommand,
+  verifyCommand,
+  inspectCommand,
+];

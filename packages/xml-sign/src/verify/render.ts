@@ -32,6 +32,7 @@ const T = {
     intactNo: 'Nội dung được ký đã bị thay đổi hoặc chữ ký không đúng',
     signed: 'Phần được ký',
     certificate: 'Chứng thư số',
+    atArchive: 'được kiểm tra tại thời điểm dấu thời gian lưu trữ chứng minh chữ ký đã tồn tại',
     level: 'Mức',
     counterSignatureOf: 'Chữ ký xác nhận (counter-signature) của chữ ký',
     archive: 'Dấu thời gian lưu trữ (B-LTA)',
@@ -61,6 +62,7 @@ const T = {
     intactNo: 'The signed content was changed or the signature is wrong',
     signed: 'Signed data',
     certificate: 'Certificate',
+    atArchive: 'validated at the time the archive time-stamp proves the signature existed',
     level: 'Level',
     counterSignatureOf: 'Counter-signature of signature',
     archive: 'Archive time-stamps (B-LTA)',
@@ -102,6 +104,8 @@ export function renderXmlReport(r: XmlValidationReport, lang: ReportLanguage = '
     lines.push(
       `  ${t.certificate}: ${t.status[s.certificate.status]}${s.certificate.reason ? ` (${s.certificate.reason}${certDetail ? `: ${certDetail}` : ''})` : ''}`,
     );
+    if (s.certificate.timeSource === 'archive-timestamp')
+      lines.push(`  ${t.certificate}: ${t.atArchive} (${vnTime(s.certificate.validatedAt)})`);
     lines.push(`  ${t.level}: ${s.level}`);
     if (s.counterSignatureOf !== undefined)
       lines.push(`  ${t.counterSignatureOf} ${s.counterSignatureOf + 1}`);

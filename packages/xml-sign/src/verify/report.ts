@@ -20,6 +20,7 @@ import {
 } from '../dsig/verify.js';
 import {
   type XadesResult,
+  type XadesTimeStampResult,
   counterSignedSignature,
   verifyXades,
   xadesValidationData,
@@ -64,7 +65,13 @@ export interface CertificateValidation {
   reason?: string;
   detail?: string;
   validatedAt: string;
-  timeSource: 'signature-timestamp' | 'validation-time';
+  /**
+   * Where `validatedAt` comes from: a passed signature time-stamp; else (B-LTA) a passed archive
+   * time-stamp, the proof that the signature existed then (EN 319 102-1 past signature validation,
+   * simplified: the signer's certificate, since expired, is validated at that time); else the
+   * validation time.
+   */
+  timeSource: 'signature-timestamp' | 'archive-timestamp' | 'validation-time';
   chain: string[];
   revocation: { subject: string; status: string; source: string }[];
 }
@@ -177,7 +184,8 @@ export async function verifyXml(
     const reasons: string[] = [];
     const leaf = r.key && 'certificate' in r.key ? r.key.certificate : r.keyInfo.certificates[0];
     const stamp = x.signatureTimeStamps.find((t) => t.status === 'passed' && t.genTime);
-    const at = stamp?.genTime ?? now;
+    const archive = stamp ? undefined : archivePoe(x.archiveTimeStamps, now);
+    const at = stamp?.genTime ?? archive ?? now;
     const lt = xadesValidationData(sig);
     const ltCerts = lt.certificates.flatMap((d) => {
       try {
@@ -192,7 +200,7 @@ export async function verifyXml(
       [...r.keyInfo.crls, ...lt.crls],
       lt.ocspResponses,
       at,
-      stamp ? 'signature-timestamp' : 'validation-time',
+      stamp ? 'signature-timestamp' : archive ? 'archive-timestamp' : 'validation-time',
       opts.trustStore,
       mode,
     );
@@ -282,6 +290,17 @@ export async function verifyXml(
     revocationMode: mode,
     signatures: reports,
   };
+}
+
+/**
+ * Proof of existence from the archive time-stamps: the earliest genTime of a passed one (it covers
+ * the SignatureValue and everything signed), when before `now`.
+ */
+function archivePoe(stamps: readonly XadesTimeStampResult[], now: Date): Date | undefined {
+  const times = stamps
+    .filter((t) => t.status === 'passed' && t.genTime && t.genTime.getTime() < now.getTime())
+    .map((t) => t.genTime!.getTime());
+  return times.length > 0 ? new Date(Math.min(...times)) : undefined;
 }
 
 function firstQp(sig: XmlElement): boolean {

@@ -68,7 +68,12 @@ export function xmlEtsiReport(r: XmlValidationReport): string {
     if (s.signingTime?.source === 'signature-timestamp') {
       input.bestSignatureTime = new Date(s.signingTime.time);
       input.signatureTimeStamp = new Date(s.signingTime.time);
-    } else if (s.signingTime) input.claimedSigningTime = new Date(s.signingTime.time);
+    } else {
+      if (s.signingTime) input.claimedSigningTime = new Date(s.signingTime.time);
+      // B-LTA without a usable signature time-stamp: the archive time-stamp is the proof of existence.
+      if (s.certificate.timeSource === 'archive-timestamp')
+        input.bestSignatureTime = new Date(s.certificate.validatedAt);
+    }
     if (s.signer) input.signer = s.signer.subject;
     return input;
   });

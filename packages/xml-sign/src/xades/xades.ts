@@ -146,7 +146,8 @@ function randomHex(): string {
     .join('');
 }
 
-function findSignature(doc: XmlDocument, signatureId: string | undefined): XmlElement | undefined {
+/** The ds:Signature with Id `signatureId`, or the document's first ds:Signature (document order). */
+export function findSignature(doc: XmlDocument, signatureId: string | undefined): XmlElement | undefined {
   if (signatureId) {
     const el = doc.ids.get(signatureId);
     return el && el.ns === DSIG_NS && el.local === 'Signature' ? el : undefined;
