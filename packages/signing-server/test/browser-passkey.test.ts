@@ -13,6 +13,7 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,11 +34,43 @@ const SHA256_OID = '2.16.840.1.101.3.4.2.1';
 const ECDSA_SHA256 = '1.2.840.10045.4.3.2';
 const ARTEFACTS = path.join(import.meta.dirname, '../test-artifacts');
 const DOCS_IMG = path.join(import.meta.dirname, '../../../docs/img');
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core run in the page (over CDP, so the CSP does not block it): no serious or critical violation. */
+async function expectAccessible(page: Page): Promise<void> {
+  await page.evaluate(AXE);
+  const r = await page.evaluate(async () => {
+    const axe = (
+      globalThis as unknown as {
+        axe: {
+          run(
+            ctx: unknown,
+            o: unknown,
+          ): Promise<{ violations: { id: string; impact: string | null }[]; passes: unknown[] }>;
+        };
+      }
+    ).axe;
+    const out = await axe.run(document, {
+      runOnly: {
+        type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'],
+      },
+    });
+    return {
+      violations: out.violations.map((v) => ({ id: v.id, impact: v.impact })),
+      passes: out.passes.length,
+    };
+  });
+  expect(r.passes).toBeGreaterThan(10);
+  expect(r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+}
+
 /** Phone-sized screenshots: kept as test artefacts, copied to docs/img with KYSO_UPDATE_SCREENSHOTS=1. */
 async function shot(page: Page, name: string): Promise<void> {
   const file = path.join(ARTEFACTS, name);
   await page.screenshot({ path: file, fullPage: true });
   expect(fs.statSync(file).size).toBeGreaterThan(10_000);
+  await expectAccessible(page);
   if (process.env.KYSO_UPDATE_SCREENSHOTS === '1') {
     fs.mkdirSync(DOCS_IMG, { recursive: true });
     fs.copyFileSync(file, path.join(DOCS_IMG, name));
@@ -152,6 +185,7 @@ describe.skipIf(!hasChromium)('passkeys in Chromium (CDP virtual authenticator)'
     expect(code.status).toBe(201);
     expect(code.body.enrolUrl).toBe(`${base}/passkey/enrol`);
     await page.goto(code.body.enrolUrl);
+    await expectAccessible(page);
     await page.fill('#code', code.body.code);
     await page.fill('#pin', '246810');
     await page.click('#continue');
