@@ -16,7 +16,7 @@ import {
   type RemoteSignerFactory,
   type RemoteSignerRequest,
   RemoteSigningError,
-} from '@kyso/pdf-sign/node';
+} from '@kyso/pdf-sign/cli';
 import type { SignatureAlgorithm, Signer } from '@kyso/pki-core';
 import { CscClient, CscError, fromBase64 } from './client/csc-client.js';
 import { type RemoteAuthorization, RemoteSigner } from './client/remote-signer.js';
