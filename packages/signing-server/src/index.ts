@@ -24,3 +24,5 @@ export {
   pdfCommandsWithRemote,
   type CscRemoteSignerFactoryOptions,
 } from './pdf-remote.js';
+export { openApprovedRemoteSigner, type RemoteApprovalRequest } from './remote-approval.js';
+export { xmlCommandsWithRemote } from './xml-remote.js';
