@@ -1,7 +1,7 @@
 /**
  * `kyso xml sign|countersign IN --out OUT --remote URL --credential ID` through the built `kyso`
  * binary (a child process), against the server on PGlite served over real HTTP by this process:
- * the XML is prepared in the CLI, the subscriber approves the pending request (labelled with the
+ * the XML is prepared in the CLI (B-T: time-stamped by the server's TSA by default), the subscriber approves the pending request (labelled with the
  * file name and showing the digest the CLI printed) on the /approve page's HTTP endpoints (PIN,
  * then OTP), and only the SignedInfo hash goes to signHash. The output verifies with xmlsec1 (the
  * server's CA root as the only trust anchor) and with `kyso xml verify`. Refusal and Ctrl-C sign
@@ -212,22 +212,25 @@ describe('kyso xml sign|countersign --remote (binary, asynchronous approval, PGl
           level?: string;
           counterSignatureOf?: number;
           signer?: { commonName?: string };
+          signingTime?: { source: string };
         }[];
       },
     };
   }
 
-  it('xml sign --remote --profile xades, then xml countersign --remote: approved on /approve; xmlsec1 and kyso xml verify accept both', async () => {
+  it('xml sign --remote --level B-T (server TSA), then xml countersign --remote: approved on /approve; xmlsec1 and kyso xml verify accept both', async () => {
     const signed = path.join(dir, 'hoa-don.signed.xml');
     const s = await approved(
-      ['xml', 'sign', input, '--out', signed, '--profile', 'xades'],
+      // B-T: the signature time-stamp from the server's TSA (URL/pki/tsa) without --tsa.
+      ['xml', 'sign', input, '--out', signed, '--level', 'B-T'],
       'kyso xml sign hoa-don.xml',
     );
-    expect(s.out).toContain(`signed at B-B: ${signed}`);
+    expect(s.out).toContain(`signed at B-T: ${signed}`);
     expect(s.err).toContain('Approved.');
     const xml = fs.readFileSync(signed, 'utf8');
     expect(xml).toContain('<SHDon>42</SHDon>');
     expect(xml).toContain('xades:SignedProperties');
+    expect(xml).toContain('xades:SignatureTimeStamp');
     if (hasXmlsec1) {
       const x = xmlsec1(signed);
       expect(`${x.status} ${x.stderr}`).toMatch(/^0 OK/);
@@ -236,8 +239,9 @@ describe('kyso xml sign|countersign --remote (binary, asynchronous approval, PGl
     expect(v.code, JSON.stringify(v.rep)).toBe(0);
     expect(v.rep.valid).toBe(true);
     expect(v.rep.signatures.map((x) => [x.status, x.level, x.signer?.commonName])).toEqual([
-      ['valid', 'B-B', 'Nguyễn Văn An'],
+      ['valid', 'B-T', 'Nguyễn Văn An'],
     ]);
+    expect(v.rep.signatures[0]!.signingTime?.source).toBe('signature-timestamp');
 
     // The same credential countersigns its signature (a second approval).
     const cs = path.join(dir, 'hoa-don.cs.xml');
