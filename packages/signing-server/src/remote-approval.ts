@@ -7,7 +7,8 @@
  *
  * For each signature the CLI prepares the document locally and asks the signer to sign (CMS signed
  * attributes, or an XML SignedInfo); the signer hashes them, asks the server for an asynchronous
- * authorisation (`credentials/authorize`, operationMode "A" → 202 {handle}), tells the user on
+ * authorisation (`credentials/authorize`, operationMode "A" → 202 {handle}, the file name as the
+ * document's label), tells the user on
  * stderr that the subscriber approves on `<URL>/approve` (with the digest the page shows), polls
  * `credentials/authorizeCheck` until the SAD comes (or a refusal, the server's expiry, the
  * --approval-timeout, or Ctrl-C), then signs with `signatures/signHash` and the SAD.
@@ -27,6 +28,8 @@ export interface RemoteApprovalRequest {
   approvalTimeoutMs: number;
   /** Shown to the subscriber with the pending request (e.g. `kyso xml sign hoa-don.xml`). */
   description?: string;
+  /** The name of the file being signed now (sent as the hashes' labels: the document's name). */
+  documentLabel?: () => string | undefined;
   /** Progress for the user (where to approve), written to stderr. */
   notify(text: string): void;
 }
@@ -108,10 +111,12 @@ export async function openApprovedRemoteSigner(
     if (options.handleSigint !== false) process.on('SIGINT', onSigint);
     current = ac.signal;
     try {
+      const label = req.documentLabel?.();
       const { handle, expiresIn } = await csc.authorizeAsync({
         credentialID: req.credentialId,
         hashes,
         hashAlgorithmOID,
+        ...(label ? { labels: hashes.map(() => label) } : {}),
         ...(req.description ? { description: req.description } : {}),
       });
       const waitMs = Math.min(req.approvalTimeoutMs, (expiresIn ?? Number.POSITIVE_INFINITY) * 1000);

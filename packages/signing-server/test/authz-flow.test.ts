@@ -422,7 +422,7 @@ describe.each(backends)('server-collected authorisation (%s)', (backend) => {
     expect(await failedAttempts()).toBe(0);
   });
 
-  it('expired request on the page: approval with the right PIN and OTP redirects access_denied, no code, nothing signed', async () => {
+  it('expired request on the page: approval with the right PIN and OTP shows the expired page (link back: access_denied, in the page language), no code, nothing signed', async () => {
     const hashes = [b64(sha256('fail: expired page'))];
     const before = await ledger(hashes);
     const pg = await openPage(hashes);
@@ -436,10 +436,16 @@ describe.each(backends)('server-collected authorisation (%s)', (backend) => {
       { request: pg.request, csrf: pg.csrf, decision: 'approve', pin: '246810', otp: otp.next() },
       pg.jar,
     );
-    expect(r.status).toBe(303);
-    const loc = new URL(r.headers.get('location')!);
+    // kyso's own page (no redirect): what happened in Vietnamese, a link back to the agency.
+    expect(r.status).toBe(400);
+    const html = await r.text();
+    expect(html).toContain('Yêu cầu ký đã hết hạn');
+    expect(html).toContain('id="lang-switch"');
+    const href = /id="back" href="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, '&');
+    const loc = new URL(href);
     expect(loc.searchParams.get('error')).toBe('access_denied');
-    expect(loc.searchParams.get('error_description')).toMatch(/expired/);
+    // RFC 6749: error_description is ASCII; Vietnamese without diacritics.
+    expect(loc.searchParams.get('error_description')).toMatch(/^Yeu cau ky da het thoi han/);
     expect(loc.searchParams.get('state')).toBe('st-123');
     expect(loc.searchParams.get('code')).toBeNull();
     const row = await s.kyso.ctx.db.query<{ status: string; code_hash: unknown }>(
@@ -554,7 +560,7 @@ describe.each(backends)('server-collected authorisation (%s)', (backend) => {
     const wrong = await postForm(
       f,
       '/approve/login',
-      { subscriber: p.subscriberId, pin: '111111', csrf: hidden(lhtml, 'csrf')! },
+      { identifier: p.cccd, pin: '111111', csrf: hidden(lhtml, 'csrf')! },
       jar,
     );
     expect(wrong.status).toBe(400);
@@ -564,7 +570,7 @@ describe.each(backends)('server-collected authorisation (%s)', (backend) => {
     const ok = await postForm(
       f,
       '/approve/login',
-      { subscriber: p.subscriberId, pin: '246810', csrf: hidden(await again.text(), 'csrf')! },
+      { identifier: p.cccd, pin: '246810', csrf: hidden(await again.text(), 'csrf')! },
       jar,
     );
     expect(ok.status).toBe(303);
@@ -653,7 +659,7 @@ describe.each(backends)('server-collected authorisation (%s)', (backend) => {
     await postForm(
       f,
       '/approve/login',
-      { subscriber: p.subscriberId, pin: '246810', csrf: hidden(await login.text(), 'csrf')! },
+      { identifier: p.cccd, pin: '246810', csrf: hidden(await login.text(), 'csrf')! },
       jar,
     );
     const page = await (await f('/approve', { headers: { cookie: jar.header() } })).text();

@@ -79,7 +79,7 @@ describe('kyso pdf sign --remote (asynchronous approval, PGlite, real HTTP)', ()
   });
 
   /** Starts the command; resolves `waiting` once stderr says where to approve. */
-  function run(out: string, extra: Record<string, string> = {}, command = cmd) {
+  function run(out: string, extra: Record<string, string> = {}, command = cmd, from = input) {
     let stdout = '';
     let stderr = '';
     let onWait: () => void = () => {};
@@ -88,7 +88,7 @@ describe('kyso pdf sign --remote (asynchronous approval, PGlite, real HTTP)', ()
     });
     const done = command.run(
       {
-        positionals: [input],
+        positionals: [from],
         options: {
           out,
           remote: srv.url,
@@ -119,14 +119,20 @@ describe('kyso pdf sign --remote (asynchronous approval, PGlite, real HTTP)', ()
     const ok = await postForm(
       f,
       '/approve/login',
-      { subscriber: p.subscriberId, pin: '246810', csrf: hidden(await login.text(), 'csrf')! },
+      { identifier: p.cccd, pin: '246810', csrf: hidden(await login.text(), 'csrf')! },
       jar,
     );
     expect(ok.status).toBe(303);
-    const list = await f('/approve?lang=en', { headers: { cookie: jar.header() } });
-    jar.take(list);
-    const page = await list.text();
-    const request = hidden(page, 'request');
+    // The request appears once the command has asked (polled: in a folder, file after file).
+    let page = '';
+    let request: string | undefined;
+    for (let i = 0; i < 200 && !request; i++) {
+      if (i > 0) await new Promise((res) => setTimeout(res, 100));
+      const list = await f('/approve?lang=en', { headers: { cookie: jar.header() } });
+      jar.take(list);
+      page = await list.text();
+      request = hidden(page, 'request');
+    }
     expect(request, page).toBeTruthy();
     const r = await postForm(
       f,
@@ -145,6 +151,23 @@ describe('kyso pdf sign --remote (asynchronous approval, PGlite, real HTTP)', ()
 
   const leftovers = () => fs.readdirSync(dir).filter((n) => n.includes('.kyso-') || n.startsWith('out-'));
 
+  it('a folder: each file is approved on the page under its own name', async () => {
+    const inDir = path.join(dir, 'ho-so');
+    fs.mkdirSync(inDir);
+    for (const n of ['quyet-dinh-01.pdf', 'quyet-dinh-02.pdf']) fs.copyFileSync(input, path.join(inDir, n));
+    const outDir = path.join(dir, 'ho-so-signed');
+    const r = run(outDir, { 'approval-timeout': '60' }, cmd, inDir);
+    await r.waiting;
+    const names: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const page = await decide('approve');
+      names.push(/<span class="doc-label">([^<]+)<\/span>/.exec(page)?.[1] ?? '');
+    }
+    expect(await r.done, JSON.stringify(r.io())).toBe(0);
+    expect(names).toEqual(['quyet-dinh-01.pdf', 'quyet-dinh-02.pdf']);
+    expect(fs.readdirSync(outDir).sort()).toEqual(['quyet-dinh-01.pdf', 'quyet-dinh-02.pdf']);
+  });
+
   it('B-LT: approval on /approve, signHash with the SAD, server TSA by default; verifyPdf and pdfsig accept it', async () => {
     const out = path.join(dir, 'signed-blt.pdf');
     const r = run(out, { level: 'B-LT', reason: 'Phê duyệt', 'approval-timeout': '60' });
@@ -158,6 +181,9 @@ describe('kyso pdf sign --remote (asynchronous approval, PGlite, real HTTP)', ()
     expect(page).toContain(digest!);
     expect(page).toContain('Agency portal');
     expect(page).toContain('kyso pdf sign cong-van.pdf');
+    // The file name is the document's name on the page (a label, not the "no name" placeholder).
+    expect(page).toContain('<span class="doc-label">cong-van.pdf</span>');
+    expect(page).not.toContain('(no name)');
     const code = await r.done;
     expect(code, JSON.stringify(r.io())).toBe(0);
     expect(r.io().stdout).toContain('at B-LT');

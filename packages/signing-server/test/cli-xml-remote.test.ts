@@ -135,7 +135,7 @@ describe('kyso xml sign|countersign --remote (binary, asynchronous approval, PGl
     const ok = await postForm(
       f,
       '/approve/login',
-      { subscriber: p.subscriberId, pin: '246810', csrf: hidden(await login.text(), 'csrf')! },
+      { identifier: p.cccd, pin: '246810', csrf: hidden(await login.text(), 'csrf')! },
       jar,
     );
     expect(ok.status).toBe(303);
@@ -171,6 +171,8 @@ describe('kyso xml sign|countersign --remote (binary, asynchronous approval, PGl
     expect(digest, res.err).toBeTruthy();
     expect(page).toContain(digest!);
     expect(page).toContain(label);
+    // The file name (no path) is the document's name on the page.
+    expect(page).toContain(`<span class="doc-label">${path.basename(args[2]!)}</span>`);
     expect(page).toContain('Agency portal');
     expect(res.code, res.err).toBe(0);
     return res;

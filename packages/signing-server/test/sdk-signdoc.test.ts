@@ -143,13 +143,16 @@ describe.each(backends)('SDK and signDoc (%s)', (backend) => {
       await postForm(
         f,
         '/approve/login',
-        { subscriber: p.subscriberId, pin: '246810', csrf: hidden(await login.text(), 'csrf')! },
+        { identifier: p.cccd, pin: '246810', csrf: hidden(await login.text(), 'csrf')! },
         jar,
       );
       for (let i = 0; i < 100; i++) {
         const page = await (await f('/approve', { headers: { cookie: jar.header() } })).text();
         const request = hidden(page, 'request');
         if (request) {
+          // What she reads: the document's name and the description the agency passed.
+          if (!page.includes('Tờ khai đăng ký thường trú CT01.pdf')) return -1;
+          if (!page.includes('Dịch vụ công: đăng ký thường trú')) return -2;
           const r = await postForm(
             f,
             '/approve/decide',
@@ -163,12 +166,16 @@ describe.each(backends)('SDK and signDoc (%s)', (backend) => {
       return 0;
     })();
 
-    // --- README.md / docs/server.md, as written there ---
-    const authorize = async (hashes: string[]) => ({
-      SAD: await csc.waitForApproval((await csc.authorizeAsync({ credentialID, hashes })).handle, {
-        intervalMs: 100,
-      }),
-    });
+    // --- README.md / docs/server.md, as written there (the poll interval shortened) ---
+    const authorize = async (hashes: string[]) => {
+      const { handle } = await csc.authorizeAsync({
+        credentialID,
+        hashes,
+        labels: ['Tờ khai đăng ký thường trú CT01.pdf'],
+        description: 'Dịch vụ công: đăng ký thường trú',
+      });
+      return { SAD: await csc.waitForApproval(handle, { intervalMs: 100 }) };
+    };
     const signer = await RemoteSigner.open(csc, credentialID, { authorize });
     const prepared = await preparePdfSignature(pdf, { signerCertificate: signer.certificate });
     const signed = embedSignature(prepared, await signPreparedDigest(prepared, signer));

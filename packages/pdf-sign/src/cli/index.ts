@@ -69,6 +69,8 @@ export interface RemoteSignerRequest {
   approvalTimeoutMs: number;
   /** Shown to the subscriber with the pending request. */
   description?: string;
+  /** The name of the file being signed now (shown to the subscriber as the document's name). */
+  documentLabel?: () => string | undefined;
   /** Progress for the user (where to approve), written to stderr. */
   notify(text: string): void;
 }
@@ -115,7 +117,12 @@ const read = (file: string): Uint8Array => {
  */
 export async function signerFromOptions(
   o: Opts,
-  remote?: { factory?: RemoteSignerFactory; notify(text: string): void; description?: string },
+  remote?: {
+    factory?: RemoteSignerFactory;
+    notify(text: string): void;
+    description?: string;
+    documentLabel?: () => string | undefined;
+  },
 ): Promise<Signer> {
   const p12 = str(o, 'p12');
   const key = str(o, 'key');
@@ -150,6 +157,7 @@ export async function signerFromOptions(
         : {}),
       approvalTimeoutMs: seconds * 1000,
       ...(remote.description ? { description: remote.description } : {}),
+      ...(remote.documentLabel ? { documentLabel: remote.documentLabel } : {}),
       notify: remote.notify,
     });
   }
@@ -286,10 +294,13 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): P
       if (sf !== undefined && sf !== 'ETSI.CAdES.detached' && sf !== 'adbe.pkcs7.detached') {
         throw new Usage('--subfilter must be ETSI.CAdES.detached or adbe.pkcs7.detached');
       }
+      // The file being signed: a remote signer shows its name to the subscriber who approves.
+      let current = path.basename(inPath);
       const signer = await signerFromOptions(o, {
         ...(commandOptions.remoteSignerFactory ? { factory: commandOptions.remoteSignerFactory } : {}),
         notify: (t) => io.err(t),
         description: `kyso pdf sign ${path.basename(inPath)}`,
+        documentLabel: () => current,
       });
       const field = str(o, 'field');
       const reason = str(o, 'reason');
@@ -332,6 +343,7 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): P
         if (path.resolve(out) === path.resolve(inPath)) throw new Usage('--out must be another folder');
         const progress = new Progress(files.length, process.stderr);
         for (const f of files) {
+          current = f;
           try {
             await signOne(path.join(inPath, f), path.join(out, f));
             progress.tick(f);

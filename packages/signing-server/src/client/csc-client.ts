@@ -244,20 +244,34 @@ export class CscClient {
     ).body;
   }
 
-  /** Asynchronous authorisation: the subscriber approves on the server's approval page. */
-  async authorizeAsync(input: {
-    credentialID: string;
-    hashes: (Uint8Array | string)[];
-    hashAlgorithmOID?: string;
-    description?: string;
-  }): Promise<{ handle: string; expiresIn?: number }> {
+  /**
+   * Asynchronous authorisation: the subscriber approves on the server's approval page, which
+   * shows `description` and the name of each document (`labels`, in the order of `hashes`; or
+   * `documentDigests` as prepareDoc returns them, labels included).
+   */
+  async authorizeAsync(
+    input: {
+      credentialID: string;
+      hashAlgorithmOID?: string;
+      description?: string;
+    } & (
+      | { hashes: (Uint8Array | string)[]; labels?: string[] }
+      | { documentDigests: { hash: Uint8Array | string; label?: string }[] }
+    ),
+  ): Promise<{ handle: string; expiresIn?: number }> {
+    const docs =
+      'documentDigests' in input
+        ? input.documentDigests
+        : input.hashes.map((hash, i) => ({ hash, label: input.labels?.[i] }));
+    const labels = docs.map((d) => d.label ?? '');
     const r = await this.call<{ handle: string; expiresIn?: number; SAD?: string }>('credentials/authorize', {
       credentialID: input.credentialID,
-      numSignatures: input.hashes.length,
-      hashes: input.hashes.map(hashB64),
+      numSignatures: docs.length,
+      hashes: docs.map((d) => hashB64(d.hash)),
       hashAlgorithmOID: input.hashAlgorithmOID ?? SHA256_OID,
       operationMode: 'A',
       ...(input.description ? { description: input.description } : {}),
+      ...(labels.some((l) => l !== '') ? { labels } : {}),
     });
     if (r.status !== 202) throw new CscError(r.status, 'invalid_response', 'expected 202 with a handle');
     return r.body;

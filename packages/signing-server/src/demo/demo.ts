@@ -104,6 +104,9 @@ export async function runDemo(opts: { outDir?: string } = {}): Promise<{ files: 
       },
       'organization-signing',
     );
+    // The seal keeper signs in on /approve with the phone number the operator registered.
+    const sealPhone = '0912 345 678';
+    await admin(`/subscribers/${seal.id}/sign-in`, { phone: sealPhone });
     const client = await admin('/clients', { name: 'Cổng dịch vụ công tỉnh An Lạc' });
     await admin(`/clients/${client.clientId}/redirect-uris`, { redirectUris: [cb.url] });
     for (const c of [citizen, official, seal])
@@ -236,14 +239,15 @@ export async function runDemo(opts: { outDir?: string } = {}): Promise<{ files: 
     });
     const { handle } = await csc.authorizeAsync({
       credentialID: seal.credentialId,
-      hashes: prep.documentDigests.map((d) => d.hash),
+      // prepareDoc's digests with their labels: the approval page shows the document's name.
+      documentDigests: prep.documentDigests,
       description: 'Đóng dấu công văn 125/SKHCN-VP',
     });
     // The seal keeper approves on the approval page.
     const ctx = await browser.newContext({ locale: 'vi-VN' });
     const page = await ctx.newPage();
     await page.goto(`${srv.url}/approve`);
-    await page.fill('#subscriber', seal.id);
+    await page.fill('#identifier', sealPhone);
     await page.fill('#pin', seal.pin);
     await page.click('#signin');
     await page.waitForSelector('article.pending');

@@ -91,7 +91,7 @@ export const AUTHZ_ROUTES: RouteDoc[] = [
     method: 'get',
     path: '/csc/v2/oauth2/authorize',
     summary:
-      'OAuth2 authorisation page (code + PKCE S256, scope credential, hashes or authorization_details): the subscriber reviews what will be signed and enters PIN and OTP',
+      'OAuth2 authorisation page (code + PKCE S256, scope credential, hashes or authorization_details): the subscriber reviews what will be signed and enters PIN and OTP. With only `request` and `lang`, shows a request of this browser again (e.g. in the other language)',
     tag: 'csc',
     produces: 'text/html',
   },
@@ -188,18 +188,20 @@ export const AUTHZ_ROUTES: RouteDoc[] = [
   {
     method: 'get',
     path: '/approve',
-    summary: 'Approval page: the subscriber signs in with the PIN and sees pending requests',
+    summary:
+      'Approval page: the subscriber signs in with her citizen ID (CCCD) or registered phone number and the PIN, and sees pending requests',
     tag: 'csc',
     produces: 'text/html',
   },
   {
     method: 'post',
     path: '/approve/login',
-    summary: 'Approval page sign-in (PIN; counts toward the lockout)',
+    summary:
+      'Approval page sign-in: CCCD or phone number (as registered with POST /admin/subscribers/:id/sign-in) and PIN (counts toward the lockout; a wrong identifier and a wrong PIN answer alike)',
     tag: 'csc',
     contentType: FORM,
     produces: 'text/html',
-    body: obj({ subscriber: str(100), pin: str(256), csrf: str(100), lang: str(10) }, ['subscriber', 'pin']),
+    body: obj({ identifier: str(30), pin: str(256), csrf: str(100), lang: str(10) }, ['identifier', 'pin']),
   },
   {
     method: 'post',

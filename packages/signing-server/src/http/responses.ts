@@ -47,6 +47,9 @@ export const ERROR_SCHEMA: Schema = {
   properties: { error: str, error_description: str },
 };
 
+const nullableStr: Schema = { type: ['string', 'null'] };
+const signInIds: Schema = object({ cccd: nullableStr, phone: nullableStr });
+
 const json = (description: string, schema: Schema) => ({ description, schema });
 
 /** Caching headers of CRLs and pre-produced OCSP responses (RFC 5019 §6.2). */
@@ -132,9 +135,23 @@ const R: Record<string, OperationResponses> = {
   },
   'get /admin/subscribers/:id': {
     ok: {
-      200: json('Subscriber', object({ id: str, name: str, kind: str, failed_attempts: int, locked: bool })),
+      200: json(
+        'Subscriber',
+        object({
+          id: str,
+          name: str,
+          kind: str,
+          failed_attempts: int,
+          locked: bool,
+          signIn: signInIds,
+        }),
+      ),
     },
     errors: ADMIN_ID,
+  },
+  'post /admin/subscribers/:id/sign-in': {
+    ok: { 200: json('The identifiers she now signs in with (null: none)', signInIds) },
+    errors: [...ADMIN_ID, 409],
   },
   'post /admin/subscribers/:id/unlock': {
     ok: { 200: json('Unlocked', done('unlocked', bool)) },
@@ -381,7 +398,9 @@ const R: Record<string, OperationResponses> = {
       200: { description: 'Authorisation page', contentType: 'text/html' },
       302: { description: 'Error redirect to the client (RFC 6749 4.1.2.1)', noBody: true },
     },
-    errors: [400, 500],
+    // Refusal pages: 400 invalid or expired request, 403 locked or unusable credential or ended
+    // session, 429 too many requests.
+    errors: [400, 403, 429, 500],
     html: true,
   },
   'post /csc/v2/oauth2/authorize': {
@@ -391,7 +410,7 @@ const R: Record<string, OperationResponses> = {
   },
   'get /approve': {
     ok: { 200: { description: 'Sign-in or pending requests', contentType: 'text/html' } },
-    errors: [400, 500],
+    errors: [400, 403, 500],
     html: true,
   },
   'post /approve/login': {

@@ -72,6 +72,22 @@ export const ROUTES: RouteDoc[] = [
   },
   {
     method: 'post',
+    path: '/admin/subscribers/:id/sign-in',
+    summary:
+      'Set the identifiers the subscriber signs in with on /approve: CCCD (12 digits) and/or Vietnamese mobile number (an empty string removes one; each identifier names one subscriber, else 409)',
+    tag: 'admin',
+    auth: 'operator',
+    body: obj(
+      {
+        cccd: str(12, { pattern: '^([0-9]{12})?$', description: 'citizen ID (CCCD), 12 digits' }),
+        phone: str(30, { description: 'mobile number, e.g. 0912 345 678 or +84912345678 (stored as E.164)' }),
+      },
+      [],
+      false,
+    ),
+  },
+  {
+    method: 'post',
     path: '/admin/subscribers/:id/unlock',
     summary: 'Unlock a subscriber after failed attempts',
     tag: 'admin',
@@ -364,7 +380,16 @@ export const ROUTES: RouteDoc[] = [
           maxItems: 4,
           items: obj({ id: str(20), value: str(256) }, ['id', 'value'], false),
         },
-        description: str(500),
+        description: str(500, {
+          description: 'shown to the subscriber on the approval page (operationMode A)',
+        }),
+        labels: {
+          type: 'array',
+          items: str(200),
+          maxItems: 100,
+          description:
+            'kyso extension: the name of each document, in the order of hashes, shown to the subscriber on the approval page (operationMode A)',
+        },
         clientData: str(1000),
         operationMode: {
           type: 'string',

@@ -37,7 +37,7 @@ import type { Queryable } from '../db/db.js';
 import { VaultSigner } from '../vault/signer.js';
 import { sealSecret } from '../vault/software.js';
 import type { StoredKey } from '../vault/types.js';
-import { type CaService, insertCertificate, storeKey } from './ca.js';
+import { type CaService, insertCertificate, isUniqueViolation, storeKey } from './ca.js';
 import { ApiError, type Ctx, badRequest, newId, randomSecret, sha256 } from './common.js';
 
 export type SubscriberKind = 'citizen' | 'official' | 'organization';
@@ -89,6 +89,17 @@ export function subjectFor(s: Omit<EnrolInput, 'pin'>): Name {
 
 export async function hashPin(ctx: Ctx, pin: string): Promise<string> {
   return argonHash(pin, { algorithm: 2 /* Algorithm.Argon2id (ambient const enum) */, ...ctx.config.argon2 });
+}
+
+/**
+ * A Vietnamese mobile number as E.164 (+84 and 9 digits), from the ways people write it:
+ * 0912 345 678, 0912.345.678, +84 912 345 678, 84912345678. Undefined when it is not one.
+ */
+export function normalizePhone(input: string): string | undefined {
+  if (input.length > 30) return undefined;
+  const s = input.replace(/[\s.\-()]/g, '');
+  const m = /^(?:\+84|84|0)([35789]\d{8})$/.exec(s);
+  return m ? `+84${m[1]}` : undefined;
 }
 
 export const OPERATOR_KEY_PREFIX = 'kyso_op_';
@@ -180,9 +191,73 @@ export class AdminService {
       kind: string;
       failed_attempts: number;
       locked: boolean;
-    }>('SELECT id, name, kind, failed_attempts, locked FROM subscribers WHERE id = $1', [id]);
-    if (!r.rows[0]) throw new ApiError(404, 'invalid_request', 'unknown subscriber');
-    return r.rows[0];
+      signin_cccd: string | null;
+      signin_phone: string | null;
+    }>(
+      'SELECT id, name, kind, failed_attempts, locked, signin_cccd, signin_phone FROM subscribers WHERE id = $1',
+      [id],
+    );
+    const row = r.rows[0];
+    if (!row) throw new ApiError(404, 'invalid_request', 'unknown subscriber');
+    const { signin_cccd, signin_phone, ...rest } = row;
+    return { ...rest, signIn: { cccd: signin_cccd, phone: signin_phone } };
+  }
+
+  /**
+   * The identifiers a subscriber signs in with on /approve: her CCCD (12 digits) and/or her mobile
+   * number (Vietnamese, stored as E.164 +84...). `''` removes one; an omitted one is kept. Each
+   * names at most one subscriber (409 when another already has it).
+   */
+  async setSignInIdentifiers(
+    actor: string,
+    subscriberId: string,
+    input: { cccd?: string; phone?: string },
+  ): Promise<{ cccd: string | null; phone: string | null }> {
+    const sets: string[] = [];
+    const params: unknown[] = [subscriberId];
+    if (input.cccd !== undefined) {
+      if (input.cccd !== '' && !/^\d{12}$/.test(input.cccd))
+        throw badRequest('cccd must be the 12 digits of the citizen ID card');
+      params.push(input.cccd || null);
+      sets.push(`signin_cccd = $${params.length}`);
+    }
+    if (input.phone !== undefined) {
+      const phone = input.phone === '' ? null : normalizePhone(input.phone);
+      if (phone === undefined)
+        throw badRequest('phone must be a Vietnamese mobile number (0xxxxxxxxx or +84xxxxxxxxx)');
+      params.push(phone);
+      sets.push(`signin_phone = $${params.length}`);
+    }
+    if (sets.length === 0) throw badRequest('give cccd and/or phone');
+    try {
+      return await this.ctx.db.tx(async (q) => {
+        const r = await q.query<{ signin_cccd: string | null; signin_phone: string | null }>(
+          `UPDATE subscribers SET ${sets.join(', ')} WHERE id = $1 RETURNING signin_cccd, signin_phone`,
+          params,
+        );
+        const row = r.rows[0];
+        if (!row) throw new ApiError(404, 'invalid_request', 'unknown subscriber');
+        // The identifiers are personal data: the audit says which were set, not their values.
+        await appendAudit(q, {
+          actor,
+          action: 'subscriber.signin_identifiers',
+          subject: subscriberId,
+          details: {
+            cccd: row.signin_cccd ? 'set' : 'none',
+            phone: row.signin_phone ? 'set' : 'none',
+          },
+        });
+        return { cccd: row.signin_cccd, phone: row.signin_phone };
+      });
+    } catch (e) {
+      if (isUniqueViolation(e))
+        throw new ApiError(
+          409,
+          'invalid_request',
+          'another subscriber already signs in with this identifier',
+        );
+      throw e;
+    }
   }
 
   async createClient(actor: string, name: string): Promise<{ clientId: string; clientSecret: string }> {

@@ -14,6 +14,8 @@
  * step is audited.
  */
 import crypto from 'node:crypto';
+import { verify as argonVerify } from '@node-rs/argon2';
+import { Name } from '@kyso/pki-core';
 import { appendAudit } from '../audit.js';
 import { authPolicy, credentialHolder, setAuthPolicy } from '../db/credentials.js';
 import { credentialTokenClient, issueSad, revokeSad, voidSad } from '../db/sads.js';
@@ -33,6 +35,18 @@ import {
 } from './common.js';
 import { type CscService, HASH_OID_BY_NAME, hashAlgFromOid } from './csc.js';
 import { checkFactors, type FactorOutcome } from './factors.js';
+import { errorDescription, type Lang } from './refusals.js';
+import { hashPin, normalizePhone } from './admin.js';
+
+const dummyHashes = new WeakMap<Ctx, Promise<string>>();
+/** An Argon2id hash of a random PIN with the configured parameters (verified for unknown identifiers). */
+function dummyPinHash(ctx: Ctx): Promise<string> {
+  const known = dummyHashes.get(ctx);
+  if (known) return known;
+  const h = hashPin(ctx, randomSecret());
+  dummyHashes.set(ctx, h);
+  return h;
+}
 import { rateLimit } from './ratelimit.js';
 
 /** Lifetime of a pending request (async approval and the authorisation page): 5 minutes. */
@@ -62,6 +76,11 @@ export interface AuthRequestView {
     serialNumber: string;
     validFrom: string;
     validTo: string;
+    /** What the page shows: the holder's name (CN), her CCCD (UID=CCCD:...), the issuer's name. */
+    holderName?: string;
+    cccd?: string;
+    organization?: string;
+    issuerName?: string;
   };
   hashAlgorithm: string;
   documents: { hash: string; hex: string; label?: string }[];
@@ -90,6 +109,7 @@ interface RequestRow {
   status: string;
   expires_at: Date | string;
   expired: boolean;
+  closed_reason: string | null;
 }
 
 /** Thrown for a bad authorisation request that can be reported to the client's redirect URI. */
@@ -130,6 +150,26 @@ function decodeDigests(
   }
   if (new Set(canon).size !== canon.length) throw badRequest('duplicate hash in request');
   return { canon, labels };
+}
+
+/** Name, CCCD, organisation and issuer name out of the certificate's DNs (never shown raw). */
+function certificateSummary(c: { subjectDN: string; issuerDN: string }) {
+  const out: { holderName?: string; cccd?: string; organization?: string; issuerName?: string } = {};
+  try {
+    const sub = Name.parse(c.subjectDN);
+    out.holderName = sub.commonName;
+    out.cccd = sub.vnIdentifiers.find((i) => i.prefix === 'CCCD')?.value;
+    out.organization = sub.get('O')[0];
+  } catch {
+    // unparsable: the page shows what it has
+  }
+  try {
+    const iss = Name.parse(c.issuerDN);
+    out.issuerName = iss.get('O')[0] ?? iss.commonName;
+  } catch {
+    // idem
+  }
+  return out;
 }
 
 const S256 = (verifier: string) => crypto.createHash('sha256').update(verifier).digest('base64url');
@@ -304,7 +344,7 @@ export class AuthzService {
         certificates: 'none',
         certInfo: true,
       })) as unknown as { description?: string; cert: AuthRequestView['certificate'] };
-      certificate = info.cert;
+      certificate = info.cert ? { ...info.cert, ...certificateSummary(info.cert) } : undefined;
       credentialDescription = info.description;
     } catch {
       // grant withdrawn meanwhile: shown without certificate; the decision will fail anyway
@@ -427,7 +467,14 @@ export class AuthzService {
     decision: string | undefined;
     pin?: string;
     otp?: string;
-  }): Promise<{ redirect: string } | { outcome: Exclude<FactorOutcome, 'ok'>; attemptsLeft?: number }> {
+    /** The language of the page: the error_description sent back to the agency is in it. */
+    lang?: Lang;
+  }): Promise<
+    | { redirect: string }
+    | { outcome: Exclude<FactorOutcome, 'ok'>; attemptsLeft?: number }
+    | { page: 'locked' | 'expired'; back: string }
+  > {
+    const lang = input.lang ?? 'vi';
     const row = await this.#row(this.ctx.db, 'id = $1 AND kind = $2', [input.id, 'oauth2code']);
     if (!row || !row.csrf_hash) throw new ApiError(400, 'invalid_request', 'unknown authorisation request');
     const formTok = input.csrfForm ?? '';
@@ -453,20 +500,14 @@ export class AuthzService {
     const state = row.state ?? undefined;
     if (row.expired) {
       await this.#close(row, 'denied', 'expired');
-      return {
-        redirect: redirectWith(redirectUri, {
-          error: 'access_denied',
-          error_description: 'the request expired',
-          state,
-        }),
-      };
+      return { page: 'expired', back: this.backLink(row, lang, 'expired') };
     }
     if (input.decision !== 'approve') {
       await this.#close(row, 'denied', 'refused');
       return {
         redirect: redirectWith(redirectUri, {
           error: 'access_denied',
-          error_description: 'the subscriber refused',
+          error_description: errorDescription('refused', lang),
           state,
         }),
       };
@@ -495,13 +536,7 @@ export class AuthzService {
     if (r.outcome !== 'ok') {
       if (r.outcome === 'locked') {
         await this.#close(row, 'denied', 'locked');
-        return {
-          redirect: redirectWith(redirectUri, {
-            error: 'access_denied',
-            error_description: 'the credential is locked after repeated authentication failures',
-            state,
-          }),
-        };
+        return { page: 'locked', back: this.backLink(row, lang, 'locked') };
       }
       return {
         outcome: r.outcome,
@@ -511,11 +546,55 @@ export class AuthzService {
     return { redirect: redirectWith(redirectUri, { code, state }) };
   }
 
+  /**
+   * Where the "back to the agency" link of a closed request points: its redirect URI with
+   * error=access_denied, the reason in the page's language and the state (RFC 6749 §4.1.2.1).
+   */
+  backLink(
+    row: { redirect_uri: string | null; state: string | null },
+    lang: Lang,
+    reason: 'locked' | 'expired' | 'refused',
+  ): string {
+    return redirectWith(row.redirect_uri!, {
+      error: 'access_denied',
+      error_description: errorDescription(reason, lang),
+      state: row.state ?? undefined,
+    });
+  }
+
+  /**
+   * The state of an authorisation-page request for the browser that holds its CSRF cookie (the
+   * page shown again, e.g. in the other language): pending with its view, or closed and why.
+   */
+  async authorizationState(
+    id: string,
+    csrfCookie: string | undefined,
+    lang: Lang,
+  ): Promise<
+    | { state: 'pending'; view: AuthRequestView; csrf: string }
+    | { state: 'locked' | 'expired' | 'refused' | 'decided'; back?: string; view?: AuthRequestView }
+    | undefined
+  > {
+    const row = await this.#row(this.ctx.db, 'id = $1 AND kind = $2', [id, 'oauth2code']);
+    if (!row || !row.csrf_hash || !csrfCookie || !constantTimeEqual(sha256(csrfCookie), row.csrf_hash))
+      return undefined;
+    const view = await this.view(id);
+    if (row.status === 'pending' && !row.expired) return { state: 'pending', view: view!, csrf: csrfCookie };
+    if (row.status === 'pending')
+      return { state: 'expired', back: this.backLink(row, lang, 'expired'), view };
+    if (row.status === 'denied') {
+      const reason =
+        row.closed_reason === 'locked' || row.closed_reason === 'expired' ? row.closed_reason : 'refused';
+      return { state: reason, back: this.backLink(row, lang, reason), view };
+    }
+    return { state: 'decided' };
+  }
+
   async #close(row: RequestRow, status: 'denied', reason: string): Promise<void> {
     await this.ctx.db.tx(async (q) => {
       const u = await q.query(
-        `UPDATE auth_requests SET status = $2, decided_at = now() WHERE id = $1 AND status = 'pending' RETURNING id`,
-        [row.id, status],
+        `UPDATE auth_requests SET status = $2, decided_at = now(), closed_reason = $3 WHERE id = $1 AND status = 'pending' RETURNING id`,
+        [row.id, status, reason],
       );
       if (u.rows.length === 1)
         await appendAudit(q, {
@@ -673,6 +752,8 @@ export class AuthzService {
       hashAlgorithmOID?: string;
       description?: string;
       documentDigests?: DocumentDigest[];
+      /** kyso extension: a label per hash (the document names the page shows), in order. */
+      labels?: string[];
     },
   ): Promise<{ handle: string; expiresIn: number }> {
     await rateLimit(
@@ -680,8 +761,14 @@ export class AuthzService {
       `credential:${input.credentialID}`,
       this.ctx.config.rateLimit.perCredentialPerMinute,
     );
+    if (input.labels && input.labels.length > (input.hashes ?? []).length)
+      throw badRequest('labels must not outnumber hashes');
     const documents: DocumentDigest[] =
-      input.documentDigests ?? (input.hashes ?? []).map((hash) => ({ hash }));
+      input.documentDigests ??
+      (input.hashes ?? []).map((hash, i) => ({
+        hash,
+        ...(input.labels?.[i] ? { label: input.labels[i] } : {}),
+      }));
     if (documents.length === 0) throw badRequest('hashes are required for SCAL2 credentials');
     const handle = randomSecret();
     await this.#createRequest('async', clientId, { ...input, documents }, { handleHash: sha256(handle) });
@@ -740,17 +827,48 @@ export class AuthzService {
 
   // --- approval page sessions ------------------------------------------------------------------
 
-  /** Signs a subscriber in with the PIN (the first factor; counts toward the lockout). */
+  /**
+   * Signs a subscriber in with her citizen ID (CCCD) or mobile number, as the operator registered
+   * them, and her PIN (the first factor; counts toward the lockout). To an outsider a wrong
+   * identifier, a wrong PIN and a locked subscriber answer alike (`signin`, no attempts left
+   * shown) after the same work: the identifier is looked up, a PIN hash is always verified (a
+   * dummy one for an unknown identifier) and a failure is audited in a transaction. Only the
+   * right PIN of a locked subscriber is told `locked`.
+   */
   async signIn(
-    subscriberId: string,
+    identifier: string,
     pin: string,
-  ): Promise<
-    { session: string; csrf: string } | { outcome: Exclude<FactorOutcome, 'ok'>; attemptsLeft?: number }
-  > {
-    const id = subscriberId.trim().slice(0, 100);
-    const exists =
-      (await this.ctx.db.query('SELECT 1 FROM subscribers WHERE id = $1', [id])).rows.length === 1;
-    if (!exists) return { outcome: 'pin' };
+  ): Promise<{ session: string; csrf: string } | { outcome: 'signin' | 'locked' }> {
+    const ident = identifier.replace(/[\s.\-()]/g, '').slice(0, 30);
+    const cccd = /^\d{12}$/.test(ident) ? ident : undefined;
+    const phone = cccd ? undefined : normalizePhone(ident);
+    const sub = (
+      await this.ctx.db.query<{ id: string; locked: boolean; pin_hash: string }>(
+        'SELECT id, locked, pin_hash FROM subscribers WHERE (signin_cccd = $1 AND $1 IS NOT NULL) OR (signin_phone = $2 AND $2 IS NOT NULL)',
+        [cccd ?? null, phone ?? null],
+      )
+    ).rows[0];
+    if (!sub || sub.locked) {
+      // Same work as a wrong PIN: one Argon2id verification (constant time inside), one audited
+      // transaction. A locked subscriber who typed the right PIN is told so (she knows the PIN).
+      const pinOk = await argonVerify(
+        sub?.pin_hash ?? (await dummyPinHash(this.ctx)),
+        pin.slice(0, 256),
+      ).catch(() => false);
+      await this.ctx.db.tx((q) =>
+        appendAudit(q, {
+          actor: sub ? `subscriber:${sub.id}` : 'browser',
+          action: 'approval.signin.refused',
+          ...(sub ? { subject: sub.id } : {}),
+          details: {
+            reason: sub ? 'locked' : 'unknown identifier',
+            via: cccd ? 'cccd' : phone ? 'phone' : 'other',
+          },
+        }),
+      );
+      return { outcome: sub && pinOk ? 'locked' : 'signin' };
+    }
+    const id = sub.id;
     const session = randomSecret();
     const csrf = randomSecret();
     const r = await checkFactors(this.ctx, {
@@ -758,6 +876,7 @@ export class AuthzService {
       pin,
       actor: `subscriber:${id}`,
       action: 'approval.signin',
+      details: { via: cccd ? 'cccd' : 'phone' },
       onSuccess: async (q) => {
         await q.query(
           'INSERT INTO subscriber_sessions (token_hash, subscriber_id, csrf_hash, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))',
@@ -766,12 +885,17 @@ export class AuthzService {
         return true;
       },
     });
-    if (r.outcome !== 'ok')
-      return {
-        outcome: r.outcome,
-        ...(r.attemptsLeft !== undefined ? { attemptsLeft: r.attemptsLeft } : {}),
-      };
+    // A failure that locks her reads like any other failure: the lock is told only to the right PIN.
+    if (r.outcome !== 'ok') return { outcome: 'signin' };
     return { session, csrf };
+  }
+
+  /** Whether the subscriber is locked (the approval page shows the locked page then). */
+  async isLocked(subscriberId: string): Promise<boolean> {
+    const r = await this.ctx.db.query<{ locked: boolean }>('SELECT locked FROM subscribers WHERE id = $1', [
+      subscriberId,
+    ]);
+    return r.rows[0]?.locked === true;
   }
 
   async session(

@@ -45,18 +45,29 @@ export async function provision(
   operatorKey: string,
   key: { type: 'EC' | 'RSA'; curve?: string; modulusLength?: number } = { type: 'EC', curve: 'P-256' },
   name = 'Nguyễn Văn An',
+  opts: { cccd?: string; clientName?: string } = {},
 ) {
+  // A CCCD of her own (sign-in identifiers are unique): 0792 and 8 random digits.
+  const cccd = opts.cccd ?? `0792${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
   const sub = await call(f, 'POST', '/admin/subscribers', {
     token: operatorKey,
-    json: { kind: 'citizen', name, cccd: '079200001234', pin: '246810', province: 'Thành phố Hồ Chí Minh' },
+    json: { kind: 'citizen', name, cccd, pin: '246810', province: 'Thành phố Hồ Chí Minh' },
   });
   if (sub.status !== 201) throw new Error(`enrol failed ${JSON.stringify(sub)}`);
+  const ids = await call(f, 'POST', `/admin/subscribers/${sub.body.id}/sign-in`, {
+    token: operatorKey,
+    json: { cccd },
+  });
+  if (ids.status !== 200) throw new Error(`sign-in identifiers failed ${JSON.stringify(ids)}`);
   const cred = await call(f, 'POST', '/admin/credentials', {
     token: operatorKey,
     json: { subscriberId: sub.body.id, key, description: 'test credential' },
   });
   if (cred.status !== 201) throw new Error(`credential failed ${JSON.stringify(cred)}`);
-  const cl = await call(f, 'POST', '/admin/clients', { token: operatorKey, json: { name: 'Agency portal' } });
+  const cl = await call(f, 'POST', '/admin/clients', {
+    token: operatorKey,
+    json: { name: opts.clientName ?? 'Agency portal' },
+  });
   const g = await call(f, 'POST', `/admin/clients/${cl.body.clientId}/grants`, {
     token: operatorKey,
     json: { credentialId: cred.body.credentialId },
@@ -64,6 +75,8 @@ export async function provision(
   if (g.status !== 201) throw new Error(`grant failed ${JSON.stringify(g)}`);
   return {
     subscriberId: sub.body.id as string,
+    /** The citizen ID she signs in with on /approve (also in her certificate). */
+    cccd,
     otpauthUri: sub.body.otpauthUri as string,
     credentialId: cred.body.credentialId as string,
     certificatePem: cred.body.certificate as string,

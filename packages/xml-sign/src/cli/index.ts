@@ -68,6 +68,8 @@ export interface RemoteSignerRequest {
   approvalTimeoutMs: number;
   /** Shown to the subscriber with the pending request: `kyso xml sign FILE-NAME`. */
   description?: string;
+  /** The name of the file being signed (shown to the subscriber as the document's name). */
+  documentLabel?: () => string | undefined;
   /** Progress for the user (where to approve), written to stderr. */
   notify(text: string): void;
 }
@@ -155,6 +157,7 @@ async function signerFromOptions(
     approvalTimeoutMs: seconds * 1000,
     // The file name only (no path): the subscriber sees what is being signed.
     description: `kyso ${command} ${path.basename(input)}`,
+    documentLabel: () => path.basename(input),
     notify: (t) => io.err(t),
   });
 }

@@ -31,6 +31,10 @@ export function adminRoutes(s: Services): Hono<Env> {
     c.json(await s.admin.enrol(actor(c), await body(c, A('/subscribers'))), 201),
   );
   admin.get('/subscribers/:id', op, async (c) => c.json(await s.admin.getSubscriber(c.req.param('id'))));
+  admin.post('/subscribers/:id/sign-in', op, async (c) => {
+    const b = await body<{ cccd?: string; phone?: string }>(c, A('/subscribers/:id/sign-in'));
+    return c.json(await s.admin.setSignInIdentifiers(actor(c), c.req.param('id'), b));
+  });
   admin.post('/subscribers/:id/unlock', op, async (c) => {
     await s.admin.unlock(actor(c), c.req.param('id'));
     return c.json({ unlocked: true });

@@ -66,6 +66,7 @@ export function cscRoutes(s: Services): Hono<Env> {
       hashAlgorithmOID?: string;
       authData?: { id: string; value: string }[];
       description?: string;
+      labels?: string[];
       operationMode?: string;
     }>(c, C('/credentials/authorize'));
     if (b.operationMode === 'A' || (await s.authz.credentialPolicy(b.credentialID)) === 'async')
