@@ -7,7 +7,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Command, runCli } from '../../pki-core/src/cli/framework.js';
 import { tmpDir } from '../../pki-core/test/helpers/tools.js';
-import { pdfCommands } from '../src/node/index.js';
+import { pdfCommands } from '../src/cli/index.js';
 import { makeSamplePdf } from './helpers/docs.js';
 import { makePdfTestPki } from './helpers/pki.js';
 

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../../pki-core/test/helpers/tools.js';
-import { PdfReader, findSignatures, pdfCommands, signPdf, verifyPdfIntegrity } from '../src/node/index.js';
+import { pdfCommands } from '../src/cli/index.js';
+import { PdfReader, findSignatures, signPdf, verifyPdfIntegrity } from '../src/node/index.js';
 import { makeSamplePdf } from './helpers/docs.js';
 import { type PdfTestPki, makePdfTestPki } from './helpers/pki.js';
 

@@ -40,9 +40,9 @@ import {
   signPreparedDigest,
   httpTimeStamper,
   onlineRevocationFetcher,
-  pdfCommands,
   signPdf,
 } from '../src/node/index.js';
+import { pdfCommands } from '../src/cli/index.js';
 import { verifyPdf } from '../src/verify/index.js';
 import { makeSamplePdf } from './helpers/docs.js';
 

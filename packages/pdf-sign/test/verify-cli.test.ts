@@ -4,7 +4,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { etsiSchemaErrors, etsiValues } from '../../pki-core/test/helpers/etsi.js';
 import { requireTool, tmpDir } from '../../pki-core/test/helpers/tools.js';
-import { IncrementalWriter, PdfDict, PdfReader, PdfStream, pdfCommands, signPdf } from '../src/node/index.js';
+import { pdfCommands } from '../src/cli/index.js';
+import { IncrementalWriter, PdfDict, PdfReader, PdfStream, signPdf } from '../src/node/index.js';
 import { makeSamplePdf } from './helpers/docs.js';
 import { type PdfTestPki, makePdfTestPki } from './helpers/pki.js';
 

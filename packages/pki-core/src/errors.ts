@@ -40,10 +40,19 @@ export type KysoErrorCode =
   /** Generic not-found (certificate, key, record). */
   | 'NOT_FOUND';
 
+/**
+ * The error kyso throws for bad input and refused operations: a stable `code` (KysoErrorCode), a message,
+ * optional detail.
+ */
 export class KysoError extends Error {
   readonly code: KysoErrorCode;
   readonly detail?: Record<string, unknown>;
-  constructor(code: KysoErrorCode, message: string, detail?: Record<string, unknown>, options?: { cause?: unknown }) {
+  constructor(
+    code: KysoErrorCode,
+    message: string,
+    detail?: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'KysoError';
     this.code = code;
@@ -51,6 +60,7 @@ export class KysoError extends Error {
   }
 }
 
+/** Whether `e` is a KysoError (with the given code, when one is given). */
 export function isKysoError(e: unknown, code?: KysoErrorCode): e is KysoError {
   return e instanceof KysoError && (code === undefined || e.code === code);
 }

@@ -54,9 +54,6 @@ export * from './cms/http-tsa.js';
 export { berElementLength, normalizeBer } from './cms/ber.js';
 // Names exported by several modules: these are the canonical ones.
 export { serialHex } from './crl.js';
-export type { Profile } from './x509/issue.js';
-export type { CheckStatus } from './ocsp/verify.js';
-export type { CertificateInput } from './path/trust-store.js';
 // CMS two-step signing, CAdES upgrades, verification, RFC 3161 tokens, OCSP requests and the
 // revocation fetcher (appended for pdf-sign)
 export {

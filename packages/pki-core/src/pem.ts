@@ -2,6 +2,7 @@
 import { fromBase64, toBase64 } from './bytes.js';
 import { KysoError } from './errors.js';
 
+/** One PEM block (RFC 7468): its label and the decoded DER. */
 export interface PemBlock {
   label: string;
   der: Uint8Array;
@@ -70,6 +71,7 @@ export function pemDecode(text: string, ...labels: string[]): PemBlock {
   return blocks[0]!;
 }
 
+/** Encodes DER as one PEM block with `label` (base64 in 64-character lines). */
 export function pemEncode(label: string, der: Uint8Array): string {
   const b64 = toBase64(der);
   const lines: string[] = [];

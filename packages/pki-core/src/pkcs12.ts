@@ -108,6 +108,10 @@ const HMAC_BY_OID: Record<string, PbeHash> = {
   [OID.hmacWithSHA512]: 'SHA-512',
 };
 
+/**
+ * Options of exportPkcs12: the key, certificates, password, friendly name and the KDF/MAC iterations and MAC
+ * hash.
+ */
 export interface Pkcs12ExportOptions {
   /** PKCS#8 PrivateKeyInfo DER. */
   privateKey: Uint8Array;
@@ -124,6 +128,7 @@ export interface Pkcs12ExportOptions {
   macHash?: 'SHA-256' | 'SHA-384' | 'SHA-512';
 }
 
+/** A private key found in a PKCS#12 file (PKCS#8 DER, with its localKeyId and friendlyName if any). */
 export interface Pkcs12Key {
   /** PKCS#8 PrivateKeyInfo DER. */
   pkcs8: Uint8Array;
@@ -131,6 +136,7 @@ export interface Pkcs12Key {
   friendlyName?: string;
 }
 
+/** A certificate found in a PKCS#12 file (DER, with its localKeyId and friendlyName if any). */
 export interface Pkcs12Certificate {
   /** Certificate DER. */
   der: Uint8Array;
@@ -138,6 +144,7 @@ export interface Pkcs12Certificate {
   friendlyName?: string;
 }
 
+/** What importPkcs12 found: keys, certificates and how integrity was checked. */
 export interface Pkcs12Contents {
   keys: Pkcs12Key[];
   certificates: Pkcs12Certificate[];
@@ -145,6 +152,7 @@ export interface Pkcs12Contents {
   mac: string;
 }
 
+/** Options of importPkcs12: whether a file without a MAC is accepted, and the KDF iteration ceiling. */
 export interface Pkcs12ImportOptions {
   /**
    * Accept a PFX without MacData (`openssl pkcs12 -nomac`). Off by default: without a MAC, bags

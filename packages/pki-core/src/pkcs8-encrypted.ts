@@ -18,13 +18,18 @@ import {
   pbes2Encrypt,
 } from './pbe.js';
 
+/** PEM label of an EncryptedPrivateKeyInfo (RFC 7468 §11). */
 export const ENCRYPTED_PRIVATE_KEY_PEM_LABEL = 'ENCRYPTED PRIVATE KEY';
 
 /** Largest EncryptedPrivateKeyInfo accepted (an RSA-16384 key is ~10 KiB; this is generous). */
 export const MAX_ENCRYPTED_PKCS8_SIZE = 1024 * 1024;
 
+/**
+ * PBES2 parameters of encryptPkcs8 (PBKDF2 iterations and PRF, cipher, salt length), each with a default.
+ */
 export type EncryptPkcs8Options = Partial<Pbes2Options>;
 
+/** Limits of decryptPkcs8 (KDF work accepted before any is done). */
 export interface DecryptPkcs8Options {
   /**
    * Refuse files asking for more KDF iterations than this (INPUT_TOO_LARGE), before any work.

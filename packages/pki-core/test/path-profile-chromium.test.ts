@@ -41,7 +41,7 @@ import { buildBasicOcspResponse } from '../src/ocsp/response.js';
 import { OID } from '../src/oids.js';
 import { pemEncode } from '../src/pem.js';
 import { type BuildOptions, buildAndValidatePath } from '../src/path/build.js';
-import type { Profile } from '../src/path/profile.js';
+import type { ValidationProfile } from '../src/path/profile.js';
 import { verifyOptionsForProfile } from '../src/path/profile.js';
 import { CertificatePool, TrustStore } from '../src/path/trust-store.js';
 import { OID_MS_APPLICATION_POLICIES } from '../src/path/validate.js';
@@ -151,7 +151,7 @@ async function rootCert(key: KeyPair, name = ROOT, spki?: Uint8Array, pss = fals
 
 async function validate(
   leaf: Certificate,
-  profile: Profile | undefined,
+  profile: ValidationProfile | undefined,
   extra: Partial<BuildOptions> & { anchor?: Certificate } = {},
 ) {
   const store = new TrustStore();

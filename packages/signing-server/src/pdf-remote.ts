@@ -9,7 +9,7 @@ import {
   type RemoteSignerFactory,
   type RemoteSignerRequest,
   RemoteSigningError,
-} from '@kyso/pdf-sign/node';
+} from '@kyso/pdf-sign/cli';
 import type { Signer } from '@kyso/pki-core';
 import { type CscRemoteSignerFactoryOptions, openApprovedRemoteSigner } from './remote-approval.js';
 

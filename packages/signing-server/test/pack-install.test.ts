@@ -261,6 +261,7 @@ describe('npm pack → npm install in an empty folder', () => {
       }
     }
     expect(specifiers).toContain('@kyso/pdf-sign/node');
+    expect(specifiers).toContain('@kyso/pdf-sign/cli');
     expect(specifiers).toContain('@kyso/signing-server/client');
     expect(specifiers).toEqual(expect.arrayContaining(['@kyso/xml-sign', '@kyso/xml-sign/cli']));
     const out = sh(

@@ -12,12 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   embedSignature,
   type PdfValidationReport,
-  pdfCommands,
   preparePdfSignature,
   type Rect,
   signPreparedDigest,
   verifyPdfIntegrity,
 } from '@kyso/pdf-sign/node';
+import { pdfCommands } from '@kyso/pdf-sign/cli';
 import { congVanSample, demoSealPng, demoSignaturePng } from '../../pdf-sign/src/samples/index.js';
 import { requireTool, tmpDir } from '../../pki-core/test/helpers/tools.js';
 import { spawnSync } from 'node:child_process';

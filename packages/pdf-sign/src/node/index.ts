@@ -1,7 +1,7 @@
 /**
  * `@kyso/pdf-sign/node`: everything of the main entry plus the Node-only parts: files signed and
- * verified in place (streamed, never held whole), the `kyso pdf …` commands, CLI helpers, and the
- * path of the shipped fonts on disk.
+ * verified in place (streamed, never held whole) and the path of the shipped fonts on disk. The
+ * `kyso pdf …` commands are `@kyso/pdf-sign/cli`.
  */
 import { fileURLToPath } from 'node:url';
 import { type ShippedFont, shippedFontFile } from '../appearance/fonts.js';
@@ -9,10 +9,8 @@ import { type ShippedFont, shippedFontFile } from '../appearance/fonts.js';
 export * from '../index.js';
 export * from '../pdf/file-source.node.js';
 export * from '../sign/file.node.js';
-export * from '../sign/cli-support.node.js';
 export * from '../verify/file.node.js';
 export * from '../verify/hash.node.js';
-export * from '../cli/index.js';
 
 /** Path of a shipped font file (the package's assets/fonts/). */
 export function shippedFontPath(which: ShippedFont): string {

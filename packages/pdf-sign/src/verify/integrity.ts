@@ -6,6 +6,7 @@
  * the embedded signer certificate. Results are reports; malformed PDFs throw PdfError.
  */
 import {
+  type CheckStatus,
   type CmsVerifyOptions,
   type CmsDigestAlgorithm,
   type CmsVerifyReport,
@@ -19,7 +20,8 @@ import { hashByteRangeSource } from '../sign/hash.js';
 import { type PdfSignatureInfo, findSignatures, revisionEndingAt } from './signatures.js';
 import { type PdfInput, readRanges, toSource } from './source.js';
 
-export type CheckStatus = 'passed' | 'failed' | 'indeterminate';
+/** The status of one check line: pki-core's (one vocabulary for every report). */
+export type { CheckStatus } from '@kyso/pki-core';
 
 export type IntegrityCheckName =
   | 'byte-range'

@@ -11,7 +11,7 @@
  * Exit 0 valid, 1 invalid, 2 usage or unreadable input.
  */
 import { buildAndValidatePath } from '../path/build.js';
-import { PROFILES, type Profile } from '../path/profile.js';
+import { VALIDATION_PROFILES, type ValidationProfile } from '../path/profile.js';
 import type { ValidationReport } from '../path/report.js';
 import type { RevocationMode } from '../revocation/index.js';
 import { CertificatePool, toCertificates } from '../path/trust-store.js';
@@ -64,10 +64,10 @@ function parseRevocationMode(v: string | undefined): RevocationMode | undefined 
   throw new UsageError(`--revocation must be one of ${REVOCATION_MODES.join(', ')}`);
 }
 
-function parseProfile(v: string | undefined): Profile | undefined {
+function parseProfile(v: string | undefined): ValidationProfile | undefined {
   if (v === undefined) return undefined;
-  if ((PROFILES as readonly string[]).includes(v)) return v as Profile;
-  throw new UsageError(`--profile must be one of ${PROFILES.join(', ')}`);
+  if ((VALIDATION_PROFILES as readonly string[]).includes(v)) return v as ValidationProfile;
+  throw new UsageError(`--profile must be one of ${VALIDATION_PROFILES.join(', ')}`);
 }
 
 function printText(r: ValidationReport, io: { out(t: string): void }): void {
@@ -141,7 +141,7 @@ export const verifyChainCommand: Command = {
     {
       name: 'profile',
       type: 'string',
-      description: `validation profile: ${PROFILES.join('|')} (default rfc5280, strict)`,
+      description: `validation profile: ${VALIDATION_PROFILES.join('|')} (default rfc5280, strict)`,
     },
     { name: 'json', type: 'boolean', description: 'print a JSON report' },
   ],

@@ -48,8 +48,13 @@ import { parseCms } from './verify.js';
  */
 export type TimeStamper = (digest: Uint8Array, hashAlgorithm: HashAlgorithm) => Promise<Uint8Array>;
 
+/**
+ * CAdES baseline level (ETSI EN 319 122-1): B-B, B-T (signature time-stamp), B-LT (validation data), B-LTA
+ * (archive time-stamp).
+ */
 export type CadesSignLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
 
+/** Validation data added for B-LT: certificates, CRLs and OCSP responses (DER). */
 export interface ValidationData {
   /** Certificates needed to validate the signer and TSA chains (DER). */
   certificates?: readonly Uint8Array[];
@@ -59,6 +64,7 @@ export interface ValidationData {
   ocspResponses?: readonly Uint8Array[];
 }
 
+/** Input of signCades: signCms input plus the level and what it needs (time-stamper, validation data). */
 export interface SignCadesInput extends SignCmsInput {
   level: CadesSignLevel;
   timeStamper?: TimeStamper;
@@ -172,6 +178,9 @@ export function addValidationData(cms: Uint8Array, data: ValidationData): Uint8A
   );
 }
 
+/**
+ * Options of the B-LTA upgrade: the time-stamper, the external content of a detached signature, the hash.
+ */
 export interface UpgradeToLtaOptions {
   timeStamper: TimeStamper;
   /** External content of a detached signature (the imprint covers its hash). */

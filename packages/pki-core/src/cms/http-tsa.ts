@@ -16,6 +16,7 @@ export const TSA_TIMEOUT_MS = 30_000;
 /** Largest response body accepted from a TSA. */
 export const MAX_TSA_RESPONSE = 1024 * 1024;
 
+/** Options of httpTimeStamper: policy OID, extra headers, fetch function and timeout. */
 export interface HttpTimeStamperOptions {
   /** Policy OID to request. */
   policy?: string;

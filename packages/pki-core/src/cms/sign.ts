@@ -40,8 +40,13 @@ import {
 /** Largest content kyso signs in memory as attached content (bigger: use detached + contentDigest). */
 export const MAX_ATTACHED_CONTENT = 64 * 1024 * 1024;
 
-export type CertificateInput = Certificate | Uint8Array;
+/** A certificate for CMS signing: parsed, or DER. */
+export type CmsCertificateInput = Certificate | Uint8Array;
 
+/**
+ * Input of prepareCmsSignature: the content (or its digest), the signer certificate and chain, algorithms and
+ * attributes.
+ */
 export interface PrepareCmsInput {
   /** Content to sign. Attached unless `detached` is true. */
   content?: Uint8Array;
@@ -51,9 +56,9 @@ export interface PrepareCmsInput {
   detached?: boolean;
   /** eContentType (default id-data). */
   contentType?: string;
-  signerCertificate: CertificateInput;
+  signerCertificate: CmsCertificateInput;
   /** Further certificates to embed (intermediates, leaf first order is kept where it matters). */
-  chain?: readonly CertificateInput[];
+  chain?: readonly CmsCertificateInput[];
   digestAlgorithm: HashAlgorithm;
   signatureAlgorithm: SignatureAlgorithm;
   /** CMS signingTime attribute (CAdES). Omit for PAdES (ETSI EN 319 142-1 §6.3: shall not be present). */
@@ -90,6 +95,10 @@ export interface PreparedCmsSignature {
   useSubjectKeyIdentifier: boolean;
 }
 
+/**
+ * Options of assembleCmsSignature: unsigned attributes, extra certificates and revocation data for
+ * SignedData.
+ */
 export interface AssembleOptions {
   unsignedAttributes?: readonly Attribute[];
   /** Extra certificates for SignedData.certificates (e.g. CAdES B-LT validation data). */
@@ -102,7 +111,7 @@ export interface AssembleOptions {
   skipSelfCheck?: boolean;
 }
 
-function toCert(c: CertificateInput): Certificate {
+function toCert(c: CmsCertificateInput): Certificate {
   return c instanceof Certificate ? c : Certificate.parse(c);
 }
 
@@ -277,11 +286,15 @@ export async function assembleCmsSignature(
   return encodeContentInfo(OID.signedData, sd);
 }
 
+/**
+ * Input of signCms: PrepareCmsInput with a Signer in place of the certificate and algorithms (taken from it
+ * by default).
+ */
 export interface SignCmsInput
   extends Omit<PrepareCmsInput, 'signerCertificate' | 'signatureAlgorithm' | 'digestAlgorithm'> {
   signer: Signer;
   /** Default: the first certificate of signer.certificateChain. */
-  signerCertificate?: CertificateInput;
+  signerCertificate?: CmsCertificateInput;
   /** Default: the signer's preferred algorithm. */
   signatureAlgorithm?: SignatureAlgorithm;
   /** Default: the signature algorithm's hash. */

@@ -42,11 +42,17 @@ import type { HashAlgorithm } from '../crypto/types.js';
 
 /** Limits on hostile input: real SignedData has a handful of each. */
 export const MAX_SIGNERS = 64;
+/** Most certificates read from one SignedData.certificates. */
 export const MAX_CMS_CERTIFICATES = 512;
+/** Most entries read from one SignedData.crls (CRLs and other revocation info). */
 export const MAX_CMS_CRLS = 512;
+/** Most attributes in one signed or unsigned attribute set. */
 export const MAX_ATTRIBUTES = 256;
+/** Most values in one attribute. */
 export const MAX_ATTRIBUTE_VALUES = 64;
+/** Most entries in SignedData.digestAlgorithms. */
 export const MAX_DIGEST_ALGORITHMS = 32;
+/** Most ESSCertID(v2) entries in one SigningCertificate(V2). */
 export const MAX_ESS_CERT_IDS = 64;
 
 /** id-ri-ocsp-response (RFC 5940 §3): an OCSPResponse carried in SignedData.crls. */
@@ -63,6 +69,7 @@ export interface AlgorithmId {
   der: Uint8Array;
 }
 
+/** SignerIdentifier (RFC 5652 §5.3): issuer and serial number, or subject key identifier. */
 export type SignerIdentifier =
   | { type: 'issuerAndSerialNumber'; issuer: Name; serialNumber: Uint8Array }
   | { type: 'subjectKeyIdentifier'; keyIdentifier: Uint8Array };
@@ -74,6 +81,7 @@ export interface Attribute {
   values: Uint8Array[];
 }
 
+/** One SignerInfo (RFC 5652 §5.3) as parsed: identifier, algorithms, attributes and signature. */
 export interface SignerInfo {
   /** DER of the whole SignerInfo. */
   raw: Uint8Array;
@@ -89,12 +97,16 @@ export interface SignerInfo {
   unsignedAttrs?: Attribute[];
 }
 
+/**
+ * An OtherRevocationInfoFormat entry of SignedData.crls (RFC 5652 §10.2.1), e.g. an OCSP response (RFC 5940).
+ */
 export interface OtherRevocationInfo {
   format: string;
   /** Raw DER of otherRevInfo. */
   info: Uint8Array;
 }
 
+/** SignedData (RFC 5652 §5.1) as parsed, with the raw DER of certificates and CRLs. */
 export interface SignedData {
   /** DER of the SignedData SEQUENCE. */
   raw: Uint8Array;
@@ -114,6 +126,7 @@ export interface SignedData {
   signerInfos: SignerInfo[];
 }
 
+/** ContentInfo (RFC 5652 §3): content type and the DER of the content. */
 export interface ContentInfo {
   contentType: string;
   /** DER of the content (the element inside `[0] EXPLICIT`). */
@@ -132,6 +145,7 @@ function bounded<T>(arr: T[], max: number, what: string): void {
   if (arr.length > max) throw new KysoError('INPUT_TOO_LARGE', `too many ${what} (limit ${max})`);
 }
 
+/** Parses an AlgorithmIdentifier element, keeping its DER and raw parameters. */
 export function parseAlgorithmId(el: DerElement): AlgorithmId {
   if (el.tag !== Tag.SEQUENCE) throw schemaError('AlgorithmIdentifier is not a SEQUENCE');
   const r = inner(el);
@@ -339,14 +353,17 @@ export function singleAttributeValue(
   return found[0]!.values[0]!;
 }
 
+/** Decodes a contentType attribute value (an OID, RFC 5652 §11.1). */
 export function decodeContentTypeValue(v: Uint8Array): string {
   return decodeOid(DerReader.single(v, Tag.OID));
 }
 
+/** Decodes a messageDigest attribute value (the digest octets, RFC 5652 §11.2). */
 export function decodeMessageDigestValue(v: Uint8Array): Uint8Array {
   return DerReader.single(v, Tag.OCTET_STRING).value;
 }
 
+/** Decodes a signingTime attribute value (UTCTime or GeneralizedTime, RFC 5652 §11.3). */
 export function decodeSigningTimeValue(v: Uint8Array): Date {
   const r = new DerReader(v);
   const d = r.readTime();
@@ -382,10 +399,12 @@ export const contentTypeAttribute = (contentType: string): Attribute => ({
   type: OID.contentType,
   values: [oid(contentType)],
 });
+/** The messageDigest attribute (RFC 5652 §11.2) for a content digest. */
 export const messageDigestAttribute = (d: Uint8Array): Attribute => ({
   type: OID.messageDigest,
   values: [octetString(d)],
 });
+/** The signingTime attribute (RFC 5652 §11.3): UTCTime for 1950-2049, GeneralizedTime otherwise. */
 export const signingTimeAttribute = (t: Date): Attribute => ({ type: OID.signingTime, values: [derTime(t)] });
 
 /**
@@ -402,6 +421,9 @@ export function cmsAlgorithmProtectionAttribute(
   };
 }
 
+/**
+ * A CMSAlgorithmProtection attribute value (RFC 6211): the digest and signature algorithms the signer used.
+ */
 export interface CmsAlgorithmProtection {
   digestAlgorithm: AlgorithmId;
   signatureAlgorithm?: { oid: string; der: Uint8Array };
@@ -421,6 +443,7 @@ export function parseCmsAlgorithmProtection(v: Uint8Array): CmsAlgorithmProtecti
   return out;
 }
 
+/** Input of buildSignedAttributes: content type, digest and the optional attributes. */
 export interface BuildSignedAttributesInput {
   /** eContentType (id-data for ordinary signatures, id-ct-TSTInfo for time-stamp tokens). */
   contentType: string;
@@ -436,6 +459,7 @@ export interface BuildSignedAttributesInput {
   extra?: readonly Attribute[];
 }
 
+/** Signed attributes built by buildSignedAttributes: the list and the DER SET OF that is signed. */
 export interface SignedAttributes {
   attributes: Attribute[];
   /** DER SET OF (tag 0x31) in DER order: what is signed. */
@@ -465,6 +489,9 @@ export function buildSignedAttributes(input: BuildSignedAttributesInput): Signed
 // SignerInfo / SignedData / ContentInfo encoding
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Input of encodeSignerInfo: identifier, algorithms (DER), signed attributes, signature, unsigned attributes.
+ */
 export interface EncodeSignerInfoInput {
   sid: SignerIdentifier;
   /** DER AlgorithmIdentifier of the digest (e.g. `hashAlgorithmIdentifier('SHA-256')`). */
@@ -476,6 +503,7 @@ export interface EncodeSignerInfoInput {
   unsignedAttrs?: readonly Attribute[];
 }
 
+/** Encodes a SignerIdentifier (issuerAndSerialNumber, or [0] subjectKeyIdentifier). */
 export function encodeSignerIdentifier(sid: SignerIdentifier): Uint8Array {
   if (sid.type === 'issuerAndSerialNumber') {
     return seq(sid.issuer.der, tlv(Tag.INTEGER, sid.serialNumber));
@@ -483,6 +511,7 @@ export function encodeSignerIdentifier(sid: SignerIdentifier): Uint8Array {
   return tlv(ctxTag(0, false), sid.keyIdentifier);
 }
 
+/** Encodes a SignerInfo (version 1 for issuerAndSerialNumber, 3 for subjectKeyIdentifier). */
 export function encodeSignerInfo(i: EncodeSignerInfoInput): Uint8Array {
   if (i.signedAttrsDer && i.signedAttrsDer[0] !== Tag.SET) {
     throw new KysoError('INVALID_ARGUMENT', 'signedAttrsDer must be a DER SET OF (tag 0x31)');
@@ -498,6 +527,7 @@ export function encodeSignerInfo(i: EncodeSignerInfoInput): Uint8Array {
   );
 }
 
+/** Input of encodeSignedData: content, digest algorithms, certificates, CRLs and SignerInfos. */
 export interface EncodeSignedDataInput {
   /** DER digest AlgorithmIdentifiers (deduplicated and DER-sorted here). */
   digestAlgorithmsDer: readonly Uint8Array[];
@@ -552,6 +582,7 @@ function explicitOther(o: OtherRevocationInfo): Uint8Array {
   return contextConstructed(1, oid(o.format), o.info);
 }
 
+/** Encodes ContentInfo ::= SEQUENCE { contentType, [0] EXPLICIT content }. */
 export function encodeContentInfo(contentType: string, contentDer: Uint8Array): Uint8Array {
   return seq(oid(contentType), explicit(0, contentDer));
 }
@@ -560,12 +591,14 @@ export function encodeContentInfo(contentType: string, contentDer: Uint8Array): 
 // ESS signing certificate (RFC 2634 §5.4 v1, RFC 5035 v2)
 // ---------------------------------------------------------------------------------------------
 
+/** IssuerSerial of an ESSCertID (RFC 5035): issuer name and serial number. */
 export interface IssuerSerial {
   /** The issuer as a directoryName (other GeneralName forms are kept out: kyso never emits them). */
   issuer: Name;
   serialNumber: Uint8Array;
 }
 
+/** One ESSCertID / ESSCertIDv2 (RFC 2634 §5.4, RFC 5035): certificate hash and optional issuer/serial. */
 export interface EssCertId {
   /** Hash of the whole certificate DER. SHA-1 for v1 (ESSCertID). */
   hashAlgorithm: HashAlgorithm | { unsupported: string };
@@ -573,6 +606,7 @@ export interface EssCertId {
   issuerSerial?: IssuerSerial;
 }
 
+/** A SigningCertificate (v1) or SigningCertificateV2 attribute value as parsed. */
 export interface SigningCertificate {
   version: 1 | 2;
   certs: EssCertId[];

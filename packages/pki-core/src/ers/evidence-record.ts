@@ -32,8 +32,8 @@ import { digest, hashFromOid } from '../crypto/hash.js';
 import type { HashAlgorithm } from '../crypto/types.js';
 import { DerReader, Tag, decodeInteger, decodeOid, schemaError, seq, tlv } from '../der.js';
 import { KysoError } from '../errors.js';
+import type { CheckStatus } from '../verdict/indication.js';
 import {
-  type CheckStatus,
   type TimeStampVerifyOptions,
   type TspCheck,
   parseTimeStampToken,
@@ -53,6 +53,9 @@ export const MAX_ERS_HASHES_PER_NODE = 1024;
 /** Nesting cap of the BER walker. */
 const MAX_DEPTH = 64;
 
+/**
+ * One ArchiveTimeStamp of an evidence record (RFC 4998 §4.2): the reduced hash tree and its time-stamp token.
+ */
 export interface ArchiveTimeStamp {
   /** digestAlgorithm [0] when present (else the token's messageImprint hash applies). */
   digestAlgorithmOid?: string;
@@ -66,6 +69,7 @@ export interface ArchiveTimeStamp {
   timeStampDer: Uint8Array;
 }
 
+/** An EvidenceRecord (RFC 4998 §3) as parsed: digest algorithms and the ArchiveTimeStampSequence. */
 export interface EvidenceRecord {
   version: number;
   digestAlgorithmOids: string[];
@@ -246,6 +250,9 @@ function parseAts(el: BerEl): ArchiveTimeStamp {
 // ---------------------------------------------------------------------------------------------
 // Verification.
 
+/**
+ * The verification line of one ArchiveTimeStamp: its position, hash tree, data coverage and token results.
+ */
 export interface AtsReport {
   /** Index of the ArchiveTimeStampChain in the sequence, from 0. */
   chain: number;
@@ -264,6 +271,10 @@ export interface AtsReport {
   token: { status: CheckStatus; checks: TspCheck[] };
 }
 
+/**
+ * The outcome of verifyEvidenceRecord: overall validity, structural integrity and one line per
+ * ArchiveTimeStamp.
+ */
 export interface EvidenceRecordReport {
   /** True iff every ATS passed (hash trees, data coverage and tokens, TSA chain trust included). */
   valid: boolean;
@@ -275,6 +286,7 @@ export interface EvidenceRecordReport {
   ats: AtsReport[];
 }
 
+/** Options of verifyEvidenceRecord: the archived data object(s) and time-stamp verification options. */
 export interface EvidenceRecordVerifyOptions {
   /**
    * The archived data object(s) the record protects. Without data, the record's internal

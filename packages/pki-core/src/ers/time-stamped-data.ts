@@ -28,20 +28,20 @@ import {
   schemaError,
 } from '../der.js';
 import { KysoError } from '../errors.js';
+import type { CheckStatus } from '../verdict/indication.js';
 import type { HashAlgorithm } from '../crypto/types.js';
-import {
-  type CheckStatus,
-  type TimeStampVerifyOptions,
-  type TspCheck,
-  verifyTimeStampToken,
-} from '../tsp/verify.js';
+import { type TimeStampVerifyOptions, type TspCheck, verifyTimeStampToken } from '../tsp/verify.js';
 
+/** id-ct-timestampedData (RFC 5544 §2). */
 export const OID_CT_TIMESTAMPED_DATA = '1.2.840.113549.1.9.16.1.31';
 /** Size cap for a TimeStampedData (the content is inside). */
 export const MAX_TSD_SIZE = 64 * 1024 * 1024;
 /** Cap on TimeStampAndCRL entries. */
 export const MAX_TSD_TIMESTAMPS = 256;
 
+/**
+ * TimeStampedData (RFC 5544 §2) as parsed: optional URI and metadata, the content and the temporal evidence.
+ */
 export interface TimeStampedData {
   version: number;
   dataUri?: string;
@@ -107,6 +107,7 @@ export function parseTimeStampedData(input: Uint8Array): TimeStampedData {
   return out;
 }
 
+/** The outcome of verifyTimeStampedData: the content check and one line per time-stamp. */
 export interface TimeStampedDataReport {
   valid: boolean;
   status: CheckStatus;
@@ -124,6 +125,7 @@ export interface TimeStampedDataReport {
   }[];
 }
 
+/** Options of verifyTimeStampedData: detached data and time-stamp verification options. */
 export interface TimeStampedDataVerifyOptions {
   /** Detached data (when the content is not embedded), or a copy to compare with the content. */
   data?: Uint8Array;

@@ -29,6 +29,7 @@ export const LINT_PROFILES = [
   'tls-server',
   'rfc5280',
 ] as const;
+/** A linter profile (one of LINT_PROFILES) choosing which lints apply. */
 export type LintProfile = (typeof LINT_PROFILES)[number];
 
 /** The source document family a lint enforces. */
@@ -49,6 +50,10 @@ export type LintSource =
   | 'Decree 23/2025/NĐ-CP'
   | 'VN practice';
 
+/**
+ * Description of one lint: stable name, severity, source document and clause, what it checks and on which
+ * target.
+ */
 export interface LintInfo {
   /** Stable name: `e_…` (error), `w_…` (warning), `n_…` (notice), zlint style. */
   name: string;
@@ -61,6 +66,7 @@ export interface LintInfo {
   target: LintTarget;
 }
 
+/** The result of one lint on one target: status, severity, clause and details. */
 export interface LintResult {
   lint: string;
   status: LintStatus;
@@ -72,6 +78,7 @@ export interface LintResult {
   details?: string;
 }
 
+/** The outcome of linting a certificate, CRL or OCSP response: the profile used and every lint result. */
 export interface LintReport {
   target: LintTarget | 'tbsCertificate';
   /** The profile the lints ran under (`auto` resolved). */

@@ -37,6 +37,7 @@ import {
   wrapBasicOcspResponse,
 } from './response.js';
 
+/** What a RevocationLookup answers for one serial number: good, revoked (time, reason) or unknown. */
 export type RevocationLookupResult =
   | { status: 'good' }
   | { status: 'revoked'; revocationTime: Date; reason?: CrlReason }
@@ -45,6 +46,10 @@ export type RevocationLookupResult =
 /** Looks up a serial number issued by this responder's CA. `serialHex` is lowercase, no sign byte. */
 export type RevocationLookup = (serial: bigint, serialHex: string) => Promise<RevocationLookupResult>;
 
+/**
+ * Options of OcspResponder: the CA, the signer (CA or delegated responder), the status lookup, validity,
+ * certificates sent, clock.
+ */
 export interface OcspResponderOptions {
   /** The CA whose certificates this responder answers for. */
   issuer: Certificate;
@@ -74,6 +79,10 @@ interface Cached {
   serial: string;
 }
 
+/**
+ * An OCSP responder (RFC 6960, RFC 5019 profile): request bytes in, signed response bytes out (see the module
+ * comment).
+ */
 export class OcspResponder {
   readonly issuer: Certificate;
   readonly responderCertificate: Certificate;

@@ -43,6 +43,7 @@ export const MAX_SINGLE_RESPONSES = 1024;
 /** Most certificates carried in a BasicOCSPResponse we accept. */
 export const MAX_RESPONSE_CERTS = 16;
 
+/** OCSPResponseStatus values of RFC 6960 §4.2.1, indexed by their ENUMERATED value (4 is unused). */
 export const OCSP_RESPONSE_STATUSES = [
   'successful',
   'malformedRequest',
@@ -52,13 +53,19 @@ export const OCSP_RESPONSE_STATUSES = [
   'sigRequired',
   'unauthorized',
 ] as const;
+/** An OCSPResponse status by name (RFC 6960 §4.2.1). */
 export type OcspResponseStatus = Exclude<(typeof OCSP_RESPONSE_STATUSES)[number], 'unused4'>;
 
+/**
+ * The status of one certificate in a SingleResponse (RFC 6960 §4.2.1): good, revoked (time, reason) or
+ * unknown.
+ */
 export type CertStatus =
   | { status: 'good' }
   | { status: 'revoked'; revocationTime: Date; reason?: CrlReason }
   | { status: 'unknown' };
 
+/** One SingleResponse (RFC 6960 §4.2.1): CertID, status, thisUpdate/nextUpdate and extensions. */
 export interface SingleResponse {
   certId: CertId;
   certStatus: CertStatus;
@@ -67,8 +74,10 @@ export interface SingleResponse {
   extensions: Extension[];
 }
 
+/** ResponderID (RFC 6960 §4.2.1): the responder by name or by SHA-1 hash of its public key. */
 export type ResponderId = { type: 'byName'; name: Name } | { type: 'byKey'; keyHash: Uint8Array };
 
+/** A BasicOCSPResponse (RFC 6960 §4.2.1) as parsed, with the signed bytes kept for verification. */
 export interface BasicOcspResponse {
   /** DER of the BasicOCSPResponse. */
   der: Uint8Array;
@@ -90,6 +99,7 @@ export interface BasicOcspResponse {
   nonce?: Uint8Array;
 }
 
+/** An OCSPResponse (RFC 6960 §4.2.1): its status and, when successful, the basic response. */
 export interface OcspResponse {
   der: Uint8Array;
   status: OcspResponseStatus;
@@ -274,6 +284,7 @@ export function buildOcspErrorResponse(status: Exclude<OcspResponseStatus, 'succ
   return seq(enumerated(OCSP_RESPONSE_STATUSES.indexOf(status)));
 }
 
+/** Encodes a CertStatus CHOICE ([0] good, [1] revoked with time and reason, [2] unknown). */
 export function encodeCertStatus(s: CertStatus): Uint8Array {
   switch (s.status) {
     case 'good':
@@ -293,6 +304,7 @@ export function encodeCertStatus(s: CertStatus): Uint8Array {
   }
 }
 
+/** A SingleResponse to encode: CertID, status, thisUpdate, optional nextUpdate and extensions. */
 export interface SingleResponseInput {
   certId: CertId;
   certStatus: CertStatus;
@@ -315,6 +327,9 @@ function time(d: Date): Uint8Array {
   return v;
 }
 
+/**
+ * Encodes one SingleResponse (GeneralizedTime in whole seconds); an unknown revocation reason is refused.
+ */
 export function encodeSingleResponse(s: SingleResponseInput): Uint8Array {
   if (
     s.certStatus.status === 'revoked' &&
@@ -332,6 +347,10 @@ export function encodeSingleResponse(s: SingleResponseInput): Uint8Array {
   );
 }
 
+/**
+ * Input of buildOcspResponse: signer, responder ID form, producedAt, the responses, extensions and
+ * certificates.
+ */
 export interface BasicOcspResponseInput {
   /** Signs tbsResponseData; must not use SHA-1 (refused with WEAK_ALGORITHM). */
   signer: Signer;
@@ -354,6 +373,7 @@ export async function buildOcspResponse(input: BasicOcspResponseInput): Promise<
   return wrapBasicOcspResponse(basic);
 }
 
+/** Builds and signs a BasicOCSPResponse (the DER, not wrapped in an OCSPResponse). */
 export async function buildBasicOcspResponse(input: BasicOcspResponseInput): Promise<Uint8Array> {
   return signBasicOcspResponse(
     await ocspSigningParts(input),

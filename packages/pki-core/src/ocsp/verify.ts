@@ -17,6 +17,7 @@ import { integerBytesEqual } from '../der.js';
 import { KysoError } from '../errors.js';
 import { OID } from '../oids.js';
 import { normalizeReasonCode } from '../verdict/codes.js';
+import type { CheckStatus } from '../verdict/indication.js';
 import type { Certificate } from '../x509/certificate.js';
 import { certIdMatchesIssuer, type OcspRequest } from './request.js';
 import {
@@ -27,8 +28,6 @@ import {
   parseOcspResponse,
   responderKeyHash,
 } from './response.js';
-
-export type CheckStatus = 'passed' | 'failed' | 'indeterminate';
 
 /** Stable reason codes of OCSP response verification (UPPER_SNAKE; kebab-case before 0.2). */
 export const OCSP_REASONS = [

@@ -25,8 +25,10 @@ export const MAX_POLICY_NODES = 10_000;
 /** Certificates in a path, anchor included (deep enough for any real PKI; Go and webpki use similar). */
 export const MAX_PATH_DEPTH = 16;
 
+/** A kind of work path validation counts against its budget. */
 export type BudgetKind = 'signatures' | 'buildCalls' | 'nameConstraintComparisons' | 'policyNodes';
 
+/** Limits of a Budget per kind of work (defaults: the MAX_* constants above). */
 export interface BudgetLimits {
   signatures?: number;
   buildCalls?: number;
@@ -44,6 +46,7 @@ export class BudgetExhausted extends Error {
   }
 }
 
+/** Work done by one path building and validation; consume() throws BudgetExhausted past a limit. */
 export class Budget {
   signatures: number;
   buildCalls: number;

@@ -5,9 +5,9 @@ export { checkNameConstraints, isValidDnsName, nameConstraintsProblem } from './
 export { matchesPeerName, type PeerName } from './peer-name.js';
 export { ANY_POLICY, PolicyProcessor, type PolicyInputs } from './policy.js';
 export {
-  PROFILES as VALIDATION_PROFILES,
+  VALIDATION_PROFILES,
   conformanceProblem,
-  type Profile as ValidationProfile,
+  type ValidationProfile,
   rsaEncryptionKeysOnly,
   verifyOptionsForProfile,
 } from './profile.js';

@@ -8,6 +8,7 @@ import type { Certificate } from '../x509/certificate.js';
 import { parseIp } from '../x509/general-name.js';
 import { isValidDnsName } from './name-constraints.js';
 
+/** The name a certificate must be valid for: a DNS host name, an IP address or an e-mail address. */
 export type PeerName =
   | { kind: 'DNS'; value: string }
   | { kind: 'IP'; value: string }
@@ -27,6 +28,9 @@ function dnsMatches(pattern: string, host: string): boolean {
   return h.slice(dot + 1) === rest && rest.includes('.');
 }
 
+/**
+ * Whether the certificate's subjectAltName matches `peer` (DNS wildcards per RFC 9525 §6.3; never the CN).
+ */
 export function matchesPeerName(cert: Certificate, peer: PeerName): boolean {
   const san = cert.subjectAltName ?? [];
   switch (peer.kind) {

@@ -10,6 +10,7 @@ import type { Budget } from './budget.js';
 import type { PolicyResult } from './report.js';
 import { isSelfIssued } from './names.js';
 
+/** anyPolicy (RFC 5280 §4.2.1.4), OID 2.5.29.32.0. */
 export const ANY_POLICY = OID.anyPolicy;
 
 interface PolicyNode {
@@ -20,6 +21,10 @@ interface PolicyNode {
   children: PolicyNode[];
 }
 
+/**
+ * The policy inputs of path validation (RFC 5280 §6.1.1 c, e, f, g): initial policy set and the three initial
+ * inhibit flags.
+ */
 export interface PolicyInputs {
   /** user-initial-policy-set; default {anyPolicy}. */
   initialPolicies?: readonly string[];

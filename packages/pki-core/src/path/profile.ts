@@ -40,22 +40,26 @@ import type { Certificate } from '../x509/certificate.js';
 import { isValidDnsName } from './name-constraints.js';
 import { isSelfIssued } from './names.js';
 
-export type Profile = 'rfc5280' | 'webpki' | 'chromium';
+/**
+ * The certification path validation profile: 'rfc5280' (default, strict), 'webpki' (CA/B Forum) or
+ * 'chromium'.
+ */
+export type ValidationProfile = 'rfc5280' | 'webpki' | 'chromium';
 
 /** All profiles, for option parsing (CLI). */
-export const PROFILES: readonly Profile[] = ['rfc5280', 'webpki', 'chromium'];
+export const VALIDATION_PROFILES: readonly ValidationProfile[] = ['rfc5280', 'webpki', 'chromium'];
 
 /**
  * Whether RSA public keys must be encoded as rsaEncryption under `profile` ('webpki': CA/B Forum
  * BR 7.1.3.1.1; 'chromium': Chromium does not implement id-RSASSA-PSS keys). 'rfc5280' accepts
  * RFC 4055 id-RSASSA-PSS keys and enforces their parameters.
  */
-export function rsaEncryptionKeysOnly(profile: Profile): boolean {
+export function rsaEncryptionKeysOnly(profile: ValidationProfile): boolean {
   return profile !== 'rfc5280';
 }
 
 /** Options for `verifySignature` that apply `profile`'s key rules to a raw signed-data check. */
-export function verifyOptionsForProfile(profile: Profile): { rsaEncryptionKeysOnly: boolean } {
+export function verifyOptionsForProfile(profile: ValidationProfile): { rsaEncryptionKeysOnly: boolean } {
   return { rsaEncryptionKeysOnly: rsaEncryptionKeysOnly(profile) };
 }
 
@@ -84,7 +88,7 @@ function isSelfSigned(c: Certificate): boolean {
 const conformanceCache = new WeakMap<Certificate, Map<string, string | null>>();
 
 /** Returns the first problem found, or null. `role` is the certificate's place in the path. */
-export function conformanceProblem(c: Certificate, role: Role, profile: Profile): string | null {
+export function conformanceProblem(c: Certificate, role: Role, profile: ValidationProfile): string | null {
   let m = conformanceCache.get(c);
   if (!m) {
     m = new Map();
@@ -99,7 +103,7 @@ export function conformanceProblem(c: Certificate, role: Role, profile: Profile)
   return r;
 }
 
-function computeConformanceProblem(c: Certificate, role: Role, profile: Profile): string | null {
+function computeConformanceProblem(c: Certificate, role: Role, profile: ValidationProfile): string | null {
   const crit = (oid: string) => c.extension(oid)?.critical === true;
   if (profile !== 'chromium') {
     // X.690 §8.3.2 / RFC 5280 §4.1 (DER): the one non-DER encoding Certificate.fromDer tolerates.

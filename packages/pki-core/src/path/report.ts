@@ -2,6 +2,7 @@
  * The validation report (DESIGN.md: validation returns a report, never throws for "invalid").
  * Every check is a line with a status and, when it did not pass, a stable reason code.
  */
+import type { CheckStatus } from '../verdict/indication.js';
 import type { Certificate } from '../x509/certificate.js';
 import type { CertRevocationReport } from './revocation-types.js';
 
@@ -52,12 +53,18 @@ export const REASONS = [
   /** A certificate of the path is revoked. */
   'REVOKED',
 ] as const;
+/** A stable reason code of a path validation (one of REASONS). */
 export type ValidationReason = (typeof REASONS)[number];
 
+/**
+ * Rank of a reason code in REASONS (higher = more specific); picks the failure reported across candidate
+ * paths.
+ */
 export function reasonRank(r: ValidationReason): number {
   return REASONS.indexOf(r);
 }
 
+/** The name of one check line of a validation report. */
 export type CheckName =
   | 'build'
   | 'signature'
@@ -76,16 +83,21 @@ export type CheckName =
   | 'revocation'
   | 'budget';
 
+/** One check line of a validation report: which certificate, which check, its status and reason. */
 export interface CheckResult {
   /** Index in `chain` (0 = leaf); -1 for checks about the whole search. */
   certIndex: number;
   subject: string;
   check: CheckName;
-  status: 'passed' | 'failed' | 'indeterminate';
+  status: CheckStatus;
   reason?: ValidationReason;
   detail?: string;
 }
 
+/**
+ * The certificate policy outcome of a path (RFC 5280 §6.1.5): constrained policy sets and the
+ * valid_policy_tree.
+ */
 export interface PolicyResult {
   /** OIDs of the authorities-constrained policy set (anyPolicy '2.5.29.32.0' if unrestricted). */
   authorityConstrainedPolicies: string[];
@@ -97,6 +109,10 @@ export interface PolicyResult {
   explicitPolicyRequired: boolean;
 }
 
+/**
+ * The outcome of path building and validation: valid or not, the chosen chain, every check line, policies,
+ * revocation and work done.
+ */
 export interface ValidationReport {
   valid: boolean;
   reason: ValidationReason | null;

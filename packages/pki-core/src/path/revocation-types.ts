@@ -11,9 +11,15 @@
  */
 import type { Certificate } from '../x509/certificate.js';
 
+/**
+ * A certificate's revocation status as a checker found it ('not-checked': revocation was off or out of
+ * scope).
+ */
 export type RevocationStatus = 'good' | 'revoked' | 'unknown' | 'not-checked';
+/** Where a revocation answer came from. */
 export type RevocationSourceKind = 'crl' | 'ocsp' | 'none';
 
+/** What a RevocationChecker found for one certificate: status, source, dates and reason codes. */
 export interface RevocationResult {
   status: RevocationStatus;
   /** Where the answer came from ('none' when no source gave one). */
@@ -33,6 +39,7 @@ export interface RevocationResult {
   nextUpdate?: Date;
 }
 
+/** What a revocation checker is given with each certificate: validation time and the candidate path. */
 export interface RevocationContext {
   /** Validation time (the same T the path is validated at). */
   time: Date;
@@ -42,6 +49,7 @@ export interface RevocationContext {
   index: number;
 }
 
+/** The revocation seam of path validation: answers the status of one certificate of a candidate path. */
 export interface RevocationChecker {
   check(cert: Certificate, issuer: Certificate, ctx: RevocationContext): Promise<RevocationResult>;
 }

@@ -26,10 +26,12 @@ export function parseCertificateCached(der: Uint8Array): Certificate {
   return c;
 }
 
+/** Empties the parsed-certificate cache (tests and long-running processes reloading trust). */
 export function clearParseCache(): void {
   parseCache.clear();
 }
 
+/** A certificate as a parsed Certificate, DER bytes, or PEM text (several blocks allowed). */
 export type CertificateInput = Certificate | Uint8Array | string;
 
 /** Accepts parsed certificates, DER, or PEM text (possibly several blocks). */
@@ -56,6 +58,7 @@ export interface AnchorConstraints {
   maxPathLength?: number;
 }
 
+/** A trusted certificate and how much of it is enforced (RFC 5280 §6.1.1 / RFC 5914). */
 export interface TrustAnchor {
   certificate: Certificate;
   /**
@@ -81,6 +84,7 @@ export interface TrustAnchor {
   constraints?: AnchorConstraints;
 }
 
+/** Options of TrustStore.add: how each added anchor is enforced (see TrustAnchor). */
 export interface AddAnchorOptions {
   enforce?: 'certificate' | 'key';
   /** See TrustAnchor.checkValidity (default: true with 'certificate', false with 'key'). */
@@ -192,6 +196,7 @@ function issuersFrom<T extends { certificate: Certificate }>(idx: Index<T>, cert
     .map((x) => x.t);
 }
 
+/** The trust anchors a path must end at, indexed by subject name and key identifier. */
 export class TrustStore {
   private readonly index = new Index<TrustAnchor>();
 

@@ -11,7 +11,7 @@ import type { Budget } from './budget.js';
 import { checkNameConstraints, nameConstraintsProblem } from './name-constraints.js';
 import { type PeerName, matchesPeerName } from './peer-name.js';
 import { PolicyProcessor } from './policy.js';
-import { type Profile, type Role, conformanceProblem, rsaEncryptionKeysOnly } from './profile.js';
+import { type Role, type ValidationProfile, conformanceProblem, rsaEncryptionKeysOnly } from './profile.js';
 import {
   type CheckName,
   type CheckResult,
@@ -107,7 +107,7 @@ export interface PathValidationOptions {
   requireExplicitPolicy?: boolean;
   inhibitPolicyMapping?: boolean;
   inhibitAnyPolicy?: boolean;
-  profile?: Profile;
+  profile?: ValidationProfile;
   peerName?: PeerName;
   /**
    * Also require the purpose in intermediates' EKU when they carry one (what Chromium, Go and

@@ -28,8 +28,16 @@ import { Certificate } from '../x509/certificate.js';
 import { checkWithCrls } from './crl-check.js';
 import type { RevocationFetcher } from './fetcher.js';
 
+/**
+ * How revocation is checked: 'require' (CRLs then OCSP, unknown is fatal), 'prefer-ocsp' (OCSP
+ * then CRLs, unknown is fatal), 'soft-fail' (unknown is reported, not fatal) or 'off'.
+ */
 export type RevocationMode = 'require' | 'prefer-ocsp' | 'soft-fail' | 'off';
 
+/**
+ * The KysoRevocationChecker's policy: mode, CRL/OCSP freshness limits, delta/indirect CRLs, scope and
+ * fetching.
+ */
 export interface RevocationPolicy {
   mode: RevocationMode;
   /** Reject CRLs whose thisUpdate is older than this many seconds at the validation time. */
@@ -55,6 +63,10 @@ export interface RevocationPolicy {
   fetch?: boolean;
 }
 
+/**
+ * Revocation data given to the checker: CRLs, OCSP responses, extra signer certificates and an optional
+ * fetcher.
+ */
 export interface RevocationSources {
   /** CRLs: parsed, DER, or PEM text/bytes (several PEM blocks allowed). */
   crls?: readonly (Crl | Uint8Array | string)[];
@@ -81,11 +93,16 @@ export interface DetailedRevocationResult extends RevocationResult {
 /** Fixed cap on recursion when a separate CRL signer's own status is checked. */
 const MAX_SIGNER_DEPTH = 2;
 
+/** One source's answer and whether it settles the status (a definitive answer stops the search). */
 export interface Answer {
   result: DetailedRevocationResult;
   definitive: boolean;
 }
 
+/**
+ * The RevocationChecker of kyso: CRLs (with deltas, indirect CRLs) and OCSP from the given data, then CDP/AIA
+ * fetching, under a RevocationPolicy.
+ */
 export class KysoRevocationChecker implements RevocationChecker {
   readonly policy: RevocationPolicy;
   readonly crls: Crl[] = [];
@@ -337,6 +354,10 @@ function unknown(
   return { status: 'unknown', source, reason, detail, attempts };
 }
 
+/**
+ * Options of checkWithOcsp: validation time, freshness limit and clock skew (seconds), extra responder
+ * certificates.
+ */
 export interface OcspCheckOptions {
   time: Date;
   maxAge?: number;

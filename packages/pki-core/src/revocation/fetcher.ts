@@ -20,6 +20,7 @@ export type FetchFunction = (
   body: ReadableStream<Uint8Array> | null;
 }>;
 
+/** Options of RevocationFetcher: fetch function, timeout, body size caps and the CRL cache. */
 export interface FetcherOptions {
   fetch?: FetchFunction;
   /** Per-request timeout (default 10 s). */
@@ -36,8 +37,11 @@ export interface FetcherOptions {
   now?: () => number;
 }
 
+/** Default per-request timeout of the RevocationFetcher (ms). */
 export const DEFAULT_FETCH_TIMEOUT_MS = 10_000;
+/** Default largest CRL body fetched (64 MiB, the CRL parser cap). */
 export const DEFAULT_MAX_CRL_BYTES = 64 * 1024 * 1024;
+/** Default largest OCSP response body fetched (1 MiB). */
 export const DEFAULT_MAX_OCSP_BYTES = 1024 * 1024;
 
 interface CacheEntry {
@@ -45,6 +49,10 @@ interface CacheEntry {
   expires: number;
 }
 
+/**
+ * Fetches CRLs (CDP, cached until nextUpdate) and OCSP responses (POST, not cached) over HTTP, with a timeout
+ * and body size caps.
+ */
 export class RevocationFetcher {
   readonly #fetch: FetchFunction;
   readonly #timeoutMs: number;

@@ -10,6 +10,9 @@ import type { Certificate } from '../x509/certificate.js';
 import { KysoRevocationChecker, type RevocationMode, type RevocationPolicy } from './checker.js';
 import { RevocationFetcher } from './fetcher.js';
 
+/**
+ * Options of newRevocationChecker: revocation data, fetching and the policy (a mode name or a full policy).
+ */
 export interface NewRevocationCheckerOptions {
   crls?: readonly (Crl | Uint8Array | string)[];
   ocspResponses?: readonly (Uint8Array | OcspResponse)[];

@@ -26,6 +26,7 @@ export const MAX_TSP_REQUEST_SIZE = 16 * 1024;
 /** RFC 3161 nonces are "large random numbers"; we cap them at 256 bits (hostile input bound). */
 export const MAX_NONCE_BITS = 256;
 
+/** MessageImprint (RFC 3161 §2.4.1): the hash algorithm and the hashed message. */
 export interface MessageImprint {
   hashAlgorithm: HashAlgorithm;
   hashedMessage: Uint8Array;
@@ -33,6 +34,7 @@ export interface MessageImprint {
   der: Uint8Array;
 }
 
+/** Encodes a MessageImprint; the hash length must fit the algorithm (INVALID_ARGUMENT). */
 export function encodeMessageImprint(hash: HashAlgorithm, hashedMessage: Uint8Array): Uint8Array {
   if (hashedMessage.length !== hashLength(hash)) {
     throw new KysoError('INVALID_ARGUMENT', `hashedMessage must be ${hashLength(hash)} bytes for ${hash}`);
@@ -54,12 +56,14 @@ export function parseMessageImprint(el: DerElement): MessageImprint {
   return { hashAlgorithm, hashedMessage, der: el.raw };
 }
 
+/** Reads a TSP nonce INTEGER, bounded in size (INPUT_TOO_LARGE). */
 export function readNonce(r: DerReader): bigint {
   const el = r.read(Tag.INTEGER);
   if (el.value.length * 8 > MAX_NONCE_BITS + 8) throw new KysoError('INPUT_TOO_LARGE', 'nonce too large');
   return new DerReader(el.raw).readInteger();
 }
 
+/** A TimeStampReq (RFC 3161 §2.4.1) as parsed. */
 export interface TimeStampReq {
   der: Uint8Array;
   version: number;
@@ -94,6 +98,7 @@ export function parseTimeStampReq(der: Uint8Array): TimeStampReq {
   return out;
 }
 
+/** Options of buildTimeStampReq: the data or its digest, hash algorithm, policy, nonce, certReq. */
 export interface TimeStampReqOptions {
   /** The data to time-stamp (hashed here), or give `digest`. */
   data?: Uint8Array;

@@ -36,6 +36,10 @@ import {
   encodeTstInfo,
 } from './response.js';
 
+/**
+ * Options of TimeStampAuthority: the TSA certificate and chain, signer, policies, accuracy, serial numbers,
+ * clock and accepted hashes.
+ */
 export interface TimeStampAuthorityOptions {
   /** The TSA certificate (critical extKeyUsage = { id-kp-timeStamping } required). */
   certificate: Certificate;
@@ -98,6 +102,10 @@ function randomSerial(): bigint {
   return n;
 }
 
+/**
+ * An RFC 3161 time-stamping authority core: TimeStampReq bytes in, TimeStampResp bytes out (transport is the
+ * caller's).
+ */
 export class TimeStampAuthority {
   readonly certificate: Certificate;
   readonly policyOid: string;

@@ -31,13 +31,12 @@ import { OID } from '../oids.js';
 import { buildAndValidatePath } from '../path/build.js';
 import type { ValidationReason } from '../path/report.js';
 import { normalizeReasonCode } from '../verdict/codes.js';
+import type { CheckStatus } from '../verdict/indication.js';
 import type { TrustStore } from '../path/trust-store.js';
 import { Certificate } from '../x509/certificate.js';
 import { type TstInfo, parseTstInfo, parseTimeStampResp } from './response.js';
 import { tsaCertificateProblem } from './tsa.js';
 import type { TimeStampReq } from './request.js';
-
-export type CheckStatus = 'passed' | 'failed' | 'indeterminate';
 
 export type TspCheckName =
   | 'response-status'

@@ -12,6 +12,7 @@
  */
 import { bytesEqual, toBase64 } from '../bytes.js';
 import {
+  type CheckStatus,
   type SubIndication,
   constraintIndicationUri,
   indicationUri,
@@ -26,7 +27,7 @@ export const ETSI_VR_NS = 'http://uri.etsi.org/19102/v1.2.1#';
 /** One check line of a verifier, reported as a ValidationConstraint. */
 export interface EtsiCheckLine {
   check: string;
-  status: 'passed' | 'failed' | 'indeterminate';
+  status: CheckStatus;
   reason?: string;
   detail?: string;
 }

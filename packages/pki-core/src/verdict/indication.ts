@@ -8,6 +8,9 @@ export const INDICATIONS = ['TOTAL-PASSED', 'INDETERMINATE', 'TOTAL-FAILED'] as 
 /** Main status indication of a signature (or of a certificate path, a time-stamp, an OCSP response). */
 export type Indication = (typeof INDICATIONS)[number];
 
+/** Outcome of one check line in a report (path, OCSP, TSP, CMS, PDF): the constraint's status. */
+export type CheckStatus = 'passed' | 'failed' | 'indeterminate';
+
 /**
  * The sub-indications of EN 319 102-1 and the main indication(s) the standard lists each under.
  * EXPIRED and NOT_YET_VALID appear under both.
@@ -53,6 +56,6 @@ export function subIndicationUri(s: SubIndication): string {
 }
 
 /** TS 119 102-2 URI of the status of one constraint (`passed` / `failed` / `indeterminate`). */
-export function constraintIndicationUri(status: 'passed' | 'failed' | 'indeterminate'): string {
+export function constraintIndicationUri(status: CheckStatus): string {
   return `urn:etsi:019102:mainindication:${status}`;
 }

@@ -72,6 +72,10 @@ export const KNOWN_EXTENSIONS: ReadonlySet<string> = new Set([
   OID.ocspNoCheck,
 ]);
 
+/**
+ * A parsed X.509 certificate (RFC 5280), strict DER: the fields, the extensions kyso understands and the raw
+ * DER. Immutable.
+ */
 export class Certificate {
   /** Complete DER encoding. */
   readonly der: Uint8Array;

@@ -32,6 +32,7 @@ import { OID } from '../oids.js';
 import { Name } from '../name.js';
 import { type GeneralName, encodeGeneralName, parseGeneralName, parseGeneralNames } from './general-name.js';
 
+/** One certificate, CRL or OCSP extension (RFC 5280 §4.1): OID, criticality and the DER of its value. */
 export interface Extension {
   oid: string;
   critical: boolean;
@@ -66,6 +67,7 @@ function single(value: Uint8Array, tag: number = Tag.SEQUENCE): DerReader {
   return inner;
 }
 
+/** Encodes an Extension SEQUENCE (criticality omitted when false, as DER requires). */
 export function encodeExtension(e: Extension): Uint8Array {
   return seq(oid(e.oid), e.critical ? bool(true) : undefined, octetString(e.value));
 }
@@ -93,11 +95,13 @@ function smallUint(
 
 // --- Basic constraints ------------------------------------------------------------------------
 
+/** basicConstraints (RFC 5280 §4.2.1.9): whether the subject is a CA, and its path length limit. */
 export interface BasicConstraints {
   ca: boolean;
   pathLenConstraint?: number;
 }
 
+/** Parses the extnValue contents of basicConstraints (RFC 5280 §4.2.1.9). */
 export function parseBasicConstraints(v: Uint8Array): BasicConstraints {
   const r = single(v);
   let ca = false;
@@ -115,6 +119,7 @@ export function parseBasicConstraints(v: Uint8Array): BasicConstraints {
   return pathLenConstraint === undefined ? { ca } : { ca, pathLenConstraint };
 }
 
+/** Encodes the extnValue contents of basicConstraints. */
 export function encodeBasicConstraints(bc: BasicConstraints): Uint8Array {
   return seq(
     bc.ca ? bool(true) : undefined,
@@ -124,6 +129,7 @@ export function encodeBasicConstraints(bc: BasicConstraints): Uint8Array {
 
 // --- Key usage --------------------------------------------------------------------------------
 
+/** The keyUsage bits of RFC 5280 §4.2.1.3, in bit order. */
 export const KEY_USAGES = [
   'digitalSignature',
   'nonRepudiation',
@@ -135,8 +141,10 @@ export const KEY_USAGES = [
   'encipherOnly',
   'decipherOnly',
 ] as const;
+/** One keyUsage bit by name (digitalSignature, keyCertSign, ...). */
 export type KeyUsage = (typeof KEY_USAGES)[number];
 
+/** Parses the extnValue contents of keyUsage (RFC 5280 §4.2.1.3): the names of the bits set. */
 export function parseKeyUsage(v: Uint8Array): KeyUsage[] {
   const r = reader(v);
   const bits = namedBits(r.readBitString(), 'keyUsage');
@@ -147,6 +155,7 @@ export function parseKeyUsage(v: Uint8Array): KeyUsage[] {
   return out;
 }
 
+/** Encodes the extnValue contents of keyUsage from bit names (minimal DER BIT STRING). */
 export function encodeKeyUsage(usages: readonly KeyUsage[]): Uint8Array {
   if (usages.length === 0) throw new KysoError('INVALID_ARGUMENT', 'keyUsage needs at least one bit');
   return flagsToBitString(usages.map((u) => KEY_USAGES.indexOf(u)));
@@ -154,6 +163,7 @@ export function encodeKeyUsage(usages: readonly KeyUsage[]): Uint8Array {
 
 // --- Extended key usage -----------------------------------------------------------------------
 
+/** Parses the extnValue contents of extKeyUsage (RFC 5280 §4.2.1.12): the key purpose OIDs. */
 export function parseExtKeyUsage(v: Uint8Array): string[] {
   const r = single(v);
   const out: string[] = [];
@@ -162,12 +172,16 @@ export function parseExtKeyUsage(v: Uint8Array): string[] {
   return bounded(out);
 }
 
+/** Encodes the extnValue contents of extKeyUsage from key purpose OIDs. */
 export function encodeExtKeyUsage(oids: readonly string[]): Uint8Array {
   return seq(...oids.map(oid));
 }
 
 // --- Key identifiers --------------------------------------------------------------------------
 
+/**
+ * Parses the extnValue contents of subjectKeyIdentifier (RFC 5280 §4.2.1.2): the key identifier bytes.
+ */
 export function parseSubjectKeyIdentifier(v: Uint8Array): Uint8Array {
   const r = reader(v);
   const k = r.readOctetString();
@@ -175,8 +189,12 @@ export function parseSubjectKeyIdentifier(v: Uint8Array): Uint8Array {
   return k;
 }
 
+/** Encodes the extnValue contents of subjectKeyIdentifier (an OCTET STRING of `kid`). */
 export const encodeSubjectKeyIdentifier = (kid: Uint8Array): Uint8Array => octetString(kid);
 
+/**
+ * authorityKeyIdentifier (RFC 5280 §4.2.1.1): the issuer key identifier and/or issuer name and serial.
+ */
 export interface AuthorityKeyIdentifier {
   keyIdentifier?: Uint8Array;
   authorityCertIssuer?: GeneralName[];
@@ -184,6 +202,7 @@ export interface AuthorityKeyIdentifier {
   authorityCertSerialNumber?: Uint8Array;
 }
 
+/** Parses the extnValue contents of authorityKeyIdentifier (RFC 5280 §4.2.1.1). */
 export function parseAuthorityKeyIdentifier(v: Uint8Array): AuthorityKeyIdentifier {
   const r = single(v);
   const out: AuthorityKeyIdentifier = {};
@@ -206,6 +225,7 @@ export function parseAuthorityKeyIdentifier(v: Uint8Array): AuthorityKeyIdentifi
   return out;
 }
 
+/** Encodes the extnValue contents of authorityKeyIdentifier. */
 export function encodeAuthorityKeyIdentifier(a: AuthorityKeyIdentifier): Uint8Array {
   return seq(
     a.keyIdentifier && tlv(ctxTag(0, false), a.keyIdentifier),
@@ -216,16 +236,22 @@ export function encodeAuthorityKeyIdentifier(a: AuthorityKeyIdentifier): Uint8Ar
 
 // --- Alternative names ------------------------------------------------------------------------
 
+/**
+ * Parses the extnValue contents of a GeneralNames extension (subjectAltName, issuerAltName,
+ * certificateIssuer).
+ */
 export function parseGeneralNamesExtension(v: Uint8Array): GeneralName[] {
   return parseGeneralNames(single(v));
 }
 
+/** Encodes the extnValue contents of a GeneralNames extension (subjectAltName, issuerAltName). */
 export function encodeGeneralNamesExtension(names: readonly GeneralName[]): Uint8Array {
   return seq(...names.map(encodeGeneralName));
 }
 
 // --- CRL distribution points / freshest CRL -----------------------------------------------------
 
+/** The ReasonFlags bits of RFC 5280 §4.2.1.13, in bit order. */
 export const REASON_FLAGS = [
   'unused',
   'keyCompromise',
@@ -237,14 +263,17 @@ export const REASON_FLAGS = [
   'privilegeWithdrawn',
   'aACompromise',
 ] as const;
+/** One ReasonFlags bit by name (keyCompromise, cACompromise, ...). */
 export type ReasonFlag = (typeof REASON_FLAGS)[number];
 
+/** DistributionPointName (RFC 5280 §4.2.1.13): full names, or a name relative to the CRL issuer. */
 export interface DistributionPointName {
   fullName?: GeneralName[];
   /** RelativeDistinguishedName (DER of the SET), appended to the CRL issuer's name. */
   nameRelativeToCRLIssuer?: Uint8Array;
 }
 
+/** One entry of cRLDistributionPoints (RFC 5280 §4.2.1.13). */
 export interface DistributionPoint {
   distributionPoint?: DistributionPointName;
   reasons?: ReasonFlag[];
@@ -275,6 +304,7 @@ function parseReasons(el: { value: Uint8Array; raw: Uint8Array; offset: number; 
   return bits.filter((b) => b < REASON_FLAGS.length).map((b) => REASON_FLAGS[b]!);
 }
 
+/** Parses the extnValue contents of cRLDistributionPoints (RFC 5280 §4.2.1.13). */
 export function parseCrlDistributionPoints(v: Uint8Array): DistributionPoint[] {
   const r = single(v);
   const out: DistributionPoint[] = [];
@@ -300,6 +330,7 @@ export function parseCrlDistributionPoints(v: Uint8Array): DistributionPoint[] {
   return bounded(out);
 }
 
+/** Encodes the extnValue contents of cRLDistributionPoints. */
 export function encodeCrlDistributionPoints(dps: readonly DistributionPoint[]): Uint8Array {
   return seq(
     ...dps.map((p) =>
@@ -319,6 +350,7 @@ export function crlDistributionPointUris(uris: readonly string[]): DistributionP
 
 // --- Issuing distribution point (CRL) -----------------------------------------------------------
 
+/** issuingDistributionPoint of a CRL (RFC 5280 §5.2.5): the CRL's scope. */
 export interface IssuingDistributionPoint {
   distributionPoint?: DistributionPointName;
   onlyContainsUserCerts: boolean;
@@ -328,6 +360,7 @@ export interface IssuingDistributionPoint {
   onlyContainsAttributeCerts: boolean;
 }
 
+/** Parses the extnValue contents of a CRL issuingDistributionPoint (RFC 5280 §5.2.5). */
 export function parseIssuingDistributionPoint(v: Uint8Array): IssuingDistributionPoint {
   const r = single(v);
   const out: IssuingDistributionPoint = {
@@ -368,6 +401,7 @@ export function parseIssuingDistributionPoint(v: Uint8Array): IssuingDistributio
   return out;
 }
 
+/** Encodes the extnValue contents of a CRL issuingDistributionPoint (DEFAULT FALSE flags omitted). */
 export function encodeIssuingDistributionPoint(i: Partial<IssuingDistributionPoint>): Uint8Array {
   const t = (n: number, b: boolean | undefined) => b && tlv(ctxTag(n, false), Uint8Array.of(0xff));
   return seq(
@@ -382,11 +416,18 @@ export function encodeIssuingDistributionPoint(i: Partial<IssuingDistributionPoi
 
 // --- Authority information access -------------------------------------------------------------
 
+/**
+ * One AccessDescription of authorityInfoAccess / subjectInfoAccess (RFC 5280 §4.2.2.1): method OID and
+ * location.
+ */
 export interface AccessDescription {
   method: string;
   location: GeneralName;
 }
 
+/**
+ * Parses the extnValue contents of authorityInfoAccess or subjectInfoAccess (RFC 5280 §4.2.2.1/§4.2.2.2).
+ */
 export function parseInfoAccess(v: Uint8Array): AccessDescription[] {
   const r = single(v);
   const out: AccessDescription[] = [];
@@ -401,12 +442,14 @@ export function parseInfoAccess(v: Uint8Array): AccessDescription[] {
   return bounded(out);
 }
 
+/** Encodes the extnValue contents of authorityInfoAccess or subjectInfoAccess. */
 export function encodeInfoAccess(ads: readonly AccessDescription[]): Uint8Array {
   return seq(...ads.map((a) => seq(oid(a.method), encodeGeneralName(a.location))));
 }
 
 // --- Certificate policies ---------------------------------------------------------------------
 
+/** A policy qualifier of certificatePolicies (RFC 5280 §4.2.1.4): CPS URI, user notice text, raw DER. */
 export interface PolicyQualifier {
   oid: string;
   /** For id-qt-cps. */
@@ -417,11 +460,13 @@ export interface PolicyQualifier {
   raw: Uint8Array;
 }
 
+/** One policy of certificatePolicies (RFC 5280 §4.2.1.4) with its qualifiers. */
 export interface PolicyInformation {
   policyIdentifier: string;
   qualifiers?: PolicyQualifier[];
 }
 
+/** Parses the extnValue contents of certificatePolicies (RFC 5280 §4.2.1.4). */
 export function parseCertificatePolicies(v: Uint8Array): PolicyInformation[] {
   const r = single(v);
   const out: PolicyInformation[] = [];
@@ -492,12 +537,14 @@ function displayText(el: { value: Uint8Array; raw: Uint8Array; offset: number; t
   return decodeString(el);
 }
 
+/** A policy to issue: its OID and optionally a CPS URI and a user notice text. */
 export interface PolicyInput {
   oid: string;
   cpsUri?: string;
   userNotice?: string;
 }
 
+/** Encodes the extnValue contents of certificatePolicies (CPS and user notice qualifiers). */
 export function encodeCertificatePolicies(policies: readonly PolicyInput[]): Uint8Array {
   return seq(
     ...policies.map((p) => {
@@ -511,11 +558,13 @@ export function encodeCertificatePolicies(policies: readonly PolicyInput[]): Uin
 
 // --- Policy mappings / constraints / inhibitAnyPolicy -----------------------------------------
 
+/** One policyMappings pair (RFC 5280 §4.2.1.5): issuer domain policy to subject domain policy. */
 export interface PolicyMapping {
   issuerDomainPolicy: string;
   subjectDomainPolicy: string;
 }
 
+/** Parses the extnValue contents of policyMappings (RFC 5280 §4.2.1.5). */
 export function parsePolicyMappings(v: Uint8Array): PolicyMapping[] {
   const r = single(v);
   const out: PolicyMapping[] = [];
@@ -528,10 +577,15 @@ export function parsePolicyMappings(v: Uint8Array): PolicyMapping[] {
   return bounded(out);
 }
 
+/** Encodes the extnValue contents of policyMappings. */
 export function encodePolicyMappings(ms: readonly PolicyMapping[]): Uint8Array {
   return seq(...ms.map((m) => seq(oid(m.issuerDomainPolicy), oid(m.subjectDomainPolicy))));
 }
 
+/**
+ * policyConstraints (RFC 5280 §4.2.1.11): SkipCerts before an explicit policy is required / mapping is
+ * inhibited.
+ */
 export interface PolicyConstraints {
   requireExplicitPolicy?: number;
   inhibitPolicyMapping?: number;
@@ -541,6 +595,7 @@ function skipCerts(el: { value: Uint8Array; raw: Uint8Array; offset: number; tag
   return smallUint(el, 'SkipCerts');
 }
 
+/** Parses the extnValue contents of policyConstraints (RFC 5280 §4.2.1.11). */
 export function parsePolicyConstraints(v: Uint8Array): PolicyConstraints {
   const r = single(v);
   const out: PolicyConstraints = {};
@@ -553,6 +608,7 @@ export function parsePolicyConstraints(v: Uint8Array): PolicyConstraints {
   return out;
 }
 
+/** Encodes the extnValue contents of policyConstraints. */
 export function encodePolicyConstraints(p: PolicyConstraints): Uint8Array {
   return seq(
     p.requireExplicitPolicy !== undefined && implicit(0, integer(p.requireExplicitPolicy)),
@@ -560,6 +616,7 @@ export function encodePolicyConstraints(p: PolicyConstraints): Uint8Array {
   );
 }
 
+/** Parses the extnValue contents of inhibitAnyPolicy (RFC 5280 §4.2.1.14): the SkipCerts value. */
 export function parseInhibitAnyPolicy(v: Uint8Array): number {
   const r = reader(v);
   const n = r.readInteger();
@@ -568,16 +625,19 @@ export function parseInhibitAnyPolicy(v: Uint8Array): number {
   return Number(n);
 }
 
+/** Encodes the extnValue contents of inhibitAnyPolicy (an INTEGER). */
 export const encodeInhibitAnyPolicy = (n: number): Uint8Array => integer(n);
 
 // --- Name constraints -------------------------------------------------------------------------
 
+/** One subtree of nameConstraints (RFC 5280 §4.2.1.10): a base name and its distances. */
 export interface GeneralSubtree {
   base: GeneralName;
   minimum: number;
   maximum?: number;
 }
 
+/** nameConstraints (RFC 5280 §4.2.1.10): permitted and excluded subtrees. */
 export interface NameConstraints {
   permittedSubtrees?: GeneralSubtree[];
   excludedSubtrees?: GeneralSubtree[];
@@ -606,6 +666,10 @@ function parseSubtrees(r: DerReader): GeneralSubtree[] {
   return out;
 }
 
+/**
+ * Parses the extnValue contents of nameConstraints (RFC 5280 §4.2.1.10), at most MAX_NAME_CONSTRAINT_SUBTREES
+ * subtrees.
+ */
 export function parseNameConstraints(v: Uint8Array): NameConstraints {
   const r = single(v);
   const out: NameConstraints = {};
@@ -618,6 +682,7 @@ export function parseNameConstraints(v: Uint8Array): NameConstraints {
   return out;
 }
 
+/** Encodes the extnValue contents of nameConstraints. */
 export function encodeNameConstraints(nc: NameConstraints): Uint8Array {
   const subtrees = (ss: GeneralSubtree[]) =>
     ss.map((s) =>
@@ -635,6 +700,7 @@ export function encodeNameConstraints(nc: NameConstraints): Uint8Array {
 
 // --- CRL-specific -----------------------------------------------------------------------------
 
+/** CRLReason values of RFC 5280 §5.3.1, indexed by their ENUMERATED value (7 is unused). */
 export const CRL_REASONS = [
   'unspecified',
   'keyCompromise',
@@ -648,8 +714,13 @@ export const CRL_REASONS = [
   'privilegeWithdrawn',
   'aACompromise',
 ] as const;
+/** A CRL entry reason code by name (RFC 5280 §5.3.1). */
 export type CrlReason = Exclude<(typeof CRL_REASONS)[number], 'unused7'>;
 
+/**
+ * Parses the extnValue contents of a CRL entry reasonCode (RFC 5280 §5.3.1); value 7 and unknown values are
+ * refused.
+ */
 export function parseCrlReason(v: Uint8Array): CrlReason {
   const r = reader(v);
   const el = r.read(Tag.ENUMERATED);
@@ -661,10 +732,12 @@ export function parseCrlReason(v: Uint8Array): CrlReason {
   return reason;
 }
 
+/** Encodes the extnValue contents of a CRL entry reasonCode (ENUMERATED). */
 export function encodeCrlReason(reason: CrlReason): Uint8Array {
   return enumerated(CRL_REASONS.indexOf(reason));
 }
 
+/** Parses the extnValue contents of cRLNumber or deltaCRLIndicator (RFC 5280 §5.2.3): 0 ≤ n < 2^160. */
 export function parseCrlNumber(v: Uint8Array): bigint {
   const r = reader(v);
   const n = r.readInteger();
@@ -673,8 +746,10 @@ export function parseCrlNumber(v: Uint8Array): bigint {
   return n;
 }
 
+/** Encodes the extnValue contents of cRLNumber (an INTEGER). */
 export const encodeCrlNumber = (n: bigint | number): Uint8Array => integer(n);
 
+/** Parses the extnValue contents of a GeneralizedTime extension (invalidityDate, RFC 5280 §5.3.2). */
 export function parseGeneralizedTimeExt(v: Uint8Array): Date {
   const r = reader(v);
   const el = r.read(Tag.GENERALIZED_TIME);
@@ -682,6 +757,7 @@ export function parseGeneralizedTimeExt(v: Uint8Array): Date {
   return DerBits.decodeGeneralizedTime(el, false);
 }
 
+/** Encodes the extnValue contents of invalidityDate (RFC 5280 §5.3.2, GeneralizedTime). */
 export const encodeInvalidityDate = (d: Date): Uint8Array => generalizedTime(d);
 
 /** id-pkix-ocsp-nocheck: value must be NULL. */
@@ -692,6 +768,7 @@ export function parseNull(v: Uint8Array): true {
   return true;
 }
 
+/** The bytes of an IA5String extension value decoded as text, for display. */
 export function describeIa5(v: Uint8Array): string {
   return utf8Decode(v);
 }

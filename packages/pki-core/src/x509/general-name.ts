@@ -4,6 +4,7 @@ import { type DerElement, DerReader, ctxTag, ia5String, implicit, oid, tlv, deco
 import { KysoError } from '../errors.js';
 import { Name } from '../name.js';
 
+/** A GeneralName (RFC 5280 §4.2.1.6), one variant per CHOICE. */
 export type GeneralName =
   | { type: 'otherName'; typeId: string; value: Uint8Array }
   | { type: 'email'; value: string }
@@ -28,6 +29,7 @@ function ia5(el: DerElement): string {
   return utf8Decode(el.value);
 }
 
+/** Parses one GeneralName element (context-tagged CHOICE); strict, KysoError on malformed input. */
 export function parseGeneralName(el: DerElement): GeneralName {
   const n = el.tag & 0x1f;
   const cls = el.tag & 0xc0;
@@ -83,6 +85,7 @@ export function parseGeneralNames(r: DerReader, allowEmpty = false): GeneralName
   return out;
 }
 
+/** Encodes one GeneralName (DER, context-tagged). */
 export function encodeGeneralName(g: GeneralName): Uint8Array {
   switch (g.type) {
     case 'otherName':
@@ -105,6 +108,9 @@ export function encodeGeneralName(g: GeneralName): Uint8Array {
   }
 }
 
+/**
+ * Formats an iPAddress value: IPv4 dotted, IPv6 hex groups, and address/mask for name-constraint values.
+ */
 export function formatIp(b: Uint8Array): string {
   const fmt = (a: Uint8Array) =>
     a.length === 4
@@ -170,6 +176,7 @@ function parseIpAddress(s: string): Uint8Array {
   throw new KysoError('INVALID_ARGUMENT', `bad IP address ${s}`);
 }
 
+/** Formats a GeneralName as text ("DNS:example.vn", "email:...", "IP:..."), as OpenSSL prints them. */
 export function formatGeneralName(g: GeneralName): string {
   switch (g.type) {
     case 'email':

@@ -37,6 +37,7 @@ import type { GeneralName } from './general-name.js';
 import { nameConstraintsProblem, nameConstraintViolation } from '../path/name-constraints.js';
 import { type IssuanceLintOptions, issuanceLintProfile, lintBeforeIssue } from '../lint/issue-gate.js';
 
+/** Input of buildCertificate: every field of the TBSCertificate given explicitly (no profile applied). */
 export interface BuildCertificateInput {
   subject: NameInput;
   issuer: NameInput;
@@ -105,6 +106,7 @@ export async function buildCertificate(input: BuildCertificateInput): Promise<Ce
   return Certificate.fromDer(seq(tbs, algDer, bitString(sig)));
 }
 
+/** The certificate profiles issueCertificate knows (key usages, EKUs, basic constraints per kind). */
 export const PROFILES = [
   'root-ca',
   'sub-ca',
@@ -114,13 +116,18 @@ export const PROFILES = [
   'tsa',
   'tls-server',
 ] as const;
+/** A certificate issuance profile (one of PROFILES); not to be confused with ValidationProfile. */
 export type Profile = (typeof PROFILES)[number];
 
+/** The issuing CA: its certificate and the signer holding its key. */
 export interface IssuerContext {
   certificate: Certificate;
   signer: Signer;
 }
 
+/**
+ * Input of issueCertificate: a profile, subject and public key, the issuer (omit for a root) and options.
+ */
 export interface IssueCertificateInput {
   profile: Profile;
   subject: NameInput;

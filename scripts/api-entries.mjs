@@ -1,0 +1,20 @@
+// The public entry points of the four packages (their package.json "exports"), one API report each.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** report: api/<report>.api.md; dts: the entry's built declaration file inside packages/<pkg>. */
+export const ENTRIES = [
+  { report: 'pki-core', pkg: 'pki-core', dts: 'dist/index.d.ts' },
+  { report: 'pki-core-cli', pkg: 'pki-core', dts: 'dist/cli/main.d.ts' },
+  { report: 'pdf-sign', pkg: 'pdf-sign', dts: 'dist/index.d.ts' },
+  { report: 'pdf-sign-node', pkg: 'pdf-sign', dts: 'dist/node/index.d.ts' },
+  { report: 'pdf-sign-cli', pkg: 'pdf-sign', dts: 'dist/cli/index.d.ts' },
+  { report: 'pdf-sign-appearance', pkg: 'pdf-sign', dts: 'dist/appearance/index.d.ts' },
+  { report: 'pdf-sign-samples', pkg: 'pdf-sign', dts: 'dist/samples/index.d.ts' },
+  { report: 'xml-sign', pkg: 'xml-sign', dts: 'dist/index.d.ts' },
+  { report: 'xml-sign-cli', pkg: 'xml-sign', dts: 'dist/cli/index.d.ts' },
+  { report: 'signing-server', pkg: 'signing-server', dts: 'dist/index.d.ts' },
+  { report: 'signing-server-client', pkg: 'signing-server', dts: 'dist/client/index.d.ts' },
+];
