@@ -60,9 +60,11 @@ class Usage extends Error {}
 export interface RemoteSignerRequest {
   /** Server base URL, without a trailing slash. */
   url: string;
+  /** The remote credential (--credential). */
   credentialId: string;
-  /** OAuth2 client credentials (--client-id, --client-secret-file). */
+  /** OAuth2 client id (--client-id). */
   clientId?: string;
+  /** OAuth2 client secret (the contents of --client-secret-file). */
   clientSecret?: string;
   /** How long to wait for the subscriber's approval of each signature (ms). */
   approvalTimeoutMs: number;
@@ -73,12 +75,14 @@ export interface RemoteSignerRequest {
   /** Progress for the user (where to approve), written to stderr. */
   notify(text: string): void;
 }
+/** Builds the remote Signer for one run; rejects with RemoteSigningError for a reported failure. */
 export type RemoteSignerFactory = (request: RemoteSignerRequest) => Promise<Signer>;
 
 /** A remote signing failure the CLI reports without a stack (refused, expired, cancelled: exit code). */
 export class RemoteSigningError extends Error {
   constructor(
     message: string,
+    /** The command's exit code: 1 (refused, expired, timed out), 2 (usage), 130 (Ctrl-C). */
     readonly exitCode = 1,
   ) {
     super(message);
@@ -86,6 +90,7 @@ export class RemoteSigningError extends Error {
   }
 }
 
+/** Options of `createXmlCommands`. */
 export interface XmlCommandsOptions {
   /** Enables --remote on `xml sign` and `xml countersign`. */
   remoteSignerFactory?: RemoteSignerFactory;
