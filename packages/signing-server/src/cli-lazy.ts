@@ -2,7 +2,7 @@
  * The `kyso` command table, lazily: every command is described by `CLI_MANIFEST` (generated data,
  * no imports) and its module is imported only when it runs. `kyso --help` loads the framework and
  * this table; `kyso verify chain` loads path validation, not the server, the PDF module or fonts;
- * `kyso xml …` loads @kyso/xml-sign only.
+ * `kyso xml …` loads @kyso/xml-sign (and the remote signer client, not pdf-sign or the server).
  * Regenerate the manifest after changing a command: `npm run build && node
  * packages/signing-server/scripts/cli-manifest.js` (test/cli-lazy.test.ts checks it is current).
  */
@@ -22,7 +22,7 @@ export const CLI_GROUPS: Record<string, () => Promise<Command[]>> = {
   lint: async () => (await import('@kyso/pki-core/cli/lint')).lintCommands,
   server: async () => (await import('./cli.js')).serverCommands,
   pdf: async () => (await import('./pdf-remote.js')).pdfCommandsWithRemote(),
-  xml: async () => (await import('@kyso/xml-sign/cli')).xmlCommands,
+  xml: async () => (await import('./xml-remote.js')).xmlCommandsWithRemote(),
 };
 
 /** The order groups appear in `kyso --help` (and in the manifest). */

@@ -1425,6 +1425,31 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
         description: 'file holding the PKCS#12 password',
       },
       {
+        name: 'remote',
+        type: 'string',
+        description: 'kyso signing server URL (approval on URL/approve; TSA default URL/pki/tsa)',
+      },
+      {
+        name: 'credential',
+        type: 'string',
+        description: 'remote credential id (with --remote)',
+      },
+      {
+        name: 'client-id',
+        type: 'string',
+        description: 'OAuth2 client id (with --remote)',
+      },
+      {
+        name: 'client-secret-file',
+        type: 'string',
+        description: 'file holding the OAuth2 client secret',
+      },
+      {
+        name: 'approval-timeout',
+        type: 'string',
+        description: "seconds to wait for the subscriber's approval (default 300)",
+      },
+      {
         name: 'profile',
         type: 'string',
         description: 'xmldsig (default), xades, einvoice',
@@ -1456,7 +1481,7 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       },
     ],
     usage:
-      'IN --out OUT --p12 FILE --password-file FILE [--profile xmldsig|xades|einvoice] [--level B-B|B-T|B-LT|B-LTA --tsa URL [--allow-lower-level]] [--detached] [--enveloping]',
+      'IN --out OUT (--p12 FILE --password-file FILE | --remote URL --credential ID --client-id ID --client-secret-file FILE [--approval-timeout SECONDS]) [--profile xmldsig|xades|einvoice] [--level B-B|B-T|B-LT|B-LTA --tsa URL [--allow-lower-level]] [--detached] [--enveloping]',
     positionals: {
       min: 1,
       max: 1,
@@ -1531,12 +1556,38 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
         description: 'file holding the PKCS#12 password',
       },
       {
+        name: 'remote',
+        type: 'string',
+        description: 'kyso signing server URL (approval on URL/approve; TSA default URL/pki/tsa)',
+      },
+      {
+        name: 'credential',
+        type: 'string',
+        description: 'remote credential id (with --remote)',
+      },
+      {
+        name: 'client-id',
+        type: 'string',
+        description: 'OAuth2 client id (with --remote)',
+      },
+      {
+        name: 'client-secret-file',
+        type: 'string',
+        description: 'file holding the OAuth2 client secret',
+      },
+      {
+        name: 'approval-timeout',
+        type: 'string',
+        description: "seconds to wait for the subscriber's approval (default 300)",
+      },
+      {
         name: 'signature-id',
         type: 'string',
         description: "the countersigned signature's Id (default: the first)",
       },
     ],
-    usage: 'IN --out OUT --p12 FILE --password-file FILE [--signature-id ID]',
+    usage:
+      'IN --out OUT (--p12 FILE --password-file FILE | --remote URL --credential ID --client-id ID --client-secret-file FILE [--approval-timeout SECONDS]) [--signature-id ID]',
     positionals: {
       min: 1,
       max: 1,

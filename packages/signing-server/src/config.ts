@@ -2,6 +2,7 @@
  * Server configuration from the environment, validated once at start. Every problem is listed in
  * one ConfigError so an operator fixes them all in one go.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -62,6 +63,22 @@ export interface Config {
   keyCacheSeconds: number;
   /** Software vault: worker threads that sign batches of 8+ hashes in parallel (0: inline). */
   signWorkers: number;
+  /**
+   * Passkeys (WebAuthn): the attestation asked for at enrolment ('none': any authenticator;
+   * 'direct': a verified attestation statement is required) and, with 'direct', the AAGUIDs of
+   * the authenticator models accepted (empty: any model with a valid statement). The RP ID and
+   * the expected origin are derived from publicBaseUrl (KYSO_PUBLIC_URL).
+   */
+  webauthn: {
+    attestation: 'none' | 'direct';
+    aaguids: string[];
+    /**
+     * With 'direct': PEM root certificates the attestation chain (packed, tpm, fido-u2f) must lead
+     * to (KYSO_WEBAUTHN_ROOTS, a file). Without them a packed statement is checked but not anchored.
+     */
+    roots: string[];
+    enrolmentCodeSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -143,6 +160,31 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent');
   }
+  const attestation = (env.KYSO_WEBAUTHN_ATTESTATION || 'none') as Config['webauthn']['attestation'];
+  if (attestation !== 'none' && attestation !== 'direct')
+    problems.push('KYSO_WEBAUTHN_ATTESTATION must be "none" or "direct"');
+  const aaguids = (env.KYSO_WEBAUTHN_AAGUIDS ?? '')
+    .split(',')
+    .map((a) => a.trim().toLowerCase())
+    .filter((a) => a !== '');
+  for (const a of aaguids)
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(a))
+      problems.push(`KYSO_WEBAUTHN_AAGUIDS: ${JSON.stringify(a.slice(0, 40))} is not an AAGUID`);
+  if (aaguids.length > 0 && attestation !== 'direct')
+    problems.push(
+      'KYSO_WEBAUTHN_AAGUIDS needs KYSO_WEBAUTHN_ATTESTATION=direct (an AAGUID is only attested then)',
+    );
+  const roots: string[] = [];
+  if (env.KYSO_WEBAUTHN_ROOTS) {
+    if (attestation !== 'direct') problems.push('KYSO_WEBAUTHN_ROOTS needs KYSO_WEBAUTHN_ATTESTATION=direct');
+    try {
+      const pem = fs.readFileSync(env.KYSO_WEBAUTHN_ROOTS, 'utf8');
+      roots.push(...(pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []));
+      if (roots.length === 0) problems.push('KYSO_WEBAUTHN_ROOTS holds no PEM certificate');
+    } catch {
+      problems.push('KYSO_WEBAUTHN_ROOTS cannot be read');
+    }
+  }
   const cfg: Config = {
     host,
     port,
@@ -191,6 +233,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     maxHashesPerRequest: int('KYSO_MAX_HASHES', 1000, 1, 100_000),
     keyCacheSeconds: int('KYSO_KEY_CACHE_SECONDS', 60, 0, 3600),
     signWorkers: int('KYSO_SIGN_WORKERS', Math.min(4, os.availableParallelism()), 0, 64),
+    webauthn: {
+      attestation,
+      aaguids,
+      roots,
+      enrolmentCodeSeconds: int('KYSO_PASSKEY_ENROL_SECONDS', 86400, 60, 30 * 86400),
+    },
     ...overrides,
   };
   if (cfg.ocsp.nonce !== 'fresh' && cfg.ocsp.nonce !== 'preproduced')

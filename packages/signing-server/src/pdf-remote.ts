@@ -1,14 +1,7 @@
 /**
  * `kyso pdf sign IN --out OUT --remote URL --credential ID`: the remote signer factory that the
- * `kyso` binary gives pdf-sign's CLI (pdf-sign cannot depend on this package). Node only.
- *
- * For each signature pdf-sign prepares the PDF (two-step) and asks the signer to sign the CMS
- * signed attributes; the factory's signer hashes them, asks the server for an asynchronous
- * authorisation (`credentials/authorize`, operationMode "A" → 202 {handle}, the file name as the
- * document's label), tells the user on
- * stderr that the subscriber approves on `<URL>/approve` (with the digest the page shows), polls
- * `credentials/authorizeCheck` until the SAD comes (or a refusal, the server's expiry, the
- * --approval-timeout, or Ctrl-C), then signs with `signatures/signHash` and the SAD.
+ * `kyso` binary gives pdf-sign's CLI (pdf-sign cannot depend on this package). Node only. The
+ * approval flow itself is in remote-approval.ts (shared with `kyso xml sign --remote`).
  */
 import {
   createPdfCommands,
@@ -16,143 +9,19 @@ import {
   type RemoteSignerRequest,
   RemoteSigningError,
 } from '@kyso/pdf-sign/cli';
-import type { SignatureAlgorithm, Signer } from '@kyso/pki-core';
+import type { Signer } from '@kyso/pki-core';
 import type { Command } from '@kyso/pki-core/cli';
-import { CscClient, CscError, fromBase64 } from './client/csc-client.js';
-import { type RemoteAuthorization, RemoteSigner } from './client/remote-signer.js';
+import { type CscRemoteSignerFactoryOptions, openApprovedRemoteSigner } from './remote-approval.js';
 
-export interface CscRemoteSignerFactoryOptions {
-  /** fetch for every request (tests); default globalThis.fetch. */
-  fetch?: typeof fetch;
-  /** Delay between authorizeCheck polls (default 2000 ms). */
-  pollIntervalMs?: number;
-  /** Cancel waiting on SIGINT (default true). */
-  handleSigint?: boolean;
-}
-
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-
-/** Exit 130 for Ctrl-C, as a shell reports a SIGINT-terminated program. */
-const cancelled = () => new RemoteSigningError('cancelled (Ctrl-C): nothing was signed', 130);
-
-function remoteError(e: unknown, url: string): unknown {
-  if (e instanceof RemoteSigningError) return e;
-  if (e instanceof CscError) {
-    if (e.error === 'access_denied' && e.status === 403)
-      return new RemoteSigningError('the subscriber refused the signature: nothing was signed');
-    if (e.error === 'expired_token')
-      return new RemoteSigningError('the approval request expired on the server: nothing was signed');
-    return new RemoteSigningError(`the signing server refused: ${e.message}`);
-  }
-  if (e instanceof TypeError && /fetch/i.test(e.message))
-    return new RemoteSigningError(
-      `cannot reach ${url}: ${(e.cause as Error | undefined)?.message ?? e.message}`,
-    );
-  return e;
-}
-
-/** Waits `ms`, or rejects at once when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(cancelled());
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(cancelled());
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
+export type { CscRemoteSignerFactoryOptions } from './remote-approval.js';
 
 /**
  * The SDK-based factory: a `RemoteSigner` whose every signature is approved asynchronously by the
  * subscriber on the server's /approve page.
  */
 export function cscRemoteSignerFactory(options: CscRemoteSignerFactoryOptions = {}): RemoteSignerFactory {
-  return async (req: RemoteSignerRequest): Promise<Signer> => {
-    if (!req.clientId || !req.clientSecret)
-      throw new RemoteSigningError(
-        '--remote needs the OAuth2 client credentials: --client-id ID --client-secret-file FILE',
-        2,
-      );
-    const baseFetch = options.fetch ?? ((...a: Parameters<typeof fetch>) => globalThis.fetch(...a));
-    // Every request of one wait is tied to its AbortController, so Ctrl-C also ends a pending poll.
-    let current: AbortSignal | undefined;
-    const csc = new CscClient({
-      baseUrl: req.url,
-      clientId: req.clientId,
-      clientSecret: req.clientSecret,
-      fetch: (input, init) => baseFetch(input, current ? { ...init, signal: current } : init),
-    });
-    const interval = options.pollIntervalMs ?? 2000;
-
-    const approve = async (hashes: string[], hashAlgorithmOID: string): Promise<RemoteAuthorization> => {
-      const ac = new AbortController();
-      const onSigint = () => ac.abort();
-      if (options.handleSigint !== false) process.on('SIGINT', onSigint);
-      current = ac.signal;
-      try {
-        const label = req.documentLabel?.();
-        const { handle, expiresIn } = await csc.authorizeAsync({
-          credentialID: req.credentialId,
-          hashes,
-          hashAlgorithmOID,
-          ...(label ? { labels: hashes.map(() => label) } : {}),
-          ...(req.description ? { description: req.description } : {}),
-        });
-        const waitMs = Math.min(req.approvalTimeoutMs, (expiresIn ?? Number.POSITIVE_INFINITY) * 1000);
-        req.notify(
-          `Waiting for the subscriber's approval at ${req.url}/approve\n` +
-            `  digest (SHA-256 hex, as the page shows it): ${hashes.map((h) => hex(fromBase64(h))).join(', ')}\n` +
-            `  up to ${Math.round(waitMs / 1000)} s; Ctrl-C cancels\n`,
-        );
-        const until = Date.now() + waitMs;
-        for (;;) {
-          const r = await csc.authorizeCheck(handle);
-          if (!r.pending) {
-            req.notify('Approved.\n');
-            return { SAD: r.SAD };
-          }
-          if (Date.now() + interval > until)
-            throw new RemoteSigningError(
-              `no approval within ${Math.round(waitMs / 1000)} s (--approval-timeout): nothing was signed`,
-            );
-          await sleep(interval, ac.signal);
-        }
-      } catch (e) {
-        if (ac.signal.aborted) throw cancelled();
-        throw remoteError(e, req.url);
-      } finally {
-        current = undefined;
-        process.removeListener('SIGINT', onSigint);
-      }
-    };
-
-    let signer: RemoteSigner;
-    try {
-      signer = await RemoteSigner.open(csc, req.credentialId, { authorize: approve });
-    } catch (e) {
-      throw remoteError(e, req.url);
-    }
-    // signHash failures (e.g. the credential revoked meanwhile) are reported, not stack-traced.
-    const wrap = async <T>(f: () => Promise<T>): Promise<T> => {
-      try {
-        return await f();
-      } catch (e) {
-        throw remoteError(e, req.url);
-      }
-    };
-    return {
-      publicKey: signer.publicKey,
-      certificateChain: signer.certificateChain,
-      algorithms: signer.algorithms,
-      sign: (data: Uint8Array, alg?: SignatureAlgorithm) => wrap(() => signer.sign(data, alg)),
-      signDigest: (d: Uint8Array, alg: SignatureAlgorithm) => wrap(() => signer.signDigest(d, alg)),
-    };
-  };
+  return (req: RemoteSignerRequest): Promise<Signer> =>
+    openApprovedRemoteSigner(req, RemoteSigningError, options);
 }
 
 /** pdf-sign's commands with `kyso pdf sign --remote` enabled (what the `kyso` binary serves). */

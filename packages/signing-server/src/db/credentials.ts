@@ -24,6 +24,8 @@ export interface CredentialRow {
   description: string | null;
   multisign: number;
   auth_policy: string;
+  /** Factors that approve an authorisation (migration 030): 'pin+otp', 'passkey', 'passkey+pin'. */
+  factors: string;
 }
 
 export type AuthPolicy = 'explicit' | 'async';
@@ -141,8 +143,27 @@ export async function setAuthPolicy(q: Queryable, id: string, policy: AuthPolicy
 }
 
 export async function authPolicy(q: Queryable, id: string): Promise<string | undefined> {
-  return (await q.query<{ auth_policy: string }>('SELECT auth_policy FROM credentials WHERE id = $1', [id]))
-    .rows[0]?.auth_policy;
+  // A credential approved with a passkey is always asynchronous (or oauth2code): its factor
+  // cannot be relayed by the client.
+  return (
+    await q.query<{ auth_policy: string }>(
+      `SELECT CASE WHEN factors <> 'pin+otp' THEN 'async' ELSE auth_policy END AS auth_policy FROM credentials WHERE id = $1`,
+      [id],
+    )
+  ).rows[0]?.auth_policy;
+}
+
+/** The factors that approve an authorisation of the credential (migration 030). */
+export async function credentialFactors(q: Queryable, id: string): Promise<string | undefined> {
+  return (await q.query<{ factors: string }>('SELECT factors FROM credentials WHERE id = $1', [id])).rows[0]
+    ?.factors;
+}
+
+export async function setCredentialFactors(q: Queryable, id: string, factors: string): Promise<boolean> {
+  return (
+    (await q.query('UPDATE credentials SET factors = $2 WHERE id = $1 RETURNING id', [id, factors])).rows
+      .length === 1
+  );
 }
 
 /** The subscriber behind a credential, its multisign limit and whether the subscriber is locked. */

@@ -13,6 +13,7 @@ import { ApiError, badRequest } from '../services/common.js';
 import { errorBody, isInvalidTextError } from './request.js';
 import { adminRoutes } from './routes/admin.js';
 import { authorizationPages } from './routes/authz-pages.js';
+import { passkeyAdmin, passkeyPages } from './routes/passkeys.js';
 import { cscRoutes, isDocumentPath } from './routes/csc.js';
 import { metaRoutes } from './routes/meta.js';
 import { oauth2Routes } from './routes/oauth2.js';
@@ -82,9 +83,11 @@ export function createApp(s: Services): Hono<Env> {
 
   app.route('/', metaRoutes(s));
   app.route('/admin', adminRoutes(s));
+  app.route('/admin', passkeyAdmin(s));
   app.route('/pki', pkiRoutes(s));
   app.route('/csc/v2/oauth2', oauth2Routes(s));
   app.route('/csc/v2', cscRoutes(s));
   app.route('/', authorizationPages(s));
+  app.route('/', passkeyPages(s));
   return app;
 }

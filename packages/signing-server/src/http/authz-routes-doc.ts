@@ -2,6 +2,7 @@
  * Route table entries of the server-collected authorisation flows (issue 7), appended to ROUTES
  * so validation and the OpenAPI document stay one source.
  */
+import { MAX_WEBAUTHN_RESPONSE } from '../services/passkeys.js';
 import type { RouteDoc } from './types.js';
 import { type JsonSchema, b64hash, obj, oidStr, str } from './schema.js';
 
@@ -91,7 +92,7 @@ export const AUTHZ_ROUTES: RouteDoc[] = [
     method: 'get',
     path: '/csc/v2/oauth2/authorize',
     summary:
-      'OAuth2 authorisation page (code + PKCE S256, scope credential, hashes or authorization_details): the subscriber reviews what will be signed and enters PIN and OTP. With only `request` and `lang`, shows a request of this browser again (e.g. in the other language)',
+      "OAuth2 authorisation page (code + PKCE S256, scope credential, hashes or authorization_details): the subscriber reviews what will be signed and approves with the credential's factors (PIN and OTP, a passkey, or a passkey and the PIN). With only `request` and `lang`, shows a request of this browser again (e.g. in the other language)",
     tag: 'csc',
     produces: 'text/html',
   },
@@ -109,6 +110,7 @@ export const AUTHZ_ROUTES: RouteDoc[] = [
         decision: { type: 'string', enum: ['approve', 'refuse'] },
         pin: str(256),
         otp: str(20),
+        assertion: str(MAX_WEBAUTHN_RESPONSE),
         lang: str(10),
       },
       ['request'],
@@ -206,7 +208,7 @@ export const AUTHZ_ROUTES: RouteDoc[] = [
   {
     method: 'post',
     path: '/approve/decide',
-    summary: 'Approve (with OTP) or refuse a pending request',
+    summary: 'Approve (with the OTP or a passkey assertion bound to the request) or refuse a pending request',
     tag: 'csc',
     contentType: FORM,
     produces: 'text/html',
@@ -215,6 +217,7 @@ export const AUTHZ_ROUTES: RouteDoc[] = [
         request: str(100),
         decision: { type: 'string', enum: ['approve', 'refuse'] },
         otp: str(20),
+        assertion: str(MAX_WEBAUTHN_RESPONSE),
         csrf: str(100),
         lang: str(10),
       },

@@ -2,7 +2,7 @@
  * Server-rendered pages where subscribers give their consent: the OAuth2 authorisation page, the
  * asynchronous approval pages (sign-in, pending requests) and a page for every refusal (locked,
  * expired, refused, …). Plain templates (every value escaped), Vietnamese and English, no script
- * at all, no external assets, one nonced <style>; the security headers are set by the routes
+ * (except kyso's own passkey script, passkey-pages.ts), no external assets, one nonced <style>; the security headers are set by the routes
  * (`pageHeaders`).
  *
  * Built from small parts so that other factors can be added to the forms: `factorFields` renders
@@ -13,6 +13,7 @@
  */
 import type { AuthRequestView } from '../services/authz.js';
 import type { Refusal } from '../services/refusals.js';
+import { PASSKEY_SCRIPT_TAG, passkeyAlert, passkeyInputs } from './passkey-pages.js';
 
 export type Lang = 'vi' | 'en';
 
@@ -273,6 +274,7 @@ function expiryNote(v: AuthRequestView, m: Messages, lang: Lang): string {
 
 function outcomeAlert(m: Messages, id: string, outcome?: string, attemptsLeft?: number): string {
   if (!outcome) return '';
+  if (outcome === 'passkey') return passkeyAlert(m === T.en ? 'en' : 'vi', outcome, attemptsLeft, id);
   const msg =
     outcome === 'pin'
       ? m.wrongPin
@@ -350,7 +352,8 @@ ${documentsCard(v, m, 'docs-h')}
 <input type="hidden" name="request" value="${esc(v.id)}">
 <input type="hidden" name="csrf" value="${esc(p.csrf)}">
 <input type="hidden" name="lang" value="${p.lang}">
-${factorFields({ m, idp: '', pin: true, otp: true, invalid: p.outcome, autofocus: true })}
+${factorFields({ m, idp: '', pin: v.factors !== 'passkey', otp: v.factors === 'pin+otp', invalid: p.outcome, autofocus: true })}
+${v.passkeyOptions ? passkeyInputs(p.lang, v, { withPin: false }) + PASSKEY_SCRIPT_TAG : ''}
 ${p.factorSlot ? p.factorSlot(v, '') : ''}
 ${decisionButtons(m, '')}
 </form>
@@ -442,7 +445,8 @@ ${documentsCard(v, m, `${idp}docs-h`)}
 <form method="post" action="/approve/decide" class="card approve-form" aria-label="${esc(m.approve)} — ${esc(v.clientName)}">
 <input type="hidden" name="csrf" value="${esc(p.csrf)}"><input type="hidden" name="lang" value="${p.lang}">
 <input type="hidden" name="request" value="${esc(v.id)}">
-${factorFields({ m, idp, pin: false, otp: true, ...(mine ? { invalid: p.outcome } : {}), autofocus: i === 0 })}
+${factorFields({ m, idp, pin: false, otp: v.factors === 'pin+otp', ...(mine ? { invalid: p.outcome } : {}), autofocus: i === 0 })}
+${v.passkeyOptions ? passkeyInputs(p.lang, v, { withPin: false, suffix: v.id }) : ''}
 ${p.factorSlot ? p.factorSlot(v, idp) : ''}
 ${decisionButtons(m, idp)}
 </form>
@@ -454,6 +458,8 @@ ${expiryNote(v, m, p.lang)}</article>`;
 <p>${esc(m.hello)} <b class="subscriber">${esc(p.subscriberName)}</b>.</p>
 ${p.message ? `<div class="ok-msg" role="status">${esc(p.message)}</div>` : ''}
 ${items || `<p class="card">${esc(m.none)}</p>`}
-<form method="post" action="/approve/logout" class="signout"><input type="hidden" name="csrf" value="${esc(p.csrf)}"><div class="actions"><button type="submit" class="no" id="signout">${esc(m.signOut)}</button></div></form>`;
+<form method="post" action="/approve/logout" class="signout"><input type="hidden" name="csrf" value="${esc(p.csrf)}"><div class="actions"><button type="submit" class="no" id="signout">${esc(m.signOut)}</button></div></form>${
+    p.requests.some((v) => v.passkeyOptions) ? PASSKEY_SCRIPT_TAG : ''
+  }`;
   return layout(p.lang, p.nonce, m.approveTitle, body, p.langSwitch);
 }

@@ -428,6 +428,71 @@ const R: Record<string, OperationResponses> = {
     errors: [400, 403, 413, 415, 500],
     html: true,
   },
+  'get /passkey/enrol': {
+    ok: { 200: { description: 'Enrolment page', contentType: 'text/html' } },
+    errors: [400, 500],
+    html: true,
+  },
+  'post /passkey/enrol': {
+    ok: { 200: { description: 'The page that creates the passkey', contentType: 'text/html' } },
+    errors: [400, 413, 415, 500],
+    html: true,
+  },
+  'post /passkey/enrol/finish': {
+    ok: { 200: { description: 'Passkey registered', contentType: 'text/html' } },
+    errors: [400, 413, 415, 500],
+    html: true,
+  },
+  'get /passkey/assets/webauthn.js': {
+    ok: { 200: { description: 'Page script', contentType: 'text/javascript' } },
+    errors: [400, 500],
+  },
+  'post /admin/subscribers/:id/passkey-enrolment': {
+    ok: {
+      201: json(
+        'Enrolment code (shown once) and the page to open',
+        object({ code: str, enrolUrl: str, expiresAt: str }),
+      ),
+    },
+    errors: ADMIN_ID,
+  },
+  'get /admin/subscribers/:id/passkeys': {
+    ok: {
+      200: json(
+        'Passkeys of the subscriber',
+        object({
+          passkeys: {
+            type: 'array',
+            items: object(
+              {
+                id: str,
+                webauthnId: str,
+                aaguid: str,
+                attestationFormat: str,
+                backupEligible: bool,
+                backedUp: bool,
+                transports: strs,
+                signCount: int,
+                disabled: bool,
+                createdAt: str,
+                lastUsedAt: { type: ['string', 'null'] },
+              },
+              ['id', 'webauthnId', 'aaguid', 'backupEligible', 'backedUp', 'signCount', 'disabled'],
+            ),
+          },
+        }),
+      ),
+    },
+    errors: ADMIN_ID,
+  },
+  'post /admin/subscribers/:id/passkeys/:passkeyId/disable': {
+    ok: { 200: json('Disabled', done('disabled', bool)) },
+    errors: ADMIN_ID,
+  },
+  'post /admin/credentials/:id/factors': {
+    ok: { 200: json('Factors set', done('factors', { enum: ['pin+otp', 'passkey', 'passkey+pin'] })) },
+    errors: [...ADMIN_ID, 409],
+  },
 };
 
 /** The documented responses of a route (throws for an undocumented route). */

@@ -1,6 +1,7 @@
 /** Route table: method, path, summary, request schema. Used for validation and for the OpenAPI document. */
 import { type JsonSchema, b64hash, obj, oidStr, str } from './schema.js';
 import { AUTHZ_ROUTES } from './authz-routes-doc.js';
+import { PASSKEY_ROUTES } from './passkey-routes-doc.js';
 import type { RouteDoc } from './types.js';
 
 export type { RouteDoc } from './types.js';
@@ -445,4 +446,5 @@ export const ROUTES: RouteDoc[] = [
     ]),
   },
   ...AUTHZ_ROUTES,
+  ...PASSKEY_ROUTES,
 ];

@@ -24,6 +24,7 @@ import type { CaService } from './ca.js';
 import { ApiError, type Ctx, b64, badRequest, fromB64, newId, randomSecret, sha256 } from './common.js';
 import { type CscService, HASH_OID_BY_NAME, hashAlgFromOid } from './csc.js';
 import { checkFactors, type FactorOutcome } from './factors.js';
+import { approvalChallenge, type Factors, PasskeyService } from './passkeys.js';
 import { errorDescription, type Lang } from './refusals.js';
 import { hashPin, normalizePhone } from './admin.js';
 
@@ -79,6 +80,10 @@ export interface AuthRequestView {
   expiresAt: Date;
   /** Origin of the redirect URI (authorisation page: allowed in CSP form-action). */
   redirectOrigin?: string;
+  /** The factors that approve it (the credential's policy). */
+  factors: Factors;
+  /** With a passkey factor: WebAuthn request options whose challenge binds what is approved. */
+  passkeyOptions?: Record<string, unknown>;
 }
 
 interface RequestRow {
@@ -96,6 +101,7 @@ interface RequestRow {
   state: string | null;
   code_challenge: string | null;
   csrf_hash: Uint8Array | null;
+  passkey_nonce: Uint8Array | null;
   status: string;
   expires_at: Date | string;
   expired: boolean;
@@ -165,11 +171,14 @@ function certificateSummary(c: { subjectDN: string; issuerDN: string }) {
 const S256 = (verifier: string) => crypto.createHash('sha256').update(verifier).digest('base64url');
 
 export class AuthzService {
+  readonly passkeys: PasskeyService;
   constructor(
     readonly ctx: Ctx,
     readonly ca: CaService,
     readonly csc: CscService,
-  ) {}
+  ) {
+    this.passkeys = new PasskeyService(ctx);
+  }
 
   get approvalSeconds(): number {
     return this.ctx.config.approvalLifetimeSeconds ?? DEFAULT_APPROVAL_SECONDS;
@@ -267,8 +276,8 @@ export class AuthzService {
     await this.ctx.db.tx(async (q) => {
       await q.query(
         `INSERT INTO auth_requests (id, kind, handle_hash, client_id, credential_id, subscriber_id, hash_alg, hashes, labels,
-         num_signatures, description, redirect_uri, state, code_challenge, csrf_hash, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now() + make_interval(secs => $16))`,
+         num_signatures, description, redirect_uri, state, code_challenge, csrf_hash, expires_at, passkey_nonce)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now() + make_interval(secs => $16), $17)`,
         [
           id,
           kind,
@@ -286,6 +295,7 @@ export class AuthzService {
           extra.codeChallenge ?? null,
           extra.csrfHash ?? null,
           this.approvalSeconds,
+          crypto.randomBytes(32),
         ],
       );
       await appendAudit(q, {
@@ -357,7 +367,56 @@ export class AuthzService {
       description: row.description ?? undefined,
       expiresAt: new Date(row.expires_at),
       ...(row.redirect_uri ? { redirectOrigin: new URL(row.redirect_uri).origin } : {}),
+      ...(await this.#passkeyView(row)),
     };
+  }
+
+  /** The WebAuthn challenge of a request: the digest of what it approves and its nonce. */
+  async #challenge(row: RequestRow): Promise<string> {
+    let nonce = row.passkey_nonce;
+    if (!nonce) {
+      // Rows created before migration 030: a nonce is given once, on first use.
+      const r = await this.ctx.db.query<{ passkey_nonce: Uint8Array }>(
+        'UPDATE auth_requests SET passkey_nonce = COALESCE(passkey_nonce, $2) WHERE id = $1 RETURNING passkey_nonce',
+        [row.id, crypto.randomBytes(32)],
+      );
+      nonce = r.rows[0]!.passkey_nonce;
+    }
+    return approvalChallenge({
+      credentialId: row.credential_id,
+      hashAlgorithm: row.hash_alg,
+      hashes: row.hashes,
+      numSignatures: row.num_signatures,
+      clientId: row.client_id,
+      nonce,
+    });
+  }
+
+  async #passkeyView(row: RequestRow): Promise<Pick<AuthRequestView, 'factors' | 'passkeyOptions'>> {
+    const factors = await this.passkeys.factorsOf(row.credential_id);
+    if (factors === 'pin+otp') return { factors };
+    return {
+      factors,
+      passkeyOptions: await this.passkeys.requestOptions(row.subscriber_id, await this.#challenge(row)),
+    };
+  }
+
+  /** An assertion posted for a request that is no longer pending: refused and audited (replay). */
+  async #refuseLateAssertion(row: RequestRow | undefined, assertion: string | undefined): Promise<void> {
+    if (!row || !assertion) return;
+    await this.ctx.db.tx((q) =>
+      appendAudit(q, {
+        actor: `subscriber:${row.subscriber_id}`,
+        action: row.kind === 'async' ? 'approval.approve.refused' : 'oauth2.authorize.refused',
+        subject: row.credential_id,
+        details: {
+          request: row.id,
+          factor: 'passkey',
+          reason: `assertion for a request that is ${row.expired && row.status === 'pending' ? 'expired' : row.status} (replayed or late)`,
+          assertion: assertion.slice(0, 4096),
+        },
+      }),
+    );
   }
 
   // --- OAuth2 authorization code ---------------------------------------------------------------
@@ -462,6 +521,8 @@ export class AuthzService {
     decision: string | undefined;
     pin?: string;
     otp?: string;
+    /** WebAuthn assertion (JSON) when the credential's factors include a passkey. */
+    assertion?: string;
     /** The language of the page: the error_description sent back to the agency is in it. */
     lang?: Lang;
   }): Promise<
@@ -489,8 +550,10 @@ export class AuthzService {
       );
       throw new ApiError(403, 'access_denied', 'missing or invalid CSRF token');
     }
-    if (row.status !== 'pending')
+    if (row.status !== 'pending') {
+      await this.#refuseLateAssertion(row, input.assertion);
       throw new ApiError(400, 'invalid_request', 'this request was already decided');
+    }
     const redirectUri = row.redirect_uri!;
     const state = row.state ?? undefined;
     if (row.expired) {
@@ -508,14 +571,27 @@ export class AuthzService {
       };
     }
     const code = randomSecret();
+    const factors = await this.passkeys.factorsOf(row.credential_id);
+    const challenge = factors === 'pin+otp' ? '' : await this.#challenge(row);
     const r = await checkFactors(this.ctx, {
       subscriberId: row.subscriber_id,
-      pin: input.pin ?? '',
-      otp: input.otp ?? '',
+      pin: factors === 'passkey' ? undefined : (input.pin ?? ''),
+      otp: factors === 'pin+otp' ? (input.otp ?? '') : undefined,
+      ...(factors === 'pin+otp'
+        ? {}
+        : {
+            passkey: () => this.passkeys.verifyAssertion(row.subscriber_id, challenge, input.assertion),
+          }),
       actor: `subscriber:${row.subscriber_id}`,
       subject: row.credential_id,
       action: 'oauth2.authorize',
-      details: { request: row.id, client: row.client_id, hashes: row.hashes },
+      details: {
+        request: row.id,
+        client: row.client_id,
+        hashAlgorithm: row.hash_alg,
+        hashes: row.hashes,
+        numSignatures: row.num_signatures,
+      },
       onSuccess: async (q) => {
         const u = await q.query(
           `UPDATE auth_requests SET status = 'approved', decided_at = now(), code_hash = $2,
@@ -936,24 +1012,39 @@ export class AuthzService {
     requestId: string,
     decision: string | undefined,
     otp: string | undefined,
+    assertion?: string,
   ): Promise<'approved' | 'denied' | { outcome: Exclude<FactorOutcome, 'ok'>; attemptsLeft?: number }> {
     const row = await this.#row(this.ctx.db, `id = $1 AND kind = 'async' AND subscriber_id = $2`, [
       requestId,
       subscriberId,
     ]);
-    if (!row || row.status !== 'pending' || row.expired)
+    if (!row || row.status !== 'pending' || row.expired) {
+      await this.#refuseLateAssertion(row, assertion);
       throw badRequest('this request is no longer pending');
+    }
     if (decision !== 'approve') {
       await this.#close(row, 'denied', 'refused');
       return 'denied';
     }
+    // The PIN was given at sign-in; the approval itself takes the OTP or, for a credential
+    // approved with a passkey, an assertion whose challenge binds this request's hashes.
+    const factors = await this.passkeys.factorsOf(row.credential_id);
+    const challenge = factors === 'pin+otp' ? '' : await this.#challenge(row);
     const r = await checkFactors(this.ctx, {
       subscriberId,
-      otp: otp ?? '',
+      ...(factors === 'pin+otp'
+        ? { otp: otp ?? '' }
+        : { passkey: () => this.passkeys.verifyAssertion(subscriberId, challenge, assertion) }),
       actor: `subscriber:${subscriberId}`,
       subject: row.credential_id,
       action: 'approval.approve',
-      details: { request: row.id, client: row.client_id, hashes: row.hashes },
+      details: {
+        request: row.id,
+        client: row.client_id,
+        hashAlgorithm: row.hash_alg,
+        hashes: row.hashes,
+        numSignatures: row.num_signatures,
+      },
       onSuccess: async (q) => {
         const u = await q.query(
           `UPDATE auth_requests SET status = 'approved', decided_at = now(),

@@ -467,21 +467,30 @@ export class CscService {
           : {}),
       },
       cert,
-      auth: {
-        mode: 'explicit',
-        expression: 'PIN AND OTP',
-        objects: [
-          { type: 'Password', id: 'PIN', format: 'A', label: 'PIN', description: 'Subscriber PIN' },
-          {
-            type: 'Password',
-            id: 'OTP',
-            format: 'N',
-            generator: 'totp',
-            label: 'OTP',
-            description: 'TOTP code from the enrolled authenticator',
-          },
-        ],
-      },
+      // A credential approved with a passkey: the factors are collected on the provider's pages
+      // (the OAuth2 authorisation page, or asynchronous approval), never relayed by the client.
+      auth:
+        v.row.factors !== 'pin+otp'
+          ? {
+              mode: 'oauth2code',
+              expression: v.row.factors === 'passkey' ? 'PASSKEY' : 'PASSKEY AND PIN',
+              objects: [],
+            }
+          : {
+              mode: 'explicit',
+              expression: 'PIN AND OTP',
+              objects: [
+                { type: 'Password', id: 'PIN', format: 'A', label: 'PIN', description: 'Subscriber PIN' },
+                {
+                  type: 'Password',
+                  id: 'OTP',
+                  format: 'N',
+                  generator: 'totp',
+                  label: 'OTP',
+                  description: 'TOTP code from the enrolled authenticator',
+                },
+              ],
+            },
       SCAL: '2',
       multisign: v.row.multisign,
       lang: 'en-US',
@@ -531,6 +540,11 @@ export class CscService {
       throw badRequest('numSignatures must equal the number of hashes');
     if (input.numSignatures > v.row.multisign)
       throw badRequest('numSignatures exceeds the credential multisign limit');
+    // A passkey cannot be relayed by the client: such credentials are approved on the page.
+    if (v.row.factors !== 'pin+otp')
+      throw badRequest(
+        'this credential is approved with a passkey on the approval page: use operationMode "A" or the oauth2code flow',
+      );
     const pin = input.authData?.find((a) => a.id === 'PIN')?.value;
     const otp = input.authData?.find((a) => a.id === 'OTP')?.value;
     if (typeof pin !== 'string' || typeof otp !== 'string')

@@ -16,7 +16,16 @@ import { openSecret } from '../vault/software.js';
 import type { Ctx } from './common.js';
 import { timingSafeEqual } from '@kyso/pki-core';
 
-export type FactorOutcome = 'ok' | 'pin' | 'otp' | 'locked';
+export type FactorOutcome = 'ok' | 'pin' | 'otp' | 'passkey' | 'locked';
+
+/**
+ * The result of checking a WebAuthn assertion (services/passkeys.ts). `commit` moves the
+ * passkey's sign counter forward inside the success transaction and answers false when another
+ * use got there first (the assertion is then refused as a replay).
+ */
+export type PasskeyCheck =
+  | { ok: true; evidence: Record<string, unknown>; commit: (q: Queryable) => Promise<boolean> }
+  | { ok: false; reason: string; evidence?: Record<string, unknown> };
 
 export interface FactorCheck<T> {
   subscriberId: string;
@@ -24,6 +33,8 @@ export interface FactorCheck<T> {
   pin?: string;
   /** Checked when given. */
   otp?: string;
+  /** Checked when given: verifies a passkey assertion (after the attempt is reserved). */
+  passkey?: () => Promise<PasskeyCheck>;
   actor: string;
   /** Audit subject (credential id). */
   subject?: string;
@@ -77,7 +88,7 @@ export async function checkFactors<T>(
   value?: T;
   attemptsLeft?: number;
   /** The factor that failed (also when that failure locked the subscriber). */
-  failed?: 'pin' | 'otp';
+  failed?: 'pin' | 'otp' | 'passkey';
 }> {
   const max = ctx.config.maxFailedAttempts;
   const subId = c.subscriberId;
@@ -112,20 +123,30 @@ export async function checkFactors<T>(
       ? undefined
       : otpCounter(ctx, subId, sub.totp_secret, c.otp, Number(sub.totp_last_counter));
   const otpOk = c.otp === undefined || (counter !== undefined && counter > Number(sub.totp_last_counter));
-  const both = c.pin !== undefined || c.otp !== undefined;
+  const pk = c.passkey ? await c.passkey() : undefined;
+  let pkReason = pk && !pk.ok ? pk.reason : undefined;
+  const both = c.pin !== undefined || c.otp !== undefined || pk !== undefined;
 
   return ctx.db.tx(async (q) => {
-    if (pinOk && otpOk && both) {
+    // The sign counter moves first: a lost race (the same assertion used twice at once) fails.
+    if (pinOk && otpOk && pk?.ok && !(await pk.commit(q))) pkReason = 'sign counter already used (replay)';
+    const pkOk = pk === undefined || (pk.ok && pkReason === undefined);
+    if (pinOk && otpOk && pkOk && both) {
       const upd =
         c.otp !== undefined
           ? await q.query(
               'UPDATE subscribers SET failed_attempts = 0, totp_last_counter = $2 WHERE id = $1 AND NOT locked AND totp_last_counter < $2 RETURNING id',
               [subId, counter],
             )
-          : await q.query(
-              'UPDATE subscribers SET failed_attempts = GREATEST(failed_attempts - 1, 0) WHERE id = $1 AND NOT locked RETURNING id',
-              [subId],
-            );
+          : pk !== undefined
+            ? await q.query(
+                'UPDATE subscribers SET failed_attempts = 0 WHERE id = $1 AND NOT locked RETURNING id',
+                [subId],
+              )
+            : await q.query(
+                'UPDATE subscribers SET failed_attempts = GREATEST(failed_attempts - 1, 0) WHERE id = $1 AND NOT locked RETURNING id',
+                [subId],
+              );
       if (upd.rows.length === 1) {
         const value = c.onSuccess ? await c.onSuccess(q) : undefined;
         await appendAudit(q, {
@@ -135,7 +156,14 @@ export async function checkFactors<T>(
           details: {
             ...c.details,
             subscriber: subId,
-            factors: [c.pin !== undefined ? 'PIN' : null, c.otp !== undefined ? 'OTP' : null].filter(Boolean),
+            factors: [
+              c.pin !== undefined ? 'PIN' : null,
+              c.otp !== undefined ? 'OTP' : null,
+              pk !== undefined ? 'passkey' : null,
+            ].filter(Boolean),
+            // The assertion itself: evidence of consent to exactly these hashes (its challenge
+            // is their digest with the request's nonce; verifiable with the passkey's public key).
+            ...(pk?.ok ? { passkey: pk.evidence } : {}),
           },
         });
         return { outcome: 'ok' as const, value };
@@ -145,7 +173,7 @@ export async function checkFactors<T>(
       'UPDATE subscribers SET locked = (failed_attempts >= $2) WHERE id = $1 RETURNING failed_attempts, locked',
       [subId, max],
     );
-    const why: FactorOutcome = !pinOk ? 'pin' : 'otp';
+    const why = !pinOk ? 'pin' : !otpOk ? 'otp' : ('passkey' as const);
     // A lockout ends the subscriber's outstanding SADs, as suspension, revocation, disabling and
     // rekeying do (db/sads.ts): an approval given before the lockout no longer signs.
     const sadsEnded = l.rows[0]?.locked ? await voidSadsOfSubscriber(q, subId) : 0;
@@ -157,6 +185,9 @@ export async function checkFactors<T>(
         ...c.details,
         subscriber: subId,
         factor: why,
+        ...(why === 'passkey'
+          ? { reason: pkReason ?? 'not checked', ...(pk?.evidence ? { passkey: pk.evidence } : {}) }
+          : {}),
         attempts: l.rows[0]?.failed_attempts,
         locked: l.rows[0]?.locked,
         ...(sadsEnded ? { sadsEnded } : {}),

@@ -31,10 +31,56 @@ import { type XmlRevocationMode, verifyXml } from '../verify/report.js';
 import { renderXmlReport, xmlReportJson } from '../verify/render.js';
 import { xmlEtsiReport } from '../verify/verdict.js';
 
+/**
+ * What `--remote URL --credential ID` needs to build a signer (the shape of pdf-sign's). xml-sign
+ * does not depend on the signing server: the `kyso` binary of @kyso/signing-server passes a factory
+ * built on its SDK (`createXmlCommands({ remoteSignerFactory })`); without one, `--remote` is a
+ * usage error.
+ */
+export interface RemoteSignerRequest {
+  /** Server base URL, without a trailing slash. */
+  url: string;
+  /** The remote credential (--credential). */
+  credentialId: string;
+  /** OAuth2 client id (--client-id). */
+  clientId?: string;
+  /** OAuth2 client secret (the contents of --client-secret-file). */
+  clientSecret?: string;
+  /** How long to wait for the subscriber's approval of each signature (ms). */
+  approvalTimeoutMs: number;
+  /** Shown to the subscriber with the pending request: `kyso xml sign FILE-NAME`. */
+  description?: string;
+  /** The name of the file being signed (shown to the subscriber as the document's name). */
+  documentLabel?: () => string | undefined;
+  /** Progress for the user (where to approve), written to stderr. */
+  notify(text: string): void;
+}
+/** Builds the remote Signer for one run; rejects with RemoteSigningError for a reported failure. */
+export type RemoteSignerFactory = (request: RemoteSignerRequest) => Promise<Signer>;
+
+/** A remote signing failure the CLI reports without a stack (refused, expired, cancelled: exit code). */
+export class RemoteSigningError extends Error {
+  constructor(
+    message: string,
+    /** The command's exit code: 1 (refused, expired, timed out), 2 (usage), 130 (Ctrl-C). */
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'RemoteSigningError';
+  }
+}
+
+/** Options of `createXmlCommands`. */
+export interface XmlCommandsOptions {
+  /** Enables --remote on `xml sign` and `xml countersign`. */
+  remoteSignerFactory?: RemoteSignerFactory;
+}
+
 async function p12Signer(o: ParsedArgs): Promise<Signer> {
   const p12 = str(o, 'p12');
   const pwFile = str(o, 'password-file');
-  if (!p12 || !pwFile) throw new UsageError('give --p12 FILE --password-file FILE');
+  if (!p12 || !pwFile)
+    throw new UsageError('give --p12 FILE --password-file FILE (or --remote URL --credential ID)');
   const password = readFileSync(pwFile, 'utf8').replace(/\r?\n$/, '');
   const contents = await importPkcs12(readFileSync(p12), password);
   const leaf =
@@ -49,13 +95,83 @@ async function p12Signer(o: ParsedArgs): Promise<Signer> {
   ]);
 }
 
+/**
+ * --p12/--password-file, or --remote URL --credential ID [--client-id ID --client-secret-file FILE]
+ * [--approval-timeout SECONDS] through the remote signer factory (checked before any request).
+ */
+async function signerFromOptions(
+  o: ParsedArgs,
+  command: string,
+  input: string,
+  io: { err(t: string): void },
+  factory?: RemoteSignerFactory,
+): Promise<Signer> {
+  const url = str(o, 'remote');
+  const credentialId = str(o, 'credential');
+  if (str(o, 'remote') === undefined && str(o, 'credential') === undefined) return p12Signer(o);
+  if (!factory)
+    throw new UsageError(
+      '--remote/--credential: remote signing needs the kyso binary of @kyso/signing-server',
+    );
+  if (!url || !credentialId) throw new UsageError('--remote URL and --credential ID go together');
+  if (str(o, 'p12') !== undefined || str(o, 'password-file') !== undefined)
+    throw new UsageError('--remote excludes --p12 and --password-file');
+  const clientId = str(o, 'client-id');
+  const secretFile = str(o, 'client-secret-file');
+  if ((clientId === undefined) !== (secretFile === undefined))
+    throw new UsageError('--client-id and --client-secret-file go together');
+  const seconds = Number(str(o, 'approval-timeout') ?? '300');
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new UsageError('--approval-timeout must be a positive number of seconds');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--remote: not a URL: ${url}`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw new UsageError('--remote must be http(s)');
+  return factory({
+    url: url.replace(/\/+$/, ''),
+    credentialId,
+    ...(clientId !== undefined
+      ? { clientId, clientSecret: readFileSync(secretFile!, 'utf8').replace(/\r?\n$/, '') }
+      : {}),
+    approvalTimeoutMs: seconds * 1000,
+    // The file name only (no path): the subscriber sees what is being signed.
+    description: `kyso ${command} ${path.basename(input)}`,
+    documentLabel: () => path.basename(input),
+    notify: (t) => io.err(t),
+  });
+}
+
+const REMOTE_OPTIONS: Command['options'] = [
+  {
+    name: 'remote',
+    type: 'string',
+    description: 'kyso signing server URL (approval on URL/approve; TSA default URL/pki/tsa)',
+  },
+  { name: 'credential', type: 'string', description: 'remote credential id (with --remote)' },
+  { name: 'client-id', type: 'string', description: 'OAuth2 client id (with --remote)' },
+  { name: 'client-secret-file', type: 'string', description: 'file holding the OAuth2 client secret' },
+  {
+    name: 'approval-timeout',
+    type: 'string',
+    description: "seconds to wait for the subscriber's approval (default 300)",
+  },
+];
+const REMOTE_USAGE =
+  '--remote URL --credential ID --client-id ID --client-secret-file FILE [--approval-timeout SECONDS]';
+
 const LEVELS: readonly XadesLevel[] = ['B-B', 'B-T', 'B-LT', 'B-LTA'];
 
 /** --level (B-B unless `fallback` differs) and --tsa, checked together. */
 function levelAndTsa(o: ParsedArgs, fallback?: XadesLevel): { level: XadesLevel; tsa?: string } {
   const level = (str(o, 'level')?.toUpperCase() ?? fallback) as XadesLevel | undefined;
   if (!level || !LEVELS.includes(level)) throw new UsageError('--level is B-B, B-T, B-LT or B-LTA');
-  const tsa = str(o, 'tsa');
+  // With --remote, the server's own TSA unless --tsa says otherwise.
+  const remote = str(o, 'remote')?.replace(/\/+$/, '');
+  const tsa = str(o, 'tsa') ?? (remote && level !== 'B-B' ? `${remote}/pki/tsa` : undefined);
   if (level !== 'B-B' && !tsa) throw new UsageError(`--level ${level} needs --tsa URL`);
   return { level, ...(tsa ? { tsa } : {}) };
 }
@@ -103,16 +219,16 @@ const LEVEL_OPTIONS: Command['options'] = [
   },
 ];
 
-const signCommand: Command = {
+const createSignCommand = (factory?: RemoteSignerFactory): Command => ({
   path: ['xml', 'sign'],
   summary: 'sign an XML document (XML-DSig, XAdES B-B..B-LTA, Vietnamese e-invoice)',
-  usage:
-    'IN --out OUT --p12 FILE --password-file FILE [--profile xmldsig|xades|einvoice] [--level B-B|B-T|B-LT|B-LTA --tsa URL [--allow-lower-level]] [--detached] [--enveloping]',
+  usage: `IN --out OUT (--p12 FILE --password-file FILE | ${REMOTE_USAGE}) [--profile xmldsig|xades|einvoice] [--level B-B|B-T|B-LT|B-LTA --tsa URL [--allow-lower-level]] [--detached] [--enveloping]`,
   positionals: { min: 1, max: 1, names: 'IN' },
   options: [
     { name: 'out', type: 'string', description: 'output XML', required: true },
     { name: 'p12', type: 'string', description: 'PKCS#12 file with the key and certificate' },
     { name: 'password-file', type: 'string', description: 'file holding the PKCS#12 password' },
+    ...REMOTE_OPTIONS,
     { name: 'profile', type: 'string', description: 'xmldsig (default), xades, einvoice' },
     {
       name: 'level',
@@ -137,7 +253,7 @@ const signCommand: Command = {
       if (!['xmldsig', 'xades', 'einvoice'].includes(profile))
         throw new UsageError(`unknown --profile ${profile}`);
       const { level, tsa } = levelAndTsa(o, 'B-B');
-      const signer = await p12Signer(o);
+      const signer = await signerFromOptions(o, 'xml sign', positionals[0]!, io, factory);
       const packaging = flag(o, 'detached') ? 'detached' : flag(o, 'enveloping') ? 'enveloping' : 'enveloped';
       let xml = await signXml(input, signer, {
         packaging,
@@ -156,7 +272,7 @@ const signCommand: Command = {
       return fail(e, io);
     }
   },
-};
+});
 
 const extendCommand: Command = {
   path: ['xml', 'extend'],
@@ -201,15 +317,16 @@ const extendCommand: Command = {
   },
 };
 
-const countersignCommand: Command = {
+const createCountersignCommand = (factory?: RemoteSignerFactory): Command => ({
   path: ['xml', 'countersign'],
   summary: "add a XAdES counter-signature over a signature's ds:SignatureValue",
-  usage: 'IN --out OUT --p12 FILE --password-file FILE [--signature-id ID]',
+  usage: `IN --out OUT (--p12 FILE --password-file FILE | ${REMOTE_USAGE}) [--signature-id ID]`,
   positionals: { min: 1, max: 1, names: 'IN' },
   options: [
     { name: 'out', type: 'string', description: 'output XML', required: true },
     { name: 'p12', type: 'string', description: 'PKCS#12 file of the countersigner' },
     { name: 'password-file', type: 'string', description: 'file holding the PKCS#12 password' },
+    ...REMOTE_OPTIONS,
     {
       name: 'signature-id',
       type: 'string',
@@ -222,7 +339,7 @@ const countersignCommand: Command = {
     try {
       const input = readFileSync(positionals[0]!);
       const out = outFile(o);
-      const signer = await p12Signer(o);
+      const signer = await signerFromOptions(o, 'xml countersign', positionals[0]!, io, factory);
       const id = str(o, 'signature-id');
       const xml = await counterSignXml(input, signer, id ? { counterSignedId: id } : {});
       writeFileSync(out, xml);
@@ -232,7 +349,7 @@ const countersignCommand: Command = {
       return fail(e, io);
     }
   },
-};
+});
 
 /** Looks relative detached References up in `dir` (no scheme, no `..`). */
 function detachedResolver(dir: string) {
@@ -332,6 +449,10 @@ function fail(e: unknown, io: { err(t: string): void }): number {
     io.err(`usage: ${e.message}\n`);
     return 2;
   }
+  if (e instanceof RemoteSigningError) {
+    io.err(`error: ${e.message}\n`);
+    return e.exitCode;
+  }
   if (e instanceof LevelNotReachedError) {
     // A failure to reach the level, not a usage error: nothing was written.
     io.err(`error: ${e.message}\n`);
@@ -344,10 +465,13 @@ function fail(e: unknown, io: { err(t: string): void }): number {
   throw e;
 }
 
-export const xmlCommands: Command[] = [
-  signCommand,
+/** The xml commands; `remoteSignerFactory` (the signing server's `kyso` binary) enables --remote. */
+export const createXmlCommands = (options: XmlCommandsOptions = {}): Command[] => [
+  createSignCommand(options.remoteSignerFactory),
   extendCommand,
-  countersignCommand,
+  createCountersignCommand(options.remoteSignerFactory),
   verifyCommand,
   inspectCommand,
 ];
+
+export const xmlCommands: Command[] = createXmlCommands();

@@ -9,7 +9,7 @@
  * error_description is in the request's language. Locked and expired requests get a page with a
  * link back to the agency (error=access_denied, state) instead of a redirect.
  *
- * Pages: strict CSP (no script; one nonced style), X-Frame-Options DENY + frame-ancestors
+ * Pages: strict CSP (no script but kyso's passkey script where a passkey approves; one nonced style), X-Frame-Options DENY + frame-ancestors
  * 'none', no-store, no referrer; CSRF tokens are double-submitted (cookie + form field) and
  * bound to the request or session stored server-side.
  */
@@ -28,6 +28,7 @@ import {
   refusalPage,
   signInPage,
 } from '../pages.js';
+import { PASSKEY_SCRIPT_TAG } from '../passkey-pages.js';
 import { body, routeDoc } from '../request.js';
 import type { Env, RouteDoc, Services } from '../types.js';
 import { timingSafeEqual } from '@kyso/pki-core';
@@ -40,11 +41,13 @@ function nonce(): string {
 }
 
 /** Security headers for every page. `formTargets`: extra origins a form may end up at (redirects). */
-export function pageHeaders(c: Context, n: string, formTargets: string[] = []): void {
+export function pageHeaders(c: Context, n: string, formTargets: string[] = [], script = false): void {
   c.header(
     'Content-Security-Policy',
     [
       "default-src 'none'",
+      // Only pages with a passkey ceremony load a script, and only kyso's own (passkey-pages.ts).
+      ...(script ? ["script-src 'self'"] : []),
       `style-src 'nonce-${n}'`,
       "img-src 'self' data:",
       `form-action 'self'${formTargets.map((t) => ` ${t}`).join('')}`,
@@ -80,7 +83,7 @@ export function authorizationPages(s: Services): Hono<Env> {
   const R = (m: RouteDoc['method'], p: string) => routeDoc(m, p);
 
   const html = (c: Context, n: string, page: string, status = 200, formTargets: string[] = []) => {
-    pageHeaders(c, n, formTargets);
+    pageHeaders(c, n, formTargets, page.includes(PASSKEY_SCRIPT_TAG));
     return c.html(page, status as 200);
   };
   const langOf = (c: Context, param?: string): Lang =>
@@ -243,6 +246,7 @@ export function authorizationPages(s: Services): Hono<Env> {
         decision: f.decision,
         pin: f.pin,
         otp: f.otp,
+        assertion: f.assertion,
         lang,
       });
       if ('redirect' in r) {
@@ -394,7 +398,7 @@ export function authorizationPages(s: Services): Hono<Env> {
     if (!sess || !csrfOk(f.csrf, sess.csrf))
       return refusalHtml(c, lang, 'session', approveSwitch(lang), backToSignIn(lang));
     try {
-      const r = await authz.decideAsync(sess.subscriberId, f.request ?? '', f.decision, f.otp);
+      const r = await authz.decideAsync(sess.subscriberId, f.request ?? '', f.decision, f.otp, f.assertion);
       if (typeof r === 'string') {
         pageHeaders(c, n);
         return c.redirect(`${APPROVE}?lang=${lang}&done=${r}`, 303);
