@@ -308,6 +308,44 @@ function ecdhFor(curveName: keyof typeof CURVES): crypto.ECDH {
 }
 
 /**
+ * x(k·G) mod n with the curve's native ECDH object, for the ECDSA signer (throws a self-check
+ * failure if k is outside [1, n-1]).
+ */
+function baseXFor(curveName: keyof typeof CURVES): (k: bigint) => bigint {
+  const Point = CURVES[curveName].Point;
+  const n = Point.Fn.ORDER;
+  const nBytes = Point.Fn.BYTES;
+  const fieldBytes = Point.Fp.BYTES;
+  const ecdh = ecdhFor(curveName);
+  return (k: bigint): bigint => {
+    const kb = i2osp(k, nBytes);
+    try {
+      ecdh.setPrivateKey(kb);
+    } catch {
+      throw selfCheckFailed();
+    } finally {
+      kb.fill(0);
+    }
+    return os2ip(ecdh.getPublicKey().subarray(1, 1 + fieldBytes)) % n;
+  };
+}
+
+/** Inverses mod n of non-zero values with one inversion (Montgomery's trick). */
+function invAllMod(xs: bigint[], n: bigint, inv1: (x: bigint) => bigint): bigint[] {
+  const prefix: bigint[] = new Array(xs.length);
+  let acc = 1n;
+  for (let i = 0; i < xs.length; i++) prefix[i] = acc = (acc * xs[i]!) % n;
+  let inv = inv1(acc);
+  const out: bigint[] = new Array(xs.length);
+  for (let i = xs.length - 1; i > 0; i--) {
+    out[i] = (inv * prefix[i - 1]!) % n;
+    inv = (inv * xs[i]!) % n;
+  }
+  out[0] = inv;
+  return out;
+}
+
+/**
  * ECDSA over digests with a private scalar (big-endian, order length) bound to the public point
  * (uncompressed SEC 1): see the header for the algorithm and the self-checks. Takes ownership of
  * `dBytes` (zeroed by `destroy()`).
@@ -321,21 +359,9 @@ function ecdsaDigestSigner(
   const Fn = CURVES[curveName].Point.Fn;
   const n = Fn.ORDER;
   const nBytes = Fn.BYTES;
-  const fieldBytes = CURVES[curveName].Point.Fp.BYTES;
   const excess = (d: Uint8Array) => d.length * 8 - Fn.BITS;
   const ecdh = ecdhFor(curveName);
-  /** x(k·G) mod n natively (throws a self-check failure if k is outside [1, n-1]). */
-  const baseX = (k: bigint): bigint => {
-    const kb = i2osp(k, nBytes);
-    try {
-      ecdh.setPrivateKey(kb);
-    } catch {
-      throw selfCheckFailed();
-    } finally {
-      kb.fill(0);
-    }
-    return os2ip(ecdh.getPublicKey().subarray(1, 1 + fieldBytes)) % n;
-  };
+  const baseX = baseXFor(curveName);
   const fault = ecdsaFaultInjection.inject
     ? (st: EcdsaFaultStage, v: bigint) => ecdsaFaultInjection.inject?.(st, v) ?? v
     : null;
@@ -377,20 +403,7 @@ function ecdsaDigestSigner(
   // (a) runs in finish(), the gate every batch passes before its signatures are released; running it
   // at creation as well would cost one more multiplication per request and decide nothing more.
 
-  /** Inverses mod n of non-zero values with one inversion (Montgomery's trick). */
-  const invAll = (xs: bigint[]): bigint[] => {
-    const prefix: bigint[] = new Array(xs.length);
-    let acc = 1n;
-    for (let i = 0; i < xs.length; i++) prefix[i] = acc = (acc * xs[i]!) % n;
-    let inv = Fn.inv(acc);
-    const out: bigint[] = new Array(xs.length);
-    for (let i = xs.length - 1; i > 0; i--) {
-      out[i] = (inv * prefix[i - 1]!) % n;
-      inv = (inv * xs[i]!) % n;
-    }
-    out[0] = inv;
-    return out;
-  };
+  const invAll = (xs: bigint[]): bigint[] => invAllMod(xs, n, (x) => Fn.inv(x));
 
   /**
    * Signs a batch: nonces and R = k·G one by one, then every s with one (blinded) batch inversion,
