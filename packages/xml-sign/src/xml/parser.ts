@@ -345,6 +345,39 @@ class Parser {
     return out + v.slice(from);
   }
 
+  /** The prefix an `xmlns` / `xmlns:p` attribute declares, after the Namespaces 1.0 checks. */
+  nsDeclPrefix(an: string, value: string): string {
+    const p = an === 'xmlns' ? '' : an.slice(6);
+    if (p === 'xmlns' || (p === 'xml' && value !== XML_NS) || (p !== 'xml' && value === XML_NS)) {
+      throw malformed(`reserved namespace misuse: ${an}`, this.pos);
+    }
+    if (value === XMLNS_NS) throw malformed('the xmlns namespace cannot be declared', this.pos);
+    if (p !== '' && value === '')
+      throw malformed(`prefix ${p} undeclared to empty (Namespaces 1.0)`, this.pos);
+    return p;
+  }
+
+  /** A start tag's attributes (other than namespace declarations) resolved in `scope`, no duplicates. */
+  attributes(rawAttrs: [string, string, number][], scope: Map<string, string>): XmlAttribute[] {
+    const attributes: XmlAttribute[] = [];
+    for (const [an, value, at] of rawAttrs) {
+      const [ap, al] = this.split(an, at);
+      let ans = '';
+      if (ap) {
+        const u = scope.get(ap);
+        if (u === undefined || u === '') throw malformed(`undeclared namespace prefix ${ap}`, at);
+        ans = u;
+      }
+      for (const o of attributes) {
+        if (o.name === an || (o.local === al && o.ns === ans))
+          throw malformed(`duplicate attribute ${an}`, at);
+      }
+      attributes.push({ name: an, prefix: ap, local: al, ns: ans, value });
+      this.count();
+    }
+    return attributes;
+  }
+
   element(docParent: XmlDocument): XmlElement {
     const s = this.s;
     const stack: OpenElement[] = [];
@@ -387,13 +420,7 @@ class Parser {
         const value = this.unescape(raw, this.pos, true);
         this.pos = end + 1;
         if (an === 'xmlns' || an.startsWith('xmlns:')) {
-          const p = an === 'xmlns' ? '' : an.slice(6);
-          if (p === 'xmlns' || (p === 'xml' && value !== XML_NS) || (p !== 'xml' && value === XML_NS)) {
-            throw malformed(`reserved namespace misuse: ${an}`, this.pos);
-          }
-          if (value === XMLNS_NS) throw malformed('the xmlns namespace cannot be declared', this.pos);
-          if (p !== '' && value === '')
-            throw malformed(`prefix ${p} undeclared to empty (Namespaces 1.0)`, this.pos);
+          const p = this.nsDeclPrefix(an, value);
           nsDecls ??= [];
           if (nsDecls.some(([x]) => x === p)) throw malformed(`duplicate attribute ${an}`, this.pos);
           nsDecls.push([p, value]);
@@ -419,22 +446,7 @@ class Parser {
         if (u === undefined || u === '') throw malformed(`undeclared namespace prefix ${prefix}`, this.pos);
         ns = u;
       } else ns = scope.get('') ?? '';
-      const attributes: XmlAttribute[] = rawAttrs ? [] : (EMPTY_ATTRIBUTES as XmlAttribute[]);
-      for (const [an, value, at] of rawAttrs ?? []) {
-        const [ap, al] = this.split(an, at);
-        let ans = '';
-        if (ap) {
-          const u = scope.get(ap);
-          if (u === undefined || u === '') throw malformed(`undeclared namespace prefix ${ap}`, at);
-          ans = u;
-        }
-        for (const o of attributes) {
-          if (o.name === an || (o.local === al && o.ns === ans))
-            throw malformed(`duplicate attribute ${an}`, at);
-        }
-        attributes.push({ name: an, prefix: ap, local: al, ns: ans, value });
-        this.count();
-      }
+      const attributes = rawAttrs ? this.attributes(rawAttrs, scope) : (EMPTY_ATTRIBUTES as XmlAttribute[]);
       this.count();
       const parent: XmlElement | XmlDocument = stack.length > 0 ? stack[stack.length - 1]! : docParent;
       const el: XmlElement & { children: XmlNode[] } = {
