@@ -282,6 +282,17 @@ function hashOfXml(x: PreparedXmlSignature): HashAlgorithm {
   return x.algorithm.name === 'Ed25519' ? 'SHA-512' : x.algorithm.hash;
 }
 
+/** One document or digest of a signDoc request, checked, before the SAD is spent. */
+interface SignDocJob {
+  digest: Uint8Array;
+  hash: HashAlgorithm;
+  level: PadesLevel;
+  alg: SignatureAlgorithm;
+  prepared?: PreparedPdfSignature;
+  xml?: PreparedXmlSignature;
+  preparedId?: string;
+}
+
 export class SignDocService {
   constructor(
     readonly ctx: Ctx,
@@ -482,132 +493,137 @@ export class SignDocService {
 
   // --- signDoc -----------------------------------------------------------------------------------
 
+  /** signDoc with documentDigests: one job per hash, its algorithm checked. */
+  #digestJobs(
+    spec: StoredKey['spec'],
+    documentDigests: NonNullable<SignDocInput['documentDigests']>,
+  ): SignDocJob[] {
+    const jobs: SignDocJob[] = [];
+    for (const d of documentDigests) {
+      if (checkFormat(d) === 'X')
+        throw badRequest(
+          'signature_format X is signed as documents prepared with prepareDoc, not documentDigests',
+        );
+      const hash = hashAlgFromOid(d.hashAlgorithmOID);
+      const level = padesLevel(d.conformance_level);
+      for (const h of d.hashes) {
+        const digest = fromB64(h);
+        if (!digest || digest.length !== HASH_LEN[hash])
+          throw badRequest(`every hash must be a base64 ${hash} digest`);
+        jobs.push({
+          digest,
+          hash,
+          level,
+          alg: this.#algorithm(spec, hash, d.signAlgo, d.signAlgoParams, digest),
+        });
+      }
+    }
+    return jobs;
+  }
+
+  /** signDoc with documents: each matched to its prepareDoc row (same client, credential and bytes). */
+  async #documentJobs(clientId: string, input: SignDocInput, spec: StoredKey['spec']): Promise<SignDocJob[]> {
+    const jobs: SignDocJob[] = [];
+    for (const d of input.documents!) {
+      const format = checkFormat(d);
+      const pdf =
+        format === 'X'
+          ? decodeXml(d.document, this.documentLimit)
+          : decodePdf(d.document, this.documentLimit);
+      const row = (
+        await this.ctx.db.query<PreparedRow>(
+          `SELECT id, prepared, document, conformance_level FROM prepared_documents
+           WHERE client_id = $1 AND credential_id = $2 AND original_sha256 = $3 AND expires_at > now()
+           ORDER BY created_at DESC LIMIT 1`,
+          [clientId, input.credentialID, sha256(pdf)],
+        )
+      ).rows[0];
+      if (!row)
+        throw badRequest(
+          'the document was not prepared (call signatures/prepareDoc first) or the preparation expired',
+        );
+      const meta = (typeof row.prepared === 'string' ? JSON.parse(row.prepared) : row.prepared) as Omit<
+        PreparedPdfSignature,
+        'document' | 'digest'
+      > & { digest: string };
+      const level = row.conformance_level as PadesLevel;
+      if (d.conformance_level !== undefined && padesLevel(d.conformance_level) !== level)
+        throw badRequest('conformance_level differs from the one given to prepareDoc');
+      if ((format === 'X') !== ('format' in meta && meta.format === 'X'))
+        throw badRequest('signature_format differs from the one given to prepareDoc');
+      if (format === 'X') {
+        const x = meta as unknown as StoredXml;
+        const xml: PreparedXmlSignature = {
+          document: new TextDecoder().decode(row.document),
+          signatureValueOffset: x.signatureValueOffset,
+          toBeSigned: fromB64(x.toBeSigned)!,
+          digest: fromB64(x.digest)!,
+          algorithm: x.algorithm,
+          signatureId: x.signatureId,
+        };
+        if (d.signAlgo !== undefined) {
+          const want = this.#algorithm(spec, hashOfXml(xml), d.signAlgo, d.signAlgoParams, xml.digest);
+          if (JSON.stringify(want) !== JSON.stringify(xml.algorithm))
+            throw badRequest('signAlgo differs from the one given to prepareDoc');
+        }
+        jobs.push({
+          digest: xml.digest,
+          hash: hashOfXml(xml),
+          level,
+          alg: xml.algorithm,
+          xml,
+          preparedId: row.id,
+        });
+        continue;
+      }
+      const prepared: PreparedPdfSignature = {
+        ...meta,
+        digest: fromB64(meta.digest)!,
+        document: new Uint8Array(row.document),
+      };
+      jobs.push({
+        digest: prepared.digest,
+        hash: prepared.digestAlgorithm,
+        level,
+        alg: this.#algorithm(spec, prepared.digestAlgorithm, d.signAlgo, d.signAlgoParams, prepared.digest),
+        prepared,
+        preparedId: row.id,
+      });
+    }
+    return jobs;
+  }
+
+  /**
+   * B-LT/B-LTA need validation data that proves the status of the signer's certificates: checked
+   * before the SAD is spent, so a level the server cannot reach costs the subscriber no approval.
+   */
+  async #requireLongTermReachable(jobs: SignDocJob[], chain: Uint8Array[]): Promise<void> {
+    const longTerm = jobs.find((j) => j.level === 'B-LT' || j.level === 'B-LTA');
+    if (!longTerm) return;
+    try {
+      requireLevel(await collectValidationData(chain, this.revocation()), longTerm.level);
+    } catch (e) {
+      if (e instanceof LevelNotReachedError) throw badRequest(e.message);
+      throw e;
+    }
+  }
+
   async signDoc(clientId: string, input: SignDocInput): Promise<SignDocOutput> {
     if (!!input.documentDigests === !!input.documents)
       throw badRequest('give either documentDigests or documents');
     const { key, chain, signer } = await this.#credential(clientId, input.credentialID);
+    const spec = key.spec;
 
-    interface Job {
-      digest: Uint8Array;
-      hash: HashAlgorithm;
-      level: PadesLevel;
-      alg: SignatureAlgorithm;
-      prepared?: PreparedPdfSignature;
-      xml?: PreparedXmlSignature;
-      preparedId?: string;
-    }
-    const jobs: Job[] = [];
-    if (input.documentDigests) {
-      for (const d of input.documentDigests) {
-        if (checkFormat(d) === 'X')
-          throw badRequest(
-            'signature_format X is signed as documents prepared with prepareDoc, not documentDigests',
-          );
-        const hash = hashAlgFromOid(d.hashAlgorithmOID);
-        const level = padesLevel(d.conformance_level);
-        for (const h of d.hashes) {
-          const digest = fromB64(h);
-          if (!digest || digest.length !== HASH_LEN[hash])
-            throw badRequest(`every hash must be a base64 ${hash} digest`);
-          jobs.push({
-            digest,
-            hash,
-            level,
-            alg: this.#algorithm(key.spec, hash, d.signAlgo, d.signAlgoParams, digest),
-          });
-        }
-      }
-    } else {
-      for (const d of input.documents!) {
-        const format = checkFormat(d);
-        const pdf =
-          format === 'X'
-            ? decodeXml(d.document, this.documentLimit)
-            : decodePdf(d.document, this.documentLimit);
-        const row = (
-          await this.ctx.db.query<PreparedRow>(
-            `SELECT id, prepared, document, conformance_level FROM prepared_documents
-             WHERE client_id = $1 AND credential_id = $2 AND original_sha256 = $3 AND expires_at > now()
-             ORDER BY created_at DESC LIMIT 1`,
-            [clientId, input.credentialID, sha256(pdf)],
-          )
-        ).rows[0];
-        if (!row)
-          throw badRequest(
-            'the document was not prepared (call signatures/prepareDoc first) or the preparation expired',
-          );
-        const meta = (typeof row.prepared === 'string' ? JSON.parse(row.prepared) : row.prepared) as Omit<
-          PreparedPdfSignature,
-          'document' | 'digest'
-        > & { digest: string };
-        const level = row.conformance_level as PadesLevel;
-        if (d.conformance_level !== undefined && padesLevel(d.conformance_level) !== level)
-          throw badRequest('conformance_level differs from the one given to prepareDoc');
-        if ((format === 'X') !== ('format' in meta && meta.format === 'X'))
-          throw badRequest('signature_format differs from the one given to prepareDoc');
-        if (format === 'X') {
-          const x = meta as unknown as StoredXml;
-          const xml: PreparedXmlSignature = {
-            document: new TextDecoder().decode(row.document),
-            signatureValueOffset: x.signatureValueOffset,
-            toBeSigned: fromB64(x.toBeSigned)!,
-            digest: fromB64(x.digest)!,
-            algorithm: x.algorithm,
-            signatureId: x.signatureId,
-          };
-          if (d.signAlgo !== undefined) {
-            const want = this.#algorithm(key.spec, hashOfXml(xml), d.signAlgo, d.signAlgoParams, xml.digest);
-            if (JSON.stringify(want) !== JSON.stringify(xml.algorithm))
-              throw badRequest('signAlgo differs from the one given to prepareDoc');
-          }
-          jobs.push({
-            digest: xml.digest,
-            hash: hashOfXml(xml),
-            level,
-            alg: xml.algorithm,
-            xml,
-            preparedId: row.id,
-          });
-          continue;
-        }
-        const prepared: PreparedPdfSignature = {
-          ...meta,
-          digest: fromB64(meta.digest)!,
-          document: new Uint8Array(row.document),
-        };
-        jobs.push({
-          digest: prepared.digest,
-          hash: prepared.digestAlgorithm,
-          level,
-          alg: this.#algorithm(
-            key.spec,
-            prepared.digestAlgorithm,
-            d.signAlgo,
-            d.signAlgoParams,
-            prepared.digest,
-          ),
-          prepared,
-          preparedId: row.id,
-        });
-      }
-    }
+    const jobs = input.documentDigests
+      ? this.#digestJobs(spec, input.documentDigests)
+      : await this.#documentJobs(clientId, input, spec);
     if (jobs.length === 0) throw badRequest('nothing to sign');
     const hashAlgs = new Set(jobs.map((j) => j.hash));
     if (hashAlgs.size !== 1) throw badRequest('all documents must use the same hash algorithm');
     const hash = jobs[0]!.hash;
     const canon = jobs.map((j) => b64(j.digest));
     if (new Set(canon).size !== canon.length) throw badRequest('duplicate document digest');
-    // B-LT/B-LTA need validation data that proves the status of the signer's certificates: checked
-    // before the SAD is spent, so a level the server cannot reach costs the subscriber no approval.
-    const longTerm = jobs.find((j) => j.level === 'B-LT' || j.level === 'B-LTA');
-    if (longTerm) {
-      try {
-        requireLevel(await collectValidationData(chain, this.revocation()), longTerm.level);
-      } catch (e) {
-        if (e instanceof LevelNotReachedError) throw badRequest(e.message);
-        throw e;
-      }
-    }
+    await this.#requireLongTermReachable(jobs, chain);
     const sad = typeof input.SAD === 'string' ? input.SAD : '';
     const actor = `client:${clientId}`;
 
