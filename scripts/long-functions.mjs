@@ -31,10 +31,6 @@ export const ALLOWED = new Map([
   ['packages/pdf-sign/src/verify/changes/overlay.ts#interpret', 'to split'],
   ['packages/pki-core/src/cli/demo-certs.ts#generateVariant', 'to split'],
   ['packages/signing-server/src/demo/demo.ts#runDemo', 'to split'],
-  [
-    'packages/signing-server/src/http/routes/authz-pages.ts#authorizationPages',
-    'to split (a route table whose handlers are inline)',
-  ],
 ]);
 
 function functionName(node) {

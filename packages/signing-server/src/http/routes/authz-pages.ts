@@ -75,9 +75,8 @@ const STATUS: Record<RefusalKind, number> = {
   busy: 429,
 };
 
-/** Routes at their full paths (mounted at `/`). */
-export function authorizationPages(s: Services): Hono<Env> {
-  const app = new Hono<Env>();
+/** What the pages share: the page response, language choice, refusal pages and form parsing. */
+function pageKit(s: Services) {
   const { authz } = s;
   const secure = s.ctx.config.publicBaseUrl.startsWith('https:');
   const R = (m: RouteDoc['method'], p: string) => routeDoc(m, p);
@@ -146,8 +145,13 @@ export function authorizationPages(s: Services): Hono<Env> {
       throw e;
     }
   };
+  return { s, authz, secure, html, langOf, other, switchHere, switchRequest, refusalHtml, form };
+}
+type PageKit = ReturnType<typeof pageKit>;
 
-  // --- OAuth2 authorisation page -------------------------------------------------------------
+/** OAuth2 authorisation page: GET shows the request, POST records her decision. */
+function authorizeRoutes(app: Hono<Env>, k: PageKit): void {
+  const { authz, secure, html, langOf, other, switchHere, switchRequest, refusalHtml, form } = k;
   const csrfCookie = (id: string) => `kyso_csrf_${id}`;
 
   app.get(AUTHORIZE_PATH, async (c) => {
@@ -277,9 +281,13 @@ export function authorizationPages(s: Services): Hono<Env> {
       throw e;
     }
   });
+}
 
-  // --- approval page (asynchronous requests) -----------------------------------------------------
-  const APPROVE = '/approve';
+const APPROVE = '/approve';
+
+/** What the approval pages (asynchronous requests) share: sign-in, session, pending list. */
+function approveKit(k: PageKit) {
+  const { s, authz, secure, html, other } = k;
   const cookieOpts = { httpOnly: true, sameSite: 'Strict' as const, secure, path: APPROVE };
   const approveSwitch = (lang: Lang, done?: string) =>
     `${APPROVE}?lang=${other(lang)}${done ? `&done=${done}` : ''}`;
@@ -342,7 +350,14 @@ export function authorizationPages(s: Services): Hono<Env> {
     back: `${APPROVE}?lang=${lang}`,
     backLabel: messages(lang).backApprove,
   });
+  return { cookieOpts, approveSwitch, signInView, sessionOf, pendingView, csrfOk, backToSignIn };
+}
 
+/** Approval page (asynchronous requests): sign in, decide, sign out. */
+function approveRoutes(app: Hono<Env>, k: PageKit): void {
+  const { authz, secure, langOf, refusalHtml, form } = k;
+  const { cookieOpts, approveSwitch, signInView, sessionOf, pendingView, csrfOk, backToSignIn } =
+    approveKit(k);
   app.get(APPROVE, async (c) => {
     const lang = langOf(c);
     const sess = await sessionOf(c);
@@ -452,6 +467,15 @@ export function authorizationPages(s: Services): Hono<Env> {
     pageHeaders(c, nonce());
     return c.redirect(APPROVE, 303);
   });
+}
 
+/** Routes at their full paths (mounted at `/`). */
+export function authorizationPages(s: Services): Hono<Env> {
+  const app = new Hono<Env>();
+  const k = pageKit(s);
+  // --- OAuth2 authorisation page
+  authorizeRoutes(app, k);
+  // --- approval page (asynchronous requests)
+  approveRoutes(app, k);
   return app;
 }
