@@ -86,15 +86,17 @@ export async function generateDemoHierarchy(
   return manifest;
 }
 
-async function generateVariant(dir: string, v: VariantSpec, now: Date, base: string): Promise<DemoVariant> {
-  const out = path.join(dir, v.name);
-  mkdirSync(out, { recursive: true });
-  const rel = (f: string) => path.join(v.name, f);
-  const write = (f: string, data: string | Uint8Array, secret = false) =>
-    writeFileSync(path.join(out, f), data, secret ? { mode: 0o600 } : undefined);
-  const start = new Date(Math.floor((now.getTime() - 3 * 365 * DAY) / 1000) * 1000);
-  const caId = `kyso-demo-${v.name}`;
+type WriteFile = (f: string, data: string | Uint8Array, secret?: boolean) => void;
 
+/** The variant's root and issuing CAs, written with their keys and the chain. */
+async function demoCas(
+  v: VariantSpec,
+  start: Date,
+  now: Date,
+  base: string,
+  caId: string,
+  write: WriteFile,
+): Promise<{ root: Certificate; issuing: Certificate; issSigner: LocalSigner; chainPem: string }> {
   const rootKey = await generateKeyPair(v.root);
   const rootSigner = new LocalSigner(rootKey);
   const root = await issueCertificate({
@@ -136,6 +138,91 @@ async function generateVariant(dir: string, v: VariantSpec, now: Date, base: str
   write('issuing.key.pem', await exportPkcs8Pem(issKey), true);
   const chainPem = pemEncode('CERTIFICATE', issuing.der) + pemEncode('CERTIFICATE', root.der);
   write('chain.pem', chainPem);
+  return { root, issuing, issSigner, chainPem };
+}
+
+type MakeEntity = (
+  id: string,
+  profile: Profile,
+  subject: Name,
+  extra?: { status?: DemoEntity['status']; p12?: boolean; san?: string; notBefore?: Date; notAfter?: Date },
+) => Promise<Certificate>;
+
+/** The demo end entities (OCSP responder, TSA, people, seal, a revoked and an expired one), in order. */
+async function demoEntities(v: VariantSpec, start: Date, now: Date, make: MakeEntity): Promise<void> {
+  await make(
+    'ocsp-signer',
+    'ocsp-signer',
+    Name.fromAttributes([
+      ['C', 'VN'],
+      ['O', 'Kyso Demo (TEST ONLY)'],
+      ['CN', `Kyso Demo OCSP Responder ${v.name.toUpperCase()}`],
+    ]),
+  );
+  await make(
+    'tsa',
+    'tsa',
+    Name.fromAttributes([
+      ['C', 'VN'],
+      ['O', 'Kyso Demo (TEST ONLY)'],
+      ['CN', `Kyso Demo TSA ${v.name.toUpperCase()}`],
+    ]),
+  );
+  await make(
+    'citizen',
+    'person-signing',
+    citizenSubject({
+      name: 'Nguyễn Văn An',
+      cccd: '079200001234',
+      province: 'Thành phố Hồ Chí Minh',
+      locality: 'Phường Bến Nghé',
+    }),
+    { p12: true, san: 'an.nguyen@example.vn' },
+  );
+  await make(
+    'official',
+    'person-signing',
+    officialSubject({
+      name: 'Trần Thị Bình',
+      title: 'Giám đốc',
+      organization: 'Sở Thông tin và Truyền thông thành phố Đà Nẵng',
+      cccd: '048190005678',
+      province: 'Thành phố Đà Nẵng',
+    }),
+    { p12: true, san: 'binh.tt@danang.gov.vn' },
+  );
+  await make(
+    'agency-seal',
+    'organization-signing',
+    organizationSubject({
+      name: 'Sở Thông tin và Truyền thông',
+      organization: 'Ủy ban nhân dân thành phố Đà Nẵng',
+      taxCode: '0400101556',
+      budgetCode: '1047665',
+      province: 'Thành phố Đà Nẵng',
+    }),
+    { p12: true },
+  );
+  await make('revoked', 'person-signing', citizenSubject({ name: 'Lê Văn Cường', cccd: '001099012345' }), {
+    status: 'revoked',
+  });
+  await make('expired', 'person-signing', citizenSubject({ name: 'Phạm Thị Dung', cccd: '031188009876' }), {
+    status: 'expired',
+    notBefore: new Date(start.getTime() + DAY),
+    notAfter: new Date(now.getTime() - 30 * DAY),
+  });
+}
+
+async function generateVariant(dir: string, v: VariantSpec, now: Date, base: string): Promise<DemoVariant> {
+  const out = path.join(dir, v.name);
+  mkdirSync(out, { recursive: true });
+  const rel = (f: string) => path.join(v.name, f);
+  const write = (f: string, data: string | Uint8Array, secret = false) =>
+    writeFileSync(path.join(out, f), data, secret ? { mode: 0o600 } : undefined);
+  const start = new Date(Math.floor((now.getTime() - 3 * 365 * DAY) / 1000) * 1000);
+  const caId = `kyso-demo-${v.name}`;
+
+  const { root, issuing, issSigner, chainPem } = await demoCas(v, start, now, base, caId, write);
 
   const issuer = { certificate: issuing, signer: issSigner };
   const leafLinks = {
@@ -201,67 +288,7 @@ async function generateVariant(dir: string, v: VariantSpec, now: Date, base: str
     return cert;
   };
 
-  await make(
-    'ocsp-signer',
-    'ocsp-signer',
-    Name.fromAttributes([
-      ['C', 'VN'],
-      ['O', 'Kyso Demo (TEST ONLY)'],
-      ['CN', `Kyso Demo OCSP Responder ${v.name.toUpperCase()}`],
-    ]),
-  );
-  await make(
-    'tsa',
-    'tsa',
-    Name.fromAttributes([
-      ['C', 'VN'],
-      ['O', 'Kyso Demo (TEST ONLY)'],
-      ['CN', `Kyso Demo TSA ${v.name.toUpperCase()}`],
-    ]),
-  );
-  await make(
-    'citizen',
-    'person-signing',
-    citizenSubject({
-      name: 'Nguyễn Văn An',
-      cccd: '079200001234',
-      province: 'Thành phố Hồ Chí Minh',
-      locality: 'Phường Bến Nghé',
-    }),
-    { p12: true, san: 'an.nguyen@example.vn' },
-  );
-  await make(
-    'official',
-    'person-signing',
-    officialSubject({
-      name: 'Trần Thị Bình',
-      title: 'Giám đốc',
-      organization: 'Sở Thông tin và Truyền thông thành phố Đà Nẵng',
-      cccd: '048190005678',
-      province: 'Thành phố Đà Nẵng',
-    }),
-    { p12: true, san: 'binh.tt@danang.gov.vn' },
-  );
-  await make(
-    'agency-seal',
-    'organization-signing',
-    organizationSubject({
-      name: 'Sở Thông tin và Truyền thông',
-      organization: 'Ủy ban nhân dân thành phố Đà Nẵng',
-      taxCode: '0400101556',
-      budgetCode: '1047665',
-      province: 'Thành phố Đà Nẵng',
-    }),
-    { p12: true },
-  );
-  await make('revoked', 'person-signing', citizenSubject({ name: 'Lê Văn Cường', cccd: '001099012345' }), {
-    status: 'revoked',
-  });
-  await make('expired', 'person-signing', citizenSubject({ name: 'Phạm Thị Dung', cccd: '031188009876' }), {
-    status: 'expired',
-    notBefore: new Date(start.getTime() + DAY),
-    notAfter: new Date(now.getTime() - 30 * DAY),
-  });
+  await demoEntities(v, start, now, make);
 
   const thisUpdate = new Date(Math.floor(now.getTime() / 1000) * 1000 - 60_000);
   const crl = await issueCrl({
