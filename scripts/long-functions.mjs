@@ -29,7 +29,6 @@ export const ALLOWED = new Map([
     'data: the text and layout of the sample documents, drawn line by line',
   ],
   ['packages/pdf-sign/src/verify/changes/overlay.ts#interpret', 'to split'],
-  ['packages/signing-server/src/demo/demo.ts#runDemo', 'to split'],
 ]);
 
 function functionName(node) {

@@ -40,6 +40,143 @@ class Otp {
 
 const log = (...a: unknown[]) => console.log('[kyso demo]', ...a);
 
+type DemoServer = Awaited<ReturnType<typeof startServer>>;
+
+/** Enrols the demo's citizen, official and agency seal, and registers the agency portal. */
+async function enrolDemo(srv: DemoServer, callbackUrl: string, dataDir: string) {
+  const op = srv.kyso.firstOperatorKey!;
+  const admin = async (p: string, body: unknown) => {
+    const r = await fetch(`${srv.url}/admin${p}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${op}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const j = (await r.json()) as Record<string, string>;
+    if (r.status >= 300) throw new Error(`${p}: ${JSON.stringify(j)}`);
+    return j;
+  };
+  const enrol = async (s: Record<string, string>, profile?: string) => {
+    const sub = await admin('/subscribers', s);
+    const cred = await admin('/credentials', {
+      subscriberId: sub.id,
+      key: { type: 'EC', curve: 'P-256' },
+      ...(profile ? { profile } : {}),
+      description: `${s.name}`,
+    });
+    return { id: sub.id!, otp: new Otp(sub.otpauthUri!), credentialId: cred.credentialId!, pin: s.pin! };
+  };
+  log(`server on ${srv.url} (PGlite in ${dataDir})`);
+  const citizen = await enrol({
+    kind: 'citizen',
+    name: 'Trần Thị Bình',
+    cccd: '001190012345',
+    pin: '135790',
+    province: 'Thành phố Hà Nội',
+  });
+  const official = await enrol({
+    kind: 'official',
+    name: 'Lê Văn Cường',
+    cccd: '079180054321',
+    pin: '864200',
+    title: 'Giám đốc',
+    organization: 'Sở Khoa học và Công nghệ',
+    province: 'Tỉnh An Lạc',
+  });
+  const seal = await enrol(
+    {
+      kind: 'organization',
+      name: 'Sở Khoa học và Công nghệ tỉnh An Lạc',
+      organization: 'Ủy ban nhân dân tỉnh An Lạc',
+      pin: '975310',
+      province: 'Tỉnh An Lạc',
+    },
+    'organization-signing',
+  );
+  // The seal keeper signs in on /approve with the phone number the operator registered.
+  const sealPhone = '0912 345 678';
+  await admin(`/subscribers/${seal.id}/sign-in`, { phone: sealPhone });
+  const client = await admin('/clients', { name: 'Cổng dịch vụ công tỉnh An Lạc' });
+  await admin(`/clients/${client.clientId}/redirect-uris`, { redirectUris: [callbackUrl] });
+  for (const c of [citizen, official, seal])
+    await admin(`/clients/${client.clientId}/grants`, { credentialId: c.credentialId });
+  log('enrolled a citizen, an official and the agency seal; registered the agency portal');
+
+  return { citizen, official, seal, sealPhone, client };
+}
+
+/** prepareDoc → authorisation page in Chromium → code → token → signDoc. */
+function browserSigner(
+  csc: CscClient,
+  browser: Awaited<ReturnType<typeof launchChromium>>,
+  callbackUrl: string,
+) {
+  return async (
+    who: { credentialId: string; pin: string; otp: Otp },
+    pdf: Uint8Array,
+    label: string,
+    level: 'Ades-B-T' | 'Ades-B-LT',
+    screenshot?: string,
+    appearance?: VisibleAppearance,
+    fieldName?: string,
+  ) => {
+    const prep = await csc.prepareDoc({
+      credentialID: who.credentialId,
+      documents: [
+        {
+          document: pdf,
+          conformance_level: level,
+          label,
+          ...(appearance ? { appearance } : {}),
+          ...(fieldName ? { fieldName } : {}),
+        },
+      ],
+    });
+    const { url, codeVerifier } = await csc.authorizationUrl({
+      redirectUri: callbackUrl,
+      credentialID: who.credentialId,
+      documentDigests: prep.documentDigests,
+    });
+    const res = await approveInBrowser(browser, url, {
+      pin: who.pin,
+      otp: who.otp.next(),
+      redirectPrefix: callbackUrl,
+      ...(screenshot ? { screenshot } : {}),
+    });
+    const code = res.finalUrl.searchParams.get('code');
+    if (!code) throw new Error(`authorisation failed: ${res.finalUrl}`);
+    const tok = await csc.exchangeCode({ code, codeVerifier, redirectUri: callbackUrl });
+    const r = await csc.signDoc({
+      credentialID: who.credentialId,
+      credentialToken: tok.access_token,
+      documents: [{ document: pdf, conformance_level: level }],
+    });
+    return fromBase64(r.DocumentWithSignature![0]!);
+  };
+}
+
+/**
+ * What `kyso pdf verify --trust <root>` does (the server's CA root as the only trust anchor;
+ * revocation data from the document only), and pdfsig's count when it is installed.
+ */
+async function verifyDemoFiles(srv: DemoServer, files: string[]): Promise<void> {
+  const roots = [...srv.kyso.ca.cas.values()].filter((c) => c.chain.length === 0).map((c) => c.cert);
+  const trustStore = new TrustStore(roots);
+  for (const f of files) {
+    const rep = await verifyPdf(new Uint8Array(fs.readFileSync(f)), { trustStore });
+    log(
+      `${path.basename(f)}: ${rep.valid ? 'VALID' : rep.status.toUpperCase()} — ${rep.signatures
+        .map((s) => `${s.signer?.commonName ?? s.kind} (${s.status}${s.level ? `, ${s.level}` : ''})`)
+        .join('; ')}`,
+    );
+    if (!rep.valid) throw new Error(`${f} does not verify`);
+    const ps = spawnSync('pdfsig', ['-nocert', f], { encoding: 'utf8' });
+    if (ps.status === 0) {
+      const valid = (ps.stdout.match(/Signature is Valid/g) ?? []).length;
+      log(`  pdfsig: ${valid} valid signature(s)`);
+    }
+  }
+}
+
 export async function runDemo(opts: { outDir?: string } = {}): Promise<{ files: string[] }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyso-'));
   const outDir = opts.outDir ?? path.join(dataDir, 'signed');
@@ -56,62 +193,7 @@ export async function runDemo(opts: { outDir?: string } = {}): Promise<{ files: 
   const browser = await launchChromium();
   const files: string[] = [];
   try {
-    const op = srv.kyso.firstOperatorKey!;
-    const admin = async (p: string, body: unknown) => {
-      const r = await fetch(`${srv.url}/admin${p}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${op}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const j = (await r.json()) as Record<string, string>;
-      if (r.status >= 300) throw new Error(`${p}: ${JSON.stringify(j)}`);
-      return j;
-    };
-    const enrol = async (s: Record<string, string>, profile?: string) => {
-      const sub = await admin('/subscribers', s);
-      const cred = await admin('/credentials', {
-        subscriberId: sub.id,
-        key: { type: 'EC', curve: 'P-256' },
-        ...(profile ? { profile } : {}),
-        description: `${s.name}`,
-      });
-      return { id: sub.id!, otp: new Otp(sub.otpauthUri!), credentialId: cred.credentialId!, pin: s.pin! };
-    };
-    log(`server on ${srv.url} (PGlite in ${dataDir})`);
-    const citizen = await enrol({
-      kind: 'citizen',
-      name: 'Trần Thị Bình',
-      cccd: '001190012345',
-      pin: '135790',
-      province: 'Thành phố Hà Nội',
-    });
-    const official = await enrol({
-      kind: 'official',
-      name: 'Lê Văn Cường',
-      cccd: '079180054321',
-      pin: '864200',
-      title: 'Giám đốc',
-      organization: 'Sở Khoa học và Công nghệ',
-      province: 'Tỉnh An Lạc',
-    });
-    const seal = await enrol(
-      {
-        kind: 'organization',
-        name: 'Sở Khoa học và Công nghệ tỉnh An Lạc',
-        organization: 'Ủy ban nhân dân tỉnh An Lạc',
-        pin: '975310',
-        province: 'Tỉnh An Lạc',
-      },
-      'organization-signing',
-    );
-    // The seal keeper signs in on /approve with the phone number the operator registered.
-    const sealPhone = '0912 345 678';
-    await admin(`/subscribers/${seal.id}/sign-in`, { phone: sealPhone });
-    const client = await admin('/clients', { name: 'Cổng dịch vụ công tỉnh An Lạc' });
-    await admin(`/clients/${client.clientId}/redirect-uris`, { redirectUris: [cb.url] });
-    for (const c of [citizen, official, seal])
-      await admin(`/clients/${client.clientId}/grants`, { credentialId: c.credentialId });
-    log('enrolled a citizen, an official and the agency seal; registered the agency portal');
+    const { citizen, official, seal, sealPhone, client } = await enrolDemo(srv, cb.url, dataDir);
 
     const csc = new CscClient({
       baseUrl: srv.url,
@@ -121,49 +203,7 @@ export async function runDemo(opts: { outDir?: string } = {}): Promise<{ files: 
     // pdf-sign's sample documents and demo images (fictitious).
     const samples = await import('@kyso/pdf-sign/samples');
 
-    /** prepareDoc → authorisation page in Chromium → code → token → signDoc. */
-    const signInBrowser = async (
-      who: { credentialId: string; pin: string; otp: Otp },
-      pdf: Uint8Array,
-      label: string,
-      level: 'Ades-B-T' | 'Ades-B-LT',
-      screenshot?: string,
-      appearance?: VisibleAppearance,
-      fieldName?: string,
-    ) => {
-      const prep = await csc.prepareDoc({
-        credentialID: who.credentialId,
-        documents: [
-          {
-            document: pdf,
-            conformance_level: level,
-            label,
-            ...(appearance ? { appearance } : {}),
-            ...(fieldName ? { fieldName } : {}),
-          },
-        ],
-      });
-      const { url, codeVerifier } = await csc.authorizationUrl({
-        redirectUri: cb.url,
-        credentialID: who.credentialId,
-        documentDigests: prep.documentDigests,
-      });
-      const res = await approveInBrowser(browser, url, {
-        pin: who.pin,
-        otp: who.otp.next(),
-        redirectPrefix: cb.url,
-        ...(screenshot ? { screenshot } : {}),
-      });
-      const code = res.finalUrl.searchParams.get('code');
-      if (!code) throw new Error(`authorisation failed: ${res.finalUrl}`);
-      const tok = await csc.exchangeCode({ code, codeVerifier, redirectUri: cb.url });
-      const r = await csc.signDoc({
-        credentialID: who.credentialId,
-        credentialToken: tok.access_token,
-        documents: [{ document: pdf, conformance_level: level }],
-      });
-      return fromBase64(r.DocumentWithSignature![0]!);
-    };
+    const signInBrowser = browserSigner(csc, browser, cb.url);
 
     // 1. Citizen form.
     const form = await samples.congVanSample({
@@ -268,22 +308,7 @@ export async function runDemo(opts: { outDir?: string } = {}): Promise<{ files: 
 
     // 3. Verify: what `kyso pdf verify --trust <root>` does (the server's CA root as the only
     // trust anchor; revocation data from the document only).
-    const roots = [...srv.kyso.ca.cas.values()].filter((c) => c.chain.length === 0).map((c) => c.cert);
-    const trustStore = new TrustStore(roots);
-    for (const f of files) {
-      const rep = await verifyPdf(new Uint8Array(fs.readFileSync(f)), { trustStore });
-      log(
-        `${path.basename(f)}: ${rep.valid ? 'VALID' : rep.status.toUpperCase()} — ${rep.signatures
-          .map((s) => `${s.signer?.commonName ?? s.kind} (${s.status}${s.level ? `, ${s.level}` : ''})`)
-          .join('; ')}`,
-      );
-      if (!rep.valid) throw new Error(`${f} does not verify`);
-      const ps = spawnSync('pdfsig', ['-nocert', f], { encoding: 'utf8' });
-      if (ps.status === 0) {
-        const valid = (ps.stdout.match(/Signature is Valid/g) ?? []).length;
-        log(`  pdfsig: ${valid} valid signature(s)`);
-      }
-    }
+    await verifyDemoFiles(srv, files);
     console.log(
       `\nSigned files:\n${files.map((f) => `  ${f}`).join('\n')}\nAuthorisation page screenshot:\n  ${shot}\n`,
     );
