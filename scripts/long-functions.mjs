@@ -28,7 +28,6 @@ export const ALLOWED = new Map([
     'packages/pdf-sign/src/samples/documents.ts#build',
     'data: the text and layout of the sample documents, drawn line by line',
   ],
-  ['packages/pdf-sign/src/verify/changes/overlay.ts#interpret', 'to split'],
 ]);
 
 function functionName(node) {

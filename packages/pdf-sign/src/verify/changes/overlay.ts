@@ -151,6 +151,101 @@ function fontWidth(r: PdfReader, font: PdfDict | undefined): { perByte: number; 
   return { perByte: twoByte ? 1 : 0.6, twoByte };
 }
 
+/** Whether a content-stream byte starts an operand (number, name, string, array). */
+function isOperandStart(c: number): boolean {
+  return (
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x2b ||
+    c === 0x2d ||
+    c === 0x2e ||
+    c === 0x2f ||
+    c === 0x28 ||
+    c === 0x3c ||
+    c === 0x5b
+  );
+}
+
+/** Device-space box of a Do operand's XObject (an image: the unit square; a form: its /BBox). */
+function xobjectMark(r: PdfReader, xo: PdfObject | undefined, ctm: Matrix): Box | undefined {
+  if (!(xo instanceof PdfStream)) return undefined;
+  if (xo.dict.name('Subtype') === 'Image') return transformBox([0, 0, 1, 1], ctm);
+  const bbox = normBox(r.resolve(xo.dict.get('BBox')));
+  const m = r.resolve(xo.dict.get('Matrix'));
+  return bbox ? transformBox(bbox, mul(isMatrix(m) ? (m as Matrix) : IDENTITY, ctm)) : undefined;
+}
+
+/**
+ * After BI: skips an inline image's dictionary and data (to whitespace + EI + whitespace); false
+ * when the data runs to the end of the stream.
+ */
+function skipInlineImage(p: Parser, data: Uint8Array): boolean {
+  for (let k = 0; k < 256; k++) {
+    p.skipWs();
+    if (p.peekKeyword('ID')) break;
+    p.parseObject();
+  }
+  p.expectKeyword('ID');
+  let i = p.pos + 1;
+  for (;;) {
+    if (i + 2 > data.length) return false;
+    if (
+      data[i] === 0x45 &&
+      data[i + 1] === 0x49 &&
+      (i === 0 || data[i - 1] === 0x20 || data[i - 1] === 0x0a || data[i - 1] === 0x0d) &&
+      (i + 2 === data.length || data[i + 2] === 0x20 || data[i + 2] === 0x0a || data[i + 2] === 0x0d)
+    )
+      break;
+    i++;
+  }
+  p.pos = i + 2;
+  return true;
+}
+
+/**
+ * A path operator: adds the points of a construction operator (m l c v y re) with `add`; 'fill'
+ * for the operators that fill the path, 'end' for those that end it unfilled; undefined otherwise.
+ */
+function pathOp(
+  op: string,
+  num: (i: number) => number,
+  add: (x: number, y: number) => void,
+): 'fill' | 'end' | undefined {
+  switch (op) {
+    case 'm':
+    case 'l':
+      add(num(2), num(1));
+      return undefined;
+    case 'c':
+      add(num(6), num(5));
+      add(num(4), num(3));
+      add(num(2), num(1));
+      return undefined;
+    case 'v':
+    case 'y':
+      add(num(4), num(3));
+      add(num(2), num(1));
+      return undefined;
+    case 're':
+      add(num(4), num(3));
+      add(num(4) + num(2), num(3) + num(1));
+      return undefined;
+    case 'f':
+    case 'F':
+    case 'f*':
+    case 'B':
+    case 'B*':
+    case 'b':
+    case 'b*':
+      return 'fill';
+    case 'S':
+    case 's':
+    case 'n':
+      return 'end';
+    default:
+      return undefined;
+  }
+}
+
 /** Runs the content; returns false when it stopped early (limits, syntax). */
 function interpret(
   r: PdfReader,
@@ -200,16 +295,7 @@ function interpret(
     p.skipWs();
     const c = data[p.pos];
     if (c === undefined) return true;
-    const isOperand =
-      (c >= 0x30 && c <= 0x39) ||
-      c === 0x2b ||
-      c === 0x2d ||
-      c === 0x2e ||
-      c === 0x2f ||
-      c === 0x28 ||
-      c === 0x3c ||
-      c === 0x5b;
-    if (isOperand) {
+    if (isOperandStart(c)) {
       ops.push(p.parseObject());
       if (ops.length > 64) return false;
       continue;
@@ -283,79 +369,23 @@ function interpret(
       }
       case 'Do': {
         const n = ops[ops.length - 1];
-        const xo = n instanceof PdfName ? r.resolve(xobjects?.get(n.name)) : undefined;
-        if (xo instanceof PdfStream) {
-          if (xo.dict.name('Subtype') === 'Image') out.push(transformBox([0, 0, 1, 1], ctm));
-          else {
-            const bbox = normBox(r.resolve(xo.dict.get('BBox')));
-            const m = r.resolve(xo.dict.get('Matrix'));
-            if (bbox) out.push(transformBox(bbox, mul(isMatrix(m) ? (m as Matrix) : IDENTITY, ctm)));
-          }
-        }
+        const mark = n instanceof PdfName ? xobjectMark(r, r.resolve(xobjects?.get(n.name)), ctm) : undefined;
+        if (mark) out.push(mark);
         break;
       }
-      case 'BI': {
-        // Inline image: skip its dictionary and data (to whitespace + EI + whitespace).
-        for (let k = 0; k < 256; k++) {
-          p.skipWs();
-          if (p.peekKeyword('ID')) break;
-          p.parseObject();
-        }
-        p.expectKeyword('ID');
-        let i = p.pos + 1;
-        for (;;) {
-          if (i + 2 > data.length) return false;
-          if (
-            data[i] === 0x45 &&
-            data[i + 1] === 0x49 &&
-            (i === 0 || data[i - 1] === 0x20 || data[i - 1] === 0x0a || data[i - 1] === 0x0d) &&
-            (i + 2 === data.length || data[i + 2] === 0x20 || data[i + 2] === 0x0a || data[i + 2] === 0x0d)
-          )
-            break;
-          i++;
-        }
-        p.pos = i + 2;
+      case 'BI':
+        if (!skipInlineImage(p, data)) return false;
         out.push(transformBox([0, 0, 1, 1], ctm));
         break;
-      }
-      case 'm':
-      case 'l':
-        addPoint(num(2), num(1));
-        break;
-      case 'c':
-        addPoint(num(6), num(5));
-        addPoint(num(4), num(3));
-        addPoint(num(2), num(1));
-        break;
-      case 'v':
-      case 'y':
-        addPoint(num(4), num(3));
-        addPoint(num(2), num(1));
-        break;
-      case 're':
-        addPoint(num(4), num(3));
-        addPoint(num(4) + num(2), num(3) + num(1));
-        break;
-      case 'f':
-      case 'F':
-      case 'f*':
-      case 'B':
-      case 'B*':
-      case 'b':
-      case 'b*':
-        if (path) {
+      default: {
+        const painted = pathOp(op, num, addPoint);
+        if (painted === 'fill' && path) {
           if (fills.length >= MAX_MARKS * 2) return false;
           fills.push(path);
         }
-        path = undefined;
+        if (painted) path = undefined;
         break;
-      case 'S':
-      case 's':
-      case 'n':
-        path = undefined;
-        break;
-      default:
-        break;
+      }
     }
     ops.length = 0;
   }
