@@ -387,6 +387,57 @@ describe.skipIf(!requireTool('openssl'))('RFC 3161 with OpenSSL as the judge', (
       expect(rep.status).toBe('failed');
     });
 
+    it('verifies a DSA TSA token made by openssl ts -reply (the CMS signature path)', async () => {
+      o([
+        'genpkey',
+        '-genparam',
+        '-algorithm',
+        'DSA',
+        '-pkeyopt',
+        'dsa_paramgen_bits:2048',
+        '-out',
+        'dsa-p.pem',
+      ]);
+      o(['genpkey', '-paramfile', 'dsa-p.pem', '-out', 'tsa-dsa.key']);
+      o(['req', '-new', '-key', 'tsa-dsa.key', '-subj', '/CN=DSA TSA', '-out', 'tsa-dsa.csr']);
+      const x = o([
+        'x509',
+        '-req',
+        '-in',
+        'tsa-dsa.csr',
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-set_serial',
+        '0x3101',
+        '-days',
+        '30',
+        '-extfile',
+        'ext.cnf',
+        '-extensions',
+        'tsa',
+        '-out',
+        'tsa-dsa.pem',
+      ]);
+      expect(x.status, x.stderr).toBe(0);
+      w(
+        'tsa-dsa.cnf',
+        TSA_CNF('sha256').replace('./tsa.pem', './tsa-dsa.pem').replace('./tsa.key', './tsa-dsa.key'),
+      );
+      o(['ts', '-query', '-data', 'data.txt', '-sha256', '-cert', '-out', 'dsa.tsq']);
+      const res = o(['ts', '-reply', '-config', 'tsa-dsa.cnf', '-queryfile', 'dsa.tsq', '-out', 'dsa.tsr']);
+      expect(res.status, res.stderr).toBe(0);
+      const v = o(['ts', '-verify', '-in', 'dsa.tsr', '-data', 'data.txt', '-CAfile', 'ca.pem']);
+      expect(v.stdout + v.stderr).toMatch(/Verification: OK/);
+      const rep = await verifyTimeStampToken(parseTimeStampResp(r('dsa.tsr')).token!, {
+        data,
+        validateChain: chainToCa,
+      });
+      expect(rep.checks.filter((c) => c.status !== 'passed')).toEqual([]);
+      expect(rep.signerCertificate?.subject.toString()).toContain('DSA TSA');
+    });
+
     it('a token whose TSTInfo was altered fails the digest check; a wrong candidate certificate is not taken as the signer', async () => {
       const { der } = await buildTimeStampReq({ data, certReq: true });
       const token = parseTimeStampResp(await tsa.respond(der)).token!;
