@@ -2,7 +2,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../src/bytes.js';
-import { parseSignedDataContentInfo } from '../src/cms/signed-data.js';
+import { signCms } from '../src/cms/sign.js';
+import { resolveSignerAlgorithm } from '../src/cms/signer-algorithm.js';
+import {
+  cmsAlgorithmProtectionAttribute,
+  encodeContentInfo,
+  encodeSignedData,
+  encodeSignerInfo,
+  parseSignedDataContentInfo,
+} from '../src/cms/signed-data.js';
+import { DerReader, Tag, tlv } from '../src/der.js';
+import { concatBytes } from '../src/bytes.js';
+import { hashAlgorithmIdentifier } from '../src/crypto/hash.js';
 import { digest } from '../src/crypto/hash.js';
 import { OID } from '../src/oids.js';
 import { buildTimeStampReq, parseTimeStampReq } from '../src/tsp/request.js';
@@ -285,6 +296,147 @@ describe.skipIf(!requireTool('openssl'))('RFC 3161 with OpenSSL as the judge', (
         ).toBe('passed');
       });
     }
+
+    it('refuses an OpenSSL token re-signed with its signed attributes out of DER SET OF order', async () => {
+      w('tsa-order.cnf', TSA_CNF('sha256'));
+      o(['ts', '-query', '-data', 'data.txt', '-sha256', '-cert', '-out', 'order.tsq']);
+      const res = o([
+        'ts',
+        '-reply',
+        '-config',
+        'tsa-order.cnf',
+        '-queryfile',
+        'order.tsq',
+        '-out',
+        'order.tsr',
+      ]);
+      expect(res.status, res.stderr).toBe(0);
+      const v = o(['ts', '-verify', '-in', 'order.tsr', '-data', 'data.txt', '-CAfile', 'ca.pem']);
+      expect(v.stdout + v.stderr).toMatch(/Verification: OK/);
+      const token = parseTimeStampResp(r('order.tsr')).token!;
+      const sd = parseSignedDataContentInfo(token);
+      const si = sd.signerInfos[0]!;
+      const rd = new DerReader(DerReader.single(si.signedAttrsDer!, Tag.SET).value);
+      const attrs: Uint8Array[] = [];
+      while (!rd.done) attrs.push(rd.read().raw);
+      expect(attrs.length).toBeGreaterThan(2);
+      const resolved = resolveSignerAlgorithm(si.signatureAlgorithm, 'SHA-256');
+      if (resolved.kind !== 'std') throw new Error('unexpected TSA algorithm');
+      const signer = await pki.signer('tsa');
+      // Rebuilds the token over `set` (what is signed is exactly these bytes).
+      const rebuild = async (set: Uint8Array) => {
+        const signerInfo = encodeSignerInfo({
+          sid: si.sid,
+          digestAlgorithmDer: si.digestAlgorithm.der,
+          signedAttrsDer: set,
+          signatureAlgorithmDer: si.signatureAlgorithm.der,
+          signature: await signer.sign(set, resolved.alg),
+        });
+        return encodeContentInfo(
+          OID.signedData,
+          encodeSignedData({
+            digestAlgorithmsDer: [si.digestAlgorithm.der],
+            eContentType: OID.tstInfo,
+            eContent: sd.eContent!,
+            certificates: sd.certificates,
+            signerInfos: [signerInfo],
+          }),
+        );
+      };
+      const opts = { data, validateChain: chainToCa };
+      // Control: the same rebuild in DER order verifies.
+      const inOrder = await verifyTimeStampToken(await rebuild(si.signedAttrsDer!), opts);
+      expect(inOrder.checks.filter((c) => c.status !== 'passed')).toEqual([]);
+      expect(inOrder.checks.find((c) => c.check === 'signed-attributes')?.reason).toBe('SIGNED_ATTRS_DER');
+      const reordered = tlv(Tag.SET, concatBytes(...[...attrs].reverse()));
+      const rep = await verifyTimeStampToken(await rebuild(reordered), opts);
+      expect(rep.checks.find((c) => c.check === 'signature')?.status).toBe('passed');
+      expect(rep.checks.filter((c) => c.status === 'failed')).toEqual([
+        expect.objectContaining({ check: 'signed-attributes', reason: 'SIGNED_ATTRS_NOT_DER' }),
+      ]);
+      expect(rep.status).toBe('failed');
+    });
+
+    it('refuses a token whose CMSAlgorithmProtection names another digest algorithm (RFC 6211)', async () => {
+      const tstInfoDer = parseSignedDataContentInfo(parseTimeStampResp(r('order.tsr')).token!).eContent!;
+      const signer = await pki.signer('tsa');
+      const make = (extra?: ReturnType<typeof cmsAlgorithmProtectionAttribute>) =>
+        signCms({
+          signer,
+          signerCertificate: pki.cert('tsa'),
+          content: tstInfoDer,
+          contentType: OID.tstInfo,
+          digestAlgorithm: 'SHA-256',
+          algorithmProtection: extra === undefined,
+          ...(extra ? { extraSignedAttributes: [extra] } : {}),
+        });
+      const opts = { data, validateChain: chainToCa };
+      const good = await make();
+      const goodRep = await verifyTimeStampToken(good, opts);
+      expect(goodRep.checks.filter((c) => c.status !== 'passed')).toEqual([]);
+      expect(goodRep.checks.find((c) => c.check === 'algorithm-protection')?.reason).toBe(
+        'ALGORITHM_PROTECTION_MATCHES',
+      );
+      const sigAlgDer = parseSignedDataContentInfo(good).signerInfos[0]!.signatureAlgorithm.der;
+      const bad = await make(cmsAlgorithmProtectionAttribute(hashAlgorithmIdentifier('SHA-384'), sigAlgDer));
+      const rep = await verifyTimeStampToken(bad, opts);
+      expect(rep.checks.find((c) => c.check === 'signature')?.status).toBe('passed');
+      expect(rep.checks.filter((c) => c.status === 'failed')).toEqual([
+        expect.objectContaining({ check: 'algorithm-protection', reason: 'ALGORITHM_PROTECTION_MISMATCH' }),
+      ]);
+      expect(rep.status).toBe('failed');
+    });
+
+    it('verifies a DSA TSA token made by openssl ts -reply (the CMS signature path)', async () => {
+      o([
+        'genpkey',
+        '-genparam',
+        '-algorithm',
+        'DSA',
+        '-pkeyopt',
+        'dsa_paramgen_bits:2048',
+        '-out',
+        'dsa-p.pem',
+      ]);
+      o(['genpkey', '-paramfile', 'dsa-p.pem', '-out', 'tsa-dsa.key']);
+      o(['req', '-new', '-key', 'tsa-dsa.key', '-subj', '/CN=DSA TSA', '-out', 'tsa-dsa.csr']);
+      const x = o([
+        'x509',
+        '-req',
+        '-in',
+        'tsa-dsa.csr',
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-set_serial',
+        '0x3101',
+        '-days',
+        '30',
+        '-extfile',
+        'ext.cnf',
+        '-extensions',
+        'tsa',
+        '-out',
+        'tsa-dsa.pem',
+      ]);
+      expect(x.status, x.stderr).toBe(0);
+      w(
+        'tsa-dsa.cnf',
+        TSA_CNF('sha256').replace('./tsa.pem', './tsa-dsa.pem').replace('./tsa.key', './tsa-dsa.key'),
+      );
+      o(['ts', '-query', '-data', 'data.txt', '-sha256', '-cert', '-out', 'dsa.tsq']);
+      const res = o(['ts', '-reply', '-config', 'tsa-dsa.cnf', '-queryfile', 'dsa.tsq', '-out', 'dsa.tsr']);
+      expect(res.status, res.stderr).toBe(0);
+      const v = o(['ts', '-verify', '-in', 'dsa.tsr', '-data', 'data.txt', '-CAfile', 'ca.pem']);
+      expect(v.stdout + v.stderr).toMatch(/Verification: OK/);
+      const rep = await verifyTimeStampToken(parseTimeStampResp(r('dsa.tsr')).token!, {
+        data,
+        validateChain: chainToCa,
+      });
+      expect(rep.checks.filter((c) => c.status !== 'passed')).toEqual([]);
+      expect(rep.signerCertificate?.subject.toString()).toContain('DSA TSA');
+    });
 
     it('a token whose TSTInfo was altered fails the digest check; a wrong candidate certificate is not taken as the signer', async () => {
       const { der } = await buildTimeStampReq({ data, certReq: true });

@@ -3,7 +3,8 @@
  * signatureAlgorithm + digestAlgorithm to what is verified, and the verification itself (standard
  * algorithms through crypto/verify, legacy DSA and Ed448). Shared by the CMS and RFC 3161 verifiers.
  */
-import { bytesEqual } from '../bytes.js';
+import { bytesEqual, toHex } from '../bytes.js';
+import { DerReader, Tag, compareBytes } from '../der.js';
 import { parseSignatureAlgorithm, signatureAlgorithmName } from '../crypto/algorithms.js';
 import { digest } from '../crypto/hash.js';
 import { parsePublicKeyInfo } from '../crypto/keys.js';
@@ -19,7 +20,12 @@ import {
   parseDsaPublicKey,
   verifyDsa,
 } from './dsa-legacy.js';
-import type { AlgorithmId } from './signed-data.js';
+import {
+  type AlgorithmId,
+  type SignerInfo,
+  parseCmsAlgorithmProtection,
+  singleAttributeValue,
+} from './signed-data.js';
 
 /** What a SignerInfo's algorithms resolve to. */
 export type ResolvedAlg =
@@ -106,4 +112,45 @@ export async function checkSignatureValue(
   }
   if (alg.kind === 'ed448') return verifySignature(cert.spki, { name: 'Ed448' }, data, sig);
   return verifySignature(cert.spki, alg.alg, data, sig);
+}
+
+/**
+ * Whether the signed attributes are in DER SET OF order (RFC 5652 §5.4: the signature covers their
+ * DER encoding; a set out of order is not that encoding). True when there are none.
+ */
+export function isDerSetOrder(si: SignerInfo): boolean {
+  if (!si.signedAttrsDer) return true;
+  const r = new DerReader(DerReader.single(si.signedAttrsDer, Tag.SET).value);
+  let prev: Uint8Array | undefined;
+  while (!r.done) {
+    const el = r.read();
+    if (prev && compareBytes(prev, el.raw) > 0) return false;
+    prev = el.raw;
+  }
+  return true;
+}
+
+/** AlgorithmIdentifiers equal, treating absent and NULL parameters alike (both occur for RSA). */
+function sameAlgorithm(a: Uint8Array, b: Uint8Array): boolean {
+  if (bytesEqual(a, b)) return true;
+  const strip = (x: Uint8Array) => {
+    const r = new DerReader(DerReader.single(x, Tag.SEQUENCE).value);
+    const o = r.readOid();
+    const p = r.done ? undefined : r.read().raw;
+    return `${o}|${p && !bytesEqual(p, Uint8Array.of(5, 0)) ? toHex(p) : ''}`;
+  };
+  return strip(a) === strip(b);
+}
+
+/**
+ * The CMSAlgorithmProtection signed attribute (RFC 6211 §2) against the SignerInfo: its digest
+ * algorithm and (when given) signature algorithm must be the SignerInfo's. 'absent' without one.
+ */
+export function algorithmProtection(si: SignerInfo): 'absent' | 'matches' | 'mismatch' {
+  const apv = si.signedAttrs ? singleAttributeValue(si.signedAttrs, OID.cmsAlgorithmProtection) : undefined;
+  if (!apv) return 'absent';
+  const ap = parseCmsAlgorithmProtection(apv);
+  const digestOk = ap.digestAlgorithm.oid === si.digestAlgorithm.oid;
+  const sigOk = !ap.signatureAlgorithm || sameAlgorithm(ap.signatureAlgorithm.der, si.signatureAlgorithm.der);
+  return digestOk && sigOk ? 'matches' : 'mismatch';
 }

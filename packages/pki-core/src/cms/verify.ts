@@ -24,7 +24,7 @@
  *    given, revocation is checked with the data embedded in SignedData (CRLs, RFC 5940 OCSP).
  */
 import { bytesEqual, toHex } from '../bytes.js';
-import { DerReader, Tag, compareBytes, integerBytesEqual } from '../der.js';
+import { integerBytesEqual } from '../der.js';
 import { digest, hashFromOid } from '../crypto/hash.js';
 import type { CmsDigestAlgorithm, HashAlgorithm } from '../crypto/types.js';
 import { cmsDigest, cmsDigestFromAlgorithm } from '../crypto/verify-hash.js';
@@ -53,7 +53,9 @@ import { normalizeBer } from './ber.js';
 import {
   type ResolvedAlg,
   algName,
+  algorithmProtection,
   checkSignatureValue,
+  isDerSetOrder,
   resolveCmsSignerAlgorithm,
 } from './signer-algorithm.js';
 import {
@@ -66,7 +68,6 @@ import {
   decodeMessageDigestValue,
   decodeSigningTimeValue,
   findAttributes,
-  parseCmsAlgorithmProtection,
   parseContentInfo,
   parseSignedData,
   parseSigningCertificateV1,
@@ -236,17 +237,6 @@ function findSignerCertificate(si: SignerInfo, pool: readonly Certificate[]): Ce
     } else if (c.subjectKeyIdentifier && bytesEqual(c.subjectKeyIdentifier, sid.keyIdentifier)) return c;
   }
   return null;
-}
-
-function isDerSetOrder(si: SignerInfo): boolean {
-  const r = new DerReader(DerReader.single(si.signedAttrsDer!, Tag.SET).value);
-  let prev: Uint8Array | undefined;
-  while (!r.done) {
-    const el = r.read();
-    if (prev && compareBytes(prev, el.raw) > 0) return false;
-    prev = el.raw;
-  }
-  return true;
 }
 
 function line(check: CmsCheckName, reason?: CmsReason, detail?: string, indeterminate = false): CmsCheck {
@@ -476,14 +466,10 @@ async function checkSignerAttributes(
     checks.push(line('signing-certificate', 'ESS_MISSING', 'no signing-certificate-v2 signed attribute'));
 
   // CMSAlgorithmProtection.
-  const apv = si.signedAttrs ? singleAttributeValue(si.signedAttrs, OID.cmsAlgorithmProtection) : undefined;
-  if (apv) {
-    const ap = parseCmsAlgorithmProtection(apv);
-    const digestOk = ap.digestAlgorithm.oid === si.digestAlgorithm.oid;
-    const sigOk =
-      !ap.signatureAlgorithm || sameAlgorithm(ap.signatureAlgorithm.der, si.signatureAlgorithm.der);
+  const protection = algorithmProtection(si);
+  if (protection !== 'absent') {
     checks.push(
-      digestOk && sigOk
+      protection === 'matches'
         ? line('algorithm-protection')
         : line(
             'algorithm-protection',
@@ -674,18 +660,6 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
   report.valid = checks.every((c) => c.status === 'passed');
   report.level = cadesLevel(sd, !!ess, !!validTs, atsValid && !bad(checks, 'archive-time-stamp'));
   return report;
-}
-
-/** AlgorithmIdentifiers equal, treating absent and NULL parameters alike (both occur for RSA). */
-function sameAlgorithm(a: Uint8Array, b: Uint8Array): boolean {
-  if (bytesEqual(a, b)) return true;
-  const strip = (x: Uint8Array) => {
-    const r = new DerReader(DerReader.single(x, Tag.SEQUENCE).value);
-    const o = r.readOid();
-    const p = r.done ? undefined : r.read().raw;
-    return `${o}|${p && !bytesEqual(p, Uint8Array.of(5, 0)) ? toHex(p) : ''}`;
-  };
-  return strip(a) === strip(b);
 }
 
 function bad(checks: readonly CmsCheck[], name: CmsCheckName): CmsCheck | undefined {

@@ -11,10 +11,16 @@
  * a token is never reported fully valid without someone having validated its TSA.
  */
 import { bytesEqual, toHex } from '../bytes.js';
-import { digest, hashFromOid } from '../crypto/hash.js';
-import type { HashAlgorithm, SignatureAlgorithm } from '../crypto/types.js';
-import { verifySignature } from '../crypto/verify.js';
-import { resolveSignerAlgorithm } from '../cms/signer-algorithm.js';
+import { digest } from '../crypto/hash.js';
+import type { CmsDigestAlgorithm, HashAlgorithm } from '../crypto/types.js';
+import { cmsDigest, cmsDigestFromAlgorithm } from '../crypto/verify-hash.js';
+import {
+  type ResolvedAlg,
+  algorithmProtection,
+  checkSignatureValue,
+  isDerSetOrder,
+  resolveCmsSignerAlgorithm,
+} from '../cms/signer-algorithm.js';
 import {
   type SignedData,
   type SignerInfo,
@@ -41,6 +47,8 @@ import type { TimeStampReq } from './request.js';
 
 export type TspCheckName =
   | 'response-status'
+  | 'signed-attributes'
+  | 'algorithm-protection'
   | 'content-type'
   | 'message-imprint'
   | 'message-digest'
@@ -58,6 +66,10 @@ export type TspCheckName =
  * `chain` check also carries the path validator's ValidationReason when the TSA path fails.
  */
 export const TSP_REASONS = [
+  'ALGORITHM_PROTECTION_MATCHES',
+  'ALGORITHM_PROTECTION_MISMATCH',
+  'SIGNED_ATTRS_DER',
+  'SIGNED_ATTRS_NOT_DER',
   'CERTREQ_CERTIFICATE_MISSING',
   'CHAIN_NOT_VALIDATED',
   'CRITICAL_TIMESTAMPING_EKU',
@@ -226,15 +238,38 @@ function signerMatches(si: SignerInfo, c: Certificate): boolean {
 }
 
 /**
- * Phase 1: the contentType (id-ct-TSTInfo) and messageDigest signed attributes. Returns the
- * digest algorithm when it is supported.
+ * Phase 1: the signed attributes' DER order and CMSAlgorithmProtection (the CMS verifier's rules,
+ * cms/signer-algorithm.ts), the contentType (id-ct-TSTInfo) and messageDigest. Returns the digest
+ * algorithm when it is supported.
  */
 async function checkTokenAttributes(
   si: SignerInfo,
   attrs: NonNullable<SignerInfo['signedAttrs']>,
   eContent: Uint8Array,
   checks: TspCheck[],
-): Promise<HashAlgorithm | undefined> {
+): Promise<CmsDigestAlgorithm | undefined> {
+  checks.push(
+    isDerSetOrder(si)
+      ? { check: 'signed-attributes', status: 'passed', reason: 'SIGNED_ATTRS_DER' }
+      : {
+          check: 'signed-attributes',
+          status: 'failed',
+          reason: 'SIGNED_ATTRS_NOT_DER',
+          detail: 'signed attributes are not in DER SET OF order',
+        },
+  );
+  const protection = algorithmProtection(si);
+  if (protection !== 'absent')
+    checks.push(
+      protection === 'matches'
+        ? { check: 'algorithm-protection', status: 'passed', reason: 'ALGORITHM_PROTECTION_MATCHES' }
+        : {
+            check: 'algorithm-protection',
+            status: 'failed',
+            reason: 'ALGORITHM_PROTECTION_MISMATCH',
+            detail: 'CMSAlgorithmProtection does not match the SignerInfo algorithms (RFC 6211)',
+          },
+    );
   const ctv = singleAttributeValue(attrs, OID.contentType);
   const ct = ctv && decodeContentTypeValue(ctv);
   checks.push(
@@ -246,10 +281,11 @@ async function checkTokenAttributes(
           reason: ct ? 'CONTENT_TYPE_MISMATCH' : 'CONTENT_TYPE_MISSING',
         },
   );
-  let digestHash: HashAlgorithm | undefined;
+  let digestHash: CmsDigestAlgorithm | undefined;
   try {
-    digestHash = hashFromOid(si.digestAlgorithm.oid);
-  } catch {
+    digestHash = cmsDigestFromAlgorithm(si.digestAlgorithm.oid, si.digestAlgorithm.parameters);
+  } catch (e) {
+    if (!(e instanceof KysoError)) throw e;
     checks.push({
       check: 'message-digest',
       status: 'indeterminate',
@@ -261,7 +297,7 @@ async function checkTokenAttributes(
     const mdv = singleAttributeValue(attrs, OID.messageDigest);
     if (!mdv) checks.push({ check: 'message-digest', status: 'failed', reason: 'MESSAGE_DIGEST_MISSING' });
     else {
-      const ok = bytesEqual(decodeMessageDigestValue(mdv), await digest(digestHash, eContent));
+      const ok = bytesEqual(decodeMessageDigestValue(mdv), await cmsDigest(digestHash, eContent));
       checks.push(
         ok
           ? { check: 'message-digest', status: 'passed', reason: 'MESSAGE_DIGEST_MATCHES' }
@@ -317,24 +353,26 @@ function tokenSigner(
   return { pool, signer: pool.find((c) => signerMatches(si, c)) };
 }
 
-/** Phase 3: the signature over the signed attributes (the CMS algorithm rules). */
+/**
+ * Phase 3: the signature over the signed attributes, by the CMS verifier's algorithm rules and
+ * verification (cms/signer-algorithm.ts: RFC 5754 bare key OIDs, RFC 8419 pairing, DSA, Ed448).
+ */
 async function checkTokenSignature(
   si: SignerInfo,
   signer: Certificate,
-  digestHash: HashAlgorithm | undefined,
+  digestHash: CmsDigestAlgorithm | undefined,
   signedAttrsDer: Uint8Array,
   checks: TspCheck[],
 ): Promise<void> {
-  let alg: SignatureAlgorithm | undefined;
+  let alg: ResolvedAlg | undefined;
   try {
-    // The CMS rules: a bare key OID (rsaEncryption, as OpenSSL writes) takes the digest's hash.
-    const r = resolveSignerAlgorithm(
-      si.signatureAlgorithm,
-      digestHash ?? hashFromOid(si.digestAlgorithm.oid),
-    );
-    if (r.kind !== 'std')
-      throw new KysoError('UNSUPPORTED_ALGORITHM', `${r.kind} is not supported for time-stamp tokens`);
-    alg = r.alg;
+    if (!digestHash) throw new KysoError('UNSUPPORTED_ALGORITHM', `digest ${si.digestAlgorithm.oid}`);
+    const r = resolveCmsSignerAlgorithm(si.signatureAlgorithm, digestHash);
+    if ('forbidden' in r) {
+      checks.push({ check: 'signature', status: 'failed', reason: 'SIGNATURE_INVALID', detail: r.forbidden });
+      return;
+    }
+    alg = r;
   } catch (e) {
     if (!(e instanceof KysoError)) throw e;
     checks.push({
@@ -348,7 +386,7 @@ async function checkTokenSignature(
     let ok = false;
     let why: string | undefined;
     try {
-      ok = await verifySignature(signer.spki, alg, signedAttrsDer, si.signature);
+      ok = await checkSignatureValue(signer, alg, signedAttrsDer, si.signature);
     } catch (e) {
       if (!(e instanceof KysoError)) throw e;
       why = e.message;
