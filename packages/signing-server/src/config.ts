@@ -59,6 +59,8 @@ export interface Config {
   /** Lifetime of a pending asynchronous or authorisation-page request (default 5 minutes). */
   approvalLifetimeSeconds: number;
   maxHashesPerRequest: number;
+  /** signHash group commit: most requests committed by one statement (1: no batching). */
+  signHashBatchMax: number;
   /** Software vault: idle seconds an unsealed key stays in memory for the next request (0: never). */
   keyCacheSeconds: number;
   /** Software vault: worker threads that sign batches of 8+ hashes in parallel (0: inline). */
@@ -231,6 +233,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     documentLimitBytes: int('KYSO_DOCUMENT_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     approvalLifetimeSeconds: int('KYSO_APPROVAL_LIFETIME_SECONDS', 300, 10, 3600),
     maxHashesPerRequest: int('KYSO_MAX_HASHES', 1000, 1, 100_000),
+    signHashBatchMax: int('KYSO_SIGNHASH_BATCH_MAX', 64, 1, 1000),
     keyCacheSeconds: int('KYSO_KEY_CACHE_SECONDS', 60, 0, 3600),
     signWorkers: int('KYSO_SIGN_WORKERS', Math.min(4, os.availableParallelism()), 0, 64),
     webauthn: {

@@ -32,11 +32,19 @@ export function sadCovers(p: SadPlaceholders): string {
 /**
  * The consuming UPDATE (RETURNING remaining), with optional extra conditions (`AND`-ed): one
  * conditional statement, so two concurrent requests can never both spend the same count or hash.
+ * `batch` consumes several SADs in one statement (the signHash group commit,
+ * services/signhash-commit.ts): `from` is the FROM item the placeholders name (one row per
+ * request; its column names must not be those of `sads`, which the fragment leaves unqualified,
+ * and no two rows may name the same SAD), `returning` extra columns to return with `remaining`.
  */
-export function consumeSadSql(p: SadPlaceholders, extra?: string): string {
-  return `UPDATE sads SET remaining = remaining - ${p.count}::int, used_hashes = used_hashes || ${p.hashes}::text[]
+export function consumeSadSql(
+  p: SadPlaceholders,
+  extra?: string,
+  batch?: { from: string; returning: string },
+): string {
+  return `UPDATE sads SET remaining = remaining - ${p.count}::int, used_hashes = used_hashes || ${p.hashes}::text[]${batch ? `\n  FROM ${batch.from}` : ''}
   WHERE ${sadCovers(p)}${extra ? `\n    AND ${extra}` : ''}
-  RETURNING remaining`;
+  RETURNING ${batch ? `${batch.returning}, ` : ''}remaining`;
 }
 
 const CONSUME = consumeSadSql({

@@ -35,7 +35,9 @@ import type { StoredKey } from '../vault/types.js';
 import type { CaService } from './ca.js';
 import { ApiError, type Ctx, b64, badRequest, fromB64, randomSecret, sha256 } from './common.js';
 import { checkFactors } from './factors.js';
+import { GroupCommit } from './group-commit.js';
 import { rateLimit } from './ratelimit.js';
+import { type FastSignHashResult, type FastSignHashRow, fastSignHashBatch } from './signhash-batch.js';
 
 /** RFC 6750 §3: a request without a token gets the challenge only; a bad token, error="invalid_token". */
 export const BEARER_REALM = 'Bearer realm="kyso"';
@@ -251,6 +253,47 @@ export class CscService {
 
   // --- signHash fast path ----------------------------------------------------------------------
 
+  /** signHash fast-path statements: one request alone, or a group commit of those that queued. */
+  readonly #commits: GroupCommit<FastSignHashRow, FastSignHashResult> = new GroupCommit({
+    one: (row) => this.#fastOne(row),
+    many: (rows) => fastSignHashBatch(this.ctx.db, rows, this.ctx.config.rateLimit),
+    maxItems: () => this.ctx.config.signHashBatchMax,
+    // Bounds the statement's size (hashes travel as parameters).
+    maxWeight: 10_000,
+    weight: (row) => row.hashes.length,
+    // One SAD per batch at most (its consumption is one UPDATE ... FROM row).
+    key: (row) => Buffer.from(row.sadHash).toString('hex'),
+    onBatchError: (e, size) =>
+      this.ctx.log.warn({ err: (e as Error).message, size }, 'signHash batch failed; retrying each alone'),
+  });
+
+  /** The single-request statement (FAST_SIGN_HASH_SQL) for one fast-path request. */
+  async #fastOne(x: FastSignHashRow): Promise<FastSignHashResult> {
+    const limits = this.ctx.config.rateLimit;
+    return (
+      await this.ctx.db.query<FastSignHashResult>(
+        FAST_SIGN_HASH_SQL,
+        [
+          x.tokenHash,
+          x.credentialId,
+          x.window,
+          limits.perClientPerMinute,
+          limits.perCredentialPerMinute,
+          x.keyId,
+          x.certSerial,
+          x.caSpkiHash,
+          x.sadHash,
+          x.hashAlg,
+          x.hashes.length,
+          x.hashes,
+          x.at,
+          x.algorithm,
+        ],
+        'kyso_sign_hash_fast',
+      )
+    ).rows[0]!;
+  }
+
   /**
    * The immutable part of recently used credential views (sealed key blob, key spec, certificate
    * and chain), so the signHash fast path needs no per-request lookups in Node. Everything that
@@ -320,34 +363,21 @@ export class CscService {
       return undefined;
     }
     const limits = this.ctx.config.rateLimit;
-    const r = (
-      await this.ctx.db.query<{
-        client_id: string | null;
-        cred: boolean;
-        client_count: number | null;
-        cred_count: number | null;
-        remaining: number | null;
-      }>(
-        FAST_SIGN_HASH_SQL,
-        [
-          sha256(token),
-          v.row.id,
-          Math.floor(now.getTime() / 60_000),
-          limits.perClientPerMinute,
-          limits.perCredentialPerMinute,
-          v.row.key_id,
-          v.row.cert_serial,
-          caSpkiHash,
-          sha256(input.SAD),
-          hash,
-          canon.length,
-          canon,
-          now.toISOString(),
-          JSON.stringify(alg),
-        ],
-        'kyso_sign_hash_fast',
-      )
-    ).rows[0]!;
+    // Group commit: alone, this request's statement runs at once; with others in flight it is
+    // committed together with them by the next batch statement (services/group-commit.ts).
+    const r = await this.#commits.run({
+      tokenHash: sha256(token),
+      credentialId: v.row.id,
+      keyId: v.row.key_id,
+      certSerial: v.row.cert_serial!,
+      caSpkiHash,
+      sadHash: sha256(input.SAD),
+      hashAlg: hash,
+      hashes: canon,
+      at: now.toISOString(),
+      algorithm: JSON.stringify(alg),
+      window: Math.floor(now.getTime() / 60_000),
+    });
     if (!r.client_id) return undefined;
     if (!r.cred) throw badRequest('Invalid parameter credentialID');
     if (
