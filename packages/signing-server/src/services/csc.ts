@@ -80,6 +80,8 @@ function decodeHashes(
  * the regular path does; the SAD is only consumed when both are within limits and the credential
  * is granted, enabled, unchanged, its certificate valid now and not revoked or suspended, and its
  * issuing CA not revoked or suspended; the audit record is inserted only for a consumed SAD.
+ * Its several-request form (group commit) is services/signhash-batch.ts BATCH_SIGN_HASH_SQL: a
+ * change to the rules here must be made there too (test/signhash-group-commit.test.ts).
  */
 const FAST_SIGN_HASH_SQL = `
 WITH tok AS (
@@ -327,6 +329,12 @@ export class CscService {
    * pre-checked from the cache (the regular path then runs in full); when the statement changed
    * only rate-limit counters (credential refused, SAD refused, stale cache) the regular path runs
    * without counting again, so every refusal has the regular path's answer and audit record.
+   *
+   * Group commit: a request that finds no fast-path statement in flight runs its own at once;
+   * requests arriving meanwhile queue and the next statement commits them together
+   * (services/signhash-batch.ts: the same checks row by row, one commit, audit records in request
+   * order), at most `KYSO_SIGNHASH_BATCH_MAX` at a time. Each request still gets its own outcome
+   * and its own fallback; a batch that fails as a whole is retried request by request.
    */
   async signHashFast(
     token: string | undefined,

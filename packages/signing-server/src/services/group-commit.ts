@@ -15,7 +15,7 @@ export interface GroupCommitOptions<I, O> {
   one: (item: I) => Promise<O>;
   /** Several items, one commit; one outcome per item, in order. */
   many: (items: I[]) => Promise<O[]>;
-  /** Most items per batch (>= 1), read for each batch. */
+  /** Most items per batch, read for each batch; 1 or less: no group commit, each item runs at once. */
   maxItems: () => number;
   /** Most total weight per batch (a batch always takes at least one item). */
   maxWeight?: number;
@@ -44,6 +44,8 @@ export class GroupCommit<I, O> {
   }
 
   run(item: I): Promise<O> {
+    // Batching off: every item runs at once, concurrently, as if there were no group commit.
+    if (this.opts.maxItems() <= 1) return this.opts.one(item);
     return new Promise<O>((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
       if (!this.#running) void this.#drain();
@@ -53,7 +55,15 @@ export class GroupCommit<I, O> {
   async #drain(): Promise<void> {
     this.#running = true;
     try {
-      while (this.#queue.length > 0) await this.#commit(this.#take());
+      for (;;) {
+        while (this.#queue.length > 0) await this.#commit(this.#take());
+        // One turn of the event loop before giving up: requests whose bytes arrived while the
+        // commit ran (an embedded database such as PGlite runs on this thread and blocks it for
+        // the whole statement) are parsed now and join the next batch instead of each starting a
+        // commit of its own. No timer: nobody waits for company that has not already arrived.
+        await new Promise<void>((r) => setImmediate(r));
+        if (this.#queue.length === 0) break;
+      }
     } finally {
       this.#running = false;
     }

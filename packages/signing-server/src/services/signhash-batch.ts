@@ -39,7 +39,7 @@ export interface FastSignHashRow {
   at: string;
   /** The signature algorithm, JSON. */
   algorithm: string;
-  /** Rate-limit window (minutes since the epoch). */
+  /** Rate-limit window (minutes since the epoch) of the request's arrival. */
   window: number;
 }
 
@@ -171,7 +171,7 @@ ORDER BY r.ord`;
 
 /**
  * Runs the batch statement (one round trip, one commit) for `rows`, which must not name one SAD
- * twice and must share one rate-limit window; one result per row, in order.
+ * twice; rate limits are counted in the latest row's window. One result per row, in order.
  */
 export async function fastSignHashBatch(
   db: Queryable,
@@ -199,7 +199,8 @@ export async function fastSignHashBatch(
       rows.map((x) => x.hashes.join(',')),
       rows.map((x) => x.at),
       rows.map((x) => x.algorithm),
-      rows[0]!.window,
+      // The latest request's window: a batch never moves a bucket back to an earlier minute.
+      Math.max(...rows.map((x) => x.window)),
       limits.perClientPerMinute,
       limits.perCredentialPerMinute,
     ],
