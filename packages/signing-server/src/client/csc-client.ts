@@ -156,7 +156,7 @@ export interface PdfSignOptions {
   signature_format?: 'P' | 'X';
   /** Baseline level (default Ades-B-B). */
   conformance_level?: ConformanceLevel;
-  /** signAlgo OID (default: the credential's first algorithm). */
+  /** signAlgo OID (default: ECDSA for an EC key, RSA PKCS#1 v1.5 for an RSA key, with the document's hash). */
   signAlgo?: string;
   /** P: Certification or Revision; X: Enveloped (default) or Enveloping. */
   signed_envelope_property?: 'Certification' | 'Revision' | 'Enveloped' | 'Enveloping';
@@ -164,7 +164,11 @@ export interface PdfSignOptions {
   reason?: string;
   /** PAdES: the /Location of the signature dictionary. */
   location?: string;
-  /** PAdES: the signature field to sign (an existing empty one, or a new field of that name). */
+  /**
+   * PAdES: the signature field's name: an existing empty field of that name is signed (a signed
+   * one is refused), else it is created. Default: the document's only empty signature field,
+   * else a new one.
+   */
   fieldName?: string;
   /** The document's name on the approval page (returned with its digest by prepareDoc). */
   label?: string;
@@ -492,8 +496,8 @@ export class CscClient {
   }
 
   /**
-   * authorization_code grant: a credential-scoped token that stands in for the SAD. (oauth2/token,
-   * RFC 6749 §4.1.3 with PKCE): pass the result's access_token as `credentialToken` to signHash
+   * authorization_code grant (oauth2/token, RFC 6749 §4.1.3 with PKCE): a credential-scoped token
+   * that stands in for the SAD. Pass the result's access_token as `credentialToken` to signHash
    * or signDoc. The code is single-use (a failed PKCE check burns it too; a replayed code ends the
    * token it gave) and short-lived.
    *
@@ -537,8 +541,7 @@ export class CscClient {
    *
    * @param input - `signAlgo` an OID from credentialInfo's key.algo (see {@link signAlgoFor});
    * `hashAlgorithmOID` required with the bare rsaEncryption/ecPublicKey OIDs (else implied by
-   * signAlgo); `signAlgoParams`
-   * DER RSASSA-PSS-params for RSASSA-PSS.
+   * signAlgo); `signAlgoParams` DER RSASSA-PSS-params for RSASSA-PSS.
    * @throws {@link CscError} 400 invalid_request for a SAD that is invalid, expired, used up or
    * does not cover a hash ("Hash is not authorized by the SAD"), or for parameters that do not fit
    * the key; 401 invalid_token; 429 when rate-limited.
@@ -568,11 +571,12 @@ export class CscClient {
   }
 
   /**
-   * kyso extension (signatures/prepareDoc): the server prepares PDFs and returns the digests to authorise.
-   * For `documents` signing (PAdES P, or XAdES X): the server adds the signature placeholder (and
-   * `appearance`) and keeps the prepared document for 15 minutes; get the returned digests
-   * authorised, then call {@link CscClient.signDoc} with the same documents. Each call prepares
-   * anew (a new digest). Bodies are limited by the server's Config.documentLimitBytes (413).
+   * kyso extension (signatures/prepareDoc): the server prepares PDFs and returns the digests to
+   * authorise. For `documents` signing (PAdES P, or XAdES X): the server adds the signature
+   * placeholder (and `appearance`) and keeps the prepared document for 15 minutes (deleted once
+   * signed); get the returned digests authorised, then call {@link CscClient.signDoc} with the
+   * same documents. Each call prepares anew (a new digest). Bodies are limited by the server's
+   * Config.documentLimitBytes (413).
    */
   async prepareDoc(input: {
     credentialID: string;

@@ -46,8 +46,8 @@ export interface Db extends Queryable {
 
 /**
  * Opens embedded PGlite (PostgreSQL compiled to WebAssembly, one connection, in this process).
- * Used when Config.databaseUrl is unset: one server process only, no migration of data between
- * engines. The module is loaded on first use.
+ * Used when Config.databaseUrl is unset; a data directory serves one process at a time (several
+ * server processes need PostgreSQL). The module is loaded on first use.
  *
  * @param dir - data directory (created if missing); undefined: an in-memory database (tests).
  */
