@@ -36,19 +36,27 @@ const DAY = 86_400_000;
 export const DEMO_POLICY_OID = '1.3.6.1.4.1.99999.1.1';
 export const TSA_POLICY_OID = '1.3.6.1.4.1.99999.1.2';
 
+/** A loaded CA (CaService.cas): its certificate, key and the responders that sign for it. */
 export interface CaRuntime {
+  /** The CA's id (URL segment of /pki/ca/<id>.cer and /pki/crl/<id>.crl). */
   id: string;
+  /** Display name. */
   name: string;
+  /** The CA certificate. */
   cert: Certificate;
   /** Issuer chain above this CA (parent first, root last); empty for a root. */
   chain: Certificate[];
+  /** The CA key (software vault). */
   key: StoredKey;
+  /** Signs certificates and CRLs with `key`. */
   signer: VaultSigner;
+  /** Whether it issues subscriber certificates by default (CaService.defaultCa). */
   isDefault: boolean;
   /** Signs fresh answers (nonce, several CertIDs, unknown serials). */
   ocsp: OcspResponder;
   /** The OCSP key: the delegated responder's, else the CA's (pre-produced responses). */
   ocspSigner: VaultSigner;
+  /** The RFC 3161 time-stamping unit, on the CA that has one (/pki/tsa, CSC signatures/timestamp). */
   tsa?: TimeStampAuthority;
 }
 
