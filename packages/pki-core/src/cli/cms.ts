@@ -130,7 +130,7 @@ const verifyCommand: Command = {
   options: [
     { name: 'in', type: 'string', description: 'the signature (DER, BER or PEM)', required: true },
     { name: 'content', type: 'string', description: 'the signed file, for a detached signature' },
-    trustOption(true),
+    trustOption({ required: true }),
     { name: 'untrusted', type: 'multi', description: 'extra intermediate certificates' },
     {
       name: 'at',
@@ -145,7 +145,7 @@ const verifyCommand: Command = {
     const { format } = reportForm(args);
     const sigBytes = derOrPem(readInput(str(args, 'in')!), 'CMS', 'PKCS7')[0]!;
     const trustStore = new TrustStore(certificatesFrom(list(args, 'trust')));
-    const certificates = list(args, 'untrusted').flatMap((f) => Certificate.parseAll(readInput(f)));
+    const certificates = certificatesFrom(list(args, 'untrusted'));
     const contentFile = str(args, 'content');
     const at = date(args, 'at');
     const report = await verifyCms(sigBytes, {

@@ -98,7 +98,7 @@ export function signerOptions(holder?: string): OptionSpec[] {
 
 /** The signer part of a signing command's usage line. */
 export const SIGNER_USAGE =
-  '(--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE] | --remote URL --credential ID [--client-id ID --client-secret-file FILE] [--approval-timeout SECONDS])';
+  '(--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE] | --remote URL --credential ID --client-id ID --client-secret-file FILE [--approval-timeout SECONDS])';
 
 /** What a signing command tells the remote signer about itself, and where it writes progress. */
 export interface RemoteSignerContext {

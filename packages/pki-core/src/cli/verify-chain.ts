@@ -30,6 +30,7 @@ import {
   readInput,
   str,
 } from './framework.js';
+import { trustOption } from './verify-options.js';
 
 const PURPOSE_ALIASES: Record<string, Purpose> = {
   any: 'any',
@@ -117,7 +118,7 @@ export const verifyChainCommand: Command = {
     'LEAF --trust ROOT [--untrusted CERT ...] [--crl FILE ...] [--ocsp-response FILE ...] [--fetch] [--revocation MODE] [--at ISO] [--purpose P] [--policy OID ...] [--profile P] [--json]',
   positionals: { min: 1, max: 1, names: 'LEAF' },
   options: [
-    { name: 'trust', type: 'multi', required: true, description: 'trust anchor file (PEM/DER) or folder' },
+    trustOption({ required: true }),
     {
       name: 'untrusted',
       type: 'multi',

@@ -9,13 +9,16 @@ import { readCertificates, vietnamRootsDir } from '../path/trust-store.node.js';
 import type { Certificate } from '../x509/certificate.js';
 import { type OptionSpec, type ParsedArgs, UsageError, flag, list, str } from './framework.js';
 
-/** --trust: anchor certificate files (PEM bundle or DER) or folders of them. */
-export function trustOption(required = false): OptionSpec {
+/**
+ * --trust: anchor certificate files (PEM bundle or DER) or folders of them (read with
+ * certificatesFrom); `note` says what they anchor or what happens without them.
+ */
+export function trustOption(opts: { required?: boolean; note?: string } = {}): OptionSpec {
   return {
     name: 'trust',
     type: 'multi',
-    description: 'trust anchor certificates: a PEM bundle or DER file, or a folder of them',
-    ...(required ? { required } : {}),
+    description: `trust anchor certificates: a PEM bundle or DER file, or a folder of them${opts.note ? ` (${opts.note})` : ''}`,
+    ...(opts.required ? { required: true } : {}),
   };
 }
 
