@@ -510,8 +510,8 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'trust',
         type: 'multi',
+        description: 'trust anchor certificates: a PEM bundle or DER file, or a folder of them',
         required: true,
-        description: 'trust anchor file (PEM/DER) or folder',
       },
       {
         name: 'untrusted',
@@ -989,7 +989,8 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'trust',
         type: 'multi',
-        description: 'trust anchors for the TSA chain (without: chain indeterminate)',
+        description:
+          'trust anchor certificates: a PEM bundle or DER file, or a folder of them (for the TSA chain; without: chain indeterminate)',
       },
       {
         name: 'untrusted',
@@ -1018,7 +1019,8 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'trust',
         type: 'multi',
-        description: 'trust anchors for the TSA chains (without: chain indeterminate, record not valid)',
+        description:
+          'trust anchor certificates: a PEM bundle or DER file, or a folder of them (for the TSA chains; without: chain indeterminate, record not valid)',
       },
       {
         name: 'untrusted',
@@ -1324,7 +1326,7 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       },
     ],
     usage:
-      'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE] | --remote URL --credential ID [--client-id ID --client-secret-file FILE] [--approval-timeout SECONDS]) [--level B-B|B-T|B-LT|B-LTA --tsa URL [--allow-lower-level]] [--appearance person|seal|stamp --image PNG --page N --rect x,y,w,h]; IN may be a folder (every .pdf in it, into the folder --out)',
+      'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE] | --remote URL --credential ID --client-id ID --client-secret-file FILE [--approval-timeout SECONDS]) [--level B-B|B-T|B-LT|B-LTA --tsa URL [--allow-lower-level]] [--appearance person|seal|stamp --image PNG --page N --rect x,y,w,h]; IN may be a folder (every .pdf in it, into the folder --out)',
     positionals: {
       min: 1,
       max: 1,
@@ -1497,7 +1499,7 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       },
     ],
     usage:
-      'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE] | --remote URL --credential ID [--client-id ID --client-secret-file FILE] [--approval-timeout SECONDS]) [--profile xmldsig|xades|einvoice] [--level B-B|B-T|B-LT|B-LTA --tsa URL [--allow-lower-level]] [--detached] [--enveloping]',
+      'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE] | --remote URL --credential ID --client-id ID --client-secret-file FILE [--approval-timeout SECONDS]) [--profile xmldsig|xades|einvoice] [--level B-B|B-T|B-LT|B-LTA --tsa URL [--allow-lower-level]] [--detached] [--enveloping]',
     positionals: {
       min: 1,
       max: 1,
@@ -1619,7 +1621,7 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       },
     ],
     usage:
-      'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE] | --remote URL --credential ID [--client-id ID --client-secret-file FILE] [--approval-timeout SECONDS]) [--signature-id ID]',
+      'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE] | --remote URL --credential ID --client-id ID --client-secret-file FILE [--approval-timeout SECONDS]) [--signature-id ID]',
     positionals: {
       min: 1,
       max: 1,
