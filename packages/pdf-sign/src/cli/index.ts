@@ -5,7 +5,7 @@
  */
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { KysoError, httpTimeStamper } from '@kyso/pki-core';
+import { httpTimeStamper } from '@kyso/pki-core';
 import {
   type Command,
   KEY_FILE_OPTIONS,
@@ -22,13 +22,13 @@ import {
   signerFromOptions,
   str,
 } from '@kyso/pki-core/cli';
-import { FileSource } from '../pdf/file-source.node.js';
 import { PdfReader } from '../pdf/reader.js';
 import { docMdpPermission, listFields } from '../sign/fields.js';
 import { Progress, pdfFilesIn, visibleSignatureFromOptions } from '../sign/cli-support.node.js';
 import { signPdfFile } from '../sign/file.node.js';
 import { onlineRevocationFetcher } from '../sign/validation-data.js';
 import { verifyPdfIntegrity } from '../verify/integrity.js';
+import { openPdfInput, rethrowUnreadablePdf } from './pdf-input.js';
 import { pdfVerifyCommand } from './verify.js';
 
 // The signer options and the remote signer seam are pki-core's (`@kyso/pki-core/cli`), shared with
@@ -205,21 +205,13 @@ export const pdfInspectCommand: Command = {
     guard(io, async () => {
       const file = args.positionals[0]!;
       // Read through a FileSource: the file is never loaded whole, the signed ranges are streamed.
-      let source: FileSource;
-      try {
-        source = new FileSource(file);
-      } catch (e) {
-        throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
-      }
+      const source = openPdfInput(file);
       try {
         let r: PdfReader;
         try {
           r = PdfReader.open(source);
         } catch (e) {
-          if (e instanceof KysoError) throw new UsageError(`unreadable PDF: ${e.message}`);
-          if (e instanceof Error && 'code' in e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code))
-            throw new UsageError(`cannot read ${file}: ${e.message}`); // e.g. a folder (EISDIR)
-          throw e;
+          rethrowUnreadablePdf(e, file);
         }
         const revs = r.revisions();
         const revisions = revs.map((rv) => ({

@@ -3,7 +3,6 @@
  * Exit codes: 0 every signature and time-stamp valid with no disallowed change after it; 1
  * otherwise (invalid or indeterminate); 2 usage error or unreadable input.
  */
-import { KysoError } from '@kyso/pki-core';
 import {
   type Command,
   UsageError,
@@ -15,10 +14,10 @@ import {
   trustOption,
   trustStoreFromOptions,
 } from '@kyso/pki-core/cli';
-import { FileSource } from '../pdf/file-source.node.js';
 import { type RevocationMode, verifyPdf } from '../verify/pades.js';
 import { renderReport } from '../verify/render.js';
 import { pdfCertificates, pdfEtsiReport, withVerdicts } from '../verify/verdict.js';
+import { openPdfInput, rethrowUnreadablePdf } from './pdf-input.js';
 
 export const pdfVerifyCommand: Command = {
   path: ['pdf', 'verify'],
@@ -54,12 +53,7 @@ export const pdfVerifyCommand: Command = {
           : 'dss-only';
       const trustStore = trustStoreFromOptions(args);
       // The file is read through a FileSource: never loaded whole, the signed ranges streamed.
-      let source: FileSource;
-      try {
-        source = new FileSource(args.positionals[0]!);
-      } catch (e) {
-        throw new UsageError(`cannot read ${args.positionals[0]}: ${(e as Error).message}`);
-      }
+      const source = openPdfInput(args.positionals[0]!);
       let report: Awaited<ReturnType<typeof verifyPdf>>;
       let certificates: Map<string, Uint8Array[]> | undefined;
       try {
@@ -71,10 +65,7 @@ export const pdfVerifyCommand: Command = {
         // The ETSI report names the certificates: read them from the document before closing it.
         if (format === 'etsi') certificates = pdfCertificates(source);
       } catch (e) {
-        if (e instanceof KysoError) throw new UsageError(`unreadable PDF: ${e.message}`);
-        if (e instanceof Error && 'code' in e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code))
-          throw new UsageError(`cannot read ${args.positionals[0]}: ${e.message}`);
-        throw e;
+        rethrowUnreadablePdf(e, args.positionals[0]!);
       } finally {
         source.close();
       }

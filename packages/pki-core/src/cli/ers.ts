@@ -5,7 +5,7 @@
 import { evidenceRecordReportToJson, verifyEvidenceRecord } from '../ers/evidence-record.js';
 import { TrustStore } from '../path/trust-store.js';
 import { type Command, EXIT_FAIL, EXIT_OK, UsageError, flag, list, readInput } from './framework.js';
-import { certificatesFrom, trustOption } from './verify-options.js';
+import { certificatesFrom, checkLine, trustOption } from './verify-options.js';
 
 const verifyCommand: Command = {
   path: ['ers', 'verify'],
@@ -39,9 +39,8 @@ const verifyCommand: Command = {
           `  chain ${a.chain} ATS ${a.index}  ${a.genTime?.toISOString() ?? '-'}  ${a.hashAlgorithm ?? '-'}  ${a.status}\n`,
         );
         const h = a.hashTree;
-        io.out(`    ${h.status.padEnd(13)} hash-tree: ${h.reason}${h.detail ? ` (${h.detail})` : ''}\n`);
-        for (const c of a.token.checks)
-          io.out(`    ${c.status.padEnd(13)} ${c.check}: ${c.reason}${c.detail ? ` (${c.detail})` : ''}\n`);
+        io.out(checkLine({ ...h, check: 'hash-tree' }, '    '));
+        for (const c of a.token.checks) io.out(checkLine(c, '    '));
       }
     }
     return report.valid ? EXIT_OK : EXIT_FAIL;

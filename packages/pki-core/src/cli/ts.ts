@@ -32,7 +32,7 @@ import {
   str,
   writeOutput,
 } from './framework.js';
-import { certificatesFrom, trustOption } from './verify-options.js';
+import { certificatesFrom, checkLine, trustOption } from './verify-options.js';
 
 const HASHES: Record<string, HashAlgorithm> = { sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
 
@@ -197,8 +197,7 @@ const verifyCommand: Command = {
           `imprint: ${report.tstInfo.messageImprint.hashAlgorithm} ${toHex(report.tstInfo.messageImprint.hashedMessage)}\n`,
         );
       }
-      for (const c of report.checks)
-        io.out(`  ${c.status.padEnd(13)} ${c.check}: ${c.reason}${c.detail ? ` (${c.detail})` : ''}\n`);
+      for (const c of report.checks) io.out(checkLine(c));
       io.out(`${renderVerdict(timeStampVerdict(report), 'en')}\n`);
     }
     return report.status === 'passed' ? EXIT_OK : EXIT_FAIL;

@@ -91,3 +91,16 @@ export function reportForm(o: ParsedArgs): ReportForm {
     throw new UsageError('--report etsi and --json exclude each other');
   return { format: flag(o, 'json') ? 'json' : report === 'etsi' ? 'etsi' : 'text', lang };
 }
+
+/** A check of a report, as the readable reports print it. */
+export interface CheckLineInput {
+  status: string;
+  check: string;
+  reason: string;
+  detail?: string | undefined;
+}
+
+/** One line of a readable report's checks: `  STATUS        check: REASON (detail)` and a newline. */
+export function checkLine(c: CheckLineInput, indent = '  '): string {
+  return `${indent}${c.status.padEnd(13)} ${c.check}: ${c.reason}${c.detail ? ` (${c.detail})` : ''}\n`;
+}

@@ -116,35 +116,30 @@ const createSignCommand = (factory?: RemoteSignerFactory): Command => ({
     },
     { name: 'enveloping', type: 'boolean', description: 'enveloping: IN inside a ds:Object' },
   ],
-  async run(args, io) {
-    const o = args;
-    const { positionals } = args;
-    try {
-      const input = readFileSync(positionals[0]!);
-      const out = outFile(o);
-      const profile = str(o, 'profile') ?? 'xmldsig';
-      if (!['xmldsig', 'xades', 'einvoice'].includes(profile))
-        throw new UsageError(`unknown --profile ${profile}`);
-      const { level, tsa } = levelAndTsa(o, 'B-B');
-      const key = await signer(o, 'xml sign', positionals[0]!, io, factory);
-      const packaging = flag(o, 'detached') ? 'detached' : flag(o, 'enveloping') ? 'enveloping' : 'enveloped';
-      let xml = await signXml(input, key, {
-        packaging,
-        profile: profile === 'einvoice' ? 'einvoice' : 'xmldsig',
-        ...(profile === 'xades' || level !== 'B-B' ? { xades: {} } : {}),
-        ...(packaging === 'detached' ? { detachedUri: path.basename(positionals[0]!) } : {}),
-      });
-      if (level !== 'B-B') {
-        const name = path.basename(positionals[0]!);
-        xml = (await raise(xml, level, tsa!, o, io, (uri) => (uri === name ? input : undefined))).xml;
-      }
-      writeFileSync(out, xml);
-      io.out(`signed at ${profile === 'xmldsig' && level === 'B-B' ? 'XML-DSig' : level}: ${out}\n`);
-      return 0;
-    } catch (e) {
-      return fail(e, io);
+  run: guarded(async (o, io) => {
+    const { positionals } = o;
+    const input = readFileSync(positionals[0]!);
+    const out = outFile(o);
+    const profile = str(o, 'profile') ?? 'xmldsig';
+    if (!['xmldsig', 'xades', 'einvoice'].includes(profile))
+      throw new UsageError(`unknown --profile ${profile}`);
+    const { level, tsa } = levelAndTsa(o, 'B-B');
+    const key = await signer(o, 'xml sign', positionals[0]!, io, factory);
+    const packaging = flag(o, 'detached') ? 'detached' : flag(o, 'enveloping') ? 'enveloping' : 'enveloped';
+    let xml = await signXml(input, key, {
+      packaging,
+      profile: profile === 'einvoice' ? 'einvoice' : 'xmldsig',
+      ...(profile === 'xades' || level !== 'B-B' ? { xades: {} } : {}),
+      ...(packaging === 'detached' ? { detachedUri: path.basename(positionals[0]!) } : {}),
+    });
+    if (level !== 'B-B') {
+      const name = path.basename(positionals[0]!);
+      xml = (await raise(xml, level, tsa!, o, io, (uri) => (uri === name ? input : undefined))).xml;
     }
-  },
+    writeFileSync(out, xml);
+    io.out(`signed at ${profile === 'xmldsig' && level === 'B-B' ? 'XML-DSig' : level}: ${out}\n`);
+    return 0;
+  }),
 });
 
 const extendCommand: Command = {
@@ -166,25 +161,20 @@ const extendCommand: Command = {
       description: 'B-LTA of a detached signature: folder holding the signed files',
     },
   ],
-  async run(args, io) {
-    const o = args;
-    const { positionals } = args;
-    try {
-      const input = readFileSync(positionals[0]!);
-      const out = outFile(o);
-      const { level, tsa } = levelAndTsa(o);
-      if (level === 'B-B') throw new UsageError('--level is B-T, B-LT or B-LTA');
-      const dir = str(o, 'detached-dir');
-      const r = await raise(input, level, tsa!, o, io, dir ? detachedResolver(dir) : undefined);
-      writeFileSync(out, r.xml);
-      io.out(
-        `extended to ${level}${r.added.length ? ` (added ${r.added.join(', ')})` : ' (nothing to add)'}: ${out}\n`,
-      );
-      return 0;
-    } catch (e) {
-      return fail(e, io);
-    }
-  },
+  run: guarded(async (o, io) => {
+    const { positionals } = o;
+    const input = readFileSync(positionals[0]!);
+    const out = outFile(o);
+    const { level, tsa } = levelAndTsa(o);
+    if (level === 'B-B') throw new UsageError('--level is B-T, B-LT or B-LTA');
+    const dir = str(o, 'detached-dir');
+    const r = await raise(input, level, tsa!, o, io, dir ? detachedResolver(dir) : undefined);
+    writeFileSync(out, r.xml);
+    io.out(
+      `extended to ${level}${r.added.length ? ` (added ${r.added.join(', ')})` : ' (nothing to add)'}: ${out}\n`,
+    );
+    return 0;
+  }),
 };
 
 const createCountersignCommand = (factory?: RemoteSignerFactory): Command => ({
@@ -201,22 +191,17 @@ const createCountersignCommand = (factory?: RemoteSignerFactory): Command => ({
       description: "the countersigned signature's Id (default: the first)",
     },
   ],
-  async run(args, io) {
-    const o = args;
-    const { positionals } = args;
-    try {
-      const input = readFileSync(positionals[0]!);
-      const out = outFile(o);
-      const key = await signer(o, 'xml countersign', positionals[0]!, io, factory);
-      const id = str(o, 'signature-id');
-      const xml = await counterSignXml(input, key, id ? { counterSignedId: id } : {});
-      writeFileSync(out, xml);
-      io.out(`countersigned: ${out}\n`);
-      return 0;
-    } catch (e) {
-      return fail(e, io);
-    }
-  },
+  run: guarded(async (o, io) => {
+    const { positionals } = o;
+    const input = readFileSync(positionals[0]!);
+    const out = outFile(o);
+    const key = await signer(o, 'xml countersign', positionals[0]!, io, factory);
+    const id = str(o, 'signature-id');
+    const xml = await counterSignXml(input, key, id ? { counterSignedId: id } : {});
+    writeFileSync(out, xml);
+    io.out(`countersigned: ${out}\n`);
+    return 0;
+  }),
 });
 
 /** Looks relative detached References up in `dir` (no scheme, no `..`). */
@@ -248,33 +233,28 @@ const verifyCommand: Command = {
       description: 'folder where relative detached References are looked up',
     },
   ],
-  async run(args, io) {
-    const o = args;
-    const { positionals } = args;
-    try {
-      const store = trustStoreFromOptions(o);
-      const mode = (str(o, 'revocation') ?? 'embedded-only') as XmlRevocationMode;
-      if (!['embedded-only', 'fetch', 'soft-fail', 'off'].includes(mode))
-        throw new UsageError(`unknown --revocation ${mode}`);
-      const { format, lang } = reportForm(o);
-      const dir = str(o, 'detached-dir');
-      const report = await verifyXml(readFileSync(positionals[0]!), {
-        ...(store ? { trustStore: store } : {}),
-        revocation: mode,
-        ...(dir ? { resolveDetached: detachedResolver(dir) } : {}),
-      });
-      io.out(
-        format === 'json'
-          ? `${JSON.stringify(xmlReportJson(report), null, 2)}\n`
-          : format === 'etsi'
-            ? xmlEtsiReport(report)
-            : renderXmlReport(report, lang),
-      );
-      return report.valid ? 0 : 1;
-    } catch (e) {
-      return fail(e, io);
-    }
-  },
+  run: guarded(async (o, io) => {
+    const { positionals } = o;
+    const store = trustStoreFromOptions(o);
+    const mode = (str(o, 'revocation') ?? 'embedded-only') as XmlRevocationMode;
+    if (!['embedded-only', 'fetch', 'soft-fail', 'off'].includes(mode))
+      throw new UsageError(`unknown --revocation ${mode}`);
+    const { format, lang } = reportForm(o);
+    const dir = str(o, 'detached-dir');
+    const report = await verifyXml(readFileSync(positionals[0]!), {
+      ...(store ? { trustStore: store } : {}),
+      revocation: mode,
+      ...(dir ? { resolveDetached: detachedResolver(dir) } : {}),
+    });
+    io.out(
+      format === 'json'
+        ? `${JSON.stringify(xmlReportJson(report), null, 2)}\n`
+        : format === 'etsi'
+          ? xmlEtsiReport(report)
+          : renderXmlReport(report, lang),
+    );
+    return report.valid ? 0 : 1;
+  }),
 };
 
 const inspectCommand: Command = {
@@ -282,22 +262,29 @@ const inspectCommand: Command = {
   summary: 'list the signatures of an XML document (no validation)',
   positionals: { min: 1, max: 1, names: 'IN' },
   options: [],
-  async run({ positionals }, io) {
+  run: guarded(async ({ positionals }, io) => {
+    const doc = parseXml(readFileSync(positionals[0]!));
+    const sigs = findSignatures(doc);
+    io.out(`root: ${doc.root.name}; signatures: ${sigs.length}; duplicate IDs: ${doc.duplicateIds.size}\n`);
+    for (const s of sigs) {
+      const parent = s.parent.kind === 'element' ? s.parent.name : '/';
+      const id = s.attributes.find((a) => a.local === 'Id')?.value;
+      io.out(`- ${id ?? '(no Id)'} in ${parent}\n`);
+    }
+    return 0;
+  }),
+};
+
+/** A command body whose errors `fail` reports with their exit code. */
+function guarded(body: Command['run']): Command['run'] {
+  return async (args, io) => {
     try {
-      const doc = parseXml(readFileSync(positionals[0]!));
-      const sigs = findSignatures(doc);
-      io.out(`root: ${doc.root.name}; signatures: ${sigs.length}; duplicate IDs: ${doc.duplicateIds.size}\n`);
-      for (const s of sigs) {
-        const parent = s.parent.kind === 'element' ? s.parent.name : '/';
-        const id = s.attributes.find((a) => a.local === 'Id')?.value;
-        io.out(`- ${id ?? '(no Id)'} in ${parent}\n`);
-      }
-      return 0;
+      return await body(args, io);
     } catch (e) {
       return fail(e, io);
     }
-  },
-};
+  };
+}
 
 function fail(e: unknown, io: { err(t: string): void }): number {
   if (e instanceof UsageError) {
