@@ -18,6 +18,7 @@ import { type RemoteSignerFactory, type RemoteSignerRequest, RemoteSigningError 
 import { CscClient, CscError, fromBase64 } from './client/csc-client.js';
 import { type RemoteAuthorization, RemoteSigner } from './client/remote-signer.js';
 
+/** Options of {@link cscRemoteSignerFactory} (the `--remote` signer of `kyso pdf sign` and `kyso xml sign`). */
 export interface CscRemoteSignerFactoryOptions {
   /** fetch for every request (tests); default globalThis.fetch. */
   fetch?: typeof fetch;
@@ -153,9 +154,20 @@ export async function openApprovedRemoteSigner(
 }
 
 /**
- * The SDK-based factory that the `kyso` binary gives pdf-sign's and xml-sign's CLI: a
- * `RemoteSigner` whose every signature is approved asynchronously by the subscriber on the
- * server's /approve page.
+ * The SDK-based factory: a `RemoteSigner` whose every signature is approved asynchronously by the
+ * subscriber on the server's /approve page. Give it to pdf-sign's `createPdfCommands` or xml-sign's
+ * `createXmlCommands` as `remoteSignerFactory` to enable `kyso pdf sign --remote URL --credential
+ * ID` (and `kyso xml sign|countersign --remote`).
+ *
+ * Per signature: CSC v2 credentials/authorize with operationMode "A" (202 + handle, the file name
+ * as the hash's label), a notice on stderr with the digest the page shows, credentials/authorizeCheck
+ * polled every `pollIntervalMs` until the SAD (single use, bound to that one hash), then
+ * signatures/signHash. The OAuth 2.0 client secret comes from the CLI's --client-secret-file.
+ *
+ * The signer it makes fails with `RemoteSigningError` (`@kyso/pki-core/cli`): exit code 2 without
+ * client credentials; 1 when the subscriber refuses (403 access_denied), the request expires
+ * (expired_token), the server refuses otherwise or cannot be reached, or no approval comes within
+ * --approval-timeout; 130 on Ctrl-C. Nothing is signed in any of these cases.
  */
 export function cscRemoteSignerFactory(options: CscRemoteSignerFactoryOptions = {}): RemoteSignerFactory {
   return (req) => openApprovedRemoteSigner(req, options);
