@@ -24,6 +24,8 @@ import {
   readInput,
   str,
   writeOutput,
+  lang,
+  langOption,
 } from './framework.js';
 
 const HASHES: Record<string, HashAlgorithm> = { sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
@@ -125,7 +127,8 @@ const signCommand: Command = {
 const verifyCommand: Command = {
   path: ['cms', 'verify'],
   summary: 'verify a CMS / CAdES signature (exit 0 valid, 1 invalid, 2 usage or unreadable input)',
-  usage: '--in SIG [--content FILE] --trust ROOT [--untrusted PEM ...] [--at TIME] [--json | --report etsi]',
+  usage:
+    '--in SIG [--content FILE] --trust ROOT [--untrusted PEM ...] [--at TIME] [--json | --report etsi] [--lang en|vi]',
   options: [
     { name: 'in', type: 'string', description: 'the signature (DER, BER or PEM)', required: true },
     { name: 'content', type: 'string', description: 'the signed file, for a detached signature' },
@@ -149,8 +152,10 @@ const verifyCommand: Command = {
       description: 'print the report as JSON (with EN 319 102-1 verdict fields)',
     },
     { name: 'report', type: 'string', description: 'etsi: print an ETSI TS 119 102-2 XML validation report' },
+    langOption('en'),
   ],
   async run(args, io) {
+    const language = lang(args, 'en');
     const reportKind = str(args, 'report');
     if (reportKind !== undefined && reportKind !== 'etsi') throw new UsageError('--report must be etsi');
     if (reportKind && flag(args, 'json')) throw new UsageError('--report etsi and --json exclude each other');
@@ -197,7 +202,7 @@ const verifyCommand: Command = {
           );
         }
       }
-      lines.push(renderVerdict(cmsVerdict(report), 'en'));
+      lines.push(renderVerdict(report.verdict, language));
       io.out(`${lines.join('\n')}\n`);
     }
     return report.valid ? EXIT_OK : EXIT_FAIL;

@@ -31,6 +31,8 @@ import {
   readInput,
   str,
   writeOutput,
+  lang,
+  langOption,
 } from './framework.js';
 
 const HASHES: Record<string, HashAlgorithm> = { sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
@@ -126,7 +128,7 @@ const verifyCommand: Command = {
   summary:
     'verify a TimeStampResp or TimeStampToken: imprint, signature, ESS, TSA certificate, chain at genTime',
   usage:
-    '--in RESP|TOKEN (--data FILE | --digest HEX | --request REQ) [--trust ROOT ...] [--untrusted PEM ...] [--json]',
+    '--in RESP|TOKEN (--data FILE | --digest HEX | --request REQ) [--trust ROOT ...] [--untrusted PEM ...] [--json] [--lang en|vi]',
   options: [
     { name: 'in', type: 'string', description: 'DER TimeStampResp or TimeStampToken', required: true },
     { name: 'data', type: 'string', description: 'the time-stamped file' },
@@ -139,8 +141,10 @@ const verifyCommand: Command = {
     },
     { name: 'untrusted', type: 'multi', description: 'TSA certificate / intermediates not in the token' },
     { name: 'json', type: 'boolean', description: 'machine-readable report' },
+    langOption('en'),
   ],
   async run(args, io) {
+    const language = lang(args, 'en');
     const input = readInput(str(args, 'in')!);
     const trust = list(args, 'trust').flatMap((f) => Certificate.parseAll(readInput(f)));
     const certificates = list(args, 'untrusted').flatMap((f) => Certificate.parseAll(readInput(f)));
@@ -202,7 +206,7 @@ const verifyCommand: Command = {
       }
       for (const c of report.checks)
         io.out(`  ${c.status.padEnd(13)} ${c.check}: ${c.reason}${c.detail ? ` (${c.detail})` : ''}\n`);
-      io.out(`${renderVerdict(timeStampVerdict(report), 'en')}\n`);
+      io.out(`${renderVerdict(report.verdict, language)}\n`);
     }
     return report.status === 'passed' ? EXIT_OK : EXIT_FAIL;
   },
