@@ -2,8 +2,29 @@
  * Certificate, CRL and OCSP lints: `lint(input, { profile })` (engine.ts) returns a
  * zlint/pkilint-shaped report; `lintBeforeIssue` (issue-gate.ts) gates issuance on it.
  */
-export * from './types.js';
-export * from './engine.js';
+export {
+  type LintSeverity,
+  type LintStatus,
+  type LintTarget,
+  LINT_PROFILES,
+  type LintProfile,
+  type LintSource,
+  type LintInfo,
+  type LintResult,
+  type LintReport,
+} from './types.js';
+export {
+  listLints,
+  isLintProfile,
+  detectProfile,
+  lintParsedCertificate,
+  lintOcspResponse,
+  lintParsedCrl,
+  lint,
+  lintAll,
+  type LintOptions,
+  LINT_TARGETS,
+} from './engine.js';
 export { CERT_LINTS, type CertLint } from './cert-lints.js';
 export { QC_LINTS, type QcLint } from './qc-lints.js';
 export { CRL_LINTS, type CrlLint } from './crl-lints.js';

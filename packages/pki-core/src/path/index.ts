@@ -1,5 +1,15 @@
 /** Certification path building and validation (RFC 5280 §6). */
-export * from './budget.js';
+export {
+  MAX_SIGNATURE_CHECKS,
+  MAX_BUILD_CALLS,
+  MAX_NAME_CONSTRAINT_COMPARISONS,
+  MAX_POLICY_NODES,
+  MAX_PATH_DEPTH,
+  type BudgetKind,
+  type BudgetLimits,
+  BudgetExhausted,
+  Budget,
+} from './budget.js';
 export { buildAndValidatePath, type BuildOptions } from './build.js';
 export { checkNameConstraints, isValidDnsName, nameConstraintsProblem } from './name-constraints.js';
 export { matchesPeerName, type PeerName } from './peer-name.js';
@@ -11,8 +21,23 @@ export {
   rsaEncryptionKeysOnly,
   verifyOptionsForProfile,
 } from './profile.js';
-export * from './report.js';
-export type * from './revocation-types.js';
+export {
+  reasonRank,
+  REASONS,
+  type ValidationReason,
+  type CheckName,
+  type CheckResult,
+  type PolicyResult,
+  type ValidationReport,
+} from './report.js';
+export type {
+  RevocationStatus,
+  RevocationSourceKind,
+  RevocationResult,
+  RevocationContext,
+  RevocationChecker,
+  CertRevocationReport,
+} from './revocation-types.js';
 export {
   type AddAnchorOptions,
   type AnchorConstraints,
