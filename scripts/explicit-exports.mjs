@@ -73,7 +73,14 @@ for (const file of files) {
     const items = [];
     for (const s of checker.getExportsOfModule(target)) {
       const r = resolve(s);
-      if (claimed.has(s.name) || surface.get(s.name) !== r) continue;
+      if (claimed.has(s.name)) continue;
+      if (surface.get(s.name) !== r) {
+        // Two `export *` with different declarations of one name: neither is exported (ES rules).
+        console.warn(
+          `${path.relative(root, file)}: ${s.name} from ${st.moduleSpecifier.getText(sf)} is ambiguous, left out`,
+        );
+        continue;
+      }
       claimed.add(s.name);
       const typeOnly = st.isTypeOnly || typeOnlyAlias(s) || !(r.flags & ts.SymbolFlags.Value);
       items.push(typeOnly && !st.isTypeOnly ? `type ${s.name}` : s.name);

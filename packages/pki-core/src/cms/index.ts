@@ -110,3 +110,31 @@ export {
 } from './archive.js';
 export { httpTimeStamper, type HttpTimeStamperOptions } from './http-tsa.js';
 export { berElementLength, normalizeBer } from './ber.js';
+// RFC 4998 evidence records and RFC 5544 TimeStampedData (CMS-family long-term preservation)
+export {
+  parseEvidenceRecord,
+  reduceHashtree,
+  verifyEvidenceRecord,
+  evidenceRecordReportToJson,
+  MAX_ERS_SIZE,
+  MAX_ERS_CHAINS,
+  MAX_ERS_ATS_PER_CHAIN,
+  MAX_ERS_TREE_DEPTH,
+  MAX_ERS_HASHES_PER_NODE,
+  type ArchiveTimeStamp,
+  type EvidenceRecord,
+  type AtsReport,
+  type EvidenceRecordReport,
+  type EvidenceRecordVerifyOptions,
+} from '../ers/evidence-record.js';
+export {
+  parseTimeStampedData,
+  verifyTimeStampedData,
+  OID_CT_TIMESTAMPED_DATA,
+  MAX_TSD_SIZE,
+  MAX_TSD_TIMESTAMPS,
+  type TimeStampedData,
+  type TimeStampedDataReport,
+  type TimeStampedDataVerifyOptions,
+} from '../ers/time-stamped-data.js';
+export { isKysoError, type KysoErrorCode, KysoError } from '../errors.js';

@@ -30,3 +30,4 @@ export { QC_LINTS, type QcLint } from './qc-lints.js';
 export { CRL_LINTS, type CrlLint } from './crl-lints.js';
 export { OCSP_LINTS, type OcspLint } from './ocsp-lints.js';
 export { type IssuanceLintOptions, issuanceLintProfile, lintBeforeIssue } from './issue-gate.js';
+export { isKysoError, type KysoErrorCode, KysoError } from '../errors.js';

@@ -57,3 +57,37 @@ export {
   purposeOids,
   validatePath,
 } from './validate.js';
+// Revocation checking (the RevocationChecker validatePath takes): CRLs, OCSP, fetching, collection
+export {
+  newRevocationChecker,
+  findCrlSigner,
+  checkWithCrls,
+  CRL_UNKNOWN_REASONS,
+  type CrlUnknownReason,
+  type CrlCheckOptions,
+  type CrlCheckOutcome,
+  type FetchFunction,
+  type FetcherOptions,
+  DEFAULT_FETCH_TIMEOUT_MS,
+  DEFAULT_MAX_CRL_BYTES,
+  DEFAULT_MAX_OCSP_BYTES,
+  RevocationFetcher,
+  checkWithOcsp,
+  type RevocationMode,
+  type RevocationPolicy,
+  type RevocationSources,
+  type DetailedRevocationResult,
+  type Answer,
+  KysoRevocationChecker,
+  type OcspCheckOptions,
+  requireLevel,
+  collectValidationData,
+  onlineRevocationFetcher,
+  type RevocationDataFetcher,
+  type ValidationDataProblem,
+  type CollectedValidationData,
+  LevelNotReachedError,
+  type NewRevocationCheckerOptions,
+} from '../revocation/index.js';
+export { fixedClock, type Clock, systemClock } from '../clock.js';
+export { isKysoError, type KysoErrorCode, KysoError } from '../errors.js';

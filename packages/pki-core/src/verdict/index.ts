@@ -45,3 +45,4 @@ export {
   type EtsiSignatureInput,
 } from './etsi-report.js';
 export { cmsEtsiReport } from './cms-report.js';
+export { isKysoError, type KysoErrorCode, KysoError } from '../errors.js';
