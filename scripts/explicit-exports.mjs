@@ -86,8 +86,11 @@ for (const file of files) {
       items.push(typeOnly && !st.isTypeOnly ? `type ${s.name}` : s.name);
     }
     const spec = st.moduleSpecifier.getText(sf);
+    // Only types: `export type { A, B }` (Biome's useExportType).
+    const allTypes = st.isTypeOnly || items.every((i) => i.startsWith('type '));
+    const names = allTypes ? items.map((i) => i.replace(/^type /, '')) : items;
     const text =
-      items.length === 0 ? '' : `export ${st.isTypeOnly ? 'type ' : ''}{ ${items.join(', ')} } from ${spec};`;
+      items.length === 0 ? '' : `export ${allTypes ? 'type ' : ''}{ ${names.join(', ')} } from ${spec};`;
     edits.push({ start: st.getStart(sf), end: st.getEnd(), text });
   }
   if (edits.length === 0) continue;

@@ -29,20 +29,20 @@ export {
 export { oidName, OID } from './oids.js';
 export { fixedClock, type Clock, systemClock } from './clock.js';
 // Keys, algorithms, signers
-export {
-  type HashAlgorithm,
-  type NamedCurve,
-  type KeySpec,
-  type SignatureAlgorithm,
-  type LegacyDsaAlgorithm,
-  type VerifyHashAlgorithm,
-  type CmsDigestAlgorithm,
-  type FallbackVerifyAlgorithm,
-  type MlDsaParameterSet,
-  type MlDsaAlgorithm,
-  type VerifyAlgorithm,
-  type PublicKeyInfo,
-  type Signer,
+export type {
+  HashAlgorithm,
+  NamedCurve,
+  KeySpec,
+  SignatureAlgorithm,
+  LegacyDsaAlgorithm,
+  VerifyHashAlgorithm,
+  CmsDigestAlgorithm,
+  FallbackVerifyAlgorithm,
+  MlDsaParameterSet,
+  MlDsaAlgorithm,
+  VerifyAlgorithm,
+  PublicKeyInfo,
+  Signer,
 } from './crypto/types.js';
 export {
   isHashAlgorithm,

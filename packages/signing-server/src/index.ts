@@ -15,7 +15,7 @@ export {
 } from './audit.js';
 export { openPglite, openPostgres, type QueryResult, type Queryable, type Db } from './db/db.js';
 export { listMigrations, migrate, splitSql, MIGRATIONS_DIR } from './db/migrate.js';
-export { type StoredKey, type KeyVault, type SignJob, type SignResult } from './vault/types.js';
+export type { StoredKey, KeyVault, SignJob, SignResult } from './vault/types.js';
 export { SoftwareVault } from './vault/software.js';
 export { VaultSigner } from './vault/signer.js';
 export {

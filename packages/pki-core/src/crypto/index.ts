@@ -2,20 +2,20 @@
  * `@kyso/pki-core/crypto`: keys, signature algorithms, signers, hashes and signature verification
  * (WebCrypto / node:crypto with the @noble fallbacks), and the key containers (encrypted PKCS#8, PKCS#12).
  */
-export {
-  type HashAlgorithm,
-  type NamedCurve,
-  type KeySpec,
-  type SignatureAlgorithm,
-  type LegacyDsaAlgorithm,
-  type VerifyHashAlgorithm,
-  type CmsDigestAlgorithm,
-  type FallbackVerifyAlgorithm,
-  type MlDsaParameterSet,
-  type MlDsaAlgorithm,
-  type VerifyAlgorithm,
-  type PublicKeyInfo,
-  type Signer,
+export type {
+  HashAlgorithm,
+  NamedCurve,
+  KeySpec,
+  SignatureAlgorithm,
+  LegacyDsaAlgorithm,
+  VerifyHashAlgorithm,
+  CmsDigestAlgorithm,
+  FallbackVerifyAlgorithm,
+  MlDsaParameterSet,
+  MlDsaAlgorithm,
+  VerifyAlgorithm,
+  PublicKeyInfo,
+  Signer,
 } from './types.js';
 export {
   isHashAlgorithm,
