@@ -1,3 +1,12 @@
+/**
+ * `@kyso/pki-core`: pure-TypeScript PKI for Node and browsers: keys and signers, certificates,
+ * CSRs, CRLs, OCSP, RFC 3161 time-stamps, CMS/CAdES, PKCS#12, linting and RFC 5280 path validation
+ * with revocation, with one verdict model (ETSI EN 319 102-1). This root entry exports every name;
+ * the subpath entries `@kyso/pki-core/der`, `/crypto`, `/x509`, `/path`, `/cms`, `/tsp`, `/ocsp`,
+ * `/lint` and `/verdict` export one concern each, and `/cli` the `kyso` commands.
+ *
+ * @packageDocumentation
+ */
 // Foundation
 export { isKysoError, type KysoErrorCode, KysoError } from './errors.js';
 export {

@@ -1,4 +1,10 @@
-/** CMS SignedData and CAdES baseline signatures: signing (two-step), verification, levels. */
+/**
+ * `@kyso/pki-core/cms`: CMS SignedData and CAdES baseline signatures: two-step signing,
+ * verification, B-T/B-LT/B-LTA upgrades and archive time-stamps, the BER normaliser, RFC 4998
+ * evidence records and RFC 5544 TimeStampedData.
+ *
+ * @packageDocumentation
+ */
 export {
   parseAlgorithmId,
   parseContentInfo,

@@ -1,6 +1,8 @@
 /**
  * `@kyso/pki-core/crypto`: keys, signature algorithms, signers, hashes and signature verification
  * (WebCrypto / node:crypto with the @noble fallbacks), and the key containers (encrypted PKCS#8, PKCS#12).
+ *
+ * @packageDocumentation
  */
 export type {
   HashAlgorithm,

@@ -1,6 +1,8 @@
 /**
  * `@kyso/pki-core/der`: the encoding foundation every other entry builds on: the strict DER reader
  * and writer (bounded, minimal encodings), PEM, the OID table, byte helpers and the error type.
+ *
+ * @packageDocumentation
  */
 export {
   schemaError,

@@ -1,6 +1,8 @@
 /**
- * Certificate, CRL and OCSP lints: `lint(input, { profile })` (engine.ts) returns a
- * zlint/pkilint-shaped report; `lintBeforeIssue` (issue-gate.ts) gates issuance on it.
+ * `@kyso/pki-core/lint`: certificate, CRL and OCSP lints: `lint(input, { profile })` (engine.ts)
+ * returns a zlint/pkilint-shaped report; `lintBeforeIssue` (issue-gate.ts) gates issuance on it.
+ *
+ * @packageDocumentation
  */
 export {
   type LintSeverity,

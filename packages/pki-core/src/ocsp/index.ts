@@ -1,4 +1,8 @@
-/** `@kyso/pki-core/ocsp`: OCSP (RFC 6960) requests, responses, their verification and the responder core. */
+/**
+ * `@kyso/pki-core/ocsp`: OCSP (RFC 6960) requests, responses, their verification and the responder core.
+ *
+ * @packageDocumentation
+ */
 export {
   createCertId,
   encodeCertId,

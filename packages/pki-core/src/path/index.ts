@@ -1,4 +1,10 @@
-/** Certification path building and validation (RFC 5280 §6). */
+/**
+ * `@kyso/pki-core/path`: certification path building and validation (RFC 5280 §6), trust stores,
+ * validation profiles, and the revocation checker path validation takes (CRL processing, OCSP
+ * matching, HTTP fetching, validation-data collection).
+ *
+ * @packageDocumentation
+ */
 export {
   MAX_SIGNATURE_CHECKS,
   MAX_BUILD_CALLS,

@@ -1,6 +1,8 @@
 /**
  * `@kyso/pki-core/tsp`: RFC 3161 time-stamping: requests, responses, token verification, the TSA
  * core and the HTTP time-stamper client.
+ *
+ * @packageDocumentation
  */
 export {
   encodeMessageImprint,

@@ -1,4 +1,9 @@
-/** The shared verdict model (ETSI EN 319 102-1), its reason mapping, the vi/en renderer and the TS 119 102-2 report. */
+/**
+ * `@kyso/pki-core/verdict`: the shared verdict model (ETSI EN 319 102-1), its reason mapping, the
+ * vi/en renderer and the TS 119 102-2 report.
+ *
+ * @packageDocumentation
+ */
 export { normalizeReasonCode, isReasonCode } from './codes.js';
 export {
   indicationUri,

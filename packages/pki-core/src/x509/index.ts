@@ -1,6 +1,8 @@
 /**
  * `@kyso/pki-core/x509`: certificates and what they are made of and issued with: names, general
  * names, extensions, name constraints at issuance, certificate issuance, CSRs (PKCS#10) and CRLs.
+ *
+ * @packageDocumentation
  */
 export {
   attributeShortName,
