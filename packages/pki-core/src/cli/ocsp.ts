@@ -34,7 +34,10 @@ import {
   readInput,
   str,
   writeOutput,
+  lang,
+  langOption,
 } from './framework.js';
+import { checkLine } from './verify-options.js';
 
 const CERTID_HASHES: Record<string, HashAlgorithm> = {
   sha1: 'SHA-1',
@@ -201,7 +204,7 @@ const verifyCommand: Command = {
   path: ['ocsp', 'verify'],
   summary: 'verify an OCSP response: signature, responder authorisation, freshness, nonce, status',
   usage:
-    '--in RESP --issuer CA [--cert CERT] [--request REQ] [--responder CERT ...] [--at TIME] [--max-age S] [--json]',
+    '--in RESP --issuer CA [--cert CERT] [--request REQ] [--responder CERT ...] [--at TIME] [--max-age S] [--json] [--lang en|vi]',
   options: [
     { name: 'in', type: 'string', description: 'DER OCSP response', required: true },
     { name: 'issuer', type: 'string', description: 'CA that issued the certificate', required: true },
@@ -215,8 +218,10 @@ const verifyCommand: Command = {
     { name: 'at', type: 'string', description: 'validation time (ISO 8601; default now)' },
     { name: 'max-age', type: 'string', description: 'maximum age of thisUpdate in seconds' },
     { name: 'json', type: 'boolean', description: 'machine-readable report' },
+    langOption('en'),
   ],
   async run(args, io) {
+    const language = lang(args, 'en');
     const der = derOrPem(readInput(str(args, 'in')!), 'OCSP RESPONSE')[0]!;
     const resp = parseOcspResponse(der);
     const reqFile = str(args, 'request');
@@ -255,9 +260,9 @@ const verifyCommand: Command = {
           `certificate status: ${s.status}${s.status === 'revoked' ? ` at ${s.revocationTime.toISOString()}${s.reason ? ` (${s.reason})` : ''}` : ''}\n`,
         );
       }
-      for (const c of report.checks)
-        io.out(`  ${c.status.padEnd(13)} ${c.check}: ${c.reason}${c.detail ? ` (${c.detail})` : ''}\n`);
-      io.out(`${renderVerdict(ocspVerdict(report), 'en')}\n`);
+      for (const c of report.checks) io.out(checkLine(c));
+      io.out(`${renderVerdict(report.verdict, language)}
+`);
     }
     return report.status === 'passed' ? EXIT_OK : EXIT_FAIL;
   },
