@@ -35,7 +35,8 @@ export interface FastSignHashRow {
   hashAlg: string;
   /** Canonical base64 of each hash (no commas in base64). */
   hashes: string[];
-  /** Audit time (ISO 8601). */
+  /** The server clock's time at the request (ISO 8601): token, SAD and certificate validity are
+   * decided by it, and it is the audit time, as in the single statement. */
   at: string;
   /** The signature algorithm, JSON. */
   algorithm: string;
@@ -57,14 +58,15 @@ const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 /**
  * Parameters: $1 token hashes (hex), $2 credential ids, $3 cached key ids, $4 certificate
  * serials, $5 CA SPKI hashes (hex or NULL), $6 SAD hashes (hex), $7 hash algorithms, $8 numbers
- * of hashes, $9 hashes (canonical base64, comma-joined), $10 audit times, $11 signature
+ * of hashes, $9 hashes (canonical base64, comma-joined), $10 each request's server-clock time
+ * (validity of token, SAD and certificate, and the audit time), $11 signature
  * algorithms (JSON), $12 the rate-limit window, $13/$14 client/credential limits per minute.
  */
 export const BATCH_SIGN_HASH_SQL = `
 WITH req AS (
   SELECT r.ord::int AS ord, decode(r.tok, 'hex') AS tok, r.cred_id, r.key_id, r.cert_serial,
          decode(r.ca_spki, 'hex') AS ca_spki, decode(r.sad, 'hex') AS sad, r.alg_name, r.n,
-         string_to_array(r.hashes, ',') AS req_hashes, r.at, r.algo
+         string_to_array(r.hashes, ',') AS req_hashes, r.at::timestamptz AS at, r.algo
   FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
               $8::int[], $9::text[], $10::text[], $11::text[])
     WITH ORDINALITY AS r(tok, cred_id, key_id, cert_serial, ca_spki, sad, alg_name, n, hashes, at, algo, ord)
@@ -73,13 +75,13 @@ tok AS (
   SELECT r.ord, t.client_id FROM req r
   JOIN access_tokens t ON t.token_hash = r.tok
   JOIN clients c ON c.id = t.client_id
-  WHERE t.expires_at > now() AND NOT c.disabled
+  WHERE t.expires_at > r.at AND NOT c.disabled
 ),
 cred AS (
   SELECT tok.ord, gc.id, gc.key_id, gc.cert_serial, gc.enabled,
          EXISTS (SELECT 1 FROM certificates ce
                  WHERE ce.credential_id = gc.id AND ce.serial = gc.cert_serial AND ce.status = 'valid'
-                   AND ce.not_before <= now() AND ce.not_after > now()) AS cert_ok
+                   AND ce.not_before <= r.at AND ce.not_after > r.at) AS cert_ok
   FROM tok JOIN req r ON r.ord = tok.ord
   CROSS JOIN LATERAL (
     ${grantedCredentialSql('tok.client_id', 'r.cred_id', 'cr.id, cr.key_id, cr.cert_serial, cr.enabled')}
@@ -126,7 +128,7 @@ rlk AS (
 ),
 elig AS (
   SELECT r.ord AS e_ord, tok.client_id AS e_client, r.cred_id AS e_cred, r.sad AS e_sad,
-         r.alg_name AS e_alg, r.n AS e_n, r.req_hashes AS e_hashes
+         r.alg_name AS e_alg, r.n AS e_n, r.req_hashes AS e_hashes, r.at AS e_now
   FROM req r
   JOIN tok ON tok.ord = r.ord
   JOIN cred c ON c.ord = r.ord
@@ -145,6 +147,7 @@ sad AS (
       hashAlg: 'elig.e_alg',
       count: 'elig.e_n',
       hashes: 'elig.e_hashes',
+      now: 'elig.e_now',
     },
     undefined,
     { from: 'elig', returning: 'elig.e_ord AS ord, elig.e_client AS client_id' },
