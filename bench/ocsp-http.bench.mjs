@@ -27,7 +27,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { benchSchema, median, QUICK, report, root, startChild, startKyso, stopChildren } from './lib.mjs';
+import {
+  benchSchema,
+  median,
+  QUICK,
+  report,
+  root,
+  runLoadgen,
+  startChild,
+  startKyso,
+  stopChildren,
+} from './lib.mjs';
 
 const ROUNDS = QUICK ? 1 : 3;
 const ROUND_SECONDS = QUICK ? 1.5 : 4;

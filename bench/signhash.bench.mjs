@@ -22,7 +22,19 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { URI } from 'otpauth';
-import { benchSchema, median, QUICK, report, root, startChild, startKyso, stopChildren } from './lib.mjs';
+import {
+  benchSchema,
+  median,
+  procCpuMs,
+  QUICK,
+  report,
+  root,
+  runLoadgen,
+  startChild,
+  startKyso,
+  statCpuMs,
+  stopChildren,
+} from './lib.mjs';
 
 /**
  * KYSO_BENCH_BACKEND=pglite (bench/signhash-pglite.bench.mjs): the kyso server on the embedded
