@@ -2,6 +2,7 @@
  * Request helpers shared by the route groups: error bodies, the route table lookup, body parsing
  * and validation against the route's schema, the Bearer credential.
  */
+import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -29,8 +30,9 @@ export function routeDoc(method: RouteDoc['method'], path: string): RouteDoc {
  * header alone (Node's HTTP parser hands the handler exactly that many bytes, never more), GET
  * and HEAD have no body the routes read; only a chunked body is counted as it streams, by Hono's
  * `bodyLimit`. Hono's `bodyLimit` asks for `c.req.raw.body` even when the header answers, and
- * on @hono/node-server that turns the light request into a full fetch Request with a stream
- * (~30 µs a request on signHash, measured: docs/benchmarks.md).
+ * on @hono/node-server that turns the light request into a full fetch Request (undici Request,
+ * AbortSignal, ReadableStream) and the body is then read through the stream: 223 against 83 µs of
+ * CPU per signHash request at the HTTP edge (bench/signhash-edge.bench.mjs, docs/benchmarks.md).
  */
 export function limitBody(maxSize: number, onError: (c: Context) => Response): MiddlewareHandler {
   const streamed = bodyLimit({ maxSize, onError });
@@ -51,12 +53,13 @@ const REQUEST_ID = /^[\w\-=]{1,255}$/;
  * Request id middleware: the client's X-Request-Id when it is a short token, else a random UUID;
  * set as the `requestId` variable and echoed in the response. Under @hono/node-server the header
  * goes straight onto the node:http response, so that the Hono response keeps plain-object
- * headers (a `Headers` instance per response costs ~10 µs in building and copying, measured).
+ * headers, as the bare endpoint's does (no `Headers` instance built and copied per response:
+ * ~3 µs of CPU per request, bench/signhash-edge.bench.mjs).
  */
 export function requestIdMiddleware(): MiddlewareHandler {
   return async (c, next) => {
     const sent = c.req.header('x-request-id');
-    const id = sent !== undefined && REQUEST_ID.test(sent) ? sent : crypto.randomUUID();
+    const id = sent !== undefined && REQUEST_ID.test(sent) ? sent : randomUUID();
     c.set('requestId', id);
     const out = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     if (out && typeof out.setHeader === 'function') out.setHeader('x-request-id', id);
