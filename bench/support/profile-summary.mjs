@@ -4,6 +4,7 @@
  * file (bottom-up), and inclusive time of chosen functions, as a share of the non-idle samples.
  *
  *   node bench/support/profile-summary.mjs <file.cpuprofile> [--top 40] [--incl name,name...]
+ *     [--case 'P-256 x1'] (only the timed windows whose case name contains this)
  *
  * With a windows-<pid>.json beside the profile (bench/signhash.bench.mjs writes one per server
  * under KYSO_BENCH_PROFILE), only the samples taken during the timed rounds count (--all: every
@@ -38,8 +39,10 @@ for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id
 // them count, unless --all.
 const pid = /^CPU\.\d+\.\d+\.(\d+)\./.exec(path.basename(file))?.[1];
 const winFile = pid && path.join(path.dirname(file), `windows-${pid}.json`);
-const wins =
-  !args.includes('--all') && winFile && existsSync(winFile) ? JSON.parse(readFileSync(winFile, 'utf8')) : [];
+const CASE = opt('--case', '');
+const wins = (
+  !args.includes('--all') && winFile && existsSync(winFile) ? JSON.parse(readFileSync(winFile, 'utf8')) : []
+).filter((w) => w.label.includes(CASE));
 const inWindow = (t) => wins.length === 0 || wins.some((w) => t >= w.from && t <= w.to);
 
 // Time per sample: the delta that follows it (V8's timeDeltas are the gaps before each sample).
