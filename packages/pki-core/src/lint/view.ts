@@ -75,17 +75,73 @@ export interface CertView {
   subjectAttrs: AttributeTypeAndValue[];
   /** Subject attribute values by type OID (computed once). */
   subjectValues: Map<string, string[]>;
+  /** UID values by their upper-cased `PREFIX:` (cert-lints, computed on first use). */
+  uidsByPrefix?: Map<string, string[]>;
+}
+
+/**
+ * Decoded extension values by OID and exact value bytes (the last few of each OID). A CA's issuances
+ * share most extension values (AKI, basic constraints, key usage, EKU, CRL distribution points, AIA,
+ * policies), so lint before issue decodes each once, not on every issuance; the per-certificate ones
+ * (SKI, SAN) still decode every time. A hit needs the same OID and byte-for-byte the same value, so it
+ * is what decoding those bytes again would give: the decoded value (frozen, shared by the views) or
+ * the parser's problem message.
+ */
+interface Decoded {
+  value: Uint8Array;
+  decoded?: unknown;
+  problem?: string;
+}
+const DECODED_PER_OID = 4;
+const decodedCache = new Map<string, Decoded[]>();
+
+function freezeDeep(x: unknown): void {
+  if (typeof x !== 'object' || x === null || ArrayBuffer.isView(x) || Object.isFrozen(x)) return;
+  for (const k of Object.keys(x)) freezeDeep((x as Record<string, unknown>)[k]);
+  Object.freeze(x);
+}
+
+function decodeValue(oid: string, value: Uint8Array, parse: (v: Uint8Array) => unknown): Decoded {
+  let list = decodedCache.get(oid);
+  if (list) {
+    for (const d of list) if (d.value === value || bytesEqual(d.value, value)) return d;
+  } else {
+    // Bounded: linting arbitrary certificates meets arbitrary OIDs.
+    if (decodedCache.size >= 256) decodedCache.clear();
+    list = [];
+    decodedCache.set(oid, list);
+  }
+  // A private copy: the cached entry never changes with the caller's buffer.
+  const d: Decoded = { value: value.slice() };
+  try {
+    d.decoded = parse(d.value);
+    freezeDeep(d.decoded);
+  } catch (err) {
+    d.problem = err instanceof Error ? err.message : String(err);
+  }
+  if (list.length >= DECODED_PER_OID) list.shift();
+  list.push(d);
+  return d;
 }
 
 function decode<T>(v: CertView, oid: string): T | undefined {
   const e = v.ext(oid);
   if (!e) return undefined;
-  try {
-    return PARSERS[oid]!(e.value) as T;
-  } catch (err) {
-    v.extProblems.set(oid, err instanceof Error ? err.message : String(err));
-    return undefined;
-  }
+  const d = decodeValue(oid, e.value, PARSERS[oid]!);
+  if (d.problem !== undefined) v.extProblems.set(oid, d.problem);
+  return d.decoded as T | undefined;
+}
+
+const GENERIC = (v: Uint8Array) => {
+  parseTree(v);
+  return true;
+};
+
+/** Subject attributes in DER order (Name.attributes flattens on every call). */
+function subjectAttributes(c: LintCert): AttributeTypeAndValue[] {
+  const out: AttributeTypeAndValue[] = [];
+  for (const rdn of c.subject?.rdns ?? []) for (const a of rdn) out.push(a);
+  return out;
 }
 
 export function certView(c: LintCert, profile: LintProfile): CertView {
@@ -99,7 +155,7 @@ export function certView(c: LintCert, profile: LintProfile): CertView {
     extProblems: new Map(),
     isCA: false,
     selfIssued: false,
-    subjectAttrs: c.subject?.attributes ?? [],
+    subjectAttrs: subjectAttributes(c),
     subjectValues: new Map(),
   };
   for (const a of v.subjectAttrs) {
@@ -110,11 +166,8 @@ export function certView(c: LintCert, profile: LintProfile): CertView {
   for (const e of c.extensions) {
     // Extensions with a typed parser are checked by it (strict DER); the others generically.
     if (PARSERS[e.oid]) continue;
-    try {
-      parseTree(e.value);
-    } catch (err) {
-      v.extProblems.set(e.oid, `extnValue is not DER: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    const d = decodeValue(e.oid, e.value, GENERIC);
+    if (d.problem !== undefined) v.extProblems.set(e.oid, `extnValue is not DER: ${d.problem}`);
   }
   const set = <K extends keyof CertView>(k: K, oid: string) => {
     const r = decode<CertView[K]>(v, oid);
