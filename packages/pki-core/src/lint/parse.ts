@@ -227,16 +227,43 @@ interface SeenExtension {
   problem?: string;
   hits: number;
 }
-const SEEN_EXTENSIONS: SeenExtension[] = [];
-const SEEN_EXTENSIONS_MAX = 32;
+/** By a hash of the element's bytes (a bucket is compared byte for byte). */
+const SEEN_EXTENSIONS = new Map<number, SeenExtension[]>();
+let seenCount = 0;
+const SEEN_EXTENSIONS_MAX = 64;
+
+/** FNV-1a over the bytes. */
+function hashBytes(b: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+/** Drops the entries never hit (a certificate's own SKI, SAN...); all of them if that is not enough. */
+function sweepSeen(): void {
+  for (const [h, list] of SEEN_EXTENSIONS) {
+    const kept = list.filter((x) => x.hits > 0);
+    seenCount -= list.length - kept.length;
+    if (kept.length === 0) SEEN_EXTENSIONS.delete(h);
+    else SEEN_EXTENSIONS.set(h, kept);
+  }
+  if (seenCount > SEEN_EXTENSIONS_MAX / 2) {
+    SEEN_EXTENSIONS.clear();
+    seenCount = 0;
+  }
+}
 
 function readCertExtension(list: DerReader, problems: string[]): LintExtension {
   const el = list.read(Tag.SEQUENCE);
-  for (const s of SEEN_EXTENSIONS) {
-    if (bytesEqual(s.raw, el.raw)) {
-      s.hits++;
-      if (s.problem !== undefined) problems.push(s.problem);
-      return s.ext;
+  const h = hashBytes(el.raw);
+  const bucket = SEEN_EXTENSIONS.get(h);
+  if (bucket) {
+    for (const s of bucket) {
+      if (bytesEqual(s.raw, el.raw)) {
+        s.hits++;
+        if (s.problem !== undefined) problems.push(s.problem);
+        return s.ext;
+      }
     }
   }
   // Read from a private copy (same offsets in messages): the cached entry never changes with the caller's buffer.
@@ -249,11 +276,11 @@ function readCertExtension(list: DerReader, problems: string[]): LintExtension {
     seen.problem = own[0]!;
     problems.push(own[0]!);
   }
-  if (SEEN_EXTENSIONS.length >= SEEN_EXTENSIONS_MAX) {
-    const i = SEEN_EXTENSIONS.findIndex((x) => x.hits === 0);
-    SEEN_EXTENSIONS.splice(i < 0 ? 0 : i, 1);
-  }
-  SEEN_EXTENSIONS.push(seen);
+  if (seenCount >= SEEN_EXTENSIONS_MAX) sweepSeen();
+  const b = SEEN_EXTENSIONS.get(h);
+  if (b) b.push(seen);
+  else SEEN_EXTENSIONS.set(h, [seen]);
+  seenCount++;
   return ext;
 }
 
