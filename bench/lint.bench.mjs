@@ -8,9 +8,13 @@
  * processes only add time to a round, and CPU time is what the gate costs. CA keys:
  * P-256, Ed25519, RSA-2048 and RSA-4096 (the NEAC roots and the licensed CAs in vn-roots are all
  * RSA; P-256 and Ed25519 sign fastest, so there the gate weighs most).
+ * Then, as a CA issues (bench/support/lint-ca.mjs): the signing server's issuing endpoint with the
+ * gate on and off (KYSO_LINT_BEFORE_ISSUE; needs PostgreSQL at 127.0.0.1:5432) and `kyso cert issue`
+ * as a user runs it. KYSO_BENCH_LINT_CA=0 skips those.
  * Needs `npm run build` (imports packages/pki-core/dist).
  */
 import { QUICK, report } from './lib.mjs';
+import { cliRows, serverRows } from './support/lint-ca.mjs';
 
 const dist = new URL('../packages/pki-core/dist/index.js', import.meta.url);
 const { CertificationRequest, LocalSigner, createCsr, generateKeyPair, issueCertificate, lint } =
@@ -131,5 +135,9 @@ for (const spec of [
     ratio: best(l) / baselineValue,
     notes: `lenient parse + DER checks, typed extensions, every lint of the official profile; cycling through ${POOL} issued TBSCertificates`,
   });
+}
+if (process.env.KYSO_BENCH_LINT_CA !== '0') {
+  results.push(...(await serverRows({ quick: QUICK })));
+  results.push(...(await cliRows({ quick: QUICK, dist })));
 }
 report(results);
