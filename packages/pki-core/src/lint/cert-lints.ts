@@ -186,6 +186,7 @@ export const CERT_LINTS: readonly CertLint[] = [
     description: 'each extension value must be the DER encoding of the extension\u2019s ASN.1 type',
     target: 'certificate',
     check: (v) => {
+      if (v.extProblems.size === 0) return undefined;
       const first = v.extProblems.entries().next();
       const [oid, m] = first.done ? [] : first.value;
       return oid ? `extension ${oid}: ${m}` : undefined;

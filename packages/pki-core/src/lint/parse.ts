@@ -239,7 +239,7 @@ function hashBytes(b: Uint8Array): number {
   return h >>> 0;
 }
 
-/** Drops the entries never hit (a certificate's own SKI, SAN...); all of them if that is not enough. */
+/** Drops the entries not hit since they were cached; all of them if that is not enough. */
 function sweepSeen(): void {
   for (const [h, list] of SEEN_EXTENSIONS) {
     const kept = list.filter((x) => x.hits > 0);
@@ -252,6 +252,16 @@ function sweepSeen(): void {
     seenCount = 0;
   }
 }
+
+/** Extensions from the cache (immutable, shared by every certificate that carries the same bytes). */
+const SHARED = new WeakSet<LintExtension>();
+/** True for an extension read from the cache of repeated extensions (view.ts caches its decoded value). */
+export function isSharedExtension(e: LintExtension): boolean {
+  return SHARED.has(e);
+}
+
+/** Hashes of Extension elements seen once and not cached (yet): a second sighting caches it. */
+const SEEN_ONCE = new Set<number>();
 
 function readCertExtension(list: DerReader, problems: string[]): LintExtension {
   const el = list.read(Tag.SEQUENCE);
@@ -266,11 +276,19 @@ function readCertExtension(list: DerReader, problems: string[]): LintExtension {
       }
     }
   }
+  const head = el.raw.length - el.value.length;
+  if (!SEEN_ONCE.has(h)) {
+    // First sighting (a certificate's own SKI and SAN never come again): read, do not keep.
+    if (SEEN_ONCE.size >= 4 * SEEN_EXTENSIONS_MAX) SEEN_ONCE.clear();
+    SEEN_ONCE.add(h);
+    return readExtension(new DerReader(el.value, el.offset + head), problems);
+  }
+  SEEN_ONCE.delete(h);
   // Read from a private copy (same offsets in messages): the cached entry never changes with the caller's buffer.
   const raw = el.raw.slice();
-  const head = el.raw.length - el.value.length;
   const own: string[] = [];
   const ext = Object.freeze(readExtension(new DerReader(raw.subarray(head), el.offset + head), own));
+  SHARED.add(ext);
   const seen: SeenExtension = { raw, ext, hits: 0 };
   if (own.length > 0) {
     seen.problem = own[0]!;

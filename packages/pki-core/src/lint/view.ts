@@ -24,7 +24,7 @@ import {
   parsePolicyMappings,
   parseSubjectKeyIdentifier,
 } from '../x509/extensions.js';
-import type { LintCert, LintExtension } from './parse.js';
+import { type LintCert, type LintExtension, isSharedExtension } from './parse.js';
 import type { LintProfile } from './types.js';
 
 const PARSERS: Record<string, (v: Uint8Array) => unknown> = {
@@ -80,20 +80,17 @@ export interface CertView {
 }
 
 /**
- * Decoded extension values by OID and exact value bytes (the last few of each OID). A CA's issuances
- * share most extension values (AKI, basic constraints, key usage, EKU, CRL distribution points, AIA,
- * policies), so lint before issue decodes each once, not on every issuance; the per-certificate ones
- * (SKI, SAN) still decode every time. A hit needs the same OID and byte-for-byte the same value, so it
- * is what decoding those bytes again would give: the decoded value (frozen, shared by the views) or
- * the parser's problem message.
+ * Decoded values of the extensions parse.ts reads once and shares (those a CA's issuances repeat
+ * byte for byte: AKI, basic constraints, key usage, EKU, CRL distribution points, AIA, policies), so
+ * lint before issue decodes each once, not on every issuance; the others (a certificate's own SKI and
+ * SAN) decode every time. A shared extension is immutable, so its decoded value (frozen) or the
+ * parser's problem message is what decoding it again would give.
  */
 interface Decoded {
-  value: Uint8Array;
   decoded?: unknown;
   problem?: string;
 }
-const DECODED_PER_OID = 4;
-const decodedCache = new Map<string, Decoded[]>();
+const decodedShared = new WeakMap<LintExtension, Decoded>();
 
 function freezeDeep(x: unknown): void {
   if (typeof x !== 'object' || x === null || ArrayBuffer.isView(x) || Object.isFrozen(x)) return;
@@ -101,33 +98,27 @@ function freezeDeep(x: unknown): void {
   Object.freeze(x);
 }
 
-function decodeValue(oid: string, value: Uint8Array, parse: (v: Uint8Array) => unknown): Decoded {
-  let list = decodedCache.get(oid);
-  if (list) {
-    for (const d of list) if (d.value === value || bytesEqual(d.value, value)) return d;
-  } else {
-    // Bounded: linting arbitrary certificates meets arbitrary OIDs.
-    if (decodedCache.size >= 256) decodedCache.clear();
-    list = [];
-    decodedCache.set(oid, list);
+function decodeValue(e: LintExtension, parse: (v: Uint8Array) => unknown): Decoded {
+  const shared = isSharedExtension(e);
+  if (shared) {
+    const hit = decodedShared.get(e);
+    if (hit) return hit;
   }
-  // A private copy: the cached entry never changes with the caller's buffer.
-  const d: Decoded = { value: value.slice() };
+  const d: Decoded = {};
   try {
-    d.decoded = parse(d.value);
-    freezeDeep(d.decoded);
+    d.decoded = parse(e.value);
+    if (shared) freezeDeep(d.decoded);
   } catch (err) {
     d.problem = err instanceof Error ? err.message : String(err);
   }
-  if (list.length >= DECODED_PER_OID) list.shift();
-  list.push(d);
+  if (shared) decodedShared.set(e, d);
   return d;
 }
 
 function decode<T>(v: CertView, oid: string): T | undefined {
   const e = v.ext(oid);
   if (!e) return undefined;
-  const d = decodeValue(oid, e.value, PARSERS[oid]!);
+  const d = decodeValue(e, PARSERS[oid]!);
   if (d.problem !== undefined) v.extProblems.set(oid, d.problem);
   return d.decoded as T | undefined;
 }
@@ -166,7 +157,7 @@ export function certView(c: LintCert, profile: LintProfile): CertView {
   for (const e of c.extensions) {
     // Extensions with a typed parser are checked by it (strict DER); the others generically.
     if (PARSERS[e.oid]) continue;
-    const d = decodeValue(e.oid, e.value, GENERIC);
+    const d = decodeValue(e, GENERIC);
     if (d.problem !== undefined) v.extProblems.set(e.oid, `extnValue is not DER: ${d.problem}`);
   }
   const set = <K extends keyof CertView>(k: K, oid: string) => {
