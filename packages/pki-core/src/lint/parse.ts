@@ -232,10 +232,14 @@ const SEEN_EXTENSIONS = new Map<number, SeenExtension[]>();
 let seenCount = 0;
 const SEEN_EXTENSIONS_MAX = 64;
 
-/** FNV-1a over the bytes. */
+/**
+ * A cheap bucket key: the length and the last 12 bytes (FNV-1a). Elements of one OID share their head,
+ * and a certificate's own values (key identifiers, names) differ at the end; a bucket is compared
+ * byte for byte, so a collision costs a comparison, never a wrong reading.
+ */
 function hashBytes(b: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  let h = Math.imul(0x811c9dc5 ^ b.length, 0x01000193);
+  for (let i = Math.max(0, b.length - 12); i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
   return h >>> 0;
 }
 
