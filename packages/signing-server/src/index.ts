@@ -1,3 +1,13 @@
+/**
+ * `@kyso/signing-server`: a remote signing server (CSC API v2, SCAL2: every signature activated by
+ * a single-use SAD bound to the exact hashes) with its CA services (certificates, CRL, OCSP, RFC
+ * 3161 TSA), for Vietnam's paperless administration (docs/compliance.md maps it to Law 20/2023,
+ * Decree 23/2025 and Circular 16/2019). Node only. Start it with {@link startServer}, or embed it
+ * with {@link createKyso}; configuration comes from {@link loadConfig}. The relying parties' SDK is
+ * the browser-safe `@kyso/signing-server/client` entry.
+ *
+ * @packageDocumentation
+ */
 export * from './config.js';
 export * from './log.js';
 export * from './audit.js';
@@ -18,6 +28,6 @@ export { createApp, cscInfo } from './http/app.js';
 export { openApiDocument } from './http/openapi.js';
 export { ROUTES, type RouteDoc } from './http/routes.js';
 export { createKyso, startServer, type Kyso, type RunningServer } from './server.js';
-// The remote signer behind `kyso pdf sign --remote` (the command tables are not exported: the
+// The remote signer behind `kyso pdf|xml sign --remote` (the command tables are not exported: the
 // binaries in bin/ import dist/cli.js and dist/cli-lazy.js).
-export { cscRemoteSignerFactory, type CscRemoteSignerFactoryOptions } from './pdf-remote.js';
+export { cscRemoteSignerFactory, type CscRemoteSignerFactoryOptions } from './remote-approval.js';

@@ -29,6 +29,33 @@ export {
   writeOutput,
 } from './framework.js';
 
+export {
+  ADES_LEVELS,
+  type AdesLevel,
+  KEY_FILE_OPTIONS,
+  REMOTE_SIGNER_OPTIONS,
+  type RemoteSignerContext,
+  type RemoteSignerFactory,
+  type RemoteSignerRequest,
+  RemoteSigningError,
+  SIGNER_USAGE,
+  levelAndTsa,
+  levelOptions,
+  p12Options,
+  refuseExistingOutput,
+  signerFromOptions,
+  signerOptions,
+} from './signing-options.js';
+export {
+  type ReportForm,
+  VN_ROOTS_OPTION,
+  certificatesFrom,
+  reportForm,
+  reportOptions,
+  trustOption,
+  trustStoreFromOptions,
+} from './verify-options.js';
+
 export interface MainOptions extends CliInfo {
   /**
    * Prepend pki-core's own command table (default true). The `kyso` binary passes false and lists
