@@ -231,6 +231,7 @@ interface SeenExtension {
 const SEEN_EXTENSIONS = new Map<number, SeenExtension[]>();
 let seenCount = 0;
 const SEEN_EXTENSIONS_MAX = 64;
+const SEEN_EXTENSION_MAX_BYTES = 2048;
 
 /**
  * A cheap bucket key: the length and the last 12 bytes (FNV-1a). Elements of one OID share their head,
@@ -281,6 +282,9 @@ function readCertExtension(list: DerReader, problems: string[]): LintExtension {
     }
   }
   const head = el.raw.length - el.value.length;
+  // Large values are not kept (memory bound: a CA's repeated extensions are a few hundred bytes).
+  if (el.raw.length > SEEN_EXTENSION_MAX_BYTES)
+    return readExtension(new DerReader(el.value, el.offset + head), problems);
   if (!SEEN_ONCE.has(h)) {
     // First sighting (a certificate's own SKI and SAN never come again): read, do not keep.
     if (SEEN_ONCE.size >= 4 * SEEN_EXTENSIONS_MAX) SEEN_ONCE.clear();
