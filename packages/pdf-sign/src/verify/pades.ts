@@ -36,7 +36,10 @@ import {
   parseOcspResponse,
   parseTimeStampToken,
   OID,
+  type Verdict,
+  worstVerdict,
 } from '@kyso/pki-core';
+import { pdfSignatureVerdict, pdfVerdict } from './pdf-verdict.js';
 import { type PdfDict, PdfRef, PdfString } from '../pdf/objects.js';
 import { PdfReader } from '../pdf/reader.js';
 import { type IntegrityCheck, type SignatureIntegrityReport, verifyPdfIntegrity } from './integrity.js';
@@ -172,6 +175,8 @@ export interface PdfSignatureReport {
   reason?: string;
   location?: string;
   changes: ChangeSummary;
+  /** The EN 319 102-1 verdict of this signature (`pdfSignatureVerdict`), as `kyso pdf verify --json` prints it. */
+  verdict: Verdict;
 }
 
 export interface PdfValidationReport {
@@ -186,6 +191,8 @@ export interface PdfValidationReport {
   signatures: PdfSignatureReport[];
   /** Revision-by-revision modification analysis (from the first signed revision on). */
   modifications: RevisionDiff[];
+  /** The EN 319 102-1 verdict of the document (`pdfVerdict`: the worst signature's). */
+  verdict: Verdict;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -801,6 +808,7 @@ export async function verifyPdf(
       if (rep.certificate.status === 'invalid') rep.status = 'invalid';
       else if (rep.status === 'valid') rep.status = 'indeterminate';
     }
+    rep.verdict = pdfSignatureVerdict(rep);
   }
   const status: VerifyStatus =
     reports.length === 0
@@ -818,6 +826,7 @@ export async function verifyPdf(
     revisions: revisions.length,
     signatures: reports,
     modifications: diffs,
+    verdict: pdfVerdict({ signatures: reports }),
   };
   if (certSig && docMdp !== undefined) out.certification = { field: certSig.fieldName, p: docMdp };
   return out;
@@ -851,6 +860,8 @@ function baseReport(index: number, ir: SignatureIntegrityReport): PdfSignatureRe
     revocationSource: 'none',
     conformance: [],
     changes: { level: 'NONE', allowedLevel: 'FORM_FILLING', allowed: true, findings: [] },
+    // Replaced by the bottom line of verifyPdf, once every phase has run.
+    verdict: worstVerdict([]),
   };
   if (s.subFilter) rep.subFilter = s.subFilter;
   if (ir.revision !== undefined) rep.revision = ir.revision;

@@ -39,6 +39,8 @@ import { Certificate } from '../x509/certificate.js';
 import { newRevocationChecker } from '../revocation/index.js';
 import { parseTimeStampToken } from '../tsp/response.js';
 import { pathChainValidator, verifyTimeStampToken } from '../tsp/verify.js';
+import type { Verdict } from '../verdict/indication.js';
+import { cmsSignerVerdict, cmsVerdict, worstVerdict } from '../verdict/verdict.js';
 import {
   OID_ARCHIVE_TIMESTAMP_V3,
   OID_ATS_HASH_INDEX_V1,
@@ -163,6 +165,8 @@ export interface CmsSignerReport {
   /** Baseline level the signature structurally reaches (ETSI EN 319 122-1). */
   level: CadesLevel;
   path?: ValidationReport;
+  /** The EN 319 102-1 verdict of this signature (`cmsSignerVerdict`), as `kyso cms verify --json` prints it. */
+  verdict: Verdict;
 }
 
 export interface CmsVerifyReport {
@@ -176,6 +180,8 @@ export interface CmsVerifyReport {
   signers: CmsSignerReport[];
   /** Certificates carried in SignedData.certificates. */
   certificates: Certificate[];
+  /** The EN 319 102-1 verdict of the whole SignedData (`cmsVerdict`: the worst signer's). */
+  verdict: Verdict;
 }
 
 export interface CmsVerifyOptions {
@@ -642,6 +648,7 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
     checks,
     validationTime: opts.time ?? new Date(),
     level: 'none',
+    verdict: worstVerdict([]), // replaced when the signer's checks are done
   };
   checks.push(
     cert
@@ -659,6 +666,7 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
   await checkSignerPath(cert, ctx, sctx, report);
   report.valid = checks.every((c) => c.status === 'passed');
   report.level = cadesLevel(sd, !!ess, !!validTs, atsValid && !bad(checks, 'archive-time-stamp'));
+  report.verdict = cmsSignerVerdict(report);
   return report;
 }
 
@@ -926,6 +934,7 @@ export async function verifyCms(input: Uint8Array, opts: CmsVerifyOptions = {}):
     detached: sd.eContent === undefined,
     signers,
     certificates,
+    verdict: cmsVerdict({ signers }),
   };
   if (sd.eContent) report.content = sd.eContent;
   return report;

@@ -12,7 +12,9 @@ import {
   buildAndValidatePath,
   newRevocationChecker,
   OID,
+  type Verdict,
 } from '@kyso/pki-core';
+import { xmlSignatureVerdict, xmlVerdict } from './xml-verdict.js';
 import {
   type XmlSignatureResult,
   type VerifyXmlSignatureOptions,
@@ -101,6 +103,8 @@ export interface XmlSignatureReport {
   warnings: string[];
   /** The core result, with the signed nodes (not serialised). */
   result: XmlSignatureResult;
+  /** The EN 319 102-1 verdict of this signature (`xmlSignatureVerdict`), as `kyso xml verify --json` prints it. */
+  verdict: Verdict;
 }
 
 export interface XmlValidationReport {
@@ -109,6 +113,8 @@ export interface XmlValidationReport {
   validationTime: string;
   revocationMode: XmlRevocationMode;
   signatures: XmlSignatureReport[];
+  /** The EN 319 102-1 verdict of the document (`xmlVerdict`: the worst signature's). */
+  verdict: Verdict;
 }
 
 export function signerSummary(c: Certificate): SignerSummary {
@@ -274,6 +280,7 @@ export async function verifyXml(
       ...(x.signedPropertiesCovered || x.problems.length > 0 ? { xades: x } : {}),
       warnings: r.warnings,
       result: r,
+      verdict: xmlSignatureVerdict({ status, reasons, certificate: cert }),
     });
   }
   const status: VerifyStatus =
@@ -290,6 +297,7 @@ export async function verifyXml(
     validationTime: now.toISOString(),
     revocationMode: mode,
     signatures: reports,
+    verdict: xmlVerdict({ signatures: reports }),
   };
 }
 
