@@ -204,6 +204,7 @@ export {
   pdfEtsiReport,
   type PdfSignatureReportWithVerdict,
   type PdfValidationReportWithVerdict,
+  type PdfSignatureVerdictInput,
   formatVietnamTime,
   layoutPerson,
   fitImage,

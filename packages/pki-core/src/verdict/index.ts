@@ -14,6 +14,7 @@ export {
   type CheckStatus,
   SUB_INDICATIONS,
   type SubIndication,
+  type Verdict,
 } from './indication.js';
 export {
   reasonEntry,
@@ -30,8 +31,10 @@ export {
   cmsSignerVerdict,
   cmsVerdict,
   worstVerdict,
-  type Verdict,
   type VerdictStatus,
+  type PathVerdictInput,
+  type CmsSignerVerdictInput,
+  type CheckedVerdictInput,
   DEFINITIVE_PATH_REASONS,
 } from './verdict.js';
 export {
