@@ -145,6 +145,13 @@ describe.each(backends)('signHash group commit (%s)', (backend) => {
         [action, JSON.stringify(hashes)],
       )
     ).rows;
+  /**
+   * Rate limits are fixed one-minute windows: start at least 20 s before a minute ends, so that the
+   * counts set up and the requests that follow fall in one window even on a loaded machine.
+   */
+  const clearOfMinuteEnd = async () => {
+    while (Date.now() % 60_000 > 40_000) await new Promise((r) => setTimeout(r, 250));
+  };
   /** A fresh service (empty view cache) with each party's credential view cached. */
   const warmService = async (...who: Party[]) => {
     const csc = new CscService(s.kyso.ctx, s.kyso.ca);
@@ -233,14 +240,18 @@ describe.each(backends)('signHash group commit (%s)', (backend) => {
     const hC = [rnd()];
     const sadC = await sad(c, hC);
     // C's client is at its limit for this minute: its request is refused 429, nobody else's.
-    while (Date.now() % 60_000 > 55_000) await new Promise((r) => setTimeout(r, 250));
-    await db.query(
-      `INSERT INTO rate_limits (bucket, window_start, count) VALUES ($1, $2, $3)
-       ON CONFLICT (bucket) DO UPDATE SET window_start = $2, count = $3`,
-      [`client:${c.clientId}`, Math.floor(Date.now() / 60_000), PER_CLIENT],
-    );
-    const credA = await bucket(`credential:${a.credentialId}`);
-    const credC = await bucket(`credential:${c.credentialId}`);
+    await clearOfMinuteEnd();
+    const setBucket = (b: string, count: number) =>
+      db.query(
+        `INSERT INTO rate_limits (bucket, window_start, count) VALUES ($1, $2, $3)
+         ON CONFLICT (bucket) DO UPDATE SET window_start = $2, count = $3`,
+        [b, Math.floor(Date.now() / 60_000), count],
+      );
+    await setBucket(`client:${c.clientId}`, PER_CLIENT);
+    const credA = 100;
+    const credC = 7;
+    await setBucket(`credential:${a.credentialId}`, credA);
+    await setBucket(`credential:${c.credentialId}`, credC);
     const cases = [
       ['first, alone', a.tok, input(a, sadA2, hA2)],
       ['valid', a.tok, input(a, sadA, [hA[0]!])],
@@ -305,7 +316,7 @@ describe.each(backends)('signHash group commit (%s)', (backend) => {
     const a = await party();
     const csc = await warmService(a);
     const reqs = (await sads(5, () => ({ who: a, hashes: [rnd()] }))).map((r) => ({ ...r, h: r.hashes }));
-    while (Date.now() % 60_000 > 55_000) await new Promise((r) => setTimeout(r, 250));
+    await clearOfMinuteEnd();
     // After the first (alone) request the client is 2 below its limit: of the four batched, the
     // first two pass and the last two are refused, as they would be one after another.
     await db.query('UPDATE rate_limits SET count = $1, window_start = $2 WHERE bucket = $3', [
