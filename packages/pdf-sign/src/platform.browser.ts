@@ -21,6 +21,10 @@ export class InflateLimitError extends Error {
   }
 }
 
+/**
+ * Which flavour of the platform module was bundled: `'node'` (node:zlib, node:crypto, fonts from disk)
+ * or `'browser'` (the package.json "browser" map swapped in platform.browser.ts).
+ */
 export const platformName: 'node' | 'browser' = 'browser';
 
 export function createHasher(alg: CmsDigestAlgorithm): Hasher {

@@ -27,6 +27,10 @@ export class InflateLimitError extends Error {
   }
 }
 
+/**
+ * Which flavour of the platform module was bundled: `'node'` (node:zlib, node:crypto, fonts from disk)
+ * or `'browser'` (the package.json "browser" map swapped in platform.browser.ts).
+ */
 export const platformName: 'node' | 'browser' = 'node';
 
 const NODE_NAMES: Record<Exclude<CmsDigestAlgorithm, 'SHAKE256'>, string> = {

@@ -46,8 +46,16 @@ export interface ChangeState {
   newFieldWidgets: Set<number>;
 }
 
+/**
+ * The comparison of one revision with the one before it, as a `ChangeRule` sees it: the objects the
+ * update overwrote (`overwritten`) and those no rule has explained yet (`pending`), the new objects
+ * (`added`), the shared structure (`state`: pages, catalog, AcroForm, fields) and the findings so
+ * far. Built by the analysis before the rules run.
+ */
 export class ChangeContext {
+  /** Findings reported so far (by the comparison and by the rules). */
   readonly findings: ModificationFinding[] = [];
+  /** Fully qualified names of fields whose value or appearance changed (FieldMDP checks them). */
   readonly changedFields: string[] = [];
   /** Overwritten objects whose value changed and that no rule explained yet. */
   readonly pending = new Set<number>();
@@ -55,6 +63,7 @@ export class ChangeContext {
   readonly added = new Set<number>();
   /** Objects in use in the earlier revision whose resolved content changed (fixed at the start). */
   readonly overwritten = new Set<number>();
+  /** The earlier revision's object graph (what refers to what), bounded by `maxGraphObjects`. */
   readonly graph: RefGraph;
   /** What an object was in the earlier revision (for descriptions): "content stream of page 1"... */
   readonly roles = new Map<number, string>();
@@ -113,6 +122,7 @@ export class ChangeContext {
     }
   }
 
+  /** Records a finding of this revision (a NONE finding only when `indeterminate`; duplicates ignored). */
   add(
     level: ModificationLevel,
     code: ChangeCode,
