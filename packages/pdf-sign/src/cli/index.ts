@@ -35,9 +35,11 @@ import { pdfVerifyCommand } from './verify.js';
 export interface RemoteSignerRequest {
   /** Server base URL (e.g. https://kyso.example.gov.vn). */
   url: string;
+  /** The credential to sign with (--credential, the CSC credentialID). */
   credentialId: string;
   /** OAuth2 client credentials (--client-id, --client-secret-file). */
   clientId?: string;
+  /** The client secret, read from --client-secret-file (never from the command line). */
   clientSecret?: string;
   /** How long to wait for the subscriber's approval of each signature (ms). */
   approvalTimeoutMs: number;
@@ -48,6 +50,11 @@ export interface RemoteSignerRequest {
   /** Progress for the user (where to approve), written to stderr. */
   notify(text: string): void;
 }
+/**
+ * Builds a remote `Signer` for `kyso pdf sign --remote` (the signing server's binary passes one built on
+ * its SDK, which asks the subscriber to approve each signature). Reject with `RemoteSigningError` to
+ * end the command with its exit code and message, without a stack.
+ */
 export type RemoteSignerFactory = (request: RemoteSignerRequest) => Promise<Signer>;
 
 /** A remote signing failure the CLI reports without a stack (refused, expired, cancelled: exit code). */
@@ -61,7 +68,9 @@ export class RemoteSigningError extends Error {
   }
 }
 
+/** Options of `createPdfCommands` / `createPdfSignCommand`. */
 export interface PdfCommandsOptions {
+  /** Enables `--remote URL --credential ID`; without it `--remote` is a usage error (`EXIT_USAGE`). */
   remoteSignerFactory?: RemoteSignerFactory;
 }
 
@@ -326,8 +335,17 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): C
     }),
 });
 
+/**
+ * `kyso pdf sign IN OUT`: signs a PDF file with a PKCS#12 or PEM key (PAdES B-B to B-LTA, ETSI EN 319
+ * 142-1; visible Decree 30/2020 person/seal/stamp appearances), without remote signing. Run
+ * `kyso pdf sign --help` for the options.
+ */
 export const pdfSignCommand: Command = createPdfSignCommand();
 
+/**
+ * `kyso pdf inspect IN [--json]`: lists the revisions, form fields and signatures of a PDF, with each
+ * signature's integrity checked (no trust, no revocation). The file is read through a `FileSource`.
+ */
 export const pdfInspectCommand: Command = {
   path: ['pdf', 'inspect'],
   summary: 'list the revisions, form fields and signatures of a PDF (integrity checked)',
@@ -432,6 +450,10 @@ export const pdfInspectCommand: Command = {
     }),
 };
 
+/**
+ * The `kyso pdf` commands (sign, inspect, verify) without remote signing, for a CLI built with
+ * `@kyso/pki-core/cli`.
+ */
 export const pdfCommands: Command[] = [pdfSignCommand, pdfInspectCommand, pdfVerifyCommand];
 
 /** The pdf commands with options (the signing server's `kyso` binary passes its remote signer). */
