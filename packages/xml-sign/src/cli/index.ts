@@ -474,4 +474,9 @@ export const createXmlCommands = (options: XmlCommandsOptions = {}): Command[] =
   inspectCommand,
 ];
 
+/**
+ * The `kyso xml` commands (sign, extend, countersign, verify, inspect) without remote signing, for a
+ * CLI built with `@kyso/pki-core/cli`; `createXmlCommands` with a remote signer factory enables
+ * `--remote`.
+ */
 export const xmlCommands: Command[] = createXmlCommands();

@@ -6,30 +6,41 @@
  */
 
 export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+/** The namespace of namespace declarations (`xmlns`, `xmlns:p`, Namespaces in XML 1.0 §3). */
 export const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 
+/** An attribute (namespace declarations are not attributes here: see `XmlElement.nsDecls`). */
 export interface XmlAttribute {
   /** Qualified name as written (`Id`, `xml:lang`, `ds:Algorithm`). */
   readonly name: string;
+  /** Prefix as written ('' when none). */
   readonly prefix: string;
+  /** Local name. */
   readonly local: string;
   /** Namespace URI ('' for an unprefixed attribute: attributes do not take the default namespace). */
   readonly ns: string;
+  /** The normalised value (entity and character references resolved, XML 1.0 §3.3.3). */
   readonly value: string;
 }
 
+/** An element of the parsed document (read-only). */
 export interface XmlElement {
   readonly kind: 'element';
+  /** Qualified name as written (`ds:Signature`). */
   readonly name: string;
+  /** Prefix as written ('' when none). */
   readonly prefix: string;
+  /** Local name (`Signature`). */
   readonly local: string;
   /** Namespace URI of the element ('' when in no namespace). */
   readonly ns: string;
   /** Namespace declarations written on this element, in document order: [prefix ('' = default), uri]. */
   readonly nsDecls: ReadonlyArray<readonly [string, string]>;
+  /** Attributes in document order (namespace declarations excluded). */
   readonly attributes: readonly XmlAttribute[];
   /** Child nodes (read-only for callers: elements without children share one frozen empty array). */
   readonly children: XmlNode[];
+  /** The parent element, or the document for the root element. */
   readonly parent: XmlElement | XmlDocument;
   /** Document order index (unique, increasing). */
   readonly order: number;
@@ -38,18 +49,21 @@ export interface XmlElement {
   readonly contentEnd: number;
 }
 
+/** Character data (text and CDATA sections, references resolved, line ends normalised). */
 export interface XmlText {
   readonly kind: 'text';
   readonly value: string;
   readonly parent: XmlElement;
 }
 
+/** A comment (`<!-- value -->`). */
 export interface XmlComment {
   readonly kind: 'comment';
   readonly value: string;
   readonly parent: XmlElement | XmlDocument;
 }
 
+/** A processing instruction (`<?target data?>`). */
 export interface XmlProcessingInstruction {
   readonly kind: 'pi';
   readonly target: string;
@@ -57,12 +71,18 @@ export interface XmlProcessingInstruction {
   readonly parent: XmlElement | XmlDocument;
 }
 
+/** Any child node of an element or of the document. */
 export type XmlNode = XmlElement | XmlText | XmlComment | XmlProcessingInstruction;
 
+/**
+ * A document parsed by `parseXml`: the root element, its ID index (for same-document references) and
+ * the parsed text, which signing inserts into.
+ */
 export interface XmlDocument {
   readonly kind: 'document';
   /** Comments and PIs around the document element, and the document element itself. */
   readonly children: XmlNode[];
+  /** The document element. */
   readonly root: XmlElement;
   /** Elements by ID value (attributes `Id`, `ID`, `id`, `xml:id`, plus any declared by the caller). */
   readonly ids: ReadonlyMap<string, XmlElement>;
