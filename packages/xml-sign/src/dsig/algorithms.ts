@@ -20,7 +20,10 @@ export const DSIG_MORE_NS = 'http://www.w3.org/2007/05/xmldsig-more#';
 export const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
 /** Base64 decoding transform URI (XMLDSig 1.1 §6.6.2). */
 export const BASE64_TRANSFORM = 'http://www.w3.org/2000/09/xmldsig#base64';
-/** XSLT transform URI (XMLDSig 1.1 §6.6.5). Never executed: a reference using it is refused (`XML_REFUSED`). */
+/**
+ * XSLT transform URI (XMLDSig 1.1 §6.6.5). Never executed: a reference using it is refused
+ * (`XML_REFUSED`).
+ */
 export const XSLT = 'http://www.w3.org/TR/1999/REC-xslt-19991116';
 /**
  * XPath filtering transform URI (XMLDSig 1.1 §6.6.3). Only the expression excluding ds:Signature
