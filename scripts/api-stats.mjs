@@ -59,6 +59,13 @@ function documented(symbol) {
   return (symbol.declarations ?? []).some((d) => ts.getJSDocCommentsAndTags(d).length > 0);
 }
 
+/** A namespace re-export (`export * as der from`) is documented by the comment on that statement. */
+function documentedReexport(exported) {
+  return (exported.declarations ?? []).some(
+    (d) => ts.isNamespaceExport(d) && ts.getJSDocCommentsAndTags(d.parent).length > 0,
+  );
+}
+
 const rows = [];
 for (const entry of ENTRIES) {
   const source = program.getSourceFile(join(root, 'packages', entry.pkg, entry.dts));
@@ -71,7 +78,7 @@ for (const entry of ENTRIES) {
   for (const exported of exports) {
     const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
     if (symbol.flags & ts.SymbolFlags.Value) values++;
-    if (documented(symbol)) docs++;
+    if (documented(symbol) || documentedReexport(exported)) docs++;
     else {
       const file = symbol.declarations?.[0]?.getSourceFile().fileName ?? '?';
       undocumented.push(`${file.replace(`${root}/`, '')}\t${exported.name}`);

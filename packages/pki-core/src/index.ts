@@ -1,6 +1,12 @@
 // Foundation
 export * from './errors.js';
 export * from './bytes.js';
+/**
+ * Strict DER (ITU-T X.690 §10) reader and writer: `der.DerReader` walks the structure a parser
+ * expects (definite minimal lengths, minimal INTEGERs, no trailing bytes), `der.seq`, `der.oid`,
+ * `der.integer`... encode. Malformed input throws KysoError `DER_MALFORMED` (also past
+ * `MAX_DER_DEPTH` levels in `parseTree`); input over `MAX_DER_SIZE` bytes, `INPUT_TOO_LARGE`.
+ */
 export * as der from './der.js';
 export * from './pem.js';
 export * from './oids.js';

@@ -20,35 +20,56 @@ export class UsageError extends Error {
   }
 }
 
+/** One option of a command: `--name VALUE`, a `--name` flag, or a repeatable `--name VALUE`. */
 export interface OptionSpec {
   /** Long name without dashes, e.g. "profile". */
   name: string;
   /** 'string' takes a value; 'boolean' is a flag; 'multi' is a repeatable value. */
   type: 'string' | 'boolean' | 'multi';
+  /** One line for `--help`. */
   description: string;
+  /** Whether the command refuses to run without it (a usage error, `EXIT_USAGE`). */
   required?: boolean;
+  /** One-letter alias (`-h`). */
   short?: string;
 }
 
+/**
+ * A command line parsed against a command's options: option values by long name (a string, `true`
+ * for a flag, a string list for a repeatable option; absent when not given) and the positionals.
+ * Read them with `str`, `list` and `flag`.
+ */
 export interface ParsedArgs {
   options: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
 }
 
+/**
+ * Where a command writes: `out` for results (stdout), `err` for diagnostics and progress (stderr).
+ * Tests pass a collecting Io.
+ */
 export interface Io {
   out(text: string): void;
   err(text: string): void;
 }
 
+/**
+ * A `kyso` sub-command: its words, help text, options and positionals, and `run`, which resolves to the
+ * exit code (`EXIT_OK`, `EXIT_FAIL`, `EXIT_USAGE`). A `UsageError` thrown by `run` prints the help
+ * and exits with `EXIT_USAGE`; a `KysoError` prints its code and message.
+ */
 export interface Command {
   /** Words after `kyso`, e.g. ['cert', 'issue']. */
   path: string[];
+  /** One line for the command list. */
   summary: string;
   /** e.g. "LEAF --trust ROOT [--json]" */
   usage?: string;
+  /** Its options (`--help` and `--force` are added by the framework). */
   options: OptionSpec[];
   /** Number of required positionals (min) and max (Infinity allowed). */
   positionals?: { min: number; max: number; names?: string };
+  /** Runs the command; resolves to the exit code. */
   run(args: ParsedArgs, io: Io): Promise<number>;
 }
 
@@ -60,6 +81,7 @@ export interface LazyCommand extends Omit<Command, 'run'> {
   load(): Promise<Command>;
 }
 
+/** A command given whole or lazily (loaded when it runs). */
 export type AnyCommand = Command | LazyCommand;
 
 /** What the top-level `kyso` knows about itself. */

@@ -29,6 +29,10 @@ export {
   writeOutput,
 } from './framework.js';
 
+/**
+ * Options of `main`: the program's name, version and help text (`CliInfo`), and whether pki-core's
+ * commands are included.
+ */
 export interface MainOptions extends CliInfo {
   /**
    * Prepend pki-core's own command table (default true). The `kyso` binary passes false and lists
@@ -37,6 +41,11 @@ export interface MainOptions extends CliInfo {
   pkiCore?: boolean;
 }
 
+/**
+ * Runs the `kyso` command line `argv` (without `node` and the script) over pki-core's commands plus
+ * `extra` (pdf-sign's, xml-sign's, the server's), writing to stdout/stderr. Resolves to the exit code
+ * (0 ok, 1 failure, 2 usage error); it does not call `process.exit`.
+ */
 export async function main(
   argv: string[],
   extra: AnyCommand[] = [],

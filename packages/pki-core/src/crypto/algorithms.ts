@@ -51,6 +51,7 @@ export const CURVE_OID: Record<NamedCurve, string> = {
   'P-384': OID.secp384r1,
   'P-521': OID.secp521r1,
 };
+/** Named curve by its OID (RFC 5480 §2.1.1.1 namedCurve): the inverse of the curve → OID table. */
 export const CURVE_BY_OID: ReadonlyMap<string, NamedCurve> = new Map(
   Object.entries(CURVE_OID).map(([c, o]) => [o, c as NamedCurve]),
 );

@@ -43,6 +43,7 @@ export const RSA_GENERATE_SIZES: readonly number[] = [2048, 3072, 4096];
 /** Upper bound on RSA modulus bits we import or generate (bounds work on hostile input). */
 export const MAX_RSA_BITS = 16384;
 
+/** Options of key generation and import. */
 export interface KeyOptions {
   /**
    * Whether the private key can be exported later (PKCS#8, JWK, PKCS#12). Default true.

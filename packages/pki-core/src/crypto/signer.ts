@@ -19,6 +19,7 @@ import { bufferSource, subtle } from './util.js';
 
 export { nativeSignActive, setNativeSign } from './native-sign.js';
 
+/** Options of a local signer (a key held in this process through WebCrypto). */
 export interface LocalSignerOptions {
   /** Algorithms to advertise, preferred first (default: every strong algorithm for the key). */
   algorithms?: SignatureAlgorithm[];

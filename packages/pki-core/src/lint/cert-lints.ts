@@ -17,6 +17,10 @@ import { type CertView, LINT_KNOWN_EXTENSIONS } from './view.js';
 export type { CheckOutcome } from './outcome.js';
 import type { CheckOutcome } from './outcome.js';
 
+/**
+ * A certificate lint: its metadata, the profiles it runs under, and the check over a decoded view of
+ * the certificate (`undefined` pass, `'na'` not applicable, a string: what failed).
+ */
 export interface CertLint extends LintInfo {
   target: 'certificate';
   /** Profiles the lint runs under (all when absent). */
@@ -155,6 +159,11 @@ function uidFormat(v: CertView, prefix: string, re: RegExp, what: string): Check
   return bad.length ? `UID=${prefix}:${bad[0]} is not ${what}` : undefined;
 }
 
+/**
+ * Every certificate lint (RFC 5280 §4, X.690 DER, the certificate-kind profiles, ETSI EN 319 412-2/-3,
+ * the Vietnamese identifiers and NEAC minimums), qcStatements lints (`QC_LINTS`) included. Run them
+ * with `lint`; `listLints` gives their metadata.
+ */
 export const CERT_LINTS: readonly CertLint[] = [
   // ---- Encoding -------------------------------------------------------------------------------
   {

@@ -161,6 +161,7 @@ const NATURAL_SERIAL = /^((PAS|IDC|PNO|TAX|TIN)[A-Z]{2}-.+|[A-Z]{2}:[A-Z]{2}-.+)
 
 const PERSON = ['person', 'official'] as const;
 
+/** A qcStatements lint (ETSI EN 319 412-5): metadata, profiles, and the check over a certificate view. */
 export interface QcLint extends LintInfo {
   target: 'certificate';
   profiles?: readonly LintProfile[];
@@ -169,6 +170,10 @@ export interface QcLint extends LintInfo {
 
 const noQc = (v: CertView) => v.ext(OID.qcStatements) === undefined;
 
+/**
+ * The qcStatements lints (ETSI EN 319 412-5 statement syntax and the EN 319 412-1/-2/-3 rules that go
+ * with them); not applicable to a certificate without qcStatements.
+ */
 export const QC_LINTS: readonly QcLint[] = [
   {
     name: 'e_etsi_qc_statements_syntax',

@@ -8,6 +8,11 @@ import { oidName } from '../oids.js';
 import type { Certificate } from './certificate.js';
 import { formatGeneralName } from './general-name.js';
 
+/**
+ * `describeSignatureAlgorithm`: the readable name of a DER AlgorithmIdentifier, as OpenSSL prints it
+ * (`sha256WithRSAEncryption`, `ecdsa-with-SHA256`, `RSASSA-PSS (SHA-256, salt 32)`, `Ed25519`), or
+ * `unsupported`. Never throws.
+ */
 function algName(der: Uint8Array): string {
   try {
     return signatureAlgorithmName(parseSignatureAlgorithm(der));
@@ -16,6 +21,11 @@ function algName(der: Uint8Array): string {
   }
 }
 
+/**
+ * `describePublicKey`: the readable type and size of a DER SubjectPublicKeyInfo (e.g. `RSA-2048`,
+ * `EC P-256`), the algorithm OID's name when kyso does not use the key type, or `unparseable`. Never
+ * throws.
+ */
 function keyName(spki: Uint8Array): string {
   try {
     const k = parsePublicKeyInfo(spki);
@@ -46,16 +56,26 @@ const VN_LABELS: Record<string, string> = {
   MNS: 'Budget unit code (MNS)',
 };
 
+/**
+ * A certificate described for people and JSON output (`kyso cert show`, logs, UIs): names as RFC 4514
+ * strings, times in ISO 8601 UTC, extensions by name, Vietnamese identifiers (UID=CCCD:…, MST:…)
+ * labelled.
+ */
 export interface CertificateSummary {
   subject: string;
   issuer: string;
+  /** Serial number, hex. */
   serialNumber: string;
   notBefore: string;
   notAfter: string;
+  /** The certificate's signature algorithm, readable (see `describeSignatureAlgorithm`). */
   signatureAlgorithm: string;
+  /** The subject key, readable (see `describePublicKey`). */
   publicKey: string;
+  /** T (2.5.4.12) values: the competent person's title. */
   title?: string[];
   vietnameseIdentifiers: { prefix: string; label: string; value: string }[];
+  /** basicConstraints cA (RFC 5280 §4.2.1.9). */
   isCA: boolean;
   pathLenConstraint?: number;
   keyUsage?: string[];
@@ -68,10 +88,13 @@ export interface CertificateSummary {
   caIssuers?: string[];
   policies?: string[];
   ocspNoCheck?: boolean;
+  /** Every extension, in certificate order. */
   extensions: { oid: string; name: string; critical: boolean }[];
+  /** SHA-256 fingerprint of the DER certificate (hex, as `Certificate.fingerprint` gives it). */
   sha256: string;
 }
 
+/** Describes `c` (see `CertificateSummary`); `formatCertificateSummary` prints it as text. */
 export async function summarizeCertificate(c: Certificate): Promise<CertificateSummary> {
   const s: CertificateSummary = {
     subject: c.subject.toString(),
