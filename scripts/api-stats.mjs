@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Size and doc-comment coverage of the public entry points (npm run api:stats, after npm run build):
 // per entry, the number of exported names (values / types) and how many exported declarations carry
-// a doc comment (/** … */). Reads the built .d.ts like scripts/api-report.mjs.
+// a doc comment (/** … */), and the same for the public members of exported classes and interfaces
+// (reported, not checked). Reads the built .d.ts like scripts/api-report.mjs.
 //   node scripts/api-stats.mjs                  the table
 //   node scripts/api-stats.mjs --missing ENTRY  that entry's exported names without a doc comment
 //   node scripts/api-stats.mjs --check          fail (exit 1) when an entry is below its package's
@@ -66,6 +67,25 @@ function documentedReexport(exported) {
   );
 }
 
+/**
+ * Public members (properties, methods, accessors) of an exported class or interface, and how many
+ * carry a doc comment: reported beside the names, not checked (a `kind` discriminant needs none).
+ */
+function memberCoverage(symbol) {
+  let members = 0;
+  let docs = 0;
+  if (!(symbol.flags & (ts.SymbolFlags.Class | ts.SymbolFlags.Interface))) return { members, docs };
+  for (const [name, member] of symbol.members ?? []) {
+    if (name === '__constructor' || name === '__index' || name.startsWith('__#')) continue;
+    const d = member.declarations?.[0];
+    if (d && ts.getCombinedModifierFlags(d) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected))
+      continue;
+    members++;
+    if (documented(member)) docs++;
+  }
+  return { members, docs };
+}
+
 const rows = [];
 for (const entry of ENTRIES) {
   const source = program.getSourceFile(join(root, 'packages', entry.pkg, entry.dts));
@@ -73,11 +93,16 @@ for (const entry of ENTRIES) {
   if (!moduleSymbol) throw new Error(`cannot read ${entry.pkg}/${entry.dts} (npm run build first)`);
   let values = 0;
   let docs = 0;
+  let members = 0;
+  let memberDocs = 0;
   const undocumented = [];
   const exports = checker.getExportsOfModule(moduleSymbol);
   for (const exported of exports) {
     const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
     if (symbol.flags & ts.SymbolFlags.Value) values++;
+    const m = memberCoverage(symbol);
+    members += m.members;
+    memberDocs += m.docs;
     if (documented(symbol) || documentedReexport(exported)) docs++;
     else {
       const file = symbol.declarations?.[0]?.getSourceFile().fileName ?? '?';
@@ -85,15 +110,20 @@ for (const entry of ENTRIES) {
     }
   }
   if (missing === entry.report) for (const line of undocumented) console.log(line);
-  rows.push({ entry, names: exports.length, values, documented: docs, undocumented });
+  rows.push({ entry, names: exports.length, values, documented: docs, undocumented, members, memberDocs });
 }
 const percent = (r) => (100 * r.documented) / Math.max(1, r.names);
 const pct = (r) => `${Math.floor(percent(r))} %`;
-console.log(`| Entry | Exported names | Values | With doc comment |${check ? ' Least accepted |' : ''}`);
-console.log(`| --- | ---: | ---: | ---: |${check ? ' ---: |' : ''}`);
+const memberPct = (r) => `${Math.floor((100 * r.memberDocs) / Math.max(1, r.members))} %`;
+console.log(
+  `| Entry | Exported names | Values | With doc comment | Class/interface members | With doc comment |${check ? ' Least accepted |' : ''}`,
+);
+console.log(`| --- | ---: | ---: | ---: | ---: | ---: |${check ? ' ---: |' : ''}`);
 for (const r of rows) {
   const least = check ? ` ${threshold(r.entry)} % |` : '';
-  console.log(`| ${r.entry.report} | ${r.names} | ${r.values} | ${r.documented} (${pct(r)}) |${least}`);
+  console.log(
+    `| ${r.entry.report} | ${r.names} | ${r.values} | ${r.documented} (${pct(r)}) | ${r.members} | ${r.memberDocs} (${memberPct(r)}) |${least}`,
+  );
 }
 
 if (check) {

@@ -10,7 +10,9 @@ import { shake256 } from '@noble/hashes/sha3.js';
 import { Inflate, zlibSync } from 'fflate';
 
 export interface Hasher {
+  /** Hashes more data; returns the hasher (chainable). */
   update(data: Uint8Array): Hasher;
+  /** The digest of everything hashed so far; call once. */
   digest(): Uint8Array;
 }
 

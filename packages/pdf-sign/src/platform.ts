@@ -15,7 +15,9 @@ import type { CmsDigestAlgorithm } from '@kyso/pki-core';
 
 /** An incremental digest. */
 export interface Hasher {
+  /** Hashes more data; returns the hasher (chainable). */
   update(data: Uint8Array): Hasher;
+  /** The digest of everything hashed so far; call once. */
   digest(): Uint8Array;
 }
 

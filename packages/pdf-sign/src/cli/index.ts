@@ -61,6 +61,7 @@ export type RemoteSignerFactory = (request: RemoteSignerRequest) => Promise<Sign
 export class RemoteSigningError extends Error {
   constructor(
     message: string,
+    /** The exit code of the command (default 1). */
     readonly exitCode = 1,
   ) {
     super(message);

@@ -24,7 +24,10 @@ export class FileSource implements ByteSource {
   #fd: number | undefined;
   readonly #blocks = new Map<number, Uint8Array>();
 
-  constructor(readonly path: string) {
+  constructor(
+    /** The file's path, as given. */
+    readonly path: string,
+  ) {
     this.#fd = openSync(path, 'r');
     try {
       this.length = fstatSync(this.#fd).size;

@@ -30,6 +30,7 @@ const BASE_CODE: Record<PdfErrorReason, KysoErrorCode> = {
 
 /** A KysoError with a PDF-specific `reason`. */
 export class PdfError extends KysoError {
+  /** The PDF-specific reason (the KysoError `code` is the pki-core code it maps to). */
   readonly reason: PdfErrorReason;
   constructor(reason: PdfErrorReason, message: string, detail?: Record<string, unknown>) {
     super(BASE_CODE[reason], `${reason}: ${message}`, { reason, ...(detail ?? {}) });
@@ -51,7 +52,10 @@ export const malformed = (msg: string, detail?: Record<string, unknown>): PdfErr
  */
 export class PdfName {
   static readonly #interned = new Map<string, PdfName>();
-  private constructor(readonly name: string) {}
+  private constructor(
+    /** The name without the leading slash, `#xx` escapes resolved (`Type`, `Sig`). */
+    readonly name: string,
+  ) {}
   /** Interned: `PdfName.of('Type') === PdfName.of('Type')`. */
   static of(name: string): PdfName {
     let n = PdfName.#interned.get(name);
@@ -73,6 +77,7 @@ export class PdfName {
  */
 export class PdfString {
   constructor(
+    /** The string's bytes as parsed (escapes resolved) or as given; never re-encoded. */
     readonly bytes: Uint8Array,
     /** Written as <hex> (true) or (literal) (false). */
     readonly hex = false,
@@ -116,7 +121,9 @@ export class PdfString {
 /** An indirect reference `num gen R` (ISO 32000-1 §7.3.10). */
 export class PdfRef {
   constructor(
+    /** Object number. */
     readonly num: number,
+    /** Generation number (0 for objects written by kyso). */
     readonly gen: number,
   ) {}
   /** `"num gen"`: the key of the object in the reader's caches and the writer's update map. */
@@ -135,6 +142,7 @@ export class PdfRef {
  * with `PdfReader.resolve`.
  */
 export class PdfDict {
+  /** The entries, keys without the slash, in insertion order (direct access; prefer `get` / `set`). */
   readonly map: Map<string, PdfObject>;
   constructor(entries?: Iterable<[string, PdfObject]>) {
     this.map = new Map(entries ?? []);
@@ -179,6 +187,7 @@ export class PdfDict {
  */
 export class PdfStream {
   constructor(
+    /** The stream dictionary (/Length, /Filter, /DecodeParms, /Type...). */
     readonly dict: PdfDict,
     /** The encoded (filtered) stream data. */
     readonly raw: Uint8Array,
@@ -187,7 +196,10 @@ export class PdfStream {
 
 /** Bytes written verbatim by the serialiser (placeholders the signer patches in place). */
 export class PdfRaw {
-  constructor(readonly bytes: Uint8Array) {}
+  constructor(
+    /** The bytes to write, verbatim. */
+    readonly bytes: Uint8Array,
+  ) {}
 }
 
 /**

@@ -97,8 +97,11 @@ export type LengthResolver = (ref: PdfRef) => number | undefined;
 
 /** An indirect object `num gen obj … endobj` parsed by `Parser.parseIndirect`, with its file offsets. */
 export interface IndirectObject {
+  /** Object number. */
   num: number;
+  /** Generation number. */
   gen: number;
+  /** The object (a `PdfStream` for a stream). */
   value: PdfObject;
   /** Offset of the object header. */
   offset: number;
@@ -137,6 +140,7 @@ export class Parser {
    */
   partial = false;
   constructor(
+    /** The bytes parsed (a whole file, or a window of it starting at file offset `base`). */
     readonly buf: Uint8Array,
     pos = 0,
     /** File offset of buf[0] (spans and object offsets are reported in file offsets). */

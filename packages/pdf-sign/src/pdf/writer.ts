@@ -46,7 +46,9 @@ export class IncrementalWriter {
   #next: number;
 
   constructor(
+    /** The document the update applies to. */
     readonly reader: PdfReader,
+    /** Options of the new cross-reference section and /ID. */
     readonly options: IncrementalWriterOptions = {},
   ) {
     if (reader.encrypted)

@@ -415,8 +415,11 @@ export async function signPdf(pdf: Uint8Array, options: SignPdfOptions): Promise
  * DER certificates, DER OCSPResponses and DER CRLs, each written as a Flate-compressed stream.
  */
 export interface DssData {
+  /** DER certificates for /Certs. */
   certs?: readonly Uint8Array[];
+  /** DER OCSPResponses (RFC 6960) for /OCSPs. */
   ocsps?: readonly Uint8Array[];
+  /** DER CRLs (RFC 5280) for /CRLs. */
   crls?: readonly Uint8Array[];
 }
 

@@ -153,13 +153,21 @@ function uniqueFieldName(existing: Set<string>, base: string): string {
  * full document.
  */
 export interface PreparedSignatureUpdate {
+  /** The bytes to append after the original document (the update, ByteRange filled in). */
   appended: Uint8Array;
+  /** Length of the original document (where `appended` starts). */
   originalLength: number;
+  /** /ByteRange `[0 a b c]` in offsets of the full document. */
   byteRange: [number, number, number, number];
+  /** The /Contents hex string including its delimiters, [start, end) in the full document. */
   reservedRegion: { start: number; end: number };
+  /** CMS bytes that fit in /Contents. */
   capacity: number;
+  /** The signature field's fully qualified name. */
   fieldName: string;
+  /** The /SubFilter written. */
   subFilter: SubFilter;
+  /** The algorithm the ByteRange is to be hashed with. */
   digestAlgorithm: HashAlgorithm;
 }
 

@@ -60,8 +60,11 @@ export type IntegrityReason = (typeof INTEGRITY_REASONS)[number];
 
 /** One integrity check line: which check, its status, and a stable reason code when it did not pass. */
 export interface IntegrityCheck {
+  /** Which check. */
   check: IntegrityCheckName;
+  /** `passed`, `failed` or `indeterminate`. */
   status: CheckStatus;
+  /** Stable reason code (see `INTEGRITY_REASONS`). */
   reason?: IntegrityReason;
   /** Human-readable detail (not stable: do not script against it). */
   detail?: string;

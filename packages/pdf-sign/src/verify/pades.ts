@@ -139,6 +139,7 @@ export type SigningTimeSource = 'signature-timestamp' | 'document-timestamp' | '
 
 /** The revocation check of one certificate of a validated path (RFC 5280 §6.3 CRL / RFC 6960 OCSP). */
 export interface RevocationLine {
+  /** The certificate's subject (RFC 4514 string). */
   subject: string;
   /** `good`, `revoked` or `unknown` (or `not-checked` with revocation `off`). */
   status: string;
@@ -184,6 +185,7 @@ export interface TimestampSummary {
   tsa?: string;
   /** Stable code of what made the status, when not valid. */
   reason?: string;
+  /** Why, when the time-stamp is not valid. */
   detail?: string;
   /** Validation of the TSA's certificate path. */
   certificate?: CertificateValidation;

@@ -68,7 +68,9 @@ export interface CollectedValidationData {
  * status of `problems` (each names its certificate), or the verifier did not confirm the level.
  */
 export class LevelNotReachedError extends KysoError {
+  /** The level asked for (`B-LT`, `B-LTA`). */
   readonly level: string;
+  /** The certificates whose status is not proven, each with what was missing. */
   readonly problems: ValidationDataProblem[];
   constructor(level: string, problems: ValidationDataProblem[], what?: string) {
     super(

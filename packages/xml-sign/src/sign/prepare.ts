@@ -108,7 +108,9 @@ export interface PreparedXmlSignature {
   toBeSigned: Uint8Array;
   /** Digest of `toBeSigned` with the signature's hash (for signHash / CSC). */
   digest: Uint8Array;
+  /** The signature algorithm (the signer must use it for `toBeSigned`). */
   algorithm: SignatureAlgorithm;
+  /** Id of the ds:Signature written. */
   signatureId: string;
 }
 

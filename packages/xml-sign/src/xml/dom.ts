@@ -25,6 +25,7 @@ export interface XmlAttribute {
 
 /** An element of the parsed document (read-only). */
 export interface XmlElement {
+  /** Node type discriminant. */
   readonly kind: 'element';
   /** Qualified name as written (`ds:Signature`). */
   readonly name: string;
@@ -44,30 +45,41 @@ export interface XmlElement {
   readonly parent: XmlElement | XmlDocument;
   /** Document order index (unique, increasing). */
   readonly order: number;
-  /** Offsets in `XmlDocument.text`: the start tag's '<', and the content's end ('</'; -1 for `<e/>`). */
+  /** Offset in `XmlDocument.text` of the start tag's '<'. */
   readonly start: number;
+  /** Offset in `XmlDocument.text` of the end tag's '</' (-1 for an empty-element tag `<e/>`). */
   readonly contentEnd: number;
 }
 
 /** Character data (text and CDATA sections, references resolved, line ends normalised). */
 export interface XmlText {
+  /** Node type discriminant. */
   readonly kind: 'text';
+  /** The text (entity and character references resolved, line ends normalised to LF). */
   readonly value: string;
+  /** The element holding the text. */
   readonly parent: XmlElement;
 }
 
 /** A comment (`<!-- value -->`). */
 export interface XmlComment {
+  /** Node type discriminant. */
   readonly kind: 'comment';
+  /** The comment's text, between `<!--` and `-->`. */
   readonly value: string;
+  /** The parent element, or the document for a node outside the root element. */
   readonly parent: XmlElement | XmlDocument;
 }
 
 /** A processing instruction (`<?target data?>`). */
 export interface XmlProcessingInstruction {
+  /** Node type discriminant. */
   readonly kind: 'pi';
+  /** The PI target (`xml-stylesheet`...). */
   readonly target: string;
+  /** The PI content after the target, as written. */
   readonly data: string;
+  /** The parent element, or the document for a node outside the root element. */
   readonly parent: XmlElement | XmlDocument;
 }
 
@@ -79,6 +91,7 @@ export type XmlNode = XmlElement | XmlText | XmlComment | XmlProcessingInstructi
  * the parsed text, which signing inserts into.
  */
 export interface XmlDocument {
+  /** Node type discriminant. */
   readonly kind: 'document';
   /** Comments and PIs around the document element, and the document element itself. */
   readonly children: XmlNode[];

@@ -26,17 +26,27 @@ import {
 
 /** The structure of both revisions, read once (pages, catalog, AcroForm, fields). */
 export interface ChangeState {
+  /** Page references of the earlier revision, in order. */
   oldPages: PdfRef[];
+  /** Page references of the compared revision, in order. */
   newPages: PdfRef[];
   /** Object number of the catalog (the same in both revisions, else the analysis stopped). */
   catNum: number;
+  /** The earlier revision's catalog. */
   oldCat: PdfDict;
+  /** The compared revision's catalog. */
   newCat: PdfDict;
+  /** The earlier catalog's /AcroForm value as written (a reference or a dictionary). */
   oldAcroV: PdfObject | undefined;
+  /** The compared catalog's /AcroForm value as written. */
   newAcroV: PdfObject | undefined;
+  /** The earlier AcroForm dictionary (resolved). */
   oldAcro: PdfDict | undefined;
+  /** The compared AcroForm dictionary (resolved). */
   newAcro: PdfDict | undefined;
+  /** The earlier revision's terminal fields. */
   oldFields: FieldInfo[];
+  /** The compared revision's terminal fields. */
   newFields: FieldInfo[];
   /** Earlier objects allowed to refer to fields and widgets (AcroForm, /Fields, fields, pages, /Annots). */
   formStructure: Set<number>;
@@ -69,8 +79,11 @@ export class ChangeContext {
   readonly roles = new Map<number, string>();
 
   constructor(
+    /** The revision compared with the one before it (its index). */
     readonly revision: number,
+    /** A reader of the document as of the revision before. */
     readonly oldR: PdfReader,
+    /** A reader of the document as of `revision`. */
     readonly newR: PdfReader,
     rev: PdfRevision,
     /** Most objects walked in the earlier revision's graph (default MAX_GRAPH_OBJECTS). */
