@@ -12,12 +12,21 @@ import type { Db, Queryable } from './db/db.js';
 
 /** Advisory lock key for the audit chain head ("kysoaudt"). */
 const AUDIT_LOCK = '7744873150127142004';
+/** The `prev_hash` of the first row of the chain: 64 hex zeros (a SHA-256 width). */
 export const GENESIS_HASH = '0'.repeat(64);
 
+/**
+ * One audited act, as {@link appendAudit} records it. The record is evidence (compliance.md,
+ * "Records of signing and key events"): never put a secret (PIN, OTP, SAD, token, key) in it.
+ */
 export interface AuditEvent {
+  /** Who acted: `system`, `operator:<id>`, `client:<id>`, `subscriber:<id>` and the like. */
   actor: string;
+  /** What happened, dotted lower case (e.g. `signature.create`, `certificate.issue`, `ca.bootstrap`). */
   action: string;
+  /** What it happened to (a credential, subscriber or certificate id), when there is one. */
   subject?: string;
+  /** Structured facts (stored as jsonb; hashed in canonical form, see {@link canonicalJson}). */
   details?: Record<string, unknown>;
 }
 
@@ -33,6 +42,11 @@ export function canonicalJson(v: unknown): string {
     .join(',')}}`;
 }
 
+/**
+ * The hash of one audit row: SHA-256, hex, over `prevHash` (hex text) followed by the canonical
+ * JSON ({@link canonicalJson}) of the row's seq, at, actor, action, subject and details. Exported
+ * so an auditor can re-check an exported chain independently of {@link verifyAudit}.
+ */
 export function auditHash(
   prevHash: string,
   row: { seq: number; at: string; actor: string; action: string; subject: string | null; details: unknown },
@@ -144,6 +158,10 @@ export async function sealAll(db: Db, timeoutMs = 10_000): Promise<number> {
 }
 
 const sealers = new Set<AuditSealer>();
+/**
+ * Asks every running {@link AuditSealer} of this process to seal soon (after its `delayMs`).
+ * {@link appendAudit} calls it; a no-op when no sealer runs.
+ */
 export function kickSealers(): void {
   for (const s of sealers) s.kick();
 }
@@ -161,8 +179,18 @@ export class AuditSealer {
   #again = false;
   #stopped = false;
 
+  /**
+   * Starts the sealer (its timers do not keep the process alive); call {@link AuditSealer.stop}
+   * to end it.
+   *
+   * @param db - the database (not a transaction: each seal is its own transaction).
+   * @param opts - `delayMs`: delay after a kick (default 3 ms); `intervalMs`: periodic run
+   * (default 250 ms); `onError`: told of a failed run (the run is retried on the next tick).
+   */
   constructor(
+    /** The database the sealer seals. */
     readonly db: Db,
+    /** The options given to the constructor. */
     readonly opts: { delayMs?: number; intervalMs?: number; onError?: (e: unknown) => void } = {},
   ) {
     sealers.add(this);
@@ -170,6 +198,10 @@ export class AuditSealer {
     this.#interval.unref();
   }
 
+  /**
+   * Schedules a seal in `delay` ms (default `opts.delayMs`, 3 ms). Kicks while one is pending are
+   * merged; a kick during a run makes it run once more afterwards. No-op after stop().
+   */
   kick(delay = this.opts.delayMs ?? 3): void {
     if (this.#stopped) return;
     if (this.#running) {
@@ -214,11 +246,18 @@ export class AuditSealer {
   }
 }
 
+/** What {@link verifyAudit} found. */
 export interface AuditVerifyResult {
+  /** True when every sealed row links to its predecessor and its hash matches its content. */
   ok: boolean;
+  /** Sealed rows verified before the walk ended (all of them when `ok`). */
   rows: number;
   /** First broken link: the row whose stored prev_hash or hash does not match. */
   brokenAt?: { seq: number; reason: string };
+  /**
+   * Hash of the last row that verified (GENESIS_HASH for an empty chain). Record it outside the
+   * database: a later head that does not extend it shows a rewritten log.
+   */
   headHash: string;
   /** Rows committed but not yet linked when the walk ended (acts still arriving under load). */
   unsealed: number;

@@ -6,18 +6,44 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+/**
+ * The validated server configuration {@link loadConfig} builds from the environment (docs/server.md,
+ * "Configuration", lists every variable). Durations are in seconds unless the name says otherwise.
+ *
+ * Security: `kek`, `pkcs11.pin` and the file `kekFile` names are secrets. Do not log a Config
+ * (the logger censors fields named `kek` and `pin`, see {@link REDACTED_FIELDS}, but only up to
+ * three levels deep).
+ */
 export interface Config {
+  /** Listener address (HOST, default 127.0.0.1; 0.0.0.0 or :: listens on every interface). */
   host: string;
+  /** Listener port (PORT, default 8080, 0–65535; 0 binds a free port, see {@link startServer}). */
   port: number;
   /** PostgreSQL URL; absent = embedded PGlite under dataDir. */
   databaseUrl?: string;
   /** PostgreSQL schema to use (search_path); default public. */
   databaseSchema?: string;
+  /** Directory of the embedded PGlite database and of the default KEK file (KYSO_DATA_DIR, default ./data, made absolute). */
   dataDir: string;
   /** Key-encryption key for the software vault (32 bytes), from KYSO_KEK (base64) or KYSO_KEK_FILE. */
   kek?: Uint8Array;
+  /**
+   * File holding the KEK in base64 when `kek` is unset (KYSO_KEK_FILE, default `$dataDir/kek.key`);
+   * created with mode 0600 on first start. Secret: keep it out of database backups (a backup plus
+   * this file opens every software-vault key).
+   */
   kekFile: string;
+  /**
+   * Where new subscriber keys are generated (KYSO_VAULT, default 'software'). CA keys always live
+   * in the software vault. Circular 16/2019 Appendix Part 2, categories 6–7 (HSM) are met with
+   * 'pkcs11'.
+   */
   vault: 'software' | 'pkcs11';
+  /**
+   * The PKCS#11 token for `vault: 'pkcs11'`: module path (KYSO_PKCS11_MODULE, default SoftHSM2's),
+   * token label (KYSO_PKCS11_TOKEN_LABEL) and user PIN (KYSO_PKCS11_PIN, secret). Both label and
+   * PIN are required with that vault.
+   */
   pkcs11?: { module: string; slotLabel: string; pin: string };
   /**
    * CA hierarchy loaded on first start. Unset (KYSO_DEMO_CA_DIR empty): a demo hierarchy made in
@@ -26,18 +52,48 @@ export interface Config {
    * generated inside the vault (no key ever leaves it).
    */
   demoCaDir?: string;
+  /**
+   * Base of every URL written into certificates and CRLs (CRL distribution points, OCSP, CA
+   * issuers) and of the passkey RP ID/origin: KYSO_PUBLIC_URL (http(s), no query, fragment or
+   * credentials; trailing slashes removed), else `http://host:port`.
+   */
   publicBaseUrl: string;
+  /** pino level (LOG_LEVEL: fatal, error, warn, info (default), debug, trace, silent). */
   logLevel: string;
+  /**
+   * Lifetime of a SAD from credentials/authorize or of a credential-scoped token from the
+   * authorization-code grant (KYSO_SAD_LIFETIME_SECONDS, default 300, 1–3600). CSC v2's default
+   * `expiresIn` is 3600; kyso keeps it short because a SAD activates the key.
+   */
   sadLifetimeSeconds: number;
   /** Longest time an authorisation can be kept alive through credentials/extendTransaction. */
   sadMaxAgeSeconds: number;
+  /** Lifetime of a service access token from oauth2/token, client_credentials (KYSO_TOKEN_LIFETIME_SECONDS, default 3600, 60–86400). */
   tokenLifetimeSeconds: number;
+  /**
+   * Consecutive authentication failures (PIN, OTP, passkey assertion) before the subscriber is
+   * locked out and her outstanding SADs end (KYSO_MAX_FAILED_ATTEMPTS, default 5, 1–100); CSC v2
+   * credentials/authorize "MAY lock".
+   */
   maxFailedAttempts: number;
   /** TOTP verification window in periods either side of now. */
   otpWindow: number;
+  /**
+   * argon2id parameters for PIN hashing: memory in KiB (KYSO_ARGON2_MEMORY_KIB, default 19456),
+   * iterations (KYSO_ARGON2_ITERATIONS, default 2) and lanes (KYSO_ARGON2_PARALLELISM, default 1);
+   * the defaults are OWASP's minimum.
+   */
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  /**
+   * Requests per fixed one-minute window, stored in the database so every process shares them:
+   * per client, every authenticated CSC call (KYSO_RATE_CLIENT_PER_MINUTE, default 600); per
+   * credential, authorize and signHash (KYSO_RATE_CREDENTIAL_PER_MINUTE, default 120). Over the
+   * limit: 429 temporarily_unavailable with Retry-After: 60.
+   */
   rateLimit: { perClientPerMinute: number; perCredentialPerMinute: number };
+  /** CRL nextUpdate − thisUpdate (KYSO_CRL_VALIDITY_SECONDS, default 7 days, 600 s–365 days). */
   crlValiditySeconds: number;
+  /** Interval of the CRL schedule, which re-issues a CRL past half its validity (KYSO_CRL_REFRESH_SECONDS, default 3600). */
   crlRefreshSeconds: number;
   /**
    * OCSP (issue 21): validity window of every response (nextUpdate - thisUpdate), the interval of
@@ -53,11 +109,13 @@ export interface Config {
     maxAgeSeconds: number;
     memoryCacheMs: number;
   };
+  /** Request body limit in bytes (KYSO_BODY_LIMIT_BYTES, default 256 KiB); larger bodies get 413. */
   bodyLimitBytes: number;
   /** Body limit for signDoc/prepareDoc requests carrying PDFs (base64). */
   documentLimitBytes: number;
   /** Lifetime of a pending asynchronous or authorisation-page request (default 5 minutes). */
   approvalLifetimeSeconds: number;
+  /** Most hashes in one authorize, extendTransaction or signHash request (KYSO_MAX_HASHES, default 1000). */
   maxHashesPerRequest: number;
   /** Software vault: idle seconds an unsealed key stays in memory for the next request (0: never). */
   keyCacheSeconds: number;
@@ -77,17 +135,23 @@ export interface Config {
      * to (KYSO_WEBAUTHN_ROOTS, a file). Without them a packed statement is checked but not anchored.
      */
     roots: string[];
+    /** Lifetime of an operator-issued passkey enrolment code (KYSO_PASSKEY_ENROL_SECONDS, default 86400; single use). */
     enrolmentCodeSeconds: number;
   };
 }
 
+/** Thrown by {@link loadConfig} with every problem found, so an operator can fix them in one go. */
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  constructor(
+    /** One sentence per invalid or missing variable, naming it (never a secret value). */
+    readonly problems: string[],
+  ) {
     super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ConfigError';
   }
 }
 
+/** Environment variables by name (`process.env`'s shape). */
 type Env = Record<string, string | undefined>;
 
 /**
@@ -115,6 +179,15 @@ function publicUrl(v: string | undefined, host: string, port: number, problems: 
   return `http://${h}:${port}`;
 }
 
+/**
+ * Reads and validates the configuration from `env` (default `process.env`); `overrides` replace
+ * whole fields afterwards (tests, embedding). Defaults and ranges are those of docs/server.md.
+ *
+ * @throws {@link ConfigError} listing every invalid value (non-integer or out-of-range number,
+ * a KYSO_KEK that is not 32 bytes of base64, missing PKCS#11 label or PIN, unknown LOG_LEVEL, bad
+ * URL, AAGUID or roots file). Reads the KYSO_WEBAUTHN_ROOTS file when set; nothing else touches
+ * the disk (the KEK file is read later, by {@link createKyso}).
+ */
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const problems: string[] = [];
   const int = (name: string, def: number, min: number, max: number): number => {

@@ -1,3 +1,13 @@
+/**
+ * `@kyso/signing-server`: a remote signing server (CSC API v2, SCAL2: every signature activated by
+ * a single-use SAD bound to the exact hashes) with its CA services (certificates, CRL, OCSP, RFC
+ * 3161 TSA), for Vietnam's paperless administration (docs/compliance.md maps it to Law 20/2023,
+ * Decree 23/2025 and Circular 16/2019). Node only. Start it with {@link startServer}, or embed it
+ * with {@link createKyso}; configuration comes from {@link loadConfig}. The relying parties' SDK is
+ * the browser-safe `@kyso/signing-server/client` entry.
+ *
+ * @packageDocumentation
+ */
 export * from './config.js';
 export * from './log.js';
 export * from './audit.js';

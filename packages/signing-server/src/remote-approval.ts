@@ -37,6 +37,7 @@ export interface RemoteApprovalRequest {
 /** The CLI's error class for remote failures it reports without a stack (exit code 1, 2 or 130). */
 export type RemoteErrorClass = new (message: string, exitCode?: number) => Error;
 
+/** Options of {@link cscRemoteSignerFactory} (the `--remote` signer of `kyso pdf sign` and `kyso xml sign`). */
 export interface CscRemoteSignerFactoryOptions {
   /** fetch for every request (tests); default globalThis.fetch. */
   fetch?: typeof fetch;

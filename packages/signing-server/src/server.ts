@@ -32,14 +32,28 @@ import type { KeyVault } from './vault/types.js';
 /** Advisory lock key for first-start bootstrap ("kysoboot"). */
 const BOOT_LOCK = '7744873150126533492';
 
+/**
+ * A started server core without a listener, as {@link createKyso} returns it: embed `app` in your
+ * own HTTP server (or call `app.fetch(request)` in tests), and call `close()` when done.
+ */
 export interface Kyso {
+  /** The HTTP application (Hono); `app.fetch(request)` answers a WHATWG Request. */
   app: Hono<never>;
+  /** The service context: database, configuration, logger, vaults (holding the KEK), clock. Not for logging. */
   ctx: Ctx;
+  /** The CA service: the hierarchy, certificate issuance, CRLs, OCSP and the TSA. */
   ca: CaService;
-  /** The first operator API key when this start created it (printed once). */
+  /**
+   * The first operator API key when this start created it (the database had no operator); only
+   * its hash is stored, so this is the only copy. Secret: hand it to the operator, never log it.
+   */
   firstOperatorKey?: string;
   /** Runs the housekeeping now (it also runs every HOUSEKEEPING_INTERVAL_MS). */
   housekeeping(): Promise<HousekeepingResult>;
+  /**
+   * Stops housekeeping, seals the pending audit rows (best effort), closes the vaults (zeroing the
+   * KEK copy) and, when createKyso opened it, the database.
+   */
   close(): Promise<void>;
 }
 
@@ -70,6 +84,20 @@ export function loadKek(config: Config, log: Logger): Uint8Array {
   return new Uint8Array(k);
 }
 
+/**
+ * Builds the server without listening: opens the database (unless `opts.db`), applies the
+ * migrations, loads or creates the KEK (Config.kek, else Config.kekFile, created with mode 0600
+ * and a warning to back it up), opens the vaults, bootstraps the CA hierarchy and the first
+ * operator once (under an advisory lock, so concurrent starts agree), starts the audit sealer and
+ * the housekeeping timer, and composes the HTTP app. It does not start the CRL and OCSP schedules
+ * ({@link startServer} does).
+ *
+ * @param opts - `log` (default {@link createLogger} at Config.logLevel); `db` (default
+ * {@link openPostgres} or {@link openPglite} per Config.databaseUrl; a given db is not closed by
+ * close()); `housekeepingIntervalMs` (default 10 minutes); `clock` (default the system clock).
+ * @throws Error when the KEK file is not 32 bytes of base64 or the configured vault cannot be
+ * opened; database, migration and bootstrap errors propagate (the database it opened is closed).
+ */
 export async function createKyso(
   config: Config,
   opts: {
@@ -186,16 +214,31 @@ async function assemble(
   };
 }
 
+/** A listening server, as {@link startServer} returns it. */
 export interface RunningServer {
+  /** The server core behind the listener. */
   kyso: Kyso;
+  /** `http://<host>:<port>` of the listener (the bound port; not Config.publicBaseUrl). */
   url: string;
+  /** The port actually bound (useful with PORT=0). */
   port: number;
+  /** Graceful shutdown: stops the CRL and OCSP schedules, closes the listener, then `kyso.close()`. Idempotent. */
   stop(): Promise<void>;
 }
 
+/**
+ * Starts the HTTP server (plain HTTP: put TLS in front of it) on Config.host and Config.port. The
+ * port is bound first and answers 503 temporarily_unavailable with Retry-After: 1 until ready; with
+ * PORT=0 and no KYSO_PUBLIC_URL the bound port goes into publicBaseUrl before anything is issued.
+ * Then {@link createKyso}, the first operator API key (if created) printed once to stdout, a CRL
+ * refresh, the CRL and pre-produced OCSP schedules, and the OCSP GET fast path. Signal handling
+ * is the caller's (`kyso server start` calls `stop()` on SIGINT/SIGTERM).
+ *
+ * @throws the listener's error (e.g. EADDRINUSE) or createKyso's; the listener is closed then.
+ */
 export async function startServer(
   config: Config,
-  log = createLogger(config.logLevel),
+  log: Logger = createLogger(config.logLevel),
 ): Promise<RunningServer> {
   // The listener is bound first (answering 503 until the server is ready), so that with PORT=0 and
   // no KYSO_PUBLIC_URL the URLs written into the demo hierarchy and into every certificate and CRL

@@ -4,12 +4,16 @@
  */
 import { OID } from '@kyso/pki-core';
 
-/** hashAlgorithmOID values accepted, by hash name. */
+/** hashAlgorithmOID values accepted (CSC v2 authorize, signHash, signDoc), by hash name: dotted OIDs. */
 export const HASH_OIDS = {
   'SHA-256': OID.sha256,
   'SHA-384': OID.sha384,
   'SHA-512': OID.sha512,
 } as const;
+/**
+ * A hash algorithm name the CSC service accepts: SHA-256, SHA-384 or SHA-512 (FIPS 180-4, as
+ * Circular 16/2019 Appendix 1.1.3 requires; SHA-1 is refused for new signatures).
+ */
 export type CscHash = keyof typeof HASH_OIDS;
 /** The default hashAlgorithmOID (SHA-256). */
 export const SHA256_OID = OID.sha256;

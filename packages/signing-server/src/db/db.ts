@@ -4,11 +4,22 @@
  */
 import fs from 'node:fs';
 
+/** The result of {@link Queryable.query}. */
 export interface QueryResult<T> {
+  /**
+   * The rows, as the driver returns them, except that bytea columns are always Uint8Array (never
+   * Buffer); int8 and numeric columns come back as strings on PostgreSQL.
+   */
   rows: T[];
+  /** Rows returned or affected (INSERT/UPDATE/DELETE). */
   rowCount: number;
 }
 
+/**
+ * Anything that runs parameterised SQL: the database itself ({@link Db}) or the transaction
+ * handle {@link Db.tx} passes to its function. Parameters are `$1`, `$2`…; Uint8Array values are
+ * sent as bytea. Errors are the driver's (pg's DatabaseError, PGlite's), unchanged.
+ */
 export interface Queryable {
   /**
    * `name` makes it a named prepared statement on PostgreSQL (parsed and planned once per
@@ -17,14 +28,29 @@ export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[], name?: string): Promise<QueryResult<T>>;
 }
 
+/** A database handle: PostgreSQL ({@link openPostgres}) or embedded PGlite ({@link openPglite}). */
 export interface Db extends Queryable {
+  /** Which engine is behind the handle. */
   readonly kind: 'pglite' | 'postgres';
+  /**
+   * Runs `fn` in one transaction (BEGIN … COMMIT, READ COMMITTED) and returns its result; if `fn`
+   * throws, the transaction is rolled back and the error re-thrown. Use only `q` inside `fn`:
+   * queries on the Db itself run outside the transaction (on PostgreSQL, on another connection).
+   */
   tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   /** Runs several statements (migrations); no parameters. */
   exec(sql: string): Promise<void>;
+  /** Closes the pool or the embedded database; the handle is unusable afterwards. */
   close(): Promise<void>;
 }
 
+/**
+ * Opens embedded PGlite (PostgreSQL compiled to WebAssembly, one connection, in this process).
+ * Used when Config.databaseUrl is unset; a data directory serves one process at a time (several
+ * server processes need PostgreSQL). The module is loaded on first use.
+ *
+ * @param dir - data directory (created if missing); undefined: an in-memory database (tests).
+ */
 export async function openPglite(dir: string | undefined): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
   if (dir) fs.mkdirSync(dir, { recursive: true });
@@ -49,6 +75,15 @@ export async function openPglite(dir: string | undefined): Promise<Db> {
   };
 }
 
+/**
+ * Opens a PostgreSQL pool (`pg`, at most 10 connections). Nothing is connected until the first
+ * query, so a wrong URL or password surfaces there. Several server processes may share one
+ * database (migrations, bootstrap and audit sealing take advisory locks).
+ *
+ * @param url - `postgres://user:password@host:port/db` (secret: it carries the password).
+ * @param schema - search_path for every connection (Config.databaseSchema, a lowercase SQL
+ * identifier; validated by loadConfig, not here). Default: the server's (public).
+ */
 export async function openPostgres(url: string, schema?: string): Promise<Db> {
   const pgmod = await import('pg');
   const Pool = pgmod.default.Pool;

@@ -11,11 +11,17 @@
 import type { Queryable } from './db.js';
 import { deleteOldSads } from './sads.js';
 
+/** Rows deleted by one housekeeping run, by kind. */
 export interface HousekeepingResult {
+  /** Expired access tokens. */
   tokens: number;
+  /** SADs a day past their expiry. */
   sads: number;
+  /** Authorisation requests (approvals, authorization codes) a day past their expiry. */
   authRequests: number;
+  /** Expired approval-page sessions. */
   sessions: number;
+  /** Expired prepareDoc documents. */
   preparedDocuments: number;
 }
 

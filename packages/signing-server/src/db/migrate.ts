@@ -9,8 +9,13 @@ import type { Db } from './db.js';
 /** Advisory lock key for migrations ("kysomigr"). */
 const MIGRATION_LOCK = 0x6b79736f6d696772n;
 
+/** The `migrations/` directory shipped in the package (`NNN_name.sql` files). */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 
+/**
+ * The migration files of `dir` (default {@link MIGRATIONS_DIR}) named `NNN_name.sql` (three digits,
+ * lower-case name), in version order, with their SQL text. Other files are ignored.
+ */
 export function listMigrations(dir = MIGRATIONS_DIR): { version: number; name: string; sql: string }[] {
   return fs
     .readdirSync(dir)
@@ -19,6 +24,12 @@ export function listMigrations(dir = MIGRATIONS_DIR): { version: number; name: s
     .map((f) => ({ version: Number(f.slice(0, 3)), name: f, sql: fs.readFileSync(`${dir}/${f}`, 'utf8') }));
 }
 
+/**
+ * Applies the shipped migrations not yet recorded in `schema_migrations`, in order, all in one
+ * transaction under an advisory lock (several processes starting together migrate once; a failing
+ * migration leaves the schema as it was and its error propagates). Returns the file names applied
+ * (empty when up to date). {@link createKyso} runs it at every start.
+ */
 export async function migrate(db: Db): Promise<string[]> {
   const applied: string[] = [];
   await db.tx(async (q) => {

@@ -25,6 +25,17 @@ export { isInvalidTextError } from './request.js';
 export { cscInfo } from './routes/csc.js';
 export type { Services } from './types.js';
 
+/**
+ * The Hono application: request ids, a NUL/ill-formed-Unicode check on the URL, a secret-free
+ * access log, body limits (Config.bodyLimitBytes; Config.documentLimitBytes for signDoc and
+ * prepareDoc; 413 above), and every route group (/healthz, /admin, /pki, /csc/v2, the approval
+ * and passkey pages). Errors, all as `{"error","error_description"}`: an {@link ApiError} keeps
+ * its status and code; a Hono HTTPException keeps its status (invalid_request); a KysoError (bad
+ * DER, PDF, XML …) or text the database cannot store is 400 invalid_request; anything else is
+ * logged and answered 500 server_error without detail. Unknown paths are 404.
+ *
+ * Most callers want {@link createKyso}, which builds the services and this app together.
+ */
 export function createApp(s: Services): Hono<Env> {
   const { ctx } = s;
   const app = new Hono<Env>();

@@ -46,6 +46,14 @@ function responseDocs(r: RouteDoc): Record<string, unknown> {
   return out;
 }
 
+/**
+ * The OpenAPI 3.1 document the server serves at /openapi.json, built from {@link ROUTES}: one
+ * operation per route with its request schema, success and error responses (errors reference the
+ * CSC `{"error","error_description"}` schema) and its security scheme (operator API key, client
+ * access token, or client_id:client_secret). `npm run openapi` writes it to docs/api/openapi.json.
+ *
+ * @param baseUrl - the `servers[0].url` (Config.publicBaseUrl).
+ */
 export function openApiDocument(baseUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of ROUTES) {

@@ -24,6 +24,11 @@ const credQuery = {
   clientData: str(1000),
 } satisfies Record<string, JsonSchema>;
 
+/**
+ * Every HTTP route the server has, with its request body schema: the single table the request
+ * validation (`body()` refuses with 400 what does not match), /openapi.json and the /docs page are
+ * made from (a test checks the app serves exactly these routes).
+ */
 export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/healthz', summary: 'Liveness', tag: 'health' },
   { method: 'get', path: '/readyz', summary: 'Readiness (database reachable)', tag: 'health' },

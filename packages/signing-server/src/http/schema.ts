@@ -2,6 +2,7 @@
  * A small JSON Schema (2020-12 subset) validator used at the HTTP edge. The same schema objects
  * are published in the OpenAPI document, so what is documented is what is enforced.
  */
+/** The JSON Schema keywords the validator enforces (and OpenAPI publishes). */
 export interface JsonSchema {
   type?: 'object' | 'string' | 'integer' | 'number' | 'boolean' | 'array';
   properties?: Record<string, JsonSchema>;

@@ -36,13 +36,22 @@ export interface Services {
 /** How a route authenticates its caller (route table and OpenAPI `security`). */
 export type RouteAuth = 'operator' | 'client' | 'clientSecret';
 
+/** One row of the route table ({@link ROUTES}). */
 export interface RouteDoc {
+  /** HTTP method. */
   method: 'get' | 'post';
   /** Hono path (`:param`). */
   path: string;
+  /** One-line description (OpenAPI summary, /docs page). */
   summary: string;
+  /** OpenAPI tag: the route group. */
   tag: 'health' | 'admin' | 'pki' | 'csc' | 'docs';
+  /**
+   * Who may call it: 'operator' (operator API key as Bearer), 'client' (access token from
+   * oauth2/token), 'clientSecret' (client_id and client_secret, Basic or form). Absent: public.
+   */
   auth?: RouteAuth;
+  /** JSON Schema of the request body, enforced before the handler runs (unknown fields refused where the schema says so). */
   body?: JsonSchema;
   /** Non-JSON request content type. */
   contentType?: string;

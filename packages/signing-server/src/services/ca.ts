@@ -36,19 +36,27 @@ const DAY = 86_400_000;
 export const DEMO_POLICY_OID = '1.3.6.1.4.1.99999.1.1';
 export const TSA_POLICY_OID = '1.3.6.1.4.1.99999.1.2';
 
+/** A loaded CA (CaService.cas): its certificate, key and the responders that sign for it. */
 export interface CaRuntime {
+  /** The CA's id (URL segment of /pki/ca/<id>.cer and /pki/crl/<id>.crl). */
   id: string;
+  /** Display name. */
   name: string;
+  /** The CA certificate. */
   cert: Certificate;
   /** Issuer chain above this CA (parent first, root last); empty for a root. */
   chain: Certificate[];
+  /** The CA key (software vault). */
   key: StoredKey;
+  /** Signs certificates and CRLs with `key`. */
   signer: VaultSigner;
+  /** Whether it issues subscriber certificates by default (CaService.defaultCa). */
   isDefault: boolean;
   /** Signs fresh answers (nonce, several CertIDs, unknown serials). */
   ocsp: OcspResponder;
   /** The OCSP key: the delegated responder's, else the CA's (pre-produced responses). */
   ocspSigner: VaultSigner;
+  /** The RFC 3161 time-stamping unit, on the CA that has one (/pki/tsa, CSC signatures/timestamp). */
   tsa?: TimeStampAuthority;
 }
 
@@ -117,19 +125,30 @@ export async function insertCertificate(
   }
 }
 
+/**
+ * The certification authorities this server runs (Kyso.ca): certificate issuance by profile from
+ * a CSR (RFC 5280, PKCS#10; Circular 16/2019 Appendix 1.2.1, 1.2.3), CRLs, OCSP (RFC 6960) and
+ * the TSA, with their keys in the software vault.
+ */
 export class CaService {
+  /** The loaded CAs by id (filled by load()). */
   readonly cas = new Map<string, CaRuntime>();
   /** Pre-produced OCSP responses in the database (issue 21). */
   readonly ocspStore: OcspStore;
-  constructor(readonly ctx: Ctx) {
+  constructor(
+    /** The service context. */
+    readonly ctx: Ctx,
+  ) {
     this.ocspStore = new OcspStore(ctx, this);
   }
 
+  /** The CA that issues subscriber certificates by default; ApiError 503 when none is configured. */
   get defaultCa(): CaRuntime {
     for (const c of this.cas.values()) if (c.isDefault) return c;
     throw new ApiError(503, 'temporarily_unavailable', 'no issuing CA configured');
   }
 
+  /** The CA with this id; ApiError 404 when there is none. */
   get(id: string): CaRuntime {
     const c = this.cas.get(id);
     if (!c) throw new ApiError(404, 'invalid_request', `unknown CA ${id}`);
@@ -210,6 +229,10 @@ export class CaService {
     this.ocspStore.index();
   }
 
+  /**
+   * The revocation status of a certificate this CA issued, for OCSP: good, revoked (suspended:
+   * reason certificateHold; time to the second) or unknown (never issued here).
+   */
   async lookup(caId: string, serialHex: string) {
     const r = await this.ctx.db.query<{
       status: string;

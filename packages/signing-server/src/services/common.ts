@@ -7,19 +7,27 @@ import type { Logger } from '../log.js';
 import type { SoftwareVault } from '../vault/software.js';
 import type { KeyVault, StoredKey } from '../vault/types.js';
 
+/** The vaults of one server (Ctx.vaults). */
 export interface Vaults {
   /** Holds CA keys and, with KYSO_VAULT=software, subscriber keys. */
   software: SoftwareVault;
   /** Where new subscriber keys are generated. */
   credentials: KeyVault;
+  /** The vault a stored key names; throws an Error when that vault is not configured. */
   byName(name: StoredKey['vault']): KeyVault;
 }
 
+/** What every service gets (Kyso.ctx). It holds the KEK: never log or serialise it. */
 export interface Ctx {
+  /** The database. */
   db: Db;
+  /** The validated configuration. */
   config: Config;
+  /** The logger (secrets redacted, see REDACTED_FIELDS). */
   log: Logger;
+  /** The key vaults. */
   vaults: Vaults;
+  /** The key-encryption key (32 bytes): also seals TOTP seeds. Secret. */
   kek: Uint8Array;
   /**
    * The server's one clock: validity checks, CRL/OCSP times, OTP windows, rate-limit windows and
@@ -31,11 +39,22 @@ export interface Ctx {
 
 /**
  * A refused request: HTTP status + CSC error code + description. The HTTP layer maps it to
- * `{"error","error_description"}`; descriptions never carry secrets.
+ * `{"error","error_description"}` (CSC API v2 "Common errors"; OAuth 2.0 RFC 6749 §5.2 for the
+ * token endpoint) with the status, adds `headers`, and `Retry-After: 60` to a 429. Descriptions
+ * never carry secrets. The statuses are those CSC v2 requires a server to support, plus 403, 404,
+ * 409, 413 and 415.
  */
 export class ApiError extends Error {
+  /**
+   * @param description - human-readable reason, the `error_description` and the Error message.
+   */
   constructor(
+    /** HTTP status of the answer. */
     readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 501 | 503,
+    /**
+     * The CSC / OAuth 2.0 error code (`invalid_request`, `invalid_token`, `access_denied`,
+     * `invalid_hash`, `expired_token`, `invalid_otp`, `temporarily_unavailable`…).
+     */
     readonly error: string,
     description: string,
     /** Response headers the error needs (WWW-Authenticate, RFC 6750 §3 / RFC 6749 §5.2). */

@@ -124,6 +124,7 @@ interface Mem {
   until: number;
 }
 
+/** The pre-produced OCSP responses of the server's CAs (CaService.ocspStore); see the module comment. */
 export class OcspStore {
   /** hex(nameHash) + hex(keyHash) → CA, per CertID hash algorithm. */
   readonly #issuers = new Map<string, CaRuntime>();

@@ -72,7 +72,11 @@ export class VaultError extends Error {
   }
 }
 
-/** DER DigestInfo ::= SEQUENCE { AlgorithmIdentifier, OCTET STRING digest } (RFC 8017 §9.2). */
+/**
+ * DER DigestInfo ::= SEQUENCE { AlgorithmIdentifier, OCTET STRING digest } (RFC 8017 §9.2), the
+ * value RSASSA-PKCS1-v1_5 pads and signs; the AlgorithmIdentifier has NULL parameters. The digest
+ * length is not checked here.
+ */
 export function digestInfo(hash: HashAlgorithm, digest: Uint8Array): Uint8Array {
   return der.seq(hashAlgorithmIdentifier(hash, { nullParams: true }), der.octetString(digest));
 }
@@ -90,7 +94,17 @@ function mgf1(hash: HashAlgorithm, seed: Uint8Array, len: number): Uint8Array {
   return out;
 }
 
-/** EMSA-PSS-ENCODE (RFC 8017 §9.1.1) over an already computed mHash. */
+/**
+ * EMSA-PSS-ENCODE (RFC 8017 §9.1.1) over an already computed mHash, MGF1 with the same hash and a
+ * fresh random salt of `saltLen` bytes: the encoded message a raw RSA operation then signs.
+ *
+ * @param hash - the message hash (also MGF1's).
+ * @param mHash - the digest, exactly the hash's length.
+ * @param saltLen - salt length in bytes (CSC signAlgoParams; usually the hash length).
+ * @param modBits - the RSA modulus length in bits.
+ * @returns EM, ⌈(modBits − 1) / 8⌉ bytes.
+ * @throws VaultError when mHash has the wrong length or the salt does not fit the key.
+ */
 export function emsaPssEncode(
   hash: HashAlgorithm,
   mHash: Uint8Array,
@@ -118,7 +132,12 @@ export function emsaPssEncode(
   return em;
 }
 
-/** EMSA-PSS-VERIFY (RFC 8017 §9.1.2). */
+/**
+ * EMSA-PSS-VERIFY (RFC 8017 §9.1.2): whether `em` (the RSA public operation's output, without the
+ * leading zero byte when modBits − 1 is a multiple of 8) encodes `mHash` with a salt of `saltLen`
+ * bytes. Returns false, never throws, for any malformed input; the final comparison is
+ * constant-time.
+ */
 export function emsaPssVerify(
   hash: HashAlgorithm,
   mHash: Uint8Array,
@@ -598,7 +617,11 @@ export function digestSigner(
 
 /**
  * Signs `digest` with a software private key (node KeyObject), self-checked (see `digestSigner`)
- * before it is returned.
+ * before it is returned: RSA PKCS#1 v1.5, RSASSA-PSS or ECDSA (DER, not low-S normalised).
+ * No SAD is checked here: this is the raw primitive under the vault.
+ *
+ * @throws VaultError for Ed25519, a key that does not fit `spec` or `alg`, a digest of the wrong
+ * length, or a failed self-check (no signature is returned then).
  */
 export function signDigestWithKeyObject(
   key: crypto.KeyObject,
@@ -616,7 +639,11 @@ export function signDigestWithKeyObject(
   }
 }
 
-/** Independent verification of a hash signature with a public key (SPKI DER), used for PKCS#11 results. */
+/**
+ * Independent verification of a hash signature with a public key (SPKI DER), used for PKCS#11
+ * results: RSA PKCS#1 v1.5 (DigestInfo compared), RSASSA-PSS (`alg.saltLength`) and ECDSA (DER
+ * signature). Returns false, never throws, for Ed25519, a key/algorithm mismatch or malformed input.
+ */
 export function verifyDigestSignature(
   spki: Uint8Array,
   spec: KeySpec,

@@ -40,7 +40,17 @@ export function openSecret(kek: Uint8Array, sealed: string, aad: string): Buffer
   return open(kek, sealed, aad);
 }
 
+/**
+ * The software {@link KeyVault}: keys generated or imported in this process and stored only
+ * sealed (see the module comment), unsealed per request or kept for `keyCacheSeconds` of idle
+ * time. Holds CA keys always, and subscriber keys with Config.vault 'software'.
+ *
+ * Security: whoever has the KEK and a database copy has every key; keep the KEK out of database
+ * backups. Errors are `VaultError`s: a KEK that is not 32 bytes, a key wrapped under another KEK,
+ * a tampered row, RSA under 2048 bits, an unsupported key type or signing parameter.
+ */
 export class SoftwareVault implements KeyVault {
+  /** Always 'software'. */
   readonly name = 'software' as const;
   readonly #kek: Uint8Array;
   /** KEK identifier (first bytes of its hash), stored with each key to spot a KEK mix-up early. */
@@ -65,6 +75,14 @@ export class SoftwareVault implements KeyVault {
   readonly #pool: SignPool | undefined;
   readonly #poolMinDigests: number;
 
+  /**
+   * @param kek - the 32-byte key-encryption key (copied; the copy is zeroed by close()). Secret.
+   * @param opts - `keyCacheSeconds`: idle seconds an unsealed key stays in memory (default 60, 0:
+   * none); `maxCachedKeys`: cache bound, least recently used out first (default 1000);
+   * `signWorkers`: worker threads (default 0); `poolMinDigests`: smallest batch sent to them
+   * (default 8, at least 2).
+   * @throws VaultError when `kek` is not 32 bytes.
+   */
   constructor(
     kek: Uint8Array,
     opts: {
@@ -131,6 +149,10 @@ export class SoftwareVault implements KeyVault {
     this.#hot.delete(keyId);
   }
 
+  /**
+   * Generates an RSA (≥ 2048 bits, e = 65537) or EC key pair in this process and returns it sealed;
+   * the clear private key is not kept. Throws VaultError for smaller RSA keys or other key types.
+   */
   async generate(id: string, spec: KeySpec): Promise<StoredKey> {
     let kp: crypto.KeyPairKeyObjectResult;
     if (spec.type === 'RSA') {
@@ -142,7 +164,10 @@ export class SoftwareVault implements KeyVault {
     return this.#store(id, kp.privateKey);
   }
 
-  /** Imports a PKCS#8 private key (CA keys loaded from files on first start). */
+  /**
+   * Imports a PKCS#8 private key (DER; CA keys loaded from files on first start) and returns it
+   * sealed. The caller should zero `pkcs8` afterwards. Throws for an unreadable or unsupported key.
+   */
   async importPkcs8(id: string, pkcs8: Uint8Array): Promise<StoredKey> {
     return this.#store(
       id,
@@ -180,6 +205,7 @@ export class SoftwareVault implements KeyVault {
     }
   }
 
+  /** One digest: {@link SoftwareVault.signDigests} with a batch of one. */
   async signDigest(key: StoredKey, alg: SignatureAlgorithm, digest: Uint8Array): Promise<Uint8Array> {
     return (await this.signDigests(key, alg, [digest]))[0]!;
   }
@@ -204,6 +230,7 @@ export class SoftwareVault implements KeyVault {
     }
   }
 
+  /** Stops the worker threads, empties the key cache and zeroes the KEK copy; the vault is unusable afterwards. */
   async close(): Promise<void> {
     await this.#pool?.close();
     clearInterval(this.#sweep);

@@ -126,6 +126,14 @@ export function cscRoutes(s: Services): Hono<Env> {
   return csc;
 }
 
+/**
+ * The body of CSC API v2 `info` (the one mandatory method): specs 2.0.0.2, region VN, the
+ * methods implemented, `authType` oauth2client and oauth2code, the signAlgo OIDs of
+ * SIGN_ALGOS, signature formats P (PAdES: Certification, Revision) and X (XAdES: Enveloped,
+ * Enveloping), conformance levels Ades-B-B to Ades-B-LTA, asynchronous mode and validationInfo.
+ *
+ * @param base - the public base URL (Config.publicBaseUrl); the OAuth 2.0 base is `<base>/csc/v2/oauth2`.
+ */
 export function cscInfo(base: string) {
   return {
     specs: '2.0.0.2',
