@@ -1,3 +1,16 @@
+/**
+ * `@kyso/pki-core`: pure-TypeScript PKI for Node and browsers (WebCrypto), strict DER everywhere:
+ * keys and signers, distinguished names with Vietnamese identifiers (UID=CCCD:…, MST:…, title T),
+ * PKCS#10 requests, certificate issuance by profile, CRLs (RFC 5280 §5), OCSP requests, responses and
+ * a responder core (RFC 6960), RFC 3161 time-stamps (client and TSA), CMS and CAdES signatures
+ * (RFC 5652, ETSI EN 319 122-1), PKCS#12, RFC 5280 §6 path building and validation with revocation,
+ * a certificate/CRL/OCSP linter, and one verdict model (ETSI EN 319 102-1 indication and
+ * sub-indication, TS 119 102-2 XML reports). Every parser is bounded (named `MAX_*` limits) and
+ * throws {@link KysoError} with a stable `code`; validation outcomes are reports, not exceptions.
+ * The `kyso` command framework is `@kyso/pki-core/cli`.
+ *
+ * @packageDocumentation
+ */
 // Foundation
 export * from './errors.js';
 export * from './bytes.js';

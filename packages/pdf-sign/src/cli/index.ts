@@ -1,8 +1,11 @@
 /**
- * `kyso pdf sign` and `kyso pdf inspect`, for the kyso command table: pki-core's CLI `Command`s
- * (`@kyso/pki-core/cli`, whose option accessors they use); the `kyso` binary composes them.
- * Exit codes: 0 ok, 1 failure, 2 usage error or unreadable input.
+ * `@kyso/pdf-sign/cli`: `kyso pdf sign`, `kyso pdf inspect` and `kyso pdf verify`, for the kyso
+ * command table: pki-core's CLI `Command`s (`@kyso/pki-core/cli`, whose option accessors they use);
+ * the `kyso` binary composes them. Exit codes: 0 ok, 1 failure, 2 usage error or unreadable input.
+ *
+ * @packageDocumentation
  */
+
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {

@@ -1,4 +1,12 @@
-/** Entry point of the `kyso` binary (pki-core commands). */
+/**
+ * `@kyso/pki-core/cli`: the `kyso` command-line framework ({@link Command}, {@link parseArgs}, the
+ * option accessors, exit codes, help and shell completion) and {@link main}, the entry point of the
+ * `kyso` binary with pki-core's own commands (keys, certificates, CRLs, OCSP, time-stamps, CMS,
+ * path validation, lint). pdf-sign, xml-sign and the signing server add their command tables to it.
+ * Also the demo PKI generator ({@link generateDemoHierarchy}; test keys only). Node only.
+ *
+ * @packageDocumentation
+ */
 import { type AnyCommand, type CliInfo, runCli } from './framework.js';
 
 /** The demo hierarchy generator (Node-only; the signing server makes its own demo CA with it). */
