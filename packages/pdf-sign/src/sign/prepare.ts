@@ -55,7 +55,7 @@ export interface FieldLock {
 
 /**
  * Options of `preparePdfSignature` (and, through `SignPdfOptions`, of `signPdf`): the signature
- * dictionary (ISO 32000-2 §12.8.1 Table 255), the field and its widget, and the reservation.
+ * dictionary (ISO 32000-2 §12.8.1), the field and its widget, and the reservation.
  */
 export interface PreparePdfSignatureOptions {
   /** Name of the signature field: an existing empty one is signed, else it is created. */
@@ -172,7 +172,7 @@ export interface PreparedSignatureUpdate {
 }
 
 /**
- * Step 1 of two-step signing (ISO 32000-2 §12.8.1, PAdES EN 319 142-1 §5.3): appends an incremental
+ * Step 1 of two-step signing (ISO 32000-2 §12.8.1, PAdES EN 319 142-1): appends an incremental
  * update with the signature dictionary (/Contents reserved as `placeholderSize` zero bytes, /ByteRange
  * filled in), the field and widget (a new field `SignatureN`, or the empty field `fieldName`), and
  * returns the document and the digest of its ByteRange. The input is not modified.

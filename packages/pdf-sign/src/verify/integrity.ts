@@ -29,7 +29,7 @@ export type { CheckStatus } from '@kyso/pki-core';
  * whose gap is exactly /Contents, ISO 32000-2 §12.8.1), `coverage` (the whole file or a whole
  * revision), `cms` (the CMS parses, RFC 5652), `message-digest` (the ByteRange digest equals the signed
  * messageDigest), `signature` (the signer's signature verifies), `signing-certificate` (ESS
- * signing-certificate(-v2) matches the signer, required by PAdES EN 319 142-1 §5.2.2).
+ * signing-certificate(-v2) matches the signer, required by PAdES EN 319 142-1).
  */
 export type IntegrityCheckName =
   | 'byte-range'

@@ -11,7 +11,7 @@ import { signatureFields } from '../sign/fields.js';
 
 /**
  * A signature (or document time-stamp) as found in the document by `findSignatures`: its signature
- * dictionary's entries (ISO 32000-2 §12.8.1 Table 255) and the CMS from /Contents, not yet verified.
+ * dictionary's entries (ISO 32000-2 §12.8.1) and the CMS from /Contents, not yet verified.
  */
 export interface PdfSignatureInfo {
   /** Fully qualified name of the signature field. */

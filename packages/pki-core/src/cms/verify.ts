@@ -85,7 +85,7 @@ export const MAX_ARCHIVE_TIMESTAMPS_PER_SIGNER = 16;
 /**
  * The checks of a CMS signer (RFC 5652 §5.4–5.6), in the order they run: the signer certificate is
  * found, signed attributes are DER, contentType and messageDigest match, the signature verifies, ESS
- * signing-certificate(-v2) names the signer (RFC 5035, CAdES EN 319 122-1 §5.2.2),
+ * signing-certificate(-v2) names the signer (RFC 5035, required by CAdES EN 319 122-1),
  * CMSAlgorithmProtection matches (RFC 6211), the signature and archive time-stamps verify, and the
  * signer's certificate path validates.
  */

@@ -22,7 +22,7 @@ import { type FetcherOptions, RevocationFetcher } from './fetcher.js';
 
 /**
  * Where validation data for the LT levels comes from (PAdES/XAdES/CAdES B-LT, EN 319 142-1 §5.4 /
- * EN 319 132-1 §5.5): an OCSP response and/or CRLs per certificate, given its issuer. Both methods are
+ * EN 319 132-1): an OCSP response and/or CRLs per certificate, given its issuer. Both methods are
  * optional; return undefined / [] when there is nothing. `onlineRevocationFetcher` fetches from the
  * certificate's AIA and CRL distribution points; tests and offline signers pass their own.
  */

@@ -57,7 +57,7 @@ import {
 } from '../xades/xades.js';
 
 /**
- * Where the signature sits relative to what it signs (XMLDSig 1.1 §1.1): `enveloped` (inside the
+ * Where the signature sits relative to what it signs (XMLDSig 1.1): `enveloped` (inside the
  * document, `URI=""` with the enveloped-signature transform, the default), `enveloping` (the document
  * inside a ds:Object of the signature) or `detached` (a reference to external bytes, `detachedUri`).
  */

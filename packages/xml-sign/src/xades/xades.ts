@@ -47,21 +47,21 @@ import { XmlError } from '../xml/errors.js';
 import { type ParseXmlOptions, parseXml } from '../xml/parser.js';
 
 /**
- * XAdES 1.3.2 namespace (ETSI EN 319 132-1 §4.2, `xades:`), of QualifyingProperties, SignedProperties,
+ * XAdES 1.3.2 namespace (ETSI EN 319 132-1, `xades:`), of QualifyingProperties, SignedProperties,
  * SignatureTimeStamp, CertificateValues, RevocationValues, CounterSignature...
  */
 export const XADES_NS = 'http://uri.etsi.org/01903/v1.3.2#';
-/** XAdES 1.4.1 namespace (ETSI EN 319 132-1 §4.2, `xades141:`), of ArchiveTimeStamp (B-LTA, §5.5.2). */
+/** XAdES 1.4.1 namespace (ETSI EN 319 132-1, `xades141:`), of ArchiveTimeStamp (B-LTA, §5.5.2). */
 export const XADES141_NS = 'http://uri.etsi.org/01903/v1.4.1#';
 /**
- * The Type of the ds:Reference that covers xades:SignedProperties (ETSI EN 319 132-1 §6.3, requirement
+ * The Type of the ds:Reference that covers xades:SignedProperties (ETSI EN 319 132-1, a requirement
  * of every baseline signature).
  */
 export const SIGNED_PROPERTIES_TYPE = 'http://uri.etsi.org/01903#SignedProperties';
 
 /**
  * The Type of a counter-signature's ds:Reference to the countersigned ds:SignatureValue (ETSI EN 319
- * 132-1 §5.2.7.1).
+ * 132-1 §5.2.7).
  */
 export const COUNTERSIGNED_SIGNATURE_TYPE = 'http://uri.etsi.org/01903#CountersignedSignature';
 
