@@ -85,15 +85,21 @@ export interface Attribute {
 export interface SignerInfo {
   /** DER of the whole SignerInfo. */
   raw: Uint8Array;
+  /** CMSVersion of the SignerInfo: 1 (issuerAndSerialNumber) or 3 (subjectKeyIdentifier), RFC 5652 §5.3. */
   version: number;
+  /** Which certificate signed: issuer and serial number, or subject key identifier. */
   sid: SignerIdentifier;
+  /** The digest algorithm of the content and signed attributes. */
   digestAlgorithm: AlgorithmId;
   /** Parsed signed attributes (undefined when absent). */
   signedAttrs?: Attribute[];
   /** The signed attributes as `SET OF` DER (tag 0x31): the bytes the signature covers. */
   signedAttrsDer?: Uint8Array;
+  /** The signature algorithm. */
   signatureAlgorithm: AlgorithmId;
+  /** The signature value. */
   signature: Uint8Array;
+  /** Unsigned attributes (signature time-stamps, CAdES validation data, archive time-stamps). */
   unsignedAttrs?: Attribute[];
 }
 
@@ -110,8 +116,11 @@ export interface OtherRevocationInfo {
 export interface SignedData {
   /** DER of the SignedData SEQUENCE. */
   raw: Uint8Array;
+  /** CMSVersion of SignedData (RFC 5652 §5.1). */
   version: number;
+  /** digestAlgorithms declared (the signers' digest algorithms). */
   digestAlgorithms: AlgorithmId[];
+  /** The encapsulated content type OID (id-data, id-ct-TSTInfo...). */
   eContentType: string;
   /** Content octets; undefined for a detached signature. */
   eContent?: Uint8Array;
@@ -123,6 +132,7 @@ export interface SignedData {
   crls: Uint8Array[];
   /** OtherRevocationInfoFormat entries (e.g. OCSP responses, RFC 5940). */
   otherRevocationInfo: OtherRevocationInfo[];
+  /** One SignerInfo per signer. */
   signerInfos: SignerInfo[];
 }
 

@@ -93,10 +93,15 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
  * `signingKey(alg)` returns a key for any other scheme/hash (imported lazily and cached).
  */
 export class KeyPair {
+  /** Key type and size (RSA modulus bits, EC curve, Ed25519). */
   readonly spec: KeySpec;
+  /** The WebCrypto private key (non-extractable unless `extractable`). */
   readonly privateKey: CryptoKey;
+  /** The WebCrypto public key. */
   readonly publicKey: CryptoKey;
+  /** The public key as a parsed SubjectPublicKeyInfo (its DER goes into certificates and CSRs). */
   readonly publicKeyInfo: PublicKeyInfo;
+  /** Whether the private key can be exported (PKCS#8, JWK, PKCS#12). */
   readonly extractable: boolean;
   /** RSA only, extractable keys only: PKCS#8 kept to import a CryptoKey per scheme/hash. */
   readonly #pkcs8: Uint8Array | undefined;
@@ -152,6 +157,7 @@ export class KeyPair {
     return new Uint8Array(await subtle().exportKey('pkcs8', this.privateKey));
   }
 
+  /** A JSON description without the private key (type, key spec, algorithm, SPKI). */
   toJSON(): { type: 'KeyPair'; spec: KeySpec; publicKeyAlgorithm: string; spki: string } {
     return {
       type: 'KeyPair',
@@ -161,6 +167,7 @@ export class KeyPair {
     };
   }
 
+  /** `KeyPair(<spec>)`, never the key material. */
   toString(): string {
     return `KeyPair(${keySpecName(this.spec)})`;
   }

@@ -67,10 +67,18 @@ export type CertStatus =
 
 /** One SingleResponse (RFC 6960 §4.2.1): CertID, status, thisUpdate/nextUpdate and extensions. */
 export interface SingleResponse {
+  /** Which certificate this answer is about. */
   certId: CertId;
+  /** good, revoked (with time and reason) or unknown (RFC 6960 §4.2.1). */
   certStatus: CertStatus;
+  /** When the status was known to be correct. */
   thisUpdate: Date;
+  /**
+   * When newer information will be available; absent means the responder always has newer information
+   * (the verifier then applies its `maxAge`).
+   */
   nextUpdate?: Date;
+  /** singleExtensions. */
   extensions: Extension[];
 }
 
@@ -83,19 +91,27 @@ export interface BasicOcspResponse {
   der: Uint8Array;
   /** DER of tbsResponseData (what the responder signed). */
   tbs: Uint8Array;
+  /** Always 1 (v1, encoded as 0). */
   version: number;
+  /** The responder, by name or by the SHA-1 hash of its key (RFC 6960 §4.2.2.3). */
   responderId: ResponderId;
+  /** When the responder signed the response. */
   producedAt: Date;
+  /** One answer per certificate asked about. */
   responses: SingleResponse[];
+  /** responseExtensions (e.g. the nonce echo). */
   extensions: Extension[];
   /** DER of the signatureAlgorithm AlgorithmIdentifier. */
   signatureAlgorithmDer: Uint8Array;
   /** Parsed algorithm, or undefined when kyso does not support it (verification then fails). */
   signatureAlgorithm?: SignatureAlgorithm;
+  /** The signature value (BIT STRING content). */
   signature: Uint8Array;
+  /** Certificates the responder included (a delegated responder's certificate and its chain). */
   certs: Certificate[];
   /** Raw extnValue of the nonce extension, if any. */
   nonceExtensionValue?: Uint8Array;
+  /** The nonce octets (strict RFC 8954 form), if any. */
   nonce?: Uint8Array;
 }
 

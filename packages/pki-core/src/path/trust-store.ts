@@ -221,14 +221,17 @@ export class TrustStore {
     return n;
   }
 
+  /** Adds an anchor (a certificate and how much of it is enforced); false when it is already present. */
   addAnchor(anchor: TrustAnchor): boolean {
     return this.index.add(anchor);
   }
 
+  /** Every anchor, in insertion order. */
   get anchors(): readonly TrustAnchor[] {
     return this.index.items;
   }
 
+  /** Number of anchors. */
   get size(): number {
     return this.index.size;
   }
@@ -261,20 +264,27 @@ export class CertificatePool {
     });
   }
 
+  /**
+   * Adds untrusted certificates (DER, PEM or bundles); returns the number new to the pool. Throws
+   * KysoError for unparseable input.
+   */
   add(input: CertificateInput | readonly CertificateInput[]): number {
     let n = 0;
     for (const c of toCertificates(input)) if (this.index.add({ certificate: c })) n++;
     return n;
   }
 
+  /** Every certificate of the pool. */
   get certificates(): Certificate[] {
     return this.index.items.map((i) => i.certificate);
   }
 
+  /** Number of certificates. */
   get size(): number {
     return this.index.size;
   }
 
+  /** Certificates of the pool that may have issued `cert` (subject = its issuer; AKI/SKI matches first). */
   issuersOf(cert: Certificate): Certificate[] {
     return issuersFrom(this.index, cert).map((i) => i.certificate);
   }

@@ -104,9 +104,13 @@ export interface Answer {
  * fetching, under a RevocationPolicy.
  */
 export class KysoRevocationChecker implements RevocationChecker {
+  /** What the checker may use and how strictly (sources, freshness, soft-fail). */
   readonly policy: RevocationPolicy;
+  /** CRLs given (and added), parsed. */
   readonly crls: Crl[] = [];
+  /** OCSP responses given (and added), parsed. */
   readonly ocspResponses: OcspResponse[] = [];
+  /** Extra certificates for CRL issuers and OCSP responders. */
   readonly certificates: Certificate[] = [];
   /** Inputs that could not be parsed (reported in results, never thrown). */
   readonly inputErrors: string[] = [];
@@ -139,6 +143,9 @@ export class KysoRevocationChecker implements RevocationChecker {
     }
   }
 
+  /**
+   * Adds an OCSP response (DER or parsed); unparseable input is recorded in `inputErrors` and returns false.
+   */
   addOcspResponse(r: Uint8Array | OcspResponse): boolean {
     try {
       this.ocspResponses.push(r instanceof Uint8Array ? parseOcspResponse(r) : r);
@@ -151,6 +158,11 @@ export class KysoRevocationChecker implements RevocationChecker {
     }
   }
 
+  /**
+   * The status of `cert` issued by `issuer` at `ctx.time`: CRLs (RFC 5280 §6.3) and OCSP responses
+   * (RFC 6960) from the given data first, then fetched from its CRL distribution points and AIA when
+   * the policy allows; never throws for missing or invalid data (the result says `unknown` and why).
+   */
   async check(
     cert: Certificate,
     issuer: Certificate,

@@ -65,12 +65,19 @@ export function readNonce(r: DerReader): bigint {
 
 /** A TimeStampReq (RFC 3161 §2.4.1) as parsed. */
 export interface TimeStampReq {
+  /** The whole request, DER. */
   der: Uint8Array;
+  /** Always 1. */
   version: number;
+  /** Hash algorithm and hash of the data to time-stamp. */
   messageImprint: MessageImprint;
+  /** The TSA policy OID asked for, if any. */
   reqPolicy?: string;
+  /** The nonce the TSA must echo (RFC 3161 §2.4.1), if any. */
   nonce?: bigint;
+  /** Whether the TSA must include its certificate in the token. */
   certReq: boolean;
+  /** Request extensions. */
   extensions: Extension[];
 }
 
