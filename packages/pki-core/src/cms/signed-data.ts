@@ -64,8 +64,11 @@ export const OID_RI_OCSP_RESPONSE = OID.riOcspResponse;
 
 /** An AlgorithmIdentifier kept raw: `der` is the full SEQUENCE, `parameters` the raw params TLV. */
 export interface AlgorithmId {
+  /** The algorithm OID. */
   oid: string;
+  /** DER of the parameters, when present (absent and NULL are told apart). */
   parameters?: Uint8Array;
+  /** DER of the whole AlgorithmIdentifier. */
   der: Uint8Array;
 }
 

@@ -132,8 +132,11 @@ export type CmsReason = (typeof CMS_REASONS)[number];
 
 /** One check line of a CMS signer: which check, its status and a stable reason code when not passed. */
 export interface CmsCheck {
+  /** Which check. */
   check: CmsCheckName;
+  /** The check's status. */
   status: 'passed' | 'failed' | 'indeterminate';
+  /** Stable reason code (see `CMS_REASONS`); each maps to an EN 319 102-1 sub-indication. */
   reason?: CmsReason;
   /** Human-readable detail (not stable: do not script against it). */
   detail?: string;

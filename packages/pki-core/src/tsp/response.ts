@@ -75,8 +75,11 @@ export interface PkiStatusInfo {
 
 /** TSTInfo accuracy (RFC 3161 §2.4.2): genTime ± seconds + millis + micros (millis and micros 1..999). */
 export interface Accuracy {
+  /** Whole seconds. */
   seconds?: number;
+  /** Milliseconds, 1..999. */
   millis?: number;
+  /** Microseconds, 1..999. */
   micros?: number;
 }
 

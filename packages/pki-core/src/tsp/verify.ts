@@ -132,8 +132,11 @@ export function tspStatusReason(status: string): TspReason {
 
 /** One check line of time-stamp verification: which check, its status and a stable reason code. */
 export interface TspCheck {
+  /** Which check. */
   check: TspCheckName;
+  /** The check's status. */
   status: CheckStatus;
+  /** Stable reason code (see `TSP_REASONS`). */
   reason: TspReason;
   /** Human-readable detail (not stable: do not script against it). */
   detail?: string;

@@ -62,11 +62,15 @@ const VN_LABELS: Record<string, string> = {
  * labelled.
  */
 export interface CertificateSummary {
+  /** Subject (RFC 4514 string). */
   subject: string;
+  /** Issuer (RFC 4514 string). */
   issuer: string;
   /** Serial number, hex. */
   serialNumber: string;
+  /** Validity start, ISO 8601 UTC. */
   notBefore: string;
+  /** Validity end, ISO 8601 UTC. */
   notAfter: string;
   /** The certificate's signature algorithm, readable (see `describeSignatureAlgorithm`). */
   signatureAlgorithm: string;
@@ -74,19 +78,31 @@ export interface CertificateSummary {
   publicKey: string;
   /** T (2.5.4.12) values: the competent person's title. */
   title?: string[];
+  /** UID identifiers (CCCD, CMND, HC, MST, MNS) with an English label, e.g. `Tax code (MST)`. */
   vietnameseIdentifiers: { prefix: string; label: string; value: string }[];
   /** basicConstraints cA (RFC 5280 §4.2.1.9). */
   isCA: boolean;
+  /** basicConstraints pathLenConstraint, for a CA. */
   pathLenConstraint?: number;
+  /** keyUsage bits set, by name. */
   keyUsage?: string[];
+  /** extKeyUsage purposes, by name (or OID when unnamed). */
   extKeyUsage?: string[];
+  /** subjectAltName entries, formatted (`DNS:…`, `email:…`, `URI:…`, `IP:…`). */
   subjectAltName?: string[];
+  /** subjectKeyIdentifier, colon-separated upper-case hex. */
   subjectKeyIdentifier?: string;
+  /** authorityKeyIdentifier keyIdentifier, colon-separated upper-case hex. */
   authorityKeyIdentifier?: string;
+  /** CRL distribution point URLs. */
   crlDistributionPoints?: string[];
+  /** OCSP responder URLs (AIA). */
   ocsp?: string[];
+  /** caIssuers URLs (AIA). */
   caIssuers?: string[];
+  /** certificatePolicies OIDs, each with its CPS URL when it has one. */
   policies?: string[];
+  /** id-pkix-ocsp-nocheck present (a delegated OCSP responder). */
   ocspNoCheck?: boolean;
   /** Every extension, in certificate order. */
   extensions: { oid: string; name: string; critical: boolean }[];
