@@ -40,7 +40,9 @@ export interface OptionSpec {
  * Read them with `str`, `list` and `flag`.
  */
 export interface ParsedArgs {
+  /** Option values by long name: a string, `true` for a flag, a list for a repeatable option. */
   options: Record<string, string | boolean | string[] | undefined>;
+  /** The positional arguments, in order (everything after `--` included). */
   positionals: string[];
 }
 
@@ -49,7 +51,9 @@ export interface ParsedArgs {
  * Tests pass a collecting Io.
  */
 export interface Io {
+  /** Writes a result (stdout); `text` carries its own newlines. */
   out(text: string): void;
+  /** Writes a diagnostic or progress line (stderr). */
   err(text: string): void;
 }
 

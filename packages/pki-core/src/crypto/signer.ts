@@ -90,6 +90,11 @@ export class LocalSigner implements Signer {
     return nativeSign(this.#keyPair.privateKey, alg, data);
   }
 
+  /**
+   * Signs `data` (hashed by the algorithm) with `algorithm` (default: the first of `algorithms`);
+   * ECDSA signatures are returned DER-encoded (Ecdsa-Sig-Value). Throws KysoError `KEY_INVALID` when
+   * the algorithm does not fit the key.
+   */
   async sign(data: Uint8Array, algorithm?: SignatureAlgorithm): Promise<Uint8Array> {
     const fast = this.signSync(data, algorithm);
     if (fast) return fast;

@@ -21,6 +21,7 @@ export type RevocationSourceKind = 'crl' | 'ocsp' | 'none';
 
 /** What a RevocationChecker found for one certificate: status, source, dates and reason codes. */
 export interface RevocationResult {
+  /** The certificate's status: good, revoked, unknown (or not-checked when no checker ran). */
   status: RevocationStatus;
   /** Where the answer came from ('none' when no source gave one). */
   source: RevocationSourceKind;
@@ -56,6 +57,8 @@ export interface RevocationChecker {
 
 /** The per-certificate revocation line of a validation report. */
 export interface CertRevocationReport extends RevocationResult {
+  /** Index of the certificate in the report's chain (0 = leaf). */
   certIndex: number;
+  /** Its subject (RFC 4514 string). */
   subject: string;
 }

@@ -60,6 +60,7 @@ export interface AnchorConstraints {
 
 /** A trusted certificate and how much of it is enforced (RFC 5280 §6.1.1 / RFC 5914). */
 export interface TrustAnchor {
+  /** The anchor certificate (its subject name and public key start every path). */
   certificate: Certificate;
   /**
    * How much of the anchor certificate is enforced:
@@ -81,16 +82,19 @@ export interface TrustAnchor {
    * TRUSTED_ANCHOR_WITH_CONSTRAINTS without _REQUIRE_BASIC_CONSTRAINTS).
    */
   requireBasicConstraints?: boolean;
+  /** Constraints the relying party adds on the paths below this anchor (RFC 5914 style). */
   constraints?: AnchorConstraints;
 }
 
 /** Options of TrustStore.add: how each added anchor is enforced (see TrustAnchor). */
 export interface AddAnchorOptions {
+  /** See `TrustAnchor.enforce` (default 'certificate'). */
   enforce?: 'certificate' | 'key';
   /** See TrustAnchor.checkValidity (default: true with 'certificate', false with 'key'). */
   checkValidity?: boolean;
   /** See TrustAnchor.requireBasicConstraints. */
   requireBasicConstraints?: boolean;
+  /** See `TrustAnchor.constraints`. */
   constraints?: AnchorConstraints;
 }
 
