@@ -85,6 +85,7 @@ export interface DemoManifest {
    * `http://127.0.0.1:8080`, the demo server).
    */
   baseUrl: string;
+  /** The hierarchies generated, one per key type. */
   variants: DemoVariant[];
 }
 

@@ -82,6 +82,7 @@ export interface Command {
  * (so `kyso --help` and one command do not load every other command's dependencies).
  */
 export interface LazyCommand extends Omit<Command, 'run'> {
+  /** Imports the module that runs the command (called only when it runs). */
   load(): Promise<Command>;
 }
 
