@@ -28,7 +28,9 @@ export const MAX_NONCE_BITS = 256;
 
 /** MessageImprint (RFC 3161 §2.4.1): the hash algorithm and the hashed message. */
 export interface MessageImprint {
+  /** The hash algorithm. */
   hashAlgorithm: HashAlgorithm;
+  /** The hash of the time-stamped data. */
   hashedMessage: Uint8Array;
   /** DER of the MessageImprint (compared byte-wise between request and TSTInfo). */
   der: Uint8Array;
@@ -113,6 +115,7 @@ export interface TimeStampReqOptions {
   digest?: Uint8Array;
   /** Default SHA-256. */
   hashAlgorithm?: HashAlgorithm;
+  /** The TSA policy to ask for (reqPolicy OID), if any. */
   reqPolicy?: string;
   /** A nonce: a bigint, or true for a random 64-bit one (what OpenSSL sends). */
   nonce?: bigint | boolean;
