@@ -221,6 +221,9 @@ describe('RFC 4998 evidence records (bc-test-data)', () => {
       expect(ok.code).toBe(0);
       expect(ok.out).toMatch(/^evidence record: VALID/);
       expect(ok.out).toContain('chain 1 ATS 0  2017-02-10T14:09:36.500Z  SHA-512  passed');
+      // The check lines (pki-core's checkLine, shared with ocsp and ts verify): status in 13 columns.
+      expect(ok.out).toMatch(/^ {4}passed {8}hash-tree: \S/m);
+      expect(ok.out).toMatch(/^ {4}passed {8}chain: \S/m);
       const js = await runCommands(ersCommands, [
         'ers',
         'verify',

@@ -239,6 +239,15 @@ describe.skipIf(!hasOpenssl)('buildAndValidatePath on openssl-made chains', () =
     expect(await runCli([verifyChainCommand], ['verify', 'chain', f('nope'), '--trust', f('root')], io)).toBe(
       2,
     );
+    // An unreadable --trust is a usage error too (the shared certificatesFrom), naming the file.
+    const errs: string[] = [];
+    expect(
+      await runCli([verifyChainCommand], ['verify', 'chain', f('leaf'), '--trust', f('nope')], {
+        out: () => {},
+        err: (t) => errs.push(t),
+      }),
+    ).toBe(2);
+    expect(errs.join('')).toContain(f('nope'));
     expect(
       await runCli(
         [verifyChainCommand],

@@ -510,8 +510,8 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'trust',
         type: 'multi',
+        description: 'trust anchor certificates: a PEM bundle or DER file, or a folder of them',
         required: true,
-        description: 'trust anchor file (PEM/DER) or folder',
       },
       {
         name: 'untrusted',
@@ -673,7 +673,7 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'trust',
         type: 'multi',
-        description: 'trust anchor certificates (PEM bundle or DER)',
+        description: 'trust anchor certificates: a PEM bundle or DER file, or a folder of them',
         required: true,
       },
       {
@@ -704,7 +704,7 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'report',
         type: 'string',
-        description: 'etsi: print an ETSI TS 119 102-2 XML validation report',
+        description: 'etsi: print an ETSI TS 119 102-2 XML validation report instead of the readable one',
       },
     ],
     usage:
@@ -989,7 +989,8 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'trust',
         type: 'multi',
-        description: 'trust anchors for the TSA chain (without: chain indeterminate)',
+        description:
+          'trust anchor certificates: a PEM bundle or DER file, or a folder of them (for the TSA chain; without: chain indeterminate)',
       },
       {
         name: 'untrusted',
@@ -1018,7 +1019,8 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'trust',
         type: 'multi',
-        description: 'trust anchors for the TSA chains (without: chain indeterminate, record not valid)',
+        description:
+          'trust anchor certificates: a PEM bundle or DER file, or a folder of them (for the TSA chains; without: chain indeterminate, record not valid)',
       },
       {
         name: 'untrusted',
@@ -1179,7 +1181,7 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'p12',
         type: 'string',
-        description: 'PKCS#12 file with the key and chain',
+        description: 'PKCS#12 file with the key and certificate chain',
       },
       {
         name: 'password-file',
@@ -1209,13 +1211,13 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'tsa',
         type: 'string',
-        description: 'RFC 3161 time-stamping URL (B-T and above)',
+        description: 'RFC 3161 time-stamp authority URL (B-T and above)',
       },
       {
         name: 'allow-lower-level',
         type: 'boolean',
         description:
-          'B-LT/B-LTA: sign even when revocation data cannot prove every certificate (the output says the level reached)',
+          'B-LT/B-LTA: go on when the revocation data found does not prove every certificate (the output says what is missing)',
       },
       {
         name: 'certify',
@@ -1324,7 +1326,7 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       },
     ],
     usage:
-      'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE] | --remote URL --credential ID [--client-id ID --client-secret-file FILE] [--approval-timeout SECONDS]) [--level B-B|B-T|B-LT|B-LTA --tsa URL [--allow-lower-level]] [--appearance person|seal|stamp --image PNG --page N --rect x,y,w,h]; IN may be a folder (every .pdf in it, into the folder --out)',
+      'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE] | --remote URL --credential ID --client-id ID --client-secret-file FILE [--approval-timeout SECONDS]) [--level B-B|B-T|B-LT|B-LTA --tsa URL [--allow-lower-level]] [--appearance person|seal|stamp --image PNG --page N --rect x,y,w,h]; IN may be a folder (every .pdf in it, into the folder --out)',
     positionals: {
       min: 1,
       max: 1,
@@ -1357,7 +1359,7 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'trust',
         type: 'multi',
-        description: 'trust anchor certificate file or folder (repeatable)',
+        description: 'trust anchor certificates: a PEM bundle or DER file, or a folder of them',
       },
       {
         name: 'vn-roots',
@@ -1372,12 +1374,12 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'json',
         type: 'boolean',
-        description: 'JSON report (with EN 319 102-1 verdict fields)',
+        description: 'print the report as JSON (with EN 319 102-1 verdict fields)',
       },
       {
         name: 'report',
         type: 'string',
-        description: 'etsi: ETSI TS 119 102-2 XML validation report instead of the readable one',
+        description: 'etsi: print an ETSI TS 119 102-2 XML validation report instead of the readable one',
       },
       {
         name: 'lang',
@@ -1417,12 +1419,27 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'p12',
         type: 'string',
-        description: 'PKCS#12 file with the key and certificate',
+        description: 'PKCS#12 file with the key and certificate chain',
       },
       {
         name: 'password-file',
         type: 'string',
         description: 'file holding the PKCS#12 password',
+      },
+      {
+        name: 'key',
+        type: 'string',
+        description: 'private key (PEM)',
+      },
+      {
+        name: 'cert',
+        type: 'string',
+        description: 'signer certificate (PEM/DER; more certificates may follow)',
+      },
+      {
+        name: 'chain',
+        type: 'multi',
+        description: 'intermediate certificates (PEM)',
       },
       {
         name: 'remote',
@@ -1467,7 +1484,8 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'allow-lower-level',
         type: 'boolean',
-        description: 'B-LT/B-LTA: add the validation data found even if it does not prove every certificate',
+        description:
+          'B-LT/B-LTA: go on when the revocation data found does not prove every certificate (the output says what is missing)',
       },
       {
         name: 'detached',
@@ -1481,7 +1499,7 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       },
     ],
     usage:
-      'IN --out OUT (--p12 FILE --password-file FILE | --remote URL --credential ID --client-id ID --client-secret-file FILE [--approval-timeout SECONDS]) [--profile xmldsig|xades|einvoice] [--level B-B|B-T|B-LT|B-LTA --tsa URL [--allow-lower-level]] [--detached] [--enveloping]',
+      'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE] | --remote URL --credential ID --client-id ID --client-secret-file FILE [--approval-timeout SECONDS]) [--profile xmldsig|xades|einvoice] [--level B-B|B-T|B-LT|B-LTA --tsa URL [--allow-lower-level]] [--detached] [--enveloping]',
     positionals: {
       min: 1,
       max: 1,
@@ -1513,7 +1531,8 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'allow-lower-level',
         type: 'boolean',
-        description: 'B-LT/B-LTA: add the validation data found even if it does not prove every certificate',
+        description:
+          'B-LT/B-LTA: go on when the revocation data found does not prove every certificate (the output says what is missing)',
       },
       {
         name: 'signature-id',
@@ -1548,12 +1567,27 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'p12',
         type: 'string',
-        description: 'PKCS#12 file of the countersigner',
+        description: "PKCS#12 file with the countersigner's key and certificate chain",
       },
       {
         name: 'password-file',
         type: 'string',
         description: 'file holding the PKCS#12 password',
+      },
+      {
+        name: 'key',
+        type: 'string',
+        description: 'private key (PEM)',
+      },
+      {
+        name: 'cert',
+        type: 'string',
+        description: 'signer certificate (PEM/DER; more certificates may follow)',
+      },
+      {
+        name: 'chain',
+        type: 'multi',
+        description: 'intermediate certificates (PEM)',
       },
       {
         name: 'remote',
@@ -1587,7 +1621,7 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       },
     ],
     usage:
-      'IN --out OUT (--p12 FILE --password-file FILE | --remote URL --credential ID --client-id ID --client-secret-file FILE [--approval-timeout SECONDS]) [--signature-id ID]',
+      'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE] | --remote URL --credential ID --client-id ID --client-secret-file FILE [--approval-timeout SECONDS]) [--signature-id ID]',
     positionals: {
       min: 1,
       max: 1,
@@ -1602,7 +1636,12 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'trust',
         type: 'multi',
-        description: 'trust anchor certificate(s), PEM or DER',
+        description: 'trust anchor certificates: a PEM bundle or DER file, or a folder of them',
+      },
+      {
+        name: 'vn-roots',
+        type: 'boolean',
+        description: 'trust the Vietnamese national roots shipped with kyso',
       },
       {
         name: 'json',
@@ -1612,12 +1651,12 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       {
         name: 'report',
         type: 'string',
-        description: 'etsi: print an ETSI TS 119 102-2 XML validation report',
+        description: 'etsi: print an ETSI TS 119 102-2 XML validation report instead of the readable one',
       },
       {
         name: 'lang',
         type: 'string',
-        description: 'vi (default) or en',
+        description: 'language of the readable report: vi (default) or en',
       },
       {
         name: 'revocation',
@@ -1631,7 +1670,7 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
       },
     ],
     usage:
-      'IN --trust ROOT.pem [--json | --report etsi] [--lang vi|en] [--revocation embedded-only|fetch|soft-fail|off] [--detached-dir DIR]',
+      'IN [--trust ROOT ...] [--vn-roots] [--json | --report etsi] [--lang vi|en] [--revocation embedded-only|fetch|soft-fail|off] [--detached-dir DIR]',
     positionals: {
       min: 1,
       max: 1,

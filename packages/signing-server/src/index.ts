@@ -28,6 +28,6 @@ export { createApp, cscInfo } from './http/app.js';
 export { openApiDocument } from './http/openapi.js';
 export { ROUTES, type RouteDoc } from './http/routes.js';
 export { createKyso, startServer, type Kyso, type RunningServer } from './server.js';
-// The remote signer behind `kyso pdf sign --remote` (the command tables are not exported: the
+// The remote signer behind `kyso pdf|xml sign --remote` (the command tables are not exported: the
 // binaries in bin/ import dist/cli.js and dist/cli-lazy.js).
-export { cscRemoteSignerFactory, type CscRemoteSignerFactoryOptions } from './pdf-remote.js';
+export { cscRemoteSignerFactory, type CscRemoteSignerFactoryOptions } from './remote-approval.js';

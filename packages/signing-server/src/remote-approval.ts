@@ -2,8 +2,8 @@
  * The remote signer behind `kyso pdf sign --remote` and `kyso xml sign|countersign --remote`: a
  * pki-core `Signer` whose key stays on a kyso server and whose every signature the subscriber
  * approves asynchronously on the server's /approve page. Node only. It imports neither pdf-sign
- * nor xml-sign: each CLI passes its own error class (which its command reports with an exit code),
- * so `kyso xml …` does not load pdf-sign and `kyso pdf …` does not load xml-sign.
+ * nor xml-sign: the request and the error class (which a command reports with its exit code) are
+ * pki-core's CLI signer seam, so `kyso xml …` does not load pdf-sign and `kyso pdf …` not xml-sign.
  *
  * For each signature the CLI prepares the document locally and asks the signer to sign (CMS signed
  * attributes, or an XML SignedInfo); the signer hashes them, asks the server for an asynchronous
@@ -14,28 +14,9 @@
  * --approval-timeout, or Ctrl-C), then signs with `signatures/signHash` and the SAD.
  */
 import type { SignatureAlgorithm, Signer } from '@kyso/pki-core';
+import { type RemoteSignerFactory, type RemoteSignerRequest, RemoteSigningError } from '@kyso/pki-core/cli';
 import { CscClient, CscError, fromBase64 } from './client/csc-client.js';
 import { type RemoteAuthorization, RemoteSigner } from './client/remote-signer.js';
-
-/** What `--remote URL --credential ID …` gives (pdf-sign's and xml-sign's `RemoteSignerRequest`). */
-export interface RemoteApprovalRequest {
-  /** Server base URL, without a trailing slash. */
-  url: string;
-  credentialId: string;
-  clientId?: string;
-  clientSecret?: string;
-  /** How long to wait for the subscriber's approval of each signature (ms). */
-  approvalTimeoutMs: number;
-  /** Shown to the subscriber with the pending request (e.g. `kyso xml sign hoa-don.xml`). */
-  description?: string;
-  /** The name of the file being signed now (sent as the hashes' labels: the document's name). */
-  documentLabel?: () => string | undefined;
-  /** Progress for the user (where to approve), written to stderr. */
-  notify(text: string): void;
-}
-
-/** The CLI's error class for remote failures it reports without a stack (exit code 1, 2 or 130). */
-export type RemoteErrorClass = new (message: string, exitCode?: number) => Error;
 
 /** Options of {@link cscRemoteSignerFactory} (the `--remote` signer of `kyso pdf sign` and `kyso xml sign`). */
 export interface CscRemoteSignerFactoryOptions {
@@ -67,31 +48,32 @@ function sleep(ms: number, signal: AbortSignal, aborted: () => Error): Promise<v
 
 /**
  * Opens the remote signer for one CLI run (reads the credential's chain with credentials/info);
- * failures are `Failure` instances with the exit code the CLI returns.
+ * failures are RemoteSigningErrors with the exit code the CLI returns.
  */
 export async function openApprovedRemoteSigner(
-  req: RemoteApprovalRequest,
-  Failure: RemoteErrorClass,
+  req: RemoteSignerRequest,
   options: CscRemoteSignerFactoryOptions = {},
 ): Promise<Signer> {
   if (!req.clientId || !req.clientSecret)
-    throw new Failure(
+    throw new RemoteSigningError(
       '--remote needs the OAuth2 client credentials: --client-id ID --client-secret-file FILE',
       2,
     );
   /** Exit 130 for Ctrl-C, as a shell reports a SIGINT-terminated program. */
-  const cancelled = () => new Failure('cancelled (Ctrl-C): nothing was signed', 130);
+  const cancelled = () => new RemoteSigningError('cancelled (Ctrl-C): nothing was signed', 130);
   const remoteError = (e: unknown): unknown => {
-    if (e instanceof Failure) return e;
+    if (e instanceof RemoteSigningError) return e;
     if (e instanceof CscError) {
       if (e.error === 'access_denied' && e.status === 403)
-        return new Failure('the subscriber refused the signature: nothing was signed');
+        return new RemoteSigningError('the subscriber refused the signature: nothing was signed');
       if (e.error === 'expired_token')
-        return new Failure('the approval request expired on the server: nothing was signed');
-      return new Failure(`the signing server refused: ${e.message}`);
+        return new RemoteSigningError('the approval request expired on the server: nothing was signed');
+      return new RemoteSigningError(`the signing server refused: ${e.message}`);
     }
     if (e instanceof TypeError && /fetch/i.test(e.message))
-      return new Failure(`cannot reach ${req.url}: ${(e.cause as Error | undefined)?.message ?? e.message}`);
+      return new RemoteSigningError(
+        `cannot reach ${req.url}: ${(e.cause as Error | undefined)?.message ?? e.message}`,
+      );
     return e;
   };
 
@@ -134,7 +116,7 @@ export async function openApprovedRemoteSigner(
           return { SAD: r.SAD };
         }
         if (Date.now() + interval > until)
-          throw new Failure(
+          throw new RemoteSigningError(
             `no approval within ${Math.round(waitMs / 1000)} s (--approval-timeout): nothing was signed`,
           );
         await sleep(interval, ac.signal, cancelled);
@@ -169,4 +151,24 @@ export async function openApprovedRemoteSigner(
     sign: (data: Uint8Array, alg?: SignatureAlgorithm) => wrap(() => signer.sign(data, alg)),
     signDigest: (d: Uint8Array, alg: SignatureAlgorithm) => wrap(() => signer.signDigest(d, alg)),
   };
+}
+
+/**
+ * The SDK-based factory: a `RemoteSigner` whose every signature is approved asynchronously by the
+ * subscriber on the server's /approve page. Give it to pdf-sign's `createPdfCommands` or xml-sign's
+ * `createXmlCommands` as `remoteSignerFactory` to enable `kyso pdf sign --remote URL --credential
+ * ID` (and `kyso xml sign|countersign --remote`).
+ *
+ * Per signature: CSC v2 credentials/authorize with operationMode "A" (202 + handle, the file name
+ * as the hash's label), a notice on stderr with the digest the page shows, credentials/authorizeCheck
+ * polled every `pollIntervalMs` until the SAD (single use, bound to that one hash), then
+ * signatures/signHash. The OAuth 2.0 client secret comes from the CLI's --client-secret-file.
+ *
+ * The signer it makes fails with `RemoteSigningError` (`@kyso/pki-core/cli`): exit code 2 without
+ * client credentials; 1 when the subscriber refuses (403 access_denied), the request expires
+ * (expired_token), the server refuses otherwise or cannot be reached, or no approval comes within
+ * --approval-timeout; 130 on Ctrl-C. Nothing is signed in any of these cases.
+ */
+export function cscRemoteSignerFactory(options: CscRemoteSignerFactoryOptions = {}): RemoteSignerFactory {
+  return (req) => openApprovedRemoteSigner(req, options);
 }

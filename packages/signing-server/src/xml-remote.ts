@@ -6,12 +6,10 @@
  * (remote-approval.ts, the flow of `kyso pdf sign --remote`). Imports no pdf-sign.
  */
 import type { Command } from '@kyso/pki-core/cli';
-import { createXmlCommands, RemoteSigningError } from '@kyso/xml-sign/cli';
-import { type CscRemoteSignerFactoryOptions, openApprovedRemoteSigner } from './remote-approval.js';
+import { createXmlCommands } from '@kyso/xml-sign/cli';
+import { type CscRemoteSignerFactoryOptions, cscRemoteSignerFactory } from './remote-approval.js';
 
 /** xml-sign's commands with `--remote` enabled on `xml sign` and `xml countersign`. */
 export function xmlCommandsWithRemote(options: CscRemoteSignerFactoryOptions = {}): Command[] {
-  return createXmlCommands({
-    remoteSignerFactory: (req) => openApprovedRemoteSigner(req, RemoteSigningError, options),
-  });
+  return createXmlCommands({ remoteSignerFactory: cscRemoteSignerFactory(options) });
 }

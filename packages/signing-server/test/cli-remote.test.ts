@@ -8,45 +8,27 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pdfCommands } from '@kyso/pdf-sign/cli';
 import { verifyPdf } from '@kyso/pdf-sign/node';
 import type { Command } from '@kyso/pki-core/cli';
 import { TrustStore } from '@kyso/pki-core';
-import { generateDemoHierarchy } from '../../pki-core/src/cli/demo-certs.js';
 import { congVanSample } from '../../pdf-sign/src/samples/index.js';
-import { requireTool, tmpDir } from '../../pki-core/test/helpers/tools.js';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/log.js';
+import { requireTool } from '../../pki-core/test/helpers/tools.js';
 import { pdfCommandsWithRemote } from '../src/pdf-remote.js';
-import { type RunningServer, startServer } from '../src/server.js';
-import { hidden, Jar, postForm } from './helpers/authz.js';
-import { type Fetcher, provision } from './helpers/client.js';
-import { OtpDevice, testEnv } from './helpers/env.js';
+import type { RunningServer } from '../src/server.js';
+import type { provision } from './helpers/client.js';
+import { type RemoteSigningSetup, decide as decideOn, startRemoteSigning } from './helpers/remote-cli.js';
 
 const hasPdfsig = requireTool('pdfsig');
-
-/** A free TCP port, so the certificates' CRL/OCSP/TSA URLs can name the server before it starts. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 const signCmd = (cmds: Command[]) => cmds.find((c) => c.path.join(' ') === 'pdf sign')!;
 
 describe('kyso pdf sign --remote (asynchronous approval, PGlite, real HTTP)', () => {
+  let setup: RemoteSigningSetup;
   let srv: RunningServer;
-  let f: Fetcher;
   let p: Awaited<ReturnType<typeof provision>>;
-  let otp: OtpDevice;
   let dir: string;
   let input: string;
   let secretFile: string;
@@ -54,27 +36,11 @@ describe('kyso pdf sign --remote (asynchronous approval, PGlite, real HTTP)', ()
   const cmd = signCmd(pdfCommandsWithRemote({ pollIntervalMs: 100 }));
 
   beforeAll(async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const ca = tmpDir('kyso-demo-');
-    await generateDemoHierarchy(ca, { variants: ['ecdsa'], baseUrl: base });
-    rootPem = path.join(ca, 'ecdsa', 'root.pem');
-    const config = loadConfig(
-      testEnv('pglite', {
-        PORT: String(port),
-        KYSO_PUBLIC_URL: base,
-        KYSO_DEMO_CA_DIR: path.join(ca, 'ecdsa'),
-      }),
-    );
-    srv = await startServer(config, createLogger('silent'));
-    f = (u, init) => fetch(`${srv.url}${u}`, init);
-    p = await provision(f, srv.kyso.firstOperatorKey!);
-    otp = new OtpDevice(p.otpauthUri);
-    dir = tmpDir();
+    setup = await startRemoteSigning();
+    ({ srv, p, dir, secretFile } = setup);
+    rootPem = path.join(setup.ca, 'ecdsa', 'root.pem');
     input = path.join(dir, 'cong-van.pdf');
     fs.writeFileSync(input, (await congVanSample()).bytes);
-    secretFile = path.join(dir, 'client-secret');
-    fs.writeFileSync(secretFile, `${p.clientSecret}\n`);
   }, 120_000);
   afterAll(async () => {
     await srv?.stop();
@@ -113,43 +79,7 @@ describe('kyso pdf sign --remote (asynchronous approval, PGlite, real HTTP)', ()
     return { done, waiting, io: () => ({ stdout, stderr }) };
   }
 
-  /** The subscriber signs in on /approve with the PIN and decides the (first) pending request. */
-  async function decide(decision: 'approve' | 'refuse'): Promise<string> {
-    const jar = new Jar();
-    const login = await f('/approve?lang=en');
-    jar.take(login);
-    const ok = await postForm(
-      f,
-      '/approve/login',
-      { identifier: p.cccd, pin: '246810', csrf: hidden(await login.text(), 'csrf')! },
-      jar,
-    );
-    expect(ok.status).toBe(303);
-    // The request appears once the command has asked (polled: in a folder, file after file).
-    let page = '';
-    let request: string | undefined;
-    for (let i = 0; i < 200 && !request; i++) {
-      if (i > 0) await new Promise((res) => setTimeout(res, 100));
-      const list = await f('/approve?lang=en', { headers: { cookie: jar.header() } });
-      jar.take(list);
-      page = await list.text();
-      request = hidden(page, 'request');
-    }
-    expect(request, page).toBeTruthy();
-    const r = await postForm(
-      f,
-      '/approve/decide',
-      {
-        request: request!,
-        csrf: hidden(page, 'csrf')!,
-        decision,
-        ...(decision === 'approve' ? { otp: otp.next() } : {}),
-      },
-      jar,
-    );
-    expect(r.status).toBe(303);
-    return page;
-  }
+  const decide = (decision: 'approve' | 'refuse') => decideOn(setup, decision);
 
   const leftovers = () => fs.readdirSync(dir).filter((n) => n.includes('.kyso-') || n.startsWith('out-'));
 

@@ -9,34 +9,18 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { xmlCommands } from '@kyso/xml-sign/cli';
-import { generateDemoHierarchy } from '../../pki-core/src/cli/demo-certs.js';
-import { requireTool, tmpDir } from '../../pki-core/test/helpers/tools.js';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/log.js';
-import { type RunningServer, startServer } from '../src/server.js';
-import { hidden, Jar, postForm } from './helpers/authz.js';
-import { type Fetcher, provision } from './helpers/client.js';
-import { OtpDevice, testEnv } from './helpers/env.js';
+import { requireTool } from '../../pki-core/test/helpers/tools.js';
+import type { RunningServer } from '../src/server.js';
+import type { provision } from './helpers/client.js';
+import { type RemoteSigningSetup, decide as decideOn, startRemoteSigning } from './helpers/remote-cli.js';
 
 const KYSO = fileURLToPath(new URL('../bin/kyso.js', import.meta.url));
 const DSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';
 const hasXmlsec1 = requireTool('xmlsec1');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 interface Run {
   child: ChildProcess;
@@ -76,39 +60,22 @@ function kyso(args: string[], cwd: string): Run {
 }
 
 describe('kyso xml sign|countersign --remote (binary, asynchronous approval, PGlite, real HTTP)', () => {
+  let setup: RemoteSigningSetup;
   let srv: RunningServer;
-  let f: Fetcher;
   let p: Awaited<ReturnType<typeof provision>>;
-  let otp: OtpDevice;
   let dir: string;
   let ca: string;
   let input: string;
   let secretFile: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    ca = tmpDir('kyso-demo-');
-    await generateDemoHierarchy(ca, { variants: ['ecdsa'], baseUrl: base });
-    const config = loadConfig(
-      testEnv('pglite', {
-        PORT: String(port),
-        KYSO_PUBLIC_URL: base,
-        KYSO_DEMO_CA_DIR: path.join(ca, 'ecdsa'),
-      }),
-    );
-    srv = await startServer(config, createLogger('silent'));
-    f = (u, init) => fetch(`${srv.url}${u}`, init);
-    p = await provision(f, srv.kyso.firstOperatorKey!);
-    otp = new OtpDevice(p.otpauthUri);
-    dir = tmpDir('kyso-xml-remote-');
+    setup = await startRemoteSigning('kyso-xml-remote-');
+    ({ srv, p, dir, ca, secretFile } = setup);
     input = path.join(dir, 'hoa-don.xml');
     fs.writeFileSync(
       input,
       '<?xml version="1.0" encoding="UTF-8"?>\n<HDon><DLHDon Id="data"><TTChung><SHDon>42</SHDon></TTChung><NDHDon><NBan><Ten>Công ty Kyso</Ten></NBan></NDHDon></DLHDon></HDon>\n',
     );
-    secretFile = path.join(dir, 'client-secret');
-    fs.writeFileSync(secretFile, `${p.clientSecret}\n`);
   }, 120_000);
   afterAll(async () => {
     await srv?.stop();
@@ -127,37 +94,7 @@ describe('kyso xml sign|countersign --remote (binary, asynchronous approval, PGl
     '60',
   ];
 
-  /** The subscriber signs in on /approve with the PIN and decides the (first) pending request. */
-  async function decide(decision: 'approve' | 'refuse'): Promise<string> {
-    const jar = new Jar();
-    const login = await f('/approve?lang=en');
-    jar.take(login);
-    const ok = await postForm(
-      f,
-      '/approve/login',
-      { identifier: p.cccd, pin: '246810', csrf: hidden(await login.text(), 'csrf')! },
-      jar,
-    );
-    expect(ok.status).toBe(303);
-    const list = await f('/approve?lang=en', { headers: { cookie: jar.header() } });
-    jar.take(list);
-    const page = await list.text();
-    const request = hidden(page, 'request');
-    expect(request, page).toBeTruthy();
-    const r = await postForm(
-      f,
-      '/approve/decide',
-      {
-        request: request!,
-        csrf: hidden(page, 'csrf')!,
-        decision,
-        ...(decision === 'approve' ? { otp: otp.next() } : {}),
-      },
-      jar,
-    );
-    expect(r.status).toBe(303);
-    return page;
-  }
+  const decide = (decision: 'approve' | 'refuse') => decideOn(setup, decision);
 
   /** Signs `args` remotely through the binary, approving on /approve; checks the page's label. */
   async function approved(args: string[], label: string) {

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { xmlCommands } from '@kyso/xml-sign/cli';
@@ -123,6 +124,51 @@ describe('kyso xml sign | verify | inspect', () => {
     expect(vi.out).toContain(
       `Kết luận (ETSI EN 319 102-1): CHƯA XÁC ĐỊNH — INDETERMINATE / ${JSON.parse(v.out).verdict.subIndication}`,
     );
+  });
+
+  // The signer options are pki-core's shared ones (issue 17): --key/--cert/--chain as for `pdf sign`,
+  // and --trust takes a folder as for `pdf verify`.
+  it('signs with --key/--cert/--chain; xmlsec1 and `xml verify --trust FOLDER` accept it', async () => {
+    const out = path.join(tmp, 'signed-key.xml');
+    const s = await run('sign', [inv], {
+      out,
+      key: path.join(DEMO, 'official.key.pem'),
+      cert: path.join(DEMO, 'official.pem'),
+      chain: [path.join(DEMO, 'issuing.pem')],
+    });
+    expect(s.code, s.err).toBe(0);
+    expect(s.out).toContain(`signed at XML-DSig: ${out}`);
+    // The chain is embedded: the leaf and the issuing CA.
+    expect(readFileSync(out, 'utf8').match(/<ds:X509Certificate>/g)).toHaveLength(2);
+    if (requireTool('xmlsec1')) {
+      const x = spawnSync('xmlsec1', ['verify', '--trusted-pem', path.join(DEMO, 'root.pem'), out], {
+        encoding: 'utf8',
+      });
+      expect(`${x.status} ${x.stderr}`).toMatch(/^0 OK/);
+    }
+    const anchors = path.join(tmp, 'anchors');
+    mkdirSync(anchors);
+    copyFileSync(path.join(DEMO, 'root.pem'), path.join(anchors, 'root.pem'));
+    const v = await run('verify', [out], { trust: [anchors], revocation: 'off', json: true });
+    expect(v.code, v.out).toBe(0);
+    expect(JSON.parse(v.out).signatures[0].certificate.status).toBe('valid');
+    // Without the anchor the certificate is not trusted: exit 1.
+    const other = path.join(tmp, 'other-anchors');
+    mkdirSync(other);
+    copyFileSync(path.join(DEMO, 'tsa.pem'), path.join(other, 'tsa.pem'));
+    expect((await run('verify', [out], { trust: [other], revocation: 'off', json: true })).code).toBe(1);
+    // --key without --cert, and --p12 with --key: usage errors (exit 2), nothing written.
+    const none = path.join(tmp, 'none.xml');
+    const a = await run('sign', [inv], { out: none, key: path.join(DEMO, 'official.key.pem') });
+    expect([a.code, a.err]).toEqual([2, 'usage: --key needs --cert\n']);
+    const b = await run('sign', [inv], {
+      out: none,
+      key: path.join(DEMO, 'official.key.pem'),
+      p12: path.join(DEMO, 'official.p12'),
+      'password-file': pw,
+    });
+    expect(b.code).toBe(2);
+    expect(b.err).toContain('give either --p12');
   });
 
   it('inspect lists signatures; usage errors exit 2', async () => {

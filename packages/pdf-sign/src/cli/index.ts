@@ -6,159 +6,48 @@
  * @packageDocumentation
  */
 
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { httpTimeStamper } from '@kyso/pki-core';
 import {
-  Certificate,
-  KysoError,
-  LocalSigner,
-  type Signer,
-  httpTimeStamper,
-  importPkcs12,
-  importPrivateKey,
-  pkcs12KeyForCertificate,
-  privateKeyFromPkcs8,
-} from '@kyso/pki-core';
-import { type Command, type ParsedArgs, UsageError, flag, list, readInput, str } from '@kyso/pki-core/cli';
-import { FileSource } from '../pdf/file-source.node.js';
+  type Command,
+  KEY_FILE_OPTIONS,
+  REMOTE_SIGNER_OPTIONS,
+  type RemoteSignerFactory,
+  RemoteSigningError,
+  SIGNER_USAGE,
+  UsageError,
+  flag,
+  levelAndTsa,
+  levelOptions,
+  p12Options,
+  refuseExistingOutput,
+  signerFromOptions,
+  str,
+} from '@kyso/pki-core/cli';
 import { PdfReader } from '../pdf/reader.js';
 import { docMdpPermission, listFields } from '../sign/fields.js';
-import type { PadesLevel } from '../sign/pades.js';
 import { Progress, pdfFilesIn, visibleSignatureFromOptions } from '../sign/cli-support.node.js';
 import { signPdfFile } from '../sign/file.node.js';
 import { onlineRevocationFetcher } from '../sign/validation-data.js';
 import { verifyPdfIntegrity } from '../verify/integrity.js';
+import { openPdfInput, rethrowUnreadablePdf } from './pdf-input.js';
 import { pdfVerifyCommand } from './verify.js';
 
-/**
- * What `--remote URL --credential ID` needs to build a signer. pdf-sign does not depend on the
- * signing server: the `kyso` binary of @kyso/signing-server passes a factory built on its SDK
- * (`createPdfCommands({ remoteSignerFactory })`); without one, `--remote` is a usage error.
- */
-export interface RemoteSignerRequest {
-  /** Server base URL (e.g. https://kyso.example.gov.vn). */
-  url: string;
-  /** The credential to sign with (--credential, the CSC credentialID). */
-  credentialId: string;
-  /** OAuth2 client credentials (--client-id, --client-secret-file). */
-  clientId?: string;
-  /** The client secret, read from --client-secret-file (never from the command line). */
-  clientSecret?: string;
-  /** How long to wait for the subscriber's approval of each signature (ms). */
-  approvalTimeoutMs: number;
-  /** Shown to the subscriber with the pending request. */
-  description?: string;
-  /** The name of the file being signed now (shown to the subscriber as the document's name). */
-  documentLabel?: () => string | undefined;
-  /** Progress for the user (where to approve), written to stderr. */
-  notify(text: string): void;
-}
-/**
- * Builds a remote `Signer` for `kyso pdf sign --remote` (the signing server's binary passes one built on
- * its SDK, which asks the subscriber to approve each signature). Reject with `RemoteSigningError` to
- * end the command with its exit code and message, without a stack.
- */
-export type RemoteSignerFactory = (request: RemoteSignerRequest) => Promise<Signer>;
+// The signer options and the remote signer seam are pki-core's (`@kyso/pki-core/cli`), shared with
+// `kyso xml sign`; re-exported here for the users of @kyso/pdf-sign/cli.
+export {
+  type RemoteSignerFactory,
+  type RemoteSignerRequest,
+  RemoteSigningError,
+  signerFromOptions,
+} from '@kyso/pki-core/cli';
 
-/** A remote signing failure the CLI reports without a stack (refused, expired, cancelled: exit code). */
-export class RemoteSigningError extends Error {
-  constructor(
-    message: string,
-    /** The exit code of the command (default 1). */
-    readonly exitCode = 1,
-  ) {
-    super(message);
-    this.name = 'RemoteSigningError';
-  }
-}
-
-/** Options of `createPdfCommands` / `createPdfSignCommand`. */
+/** Options of `createPdfCommands`. */
 export interface PdfCommandsOptions {
-  /** Enables `--remote URL --credential ID`; without it `--remote` is a usage error (`EXIT_USAGE`). */
+  /** Enables --remote on `pdf sign` (the signing server's `kyso` binary passes its SDK's factory). */
   remoteSignerFactory?: RemoteSignerFactory;
 }
-
-/**
- * Builds a Signer from --p12/--password-file or --key/--cert [--chain], or from --remote URL
- * --credential ID [--client-id ID --client-secret-file FILE] [--approval-timeout SECONDS] with a
- * remote signer factory.
- */
-export async function signerFromOptions(
-  o: ParsedArgs,
-  remote?: {
-    factory?: RemoteSignerFactory;
-    notify(text: string): void;
-    description?: string;
-    documentLabel?: () => string | undefined;
-  },
-): Promise<Signer> {
-  const p12 = str(o, 'p12');
-  const key = str(o, 'key');
-  const url = str(o, 'remote');
-  const credentialId = str(o, 'credential');
-  if (url !== undefined || credentialId !== undefined) {
-    if (!remote?.factory)
-      throw new UsageError(
-        '--remote/--credential: remote signing needs the kyso binary of @kyso/signing-server',
-      );
-    if (!url || !credentialId) throw new UsageError('--remote URL and --credential ID go together');
-    if (p12 !== undefined || key !== undefined) throw new UsageError('--remote excludes --p12 and --key');
-    const clientId = str(o, 'client-id');
-    const secretFile = str(o, 'client-secret-file');
-    if ((clientId === undefined) !== (secretFile === undefined))
-      throw new UsageError('--client-id and --client-secret-file go together');
-    const timeoutS = str(o, 'approval-timeout') ?? '300';
-    const seconds = Number(timeoutS);
-    if (!Number.isFinite(seconds) || seconds <= 0)
-      throw new UsageError('--approval-timeout must be a positive number of seconds');
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new UsageError(`--remote: not a URL: ${url}`);
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-      throw new UsageError('--remote must be http(s)');
-    return remote.factory({
-      url: url.replace(/\/+$/, ''),
-      credentialId,
-      ...(clientId !== undefined
-        ? { clientId, clientSecret: new TextDecoder().decode(readInput(secretFile!)).replace(/\r?\n$/, '') }
-        : {}),
-      approvalTimeoutMs: seconds * 1000,
-      ...(remote.description ? { description: remote.description } : {}),
-      ...(remote.documentLabel ? { documentLabel: remote.documentLabel } : {}),
-      notify: remote.notify,
-    });
-  }
-  if ((p12 === undefined) === (key === undefined))
-    throw new UsageError('give either --p12 FILE --password-file FILE or --key FILE --cert FILE');
-  if (p12 !== undefined) {
-    const pwFile = str(o, 'password-file');
-    if (!pwFile) throw new UsageError('--p12 needs --password-file');
-    const password = new TextDecoder().decode(readInput(pwFile)).replace(/\r?\n$/, '');
-    const contents = await importPkcs12(readInput(p12), password);
-    const leaf =
-      contents.certificates.find((c) => pkcs12KeyForCertificate(contents, c) !== undefined) ??
-      contents.certificates[0];
-    const k = (leaf && pkcs12KeyForCertificate(contents, leaf)) ?? contents.keys[0];
-    if (!leaf || !k) throw new KysoError('NOT_FOUND', 'the PKCS#12 file holds no key with a certificate');
-    const kp = await privateKeyFromPkcs8(k.pkcs8);
-    const chain = [leaf.der, ...contents.certificates.filter((c) => c !== leaf).map((c) => c.der)];
-    return new LocalSigner(kp, chain);
-  }
-  const certFile = str(o, 'cert');
-  if (!certFile) throw new UsageError('--key needs --cert');
-  const kp = await importPrivateKey(new TextDecoder().decode(readInput(key!)));
-  const certs = Certificate.parseAll(readInput(certFile));
-  for (const c of list(o, 'chain')) certs.push(...Certificate.parseAll(readInput(c)));
-  return new LocalSigner(
-    kp,
-    certs.map((c) => c.der),
-  );
-}
-
-const LEVELS: readonly PadesLevel[] = ['B-B', 'B-T', 'B-LT', 'B-LTA'];
 
 async function guard(io: { err(t: string): void }, f: () => Promise<number>): Promise<number> {
   try {
@@ -179,23 +68,9 @@ async function guard(io: { err(t: string): void }, f: () => Promise<number>): Pr
 /** The options of `kyso pdf sign` (data). */
 const PDF_SIGN_OPTIONS: Command['options'] = [
   { name: 'out', type: 'string', description: 'output PDF', required: true },
-  { name: 'p12', type: 'string', description: 'PKCS#12 file with the key and chain' },
-  { name: 'password-file', type: 'string', description: 'file holding the PKCS#12 password' },
-  { name: 'key', type: 'string', description: 'private key (PEM)' },
-  {
-    name: 'cert',
-    type: 'string',
-    description: 'signer certificate (PEM/DER; more certificates may follow)',
-  },
-  { name: 'chain', type: 'multi', description: 'intermediate certificates (PEM)' },
-  { name: 'level', type: 'string', description: 'B-B (default), B-T, B-LT or B-LTA' },
-  { name: 'tsa', type: 'string', description: 'RFC 3161 time-stamping URL (B-T and above)' },
-  {
-    name: 'allow-lower-level',
-    type: 'boolean',
-    description:
-      'B-LT/B-LTA: sign even when revocation data cannot prove every certificate (the output says the level reached)',
-  },
+  ...p12Options(),
+  ...KEY_FILE_OPTIONS,
+  ...levelOptions({ description: 'B-B (default), B-T, B-LT or B-LTA' }),
   { name: 'certify', type: 'string', description: 'certification signature with DocMDP P=1|2|3' },
   { name: 'field', type: 'string', description: 'signature field name (existing empty field, or created)' },
   { name: 'reason', type: 'string', description: 'reason (/Reason)' },
@@ -206,19 +81,7 @@ const PDF_SIGN_OPTIONS: Command['options'] = [
     type: 'string',
     description: 'ETSI.CAdES.detached (default) or adbe.pkcs7.detached',
   },
-  {
-    name: 'remote',
-    type: 'string',
-    description: 'kyso signing server URL (approval on URL/approve; TSA default URL/pki/tsa)',
-  },
-  { name: 'credential', type: 'string', description: 'remote credential id (with --remote)' },
-  { name: 'client-id', type: 'string', description: 'OAuth2 client id (with --remote)' },
-  { name: 'client-secret-file', type: 'string', description: 'file holding the OAuth2 client secret' },
-  {
-    name: 'approval-timeout',
-    type: 'string',
-    description: "seconds to wait for the subscriber's approval (default 300)",
-  },
+  ...REMOTE_SIGNER_OPTIONS,
   {
     name: 'appearance',
     type: 'string',
@@ -239,8 +102,7 @@ const PDF_SIGN_OPTIONS: Command['options'] = [
 export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): Command => ({
   path: ['pdf', 'sign'],
   summary: 'sign a PDF (PAdES B-B..B-LTA) by incremental update',
-  usage:
-    'IN --out OUT (--p12 FILE --password-file FILE | --key FILE --cert FILE [--chain FILE] | --remote URL --credential ID [--client-id ID --client-secret-file FILE] [--approval-timeout SECONDS]) [--level B-B|B-T|B-LT|B-LTA --tsa URL [--allow-lower-level]] [--appearance person|seal|stamp --image PNG --page N --rect x,y,w,h]; IN may be a folder (every .pdf in it, into the folder --out)',
+  usage: `IN --out OUT ${SIGNER_USAGE} [--level B-B|B-T|B-LT|B-LTA --tsa URL [--allow-lower-level]] [--appearance person|seal|stamp --image PNG --page N --rect x,y,w,h]; IN may be a folder (every .pdf in it, into the folder --out)`,
   positionals: { min: 1, max: 1, names: 'IN' },
   options: PDF_SIGN_OPTIONS,
   run: (args, io) =>
@@ -254,12 +116,8 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): C
       }
       const out = str(o, 'out');
       if (!out) throw new UsageError('--out is required');
-      const level = (str(o, 'level') ?? 'B-B').toUpperCase() as PadesLevel;
-      if (!LEVELS.includes(level)) throw new UsageError('--level must be B-B, B-T, B-LT or B-LTA');
-      const remoteUrl = str(o, 'remote')?.replace(/\/+$/, '');
       // With --remote, the server's own TSA unless --tsa says otherwise.
-      const tsa = str(o, 'tsa') ?? (remoteUrl && level !== 'B-B' ? `${remoteUrl}/pki/tsa` : undefined);
-      if (level !== 'B-B' && !tsa) throw new UsageError(`--level ${level} needs --tsa URL`);
+      const { level, tsa } = levelAndTsa(o, 'B-B');
       const certifyS = str(o, 'certify');
       if (certifyS !== undefined && !['1', '2', '3'].includes(certifyS))
         throw new UsageError('--certify must be 1, 2 or 3');
@@ -282,8 +140,7 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): C
       const visible = visibleSignatureFromOptions(o);
       const signOne = (from: string, to: string) => {
         // A signed PDF overwritten by mistake may be the only copy: refuse without --force.
-        if (!flag(o, 'force') && existsSync(to))
-          throw new UsageError(`${to} already exists: pass --force to overwrite it, or choose another --out`);
+        refuseExistingOutput(o, to);
         // Files are signed through positioned reads and a streamed copy (never loaded whole).
         return signPdfFile(from, to, {
           signer,
@@ -360,21 +217,13 @@ export const pdfInspectCommand: Command = {
     guard(io, async () => {
       const file = args.positionals[0]!;
       // Read through a FileSource: the file is never loaded whole, the signed ranges are streamed.
-      let source: FileSource;
-      try {
-        source = new FileSource(file);
-      } catch (e) {
-        throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
-      }
+      const source = openPdfInput(file);
       try {
         let r: PdfReader;
         try {
           r = PdfReader.open(source);
         } catch (e) {
-          if (e instanceof KysoError) throw new UsageError(`unreadable PDF: ${e.message}`);
-          if (e instanceof Error && 'code' in e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code))
-            throw new UsageError(`cannot read ${file}: ${e.message}`); // e.g. a folder (EISDIR)
-          throw e;
+          rethrowUnreadablePdf(e, file);
         }
         const revs = r.revisions();
         const revisions = revs.map((rv) => ({

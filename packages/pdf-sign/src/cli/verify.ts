@@ -3,65 +3,21 @@
  * Exit codes: 0 every signature and time-stamp valid with no disallowed change after it; 1
  * otherwise (invalid or indeterminate); 2 usage error or unreadable input.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Certificate, KysoError, TrustStore } from '@kyso/pki-core';
-import { type Command, UsageError, flag, list, str } from '@kyso/pki-core/cli';
-import { FileSource } from '../pdf/file-source.node.js';
+import {
+  type Command,
+  UsageError,
+  VN_ROOTS_OPTION,
+  flag,
+  reportForm,
+  reportOptions,
+  str,
+  trustOption,
+  trustStoreFromOptions,
+} from '@kyso/pki-core/cli';
 import { type RevocationMode, verifyPdf } from '../verify/pades.js';
 import { renderReport } from '../verify/render.js';
 import { pdfCertificates, pdfEtsiReport, withVerdicts } from '../verify/verdict.js';
-
-const CERT_FILES = /\.(pem|crt|cer|der)$/i;
-
-function readAnchors(p: string): Certificate[] {
-  let st: ReturnType<typeof statSync>;
-  try {
-    st = statSync(p);
-  } catch (e) {
-    throw new UsageError(`cannot read ${p}: ${(e as Error).message}`);
-  }
-  const files = st.isDirectory()
-    ? readdirSync(p)
-        .filter((f) => CERT_FILES.test(f))
-        .sort()
-        .map((f) => path.join(p, f))
-    : [p];
-  const out: Certificate[] = [];
-  for (const f of files) {
-    try {
-      out.push(...Certificate.parseAll(new Uint8Array(readFileSync(f))));
-    } catch (e) {
-      throw new UsageError(`${f}: not a certificate file (${(e as Error).message})`);
-    }
-  }
-  return out;
-}
-
-/**
- * The Vietnamese roots shipped with pki-core (packages/pki-core/trust/vn), found next to the
- * resolved package. (pki-core's loadVietnamRoots is Node-only and not in its browser-safe index.)
- */
-function vietnamRootsDir(): string {
-  const candidates: string[] = [];
-  try {
-    const main = fileURLToPath(import.meta.resolve('@kyso/pki-core'));
-    candidates.push(path.resolve(path.dirname(main), '../trust/vn'));
-  } catch {
-    // not resolvable this way
-  }
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  candidates.push(path.resolve(here, '../../../pki-core/trust/vn'));
-  for (const c of candidates) {
-    try {
-      if (statSync(c).isDirectory()) return c;
-    } catch {
-      // next
-    }
-  }
-  throw new UsageError('--vn-roots: the Vietnamese root certificates (pki-core trust/vn) were not found');
-}
+import { openPdfInput, rethrowUnreadablePdf } from './pdf-input.js';
 
 export const pdfVerifyCommand: Command = {
   path: ['pdf', 'verify'],
@@ -70,20 +26,10 @@ export const pdfVerifyCommand: Command = {
     'IN [--trust ROOT ...] [--vn-roots] [--at TIME] [--json | --report etsi] [--lang vi|en] [--fetch | --soft-fail]',
   positionals: { min: 1, max: 1, names: 'IN' },
   options: [
-    { name: 'trust', type: 'multi', description: 'trust anchor certificate file or folder (repeatable)' },
-    {
-      name: 'vn-roots',
-      type: 'boolean',
-      description: 'trust the Vietnamese national roots shipped with kyso',
-    },
+    trustOption(),
+    VN_ROOTS_OPTION,
     { name: 'at', type: 'string', description: 'validation time (ISO 8601; default now)' },
-    { name: 'json', type: 'boolean', description: 'JSON report (with EN 319 102-1 verdict fields)' },
-    {
-      name: 'report',
-      type: 'string',
-      description: 'etsi: ETSI TS 119 102-2 XML validation report instead of the readable one',
-    },
-    { name: 'lang', type: 'string', description: 'language of the readable report: vi (default) or en' },
+    ...reportOptions({ lang: true }),
     { name: 'fetch', type: 'boolean', description: 'fetch CRL/OCSP over HTTP when the document has none' },
     {
       name: 'soft-fail',
@@ -93,13 +39,7 @@ export const pdfVerifyCommand: Command = {
   ],
   async run(args, io) {
     try {
-      const lang = str(args, 'lang') ?? 'vi';
-      if (lang !== 'vi' && lang !== 'en') throw new UsageError('--lang must be vi or en');
-      const reportFormat = str(args, 'report');
-      if (reportFormat !== undefined && reportFormat !== 'etsi')
-        throw new UsageError('--report must be etsi');
-      if (reportFormat !== undefined && flag(args, 'json'))
-        throw new UsageError('--report etsi and --json exclude each other');
+      const { format, lang } = reportForm(args);
       const at = str(args, 'at');
       if (at !== undefined && Number.isNaN(Date.parse(at)))
         throw new UsageError('--at needs an ISO 8601 time, e.g. 2030-01-01T00:00:00+07:00');
@@ -111,16 +51,9 @@ export const pdfVerifyCommand: Command = {
         : flag(args, 'soft-fail')
           ? 'soft-fail'
           : 'dss-only';
-      const anchors = list(args, 'trust').flatMap(readAnchors);
-      if (flag(args, 'vn-roots')) anchors.push(...readAnchors(vietnamRootsDir()));
-      const trustStore = anchors.length > 0 ? new TrustStore(anchors) : undefined;
+      const trustStore = trustStoreFromOptions(args);
       // The file is read through a FileSource: never loaded whole, the signed ranges streamed.
-      let source: FileSource;
-      try {
-        source = new FileSource(args.positionals[0]!);
-      } catch (e) {
-        throw new UsageError(`cannot read ${args.positionals[0]}: ${(e as Error).message}`);
-      }
+      const source = openPdfInput(args.positionals[0]!);
       let report: Awaited<ReturnType<typeof verifyPdf>>;
       let certificates: Map<string, Uint8Array[]> | undefined;
       try {
@@ -130,17 +63,14 @@ export const pdfVerifyCommand: Command = {
           revocation,
         });
         // The ETSI report names the certificates: read them from the document before closing it.
-        if (reportFormat === 'etsi') certificates = pdfCertificates(source);
+        if (format === 'etsi') certificates = pdfCertificates(source);
       } catch (e) {
-        if (e instanceof KysoError) throw new UsageError(`unreadable PDF: ${e.message}`);
-        if (e instanceof Error && 'code' in e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code))
-          throw new UsageError(`cannot read ${args.positionals[0]}: ${e.message}`);
-        throw e;
+        rethrowUnreadablePdf(e, args.positionals[0]!);
       } finally {
         source.close();
       }
-      if (flag(args, 'json')) io.out(`${JSON.stringify(withVerdicts(report), null, 2)}\n`);
-      else if (reportFormat === 'etsi') io.out(pdfEtsiReport(report, certificates));
+      if (format === 'json') io.out(`${JSON.stringify(withVerdicts(report), null, 2)}\n`);
+      else if (format === 'etsi') io.out(pdfEtsiReport(report, certificates));
       else io.out(renderReport(report, lang));
       if (!trustStore)
         io.err(

@@ -25,6 +25,7 @@ import {
   str,
   writeOutput,
 } from './framework.js';
+import { certificatesFrom, reportForm, reportOptions, trustOption } from './verify-options.js';
 
 const HASHES: Record<string, HashAlgorithm> = { sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
 
@@ -129,12 +130,7 @@ const verifyCommand: Command = {
   options: [
     { name: 'in', type: 'string', description: 'the signature (DER, BER or PEM)', required: true },
     { name: 'content', type: 'string', description: 'the signed file, for a detached signature' },
-    {
-      name: 'trust',
-      type: 'multi',
-      description: 'trust anchor certificates (PEM bundle or DER)',
-      required: true,
-    },
+    trustOption({ required: true }),
     { name: 'untrusted', type: 'multi', description: 'extra intermediate certificates' },
     {
       name: 'at',
@@ -143,20 +139,13 @@ const verifyCommand: Command = {
     },
     { name: 'require-ess', type: 'boolean', description: 'fail without signing-certificate-v2 (CAdES)' },
     { name: 'out', type: 'string', description: 'write the encapsulated content here (attached signatures)' },
-    {
-      name: 'json',
-      type: 'boolean',
-      description: 'print the report as JSON (with EN 319 102-1 verdict fields)',
-    },
-    { name: 'report', type: 'string', description: 'etsi: print an ETSI TS 119 102-2 XML validation report' },
+    ...reportOptions(),
   ],
   async run(args, io) {
-    const reportKind = str(args, 'report');
-    if (reportKind !== undefined && reportKind !== 'etsi') throw new UsageError('--report must be etsi');
-    if (reportKind && flag(args, 'json')) throw new UsageError('--report etsi and --json exclude each other');
+    const { format } = reportForm(args);
     const sigBytes = derOrPem(readInput(str(args, 'in')!), 'CMS', 'PKCS7')[0]!;
-    const trustStore = new TrustStore(list(args, 'trust').flatMap((f) => Certificate.parseAll(readInput(f))));
-    const certificates = list(args, 'untrusted').flatMap((f) => Certificate.parseAll(readInput(f)));
+    const trustStore = new TrustStore(certificatesFrom(list(args, 'trust')));
+    const certificates = certificatesFrom(list(args, 'untrusted'));
     const contentFile = str(args, 'content');
     const at = date(args, 'at');
     const report = await verifyCms(sigBytes, {
@@ -168,7 +157,7 @@ const verifyCommand: Command = {
     });
     const out = str(args, 'out');
     if (out && report.content) writeOutput(out, report.content, io);
-    if (flag(args, 'json')) {
+    if (format === 'json') {
       const { valid, signers, ...rest } = cmsReportToJson(report) as { valid: boolean; signers: object[] };
       const json = {
         valid,
@@ -177,7 +166,7 @@ const verifyCommand: Command = {
         signers: signers.map((s, i) => ({ ...s, verdict: cmsSignerVerdict(report.signers[i]!) })),
       };
       io.out(`${JSON.stringify(json, null, 2)}\n`);
-    } else if (reportKind === 'etsi') io.out(cmsEtsiReport(report));
+    } else if (format === 'etsi') io.out(cmsEtsiReport(report));
     else {
       const lines = [
         `${report.valid ? 'VALID' : 'INVALID'} (${report.signers.length} signer(s), ${report.detached ? 'detached' : 'attached'}, ${report.encoding})`,

@@ -4,8 +4,8 @@
  */
 import { evidenceRecordReportToJson, verifyEvidenceRecord } from '../ers/evidence-record.js';
 import { TrustStore } from '../path/trust-store.js';
-import { Certificate } from '../x509/certificate.js';
 import { type Command, EXIT_FAIL, EXIT_OK, UsageError, flag, list, readInput } from './framework.js';
+import { certificatesFrom, checkLine, trustOption } from './verify-options.js';
 
 const verifyCommand: Command = {
   path: ['ers', 'verify'],
@@ -14,11 +14,7 @@ const verifyCommand: Command = {
   positionals: { min: 1, max: 1, names: 'the evidence record file' },
   options: [
     { name: 'data', type: 'multi', description: 'the archived data object(s) (required)' },
-    {
-      name: 'trust',
-      type: 'multi',
-      description: 'trust anchors for the TSA chains (without: chain indeterminate, record not valid)',
-    },
+    trustOption({ note: 'for the TSA chains; without: chain indeterminate, record not valid' }),
     { name: 'untrusted', type: 'multi', description: 'TSA certificates / intermediates not in the tokens' },
     { name: 'json', type: 'boolean', description: 'machine-readable report' },
   ],
@@ -27,8 +23,8 @@ const verifyCommand: Command = {
     if (dataFiles.length === 0) throw new UsageError('--data is required');
     const input = readInput(args.positionals[0]!);
     const data = dataFiles.map(readInput);
-    const trust = list(args, 'trust').flatMap((f) => Certificate.parseAll(readInput(f)));
-    const certificates = list(args, 'untrusted').flatMap((f) => Certificate.parseAll(readInput(f)));
+    const trust = certificatesFrom(list(args, 'trust'));
+    const certificates = certificatesFrom(list(args, 'untrusted'));
     const report = await verifyEvidenceRecord(input, {
       data,
       timeStamp: { certificates, ...(trust.length ? { trustStore: new TrustStore(trust) } : {}) },
@@ -43,9 +39,8 @@ const verifyCommand: Command = {
           `  chain ${a.chain} ATS ${a.index}  ${a.genTime?.toISOString() ?? '-'}  ${a.hashAlgorithm ?? '-'}  ${a.status}\n`,
         );
         const h = a.hashTree;
-        io.out(`    ${h.status.padEnd(13)} hash-tree: ${h.reason}${h.detail ? ` (${h.detail})` : ''}\n`);
-        for (const c of a.token.checks)
-          io.out(`    ${c.status.padEnd(13)} ${c.check}: ${c.reason}${c.detail ? ` (${c.detail})` : ''}\n`);
+        io.out(checkLine({ ...h, check: 'hash-tree' }, '    '));
+        for (const c of a.token.checks) io.out(checkLine(c, '    '));
       }
     }
     return report.valid ? EXIT_OK : EXIT_FAIL;

@@ -91,62 +91,55 @@ const common = [
   { name: 'list', type: 'boolean' as const, description: 'list the lints (name, severity, clause) and exit' },
 ];
 
-export const certLintCommand: Command = {
-  path: ['cert', 'lint'],
-  summary: 'lint certificates: RFC 5280, ETSI EN 319 412, Vietnamese UID / title / NEAC minimums',
-  usage: `FILE… [--profile ${LINT_PROFILES.join('|')}] [--json]`,
-  options: [
-    { name: 'profile', type: 'string', description: `one of ${LINT_PROFILES.join(', ')} (default auto)` },
-    ...common,
-  ],
-  positionals: { min: 0, max: Number.POSITIVE_INFINITY, names: 'FILE…' },
-  async run(args, io) {
-    if (flag(args, 'list')) {
-      io.out(listText('certificate'));
-      return EXIT_OK;
-    }
-    if (args.positionals.length === 0) throw new UsageError('expected at least one FILE');
-    const profile = str(args, 'profile');
-    return runLint(
-      'certificate',
-      args.positionals,
-      { ...(profile ? { profile } : {}), json: flag(args, 'json'), all: flag(args, 'all') },
-      io,
-    );
-  },
-};
+/**
+ * `kyso cert lint`, `kyso crl lint` and `kyso ocsp lint`: one command over three kinds of object
+ * (certificates also take --profile).
+ */
+function lintCommand(kind: 'certificate' | 'crl' | 'ocsp', summary: string): Command {
+  const profiles = kind === 'certificate';
+  return {
+    path: [kind === 'certificate' ? 'cert' : kind, 'lint'],
+    summary,
+    usage: profiles ? `FILE… [--profile ${LINT_PROFILES.join('|')}] [--json]` : 'FILE… [--json]',
+    options: profiles
+      ? [
+          {
+            name: 'profile',
+            type: 'string',
+            description: `one of ${LINT_PROFILES.join(', ')} (default auto)`,
+          },
+          ...common,
+        ]
+      : common,
+    positionals: { min: 0, max: Number.POSITIVE_INFINITY, names: 'FILE…' },
+    async run(args, io) {
+      if (flag(args, 'list')) {
+        io.out(listText(kind));
+        return EXIT_OK;
+      }
+      if (args.positionals.length === 0) throw new UsageError('expected at least one FILE');
+      const profile = profiles ? str(args, 'profile') : undefined;
+      return runLint(
+        kind,
+        args.positionals,
+        { ...(profile ? { profile } : {}), json: flag(args, 'json'), all: flag(args, 'all') },
+        io,
+      );
+    },
+  };
+}
 
-export const crlLintCommand: Command = {
-  path: ['crl', 'lint'],
-  summary: 'lint CRLs against RFC 5280 §5',
-  usage: 'FILE… [--json]',
-  options: common,
-  positionals: { min: 0, max: Number.POSITIVE_INFINITY, names: 'FILE…' },
-  async run(args, io) {
-    if (flag(args, 'list')) {
-      io.out(listText('crl'));
-      return EXIT_OK;
-    }
-    if (args.positionals.length === 0) throw new UsageError('expected at least one FILE');
-    return runLint('crl', args.positionals, { json: flag(args, 'json'), all: flag(args, 'all') }, io);
-  },
-};
+export const certLintCommand: Command = lintCommand(
+  'certificate',
+  'lint certificates: RFC 5280, ETSI EN 319 412, Vietnamese UID / title / NEAC minimums',
+);
 
-export const ocspLintCommand: Command = {
-  path: ['ocsp', 'lint'],
-  summary: 'lint OCSP responses against RFC 6960 (and the Circular 16/2019 hash list)',
-  usage: 'FILE… [--json]',
-  options: common,
-  positionals: { min: 0, max: Number.POSITIVE_INFINITY, names: 'FILE…' },
-  async run(args, io) {
-    if (flag(args, 'list')) {
-      io.out(listText('ocsp'));
-      return EXIT_OK;
-    }
-    if (args.positionals.length === 0) throw new UsageError('expected at least one FILE');
-    return runLint('ocsp', args.positionals, { json: flag(args, 'json'), all: flag(args, 'all') }, io);
-  },
-};
+export const crlLintCommand: Command = lintCommand('crl', 'lint CRLs against RFC 5280 §5');
+
+export const ocspLintCommand: Command = lintCommand(
+  'ocsp',
+  'lint OCSP responses against RFC 6960 (and the Circular 16/2019 hash list)',
+);
 
 export const lintCommands: Command[] = [certLintCommand, crlLintCommand, ocspLintCommand];
 

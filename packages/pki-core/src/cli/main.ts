@@ -37,6 +37,33 @@ export {
   writeOutput,
 } from './framework.js';
 
+export {
+  ADES_LEVELS,
+  type AdesLevel,
+  KEY_FILE_OPTIONS,
+  REMOTE_SIGNER_OPTIONS,
+  type RemoteSignerContext,
+  type RemoteSignerFactory,
+  type RemoteSignerRequest,
+  RemoteSigningError,
+  SIGNER_USAGE,
+  levelAndTsa,
+  levelOptions,
+  p12Options,
+  refuseExistingOutput,
+  signerFromOptions,
+  signerOptions,
+} from './signing-options.js';
+export {
+  type ReportForm,
+  VN_ROOTS_OPTION,
+  certificatesFrom,
+  reportForm,
+  reportOptions,
+  trustOption,
+  trustStoreFromOptions,
+} from './verify-options.js';
+
 /**
  * Options of `main`: the program's name, version and help text (`CliInfo`), and whether pki-core's
  * commands are included.

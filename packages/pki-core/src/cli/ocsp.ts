@@ -35,6 +35,7 @@ import {
   str,
   writeOutput,
 } from './framework.js';
+import { checkLine } from './verify-options.js';
 
 const CERTID_HASHES: Record<string, HashAlgorithm> = {
   sha1: 'SHA-1',
@@ -255,8 +256,7 @@ const verifyCommand: Command = {
           `certificate status: ${s.status}${s.status === 'revoked' ? ` at ${s.revocationTime.toISOString()}${s.reason ? ` (${s.reason})` : ''}` : ''}\n`,
         );
       }
-      for (const c of report.checks)
-        io.out(`  ${c.status.padEnd(13)} ${c.check}: ${c.reason}${c.detail ? ` (${c.detail})` : ''}\n`);
+      for (const c of report.checks) io.out(checkLine(c));
       io.out(`${renderVerdict(ocspVerdict(report), 'en')}\n`);
     }
     return report.status === 'passed' ? EXIT_OK : EXIT_FAIL;

@@ -32,6 +32,7 @@ import {
   str,
   writeOutput,
 } from './framework.js';
+import { certificatesFrom, checkLine, trustOption } from './verify-options.js';
 
 const HASHES: Record<string, HashAlgorithm> = { sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
 
@@ -132,18 +133,14 @@ const verifyCommand: Command = {
     { name: 'data', type: 'string', description: 'the time-stamped file' },
     { name: 'digest', type: 'string', description: 'hex digest of the data' },
     { name: 'request', type: 'string', description: 'the TimeStampReq (checks imprint, nonce and policy)' },
-    {
-      name: 'trust',
-      type: 'multi',
-      description: 'trust anchors for the TSA chain (without: chain indeterminate)',
-    },
+    trustOption({ note: 'for the TSA chain; without: chain indeterminate' }),
     { name: 'untrusted', type: 'multi', description: 'TSA certificate / intermediates not in the token' },
     { name: 'json', type: 'boolean', description: 'machine-readable report' },
   ],
   async run(args, io) {
     const input = readInput(str(args, 'in')!);
-    const trust = list(args, 'trust').flatMap((f) => Certificate.parseAll(readInput(f)));
-    const certificates = list(args, 'untrusted').flatMap((f) => Certificate.parseAll(readInput(f)));
+    const trust = certificatesFrom(list(args, 'trust'));
+    const certificates = certificatesFrom(list(args, 'untrusted'));
     const common = { certificates, ...(trust.length ? { trustStore: new TrustStore(trust) } : {}) };
     const reqFile = str(args, 'request');
     const dataFile = str(args, 'data');
@@ -200,8 +197,7 @@ const verifyCommand: Command = {
           `imprint: ${report.tstInfo.messageImprint.hashAlgorithm} ${toHex(report.tstInfo.messageImprint.hashedMessage)}\n`,
         );
       }
-      for (const c of report.checks)
-        io.out(`  ${c.status.padEnd(13)} ${c.check}: ${c.reason}${c.detail ? ` (${c.detail})` : ''}\n`);
+      for (const c of report.checks) io.out(checkLine(c));
       io.out(`${renderVerdict(timeStampVerdict(report), 'en')}\n`);
     }
     return report.status === 'passed' ? EXIT_OK : EXIT_FAIL;

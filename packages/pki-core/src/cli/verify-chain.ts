@@ -14,8 +14,8 @@ import { buildAndValidatePath } from '../path/build.js';
 import { VALIDATION_PROFILES, type ValidationProfile } from '../path/profile.js';
 import type { ValidationReport } from '../path/report.js';
 import type { RevocationMode } from '../revocation/index.js';
-import { CertificatePool, toCertificates } from '../path/trust-store.js';
-import { loadTrustStore, readCertificates } from '../path/trust-store.node.js';
+import { CertificatePool, TrustStore, toCertificates } from '../path/trust-store.js';
+import { readCertificates } from '../path/trust-store.node.js';
 import type { Purpose } from '../path/validate.js';
 import { renderVerdict } from '../verdict/render.js';
 import { pathVerdict } from '../verdict/verdict.js';
@@ -30,6 +30,7 @@ import {
   readInput,
   str,
 } from './framework.js';
+import { certificatesFrom, trustOption } from './verify-options.js';
 
 const PURPOSE_ALIASES: Record<string, Purpose> = {
   any: 'any',
@@ -117,7 +118,7 @@ export const verifyChainCommand: Command = {
     'LEAF --trust ROOT [--untrusted CERT ...] [--crl FILE ...] [--ocsp-response FILE ...] [--fetch] [--revocation MODE] [--at ISO] [--purpose P] [--policy OID ...] [--profile P] [--json]',
   positionals: { min: 1, max: 1, names: 'LEAF' },
   options: [
-    { name: 'trust', type: 'multi', required: true, description: 'trust anchor file (PEM/DER) or folder' },
+    trustOption({ required: true }),
     {
       name: 'untrusted',
       type: 'multi',
@@ -149,7 +150,7 @@ export const verifyChainCommand: Command = {
     const leafFile = args.positionals[0]!;
     const leaf = toCertificates(readInput(leafFile))[0];
     if (!leaf) throw new UsageError(`no certificate in ${leafFile}`);
-    const trustStore = loadTrustStore(list(args, 'trust'));
+    const trustStore = new TrustStore(certificatesFrom(list(args, 'trust')));
     if (trustStore.size === 0) throw new UsageError('no trust anchor certificates found');
     const pool = new CertificatePool(readCertificates(list(args, 'untrusted')));
     const time = date(args, 'at') ?? new Date();
