@@ -12,7 +12,7 @@ export default defineConfig({
       { find: /^@kyso\/pki-core\/cli\/([a-z-]+)$/, replacement: `${pkgs}pki-core/src/cli/$1.ts` },
       { find: /^@kyso\/(pki-core|pdf-sign|xml-sign|signing-server)$/, replacement: `${pkgs}$1/src/index.ts` },
       {
-        find: /^@kyso\/(pki-core|pdf-sign|xml-sign|signing-server)\/([a-z-]+)$/,
+        find: /^@kyso\/(pki-core|pdf-sign|xml-sign|signing-server)\/([a-z0-9-]+)$/,
         replacement: `${pkgs}$1/src/$2/index.ts`,
       },
     ],

@@ -7,6 +7,16 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** report: api/<report>.api.md; dts: the entry's built declaration file inside packages/<pkg>. */
 export const ENTRIES = [
   { report: 'pki-core', pkg: 'pki-core', dts: 'dist/index.d.ts' },
+  // The subpath entries per concern (docs/decisions.md, "Explicit exports and subpath entries").
+  { report: 'pki-core-der', pkg: 'pki-core', dts: 'dist/der/index.d.ts' },
+  { report: 'pki-core-crypto', pkg: 'pki-core', dts: 'dist/crypto/index.d.ts' },
+  { report: 'pki-core-x509', pkg: 'pki-core', dts: 'dist/x509/index.d.ts' },
+  { report: 'pki-core-path', pkg: 'pki-core', dts: 'dist/path/index.d.ts' },
+  { report: 'pki-core-cms', pkg: 'pki-core', dts: 'dist/cms/index.d.ts' },
+  { report: 'pki-core-tsp', pkg: 'pki-core', dts: 'dist/tsp/index.d.ts' },
+  { report: 'pki-core-ocsp', pkg: 'pki-core', dts: 'dist/ocsp/index.d.ts' },
+  { report: 'pki-core-lint', pkg: 'pki-core', dts: 'dist/lint/index.d.ts' },
+  { report: 'pki-core-verdict', pkg: 'pki-core', dts: 'dist/verdict/index.d.ts' },
   { report: 'pki-core-cli', pkg: 'pki-core', dts: 'dist/cli/main.d.ts' },
   { report: 'pdf-sign', pkg: 'pdf-sign', dts: 'dist/index.d.ts' },
   { report: 'pdf-sign-node', pkg: 'pdf-sign', dts: 'dist/node/index.d.ts' },

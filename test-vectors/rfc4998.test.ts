@@ -119,10 +119,10 @@ describe('RFC 4998 evidence records (bc-test-data)', () => {
       const rep = await verifyEvidenceRecord(read(c.file), { data });
       expect(rep.valid).toBe(false);
       expect(rep.hashTreesValid).toBe(false);
-      expect(rep.reason).toBe('chain 0 ATS 0: data-hash-not-in-hash-tree');
+      expect(rep.reason).toBe('chain 0 ATS 0: DATA_HASH_NOT_IN_HASH_TREE');
       // Renewed chains fail too: their renewed data hash changes with the data.
       for (const a of rep.ats.filter((x) => x.chain > 0))
-        expect(a.hashTree.reason).toBe('renewed-data-hash-not-in-hash-tree');
+        expect(a.hashTree.reason).toBe('RENEWED_DATA_HASH_NOT_IN_HASH_TREE');
     }
   });
 
@@ -141,14 +141,14 @@ describe('RFC 4998 evidence records (bc-test-data)', () => {
     { file: 'ER_OK_INIT.ers', ok: true, shape: [1] },
     { file: 'ER_OK_CHAIN.ers', ok: true, shape: [2] },
     { file: 'ER_OK_SEQ.ers', ok: true, shape: [2, 1] },
-    { file: 'ER_NOK_INIT.ers', ok: false, shape: [1], reason: 'chain 0 ATS 0: root-hash-imprint-mismatch' },
+    { file: 'ER_NOK_INIT.ers', ok: false, shape: [1], reason: 'chain 0 ATS 0: ROOT_HASH_IMPRINT_MISMATCH' },
     {
       file: 'ER_NOK_CHAIN.ers',
       ok: false,
       shape: [2],
-      reason: 'chain 0 ATS 1: previous-time-stamp-hash-not-in-hash-tree',
+      reason: 'chain 0 ATS 1: PREVIOUS_TIME_STAMP_HASH_NOT_IN_HASH_TREE',
     },
-    { file: 'ER_NOK_SEQ.ers', ok: false, shape: [2, 1], reason: 'chain 1 ATS 0: root-hash-imprint-mismatch' },
+    { file: 'ER_NOK_SEQ.ers', ok: false, shape: [2, 1], reason: 'chain 1 ATS 0: ROOT_HASH_IMPRINT_MISMATCH' },
   ];
   for (const b of bsi) {
     it(`BSI ${b.file}: ${b.ok ? 'consistent' : 'fails'} (no data: the records do not cover BIN.bin)`, async () => {
@@ -166,7 +166,7 @@ describe('RFC 4998 evidence records (bc-test-data)', () => {
           expect(a.hashTree.status).toBe(a.index === 0 ? 'indeterminate' : 'passed');
           if (a.index === 0)
             expect(a.hashTree).toMatchObject({
-              reason: 'no-data-supplied',
+              reason: 'NO_DATA_SUPPLIED',
               detail: 'tree reduces to the imprint',
             });
         }
@@ -177,7 +177,7 @@ describe('RFC 4998 evidence records (bc-test-data)', () => {
       // Over the BIN.bin shipped with the set, every record fails: its hash is in none of the trees.
       const withData = await verifyEvidenceRecord(er, { data: read(`${BSI}/BIN.bin`) });
       expect(withData.valid).toBe(false);
-      expect(withData.ats[0]!.hashTree.reason).toBe('data-hash-not-in-hash-tree');
+      expect(withData.ats[0]!.hashTree.reason).toBe('DATA_HASH_NOT_IN_HASH_TREE');
     });
   }
 
@@ -206,7 +206,7 @@ describe('RFC 4998 evidence records (bc-test-data)', () => {
     flipped[72] = flipped[72]! ^ 0x80; // inside the first PartialHashtree's first value
     const rep = await verifyEvidenceRecord(flipped, { data: read(`${TOOL}/2Chains3ATS/BIN.bin`) });
     expect(rep.valid).toBe(false);
-    expect(rep.reason).toMatch(/^chain 0 ATS 0: (data-hash-not-in-hash-tree|root-hash-imprint-mismatch)/);
+    expect(rep.reason).toMatch(/^chain 0 ATS 0: (DATA_HASH_NOT_IN_HASH_TREE|ROOT_HASH_IMPRINT_MISMATCH)/);
   });
 
   it('kyso ers verify: exit 0 valid, 1 invalid, 2 usage / malformed', async () => {
@@ -246,7 +246,7 @@ describe('RFC 4998 evidence records (bc-test-data)', () => {
       fs.writeFileSync(other, 'some binary contenT');
       const bad = await runCommands(ersCommands, ['ers', 'verify', ers, '--data', other, '--trust', pems]);
       expect(bad.code).toBe(1);
-      expect(bad.out).toContain('reason: chain 0 ATS 0: data-hash-not-in-hash-tree');
+      expect(bad.out).toContain('reason: chain 0 ATS 0: DATA_HASH_NOT_IN_HASH_TREE');
       // Usage and malformed input.
       expect((await runCommands(ersCommands, ['ers', 'verify', ers])).code).toBe(2);
       expect((await runCommands(ersCommands, ['ers', 'verify', '--data', data])).code).toBe(2);

@@ -62,7 +62,7 @@ describe('RFC 5544 TimeStampedData (bc-test-data)', () => {
   it('verifies: every token, first over metadata+content, renewals over the previous entry', async () => {
     const t = parseTimeStampedData(der);
     const rep = await verifyTimeStampedData(t);
-    expect(rep.content).toEqual({ status: 'passed', reason: 'embedded-content' });
+    expect(rep.content).toEqual({ status: 'passed', reason: 'EMBEDDED_CONTENT' });
     expect(rep.timeStamps.map((x) => x.covers)).toEqual([
       'metadata+content',
       'previous-timestamp',
@@ -101,11 +101,11 @@ describe('RFC 5544 TimeStampedData (bc-test-data)', () => {
 
   it('detached data: the LF copy differs, the CRLF original matches', async () => {
     const lf = await verifyTimeStampedData(der, { data: dataFile });
-    expect(lf.content.reason).toBe('detached-data-differs-from-content');
+    expect(lf.content.reason).toBe('DETACHED_DATA_DIFFERS_FROM_CONTENT');
     expect(lf.status).toBe('failed');
     const crlf = utf8Encode(utf8Decode(dataFile).replaceAll('\n', '\r\n'));
     const ok = await verifyTimeStampedData(der, { data: crlf });
-    expect(ok.content.reason).toBe('detached-data-equals-content');
+    expect(ok.content.reason).toBe('DETACHED_DATA_EQUALS_CONTENT');
     expect(
       ok.timeStamps.every((x) => x.checks.find((c) => c.check === 'message-imprint')?.status === 'passed'),
     ).toBe(true);

@@ -20,7 +20,13 @@ import {
   findSignatures,
   signPdf,
 } from '../src/index.js';
-import { type PdfValidationReport, renderReport, verifyPdf } from '../src/verify/index.js';
+import {
+  type PdfValidationReport,
+  pdfSignatureVerdict,
+  pdfVerdict,
+  renderReport,
+  verifyPdf,
+} from '../src/verify/index.js';
 import { makeSamplePdf } from './helpers/docs.js';
 import { pdfsig } from './helpers/interop.js';
 import { type PdfTestPki, makePdfTestPki } from './helpers/pki.js';
@@ -174,6 +180,11 @@ describe('verifyPdf: two signatures (official certifies P=2 at B-LT, agency appr
     const r = await verifyPdf(bb, { trustStore: trust, revocationChecker: revoked, clock: fixedClock(at) });
     expect(r.valid).toBe(false);
     expect(r.signatures[0]!.certificate.reason).toBe('REVOKED');
+    // The report carries the verdicts `kyso pdf verify --json` prints (the one mapping).
+    expect(r.verdict).toMatchObject({ indication: 'TOTAL-FAILED', subIndication: 'REVOKED' });
+    expect(r.signatures[0]!.verdict.reasons).toContain('CERTIFICATE_REVOKED');
+    expect(r.verdict).toEqual(pdfVerdict(r));
+    expect(r.signatures[0]!.verdict).toEqual(pdfSignatureVerdict(r.signatures[0]!));
     // The checker was asked at the clock's time, and only for what the document left unknown.
     expect(asked.length).toBeGreaterThan(0);
     expect(asked.every((a) => a.endsWith(`@${at.toISOString()}`))).toBe(true);
@@ -181,6 +192,8 @@ describe('verifyPdf: two signatures (official certifies P=2 at B-LT, agency appr
     const ok = await verifyPdf(bb, { trustStore: trust, revocationChecker: good, clock: fixedClock(at) });
     expect(ok.valid).toBe(true);
     expect(ok.signatures[0]!.revocationSource).toBe('fetched');
+    expect(ok.verdict).toEqual({ indication: 'TOTAL-PASSED', reasons: [] });
+    expect(ok.signatures[0]!.verdict).toEqual({ indication: 'TOTAL-PASSED', reasons: [] });
   });
 
   it('an unknown root: indeterminate, never valid', async () => {

@@ -7,13 +7,30 @@
  * a certificate/CRL/OCSP linter, and one verdict model (ETSI EN 319 102-1 indication and
  * sub-indication, TS 119 102-2 XML reports). Every parser is bounded (named `MAX_*` limits) and
  * throws {@link KysoError} with a stable `code`; validation outcomes are reports, not exceptions.
- * The `kyso` command framework is `@kyso/pki-core/cli`.
+ * This root entry exports every name; the subpath entries `@kyso/pki-core/der`, `/crypto`, `/x509`,
+ * `/path`, `/cms`, `/tsp`, `/ocsp`, `/lint` and `/verdict` export one concern each, and `/cli` the
+ * `kyso` commands.
  *
  * @packageDocumentation
  */
 // Foundation
-export * from './errors.js';
-export * from './bytes.js';
+export { isKysoError, type KysoErrorCode, KysoError } from './errors.js';
+export {
+  concatBytes,
+  bytesEqual,
+  timingSafeEqual,
+  toHex,
+  fromHex,
+  toBase64,
+  fromBase64,
+  toBase64Url,
+  fromBase64Url,
+  utf8Decode,
+  bigintToBytes,
+  bytesToBigint,
+  randomBytes,
+  utf8Encode,
+} from './bytes.js';
 /**
  * Strict DER (ITU-T X.690 §10) reader and writer: `der.DerReader` walks the structure a parser
  * expects (definite minimal lengths, minimal INTEGERs, no trailing bytes), `der.seq`, `der.oid`,
@@ -21,29 +38,289 @@ export * from './bytes.js';
  * `MAX_DER_DEPTH` levels in `parseTree`); input over `MAX_DER_SIZE` bytes, `INPUT_TOO_LARGE`.
  */
 export * as der from './der.js';
-export * from './pem.js';
-export * from './oids.js';
-export * from './clock.js';
+export {
+  pemDecodeAll,
+  pemDecode,
+  pemEncode,
+  looksLikePem,
+  derOrPem,
+  type PemBlock,
+  MAX_PEM_SIZE,
+} from './pem.js';
+export { oidName, OID } from './oids.js';
+export { fixedClock, type Clock, systemClock } from './clock.js';
 // Keys, algorithms, signers
-export * from './crypto/types.js';
-export * from './crypto/hash.js';
-export * from './crypto/algorithms.js';
-export * from './crypto/keys.js';
-export * from './crypto/signer.js';
-export * from './crypto/verify.js';
+export type {
+  HashAlgorithm,
+  NamedCurve,
+  KeySpec,
+  SignatureAlgorithm,
+  LegacyDsaAlgorithm,
+  VerifyHashAlgorithm,
+  CmsDigestAlgorithm,
+  FallbackVerifyAlgorithm,
+  MlDsaParameterSet,
+  MlDsaAlgorithm,
+  VerifyAlgorithm,
+  PublicKeyInfo,
+  Signer,
+} from './crypto/types.js';
+export {
+  isHashAlgorithm,
+  hashLength,
+  hashOid,
+  hashFromOid,
+  digest,
+  hashAlgorithmIdentifier,
+  parseHashAlgorithmIdentifier,
+  HASH_ALGORITHMS,
+  HASH_LEN,
+} from './crypto/hash.js';
+export {
+  signatureAlgorithmOid,
+  encodePssParams,
+  parsePssParams,
+  parsePssParamsForVerify,
+  encodeSignatureAlgorithm,
+  parseSignatureAlgorithm,
+  parseVerifyAlgorithm,
+  algorithmIdentifiersEqual,
+  signatureAlgorithmsEqual,
+  signatureAlgorithmKey,
+  signatureAlgorithmName,
+  keySpecName,
+  algorithmFitsKey,
+  assertStrongForSigning,
+  defaultSignatureAlgorithm,
+  signatureAlgorithmsForKey,
+  rsaPss,
+  webCryptoVerifyAlgorithm,
+  MAX_PSS_SALT_LENGTH,
+  CURVE_BITS,
+  CURVE_BYTES,
+  CURVE_OID,
+  CURVE_BY_OID,
+  type PssParams,
+  type VerifyPssParams,
+} from './crypto/algorithms.js';
+export {
+  webCryptoAlg,
+  parsePublicKeyInfo,
+  encodePublicKeyInfo,
+  spkiForWebCrypto,
+  keyIdentifier,
+  importPublicKey,
+  exportSpki,
+  exportSpkiPem,
+  generateKeyPair,
+  pkcs1ToPkcs8,
+  sec1ToPkcs8,
+  privateKeyFromPkcs8,
+  importPrivateKey,
+  exportPkcs8,
+  exportPkcs8Pem,
+  exportJwk,
+  exportPublicJwk,
+  importJwk,
+  importPublicJwk,
+  RSA_GENERATE_SIZES,
+  MAX_RSA_BITS,
+  type KeyOptions,
+  KeyPair,
+  PRIVATE_KEY_PEM_LABELS,
+} from './crypto/keys.js';
+export {
+  webCryptoSignParams,
+  normalizeSignatureAlgorithm,
+  nativeSignActive,
+  setNativeSign,
+  type LocalSignerOptions,
+  LocalSigner,
+} from './crypto/signer.js';
+export {
+  clearVerifyKeyCache,
+  verifyKeyCacheSize,
+  verifySignature,
+  verifySignatureSync,
+  ecdsaDerToP1363,
+  ecdsaP1363ToDer,
+  VERIFY_KEY_CACHE_SIZE,
+  type VerifyOptions,
+  type PendingVerification,
+} from './crypto/verify.js';
 // Names and certificates
-export * from './name.js';
-export * from './x509/general-name.js';
-export * from './x509/extensions.js';
-export * from './x509/certificate.js';
-export * from './x509/name-constraints.js';
-export * from './x509/issue.js';
-export * from './x509/describe.js';
-export * from './csr.js';
-export * from './crl.js';
+export {
+  attributeShortName,
+  encodeAttributeValue,
+  prepareString,
+  citizenSubject,
+  officialSubject,
+  organizationSubject,
+  rawAttributeValue,
+  type AttributeTypeAndValue,
+  type RelativeDistinguishedName,
+  VN_UID_PREFIXES,
+  type VnUidPrefix,
+  MAX_NAME_ATTRIBUTES,
+  type NameInput,
+  Name,
+  type VnAddress,
+  type CitizenSubjectInput,
+  type OfficialSubjectInput,
+  type OrganizationSubjectInput,
+} from './name.js';
+export {
+  parseGeneralName,
+  parseGeneralNames,
+  encodeGeneralName,
+  formatIp,
+  parseIp,
+  formatGeneralName,
+  parseGeneralNameString,
+  type GeneralName,
+  MAX_GENERAL_NAMES,
+} from './x509/general-name.js';
+export {
+  encodeExtension,
+  parseBasicConstraints,
+  encodeBasicConstraints,
+  parseKeyUsage,
+  encodeKeyUsage,
+  parseExtKeyUsage,
+  encodeExtKeyUsage,
+  parseSubjectKeyIdentifier,
+  parseAuthorityKeyIdentifier,
+  encodeAuthorityKeyIdentifier,
+  parseGeneralNamesExtension,
+  encodeGeneralNamesExtension,
+  parseCrlDistributionPoints,
+  encodeCrlDistributionPoints,
+  crlDistributionPointUris,
+  parseIssuingDistributionPoint,
+  encodeIssuingDistributionPoint,
+  parseInfoAccess,
+  encodeInfoAccess,
+  parseCertificatePolicies,
+  encodeCertificatePolicies,
+  parsePolicyMappings,
+  encodePolicyMappings,
+  parsePolicyConstraints,
+  encodePolicyConstraints,
+  parseInhibitAnyPolicy,
+  parseNameConstraints,
+  encodeNameConstraints,
+  parseCrlReason,
+  encodeCrlReason,
+  parseCrlNumber,
+  parseGeneralizedTimeExt,
+  parseNull,
+  describeIa5,
+  type Extension,
+  MAX_EXTENSION_ITEMS,
+  MAX_NAME_CONSTRAINT_SUBTREES,
+  type BasicConstraints,
+  KEY_USAGES,
+  type KeyUsage,
+  encodeSubjectKeyIdentifier,
+  type AuthorityKeyIdentifier,
+  REASON_FLAGS,
+  type ReasonFlag,
+  type DistributionPointName,
+  type DistributionPoint,
+  type IssuingDistributionPoint,
+  type AccessDescription,
+  type PolicyQualifier,
+  type PolicyInformation,
+  type PolicyInput,
+  type PolicyMapping,
+  type PolicyConstraints,
+  encodeInhibitAnyPolicy,
+  type GeneralSubtree,
+  type NameConstraints,
+  CRL_REASONS,
+  type CrlReason,
+  encodeCrlNumber,
+  encodeInvalidityDate,
+} from './x509/extensions.js';
+export {
+  parseExtensionList,
+  readCertTime,
+  MAX_CERTIFICATE_SIZE,
+  MAX_EXTENSIONS,
+  KNOWN_EXTENSIONS,
+  Certificate,
+} from './x509/certificate.js';
+export {
+  nameConstraintViolation,
+  nameConstraintsProblem,
+  namesUnderConstraints,
+} from './x509/name-constraints.js';
+export {
+  randomSerial,
+  buildCertificate,
+  withSubjectEmails,
+  issueCertificate,
+  type BuildCertificateInput,
+  PROFILES,
+  type Profile,
+  type IssuerContext,
+  type IssueCertificateInput,
+} from './x509/issue.js';
+export {
+  describeName,
+  summarizeCertificate,
+  formatCertificateSummary,
+  type CertificateSummary,
+  describeSignatureAlgorithm,
+  describePublicKey,
+} from './x509/describe.js';
+export {
+  createCsr,
+  MAX_CSR_SIZE,
+  type CsrAttribute,
+  CertificationRequest,
+  type CreateCsrInput,
+} from './csr.js';
+export {
+  verifyCrlSignature,
+  issueCrl,
+  MAX_CRL_SIZE,
+  MAX_CRL_ENTRIES,
+  KNOWN_CRL_EXTENSIONS,
+  KNOWN_CRL_ENTRY_EXTENSIONS,
+  type RevokedCertificate,
+  Crl,
+  type CrlEntryInput,
+  type IssueCrlOptions,
+} from './crl.js';
 // Key containers
-export * from './pkcs8-encrypted.js';
-export * from './pkcs12.js';
+export {
+  looksLikePrivateKeyInfo,
+  encryptPkcs8,
+  encryptPkcs8Pem,
+  decryptPkcs8,
+  decryptEncryptedPrivateKeyInfo,
+  ENCRYPTED_PRIVATE_KEY_PEM_LABEL,
+  MAX_ENCRYPTED_PKCS8_SIZE,
+  type EncryptPkcs8Options,
+  type DecryptPkcs8Options,
+} from './pkcs8-encrypted.js';
+export {
+  exportPkcs12,
+  importPkcs12,
+  pkcs12KeyForCertificate,
+  MAX_PKCS12_SIZE,
+  MAX_SAFE_CONTENTS_DEPTH,
+  MAX_PKCS12_BAGS,
+  PKCS12_WORK_BUDGET_FACTOR,
+  PKCS12_DEFAULT_ITERATIONS,
+  PKCS12_MAC_SALT_LENGTH,
+  type Pkcs12ExportOptions,
+  type Pkcs12Key,
+  type Pkcs12Certificate,
+  type Pkcs12Contents,
+  type Pkcs12ImportOptions,
+} from './pkcs12.js';
 // OCSP responder and RFC 3161 TSA cores (appended for the signing server)
 export {
   OcspResponder,
@@ -55,22 +332,271 @@ export { TimeStampAuthority, type TimeStampAuthorityOptions } from './tsp/tsa.js
 export { buildTimeStampReq, parseTimeStampReq } from './tsp/request.js';
 export { parseTimeStampResp } from './tsp/response.js';
 // Validation and revocation
-export * from './path/index.js';
-export * from './revocation/index.js';
+export {
+  buildAndValidatePath,
+  type BuildOptions,
+  checkNameConstraints,
+  isValidDnsName,
+  matchesPeerName,
+  type PeerName,
+  ANY_POLICY,
+  PolicyProcessor,
+  type PolicyInputs,
+  VALIDATION_PROFILES,
+  conformanceProblem,
+  type ValidationProfile,
+  rsaEncryptionKeysOnly,
+  verifyOptionsForProfile,
+  type AddAnchorOptions,
+  type AnchorConstraints,
+  CertificatePool,
+  type CertificateInput,
+  type TrustAnchor,
+  TrustStore,
+  clearParseCache,
+  parseCertificateCached,
+  toCertificates,
+  PURPOSES,
+  type PathValidationOptions,
+  type Purpose,
+  type PurposeName,
+  purposeOids,
+  validatePath,
+  MAX_SIGNATURE_CHECKS,
+  MAX_BUILD_CALLS,
+  MAX_NAME_CONSTRAINT_COMPARISONS,
+  MAX_POLICY_NODES,
+  MAX_PATH_DEPTH,
+  type BudgetKind,
+  type BudgetLimits,
+  BudgetExhausted,
+  Budget,
+  reasonRank,
+  REASONS,
+  type ValidationReason,
+  type CheckName,
+  type CheckResult,
+  type PolicyResult,
+  type ValidationReport,
+  type RevocationStatus,
+  type RevocationSourceKind,
+  type RevocationResult,
+  type RevocationContext,
+  type RevocationChecker,
+  type CertRevocationReport,
+} from './path/index.js';
+export {
+  newRevocationChecker,
+  type NewRevocationCheckerOptions,
+  findCrlSigner,
+  checkWithCrls,
+  CRL_UNKNOWN_REASONS,
+  type CrlUnknownReason,
+  type CrlCheckOptions,
+  type CrlCheckOutcome,
+  DEFAULT_FETCH_TIMEOUT_MS,
+  DEFAULT_MAX_CRL_BYTES,
+  DEFAULT_MAX_OCSP_BYTES,
+  checkWithOcsp,
+  type RevocationMode,
+  type RevocationPolicy,
+  type RevocationSources,
+  type DetailedRevocationResult,
+  type Answer,
+  KysoRevocationChecker,
+  type OcspCheckOptions,
+  requireLevel,
+  collectValidationData,
+  onlineRevocationFetcher,
+  type RevocationDataFetcher,
+  type ValidationDataProblem,
+  type CollectedValidationData,
+  LevelNotReachedError,
+} from './revocation/index.js';
 // OCSP, time-stamping, CMS
-export * from './ocsp/request.js';
-export * from './ocsp/response.js';
-export * from './ocsp/verify.js';
-export * from './ocsp/responder.js';
-export * from './tsp/request.js';
-export * from './tsp/response.js';
-export * from './tsp/tsa.js';
-export * from './tsp/verify.js';
-export * from './cms/signed-data.js';
-export * from './cms/sign.js';
-export * from './cms/cades.js';
-export * from './cms/verify.js';
-export * from './cms/http-tsa.js';
+export {
+  encodeCertId,
+  parseCertId,
+  certIdsEqual,
+  certIdMatchesIssuer,
+  serialToBigInt,
+  encodeNonceExtension,
+  parseNonceValue,
+  parseOcspRequest,
+  ocspGetUrl,
+  fitsGet,
+  decodeOcspGetPath,
+  MAX_OCSP_REQUEST_SIZE,
+  MAX_OCSP_REQUESTS,
+  MAX_NONCE_LENGTH,
+  type CertId,
+  type SingleRequest,
+  type OcspRequest,
+  type OcspRequestOptions,
+} from './ocsp/request.js';
+export {
+  buildOcspErrorResponse,
+  encodeCertStatus,
+  encodeSingleResponse,
+  buildOcspResponse,
+  buildBasicOcspResponse,
+  wrapBasicOcspResponse,
+  ocspSigningParts,
+  signBasicOcspResponse,
+  describeBasicOcspResponse,
+  responderKeyHash,
+  MAX_OCSP_RESPONSE_SIZE,
+  MAX_SINGLE_RESPONSES,
+  MAX_RESPONSE_CERTS,
+  OCSP_RESPONSE_STATUSES,
+  type OcspResponseStatus,
+  type CertStatus,
+  type SingleResponse,
+  type ResponderId,
+  type BasicOcspResponse,
+  type OcspResponse,
+  type SingleResponseInput,
+  type BasicOcspResponseInput,
+  type OcspSigningParts,
+} from './ocsp/response.js';
+export {
+  ocspStatusReason,
+  findSingleResponse,
+  verifyOcspResponse,
+  OCSP_REASONS,
+  type OcspReason,
+  type OcspCheck,
+  type OcspVerifyOptions,
+  type OcspVerifyReport,
+} from './ocsp/verify.js';
+export { MAX_PREPRODUCED } from './ocsp/responder.js';
+export {
+  encodeMessageImprint,
+  parseMessageImprint,
+  readNonce,
+  MAX_TSP_REQUEST_SIZE,
+  MAX_NONCE_BITS,
+  type MessageImprint,
+  type TimeStampReq,
+  type TimeStampReqOptions,
+} from './tsp/request.js';
+export {
+  parseStatusInfo,
+  encodeGrantedResponse,
+  encodeRejection,
+  parseTstInfo,
+  encodeTstInfo,
+  MAX_TSP_RESPONSE_SIZE,
+  MAX_STATUS_STRINGS,
+  PKI_STATUSES,
+  type PkiStatus,
+  PKI_FAILURE_BITS,
+  type PkiFailureInfo,
+  type PkiStatusInfo,
+  type Accuracy,
+  type TstInfo,
+  type TimeStampResp,
+  type TstInfoInput,
+} from './tsp/response.js';
+export { tsaCertificateProblem } from './tsp/tsa.js';
+export {
+  tspStatusReason,
+  pathChainValidator,
+  verifyTimeStampResponse,
+  describeTstInfo,
+  type TspCheckName,
+  TSP_REASONS,
+  type TspReason,
+  type TspCheck,
+  type ChainResult,
+  type TsaChainValidator,
+  type PathChainValidatorOptions,
+  type TimeStampVerifyOptions,
+} from './tsp/verify.js';
+export {
+  parseAlgorithmId,
+  parseContentInfo,
+  parseSignedDataContentInfo,
+  parseSignerInfo,
+  parseSignedData,
+  findAttributes,
+  singleAttributeValue,
+  decodeContentTypeValue,
+  decodeMessageDigestValue,
+  decodeSigningTimeValue,
+  encodeAttribute,
+  encodeAttributeSet,
+  cmsAlgorithmProtectionAttribute,
+  parseCmsAlgorithmProtection,
+  buildSignedAttributes,
+  encodeSignerIdentifier,
+  encodeSignerInfo,
+  encodeSignedData,
+  encodeContentInfo,
+  encodeSigningCertificateV2,
+  encodeSigningCertificateV1,
+  parseSigningCertificateV2,
+  parseSigningCertificateV1,
+  issuerSerialOf,
+  MAX_SIGNERS,
+  MAX_CMS_CERTIFICATES,
+  MAX_CMS_CRLS,
+  MAX_ATTRIBUTES,
+  MAX_ATTRIBUTE_VALUES,
+  MAX_DIGEST_ALGORITHMS,
+  MAX_ESS_CERT_IDS,
+  OID_RI_OCSP_RESPONSE,
+  type AlgorithmId,
+  type SignerIdentifier,
+  type Attribute,
+  type SignerInfo,
+  type OtherRevocationInfo,
+  type SignedData,
+  type ContentInfo,
+  contentTypeAttribute,
+  messageDigestAttribute,
+  signingTimeAttribute,
+  type CmsAlgorithmProtection,
+  type BuildSignedAttributesInput,
+  type SignedAttributes,
+  type EncodeSignerInfoInput,
+  type EncodeSignedDataInput,
+  type IssuerSerial,
+  type EssCertId,
+  type SigningCertificate,
+} from './cms/signed-data.js';
+export {
+  encodePreparedSignerInfo,
+  MAX_ATTACHED_CONTENT,
+  type CmsCertificateInput,
+  type SignCmsInput,
+} from './cms/sign.js';
+export {
+  signatureTimeStampAttribute,
+  upgradeToLta,
+  signCades,
+  type CadesSignLevel,
+  type SignCadesInput,
+  type UpgradeToLtaOptions,
+} from './cms/cades.js';
+export {
+  cmsReportToJson,
+  MAX_TIMESTAMPS_PER_SIGNER,
+  MAX_ARCHIVE_TIMESTAMPS_PER_SIGNER,
+  type CmsCheckName,
+  CMS_REASONS,
+  type CmsReason,
+  type TimeStampReport,
+  type CadesLevel,
+  resolveCmsSignerAlgorithm,
+  resolveSignerAlgorithm,
+} from './cms/verify.js';
+export {
+  httpTimeStamper,
+  TSA_TIMEOUT_MS,
+  MAX_TSA_RESPONSE,
+  type HttpTimeStamperOptions,
+} from './cms/http-tsa.js';
 export { berElementLength, normalizeBer } from './cms/ber.js';
 // Names exported by several modules: these are the canonical ones.
 export { serialHex } from './der.js';
@@ -104,9 +630,102 @@ export { createCertId, buildOcspRequest } from './ocsp/request.js';
 export { parseOcspResponse, parseBasicOcspResponse } from './ocsp/response.js';
 export { RevocationFetcher, type FetcherOptions, type FetchFunction } from './revocation/fetcher.js';
 // RFC 4998 evidence records, RFC 5544 TimeStampedData
-export * from './ers/evidence-record.js';
-export * from './ers/time-stamped-data.js';
+export {
+  parseEvidenceRecord,
+  reduceHashtree,
+  verifyEvidenceRecord,
+  evidenceRecordReportToJson,
+  MAX_ERS_SIZE,
+  MAX_ERS_CHAINS,
+  MAX_ERS_ATS_PER_CHAIN,
+  MAX_ERS_TREE_DEPTH,
+  MAX_ERS_HASHES_PER_NODE,
+  type ArchiveTimeStamp,
+  type EvidenceRecord,
+  type AtsReport,
+  type EvidenceRecordReport,
+  type EvidenceRecordVerifyOptions,
+} from './ers/evidence-record.js';
+export {
+  parseTimeStampedData,
+  verifyTimeStampedData,
+  OID_CT_TIMESTAMPED_DATA,
+  MAX_TSD_SIZE,
+  MAX_TSD_TIMESTAMPS,
+  type TimeStampedData,
+  type TimeStampedDataReport,
+  type TimeStampedDataVerifyOptions,
+} from './ers/time-stamped-data.js';
 // Certificate / CRL linter (RFC 5280, ETSI EN 319 412, Vietnamese profiles)
-export * from './lint/index.js';
+export {
+  CERT_LINTS,
+  type CertLint,
+  QC_LINTS,
+  type QcLint,
+  CRL_LINTS,
+  type CrlLint,
+  OCSP_LINTS,
+  type OcspLint,
+  type IssuanceLintOptions,
+  issuanceLintProfile,
+  lintBeforeIssue,
+  type LintSeverity,
+  type LintStatus,
+  type LintTarget,
+  LINT_PROFILES,
+  type LintProfile,
+  type LintSource,
+  type LintInfo,
+  type LintResult,
+  type LintReport,
+  listLints,
+  isLintProfile,
+  detectProfile,
+  lintParsedCertificate,
+  lintOcspResponse,
+  lintParsedCrl,
+  lint,
+  lintAll,
+  type LintOptions,
+  LINT_TARGETS,
+} from './lint/index.js';
 // Verdict model (ETSI EN 319 102-1), reason mapping, vi/en renderer, TS 119 102-2 report
-export * from './verdict/index.js';
+export {
+  normalizeReasonCode,
+  isReasonCode,
+  indicationUri,
+  subIndicationUri,
+  constraintIndicationUri,
+  INDICATIONS,
+  type Indication,
+  type CheckStatus,
+  SUB_INDICATIONS,
+  type SubIndication,
+  reasonEntry,
+  subIndicationFor,
+  type ReasonEntry,
+  type ReasonScope,
+  REASON_MAPPING,
+  makeVerdict,
+  pathVerdict,
+  ocspVerdict,
+  timeStampVerdict,
+  cmsSignerVerdict,
+  cmsVerdict,
+  worstVerdict,
+  type Verdict,
+  type VerdictStatus,
+  DEFINITIVE_PATH_REASONS,
+  viReason,
+  vnTime,
+  subIndicationText,
+  renderVerdict,
+  type ReportLanguage,
+  type ReportStatus,
+  STATUS_TEXT,
+  etsiValidationReport,
+  ETSI_VR_NS,
+  type EtsiCheckLine,
+  type EtsiSignatureInput,
+  cmsEtsiReport,
+} from './verdict/index.js';

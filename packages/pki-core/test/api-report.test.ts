@@ -1,10 +1,11 @@
 /**
  * The API report check (npm run api:check, run by .ci/run) fails when the public surface and the
  * committed api/*.api.md differ, and passes when they match. Runs on a copy of one small report,
- * against the built declarations (npm run build, as npm ci does).
+ * against the built declarations (npm run build, as npm ci does). Every entry of the packages'
+ * "exports" has a report (scripts/api-entries.mjs lists them).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -39,4 +40,26 @@ describe('API report check', () => {
     // --check never rewrites the committed file.
     expect(readFileSync(report, 'utf8')).toBe(changed);
   }, 120_000);
+
+  it('scripts/api-entries.mjs lists every entry point of the packages\' "exports", each with its report', async () => {
+    const { ENTRIES } = (await import(path.join(root, 'scripts/api-entries.mjs'))) as {
+      ENTRIES: { report: string; pkg: string; dts: string }[];
+    };
+    const listed = new Set(ENTRIES.map((e) => `${e.pkg}:${e.dts}`));
+    const expected: string[] = [];
+    for (const pkg of ['pki-core', 'pdf-sign', 'xml-sign', 'signing-server']) {
+      const json = JSON.parse(readFileSync(path.join(root, 'packages', pkg, 'package.json'), 'utf8'));
+      for (const [key, target] of Object.entries(
+        json.exports as Record<string, string | { types?: string }>,
+      )) {
+        // wildcards, ./package.json and asset paths (./fonts/*) are not code entries
+        if (key.includes('*') || typeof target === 'string' || !target.types) continue;
+        expected.push(`${pkg}:${target.types.replace(/^\.\//, '')}`);
+      }
+    }
+    expect(expected.filter((e) => !listed.has(e))).toEqual([]);
+    expect(expected.length).toBe(ENTRIES.length);
+    for (const e of ENTRIES)
+      expect(existsSync(path.join(root, 'api', `${e.report}.api.md`)), e.report).toBe(true);
+  });
 });

@@ -12,6 +12,7 @@ import { parseSignedDataContentInfo } from '../src/cms/signed-data.js';
 import { signCms } from '../src/cms/sign.js';
 import { verifyCms } from '../src/cms/verify.js';
 import { TrustStore } from '../src/path/trust-store.js';
+import { cmsSignerVerdict, cmsVerdict } from '../src/verdict/verdict.js';
 import { type TestPki, makeTestPki } from './helpers/cms-pki.js';
 import { openssl, requireTool } from './helpers/tools.js';
 
@@ -100,6 +101,10 @@ describe.skipIf(!requireTool('openssl'))('CAdES baseline levels', () => {
     const r = await verifyCms(cms, { trustStore: trust, requireSigningCertificate: true });
     expect(r.valid).toBe(true);
     expect(r.signers[0]!.level).toBe('B-B');
+    // The reports carry the verdicts `kyso cms verify --json` prints (the one mapping).
+    expect(r.verdict).toEqual({ indication: 'TOTAL-PASSED', reasons: [] });
+    expect(r.signers[0]!.verdict).toEqual({ indication: 'TOTAL-PASSED', reasons: [] });
+    expect(r.signers[0]!.path!.verdict).toEqual({ indication: 'TOTAL-PASSED', reasons: [] });
     expect(r.signers[0]!.signingTime).toBeInstanceOf(Date);
     expect(opensslVerify(cms).status).toBe(0);
   });
@@ -135,6 +140,12 @@ describe.skipIf(!requireTool('openssl'))('CAdES baseline levels', () => {
     const line = r.signers[0]!.checks.find((c) => c.check === 'signature-time-stamp')!;
     expect(line.reason).toBe('TIMESTAMP_IMPRINT_MISMATCH');
     expect(r.signers[0]!.timestamp!.valid).toBe(false);
+    expect(r.signers[0]!.verdict).toEqual({
+      indication: 'TOTAL-FAILED',
+      subIndication: 'HASH_FAILURE',
+      reasons: ['TIMESTAMP_IMPRINT_MISMATCH'],
+    });
+    expect(r.verdict).toEqual(cmsVerdict(r));
   });
 
   it('B-T: an untrusted TSA makes the time-stamp invalid', async () => {
@@ -145,6 +156,9 @@ describe.skipIf(!requireTool('openssl'))('CAdES baseline levels', () => {
     expect(r.signers[0]!.checks.find((c) => c.check === 'signature-time-stamp')!.reason).toBe(
       'TIMESTAMP_TSA_INVALID',
     );
+    expect(r.verdict.indication).toBe('INDETERMINATE');
+    expect(r.verdict.reasons).toEqual(expect.arrayContaining(['TIMESTAMP_TSA_INVALID']));
+    expect(r.verdict).toEqual(cmsSignerVerdict(r.signers[0]!));
   });
 
   it('B-LT: validation data in SignedData.certificates and crls; signed bytes unchanged', async () => {

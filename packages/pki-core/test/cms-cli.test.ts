@@ -104,6 +104,24 @@ describe.skipIf(!requireTool('openssl'))('kyso cms CLI', () => {
     expect(bad.code).toBe(1);
     expect(bad.out).toContain('MESSAGE_DIGEST_MISMATCH');
     expect(bad.out).toContain('Verdict (ETSI EN 319 102-1): INVALID — TOTAL-FAILED / HASH_FAILURE');
+    // --lang vi: the verdict line through the one vi/en renderer, as `pdf verify --lang vi`.
+    const vi = await kyso([
+      'cms',
+      'verify',
+      '--in',
+      sig,
+      '--content',
+      other,
+      '--trust',
+      pki.rootFile,
+      '--lang',
+      'vi',
+    ]);
+    expect(vi.code).toBe(1);
+    expect(vi.out).toContain('Kết luận (ETSI EN 319 102-1): KHÔNG HỢP LỆ — TOTAL-FAILED / HASH_FAILURE');
+    expect(vi.out).not.toContain('Verdict (ETSI');
+    const badLang = await kyso(['cms', 'verify', '--in', sig, '--trust', pki.rootFile, '--lang', 'fr']);
+    expect(badLang.code).toBe(2);
     const badJson = JSON.parse(
       (await kyso(['cms', 'verify', '--in', sig, '--content', other, '--trust', pki.rootFile, '--json'])).out,
     );

@@ -72,7 +72,7 @@ describe('RFC 4998 parser bounds', () => {
     expect(er.chains[0]![0]!.reducedHashtree).toHaveLength(1);
     const rep = await verifyEvidenceRecord(er, { data: new Uint8Array([1]) });
     expect(rep.valid).toBe(false);
-    expect(rep.reason).toMatch(/^chain 0 ATS 0: time-stamp-malformed/);
+    expect(rep.reason).toMatch(/^chain 0 ATS 0: TIME_STAMP_MALFORMED/);
   });
 });
 

@@ -109,6 +109,17 @@ describe.skipIf(!requireTool('openssl'))('kyso ocsp CLI', () => {
     expect(rep.status).toBe('failed');
     expect(rep.checks.find((c: { check: string }) => c.check === 'nonce').status).toBe('passed');
     expect(rep.checks.find((c: { check: string }) => c.check === 'signature').status).toBe('passed');
+    // The readable report's verdict line, in English by default and in Vietnamese with --lang vi.
+    const args = ['ocsp', 'verify', '--in', f('r.der'), '--issuer', f('ca.pem'), '--cert', f('revoked.pem')];
+    const en = await kyso(args);
+    expect(en.out).toContain(
+      'Verdict (ETSI EN 319 102-1): INVALID — TOTAL-FAILED / REVOKED: the certificate was revoked',
+    );
+    const vi = await kyso([...args, '--lang', 'vi']);
+    expect(vi.code).toBe(1);
+    expect(vi.out).toContain(
+      'Kết luận (ETSI EN 319 102-1): KHÔNG HỢP LỆ — TOTAL-FAILED / REVOKED: chứng thư đã bị thu hồi',
+    );
 
     await kyso([
       'ocsp',

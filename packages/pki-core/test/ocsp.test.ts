@@ -14,6 +14,7 @@ import {
 import { OcspResponder, type RevocationLookup } from '../src/ocsp/responder.js';
 import { parseOcspResponse } from '../src/ocsp/response.js';
 import { findSingleResponse, verifyOcspResponse } from '../src/ocsp/verify.js';
+import { ocspVerdict } from '../src/verdict/verdict.js';
 import { openssl, requireTool } from './helpers/tools.js';
 import { makeTestPki, type TestPki } from './ocsp-tsp-fixtures.js';
 
@@ -401,6 +402,8 @@ describe.skipIf(!requireTool('openssl'))('OCSP with OpenSSL as the judge', () =>
       const ok = await verifyOcspResponse(resp, { issuer: ca, time: new Date() });
       expect(ok.status).toBe('passed');
       expect(ok.delegated).toBe(false);
+      // The report carries the verdict the CLI prints (the one mapping, ocspVerdict).
+      expect(ok.verdict).toEqual({ indication: 'TOTAL-PASSED', reasons: [] });
 
       const wrongNonce = await verifyOcspResponse(resp, {
         issuer: ca,
@@ -408,6 +411,12 @@ describe.skipIf(!requireTool('openssl'))('OCSP with OpenSSL as the judge', () =>
         nonce: new Uint8Array(16),
       });
       expect(wrongNonce.checks.find((c) => c.check === 'nonce')?.reason).toBe('NONCE_MISMATCH');
+      expect(wrongNonce.verdict).toEqual({
+        indication: 'TOTAL-FAILED',
+        subIndication: 'SIG_CONSTRAINTS_FAILURE',
+        reasons: ['NONCE_MISMATCH'],
+      });
+      expect(wrongNonce.verdict).toEqual(ocspVerdict(wrongNonce));
 
       const later = await verifyOcspResponse(resp, {
         issuer: ca,

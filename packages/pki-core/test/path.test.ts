@@ -14,6 +14,7 @@ import {
   buildAndValidatePath,
 } from '../src/path/index.js';
 import { loadVietnamRoots } from '../src/path/trust-store.node.js';
+import { pathVerdict } from '../src/verdict/verdict.js';
 import { Certificate } from '../src/x509/certificate.js';
 import { openssl, requireTool, tmpDir } from './helpers/tools.js';
 import { vectorsDir } from '../../../test-vectors/location.js';
@@ -355,7 +356,13 @@ describe('Vietnamese roots', () => {
     const r = await buildAndValidatePath({ leaf: ica, trustStore: store, time: new Date('2025-01-01') });
     expect(r.valid, `${r.reason}: ${r.detail}`).toBe(true);
     expect(r.chain[1]!.subject.commonName).toBe('Vietnam National Root CA');
+    // The report carries the verdict `kyso verify chain --json` prints (the one mapping).
+    expect(r.verdict).toEqual({ indication: 'TOTAL-PASSED', reasons: [] });
     const old = await buildAndValidatePath({ leaf: ica, trustStore: store, time: new Date('2030-01-01') });
     expect(old.reason).toBe('CERT_EXPIRED');
+    expect(old.verdict.indication).toBe('INDETERMINATE');
+    expect(old.verdict.subIndication).toBe('OUT_OF_BOUNDS_NO_POE');
+    expect(old.verdict.reasons[0]).toBe('CERT_EXPIRED');
+    expect(old.verdict).toEqual(pathVerdict(old));
   });
 });

@@ -88,6 +88,21 @@ describe.skipIf(!requireTool('openssl'))('kyso ts CLI', () => {
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/failed\s+message-imprint: IMPRINT_MISMATCH/);
     expect(bad.out).toContain('Verdict (ETSI EN 319 102-1): INVALID — TOTAL-FAILED / HASH_FAILURE');
+    const vi = await kyso([
+      'ts',
+      'verify',
+      '--in',
+      f('r.tsr'),
+      '--data',
+      f('other.txt'),
+      '--trust',
+      f('ca.pem'),
+      '--lang',
+      'vi',
+    ]);
+    expect(vi.code).toBe(1);
+    expect(vi.out).toContain('Kết luận (ETSI EN 319 102-1): KHÔNG HỢP LỆ — TOTAL-FAILED / HASH_FAILURE');
+    expect(vi.out).not.toContain('Verdict (ETSI');
     const badJson = JSON.parse(
       (
         await kyso([

@@ -25,6 +25,7 @@ import {
   verifyTimeStampResponse,
   verifyTimeStampToken,
 } from '../src/tsp/verify.js';
+import { timeStampVerdict } from '../src/verdict/verdict.js';
 import type { Certificate } from '../src/x509/certificate.js';
 import { openssl, requireTool } from './helpers/tools.js';
 import { makeTestPki, type TestPki } from './ocsp-tsp-fixtures.js';
@@ -271,6 +272,7 @@ describe.skipIf(!requireTool('openssl'))('RFC 3161 with OpenSSL as the judge', (
         });
         expect(good.checks.filter((c) => c.status !== 'passed')).toEqual([]);
         expect(good.status).toBe('passed');
+        expect(good.verdict).toEqual({ indication: 'TOTAL-PASSED', reasons: [] });
         expect(good.checks.find((c) => c.check === 'ess-signing-certificate')?.reason).toBe(
           ess ? 'ESS_CERT_ID_V2_MATCHES' : 'ESS_CERT_ID_MATCHES',
         );
@@ -288,12 +290,19 @@ describe.skipIf(!requireTool('openssl'))('RFC 3161 with OpenSSL as the judge', (
         const failed = wrong.checks.filter((c) => c.status === 'failed').map((c) => c.check);
         expect(failed).toEqual(expect.arrayContaining(['message-imprint', 'nonce', 'policy']));
         expect(wrong.status).toBe('failed');
+        // The report carries the verdict the CLI prints (the one mapping, timeStampVerdict).
+        expect(wrong.verdict.indication).toBe('TOTAL-FAILED');
+        expect(wrong.verdict.subIndication).toBe('HASH_FAILURE');
+        expect(wrong.verdict.reasons).toEqual(expect.arrayContaining(['IMPRINT_MISMATCH']));
+        expect(wrong.verdict).toEqual(timeStampVerdict(wrong));
         // No chain validator: never "passed".
-        expect((await verifyTimeStampToken(token, { data })).status).toBe('indeterminate');
+        const noChain = await verifyTimeStampToken(token, { data });
+        expect(noChain.status).toBe('indeterminate');
+        expect(noChain.verdict.indication).toBe('INDETERMINATE');
         // Whole-response check against the request.
-        expect(
-          (await verifyTimeStampResponse(r(`or-${ess}.tsr`), req, { validateChain: chainToCa })).status,
-        ).toBe('passed');
+        const whole = await verifyTimeStampResponse(r(`or-${ess}.tsr`), req, { validateChain: chainToCa });
+        expect(whole.status).toBe('passed');
+        expect(whole.verdict).toEqual({ indication: 'TOTAL-PASSED', reasons: [] });
       });
     }
 

@@ -14,11 +14,13 @@ import { describe, expect, it } from 'vitest';
 import {
   CMS_REASONS,
   CRL_UNKNOWN_REASONS,
+  ERS_REASONS,
   OCSP_REASONS,
   REASONS,
   REASON_MAPPING,
   type ReasonScope,
   SUB_INDICATIONS,
+  TSD_CONTENT_REASONS,
   TSP_REASONS,
   isReasonCode,
   normalizeReasonCode,
@@ -42,6 +44,7 @@ const SOURCES: [ReasonScope, string[]][] = [
   ['cms', [src('pki-core/src/cms/verify.ts')]],
   ['pdf', [...dir('pdf-sign/src/verify'), ...dir('pdf-sign/src/verify/changes/rules')]],
   ['xml', [...dir('xml-sign/src/verify'), ...dir('xml-sign/src/dsig'), ...dir('xml-sign/src/xades')]],
+  ['ers', dir('pki-core/src/ers')],
 ];
 
 /** UPPER_SNAKE literals on those lines that are not reason codes (PEM labels, PAdES conformance notes). */
@@ -87,6 +90,9 @@ const TYPED: [ReasonScope, readonly string[]][] = [
   ['xml', XML_ERROR_REASONS],
   ['xml', REASONS],
   ['xml', REASONS.map((r) => `CERTIFICATE_${r}`)],
+  ['ers', ERS_REASONS],
+  ['ers', TSD_CONTENT_REASONS],
+  ['ers', TSP_REASONS],
 ];
 
 describe('reason → sub-indication mapping (EN 319 102-1)', () => {
@@ -110,10 +116,24 @@ describe('reason → sub-indication mapping (EN 319 102-1)', () => {
     expect(seen).toBeGreaterThan(150);
   });
 
-  it('has no kebab-case reason left in OCSP and TSP verification', () => {
-    for (const f of [src('pki-core/src/ocsp/verify.ts'), src('pki-core/src/tsp/verify.ts')])
-      expect(fs.readFileSync(f, 'utf8')).not.toMatch(/reason: '[a-z]/);
-    for (const c of [...OCSP_REASONS, ...TSP_REASONS, ...CMS_REASONS, ...CRL_UNKNOWN_REASONS, ...REASONS])
+  it('has no kebab-case reason left in OCSP, TSP and ERS verification', () => {
+    for (const f of [
+      src('pki-core/src/ocsp/verify.ts'),
+      src('pki-core/src/tsp/verify.ts'),
+      ...dir('pki-core/src/ers'),
+    ]) {
+      expect(fs.readFileSync(f, 'utf8'), f).not.toMatch(/reason: '[a-z]/);
+      expect(fs.readFileSync(f, 'utf8'), f).not.toMatch(/reason: [^'\n]*\? '[a-z]/);
+    }
+    for (const c of [
+      ...OCSP_REASONS,
+      ...TSP_REASONS,
+      ...CMS_REASONS,
+      ...CRL_UNKNOWN_REASONS,
+      ...REASONS,
+      ...ERS_REASONS,
+      ...TSD_CONTENT_REASONS,
+    ])
       expect(isReasonCode(c), c).toBe(true);
   });
 
@@ -141,12 +161,21 @@ describe('reason → sub-indication mapping (EN 319 102-1)', () => {
     expect(reasonEntry('NOT_A_CODE', 'ocsp')).toBeUndefined();
   });
 
-  it('normalizes the pre-0.2 kebab-case OCSP and TSP codes', () => {
+  it('normalizes the pre-0.2 kebab-case OCSP, TSP and ERS codes', () => {
     expect(normalizeReasonCode('signature-invalid')).toBe('SIGNATURE_INVALID');
     expect(normalizeReasonCode('ocsp-tryLater')).toBe('OCSP_TRY_LATER');
     expect(normalizeReasonCode('tsp-grantedWithMods')).toBe('TSP_GRANTED_WITH_MODS');
     expect(normalizeReasonCode('ess-cert-id-v2-matches')).toBe('ESS_CERT_ID_V2_MATCHES');
     expect(normalizeReasonCode('UNKNOWN_ISSUER')).toBe('UNKNOWN_ISSUER');
     for (const c of [...OCSP_REASONS, ...TSP_REASONS]) expect(normalizeReasonCode(c)).toBe(c);
+    // ERS and TimeStampedData codes were kebab-case before 0.2 too.
+    expect(normalizeReasonCode('root-hash-imprint-mismatch')).toBe('ROOT_HASH_IMPRINT_MISMATCH');
+    expect(normalizeReasonCode('previous-time-stamp-hash-not-in-hash-tree')).toBe(
+      'PREVIOUS_TIME_STAMP_HASH_NOT_IN_HASH_TREE',
+    );
+    expect(normalizeReasonCode('detached-data-differs-from-content')).toBe(
+      'DETACHED_DATA_DIFFERS_FROM_CONTENT',
+    );
+    for (const c of [...ERS_REASONS, ...TSD_CONTENT_REASONS]) expect(normalizeReasonCode(c)).toBe(c);
   });
 });

@@ -15,7 +15,7 @@ import {
 import { etsiSchemaErrors, etsiValues } from './helpers/etsi.js';
 import { requireTool } from './helpers/tools.js';
 
-const path = (valid: boolean, reason: ValidationReport['reason']): ValidationReport => ({
+const path = (valid: boolean, reason: ValidationReport['reason']): Omit<ValidationReport, 'verdict'> => ({
   valid,
   reason,
   detail: null,

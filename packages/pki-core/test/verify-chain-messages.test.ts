@@ -93,6 +93,23 @@ describe('kyso verify chain wording', () => {
     expect(r.out).toContain(
       'Verdict (ETSI EN 319 102-1): INDETERMINATE — INDETERMINATE / TRY_LATER: the revocation status could not be established [REVOCATION_UNKNOWN]',
     );
+    // --lang vi: the same verdict through the one vi/en renderer.
+    const vi = await kyso(
+      'verify',
+      'chain',
+      leaf,
+      '--trust',
+      path.join(ca, 'root.pem'),
+      '--untrusted',
+      path.join(ca, 'issuing.pem'),
+      '--crl',
+      crl,
+      '--lang',
+      'vi',
+    );
+    expect(vi.out).toContain(
+      'Kết luận (ETSI EN 319 102-1): CHƯA XÁC ĐỊNH — INDETERMINATE / TRY_LATER: không xác định được tình trạng thu hồi [REVOCATION_UNKNOWN]',
+    );
     expect(r.out).not.toContain('no revocation checker was supplied');
   });
 

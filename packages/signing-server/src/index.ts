@@ -8,12 +8,24 @@
  *
  * @packageDocumentation
  */
-export * from './config.js';
-export * from './log.js';
-export * from './audit.js';
-export * from './db/db.js';
-export * from './db/migrate.js';
-export * from './vault/types.js';
+export { loadConfig, type Config, ConfigError } from './config.js';
+export { createLogger, type Logger, REDACTED_FIELDS } from './log.js';
+export {
+  canonicalJson,
+  auditHash,
+  appendAudit,
+  sealAudit,
+  sealAll,
+  kickSealers,
+  verifyAudit,
+  GENESIS_HASH,
+  type AuditEvent,
+  AuditSealer,
+  type AuditVerifyResult,
+} from './audit.js';
+export { openPglite, openPostgres, type QueryResult, type Queryable, type Db } from './db/db.js';
+export { listMigrations, migrate, splitSql, MIGRATIONS_DIR } from './db/migrate.js';
+export type { StoredKey, KeyVault, SignJob, SignResult } from './vault/types.js';
 export { SoftwareVault } from './vault/software.js';
 export { VaultSigner } from './vault/signer.js';
 export {

@@ -188,7 +188,7 @@ async function assemble(
   // Housekeeping on a schedule (db/housekeeping.ts), never inside a request.
   const housekeep = async () => {
     try {
-      const r = await housekeeping(db);
+      const r = await housekeeping(db, clock.now());
       if (Object.values(r).some((n) => n > 0)) log.debug(r, 'housekeeping');
       return r;
     } catch (e) {
@@ -298,7 +298,11 @@ export async function startServer(
     await new Promise<void>((r) => server.close(() => r()));
     throw e;
   }
-  const crlSchedule = startCrlScheduler(kyso.ca, { intervalMs: config.crlRefreshSeconds * 1000, log });
+  const crlSchedule = startCrlScheduler(kyso.ca, {
+    intervalMs: config.crlRefreshSeconds * 1000,
+    log,
+    now: () => kyso.ctx.clock.now().getTime(),
+  });
   // Pre-produced OCSP responses: the first pass starts now (in the background), then on schedule.
   const ocspSchedule = startOcspScheduler(kyso.ca.ocspStore, {
     intervalMs: config.ocsp.refreshSeconds * 1000,

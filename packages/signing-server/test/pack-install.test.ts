@@ -7,8 +7,12 @@
  *    `npx kyso pdf verify --vn-roots` finds the Vietnamese roots shipped in pki-core's trust/;
  *  - `npx kyso xml sign` / `xml verify` (@kyso/xml-sign, a dependency of the binary's package);
  *  - every entry point in the packages' "exports" imports from plain Node ESM;
- *  - a TS file using the public types compiles with `tsc` (strict, skipLibCheck false);
- *  - esbuild bundles pki-core, pdf-sign and the client for the browser with no node:* left.
+ *  - pki-core's subpath entries (/der, /crypto, /path, /cms) validate a path and sign / verify CMS,
+ *    and share their classes with the root entry (one module graph);
+ *  - a TS file using the public types (the root and the /der, /path, /cms subpaths) compiles with
+ *    `tsc` (strict, skipLibCheck false);
+ *  - esbuild bundles pki-core (root and subpaths), pdf-sign and the client for the browser with no
+ *    node:* left.
  * Install scripts are not run (pkcs11js builds only for the PKCS#11 vault, not used here).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -263,6 +267,10 @@ describe('npm pack → npm install in an empty folder', () => {
     expect(specifiers).toContain('@kyso/pdf-sign/node');
     expect(specifiers).toContain('@kyso/pdf-sign/cli');
     expect(specifiers).toContain('@kyso/signing-server/client');
+    // pki-core's subpath entries per concern (issue 17)
+    expect(specifiers).toEqual(
+      expect.arrayContaining(['@kyso/pki-core/path', '@kyso/pki-core/cms', '@kyso/pki-core/der']),
+    );
     expect(specifiers).toEqual(expect.arrayContaining(['@kyso/xml-sign', '@kyso/xml-sign/cli']));
     const out = sh(
       process.execPath,
@@ -274,6 +282,46 @@ describe('npm pack → npm install in an empty folder', () => {
       dir,
     );
     for (const s of specifiers) expect(out).toMatch(new RegExp(`^${s} [1-9]\\d*$`, 'm'));
+  }, 120_000);
+
+  it('the pki-core subpaths /der, /crypto, /path, /cms work together from plain Node ESM', () => {
+    const demo = path.join(root, 'certs/demo/ecdsa');
+    const script = [
+      "import fs from 'node:fs';",
+      "import * as all from '@kyso/pki-core';",
+      "import { DerReader, KysoError, Tag, pemDecodeAll } from '@kyso/pki-core/der';",
+      "import { LocalSigner, importPrivateKey } from '@kyso/pki-core/crypto';",
+      "import { TrustStore, buildAndValidatePath } from '@kyso/pki-core/path';",
+      "import { signCms, verifyCms } from '@kyso/pki-core/cms';",
+      `const demo = ${JSON.stringify(demo)};`,
+      "const chain = pemDecodeAll(fs.readFileSync(demo + '/official.chain.pem', 'utf8')).map((b) => b.der);",
+      'const trustStore = new TrustStore();',
+      "trustStore.add(fs.readFileSync(demo + '/root.pem', 'utf8'));",
+      'const path = await buildAndValidatePath({ leaf: chain[0], intermediates: chain.slice(1), trustStore, time: new Date() });',
+      "const key = await importPrivateKey(fs.readFileSync(demo + '/official.key.pem', 'utf8'));",
+      "const content = new TextEncoder().encode('công văn số 17');",
+      'const cms = await signCms({ signer: new LocalSigner(key, chain), content, detached: true });',
+      'const ok = await verifyCms(cms, { content, trustStore });',
+      "const bad = await verifyCms(cms, { content: new TextEncoder().encode('công văn số 18'), trustStore });",
+      'let strict = null;',
+      'try { DerReader.single(Uint8Array.of(0x30, 0x81, 0x01, 0x00)); } catch (e) { strict = e instanceof KysoError ? e.code : String(e); }',
+      'console.log(JSON.stringify({',
+      '  path: path.valid, cms: ok.valid, tampered: bad.valid, tag: DerReader.single(cms).tag === Tag.SEQUENCE,',
+      '  strict, same: all.TrustStore === TrustStore && all.verifyCms === verifyCms && all.KysoError === KysoError,',
+      '}));',
+    ].join('\n');
+    fs.writeFileSync(path.join(dir, 'subpaths.mjs'), script);
+    const out = JSON.parse(sh(process.execPath, ['subpaths.mjs'], dir));
+    expect(out).toEqual({
+      path: true,
+      cms: true,
+      tampered: false,
+      tag: true,
+      strict: expect.any(String),
+      same: true,
+    });
+    // A non-minimal length (0x81 for 1) is refused by the strict DER reader with a KysoError code.
+    expect(out.strict).toMatch(/^[A-Z_]+$/);
   }, 120_000);
 
   it('tsc (strict, skipLibCheck false) compiles a file using the public types', () => {
@@ -295,6 +343,9 @@ describe('npm pack → npm install in an empty folder', () => {
       path.join(dir, 'check.ts'),
       [
         "import { Certificate, type Profile } from '@kyso/pki-core';",
+        "import { DerReader, Tag, type DerElement } from '@kyso/pki-core/der';",
+        "import { TrustStore, buildAndValidatePath, type ValidationReport, type RevocationChecker } from '@kyso/pki-core/path';",
+        "import { signCms, verifyCms, type CmsVerifyReport } from '@kyso/pki-core/cms';",
         "import { main } from '@kyso/pki-core/cli';",
         "import { preparePdfSignature, registerShippedFont, type PdfValidationReport } from '@kyso/pdf-sign';",
         "import { signPdfFile, verifyPdfFile } from '@kyso/pdf-sign/node';",
@@ -306,6 +357,9 @@ describe('npm pack → npm install in an empty folder', () => {
         'export const fns = [Certificate.parse, main, preparePdfSignature, registerShippedFont, signPdfFile, verifyPdfFile, congVanSample, startServer, signXml, verifyXml];',
         'export const xml = xmlCommands.map((c) => c.path.join(" "));',
         'export type T = [Profile, PdfValidationReport, Config, CscClient, XmlValidationReport];',
+        'export const pki = [DerReader.single, Tag.SEQUENCE, TrustStore, buildAndValidatePath, signCms, verifyCms] as const;',
+        'export type P = [DerElement, ValidationReport, RevocationChecker, CmsVerifyReport];',
+        'export const valid = async (r: Promise<CmsVerifyReport>): Promise<boolean> => (await r).valid;',
         '',
       ].join('\n'),
     );
@@ -314,14 +368,17 @@ describe('npm pack → npm install in an empty folder', () => {
     expect(r.code).toBe(0);
   }, 180_000);
 
-  it('esbuild bundles pki-core, pdf-sign and the client for the browser: no node:* left', () => {
+  it('esbuild bundles pki-core (root, /der, /path, /cms), pdf-sign and the client for the browser: no node:* left', () => {
     fs.writeFileSync(
       path.join(dir, 'browser.mjs'),
       [
         "import * as pki from '@kyso/pki-core';",
         "import * as pdf from '@kyso/pdf-sign';",
         "import * as client from '@kyso/signing-server/client';",
-        'globalThis.kyso = { pki, pdf, client };',
+        "import * as der from '@kyso/pki-core/der';",
+        "import * as path from '@kyso/pki-core/path';",
+        "import * as cms from '@kyso/pki-core/cms';",
+        'globalThis.kyso = { pki, pdf, client, der, path, cms };',
         '',
       ].join('\n'),
     );

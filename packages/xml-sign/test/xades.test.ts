@@ -24,6 +24,8 @@ import {
   verifyXades,
   verifyXml,
   verifyXmlSignature,
+  xmlSignatureVerdict,
+  xmlVerdict,
 } from '../src/index.js';
 
 const DEMO = path.resolve(__dirname, '../../../certs/demo/rsa');
@@ -166,5 +168,18 @@ describe('XAdES B-LT', () => {
     expect(s.level).toBe('B-LT');
     expect(s.certificate.timeSource).toBe('signature-timestamp');
     expect(s.certificate.revocation[0]).toMatchObject({ status: 'good', source: 'crl' });
+    // The report carries the verdicts `kyso xml verify --json` prints (the one mapping).
+    expect(report.status).toBe('valid');
+    expect(report.verdict).toEqual({ indication: 'TOTAL-PASSED', reasons: [] });
+    expect(s.verdict).toEqual({ indication: 'TOTAL-PASSED', reasons: [] });
+    const tampered = await verifyXml(after.replace('phụ lục', 'phụ lục 2'), {
+      trustStore: trust,
+      revocation: 'soft-fail',
+    });
+    expect(tampered.status).toBe('invalid');
+    expect(tampered.verdict.indication).toBe('TOTAL-FAILED');
+    expect(tampered.verdict.subIndication).toBe('HASH_FAILURE');
+    expect(tampered.signatures[0]!.verdict).toEqual(xmlSignatureVerdict(tampered.signatures[0]!));
+    expect(tampered.verdict).toEqual(xmlVerdict(tampered));
   });
 });

@@ -8,7 +8,58 @@
  *
  * @packageDocumentation
  */
-export * from './decree30.js';
-export * from './fonts.js';
-export * from './images.js';
-export * from './layout.js';
+export {
+  formatVietnamTime,
+  layoutPerson,
+  fitImage,
+  personAppearance,
+  personImageRect,
+  sealRectFor,
+  sealSize,
+  sealAppearance,
+  stampLines,
+  stampAppearance,
+  type AppearanceFonts,
+  upperVi,
+  type TimeFormat,
+  type PersonAppearanceOptions,
+  type PersonLayout,
+  type PersonAppearanceProvider,
+  DEFAULT_SEAL_DIAMETER_MM,
+  type SealAppearanceOptions,
+  type CopyForm,
+  type StampAppearanceOptions,
+} from './decree30.js';
+export {
+  loadFontProgram,
+  shippedFontFile,
+  registerShippedFont,
+  shippedFont,
+  textWidth,
+  checkCoverage,
+  type FontProgram,
+  type ShippedFont,
+  normalizeText,
+  FontSubsetter,
+} from './fonts.js';
+export {
+  isPng,
+  decodePng,
+  encodePng,
+  embedImage,
+  type RgbaImage,
+  MAX_IMAGE_PIXELS,
+  type EmbeddedImage,
+  mm,
+} from './images.js';
+export {
+  measure,
+  wrapText,
+  wrapWith,
+  alignOffset,
+  ascentAt,
+  descentAt,
+  type Align,
+  type TextStyle,
+  lineHeight,
+} from './layout.js';

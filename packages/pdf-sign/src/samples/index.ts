@@ -6,5 +6,22 @@
  *
  * @packageDocumentation
  */
-export * from './demo-images.js';
-export * from './documents.js';
+export {
+  drawDemoSeal,
+  drawDemoSignature,
+  demoAssetPath,
+  demoSignaturePng,
+  demoSealPng,
+  writeDemoImages,
+  type DemoSealOptions,
+  type DemoAsset,
+} from './demo-images.js';
+export {
+  placeDateLine,
+  congVanSample,
+  quyetDinhSample,
+  type SampleHeader,
+  type SampleSignatureBlock,
+  type SampleOptions,
+  type SampleDocument,
+} from './documents.js';

@@ -1,8 +1,76 @@
 /** PDF signature verification: integrity, the full PAdES verifier, modification analysis, reports. */
-export * from './signatures.js';
-export * from './source.js';
-export * from './integrity.js';
-export * from './modifications.js';
-export * from './pades.js';
-export * from './render.js';
-export * from './verdict.js';
+export {
+  cmsElementLength,
+  tlvLength,
+  findSignatures,
+  revisionEndingAt,
+  type PdfSignatureInfo,
+  PdfDict,
+} from './signatures.js';
+export { toSource, sliceSource, byteAt, readRanges, type PdfInput } from './source.js';
+export {
+  verifyPdfIntegrity,
+  type CheckStatus,
+  type IntegrityCheckName,
+  INTEGRITY_REASONS,
+  type IntegrityReason,
+  type IntegrityCheck,
+  type SignatureIntegrityReport,
+  type IntegrityOptions,
+  type PdfIntegrityReport,
+  MAX_INLINE_CONTENT,
+} from './integrity.js';
+export {
+  diffRevision,
+  allowedLevel,
+  CHANGE_CODES,
+  type ChangeCode,
+  MODIFICATION_LEVELS,
+  type ModificationFinding,
+  type ModificationLevel,
+  levelRank,
+  maxLevel,
+  MAX_ANALYSED_REVISIONS,
+  type RevisionDiff,
+  ChangeContext,
+  type ChangeState,
+  LAZY_STREAM,
+  MAX_GRAPH_OBJECTS,
+  sameObject,
+  type ChangeRule,
+  DEFAULT_CHANGE_RULES,
+  type ModificationPolicy,
+  acroFormRule,
+  catalogRule,
+  defaultModificationPolicy,
+  fieldsRule,
+  overlayRule,
+  pagesRule,
+  trailerRule,
+} from './modifications.js';
+export {
+  parsePdfDate,
+  verifyPdf,
+  type RevocationMode,
+  type VerifyStatus,
+  type PadesLevelReached,
+  type VerifyPdfOptions,
+  type SignerSummary,
+  type SigningTimeSource,
+  type RevocationLine,
+  type CertificateValidation,
+  type TimestampSummary,
+  type ChangeSummary,
+  type PdfSignatureReport,
+  type PdfValidationReport,
+} from './pades.js';
+export { renderReport, vnTime, type ReportLanguage } from './render.js';
+export {
+  pdfSignatureVerdict,
+  pdfVerdict,
+  withVerdicts,
+  pdfCertificates,
+  pdfEtsiReport,
+  type PdfSignatureReportWithVerdict,
+  type PdfValidationReportWithVerdict,
+} from './verdict.js';

@@ -36,7 +36,10 @@ import {
   parseOcspResponse,
   parseTimeStampToken,
   OID,
+  type Verdict,
+  worstVerdict,
 } from '@kyso/pki-core';
+import { pdfSignatureVerdict, pdfVerdict } from './pdf-verdict.js';
 import { type PdfDict, PdfRef, PdfString } from '../pdf/objects.js';
 import { PdfReader } from '../pdf/reader.js';
 import { type IntegrityCheck, type SignatureIntegrityReport, verifyPdfIntegrity } from './integrity.js';
@@ -266,6 +269,8 @@ export interface PdfSignatureReport {
   location?: string;
   /** The changes made after this signature and whether its permissions allow them. */
   changes: ChangeSummary;
+  /** The EN 319 102-1 verdict of this signature (`pdfSignatureVerdict`), as `kyso pdf verify --json` prints it. */
+  verdict: Verdict;
 }
 
 /**
@@ -290,6 +295,8 @@ export interface PdfValidationReport {
   signatures: PdfSignatureReport[];
   /** Revision-by-revision modification analysis (from the first signed revision on). */
   modifications: RevisionDiff[];
+  /** The EN 319 102-1 verdict of the document (`pdfVerdict`: the worst signature's). */
+  verdict: Verdict;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -905,6 +912,7 @@ export async function verifyPdf(
       if (rep.certificate.status === 'invalid') rep.status = 'invalid';
       else if (rep.status === 'valid') rep.status = 'indeterminate';
     }
+    rep.verdict = pdfSignatureVerdict(rep);
   }
   const status: VerifyStatus =
     reports.length === 0
@@ -922,6 +930,7 @@ export async function verifyPdf(
     revisions: revisions.length,
     signatures: reports,
     modifications: diffs,
+    verdict: pdfVerdict({ signatures: reports }),
   };
   if (certSig && docMdp !== undefined) out.certification = { field: certSig.fieldName, p: docMdp };
   return out;
@@ -955,6 +964,8 @@ function baseReport(index: number, ir: SignatureIntegrityReport): PdfSignatureRe
     revocationSource: 'none',
     conformance: [],
     changes: { level: 'NONE', allowedLevel: 'FORM_FILLING', allowed: true, findings: [] },
+    // Replaced by the bottom line of verifyPdf, once every phase has run.
+    verdict: worstVerdict([]),
   };
   if (s.subFilter) rep.subFilter = s.subFilter;
   if (ir.revision !== undefined) rep.revision = ir.revision;

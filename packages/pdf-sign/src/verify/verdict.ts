@@ -8,59 +8,15 @@ import {
   type EtsiSignatureInput,
   type Verdict,
   etsiValidationReport,
-  makeVerdict,
   parseCms,
-  worstVerdict,
 } from '@kyso/pki-core';
 import { PdfReader } from '../pdf/reader.js';
 import type { PdfSignatureReport, PdfValidationReport } from './pades.js';
+import { pdfSignatureVerdict, pdfVerdict } from './pdf-verdict.js';
 import { findSignatures } from './signatures.js';
+
+export { type PdfSignatureVerdictInput, pdfSignatureVerdict, pdfVerdict } from './pdf-verdict.js';
 import { type PdfInput, toSource } from './source.js';
-
-/**
- * The reason codes behind a signature's status, most significant first: integrity, then the
- * signer's certificate, disallowed changes, the signature time-stamp (its absence of proof is
- * secondary to a chain that cannot be built), then changes that may hide signed content.
- * INTEGRITY and TIMESTAMP_* are preceded by the precise codes they stand for.
- */
-function codesOf(s: PdfSignatureReport): string[] {
-  const out: string[] = [];
-  for (const r of s.reasons) {
-    if (r === 'INTEGRITY')
-      for (const c of s.integrity.checks) if (c.status !== 'passed' && c.reason) out.push(c.reason);
-    if ((r === 'TIMESTAMP_INVALID' || r === 'TIMESTAMP_INDETERMINATE') && s.timestamp?.reason)
-      out.push(s.timestamp.reason);
-    out.push(r);
-  }
-  const integrity = new Set<string>([
-    'INTEGRITY',
-    ...s.integrity.checks.flatMap((c) => (c.reason ? [c.reason] : [])),
-  ]);
-  const rank = (c: string): number =>
-    integrity.has(c)
-      ? 0
-      : c.startsWith('CERTIFICATE_')
-        ? 1
-        : c === 'DISALLOWED_CHANGES'
-          ? 2
-          : c.startsWith('TIMESTAMP_') || c === s.timestamp?.reason
-            ? 3
-            : 4;
-  return out
-    .map((c, i) => [c, i] as const)
-    .sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1])
-    .map(([c]) => c);
-}
-
-/** Verdict of one signature or document time-stamp. */
-export function pdfSignatureVerdict(s: PdfSignatureReport): Verdict {
-  return makeVerdict(s.status, codesOf(s), 'pdf');
-}
-
-/** Verdict of the document: the worst signature's; no signature is INDETERMINATE / SIGNED_DATA_NOT_FOUND. */
-export function pdfVerdict(r: PdfValidationReport): Verdict {
-  return worstVerdict(r.signatures.map(pdfSignatureVerdict));
-}
 
 /** A signature's report with its verdict. */
 export type PdfSignatureReportWithVerdict = PdfSignatureReport & { verdict: Verdict };

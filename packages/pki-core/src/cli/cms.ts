@@ -24,6 +24,8 @@ import {
   readInput,
   str,
   writeOutput,
+  lang,
+  langOption,
 } from './framework.js';
 import { certificatesFrom, reportForm, reportOptions, trustOption } from './verify-options.js';
 
@@ -126,7 +128,8 @@ const signCommand: Command = {
 const verifyCommand: Command = {
   path: ['cms', 'verify'],
   summary: 'verify a CMS / CAdES signature (exit 0 valid, 1 invalid, 2 usage or unreadable input)',
-  usage: '--in SIG [--content FILE] --trust ROOT [--untrusted PEM ...] [--at TIME] [--json | --report etsi]',
+  usage:
+    '--in SIG [--content FILE] --trust ROOT [--untrusted PEM ...] [--at TIME] [--json | --report etsi] [--lang en|vi]',
   options: [
     { name: 'in', type: 'string', description: 'the signature (DER, BER or PEM)', required: true },
     { name: 'content', type: 'string', description: 'the signed file, for a detached signature' },
@@ -140,9 +143,11 @@ const verifyCommand: Command = {
     { name: 'require-ess', type: 'boolean', description: 'fail without signing-certificate-v2 (CAdES)' },
     { name: 'out', type: 'string', description: 'write the encapsulated content here (attached signatures)' },
     ...reportOptions(),
+    langOption('en'),
   ],
   async run(args, io) {
     const { format } = reportForm(args);
+    const language = lang(args, 'en');
     const sigBytes = derOrPem(readInput(str(args, 'in')!), 'CMS', 'PKCS7')[0]!;
     const trustStore = new TrustStore(certificatesFrom(list(args, 'trust')));
     const certificates = certificatesFrom(list(args, 'untrusted'));
@@ -186,7 +191,7 @@ const verifyCommand: Command = {
           );
         }
       }
-      lines.push(renderVerdict(cmsVerdict(report), 'en'));
+      lines.push(renderVerdict(report.verdict, language));
       io.out(`${lines.join('\n')}\n`);
     }
     return report.valid ? EXIT_OK : EXIT_FAIL;

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { KysoError } from '../errors.js';
+import type { ReportLanguage } from '../verdict/render.js';
 
 /** Exit code: success, or "valid". */
 export const EXIT_OK = 0;
@@ -218,6 +219,25 @@ export function date(args: ParsedArgs, name: string): Date | undefined {
   const d = new Date(v);
   if (Number.isNaN(d.getTime())) throw new UsageError(`--${name} must be an ISO 8601 date-time`);
   return d;
+}
+
+/**
+ * The `--lang vi|en` option of the verifying commands: the language of the readable report and of
+ * its verdict line (the one vi/en renderer, verdict/render.ts).
+ */
+export function langOption(fallback: ReportLanguage): OptionSpec {
+  return {
+    name: 'lang',
+    type: 'string',
+    description: `language of the readable report and its verdict line: vi or en (default ${fallback})`,
+  };
+}
+
+/** The `--lang` option's value, `fallback` when absent; UsageError for anything but vi or en. */
+export function lang(args: ParsedArgs, fallback: ReportLanguage): ReportLanguage {
+  const v = str(args, 'lang') ?? fallback;
+  if (v !== 'vi' && v !== 'en') throw new UsageError('--lang must be vi or en');
+  return v;
 }
 
 /** Reads an input file; unreadable input is a usage-class failure (exit 2). */

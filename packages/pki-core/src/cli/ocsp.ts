@@ -34,6 +34,8 @@ import {
   readInput,
   str,
   writeOutput,
+  lang,
+  langOption,
 } from './framework.js';
 import { checkLine } from './verify-options.js';
 
@@ -202,7 +204,7 @@ const verifyCommand: Command = {
   path: ['ocsp', 'verify'],
   summary: 'verify an OCSP response: signature, responder authorisation, freshness, nonce, status',
   usage:
-    '--in RESP --issuer CA [--cert CERT] [--request REQ] [--responder CERT ...] [--at TIME] [--max-age S] [--json]',
+    '--in RESP --issuer CA [--cert CERT] [--request REQ] [--responder CERT ...] [--at TIME] [--max-age S] [--json] [--lang en|vi]',
   options: [
     { name: 'in', type: 'string', description: 'DER OCSP response', required: true },
     { name: 'issuer', type: 'string', description: 'CA that issued the certificate', required: true },
@@ -216,8 +218,10 @@ const verifyCommand: Command = {
     { name: 'at', type: 'string', description: 'validation time (ISO 8601; default now)' },
     { name: 'max-age', type: 'string', description: 'maximum age of thisUpdate in seconds' },
     { name: 'json', type: 'boolean', description: 'machine-readable report' },
+    langOption('en'),
   ],
   async run(args, io) {
+    const language = lang(args, 'en');
     const der = derOrPem(readInput(str(args, 'in')!), 'OCSP RESPONSE')[0]!;
     const resp = parseOcspResponse(der);
     const reqFile = str(args, 'request');
@@ -257,7 +261,8 @@ const verifyCommand: Command = {
         );
       }
       for (const c of report.checks) io.out(checkLine(c));
-      io.out(`${renderVerdict(ocspVerdict(report), 'en')}\n`);
+      io.out(`${renderVerdict(report.verdict, language)}
+`);
     }
     return report.status === 'passed' ? EXIT_OK : EXIT_FAIL;
   },

@@ -31,6 +31,8 @@ import {
   readInput,
   str,
   writeOutput,
+  lang,
+  langOption,
 } from './framework.js';
 import { certificatesFrom, checkLine, trustOption } from './verify-options.js';
 
@@ -127,7 +129,7 @@ const verifyCommand: Command = {
   summary:
     'verify a TimeStampResp or TimeStampToken: imprint, signature, ESS, TSA certificate, chain at genTime',
   usage:
-    '--in RESP|TOKEN (--data FILE | --digest HEX | --request REQ) [--trust ROOT ...] [--untrusted PEM ...] [--json]',
+    '--in RESP|TOKEN (--data FILE | --digest HEX | --request REQ) [--trust ROOT ...] [--untrusted PEM ...] [--json] [--lang en|vi]',
   options: [
     { name: 'in', type: 'string', description: 'DER TimeStampResp or TimeStampToken', required: true },
     { name: 'data', type: 'string', description: 'the time-stamped file' },
@@ -136,8 +138,10 @@ const verifyCommand: Command = {
     trustOption({ note: 'for the TSA chain; without: chain indeterminate' }),
     { name: 'untrusted', type: 'multi', description: 'TSA certificate / intermediates not in the token' },
     { name: 'json', type: 'boolean', description: 'machine-readable report' },
+    langOption('en'),
   ],
   async run(args, io) {
+    const language = lang(args, 'en');
     const input = readInput(str(args, 'in')!);
     const trust = certificatesFrom(list(args, 'trust'));
     const certificates = certificatesFrom(list(args, 'untrusted'));
@@ -198,7 +202,8 @@ const verifyCommand: Command = {
         );
       }
       for (const c of report.checks) io.out(checkLine(c));
-      io.out(`${renderVerdict(timeStampVerdict(report), 'en')}\n`);
+      io.out(`${renderVerdict(report.verdict, language)}
+`);
     }
     return report.status === 'passed' ? EXIT_OK : EXIT_FAIL;
   },

@@ -17,7 +17,7 @@ import type { RevocationMode } from '../revocation/index.js';
 import { CertificatePool, TrustStore, toCertificates } from '../path/trust-store.js';
 import { readCertificates } from '../path/trust-store.node.js';
 import type { Purpose } from '../path/validate.js';
-import { renderVerdict } from '../verdict/render.js';
+import { type ReportLanguage, renderVerdict } from '../verdict/render.js';
 import { pathVerdict } from '../verdict/verdict.js';
 import {
   type Command,
@@ -29,6 +29,8 @@ import {
   list,
   readInput,
   str,
+  lang,
+  langOption,
 } from './framework.js';
 import { certificatesFrom, trustOption } from './verify-options.js';
 
@@ -71,7 +73,7 @@ function parseProfile(v: string | undefined): ValidationProfile | undefined {
   throw new UsageError(`--profile must be one of ${VALIDATION_PROFILES.join(', ')}`);
 }
 
-function printText(r: ValidationReport, io: { out(t: string): void }): void {
+function printText(r: ValidationReport, io: { out(t: string): void }, language: ReportLanguage): void {
   const lines = [r.valid ? 'VALID' : `INVALID: ${r.reason}${r.detail ? ` (${r.detail})` : ''}`, '', 'Chain:'];
   for (const [i, c] of r.chain.entries()) lines.push(`  [${i}] ${c.subject.toString()}`);
   lines.push('', 'Checks:');
@@ -101,7 +103,7 @@ function printText(r: ValidationReport, io: { out(t: string): void }): void {
       }`,
     );
   }
-  lines.push('', renderVerdict(pathVerdict(r), 'en'));
+  lines.push('', renderVerdict(r.verdict, language));
   if (r.reason === 'REVOCATION_UNKNOWN')
     lines.push(
       '',
@@ -115,7 +117,7 @@ export const verifyChainCommand: Command = {
   path: ['verify', 'chain'],
   summary: 'Build and validate a certification path (RFC 5280) at a given time',
   usage:
-    'LEAF --trust ROOT [--untrusted CERT ...] [--crl FILE ...] [--ocsp-response FILE ...] [--fetch] [--revocation MODE] [--at ISO] [--purpose P] [--policy OID ...] [--profile P] [--json]',
+    'LEAF --trust ROOT [--untrusted CERT ...] [--crl FILE ...] [--ocsp-response FILE ...] [--fetch] [--revocation MODE] [--at ISO] [--purpose P] [--policy OID ...] [--profile P] [--json] [--lang en|vi]',
   positionals: { min: 1, max: 1, names: 'LEAF' },
   options: [
     trustOption({ required: true }),
@@ -145,8 +147,10 @@ export const verifyChainCommand: Command = {
       description: `validation profile: ${VALIDATION_PROFILES.join('|')} (default rfc5280, strict)`,
     },
     { name: 'json', type: 'boolean', description: 'print a JSON report' },
+    langOption('en'),
   ],
   async run(args, io) {
+    const language = lang(args, 'en');
     const leafFile = args.positionals[0]!;
     const leaf = toCertificates(readInput(leafFile))[0];
     if (!leaf) throw new UsageError(`no certificate in ${leafFile}`);
@@ -204,7 +208,7 @@ export const verifyChainCommand: Command = {
           2,
         )}\n`,
       );
-    } else printText(report, io);
+    } else printText(report, io, language);
     return report.valid ? EXIT_OK : EXIT_FAIL;
   },
 };

@@ -1,8 +1,146 @@
-/** CMS SignedData and CAdES baseline signatures: signing (two-step), verification, levels. */
-export * from './signed-data.js';
-export * from './sign.js';
-export * from './verify.js';
-export * from './cades.js';
-export * from './archive.js';
+/**
+ * `@kyso/pki-core/cms`: CMS SignedData and CAdES baseline signatures: two-step signing,
+ * verification, B-T/B-LT/B-LTA upgrades and archive time-stamps, the BER normaliser, RFC 4998
+ * evidence records and RFC 5544 TimeStampedData.
+ *
+ * @packageDocumentation
+ */
+export {
+  parseAlgorithmId,
+  parseContentInfo,
+  parseSignedDataContentInfo,
+  parseSignerInfo,
+  parseSignedData,
+  findAttributes,
+  singleAttributeValue,
+  decodeContentTypeValue,
+  decodeMessageDigestValue,
+  decodeSigningTimeValue,
+  encodeAttribute,
+  encodeAttributeSet,
+  cmsAlgorithmProtectionAttribute,
+  parseCmsAlgorithmProtection,
+  buildSignedAttributes,
+  encodeSignerIdentifier,
+  encodeSignerInfo,
+  encodeSignedData,
+  encodeContentInfo,
+  encodeSigningCertificateV2,
+  encodeSigningCertificateV1,
+  parseSigningCertificateV2,
+  parseSigningCertificateV1,
+  issuerSerialOf,
+  MAX_SIGNERS,
+  MAX_CMS_CERTIFICATES,
+  MAX_CMS_CRLS,
+  MAX_ATTRIBUTES,
+  MAX_ATTRIBUTE_VALUES,
+  MAX_DIGEST_ALGORITHMS,
+  MAX_ESS_CERT_IDS,
+  OID_RI_OCSP_RESPONSE,
+  type AlgorithmId,
+  type SignerIdentifier,
+  type Attribute,
+  type SignerInfo,
+  type OtherRevocationInfo,
+  type SignedData,
+  type ContentInfo,
+  contentTypeAttribute,
+  messageDigestAttribute,
+  signingTimeAttribute,
+  type CmsAlgorithmProtection,
+  type BuildSignedAttributesInput,
+  type SignedAttributes,
+  type EncodeSignerInfoInput,
+  type EncodeSignedDataInput,
+  type IssuerSerial,
+  type EssCertId,
+  type SigningCertificate,
+} from './signed-data.js';
+export {
+  prepareCmsSignature,
+  encodePreparedSignerInfo,
+  assembleCmsSignature,
+  chooseSignatureAlgorithm,
+  signCms,
+  MAX_ATTACHED_CONTENT,
+  type CmsCertificateInput,
+  type PrepareCmsInput,
+  type PreparedCmsSignature,
+  type AssembleOptions,
+  type SignCmsInput,
+} from './sign.js';
+export {
+  parseCms,
+  verifyCms,
+  cmsReportToJson,
+  MAX_TIMESTAMPS_PER_SIGNER,
+  MAX_ARCHIVE_TIMESTAMPS_PER_SIGNER,
+  type CmsCheckName,
+  CMS_REASONS,
+  type CmsReason,
+  type CmsCheck,
+  type TimeStampReport,
+  type CadesLevel,
+  type CmsSignerReport,
+  type CmsVerifyReport,
+  type CmsVerifyOptions,
+  resolveCmsSignerAlgorithm,
+  resolveSignerAlgorithm,
+} from './verify.js';
+export {
+  signatureTimeStampAttribute,
+  addSignatureTimeStamp,
+  addValidationData,
+  upgradeToLta,
+  signCades,
+  type TimeStamper,
+  type CadesSignLevel,
+  type ValidationData,
+  type SignCadesInput,
+  type UpgradeToLtaOptions,
+} from './cades.js';
+export {
+  signedDataCollections,
+  signerInfoSignedFields,
+  unsignedAttrValueOctets,
+  buildAtsHashIndexV3,
+  parseAtsHashIndexV3,
+  archiveTimeStampV3Imprint,
+  OID_ARCHIVE_TIMESTAMP_V3,
+  OID_ATS_HASH_INDEX_V3,
+  OID_ATS_HASH_INDEX_V2,
+  OID_ATS_HASH_INDEX_V1,
+  MAX_ATS_HASH_INDEX_ENTRIES,
+  type AtsHashIndexV3,
+} from './archive.js';
 export { httpTimeStamper, type HttpTimeStamperOptions } from './http-tsa.js';
 export { berElementLength, normalizeBer } from './ber.js';
+// RFC 4998 evidence records and RFC 5544 TimeStampedData (CMS-family long-term preservation)
+export {
+  parseEvidenceRecord,
+  reduceHashtree,
+  verifyEvidenceRecord,
+  evidenceRecordReportToJson,
+  MAX_ERS_SIZE,
+  MAX_ERS_CHAINS,
+  MAX_ERS_ATS_PER_CHAIN,
+  MAX_ERS_TREE_DEPTH,
+  MAX_ERS_HASHES_PER_NODE,
+  type ArchiveTimeStamp,
+  type EvidenceRecord,
+  type AtsReport,
+  type EvidenceRecordReport,
+  type EvidenceRecordVerifyOptions,
+} from '../ers/evidence-record.js';
+export {
+  parseTimeStampedData,
+  verifyTimeStampedData,
+  OID_CT_TIMESTAMPED_DATA,
+  MAX_TSD_SIZE,
+  MAX_TSD_TIMESTAMPS,
+  type TimeStampedData,
+  type TimeStampedDataReport,
+  type TimeStampedDataVerifyOptions,
+} from '../ers/time-stamped-data.js';
+export { isKysoError, type KysoErrorCode, KysoError } from '../errors.js';

@@ -39,6 +39,8 @@ import { Certificate } from '../x509/certificate.js';
 import { newRevocationChecker } from '../revocation/index.js';
 import { parseTimeStampToken } from '../tsp/response.js';
 import { pathChainValidator, verifyTimeStampToken } from '../tsp/verify.js';
+import type { Verdict } from '../verdict/indication.js';
+import { cmsSignerVerdict, cmsVerdict, worstVerdict } from '../verdict/verdict.js';
 import {
   OID_ARCHIVE_TIMESTAMP_V3,
   OID_ATS_HASH_INDEX_V1,
@@ -199,6 +201,8 @@ export interface CmsSignerReport {
   level: CadesLevel;
   /** The signer certificate's path validation, when a trust store was given. */
   path?: ValidationReport;
+  /** The EN 319 102-1 verdict of this signature (`cmsSignerVerdict`), as `kyso cms verify --json` prints it. */
+  verdict: Verdict;
 }
 
 /** The result of `verifyCms`: every SignerInfo verified, with the container's encoding and content. */
@@ -217,6 +221,8 @@ export interface CmsVerifyReport {
   signers: CmsSignerReport[];
   /** Certificates carried in SignedData.certificates. */
   certificates: Certificate[];
+  /** The EN 319 102-1 verdict of the whole SignedData (`cmsVerdict`: the worst signer's). */
+  verdict: Verdict;
 }
 
 /**
@@ -692,6 +698,7 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
     checks,
     validationTime: opts.time ?? new Date(),
     level: 'none',
+    verdict: worstVerdict([]), // replaced when the signer's checks are done
   };
   checks.push(
     cert
@@ -709,6 +716,7 @@ async function verifySignerInfo(si: SignerInfo, index: number, ctx: SignerContex
   await checkSignerPath(cert, ctx, sctx, report);
   report.valid = checks.every((c) => c.status === 'passed');
   report.level = cadesLevel(sd, !!ess, !!validTs, atsValid && !bad(checks, 'archive-time-stamp'));
+  report.verdict = cmsSignerVerdict(report);
   return report;
 }
 
@@ -976,6 +984,7 @@ export async function verifyCms(input: Uint8Array, opts: CmsVerifyOptions = {}):
     detached: sd.eContent === undefined,
     signers,
     certificates,
+    verdict: cmsVerdict({ signers }),
   };
   if (sd.eContent) report.content = sd.eContent;
   return report;

@@ -266,10 +266,34 @@ export interface AtsReport {
    * The ER-level check: the covered value (data hash, previous timeStamp hash, or renewed
    * data hash) is in the first PartialHashtree and the tree reduces to the token's imprint.
    */
-  hashTree: { status: CheckStatus; reason: string; detail?: string };
+  hashTree: { status: CheckStatus; reason: ErsReason; detail?: string };
   /** The RFC 3161 token's own checks (signature, TSTInfo, ESS, TSA certificate, chain). */
   token: { status: CheckStatus; checks: TspCheck[] };
 }
+
+/**
+ * Reason codes of the evidence-record checks (the `hashTree` line of each ArchiveTimeStamp):
+ * UPPER_SNAKE like every other verifier of kyso (before 0.2 they were kebab-case,
+ * `root-hash-imprint-mismatch`; `normalizeReasonCode` converts a stored old value). The token's
+ * own lines carry TSP_REASONS.
+ */
+export const ERS_REASONS = [
+  'HASH_TREE_REDUCES_TO_IMPRINT',
+  'HASH_MATCHES_IMPRINT',
+  'NOT_CHECKED',
+  'TIME_STAMP_MALFORMED',
+  'UNSUPPORTED_HASH_ALGORITHM',
+  'IMPRINT_HASH_ALGORITHM_MISMATCH',
+  'DATA_HASH_NOT_IN_HASH_TREE',
+  'PREVIOUS_TIME_STAMP_HASH_NOT_IN_HASH_TREE',
+  'RENEWED_DATA_HASH_NOT_IN_HASH_TREE',
+  'ROOT_HASH_IMPRINT_MISMATCH',
+  'NO_DATA_SUPPLIED',
+  'HASH_ALGORITHM_CHANGED_WITHIN_CHAIN',
+  'GENTIME_BEFORE_PREVIOUS_TIME_STAMP',
+] as const;
+/** A reason code of an evidence-record hash-tree line. */
+export type ErsReason = (typeof ERS_REASONS)[number];
 
 /**
  * The outcome of verifyEvidenceRecord: overall validity, structural integrity and one line per
@@ -334,17 +358,18 @@ async function checkTree(
   alg: HashAlgorithm,
   ats: ArchiveTimeStamp,
   covered: Uint8Array[] | undefined,
-  what: string,
+  /** The reason when a covered value is not in the first PartialHashtree. */
+  notInTree: ErsReason,
   imprintAlg: HashAlgorithm,
   imprint: Uint8Array,
 ): Promise<Line> {
   if (imprintAlg !== alg)
-    return { status: 'failed', reason: 'imprint-hash-algorithm-mismatch', detail: `${alg} vs ${imprintAlg}` };
+    return { status: 'failed', reason: 'IMPRINT_HASH_ALGORITHM_MISMATCH', detail: `${alg} vs ${imprintAlg}` };
   const tree = ats.reducedHashtree;
   if (covered) {
     for (const c of covered) {
       const present = tree?.length ? tree[0]!.some((h) => bytesEqual(h, c)) : covered.length === 1;
-      if (!present) return { status: 'failed', reason: `${what}-not-in-hash-tree`, detail: toHex(c) };
+      if (!present) return { status: 'failed', reason: notInTree, detail: toHex(c) };
     }
   }
   // With a tree, the membership test above binds the covered value; reduce the tree itself.
@@ -352,18 +377,18 @@ async function checkTree(
   if (!root)
     return {
       status: 'indeterminate',
-      reason: 'no-data-supplied',
+      reason: 'NO_DATA_SUPPLIED',
       detail: 'no reduced hash tree and no data',
     };
   if (!bytesEqual(root, imprint))
     return {
       status: 'failed',
-      reason: 'root-hash-imprint-mismatch',
+      reason: 'ROOT_HASH_IMPRINT_MISMATCH',
       detail: `${toHex(root)} != ${toHex(imprint)}`,
     };
   if (!covered)
-    return { status: 'indeterminate', reason: 'no-data-supplied', detail: 'tree reduces to the imprint' };
-  return { status: 'passed', reason: tree?.length ? 'hash-tree-reduces-to-imprint' : 'hash-matches-imprint' };
+    return { status: 'indeterminate', reason: 'NO_DATA_SUPPLIED', detail: 'tree reduces to the imprint' };
+  return { status: 'passed', reason: tree?.length ? 'HASH_TREE_REDUCES_TO_IMPRINT' : 'HASH_MATCHES_IMPRINT' };
 }
 
 function combine(statuses: CheckStatus[]): CheckStatus {
@@ -391,7 +416,7 @@ export async function verifyEvidenceRecord(
         chain: ci,
         index: ai,
         status: 'failed',
-        hashTree: { status: 'failed', reason: 'not-checked' },
+        hashTree: { status: 'failed', reason: 'NOT_CHECKED' },
         token: { status: 'failed', checks: [] },
       };
       out.push(rep);
@@ -405,7 +430,7 @@ export async function verifyEvidenceRecord(
           parsed = parseTimeStampToken(thisTs);
         } catch (e) {
           if (!(e instanceof KysoError)) throw e;
-          rep.hashTree = { status: 'failed', reason: 'time-stamp-malformed', detail: e.message };
+          rep.hashTree = { status: 'failed', reason: 'TIME_STAMP_MALFORMED', detail: e.message };
           note(rep.hashTree.reason);
           continue;
         }
@@ -418,7 +443,7 @@ export async function verifyEvidenceRecord(
           if (!(e instanceof KysoError)) throw e;
           rep.hashTree = {
             status: 'indeterminate',
-            reason: 'unsupported-hash-algorithm',
+            reason: 'UNSUPPORTED_HASH_ALGORITHM',
             ...(ats.digestAlgorithmOid ? { detail: ats.digestAlgorithmOid } : {}),
           };
           note(rep.hashTree.reason);
@@ -427,18 +452,18 @@ export async function verifyEvidenceRecord(
         rep.hashAlgorithm = alg;
         // What this ATS must cover (§5.3).
         let covered: Uint8Array[] | undefined;
-        let what: string;
+        let notInTree: ErsReason;
         if (ai > 0) {
           // Time-stamp renewal: H(previous ATS's timeStamp), DER.
           covered = [await digest(alg, prevTs!)];
-          what = 'previous-time-stamp-hash';
+          notInTree = 'PREVIOUS_TIME_STAMP_HASH_NOT_IN_HASH_TREE';
         } else if (ci === 0) {
           covered = data && (await Promise.all(data.map((d) => digest(alg, d))));
-          what = 'data-hash';
+          notInTree = 'DATA_HASH_NOT_IN_HASH_TREE';
         } else {
           // Hash-tree renewal (§5.2 steps 2-4): H(h(d) + H(atsc)), atsc the DER-encoded
           // ArchiveTimeStampSequence of the preceding chains, '+' plain concatenation.
-          what = 'renewed-data-hash';
+          notInTree = 'RENEWED_DATA_HASH_NOT_IN_HASH_TREE';
           if (data) {
             const ha = await digest(alg, seq(...er.chainsDer.slice(0, ci)));
             covered = await Promise.all(
@@ -446,17 +471,17 @@ export async function verifyEvidenceRecord(
             );
           }
         }
-        let line = await checkTree(alg, ats, covered, what, mi.hashAlgorithm, mi.hashedMessage);
+        let line = await checkTree(alg, ats, covered, notInTree, mi.hashAlgorithm, mi.hashedMessage);
         if (line.status !== 'failed' && ai > 0 && chainAlg && chainAlg !== alg)
           line = {
             status: 'failed',
-            reason: 'hash-algorithm-changed-within-chain',
+            reason: 'HASH_ALGORITHM_CHANGED_WITHIN_CHAIN',
             detail: `${chainAlg} -> ${alg}`,
           };
         else if (line.status !== 'failed' && prevGenTime && rep.genTime < prevGenTime)
           line = {
             status: 'failed',
-            reason: 'gentime-before-previous-time-stamp',
+            reason: 'GENTIME_BEFORE_PREVIOUS_TIME_STAMP',
             detail: rep.genTime.toISOString(),
           };
         rep.hashTree = line;

@@ -107,13 +107,27 @@ export function parseTimeStampedData(input: Uint8Array): TimeStampedData {
   return out;
 }
 
+/**
+ * Reason codes of the TimeStampedData content line: UPPER_SNAKE like every other verifier of kyso
+ * (kebab-case before 0.2; `normalizeReasonCode` converts a stored old value).
+ */
+export const TSD_CONTENT_REASONS = [
+  'DETACHED_DATA_EQUALS_CONTENT',
+  'EMBEDDED_CONTENT',
+  'DETACHED_DATA',
+  'DETACHED_DATA_DIFFERS_FROM_CONTENT',
+  'NO_DATA_SUPPLIED',
+] as const;
+/** A reason code of the TimeStampedData content line. */
+export type TsdContentReason = (typeof TSD_CONTENT_REASONS)[number];
+
 /** The outcome of verifyTimeStampedData: the content check and one line per time-stamp. */
 export interface TimeStampedDataReport {
   valid: boolean;
   status: CheckStatus;
   reason?: string;
   /** Which bytes were time-stamped: the embedded content or the caller's detached data. */
-  content: { status: CheckStatus; reason: string };
+  content: { status: CheckStatus; reason: TsdContentReason };
   timeStamps: {
     index: number;
     genTime?: Date;
@@ -148,16 +162,16 @@ export async function verifyTimeStampedData(
   let content: TimeStampedDataReport['content'];
   if (tsd.content && opts.data) {
     content = bytesEqual(tsd.content, opts.data)
-      ? { status: 'passed', reason: 'detached-data-equals-content' }
-      : { status: 'failed', reason: 'detached-data-differs-from-content' };
+      ? { status: 'passed', reason: 'DETACHED_DATA_EQUALS_CONTENT' }
+      : { status: 'failed', reason: 'DETACHED_DATA_DIFFERS_FROM_CONTENT' };
     data = tsd.content;
   } else if (tsd.content) {
-    content = { status: 'passed', reason: 'embedded-content' };
+    content = { status: 'passed', reason: 'EMBEDDED_CONTENT' };
     data = tsd.content;
   } else if (opts.data) {
-    content = { status: 'passed', reason: 'detached-data' };
+    content = { status: 'passed', reason: 'DETACHED_DATA' };
     data = opts.data;
-  } else content = { status: 'indeterminate', reason: 'no-data-supplied' };
+  } else content = { status: 'indeterminate', reason: 'NO_DATA_SUPPLIED' };
   const report: TimeStampedDataReport = { valid: false, status: 'failed', content, timeStamps: [] };
   if (tsd.evidence !== 'tst') {
     report.status = 'indeterminate';

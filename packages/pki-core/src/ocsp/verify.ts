@@ -16,7 +16,8 @@ import { integerBytesEqual, serialHex } from '../der.js';
 import { KysoError } from '../errors.js';
 import { OID } from '../oids.js';
 import { normalizeReasonCode } from '../verdict/codes.js';
-import type { CheckStatus } from '../verdict/indication.js';
+import type { CheckStatus, Verdict } from '../verdict/indication.js';
+import { ocspVerdict, worstVerdict } from '../verdict/verdict.js';
 import type { Certificate } from '../x509/certificate.js';
 import { certIdMatchesIssuer, type OcspRequest } from './request.js';
 import {
@@ -139,6 +140,8 @@ export interface OcspVerifyReport {
   singleResponse?: SingleResponse;
   /** The status of `certificate` (good, revoked with time and reason, unknown), when it was given. */
   certStatus?: CertStatus;
+  /** The EN 319 102-1 verdict of the response (`ocspVerdict`), as the CLI's JSON prints it. */
+  verdict: Verdict;
 }
 
 function overall(checks: OcspCheck[]): CheckStatus {
@@ -286,9 +289,10 @@ export async function verifyOcspResponse(
 ): Promise<OcspVerifyReport> {
   const response = input instanceof Uint8Array ? parseOcspResponse(input) : input;
   const checks: OcspCheck[] = [];
-  const report: OcspVerifyReport = { status: 'failed', checks, response };
+  const report: OcspVerifyReport = { status: 'failed', checks, response, verdict: worstVerdict([]) }; // replaced by finish()
   const finish = (): OcspVerifyReport => {
     report.status = overall(checks);
+    report.verdict = ocspVerdict(report);
     return report;
   };
   if (response.status !== 'successful' || !response.basic) {

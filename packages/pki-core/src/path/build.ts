@@ -28,6 +28,12 @@ import {
 } from './trust-store.js';
 import { type PathValidationOptions, validatePath } from './validate.js';
 import { isSelfIssued, namesEqual, subjectOf } from './names.js';
+import { pathVerdict } from '../verdict/verdict.js';
+
+/** A report with its EN 319 102-1 verdict (the one mapping, verdict/verdict.ts). */
+function withVerdict(r: Omit<ValidationReport, 'verdict'>): ValidationReport {
+  return { ...r, verdict: pathVerdict(r) };
+}
 
 /**
  * Options of `buildAndValidatePath`: the certificate to validate, the certificates that may complete
@@ -134,7 +140,7 @@ function budgetExceeded(
   e: BudgetExhausted,
   work: ValidationReport['work'],
 ): ValidationReport {
-  return {
+  return withVerdict({
     valid: false,
     reason: 'BUDGET_EXCEEDED',
     detail: `path building gave up: ${e.kind} budget exhausted`,
@@ -152,7 +158,7 @@ function budgetExceeded(
     policy: null,
     revocation: notChecked(chain, PATH_FAILED),
     work,
-  };
+  });
 }
 
 /** The report when no path validated: the best-ranked failure, or UNKNOWN_ISSUER when none was tried. */
@@ -177,7 +183,7 @@ function noValidPath(
     policy: null,
     revocation: [],
   };
-  return {
+  return withVerdict({
     valid: false,
     reason: f.reason,
     detail: f.detail,
@@ -186,7 +192,7 @@ function noValidPath(
     policy: f.policy,
     revocation: f.revocation.length > 0 ? f.revocation : notChecked(f.chain, PATH_FAILED),
     work,
-  };
+  });
 }
 
 /** A passed signature line for certificate `k` of `chain` (verified while building). */
@@ -305,7 +311,7 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
       record({ ...revFailure, chain, checks, policy: out.policy, revocation, ...{ certIndex: idx } });
       return null;
     }
-    return {
+    return withVerdict({
       valid: true,
       reason: null,
       detail: null,
@@ -314,7 +320,7 @@ export async function buildAndValidatePath(opts: BuildOptions): Promise<Validati
       policy: out.policy,
       revocation,
       work: work(),
-    };
+    });
   };
 
   /** Depth-first search above `path`: the first valid report, or null when no path validates. */

@@ -2,7 +2,7 @@
  * The validation report (DESIGN.md: validation returns a report, never throws for "invalid").
  * Every check is a line with a status and, when it did not pass, a stable reason code.
  */
-import type { CheckStatus } from '../verdict/indication.js';
+import type { CheckStatus, Verdict } from '../verdict/indication.js';
 import type { Certificate } from '../x509/certificate.js';
 import type { CertRevocationReport } from './revocation-types.js';
 
@@ -138,4 +138,6 @@ export interface ValidationReport {
   revocation: CertRevocationReport[];
   /** Work spent (signature verifications, build calls...), for tests and benchmarks. */
   work: { signatures: number; buildCalls: number; nameConstraintComparisons: number; pathsTried: number };
+  /** The EN 319 102-1 verdict of the path (`pathVerdict`), as `kyso verify chain --json` prints it. */
+  verdict: Verdict;
 }

@@ -1,8 +1,39 @@
 /** Revocation checking: CRL processing (RFC 5280 §6.3), OCSP matching, HTTP fetching, the checker. */
-export * from './crl-check.js';
-export * from './fetcher.js';
-export * from './checker.js';
-export * from './collect.js';
+export {
+  findCrlSigner,
+  checkWithCrls,
+  CRL_UNKNOWN_REASONS,
+  type CrlUnknownReason,
+  type CrlCheckOptions,
+  type CrlCheckOutcome,
+} from './crl-check.js';
+export {
+  type FetchFunction,
+  type FetcherOptions,
+  DEFAULT_FETCH_TIMEOUT_MS,
+  DEFAULT_MAX_CRL_BYTES,
+  DEFAULT_MAX_OCSP_BYTES,
+  RevocationFetcher,
+} from './fetcher.js';
+export {
+  checkWithOcsp,
+  type RevocationMode,
+  type RevocationPolicy,
+  type RevocationSources,
+  type DetailedRevocationResult,
+  type Answer,
+  KysoRevocationChecker,
+  type OcspCheckOptions,
+} from './checker.js';
+export {
+  requireLevel,
+  collectValidationData,
+  onlineRevocationFetcher,
+  type RevocationDataFetcher,
+  type ValidationDataProblem,
+  type CollectedValidationData,
+  LevelNotReachedError,
+} from './collect.js';
 
 import type { Crl } from '../crl.js';
 import type { OcspResponse } from '../ocsp/response.js';

@@ -36,7 +36,8 @@ import { buildAndValidatePath } from '../path/build.js';
 import type { ValidationReason, ValidationReport } from '../path/report.js';
 import type { RevocationChecker } from '../path/revocation-types.js';
 import { normalizeReasonCode } from '../verdict/codes.js';
-import type { CheckStatus } from '../verdict/indication.js';
+import type { CheckStatus, Verdict } from '../verdict/indication.js';
+import { timeStampVerdict, worstVerdict } from '../verdict/verdict.js';
 import type { TrustStore } from '../path/trust-store.js';
 import { Certificate } from '../x509/certificate.js';
 import { type TstInfo, parseTimeStampResp, parseTimeStampToken } from './response.js';
@@ -246,6 +247,8 @@ export interface TimeStampVerifyReport {
   signerCertificate?: Certificate;
   /** The genTime, when the TSTInfo parsed. */
   genTime?: Date;
+  /** The EN 319 102-1 verdict of the token (`timeStampVerdict`), as the CLI's JSON prints it. */
+  verdict: Verdict;
 }
 
 function overall(checks: TspCheck[]): CheckStatus {
@@ -550,9 +553,16 @@ export async function verifyTimeStampToken(
   const { signedData: sd, tstInfo } = parseTimeStampToken(token);
   const si = sd.signerInfos[0]!;
   const checks: TspCheck[] = [];
-  const report: TimeStampVerifyReport = { status: 'failed', checks, tstInfo, genTime: tstInfo.genTime };
+  const report: TimeStampVerifyReport = {
+    status: 'failed',
+    checks,
+    tstInfo,
+    genTime: tstInfo.genTime,
+    verdict: worstVerdict([]), // replaced by finish()
+  };
   const finish = () => {
     report.status = overall(checks);
+    report.verdict = timeStampVerdict(report);
     return report;
   };
   const genTime = tstInfo.genTime;
@@ -594,12 +604,13 @@ export async function verifyTimeStampResponse(
       ...(resp.status.failInfo ?? []).map(String),
       ...(resp.status.statusString ?? []),
     ].join(': ');
-    return {
+    const failed: Omit<TimeStampVerifyReport, 'verdict'> = {
       status: 'failed',
       checks: [
         { check: 'response-status', status: 'failed', reason: tspStatusReason(resp.status.status), detail },
       ],
     };
+    return { ...failed, verdict: timeStampVerdict(failed) };
   }
   const rep = await verifyTimeStampToken(resp.token, {
     ...opts,
@@ -629,6 +640,7 @@ export async function verifyTimeStampResponse(
     }
   }
   rep.status = overall(rep.checks);
+  rep.verdict = timeStampVerdict(rep);
   return { ...rep, token: resp.token };
 }
 

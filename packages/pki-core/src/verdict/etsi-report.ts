@@ -19,7 +19,7 @@ import {
   subIndicationUri,
 } from './indication.js';
 import { type ReasonScope, subIndicationFor } from './mapping.js';
-import type { Verdict } from './verdict.js';
+import type { Verdict } from './indication.js';
 
 /** Namespace of the TS 119 102-2 validation report (schema version 1.2.1). */
 export const ETSI_VR_NS = 'http://uri.etsi.org/19102/v1.2.1#';

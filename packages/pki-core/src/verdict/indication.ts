@@ -8,6 +8,18 @@ export const INDICATIONS = ['TOTAL-PASSED', 'INDETERMINATE', 'TOTAL-FAILED'] as 
 /** Main status indication of a signature (or of a certificate path, a time-stamp, an OCSP response). */
 export type Indication = (typeof INDICATIONS)[number];
 
+/**
+ * The verdict of a signature, path, time-stamp or OCSP response (EN 319 102-1 §5.1.3), carried by
+ * every report type of kyso (`verdict`) and computed by the one mapping (verdict/verdict.ts).
+ */
+export interface Verdict {
+  indication: Indication;
+  /** Absent for TOTAL-PASSED. */
+  subIndication?: SubIndication;
+  /** Stable reason codes behind the verdict, most significant first (empty for TOTAL-PASSED). */
+  reasons: string[];
+}
+
 /** Outcome of one check line in a report (path, OCSP, TSP, CMS, PDF): the constraint's status. */
 export type CheckStatus = 'passed' | 'failed' | 'indeterminate';
 

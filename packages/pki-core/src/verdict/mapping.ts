@@ -1,7 +1,7 @@
 /**
  * The one mapping from kyso's stable reason codes to EN 319 102-1 sub-indications. Every code a
  * verifier of kyso can report (path, CRL/OCSP revocation, OCSP response, RFC 3161 token, CMS,
- * PDF, XML) has an entry in the table of its scope; test/verdict-mapping.test.ts enumerates the
+ * PDF, XML, RFC 4998 evidence record and RFC 5544 TimeStampedData) has an entry in the table of its scope; test/verdict-mapping.test.ts enumerates the
  * codes of the code base and fails when one is missing.
  *
  * An entry is a sub-indication, a pair when the standard names the failure differently for
@@ -14,7 +14,7 @@ import type { SubIndication } from './indication.js';
 export type ReasonEntry = SubIndication | { failed: SubIndication; indeterminate: SubIndication } | 'PASSED';
 
 /** Where a code comes from: the same word can mean different things (a CA's vs the signer's SIGNATURE_INVALID). */
-export type ReasonScope = 'path' | 'revocation' | 'ocsp' | 'tsp' | 'cms' | 'pdf' | 'xml';
+export type ReasonScope = 'path' | 'revocation' | 'ocsp' | 'tsp' | 'cms' | 'pdf' | 'xml' | 'ers';
 
 const EXPIRED = { failed: 'EXPIRED', indeterminate: 'OUT_OF_BOUNDS_NO_POE' } as const;
 const REVOKED = { failed: 'REVOKED', indeterminate: 'REVOKED_NO_POE' } as const;
@@ -296,6 +296,31 @@ const XML: Record<string, ReasonEntry> = {
   COUNTERSIGNED_VALUE_NOT_COVERED: 'HASH_FAILURE',
 };
 
+/**
+ * RFC 4998 evidence records (ERS_REASONS, the hash-tree line of each ArchiveTimeStamp) and RFC
+ * 5544 TimeStampedData (TSD_CONTENT_REASONS); the tokens' own lines carry TSP codes.
+ */
+const ERS: Record<string, ReasonEntry> = {
+  ...TSP,
+  HASH_TREE_REDUCES_TO_IMPRINT: 'PASSED',
+  HASH_MATCHES_IMPRINT: 'PASSED',
+  NOT_CHECKED: 'GENERIC',
+  TIME_STAMP_MALFORMED: 'FORMAT_FAILURE',
+  UNSUPPORTED_HASH_ALGORITHM: 'CRYPTO_CONSTRAINTS_FAILURE',
+  IMPRINT_HASH_ALGORITHM_MISMATCH: 'HASH_FAILURE',
+  DATA_HASH_NOT_IN_HASH_TREE: 'HASH_FAILURE',
+  PREVIOUS_TIME_STAMP_HASH_NOT_IN_HASH_TREE: 'HASH_FAILURE',
+  RENEWED_DATA_HASH_NOT_IN_HASH_TREE: 'HASH_FAILURE',
+  ROOT_HASH_IMPRINT_MISMATCH: 'HASH_FAILURE',
+  NO_DATA_SUPPLIED: 'SIGNED_DATA_NOT_FOUND',
+  HASH_ALGORITHM_CHANGED_WITHIN_CHAIN: 'FORMAT_FAILURE',
+  GENTIME_BEFORE_PREVIOUS_TIME_STAMP: 'TIMESTAMP_ORDER_FAILURE',
+  EMBEDDED_CONTENT: 'PASSED',
+  DETACHED_DATA: 'PASSED',
+  DETACHED_DATA_EQUALS_CONTENT: 'PASSED',
+  DETACHED_DATA_DIFFERS_FROM_CONTENT: 'HASH_FAILURE',
+};
+
 /** The mapping, by scope. Read it with `reasonEntry`. */
 export const REASON_MAPPING: Readonly<Record<ReasonScope, Readonly<Record<string, ReasonEntry>>>> = {
   path: PATH,
@@ -305,6 +330,7 @@ export const REASON_MAPPING: Readonly<Record<ReasonScope, Readonly<Record<string
   cms: { ...CMS, ...CERTIFICATE },
   pdf: PDF,
   xml: XML,
+  ers: ERS,
 };
 
 /** The entry for `code` in `scope`, or undefined for a code kyso does not know. */

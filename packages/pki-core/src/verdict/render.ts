@@ -5,7 +5,7 @@
  * time (UTC+07:00) as ISO 8601 with the offset.
  */
 import type { Indication, SubIndication } from './indication.js';
-import type { Verdict } from './verdict.js';
+import type { Verdict } from './indication.js';
 
 /** Language of a readable report. */
 export type ReportLanguage = 'vi' | 'en';

@@ -12,19 +12,37 @@
  * CERTIFICATE_CHAIN_GENERAL_FAILURE, SIG_CONSTRAINTS_FAILURE) under INDETERMINATE.
  */
 import type { ValidationReason, ValidationReport } from '../path/report.js';
-import type { CmsSignerReport, CmsVerifyReport, TimeStampReport } from '../cms/verify.js';
-import type { OcspVerifyReport } from '../ocsp/verify.js';
-import type { TimeStampVerifyReport } from '../tsp/verify.js';
-import { type Indication, SUB_INDICATIONS, type SubIndication } from './indication.js';
+import {
+  type CheckStatus,
+  type Indication,
+  SUB_INDICATIONS,
+  type SubIndication,
+  type Verdict,
+} from './indication.js';
 import { type ReasonScope, reasonEntry, subIndicationFor } from './mapping.js';
 
-/** The verdict of a signature, path, time-stamp or OCSP response (EN 319 102-1 §5.1.3). */
-export interface Verdict {
-  indication: Indication;
-  /** Absent for TOTAL-PASSED. */
-  subIndication?: SubIndication;
-  /** Stable reason codes behind the verdict, most significant first (empty for TOTAL-PASSED). */
-  reasons: string[];
+/**
+ * What the verdict of a report is computed from: its status and check lines. (The verifiers'
+ * report types are not imported here: they import this module to fill in their `verdict`.)
+ */
+interface CheckLine {
+  check?: string;
+  status: CheckStatus;
+  reason?: string;
+}
+
+/** The fields of a path report the verdict reads (ValidationReport). */
+export type PathVerdictInput = Pick<ValidationReport, 'valid' | 'reason' | 'checks'>;
+/** The fields of an OCSP or time-stamp report the verdict reads (OcspVerifyReport, TimeStampVerifyReport). */
+export interface CheckedVerdictInput {
+  status: 'passed' | 'failed' | 'indeterminate';
+  checks: readonly CheckLine[];
+}
+/** The fields of a CMS signer report the verdict reads (CmsSignerReport). */
+export interface CmsSignerVerdictInput {
+  valid: boolean;
+  checks: readonly CheckLine[];
+  path?: PathVerdictInput;
 }
 
 /** The statuses kyso's verifiers report (documents: valid/invalid/indeterminate; checks: passed/failed). */
@@ -66,7 +84,7 @@ export const DEFINITIVE_PATH_REASONS: ReadonlySet<string> = new Set<ValidationRe
 ]);
 
 /** Verdict of a certification path (`buildAndValidatePath` / `validatePath`). */
-export function pathVerdict(r: ValidationReport): Verdict {
+export function pathVerdict(r: PathVerdictInput): Verdict {
   if (r.valid) return makeVerdict('valid', [], 'path');
   const definitive = DEFINITIVE_PATH_REASONS;
   const reason = r.reason ?? 'UNKNOWN_ISSUER';
@@ -75,28 +93,28 @@ export function pathVerdict(r: ValidationReport): Verdict {
 }
 
 /** Verdict of an OCSP response (`verifyOcspResponse`). */
-export function ocspVerdict(r: OcspVerifyReport): Verdict {
+export function ocspVerdict(r: CheckedVerdictInput): Verdict {
   const bad = r.checks.filter((c) => c.status !== 'passed');
   const ordered = [...bad.filter((c) => c.status === 'failed'), ...bad.filter((c) => c.status !== 'failed')];
   return makeVerdict(
     r.status,
-    ordered.map((c) => c.reason),
+    ordered.flatMap((c) => (c.reason ? [c.reason] : [])),
     'ocsp',
   );
 }
 
 /** Verdict of an RFC 3161 token or response (`verifyTimeStampToken`, `verifyTimeStampResponse`). */
-export function timeStampVerdict(r: TimeStampVerifyReport): Verdict {
+export function timeStampVerdict(r: CheckedVerdictInput): Verdict {
   const bad = r.checks.filter((c) => c.status !== 'passed');
   const ordered = [...bad.filter((c) => c.status === 'failed'), ...bad.filter((c) => c.status !== 'failed')];
   return makeVerdict(
     r.status,
-    ordered.map((c) => c.reason),
+    ordered.flatMap((c) => (c.reason ? [c.reason] : [])),
     'tsp',
   );
 }
 
-function cmsCodes(checks: TimeStampReport['checks'], path: ValidationReport | undefined): string[] {
+function cmsCodes(checks: readonly CheckLine[], path: PathVerdictInput | undefined): string[] {
   const out: string[] = [];
   for (const c of checks) {
     if (c.status === 'passed' || !c.reason) continue;
@@ -107,7 +125,7 @@ function cmsCodes(checks: TimeStampReport['checks'], path: ValidationReport | un
 }
 
 /** Verdict of one CMS signer (`verifyCms(...).signers[i]`). */
-export function cmsSignerVerdict(s: CmsSignerReport): Verdict {
+export function cmsSignerVerdict(s: CmsSignerVerdictInput): Verdict {
   if (s.valid) return makeVerdict('valid', [], 'cms');
   const codes = cmsCodes(s.checks, s.path);
   // Definitive: a failed check other than the path and the TSA's path, or a path kyso calls invalid.
@@ -121,7 +139,7 @@ export function cmsSignerVerdict(s: CmsSignerReport): Verdict {
 }
 
 /** Verdict of a whole CMS SignedData: TOTAL-PASSED when every signer passed, else the worst signer's. */
-export function cmsVerdict(r: CmsVerifyReport): Verdict {
+export function cmsVerdict(r: { signers: readonly CmsSignerVerdictInput[] }): Verdict {
   return worstVerdict(r.signers.map(cmsSignerVerdict));
 }
 

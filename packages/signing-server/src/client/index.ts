@@ -6,5 +6,28 @@
  *
  * @packageDocumentation
  */
-export * from './csc-client.js';
-export * from './remote-signer.js';
+export {
+  toBase64,
+  fromBase64,
+  digest,
+  pkcePair,
+  type CscHash,
+  HASH_OIDS,
+  SHA256_OID,
+  CscError,
+  type CscClientOptions,
+  type DocumentDigest,
+  type TokenResponse,
+  type CredentialInfo,
+  type ConformanceLevel,
+  type PdfSignOptions,
+  type VisibleAppearance,
+  type SignDocResponse,
+  CscClient,
+} from './csc-client.js';
+export {
+  signAlgoFor,
+  type RemoteAuthorization,
+  type RemoteSignerOptions,
+  RemoteSigner,
+} from './remote-signer.js';

@@ -7,6 +7,8 @@
  *   replayed code is still recognised (its token revoked) within that day;
  * - approval-page sessions and prepared documents (prepareDoc): once expired.
  * Each statement deletes at most `batch` rows, so one run stays short on a large backlog.
+ * "Expired" is judged against `now`, the server clock's time (ctx.clock), as the requests that
+ * refuse those rows judge it — not against SQL now() of the database server.
  */
 import type { Queryable } from './db.js';
 import { deleteOldSads } from './sads.js';
@@ -28,18 +30,20 @@ export interface HousekeepingResult {
 const batched = (table: string, key: string, cond: string) =>
   `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${cond} LIMIT $1)`;
 
-export async function housekeeping(q: Queryable, batch = 1000): Promise<HousekeepingResult> {
+/** Deletes expired rows (at most `batch` per table) as of `now`, the server clock's time. */
+export async function housekeeping(q: Queryable, now: Date, batch = 1000): Promise<HousekeepingResult> {
+  const at = now.toISOString();
   const del = async (table: string, key: string, cond: string) =>
-    (await q.query(batched(table, key, cond), [batch])).rowCount;
+    (await q.query(batched(table, key, cond), [batch, at])).rowCount;
   return {
-    tokens: await del('access_tokens', 'token_hash', 'expires_at < now()'),
-    sads: await deleteOldSads(q, batch),
+    tokens: await del('access_tokens', 'token_hash', 'expires_at < $2::timestamptz'),
+    sads: await deleteOldSads(q, now, batch),
     authRequests: await del(
       'auth_requests',
       'id',
-      "GREATEST(expires_at, COALESCE(code_expires_at, expires_at)) < now() - interval '1 day'",
+      "GREATEST(expires_at, COALESCE(code_expires_at, expires_at)) < $2::timestamptz - interval '1 day'",
     ),
-    sessions: await del('subscriber_sessions', 'token_hash', 'expires_at < now()'),
-    preparedDocuments: await del('prepared_documents', 'id', 'expires_at < now()'),
+    sessions: await del('subscriber_sessions', 'token_hash', 'expires_at < $2::timestamptz'),
+    preparedDocuments: await del('prepared_documents', 'id', 'expires_at < $2::timestamptz'),
   };
 }

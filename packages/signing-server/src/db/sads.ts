@@ -20,12 +20,14 @@ export interface SadPlaceholders {
   hashAlg: string;
   count: string;
   hashes: string;
+  /** The server clock's time (timestamptz placeholder): expiry is decided by it, not SQL now(). */
+  now: string;
 }
 
 /** WHERE condition: the SAD is live and authorises `count` new hashes out of its own. */
 export function sadCovers(p: SadPlaceholders): string {
   return `sad_hash = ${p.sadHash} AND client_id = ${p.clientId} AND credential_id = ${p.credentialId}
-    AND hash_alg = ${p.hashAlg} AND expires_at > now() AND remaining >= ${p.count}::int
+    AND hash_alg = ${p.hashAlg} AND expires_at > ${p.now}::timestamptz AND remaining >= ${p.count}::int
     AND ${p.hashes}::text[] <@ hashes AND NOT (used_hashes && ${p.hashes}::text[])`;
 }
 
@@ -46,6 +48,7 @@ const CONSUME = consumeSadSql({
   hashAlg: '$4',
   count: '$5',
   hashes: '$6',
+  now: '$7',
 });
 
 export interface SadUse {
@@ -55,6 +58,8 @@ export interface SadUse {
   hashAlg: string;
   /** Canonical base64 of each hash to sign. */
   hashes: string[];
+  /** The server clock's time (ctx.clock): the SAD's expiry is decided against it. */
+  now: Date;
 }
 
 /** Consumes the SAD for `hashes`; the remaining count, or null when the SAD does not cover them. */
@@ -66,6 +71,7 @@ export async function consumeSad(q: Queryable, u: SadUse): Promise<number | null
     u.hashAlg,
     u.hashes.length,
     u.hashes,
+    u.now.toISOString(),
   ]);
   return r.rows[0]?.remaining ?? null;
 }
@@ -76,10 +82,11 @@ export async function sadRefusal(
   sadHash: Uint8Array,
   clientId: string,
   credentialId: string,
+  now: Date,
 ): Promise<'Invalid SAD' | 'SAD expired' | 'SAD already used up' | 'Hash is not authorized by the SAD'> {
   const r = await q.query<{ client_id: string; credential_id: string; expired: boolean; remaining: number }>(
-    'SELECT client_id, credential_id, expires_at <= now() AS expired, remaining FROM sads WHERE sad_hash = $1',
-    [sadHash],
+    'SELECT client_id, credential_id, expires_at <= $2::timestamptz AS expired, remaining FROM sads WHERE sad_hash = $1',
+    [sadHash, now.toISOString()],
   );
   const row = r.rows[0];
   if (!row || row.client_id !== clientId || row.credential_id !== credentialId) return 'Invalid SAD';
@@ -99,10 +106,19 @@ export async function spendSadForExtension(
 ): Promise<Date | null> {
   const r = await q.query<{ created_at: Date | string }>(
     `UPDATE sads SET remaining = 0
-     WHERE ${sadCovers({ sadHash: '$1', clientId: '$2', credentialId: '$3', hashAlg: '$4', count: '$5', hashes: '$6' })}
-       AND created_at > now() - make_interval(secs => $7)
+     WHERE ${sadCovers({ sadHash: '$1', clientId: '$2', credentialId: '$3', hashAlg: '$4', count: '$5', hashes: '$6', now: '$8' })}
+       AND created_at > $8::timestamptz - make_interval(secs => $7)
      RETURNING created_at`,
-    [u.sadHash, u.clientId, u.credentialId, u.hashAlg, u.hashes.length, u.hashes, maxAgeSeconds],
+    [
+      u.sadHash,
+      u.clientId,
+      u.credentialId,
+      u.hashAlg,
+      u.hashes.length,
+      u.hashes,
+      maxAgeSeconds,
+      u.now.toISOString(),
+    ],
   );
   const row = r.rows[0];
   return row ? new Date(row.created_at) : null;
@@ -120,13 +136,15 @@ export interface NewSad {
   via?: 'explicit' | 'oauth2code' | 'async';
   /** Carried over by extendTransaction (the authorisation's age caps extensions). */
   createdAt?: Date;
+  /** The server clock's time (ctx.clock): creation time and the start of the lifetime. */
+  now: Date;
 }
 
 /** Issues a SCAL2 SAD. */
 export async function issueSad(q: Queryable, s: NewSad): Promise<void> {
   await q.query(
     `INSERT INTO sads (sad_hash, client_id, credential_id, hash_alg, hashes, remaining, scal, expires_at, via, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, '2', now() + make_interval(secs => $7), $8, COALESCE($9::timestamptz, now()))`,
+     VALUES ($1, $2, $3, $4, $5, $6, '2', $10::timestamptz + make_interval(secs => $7), $8, COALESCE($9::timestamptz, $10::timestamptz))`,
     [
       s.sadHash,
       s.clientId,
@@ -137,6 +155,7 @@ export async function issueSad(q: Queryable, s: NewSad): Promise<void> {
       s.lifetimeSeconds,
       s.via ?? 'explicit',
       s.createdAt ?? null,
+      s.now.toISOString(),
     ],
   );
 }
@@ -178,10 +197,11 @@ export async function revokeSad(
   q: Queryable,
   sadHash: Uint8Array,
   clientId: string,
+  now: Date,
 ): Promise<string | undefined> {
   const r = await q.query<{ credential_id: string }>(
-    'UPDATE sads SET remaining = 0, expires_at = now() WHERE sad_hash = $1 AND client_id = $2 RETURNING credential_id',
-    [sadHash, clientId],
+    'UPDATE sads SET remaining = 0, expires_at = $3::timestamptz WHERE sad_hash = $1 AND client_id = $2 RETURNING credential_id',
+    [sadHash, clientId, now.toISOString()],
   );
   return r.rows[0]?.credential_id;
 }
@@ -201,11 +221,11 @@ export async function credentialTokenClient(q: Queryable, sadHash: Uint8Array): 
  * "Invalid SAD"), then removed in batches of at most `batch` by the scheduled housekeeping
  * (db/housekeeping.ts) — the audit log, not this table, is the record of what was signed.
  */
-export async function deleteOldSads(q: Queryable, batch = 1000): Promise<number> {
+export async function deleteOldSads(q: Queryable, now: Date, batch = 1000): Promise<number> {
   return (
     await q.query(
-      "DELETE FROM sads WHERE sad_hash IN (SELECT sad_hash FROM sads WHERE expires_at < now() - interval '1 day' LIMIT $1)",
-      [batch],
+      "DELETE FROM sads WHERE sad_hash IN (SELECT sad_hash FROM sads WHERE expires_at < $2::timestamptz - interval '1 day' LIMIT $1)",
+      [batch, now.toISOString()],
     )
   ).rowCount;
 }

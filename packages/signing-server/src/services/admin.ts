@@ -493,9 +493,16 @@ export class AdminService {
     if (!c.cert_serial) throw new ApiError(409, 'invalid_request', 'credential has no certificate');
     const from = to === 'valid' ? ['suspended'] : to === 'suspended' ? ['valid'] : ['valid', 'suspended'];
     const r = await q.query(
-      `UPDATE certificates SET status = $3, revoked_at = CASE WHEN $3 = 'valid' THEN NULL ELSE now() END, revocation_reason = $4
+      `UPDATE certificates SET status = $3, revoked_at = CASE WHEN $3 = 'valid' THEN NULL ELSE $6::timestamptz END, revocation_reason = $4
        WHERE credential_id = $1 AND serial = $2 AND status = ANY($5::text[]) RETURNING serial`,
-      [credentialId, c.cert_serial, to, to === 'revoked' ? (reason ?? 'unspecified') : null, from],
+      [
+        credentialId,
+        c.cert_serial,
+        to,
+        to === 'revoked' ? (reason ?? 'unspecified') : null,
+        from,
+        this.ctx.clock.now().toISOString(),
+      ],
     );
     if (r.rows.length === 0)
       throw new ApiError(409, 'invalid_request', `certificate cannot go to ${to} from its current status`);
@@ -549,8 +556,8 @@ export class AdminService {
         );
       if (row.status === 'revoked') throw new ApiError(409, 'invalid_request', 'the CA is already revoked');
       await q.query(
-        "UPDATE certificates SET status = 'revoked', revoked_at = now(), revocation_reason = $2 WHERE spki_sha256 = $1",
-        [sha256(ca.cert.spki), reason],
+        "UPDATE certificates SET status = 'revoked', revoked_at = $3::timestamptz, revocation_reason = $2 WHERE spki_sha256 = $1",
+        [sha256(ca.cert.spki), reason, this.ctx.clock.now().toISOString()],
       );
       const ended = await voidSadsOfCa(q, caId);
       await appendAudit(q, {
@@ -586,8 +593,8 @@ export class AdminService {
       await storeKey(q, key);
       if (c.cert_serial) {
         await q.query(
-          "UPDATE certificates SET status = 'revoked', revoked_at = now(), revocation_reason = 'superseded' WHERE credential_id = $1 AND serial = $2 AND status <> 'revoked'",
-          [credentialId, c.cert_serial],
+          "UPDATE certificates SET status = 'revoked', revoked_at = $3::timestamptz, revocation_reason = 'superseded' WHERE credential_id = $1 AND serial = $2 AND status <> 'revoked'",
+          [credentialId, c.cert_serial, this.ctx.clock.now().toISOString()],
         );
       }
       let lintReport: LintReport | undefined;

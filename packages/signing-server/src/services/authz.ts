@@ -277,7 +277,7 @@ export class AuthzService {
       await q.query(
         `INSERT INTO auth_requests (id, kind, handle_hash, client_id, credential_id, subscriber_id, hash_alg, hashes, labels,
          num_signatures, description, redirect_uri, state, code_challenge, csrf_hash, expires_at, passkey_nonce)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now() + make_interval(secs => $16), $17)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $18::timestamptz + make_interval(secs => $16), $17)`,
         [
           id,
           kind,
@@ -296,6 +296,7 @@ export class AuthzService {
           extra.csrfHash ?? null,
           this.approvalSeconds,
           crypto.randomBytes(32),
+          this.ctx.clock.now().toISOString(),
         ],
       );
       await appendAudit(q, {
@@ -319,8 +320,8 @@ export class AuthzService {
 
   async #row(q: Queryable, where: string, params: unknown[]): Promise<RequestRow | undefined> {
     const r = await q.query<RequestRow>(
-      `SELECT *, expires_at <= now() AS expired FROM auth_requests WHERE ${where}`,
-      params,
+      `SELECT *, expires_at <= $${params.length + 1}::timestamptz AS expired FROM auth_requests WHERE ${where}`,
+      [...params, this.ctx.clock.now().toISOString()],
     );
     return r.rows[0];
   }
@@ -594,10 +595,10 @@ export class AuthzService {
       },
       onSuccess: async (q) => {
         const u = await q.query(
-          `UPDATE auth_requests SET status = 'approved', decided_at = now(), code_hash = $2,
-             code_expires_at = now() + make_interval(secs => $3)
-           WHERE id = $1 AND status = 'pending' AND expires_at > now() RETURNING id`,
-          [row.id, sha256(code), AUTH_CODE_SECONDS],
+          `UPDATE auth_requests SET status = 'approved', decided_at = $4::timestamptz, code_hash = $2,
+             code_expires_at = $4::timestamptz + make_interval(secs => $3)
+           WHERE id = $1 AND status = 'pending' AND expires_at > $4::timestamptz RETURNING id`,
+          [row.id, sha256(code), AUTH_CODE_SECONDS, this.ctx.clock.now().toISOString()],
         );
         if (u.rows.length !== 1)
           throw new ApiError(400, 'invalid_request', 'this request was already decided');
@@ -664,8 +665,8 @@ export class AuthzService {
   async #close(row: RequestRow, status: 'denied', reason: string): Promise<void> {
     await this.ctx.db.tx(async (q) => {
       const u = await q.query(
-        `UPDATE auth_requests SET status = $2, decided_at = now(), closed_reason = $3 WHERE id = $1 AND status = 'pending' RETURNING id`,
-        [row.id, status, reason],
+        `UPDATE auth_requests SET status = $2, decided_at = $4::timestamptz, closed_reason = $3 WHERE id = $1 AND status = 'pending' RETURNING id`,
+        [row.id, status, reason, this.ctx.clock.now().toISOString()],
       );
       if (u.rows.length === 1)
         await appendAudit(q, {
@@ -697,8 +698,8 @@ export class AuthzService {
       const r = await q.query<RequestRow & { code_ok: boolean }>(
         `UPDATE auth_requests SET status = 'delivered', token_hash = $3
          WHERE code_hash = $1 AND client_id = $2 AND status = 'approved'
-         RETURNING *, code_expires_at > now() AS code_ok`,
-        [sha256(code), clientId, sha256(token)],
+         RETURNING *, code_expires_at > $4::timestamptz AS code_ok`,
+        [sha256(code), clientId, sha256(token), this.ctx.clock.now().toISOString()],
       );
       const row = r.rows[0];
       if (!row) {
@@ -738,6 +739,7 @@ export class AuthzService {
         return { refused: reason };
       }
       await issueSad(q, {
+        now: this.ctx.clock.now(),
         sadHash: sha256(token),
         clientId,
         credentialId: row.credential_id,
@@ -786,7 +788,7 @@ export class AuthzService {
   async revoke(clientId: string, token: string | undefined): Promise<void> {
     const h = sha256(token ?? '');
     await this.ctx.db.tx(async (q) => {
-      const credentialId = await revokeSad(q, h, clientId);
+      const credentialId = await revokeSad(q, h, clientId, this.ctx.clock.now());
       const a = await q.query(
         'DELETE FROM access_tokens WHERE token_hash = $1 AND client_id = $2 RETURNING client_id',
         [h, clientId],
@@ -876,11 +878,12 @@ export class AuthzService {
     const lifetime = this.ctx.config.sadLifetimeSeconds;
     const ok = await this.ctx.db.tx(async (q) => {
       const u = await q.query(
-        `UPDATE auth_requests SET status = 'delivered' WHERE id = $1 AND status = 'approved' AND expires_at > now() RETURNING id`,
-        [row.id],
+        `UPDATE auth_requests SET status = 'delivered' WHERE id = $1 AND status = 'approved' AND expires_at > $2::timestamptz RETURNING id`,
+        [row.id, this.ctx.clock.now().toISOString()],
       );
       if (u.rows.length !== 1) return false;
       await issueSad(q, {
+        now: this.ctx.clock.now(),
         sadHash: sha256(sad),
         clientId,
         credentialId: row.credential_id,
@@ -956,8 +959,8 @@ export class AuthzService {
       details: { via: cccd ? 'cccd' : 'phone' },
       onSuccess: async (q) => {
         await q.query(
-          'INSERT INTO subscriber_sessions (token_hash, subscriber_id, csrf_hash, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))',
-          [sha256(session), id, sha256(csrf), SESSION_SECONDS],
+          'INSERT INTO subscriber_sessions (token_hash, subscriber_id, csrf_hash, expires_at) VALUES ($1, $2, $3, $5::timestamptz + make_interval(secs => $4))',
+          [sha256(session), id, sha256(csrf), SESSION_SECONDS, this.ctx.clock.now().toISOString()],
         );
         return true;
       },
@@ -980,8 +983,8 @@ export class AuthzService {
   ): Promise<{ subscriberId: string; csrfHash: Uint8Array } | undefined> {
     if (!token || token.length > 100) return undefined;
     const r = await this.ctx.db.query<{ subscriber_id: string; csrf_hash: Uint8Array }>(
-      'SELECT subscriber_id, csrf_hash FROM subscriber_sessions WHERE token_hash = $1 AND expires_at > now()',
-      [sha256(token)],
+      'SELECT subscriber_id, csrf_hash FROM subscriber_sessions WHERE token_hash = $1 AND expires_at > $2::timestamptz',
+      [sha256(token), this.ctx.clock.now().toISOString()],
     );
     const row = r.rows[0];
     return row ? { subscriberId: row.subscriber_id, csrfHash: row.csrf_hash } : undefined;
@@ -994,9 +997,9 @@ export class AuthzService {
   /** Pending asynchronous requests of a subscriber, each listing exactly what will be signed. */
   async pending(subscriberId: string): Promise<AuthRequestView[]> {
     const r = await this.ctx.db.query<{ id: string }>(
-      `SELECT id FROM auth_requests WHERE subscriber_id = $1 AND kind = 'async' AND status = 'pending' AND expires_at > now()
+      `SELECT id FROM auth_requests WHERE subscriber_id = $1 AND kind = 'async' AND status = 'pending' AND expires_at > $2::timestamptz
        ORDER BY created_at`,
-      [subscriberId],
+      [subscriberId, this.ctx.clock.now().toISOString()],
     );
     const out: AuthRequestView[] = [];
     for (const { id } of r.rows) {
@@ -1047,10 +1050,10 @@ export class AuthzService {
       },
       onSuccess: async (q) => {
         const u = await q.query(
-          `UPDATE auth_requests SET status = 'approved', decided_at = now(),
-             expires_at = now() + make_interval(secs => $2)
-           WHERE id = $1 AND status = 'pending' AND expires_at > now() RETURNING id`,
-          [row.id, this.ctx.config.sadLifetimeSeconds],
+          `UPDATE auth_requests SET status = 'approved', decided_at = $3::timestamptz,
+             expires_at = $3::timestamptz + make_interval(secs => $2)
+           WHERE id = $1 AND status = 'pending' AND expires_at > $3::timestamptz RETURNING id`,
+          [row.id, this.ctx.config.sadLifetimeSeconds, this.ctx.clock.now().toISOString()],
         );
         if (u.rows.length !== 1) throw badRequest('this request is no longer pending');
         return true;

@@ -30,9 +30,14 @@ export interface Ctx {
   /** The key-encryption key (32 bytes): also seals TOTP seeds. Secret. */
   kek: Uint8Array;
   /**
-   * The server's one clock: validity checks, CRL/OCSP times, OTP windows, rate-limit windows and
-   * signing times read it (not Date.now()). Database timestamps (SAD and code expiry) still use
-   * SQL now() of the database server.
+   * The server's one clock: validity checks, CRL/OCSP times, OTP windows, rate-limit windows,
+   * signing times and every expiry or issuance decision read it (not Date.now(), not SQL now()):
+   * access tokens, SADs, authorisation requests and codes, approval sessions, prepared documents,
+   * passkey enrolment codes and ceremonies get their expires_at from it and are judged live
+   * against it (the time enters each statement as a `$n::timestamptz` parameter), and so do
+   * revocation times and the scheduled housekeeping. SQL now() remains only in column defaults
+   * that record when a row was written (`created_at`, `schema_migrations.applied_at`), which
+   * nothing decides on — except `sads.created_at`, which issueSad sets from the clock.
    */
   clock: Clock;
 }

@@ -73,7 +73,9 @@ function decodeHashes(
  * $2 credential id, $3 rate-limit window, $4/$5 client/credential limits per minute, $6/$7 the
  * cached key id and certificate serial (the view must still be current), $8 SHA-256 of the
  * issuing CA's SPKI (NULL for imported certificates), $9 SAD hash, $10 hash algorithm, $11 number
- * of hashes, $12 the hashes (canonical base64), $13 audit time, $14 the signature algorithm (JSON).
+ * of hashes, $12 the hashes (canonical base64), $13 the server clock's time (ctx.clock: token, SAD
+ * and certificate validity are decided by it, and it is the audit time), $14 the signature
+ * algorithm (JSON).
  * The credential's rate-limit counter is only counted when the client's is within its limit, as
  * the regular path does; the SAD is only consumed when both are within limits and the credential
  * is granted, enabled, unchanged, its certificate valid now and not revoked or suspended, and its
@@ -82,7 +84,7 @@ function decodeHashes(
 const FAST_SIGN_HASH_SQL = `
 WITH tok AS (
   SELECT t.client_id FROM access_tokens t JOIN clients c ON c.id = t.client_id
-  WHERE t.token_hash = $1 AND t.expires_at > now() AND NOT c.disabled
+  WHERE t.token_hash = $1 AND t.expires_at > $13::timestamptz AND NOT c.disabled
 ),
 gc AS (
   ${grantedCredentialSql('(SELECT client_id FROM tok)', '$2', 'cr.id, cr.key_id, cr.cert_serial, cr.enabled')}
@@ -116,18 +118,19 @@ sad AS (
       hashAlg: '$10',
       count: '$11',
       hashes: '$12',
+      now: '$13',
     },
     `(SELECT count FROM rlk) <= $5::int
     AND EXISTS (
       SELECT 1 FROM cred WHERE enabled AND key_id = $6 AND cert_serial = $7::text AND cert_status = 'valid'
-        AND not_before <= now() AND not_after > now())
+        AND not_before <= $13::timestamptz AND not_after > $13::timestamptz)
     AND ($8::bytea IS NULL OR NOT EXISTS (
       SELECT 1 FROM certificates WHERE spki_sha256 = $8::bytea AND status <> 'valid'))`,
   )}
 ),
 aud AS (
   INSERT INTO audit_log (at, actor, action, subject, details)
-  SELECT $13, 'client:' || (SELECT client_id FROM tok), 'signature.create', $2,
+  SELECT $13::timestamptz, 'client:' || (SELECT client_id FROM tok), 'signature.create', $2,
     jsonb_build_object('certificateSerial', $7::text, 'algorithm', $14::jsonb,
                        'hashes', to_jsonb($12::text[]), 'remaining', remaining)
   FROM sad
@@ -182,8 +185,8 @@ export class CscService {
     const token = randomSecret();
     const ttl = this.ctx.config.tokenLifetimeSeconds;
     await this.ctx.db.query(
-      'INSERT INTO access_tokens (token_hash, client_id, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))',
-      [sha256(token), clientId, ttl],
+      'INSERT INTO access_tokens (token_hash, client_id, expires_at) VALUES ($1, $2, $4::timestamptz + make_interval(secs => $3))',
+      [sha256(token), clientId, ttl, this.ctx.clock.now().toISOString()],
     );
     return { access_token: token, token_type: 'Bearer', expires_in: ttl };
   }
@@ -195,8 +198,8 @@ export class CscService {
         'WWW-Authenticate': token ? BEARER_INVALID : BEARER_REALM,
       });
     const r = await this.ctx.db.query<{ client_id: string }>(
-      'SELECT t.client_id FROM access_tokens t JOIN clients c ON c.id = t.client_id WHERE t.token_hash = $1 AND t.expires_at > now() AND NOT c.disabled',
-      [sha256(token)],
+      'SELECT t.client_id FROM access_tokens t JOIN clients c ON c.id = t.client_id WHERE t.token_hash = $1 AND t.expires_at > $2::timestamptz AND NOT c.disabled',
+      [sha256(token), this.ctx.clock.now().toISOString()],
     );
     const clientId = r.rows[0]?.client_id;
     if (!clientId)
@@ -570,6 +573,7 @@ export class CscService {
       },
       onSuccess: (q) =>
         issueSad(q, {
+          now: this.ctx.clock.now(),
           sadHash: sha256(sad),
           clientId,
           credentialId: v.row.id,
@@ -609,6 +613,7 @@ export class CscService {
       const createdAt = await spendSadForExtension(
         q,
         {
+          now: this.ctx.clock.now(),
           sadHash: sha256(typeof input.SAD === 'string' ? input.SAD : ''),
           clientId,
           credentialId: v.row.id,
@@ -627,6 +632,7 @@ export class CscService {
         return false;
       }
       await issueSad(q, {
+        now: this.ctx.clock.now(),
         sadHash: sha256(sad),
         clientId,
         credentialId: v.row.id,
@@ -718,6 +724,7 @@ export class CscService {
       // hash algorithm, the exact hashes (each at most once), count and lifetime.
       const sadHash = sha256(typeof input.SAD === 'string' ? input.SAD : '');
       const remaining = await consumeSad(q, {
+        now: this.ctx.clock.now(),
         sadHash,
         clientId,
         credentialId: v.row.id,
@@ -725,7 +732,7 @@ export class CscService {
         hashes: canon,
       });
       if (remaining === null) {
-        const why = await sadRefusal(q, sadHash, clientId, v.row.id);
+        const why = await sadRefusal(q, sadHash, clientId, v.row.id, this.ctx.clock.now());
         await appendAudit(q, {
           actor,
           action: 'signature.refused',

@@ -173,8 +173,8 @@ export class PasskeyService {
       if (s.rows.length === 0) throw new ApiError(404, 'invalid_request', 'no such subscriber');
       const r = await q.query<{ expires_at: Date }>(
         `INSERT INTO passkey_enrolments (code_hash, subscriber_id, issued_by, expires_at)
-         VALUES ($1, $2, $3, now() + make_interval(secs => $4)) RETURNING expires_at`,
-        [sha256(normaliseCode(code)), subscriberId, actor, seconds],
+         VALUES ($1, $2, $3, $5::timestamptz + make_interval(secs => $4)) RETURNING expires_at`,
+        [sha256(normaliseCode(code)), subscriberId, actor, seconds, this.ctx.clock.now().toISOString()],
       );
       await appendAudit(q, {
         actor,
@@ -275,8 +275,8 @@ export class PasskeyService {
     const codeHash = sha256(normaliseCode(code));
     const e = (
       await this.ctx.db.query<{ subscriber_id: string }>(
-        'SELECT subscriber_id FROM passkey_enrolments WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()',
-        [codeHash],
+        'SELECT subscriber_id FROM passkey_enrolments WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2::timestamptz',
+        [codeHash, this.ctx.clock.now().toISOString()],
       )
     ).rows[0];
     if (!e) {
@@ -301,9 +301,9 @@ export class PasskeyService {
       onSuccess: async (q) => {
         const u = await q.query(
           `UPDATE passkey_enrolments SET ceremony_hash = $2, challenge = $3,
-             ceremony_expires_at = now() + make_interval(secs => $4)
+             ceremony_expires_at = $5::timestamptz + make_interval(secs => $4)
            WHERE code_hash = $1 AND used_at IS NULL RETURNING code_hash`,
-          [codeHash, sha256(ceremony), challenge, CEREMONY_SECONDS],
+          [codeHash, sha256(ceremony), challenge, CEREMONY_SECONDS, this.ctx.clock.now().toISOString()],
         );
         if (u.rows.length !== 1) throw badRequest('the enrolment code was used meanwhile');
         return true;
@@ -348,8 +348,11 @@ export class PasskeyService {
     const row = (
       await this.ctx.db.query<{ code_hash: Uint8Array; subscriber_id: string; challenge: string }>(
         `SELECT code_hash, subscriber_id, challenge FROM passkey_enrolments
-         WHERE ceremony_hash = $1 AND used_at IS NULL AND ceremony_expires_at > now()`,
-        [sha256(typeof ceremony === 'string' ? ceremony.slice(0, 100) : '')],
+         WHERE ceremony_hash = $1 AND used_at IS NULL AND ceremony_expires_at > $2::timestamptz`,
+        [
+          sha256(typeof ceremony === 'string' ? ceremony.slice(0, 100) : ''),
+          this.ctx.clock.now().toISOString(),
+        ],
       )
     ).rows[0];
     const refuse = async (reason: string, subject?: string) => {
@@ -399,8 +402,8 @@ export class PasskeyService {
     const transports = (response.response.transports ?? []).filter((t) => typeof t === 'string').slice(0, 8);
     await this.ctx.db.tx(async (q) => {
       const u = await q.query(
-        'UPDATE passkey_enrolments SET used_at = now() WHERE code_hash = $1 AND used_at IS NULL RETURNING code_hash',
-        [row.code_hash],
+        'UPDATE passkey_enrolments SET used_at = $2::timestamptz WHERE code_hash = $1 AND used_at IS NULL RETURNING code_hash',
+        [row.code_hash, this.ctx.clock.now().toISOString()],
       );
       if (u.rows.length !== 1) throw badRequest('the enrolment code was already used');
       const dup = await q.query('SELECT 1 FROM passkeys WHERE webauthn_id = $1', [info.credential.id]);
@@ -525,9 +528,9 @@ export class PasskeyService {
         evidence,
         commit: async (q: Queryable) => {
           const u = await q.query(
-            `UPDATE passkeys SET sign_count = $2, backed_up = $3, last_used_at = now()
+            `UPDATE passkeys SET sign_count = $2, backed_up = $3, last_used_at = $4::timestamptz
              WHERE id = $1 AND NOT disabled AND (sign_count < $2 OR ($2 = 0 AND sign_count = 0)) RETURNING id`,
-            [pk.id, a.newCounter, a.credentialBackedUp],
+            [pk.id, a.newCounter, a.credentialBackedUp, this.ctx.clock.now().toISOString()],
           );
           return u.rows.length === 1;
         },

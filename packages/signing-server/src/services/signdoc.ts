@@ -460,7 +460,7 @@ export class SignDocService {
           'format' in p ? { ...p, document: xmlDocument! } : { ...p, digest: b64(p.digest) };
         await q.query(
           `INSERT INTO prepared_documents (id, client_id, credential_id, original_sha256, prepared, document, conformance_level, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))`,
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $9::timestamptz + make_interval(secs => $8))`,
           [
             newId('pd'),
             clientId,
@@ -470,6 +470,7 @@ export class SignDocService {
             document,
             level,
             PREPARED_DOCUMENT_SECONDS,
+            this.ctx.clock.now().toISOString(),
           ],
         );
       }
@@ -533,9 +534,9 @@ export class SignDocService {
       const row = (
         await this.ctx.db.query<PreparedRow>(
           `SELECT id, prepared, document, conformance_level FROM prepared_documents
-           WHERE client_id = $1 AND credential_id = $2 AND original_sha256 = $3 AND expires_at > now()
+           WHERE client_id = $1 AND credential_id = $2 AND original_sha256 = $3 AND expires_at > $4::timestamptz
            ORDER BY created_at DESC LIMIT 1`,
-          [clientId, input.credentialID, sha256(pdf)],
+          [clientId, input.credentialID, sha256(pdf), this.ctx.clock.now().toISOString()],
         )
       ).rows[0];
       if (!row)
@@ -631,6 +632,7 @@ export class SignDocService {
     const result = await this.ctx.db.tx(async (q) => {
       const sadHash = sha256(sad);
       const remaining = await consumeSad(q, {
+        now: this.ctx.clock.now(),
         sadHash,
         clientId,
         credentialId: input.credentialID,
@@ -638,7 +640,7 @@ export class SignDocService {
         hashes: canon,
       });
       if (remaining === null) {
-        const why = await sadRefusal(q, sadHash, clientId, input.credentialID);
+        const why = await sadRefusal(q, sadHash, clientId, input.credentialID, this.ctx.clock.now());
         await appendAudit(q, {
           actor,
           action: 'signature.refused',

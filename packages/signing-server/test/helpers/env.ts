@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Clock } from '@kyso/pki-core';
 import { type Secret, type TOTP, URI } from 'otpauth';
 import { generateDemoHierarchy } from '../../../pki-core/src/cli/demo-certs.js';
 import { hasTool, tmpDir } from '../../../pki-core/test/helpers/tools.js';
@@ -125,7 +126,7 @@ export function testEnv(backend: Backend, extra: Record<string, string> = {}): R
 export async function startTestServer(
   backend: Backend,
   extra: Record<string, string> = {},
-  opts: { housekeepingIntervalMs?: number } = {},
+  opts: { housekeepingIntervalMs?: number; clock?: Clock } = {},
 ): Promise<TestServer> {
   const env = testEnv(backend, { KYSO_DEMO_CA_DIR: await demoCaDir(), ...extra });
   let schema: string | undefined;

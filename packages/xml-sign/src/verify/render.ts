@@ -129,15 +129,16 @@ export function renderXmlReport(r: XmlValidationReport, lang: ReportLanguage = '
 
 /** JSON of the report without the in-memory nodes, with the EN 319 102-1 verdict next to `valid`/`status`. */
 export function xmlReportJson(r: XmlValidationReport): unknown {
-  const { valid, status, signatures, ...rest } = r;
+  // The report carries its verdicts (xml-verdict.ts); `verdict` is kept next to `valid`/`status`.
+  const { valid, status, verdict, signatures, ...rest } = r;
   return {
     valid,
     status,
-    verdict: xmlVerdict(r),
+    verdict,
     ...rest,
     signatures: signatures.map((s) => {
       const { result: _result, ...fields } = s;
-      return { ...fields, verdict: xmlSignatureVerdict(s) };
+      return fields;
     }),
   };
 }

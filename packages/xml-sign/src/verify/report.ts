@@ -12,7 +12,9 @@ import {
   buildAndValidatePath,
   newRevocationChecker,
   OID,
+  type Verdict,
 } from '@kyso/pki-core';
+import { xmlSignatureVerdict, xmlVerdict } from './xml-verdict.js';
 import {
   type XmlSignatureResult,
   type VerifyXmlSignatureOptions,
@@ -157,6 +159,8 @@ export interface XmlSignatureReport {
   warnings: string[];
   /** The core result, with the signed nodes (not serialised). */
   result: XmlSignatureResult;
+  /** The EN 319 102-1 verdict of this signature (`xmlSignatureVerdict`), as `kyso xml verify --json` prints it. */
+  verdict: Verdict;
 }
 
 /**
@@ -174,6 +178,8 @@ export interface XmlValidationReport {
   revocationMode: XmlRevocationMode;
   /** Every signature, in document order. */
   signatures: XmlSignatureReport[];
+  /** The EN 319 102-1 verdict of the document (`xmlVerdict`: the worst signature's). */
+  verdict: Verdict;
 }
 
 /**
@@ -344,6 +350,7 @@ export async function verifyXml(
       ...(x.signedPropertiesCovered || x.problems.length > 0 ? { xades: x } : {}),
       warnings: r.warnings,
       result: r,
+      verdict: xmlSignatureVerdict({ status, reasons, certificate: cert }),
     });
   }
   const status: VerifyStatus =
@@ -360,6 +367,7 @@ export async function verifyXml(
     validationTime: now.toISOString(),
     revocationMode: mode,
     signatures: reports,
+    verdict: xmlVerdict({ signatures: reports }),
   };
 }
 

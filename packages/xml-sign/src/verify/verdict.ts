@@ -2,30 +2,11 @@
  * The EN 319 102-1 verdict of an XML validation report (pki-core's verdict model), and its ETSI
  * TS 119 102-2 XML validation report.
  */
-import {
-  type EtsiSignatureInput,
-  type Verdict,
-  etsiValidationReport,
-  makeVerdict,
-  worstVerdict,
-} from '@kyso/pki-core';
-import type { XmlSignatureReport, XmlValidationReport } from './report.js';
+import { type EtsiSignatureInput, type Verdict, etsiValidationReport } from '@kyso/pki-core';
+import type { XmlValidationReport } from './report.js';
+import { certCode, xmlSignatureVerdict, xmlVerdict } from './xml-verdict.js';
 
-/** The certificate-level reason in the CERTIFICATE_ namespace of the mapping. */
-function certCode(reason: string): string {
-  return reason.startsWith('CERTIFICATE_') ? reason : `CERTIFICATE_${reason}`;
-}
-
-/** Verdict of one XML signature. */
-export function xmlSignatureVerdict(s: XmlSignatureReport): Verdict {
-  const codes = s.reasons.map((r) => (r === s.certificate.reason ? certCode(r) : r));
-  return makeVerdict(s.status, codes, 'xml');
-}
-
-/** Verdict of the document: the worst signature's; no signature is INDETERMINATE / SIGNED_DATA_NOT_FOUND. */
-export function xmlVerdict(r: XmlValidationReport): Verdict {
-  return worstVerdict(r.signatures.map(xmlSignatureVerdict));
-}
+export { type XmlSignatureVerdictInput, xmlSignatureVerdict, xmlVerdict } from './xml-verdict.js';
 
 /** ETSI TS 119 102-2 XML validation report of an XML signature validation. */
 export function xmlEtsiReport(r: XmlValidationReport): string {
