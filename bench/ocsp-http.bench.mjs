@@ -21,52 +21,28 @@
  *   baseline (lower is better), so "at least 50 % of the baseline's responses per second" is
  *   ratio <= 2.00.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import crypto, { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { QUICK, report } from './lib.mjs';
+import {
+  benchSchema,
+  median,
+  QUICK,
+  report,
+  root,
+  runLoadgen,
+  startChild,
+  startKyso,
+  stopChildren,
+} from './lib.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const PG_URL = process.env.KYSO_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ROUNDS = QUICK ? 1 : 3;
 const ROUND_SECONDS = QUICK ? 1.5 : 4;
 const CONNECTIONS = 10;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kyso-bench-ocsp-http-'));
-const children = [];
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-function startChild(cmd, args, env, ready) {
-  const child = spawn(cmd, args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${args[0]} did not start:\n${out.slice(-3000)}`)), 90_000);
-    const onData = (d) => {
-      if (out.length < 200_000) out += d.toString();
-      const m = ready.exec(out);
-      if (m && t) {
-        clearTimeout(t);
-        resolve({ child, match: m, out: () => out });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code, sig) => reject(new Error(`${cmd} exited ${code ?? sig}:\n${out.slice(-3000)}`)));
-  });
-}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -79,31 +55,18 @@ function freePort() {
   });
 }
 
-function runLoad(url, expectLength) {
-  const spec = path.join(tmp, `load-${crypto.randomBytes(4).toString('hex')}.json`);
-  writeFileSync(
-    spec,
-    JSON.stringify({ url, connections: CONNECTIONS, seconds: ROUND_SECONDS, expectLength }),
-  );
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bench/support/getload.mjs'), spec], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.on('exit', (code) => {
-      rmSync(spec, { force: true });
-      if (code !== 0) return reject(new Error(`load generator exited ${code}`));
-      const r = JSON.parse(out.trim().split('\n').pop());
-      const other = Object.entries(r.statuses).filter(([s]) => s !== '200');
-      if (other.length || r.wrongLength || !r.statuses[200])
-        return reject(new Error(`load run against ${url}: ${JSON.stringify(r)}`));
-      resolve(r);
-    });
+/** GETs `url` for ROUND_SECONDS (bench/support/getload.mjs); every answer 200 of the expected length. */
+async function runLoad(url, expectLength) {
+  const r = await runLoadgen('getload.mjs', {
+    url,
+    connections: CONNECTIONS,
+    seconds: ROUND_SECONDS,
+    expectLength,
   });
+  const other = Object.entries(r.statuses).filter(([s]) => s !== '200');
+  if (other.length || r.wrongLength || !r.statuses[200])
+    throw new Error(`load run against ${url}: ${JSON.stringify(r)}`);
+  return r;
 }
 
 /** `openssl ocsp -respin` over a response: must verify and say good. */
@@ -140,33 +103,20 @@ function indexLine(pemFile) {
 }
 
 async function main() {
-  const schema = `kyso_bench_${crypto.randomBytes(6).toString('hex')}`;
-  const db = new pg.Client(PG_URL);
-  await db.connect();
-  await db.query(`CREATE SCHEMA ${schema}`);
+  const pgdb = await benchSchema();
   const env = {
-    DATABASE_URL: PG_URL,
-    DATABASE_SCHEMA: schema,
-    PORT: '0',
+    ...pgdb.env,
     KYSO_DATA_DIR: path.join(tmp, 'data'),
     KYSO_KEK: crypto.randomBytes(32).toString('base64'),
-    LOG_LEVEL: 'info',
   };
   const results = [];
   try {
-    const server = path.join(root, 'packages/signing-server/bin/kyso-server.js');
-    const ready = /"url":"(http:\/\/[^"]+)".*listening/;
-    const kyso = await startChild(process.execPath, [server], env, ready);
-    console.log(`kyso server ${kyso.match[1]} (schema ${schema})`);
-    const kysoNoMem = await startChild(
-      process.execPath,
-      [server],
-      { ...env, KYSO_OCSP_MEMORY_CACHE_MS: '0' },
-      ready,
-    );
-    const urlA = kyso.match[1];
-    console.log(`kyso server without memory cache ${kysoNoMem.match[1]}`);
-    const urlB = kysoNoMem.match[1];
+    const kyso = await startKyso(env);
+    console.log(`kyso server ${kyso.url} (schema ${pgdb.schema})`);
+    const kysoNoMem = await startKyso({ ...env, KYSO_OCSP_MEMORY_CACHE_MS: '0' });
+    const urlA = kyso.url;
+    console.log(`kyso server without memory cache ${kysoNoMem.url}`);
+    const urlB = kysoNoMem.url;
     const dir = path.join(env.KYSO_DATA_DIR, 'demo-ca', 'ecdsa');
     writeFileSync(
       path.join(tmp, 'chain.pem'),
@@ -317,12 +267,8 @@ async function main() {
       ),
     );
   } finally {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-    await Promise.all(
-      children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)),
-    );
-    await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
-    await db.end();
+    await stopChildren();
+    await pgdb.drop();
     rmSync(tmp, { recursive: true, force: true });
   }
   report(results);

@@ -17,15 +17,24 @@
  * Values are µs per signature (1e6 / signatures per second); ratio = kyso / baseline (lower is
  * better), so "at least 50 % of the baseline's throughput" is ratio <= 2.00 and 85 % is <= 1.18.
  */
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { URI } from 'otpauth';
-import pg from 'pg';
-import { QUICK, report } from './lib.mjs';
+import {
+  benchSchema,
+  median,
+  procCpuMs,
+  QUICK,
+  report,
+  root,
+  runLoadgen,
+  startChild,
+  startKyso,
+  statCpuMs,
+  stopChildren,
+} from './lib.mjs';
 
 /**
  * KYSO_BENCH_BACKEND=pglite (bench/signhash-pglite.bench.mjs): the kyso server on the embedded
@@ -34,8 +43,6 @@ import { QUICK, report } from './lib.mjs';
  * outside the server process), and PostgreSQL CPU is not measured (PGlite runs inside kyso).
  */
 const PGLITE = process.env.KYSO_BENCH_BACKEND === 'pglite';
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const PG_URL = process.env.KYSO_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ROUNDS = QUICK ? 1 : 3;
 const ROUND_SECONDS = QUICK ? 1.5 : 5;
 const OTP_WINDOW = 100; // KYSO_OTP_WINDOW maximum: about 190 codes per subscriber at a time
@@ -43,58 +50,25 @@ const SHA256_OID = '2.16.840.1.101.3.4.2.1';
 const SIGN_ALGO = { p256: '1.2.840.10045.2.1', rsa: '1.2.840.113549.1.1.1' };
 const KEY = { p256: { type: 'EC', curve: 'P-256' }, rsa: { type: 'RSA', modulusLength: 2048 } };
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kyso-bench-signhash-'));
-const children = [];
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 // --- processes ----------------------------------------------------------------------------------
 
-/** Spawns a process and resolves with the first stdout/stderr match of `ready`; keeps draining its output. */
-function startChild(args, env, ready) {
-  // KYSO_BENCH_PROFILE=<dir>: servers write V8 CPU profiles there when they stop (SIGTERM).
+/** Monotonic clock in µs: the clock V8's CPU profiles count in (CLOCK_MONOTONIC on Linux). */
+const monoUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * KYSO_BENCH_PROFILE: the timed rounds' time windows per server process, written next to the
+ * profiles (windows-<pid>.json), so that bench/support/profile-summary.mjs --windows can leave out
+ * start-up, SAD authorisation and warm-up.
+ */
+const windows = new Map();
+function profileWindow(pid, label, from) {
   const prof = process.env.KYSO_BENCH_PROFILE;
-  if (prof) args = ['--cpu-prof', `--cpu-prof-dir=${prof}`, ...args];
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${args[0]} did not start:\n${out.slice(-3000)}`)), 90_000);
-    const onData = (d) => {
-      if (out.length < 200_000) out += d.toString();
-      const m = ready.exec(out);
-      if (m && t) {
-        clearTimeout(t);
-        resolve({ child, match: m, out: () => out });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code, sig) =>
-      reject(new Error(`${args[0]} exited ${code ?? sig}:\n${out.slice(-3000)}`)),
-    );
-  });
-}
-
-/** utime + stime (ms) from the text of /proc/<pid>/stat (fields 14 and 15, in 1/100 s). */
-function statCpuMs(stat) {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-/** CPU time (ms, user + system, all threads) of a process, from /proc (Linux); NaN elsewhere. */
-function procCpuMs(pid) {
-  try {
-    return statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return Number.NaN;
-  }
+  if (!prof) return;
+  const w = windows.get(pid) ?? [];
+  w.push({ label, from, to: monoUs() });
+  windows.set(pid, w);
+  writeFileSync(path.join(prof, `windows-${pid}.json`), JSON.stringify(w));
 }
 
 /** CPU time (ms) per `postgres` process on the machine (the cluster the bench uses), by pid. */
@@ -120,31 +94,14 @@ function postgresCpuSince(before) {
   return t;
 }
 
-function runLoad(url, headers, bodies, connections) {
-  const spec = path.join(tmp, `load-${crypto.randomBytes(4).toString('hex')}.json`);
-  writeFileSync(spec, JSON.stringify({ url, headers, bodies, connections }));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bench/support/loadgen.mjs'), spec], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.on('exit', (code) => {
-      rmSync(spec, { force: true });
-      if (code !== 0) return reject(new Error(`load generator exited ${code}`));
-      const r = JSON.parse(out.trim().split('\n').pop());
-      if (r.ok !== bodies.length)
-        return reject(
-          new Error(
-            `load run against ${url}: ${r.ok}/${bodies.length} answered 200 (${JSON.stringify(r.statuses)}, errors ${r.errors}, timeouts ${r.timeouts}); first other body: ${r.sample}`,
-          ),
-        );
-      resolve(r);
-    });
-  });
+/** Posts each body once (bench/support/loadgen.mjs); rejects unless every answer is 200. */
+async function runLoad(url, headers, bodies, connections) {
+  const r = await runLoadgen('loadgen.mjs', { url, headers, bodies, connections });
+  if (r.ok !== bodies.length)
+    throw new Error(
+      `load run against ${url}: ${r.ok}/${bodies.length} answered 200 (${JSON.stringify(r.statuses)}, errors ${r.errors}, timeouts ${r.timeouts}); first other body: ${r.sample}`,
+    );
+  return r;
 }
 
 // --- HTTP helpers ---------------------------------------------------------------------------------
@@ -193,33 +150,26 @@ const randomHashes = (n) => Array.from({ length: n }, () => crypto.randomBytes(3
 // --- main ----------------------------------------------------------------------------------------
 
 async function main() {
-  const schema = `kyso_bench_${crypto.randomBytes(6).toString('hex')}`;
-  const db = PGLITE ? undefined : new pg.Client(PG_URL);
-  await db?.connect();
-  await db?.query(`CREATE SCHEMA ${schema}`);
+  const pgdb = PGLITE ? undefined : await benchSchema();
+  const db = pgdb?.db;
+  const schema = pgdb?.schema;
   const kek = crypto.randomBytes(32).toString('base64');
   const dataDir = path.join(tmp, 'data');
   const results = [];
   try {
-    const kyso = await startChild(
-      [path.join(root, 'packages/signing-server/bin/kyso-server.js')],
-      {
-        ...(PGLITE ? {} : { DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema }),
-        PORT: '0',
-        KYSO_DATA_DIR: dataDir,
-        KYSO_KEK: kek,
-        LOG_LEVEL: process.env.KYSO_BENCH_LOG_LEVEL ?? 'info',
-        KYSO_OTP_WINDOW: String(OTP_WINDOW),
-        KYSO_SAD_LIFETIME_SECONDS: '3600',
-        KYSO_ARGON2_MEMORY_KIB: '4096',
-        KYSO_ARGON2_ITERATIONS: '1',
-        KYSO_RATE_CLIENT_PER_MINUTE: '1000000',
-        KYSO_RATE_CREDENTIAL_PER_MINUTE: '1000000',
-      },
-      /"url":"(http:\/\/[^"]+)".*listening/,
-    );
-    const url = kyso.match[1];
-    const operatorKey = /kyso_op_[A-Za-z0-9_-]+/.exec(kyso.out())[0];
+    const kyso = await startKyso({
+      ...pgdb?.env,
+      KYSO_DATA_DIR: dataDir,
+      KYSO_KEK: kek,
+      LOG_LEVEL: process.env.KYSO_BENCH_LOG_LEVEL ?? 'info',
+      KYSO_OTP_WINDOW: String(OTP_WINDOW),
+      KYSO_SAD_LIFETIME_SECONDS: '3600',
+      KYSO_ARGON2_MEMORY_KIB: '4096',
+      KYSO_ARGON2_ITERATIONS: '1',
+      KYSO_RATE_CLIENT_PER_MINUTE: '1000000',
+      KYSO_RATE_CREDENTIAL_PER_MINUTE: '1000000',
+    });
+    const { url, operatorKey } = kyso;
     console.log(`kyso server ${url} (${PGLITE ? 'PGlite' : `schema ${schema}`})`);
 
     // One relying-party client, credentials added as the SAD pool needs them (each subscriber's
@@ -345,6 +295,7 @@ async function main() {
       ),
     );
     const bare = await startChild(
+      process.execPath,
       [path.join(root, 'bench/support/bare-sign-server.mjs')],
       { KYSO_KEK: kek, BARE_KEYS: keysFile },
       /"url":"(http:\/\/[^"]+)"/,
@@ -503,12 +454,14 @@ async function main() {
       for (let i = 0; i < ROUNDS; i++) {
         const kc0 = procCpuMs(kyso.child.pid);
         const pg0 = PGLITE ? undefined : postgresCpu();
+        const kt0 = monoUs();
         const kr = await runLoad(
           signUrl,
           auth,
           pool.slice(warm + i * count, warm + (i + 1) * count),
           cs.conns,
         );
+        profileWindow(kyso.child.pid, name, kt0);
         cpu.kyso.push((1000 * (procCpuMs(kyso.child.pid) - kc0)) / kr.ok);
         cpu.pg.push(PGLITE ? 0 : (1000 * postgresCpuSince(pg0)) / kr.ok);
         cpu.loadK.push((1000 * kr.cpuMs) / kr.ok);
@@ -517,7 +470,9 @@ async function main() {
         requestsTotal += kr.ok;
         signedTotal += kr.ok * cs.n;
         const bc0 = procCpuMs(bare.child.pid);
+        const bt0 = monoUs();
         const br = await runLoad(bareUrl, {}, bareBodies(count), cs.conns);
+        profileWindow(bare.child.pid, name, bt0);
         cpu.bare.push((1000 * (procCpuMs(bare.child.pid) - bc0)) / br.ok);
         cpu.loadB.push((1000 * br.cpuMs) / br.ok);
         b.push((br.ok * cs.n) / br.seconds);
@@ -574,12 +529,8 @@ async function main() {
     if (!PGLITE) results.push(...(await pkiServices()));
     void signedTotal;
   } finally {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-    await Promise.all(
-      children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)),
-    );
-    await db?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
-    await db?.end();
+    await stopChildren();
+    await pgdb?.drop();
     rmSync(tmp, { recursive: true, force: true });
   }
   report(results);

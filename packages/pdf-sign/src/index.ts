@@ -221,6 +221,7 @@ export {
   pdfEtsiReport,
   type PdfSignatureReportWithVerdict,
   type PdfValidationReportWithVerdict,
+  type PdfSignatureVerdictInput,
 } from './verify/index.js';
 // Decree 30/2020 visible signatures (the sample documents are the './samples' subpath)
 export {

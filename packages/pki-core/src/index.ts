@@ -645,6 +645,8 @@ export {
   type AtsReport,
   type EvidenceRecordReport,
   type EvidenceRecordVerifyOptions,
+  ERS_REASONS,
+  type ErsReason,
 } from './ers/evidence-record.js';
 export {
   parseTimeStampedData,
@@ -655,6 +657,8 @@ export {
   type TimeStampedData,
   type TimeStampedDataReport,
   type TimeStampedDataVerifyOptions,
+  TSD_CONTENT_REASONS,
+  type TsdContentReason,
 } from './ers/time-stamped-data.js';
 // Certificate / CRL linter (RFC 5280, ETSI EN 319 412, Vietnamese profiles)
 export {
@@ -715,6 +719,9 @@ export {
   worstVerdict,
   type Verdict,
   type VerdictStatus,
+  type PathVerdictInput,
+  type CmsSignerVerdictInput,
+  type CheckedVerdictInput,
   DEFINITIVE_PATH_REASONS,
   viReason,
   vnTime,

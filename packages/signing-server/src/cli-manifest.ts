@@ -564,9 +564,14 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
         type: 'boolean',
         description: 'print a JSON report',
       },
+      {
+        name: 'lang',
+        type: 'string',
+        description: 'language of the readable report and its verdict line: vi or en (default en)',
+      },
     ],
     usage:
-      'LEAF --trust ROOT [--untrusted CERT ...] [--crl FILE ...] [--ocsp-response FILE ...] [--fetch] [--revocation MODE] [--at ISO] [--purpose P] [--policy OID ...] [--profile P] [--json]',
+      'LEAF --trust ROOT [--untrusted CERT ...] [--crl FILE ...] [--ocsp-response FILE ...] [--fetch] [--revocation MODE] [--at ISO] [--purpose P] [--policy OID ...] [--profile P] [--json] [--lang en|vi]',
     positionals: {
       min: 1,
       max: 1,
@@ -706,9 +711,14 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
         type: 'string',
         description: 'etsi: print an ETSI TS 119 102-2 XML validation report instead of the readable one',
       },
+      {
+        name: 'lang',
+        type: 'string',
+        description: 'language of the readable report and its verdict line: vi or en (default en)',
+      },
     ],
     usage:
-      '--in SIG [--content FILE] --trust ROOT [--untrusted PEM ...] [--at TIME] [--json | --report etsi]',
+      '--in SIG [--content FILE] --trust ROOT [--untrusted PEM ...] [--at TIME] [--json | --report etsi] [--lang en|vi]',
   },
   {
     group: 'ocsp',
@@ -859,9 +869,14 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
         type: 'boolean',
         description: 'machine-readable report',
       },
+      {
+        name: 'lang',
+        type: 'string',
+        description: 'language of the readable report and its verdict line: vi or en (default en)',
+      },
     ],
     usage:
-      '--in RESP --issuer CA [--cert CERT] [--request REQ] [--responder CERT ...] [--at TIME] [--max-age S] [--json]',
+      '--in RESP --issuer CA [--cert CERT] [--request REQ] [--responder CERT ...] [--at TIME] [--max-age S] [--json] [--lang en|vi]',
   },
   {
     group: 'ts',
@@ -1002,9 +1017,14 @@ export const CLI_MANIFEST: CliManifestEntry[] = [
         type: 'boolean',
         description: 'machine-readable report',
       },
+      {
+        name: 'lang',
+        type: 'string',
+        description: 'language of the readable report and its verdict line: vi or en (default en)',
+      },
     ],
     usage:
-      '--in RESP|TOKEN (--data FILE | --digest HEX | --request REQ) [--trust ROOT ...] [--untrusted PEM ...] [--json]',
+      '--in RESP|TOKEN (--data FILE | --digest HEX | --request REQ) [--trust ROOT ...] [--untrusted PEM ...] [--json] [--lang en|vi]',
   },
   {
     group: 'ers',

@@ -168,4 +168,9 @@ export {
   type XmlValidationReport,
 } from './verify/report.js';
 export { vnTime, renderXmlReport, xmlReportJson, type ReportLanguage } from './verify/render.js';
-export { xmlSignatureVerdict, xmlVerdict, xmlEtsiReport } from './verify/verdict.js';
+export {
+  xmlSignatureVerdict,
+  xmlVerdict,
+  xmlEtsiReport,
+  type XmlSignatureVerdictInput,
+} from './verify/verdict.js';

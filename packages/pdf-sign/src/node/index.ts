@@ -208,6 +208,7 @@ export {
   pdfEtsiReport,
   type PdfSignatureReportWithVerdict,
   type PdfValidationReportWithVerdict,
+  type PdfSignatureVerdictInput,
   formatVietnamTime,
   layoutPerson,
   fitImage,

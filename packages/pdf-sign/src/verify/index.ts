@@ -73,4 +73,5 @@ export {
   pdfEtsiReport,
   type PdfSignatureReportWithVerdict,
   type PdfValidationReportWithVerdict,
+  type PdfSignatureVerdictInput,
 } from './verdict.js';

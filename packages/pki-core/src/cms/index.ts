@@ -132,6 +132,8 @@ export {
   type AtsReport,
   type EvidenceRecordReport,
   type EvidenceRecordVerifyOptions,
+  ERS_REASONS,
+  type ErsReason,
 } from '../ers/evidence-record.js';
 export {
   parseTimeStampedData,
@@ -142,5 +144,7 @@ export {
   type TimeStampedData,
   type TimeStampedDataReport,
   type TimeStampedDataVerifyOptions,
+  TSD_CONTENT_REASONS,
+  type TsdContentReason,
 } from '../ers/time-stamped-data.js';
 export { isKysoError, type KysoErrorCode, KysoError } from '../errors.js';

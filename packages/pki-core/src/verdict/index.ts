@@ -32,6 +32,9 @@ export {
   cmsVerdict,
   worstVerdict,
   type VerdictStatus,
+  type PathVerdictInput,
+  type CmsSignerVerdictInput,
+  type CheckedVerdictInput,
   DEFINITIVE_PATH_REASONS,
 } from './verdict.js';
 export {

@@ -5,12 +5,10 @@
  * of the `route` calls below decides nothing. Every bad input is a 4xx.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { requestId } from 'hono/request-id';
 import { isKysoError } from '@kyso/pki-core';
 import { ApiError, badRequest } from '../services/common.js';
-import { errorBody, isInvalidTextError } from './request.js';
+import { errorBody, isInvalidTextError, limitBody, requestIdMiddleware } from './request.js';
 import { adminRoutes } from './routes/admin.js';
 import { authorizationPages } from './routes/authz-pages.js';
 import { passkeyAdmin, passkeyPages } from './routes/passkeys.js';
@@ -40,7 +38,7 @@ export function createApp(s: Services): Hono<Env> {
   const { ctx } = s;
   const app = new Hono<Env>();
 
-  app.use('*', requestId());
+  app.use('*', requestIdMiddleware());
   // Path parameters and query values with NUL or ill-formed Unicode are refused once, here.
   app.use('*', async (_c, next) => {
     const where = badUrlText(_c.req.url);
@@ -64,11 +62,9 @@ export function createApp(s: Services): Hono<Env> {
       'request',
     );
   });
-  const limit = bodyLimit({
-    maxSize: ctx.config.bodyLimitBytes,
-    onError: (c) =>
-      errorBody(c, 413, 'invalid_request', `request body larger than ${ctx.config.bodyLimitBytes} bytes`),
-  });
+  const limit = limitBody(ctx.config.bodyLimitBytes, (c) =>
+    errorBody(c, 413, 'invalid_request', `request body larger than ${ctx.config.bodyLimitBytes} bytes`),
+  );
   // Bodies carrying PDFs (signDoc, prepareDoc) have their own, larger limit (routes/csc.ts).
   app.use('*', (c, next) => (isDocumentPath(c.req.path) ? next() : limit(c, next)));
 

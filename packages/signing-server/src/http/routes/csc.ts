@@ -3,11 +3,10 @@
  * authentication middleware itself, ahead of anything that reads the body.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { SIGN_ALGOS } from '../../client/csc-algorithms.js';
 import type { SignDocService } from '../../services/signdoc.js';
 import { client, clientOrCredentialToken } from '../auth.js';
-import { body, bearer, errorBody, noStore, routeDoc } from '../request.js';
+import { body, bearer, errorBody, limitBody, noStore, routeDoc } from '../request.js';
 import type { Env, Services } from '../types.js';
 
 /** Default limit for request bodies carrying documents (base64 PDFs). */
@@ -34,10 +33,9 @@ export function cscRoutes(s: Services): Hono<Env> {
   const authedOrCode = clientOrCredentialToken(s);
   const docLimit =
     (ctx.config as { documentLimitBytes?: number }).documentLimitBytes ?? DEFAULT_DOCUMENT_LIMIT_BYTES;
-  const docBodyLimit = bodyLimit({
-    maxSize: docLimit,
-    onError: (c) => errorBody(c, 413, 'invalid_request', `request body larger than ${docLimit} bytes`),
-  });
+  const docBodyLimit = limitBody(docLimit, (c) =>
+    errorBody(c, 413, 'invalid_request', `request body larger than ${docLimit} bytes`),
+  );
 
   // Public: service discovery.
   csc.post('/info', async (c) => {
@@ -90,22 +88,21 @@ export function cscRoutes(s: Services): Hono<Env> {
     return c.json(await s.csc.extendTransaction(c.get('clientId'), b));
   });
 
+  const signHashDoc = C('/signatures/signHash');
   // signHash: the fast path (CscService.signHashFast) authenticates the token in its single
   // statement and answers when it can; otherwise it changed nothing and the regular chain runs.
   csc.post(
     '/signatures/signHash',
     async (c, next) => {
       const tok = bearer(c);
-      const fastBody = tok
-        ? await body<SignHashBody>(c, C('/signatures/signHash')).catch(() => undefined)
-        : undefined;
+      const fastBody = tok ? await body<SignHashBody>(c, signHashDoc).catch(() => undefined) : undefined;
       const done = fastBody ? await s.csc.signHashFast(tok, fastBody) : undefined;
       if (done) return c.json(done);
       await next();
     },
     authedOrCode,
     async (c) => {
-      const b = await body<SignHashBody>(c, C('/signatures/signHash'));
+      const b = await body<SignHashBody>(c, signHashDoc);
       const viaCode = c.get('credentialToken');
       return c.json(await s.csc.signHash(c.get('clientId'), { ...b, SAD: b.SAD ?? viaCode ?? '' }));
     },
