@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   CERT_LINTS as ALL_CERT_LINTS,
+  Certificate,
   CRL_LINTS,
   type LintProfile,
   type LintReport,
@@ -337,6 +338,34 @@ describe.skipIf(!requireTool('openssl'))('lint: OpenSSL-made passing and failing
       const r = lint(c.input, { profile: c.profile ?? 'auto', kind: 'certificate' });
       expect({ name, status: status(r, name) }).toEqual({ name, status: 'fail' });
     }
+    // Extensions a certificate shares byte for byte with earlier ones come from a cache (lint before
+    // issue): a report never depends on what was linted before. First reading, second (cached
+    // then), third (read from the cache), in other orders: the same reports.
+    const all = [...Object.values(cases), ...Object.values(good)];
+    const run = (xs: typeof all) => xs.map((c) => lint(c.input, { profile: c.profile ?? 'auto' }));
+    const first = run(all);
+    expect(run(all)).toEqual(first);
+    expect(run([...all].reverse()).reverse()).toEqual(first);
+  });
+
+  it('an extension DER problem is reported however often the extension is seen (cache)', () => {
+    // The official certificate with its critical basicConstraints TRUE encoded 01 (not FF): OpenSSL
+    // made the certificate, the one byte is patched here (the signature does not matter to lint).
+    const der = new Uint8Array(Certificate.parse(good.official!.input).der);
+    const bc = [0x06, 0x03, 0x55, 0x1d, 0x13, 0x01, 0x01, 0xff];
+    const at = der.findIndex((_, i) => bc.every((b, j) => der[i + j] === b));
+    expect(at).toBeGreaterThan(0);
+    der[at + 7] = 0x01;
+    const reports = [1, 2, 3].map(() => lint(der, { profile: 'official' }));
+    for (const r of reports) {
+      expect(r.findings.find((x) => x.lint === 'e_x690_der_encoding')?.details).toBe(
+        'extension 2.5.29.19: BOOLEAN TRUE not encoded as FF',
+      );
+    }
+    expect(reports[1]).toEqual(reports[0]);
+    expect(reports[2]).toEqual(reports[0]);
+    // The good certificate (same extension bytes but FF) is still clean.
+    expect(lint(good.official!.input, { profile: 'official' }).findings).toEqual([]);
   });
 
   it('CRLs: passing and failing OpenSSL-made CRLs for every CRL lint', () => {

@@ -117,6 +117,14 @@ export interface Config {
   approvalLifetimeSeconds: number;
   /** Most hashes in one authorize, extendTransaction or signHash request (KYSO_MAX_HASHES, default 1000). */
   maxHashesPerRequest: number;
+  /**
+   * Lint before issue (issue 19): every certificate the server issues is linted before it is signed
+   * (errors refuse; warnings refuse unless an operator overrides them). KYSO_LINT_BEFORE_ISSUE=off
+   * switches the gate off (benchmarks, emergencies): the server then records
+   * `config.lint_before_issue_off` in the audit at start and `lintBeforeIssue: false` in every
+   * `certificate.issue` record. Default on.
+   */
+  lintBeforeIssue: boolean;
   /** Software vault: idle seconds an unsealed key stays in memory for the next request (0: never). */
   keyCacheSeconds: number;
   /** Software vault: worker threads that sign batches of 8+ hashes in parallel (0: inline). */
@@ -304,6 +312,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     documentLimitBytes: int('KYSO_DOCUMENT_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     approvalLifetimeSeconds: int('KYSO_APPROVAL_LIFETIME_SECONDS', 300, 10, 3600),
     maxHashesPerRequest: int('KYSO_MAX_HASHES', 1000, 1, 100_000),
+    lintBeforeIssue: env.KYSO_LINT_BEFORE_ISSUE !== 'off',
     keyCacheSeconds: int('KYSO_KEY_CACHE_SECONDS', 60, 0, 3600),
     signWorkers: int('KYSO_SIGN_WORKERS', Math.min(4, os.availableParallelism()), 0, 64),
     webauthn: {
@@ -316,6 +325,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   };
   if (cfg.ocsp.nonce !== 'fresh' && cfg.ocsp.nonce !== 'preproduced')
     problems.push('KYSO_OCSP_NONCE must be "fresh" or "preproduced"');
+  const gate = env.KYSO_LINT_BEFORE_ISSUE;
+  if (gate !== undefined && gate !== '' && gate !== 'on' && gate !== 'off')
+    problems.push('KYSO_LINT_BEFORE_ISSUE must be "on" or "off"');
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;
 }

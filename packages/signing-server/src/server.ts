@@ -172,6 +172,15 @@ async function assemble(
       await appendAudit(q, { actor: 'system', action: 'ca.bootstrap', details: { message: caMsg } });
       log.info(caMsg);
     }
+    if (!config.lintBeforeIssue) {
+      // The gate is what refuses a non-conforming certificate: switching it off is on the record.
+      await appendAudit(q, {
+        actor: 'system',
+        action: 'config.lint_before_issue_off',
+        details: { message: 'KYSO_LINT_BEFORE_ISSUE=off: certificates are issued without lint before issue' },
+      });
+      log.warn('KYSO_LINT_BEFORE_ISSUE=off: certificates are issued without lint before issue (audited)');
+    }
     const ops = await q.query('SELECT 1 FROM operators LIMIT 1');
     if (ops.rows.length === 0)
       firstOperatorKey = (await createOperator(ctx, q, 'first operator', 'system')).apiKey;

@@ -69,3 +69,45 @@ describe('signing-server: lint before issue', () => {
     ).toBe(200);
   });
 });
+
+describe('signing-server: KYSO_LINT_BEFORE_ISSUE=off', () => {
+  let s: TestServer;
+  let f: Fetcher;
+  beforeAll(async () => {
+    s = await startTestServer('pglite', { KYSO_LINT_BEFORE_ISSUE: 'off' });
+    f = (p, init) => Promise.resolve(s.kyso.app.request(p, init));
+  }, 120_000);
+  afterAll(async () => {
+    await s?.close();
+  });
+  const op = (path: string, json: unknown) =>
+    call(f, 'POST', `/admin${path}`, { token: s.operatorKey, json });
+  const details = (d: unknown) => (typeof d === 'string' ? JSON.parse(d) : d) as Record<string, unknown>;
+
+  it('issues without the gate, and says so in the audit (at start and in each issuance record)', async () => {
+    const sub = await op('/subscribers', { kind: 'citizen', pin: '246810', name: 'Phạm Văn Dũng' });
+    expect(sub.status, JSON.stringify(sub.body)).toBe(201);
+    // Refused with w_vn_person_identifier_missing when the gate is on (above); issued here.
+    const r = await op('/credentials', { subscriberId: sub.body.id, key: { type: 'EC', curve: 'P-256' } });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const c = Certificate.parse(r.body.certificate as string);
+    expect(lint(c, { profile: 'person' }).findings.map((x) => x.lint)).toContain(
+      'w_vn_person_identifier_missing',
+    );
+    const db = s.kyso.ctx.db;
+    const off = await db.query("SELECT actor FROM audit_log WHERE action = 'config.lint_before_issue_off'");
+    expect(off.rows).toEqual([{ actor: 'system' }]);
+    const issued = await db.query<{ details: unknown }>(
+      "SELECT details FROM audit_log WHERE action = 'certificate.issue' AND subject = $1",
+      [r.body.credentialId],
+    );
+    expect(issued.rows).toHaveLength(1);
+    expect(details(issued.rows[0]!.details)).toMatchObject({ serial: c.serialHex, lintBeforeIssue: false });
+  });
+
+  it('refuses a value other than on / off', async () => {
+    const { loadConfig, ConfigError } = await import('../src/config.js');
+    expect(() => loadConfig({ KYSO_LINT_BEFORE_ISSUE: 'no' })).toThrow(ConfigError);
+    expect(loadConfig({}).lintBeforeIssue).toBe(true);
+  });
+});

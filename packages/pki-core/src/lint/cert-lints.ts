@@ -133,10 +133,9 @@ const EKU_KU: Record<string, KeyUsage[]> = {
 };
 
 const uidValues = (v: CertView) => values(v, OID.userId);
-const uidsByPrefix = new WeakMap<CertView, Map<string, string[]>>();
 /** UID values with `PREFIX:` (case-insensitive prefix), the prefix removed; computed once per view. */
 function uidWith(v: CertView, prefix: string): string[] {
-  let m = uidsByPrefix.get(v);
+  let m = v.uidsByPrefix;
   if (!m) {
     m = new Map();
     for (const u of uidValues(v)) {
@@ -147,7 +146,7 @@ function uidWith(v: CertView, prefix: string): string[] {
       if (list) list.push(u.slice(colon + 1));
       else m.set(p, [u.slice(colon + 1)]);
     }
-    uidsByPrefix.set(v, m);
+    v.uidsByPrefix = m;
   }
   return m.get(prefix) ?? NO_UIDS;
 }
@@ -196,6 +195,7 @@ export const CERT_LINTS: readonly CertLint[] = [
     description: 'each extension value must be the DER encoding of the extension\u2019s ASN.1 type',
     target: 'certificate',
     check: (v) => {
+      if (v.extProblems.size === 0) return undefined;
       const first = v.extProblems.entries().next();
       const [oid, m] = first.done ? [] : first.value;
       return oid ? `extension ${oid}: ${m}` : undefined;

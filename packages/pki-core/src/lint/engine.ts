@@ -114,14 +114,66 @@ function run<T>(check: (x: T) => CheckOutcome, x: T): CheckOutcome {
   }
 }
 
+/**
+ * Per profile, what a certificate run does for each lint, computed once: the lints applicable to the
+ * profile (with their shared results) and the `na` results of the others, in CERT_LINTS order. The
+ * gate runs on every issuance, so the per-lint profile filter and result lookups are not repeated.
+ */
+interface ProfilePlan {
+  /** Per CERT_LINTS index: the lint to run, or undefined when it does not apply to the profile. */
+  run: (CertLint | undefined)[];
+  /** Per index: the shared `pass` result (or the `na` one for a lint not applicable). */
+  pass: LintResult[];
+  /** Per index: the shared `na` result. */
+  na: LintResult[];
+  clause: string[];
+}
+const plans = new Map<LintProfile, ProfilePlan>();
+function planFor(p: LintProfile): ProfilePlan {
+  let plan = plans.get(p);
+  if (!plan) {
+    const applies = (l: CertLint) => !l.profiles || l.profiles.includes(p);
+    plan = {
+      run: CERT_LINTS.map((l) => (applies(l) ? l : undefined)),
+      pass: CERT_LINTS.map((l) => (applies(l) ? sharedResults(l).pass : sharedResults(l).na)),
+      na: CERT_LINTS.map((l) => sharedResults(l).na),
+      clause: CERT_LINTS.map((l) => sharedResults(l).clause),
+    };
+    plans.set(p, plan);
+  }
+  return plan;
+}
+
 /** Lints an already parsed lenient certificate model. */
 export function lintParsedCertificate(c: LintCert, profile: LintProfile = 'auto'): LintReport {
   const v = certView(c, profile);
   const p = profile === 'auto' ? detectProfile(v) : profile;
   v.profile = p;
-  const results = CERT_LINTS.map((l) =>
-    l.profiles && !l.profiles.includes(p) ? sharedResults(l).na : result(l, run(l.check, v)),
-  );
+  const plan = planFor(p);
+  const n = plan.run.length;
+  const results: LintResult[] = [];
+  for (let i = 0; i < n; i++) {
+    const l = plan.run[i];
+    if (!l) {
+      results.push(plan.pass[i]!);
+      continue;
+    }
+    const o = run(l.check, v);
+    results.push(
+      o === undefined
+        ? plan.pass[i]!
+        : o === 'na'
+          ? plan.na[i]!
+          : {
+              lint: l.name,
+              status: 'fail',
+              severity: l.severity,
+              clause: plan.clause[i]!,
+              description: l.description,
+              details: o,
+            },
+    );
+  }
   return report(c.kind, p, results);
 }
 

@@ -93,6 +93,48 @@ function msg(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** Two ASCII digits at `i`, or -1. */
+function two(v: Uint8Array, i: number): number {
+  const a = v[i]! - 0x30;
+  const b = v[i + 1]! - 0x30;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * The date of a time in its DER form (UTCTime YYMMDDHHMMSSZ, GeneralizedTime YYYYMMDDHHMMSSZ) read
+ * straight from the bytes, or undefined for anything else (then decodeUtcTime / decodeGeneralizedTime
+ * decide, and report why). Same result as those decoders for the strings it accepts.
+ */
+function derTime(tag: number, v: Uint8Array): Date | undefined {
+  let year: number;
+  let i: number;
+  if (tag === Tag.UTC_TIME && v.length === 13) {
+    const yy = two(v, 0);
+    if (yy < 0) return undefined;
+    year = yy >= 50 ? 1900 + yy : 2000 + yy;
+    i = 2;
+  } else if (tag === Tag.GENERALIZED_TIME && v.length === 15) {
+    const hi = two(v, 0);
+    const lo = two(v, 2);
+    if (hi < 0 || lo < 0) return undefined;
+    year = hi * 100 + lo;
+    i = 4;
+  } else return undefined;
+  if (v[v.length - 1] !== 0x5a) return undefined;
+  const mo = two(v, i);
+  const d = two(v, i + 2);
+  const h = two(v, i + 4);
+  const mi = two(v, i + 6);
+  const sec = two(v, i + 8);
+  if (mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
+    return undefined;
+  const date = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, does not map years 0..99 to 1900..1999.
+  date.setUTCFullYear(year, mo - 1, d);
+  date.setUTCHours(h, mi, sec, 0);
+  return date.getUTCDate() === d && date.getUTCMonth() === mo - 1 ? date : undefined;
+}
+
 function readTime(r: DerReader, problems?: string[]): LintTime {
   const el = r.read();
   if (el.tag !== Tag.UTC_TIME && el.tag !== Tag.GENERALIZED_TIME)
@@ -100,6 +142,11 @@ function readTime(r: DerReader, problems?: string[]): LintTime {
   let text = '';
   for (const b of el.value) text += String.fromCharCode(b);
   const t: LintTime = { tag: el.tag, text };
+  const fast = derTime(el.tag, el.value);
+  if (fast) {
+    t.date = fast;
+    return t;
+  }
   try {
     // The DER form (the common case) decodes directly; anything else is a DER problem, and the
     // lenient reading below still recovers the date for the other lints.
@@ -151,24 +198,124 @@ function checkAlgorithm(problems: string[], el: DerElement): void {
   });
 }
 
+function readExtension(e: DerReader, problems?: string[]): LintExtension {
+  const oid = e.readOid();
+  let critical = false;
+  let explicitFalse = false;
+  if (e.peekTag() === Tag.BOOLEAN) {
+    const b = e.read(Tag.BOOLEAN);
+    critical = b.value.length === 1 && b.value[0] !== 0;
+    explicitFalse = !critical;
+    if (problems && critical && b.value[0] !== 0xff)
+      problems.push(`extension ${oid}: BOOLEAN TRUE not encoded as FF`);
+  }
+  const value = e.readOctetString();
+  e.finish('unexpected data in Extension');
+  return { oid, critical, explicitFalse, value };
+}
+
+/**
+ * Certificate extensions already read, by the exact bytes of the Extension element. A CA's
+ * issuances repeat most extensions byte for byte (AKI, basic constraints, key usage, EKU, CRL
+ * distribution points, AIA, policies), so lint before issue reads each once; a hit is what reading
+ * the same bytes again would give (the frozen extension and its DER problem, if any). Entries that
+ * were hit are kept over the ones never seen again (a certificate's own SKI and SAN).
+ */
+interface SeenExtension {
+  raw: Uint8Array;
+  ext: LintExtension;
+  problem?: string;
+  hits: number;
+}
+/** By a hash of the element's bytes (a bucket is compared byte for byte). */
+const SEEN_EXTENSIONS = new Map<number, SeenExtension[]>();
+let seenCount = 0;
+const SEEN_EXTENSIONS_MAX = 64;
+const SEEN_EXTENSION_MAX_BYTES = 2048;
+
+/**
+ * A cheap bucket key: the length and the last 12 bytes (FNV-1a). Elements of one OID share their head,
+ * and a certificate's own values (key identifiers, names) differ at the end; a bucket is compared
+ * byte for byte, so a collision costs a comparison, never a wrong reading.
+ */
+function hashBytes(b: Uint8Array): number {
+  let h = Math.imul(0x811c9dc5 ^ b.length, 0x01000193);
+  for (let i = Math.max(0, b.length - 12); i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+/** Drops the entries not hit since they were cached; all of them if that is not enough. */
+function sweepSeen(): void {
+  for (const [h, list] of SEEN_EXTENSIONS) {
+    const kept = list.filter((x) => x.hits > 0);
+    seenCount -= list.length - kept.length;
+    if (kept.length === 0) SEEN_EXTENSIONS.delete(h);
+    else SEEN_EXTENSIONS.set(h, kept);
+  }
+  if (seenCount > SEEN_EXTENSIONS_MAX / 2) {
+    SEEN_EXTENSIONS.clear();
+    seenCount = 0;
+  }
+}
+
+/** Extensions from the cache (immutable, shared by every certificate that carries the same bytes). */
+const SHARED = new WeakSet<LintExtension>();
+/** True for an extension read from the cache of repeated extensions (view.ts caches its decoded value). */
+export function isSharedExtension(e: LintExtension): boolean {
+  return SHARED.has(e);
+}
+
+/** Hashes of Extension elements seen once and not cached (yet): a second sighting caches it. */
+const SEEN_ONCE = new Set<number>();
+
+function readCertExtension(list: DerReader, problems: string[]): LintExtension {
+  const el = list.read(Tag.SEQUENCE);
+  const h = hashBytes(el.raw);
+  const bucket = SEEN_EXTENSIONS.get(h);
+  if (bucket) {
+    for (const s of bucket) {
+      if (bytesEqual(s.raw, el.raw)) {
+        s.hits++;
+        if (s.problem !== undefined) problems.push(s.problem);
+        return s.ext;
+      }
+    }
+  }
+  const head = el.raw.length - el.value.length;
+  // Large values are not kept (memory bound: a CA's repeated extensions are a few hundred bytes).
+  if (el.raw.length > SEEN_EXTENSION_MAX_BYTES)
+    return readExtension(new DerReader(el.value, el.offset + head), problems);
+  if (!SEEN_ONCE.has(h)) {
+    // First sighting (a certificate's own SKI and SAN never come again): read, do not keep.
+    if (SEEN_ONCE.size >= 4 * SEEN_EXTENSIONS_MAX) SEEN_ONCE.clear();
+    SEEN_ONCE.add(h);
+    return readExtension(new DerReader(el.value, el.offset + head), problems);
+  }
+  SEEN_ONCE.delete(h);
+  // Read from a private copy (same offsets in messages): the cached entry never changes with the caller's buffer.
+  const raw = el.raw.slice();
+  const own: string[] = [];
+  const ext = Object.freeze(readExtension(new DerReader(raw.subarray(head), el.offset + head), own));
+  SHARED.add(ext);
+  const seen: SeenExtension = { raw, ext, hits: 0 };
+  if (own.length > 0) {
+    seen.problem = own[0]!;
+    problems.push(own[0]!);
+  }
+  if (seenCount >= SEEN_EXTENSIONS_MAX) sweepSeen();
+  const b = SEEN_EXTENSIONS.get(h);
+  if (b) b.push(seen);
+  else SEEN_EXTENSIONS.set(h, [seen]);
+  seenCount++;
+  return ext;
+}
+
+/** Reads Extensions; with `problems` (certificates) DER problems are recorded and repeated extensions come from a cache. */
 export function readExtensions(list: DerReader, problems?: string[]): LintExtension[] {
   const out: LintExtension[] = [];
   while (!list.done) {
     if (out.length >= 256) throw new KysoError('INPUT_TOO_LARGE', 'too many extensions');
-    const e = list.enter(Tag.SEQUENCE);
-    const oid = e.readOid();
-    let critical = false;
-    let explicitFalse = false;
-    if (e.peekTag() === Tag.BOOLEAN) {
-      const b = e.read(Tag.BOOLEAN);
-      critical = b.value.length === 1 && b.value[0] !== 0;
-      explicitFalse = !critical;
-      if (problems && critical && b.value[0] !== 0xff)
-        problems.push(`extension ${oid}: BOOLEAN TRUE not encoded as FF`);
-    }
-    const value = e.readOctetString();
-    e.finish('unexpected data in Extension');
-    out.push({ oid, critical, explicitFalse, value });
+    out.push(problems ? readCertExtension(list, problems) : readExtension(list.enter(Tag.SEQUENCE)));
   }
   return out;
 }

@@ -24,7 +24,7 @@ import {
   parsePolicyMappings,
   parseSubjectKeyIdentifier,
 } from '../x509/extensions.js';
-import type { LintCert, LintExtension } from './parse.js';
+import { type LintCert, type LintExtension, isSharedExtension } from './parse.js';
 import type { LintProfile } from './types.js';
 
 const PARSERS: Record<string, (v: Uint8Array) => unknown> = {
@@ -75,17 +75,64 @@ export interface CertView {
   subjectAttrs: AttributeTypeAndValue[];
   /** Subject attribute values by type OID (computed once). */
   subjectValues: Map<string, string[]>;
+  /** UID values by their upper-cased `PREFIX:` (cert-lints, computed on first use). */
+  uidsByPrefix?: Map<string, string[]>;
+}
+
+/**
+ * Decoded values of the extensions parse.ts reads once and shares (those a CA's issuances repeat
+ * byte for byte: AKI, basic constraints, key usage, EKU, CRL distribution points, AIA, policies), so
+ * lint before issue decodes each once, not on every issuance; the others (a certificate's own SKI and
+ * SAN) decode every time. A shared extension is immutable, so its decoded value (frozen) or the
+ * parser's problem message is what decoding it again would give.
+ */
+interface Decoded {
+  decoded?: unknown;
+  problem?: string;
+}
+const decodedShared = new WeakMap<LintExtension, Decoded>();
+
+function freezeDeep(x: unknown): void {
+  if (typeof x !== 'object' || x === null || ArrayBuffer.isView(x) || Object.isFrozen(x)) return;
+  for (const k of Object.keys(x)) freezeDeep((x as Record<string, unknown>)[k]);
+  Object.freeze(x);
+}
+
+function decodeValue(e: LintExtension, parse: (v: Uint8Array) => unknown): Decoded {
+  const shared = isSharedExtension(e);
+  if (shared) {
+    const hit = decodedShared.get(e);
+    if (hit) return hit;
+  }
+  const d: Decoded = {};
+  try {
+    d.decoded = parse(e.value);
+    if (shared) freezeDeep(d.decoded);
+  } catch (err) {
+    d.problem = err instanceof Error ? err.message : String(err);
+  }
+  if (shared) decodedShared.set(e, d);
+  return d;
 }
 
 function decode<T>(v: CertView, oid: string): T | undefined {
   const e = v.ext(oid);
   if (!e) return undefined;
-  try {
-    return PARSERS[oid]!(e.value) as T;
-  } catch (err) {
-    v.extProblems.set(oid, err instanceof Error ? err.message : String(err));
-    return undefined;
-  }
+  const d = decodeValue(e, PARSERS[oid]!);
+  if (d.problem !== undefined) v.extProblems.set(oid, d.problem);
+  return d.decoded as T | undefined;
+}
+
+const GENERIC = (v: Uint8Array) => {
+  parseTree(v);
+  return true;
+};
+
+/** Subject attributes in DER order (Name.attributes flattens on every call). */
+function subjectAttributes(c: LintCert): AttributeTypeAndValue[] {
+  const out: AttributeTypeAndValue[] = [];
+  for (const rdn of c.subject?.rdns ?? []) for (const a of rdn) out.push(a);
+  return out;
 }
 
 export function certView(c: LintCert, profile: LintProfile): CertView {
@@ -99,7 +146,7 @@ export function certView(c: LintCert, profile: LintProfile): CertView {
     extProblems: new Map(),
     isCA: false,
     selfIssued: false,
-    subjectAttrs: c.subject?.attributes ?? [],
+    subjectAttrs: subjectAttributes(c),
     subjectValues: new Map(),
   };
   for (const a of v.subjectAttrs) {
@@ -110,11 +157,8 @@ export function certView(c: LintCert, profile: LintProfile): CertView {
   for (const e of c.extensions) {
     // Extensions with a typed parser are checked by it (strict DER); the others generically.
     if (PARSERS[e.oid]) continue;
-    try {
-      parseTree(e.value);
-    } catch (err) {
-      v.extProblems.set(e.oid, `extnValue is not DER: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    const d = decodeValue(e, GENERIC);
+    if (d.problem !== undefined) v.extProblems.set(e.oid, `extnValue is not DER: ${d.problem}`);
   }
   const set = <K extends keyof CertView>(k: K, oid: string) => {
     const r = decode<CertView[K]>(v, oid);

@@ -395,7 +395,13 @@ export class AdminService {
           actor,
           action: 'certificate.issue',
           subject: credentialId,
-          details: { serial: certificate.serialHex, caId, profile, dn: certificate.subject.toString() },
+          details: {
+            serial: certificate.serialHex,
+            caId,
+            profile,
+            dn: certificate.subject.toString(),
+            ...(this.ctx.config.lintBeforeIssue ? {} : { lintBeforeIssue: false }),
+          },
         });
       }
     });
@@ -624,7 +630,11 @@ export class AdminService {
         actor,
         action: 'certificate.rekey',
         subject: credentialId,
-        details: { oldSerial: c.cert_serial, serial: cert.serialHex },
+        details: {
+          oldSerial: c.cert_serial,
+          serial: cert.serialHex,
+          ...(this.ctx.config.lintBeforeIssue ? {} : { lintBeforeIssue: false }),
+        },
       });
       await this.ca.issueCrl(q, c.ca_id!);
       if (c.cert_serial) await this.ca.ocspStore.produceInTx(q, c.ca_id!, c.cert_serial);

@@ -315,11 +315,14 @@ export class CaService {
       // RFC 5280 §4.1.2.6: an e-mail address in the subject is also an rfc822Name in the SAN.
       subjectAltName: emailSans(input.subject),
       now,
-      // Lint before issue: errors refuse; warnings refuse unless the operator overrides.
-      lint: {
-        warnings: input.acceptLintWarnings ? 'accept' : 'refuse',
-        ...(input.onLint ? { onReport: input.onLint } : {}),
-      },
+      // Lint before issue: errors refuse; warnings refuse unless the operator overrides. Off only
+      // with KYSO_LINT_BEFORE_ISSUE=off (audited at start and in each certificate.issue record).
+      lint: this.ctx.config.lintBeforeIssue
+        ? {
+            warnings: input.acceptLintWarnings ? 'accept' : 'refuse',
+            ...(input.onLint ? { onReport: input.onLint } : {}),
+          }
+        : false,
     });
     await insertCertificate(q, cert, ca.id, input.credentialId);
     return cert;
