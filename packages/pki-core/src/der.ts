@@ -169,10 +169,12 @@ export class DerReader {
     return el;
   }
 
+  /** Whether every element of this reader's content has been read. */
   get done(): boolean {
     return this.pos >= this.end;
   }
 
+  /** The tag of the next element without reading it (undefined at the end). */
   peekTag(): number | undefined {
     return this.pos < this.end ? this.buf[this.pos] : undefined;
   }
@@ -199,6 +201,7 @@ export class DerReader {
     return new DerReader(el.value, el.offset + (el.raw.length - el.value.length));
   }
 
+  /** A reader over the next element's content when it has `tag` (it is consumed), else undefined. */
   enterOptional(tag: number): DerReader | undefined {
     return this.peekTag() === tag ? this.enter(tag) : undefined;
   }
@@ -215,6 +218,7 @@ export class DerReader {
     return out;
   }
 
+  /** Reads an INTEGER (minimal encoding checked). */
   readInteger(): bigint {
     return decodeInteger(this.read(Tag.INTEGER));
   }
@@ -239,6 +243,7 @@ export class DerReader {
     return el.value;
   }
 
+  /** Reads an INTEGER that must fit a safe JS number; KysoError `ASN1_SCHEMA` otherwise. */
   readSmallInteger(): number {
     const v = this.readInteger();
     if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
@@ -247,26 +252,32 @@ export class DerReader {
     return Number(v);
   }
 
+  /** Reads a BOOLEAN (0x00 or 0xFF). */
   readBoolean(): boolean {
     return decodeBoolean(this.read(Tag.BOOLEAN));
   }
 
+  /** Reads an OBJECT IDENTIFIER, in dotted form. */
   readOid(): string {
     return decodeOid(this.read(Tag.OID));
   }
 
+  /** Reads an OCTET STRING's content. */
   readOctetString(): Uint8Array {
     return this.read(Tag.OCTET_STRING).value;
   }
 
+  /** Reads a BIT STRING (unused bits checked zero). */
   readBitString(): BitString {
     return decodeBitString(this.read(Tag.BIT_STRING));
   }
 
+  /** Reads a NULL. */
   readNull(): void {
     decodeNull(this.read(Tag.NULL));
   }
 
+  /** Reads a UTCTime or GeneralizedTime in DER form; KysoError `ASN1_SCHEMA` for anything else. */
   readTime(): Date {
     const t = this.peekTag();
     if (t === Tag.UTC_TIME) return decodeUtcTime(this.read());
@@ -389,7 +400,9 @@ export function decodeOid(el: DerElement): string {
 
 /** A BIT STRING's content: the bytes and the number of unused bits in the last one (0–7). */
 export interface BitString {
+  /** The content bytes (after the unused-bits octet). */
   bytes: Uint8Array;
+  /** Unused bits in the last byte, 0–7. */
   unusedBits: number;
 }
 
@@ -558,10 +571,15 @@ export function decodeString(el: DerElement): string {
  * children of a constructed element or the content of a primitive one.
  */
 export interface DerTreeNode {
+  /** The identifier octet. */
   tag: number;
+  /** Offset of the element in the parsed buffer. */
   offset: number;
+  /** Length of its content octets. */
   length: number;
+  /** The elements inside a constructed element. */
   children?: DerTreeNode[];
+  /** The content octets of a primitive element. */
   value?: Uint8Array;
 }
 
