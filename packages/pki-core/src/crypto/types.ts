@@ -101,6 +101,10 @@ export interface Signer {
   readonly certificateChain: Uint8Array[];
   /** Algorithms this key can sign with, preferred first. */
   readonly algorithms: SignatureAlgorithm[];
+  /**
+   * Signs `data` (the signer hashes it) with `algorithm` (default: the first of `algorithms`); ECDSA
+   * signatures are DER Ecdsa-Sig-Value. Rejects for an algorithm the key cannot use.
+   */
   sign(data: Uint8Array, algorithm?: SignatureAlgorithm): Promise<Uint8Array>;
   /**
    * Optional: the same signature as `sign`, computed synchronously when this signer can (a

@@ -117,7 +117,9 @@ export interface BasicOcspResponse {
 
 /** An OCSPResponse (RFC 6960 §4.2.1): its status and, when successful, the basic response. */
 export interface OcspResponse {
+  /** The whole OCSPResponse, DER. */
   der: Uint8Array;
+  /** responseStatus (RFC 6960 §4.2.1): `successful`, or why there is no answer (tryLater...). */
   status: OcspResponseStatus;
   /** Present when status is successful and the type is id-pkix-ocsp-basic. */
   basic?: BasicOcspResponse;
@@ -322,10 +324,15 @@ export function encodeCertStatus(s: CertStatus): Uint8Array {
 
 /** A SingleResponse to encode: CertID, status, thisUpdate, optional nextUpdate and extensions. */
 export interface SingleResponseInput {
+  /** The certificate this answer is about (as the request named it). */
   certId: CertId;
+  /** good, revoked (time and reason) or unknown. */
   certStatus: CertStatus;
+  /** When the status was known to be correct. */
   thisUpdate: Date;
+  /** When newer information will be available (omit for "always newer"). */
   nextUpdate?: Date;
+  /** singleExtensions. */
   extensions?: Extension[];
 }
 
@@ -372,10 +379,13 @@ export interface BasicOcspResponseInput {
   signer: Signer;
   /** Algorithm to sign with (default: the signer's preferred one). */
   algorithm?: SignatureAlgorithm;
+  /** How the response names the responder (RFC 6960 §4.2.2.3 ResponderID). */
   responderIdType?: 'byName' | 'byKey';
   /** The responder's certificate (needed for byName; default: the signer's first chain certificate). */
   responderCertificate?: Certificate;
+  /** When the response is signed. */
   producedAt: Date;
+  /** One answer per certificate asked about. */
   responses: SingleResponseInput[];
   /** Response extensions (e.g. the nonce echo). */
   extensions?: Extension[];
@@ -411,7 +421,9 @@ export function wrapBasicOcspResponse(basic: Uint8Array): Uint8Array {
  * responder keeps it, so a response costs no ResponderID hash and no re-encoding).
  */
 export interface OcspSigningParts {
+  /** Signs the responses. */
   readonly signer: Signer;
+  /** The signature algorithm. */
   readonly algorithm: SignatureAlgorithm;
   /** ResponderID (byName [1] or byKey [2]), DER. */
   readonly responderIdDer: Uint8Array;

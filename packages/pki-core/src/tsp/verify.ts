@@ -145,9 +145,11 @@ export interface TspCheck {
 
 /** Result of validating the TSA certificate's chain at genTime. */
 export interface ChainResult {
+  /** `passed` when the TSA path validates at genTime. */
   status: CheckStatus;
   /** A caller's validator may use its own codes; they are normalised to UPPER_SNAKE in the check. */
   reason: string;
+  /** Human-readable detail. */
   detail?: string;
 }
 

@@ -127,7 +127,9 @@ export type Profile = (typeof PROFILES)[number];
 
 /** The issuing CA: its certificate and the signer holding its key. */
 export interface IssuerContext {
+  /** The issuing CA's certificate (its subject becomes the issuer; its SKI the AKI). */
   certificate: Certificate;
+  /** Holds the issuing CA's private key. */
   signer: Signer;
 }
 
