@@ -37,6 +37,7 @@ export interface RevocationResult {
   revocationReason?: string;
   /** thisUpdate / nextUpdate of the data used, when known. */
   thisUpdate?: Date;
+  /** nextUpdate of the CRL or OCSP response used. */
   nextUpdate?: Date;
 }
 
@@ -52,6 +53,10 @@ export interface RevocationContext {
 
 /** The revocation seam of path validation: answers the status of one certificate of a candidate path. */
 export interface RevocationChecker {
+  /**
+   * The status of `cert`, issued by `issuer`, at `ctx.time`. Should not throw for missing or invalid
+   * revocation data: answer `unknown` (with `fatal` per policy) and say why in `detail` / `reason`.
+   */
   check(cert: Certificate, issuer: Certificate, ctx: RevocationContext): Promise<RevocationResult>;
 }
 

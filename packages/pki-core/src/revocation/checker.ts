@@ -39,6 +39,7 @@ export type RevocationMode = 'require' | 'prefer-ocsp' | 'soft-fail' | 'off';
  * fetching.
  */
 export interface RevocationPolicy {
+  /** Which source is asked first and whether an unknown status is fatal (see `RevocationMode`). */
   mode: RevocationMode;
   /** Reject CRLs whose thisUpdate is older than this many seconds at the validation time. */
   maxCrlAge?: number;
@@ -74,6 +75,10 @@ export interface RevocationSources {
   ocspResponses?: readonly (Uint8Array | OcspResponse)[];
   /** Extra certificates: separate CRL signers, delegated OCSP responders. */
   certificates?: readonly (Certificate | Uint8Array | string)[];
+  /**
+   * Fetches CRLs (CRL distribution points) and OCSP responses (AIA) over HTTP when the data given does
+   * not settle a status.
+   */
   fetcher?: RevocationFetcher;
 }
 
