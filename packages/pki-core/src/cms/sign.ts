@@ -115,6 +115,7 @@ export interface PreparedCmsSignature {
  * SignedData.
  */
 export interface AssembleOptions {
+  /** Unsigned attributes to add (e.g. a signature time-stamp token). */
   unsignedAttributes?: readonly Attribute[];
   /** Extra certificates for SignedData.certificates (e.g. CAdES B-LT validation data). */
   extraCertificates?: readonly Uint8Array[];
@@ -307,6 +308,7 @@ export async function assembleCmsSignature(
  */
 export interface SignCmsInput
   extends Omit<PrepareCmsInput, 'signerCertificate' | 'signatureAlgorithm' | 'digestAlgorithm'> {
+  /** Holds the signer's key and certificate chain (the signer certificate defaults to its first). */
   signer: Signer;
   /** Default: the first certificate of signer.certificateChain. */
   signerCertificate?: CmsCertificateInput;
@@ -314,6 +316,7 @@ export interface SignCmsInput
   signatureAlgorithm?: SignatureAlgorithm;
   /** Default: the signature algorithm's hash. */
   digestAlgorithm?: HashAlgorithm;
+  /** Unsigned attributes to add (e.g. a signature time-stamp token). */
   unsignedAttributes?: readonly Attribute[];
 }
 

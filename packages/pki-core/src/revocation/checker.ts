@@ -86,10 +86,13 @@ export interface RevocationSources {
 export interface DetailedRevocationResult extends RevocationResult {
   /** CRL used: number (decimal), issuer, and the delta CRL number if one was applied. */
   crlNumber?: string;
+  /** The CRL issuer (RFC 4514 string). */
   crlIssuer?: string;
+  /** The delta CRL's number, when one was applied. */
   deltaCrlNumber?: string;
   /** OCSP: responder certificate subject, producedAt, whether it was a delegated responder. */
   responder?: string;
+  /** The OCSP response's producedAt. */
   producedAt?: Date;
   /** Every source tried that did not answer, with why. */
   attempts: string[];
@@ -376,9 +379,13 @@ function unknown(
  * certificates.
  */
 export interface OcspCheckOptions {
+  /** The validation time the response must be fresh at. */
   time: Date;
+  /** Largest age in seconds of thisUpdate at `time` (also without nextUpdate). */
   maxAge?: number;
+  /** Clock skew tolerated, seconds (default 300). */
   clockSkew?: number;
+  /** Extra candidate responder certificates (delegated responders delivered out of band). */
   certificates?: readonly Certificate[];
 }
 
