@@ -117,6 +117,7 @@ export interface Pkcs12ExportOptions {
   privateKey: Uint8Array;
   /** Certificate DERs, leaf first (the leaf is linked to the key by localKeyId). May be empty. */
   certificates: Uint8Array[];
+  /** Protects the key (PBES2) and the MAC; keep it out of logs and command lines. */
   password: string;
   /** friendlyName attribute on the key and leaf bags. */
   friendlyName?: string;

@@ -104,6 +104,7 @@ export class LocalSigner implements Signer {
     return alg.name === 'ECDSA' ? ecdsaP1363ToDer(sig) : sig;
   }
 
+  /** A JSON description without key material (key type, number of certificates). */
   toJSON(): { type: 'LocalSigner'; key: string; certificates: number } {
     return {
       type: 'LocalSigner',

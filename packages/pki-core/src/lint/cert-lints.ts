@@ -25,6 +25,7 @@ export interface CertLint extends LintInfo {
   target: 'certificate';
   /** Profiles the lint runs under (all when absent). */
   profiles?: readonly LintProfile[];
+  /** The check: `undefined` pass, `'na'` not applicable, a string says what failed. */
   check(v: CertView): CheckOutcome;
 }
 

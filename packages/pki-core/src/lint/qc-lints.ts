@@ -164,7 +164,9 @@ const PERSON = ['person', 'official'] as const;
 /** A qcStatements lint (ETSI EN 319 412-5): metadata, profiles, and the check over a certificate view. */
 export interface QcLint extends LintInfo {
   target: 'certificate';
+  /** Profiles the lint runs under (all when absent). */
   profiles?: readonly LintProfile[];
+  /** The check: `undefined` pass, `'na'` not applicable, a string says what failed. */
   check(v: CertView): CheckOutcome;
 }
 

@@ -154,7 +154,9 @@ export function parseNonceValue(extnValue: Uint8Array): Uint8Array | undefined {
 
 /** One entry of an OCSP requestList (RFC 6960 §4.1.1): a CertID and its singleRequestExtensions. */
 export interface SingleRequest {
+  /** The certificate asked about. */
   certId: CertId;
+  /** singleRequestExtensions. */
   extensions: Extension[];
 }
 

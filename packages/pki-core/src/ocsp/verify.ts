@@ -86,6 +86,7 @@ export interface OcspCheck {
     | 'freshness'
     | 'nonce'
     | 'certificate-status';
+  /** `passed`, `failed` or `indeterminate`. */
   status: CheckStatus;
   /** Stable reason code (UPPER_SNAKE). */
   reason: OcspReason;

@@ -103,7 +103,9 @@ const MAX_SIGNER_DEPTH = 2;
 
 /** One source's answer and whether it settles the status (a definitive answer stops the search). */
 export interface Answer {
+  /** The source's answer. */
   result: DetailedRevocationResult;
+  /** Whether it settles the status (the search stops). */
   definitive: boolean;
 }
 

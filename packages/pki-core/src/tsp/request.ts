@@ -121,6 +121,7 @@ export interface TimeStampReqOptions {
   nonce?: bigint | boolean;
   /** Ask the TSA to include its certificate (RFC 3161 §2.4.1). */
   certReq?: boolean;
+  /** Request extensions to add. */
   extensions?: Extension[];
 }
 

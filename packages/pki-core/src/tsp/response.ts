@@ -66,6 +66,7 @@ export type PkiFailureInfo = keyof typeof PKI_FAILURE_BITS;
 
 /** A PKIStatusInfo (RFC 3161 §2.4.2): the status, optional free-text reasons and failure bits. */
 export interface PkiStatusInfo {
+  /** The status: granted / grantedWithMods come with a token. */
   status: PkiStatus;
   /** PKIFreeText: the TSA's explanation, in its own words (at most `MAX_STATUS_STRINGS`). */
   statusString?: string[];
@@ -104,6 +105,7 @@ export interface TstInfo {
   genTime: Date;
   /** genTime as encoded (keeps sub-millisecond digits). */
   genTimeString: string;
+  /** The accuracy the TSA claims for genTime, if any. */
   accuracy?: Accuracy;
   /** Whether tokens of this TSA can be ordered by genTime alone (RFC 3161 §2.4.2 ordering). */
   ordering: boolean;
@@ -290,6 +292,7 @@ export interface TstInfoInput {
   serial: bigint;
   /** The time asserted (written with millisecond precision). */
   genTime: Date;
+  /** The accuracy to claim (RFC 3161 §2.4.2), if any. */
   accuracy?: Accuracy;
   /** Set the ordering flag (default false). */
   ordering?: boolean;

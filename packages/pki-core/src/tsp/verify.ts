@@ -240,6 +240,7 @@ export interface TimeStampVerifyOptions {
  * overall status (`failed` when any check failed, else `indeterminate` when any is, else `passed`).
  */
 export interface TimeStampVerifyReport {
+  /** `failed` when any check failed, else `indeterminate` when any is, else `passed`. */
   status: CheckStatus;
   /** The check lines, in order. */
   checks: TspCheck[];

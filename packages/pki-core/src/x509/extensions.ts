@@ -277,6 +277,7 @@ export type ReasonFlag = (typeof REASON_FLAGS)[number];
 
 /** DistributionPointName (RFC 5280 §4.2.1.13): full names, or a name relative to the CRL issuer. */
 export interface DistributionPointName {
+  /** The full names of the distribution point (usually http or ldap URIs). */
   fullName?: GeneralName[];
   /** RelativeDistinguishedName (DER of the SET), appended to the CRL issuer's name. */
   nameRelativeToCRLIssuer?: Uint8Array;
@@ -471,6 +472,7 @@ export function encodeInfoAccess(ads: readonly AccessDescription[]): Uint8Array 
 
 /** A policy qualifier of certificatePolicies (RFC 5280 §4.2.1.4): CPS URI, user notice text, raw DER. */
 export interface PolicyQualifier {
+  /** policyQualifierId: id-qt-cps or id-qt-unotice. */
   oid: string;
   /** For id-qt-cps. */
   cpsUri?: string;
