@@ -172,6 +172,7 @@ export class KeyPair {
     return `KeyPair(${keySpecName(this.spec)})`;
   }
 
+  /** What `util.inspect` / `console.log` show: `toString()`, never the key material. */
   [INSPECT](): string {
     return this.toString();
   }

@@ -55,8 +55,11 @@ export function normalizeSignatureAlgorithm(alg: SignatureAlgorithm): SignatureA
  * There is no `signDigest`: WebCrypto cannot sign a precomputed digest portably.
  */
 export class LocalSigner implements Signer {
+  /** SubjectPublicKeyInfo of the key. */
   readonly publicKey: PublicKeyInfo;
+  /** Certificate chain, leaf first, DER (may be empty). */
   readonly certificateChain: Uint8Array[];
+  /** Algorithms the key can sign with, preferred first. */
   readonly algorithms: SignatureAlgorithm[];
   readonly #keyPair: KeyPair;
 
@@ -113,6 +116,7 @@ export class LocalSigner implements Signer {
     };
   }
 
+  /** `LocalSigner(<key type>)`, never the key material. */
   toString(): string {
     return `LocalSigner(${keySpecName(this.#keyPair.spec)})`;
   }

@@ -22,6 +22,7 @@ import type { CheckOutcome } from './outcome.js';
  * the certificate (`undefined` pass, `'na'` not applicable, a string: what failed).
  */
 export interface CertLint extends LintInfo {
+  /** Certificate lints read certificates. */
   target: 'certificate';
   /** Profiles the lint runs under (all when absent). */
   profiles?: readonly LintProfile[];

@@ -8,6 +8,7 @@ import type { LintInfo } from './types.js';
 
 /** A CRL lint: metadata and the check over a parsed CRL. */
 export interface CrlLint extends LintInfo {
+  /** CRL lints read CRLs. */
   target: 'crl';
   /** The check: `undefined` pass, `'na'` not applicable, a string says what failed. */
   check(c: LintCrl): CheckOutcome;

@@ -9,6 +9,7 @@ import type { LintInfo } from './types.js';
 
 /** An OCSP response lint: metadata and the check over a parsed response. */
 export interface OcspLint extends LintInfo {
+  /** OCSP lints read OCSP responses. */
   target: 'ocsp';
   /** The check: `undefined` pass, `'na'` not applicable, a string says what failed. */
   check(r: OcspResponse): CheckOutcome;

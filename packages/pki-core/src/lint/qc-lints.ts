@@ -163,6 +163,7 @@ const PERSON = ['person', 'official'] as const;
 
 /** A qcStatements lint (ETSI EN 319 412-5): metadata, profiles, and the check over a certificate view. */
 export interface QcLint extends LintInfo {
+  /** qcStatements lints read certificates. */
   target: 'certificate';
   /** Profiles the lint runs under (all when absent). */
   profiles?: readonly LintProfile[];

@@ -305,6 +305,10 @@ export class Certificate {
     return new Certificate(ders[0]!);
   }
 
+  /**
+   * Parses one DER certificate strictly (RFC 5280 §4.1, X.690 DER); throws KysoError `DER_MALFORMED`,
+   * `ASN1_SCHEMA` or `CERT_INVALID`, `INPUT_TOO_LARGE` past `MAX_CERTIFICATE_SIZE`.
+   */
   static fromDer(der: Uint8Array): Certificate {
     return new Certificate(der);
   }
