@@ -28,3 +28,18 @@ export const ENTRIES = [
   { report: 'signing-server', pkg: 'signing-server', dts: 'dist/index.d.ts' },
   { report: 'signing-server-client', pkg: 'signing-server', dts: 'dist/client/index.d.ts' },
 ];
+
+/**
+ * Least doc-comment coverage (percent of an entry's exported names with a doc comment) that
+ * `npm run api:docs` (scripts/api-stats.mjs --check, a section of .ci/run) accepts, per package;
+ * a key naming an entry (its report name) overrides its package's figure for that entry. Raise a
+ * figure when a package's documentation lands; never lower one to let a change through.
+ * Every entry of the four packages documents every exported name (issue 17): pki-core, pdf-sign and
+ * xml-sign (branch docs17a), signing-server (docs17b).
+ */
+export const DOC_COVERAGE = {
+  'pki-core': 100,
+  'pdf-sign': 100,
+  'xml-sign': 100,
+  'signing-server': 100,
+};

@@ -10,7 +10,9 @@ import { shake256 } from '@noble/hashes/sha3.js';
 import { Inflate, zlibSync } from 'fflate';
 
 export interface Hasher {
+  /** Hashes more data; returns the hasher (chainable). */
   update(data: Uint8Array): Hasher;
+  /** The digest of everything hashed so far; call once. */
   digest(): Uint8Array;
 }
 
@@ -21,6 +23,10 @@ export class InflateLimitError extends Error {
   }
 }
 
+/**
+ * Which flavour of the platform module was bundled: `'node'` (node:zlib, node:crypto, fonts from disk)
+ * or `'browser'` (the package.json "browser" map swapped in platform.browser.ts).
+ */
 export const platformName: 'node' | 'browser' = 'browser';
 
 export function createHasher(alg: CmsDigestAlgorithm): Hasher {

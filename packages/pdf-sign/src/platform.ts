@@ -15,7 +15,9 @@ import type { CmsDigestAlgorithm } from '@kyso/pki-core';
 
 /** An incremental digest. */
 export interface Hasher {
+  /** Hashes more data; returns the hasher (chainable). */
   update(data: Uint8Array): Hasher;
+  /** The digest of everything hashed so far; call once. */
   digest(): Uint8Array;
 }
 
@@ -27,6 +29,10 @@ export class InflateLimitError extends Error {
   }
 }
 
+/**
+ * Which flavour of the platform module was bundled: `'node'` (node:zlib, node:crypto, fonts from disk)
+ * or `'browser'` (the package.json "browser" map swapped in platform.browser.ts).
+ */
 export const platformName: 'node' | 'browser' = 'node';
 
 const NODE_NAMES: Record<Exclude<CmsDigestAlgorithm, 'SHAKE256'>, string> = {

@@ -4,6 +4,7 @@
  */
 import { KysoError } from './errors.js';
 
+/** The parts joined into one new array (the inputs are not modified). */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;
@@ -16,6 +17,7 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Whether `a` and `b` hold the same bytes. Not constant-time: for secrets use `timingSafeEqual`. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -32,12 +34,17 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+/** Lower-case hexadecimal, two digits per byte, no separators (`0a1b`). */
 export function toHex(b: Uint8Array): string {
   let s = '';
   for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
   return s;
 }
 
+/**
+ * Bytes of a hexadecimal string; white space and `:` separators are ignored (`0a:1b`, `0A 1B`).
+ * Throws KysoError `INVALID_ARGUMENT` for an odd number of digits or a non-hex character.
+ */
 export function fromHex(h: string): Uint8Array {
   const s = h.replace(/[\s:]/g, '');
   if (s.length % 2 !== 0 || /[^0-9a-fA-F]/.test(s))
@@ -51,6 +58,7 @@ const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const B64_REV = new Int16Array(256).fill(-1);
 for (let i = 0; i < 64; i++) B64_REV[B64.charCodeAt(i)] = i;
 
+/** Standard base64 with padding (RFC 4648 §4). */
 export function toBase64(b: Uint8Array): string {
   let s = '';
   let i = 0;
@@ -99,6 +107,7 @@ export function fromBase64(str: string): Uint8Array {
   return out;
 }
 
+/** base64url without padding (RFC 4648 §5, as in JWK/JWS and CSC `hashes`). */
 export function toBase64Url(b: Uint8Array): string {
   return toBase64(b).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
@@ -113,6 +122,7 @@ export function fromBase64Url(s: string): Uint8Array {
 const enc = new TextEncoder();
 // ignoreBOM: keep a leading U+FEFF as data (the default silently strips it, losing a character).
 const dec = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** UTF-8 bytes of a string (lone surrogates become U+FFFD, as TextEncoder does). */
 export const utf8Encode = (s: string): Uint8Array => enc.encode(s);
 /**
  * Fatal UTF-8 decode: an invalid sequence throws KysoError INVALID_ARGUMENT. Short pure-ASCII
@@ -137,6 +147,10 @@ export function utf8Decode(b: Uint8Array): string {
   }
 }
 
+/**
+ * Big-endian unsigned bytes of a non-negative bigint, minimal length (`0n` is one zero byte).
+ * Throws KysoError `INVALID_ARGUMENT` for a negative value.
+ */
 export function bigintToBytes(n: bigint): Uint8Array {
   if (n < 0n) throw new KysoError('INVALID_ARGUMENT', 'bigintToBytes: negative value');
   let h = n.toString(16);
@@ -144,6 +158,7 @@ export function bigintToBytes(n: bigint): Uint8Array {
   return fromHex(h);
 }
 
+/** The non-negative bigint of big-endian unsigned bytes (`0n` for an empty array). */
 export function bytesToBigint(b: Uint8Array): bigint {
   return b.length === 0 ? 0n : BigInt(`0x${toHex(b)}`);
 }

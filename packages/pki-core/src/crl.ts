@@ -88,18 +88,22 @@ export const KNOWN_CRL_ENTRY_EXTENSIONS: ReadonlySet<string> = new Set([
   OID.certificateIssuer,
 ]);
 
+/** One entry of a CRL's revokedCertificates (RFC 5280 §5.1.2.6) with its entry extensions (§5.3). */
 export interface RevokedCertificate {
   /** Serial number INTEGER content bytes, exactly as encoded. */
   serialNumber: Uint8Array;
+  /** When the certificate was revoked. */
   revocationDate: Date;
   /** reasonCode entry extension (absent means unspecified). */
   reason?: CrlReason;
+  /** invalidityDate entry extension (RFC 5280 §5.3.2): when the key is known or suspected compromised. */
   invalidityDate?: Date;
   /**
    * Issuer of the revoked certificate in an indirect CRL: the certificateIssuer extension of this
    * entry or the last preceding one that had it (RFC 5280 §5.3.3). Undefined = the CRL issuer.
    */
   certificateIssuer?: GeneralName[];
+  /** Every entry extension, as encoded. */
   extensions: readonly Extension[];
 }
 
@@ -120,7 +124,15 @@ function extError(oid: string, err: unknown): unknown {
   return err;
 }
 
+/**
+ * A certificate revocation list (RFC 5280 §5), parsed strictly from DER or PEM (`X509 CRL`), with its
+ * entries indexed by serial for O(1) lookup. Verify its signature with `verifyCrlSignature`; check a
+ * certificate with `checkWithCrls` (RFC 5280 §6.3). Parsing throws KysoError `DER_MALFORMED` /
+ * `ASN1_SCHEMA` for bad encoding and `INPUT_TOO_LARGE` beyond `MAX_CRL_SIZE` bytes or
+ * `MAX_CRL_ENTRIES` entries.
+ */
 export class Crl {
+  /** The whole CRL, DER. */
   readonly der: Uint8Array;
   /** DER of tbsCertList (what the issuer signed). */
   readonly tbs: Uint8Array;
@@ -128,21 +140,34 @@ export class Crl {
   readonly version: 1 | 2;
   /** DER of the outer signatureAlgorithm (byte-equal to tbsCertList.signature, enforced). */
   readonly signatureAlgorithm: Uint8Array;
+  /** OID of the signature algorithm. */
   readonly signatureAlgorithmOid: string;
   /** signatureValue BIT STRING content. */
   readonly signatureValue: Uint8Array;
+  /** The CRL issuer. */
   readonly issuer: Name;
+  /** thisUpdate (RFC 5280 §5.1.2.4): when the CRL was issued. */
   readonly thisUpdate: Date;
+  /** nextUpdate (§5.1.2.5): when the next CRL is due; absent in a CRL that will not be updated. */
   readonly nextUpdate?: Date;
+  /** Every entry, in CRL order. */
   readonly revoked: readonly RevokedCertificate[];
+  /** Every CRL extension, as encoded. */
   readonly extensions: readonly Extension[];
 
+  /** authorityKeyIdentifier (§5.2.1): which issuer key signed the CRL. */
   readonly authorityKeyIdentifier?: AuthorityKeyIdentifier;
+  /** cRLNumber (§5.2.3), monotonically increasing per issuer. */
   readonly crlNumber?: bigint;
   /** BaseCRLNumber of a delta CRL (deltaCRLIndicator extension). */
   readonly deltaCrlIndicator?: bigint;
+  /**
+   * issuingDistributionPoint (§5.2.5): the CRL's scope (a partition, only users/CAs, some reasons, indirect).
+   */
   readonly issuingDistributionPoint?: IssuingDistributionPoint;
+  /** freshestCRL (§5.2.6): where the delta CRLs are. */
   readonly freshestCrl?: DistributionPoint[];
+  /** issuerAltName (§5.2.2). */
   readonly issuerAltName?: GeneralName[];
   /** Critical CRL extensions kyso does not understand (non-empty: the CRL must not be used). */
   readonly unknownCriticalExtensions: readonly string[];
@@ -292,6 +317,7 @@ export class Crl {
     return new Crl(derOrPem(data, 'X509 CRL')[0]!);
   }
 
+  /** Parses one DER CRL. */
   static fromDer(der: Uint8Array): Crl {
     return new Crl(der);
   }
@@ -301,6 +327,7 @@ export class Crl {
     return derOrPem(data, 'X509 CRL').map((d) => new Crl(d));
   }
 
+  /** Whether this is a delta CRL (deltaCRLIndicator present, RFC 5280 §5.2.4). */
   get isDelta(): boolean {
     return this.deltaCrlIndicator !== undefined;
   }
@@ -339,14 +366,17 @@ export class Crl {
     );
   }
 
+  /** PEM (`X509 CRL`). */
   toPem(): string {
     return pemEncode('X509 CRL', this.der);
   }
 
+  /** A one-line summary (issuer, CRL number, number of entries), for logs. */
   toString(): string {
     return `Crl(issuer=${this.issuer}, number=${this.crlNumber ?? '-'}, entries=${this.revoked.length})`;
   }
 
+  /** A JSON-friendly description (issuer, times, numbers, AKI, IDP, entries), for JSON output. */
   toJSON(): Record<string, unknown> {
     const idp = this.issuingDistributionPoint;
     return {
@@ -414,24 +444,31 @@ export async function verifyCrlSignature(
 // Issuance
 // ---------------------------------------------------------------------------------------------
 
+/** One certificate to list in a CRL issued by `issueCrl`. */
 export interface CrlEntryInput {
   /** Serial as INTEGER content bytes, a bigint, an unsigned hex string, or the certificate itself. */
   serial: Uint8Array | bigint | string | Certificate;
+  /** When it was revoked. */
   revocationDate: Date;
   /** Omitted or 'unspecified': no reasonCode extension (RFC 5280 §5.3.1 says unspecified SHOULD be absent). */
   reason?: CrlReason;
+  /** When the key is known or suspected compromised (invalidityDate entry extension, RFC 5280 §5.3.2). */
   invalidityDate?: Date;
 }
 
+/** Options of `issueCrl` (RFC 5280 §5: a v2 CRL). */
 export interface IssueCrlOptions {
   /** The CRL issuer's certificate (its subject becomes the CRL issuer, its SKI the AKI). */
   issuer: Certificate;
   /** Holds the issuer's private key. */
   signer: Signer;
+  /** thisUpdate: the issue time. */
   thisUpdate: Date;
+  /** nextUpdate: when the next CRL will be issued (RFC 5280 §5.1.2.5 requires it); after thisUpdate. */
   nextUpdate: Date;
   /** Monotonically increasing CRL number (RFC 5280 §5.2.3), 0 <= n < 2^159. */
   crlNumber: bigint | number;
+  /** The certificates revoked (default none). */
   entries?: readonly CrlEntryInput[];
   /** Makes a delta CRL against the complete CRL with this number (critical deltaCRLIndicator). */
   deltaOf?: bigint | number;

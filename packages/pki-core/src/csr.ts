@@ -21,24 +21,44 @@ import {
 import { parseExtensionList } from './x509/certificate.js';
 import type { GeneralName } from './x509/general-name.js';
 
+/** Largest certification request accepted (bytes of DER): 256 KiB, far above any real request. */
 export const MAX_CSR_SIZE = 256 * 1024;
 
+/**
+ * One attribute of a certification request (PKCS#10, RFC 2986 §4.1), e.g. extensionRequest or
+ * challengePassword.
+ */
 export interface CsrAttribute {
+  /** The attribute type OID. */
   oid: string;
   /** DER of each value in the SET. */
   values: Uint8Array[];
 }
 
+/**
+ * A PKCS#10 certification request (RFC 2986), parsed strictly (DER or PEM `CERTIFICATE REQUEST`).
+ * `verify` checks the proof of possession. Parsing throws KysoError `DER_MALFORMED` / `ASN1_SCHEMA` for
+ * bad encoding, `CERT_INVALID` for a version other than v1, `INPUT_TOO_LARGE` beyond `MAX_CSR_SIZE`
+ * or 64 attributes.
+ */
 export class CertificationRequest {
+  /** The whole request, DER. */
   readonly der: Uint8Array;
+  /** DER of certificationRequestInfo (what the key signed). */
   readonly info: Uint8Array;
+  /** Always 1 (v1, encoded as 0). */
   readonly version: number;
+  /** The requested subject. */
   readonly subject: Name;
+  /** The subject public key (SubjectPublicKeyInfo). */
   readonly publicKey: PublicKeyInfo;
+  /** Every attribute, in request order (at most 64). */
   readonly attributes: CsrAttribute[];
   /** Extensions requested through the PKCS#9 extensionRequest attribute. */
   readonly requestedExtensions: Extension[];
+  /** DER AlgorithmIdentifier of the request's signature. */
   readonly signatureAlgorithm: Uint8Array;
+  /** The signature (BIT STRING content). */
   readonly signatureValue: Uint8Array;
 
   private constructor(der: Uint8Array) {
@@ -80,10 +100,12 @@ export class CertificationRequest {
     }
   }
 
+  /** Parses a request from DER or PEM (`CERTIFICATE REQUEST` or `NEW CERTIFICATE REQUEST`). */
   static parse(data: Uint8Array | string): CertificationRequest {
     return new CertificationRequest(derOrPem(data, 'CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST')[0]!);
   }
 
+  /** The signature algorithm; throws KysoError `UNSUPPORTED_ALGORITHM` for one kyso does not verify. */
   get algorithm(): SignatureAlgorithm {
     return parseSignatureAlgorithm(this.signatureAlgorithm);
   }
@@ -112,11 +134,17 @@ export class CertificationRequest {
   }
 }
 
+/** What `createCsr` puts in the request. */
 export interface CreateCsrInput {
+  /** The requested subject (e.g. from `citizenSubject` or `organizationSubject`). */
   subject: NameInput;
+  /** Holds the private key of the public key requested; it signs the request (proof of possession). */
   signer: Signer;
+  /** Requested subjectAltName (as an extensionRequest attribute, PKCS#9). */
   subjectAltName?: GeneralName[];
+  /** Other requested extensions (extensionRequest). */
   extensions?: Extension[];
+  /** Signature algorithm (default: the signer's preferred one). */
   signatureAlgorithm?: SignatureAlgorithm;
 }
 

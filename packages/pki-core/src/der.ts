@@ -14,6 +14,10 @@ export const MAX_DER_SIZE = 64 * 1024 * 1024;
 /** Nesting cap for generic tree walks (real PKI objects nest < 20 deep). */
 export const MAX_DER_DEPTH = 64;
 
+/**
+ * Identifier octets of the universal ASN.1 types kyso reads and writes (X.680 §8.4): `Tag.SEQUENCE`
+ * is 0x30 (constructed), `Tag.INTEGER` 0x02... Context tags: `ctxTag`.
+ */
 export const Tag = {
   BOOLEAN: 0x01,
   INTEGER: 0x02,
@@ -39,6 +43,7 @@ export const Tag = {
 /** Context-specific tag byte: [n] primitive or constructed (n < 31). */
 export const ctxTag = (n: number, constructed: boolean): number => 0x80 | (constructed ? 0x20 : 0) | n;
 
+/** One TLV read by `DerReader`: its tag, its full encoding, its content octets and where it was. */
 export interface DerElement {
   /** Identifier octet (first byte; high tag numbers are rejected except through `tagNumber`). */
   tag: number;
@@ -54,6 +59,7 @@ function malformed(msg: string, offset?: number): KysoError {
   return new KysoError('DER_MALFORMED', offset === undefined ? msg : `${msg} at offset ${offset}`);
 }
 
+/** A KysoError `ASN1_SCHEMA`: well-formed DER that is not the structure expected. */
 export function schemaError(msg: string): KysoError {
   return new KysoError('ASN1_SCHEMA', msg);
 }
@@ -80,6 +86,7 @@ const TAG_NAMES = new Map<number, string>([
   [0x31, 'SET'],
 ]);
 
+/** A readable name for an identifier octet (`SEQUENCE`, `INTEGER`, `[0] constructed`...), for messages. */
 export function tagName(tag: number): string {
   const name = TAG_NAMES.get(tag);
   if (name) return name;
@@ -162,10 +169,12 @@ export class DerReader {
     return el;
   }
 
+  /** Whether every element of this reader's content has been read. */
   get done(): boolean {
     return this.pos >= this.end;
   }
 
+  /** The tag of the next element without reading it (undefined at the end). */
   peekTag(): number | undefined {
     return this.pos < this.end ? this.buf[this.pos] : undefined;
   }
@@ -192,6 +201,7 @@ export class DerReader {
     return new DerReader(el.value, el.offset + (el.raw.length - el.value.length));
   }
 
+  /** A reader over the next element's content when it has `tag` (it is consumed), else undefined. */
   enterOptional(tag: number): DerReader | undefined {
     return this.peekTag() === tag ? this.enter(tag) : undefined;
   }
@@ -208,6 +218,7 @@ export class DerReader {
     return out;
   }
 
+  /** Reads an INTEGER (minimal encoding checked). */
   readInteger(): bigint {
     return decodeInteger(this.read(Tag.INTEGER));
   }
@@ -232,6 +243,7 @@ export class DerReader {
     return el.value;
   }
 
+  /** Reads an INTEGER that must fit a safe JS number; KysoError `ASN1_SCHEMA` otherwise. */
   readSmallInteger(): number {
     const v = this.readInteger();
     if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
@@ -240,26 +252,32 @@ export class DerReader {
     return Number(v);
   }
 
+  /** Reads a BOOLEAN (0x00 or 0xFF). */
   readBoolean(): boolean {
     return decodeBoolean(this.read(Tag.BOOLEAN));
   }
 
+  /** Reads an OBJECT IDENTIFIER, in dotted form. */
   readOid(): string {
     return decodeOid(this.read(Tag.OID));
   }
 
+  /** Reads an OCTET STRING's content. */
   readOctetString(): Uint8Array {
     return this.read(Tag.OCTET_STRING).value;
   }
 
+  /** Reads a BIT STRING (unused bits checked zero). */
   readBitString(): BitString {
     return decodeBitString(this.read(Tag.BIT_STRING));
   }
 
+  /** Reads a NULL. */
   readNull(): void {
     decodeNull(this.read(Tag.NULL));
   }
 
+  /** Reads a UTCTime or GeneralizedTime in DER form; KysoError `ASN1_SCHEMA` for anything else. */
   readTime(): Date {
     const t = this.peekTag();
     if (t === Tag.UTC_TIME) return decodeUtcTime(this.read());
@@ -268,6 +286,10 @@ export class DerReader {
   }
 }
 
+/**
+ * Checks INTEGER content octets: non-empty and minimal (X.690 §8.3.2); throws KysoError
+ * `DER_MALFORMED` otherwise.
+ */
 export function checkInteger(el: DerElement): void {
   const v = el.value;
   if (v.length === 0) throw malformed('empty INTEGER', el.offset);
@@ -313,6 +335,7 @@ export function integerBytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** The value of an INTEGER (two's complement), checked by `checkInteger`. */
 export function decodeInteger(el: DerElement): bigint {
   checkInteger(el);
   const v = el.value;
@@ -320,6 +343,7 @@ export function decodeInteger(el: DerElement): bigint {
   return v[0]! & 0x80 ? u - (1n << BigInt(v.length * 8)) : u;
 }
 
+/** The value of a BOOLEAN: one octet, 0x00 or 0xFF in DER (X.690 §11.1); `DER_MALFORMED` otherwise. */
 export function decodeBoolean(el: DerElement): boolean {
   if (el.value.length !== 1) throw malformed('BOOLEAN length must be 1', el.offset);
   if (el.value[0] === 0) return false;
@@ -327,6 +351,7 @@ export function decodeBoolean(el: DerElement): boolean {
   throw malformed('BOOLEAN must be 0x00 or 0xFF in DER', el.offset);
 }
 
+/** Checks that a NULL is empty; `DER_MALFORMED` otherwise. */
 export function decodeNull(el: DerElement): void {
   if (el.value.length !== 0) throw malformed('NULL must be empty', el.offset);
 }
@@ -339,6 +364,10 @@ const OID_CACHE = new Map<string, string>();
 /** Bound on cached OIDs (each entry is a short string; hostile input cannot grow it further). */
 const OID_CACHE_MAX = 4096;
 
+/**
+ * The dotted form of an OBJECT IDENTIFIER (`1.2.840.113549.1.1.11`); `DER_MALFORMED` for an empty,
+ * over-long (`MAX_OID_BYTES`) or non-minimal encoding.
+ */
 export function decodeOid(el: DerElement): string {
   const v = el.value;
   if (v.length === 0) throw malformed('empty OBJECT IDENTIFIER', el.offset);
@@ -369,11 +398,18 @@ export function decodeOid(el: DerElement): string {
   return dotted;
 }
 
+/** A BIT STRING's content: the bytes and the number of unused bits in the last one (0–7). */
 export interface BitString {
+  /** The content bytes (after the unused-bits octet). */
   bytes: Uint8Array;
+  /** Unused bits in the last byte, 0–7. */
   unusedBits: number;
 }
 
+/**
+ * A BIT STRING's bytes and unused-bit count; `DER_MALFORMED` unless the unused bits are 0–7 and zero
+ * (X.690 §11.2).
+ */
 export function decodeBitString(el: DerElement): BitString {
   const v = el.value;
   if (v.length === 0) throw malformed('empty BIT STRING', el.offset);
@@ -395,6 +431,10 @@ export function bitStringToFlags(bs: BitString): number[] {
 
 const DIGITS = /^[0-9]+$/;
 
+/**
+ * A UTCTime in the DER form `YYMMDDHHMMSSZ` (RFC 5280 §4.1.2.5.1: years 50–99 are 19xx, 00–49 20xx);
+ * `DER_MALFORMED` for any other form.
+ */
 export function decodeUtcTime(el: DerElement): Date {
   const s = ascii(el);
   // DER: YYMMDDHHMMSSZ exactly (RFC 5280 4.1.2.5.1).
@@ -526,11 +566,20 @@ export function decodeString(el: DerElement): string {
   }
 }
 
+/**
+ * One node of `parseTree`'s generic tree (for dumps and tests): tag, offset, content length, and the
+ * children of a constructed element or the content of a primitive one.
+ */
 export interface DerTreeNode {
+  /** The identifier octet. */
   tag: number;
+  /** Offset of the element in the parsed buffer. */
   offset: number;
+  /** Length of its content octets. */
   length: number;
+  /** The elements inside a constructed element. */
   children?: DerTreeNode[];
+  /** The content octets of a primitive element. */
   value?: Uint8Array;
 }
 
@@ -605,6 +654,7 @@ export function parseTree(buf: Uint8Array, maxDepth = MAX_DER_DEPTH): DerTreeNod
 // Writer: build DER from small composable values. Every function returns encoded bytes.
 // ---------------------------------------------------------------------------------------------
 
+/** DER bytes, as every writer function returns them. */
 export type Der = Uint8Array;
 
 function encodeLength(n: number): number[] {
@@ -617,6 +667,7 @@ function encodeLength(n: number): number[] {
   return [0x80 | out.length, ...out];
 }
 
+/** One TLV: `tag`, the definite minimal length (X.690 §10.1) and `value`. */
 export function tlv(tag: number, value: Uint8Array): Der {
   const len = encodeLength(value.length);
   const out = new Uint8Array(1 + len.length + value.length);
@@ -669,12 +720,14 @@ export function setOf(...children: Der[]): Der {
   return tlvOf(Tag.SET, sorted);
 }
 
+/** Byte-wise comparison (negative, 0, positive), the order of DER SET OF elements (X.690 §11.6). */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return a.length - b.length;
 }
 
+/** An INTEGER in minimal two's-complement form. */
 export function integer(v: bigint | number): Der {
   const n = BigInt(v);
   let len = 1;
@@ -700,26 +753,34 @@ export function integerFromUnsigned(mag: Uint8Array): Der {
   );
 }
 
+/** A BOOLEAN (TRUE is 0xFF in DER). */
 export const bool = (v: boolean): Der => tlv(Tag.BOOLEAN, Uint8Array.of(v ? 0xff : 0));
+/** A NULL. */
 export const nul = (): Der => Uint8Array.of(Tag.NULL, 0);
+/** An OCTET STRING. */
 export const octetString = (v: Uint8Array): Der => tlv(Tag.OCTET_STRING, v);
+/** A UTF8String. */
 export const utf8String = (s: string): Der => tlv(Tag.UTF8_STRING, utf8Encode(s));
+/** An IA5String (ASCII); KysoError `INVALID_ARGUMENT` for a non-ASCII character. */
 export const ia5String = (s: string): Der => {
   if (/[^\x00-\x7f]/.test(s))
     throw new KysoError('INVALID_ARGUMENT', `not an IA5String: ${JSON.stringify(s)}`);
   return tlv(Tag.IA5_STRING, utf8Encode(s));
 };
+/** A PrintableString (X.680 §41.4 characters); KysoError `INVALID_ARGUMENT` for any other. */
 export const printableString = (s: string): Der => {
   if (!/^[A-Za-z0-9 '()+,\-./:=?]*$/.test(s))
     throw new KysoError('INVALID_ARGUMENT', `not a PrintableString: ${JSON.stringify(s)}`);
   return tlv(Tag.PRINTABLE_STRING, utf8Encode(s));
 };
+/** An ENUMERATED (encoded like an INTEGER). */
 export const enumerated = (v: number): Der => {
   const i = integer(v);
   i[0] = Tag.ENUMERATED;
   return i;
 };
 
+/** A BIT STRING of `bytes` with `unusedBits` unused bits in the last byte (0 by default). */
 export function bitString(bytes: Uint8Array, unusedBits = 0): Der {
   return tlv(Tag.BIT_STRING, cat([Uint8Array.of(unusedBits), bytes]));
 }
@@ -737,6 +798,10 @@ export function flagsToBitString(bits: number[]): Der {
 /** Encoded OIDs (bounded): hot paths (OCSP, TSA, CMS) encode the same few OIDs per signature. */
 const OID_DER_CACHE = new Map<string, Der>();
 
+/**
+ * An OBJECT IDENTIFIER from its dotted form; KysoError `INVALID_ARGUMENT` for a malformed one or
+ * one over `MAX_OID_BYTES`.
+ */
 export function oid(dotted: string): Der {
   const hit = OID_DER_CACHE.get(dotted);
   if (hit) return hit.slice(); // a copy: callers may own and mutate what they get
@@ -778,6 +843,7 @@ export function time(d: Date): Der {
   return y >= 1950 && y < 2050 ? utcTime(d) : generalizedTime(d);
 }
 
+/** A UTCTime (`YYMMDDHHMMSSZ`, UTC, seconds); KysoError `INVALID_ARGUMENT` outside 1950–2049. */
 export function utcTime(d: Date): Der {
   const y = d.getUTCFullYear();
   if (!(y >= 1950 && y < 2050)) throw new KysoError('INVALID_ARGUMENT', `UTCTime cannot hold year ${y}`);
@@ -785,6 +851,10 @@ export function utcTime(d: Date): Der {
   return tlv(Tag.UTC_TIME, utf8Encode(s));
 }
 
+/**
+ * A GeneralizedTime (`YYYYMMDDHHMMSS[.fff]Z`, UTC; milliseconds with `withMillis`, trailing zeros
+ * dropped as DER requires); KysoError `INVALID_ARGUMENT` for a year it cannot hold.
+ */
 export function generalizedTime(d: Date, withMillis = false): Der {
   const y = d.getUTCFullYear();
   if (!(y >= 0 && y <= 9999))
@@ -807,6 +877,8 @@ export function implicit(n: number, inner: Der): Der {
 
 /** Re-tag an element's content with a context tag (for IMPLICIT fields built from raw content). */
 export const contextPrimitive = (n: number, value: Uint8Array): Der => tlv(ctxTag(n, false), value);
+/** A context-specific constructed element `[n]` holding `children` (falsy children skipped). */
 export const contextConstructed = (n: number, ...children: (Der | undefined | false)[]): Der =>
   tlvOf(ctxTag(n, true), children);
+/** A SET of `children` in the order given (use `setOf` for DER SET OF ordering). */
 export const setRaw = (...children: Der[]): Der => tlvOf(Tag.SET, children);

@@ -45,7 +45,9 @@ export type KysoErrorCode =
  * optional detail.
  */
 export class KysoError extends Error {
+  /** Stable error code (see `KysoErrorCode`): what kind of failure, for programs (HTTP status, exit code). */
   readonly code: KysoErrorCode;
+  /** Structured detail (offsets, limits, the PDF/XML reason...), never secrets. */
   readonly detail?: Record<string, unknown>;
   constructor(
     code: KysoErrorCode,

@@ -1,9 +1,15 @@
 /**
- * `@kyso/pki-core`: pure-TypeScript PKI for Node and browsers: keys and signers, certificates,
- * CSRs, CRLs, OCSP, RFC 3161 time-stamps, CMS/CAdES, PKCS#12, linting and RFC 5280 path validation
- * with revocation, with one verdict model (ETSI EN 319 102-1). This root entry exports every name;
- * the subpath entries `@kyso/pki-core/der`, `/crypto`, `/x509`, `/path`, `/cms`, `/tsp`, `/ocsp`,
- * `/lint` and `/verdict` export one concern each, and `/cli` the `kyso` commands.
+ * `@kyso/pki-core`: pure-TypeScript PKI for Node and browsers (WebCrypto), strict DER everywhere:
+ * keys and signers, distinguished names with Vietnamese identifiers (UID=CCCD:…, MST:…, title T),
+ * PKCS#10 requests, certificate issuance by profile, CRLs (RFC 5280 §5), OCSP requests, responses and
+ * a responder core (RFC 6960), RFC 3161 time-stamps (client and TSA), CMS and CAdES signatures
+ * (RFC 5652, ETSI EN 319 122-1), PKCS#12, RFC 5280 §6 path building and validation with revocation,
+ * a certificate/CRL/OCSP linter, and one verdict model (ETSI EN 319 102-1 indication and
+ * sub-indication, TS 119 102-2 XML reports). Every parser is bounded (named `MAX_*` limits) and
+ * throws {@link KysoError} with a stable `code`; validation outcomes are reports, not exceptions.
+ * This root entry exports every name; the subpath entries `@kyso/pki-core/der`, `/crypto`, `/x509`,
+ * `/path`, `/cms`, `/tsp`, `/ocsp`, `/lint` and `/verdict` export one concern each, and `/cli` the
+ * `kyso` commands.
  *
  * @packageDocumentation
  */
@@ -25,6 +31,12 @@ export {
   randomBytes,
   utf8Encode,
 } from './bytes.js';
+/**
+ * Strict DER (ITU-T X.690 §10) reader and writer: `der.DerReader` walks the structure a parser
+ * expects (definite minimal lengths, minimal INTEGERs, no trailing bytes), `der.seq`, `der.oid`,
+ * `der.integer`... encode. Malformed input throws KysoError `DER_MALFORMED` (also past
+ * `MAX_DER_DEPTH` levels in `parseTree`); input over `MAX_DER_SIZE` bytes, `INPUT_TOO_LARGE`.
+ */
 export * as der from './der.js';
 export {
   pemDecodeAll,

@@ -23,6 +23,10 @@ import {
 import { KysoError } from './errors.js';
 import { OID } from './oids.js';
 
+/**
+ * One attribute of a distinguished name (X.501 AttributeTypeAndValue, RFC 5280 §4.1.2.4), e.g.
+ * CN=Nguyễn Văn An or UID=CCCD:079012345678.
+ */
 export interface AttributeTypeAndValue {
   /** Attribute type OID. */
   type: string;
@@ -34,6 +38,10 @@ export interface AttributeTypeAndValue {
   raw: Uint8Array;
 }
 
+/**
+ * One RDN: usually one attribute; several when joined with `+` (multi-valued RDN, kept in DER SET
+ * order).
+ */
 export type RelativeDistinguishedName = readonly AttributeTypeAndValue[];
 
 /** Short names for printing and parsing. `T`, `E`, `UID` follow Vietnamese CA usage. */
@@ -71,12 +79,20 @@ const BY_SHORT = new Map<string, string>([
 ]);
 const SHORT_BY_OID = new Map<string, string>(SHORT_NAMES.map(([s, o]) => [o, s]));
 
+/**
+ * The short name of an attribute type OID as `Name.toString` prints it (`CN`, `O`, `UID`, `T`, `E`...),
+ * or the dotted OID itself when there is none.
+ */
 export function attributeShortName(type: string): string {
   return SHORT_BY_OID.get(type) ?? type;
 }
 
 /** Prefixes Vietnamese CAs use inside UID values. */
 export const VN_UID_PREFIXES = ['CCCD', 'CMND', 'HC', 'MST', 'MNS'] as const;
+/**
+ * A Vietnamese identifier prefix in UID values: CCCD (citizen identity card), CMND (old identity card),
+ * HC (passport), MST (tax code), MNS (budget-relations unit code).
+ */
 export type VnUidPrefix = (typeof VN_UID_PREFIXES)[number];
 
 /** Maximum RDNs / attributes we accept in one name (bounds work on hostile input). */
@@ -125,9 +141,24 @@ function attr(type: string, value: string): AttributeTypeAndValue {
   return { type, value, tag: raw[0]!, raw };
 }
 
+/**
+ * A name as callers may give it: a `Name`, a string (RFC 4514 or OpenSSL `/C=VN/CN=…`, see
+ * `Name.parse`), or [type, value] pairs most significant first (see `Name.fromAttributes`).
+ */
 export type NameInput = Name | string | readonly (readonly [string, string])[];
 
+/**
+ * An X.501 distinguished name (RFC 5280 §4.1.2.4): an immutable sequence of RDNs, most significant
+ * first (DER order). Parse with `Name.fromDer` / `Name.parse`, build with `Name.fromAttributes` or
+ * the Vietnamese helpers (`citizenSubject`, `officialSubject`, `organizationSubject`), compare with
+ * `equals` (RFC 5280 §7.1, RFC 4518 string preparation).
+ *
+ * Parsing throws KysoError `DER_MALFORMED` / `ASN1_SCHEMA` for bad DER, `INPUT_TOO_LARGE` beyond
+ * `MAX_NAME_ATTRIBUTES`; building throws `NAME_INVALID` for an empty value, a bad country code or a
+ * value its string type cannot hold.
+ */
 export class Name {
+  /** The RDNs, most significant first. */
   readonly rdns: readonly RelativeDistinguishedName[];
   #der: Uint8Array | undefined;
   #key: string | undefined;
@@ -196,12 +227,14 @@ export class Name {
     return new Name(pairs.map(([t, v]) => [attr(resolveType(t), v)]));
   }
 
+  /** `input` as a Name: a Name is returned as is, a string is parsed, pairs are built. */
   static from(input: NameInput): Name {
     if (input instanceof Name) return input;
     if (typeof input === 'string') return Name.parse(input);
     return Name.fromAttributes(input);
   }
 
+  /** The DER encoding (the parsed bytes when parsed from DER, so a name is re-emitted byte-identical). */
   get der(): Uint8Array {
     if (!this.#der) {
       this.#der = seq(...this.rdns.map((rdn) => setOf(...rdn.map((a) => seq(oid(a.type), a.raw)))));
@@ -209,6 +242,9 @@ export class Name {
     return this.#der;
   }
 
+  /**
+   * True for the empty name (no RDN), allowed as a subject only with a subjectAltName (RFC 5280 §4.1.2.6).
+   */
   get isEmpty(): boolean {
     return this.rdns.length === 0;
   }
@@ -224,6 +260,7 @@ export class Name {
     return this.attributes.filter((a) => a.type === t).map((a) => a.value);
   }
 
+  /** The first CN (2.5.4.3) value, if any. */
   get commonName(): string | undefined {
     return this.get(OID.commonName)[0];
   }
@@ -280,6 +317,7 @@ export class Name {
     return new Name(this.rdns.slice(0, base.rdns.length)).comparisonKey === base.comparisonKey;
   }
 
+  /** The RFC 4514 string (`toString`), so names serialise readably. */
   toJSON(): string {
     return this.toString();
   }
@@ -445,6 +483,7 @@ function escapeValue(a: AttributeTypeAndValue, specials = ',+"\\<>;='): string {
 // Vietnamese subject helpers
 // ------------------------------------------------------------------------------------------------
 
+/** The address part of a Vietnamese subject name: C, ST, L. */
 export interface VnAddress {
   /** Locality (L): district / ward. */
   locality?: string;
@@ -454,6 +493,10 @@ export interface VnAddress {
   country?: string;
 }
 
+/**
+ * A citizen's subject (`citizenSubject`): name, address and identifiers as Vietnamese public CAs
+ * write them (UID=CCCD:…, UID=CMND:…, UID=HC:…).
+ */
 export interface CitizenSubjectInput extends VnAddress {
   /** Full name, e.g. "Nguyễn Văn An". */
   name: string;
@@ -463,6 +506,10 @@ export interface CitizenSubjectInput extends VnAddress {
   cmnd?: string;
   /** Passport number (HC). */
   passport?: string;
+  /**
+   * E-mail address (E, emailAddress 1.2.840.113549.1.9.1; deprecated by RFC 5280 in favour of the
+   * subjectAltName, still written by Vietnamese CAs).
+   */
   email?: string;
 }
 
@@ -497,6 +544,10 @@ export function citizenSubject(i: CitizenSubjectInput): Name {
   return Name.fromAttributes(pairs);
 }
 
+/**
+ * A competent person's subject (`officialSubject`): a citizen's plus the agency (O, OU) and the title
+ * (T), which Decree 23/2025/NĐ-CP Art. 13 requires in the certificate of a competent person.
+ */
 export interface OfficialSubjectInput extends CitizenSubjectInput {
   /** Title (chức danh), required by Decree 23/2025 Art. 13 for a competent person. */
   title: string;
@@ -521,16 +572,22 @@ export function officialSubject(i: OfficialSubjectInput): Name {
   return Name.fromAttributes(pairs);
 }
 
+/**
+ * An agency's or company's subject (`organizationSubject`), for the seal certificate of Decree
+ * 30/2020 box 8 and e-invoices: name, parent organisation and UID=MST:… / UID=MNS:… identifiers.
+ */
 export interface OrganizationSubjectInput extends VnAddress {
   /** Agency or company name (CN), e.g. "Sở Y tế". */
   name: string;
   /** Parent organisation (O), e.g. "Ủy ban nhân dân thành phố Đà Nẵng". */
   organization?: string;
+  /** Unit (OU). */
   unit?: string;
   /** Tax code (MST), e.g. "0100686209" or branch "0100686209-199". */
   taxCode?: string;
   /** Budget-relations unit code (MNS). */
   budgetCode?: string;
+  /** E-mail address (E). */
   email?: string;
 }
 

@@ -4,7 +4,9 @@ import { KysoError } from './errors.js';
 
 /** One PEM block (RFC 7468): its label and the decoded DER. */
 export interface PemBlock {
+  /** The PEM label (`CERTIFICATE`, `X509 CRL`, `PRIVATE KEY`...). */
   label: string;
+  /** The decoded base64 content. */
   der: Uint8Array;
 }
 

@@ -117,6 +117,7 @@ export interface Pkcs12ExportOptions {
   privateKey: Uint8Array;
   /** Certificate DERs, leaf first (the leaf is linked to the key by localKeyId). May be empty. */
   certificates: Uint8Array[];
+  /** Protects the key (PBES2) and the MAC; keep it out of logs and command lines. */
   password: string;
   /** friendlyName attribute on the key and leaf bags. */
   friendlyName?: string;
@@ -132,7 +133,9 @@ export interface Pkcs12ExportOptions {
 export interface Pkcs12Key {
   /** PKCS#8 PrivateKeyInfo DER. */
   pkcs8: Uint8Array;
+  /** localKeyId attribute (PKCS#9): pairs a key with its certificate. */
   localKeyId?: Uint8Array;
+  /** friendlyName attribute (PKCS#9): a display name. */
   friendlyName?: string;
 }
 
@@ -140,13 +143,17 @@ export interface Pkcs12Key {
 export interface Pkcs12Certificate {
   /** Certificate DER. */
   der: Uint8Array;
+  /** localKeyId attribute (PKCS#9): pairs a certificate with its key. */
   localKeyId?: Uint8Array;
+  /** friendlyName attribute (PKCS#9): a display name. */
   friendlyName?: string;
 }
 
 /** What importPkcs12 found: keys, certificates and how integrity was checked. */
 export interface Pkcs12Contents {
+  /** The private keys found (decrypted). */
   keys: Pkcs12Key[];
+  /** The certificates found. */
   certificates: Pkcs12Certificate[];
   /** How integrity was checked: 'PKCS12-KDF/SHA-256', 'PBMAC1/SHA-256', ... or 'none' (only with allowNoMac). */
   mac: string;

@@ -32,17 +32,50 @@ describe('kyso CLI', () => {
     expect((await kyso('ca', 'init', '--dir', ca, '--name', 'Kyso CLI Test')).code).toBe(0);
     expect((await kyso('ca', 'init', '--dir', ca)).code).toBe(2); // refuses to overwrite
     const key = path.join(d, 'official.key.pem');
-    expect((await kyso('key', 'gen', '--type', 'ec-p256', '--out', key, '--pubout', path.join(d, 'pub.pem'))).code).toBe(0);
+    expect(
+      (await kyso('key', 'gen', '--type', 'ec-p256', '--out', key, '--pubout', path.join(d, 'pub.pem'))).code,
+    ).toBe(0);
     const req = path.join(d, 'req.pem');
     const subject = 'UID=CCCD:001234567890,CN=Trần Thị Bình,T=Phó Chánh Văn phòng,O=Văn phòng UBND,C=VN';
-    expect((await kyso('csr', 'create', '--key', key, '--subject', subject, '--san', 'email:binh@ubnd.gov.vn', '--out', req)).code).toBe(0);
+    expect(
+      (
+        await kyso(
+          'csr',
+          'create',
+          '--key',
+          key,
+          '--subject',
+          subject,
+          '--san',
+          'email:binh@ubnd.gov.vn',
+          '--out',
+          req,
+        )
+      ).code,
+    ).toBe(0);
     const show = await kyso('csr', 'show', req, '--json');
     expect(show.code).toBe(0);
     expect(JSON.parse(show.out)).toMatchObject({ proofOfPossession: true, title: ['Phó Chánh Văn phòng'] });
     const cert = path.join(d, 'official.pem');
     const issue = await kyso(
-      'cert', 'issue', '--profile', 'person-signing', '--ca-cert', path.join(ca, 'issuing.pem'), '--ca-key', path.join(ca, 'issuing.key.pem'),
-      '--csr', req, '--ocsp-url', 'http://ocsp.kyso.test', '--crl-url', 'http://ca.kyso.test/i.crl', '--policy', '1.3.6.1.4.1.99999.1.1=https://kyso.test/cps', '--out', cert,
+      'cert',
+      'issue',
+      '--profile',
+      'person-signing',
+      '--ca-cert',
+      path.join(ca, 'issuing.pem'),
+      '--ca-key',
+      path.join(ca, 'issuing.key.pem'),
+      '--csr',
+      req,
+      '--ocsp-url',
+      'http://ocsp.kyso.test',
+      '--crl-url',
+      'http://ca.kyso.test/i.crl',
+      '--policy',
+      '1.3.6.1.4.1.99999.1.1=https://kyso.test/cps',
+      '--out',
+      cert,
     );
     expect(issue.code, issue.err).toBe(0);
     const c = Certificate.parse(readFileSync(cert));
@@ -58,14 +91,47 @@ describe('kyso CLI', () => {
     const p12 = path.join(d, 'official.p12');
     const pw = path.join(d, 'pw.txt');
     writeFileSync(pw, 'correct horse\n');
-    expect((await kyso('p12', 'export', '--key', key, '--cert', cert, '--chain', path.join(ca, 'chain.pem'), '--out', p12, '--password-file', pw)).code).toBe(0);
-    const imp = await kyso('p12', 'import', p12, '--password', 'correct horse', '--json', '--key-out', path.join(d, 'k2.pem'));
+    expect(
+      (
+        await kyso(
+          'p12',
+          'export',
+          '--key',
+          key,
+          '--cert',
+          cert,
+          '--chain',
+          path.join(ca, 'chain.pem'),
+          '--out',
+          p12,
+          '--password-file',
+          pw,
+        )
+      ).code,
+    ).toBe(0);
+    const imp = await kyso(
+      'p12',
+      'import',
+      p12,
+      '--password',
+      'correct horse',
+      '--json',
+      '--key-out',
+      path.join(d, 'k2.pem'),
+    );
     expect(imp.code, imp.err).toBe(0);
     expect(JSON.parse(imp.out).certificates).toHaveLength(3);
     expect((await kyso('p12', 'import', p12, '--password', 'wrong')).code).toBe(1);
 
     if (!hasOpenssl) return;
-    const v = openssl(['verify', '-CAfile', path.join(ca, 'root.pem'), '-untrusted', path.join(ca, 'issuing.pem'), cert]);
+    const v = openssl([
+      'verify',
+      '-CAfile',
+      path.join(ca, 'root.pem'),
+      '-untrusted',
+      path.join(ca, 'issuing.pem'),
+      cert,
+    ]);
     expect(v.stdout).toContain(': OK');
     const info = openssl(['pkcs12', '-info', '-in', p12, '-passin', `file:${pw}`, '-nokeys']);
     expect(info.status, info.stderr).toBe(0);

@@ -21,7 +21,8 @@ describe('demo hierarchy (certs/)', () => {
       expect(v.entities.map((e) => e.id).sort()).toEqual(
         ['agency-seal', 'citizen', 'expired', 'ocsp-signer', 'official', 'revoked', 'tsa'].sort(),
       );
-      const get = (id: string) => Certificate.parse(readFileSync(path.join(dir, v.entities.find((e) => e.id === id)!.certificate)));
+      const get = (id: string) =>
+        Certificate.parse(readFileSync(path.join(dir, v.entities.find((e) => e.id === id)!.certificate)));
       expect(get('citizen').subject.vnIdentifiers[0]?.prefix).toBe('CCCD');
       expect(get('official').subject.get('T')).toEqual(['Giám đốc']);
       expect(get('agency-seal').subject.vnIdentifiers.map((i) => i.prefix)).toEqual(['MST', 'MNS']);
@@ -41,7 +42,17 @@ describe('demo hierarchy (certs/)', () => {
       const crl = path.join(dir, v.crl);
       for (const e of v.entities) {
         const cert = path.join(dir, e.certificate);
-        const r = openssl(['verify', '-CAfile', root, '-untrusted', issuing, '-CRLfile', crl, '-crl_check', cert]);
+        const r = openssl([
+          'verify',
+          '-CAfile',
+          root,
+          '-untrusted',
+          issuing,
+          '-CRLfile',
+          crl,
+          '-crl_check',
+          cert,
+        ]);
         const out = r.stdout + r.stderr;
         if (e.status === 'valid') expect(out, `${v.variant}/${e.id}`).toContain(': OK');
         if (e.status === 'revoked') expect(out).toContain('certificate revoked');
@@ -52,7 +63,15 @@ describe('demo hierarchy (certs/)', () => {
       expect(c2.stdout).toContain('Key Compromise');
       expect(c2.stdout).toMatch(/X509v3 CRL Number:\s+1/);
       for (const e of v.entities.filter((x) => x.p12)) {
-        const info = openssl(['pkcs12', '-info', '-in', path.join(dir, e.p12!), '-passin', `pass:${DEMO_P12_PASSWORD}`, '-noenc']);
+        const info = openssl([
+          'pkcs12',
+          '-info',
+          '-in',
+          path.join(dir, e.p12!),
+          '-passin',
+          `pass:${DEMO_P12_PASSWORD}`,
+          '-noenc',
+        ]);
         expect(info.status, info.stderr).toBe(0);
         expect(info.stdout).toContain('PRIVATE KEY');
         expect((info.stdout.match(/BEGIN CERTIFICATE/g) ?? []).length).toBe(3);

@@ -5,7 +5,17 @@ import { generateKeyPair, type KeyPair } from '../src/crypto/keys.js';
 import { LocalSigner } from '../src/crypto/signer.js';
 import type { KeySpec } from '../src/crypto/types.js';
 import { CertificationRequest, createCsr } from '../src/csr.js';
-import { Certificate, citizenSubject, isKysoError, KysoError, Name, OID, officialSubject, organizationSubject, pemEncode } from '../src/index.js';
+import {
+  Certificate,
+  citizenSubject,
+  isKysoError,
+  KysoError,
+  Name,
+  OID,
+  officialSubject,
+  organizationSubject,
+  pemEncode,
+} from '../src/index.js';
 import { issueCertificate, PROFILES } from '../src/x509/issue.js';
 import { openssl, requireTool, tmpDir } from './helpers/tools.js';
 
@@ -62,59 +72,78 @@ describe.each(SPECS)('issuance with %s', (_label, spec) => {
     expect(h.root.serialNumber[0]! & 0x80).toBe(0);
   });
 
-  it.each(PROFILES.filter((p) => p !== 'root-ca' && p !== 'sub-ca'))('issues %s and OpenSSL verifies it', async (profile) => {
-    const subject =
-      profile === 'person-signing'
-        ? citizenSubject({ name: 'Nguyễn Văn An', cccd: '079123456789', province: 'Thành phố Hồ Chí Minh' })
-        : profile === 'organization-signing'
-          ? organizationSubject({ name: 'Sở Y tế', organization: 'Ủy ban nhân dân thành phố Đà Nẵng', taxCode: '0400260612', budgetCode: '1047665' })
-          : Name.parse(`CN=${profile}.kyso.test,O=Kyso,C=VN`);
-    const leaf = await issueCertificate({
-      profile,
-      subject,
-      publicKey: leafKey.publicKeyInfo,
-      issuer: { certificate: h.sub, signer: h.subSigner },
-      subjectAltName:
+  it.each(PROFILES.filter((p) => p !== 'root-ca' && p !== 'sub-ca'))(
+    'issues %s and OpenSSL verifies it',
+    async (profile) => {
+      const subject =
+        profile === 'person-signing'
+          ? citizenSubject({ name: 'Nguyễn Văn An', cccd: '079123456789', province: 'Thành phố Hồ Chí Minh' })
+          : profile === 'organization-signing'
+            ? organizationSubject({
+                name: 'Sở Y tế',
+                organization: 'Ủy ban nhân dân thành phố Đà Nẵng',
+                taxCode: '0400260612',
+                budgetCode: '1047665',
+              })
+            : Name.parse(`CN=${profile}.kyso.test,O=Kyso,C=VN`);
+      const leaf = await issueCertificate({
+        profile,
+        subject,
+        publicKey: leafKey.publicKeyInfo,
+        issuer: { certificate: h.sub, signer: h.subSigner },
+        subjectAltName:
+          profile === 'tls-server'
+            ? [{ type: 'dns', value: 'tls-server.kyso.test' }]
+            : [
+                { type: 'email', value: 'an@example.vn' },
+                { type: 'uri', value: 'https://kyso.test/u/1' },
+              ],
+        ocspUrls: ['http://ca.kyso.test/ocsp'],
+        crlUrls: ['http://ca.kyso.test/crl/issuing.crl'],
+      });
+      expect(leaf.issuer.equals(h.sub.subject)).toBe(true);
+      if (profile === 'ocsp-signer') {
+        expect(leaf.ocspNoCheck).toBe(true);
+        expect(leaf.extKeyUsage).toEqual([OID.ocspSigning]);
+      }
+      if (profile === 'tsa') expect(leaf.extension(OID.extKeyUsage)?.critical).toBe(true);
+      if (profile === 'person-signing') expect(leaf.keyUsage).toEqual(['digitalSignature', 'nonRepudiation']);
+      if (!hasOpenssl) return;
+      const d = tmpDir();
+      writeFileSync(path.join(d, 'root.pem'), pemEncode('CERTIFICATE', h.root.der));
+      writeFileSync(path.join(d, 'sub.pem'), pemEncode('CERTIFICATE', h.sub.der));
+      writeFileSync(path.join(d, 'leaf.pem'), pemEncode('CERTIFICATE', leaf.der));
+      const text = openssl(['x509', '-in', path.join(d, 'leaf.pem'), '-noout', '-text', '-nameopt', 'utf8'], {
+        check: true,
+      });
+      expect(text.stdout).toContain('Authority Key Identifier');
+      if (profile === 'person-signing') {
+        expect(text.stdout).toContain('Nguyễn Văn An');
+        expect(text.stdout).toContain('CCCD:079123456789');
+        expect(text.stdout).toMatch(/Digital Signature, Non Repudiation/);
+      }
+      if (profile === 'tsa')
+        expect(text.stdout).toMatch(/X509v3 Extended Key Usage: critical\s+Time Stamping/);
+      if (profile === 'ocsp-signer') expect(text.stdout).toContain('OCSP No Check');
+      const purpose =
         profile === 'tls-server'
-          ? [{ type: 'dns', value: 'tls-server.kyso.test' }]
-          : [{ type: 'email', value: 'an@example.vn' }, { type: 'uri', value: 'https://kyso.test/u/1' }],
-      ocspUrls: ['http://ca.kyso.test/ocsp'],
-      crlUrls: ['http://ca.kyso.test/crl/issuing.crl'],
-    });
-    expect(leaf.issuer.equals(h.sub.subject)).toBe(true);
-    if (profile === 'ocsp-signer') {
-      expect(leaf.ocspNoCheck).toBe(true);
-      expect(leaf.extKeyUsage).toEqual([OID.ocspSigning]);
-    }
-    if (profile === 'tsa') expect(leaf.extension(OID.extKeyUsage)?.critical).toBe(true);
-    if (profile === 'person-signing') expect(leaf.keyUsage).toEqual(['digitalSignature', 'nonRepudiation']);
-    if (!hasOpenssl) return;
-    const d = tmpDir();
-    writeFileSync(path.join(d, 'root.pem'), pemEncode('CERTIFICATE', h.root.der));
-    writeFileSync(path.join(d, 'sub.pem'), pemEncode('CERTIFICATE', h.sub.der));
-    writeFileSync(path.join(d, 'leaf.pem'), pemEncode('CERTIFICATE', leaf.der));
-    const text = openssl(['x509', '-in', path.join(d, 'leaf.pem'), '-noout', '-text', '-nameopt', 'utf8'], { check: true });
-    expect(text.stdout).toContain('Authority Key Identifier');
-    if (profile === 'person-signing') {
-      expect(text.stdout).toContain('Nguyễn Văn An');
-      expect(text.stdout).toContain('CCCD:079123456789');
-      expect(text.stdout).toMatch(/Digital Signature, Non Repudiation/);
-    }
-    if (profile === 'tsa') expect(text.stdout).toMatch(/X509v3 Extended Key Usage: critical\s+Time Stamping/);
-    if (profile === 'ocsp-signer') expect(text.stdout).toContain('OCSP No Check');
-    const purpose = profile === 'tls-server' ? ['-purpose', 'sslserver'] : profile === 'tsa' ? ['-purpose', 'timestampsign'] : [];
-    const v = openssl([
-      'verify',
-      ...purpose,
-      '-CAfile',
-      path.join(d, 'root.pem'),
-      '-untrusted',
-      path.join(d, 'sub.pem'),
-      path.join(d, 'leaf.pem'),
-    ]);
-    expect(v.stdout + v.stderr).toContain(': OK');
-    expect(v.status).toBe(0);
-  });
+          ? ['-purpose', 'sslserver']
+          : profile === 'tsa'
+            ? ['-purpose', 'timestampsign']
+            : [];
+      const v = openssl([
+        'verify',
+        ...purpose,
+        '-CAfile',
+        path.join(d, 'root.pem'),
+        '-untrusted',
+        path.join(d, 'sub.pem'),
+        path.join(d, 'leaf.pem'),
+      ]);
+      expect(v.stdout + v.stderr).toContain(': OK');
+      expect(v.status).toBe(0);
+    },
+  );
 
   it('creates CSRs that OpenSSL verifies and reads OpenSSL CSRs', async () => {
     const signer = new LocalSigner(leafKey);
@@ -140,7 +169,26 @@ describe.each(SPECS)('issuance with %s', (_label, spec) => {
     expect(r.stdout).toContain('Trần Thị Bình');
 
     const keyFile = path.join(d, 'k.pem');
-    const ossl = openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-subj', '/C=VN/CN=OpenSSL CSR/UID=CCCD:012345678901', '-addext', 'subjectAltName=DNS:x.kyso.test', '-outform', 'DER'], { check: true });
+    const ossl = openssl(
+      [
+        'req',
+        '-new',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-subj',
+        '/C=VN/CN=OpenSSL CSR/UID=CCCD:012345678901',
+        '-addext',
+        'subjectAltName=DNS:x.kyso.test',
+        '-outform',
+        'DER',
+      ],
+      { check: true },
+    );
     const parsed = CertificationRequest.parse(new Uint8Array(ossl.stdoutBuffer));
     expect(await parsed.verify()).toBe(true);
     expect(parsed.subject.vnIdentifiers).toEqual([{ prefix: 'CCCD', value: '012345678901' }]);
@@ -155,23 +203,49 @@ describe.each(SPECS)('issuance with %s', (_label, spec) => {
   it('refuses what the issuer may not issue', async () => {
     const issuer = { certificate: h.sub, signer: h.subSigner };
     const expectRefused = async (p: Promise<unknown>) => {
-      const e = await p.then(() => null, (x: unknown) => x);
+      const e = await p.then(
+        () => null,
+        (x: unknown) => x,
+      );
       expect(isKysoError(e, 'ISSUANCE_REFUSED'), String(e)).toBe(true);
     };
     // beyond the issuer's validity
     await expectRefused(
-      issueCertificate({ profile: 'person-signing', subject: 'CN=x', publicKey: leafKey.publicKeyInfo, issuer, notAfter: new Date(h.sub.notAfter.getTime() + 1000) }),
+      issueCertificate({
+        profile: 'person-signing',
+        subject: 'CN=x',
+        publicKey: leafKey.publicKeyInfo,
+        issuer,
+        notAfter: new Date(h.sub.notAfter.getTime() + 1000),
+      }),
     );
     // pathLen 0 issuer cannot issue a CA
-    await expectRefused(issueCertificate({ profile: 'sub-ca', subject: 'CN=y', publicKey: leafKey.publicKeyInfo, issuer }));
-    // a leaf cannot issue
-    const leaf = await issueCertificate({ profile: 'person-signing', subject: 'CN=z', publicKey: leafKey.publicKeyInfo, issuer });
     await expectRefused(
-      issueCertificate({ profile: 'person-signing', subject: 'CN=w', publicKey: leafKey.publicKeyInfo, issuer: { certificate: leaf, signer: new LocalSigner(leafKey) } }),
+      issueCertificate({ profile: 'sub-ca', subject: 'CN=y', publicKey: leafKey.publicKeyInfo, issuer }),
+    );
+    // a leaf cannot issue
+    const leaf = await issueCertificate({
+      profile: 'person-signing',
+      subject: 'CN=z',
+      publicKey: leafKey.publicKeyInfo,
+      issuer,
+    });
+    await expectRefused(
+      issueCertificate({
+        profile: 'person-signing',
+        subject: 'CN=w',
+        publicKey: leafKey.publicKeyInfo,
+        issuer: { certificate: leaf, signer: new LocalSigner(leafKey) },
+      }),
     );
     // signer not matching the issuer certificate
     await expectRefused(
-      issueCertificate({ profile: 'person-signing', subject: 'CN=v', publicKey: leafKey.publicKeyInfo, issuer: { certificate: h.sub, signer: h.rootSigner } }),
+      issueCertificate({
+        profile: 'person-signing',
+        subject: 'CN=v',
+        publicKey: leafKey.publicKeyInfo,
+        issuer: { certificate: h.sub, signer: h.rootSigner },
+      }),
     );
   });
 });
@@ -180,34 +254,73 @@ describe('issuer constraints', () => {
   it('enforces name constraints and path length of the issuer', async () => {
     const key = await generateKeyPair({ type: 'EC', curve: 'P-256' });
     const s = new LocalSigner(key);
-    const root = await issueCertificate({ profile: 'root-ca', subject: 'CN=NC Root,C=VN', publicKey: key.publicKeyInfo, signer: s, pathLength: 1 });
+    const root = await issueCertificate({
+      profile: 'root-ca',
+      subject: 'CN=NC Root,C=VN',
+      publicKey: key.publicKeyInfo,
+      signer: s,
+      pathLength: 1,
+    });
     const ncCa = await issueCertificate({
       profile: 'sub-ca',
       subject: 'CN=Bo Y te CA,O=Bo Y te,C=VN',
       publicKey: key.publicKeyInfo,
       issuer: { certificate: root, signer: s },
       notAfter: root.notAfter,
-      nameConstraints: { permittedSubtrees: [{ base: { type: 'directoryName', value: Name.parse('O=Bo Y te,C=VN') }, minimum: 0 }, { base: { type: 'email', value: '.moh.gov.vn' }, minimum: 0 }] },
+      nameConstraints: {
+        permittedSubtrees: [
+          { base: { type: 'directoryName', value: Name.parse('O=Bo Y te,C=VN') }, minimum: 0 },
+          { base: { type: 'email', value: '.moh.gov.vn' }, minimum: 0 },
+        ],
+      },
     });
     expect(ncCa.basicConstraints?.pathLenConstraint).toBe(0);
     const issuer = { certificate: ncCa, signer: s };
-    const ok = await issueCertificate({ profile: 'person-signing', subject: 'C=VN/O=Bo Y te/CN=A'.replace(/^/, '/'), publicKey: key.publicKeyInfo, issuer, subjectAltName: [{ type: 'email', value: 'a@kcb.moh.gov.vn' }] });
+    const ok = await issueCertificate({
+      profile: 'person-signing',
+      subject: 'C=VN/O=Bo Y te/CN=A'.replace(/^/, '/'),
+      publicKey: key.publicKeyInfo,
+      issuer,
+      subjectAltName: [{ type: 'email', value: 'a@kcb.moh.gov.vn' }],
+    });
     expect(ok.subject.toString()).toBe('CN=A,O=Bo Y te,C=VN');
     await expect(
-      issueCertificate({ profile: 'person-signing', subject: '/C=VN/O=Bo Tai chinh/CN=B', publicKey: key.publicKeyInfo, issuer }),
+      issueCertificate({
+        profile: 'person-signing',
+        subject: '/C=VN/O=Bo Tai chinh/CN=B',
+        publicKey: key.publicKeyInfo,
+        issuer,
+      }),
     ).rejects.toThrow(/name constraints/);
     await expect(
-      issueCertificate({ profile: 'person-signing', subject: '/C=VN/O=Bo Y te/CN=C', publicKey: key.publicKeyInfo, issuer, subjectAltName: [{ type: 'email', value: 'c@gmail.com' }] }),
+      issueCertificate({
+        profile: 'person-signing',
+        subject: '/C=VN/O=Bo Y te/CN=C',
+        publicKey: key.publicKeyInfo,
+        issuer,
+        subjectAltName: [{ type: 'email', value: 'c@gmail.com' }],
+      }),
     ).rejects.toThrow(KysoError);
     await expect(
-      issueCertificate({ profile: 'sub-ca', subject: 'CN=Too deep', publicKey: key.publicKeyInfo, issuer: { certificate: root, signer: s }, pathLength: 1 }),
+      issueCertificate({
+        profile: 'sub-ca',
+        subject: 'CN=Too deep',
+        publicKey: key.publicKeyInfo,
+        issuer: { certificate: root, signer: s },
+        pathLength: 1,
+      }),
     ).rejects.toThrow(/pathLength/);
   });
 
   it('refuses to write a name constraint its own validator would call malformed', async () => {
     const key = await generateKeyPair({ type: 'EC', curve: 'P-256' });
     const s = new LocalSigner(key);
-    const root = await issueCertificate({ profile: 'root-ca', subject: 'CN=NC Root 2,C=VN', publicKey: key.publicKeyInfo, signer: s });
+    const root = await issueCertificate({
+      profile: 'root-ca',
+      subject: 'CN=NC Root 2,C=VN',
+      publicKey: key.publicKeyInfo,
+      signer: s,
+    });
     const sub = (value: string) =>
       issueCertificate({
         profile: 'sub-ca',
@@ -229,14 +342,25 @@ describe('issuer constraints', () => {
     const key = await generateKeyPair({ type: 'EC', curve: 'P-256' });
     const s = new LocalSigner(key);
     await expect(
-      issueCertificate({ profile: 'root-ca', subject: 'CN=R', publicKey: key.publicKeyInfo, signer: s, signatureAlgorithm: { name: 'ECDSA', hash: 'SHA-1' } }),
+      issueCertificate({
+        profile: 'root-ca',
+        subject: 'CN=R',
+        publicKey: key.publicKeyInfo,
+        signer: s,
+        signatureAlgorithm: { name: 'ECDSA', hash: 'SHA-1' },
+      }),
     ).rejects.toSatisfy((e: unknown) => isKysoError(e, 'WEAK_ALGORITHM'));
   });
 
   it('parses what it issues identically', async () => {
     const key = await generateKeyPair({ type: 'Ed25519' });
     const s = new LocalSigner(key);
-    const root = await issueCertificate({ profile: 'root-ca', subject: 'CN=Ed Root,C=VN', publicKey: key.publicKeyInfo, signer: s });
+    const root = await issueCertificate({
+      profile: 'root-ca',
+      subject: 'CN=Ed Root,C=VN',
+      publicKey: key.publicKeyInfo,
+      signer: s,
+    });
     const again = Certificate.parse(pemEncode('CERTIFICATE', root.der));
     expect(again.subject.equals(root.subject)).toBe(true);
     expect(again.der).toEqual(root.der);

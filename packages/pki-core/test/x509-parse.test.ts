@@ -43,7 +43,9 @@ describe('Certificate parsing against Node/OpenSSL', () => {
   });
 
   it('reads Vietnamese roots with their subjects', () => {
-    const root = Certificate.parse(readFileSync(path.join(VECTORS, 'vn-roots/roots/vnrca256-vietnam-national-root-ca.pem')));
+    const root = Certificate.parse(
+      readFileSync(path.join(VECTORS, 'vn-roots/roots/vnrca256-vietnam-national-root-ca.pem')),
+    );
     expect(root.subject.commonName).toMatch(/Vietnam National Root CA/);
     expect(root.isCA).toBe(true);
     expect(root.isSelfIssued).toBe(true);
@@ -52,7 +54,9 @@ describe('Certificate parsing against Node/OpenSSL', () => {
   });
 
   it('rejects trailing data and truncation with typed errors', () => {
-    const der = Certificate.parse(readFileSync(path.join(VECTORS, 'vn-roots/roots/vnrca256-vietnam-national-root-ca.pem'))).der;
+    const der = Certificate.parse(
+      readFileSync(path.join(VECTORS, 'vn-roots/roots/vnrca256-vietnam-national-root-ca.pem')),
+    ).der;
     const withTrailer = new Uint8Array([...der, 0]);
     expect(() => Certificate.fromDer(withTrailer)).toThrow(KysoError);
     expect(() => Certificate.fromDer(der.subarray(0, der.length - 1))).toThrow(KysoError);

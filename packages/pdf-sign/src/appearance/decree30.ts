@@ -37,7 +37,11 @@ import {
 
 /** Fonts for the appearances (default: the shipped Liberation Serif regular and bold). */
 export interface AppearanceFonts {
+  /**
+   * Regular face (the stamp's text). Default: Liberation Serif regular (Times metrics, Vietnamese coverage).
+   */
   regular?: FontProgram;
+  /** Bold face (the person block's title lines and name). Default: Liberation Serif bold. */
   bold?: FontProgram;
 }
 
@@ -121,6 +125,11 @@ export const upperVi = (s: string): string => normalizeText(s).toLocaleUpperCase
 // ---------------------------------------------------------------------------------------------
 // Time
 
+/**
+ * How the stamp writes the signing time (Vietnam time, UTC+07:00, see `formatVietnamTime`): `iso`
+ * (ISO 8601, `2026-11-23T10:15:00+07:00`, what Decree 30/2020 Phụ lục I asks for) or `vgca`
+ * (`23.11.2026 10:15:00 +07:00`, the dotted form of VGCA-style tools).
+ */
 export type TimeFormat = 'iso' | 'vgca';
 
 /**
@@ -141,6 +150,10 @@ export function formatVietnamTime(d: Date, format: TimeFormat = 'iso'): string {
 // ---------------------------------------------------------------------------------------------
 // Person (competent official)
 
+/**
+ * Options of `personAppearance`: the competent official's block of Decree 30/2020/NĐ-CP Phụ lục I
+ * (boxes 7a/7b/7c).
+ */
 export interface PersonAppearanceOptions {
   /**
    * Authority and title lines, top to bottom, e.g. ['KT. GIÁM ĐỐC', 'PHÓ GIÁM ĐỐC'] or
@@ -157,16 +170,24 @@ export interface PersonAppearanceOptions {
   fontSize?: number;
   /** Largest image height in points (default: all the room between the title and the name). */
   maxImageHeight?: number;
+  /** Fonts (default: the shipped Liberation Serif, embedded as a subset with a ToUnicode map). */
   fonts?: AppearanceFonts;
 }
 
+/**
+ * Where `layoutPerson` puts the person block's parts: title lines and name baselines in the widget's
+ * local coordinates (points from its lower-left corner), the image area in page space.
+ */
 export interface PersonLayout {
+  /** The widget rectangle (page space, normalised). */
   rect: Rect;
   /** Title lines after wrapping, with baselines (local coordinates). */
   titleLines: { text: string; x: number; y: number }[];
+  /** The name line and its baseline start (local coordinates), when there is a name. */
   name?: { text: string; x: number; y: number };
   /** The area between title and name (page space). */
   imageArea: Rect;
+  /** Title and name size in points. */
   fontSize: number;
 }
 
@@ -241,10 +262,26 @@ export function fitImage(area: Rect, iw: number, ih: number, maxHeight?: number)
 
 /** The person provider; `lastImageRect` (page space) is set after each render. */
 export interface PersonAppearanceProvider extends AppearanceProvider {
+  /**
+   * Page-space rectangle of the signature image drawn by the last render (undefined when no image):
+   * pass it to `sealRectFor` or `SealAppearanceOptions.personImageRect` to place the agency's seal.
+   */
   lastImageRect?: Rect;
+  /** The layout of the last render. */
   lastLayout?: PersonLayout;
 }
 
+/**
+ * The competent official's visible signature (Decree 30/2020/NĐ-CP Art. 13(7), Phụ lục I II.7, boxes
+ * 7a/7b/7c): the authority and title lines in capitals, bold, 13–14 pt, centred; the blue transparent
+ * signature PNG centred between the title and the name; the name, bold, below. The rectangle is
+ * `options.rect`, else the prepare call's `rect` or the existing field's /Rect; the name defaults to
+ * the prepare call's `signerName`, else the certificate's CN.
+ *
+ * Rendering throws `PdfError` `PDF_REFUSED` (KysoError `INVALID_ARGUMENT`) without a rectangle or when
+ * the rectangle leaves no room for the image (under 10 pt between title and name), and
+ * `PDF_MALFORMED` for an unreadable PNG; the signing then stops with the document unchanged.
+ */
 export function personAppearance(options: PersonAppearanceOptions): PersonAppearanceProvider {
   const provider: PersonAppearanceProvider = {
     render(ctx) {
@@ -304,6 +341,10 @@ export function sealRectFor(
   return [right - sw, cy - sh / 2, right, cy + sh / 2];
 }
 
+/**
+ * Options of `sealAppearance`: the agency's seal (Decree 30/2020/NĐ-CP Phụ lục I II.8(a), box 8).
+ * Give `personImageRect` (usually the person provider's `lastImageRect`) or `rect`.
+ */
 export interface SealAppearanceOptions {
   /** The seal: PNG, red, transparent background. */
   sealImage: Uint8Array;
@@ -333,6 +374,16 @@ export function sealSize(
   return { width: w, height: (w * image.height) / image.width };
 }
 
+/**
+ * The agency's visible signature (Decree 30/2020/NĐ-CP Art. 14(3), Phụ lục I II.8(a), box 8): the
+ * red transparent seal PNG at its real size (`sizeMm`, else the PNG's pHYs, else 36 mm wide), over
+ * the left third of the competent person's signature image (`personImageRect`) or centred in `rect`.
+ * No text (Decree 30 gives none for this signature).
+ *
+ * Rendering throws `PdfError` `PDF_REFUSED` (KysoError `INVALID_ARGUMENT`) without a rectangle or
+ * for a `sizeMm` outside (0, 200), and `PDF_MALFORMED` / `PDF_LIMIT` for an unreadable or oversized
+ * PNG.
+ */
 export function sealAppearance(options: SealAppearanceOptions): AppearanceProvider {
   return {
     render(ctx) {
@@ -356,8 +407,16 @@ export function sealAppearance(options: SealAppearanceOptions): AppearanceProvid
 // ---------------------------------------------------------------------------------------------
 // Stamp (appendix / attachment / electronic copy): text only
 
+/**
+ * The form of an electronic copy (Decree 30/2020/NĐ-CP Phụ lục I Part II.I): a full copy
+ * (`SAO Y`), a copy of a copy (`SAO LỤC`) or an extract (`TRÍCH SAO`).
+ */
 export type CopyForm = 'SAO Y' | 'SAO LỤC' | 'TRÍCH SAO';
 
+/**
+ * Options of `stampAppearance`: the text-only agency signature on a separate-file appendix or
+ * attachment (Phụ lục I II.8(b)) or on an electronic copy (box 14).
+ */
 export interface StampAppearanceOptions {
   /** 'appendix' (separate-file appendix or attachment) or 'copy' (electronic copy). */
   kind: 'appendix' | 'copy';
@@ -383,7 +442,9 @@ export interface StampAppearanceOptions {
   maxWidth?: number;
   /** Default 10 (Decree 30). */
   fontSize?: number;
+  /** Alignment of the lines in the block (default `left`). */
   align?: Align;
+  /** Fonts (the regular face is used; default the shipped Liberation Serif regular). */
   fonts?: AppearanceFonts;
 }
 
@@ -408,6 +469,15 @@ export function stampLines(options: StampAppearanceOptions, signingTime: Date): 
   );
 }
 
+/**
+ * The agency's text-only signature block (Decree 30/2020/NĐ-CP Phụ lục I II.8(b) appendices and
+ * attachments in a separate file, box 14 electronic copies): no image; the agency, the number and
+ * symbol or the copy form, and the signing time in Vietnam time (ISO 8601 with +07:00 by default),
+ * 10 pt regular black, top right of the page (15 mm from the right edge, 5 mm from the top) unless a
+ * rectangle is given. The time is the signature's /M time (`ctx.signingTime`).
+ *
+ * Rendering throws `PdfError` `PDF_REFUSED` for an invalid signing time.
+ */
 export function stampAppearance(options: StampAppearanceOptions): AppearanceProvider {
   return {
     render(ctx) {

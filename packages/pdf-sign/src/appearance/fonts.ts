@@ -17,10 +17,15 @@ import { deflate, readShippedFont } from '../platform.js';
 
 /** A parsed TrueType font program (kept with its bytes for hashing and reuse). */
 export interface FontProgram {
+  /** The parsed font (fontkit). */
   readonly font: fontkit.Font;
+  /** The font file as given (TrueType). */
   readonly bytes: Uint8Array;
+  /** The PostScript name (the embedded subset's /BaseFont is it with a six-letter subset tag). */
   readonly postscriptName: string;
+  /** Font units per em (glyph metrics are in these units). */
   readonly unitsPerEm: number;
+  /** Whether OS/2 usWeightClass is 600 or more. */
   readonly bold: boolean;
 }
 
@@ -154,7 +159,10 @@ export class FontSubsetter {
   readonly #glyphs = new Map<number, { advance: number; text: string }>();
   #embedded: PdfRef | undefined;
 
-  constructor(readonly program: FontProgram) {
+  constructor(
+    /** The font being subset. */
+    readonly program: FontProgram,
+  ) {
     this.#subset = program.font.createSubset() as unknown as GlyphSubset;
   }
 

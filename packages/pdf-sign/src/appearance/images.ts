@@ -7,8 +7,11 @@
 import { PdfError, type PdfObject, type PdfRef, PdfStream, dict, name } from '../pdf/objects.js';
 import { deflate, inflate } from '../platform.js';
 
+/** A decoded image: 8-bit non-premultiplied RGBA pixels, row by row from the top left. */
 export interface RgbaImage {
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
   /** width * height * 4 bytes, non-premultiplied RGBA, 8 bits per channel. */
   rgba: Uint8Array;
@@ -43,6 +46,10 @@ function crc32(parts: Uint8Array[]): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
+/**
+ * Whether `bytes` start with the PNG signature (ISO/IEC 15948 §5.2: 89 50 4E 47 0D 0A 1A 0A). Checks
+ * nothing else: `decodePng` validates the rest.
+ */
 export function isPng(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && SIGNATURE.every((v, i) => bytes[i] === v);
 }
@@ -323,12 +330,17 @@ export function encodePng(img: RgbaImage): Uint8Array {
   return out;
 }
 
+/** An image added to the update by `embedImage`: its XObject reference and size. */
 export interface EmbeddedImage {
+  /** Reference of the image XObject (with its /SMask when the image has transparency). */
   ref: PdfRef;
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
   /** Physical size in points from pHYs, when the PNG has it. */
   physicalSize?: { width: number; height: number };
+  /** Whether a non-opaque alpha channel was written as a /SMask. */
   hasAlpha: boolean;
 }
 

@@ -4,9 +4,12 @@
  */
 import { type FontProgram, normalizeText, textWidth } from './fonts.js';
 
+/** Horizontal alignment of a line in its box. */
 export type Align = 'left' | 'center' | 'right';
 
+/** A font and size for measuring and drawing text. */
 export interface TextStyle {
+  /** The TrueType font program (its metrics give widths, ascent and descent). */
   font: FontProgram;
   /** Size in points. */
   size: number;

@@ -1,8 +1,11 @@
 /**
- * `kyso pdf sign` and `kyso pdf inspect`, for the kyso command table: pki-core's CLI `Command`s
- * (`@kyso/pki-core/cli`, whose option accessors they use); the `kyso` binary composes them.
- * Exit codes: 0 ok, 1 failure, 2 usage error or unreadable input.
+ * `@kyso/pdf-sign/cli`: `kyso pdf sign`, `kyso pdf inspect` and `kyso pdf verify`, for the kyso
+ * command table: pki-core's CLI `Command`s (`@kyso/pki-core/cli`, whose option accessors they use);
+ * the `kyso` binary composes them. Exit codes: 0 ok, 1 failure, 2 usage error or unreadable input.
+ *
+ * @packageDocumentation
  */
+
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { httpTimeStamper } from '@kyso/pki-core';
@@ -193,8 +196,17 @@ export const createPdfSignCommand = (commandOptions: PdfCommandsOptions = {}): C
     }),
 });
 
+/**
+ * `kyso pdf sign IN OUT`: signs a PDF file with a PKCS#12 or PEM key (PAdES B-B to B-LTA, ETSI EN 319
+ * 142-1; visible Decree 30/2020 person/seal/stamp appearances), without remote signing. Run
+ * `kyso pdf sign --help` for the options.
+ */
 export const pdfSignCommand: Command = createPdfSignCommand();
 
+/**
+ * `kyso pdf inspect IN [--json]`: lists the revisions, form fields and signatures of a PDF, with each
+ * signature's integrity checked (no trust, no revocation). The file is read through a `FileSource`.
+ */
 export const pdfInspectCommand: Command = {
   path: ['pdf', 'inspect'],
   summary: 'list the revisions, form fields and signatures of a PDF (integrity checked)',
@@ -291,6 +303,10 @@ export const pdfInspectCommand: Command = {
     }),
 };
 
+/**
+ * The `kyso pdf` commands (sign, inspect, verify) without remote signing, for a CLI built with
+ * `@kyso/pki-core/cli`.
+ */
 export const pdfCommands: Command[] = [pdfSignCommand, pdfInspectCommand, pdfVerifyCommand];
 
 /** The pdf commands with options (the signing server's `kyso` binary passes its remote signer). */

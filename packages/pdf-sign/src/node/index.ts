@@ -1,8 +1,12 @@
 /**
  * `@kyso/pdf-sign/node`: everything of the main entry plus the Node-only parts: files signed and
- * verified in place (streamed, never held whole) and the path of the shipped fonts on disk. The
- * `kyso pdf …` commands are `@kyso/pdf-sign/cli`.
+ * verified in place (streamed, never held whole: {@link signPdfFile}, {@link verifyPdfFile},
+ * {@link FileSource}) and the path of the shipped fonts on disk. The `kyso pdf …` commands are
+ * `@kyso/pdf-sign/cli`.
+ *
+ * @packageDocumentation
  */
+
 import { fileURLToPath } from 'node:url';
 import { type ShippedFont, shippedFontFile } from '../appearance/fonts.js';
 

@@ -13,12 +13,21 @@ const BLOCK = 64 * 1024;
 const HASH_CHUNK = 1024 * 1024;
 const CACHED_BLOCKS = 64;
 
+/**
+ * A `ByteSource` over a file, read through a file descriptor with a small block cache (64 blocks), so
+ * a large PDF is verified without being held in memory. Node only (`@kyso/pdf-sign/node`). Opening
+ * throws the `fs` error (ENOENT...); call `close()` when done.
+ */
 export class FileSource implements ByteSource {
+  /** File size in bytes, taken when the file was opened. */
   readonly length: number;
   #fd: number | undefined;
   readonly #blocks = new Map<number, Uint8Array>();
 
-  constructor(readonly path: string) {
+  constructor(
+    /** The file's path, as given. */
+    readonly path: string,
+  ) {
     this.#fd = openSync(path, 'r');
     try {
       this.length = fstatSync(this.#fd).size;
@@ -70,6 +79,7 @@ export class FileSource implements ByteSource {
     return h.digest();
   }
 
+  /** The open file descriptor; throws Error once `close()` was called. */
   get fd(): number {
     if (this.#fd === undefined) throw new Error(`FileSource ${this.path} is closed`);
     return this.#fd;
@@ -102,6 +112,10 @@ export class FileSource implements ByteSource {
     return b;
   }
 
+  /**
+   * Bytes [offset, offset+length) clipped to the file, through the block cache; the result may share a
+   * cached buffer: do not modify it.
+   */
   read(offset: number, length: number): Uint8Array {
     const start = Math.max(0, offset);
     const end = Math.min(this.length, start + Math.max(0, length));
@@ -122,6 +136,7 @@ export class FileSource implements ByteSource {
     return out;
   }
 
+  /** Closes the file descriptor (idempotent). */
   close(): void {
     if (this.#fd !== undefined) {
       closeSync(this.#fd);

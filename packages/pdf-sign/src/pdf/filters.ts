@@ -11,7 +11,9 @@ export const MAX_DECODED_STREAM = 64 * 1024 * 1024;
 /** Largest expansion ratio accepted for Flate once the output exceeds 1 MiB (zlib max is ~1032). */
 export const MAX_FLATE_RATIO = 1100;
 
+/** Bounds for `decodeStream`. */
 export interface DecodeLimits {
+  /** Largest decoded size in bytes; default `MAX_DECODED_STREAM` (64 MiB). Beyond it: `PDF_LIMIT`. */
   maxBytes?: number;
 }
 

@@ -30,6 +30,7 @@ const BASE_CODE: Record<PdfErrorReason, KysoErrorCode> = {
 
 /** A KysoError with a PDF-specific `reason`. */
 export class PdfError extends KysoError {
+  /** The PDF-specific reason (the KysoError `code` is the pki-core code it maps to). */
   readonly reason: PdfErrorReason;
   constructor(reason: PdfErrorReason, message: string, detail?: Record<string, unknown>) {
     super(BASE_CODE[reason], `${reason}: ${message}`, { reason, ...(detail ?? {}) });
@@ -38,12 +39,23 @@ export class PdfError extends KysoError {
   }
 }
 
+/**
+ * A `PdfError` with reason `PDF_MALFORMED` (KysoError code `INVALID_ARGUMENT`): the bytes are not a PDF
+ * kyso can read. `detail` is merged into the error's `detail`.
+ */
 export const malformed = (msg: string, detail?: Record<string, unknown>): PdfError =>
   new PdfError('PDF_MALFORMED', msg, detail);
 
+/**
+ * A PDF name object (ISO 32000-1 §7.3.5), interned so names compare with `===`. `name` is the decoded
+ * name without the leading slash (`#xx` escapes already resolved). Create with `PdfName.of` or `name()`.
+ */
 export class PdfName {
   static readonly #interned = new Map<string, PdfName>();
-  private constructor(readonly name: string) {}
+  private constructor(
+    /** The name without the leading slash, `#xx` escapes resolved (`Type`, `Sig`). */
+    readonly name: string,
+  ) {}
   /** Interned: `PdfName.of('Type') === PdfName.of('Type')`. */
   static of(name: string): PdfName {
     let n = PdfName.#interned.get(name);
@@ -53,13 +65,19 @@ export class PdfName {
     }
     return n;
   }
+  /** The name as written in a PDF (`/Type`), without `#xx` escaping; for diagnostics, not serialisation. */
   toString(): string {
     return `/${this.name}`;
   }
 }
 
+/**
+ * A PDF string object (ISO 32000-1 §7.3.4). The raw bytes are kept as parsed (escapes resolved), so a
+ * string is written back byte-identical; `text()` decodes a text string for display.
+ */
 export class PdfString {
   constructor(
+    /** The string's bytes as parsed (escapes resolved) or as given; never re-encoded. */
     readonly bytes: Uint8Array,
     /** Written as <hex> (true) or (literal) (false). */
     readonly hex = false,
@@ -94,40 +112,56 @@ export class PdfString {
     }
     return new PdfString(out);
   }
+  /** A byte string (binary data such as /Contents or an ID), written as `<hex>` by default. */
   static bytes(b: Uint8Array, hex = true): PdfString {
     return new PdfString(b, hex);
   }
 }
 
+/** An indirect reference `num gen R` (ISO 32000-1 §7.3.10). */
 export class PdfRef {
   constructor(
+    /** Object number. */
     readonly num: number,
+    /** Generation number (0 for objects written by kyso). */
     readonly gen: number,
   ) {}
+  /** `"num gen"`: the key of the object in the reader's caches and the writer's update map. */
   get key(): string {
     return `${this.num} ${this.gen}`;
   }
+  /** The reference as written in a PDF: `12 0 R`. */
   toString(): string {
     return `${this.num} ${this.gen} R`;
   }
 }
 
+/**
+ * A PDF dictionary (ISO 32000-1 §7.3.7). Keys are names without the slash (`'Type'`), in insertion
+ * order (the serialiser writes them in that order). Values may be indirect references: resolve them
+ * with `PdfReader.resolve`.
+ */
 export class PdfDict {
+  /** The entries, keys without the slash, in insertion order (direct access; prefer `get` / `set`). */
   readonly map: Map<string, PdfObject>;
   constructor(entries?: Iterable<[string, PdfObject]>) {
     this.map = new Map(entries ?? []);
   }
+  /** The value under `key` as stored (a `PdfRef` is not resolved), or undefined. */
   get(key: string): PdfObject | undefined {
     return this.map.get(key);
   }
+  /** Sets `key`; `undefined` deletes the entry (so optional entries can be written inline). Chainable. */
   set(key: string, value: PdfObject | undefined): this {
     if (value === undefined) this.map.delete(key);
     else this.map.set(key, value);
     return this;
   }
+  /** Whether `key` is present (even with a `null` value). */
   has(key: string): boolean {
     return this.map.has(key);
   }
+  /** Removes `key`; true if it was present. */
   delete(key: string): boolean {
     return this.map.delete(key);
   }
@@ -140,13 +174,20 @@ export class PdfDict {
   clone(): PdfDict {
     return new PdfDict(this.map);
   }
+  /** Number of entries. */
   get size(): number {
     return this.map.size;
   }
 }
 
+/**
+ * A stream object (ISO 32000-1 §7.3.8): its dictionary and the encoded bytes between `stream` and
+ * `endstream`. Decode with `decodeStream` (FlateDecode with PNG/TIFF predictors and ASCIIHexDecode;
+ * other filters throw `PDF_UNSUPPORTED`).
+ */
 export class PdfStream {
   constructor(
+    /** The stream dictionary (/Length, /Filter, /DecodeParms, /Type...). */
     readonly dict: PdfDict,
     /** The encoded (filtered) stream data. */
     readonly raw: Uint8Array,
@@ -155,9 +196,16 @@ export class PdfStream {
 
 /** Bytes written verbatim by the serialiser (placeholders the signer patches in place). */
 export class PdfRaw {
-  constructor(readonly bytes: Uint8Array) {}
+  constructor(
+    /** The bytes to write, verbatim. */
+    readonly bytes: Uint8Array,
+  ) {}
 }
 
+/**
+ * Any PDF object (ISO 32000-1 §7.3): `null`, booleans and numbers are JS values, arrays are JS arrays,
+ * the rest are the classes above. `PdfRaw` only appears in objects built for writing.
+ */
 export type PdfObject =
   | PdfRaw
   | null
@@ -170,7 +218,12 @@ export type PdfObject =
   | PdfRef
   | PdfStream;
 
+/** Shorthand for `PdfName.of(n)`: `name('Sig')` is the name `/Sig`. */
 export const name = (n: string): PdfName => PdfName.of(n);
+/**
+ * Builds a `PdfDict` from an object literal, skipping `undefined` values (so optional entries can be
+ * written inline): `dict({ Type: name('Annot'), P: pageRef })`.
+ */
 export const dict = (entries: Record<string, PdfObject | undefined>): PdfDict => {
   const d = new PdfDict();
   for (const [k, v] of Object.entries(entries)) if (v !== undefined) d.set(k, v);

@@ -25,11 +25,17 @@ for (const c of [0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]) WS[c] = 1;
 const DELIM = new Uint8Array(256);
 for (const c of '()<>[]{}/%') DELIM[c.charCodeAt(0)] = 1;
 
+/** Whether byte `c` is a PDF white-space character (ISO 32000-1 §7.2.2 Table 1: NUL, HT, LF, FF, CR, SP). */
 export const isWhite = (c: number | undefined): boolean => c !== undefined && WS[c] === 1;
+/** Whether byte `c` is a PDF delimiter (ISO 32000-1 §7.2.2 Table 2: `( ) < > [ ] { } / %`). */
 export const isDelim = (c: number | undefined): boolean => c !== undefined && DELIM[c] === 1;
 const isRegular = (c: number | undefined): boolean => c !== undefined && WS[c] === 0 && DELIM[c] === 0;
 const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
 
+/**
+ * Decodes bytes [start, end) one byte per character (ISO-8859-1), the usual way to read PDF keywords
+ * and numbers; works in 8 KiB slices, so large ranges do not overflow the argument stack.
+ */
 export function latin1(b: Uint8Array, start = 0, end = b.length): string {
   let s = '';
   const e = Math.min(end, b.length);
@@ -39,6 +45,10 @@ export function latin1(b: Uint8Array, start = 0, end = b.length): string {
   return s;
 }
 
+/**
+ * Encodes a string one byte per character (the low 8 bits of each UTF-16 code unit): for PDF keywords,
+ * numbers and names built from ASCII text. Not a text encoder: non-Latin-1 characters are truncated.
+ */
 export function ascii(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
@@ -85,9 +95,13 @@ export function lastIndexOf(hay: Uint8Array, needle: string, before = hay.length
 /** Resolves an indirect /Length while parsing a stream. */
 export type LengthResolver = (ref: PdfRef) => number | undefined;
 
+/** An indirect object `num gen obj … endobj` parsed by `Parser.parseIndirect`, with its file offsets. */
 export interface IndirectObject {
+  /** Object number. */
   num: number;
+  /** Generation number. */
   gen: number;
+  /** The object (a `PdfStream` for a stream). */
   value: PdfObject;
   /** Offset of the object header. */
   offset: number;
@@ -103,11 +117,22 @@ export function endOfData(msg: string, need?: number): PdfError {
   return malformed(msg, { endOfData: true, ...(need !== undefined ? { need } : {}) });
 }
 
+/**
+ * Whether `e` is the `PDF_MALFORMED` error raised by `endOfData` (the parser ran off the end of its
+ * buffer; a windowed reader retries with a larger window).
+ */
 export function isEndOfData(e: unknown): e is PdfError {
   return e instanceof PdfError && (e.detail as { endOfData?: boolean } | undefined)?.endOfData === true;
 }
 
+/**
+ * Lexer and object parser over `buf` (ISO 32000-1 §7.2 lexical conventions, §7.3 objects), starting
+ * at `pos`. It parses one object where asked (position-based), with the nesting bound `MAX_NESTING`
+ * and the container bound `MAX_CONTAINER_ENTRIES`. Syntax errors throw `PdfError` `PDF_MALFORMED`
+ * (KysoError `INVALID_ARGUMENT`); bounds throw `PDF_LIMIT` (`INPUT_TOO_LARGE`).
+ */
 export class Parser {
+  /** Current position, an index into `buf` (add `base` for a file offset: `abs`). */
   pos: number;
   /**
    * Set when `buf` is a window of a larger source: a stream whose /Length runs past the window
@@ -115,6 +140,7 @@ export class Parser {
    */
   partial = false;
   constructor(
+    /** The bytes parsed (a whole file, or a window of it starting at file offset `base`). */
     readonly buf: Uint8Array,
     pos = 0,
     /** File offset of buf[0] (spans and object offsets are reported in file offsets). */
@@ -128,6 +154,7 @@ export class Parser {
     return this.base + this.pos;
   }
 
+  /** Skips white space and comments (`%` to end of line). */
   skipWs(): void {
     const b = this.buf;
     for (;;) {
@@ -157,6 +184,7 @@ export class Parser {
     return t === kw;
   }
 
+  /** Reads the keyword `kw` or throws `PDF_MALFORMED`. */
   expectKeyword(kw: string): void {
     this.skipWs();
     const at = this.pos;
@@ -177,6 +205,10 @@ export class Parser {
     return Number(latin1(this.buf, start, this.pos));
   }
 
+  /**
+   * Parses one direct object at the current position (`num gen R` is read as a `PdfRef`). `depth` is the
+   * current array/dictionary nesting; past `MAX_NESTING` it throws `PDF_LIMIT`.
+   */
   parseObject(depth = 0): PdfObject {
     if (depth > MAX_NESTING) throw new PdfError('PDF_LIMIT', `nesting deeper than ${MAX_NESTING}`);
     this.skipWs();
@@ -238,6 +270,7 @@ export class Parser {
     throw malformed(`unexpected token '${tok.slice(0, 30)}' at offset ${start}`);
   }
 
+  /** Parses a name at the current position (the `/`), resolving `#xx` escapes (ISO 32000-1 §7.3.5). */
   parseName(): PdfName {
     const b = this.buf;
     this.pos++; // '/'
@@ -256,6 +289,7 @@ export class Parser {
     return PdfName.of(String.fromCharCode(...bytes));
   }
 
+  /** Parses a dictionary `<< … >>` at the current position (at most `MAX_CONTAINER_ENTRIES` entries). */
   parseDict(depth: number): PdfDict {
     const b = this.buf;
     this.pos += 2;
@@ -282,6 +316,10 @@ export class Parser {
     }
   }
 
+  /**
+   * Parses a hexadecimal string `<…>` (ISO 32000-1 §7.3.4.3; an odd final digit is padded with 0), with
+   * its byte span.
+   */
   parseHexString(): PdfString {
     const b = this.buf;
     const start = this.pos;
@@ -307,6 +345,10 @@ export class Parser {
     return new PdfString(out.subarray(0, n), true, [this.base + start, this.base + this.pos]);
   }
 
+  /**
+   * Parses a literal string `(…)` (ISO 32000-1 §7.3.4.2: balanced parentheses, backslash escapes, octal
+   * codes, line continuations), with its byte span.
+   */
   parseLiteralString(): PdfString {
     const b = this.buf;
     const start = this.pos;
@@ -382,6 +424,10 @@ export class Parser {
     return { num, gen, value, offset, end: this.abs };
   }
 
+  /**
+   * Parses the body of a stream whose dictionary `d` was just read (`stream` EOL data `endstream`), using
+   * /Length when it is right and searching for `endstream` when it is not.
+   */
   parseStreamBody(d: PdfDict, resolveLength?: LengthResolver): PdfStream {
     const b = this.buf;
     this.expectKeyword('stream');

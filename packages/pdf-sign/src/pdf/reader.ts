@@ -32,25 +32,41 @@ export const MAX_RECONSTRUCTED_OBJECTS = 2_000_000;
 /** Bytes after the window end a successful windowed parse must leave (else the window grows). */
 const WINDOW_MARGIN = 256;
 
+/**
+ * One cross-reference entry (ISO 32000-1 §7.5.4 tables, §7.5.8 streams): a free entry, an object at a
+ * byte offset, or object number `index` inside the object stream `stream` (§7.5.7).
+ */
 export type XrefEntry =
   | { type: 'free'; gen: number }
   | { type: 'offset'; offset: number; gen: number }
   | { type: 'compressed'; stream: number; index: number };
 
+/**
+ * One cross-reference section as read from the file: a classic `xref` table with its trailer, or a
+ * cross-reference stream (ISO 32000-1 §7.5.4, §7.5.8). Offsets are byte offsets in the file.
+ */
 export interface XrefSection {
   /** Offset of the `xref` keyword or of the xref stream object. */
   offset: number;
+  /** `table`: an `xref` keyword and trailer dictionary; `stream`: a /Type /XRef stream object. */
   kind: 'table' | 'stream';
+  /** The trailer dictionary (for a stream: the stream's dictionary). */
   trailer: PdfDict;
   /** Entries of this section (for a hybrid table: its /XRefStm entries fill the gaps). */
   entries: Map<number, XrefEntry>;
   /** /XRefStm offset of a hybrid-reference table section. */
   xrefStm?: number;
+  /** /Prev: offset of the previous section (the revision before), absent in the first one. */
   prev?: number;
   /** Offset just after the section (after the trailer dictionary or the stream's endobj). */
   end: number;
 }
 
+/**
+ * One revision of the document: the original (index 0) or one incremental update (ISO 32000-1 §7.5.6),
+ * with the objects it defines or frees. The verifier compares revisions to judge the changes made
+ * after a signature (ISO 32000-2 §12.8.2.2 DocMDP).
+ */
 export interface PdfRevision {
   /** 0 = the original document. */
   index: number;
@@ -66,9 +82,11 @@ export interface PdfRevision {
   objects: number[];
   /** Object numbers freed by this revision. */
   freed: number[];
+  /** How the revision wrote its cross-reference: a table, a stream, or a table with /XRefStm (hybrid). */
   xrefKind: 'table' | 'stream' | 'hybrid';
 }
 
+/** Options of `PdfReader.open`. */
 export interface ReaderOptions {
   /**
    * Refuse tolerated defects (broken object streams, wrong object numbers, a startxref that misses
@@ -79,12 +97,25 @@ export interface ReaderOptions {
   initialWindow?: number;
 }
 
+/**
+ * Lazy PDF reader (ISO 32000-1 §7.5 file structure): reads startxref and the /Prev chain of xref
+ * sections (tables, streams, hybrid files, object streams, linearized files) and parses an object
+ * only when asked, caching at most `OBJECT_CACHE_SIZE`. Open with `PdfReader.open`.
+ *
+ * Tolerated defects (non-strict) are listed in `warnings` and `corrections`; in strict mode and for
+ * any limit (`MAX_*` constants) the reader throws `PdfError`: `PDF_MALFORMED` (KysoError
+ * `INVALID_ARGUMENT`), `PDF_LIMIT` (`INPUT_TOO_LARGE`). An encrypted document opens (see `encrypted`)
+ * but kyso does not decrypt it.
+ */
 export class PdfReader {
+  /** Where the bytes come from (memory or a file). */
   readonly source: ByteSource;
+  /** Whether tolerated defects were refused (`ReaderOptions.strict`). */
   readonly strict: boolean;
   readonly #window: number;
   /** Newest first. */
   readonly sections: XrefSection[] = [];
+  /** The merged cross-reference: for each object number, the newest entry (what `getObject` reads). */
   readonly xref = new Map<number, XrefEntry>();
   /**
    * Offset of the newest xref section: the file's last startxref value, corrected when it missed
@@ -210,10 +241,18 @@ export class PdfReader {
     return this.sections[0]!.kind;
   }
 
+  /**
+   * Whether the trailer has /Encrypt (ISO 32000-1 §7.6). kyso does not decrypt: strings and streams of
+   * an encrypted document are read as stored, and `IncrementalWriter` refuses to update it.
+   */
   get encrypted(): boolean {
     return this.trailer.has('Encrypt');
   }
 
+  /**
+   * The number of object numbers in use: the largest trailer /Size, or the highest object number + 1
+   * when the xref holds more. A new object of an incremental update gets this number.
+   */
   get size(): number {
     let max = 0;
     for (const s of this.sections) {
@@ -224,6 +263,10 @@ export class PdfReader {
     return max;
   }
 
+  /**
+   * The header version (`'1.7'`, `'2.0'`) from `%PDF-x.y` in the first 1024 bytes. The catalog's
+   * /Version, which may override it, is not consulted.
+   */
   get version(): string {
     const head = this.source.read(0, 1024);
     const i = indexOf(head, '%PDF-');
@@ -649,6 +692,9 @@ export class PdfReader {
     return v ?? null;
   }
 
+  /**
+   * Resolves `o` and returns it if it is a dictionary (a stream's dictionary for a stream), else undefined.
+   */
   dict(o: PdfObject | undefined): PdfDict | undefined {
     const v = this.resolve(o);
     if (v instanceof PdfDict) return v;
@@ -656,6 +702,7 @@ export class PdfReader {
     return undefined;
   }
 
+  /** Resolves `o` and returns it if it is an array, else undefined. */
   array(o: PdfObject | undefined): PdfObject[] | undefined {
     const v = this.resolve(o);
     return Array.isArray(v) ? v : undefined;
@@ -668,10 +715,15 @@ export class PdfReader {
     return decodeStream(this.#resolveFilters(v));
   }
 
+  /** The trailer's /Root reference (the document catalog). */
   get rootRef(): PdfRef {
     return this.trailer.get('Root') as PdfRef;
   }
 
+  /**
+   * The document catalog (ISO 32000-1 §7.7.2); throws `PDF_MALFORMED` when /Root does not resolve to a
+   * dictionary.
+   */
   catalog(): PdfDict {
     const c = this.dict(this.rootRef);
     if (!c) throw malformed('document catalog missing');
@@ -833,6 +885,10 @@ export function findEofEnds(input: Uint8Array | ByteSource): number[] {
   return out;
 }
 
+/**
+ * The result of `scanObjects`: object headers and `trailer` keywords found by scanning a file whose
+ * cross-reference information is unusable.
+ */
 export interface ObjectScan {
   /** Object number -> offset of its last `N G obj` header, and its generation. */
   objects: Map<number, { offset: number; gen: number }>;

@@ -92,12 +92,18 @@ function join(parts: (string | Uint8Array)[]): Uint8Array {
   return out;
 }
 
+/**
+ * Serialises a direct object to PDF syntax (ISO 32000-1 §7.3): names escaped with `#xx`, strings as
+ * given (`hex` or literal with escapes), numbers without exponents, streams with their raw data and
+ * a /Length matching it. `PdfRaw` bytes are copied verbatim.
+ */
 export function serialize(o: PdfObject): Uint8Array {
   const out: (string | Uint8Array)[] = [];
   write(o, out, 0);
   return join(out);
 }
 
+/** Serialises an indirect object: `num gen obj` EOL, the object, EOL `endobj` EOL. */
 export function serializeIndirect(num: number, gen: number, o: PdfObject): Uint8Array {
   const out: (string | Uint8Array)[] = [`${num} ${gen} obj\n`];
   write(o, out, 0);

@@ -6,6 +6,11 @@
  */
 import type { CmsDigestAlgorithm } from '@kyso/pki-core';
 
+/**
+ * Positioned read access to a PDF's bytes: what `PdfReader` and the verifier read from. Use
+ * `memorySource` for bytes in memory or `fileSource` (`@kyso/pdf-sign/node`) for a file on disk;
+ * any object with `length` and `read` works (e.g. a range-request client).
+ */
 export interface ByteSource {
   /** Total length in bytes. */
   readonly length: number;
@@ -33,6 +38,7 @@ export function memorySource(bytes: Uint8Array): ByteSource {
   };
 }
 
+/** Whether `x` is a `ByteSource` (an object with `read()` and a numeric `length`, not a Uint8Array). */
 export function isByteSource(x: unknown): x is ByteSource {
   return (
     typeof x === 'object' &&

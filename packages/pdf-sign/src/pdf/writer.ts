@@ -13,6 +13,10 @@ import { ascii } from './parser.js';
 import type { PdfReader } from './reader.js';
 import { serializeIndirect } from './serialize.js';
 
+/**
+ * The result of `IncrementalWriter.write`: the bytes to append to the original document and where
+ * each written object landed (the signer uses the offsets to locate /Contents and /ByteRange).
+ */
 export interface WrittenUpdate {
   /** The appended bytes (the new revision); the full document is original + appended. */
   appended: Uint8Array;
@@ -22,6 +26,7 @@ export interface WrittenUpdate {
   length: number;
 }
 
+/** Options of `IncrementalWriter`. */
 export interface IncrementalWriterOptions {
   /** Force the kind of the new xref section (default: the kind of the file's last section). */
   xrefKind?: 'table' | 'stream';
@@ -29,12 +34,21 @@ export interface IncrementalWriterOptions {
   idSecond?: Uint8Array;
 }
 
+/**
+ * Writes an incremental update (ISO 32000-1 §7.5.6) on top of the document read by `reader`: the
+ * original bytes are never modified; new and changed objects, a cross-reference section of the same
+ * kind as the file's last one and a trailer with /Prev are appended by `write`.
+ *
+ * Throws `PdfError` `PDF_UNSUPPORTED` (KysoError `UNSUPPORTED_ALGORITHM`) for an encrypted document.
+ */
 export class IncrementalWriter {
   readonly #objects = new Map<number, { gen: number; value: PdfObject }>();
   #next: number;
 
   constructor(
+    /** The document the update applies to. */
     readonly reader: PdfReader,
+    /** Options of the new cross-reference section and /ID. */
     readonly options: IncrementalWriterOptions = {},
   ) {
     if (reader.encrypted)
@@ -59,6 +73,7 @@ export class IncrementalWriter {
     this.#objects.set(ref.num, { gen: ref.gen, value });
   }
 
+  /** Whether `ref` is already added or changed in this update. */
   has(ref: PdfRef): boolean {
     return this.#objects.has(ref.num);
   }
@@ -90,10 +105,17 @@ export class IncrementalWriter {
     throw new PdfError('PDF_MALFORMED', `object ${ref.num} is not a dictionary`);
   }
 
+  /** Number of objects the update will write. */
   get pendingCount(): number {
     return this.#objects.size;
   }
 
+  /**
+   * Serialises the pending objects, the cross-reference section (complete, without /Prev, when the
+   * reader rebuilt a broken xref) and the trailer (/Size, /Prev, /Root, /Info and /ID with a new second
+   * element), then `startxref` and `%%EOF`. Nothing is written to the reader's source: the caller
+   * concatenates original + `appended`.
+   */
   write(): WrittenUpdate {
     const r = this.reader;
     const base = r.length;

@@ -253,6 +253,7 @@ function star(cv: Canvas, cx: number, cy: number, r: number): void {
   cv.fill([pts]);
 }
 
+/** Options of `drawDemoSeal` (a fictitious seal for demos and tests; never a real agency's). */
 export interface DemoSealOptions {
   /** Text around the ring (default 'ỦY BAN NHÂN DÂN TỈNH AN LẠC', fictitious). */
   ringText?: string;
@@ -370,6 +371,7 @@ export function drawDemoSignature(): RgbaImage {
   return cv.toImage([20, 50, 170], 300);
 }
 
+/** The shipped demo images (assets/demo/): the blue signature or the red seal, both fictitious. */
 export type DemoAsset = 'signature' | 'seal';
 
 /** Path of a shipped demo image. */

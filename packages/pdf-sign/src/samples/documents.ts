@@ -20,6 +20,10 @@ import { mm } from '../appearance/images.js';
 import { wrapWith } from '../appearance/layout.js';
 import type { Rect } from '../sign/appearance.js';
 
+/**
+ * The header of a sample document, as Decree 30/2020/NĐ-CP Phụ lục I lays it out: cơ quan chủ
+ * quản, cơ quan ban hành, số và ký hiệu, địa danh and date. All values are fictitious by default.
+ */
 export interface SampleHeader {
   /** Cơ quan chủ quản (upper case). Default 'ỦY BAN NHÂN DÂN TỈNH AN LẠC' (fictitious). */
   parentAgency?: string;
@@ -33,6 +37,10 @@ export interface SampleHeader {
   date?: Date;
 }
 
+/**
+ * The signature block of a sample document (Phụ lục I boxes 7a/7b/7c and 8), left empty by default
+ * for `personAppearance` and `sealAppearance` to fill.
+ */
 export interface SampleSignatureBlock {
   /** Authority/title lines of the official (drawn by the person appearance, not by the sample). */
   titleLines?: string[];
@@ -44,6 +52,7 @@ export interface SampleSignatureBlock {
   emptyFields?: boolean;
 }
 
+/** Options of `congVanSample` and `quyetDinhSample`: header, body and signature block. */
 export interface SampleOptions extends SampleHeader, SampleSignatureBlock {
   /** Subject (trích yếu). */
   subject?: string;
@@ -59,8 +68,14 @@ export interface SampleOptions extends SampleHeader, SampleSignatureBlock {
   extraParagraphs?: number;
 }
 
+/**
+ * A generated sample PDF and where its visible signatures go, in page space (points, origin at the
+ * lower left of the page), ready for `preparePdfSignature`'s `rect`.
+ */
 export interface SampleDocument {
+  /** The PDF (A4 portrait, Liberation Serif embedded, one revision). */
   bytes: Uint8Array;
+  /** Number of pages (the signature block may push to page 2, see `extraParagraphs`). */
   pageCount: number;
   /** Where the visible signatures go (page space of `page`, 0-based). */
   signature: {
@@ -71,7 +86,9 @@ export interface SampleDocument {
     personImage: Rect;
     /** Rect for `sealAppearance` (36 mm seal over the left third of `personImage`). */
     seal: Rect;
+    /** The title lines used (for the person appearance). */
     titleLines: string[];
+    /** The official's name used (for the person appearance). */
     signerName: string;
     /** Names of the empty signature fields, when `emptyFields` was set. */
     fields?: { person: string; agency: string };

@@ -7,8 +7,11 @@ export const MAX_FIELD_DEPTH = 32;
 /** Most fields visited. */
 export const MAX_FIELDS = 100_000;
 
+/** A terminal AcroForm field (ISO 32000-1 §12.7.3) as found by `listFields`. */
 export interface FieldInfo {
+  /** The field's object reference. */
   ref: PdfRef;
+  /** The field dictionary (merged with its widget when the field has a single widget). */
   dict: PdfDict;
   /** Fully qualified name (parent.child). */
   name: string;
@@ -20,6 +23,12 @@ export interface FieldInfo {
   value?: PdfRef | PdfDict;
 }
 
+/**
+ * The terminal fields of the document's AcroForm (ISO 32000-1 §12.7.3.1: the /Fields tree walked
+ * through /Kids, names joined with `.`, /FT inherited), in tree order. A document without /AcroForm
+ * has none. Throws `PdfError` `PDF_MALFORMED` for a circular tree and `PDF_LIMIT` beyond
+ * `MAX_FIELD_DEPTH` levels or `MAX_FIELDS` fields.
+ */
 export function listFields(r: PdfReader): FieldInfo[] {
   const acro = r.dict(r.catalog().get('AcroForm'));
   if (!acro) return [];
@@ -59,6 +68,10 @@ export function listFields(r: PdfReader): FieldInfo[] {
   return out;
 }
 
+/**
+ * The signature fields (/FT /Sig, ISO 32000-2 §12.7.5.5), signed or not: a signed one has `value`
+ * (its signature dictionary). Same errors as `listFields`.
+ */
 export function signatureFields(r: PdfReader): FieldInfo[] {
   return listFields(r).filter((f) => f.type === 'Sig');
 }

@@ -260,14 +260,22 @@ async function truncateTo(file: string, len: number): Promise<void> {
   }
 }
 
+/**
+ * The result of `signPdfFile`: like `SignPdfResult`, with the output written to `path` instead of
+ * returned in memory.
+ */
 export interface SignPdfFileResult {
+  /** The signed file (the output path given). */
   path: string;
+  /** The signature field signed. */
   fieldName: string;
   /** The level reached (B-LT, B-LTA: confirmed by kyso's verifier on the output, see signPdf). */
   level: PadesLevel;
   /** The level asked for. */
   requestedLevel: PadesLevel;
+  /** The CMS embedded in the signature. */
   cms: Uint8Array;
+  /** Validation data written to the DSS (B-LT, B-LTA). */
   validationData?: CollectedValidationData;
 }
 

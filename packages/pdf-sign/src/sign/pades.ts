@@ -46,11 +46,17 @@ import {
   signatureTimeStampTokens,
 } from './validation-data.js';
 
+/**
+ * A PAdES baseline level (ETSI EN 319 142-1 §6): `B-B` (CAdES-detached CMS with signing-certificate-v2),
+ * `B-T` (+ signature time-stamp), `B-LT` (+ DSS with the validation data proving every certificate's
+ * status), `B-LTA` (+ document time-stamp over the DSS).
+ */
 export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
 
 /** Bytes of a time-stamp token budgeted in a signature placeholder (TSA cert + chain + signature). */
 export const TIMESTAMP_ALLOWANCE = 8 * 1024;
 
+/** What `estimatePlaceholder` sizes the /Contents reservation from. */
 export interface PlaceholderEstimateInput {
   /** Certificates embedded in the CMS (DER). */
   certificates: readonly Uint8Array[];
@@ -73,7 +79,15 @@ export function estimatePlaceholder(input: PlaceholderEstimateInput): number {
   return Math.ceil((base * 1.15) / 1024) * 1024;
 }
 
+/**
+ * Options of `signPdf` (and of the file and server variants): the preparation options plus who signs
+ * and the PAdES level (ETSI EN 319 142-1).
+ */
 export interface SignPdfOptions extends PreparePdfSignatureOptions {
+  /**
+   * Computes the signature and supplies the certificate chain (leaf first) embedded in the CMS: a local
+   * key, a PKCS#11 token or a remote CSC signer.
+   */
   signer: Signer;
   /** Default 'B-B'. */
   level?: PadesLevel;
@@ -83,6 +97,10 @@ export interface SignPdfOptions extends PreparePdfSignatureOptions {
   revocation?: RevocationDataFetcher;
   /** Extra certificates for the DSS (e.g. a root the relying party needs). */
   extraCertificates?: readonly Uint8Array[];
+  /**
+   * Signature algorithm (default: chosen from the signer's key and the digest algorithm, e.g. ECDSA
+   * with SHA-256 for P-256, RSA PKCS#1 v1.5 with SHA-256 for RSA).
+   */
   signatureAlgorithm?: SignatureAlgorithm;
   /** Time-stamp imprint hash (default: the digest algorithm). */
   timeStampHashAlgorithm?: HashAlgorithm;
@@ -98,8 +116,14 @@ export interface SignPdfOptions extends PreparePdfSignatureOptions {
   acceptLowerLevel?: boolean;
 }
 
+/** The result of `signPdf`. */
 export interface SignPdfResult {
+  /**
+   * The signed document: the original bytes followed by the signature update (and, from B-LT, the DSS
+   * update and, for B-LTA, the document time-stamp update).
+   */
   pdf: Uint8Array;
+  /** The signature field signed (given, or the new `SignatureN` field created). */
   fieldName: string;
   /**
    * The level reached. For B-LT and B-LTA it is the level kyso's verifier confirms offline on the
@@ -279,7 +303,9 @@ export async function confirmLevel(
   );
 }
 
+/** Options of `completeLongTermLevel`. */
 export interface LongTermLevelOptions {
+  /** The level asked for; B-B and B-T return the document unchanged. */
   level: PadesLevel;
   /** The signature's field (the level confirmed is this signature's). */
   fieldName: string;
@@ -289,9 +315,13 @@ export interface LongTermLevelOptions {
   timeStamper?: TimeStamper;
   /** B-LT, B-LTA: where the revocation data comes from. */
   revocation?: RevocationDataFetcher;
+  /** Further DER certificates for the DSS (e.g. a root the relying party needs). */
   extraCertificates?: readonly Uint8Array[];
   /** Sign even when the level cannot be reached; `level` then says what was. Default false. */
   acceptLowerLevel?: boolean;
+  /**
+   * Give the document time-stamp's zero-size widget an empty /AP anyway (see `PreparePdfSignatureOptions`).
+   */
   invisibleAppearanceStream?: boolean;
 }
 
@@ -340,7 +370,18 @@ export async function completeLongTermLevel(
   return { pdf: out, level: reached, validationData: data };
 }
 
-/** One-step PAdES signature (prepare, sign, embed, then DSS / document time-stamp by level). */
+/**
+ * One-step PAdES signature (ETSI EN 319 142-1): prepare the field and the ByteRange, sign its
+ * digest with `options.signer`, embed the CMS, then by level add the DSS (B-LT) and a document
+ * time-stamp (B-LTA), and confirm the level with kyso's verifier offline. The input is never
+ * modified; every step appends an incremental update (ISO 32000-1 §7.5.6).
+ *
+ * Throws KysoError `INVALID_ARGUMENT` when B-T and above have no `timeStamper` or B-LT and above no
+ * `revocation`, or the signer has no certificate; `PdfError` `PDF_REFUSED` / `PDF_MALFORMED` /
+ * `PDF_LIMIT` from the preparation (see `preparePdfSignature`); `LevelNotReachedError` (KysoError
+ * `NOT_FOUND`) when B-LT or B-LTA cannot be proven, unless `acceptLowerLevel`; the signer's and the
+ * TSA's errors as they come.
+ */
 export async function signPdf(pdf: Uint8Array, options: SignPdfOptions): Promise<SignPdfResult> {
   const { level, prepared, cms } = await prepareAndSign(options, (opts) => preparePdfSignature(pdf, opts));
   const out = embedSignature(prepared, cms);
@@ -369,9 +410,16 @@ export async function signPdf(pdf: Uint8Array, options: SignPdfOptions): Promise
   return result;
 }
 
+/**
+ * Validation data for a Document Security Store (ETSI EN 319 142-1 §5.4.2, ISO 32000-2 §12.8.4.3):
+ * DER certificates, DER OCSPResponses and DER CRLs, each written as a Flate-compressed stream.
+ */
 export interface DssData {
+  /** DER certificates for /Certs. */
   certs?: readonly Uint8Array[];
+  /** DER OCSPResponses (RFC 6960) for /OCSPs. */
   ocsps?: readonly Uint8Array[];
+  /** DER CRLs (RFC 5280) for /CRLs. */
   crls?: readonly Uint8Array[];
 }
 

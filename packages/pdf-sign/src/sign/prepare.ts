@@ -29,6 +29,11 @@ import { type AppearanceProvider, type Rect, invisibleAppearance } from './appea
 import { docMdpPermission, signatureFields } from './fields.js';
 import { hashByteRange } from './hash.js';
 
+/**
+ * The signature dictionary's /SubFilter (ISO 32000-2 §12.8.3): `ETSI.CAdES.detached` for PAdES
+ * (ETSI EN 319 142-1, the default), `adbe.pkcs7.detached` for plain CMS signatures (PDF 1.x
+ * interoperability), `ETSI.RFC3161` for document time-stamps (ISO 32000-2 §12.8.5).
+ */
 export type SubFilter = 'ETSI.CAdES.detached' | 'adbe.pkcs7.detached' | 'ETSI.RFC3161';
 
 /** Default bytes reserved for the CMS when nothing better is known. */
@@ -37,11 +42,21 @@ export const DEFAULT_PLACEHOLDER = 16 * 1024;
 export const MAX_PLACEHOLDER = 4 * 1024 * 1024;
 const BYTE_RANGE_PLACEHOLDER = '[0 0000000000 0000000000 0000000000]';
 
+/**
+ * A FieldMDP lock (ISO 32000-2 §12.8.2.4, /Lock and the /TransformParams of a /FieldMDP reference):
+ * which form fields the signature locks against later changes.
+ */
 export interface FieldLock {
+  /** `All` locks every field; `Include` only `fields`; `Exclude` every field except `fields`. */
   action: 'All' | 'Include' | 'Exclude';
+  /** Fully qualified field names (required for `Include` and `Exclude`). */
   fields?: string[];
 }
 
+/**
+ * Options of `preparePdfSignature` (and, through `SignPdfOptions`, of `signPdf`): the signature
+ * dictionary (ISO 32000-2 §12.8.1), the field and its widget, and the reservation.
+ */
 export interface PreparePdfSignatureOptions {
   /** Name of the signature field: an existing empty one is signed, else it is created. */
   fieldName?: string;
@@ -49,8 +64,11 @@ export interface PreparePdfSignatureOptions {
   subFilter?: SubFilter;
   /** /M (default now). Not written for document time-stamps. */
   signingTime?: Date;
+  /** /Reason: why the document is signed, free text shown by viewers. */
   reason?: string;
+  /** /Location: where it was signed (e.g. `Hà Nội`), free text. */
   location?: string;
+  /** /ContactInfo: how to reach the signer, free text. */
   contactInfo?: string;
   /** /Name: the signer's name (usually left to the certificate). */
   signerName?: string;
@@ -60,11 +78,16 @@ export interface PreparePdfSignatureOptions {
   lock?: FieldLock;
   /** Bytes reserved for the CMS (/Contents holds twice as many hex digits). */
   placeholderSize?: number;
+  /** Digest of the ByteRange and of the CMS (default SHA-256). SHA-1 is refused (`PDF_REFUSED`). */
   digestAlgorithm?: HashAlgorithm;
   /** Page (0-based) for a new field's widget. Default 0. */
   page?: number;
   /** Widget rectangle for a new visible field (page space). */
   rect?: Rect;
+  /**
+   * Draws a visible signature in `rect` (default `invisibleAppearance`). Decree 30/2020 layouts:
+   * `@kyso/pdf-sign/appearance`.
+   */
   appearance?: AppearanceProvider;
   /**
    * Invisible signatures and document time-stamps get a zero-size widget (/Rect [0 0 0 0]) without
@@ -79,18 +102,30 @@ export interface PreparePdfSignatureOptions {
   documentTimeStamp?: boolean;
 }
 
+/**
+ * A prepared signature (step 1 of two-step signing): the document with the placeholder and the
+ * digest to sign. Plain data: it can be stored or sent (e.g. to a CSC service) and later passed to
+ * `embedSignature` with the CMS over `digest`.
+ */
 export interface PreparedPdfSignature {
   /** The full prepared document (original bytes + update with the placeholder). */
   document: Uint8Array;
+  /**
+   * /ByteRange `[0 a b c]`: the two signed byte spans around the /Contents hex string (ISO 32000-2
+   * §12.8.1), in document offsets.
+   */
   byteRange: [number, number, number, number];
   /** Digest of the ByteRange with `digestAlgorithm`. */
   digest: Uint8Array;
+  /** The algorithm of `digest` (the CMS must use the same one). */
   digestAlgorithm: HashAlgorithm;
   /** The /Contents hex string including its delimiters: [start, end). */
   reservedRegion: { start: number; end: number };
   /** CMS bytes that fit. */
   capacity: number;
+  /** The signature field's fully qualified name. */
   fieldName: string;
+  /** The /SubFilter written. */
   subFilter: SubFilter;
   /** Length of the original document (the update starts there). */
   originalLength: number;
@@ -118,16 +153,36 @@ function uniqueFieldName(existing: Set<string>, base: string): string {
  * full document.
  */
 export interface PreparedSignatureUpdate {
+  /** The bytes to append after the original document (the update, ByteRange filled in). */
   appended: Uint8Array;
+  /** Length of the original document (where `appended` starts). */
   originalLength: number;
+  /** /ByteRange `[0 a b c]` in offsets of the full document. */
   byteRange: [number, number, number, number];
+  /** The /Contents hex string including its delimiters, [start, end) in the full document. */
   reservedRegion: { start: number; end: number };
+  /** CMS bytes that fit in /Contents. */
   capacity: number;
+  /** The signature field's fully qualified name. */
   fieldName: string;
+  /** The /SubFilter written. */
   subFilter: SubFilter;
+  /** The algorithm the ByteRange is to be hashed with. */
   digestAlgorithm: HashAlgorithm;
 }
 
+/**
+ * Step 1 of two-step signing (ISO 32000-2 §12.8.1, PAdES EN 319 142-1): appends an incremental
+ * update with the signature dictionary (/Contents reserved as `placeholderSize` zero bytes, /ByteRange
+ * filled in), the field and widget (a new field `SignatureN`, or the empty field `fieldName`), and
+ * returns the document and the digest of its ByteRange. The input is not modified.
+ *
+ * Throws `PdfError` (KysoError `INVALID_ARGUMENT` unless said): `PDF_REFUSED` when the field is already
+ * signed, the document is certified with DocMDP P=1, a certification is not the first signature, the
+ * page is out of range, SHA-1 is asked for or `placeholderSize` is outside 64..`MAX_PLACEHOLDER`;
+ * `PDF_MALFORMED` for an unreadable document; `PDF_LIMIT` (`INPUT_TOO_LARGE`) past the reader's limits;
+ * `PDF_UNSUPPORTED` (`UNSUPPORTED_ALGORITHM`) for an encrypted document.
+ */
 export async function preparePdfSignature(
   pdf: Uint8Array,
   options: PreparePdfSignatureOptions = {},

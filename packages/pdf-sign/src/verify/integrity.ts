@@ -24,6 +24,13 @@ import { type PdfInput, readRanges, toSource } from './source.js';
 /** The status of one check line: pki-core's (one vocabulary for every report). */
 export type { CheckStatus } from '@kyso/pki-core';
 
+/**
+ * The integrity checks of a PDF signature, in the order they run: `byte-range` (well-formed /ByteRange
+ * whose gap is exactly /Contents, ISO 32000-2 §12.8.1), `coverage` (the whole file or a whole
+ * revision), `cms` (the CMS parses, RFC 5652), `message-digest` (the ByteRange digest equals the signed
+ * messageDigest), `signature` (the signer's signature verifies), `signing-certificate` (ESS
+ * signing-certificate(-v2) matches the signer, required by PAdES EN 319 142-1).
+ */
 export type IntegrityCheckName =
   | 'byte-range'
   | 'coverage'
@@ -51,14 +58,24 @@ export const INTEGRITY_REASONS = [
 /** A stable reason code of a PDF signature's integrity checks. */
 export type IntegrityReason = (typeof INTEGRITY_REASONS)[number];
 
+/** One integrity check line: which check, its status, and a stable reason code when it did not pass. */
 export interface IntegrityCheck {
+  /** Which check. */
   check: IntegrityCheckName;
+  /** `passed`, `failed` or `indeterminate`. */
   status: CheckStatus;
+  /** Stable reason code (see `INTEGRITY_REASONS`). */
   reason?: IntegrityReason;
+  /** Human-readable detail (not stable: do not script against it). */
   detail?: string;
 }
 
+/**
+ * Integrity of one signature or document time-stamp (no trust, no revocation): what
+ * `verifyPdfIntegrity` reports and `verifyPdf` builds on.
+ */
 export interface SignatureIntegrityReport {
+  /** The signature as found in the document. */
   signature: PdfSignatureInfo;
   /** The ranges hash to the signed digest. */
   intact: boolean;
@@ -66,9 +83,11 @@ export interface SignatureIntegrityReport {
   valid: boolean;
   /** ByteRange well formed and covering the file or a whole revision, except /Contents. */
   coverageOk: boolean;
+  /** The ByteRange ends at the end of the file (no later incremental update). */
   coversWholeFile: boolean;
   /** Index of the revision the signature covers (its last revision), when it ends on one. */
   revision?: number;
+  /** The check lines, in order. */
   checks: IntegrityCheck[];
   /** Signer (or TSA) certificate subject. */
   signer?: string;
@@ -82,6 +101,7 @@ export interface SignatureIntegrityReport {
   tsp?: TimeStampVerifyReport;
 }
 
+/** Options of `verifyPdfIntegrity`. */
 export interface IntegrityOptions {
   /** Extra verifyCms options per signature (trust store, time, revocation) for the full verifier. */
   cmsOptions?: (sig: PdfSignatureInfo) => Promise<Partial<CmsVerifyOptions>> | Partial<CmsVerifyOptions>;
@@ -91,10 +111,13 @@ export interface IntegrityOptions {
   revisions?: PdfRevision[];
 }
 
+/** The result of `verifyPdfIntegrity`: the integrity of every signature and document time-stamp. */
 export interface PdfIntegrityReport {
   /** Every signature intact, valid and well covering. */
   ok: boolean;
+  /** Number of revisions of the document (1 + incremental updates). */
   revisions: number;
+  /** One report per signature, in document order. */
   signatures: SignatureIntegrityReport[];
 }
 

@@ -51,9 +51,17 @@ export {
 /** Most revisions compared (each comparison walks the document once). */
 export const MAX_ANALYSED_REVISIONS = 256;
 
+/**
+ * The modification analysis of one incremental update (ISO 32000-1 §7.5.6) against the revision before
+ * it: the highest level of its changes (NONE < LTA_UPDATES < FORM_FILLING < ANNOTATIONS < OTHER, the
+ * categories of ISO 32000-2 §12.8.2.2 DocMDP) and each change found.
+ */
 export interface RevisionDiff {
+  /** The revision compared with the one before it (1 = the first incremental update). */
   revision: number;
+  /** Highest level of `findings` (NONE when nothing changed). */
   level: ModificationLevel;
+  /** Each change found, with its stable code. */
   findings: ModificationFinding[];
   /** Fields whose value or appearance changed (fully qualified names; FieldMDP checks them). */
   changedFields: string[];

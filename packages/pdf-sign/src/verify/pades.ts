@@ -57,10 +57,31 @@ import { repairFindings } from './changes/repair.js';
 import { type PdfSignatureInfo, findSignatures } from './signatures.js';
 import { type PdfInput, toSource } from './source.js';
 
+/**
+ * How `verifyPdf` gets revocation status (see `VerifyPdfOptions.revocation`): `dss-only` (default,
+ * document data only, missing data is fatal), `fetch` (then CRL/OCSP over HTTP), `soft-fail` (missing
+ * data reported, not fatal), `off` (not checked, said so in the report).
+ */
 export type RevocationMode = 'dss-only' | 'fetch' | 'soft-fail' | 'off';
+/**
+ * Outcome of one check or signature, in the three values of ETSI EN 319 102-1 §5.1.3 (TOTAL-PASSED,
+ * TOTAL-FAILED, INDETERMINATE). The EN 319 102-1 indication and sub-indication are in `verdict`
+ * (`withVerdicts`, `pdfVerdict`).
+ */
 export type VerifyStatus = 'valid' | 'invalid' | 'indeterminate';
+/**
+ * The PAdES baseline level a signature actually reaches (ETSI EN 319 142-1 §6), as proven by what the
+ * document holds: `B-T` needs a valid signature time-stamp, `B-LT` revocation data in the document for
+ * the signer and TSA chains, `B-LTA` a valid document time-stamp over that DSS; `none` for a signature
+ * that is not PAdES (e.g. adbe.pkcs7.detached) or not valid.
+ */
 export type PadesLevelReached = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA' | 'none';
 
+/**
+ * Options of `verifyPdf` and `verifyPdfFile`. Without options the document is verified against no
+ * trust anchors (every certificate INDETERMINATE / NO_TRUST_ANCHORS), at the current time, with the
+ * revocation data the document carries.
+ */
 export interface VerifyPdfOptions {
   /** Trust anchors. Without anchors every certificate is indeterminate (NO_TRUST_ANCHORS). */
   trustStore?: TrustStore;
@@ -87,77 +108,142 @@ export interface VerifyPdfOptions {
   modificationPolicy?: ModificationPolicy;
 }
 
+/**
+ * The signer as named by its certificate, for display (the subject's attributes as ISO/IEC 9594 /
+ * RFC 5280 names them; Vietnamese identifiers per the national PKI profile).
+ */
 export interface SignerSummary {
+  /** The subject distinguished name (RFC 4514 string). */
   subject: string;
+  /** CN (2.5.4.3). */
   commonName?: string;
+  /** O (2.5.4.10). */
   organization?: string;
   /** Title (T, 2.5.4.12), e.g. the official's position. */
   title?: string;
   /** Vietnamese identifiers from UID: CCCD, CMND, HC, MST, MNS. */
   identifiers: { type: string; value: string }[];
+  /** The issuer distinguished name (RFC 4514 string). */
   issuer: string;
+  /** Certificate serial number, hex. */
   serialNumber: string;
+  /** Validity start, ISO 8601 UTC. */
   notBefore: string;
+  /** Validity end, ISO 8601 UTC. */
   notAfter: string;
 }
 
+/**
+ * Where a signature's signing time comes from, most to least trustworthy: the signature time-stamp's
+ * genTime, a later document time-stamp's genTime (both proven by a TSA), the /M entry, or the CMS
+ * signingTime attribute (both claimed by the signer, not proof).
+ */
 export type SigningTimeSource = 'signature-timestamp' | 'document-timestamp' | 'claimed-m' | 'claimed-cms';
 
+/** The revocation check of one certificate of a validated path (RFC 5280 §6.3 CRL / RFC 6960 OCSP). */
 export interface RevocationLine {
+  /** The certificate's subject (RFC 4514 string). */
   subject: string;
+  /** `good`, `revoked` or `unknown` (or `not-checked` with revocation `off`). */
   status: string;
   /** crl / ocsp / none. */
   source: string;
   /** Where the data came from: the document (DSS or CMS), HTTP, or nowhere. */
   origin: 'embedded' | 'fetched' | 'none';
+  /** Why, in words (e.g. the revocation date and reason, or what was missing). */
   detail?: string;
 }
 
+/**
+ * Validation of a signer's or TSA's certificate path (RFC 5280 §6, ETSI EN 319 102-1 §5.2.6 X.509
+ * certificate validation) at the time given by `validatedAt`.
+ */
 export interface CertificateValidation {
+  /** `valid` when a path to a trust anchor validates at `validatedAt` with every status proven. */
   status: VerifyStatus;
   /** pki-core ValidationReason (or NO_TRUST_ANCHORS / NO_CERTIFICATE). */
   reason?: string;
+  /** Human-readable detail of `reason`. */
   detail?: string;
   /** The time the path was validated at, and why that time. */
   validatedAt: string;
+  /** Why `validatedAt` is that time: a proven or claimed signing time, or the validation time itself. */
   timeSource: SigningTimeSource | 'validation-time';
+  /** Subjects of the path, leaf first, up to the trust anchor (empty when no path was built). */
   chain: string[];
+  /** Revocation status of each certificate of the path except the anchor. */
   revocation: RevocationLine[];
 }
 
+/**
+ * A signature time-stamp (RFC 3161 token in the unsigned attribute signature-time-stamp, ETSI EN 319
+ * 122-1 §5.3) and its verification.
+ */
 export interface TimestampSummary {
+  /** The token's genTime, ISO 8601 UTC. */
   genTime?: string;
+  /** Whether the token verifies (imprint over the signature value, TSA signature, TSA certificate path). */
   status: VerifyStatus;
+  /** The TSA certificate's subject. */
   tsa?: string;
+  /** Stable code of what made the status, when not valid. */
   reason?: string;
+  /** Why, when the time-stamp is not valid. */
   detail?: string;
+  /** Validation of the TSA's certificate path. */
   certificate?: CertificateValidation;
 }
 
+/**
+ * What changed in the document after a signature, against what its DocMDP permission (ISO 32000-2
+ * §12.8.2.2) and FieldMDP locks (§12.8.2.4) allow.
+ */
 export interface ChangeSummary {
   /** Highest level of the changes after this signature. */
   level: ModificationLevel;
   /** Highest level the DocMDP permission allows. */
   allowedLevel: ModificationLevel;
+  /** Whether every change is allowed. */
   allowed: boolean;
+  /** Each change found, classified, with whether it is allowed. */
   findings: (ModificationFinding & { allowed: boolean })[];
 }
 
+/**
+ * The verification of one signature or document time-stamp (ISO 32000-2 §12.8, PAdES ETSI EN 319
+ * 142-1): integrity, certificate path, time-stamp, PAdES level and the changes after it.
+ */
 export interface PdfSignatureReport {
+  /** Position of the signature in document order (0-based). */
   index: number;
+  /** Fully qualified name of the signature field. */
   field: string;
+  /** A signature, or a document time-stamp (/Type /DocTimeStamp, ISO 32000-2 §12.8.5). */
   kind: 'signature' | 'doc-timestamp';
+  /** The /SubFilter (ETSI.CAdES.detached, adbe.pkcs7.detached, ETSI.RFC3161...). */
   subFilter?: string;
   /** Revision the signature covers (0-based). */
   revision?: number;
+  /** Whether the ByteRange covers the whole file (false: later incremental updates exist, see `changes`). */
   coversWholeFile: boolean;
+  /**
+   * Overall status: `invalid` on any failed integrity check or disallowed change, `indeterminate` when
+   * the path or a status cannot be proven, else `valid`.
+   */
   status: VerifyStatus;
   /** Stable codes of what made the status (empty when valid). */
   reasons: string[];
+  /** The signer (for a document time-stamp: the TSA). */
   signer?: SignerSummary;
+  /** The best signing time and where it comes from. */
   signingTime?: { time: string; source: SigningTimeSource };
   /** The /M the signer claimed (not proof). */
   claimedTime?: string;
+  /**
+   * Integrity checks (ISO 32000-2 §12.8.1 ByteRange, CMS RFC 5652 §5.4 digest and signature): `intact`
+   * the ByteRange digest matches, `signatureValid` the CMS signature verifies, `coverage` whether the
+   * signature covers the whole file, one revision, or an invalid range.
+   */
   integrity: {
     status: 'passed' | 'failed';
     intact: boolean;
@@ -165,29 +251,47 @@ export interface PdfSignatureReport {
     coverage: 'whole-file' | 'revision' | 'invalid';
     checks: IntegrityCheck[];
   };
+  /** Validation of the signer's certificate path at the signing time. */
   certificate: CertificateValidation;
+  /** The signature time-stamp, when there is one. */
   timestamp?: TimestampSummary;
+  /** The PAdES level reached. */
   level: PadesLevelReached;
+  /** Where the revocation data used came from: the document, HTTP, both, or nowhere. */
   revocationSource: 'embedded' | 'fetched' | 'mixed' | 'none';
   /** PAdES baseline deviations (they lower the level, not the validity). */
   conformance: { code: string; detail: string }[];
+  /** DocMDP permission P (1, 2, 3) when this is a certification signature. */
   docMdp?: number;
+  /** The /Reason of the signature dictionary. */
   reason?: string;
+  /** The /Location of the signature dictionary. */
   location?: string;
+  /** The changes made after this signature and whether its permissions allow them. */
   changes: ChangeSummary;
   /** The EN 319 102-1 verdict of this signature (`pdfSignatureVerdict`), as `kyso pdf verify --json` prints it. */
   verdict: Verdict;
 }
 
+/**
+ * The result of `verifyPdf`: every signature and document time-stamp, in document order, with the
+ * revision-by-revision modification analysis. Add the ETSI EN 319 102-1 verdicts with `withVerdicts`,
+ * or render it with `renderReport` (vi/en text) or `pdfEtsiReport` (ETSI TS 119 102-2 XML).
+ */
 export interface PdfValidationReport {
   /** Every signature and time-stamp valid, and no disallowed change after any of them. */
   valid: boolean;
+  /** The worst status of the signatures (`indeterminate` when the document has none). */
   status: VerifyStatus;
+  /** The validation time, ISO 8601 UTC. */
   validationTime: string;
+  /** The revocation mode used. */
   revocationMode: RevocationMode;
+  /** Number of revisions of the document (1 + incremental updates). */
   revisions: number;
   /** DocMDP permission of the certification signature. */
   certification?: { field: string; p: number };
+  /** Every signature and document time-stamp, in document order. */
   signatures: PdfSignatureReport[];
   /** Revision-by-revision modification analysis (from the first signed revision on). */
   modifications: RevisionDiff[];

@@ -7,9 +7,13 @@ import { type Verdict, makeVerdict, worstVerdict } from '@kyso/pki-core';
 
 /** The fields of a signature report (PdfSignatureReport) the verdict reads. */
 export interface PdfSignatureVerdictInput {
+  /** The signature's status (`PdfSignatureReport.status`). */
   status: 'valid' | 'invalid' | 'indeterminate';
+  /** Its stable reason codes, as the report lists them. */
   reasons: readonly string[];
+  /** Its integrity check lines: the precise codes behind INTEGRITY. */
   integrity: { checks: readonly { status: string; reason?: string }[] };
+  /** Its signature time-stamp: the precise code behind TIMESTAMP_INVALID / _INDETERMINATE. */
   timestamp?: { reason?: string };
 }
 

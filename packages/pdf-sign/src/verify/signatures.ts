@@ -9,11 +9,18 @@ import type { PdfReader, PdfRevision } from '../pdf/reader.js';
 import type { ByteSource } from '../pdf/source.js';
 import { signatureFields } from '../sign/fields.js';
 
+/**
+ * A signature (or document time-stamp) as found in the document by `findSignatures`: its signature
+ * dictionary's entries (ISO 32000-2 §12.8.1) and the CMS from /Contents, not yet verified.
+ */
 export interface PdfSignatureInfo {
+  /** Fully qualified name of the signature field. */
   fieldName: string;
   /** 'doc-timestamp' for /Type /DocTimeStamp or SubFilter ETSI.RFC3161. */
   kind: 'signature' | 'doc-timestamp';
+  /** /SubFilter (e.g. `ETSI.CAdES.detached`). */
   subFilter?: string;
+  /** /Filter (e.g. `Adobe.PPKLite`). */
   filter?: string;
   /** /ByteRange as found (validated by the verifier, not here). */
   byteRange?: number[];
@@ -31,9 +38,13 @@ export interface PdfSignatureInfo {
   objectNumber?: number;
   /** /M as written (PDF date string). */
   m?: string;
+  /** /Reason. */
   reason?: string;
+  /** /Location. */
   location?: string;
+  /** /ContactInfo. */
   contactInfo?: string;
+  /** /Name. */
   name?: string;
   /** DocMDP P when this is the certification signature. */
   docMdp?: number;
@@ -63,6 +74,11 @@ export function tlvLength(b: Uint8Array): number | undefined {
   return 2 + n + len;
 }
 
+/**
+ * The signed signature fields of the document (those whose /V is a signature dictionary), in field
+ * order, with /Contents trimmed to the CMS element and the DocMDP permission of the certification
+ * signature. Throws `PdfError` `PDF_MALFORMED` / `PDF_LIMIT` as `signatureFields` does.
+ */
 export function findSignatures(r: PdfReader): PdfSignatureInfo[] {
   const out: PdfSignatureInfo[] = [];
   const perms = r.dict(r.catalog().get('Perms'));

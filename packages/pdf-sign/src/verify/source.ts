@@ -9,6 +9,7 @@ import { type ByteSource, isByteSource, memorySource } from '../pdf/source.js';
 /** A document to verify: its bytes, or a source (e.g. `new FileSource(path)`). */
 export type PdfInput = Uint8Array | ByteSource;
 
+/** `input` as a `ByteSource`: a source is returned as is, bytes are wrapped without copying. */
 export function toSource(input: PdfInput): ByteSource {
   return isByteSource(input) ? input : memorySource(input);
 }

@@ -16,6 +16,7 @@ import type { Certificate } from '../x509/certificate.js';
 import { issueCertificate, type Profile } from '../x509/issue.js';
 import { type Command, EXIT_OK, str } from './framework.js';
 
+/** Password of the demo PKCS#12 files (`<id>.p12`). Public on purpose: the demo keys are test keys only. */
 export const DEMO_P12_PASSWORD = 'kyso-demo';
 export const DEMO_BASE_URL = 'http://127.0.0.1:8080';
 /** Policy OID arc for kyso demo certificates (private enterprise number placeholder, test only). */
@@ -23,34 +24,68 @@ export const DEMO_POLICY_OID = '1.3.6.1.4.1.99999.1.1';
 
 const DAY = 86_400_000;
 
+/**
+ * One end-entity certificate of the demo hierarchy, as listed in manifest.json (paths relative to the
+ * variant's directory).
+ */
 export interface DemoEntity {
+  /** File stem of its files (`<id>.pem`, `<id>.key.pem`, `<id>.chain.pem`, `<id>.p12`). */
   id: string;
+  /** The issuance profile it was made with (person-signing, organization-signing, tsa, ocsp-signer). */
   profile: Profile;
+  /** The subject (RFC 4514 string). */
   subject: string;
+  /** Serial number, hex. */
   serialNumber: string;
+  /** The certificate file (PEM). */
   certificate: string;
+  /** The private key file (PKCS#8 PEM, unencrypted: test key). */
   key: string;
+  /** The PKCS#12 file (password `DEMO_P12_PASSWORD`), for the entities that have one. */
   p12?: string;
+  /** The certificate followed by the issuing and root CA certificates (PEM). */
   chain: string;
+  /** Validity start, ISO 8601 UTC. */
   notBefore: string;
+  /** Validity end, ISO 8601 UTC. */
   notAfter: string;
+  /**
+   * What the entity demonstrates: a valid certificate, one listed on the issuing CA's CRL, or one already
+   * expired.
+   */
   status: 'valid' | 'revoked' | 'expired';
 }
 
+/** One demo hierarchy (a root CA, an issuing CA, its CRL and the end entities), in its own directory. */
 export interface DemoVariant {
+  /** `ecdsa` (P-384 root, P-256 issuing CA and leaves) or `rsa` (RSA-3072 root, RSA-2048 below). */
   variant: string;
+  /** The key types, readable (e.g. `ECDSA P-384 root, P-256 others`). */
   keyType: string;
+  /** The root CA certificate file (PEM). */
   root: string;
+  /** The issuing CA certificate file (PEM). */
   issuing: string;
+  /** The issuing CA's CRL file. */
   crl: string;
+  /** The end entities. */
   entities: DemoEntity[];
 }
 
+/** The manifest.json `generateDemoHierarchy` writes next to the files: what was generated and where. */
 export interface DemoManifest {
+  /** "TEST KEYS ONLY": the private keys are public. */
   warning: string;
+  /** Generation time, ISO 8601 UTC. */
   generatedAt: string;
+  /** `DEMO_P12_PASSWORD`. */
   p12Password: string;
+  /**
+   * Base URL written into the AIA, CRL distribution point and OCSP extensions (default
+   * `http://127.0.0.1:8080`, the demo server).
+   */
   baseUrl: string;
+  /** The hierarchies generated, one per key type. */
   variants: DemoVariant[];
 }
 
@@ -65,6 +100,13 @@ const VARIANTS: VariantSpec[] = [
   { name: 'rsa', root: { type: 'RSA', modulusLength: 3072 }, leaf: { type: 'RSA', modulusLength: 2048 } },
 ];
 
+/**
+ * Generates the demo PKI into `dir` (`npm run certs`, `kyso demo-certs`): per variant (ecdsa, rsa), a
+ * root CA, an issuing CA, Vietnamese end entities (citizen, official, agency seal, TSA, OCSP
+ * responder; valid, revoked, expired), their keys and PKCS#12 files, the issuing CA's CRL, and
+ * manifest.json. TEST KEYS ONLY: never trust this hierarchy outside tests and demos. `opts.variants`
+ * limits the variants; `opts.now` fixes the time (reproducible validity periods).
+ */
 export async function generateDemoHierarchy(
   dir: string,
   opts: { now?: Date; baseUrl?: string; variants?: string[] } = {},

@@ -21,35 +21,60 @@ export class UsageError extends Error {
   }
 }
 
+/** One option of a command: `--name VALUE`, a `--name` flag, or a repeatable `--name VALUE`. */
 export interface OptionSpec {
   /** Long name without dashes, e.g. "profile". */
   name: string;
   /** 'string' takes a value; 'boolean' is a flag; 'multi' is a repeatable value. */
   type: 'string' | 'boolean' | 'multi';
+  /** One line for `--help`. */
   description: string;
+  /** Whether the command refuses to run without it (a usage error, `EXIT_USAGE`). */
   required?: boolean;
+  /** One-letter alias (`-h`). */
   short?: string;
 }
 
+/**
+ * A command line parsed against a command's options: option values by long name (a string, `true`
+ * for a flag, a string list for a repeatable option; absent when not given) and the positionals.
+ * Read them with `str`, `list` and `flag`.
+ */
 export interface ParsedArgs {
+  /** Option values by long name: a string, `true` for a flag, a list for a repeatable option. */
   options: Record<string, string | boolean | string[] | undefined>;
+  /** The positional arguments, in order (everything after `--` included). */
   positionals: string[];
 }
 
+/**
+ * Where a command writes: `out` for results (stdout), `err` for diagnostics and progress (stderr).
+ * Tests pass a collecting Io.
+ */
 export interface Io {
+  /** Writes a result (stdout); `text` carries its own newlines. */
   out(text: string): void;
+  /** Writes a diagnostic or progress line (stderr). */
   err(text: string): void;
 }
 
+/**
+ * A `kyso` sub-command: its words, help text, options and positionals, and `run`, which resolves to the
+ * exit code (`EXIT_OK`, `EXIT_FAIL`, `EXIT_USAGE`). A `UsageError` thrown by `run` prints the help
+ * and exits with `EXIT_USAGE`; a `KysoError` prints its code and message.
+ */
 export interface Command {
   /** Words after `kyso`, e.g. ['cert', 'issue']. */
   path: string[];
+  /** One line for the command list. */
   summary: string;
   /** e.g. "LEAF --trust ROOT [--json]" */
   usage?: string;
+  /** Its options (`--help` and `--force` are added by the framework). */
   options: OptionSpec[];
   /** Number of required positionals (min) and max (Infinity allowed). */
   positionals?: { min: number; max: number; names?: string };
+  /** Runs the command; resolves to the exit code. */
   run(args: ParsedArgs, io: Io): Promise<number>;
 }
 
@@ -58,9 +83,11 @@ export interface Command {
  * (so `kyso --help` and one command do not load every other command's dependencies).
  */
 export interface LazyCommand extends Omit<Command, 'run'> {
+  /** Imports the module that runs the command (called only when it runs). */
   load(): Promise<Command>;
 }
 
+/** A command given whole or lazily (loaded when it runs). */
 export type AnyCommand = Command | LazyCommand;
 
 /** What the top-level `kyso` knows about itself. */

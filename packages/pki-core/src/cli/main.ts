@@ -1,4 +1,12 @@
-/** Entry point of the `kyso` binary (pki-core commands). */
+/**
+ * `@kyso/pki-core/cli`: the `kyso` command-line framework ({@link Command}, {@link parseArgs}, the
+ * option accessors, exit codes, help and shell completion) and {@link main}, the entry point of the
+ * `kyso` binary with pki-core's own commands (keys, certificates, CRLs, OCSP, time-stamps, CMS,
+ * path validation, lint). pdf-sign, xml-sign and the signing server add their command tables to it.
+ * Also the demo PKI generator ({@link generateDemoHierarchy}; test keys only). Node only.
+ *
+ * @packageDocumentation
+ */
 import { type AnyCommand, type CliInfo, runCli } from './framework.js';
 
 /** The demo hierarchy generator (Node-only; the signing server makes its own demo CA with it). */
@@ -56,6 +64,10 @@ export {
   trustStoreFromOptions,
 } from './verify-options.js';
 
+/**
+ * Options of `main`: the program's name, version and help text (`CliInfo`), and whether pki-core's
+ * commands are included.
+ */
 export interface MainOptions extends CliInfo {
   /**
    * Prepend pki-core's own command table (default true). The `kyso` binary passes false and lists
@@ -64,6 +76,11 @@ export interface MainOptions extends CliInfo {
   pkiCore?: boolean;
 }
 
+/**
+ * Runs the `kyso` command line `argv` (without `node` and the script) over pki-core's commands plus
+ * `extra` (pdf-sign's, xml-sign's, the server's), writing to stdout/stderr. Resolves to the exit code
+ * (0 ok, 1 failure, 2 usage error); it does not call `process.exit`.
+ */
 export async function main(
   argv: string[],
   extra: AnyCommand[] = [],

@@ -104,6 +104,7 @@ export const SIGNER_USAGE =
 export interface RemoteSignerContext {
   /** Enables --remote (the signing server's `kyso` binary); without it --remote is a usage error. */
   factory?: RemoteSignerFactory | undefined;
+  /** Progress for the user (where to approve the signature), written to stderr. */
   notify(text: string): void;
   /** Shown to the subscriber with the pending request, e.g. `kyso xml sign hoa-don.xml`. */
   description?: string;

@@ -36,6 +36,7 @@ export const OID_ARCHIVE_TIMESTAMP_V3 = '0.4.0.1733.2.4';
 export const OID_ATS_HASH_INDEX_V3 = '0.4.0.19122.1.5';
 /** id-aa-ATSHashIndex-v2 (EN 319 122-1 V1.0.0) and the TS 101 733 id-aa-ATSHashIndex: recognised, not verified. */
 export const OID_ATS_HASH_INDEX_V2 = '0.4.0.19122.1.4';
+/** The TS 101 733 (CAdES v1) id-aa-ATSHashIndex: recognised in old signatures, not verified. */
 export const OID_ATS_HASH_INDEX_V1 = '0.4.0.1733.2.5';
 
 /** Entries per hash list of an ats-hash-index (bounded by the SignedData limits anyway). */
@@ -86,13 +87,20 @@ export async function buildAtsHashIndexV3(
   );
 }
 
+/**
+ * A parsed ats-hash-index-v3 attribute (ETSI EN 319 122-1 §5.5.2): the hashes of the SignedData
+ * certificates, CRLs and unsigned attribute values that an archive-time-stamp-v3 covers.
+ */
 export interface AtsHashIndexV3 {
   /** The hash algorithm (the DEFAULT SHA-256 when absent). */
   hashAlgorithmOid: string;
   /** True when hashIndAlgorithm was encoded. */
   explicitAlgorithm: boolean;
+  /** Hashes of the certificates covered, in encoding order. */
   certificates: Uint8Array[];
+  /** Hashes of the CRLs (RevocationInfoChoices) covered. */
   crls: Uint8Array[];
+  /** Hashes of the unsigned attribute values covered. */
   unsignedAttrValues: Uint8Array[];
 }
 

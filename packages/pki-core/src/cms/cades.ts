@@ -66,7 +66,9 @@ export interface ValidationData {
 
 /** Input of signCades: signCms input plus the level and what it needs (time-stamper, validation data). */
 export interface SignCadesInput extends SignCmsInput {
+  /** The CAdES baseline level to produce (ETSI EN 319 122-1 §6): B-B, B-T, B-LT or B-LTA. */
   level: CadesSignLevel;
+  /** The TSA (RFC 3161), required from B-T. */
   timeStamper?: TimeStamper;
   /** Hash for the signature time-stamp imprint (default: the signature's digest algorithm). */
   timeStampHashAlgorithm?: HashAlgorithm;
@@ -182,6 +184,7 @@ export function addValidationData(cms: Uint8Array, data: ValidationData): Uint8A
  * Options of the B-LTA upgrade: the time-stamper, the external content of a detached signature, the hash.
  */
 export interface UpgradeToLtaOptions {
+  /** The TSA of the archive time-stamp (RFC 3161). */
   timeStamper: TimeStamper;
   /** External content of a detached signature (the imprint covers its hash). */
   content?: Uint8Array;

@@ -22,7 +22,9 @@ export interface HttpTimeStamperOptions {
   policy?: string;
   /** Extra request headers (e.g. Authorization for commercial TSAs). */
   headers?: Record<string, string>;
+  /** The fetch implementation (default `globalThis.fetch`; tests and proxies pass their own). */
   fetch?: typeof fetch;
+  /** Request timeout in milliseconds (default `TSA_TIMEOUT_MS`). */
   timeoutMs?: number;
 }
 

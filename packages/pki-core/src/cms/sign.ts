@@ -56,10 +56,13 @@ export interface PrepareCmsInput {
   detached?: boolean;
   /** eContentType (default id-data). */
   contentType?: string;
+  /** The signer's certificate (named by the SignerInfo's sid and by ESS signing-certificate-v2). */
   signerCertificate: CmsCertificateInput;
   /** Further certificates to embed (intermediates, leaf first order is kept where it matters). */
   chain?: readonly CmsCertificateInput[];
+  /** Digest of the content and of the signed attributes (SHA-1 is refused: WEAK_ALGORITHM). */
   digestAlgorithm: HashAlgorithm;
+  /** The signature algorithm (must fit the signer's key). */
   signatureAlgorithm: SignatureAlgorithm;
   /** CMS signingTime attribute (CAdES). Omit for PAdES (ETSI EN 319 142-1 §6.3: shall not be present). */
   signingTime?: Date;
@@ -71,6 +74,10 @@ export interface PrepareCmsInput {
   useSubjectKeyIdentifier?: boolean;
   /** Do not embed any certificate (the verifier must have them). Default false. */
   omitCertificates?: boolean;
+  /**
+   * Further signed attributes (e.g. a signature policy identifier); one kyso computes itself
+   * (contentType, messageDigest...) is refused (INVALID_ARGUMENT).
+   */
   extraSignedAttributes?: readonly Attribute[];
 }
 
@@ -82,16 +89,24 @@ export interface PreparedCmsSignature {
   toBeSigned: Uint8Array;
   /** digestAlgorithm hash of toBeSigned (for signers that sign a digest: CSC signHash, PKCS#11). */
   digestOfToBeSigned: Uint8Array;
+  /** The digest algorithm. */
   digestAlgorithm: HashAlgorithm;
+  /** The signature algorithm the signer must use. */
   signatureAlgorithm: SignatureAlgorithm;
   /** Digest of the content (the messageDigest attribute). */
   messageDigest: Uint8Array;
+  /** The eContentType OID. */
   contentType: string;
   /** Attached content (undefined when detached). */
   content?: Uint8Array;
+  /** The signer's certificate, DER. */
   signerCertificate: Uint8Array;
   /** Certificates to embed in SignedData.certificates (signer first). */
   certificates: Uint8Array[];
+  /**
+   * Whether the SignerInfo names the signer by subjectKeyIdentifier (CMSVersion 3) rather than issuer
+   * and serial number.
+   */
   useSubjectKeyIdentifier: boolean;
 }
 
@@ -100,6 +115,7 @@ export interface PreparedCmsSignature {
  * SignedData.
  */
 export interface AssembleOptions {
+  /** Unsigned attributes to add (e.g. a signature time-stamp token). */
   unsignedAttributes?: readonly Attribute[];
   /** Extra certificates for SignedData.certificates (e.g. CAdES B-LT validation data). */
   extraCertificates?: readonly Uint8Array[];
@@ -292,6 +308,7 @@ export async function assembleCmsSignature(
  */
 export interface SignCmsInput
   extends Omit<PrepareCmsInput, 'signerCertificate' | 'signatureAlgorithm' | 'digestAlgorithm'> {
+  /** Holds the signer's key and certificate chain (the signer certificate defaults to its first). */
   signer: Signer;
   /** Default: the first certificate of signer.certificateChain. */
   signerCertificate?: CmsCertificateInput;
@@ -299,6 +316,7 @@ export interface SignCmsInput
   signatureAlgorithm?: SignatureAlgorithm;
   /** Default: the signature algorithm's hash. */
   digestAlgorithm?: HashAlgorithm;
+  /** Unsigned attributes to add (e.g. a signature time-stamp token). */
   unsignedAttributes?: readonly Attribute[];
 }
 

@@ -64,8 +64,11 @@ export const OID_RI_OCSP_RESPONSE = OID.riOcspResponse;
 
 /** An AlgorithmIdentifier kept raw: `der` is the full SEQUENCE, `parameters` the raw params TLV. */
 export interface AlgorithmId {
+  /** The algorithm OID. */
   oid: string;
+  /** DER of the parameters, when present (absent and NULL are told apart). */
   parameters?: Uint8Array;
+  /** DER of the whole AlgorithmIdentifier. */
   der: Uint8Array;
 }
 
@@ -76,6 +79,7 @@ export type SignerIdentifier =
 
 /** Attribute ::= SEQUENCE { attrType OID, attrValues SET OF AttributeValue }. */
 export interface Attribute {
+  /** The attribute type OID. */
   type: string;
   /** Raw DER of each AttributeValue. */
   values: Uint8Array[];
@@ -85,15 +89,21 @@ export interface Attribute {
 export interface SignerInfo {
   /** DER of the whole SignerInfo. */
   raw: Uint8Array;
+  /** CMSVersion of the SignerInfo: 1 (issuerAndSerialNumber) or 3 (subjectKeyIdentifier), RFC 5652 §5.3. */
   version: number;
+  /** Which certificate signed: issuer and serial number, or subject key identifier. */
   sid: SignerIdentifier;
+  /** The digest algorithm of the content and signed attributes. */
   digestAlgorithm: AlgorithmId;
   /** Parsed signed attributes (undefined when absent). */
   signedAttrs?: Attribute[];
   /** The signed attributes as `SET OF` DER (tag 0x31): the bytes the signature covers. */
   signedAttrsDer?: Uint8Array;
+  /** The signature algorithm. */
   signatureAlgorithm: AlgorithmId;
+  /** The signature value. */
   signature: Uint8Array;
+  /** Unsigned attributes (signature time-stamps, CAdES validation data, archive time-stamps). */
   unsignedAttrs?: Attribute[];
 }
 
@@ -101,6 +111,7 @@ export interface SignerInfo {
  * An OtherRevocationInfoFormat entry of SignedData.crls (RFC 5652 §10.2.1), e.g. an OCSP response (RFC 5940).
  */
 export interface OtherRevocationInfo {
+  /** otherRevInfoFormat OID (e.g. id-ri-ocsp-response, RFC 5940). */
   format: string;
   /** Raw DER of otherRevInfo. */
   info: Uint8Array;
@@ -110,8 +121,11 @@ export interface OtherRevocationInfo {
 export interface SignedData {
   /** DER of the SignedData SEQUENCE. */
   raw: Uint8Array;
+  /** CMSVersion of SignedData (RFC 5652 §5.1). */
   version: number;
+  /** digestAlgorithms declared (the signers' digest algorithms). */
   digestAlgorithms: AlgorithmId[];
+  /** The encapsulated content type OID (id-data, id-ct-TSTInfo...). */
   eContentType: string;
   /** Content octets; undefined for a detached signature. */
   eContent?: Uint8Array;
@@ -123,11 +137,13 @@ export interface SignedData {
   crls: Uint8Array[];
   /** OtherRevocationInfoFormat entries (e.g. OCSP responses, RFC 5940). */
   otherRevocationInfo: OtherRevocationInfo[];
+  /** One SignerInfo per signer. */
   signerInfos: SignerInfo[];
 }
 
 /** ContentInfo (RFC 5652 §3): content type and the DER of the content. */
 export interface ContentInfo {
+  /** The content type OID (id-signedData for a CMS signature). */
   contentType: string;
   /** DER of the content (the element inside `[0] EXPLICIT`). */
   content: Uint8Array;
@@ -425,7 +441,9 @@ export function cmsAlgorithmProtectionAttribute(
  * A CMSAlgorithmProtection attribute value (RFC 6211): the digest and signature algorithms the signer used.
  */
 export interface CmsAlgorithmProtection {
+  /** The digest algorithm the signer used. */
   digestAlgorithm: AlgorithmId;
+  /** The signature algorithm the signer used (`[1]`, re-tagged as a SEQUENCE). */
   signatureAlgorithm?: { oid: string; der: Uint8Array };
 }
 
@@ -461,6 +479,7 @@ export interface BuildSignedAttributesInput {
 
 /** Signed attributes built by buildSignedAttributes: the list and the DER SET OF that is signed. */
 export interface SignedAttributes {
+  /** The attributes, in the order given. */
   attributes: Attribute[];
   /** DER SET OF (tag 0x31) in DER order: what is signed. */
   der: Uint8Array;
@@ -493,13 +512,17 @@ export function buildSignedAttributes(input: BuildSignedAttributesInput): Signed
  * Input of encodeSignerInfo: identifier, algorithms (DER), signed attributes, signature, unsigned attributes.
  */
 export interface EncodeSignerInfoInput {
+  /** Which certificate signs (issuer and serial number, or subject key identifier). */
   sid: SignerIdentifier;
   /** DER AlgorithmIdentifier of the digest (e.g. `hashAlgorithmIdentifier('SHA-256')`). */
   digestAlgorithmDer: Uint8Array;
   /** Signed attributes as produced by `buildSignedAttributes(...).der` (SET OF, tag 0x31). */
   signedAttrsDer?: Uint8Array;
+  /** DER AlgorithmIdentifier of the signature. */
   signatureAlgorithmDer: Uint8Array;
+  /** The signature value. */
   signature: Uint8Array;
+  /** Unsigned attributes (e.g. a signature time-stamp). */
   unsignedAttrs?: readonly Attribute[];
 }
 
@@ -531,6 +554,7 @@ export function encodeSignerInfo(i: EncodeSignerInfoInput): Uint8Array {
 export interface EncodeSignedDataInput {
   /** DER digest AlgorithmIdentifiers (deduplicated and DER-sorted here). */
   digestAlgorithmsDer: readonly Uint8Array[];
+  /** The encapsulated content type OID (id-data for a plain signature). */
   eContentType: string;
   /** Content octets; omit for a detached signature. */
   eContent?: Uint8Array;
@@ -595,6 +619,7 @@ export function encodeContentInfo(contentType: string, contentDer: Uint8Array): 
 export interface IssuerSerial {
   /** The issuer as a directoryName (other GeneralName forms are kept out: kyso never emits them). */
   issuer: Name;
+  /** The certificate's serial number (INTEGER content bytes). */
   serialNumber: Uint8Array;
 }
 
@@ -602,13 +627,17 @@ export interface IssuerSerial {
 export interface EssCertId {
   /** Hash of the whole certificate DER. SHA-1 for v1 (ESSCertID). */
   hashAlgorithm: HashAlgorithm | { unsupported: string };
+  /** The hash of the whole certificate. */
   certHash: Uint8Array;
+  /** The certificate's issuer and serial number, when given. */
   issuerSerial?: IssuerSerial;
 }
 
 /** A SigningCertificate (v1) or SigningCertificateV2 attribute value as parsed. */
 export interface SigningCertificate {
+  /** 1: SigningCertificate (RFC 2634, SHA-1); 2: SigningCertificateV2 (RFC 5035). */
   version: 1 | 2;
+  /** The certificates named, the signer's first. */
   certs: EssCertId[];
   /** Raw DER of the policies SEQUENCE, if present. */
   policies?: Uint8Array;

@@ -84,6 +84,13 @@ export const MAX_TIMESTAMPS_PER_SIGNER = 8;
 /** Archive time-stamp tokens examined per signer (each renewal adds one). */
 export const MAX_ARCHIVE_TIMESTAMPS_PER_SIGNER = 16;
 
+/**
+ * The checks of a CMS signer (RFC 5652 §5.4–5.6), in the order they run: the signer certificate is
+ * found, signed attributes are DER, contentType and messageDigest match, the signature verifies, ESS
+ * signing-certificate(-v2) names the signer (RFC 5035, required by CAdES EN 319 122-1),
+ * CMSAlgorithmProtection matches (RFC 6211), the signature and archive time-stamps verify, and the
+ * signer's certificate path validates.
+ */
 export type CmsCheckName =
   | 'signer-certificate'
   | 'signed-attributes'
@@ -125,32 +132,60 @@ export const CMS_REASONS = [
 /** A stable reason code of CMS verification. */
 export type CmsReason = (typeof CMS_REASONS)[number];
 
+/** One check line of a CMS signer: which check, its status and a stable reason code when not passed. */
 export interface CmsCheck {
+  /** Which check. */
   check: CmsCheckName;
+  /** The check's status. */
   status: 'passed' | 'failed' | 'indeterminate';
+  /** Stable reason code (see `CMS_REASONS`); each maps to an EN 319 102-1 sub-indication. */
   reason?: CmsReason;
+  /** Human-readable detail (not stable: do not script against it). */
   detail?: string;
 }
 
+/**
+ * A time-stamp token found in a CMS signer (signature-time-stamp, RFC 3161 Appendix A / CAdES
+ * EN 319 122-1 §5.3; or archive-time-stamp-v3, §5.5.3) and its verification.
+ */
 export interface TimeStampReport {
+  /** Every check passed (imprint, TSA signature, TSA certificate path). */
   valid: boolean;
+  /** The token's genTime. */
   genTime?: Date;
   /** TSA certificate (the token's signer). */
   tsaCertificate?: Certificate;
   /** Hash algorithm of the message imprint. */
   imprintAlgorithm?: string;
+  /** The check lines. */
   checks: CmsCheck[];
+  /** The TSA certificate's path validation, when a trust store was given. */
   path?: ValidationReport;
 }
 
+/**
+ * The CAdES baseline level a signature structurally reaches (ETSI EN 319 122-1 §6): `B-B` (signed
+ * attributes with signing-certificate-v2), `B-T` (+ signature time-stamp), `B-LT` (+ certificate and
+ * revocation values), `B-LTA` (+ archive-time-stamp-v3); `none` for a signature that is not CAdES.
+ */
 export type CadesLevel = 'none' | 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
 
+/**
+ * The verification of one SignerInfo of a CMS SignedData (RFC 5652 §5.3): the check lines, the time
+ * its certificate was validated at and the CAdES level reached.
+ */
 export interface CmsSignerReport {
+  /** Position of the SignerInfo in SignedData.signerInfos (0-based). */
   index: number;
+  /** Every check of this signer passed. */
   valid: boolean;
+  /** The signer's certificate, when found (SignedData.certificates or `certificates`). */
   signerCertificate: Certificate | null;
+  /** The digest algorithm's name (e.g. `SHA-256`). */
   digestAlgorithm: string;
+  /** The signature algorithm's name. */
   signatureAlgorithm: string;
+  /** The check lines, in order. */
   checks: CmsCheck[];
   /** Claimed signingTime attribute (not trusted: see validationTime). */
   signingTime?: Date;
@@ -164,19 +199,25 @@ export interface CmsSignerReport {
   revocationSource?: 'options' | 'embedded' | 'none';
   /** Baseline level the signature structurally reaches (ETSI EN 319 122-1). */
   level: CadesLevel;
+  /** The signer certificate's path validation, when a trust store was given. */
   path?: ValidationReport;
   /** The EN 319 102-1 verdict of this signature (`cmsSignerVerdict`), as `kyso cms verify --json` prints it. */
   verdict: Verdict;
 }
 
+/** The result of `verifyCms`: every SignerInfo verified, with the container's encoding and content. */
 export interface CmsVerifyReport {
+  /** At least one signer, and every check of every signer passed. */
   valid: boolean;
   /** 'BER' when the container had to be normalised before strict parsing. */
   encoding: 'DER' | 'BER';
+  /** The encapsulated content type OID (id-data, id-ct-TSTInfo...). */
   eContentType: string;
+  /** Whether the content is absent from the CMS (a detached signature, e.g. PAdES or CAdES-detached). */
   detached: boolean;
   /** Encapsulated content (attached signatures). */
   content?: Uint8Array;
+  /** One report per SignerInfo, in order. */
   signers: CmsSignerReport[];
   /** Certificates carried in SignedData.certificates. */
   certificates: Certificate[];
@@ -184,6 +225,10 @@ export interface CmsVerifyReport {
   verdict: Verdict;
 }
 
+/**
+ * Options of `verifyCms`: the content of a detached signature, the validation time and the trust and
+ * revocation inputs.
+ */
 export interface CmsVerifyOptions {
   /** Detached content. */
   content?: Uint8Array;
@@ -198,6 +243,11 @@ export interface CmsVerifyOptions {
   trustStore?: TrustStore;
   /** Extra certificates (intermediates not embedded in the CMS). */
   certificates?: readonly Certificate[];
+  /**
+   * Checks the status of each certificate of the signer's path. Without it revocation is not checked,
+   * except for a B-LTA signature with a valid archive time-stamp, whose embedded CRLs and OCSP responses
+   * are used (`revocationSource`).
+   */
   revocation?: RevocationChecker;
   /** EKU purpose for the signer certificate (default 'any'). */
   purpose?: Purpose;

@@ -51,14 +51,18 @@ export const CURVE_OID: Record<NamedCurve, string> = {
   'P-384': OID.secp384r1,
   'P-521': OID.secp521r1,
 };
+/** Named curve by its OID (RFC 5480 §2.1.1.1 namedCurve): the inverse of the curve → OID table. */
 export const CURVE_BY_OID: ReadonlyMap<string, NamedCurve> = new Map(
   Object.entries(CURVE_OID).map(([c, o]) => [o, c as NamedCurve]),
 );
 
 /** RSASSA-PSS parameters as they appear on the wire (RFC 4055 §3.1). */
 export interface PssParams {
+  /** The message hash. */
   hash: HashAlgorithm;
+  /** The hash of the MGF1 mask generation function (kyso writes the message hash). */
   mgf1Hash: HashAlgorithm;
+  /** Salt length in bytes. */
   saltLength: number;
 }
 
@@ -67,8 +71,11 @@ export interface PssParams {
  * MGF1 hash that may differ from the message hash.
  */
 export interface VerifyPssParams {
+  /** The message hash. */
   hash: VerifyHashAlgorithm;
+  /** The MGF1 hash (may differ from the message hash when verifying). */
   mgf1Hash: VerifyHashAlgorithm;
+  /** Salt length in bytes (RFC 4055 default 20). */
   saltLength: number;
 }
 

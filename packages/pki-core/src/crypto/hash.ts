@@ -10,6 +10,7 @@ import { nativeDigest } from './native-sign.js';
 import type { HashAlgorithm } from './types.js';
 import { bufferSource, subtle } from './util.js';
 
+/** Every hash algorithm kyso knows, weakest first (SHA-1 only for verifying old data). */
 export const HASH_ALGORITHMS: readonly HashAlgorithm[] = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'];
 
 const HASH_TO_OID: Record<HashAlgorithm, string> = {
@@ -31,6 +32,7 @@ export const HASH_LEN: Readonly<Record<HashAlgorithm, number>> = {
   'SHA-512': 64,
 };
 
+/** Whether `x` is one of `HASH_ALGORITHMS` (for validating untrusted input such as a CLI option or JSON). */
 export function isHashAlgorithm(x: unknown): x is HashAlgorithm {
   return typeof x === 'string' && Object.hasOwn(HASH_TO_OID, x);
 }

@@ -43,6 +43,7 @@ export const RSA_GENERATE_SIZES: readonly number[] = [2048, 3072, 4096];
 /** Upper bound on RSA modulus bits we import or generate (bounds work on hostile input). */
 export const MAX_RSA_BITS = 16384;
 
+/** Options of key generation and import. */
 export interface KeyOptions {
   /**
    * Whether the private key can be exported later (PKCS#8, JWK, PKCS#12). Default true.
@@ -92,10 +93,15 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
  * `signingKey(alg)` returns a key for any other scheme/hash (imported lazily and cached).
  */
 export class KeyPair {
+  /** Key type and size (RSA modulus bits, EC curve, Ed25519). */
   readonly spec: KeySpec;
+  /** The WebCrypto private key (non-extractable unless `extractable`). */
   readonly privateKey: CryptoKey;
+  /** The WebCrypto public key. */
   readonly publicKey: CryptoKey;
+  /** The public key as a parsed SubjectPublicKeyInfo (its DER goes into certificates and CSRs). */
   readonly publicKeyInfo: PublicKeyInfo;
+  /** Whether the private key can be exported (PKCS#8, JWK, PKCS#12). */
   readonly extractable: boolean;
   /** RSA only, extractable keys only: PKCS#8 kept to import a CryptoKey per scheme/hash. */
   readonly #pkcs8: Uint8Array | undefined;
@@ -151,6 +157,7 @@ export class KeyPair {
     return new Uint8Array(await subtle().exportKey('pkcs8', this.privateKey));
   }
 
+  /** A JSON description without the private key (type, key spec, algorithm, SPKI). */
   toJSON(): { type: 'KeyPair'; spec: KeySpec; publicKeyAlgorithm: string; spki: string } {
     return {
       type: 'KeyPair',
@@ -160,10 +167,12 @@ export class KeyPair {
     };
   }
 
+  /** `KeyPair(<spec>)`, never the key material. */
   toString(): string {
     return `KeyPair(${keySpecName(this.spec)})`;
   }
 
+  /** What `util.inspect` / `console.log` show: `toString()`, never the key material. */
   [INSPECT](): string {
     return this.toString();
   }

@@ -19,6 +19,7 @@ import { bufferSource, subtle } from './util.js';
 
 export { nativeSignActive, setNativeSign } from './native-sign.js';
 
+/** Options of a local signer (a key held in this process through WebCrypto). */
 export interface LocalSignerOptions {
   /** Algorithms to advertise, preferred first (default: every strong algorithm for the key). */
   algorithms?: SignatureAlgorithm[];
@@ -54,8 +55,11 @@ export function normalizeSignatureAlgorithm(alg: SignatureAlgorithm): SignatureA
  * There is no `signDigest`: WebCrypto cannot sign a precomputed digest portably.
  */
 export class LocalSigner implements Signer {
+  /** SubjectPublicKeyInfo of the key. */
   readonly publicKey: PublicKeyInfo;
+  /** Certificate chain, leaf first, DER (may be empty). */
   readonly certificateChain: Uint8Array[];
+  /** Algorithms the key can sign with, preferred first. */
   readonly algorithms: SignatureAlgorithm[];
   readonly #keyPair: KeyPair;
 
@@ -89,6 +93,11 @@ export class LocalSigner implements Signer {
     return nativeSign(this.#keyPair.privateKey, alg, data);
   }
 
+  /**
+   * Signs `data` (hashed by the algorithm) with `algorithm` (default: the first of `algorithms`);
+   * ECDSA signatures are returned DER-encoded (Ecdsa-Sig-Value). Throws KysoError `KEY_INVALID` when
+   * the algorithm does not fit the key.
+   */
   async sign(data: Uint8Array, algorithm?: SignatureAlgorithm): Promise<Uint8Array> {
     const fast = this.signSync(data, algorithm);
     if (fast) return fast;
@@ -98,6 +107,7 @@ export class LocalSigner implements Signer {
     return alg.name === 'ECDSA' ? ecdsaP1363ToDer(sig) : sig;
   }
 
+  /** A JSON description without key material (key type, number of certificates). */
   toJSON(): { type: 'LocalSigner'; key: string; certificates: number } {
     return {
       type: 'LocalSigner',
@@ -106,6 +116,7 @@ export class LocalSigner implements Signer {
     };
   }
 
+  /** `LocalSigner(<key type>)`, never the key material. */
   toString(): string {
     return `LocalSigner(${keySpecName(this.#keyPair.spec)})`;
   }

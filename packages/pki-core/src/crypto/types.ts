@@ -6,6 +6,10 @@
 /** Digests kyso computes. SHA-1 is accepted only for verifying old data, never for new signatures. */
 export type HashAlgorithm = 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';
 
+/**
+ * The NIST prime curves kyso signs and verifies with (FIPS 186-5, SEC 2: secp256r1, secp384r1,
+ * secp521r1), as WebCrypto names them.
+ */
 export type NamedCurve = 'P-256' | 'P-384' | 'P-521';
 
 /** What a key is. RSA modulus length in bits. */
@@ -97,6 +101,10 @@ export interface Signer {
   readonly certificateChain: Uint8Array[];
   /** Algorithms this key can sign with, preferred first. */
   readonly algorithms: SignatureAlgorithm[];
+  /**
+   * Signs `data` (the signer hashes it) with `algorithm` (default: the first of `algorithms`); ECDSA
+   * signatures are DER Ecdsa-Sig-Value. Rejects for an algorithm the key cannot use.
+   */
   sign(data: Uint8Array, algorithm?: SignatureAlgorithm): Promise<Uint8Array>;
   /**
    * Optional: the same signature as `sign`, computed synchronously when this signer can (a

@@ -168,6 +168,7 @@ export interface VerifyOptions {
  * fallback verifier) for the answer.
  */
 export interface PendingVerification {
+  /** Finishes the verification with WebCrypto (or the pure-TypeScript fallback). */
   webCrypto(): Promise<boolean>;
 }
 

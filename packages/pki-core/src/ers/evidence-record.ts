@@ -71,9 +71,13 @@ export interface ArchiveTimeStamp {
 
 /** An EvidenceRecord (RFC 4998 §3) as parsed: digest algorithms and the ArchiveTimeStampSequence. */
 export interface EvidenceRecord {
+  /** The EvidenceRecord version (1, RFC 4998 §3). */
   version: number;
+  /** digestAlgorithms: the hash algorithms used in the record's hash trees. */
   digestAlgorithmOids: string[];
+  /** cryptoInfos, DER, when present (kept, not interpreted). */
   cryptoInfos?: Uint8Array;
+  /** encryptionInfo, DER, when present (kept, not interpreted). */
   encryptionInfo?: Uint8Array;
   /** archiveTimeStampSequence: chains in order, each a list of ATSs in order. */
   chains: ArchiveTimeStamp[][];
@@ -258,7 +262,9 @@ export interface AtsReport {
   chain: number;
   /** Index of the ArchiveTimeStamp in its chain, from 0. */
   index: number;
+  /** The token's genTime. */
   genTime?: Date;
+  /** The hash algorithm of this ATS's hash tree. */
   hashAlgorithm?: HashAlgorithm;
   /** 'passed' when both the ER hash checks and the token checks pass. */
   status: CheckStatus;
@@ -304,9 +310,11 @@ export interface EvidenceRecordReport {
   valid: boolean;
   /** True iff no ER structure/hash check failed (independent of TSA trust). */
   hashTreesValid: boolean;
+  /** `failed` when any ATS failed, else `indeterminate` when any is, else `passed`. */
   status: CheckStatus;
   /** First problem, "chain C ATS I: reason". */
   reason?: string;
+  /** One report per ArchiveTimeStamp, chain by chain. */
   ats: AtsReport[];
 }
 

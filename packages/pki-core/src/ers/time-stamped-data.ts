@@ -43,10 +43,15 @@ export const MAX_TSD_TIMESTAMPS = 256;
  * TimeStampedData (RFC 5544 §2) as parsed: optional URI and metadata, the content and the temporal evidence.
  */
 export interface TimeStampedData {
+  /** The TimeStampedData version (1, RFC 5544 §2). */
   version: number;
+  /** dataUri: where the data is, when it is not embedded. */
   dataUri?: string;
+  /** metaData: file name and media type, and whether they are covered by the time-stamp (hashProtected). */
   metaData?: { hashProtected: boolean; fileName?: string; mediaType?: string; der: Uint8Array };
+  /** The embedded content, when present. */
   content?: Uint8Array;
+  /** The kind of temporal evidence: RFC 3161 tokens (`tst`), an evidence record (`ers`) or another kind. */
   evidence: 'tst' | 'ers' | 'other';
   /** tstEvidence: each TimeStampAndCRL (DER), its token and optional CRL. */
   timeStamps: { der: Uint8Array; token: Uint8Array; crl?: Uint8Array }[];
@@ -123,11 +128,15 @@ export type TsdContentReason = (typeof TSD_CONTENT_REASONS)[number];
 
 /** The outcome of verifyTimeStampedData: the content check and one line per time-stamp. */
 export interface TimeStampedDataReport {
+  /** The content matches and every time-stamp passed. */
   valid: boolean;
+  /** `failed` when any check failed, else `indeterminate` when any is, else `passed`. */
   status: CheckStatus;
+  /** The first problem, in words (e.g. `content: DETACHED_DATA_DIFFERS_FROM_CONTENT`). */
   reason?: string;
   /** Which bytes were time-stamped: the embedded content or the caller's detached data. */
   content: { status: CheckStatus; reason: TsdContentReason };
+  /** One entry per time-stamp token, in order, with what its imprint covers and its checks. */
   timeStamps: {
     index: number;
     genTime?: Date;
@@ -143,6 +152,7 @@ export interface TimeStampedDataReport {
 export interface TimeStampedDataVerifyOptions {
   /** Detached data (when the content is not embedded), or a copy to compare with the content. */
   data?: Uint8Array;
+  /** How the tokens' TSA certificates are validated (trust store, chain validator, extra certificates). */
   timeStamp?: Pick<TimeStampVerifyOptions, 'trustStore' | 'validateChain' | 'certificates'>;
 }
 

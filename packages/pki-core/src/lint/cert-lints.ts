@@ -17,10 +17,16 @@ import { type CertView, LINT_KNOWN_EXTENSIONS } from './view.js';
 export type { CheckOutcome } from './outcome.js';
 import type { CheckOutcome } from './outcome.js';
 
+/**
+ * A certificate lint: its metadata, the profiles it runs under, and the check over a decoded view of
+ * the certificate (`undefined` pass, `'na'` not applicable, a string: what failed).
+ */
 export interface CertLint extends LintInfo {
+  /** Certificate lints read certificates. */
   target: 'certificate';
   /** Profiles the lint runs under (all when absent). */
   profiles?: readonly LintProfile[];
+  /** The check: `undefined` pass, `'na'` not applicable, a string says what failed. */
   check(v: CertView): CheckOutcome;
 }
 
@@ -154,6 +160,11 @@ function uidFormat(v: CertView, prefix: string, re: RegExp, what: string): Check
   return bad.length ? `UID=${prefix}:${bad[0]} is not ${what}` : undefined;
 }
 
+/**
+ * Every certificate lint (RFC 5280 §4, X.690 DER, the certificate-kind profiles, ETSI EN 319 412-2/-3,
+ * the Vietnamese identifiers and NEAC minimums), qcStatements lints (`QC_LINTS`) included. Run them
+ * with `lint`; `listLints` gives their metadata.
+ */
 export const CERT_LINTS: readonly CertLint[] = [
   // ---- Encoding -------------------------------------------------------------------------------
   {

@@ -6,8 +6,11 @@ import type { CheckOutcome } from './cert-lints.js';
 import type { LintCrl, LintTime } from './parse.js';
 import type { LintInfo } from './types.js';
 
+/** A CRL lint: metadata and the check over a parsed CRL. */
 export interface CrlLint extends LintInfo {
+  /** CRL lints read CRLs. */
   target: 'crl';
+  /** The check: `undefined` pass, `'na'` not applicable, a string says what failed. */
   check(c: LintCrl): CheckOutcome;
 }
 
@@ -35,6 +38,7 @@ function timeProblem(label: string, t: LintTime): string | undefined {
 
 const ext = (c: LintCrl, oid: string) => c.extensions.find((e) => e.oid === oid);
 
+/** Every CRL lint (RFC 5280 §5 profile, X.690 DER, signature algorithms), run by `lint` on a CRL. */
 export const CRL_LINTS: readonly CrlLint[] = [
   {
     name: 'e_x690_der_encoding',

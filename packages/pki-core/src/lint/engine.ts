@@ -21,6 +21,7 @@ import {
 } from './types.js';
 import { type CertView, certView } from './view.js';
 
+/** Options of `lint`. */
 export interface LintOptions {
   /** Default `auto` (chosen from the certificate). CRLs and OCSP responses ignore it. */
   profile?: LintProfile;
@@ -38,6 +39,7 @@ export function listLints(): LintInfo[] {
   return [...CERT_LINTS.map(strip), ...CRL_LINTS.map(strip), ...OCSP_LINTS.map(strip)];
 }
 
+/** Whether `p` is one of `LINT_PROFILES` (for validating a CLI option or JSON input). */
 export function isLintProfile(p: string): p is LintProfile {
   return (LINT_PROFILES as readonly string[]).includes(p);
 }
@@ -185,6 +187,7 @@ export function lintOcspResponse(der: Uint8Array): LintReport {
   );
 }
 
+/** Runs every CRL lint on an already parsed CRL (profile `rfc5280`). */
 export function lintParsedCrl(c: LintCrl): LintReport {
   return report(
     'crl',

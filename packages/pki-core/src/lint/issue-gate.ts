@@ -10,6 +10,10 @@ import { OID } from '../oids.js';
 import { lint } from './engine.js';
 import type { LintProfile, LintReport, LintResult } from './types.js';
 
+/**
+ * How certificate issuance lints what it is about to sign (the issuance gate): errors always refuse
+ * (KysoError `ISSUANCE_REFUSED`); warnings refuse only with `warnings: 'refuse'`.
+ */
 export interface IssuanceLintOptions {
   /** Lint profile; default from the issuance profile (person-signing with a T= title is `official`). */
   profile?: LintProfile;

@@ -7,8 +7,11 @@ import type { OcspResponse } from '../ocsp/response.js';
 import type { CheckOutcome } from './cert-lints.js';
 import type { LintInfo } from './types.js';
 
+/** An OCSP response lint: metadata and the check over a parsed response. */
 export interface OcspLint extends LintInfo {
+  /** OCSP lints read OCSP responses. */
   target: 'ocsp';
+  /** The check: `undefined` pass, `'na'` not applicable, a string says what failed. */
   check(r: OcspResponse): CheckOutcome;
 }
 
@@ -39,6 +42,10 @@ function sigAlgOid(der: Uint8Array): string | undefined {
   return [a, first - a * 40, ...parts].join('.');
 }
 
+/**
+ * Every OCSP response lint (RFC 6960 §4.2 profile, signature algorithms), run by `lint` with
+ * `kind: 'ocsp'`.
+ */
 export const OCSP_LINTS: readonly OcspLint[] = [
   {
     name: 'e_sig_alg_weak_hash',

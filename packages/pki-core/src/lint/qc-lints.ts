@@ -161,14 +161,22 @@ const NATURAL_SERIAL = /^((PAS|IDC|PNO|TAX|TIN)[A-Z]{2}-.+|[A-Z]{2}:[A-Z]{2}-.+)
 
 const PERSON = ['person', 'official'] as const;
 
+/** A qcStatements lint (ETSI EN 319 412-5): metadata, profiles, and the check over a certificate view. */
 export interface QcLint extends LintInfo {
+  /** qcStatements lints read certificates. */
   target: 'certificate';
+  /** Profiles the lint runs under (all when absent). */
   profiles?: readonly LintProfile[];
+  /** The check: `undefined` pass, `'na'` not applicable, a string says what failed. */
   check(v: CertView): CheckOutcome;
 }
 
 const noQc = (v: CertView) => v.ext(OID.qcStatements) === undefined;
 
+/**
+ * The qcStatements lints (ETSI EN 319 412-5 statement syntax and the EN 319 412-1/-2/-3 rules that go
+ * with them); not applicable to a certificate without qcStatements.
+ */
 export const QC_LINTS: readonly QcLint[] = [
   {
     name: 'e_etsi_qc_statements_syntax',

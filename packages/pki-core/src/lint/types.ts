@@ -57,22 +57,29 @@ export type LintSource =
 export interface LintInfo {
   /** Stable name: `e_…` (error), `w_…` (warning), `n_…` (notice), zlint style. */
   name: string;
+  /** How bad a failure is. */
   severity: LintSeverity;
+  /** The document the lint enforces. */
   source: LintSource;
   /** Section / article, e.g. "§4.2.1.9". */
   clause: string;
   /** One line: what the lint requires. */
   description: string;
+  /** What it reads: a certificate, a CRL or an OCSP response. */
   target: LintTarget;
 }
 
 /** The result of one lint on one target: status, severity, clause and details. */
 export interface LintResult {
+  /** The lint's stable name. */
   lint: string;
+  /** `pass`, `fail` or `na`. */
   status: LintStatus;
+  /** The lint's severity (what a `fail` means). */
   severity: LintSeverity;
   /** `source` + `clause`, e.g. "RFC 5280 §4.2.1.9". */
   clause: string;
+  /** What the lint checks. */
   description: string;
   /** For a failure: what was found. */
   details?: string;
@@ -80,6 +87,7 @@ export interface LintResult {
 
 /** The outcome of linting a certificate, CRL or OCSP response: the profile used and every lint result. */
 export interface LintReport {
+  /** What was linted. */
   target: LintTarget | 'tbsCertificate';
   /** The profile the lints ran under (`auto` resolved). */
   profile: LintProfile;
@@ -87,8 +95,11 @@ export interface LintReport {
   results: LintResult[];
   /** The failed results only. */
   findings: LintResult[];
+  /** Failed lints of severity `error`. */
   errors: number;
+  /** Failed lints of severity `warning`. */
   warnings: number;
+  /** Failed lints of severity `notice`. */
   notices: number;
   /** No error-severity finding. */
   ok: boolean;

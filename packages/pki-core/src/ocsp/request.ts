@@ -34,9 +34,16 @@ export const MAX_OCSP_REQUESTS = 32;
 /** RFC 8954 §2.1: a nonce is 1..32 octets. */
 export const MAX_NONCE_LENGTH = 32;
 
+/**
+ * An OCSP CertID (RFC 6960 §4.1.1): which certificate a request or response is about, by its
+ * issuer's name and key hashes and its serial number.
+ */
 export interface CertId {
+  /** The hash of the issuer name and key hashes (SHA-1 by default: an identifier, RFC 5019 §2.1.1). */
   hashAlgorithm: HashAlgorithm;
+  /** Hash of the issuer's DER distinguished name. */
   issuerNameHash: Uint8Array;
+  /** Hash of the issuer's public key (the BIT STRING value of its subjectPublicKey). */
   issuerKeyHash: Uint8Array;
   /**
    * Serial number INTEGER content bytes (two's complement), as encoded: a CertID repeats the
@@ -66,6 +73,7 @@ export async function createCertId(
   };
 }
 
+/** DER CertID (RFC 6960 §4.1.1) of its fields. */
 export function encodeCertId(id: Omit<CertId, 'der'>): Uint8Array {
   return seq(
     // RFC 6960 implementations (OpenSSL) write NULL parameters for the hash; both forms parse.
@@ -76,6 +84,10 @@ export function encodeCertId(id: Omit<CertId, 'der'>): Uint8Array {
   );
 }
 
+/**
+ * Parses a DER CertID strictly; throws KysoError `ASN1_SCHEMA` / `DER_MALFORMED` for bad encoding,
+ * `UNSUPPORTED_ALGORITHM` for an unknown hash, and `ASN1_SCHEMA` when a hash has the wrong length.
+ */
 export function parseCertId(el: DerElement): CertId {
   if (el.tag !== Tag.SEQUENCE) throw schemaError('CertID must be a SEQUENCE');
   const r = new DerReader(el.value, el.offset + el.raw.length - el.value.length);
@@ -108,6 +120,10 @@ export async function certIdMatchesIssuer(id: CertId, issuer: Certificate): Prom
   return bytesEqual(nameHash, id.issuerNameHash) && bytesEqual(keyHash, id.issuerKeyHash);
 }
 
+/**
+ * The value of INTEGER content bytes (two's complement, so a leading bit set is negative), e.g. a
+ * serial number as encoded.
+ */
 export function serialToBigInt(serial: Uint8Array): bigint {
   let u = 0n;
   for (const b of serial) u = (u << 8n) | BigInt(b);
@@ -136,18 +152,27 @@ export function parseNonceValue(extnValue: Uint8Array): Uint8Array | undefined {
   }
 }
 
+/** One entry of an OCSP requestList (RFC 6960 §4.1.1): a CertID and its singleRequestExtensions. */
 export interface SingleRequest {
+  /** The certificate asked about. */
   certId: CertId;
+  /** singleRequestExtensions. */
   extensions: Extension[];
 }
 
+/** A parsed OCSPRequest (RFC 6960 §4.1.1), as a responder receives it. */
 export interface OcspRequest {
+  /** The whole request, DER. */
   der: Uint8Array;
   /** DER of tbsRequest. */
   tbs: Uint8Array;
+  /** Always 1 (v1, encoded as 0). */
   version: number;
+  /** requestorName, if given. */
   requestorName?: GeneralName;
+  /** The certificates asked about (at least one, at most `MAX_OCSP_REQUESTS`). */
   requests: SingleRequest[];
+  /** requestExtensions (e.g. the nonce). */
   extensions: Extension[];
   /** Raw extnValue of the nonce extension, if any. */
   nonceExtensionValue?: Uint8Array;
@@ -234,11 +259,13 @@ export function parseOcspRequest(der: Uint8Array): OcspRequest {
   return out;
 }
 
+/** Options of `buildOcspRequest`. */
 export interface OcspRequestOptions {
   /** CertIDs to ask about (from `createCertId`). */
   certIds: CertId[];
   /** A nonce: bytes to use, `true` for 16 random bytes (RFC 8954 minimum is 1, recommended 32 max). */
   nonce?: Uint8Array | boolean;
+  /** requestorName to write (optional; unsigned requests rarely carry it). */
   requestorName?: GeneralName;
   /** Extra request extensions. */
   extensions?: Extension[];

@@ -57,12 +57,15 @@ export interface OcspResponderOptions {
   signer: Signer;
   /** Explicit responder certificate (default: `signer.certificateChain[0]`, or the issuer when empty). */
   responderCertificate?: Certificate;
+  /** Answers the status of a serial number of `issuer` (good, revoked with time and reason, unknown). */
   lookup: RevocationLookup;
   /** Seconds from thisUpdate to nextUpdate (default 3600). 0 omits nextUpdate. */
   validity?: number;
   /** Include the responder certificate in `certs` (default: true for a delegated responder, false for the CA). */
   includeCerts?: boolean;
+  /** How the response names the responder (RFC 6960 §4.2.2.3 ResponderID); default 'byKey'. */
   responderIdType?: 'byName' | 'byKey';
+  /** Signature algorithm (default: the signer's preferred one). */
   algorithm?: SignatureAlgorithm;
   /** Time source (default: system time). */
   clock?: () => Date;
@@ -84,8 +87,11 @@ interface Cached {
  * comment).
  */
 export class OcspResponder {
+  /** The CA this responder answers for. */
   readonly issuer: Certificate;
+  /** The certificate whose key signs the responses (the CA or the delegated responder). */
   readonly responderCertificate: Certificate;
+  /** Whether the responder is a delegated one (id-kp-OCSPSigning certificate issued by the CA). */
   readonly delegated: boolean;
   readonly #signer: Signer;
   readonly #lookup: RevocationLookup;

@@ -67,10 +67,18 @@ export type CertStatus =
 
 /** One SingleResponse (RFC 6960 §4.2.1): CertID, status, thisUpdate/nextUpdate and extensions. */
 export interface SingleResponse {
+  /** Which certificate this answer is about. */
   certId: CertId;
+  /** good, revoked (with time and reason) or unknown (RFC 6960 §4.2.1). */
   certStatus: CertStatus;
+  /** When the status was known to be correct. */
   thisUpdate: Date;
+  /**
+   * When newer information will be available; absent means the responder always has newer information
+   * (the verifier then applies its `maxAge`).
+   */
   nextUpdate?: Date;
+  /** singleExtensions. */
   extensions: Extension[];
 }
 
@@ -83,25 +91,35 @@ export interface BasicOcspResponse {
   der: Uint8Array;
   /** DER of tbsResponseData (what the responder signed). */
   tbs: Uint8Array;
+  /** Always 1 (v1, encoded as 0). */
   version: number;
+  /** The responder, by name or by the SHA-1 hash of its key (RFC 6960 §4.2.2.3). */
   responderId: ResponderId;
+  /** When the responder signed the response. */
   producedAt: Date;
+  /** One answer per certificate asked about. */
   responses: SingleResponse[];
+  /** responseExtensions (e.g. the nonce echo). */
   extensions: Extension[];
   /** DER of the signatureAlgorithm AlgorithmIdentifier. */
   signatureAlgorithmDer: Uint8Array;
   /** Parsed algorithm, or undefined when kyso does not support it (verification then fails). */
   signatureAlgorithm?: SignatureAlgorithm;
+  /** The signature value (BIT STRING content). */
   signature: Uint8Array;
+  /** Certificates the responder included (a delegated responder's certificate and its chain). */
   certs: Certificate[];
   /** Raw extnValue of the nonce extension, if any. */
   nonceExtensionValue?: Uint8Array;
+  /** The nonce octets (strict RFC 8954 form), if any. */
   nonce?: Uint8Array;
 }
 
 /** An OCSPResponse (RFC 6960 §4.2.1): its status and, when successful, the basic response. */
 export interface OcspResponse {
+  /** The whole OCSPResponse, DER. */
   der: Uint8Array;
+  /** responseStatus (RFC 6960 §4.2.1): `successful`, or why there is no answer (tryLater...). */
   status: OcspResponseStatus;
   /** Present when status is successful and the type is id-pkix-ocsp-basic. */
   basic?: BasicOcspResponse;
@@ -306,10 +324,15 @@ export function encodeCertStatus(s: CertStatus): Uint8Array {
 
 /** A SingleResponse to encode: CertID, status, thisUpdate, optional nextUpdate and extensions. */
 export interface SingleResponseInput {
+  /** The certificate this answer is about (as the request named it). */
   certId: CertId;
+  /** good, revoked (time and reason) or unknown. */
   certStatus: CertStatus;
+  /** When the status was known to be correct. */
   thisUpdate: Date;
+  /** When newer information will be available (omit for "always newer"). */
   nextUpdate?: Date;
+  /** singleExtensions. */
   extensions?: Extension[];
 }
 
@@ -356,10 +379,13 @@ export interface BasicOcspResponseInput {
   signer: Signer;
   /** Algorithm to sign with (default: the signer's preferred one). */
   algorithm?: SignatureAlgorithm;
+  /** How the response names the responder (RFC 6960 §4.2.2.3 ResponderID). */
   responderIdType?: 'byName' | 'byKey';
   /** The responder's certificate (needed for byName; default: the signer's first chain certificate). */
   responderCertificate?: Certificate;
+  /** When the response is signed. */
   producedAt: Date;
+  /** One answer per certificate asked about. */
   responses: SingleResponseInput[];
   /** Response extensions (e.g. the nonce echo). */
   extensions?: Extension[];
@@ -395,7 +421,9 @@ export function wrapBasicOcspResponse(basic: Uint8Array): Uint8Array {
  * responder keeps it, so a response costs no ResponderID hash and no re-encoding).
  */
 export interface OcspSigningParts {
+  /** Signs the responses. */
   readonly signer: Signer;
+  /** The signature algorithm. */
   readonly algorithm: SignatureAlgorithm;
   /** ResponderID (byName [1] or byKey [2]), DER. */
   readonly responderIdDer: Uint8Array;

@@ -72,6 +72,7 @@ export function ocspStatusReason(status: Exclude<OcspResponse['status'], 'succes
   return normalizeReasonCode(`ocsp-${status}`) as OcspReason;
 }
 
+/** One check line of OCSP response verification: which check, its status and a stable reason code. */
 export interface OcspCheck {
   /** Stable check name. */
   check:
@@ -85,12 +86,18 @@ export interface OcspCheck {
     | 'freshness'
     | 'nonce'
     | 'certificate-status';
+  /** `passed`, `failed` or `indeterminate`. */
   status: CheckStatus;
   /** Stable reason code (UPPER_SNAKE). */
   reason: OcspReason;
+  /** Human-readable detail (not stable: do not script against it). */
   detail?: string;
 }
 
+/**
+ * Options of `verifyOcspResponse`: the issuing CA, the validation time and the freshness rules
+ * (RFC 6960 §3.2, RFC 5019 §4).
+ */
 export interface OcspVerifyOptions {
   /** The CA that issued the certificate(s) the response is about. */
   issuer: Certificate;
@@ -111,15 +118,28 @@ export interface OcspVerifyOptions {
   certificate?: Certificate;
 }
 
+/**
+ * The result of `verifyOcspResponse`: the ranked check lines (response status, responder, signature,
+ * responder authorisation and validity, producedAt, certificate status, freshness, nonce) and the
+ * overall status; the certificate's status is in `certStatus`.
+ */
 export interface OcspVerifyReport {
+  /** `failed` when any check failed, else `indeterminate` when any is, else `passed`. */
   status: CheckStatus;
+  /** The check lines, in order. */
   checks: OcspCheck[];
+  /** The parsed response. */
   response: OcspResponse;
   /** The certificate whose key signed the response (the CA or the delegated responder). */
   responderCertificate?: Certificate;
+  /**
+   * Whether the responder is a delegated responder (id-kp-OCSPSigning certificate issued by the CA,
+   * RFC 6960 §4.2.2.2) rather than the CA itself.
+   */
   delegated?: boolean;
   /** Set when `certificate` was given and a matching SingleResponse exists. */
   singleResponse?: SingleResponse;
+  /** The status of `certificate` (good, revoked with time and reason, unknown), when it was given. */
   certStatus?: CertStatus;
   /** The EN 319 102-1 verdict of the response (`ocspVerdict`), as the CLI's JSON prints it. */
   verdict: Verdict;
@@ -257,7 +277,13 @@ async function checkResponderAuthorized(
   return !isCa;
 }
 
-/** Verifies an OCSP response (DER or parsed). */
+/**
+ * Verifies an OCSP response (DER or parsed) about certificates issued by `issuer` (RFC 6960 §3.2):
+ * response status, responder identity and authorisation (the CA or a delegated responder,
+ * §4.2.2.2), signature, producedAt, the certificate's SingleResponse and its freshness (thisUpdate,
+ * nextUpdate, `maxAge`), and the nonce. Returns a report; throws KysoError `DER_MALFORMED` /
+ * `ASN1_SCHEMA` / `INPUT_TOO_LARGE` only for a response that cannot be parsed.
+ */
 export async function verifyOcspResponse(
   input: Uint8Array | OcspResponse,
   opts: OcspVerifyOptions,

@@ -30,14 +30,19 @@ export type BudgetKind = 'signatures' | 'buildCalls' | 'nameConstraintComparison
 
 /** Limits of a Budget per kind of work (defaults: the MAX_* constants above). */
 export interface BudgetLimits {
+  /** Signature verifications (default `MAX_SIGNATURE_CHECKS`, 100). */
   signatures?: number;
+  /** Recursive issuer searches (default `MAX_BUILD_CALLS`, 20 000). */
   buildCalls?: number;
+  /** Name-vs-constraint comparisons (default `MAX_NAME_CONSTRAINT_COMPARISONS`, 4 × 2^20). */
   nameConstraintComparisons?: number;
+  /** Nodes alive in the valid_policy_tree (default `MAX_POLICY_NODES`, 10 000). */
   policyNodes?: number;
 }
 
 /** Thrown inside the search only; buildAndValidatePath turns it into a BUDGET_EXCEEDED report. */
 export class BudgetExhausted extends Error {
+  /** Which kind of work ran out. */
   readonly kind: BudgetKind;
   constructor(kind: BudgetKind) {
     super(`path validation budget exhausted: ${kind}`);
@@ -48,9 +53,13 @@ export class BudgetExhausted extends Error {
 
 /** Work done by one path building and validation; consume() throws BudgetExhausted past a limit. */
 export class Budget {
+  /** Signature verifications left. */
   signatures: number;
+  /** Issuer searches left. */
   buildCalls: number;
+  /** Name-constraint comparisons left. */
   nameConstraintComparisons: number;
+  /** Policy-tree nodes left. */
   policyNodes: number;
 
   constructor(limits: BudgetLimits = {}) {
@@ -60,6 +69,9 @@ export class Budget {
     this.policyNodes = limits.policyNodes ?? MAX_POLICY_NODES;
   }
 
+  /**
+   * Charges `n` units of `kind`; throws `BudgetExhausted` (reported as BUDGET_EXCEEDED) when fewer are left.
+   */
   consume(kind: BudgetKind, n = 1): void {
     if (this[kind] < n) {
       this[kind] = 0;

@@ -35,11 +35,20 @@ function withVerdict(r: Omit<ValidationReport, 'verdict'>): ValidationReport {
   return { ...r, verdict: pathVerdict(r) };
 }
 
+/**
+ * Options of `buildAndValidatePath`: the certificate to validate, the certificates that may complete
+ * its path, the trust anchors and revocation checker, plus the RFC 5280 §6.1.1 validation inputs.
+ */
 export interface BuildOptions extends PathValidationOptions {
+  /** The end-entity certificate (DER, PEM or a `Certificate`). */
   leaf: CertificateInput;
+  /** Candidate intermediate CA certificates (e.g. those a CMS or a PDF DSS carries), in any order. */
   intermediates?: CertificatePool | readonly CertificateInput[];
+  /** The trust anchors (RFC 5280 §6.1.1 (d)). */
   trustStore: TrustStore;
+  /** Checks each certificate's status (CRL/OCSP); without one revocation is not checked. */
   revocation?: RevocationChecker;
+  /** Bounds on the path search (signature checks, candidate paths), against hostile certificate sets. */
   budget?: Budget | BudgetLimits;
   /** Maximum certificates in a path, anchor included (default MAX_PATH_DEPTH). */
   maxDepth?: number;

@@ -28,8 +28,11 @@ interface PolicyNode {
 export interface PolicyInputs {
   /** user-initial-policy-set; default {anyPolicy}. */
   initialPolicies?: readonly string[];
+  /** initial-explicit-policy (RFC 5280 §6.1.1 (g)); default false. */
   initialExplicitPolicy?: boolean;
+  /** initial-policy-mapping-inhibit (RFC 5280 §6.1.1 (e)); default false. */
   initialPolicyMappingInhibit?: boolean;
+  /** initial-any-policy-inhibit (RFC 5280 §6.1.1 (f)); default false. */
   initialAnyPolicyInhibit?: boolean;
 }
 

@@ -87,10 +87,15 @@ export type CheckName =
 export interface CheckResult {
   /** Index in `chain` (0 = leaf); -1 for checks about the whole search. */
   certIndex: number;
+  /** Subject of that certificate (RFC 4514 string). */
   subject: string;
+  /** Which check (a stable name). */
   check: CheckName;
+  /** `passed`, `failed` or `indeterminate`. */
   status: CheckStatus;
+  /** Stable reason code when the check did not pass. */
   reason?: ValidationReason;
+  /** Human-readable detail (not stable: do not script against it). */
   detail?: string;
 }
 
@@ -114,13 +119,20 @@ export interface PolicyResult {
  * revocation and work done.
  */
 export interface ValidationReport {
+  /** True when a path to a trust anchor was found and every check of it passed at the validation time. */
   valid: boolean;
+  /**
+   * Why the best candidate path failed (stable code; null when valid). Its EN 319 102-1
+   * sub-indication comes from the verdict model's mapping.
+   */
   reason: ValidationReason | null;
   /** Human-readable explanation of `reason`. */
   detail: string | null;
   /** The validated path (or the best failed candidate), leaf first, trust anchor last. */
   chain: Certificate[];
+  /** Every check line of the chosen (or best failed) path, in order. */
   checks: CheckResult[];
+  /** The certificate policy outcome (RFC 5280 §6.1.5), null when policy processing did not run. */
   policy: PolicyResult | null;
   /** One line per certificate of the chain except the anchor (status 'not-checked' when no checker). */
   revocation: CertRevocationReport[];

@@ -21,6 +21,7 @@ export type RevocationSourceKind = 'crl' | 'ocsp' | 'none';
 
 /** What a RevocationChecker found for one certificate: status, source, dates and reason codes. */
 export interface RevocationResult {
+  /** The certificate's status: good, revoked, unknown (or not-checked when no checker ran). */
   status: RevocationStatus;
   /** Where the answer came from ('none' when no source gave one). */
   source: RevocationSourceKind;
@@ -36,6 +37,7 @@ export interface RevocationResult {
   revocationReason?: string;
   /** thisUpdate / nextUpdate of the data used, when known. */
   thisUpdate?: Date;
+  /** nextUpdate of the CRL or OCSP response used. */
   nextUpdate?: Date;
 }
 
@@ -51,11 +53,17 @@ export interface RevocationContext {
 
 /** The revocation seam of path validation: answers the status of one certificate of a candidate path. */
 export interface RevocationChecker {
+  /**
+   * The status of `cert`, issued by `issuer`, at `ctx.time`. Should not throw for missing or invalid
+   * revocation data: answer `unknown` (with `fatal` per policy) and say why in `detail` / `reason`.
+   */
   check(cert: Certificate, issuer: Certificate, ctx: RevocationContext): Promise<RevocationResult>;
 }
 
 /** The per-certificate revocation line of a validation report. */
 export interface CertRevocationReport extends RevocationResult {
+  /** Index of the certificate in the report's chain (0 = leaf). */
   certIndex: number;
+  /** Its subject (RFC 4514 string). */
   subject: string;
 }

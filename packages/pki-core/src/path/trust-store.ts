@@ -60,6 +60,7 @@ export interface AnchorConstraints {
 
 /** A trusted certificate and how much of it is enforced (RFC 5280 §6.1.1 / RFC 5914). */
 export interface TrustAnchor {
+  /** The anchor certificate (its subject name and public key start every path). */
   certificate: Certificate;
   /**
    * How much of the anchor certificate is enforced:
@@ -81,16 +82,19 @@ export interface TrustAnchor {
    * TRUSTED_ANCHOR_WITH_CONSTRAINTS without _REQUIRE_BASIC_CONSTRAINTS).
    */
   requireBasicConstraints?: boolean;
+  /** Constraints the relying party adds on the paths below this anchor (RFC 5914 style). */
   constraints?: AnchorConstraints;
 }
 
 /** Options of TrustStore.add: how each added anchor is enforced (see TrustAnchor). */
 export interface AddAnchorOptions {
+  /** See `TrustAnchor.enforce` (default 'certificate'). */
   enforce?: 'certificate' | 'key';
   /** See TrustAnchor.checkValidity (default: true with 'certificate', false with 'key'). */
   checkValidity?: boolean;
   /** See TrustAnchor.requireBasicConstraints. */
   requireBasicConstraints?: boolean;
+  /** See `TrustAnchor.constraints`. */
   constraints?: AnchorConstraints;
 }
 
@@ -221,14 +225,17 @@ export class TrustStore {
     return n;
   }
 
+  /** Adds an anchor (a certificate and how much of it is enforced); false when it is already present. */
   addAnchor(anchor: TrustAnchor): boolean {
     return this.index.add(anchor);
   }
 
+  /** Every anchor, in insertion order. */
   get anchors(): readonly TrustAnchor[] {
     return this.index.items;
   }
 
+  /** Number of anchors. */
   get size(): number {
     return this.index.size;
   }
@@ -261,20 +268,27 @@ export class CertificatePool {
     });
   }
 
+  /**
+   * Adds untrusted certificates (DER, PEM or bundles); returns the number new to the pool. Throws
+   * KysoError for unparseable input.
+   */
   add(input: CertificateInput | readonly CertificateInput[]): number {
     let n = 0;
     for (const c of toCertificates(input)) if (this.index.add({ certificate: c })) n++;
     return n;
   }
 
+  /** Every certificate of the pool. */
   get certificates(): Certificate[] {
     return this.index.items.map((i) => i.certificate);
   }
 
+  /** Number of certificates. */
   get size(): number {
     return this.index.size;
   }
 
+  /** Certificates of the pool that may have issued `cert` (subject = its issuer; AKI/SKI matches first). */
   issuersOf(cert: Certificate): Certificate[] {
     return issuersFrom(this.index, cert).map((i) => i.certificate);
   }

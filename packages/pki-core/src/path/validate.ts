@@ -93,21 +93,48 @@ export const PURPOSES = {
    */
   rcsMlsClient: [OID_KP_RCS_MLS_CLIENT],
 } as const;
+/**
+ * A named key purpose (`PURPOSES`): `documentSigning` for document signatures, `timeStamping` for
+ * TSAs, `ocspSigning` for OCSP responders, the TLS ones, and the C2PA and RCS profiles.
+ */
 export type PurposeName = keyof typeof PURPOSES;
+/**
+ * The purpose a certificate path is validated for: a name from `PURPOSES`, or any extendedKeyUsage OID
+ * (RFC 5280 §4.2.1.12).
+ */
 export type Purpose = PurposeName | { oid: string };
 
+/** The EKU OIDs that satisfy `p` (empty for `any`). */
 export function purposeOids(p: Purpose): readonly string[] {
   return typeof p === 'string' ? PURPOSES[p] : [p.oid];
 }
 
+/**
+ * The validation inputs of RFC 5280 §6.1.1 and the checks kyso adds on top (EKU chaining, key sizes,
+ * SHA-1, profiles).
+ */
 export interface PathValidationOptions {
+  /**
+   * The validation time: every certificate must be valid then (RFC 5280 §6.1.3 (a)(2)); for a signature,
+   * the proven signing time.
+   */
   time: Date;
+  /** The key purpose required of the leaf (extendedKeyUsage, RFC 5280 §4.2.1.12); default: none. */
   purpose?: Purpose;
+  /** user-initial-policy-set (RFC 5280 §6.1.1 (c)); default anyPolicy. */
   initialPolicies?: readonly string[];
+  /** initial-explicit-policy (RFC 5280 §6.1.1 (g)); default false. */
   requireExplicitPolicy?: boolean;
+  /** initial-policy-mapping-inhibit (RFC 5280 §6.1.1 (e)); default false. */
   inhibitPolicyMapping?: boolean;
+  /** initial-any-policy-inhibit (RFC 5280 §6.1.1 (f)); default false. */
   inhibitAnyPolicy?: boolean;
+  /**
+   * Extra rules of a validation profile (`VALIDATION_PROFILES`: 'rfc5280', 'webpki', 'chromium');
+   * default 'rfc5280'.
+   */
   profile?: ValidationProfile;
+  /** A DNS name, IP address or e-mail address the leaf must be valid for (its subjectAltName, RFC 6125). */
   peerName?: PeerName;
   /**
    * Also require the purpose in intermediates' EKU when they carry one (what Chromium, Go and

@@ -39,6 +39,7 @@ export type RevocationMode = 'require' | 'prefer-ocsp' | 'soft-fail' | 'off';
  * fetching.
  */
 export interface RevocationPolicy {
+  /** Which source is asked first and whether an unknown status is fatal (see `RevocationMode`). */
   mode: RevocationMode;
   /** Reject CRLs whose thisUpdate is older than this many seconds at the validation time. */
   maxCrlAge?: number;
@@ -74,6 +75,10 @@ export interface RevocationSources {
   ocspResponses?: readonly (Uint8Array | OcspResponse)[];
   /** Extra certificates: separate CRL signers, delegated OCSP responders. */
   certificates?: readonly (Certificate | Uint8Array | string)[];
+  /**
+   * Fetches CRLs (CRL distribution points) and OCSP responses (AIA) over HTTP when the data given does
+   * not settle a status.
+   */
   fetcher?: RevocationFetcher;
 }
 
@@ -81,10 +86,13 @@ export interface RevocationSources {
 export interface DetailedRevocationResult extends RevocationResult {
   /** CRL used: number (decimal), issuer, and the delta CRL number if one was applied. */
   crlNumber?: string;
+  /** The CRL issuer (RFC 4514 string). */
   crlIssuer?: string;
+  /** The delta CRL's number, when one was applied. */
   deltaCrlNumber?: string;
   /** OCSP: responder certificate subject, producedAt, whether it was a delegated responder. */
   responder?: string;
+  /** The OCSP response's producedAt. */
   producedAt?: Date;
   /** Every source tried that did not answer, with why. */
   attempts: string[];
@@ -95,7 +103,9 @@ const MAX_SIGNER_DEPTH = 2;
 
 /** One source's answer and whether it settles the status (a definitive answer stops the search). */
 export interface Answer {
+  /** The source's answer. */
   result: DetailedRevocationResult;
+  /** Whether it settles the status (the search stops). */
   definitive: boolean;
 }
 
@@ -104,9 +114,13 @@ export interface Answer {
  * fetching, under a RevocationPolicy.
  */
 export class KysoRevocationChecker implements RevocationChecker {
+  /** What the checker may use and how strictly (sources, freshness, soft-fail). */
   readonly policy: RevocationPolicy;
+  /** CRLs given (and added), parsed. */
   readonly crls: Crl[] = [];
+  /** OCSP responses given (and added), parsed. */
   readonly ocspResponses: OcspResponse[] = [];
+  /** Extra certificates for CRL issuers and OCSP responders. */
   readonly certificates: Certificate[] = [];
   /** Inputs that could not be parsed (reported in results, never thrown). */
   readonly inputErrors: string[] = [];
@@ -139,6 +153,9 @@ export class KysoRevocationChecker implements RevocationChecker {
     }
   }
 
+  /**
+   * Adds an OCSP response (DER or parsed); unparseable input is recorded in `inputErrors` and returns false.
+   */
   addOcspResponse(r: Uint8Array | OcspResponse): boolean {
     try {
       this.ocspResponses.push(r instanceof Uint8Array ? parseOcspResponse(r) : r);
@@ -151,6 +168,11 @@ export class KysoRevocationChecker implements RevocationChecker {
     }
   }
 
+  /**
+   * The status of `cert` issued by `issuer` at `ctx.time`: CRLs (RFC 5280 §6.3) and OCSP responses
+   * (RFC 6960) from the given data first, then fetched from its CRL distribution points and AIA when
+   * the policy allows; never throws for missing or invalid data (the result says `unknown` and why).
+   */
   async check(
     cert: Certificate,
     issuer: Certificate,
@@ -359,9 +381,13 @@ function unknown(
  * certificates.
  */
 export interface OcspCheckOptions {
+  /** The validation time the response must be fresh at. */
   time: Date;
+  /** Largest age in seconds of thisUpdate at `time` (also without nextUpdate). */
   maxAge?: number;
+  /** Clock skew tolerated, seconds (default 300). */
   clockSkew?: number;
+  /** Extra candidate responder certificates (delegated responders delivered out of band). */
   certificates?: readonly Certificate[];
 }
 

@@ -20,6 +20,12 @@ import { Certificate } from '../x509/certificate.js';
 import { checkWithCrls } from './crl-check.js';
 import { type FetcherOptions, RevocationFetcher } from './fetcher.js';
 
+/**
+ * Where validation data for the LT levels comes from (PAdES/XAdES/CAdES B-LT, EN 319 142-1 §5.4 /
+ * EN 319 132-1): an OCSP response and/or CRLs per certificate, given its issuer. Both methods are
+ * optional; return undefined / [] when there is nothing. `onlineRevocationFetcher` fetches from the
+ * certificate's AIA and CRL distribution points; tests and offline signers pass their own.
+ */
 export interface RevocationDataFetcher {
   /** A DER OCSPResponse for `cert`, or undefined. */
   ocsp?(cert: Certificate, issuer: Certificate): Promise<Uint8Array | undefined>;
@@ -39,9 +45,17 @@ export interface ValidationDataProblem {
   revoked?: boolean;
 }
 
+/**
+ * Validation data gathered for a signer chain and its TSA chains by `collectValidationData`: DER
+ * certificates, OCSP responses and CRLs, each checked to prove a status before it was kept (what a
+ * PAdES DSS or XAdES CertificateValues/RevocationValues carries), and the certificates left unproven.
+ */
 export interface CollectedValidationData {
+  /** DER certificates of the chains (and their OCSP responders' certificates), without duplicates. */
   certs: Uint8Array[];
+  /** DER OCSPResponse (RFC 6960) bodies that prove a `good` status at the signing time. */
   ocsps: Uint8Array[];
+  /** DER CRLs (RFC 5280) that prove a certificate is not revoked. */
   crls: Uint8Array[];
   /** Subjects of the certificates for which no status-proving data was found (non-root). */
   missing: string[];
@@ -54,7 +68,9 @@ export interface CollectedValidationData {
  * status of `problems` (each names its certificate), or the verifier did not confirm the level.
  */
 export class LevelNotReachedError extends KysoError {
+  /** The level asked for (`B-LT`, `B-LTA`). */
   readonly level: string;
+  /** The certificates whose status is not proven, each with what was missing. */
   readonly problems: ValidationDataProblem[];
   constructor(level: string, problems: ValidationDataProblem[], what?: string) {
     super(

@@ -48,10 +48,18 @@ export const CRL_UNKNOWN_REASONS = [
 /** Why a CRL could not be used, or why the status stayed undetermined. */
 export type CrlUnknownReason = (typeof CRL_UNKNOWN_REASONS)[number];
 
+/**
+ * Options of `checkWithCrls`: which certificate of which path, at what time, and how strictly CRLs
+ * are accepted (RFC 5280 §6.3).
+ */
 export interface CrlCheckOptions {
+  /**
+   * The validation time: the CRL must be current then (thisUpdate ≤ time ≤ nextUpdate, unless `allowStale`).
+   */
   time: Date;
   /** Candidate certificates of the validated path (leaf first, anchor last). */
   path: readonly Certificate[];
+  /** Position in `path` of the certificate whose status is checked. */
   index: number;
   /** Maximum age (seconds) of a CRL's thisUpdate at `time`. */
   maxAge?: number;
@@ -83,14 +91,22 @@ export interface CrlCheckOptions {
   ) => Promise<'good' | 'revoked' | 'unknown'>;
 }
 
+/**
+ * The status of one certificate from the CRLs (RFC 5280 §6.3.3): `good` when a usable CRL covering all
+ * reasons does not list it, `revoked` with the entry, `unknown` with the reason no CRL settled it.
+ */
 export interface CrlCheckOutcome {
+  /** The certificate's status by the CRLs. */
   status: 'good' | 'revoked' | 'unknown';
+  /** Why the status is `unknown` (stable code). */
   reason?: CrlUnknownReason;
+  /** What decided, in words (not stable: do not script against it). */
   detail: string;
   /** The complete CRL that decided the status. */
   crl?: Crl;
   /** The delta CRL used with it, if any. */
   delta?: Crl;
+  /** The CRL entry, when `revoked` (revocation date, reason code). */
   entry?: RevokedCertificate;
   /** Why each rejected CRL was not used (for the report). */
   rejected: string[];

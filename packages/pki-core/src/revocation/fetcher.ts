@@ -22,6 +22,7 @@ export type FetchFunction = (
 
 /** Options of RevocationFetcher: fetch function, timeout, body size caps and the CRL cache. */
 export interface FetcherOptions {
+  /** The fetch implementation (default `globalThis.fetch`; tests and proxies pass their own). */
   fetch?: FetchFunction;
   /** Per-request timeout (default 10 s). */
   timeoutMs?: number;
@@ -109,10 +110,12 @@ export class RevocationFetcher {
     return this.#request(url, 'POST', requestDer, 'application/ocsp-response', this.#maxOcsp);
   }
 
+  /** Empties the cache of fetched responses. */
   clearCache(): void {
     this.#cache.clear();
   }
 
+  /** Number of cached responses. */
   get cacheSize(): number {
     return this.#cache.size;
   }

@@ -45,8 +45,11 @@ import { RevocationFetcher } from './fetcher.js';
  * Options of newRevocationChecker: revocation data, fetching and the policy (a mode name or a full policy).
  */
 export interface NewRevocationCheckerOptions {
+  /** CRLs to use: parsed, DER, or PEM (several blocks allowed). */
   crls?: readonly (Crl | Uint8Array | string)[];
+  /** OCSP responses to use (DER or parsed). */
   ocspResponses?: readonly (Uint8Array | OcspResponse)[];
+  /** Extra certificates: separate CRL signers, delegated OCSP responders. */
   certificates?: readonly (Certificate | Uint8Array | string)[];
   /** true: fetch from CDP / AIA with a default fetcher; or a configured fetcher. */
   fetch?: boolean | RevocationFetcher;

@@ -28,7 +28,9 @@ export const MAX_NONCE_BITS = 256;
 
 /** MessageImprint (RFC 3161 §2.4.1): the hash algorithm and the hashed message. */
 export interface MessageImprint {
+  /** The hash algorithm. */
   hashAlgorithm: HashAlgorithm;
+  /** The hash of the time-stamped data. */
   hashedMessage: Uint8Array;
   /** DER of the MessageImprint (compared byte-wise between request and TSTInfo). */
   der: Uint8Array;
@@ -65,12 +67,19 @@ export function readNonce(r: DerReader): bigint {
 
 /** A TimeStampReq (RFC 3161 §2.4.1) as parsed. */
 export interface TimeStampReq {
+  /** The whole request, DER. */
   der: Uint8Array;
+  /** Always 1. */
   version: number;
+  /** Hash algorithm and hash of the data to time-stamp. */
   messageImprint: MessageImprint;
+  /** The TSA policy OID asked for, if any. */
   reqPolicy?: string;
+  /** The nonce the TSA must echo (RFC 3161 §2.4.1), if any. */
   nonce?: bigint;
+  /** Whether the TSA must include its certificate in the token. */
   certReq: boolean;
+  /** Request extensions. */
   extensions: Extension[];
 }
 
@@ -106,11 +115,13 @@ export interface TimeStampReqOptions {
   digest?: Uint8Array;
   /** Default SHA-256. */
   hashAlgorithm?: HashAlgorithm;
+  /** The TSA policy to ask for (reqPolicy OID), if any. */
   reqPolicy?: string;
   /** A nonce: a bigint, or true for a random 64-bit one (what OpenSSL sends). */
   nonce?: bigint | boolean;
   /** Ask the TSA to include its certificate (RFC 3161 §2.4.1). */
   certReq?: boolean;
+  /** Request extensions to add. */
   extensions?: Extension[];
 }
 

@@ -35,6 +35,10 @@ export const MAX_TSP_RESPONSE_SIZE = 1024 * 1024;
 /** Most statusString entries we accept. */
 export const MAX_STATUS_STRINGS = 16;
 
+/**
+ * PKIStatus values in their encoded order (RFC 3161 §2.4.2, RFC 4210 §5.2.3): the index is the
+ * INTEGER on the wire.
+ */
 export const PKI_STATUSES = [
   'granted',
   'grantedWithMods',
@@ -43,6 +47,7 @@ export const PKI_STATUSES = [
   'revocationWarning',
   'revocationNotification',
 ] as const;
+/** A PKIStatus (RFC 3161 §2.4.2): `granted` / `grantedWithMods` come with a token; the others without. */
 export type PkiStatus = (typeof PKI_STATUSES)[number];
 
 /** PKIFailureInfo bits used by RFC 3161 (§2.4.2). */
@@ -56,40 +61,67 @@ export const PKI_FAILURE_BITS = {
   addInfoNotAvailable: 17,
   systemFailure: 25,
 } as const;
+/** A named PKIFailureInfo bit (RFC 3161 §2.4.2), e.g. `badAlg`, `timeNotAvailable`, `systemFailure`. */
 export type PkiFailureInfo = keyof typeof PKI_FAILURE_BITS;
 
+/** A PKIStatusInfo (RFC 3161 §2.4.2): the status, optional free-text reasons and failure bits. */
 export interface PkiStatusInfo {
+  /** The status: granted / grantedWithMods come with a token. */
   status: PkiStatus;
+  /** PKIFreeText: the TSA's explanation, in its own words (at most `MAX_STATUS_STRINGS`). */
   statusString?: string[];
+  /** Failure bits set, by name (a bit RFC 3161 does not name stays a number). */
   failInfo?: (PkiFailureInfo | number)[];
 }
 
+/** TSTInfo accuracy (RFC 3161 §2.4.2): genTime ± seconds + millis + micros (millis and micros 1..999). */
 export interface Accuracy {
+  /** Whole seconds. */
   seconds?: number;
+  /** Milliseconds, 1..999. */
   millis?: number;
+  /** Microseconds, 1..999. */
   micros?: number;
 }
 
+/**
+ * A parsed TSTInfo (RFC 3161 §2.4.2): what the TSA asserts (this imprint existed at genTime under
+ * this policy).
+ */
 export interface TstInfo {
+  /** The TSTInfo, DER (the token's signed content). */
   der: Uint8Array;
+  /** Always 1. */
   version: number;
+  /** The TSA policy OID under which the token was issued. */
   policy: string;
+  /** Hash algorithm and hash of the time-stamped data. */
   messageImprint: MessageImprint;
   /** Serial as INTEGER content bytes. */
   serialNumber: Uint8Array;
+  /** The serial as a bigint (unique per TSA, up to 160 bits). */
   serial: bigint;
+  /** The time the token was created (UTC, millisecond precision; see `genTimeString` for more digits). */
   genTime: Date;
   /** genTime as encoded (keeps sub-millisecond digits). */
   genTimeString: string;
+  /** The accuracy the TSA claims for genTime, if any. */
   accuracy?: Accuracy;
+  /** Whether tokens of this TSA can be ordered by genTime alone (RFC 3161 §2.4.2 ordering). */
   ordering: boolean;
+  /** The request's nonce, echoed. */
   nonce?: bigint;
+  /** The TSA's name, when given (it should match a name of the signing certificate). */
   tsa?: GeneralName;
+  /** TSTInfo extensions. */
   extensions: Extension[];
 }
 
+/** A parsed TimeStampResp (RFC 3161 §2.4.2): the status and, when granted, the token (not verified). */
 export interface TimeStampResp {
+  /** The whole response, DER. */
   der: Uint8Array;
+  /** The TSA's answer. */
   status: PkiStatusInfo;
   /** DER of the TimeStampToken (ContentInfo) when granted. */
   token?: Uint8Array;
@@ -104,6 +136,11 @@ function encodeStatusInfo(s: PkiStatusInfo): Uint8Array {
   );
 }
 
+/**
+ * Reads a PKIStatusInfo (RFC 3161 §2.4.2) from `r`. Throws KysoError `ASN1_SCHEMA` for an unknown
+ * status or an empty statusString, `DER_MALFORMED` for one that is not UTF-8, `INPUT_TOO_LARGE`
+ * beyond `MAX_STATUS_STRINGS`.
+ */
 export function parseStatusInfo(r: DerReader): PkiStatusInfo {
   const n = r.readSmallInteger();
   const status = PKI_STATUSES[n];
@@ -245,18 +282,32 @@ export function parseTstInfo(der: Uint8Array): TstInfo {
   return out;
 }
 
+/** What a TSA puts in a TSTInfo (`encodeTstInfo`). */
 export interface TstInfoInput {
+  /** The TSA policy OID. */
   policy: string;
+  /** The request's MessageImprint, DER, copied as received. */
   messageImprintDer: Uint8Array;
+  /** The token serial: non-negative, unique per TSA, at most 160 bits. */
   serial: bigint;
+  /** The time asserted (written with millisecond precision). */
   genTime: Date;
+  /** The accuracy to claim (RFC 3161 §2.4.2), if any. */
   accuracy?: Accuracy;
+  /** Set the ordering flag (default false). */
   ordering?: boolean;
+  /** The request's nonce, to echo. */
   nonce?: bigint;
+  /** The TSA's name. */
   tsa?: GeneralName;
+  /** TSTInfo extensions. */
   extensions?: Extension[];
 }
 
+/**
+ * DER TSTInfo (RFC 3161 §2.4.2), version 1, genTime in DER GeneralizedTime with milliseconds.
+ * Throws KysoError `INVALID_ARGUMENT` for a negative serial or one over 160 bits.
+ */
 export function encodeTstInfo(t: TstInfoInput): Uint8Array {
   if (t.serial < 0n) throw new KysoError('INVALID_ARGUMENT', 'TSTInfo serial must be non-negative');
   if (t.serial >= 1n << 160n)

@@ -45,11 +45,13 @@ export interface TimeStampAuthorityOptions {
   certificate: Certificate;
   /** Issuing CA certificates (sent when `includeChain` and the request asks for certificates). */
   chain?: Certificate[];
+  /** Holds the TSA certificate's private key. */
   signer: Signer;
   /** Default TSA policy (TSTInfo.policy). */
   policyOid: string;
   /** Other policies a request may ask for (reqPolicy); the default policy is always accepted. */
   acceptedPolicies?: string[];
+  /** The accuracy written in every TSTInfo (RFC 3161 §2.4.2), if any: what the clock guarantees. */
   accuracy?: Accuracy;
   /**
    * Serial numbers: must be unique for this TSA (RFC 3161 §2.4.2). Default: 128-bit random.
@@ -107,7 +109,9 @@ function randomSerial(): bigint {
  * caller's).
  */
 export class TimeStampAuthority {
+  /** The TSA certificate. */
   readonly certificate: Certificate;
+  /** The default TSA policy OID. */
   readonly policyOid: string;
   readonly #chain: Certificate[];
   readonly #signer: Signer;

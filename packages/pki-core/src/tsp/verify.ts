@@ -46,6 +46,13 @@ export { parseTimeStampToken } from './response.js';
 import { tsaCertificateProblem } from './tsa.js';
 import type { TimeStampReq } from './request.js';
 
+/**
+ * The checks of RFC 3161 token verification, in the order they run: the response status, the
+ * token's CMS (signed attributes, CMSAlgorithmProtection RFC 6211, content type, message imprint over
+ * the data, messageDigest, signer certificate, signature, ESS signing-certificate(-v2) RFC 5816), the
+ * TSA certificate (id-kp-timeStamping critical, valid at genTime, RFC 3161 §2.3), the nonce, the
+ * policy and the TSA's certificate path.
+ */
 export type TspCheckName =
   | 'response-status'
   | 'signed-attributes'
@@ -124,18 +131,25 @@ export function tspStatusReason(status: string): TspReason {
   return normalizeReasonCode(`tsp-${status}`) as TspReason;
 }
 
+/** One check line of time-stamp verification: which check, its status and a stable reason code. */
 export interface TspCheck {
+  /** Which check. */
   check: TspCheckName;
+  /** The check's status. */
   status: CheckStatus;
+  /** Stable reason code (see `TSP_REASONS`). */
   reason: TspReason;
+  /** Human-readable detail (not stable: do not script against it). */
   detail?: string;
 }
 
 /** Result of validating the TSA certificate's chain at genTime. */
 export interface ChainResult {
+  /** `passed` when the TSA path validates at genTime. */
   status: CheckStatus;
   /** A caller's validator may use its own codes; they are normalised to UPPER_SNAKE in the check. */
   reason: string;
+  /** Human-readable detail. */
   detail?: string;
 }
 
@@ -198,11 +212,16 @@ export function pathChainValidator(
   };
 }
 
+/**
+ * Options of `verifyTimeStampToken` / `verifyTimeStampResponse`: what the token must cover and how the
+ * TSA's path is validated. Give `data` or `digest`.
+ */
 export interface TimeStampVerifyOptions {
   /** The time-stamped data (hashed with the TSTInfo's hash). */
   data?: Uint8Array;
   /** Or its digest (must use the TSTInfo's hash algorithm; `hashAlgorithm` to insist on one). */
   digest?: Uint8Array;
+  /** Require the TSTInfo's imprint to use this hash (default: whatever hash the token uses). */
   hashAlgorithm?: HashAlgorithm;
   /** The nonce sent in the request. */
   nonce?: bigint;
@@ -216,10 +235,18 @@ export interface TimeStampVerifyOptions {
   trustStore?: TrustStore;
 }
 
+/**
+ * The result of RFC 3161 time-stamp verification (RFC 3161 §2.4.2, RFC 5816): the check lines and the
+ * overall status (`failed` when any check failed, else `indeterminate` when any is, else `passed`).
+ */
 export interface TimeStampVerifyReport {
+  /** `failed` when any check failed, else `indeterminate` when any is, else `passed`. */
   status: CheckStatus;
+  /** The check lines, in order. */
   checks: TspCheck[];
+  /** The parsed TSTInfo, when the token parsed. */
   tstInfo?: TstInfo;
+  /** The TSA certificate that signed the token, when found. */
   signerCertificate?: Certificate;
   /** The genTime, when the TSTInfo parsed. */
   genTime?: Date;

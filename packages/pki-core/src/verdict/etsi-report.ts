@@ -26,9 +26,13 @@ export const ETSI_VR_NS = 'http://uri.etsi.org/19102/v1.2.1#';
 
 /** One check line of a verifier, reported as a ValidationConstraint. */
 export interface EtsiCheckLine {
+  /** The check's stable name. */
   check: string;
+  /** `passed`, `failed` or `indeterminate`. */
   status: CheckStatus;
+  /** Stable reason code, when not passed. */
   reason?: string;
+  /** Human-readable detail (not stable: do not script against it). */
   detail?: string;
 }
 
@@ -36,10 +40,13 @@ export interface EtsiCheckLine {
 export interface EtsiSignatureInput {
   /** Identifier of the signature inside the document (PDF field name, XML Signature Id, CMS signer index). */
   daIdentifier?: string;
+  /** The signature's EN 319 102-1 indication and sub-indication. */
   verdict: Verdict;
   /** Scope of the reason codes of `checks` (for each constraint's sub-indication). */
   scope: ReasonScope;
+  /** Its check lines, one ValidationConstraint each. */
   checks: readonly EtsiCheckLine[];
+  /** The validation time. */
   validationTime: Date;
   /** The time the signature is proven to have existed at (a valid time-stamp), else the validation time. */
   bestSignatureTime?: Date;
@@ -49,7 +56,9 @@ export interface EtsiSignatureInput {
   signatureTimeStamp?: Date;
   /** PDF: the signature dictionary's SubFilter and Reason. */
   subFilter?: string;
+  /** PDF: the signature dictionary's /Reason. */
   reason?: string;
+  /** The signer's subject (RFC 4514 string). */
   signer?: string;
   /** DER certificates: the signer's first, then the rest of the chain, the trust anchor last. */
   chain?: readonly Uint8Array[];

@@ -13,6 +13,7 @@ export type Indication = (typeof INDICATIONS)[number];
  * every report type of kyso (`verdict`) and computed by the one mapping (verdict/verdict.ts).
  */
 export interface Verdict {
+  /** TOTAL-PASSED, INDETERMINATE or TOTAL-FAILED (ETSI EN 319 102-1 §5.1.3). */
   indication: Indication;
   /** Absent for TOTAL-PASSED. */
   subIndication?: SubIndication;

@@ -35,13 +35,18 @@ interface CheckLine {
 export type PathVerdictInput = Pick<ValidationReport, 'valid' | 'reason' | 'checks'>;
 /** The fields of an OCSP or time-stamp report the verdict reads (OcspVerifyReport, TimeStampVerifyReport). */
 export interface CheckedVerdictInput {
+  /** The report's overall status. */
   status: 'passed' | 'failed' | 'indeterminate';
+  /** Its check lines (their reason codes make the sub-indication). */
   checks: readonly CheckLine[];
 }
 /** The fields of a CMS signer report the verdict reads (CmsSignerReport). */
 export interface CmsSignerVerdictInput {
+  /** Whether the signer verified. */
   valid: boolean;
+  /** Its check lines. */
   checks: readonly CheckLine[];
+  /** Its certificate path validation, when one ran. */
   path?: PathVerdictInput;
 }
 

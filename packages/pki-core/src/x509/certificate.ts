@@ -100,9 +100,13 @@ export class Certificate {
   readonly signatureAlgorithm: Uint8Array;
   /** OID of the signature algorithm. */
   readonly signatureAlgorithmOid: string;
+  /** The issuer distinguished name (RFC 5280 §4.1.2.4). */
   readonly issuer: Name;
+  /** The subject distinguished name (RFC 5280 §4.1.2.6); empty when the identity is in subjectAltName. */
   readonly subject: Name;
+  /** Start of the validity period (RFC 5280 §4.1.2.5), inclusive. */
   readonly notBefore: Date;
+  /** End of the validity period (RFC 5280 §4.1.2.5), inclusive. */
   readonly notAfter: Date;
   /** DER of SubjectPublicKeyInfo. */
   readonly spki: Uint8Array;
@@ -110,27 +114,50 @@ export class Certificate {
   readonly publicKeyAlgorithmOid: string;
   /** signatureValue bit string content (no unused-bits octet). */
   readonly signatureValue: Uint8Array;
+  /** Every extension, in certificate order (no duplicates: a duplicate is refused at parse). */
   readonly extensions: readonly Extension[];
+  /** issuerUniqueID (RFC 5280 §4.1.2.8), bit string content; deprecated, rarely present. */
   readonly issuerUniqueId?: Uint8Array;
+  /** subjectUniqueID (RFC 5280 §4.1.2.8), bit string content; deprecated, rarely present. */
   readonly subjectUniqueId?: Uint8Array;
 
   // Typed extensions (undefined when absent).
+  /** basicConstraints (RFC 5280 §4.2.1.9): cA and pathLenConstraint. */
   readonly basicConstraints?: BasicConstraints;
+  /** keyUsage bits set (RFC 5280 §4.2.1.3), by name. */
   readonly keyUsage?: KeyUsage[];
+  /** extKeyUsage purpose OIDs (RFC 5280 §4.2.1.12). */
   readonly extKeyUsage?: string[];
+  /** subjectKeyIdentifier (RFC 5280 §4.2.1.2). */
   readonly subjectKeyIdentifier?: Uint8Array;
+  /** authorityKeyIdentifier (RFC 5280 §4.2.1.1): which issuer key signed it. */
   readonly authorityKeyIdentifier?: AuthorityKeyIdentifier;
+  /** subjectAltName (RFC 5280 §4.2.1.6). */
   readonly subjectAltName?: GeneralName[];
+  /** issuerAltName (RFC 5280 §4.2.1.7). */
   readonly issuerAltName?: GeneralName[];
+  /** cRLDistributionPoints (RFC 5280 §4.2.1.13): where its CRLs are. */
   readonly crlDistributionPoints?: DistributionPoint[];
+  /** freshestCRL (RFC 5280 §4.2.1.15): where the delta CRLs are. */
   readonly freshestCrl?: DistributionPoint[];
+  /** authorityInfoAccess (RFC 5280 §4.2.2.1): OCSP responders and caIssuers URLs. */
   readonly authorityInfoAccess?: AccessDescription[];
+  /** subjectInfoAccess (RFC 5280 §4.2.2.2). */
   readonly subjectInfoAccess?: AccessDescription[];
+  /** certificatePolicies (RFC 5280 §4.2.1.4). */
   readonly certificatePolicies?: PolicyInformation[];
+  /** policyMappings (RFC 5280 §4.2.1.5), in CA certificates. */
   readonly policyMappings?: PolicyMapping[];
+  /** policyConstraints (RFC 5280 §4.2.1.11), in CA certificates. */
   readonly policyConstraints?: PolicyConstraints;
+  /** inhibitAnyPolicy SkipCerts (RFC 5280 §4.2.1.14), in CA certificates. */
   readonly inhibitAnyPolicy?: number;
+  /** nameConstraints (RFC 5280 §4.2.1.10), in CA certificates. */
   readonly nameConstraints?: NameConstraints;
+  /**
+   * id-pkix-ocsp-nocheck present (RFC 6960 §4.2.2.2.1): a delegated OCSP responder's own status need
+   * not be checked.
+   */
   readonly ocspNoCheck: boolean;
 
   private constructor(der: Uint8Array) {
@@ -278,6 +305,10 @@ export class Certificate {
     return new Certificate(ders[0]!);
   }
 
+  /**
+   * Parses one DER certificate strictly (RFC 5280 §4.1, X.690 DER); throws KysoError `DER_MALFORMED`,
+   * `ASN1_SCHEMA` or `CERT_INVALID`, `INPUT_TOO_LARGE` past `MAX_CERTIFICATE_SIZE`.
+   */
   static fromDer(der: Uint8Array): Certificate {
     return new Certificate(der);
   }
@@ -295,20 +326,26 @@ export class Certificate {
     return serialHex(this.serialNumber);
   }
 
+  /** The serial number's value (two's complement: a non-conforming negative serial stays negative). */
   get serialBigInt(): bigint {
     const s = this.serialNumber;
     const u = bytesToBigint(s);
     return s[0]! & 0x80 ? u - (1n << BigInt(s.length * 8)) : u;
   }
 
+  /**
+   * Whether subject and issuer are the same name (RFC 5280 §6.1: self-issued; not necessarily self-signed).
+   */
   get isSelfIssued(): boolean {
     return this.subject.equals(this.issuer);
   }
 
+  /** Whether basicConstraints says cA (RFC 5280 §4.2.1.9). */
   get isCA(): boolean {
     return this.basicConstraints?.ca === true;
   }
 
+  /** The extension with that OID, if present. */
   extension(oid: string): Extension | undefined {
     return this.extensions.find((e) => e.oid === oid);
   }
@@ -352,10 +389,12 @@ export class Certificate {
     return toHex(new Uint8Array(d));
   }
 
+  /** A one-line summary (subject, issuer, serial), for logs. */
   toString(): string {
     return `Certificate(subject=${this.subject}, issuer=${this.issuer}, serial=${this.serialHex})`;
   }
 
+  /** A JSON-friendly summary (names, serial, validity, subjectAltName). */
   toJSON(): Record<string, unknown> {
     return {
       subject: this.subject.toString(),

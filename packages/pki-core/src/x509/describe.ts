@@ -8,6 +8,11 @@ import { oidName } from '../oids.js';
 import type { Certificate } from './certificate.js';
 import { formatGeneralName } from './general-name.js';
 
+/**
+ * `describeSignatureAlgorithm`: the readable name of a DER AlgorithmIdentifier, as OpenSSL prints it
+ * (`sha256WithRSAEncryption`, `ecdsa-with-SHA256`, `RSASSA-PSS (SHA-256, salt 32)`, `Ed25519`), or
+ * `unsupported`. Never throws.
+ */
 function algName(der: Uint8Array): string {
   try {
     return signatureAlgorithmName(parseSignatureAlgorithm(der));
@@ -16,6 +21,11 @@ function algName(der: Uint8Array): string {
   }
 }
 
+/**
+ * `describePublicKey`: the readable type and size of a DER SubjectPublicKeyInfo (e.g. `RSA-2048`,
+ * `EC P-256`), the algorithm OID's name when kyso does not use the key type, or `unparseable`. Never
+ * throws.
+ */
 function keyName(spki: Uint8Array): string {
   try {
     const k = parsePublicKeyInfo(spki);
@@ -46,32 +56,61 @@ const VN_LABELS: Record<string, string> = {
   MNS: 'Budget unit code (MNS)',
 };
 
+/**
+ * A certificate described for people and JSON output (`kyso cert show`, logs, UIs): names as RFC 4514
+ * strings, times in ISO 8601 UTC, extensions by name, Vietnamese identifiers (UID=CCCD:…, MST:…)
+ * labelled.
+ */
 export interface CertificateSummary {
+  /** Subject (RFC 4514 string). */
   subject: string;
+  /** Issuer (RFC 4514 string). */
   issuer: string;
+  /** Serial number, hex. */
   serialNumber: string;
+  /** Validity start, ISO 8601 UTC. */
   notBefore: string;
+  /** Validity end, ISO 8601 UTC. */
   notAfter: string;
+  /** The certificate's signature algorithm, readable (see `describeSignatureAlgorithm`). */
   signatureAlgorithm: string;
+  /** The subject key, readable (see `describePublicKey`). */
   publicKey: string;
+  /** T (2.5.4.12) values: the competent person's title. */
   title?: string[];
+  /** UID identifiers (CCCD, CMND, HC, MST, MNS) with an English label, e.g. `Tax code (MST)`. */
   vietnameseIdentifiers: { prefix: string; label: string; value: string }[];
+  /** basicConstraints cA (RFC 5280 §4.2.1.9). */
   isCA: boolean;
+  /** basicConstraints pathLenConstraint, for a CA. */
   pathLenConstraint?: number;
+  /** keyUsage bits set, by name. */
   keyUsage?: string[];
+  /** extKeyUsage purposes, by name (or OID when unnamed). */
   extKeyUsage?: string[];
+  /** subjectAltName entries, formatted (`DNS:…`, `email:…`, `URI:…`, `IP:…`). */
   subjectAltName?: string[];
+  /** subjectKeyIdentifier, colon-separated upper-case hex. */
   subjectKeyIdentifier?: string;
+  /** authorityKeyIdentifier keyIdentifier, colon-separated upper-case hex. */
   authorityKeyIdentifier?: string;
+  /** CRL distribution point URLs. */
   crlDistributionPoints?: string[];
+  /** OCSP responder URLs (AIA). */
   ocsp?: string[];
+  /** caIssuers URLs (AIA). */
   caIssuers?: string[];
+  /** certificatePolicies OIDs, each with its CPS URL when it has one. */
   policies?: string[];
+  /** id-pkix-ocsp-nocheck present (a delegated OCSP responder). */
   ocspNoCheck?: boolean;
+  /** Every extension, in certificate order. */
   extensions: { oid: string; name: string; critical: boolean }[];
+  /** SHA-256 fingerprint of the DER certificate (hex, as `Certificate.fingerprint` gives it). */
   sha256: string;
 }
 
+/** Describes `c` (see `CertificateSummary`); `formatCertificateSummary` prints it as text. */
 export async function summarizeCertificate(c: Certificate): Promise<CertificateSummary> {
   const s: CertificateSummary = {
     subject: c.subject.toString(),

@@ -34,7 +34,12 @@ import { type GeneralName, encodeGeneralName, parseGeneralName, parseGeneralName
 
 /** One certificate, CRL or OCSP extension (RFC 5280 §4.1): OID, criticality and the DER of its value. */
 export interface Extension {
+  /** The extension's OID (extnID). */
   oid: string;
+  /**
+   * Whether it is critical: a certificate user that does not understand it must reject the certificate
+   * (RFC 5280 §4.2).
+   */
   critical: boolean;
   /** extnValue contents (the DER of the extension's own value). */
   value: Uint8Array;
@@ -97,7 +102,9 @@ function smallUint(
 
 /** basicConstraints (RFC 5280 §4.2.1.9): whether the subject is a CA, and its path length limit. */
 export interface BasicConstraints {
+  /** cA: the subject is a CA (may sign certificates, with keyCertSign). */
   ca: boolean;
+  /** Most non-self-issued intermediate certificates that may follow this one in a path (absent: no limit). */
   pathLenConstraint?: number;
 }
 
@@ -196,7 +203,9 @@ export const encodeSubjectKeyIdentifier = (kid: Uint8Array): Uint8Array => octet
  * authorityKeyIdentifier (RFC 5280 §4.2.1.1): the issuer key identifier and/or issuer name and serial.
  */
 export interface AuthorityKeyIdentifier {
+  /** The issuer key's identifier (matches the issuer's subjectKeyIdentifier). */
   keyIdentifier?: Uint8Array;
+  /** The issuer's issuer name (with `authorityCertSerialNumber`; rarely used). */
   authorityCertIssuer?: GeneralName[];
   /** Raw INTEGER content bytes. */
   authorityCertSerialNumber?: Uint8Array;
@@ -268,6 +277,7 @@ export type ReasonFlag = (typeof REASON_FLAGS)[number];
 
 /** DistributionPointName (RFC 5280 §4.2.1.13): full names, or a name relative to the CRL issuer. */
 export interface DistributionPointName {
+  /** The full names of the distribution point (usually http or ldap URIs). */
   fullName?: GeneralName[];
   /** RelativeDistinguishedName (DER of the SET), appended to the CRL issuer's name. */
   nameRelativeToCRLIssuer?: Uint8Array;
@@ -275,8 +285,11 @@ export interface DistributionPointName {
 
 /** One entry of cRLDistributionPoints (RFC 5280 §4.2.1.13). */
 export interface DistributionPoint {
+  /** Where the CRL is: full names (URIs) or a name relative to the CRL issuer. */
   distributionPoint?: DistributionPointName;
+  /** The revocation reasons the CRLs there cover (absent: all). */
   reasons?: ReasonFlag[];
+  /** The CRL issuer when it is not the certificate issuer (an indirect CRL). */
   cRLIssuer?: GeneralName[];
 }
 
@@ -352,11 +365,17 @@ export function crlDistributionPointUris(uris: readonly string[]): DistributionP
 
 /** issuingDistributionPoint of a CRL (RFC 5280 §5.2.5): the CRL's scope. */
 export interface IssuingDistributionPoint {
+  /** The distribution point this CRL is for (a partitioned CRL), if any. */
   distributionPoint?: DistributionPointName;
+  /** The CRL only lists end-entity certificates. */
   onlyContainsUserCerts: boolean;
+  /** The CRL only lists CA certificates. */
   onlyContainsCACerts: boolean;
+  /** The reasons the CRL covers (absent: all). */
   onlySomeReasons?: ReasonFlag[];
+  /** The CRL may list certificates of other issuers (certificateIssuer entry extension, RFC 5280 §5.3.3). */
   indirectCRL: boolean;
+  /** The CRL only lists attribute certificates (kyso does not use such CRLs). */
   onlyContainsAttributeCerts: boolean;
 }
 
@@ -421,7 +440,9 @@ export function encodeIssuingDistributionPoint(i: Partial<IssuingDistributionPoi
  * location.
  */
 export interface AccessDescription {
+  /** accessMethod OID: id-ad-ocsp (1.3.6.1.5.5.7.48.1) or id-ad-caIssuers (1.3.6.1.5.5.7.48.2) in AIA. */
   method: string;
+  /** accessLocation, usually a URI. */
   location: GeneralName;
 }
 
@@ -451,6 +472,7 @@ export function encodeInfoAccess(ads: readonly AccessDescription[]): Uint8Array 
 
 /** A policy qualifier of certificatePolicies (RFC 5280 §4.2.1.4): CPS URI, user notice text, raw DER. */
 export interface PolicyQualifier {
+  /** policyQualifierId: id-qt-cps or id-qt-unotice. */
   oid: string;
   /** For id-qt-cps. */
   cpsUri?: string;
@@ -462,7 +484,9 @@ export interface PolicyQualifier {
 
 /** One policy of certificatePolicies (RFC 5280 §4.2.1.4) with its qualifiers. */
 export interface PolicyInformation {
+  /** The certificate policy OID (anyPolicy is 2.5.29.32.0). */
   policyIdentifier: string;
+  /** Policy qualifiers (CPS pointer, user notice). */
   qualifiers?: PolicyQualifier[];
 }
 
@@ -539,8 +563,11 @@ function displayText(el: { value: Uint8Array; raw: Uint8Array; offset: number; t
 
 /** A policy to issue: its OID and optionally a CPS URI and a user notice text. */
 export interface PolicyInput {
+  /** The policy OID. */
   oid: string;
+  /** A CPS pointer qualifier (the URL of the certification practice statement). */
   cpsUri?: string;
+  /** A user notice qualifier with this explicit text. */
   userNotice?: string;
 }
 
@@ -560,7 +587,9 @@ export function encodeCertificatePolicies(policies: readonly PolicyInput[]): Uin
 
 /** One policyMappings pair (RFC 5280 §4.2.1.5): issuer domain policy to subject domain policy. */
 export interface PolicyMapping {
+  /** The issuing CA's policy OID. */
   issuerDomainPolicy: string;
+  /** The subject CA's policy OID considered equivalent. */
   subjectDomainPolicy: string;
 }
 
@@ -587,7 +616,9 @@ export function encodePolicyMappings(ms: readonly PolicyMapping[]): Uint8Array {
  * inhibited.
  */
 export interface PolicyConstraints {
+  /** SkipCerts before an explicit policy is required (RFC 5280 §4.2.1.11). */
   requireExplicitPolicy?: number;
+  /** SkipCerts before policy mapping is no longer allowed. */
   inhibitPolicyMapping?: number;
 }
 
@@ -632,14 +663,19 @@ export const encodeInhibitAnyPolicy = (n: number): Uint8Array => integer(n);
 
 /** One subtree of nameConstraints (RFC 5280 §4.2.1.10): a base name and its distances. */
 export interface GeneralSubtree {
+  /** The subtree root: a DNS name, e-mail, URI domain, IP range or directory name. */
   base: GeneralName;
+  /** BaseDistance minimum as encoded: RFC 5280 §4.2.1.10 requires 0 (path validation refuses others). */
   minimum: number;
+  /** BaseDistance maximum: RFC 5280 §4.2.1.10 requires it absent (path validation refuses it). */
   maximum?: number;
 }
 
 /** nameConstraints (RFC 5280 §4.2.1.10): permitted and excluded subtrees. */
 export interface NameConstraints {
+  /** Names below the CA must lie within one of these (per name type). */
   permittedSubtrees?: GeneralSubtree[];
+  /** Names below the CA must lie within none of these. */
   excludedSubtrees?: GeneralSubtree[];
 }
 

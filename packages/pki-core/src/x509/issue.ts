@@ -39,17 +39,23 @@ import { type IssuanceLintOptions, issuanceLintProfile, lintBeforeIssue } from '
 
 /** Input of buildCertificate: every field of the TBSCertificate given explicitly (no profile applied). */
 export interface BuildCertificateInput {
+  /** The subject (e.g. from `citizenSubject`, `officialSubject`, `organizationSubject`). */
   subject: NameInput;
+  /** The issuer's name (the issuing CA's subject). */
   issuer: NameInput;
   /** SubjectPublicKeyInfo DER or parsed. */
   publicKey: Uint8Array | PublicKeyInfo;
   /** Serial INTEGER content bytes (positive); default random 128-bit positive. */
   serialNumber?: Uint8Array;
+  /** Start of validity (encoded UTCTime up to 2049, GeneralizedTime after, RFC 5280 §4.1.2.5). */
   notBefore: Date;
+  /** End of validity. */
   notAfter: Date;
+  /** The extensions, encoded in this order. */
   extensions: Extension[];
   /** Key that signs the certificate (the issuer's). */
   signer: Signer;
+  /** Signature algorithm (default: the signer's preferred one). */
   signatureAlgorithm?: SignatureAlgorithm;
   /** Called with the TBSCertificate before it is signed; throwing refuses issuance (lint before issue). */
   beforeSign?: (tbs: Uint8Array) => void | Promise<void>;
@@ -121,7 +127,9 @@ export type Profile = (typeof PROFILES)[number];
 
 /** The issuing CA: its certificate and the signer holding its key. */
 export interface IssuerContext {
+  /** The issuing CA's certificate (its subject becomes the issuer; its SKI the AKI). */
   certificate: Certificate;
+  /** Holds the issuing CA's private key. */
   signer: Signer;
 }
 
@@ -129,20 +137,31 @@ export interface IssuerContext {
  * Input of issueCertificate: a profile, subject and public key, the issuer (omit for a root) and options.
  */
 export interface IssueCertificateInput {
+  /**
+   * What the certificate is for: it fixes basicConstraints, keyUsage, extKeyUsage and the default
+   * validity (root-ca 20 years, sub-ca 10, person-signing and organization-signing 3, tsa 5,
+   * ocsp-signer 1, tls-server 397 days).
+   */
   profile: Profile;
+  /** The subject (e.g. from `citizenSubject`, `officialSubject`, `organizationSubject`); not empty. */
   subject: NameInput;
+  /** The subject's public key (SubjectPublicKeyInfo DER or parsed), e.g. from a verified CSR. */
   publicKey: Uint8Array | PublicKeyInfo;
   /** The issuing CA. Omit for a self-signed root (`profile: 'root-ca'`), with `signer` the root key. */
   issuer?: IssuerContext;
   /** Root key for self-signed issuance (ignored when `issuer` is given). */
   signer?: Signer;
+  /** Start of validity (default one minute before `now`, to the second). */
   notBefore?: Date;
+  /** End of validity (default `notBefore` + `validityDays`, or the profile's default). */
   notAfter?: Date;
   /** Validity in days from notBefore when notAfter is not given (defaults per profile). */
   validityDays?: number;
+  /** Serial INTEGER content bytes (positive); default 128 random bits, positive (RFC 5280 §4.1.2.2). */
   serialNumber?: Uint8Array;
   /** CA profiles: pathLenConstraint (sub-ca default 0; root-ca default none). */
   pathLength?: number;
+  /** subjectAltName entries (RFC 5280 §4.2.1.6). */
   subjectAltName?: GeneralName[];
   /**
    * Copy every subject e-mail address (E=) into the SAN as an rfc822Name (RFC 5280 §4.1.2.6).
@@ -150,15 +169,25 @@ export interface IssueCertificateInput {
    * the SAN does not carry (e_rfc5280_subject_email_not_in_san).
    */
   emailInSan?: boolean;
+  /** cRLDistributionPoints URLs written (RFC 5280 §4.2.1.13). */
   crlUrls?: string[];
+  /** OCSP responder URLs written in authorityInfoAccess (RFC 5280 §4.2.2.1). */
   ocspUrls?: string[];
+  /** caIssuers URLs written in authorityInfoAccess (where the issuer's certificate can be fetched). */
   caIssuersUrls?: string[];
+  /** certificatePolicies (RFC 5280 §4.2.1.4), with optional CPS URI and user notice. */
   policies?: PolicyInput[];
+  /**
+   * nameConstraints (RFC 5280 §4.2.1.10), written critical; CA profiles only (INVALID_ARGUMENT otherwise).
+   */
   nameConstraints?: NameConstraints;
   /** Replace the profile's EKU list. */
   extKeyUsage?: string[];
   /** Extra extensions appended as given. */
   extraExtensions?: Extension[];
+  /**
+   * Signature algorithm (default: the signer's preferred one); the signer refuses weak ones (WEAK_ALGORITHM).
+   */
   signatureAlgorithm?: SignatureAlgorithm;
   /** Clock for defaults (notBefore = now - 1 minute). */
   now?: Date;

@@ -1,10 +1,13 @@
 /**
- * `kyso xml sign`, `kyso xml extend`, `kyso xml countersign`, `kyso xml verify` and
- * `kyso xml inspect`, for the kyso command table: pki-core's CLI `Command`s (`@kyso/pki-core/cli`,
- * whose option accessors they use), like `pdfCommands` of @kyso/pdf-sign; the `kyso` binary
- * composes them. Exit codes: 0 ok (verify: valid), 1 failure / not valid, 2 usage error or
- * unreadable input.
+ * `@kyso/xml-sign/cli`: `kyso xml sign`, `kyso xml extend`, `kyso xml countersign`,
+ * `kyso xml verify` and `kyso xml inspect`, for the kyso command table: pki-core's CLI `Command`s
+ * (`@kyso/pki-core/cli`, whose option accessors they use), like `pdfCommands` of @kyso/pdf-sign;
+ * the `kyso` binary composes them. Exit codes: 0 ok (verify: valid), 1 failure / not valid, 2 usage
+ * error or unreadable input.
+ *
+ * @packageDocumentation
  */
+
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { KysoError, LevelNotReachedError, httpTimeStamper, onlineRevocationFetcher } from '@kyso/pki-core';
@@ -316,4 +319,9 @@ export const createXmlCommands = (options: XmlCommandsOptions = {}): Command[] =
   inspectCommand,
 ];
 
+/**
+ * The `kyso xml` commands (sign, extend, countersign, verify, inspect) without remote signing, for a
+ * CLI built with `@kyso/pki-core/cli`; `createXmlCommands` with a remote signer factory enables
+ * `--remote`.
+ */
 export const xmlCommands: Command[] = createXmlCommands();

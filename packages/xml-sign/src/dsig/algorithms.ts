@@ -6,18 +6,46 @@
 import { createHash } from 'node:crypto';
 import type { HashAlgorithm, SignatureAlgorithm } from '@kyso/pki-core';
 
+/** XML-DSig namespace (XMLDSig 1.1 §4, `ds:`), of Signature, SignedInfo, Reference, KeyInfo... */
 export const DSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';
+/** XML-DSig 1.1 namespace (`dsig11:`), of ECKeyValue, DEREncodedKeyValue, X509Digest... */
 export const DSIG11_NS = 'http://www.w3.org/2009/xmldsig11#';
+/** RFC 9231 (xmldsig-more) 2007 namespace, of RSA-PSS parameters (RSAPSSParams). */
 export const DSIG_MORE_NS = 'http://www.w3.org/2007/05/xmldsig-more#';
 
+/**
+ * Enveloped-signature transform URI (XMLDSig 1.1 §6.6.4): the Signature element is removed from the
+ * referenced node-set before digesting.
+ */
 export const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
+/** Base64 decoding transform URI (XMLDSig 1.1 §6.6.2). */
 export const BASE64_TRANSFORM = 'http://www.w3.org/2000/09/xmldsig#base64';
+/**
+ * XSLT transform URI (XMLDSig 1.1 §6.6.5). Never executed: a reference using it is refused
+ * (`XML_REFUSED`).
+ */
 export const XSLT = 'http://www.w3.org/TR/1999/REC-xslt-19991116';
+/**
+ * XPath filtering transform URI (XMLDSig 1.1 §6.6.3). Only the expression excluding ds:Signature
+ * elements is recognised; any other expression is refused (`XML_UNSUPPORTED`).
+ */
 export const XPATH = 'http://www.w3.org/TR/1999/REC-xpath-19991116';
+/**
+ * XPath Filter 2.0 transform URI (W3C XML-Signature XPath Filter 2.0). Only the filter excluding
+ * ds:Signature elements is recognised; any other is refused (`XML_UNSUPPORTED`).
+ */
 export const XPATH_FILTER2 = 'http://www.w3.org/2002/06/xmldsig-filter2';
 
+/**
+ * Digest algorithms a reference may use when verifying; SHA-1 and SHA-224 are accepted for existing
+ * signatures only (kyso writes SHA-256 and above).
+ */
 export type DigestName = 'SHA-1' | 'SHA-224' | 'SHA-256' | 'SHA-384' | 'SHA-512';
 
+/**
+ * DigestMethod URI (XMLDSig 1.1 §6.2, RFC 9231 §2.1) → digest algorithm, for verification. A URI not
+ * listed (MD5, RIPEMD-160, GOST...) is refused.
+ */
 export const DIGEST_URI: Record<string, DigestName> = {
   'http://www.w3.org/2000/09/xmldsig#sha1': 'SHA-1',
   'http://www.w3.org/2001/04/xmldsig-more#sha224': 'SHA-224',
@@ -26,6 +54,7 @@ export const DIGEST_URI: Record<string, DigestName> = {
   'http://www.w3.org/2001/04/xmlenc#sha512': 'SHA-512',
 };
 
+/** The DigestMethod URI kyso writes for a digest algorithm (XMLDSig 1.1 §6.2, RFC 9231 §2.1). */
 export const DIGEST_URI_OF: Record<HashAlgorithm, string> = {
   'SHA-1': 'http://www.w3.org/2000/09/xmldsig#sha1',
   'SHA-256': 'http://www.w3.org/2001/04/xmlenc#sha256',
@@ -57,6 +86,7 @@ export function digestSync(alg: DigestName, data: Uint8Array | string): Uint8Arr
   return new Uint8Array(createHash(NODE_HASH[alg]).update(data).digest());
 }
 
+/** A SignatureMethod's meaning (XMLDSig 1.1 §6.3, RFC 9231 §2.2–2.3): the key type, padding and digest. */
 export type XmlSignatureMethod =
   | { kind: 'RSA-PKCS1'; hash: DigestName }
   | { kind: 'RSA-PSS'; hash: DigestName; saltLength?: number }
@@ -65,6 +95,11 @@ export type XmlSignatureMethod =
   | { kind: 'Ed25519' }
   | { kind: 'HMAC'; hash: DigestName };
 
+/**
+ * SignatureMethod URI → its meaning, for verification (RSA PKCS#1 v1.5, RSA-PSS with MGF1, ECDSA,
+ * DSA, Ed25519 and HMAC, XMLDSig 1.1 §6.3 and RFC 9231). SHA-1 methods verify but are flagged as
+ * legacy; a URI not listed is refused.
+ */
 export const SIGNATURE_URI: Record<string, XmlSignatureMethod> = {
   'http://www.w3.org/2000/09/xmldsig#rsa-sha1': { kind: 'RSA-PKCS1', hash: 'SHA-1' },
   'http://www.w3.org/2001/04/xmldsig-more#rsa-sha224': { kind: 'RSA-PKCS1', hash: 'SHA-224' },

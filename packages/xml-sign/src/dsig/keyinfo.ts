@@ -11,16 +11,28 @@ import { XmlError } from '../xml/errors.js';
 import { DIGEST_URI, DSIG11_NS, DSIG_NS, digestSync } from './algorithms.js';
 import { type DetachedResolver, decodeBase64Loose, textOf } from './reference.js';
 
+/**
+ * Where a candidate key came from: an X509Data certificate (`x509`), a ds:KeyValue (`keyvalue`), a
+ * dsig11:DEREncodedKeyValue (`der-encoded`), a ds:KeyName looked up in the caller's named keys
+ * (`keyname`), or a certificate the caller supplied (`supplied`, matched by X509SubjectName,
+ * IssuerSerial, SKI or X509Digest).
+ */
 export type KeySource = 'x509' | 'keyvalue' | 'der-encoded' | 'keyname' | 'supplied';
 
+/**
+ * A key the signature's ds:KeyInfo names (XMLDSig 1.1 §4.5). Only a candidate: whether it is trusted
+ * is decided by the certificate validation, not here.
+ */
 export interface CandidateKey {
   /** SubjectPublicKeyInfo DER. */
   spki: Uint8Array;
+  /** How the key was found. */
   source: KeySource;
   /** The certificate the key came from, if any. */
   certificate?: Certificate;
 }
 
+/** How `readKeyInfo` resolves ds:KeyInfo references to keys the caller knows. */
 export interface KeyInfoOptions {
   /** Certificates the caller knows (for X509SubjectName/IssuerSerial/SKI/Digest lookups). */
   certificates?: readonly Certificate[];
@@ -28,15 +40,22 @@ export interface KeyInfoOptions {
   namedKeys?: ReadonlyMap<string, Uint8Array>;
   /** Accept bare KeyValue / DEREncodedKeyValue keys (default true; trust is still the caller's). */
   allowKeyValue?: boolean;
+  /** Resolves a RetrievalMethod URI outside the document (none by default: no network, no file system). */
   resolveDetached?: DetachedResolver;
 }
 
+/**
+ * What a ds:KeyInfo carries (XMLDSig 1.1 §4.5): the candidate keys, in document order, and the
+ * certificates, CRLs and key names found.
+ */
 export interface KeyInfoContent {
+  /** The keys to try, in document order. */
   candidates: CandidateKey[];
   /** Every certificate carried in X509Data (leaf, intermediates), as parsed. */
   certificates: Certificate[];
   /** CRLs carried in X509Data (DER). */
   crls: Uint8Array[];
+  /** ds:KeyName values. */
   keyNames: string[];
 }
 

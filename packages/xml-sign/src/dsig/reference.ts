@@ -33,6 +33,10 @@ import {
   newHash,
 } from './algorithms.js';
 
+/**
+ * Exclusive C14N namespace (W3C Exclusive XML Canonicalization 1.0 §3), of
+ * ec:InclusiveNamespaces/@PrefixList.
+ */
 export const EXC_C14N_NS = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 
 /** Data between transforms: a node-set (a subtree minus excluded subtrees) or octets. */
@@ -43,17 +47,34 @@ export type TransformData =
 /** Resolves a URI that is not a same-document reference (detached content). */
 export type DetachedResolver = (uri: string | undefined) => Uint8Array | undefined;
 
+/**
+ * What reference processing needs: the document, the signature that holds the reference, and how to
+ * fetch detached content.
+ */
 export interface ReferenceContext {
+  /** The document holding the signature (same-document URIs resolve only into it). */
   doc: XmlDocument;
   /** The ds:Signature holding the reference (for the enveloped-signature transform). */
   signature: XmlElement;
+  /**
+   * Returns the bytes of a URI that is not a same-document reference (detached signatures); without it
+   * such a reference fails with `XML_UNSUPPORTED`.
+   */
   resolveDetached?: DetachedResolver;
+  /** Limits for parsing octets back into XML (a transform after the base64 transform). */
   parseOptions?: ParseXmlOptions;
 }
 
 /** Maximum number of transforms on one Reference. */
 export const MAX_TRANSFORMS = 16;
 
+/**
+ * Dereferences a ds:Reference URI (XMLDSig 1.1 §4.4.3.3): `""` is the whole document without
+ * comments, `#id` the element with that ID (Id, ID, id or xml:id), `#xpointer(/)` and
+ * `#xpointer(id('…'))` the same with comments; any other URI goes to `ctx.resolveDetached`. Throws
+ * `XmlError` `XML_REFUSED` for a missing or duplicated ID, `XML_UNSUPPORTED` for other XPointers or
+ * unresolved detached URIs.
+ */
 export function dereference(uri: string | undefined, ctx: ReferenceContext): TransformData {
   if (uri === undefined || (uri !== '' && !uri.startsWith('#'))) {
     const bytes = ctx.resolveDetached?.(uri);
@@ -78,6 +99,13 @@ export function dereference(uri: string | undefined, ctx: ReferenceContext): Tra
   return { kind: 'nodes', node: el, exclude: new Set(), comments: xp !== null };
 }
 
+/**
+ * Applies a reference's ds:Transform elements in order (XMLDSig 1.1 §6.6): enveloped-signature,
+ * canonicalisation (C14N 1.0/1.1, exclusive C14N, with or without comments), base64, and the XPath
+ * expression excluding ds:Signature. Throws `XmlError`: `XML_LIMIT` beyond `MAX_TRANSFORMS`,
+ * `XML_REFUSED` for XSLT, `XML_UNSUPPORTED` for other XPath expressions or unknown algorithms,
+ * `XML_MALFORMED` for a transform that does not fit its input.
+ */
 export function applyTransforms(
   data: TransformData,
   transforms: XmlElement[],
@@ -200,6 +228,10 @@ function excludesSignaturesOnly(t: XmlElement, alg: string): boolean {
   return !!m && inScopeNamespaces(xp).get(m[1]!) === DSIG_NS;
 }
 
+/**
+ * The ec:InclusiveNamespaces PrefixList of an exclusive C14N transform or CanonicalizationMethod
+ * (`#default` included as written), or undefined when there is none.
+ */
 export function inclusivePrefixes(el: XmlElement): string[] | undefined {
   const inc = firstChild(el, EXC_C14N_NS, 'InclusiveNamespaces');
   const list = inc ? attr(inc, 'PrefixList') : undefined;
@@ -228,10 +260,15 @@ export function decodeBase64Loose(s: string): Uint8Array {
   return fromBase64(clean);
 }
 
+/** The outcome of one ds:Reference (XMLDSig 1.1 §3.2.1 reference validation). */
 export interface ReferenceResult {
+  /** The URI attribute as written (undefined when absent). */
   uri: string | undefined;
+  /** The Type attribute (e.g. the XAdES SignedProperties type URI). */
   type: string | undefined;
+  /** The Id attribute. */
   id: string | undefined;
+  /** The DigestMethod URI as written. */
   digestAlgorithm: string;
   /** Digest matched. */
   valid: boolean;
@@ -291,6 +328,10 @@ export function processReference(ref: XmlElement, ctx: ReferenceContext): Refere
   return result;
 }
 
+/**
+ * The concatenated text children of `el` (not descendants): the content of elements such as
+ * DigestValue or X509Certificate.
+ */
 export function textOf(el: XmlElement): string {
   let s = '';
   for (const c of el.children) if (c.kind === 'text') s += c.value;

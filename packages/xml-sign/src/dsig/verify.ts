@@ -42,7 +42,12 @@ export const MAX_REFERENCES = 256;
 /** Maximum ds:Signature elements verified in one document. */
 export const MAX_SIGNATURES = 64;
 
+/**
+ * Options of `verifyXmlSignature`: where keys and detached content come from. Trust is not decided
+ * here (see `verifyXml`, which validates the signer's certificate path).
+ */
 export interface VerifyXmlSignatureOptions extends KeyInfoOptions {
+  /** Returns the bytes of a reference URI outside the document (detached signatures); none by default. */
   resolveDetached?: DetachedResolver;
   /** Extra keys to try (e.g. a key the caller was told to expect). */
   publicKeys?: readonly Uint8Array[];
@@ -56,13 +61,23 @@ export interface VerifyXmlSignatureOptions extends KeyInfoOptions {
   verifyManifests?: boolean;
 }
 
+/**
+ * The core validation of one ds:Signature (XMLDSig 1.1 §3.2: reference validation and signature
+ * validation), without trust in the key: `valid` means the references' digests match and the
+ * SignatureValue verifies with one of the candidate keys.
+ */
 export interface XmlSignatureResult {
   /** The ds:Signature element. */
   signature: XmlElement;
+  /** The Signature's Id attribute. */
   id: string | undefined;
+  /** The SignatureMethod URI as written. */
   signatureMethod: string;
+  /** The CanonicalizationMethod URI of SignedInfo as written. */
   canonicalizationMethod: string;
+  /** One result per ds:Reference of SignedInfo, in order. */
   references: ReferenceResult[];
+  /** References of the ds:Manifest objects covered (only with `verifyManifests`). */
   manifestReferences: ReferenceResult[];
   /** SignatureValue verified with `key`. */
   signatureValid: boolean;
@@ -72,6 +87,7 @@ export interface XmlSignatureResult {
   valid: boolean;
   /** The key that verified the signature (undefined if none did). */
   key?: CandidateKey | { source: 'hmac' };
+  /** What the signature's ds:KeyInfo carries (keys, certificates, CRLs, names). */
   keyInfo: KeyInfoContent;
   /** The elements the references cover, from this document (read the data from these). */
   signedElements: XmlElement[];
@@ -124,6 +140,14 @@ export function canonicalSignedInfo(signedInfo: XmlElement): Uint8Array {
   });
 }
 
+/**
+ * Core validation of `signature` in `doc` (XMLDSig 1.1 §3.2): every reference is dereferenced,
+ * transformed and digested, SignedInfo is canonicalised and its SignatureValue verified with the
+ * candidate keys of ds:KeyInfo, the caller's `publicKeys`, or `hmacKey`. A document with duplicate
+ * IDs is refused (signature wrapping). Invalid or unsupported content does not throw: `valid` is false
+ * and `error.reason` says why (`DIGEST_MISMATCH`, `DUPLICATE_ID`, `KEYINFO_MALFORMED`, an
+ * `XmlErrorReason`...). SHA-1 algorithms verify but are listed in `warnings`.
+ */
 export function verifyXmlSignature(
   doc: XmlDocument,
   signature: XmlElement,

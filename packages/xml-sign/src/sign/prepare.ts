@@ -56,12 +56,26 @@ import {
   xadesObjectXml,
 } from '../xades/xades.js';
 
+/**
+ * Where the signature sits relative to what it signs (XMLDSig 1.1): `enveloped` (inside the
+ * document, `URI=""` with the enveloped-signature transform, the default), `enveloping` (the document
+ * inside a ds:Object of the signature) or `detached` (a reference to external bytes, `detachedUri`).
+ */
 export type XmlPackaging = 'enveloped' | 'enveloping' | 'detached';
 
+/**
+ * Options of `prepareXmlSignature` (and `signXml`): the signer's certificates and algorithm, the
+ * packaging and profile, and XAdES B-B signed properties (ETSI EN 319 132-1 §5.2) when `xades` is set.
+ */
 export interface PrepareXmlSignatureOptions {
   /** The signer's certificate chain, leaf first (written to KeyInfo). */
   certificateChain: readonly Uint8Array[];
+  /**
+   * The signature algorithm (RSA PKCS#1 v1.5, RSA-PSS, ECDSA or Ed25519; never with SHA-1). It must
+   * match the signer's key.
+   */
   algorithm: SignatureAlgorithm;
+  /** Default `enveloped`. */
   packaging?: XmlPackaging;
   /** 'xmldsig' (default) or 'einvoice' (Circular 78 shape; enveloped only). */
   profile?: 'xmldsig' | 'einvoice';
@@ -80,6 +94,7 @@ export interface PrepareXmlSignatureOptions {
   xades?: { mimeType?: string };
   /** E-invoice: the role element under DSCKS (default 'NBan'). */
   einvoiceRole?: string;
+  /** Parser limits for the input document (defaults: `parseXml`'s). */
   parseOptions?: ParseXmlOptions;
 }
 
@@ -93,7 +108,9 @@ export interface PreparedXmlSignature {
   toBeSigned: Uint8Array;
   /** Digest of `toBeSigned` with the signature's hash (for signHash / CSC). */
   digest: Uint8Array;
+  /** The signature algorithm (the signer must use it for `toBeSigned`). */
   algorithm: SignatureAlgorithm;
+  /** Id of the ds:Signature written. */
   signatureId: string;
 }
 
@@ -488,16 +505,24 @@ export async function signXml(
   return embedXmlSignature(prepared, await signPreparedXml(prepared, signer));
 }
 
+/**
+ * Options of `prepareXadesCounterSignature` (and `counterSignXml`): a XAdES counter-signature (ETSI EN
+ * 319 132-1 §5.2.7) over an existing signature's SignatureValue.
+ */
 export interface PrepareCounterSignatureOptions {
   /** The counter-signer's certificate chain, leaf first. */
   certificateChain: readonly Uint8Array[];
+  /** The counter-signature's algorithm (never with SHA-1). */
   algorithm: SignatureAlgorithm;
   /** Id of the signature to countersign (default: the first ds:Signature of the document). */
   counterSignedId?: string;
+  /** Reference digest (default SHA-256). */
   digest?: Exclude<HashAlgorithm, 'SHA-1'>;
+  /** The counter-signature's XAdES SigningTime (default now). */
   signingTime?: Date;
   /** Id of the counter-signature (default: generated). */
   signatureId?: string;
+  /** Parser limits for the document. */
   parseOptions?: ParseXmlOptions;
 }
 

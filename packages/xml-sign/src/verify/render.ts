@@ -77,6 +77,12 @@ export function vnTime(iso: string | undefined): string {
   return vn(iso, '');
 }
 
+/**
+ * The report as text in Vietnamese (default) or English, for people: overall verdict, then per
+ * signature the signer with identifiers, signing time in Vietnam time, integrity, what is signed,
+ * certificate validation and level (Circular 15/2025 asks verification software to show the result in
+ * Vietnamese). For scripts use the JSON (`xmlReportJson`).
+ */
 export function renderXmlReport(r: XmlValidationReport, lang: ReportLanguage = 'vi'): string {
   const t = T[lang];
   const lines = [

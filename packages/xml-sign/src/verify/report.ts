@@ -33,10 +33,22 @@ import { textOf } from '../dsig/reference.js';
 import { type XmlDocument, type XmlElement, attr, childElements, descendants } from '../xml/dom.js';
 import { type ParseXmlOptions, parseXml } from '../xml/parser.js';
 
+/**
+ * Outcome of a signature or document, in the three values of ETSI EN 319 102-1 §5.1.3 (TOTAL-PASSED,
+ * TOTAL-FAILED, INDETERMINATE); the EN 319 102-1 indication and sub-indication are added by the
+ * verdict functions (`xmlVerdict`).
+ */
 export type VerifyStatus = 'valid' | 'invalid' | 'indeterminate';
+/**
+ * How `verifyXml` gets revocation status (see `VerifyXmlOptions.revocation`): `embedded-only`
+ * (default, CRLs in the signature only), `fetch` (then CRL/OCSP over HTTP), `soft-fail` (missing data
+ * reported, not fatal), `off` (not checked).
+ */
 export type XmlRevocationMode = 'embedded-only' | 'fetch' | 'soft-fail' | 'off';
 
+/** Options of `verifyXml`. Without a trust store every certificate is INDETERMINATE (NO_TRUST_ANCHORS). */
 export interface VerifyXmlOptions extends Omit<VerifyXmlSignatureOptions, 'certificates'> {
+  /** Trust anchors (e.g. the Vietnam National Root CA and the NEAC per-model roots). */
   trustStore?: TrustStore;
   /** Extra certificates (intermediates). */
   certificates?: readonly (Uint8Array | Certificate)[];
@@ -47,26 +59,44 @@ export interface VerifyXmlOptions extends Omit<VerifyXmlSignatureOptions, 'certi
    * 'fetch': then CRL/OCSP over HTTP; 'soft-fail': missing data reported, not fatal; 'off'.
    */
   revocation?: XmlRevocationMode;
+  /** Parser limits (defaults: `parseXml`'s). */
   parseOptions?: ParseXmlOptions;
 }
 
+/**
+ * The signer as named by its certificate, for display (RFC 5280 subject attributes; Vietnamese
+ * identifiers per the national PKI profile).
+ */
 export interface SignerSummary {
+  /** The subject distinguished name (RFC 4514 string). */
   subject: string;
+  /** CN (2.5.4.3). */
   commonName?: string;
+  /** O (2.5.4.10). */
   organization?: string;
+  /** Title (T, 2.5.4.12), e.g. the official's position. */
   title?: string;
   /** Vietnamese identifiers: MST, CCCD, CMND… from UID, or written in the subject text. */
   identifiers: { type: string; value: string }[];
+  /** The issuer distinguished name (RFC 4514 string). */
   issuer: string;
+  /** Certificate serial number, hex. */
   serialNumber: string;
+  /** Validity start, ISO 8601 UTC. */
   notBefore: string;
+  /** Validity end, ISO 8601 UTC. */
   notAfter: string;
 }
 
+/** Validation of the signer's certificate path (RFC 5280 §6, ETSI EN 319 102-1 §5.2.6) at `validatedAt`. */
 export interface CertificateValidation {
+  /** `valid` when a path to a trust anchor validates at `validatedAt` with every status proven. */
   status: VerifyStatus;
+  /** pki-core ValidationReason (or NO_TRUST_ANCHORS / NO_CERTIFICATE / CERTIFICATE_UNREADABLE). */
   reason?: string;
+  /** Human-readable detail of `reason`. */
   detail?: string;
+  /** The time the path was validated at, ISO 8601 UTC. */
   validatedAt: string;
   /**
    * Where `validatedAt` comes from: a passed signature time-stamp; else (B-LTA) a passed archive
@@ -75,19 +105,41 @@ export interface CertificateValidation {
    * validation time.
    */
   timeSource: 'signature-timestamp' | 'archive-timestamp' | 'validation-time';
+  /** Subjects of the path, leaf first, up to the trust anchor. */
   chain: string[];
+  /**
+   * The revocation check of each certificate of the path: status as pki-core's path validation reports
+   * it, and its source (crl, ocsp or none).
+   */
   revocation: { subject: string; status: string; source: string }[];
 }
 
+/**
+ * The verification of one ds:Signature (XMLDSig 1.1 core validation, XAdES EN 319 132-1 properties,
+ * certificate path at the signing time), counter-signatures included as signatures of their own.
+ */
 export interface XmlSignatureReport {
+  /** Position of the signature in document order (0-based). */
   index: number;
+  /** The Signature's Id attribute. */
   id?: string;
   /** Where the signature sits, e.g. `HDon/DSCKS/NBan`. */
   location: string;
+  /**
+   * `invalid` on a failed reference or signature value, `indeterminate` when the certificate path or a
+   * status cannot be proven, else `valid`.
+   */
   status: VerifyStatus;
+  /** Stable codes of what made the status (empty when valid), e.g. SIGNATURE_INVALID, TIMESTAMP_INVALID. */
   reasons: string[];
+  /** The signer, when its certificate is known. */
   signer?: SignerSummary;
+  /**
+   * The best signing time: a SignatureTimeStamp's genTime (proven), else the claimed XAdES SigningTime
+   * or e-invoice SigningTime.
+   */
   signingTime?: { time: string; source: 'signature-timestamp' | 'claimed-xades' | 'claimed-einvoice' };
+  /** Core validation (XMLDSig 1.1 §3.2): the SignatureValue and each Reference, and what is signed. */
   integrity: {
     status: 'passed' | 'failed';
     signatureValid: boolean;
@@ -95,11 +147,15 @@ export interface XmlSignatureReport {
     /** What is signed: element paths, `(whole document)` or `(detached) uri`. */
     signedData: string[];
   };
+  /** Validation of the signer's certificate path. */
   certificate: CertificateValidation;
+  /** The XAdES baseline level reached (ETSI EN 319 132-1 §6), or `XML-DSig` for a plain signature. */
   level: 'XML-DSig' | 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
   /** For a counter-signature: the index (in `signatures`) of the signature it countersigns. */
   counterSignatureOf?: number;
+  /** The XAdES checks, for a signature with QualifyingProperties. */
   xades?: XadesResult;
+  /** Remarks that do not change the status (SHA-1 algorithms, unchecked items). */
   warnings: string[];
   /** The core result, with the signed nodes (not serialised). */
   result: XmlSignatureResult;
@@ -107,16 +163,30 @@ export interface XmlSignatureReport {
   verdict: Verdict;
 }
 
+/**
+ * The result of `verifyXml`: every ds:Signature of the document in document order. Render it with
+ * `renderXmlReport` (vi/en) or `xmlEtsiReport` (ETSI TS 119 102-2 XML).
+ */
 export interface XmlValidationReport {
+  /** Every signature valid (`status === 'valid'`). */
   valid: boolean;
+  /** The worst status of the signatures (`indeterminate` when the document has none). */
   status: VerifyStatus;
+  /** The validation time, ISO 8601 UTC. */
   validationTime: string;
+  /** The revocation mode used. */
   revocationMode: XmlRevocationMode;
+  /** Every signature, in document order. */
   signatures: XmlSignatureReport[];
   /** The EN 319 102-1 verdict of the document (`xmlVerdict`: the worst signature's). */
   verdict: Verdict;
 }
 
+/**
+ * The display summary of a certificate's subject: CN, O, title and the Vietnamese identifiers (MST,
+ * CCCD, CMND, HC, MNS) from UID attributes, or written as `MST=…` / `MST:…` inside another attribute
+ * (older certificates).
+ */
 export function signerSummary(c: Certificate): SignerSummary {
   const ids = c.subject.vnIdentifiers.map((i) => ({ type: i.prefix || 'UID', value: i.value }));
   if (ids.length === 0) {

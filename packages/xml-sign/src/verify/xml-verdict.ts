@@ -7,8 +7,11 @@ import { type Verdict, makeVerdict, worstVerdict } from '@kyso/pki-core';
 
 /** The fields of a signature report (XmlSignatureReport) the verdict reads. */
 export interface XmlSignatureVerdictInput {
+  /** The signature's status (`XmlSignatureReport.status`). */
   status: 'valid' | 'invalid' | 'indeterminate';
+  /** Its stable reason codes, as the report lists them. */
   reasons: readonly string[];
+  /** Its certificate validation: a reason equal to this one is read in the CERTIFICATE_ namespace. */
   certificate: { reason?: string };
 }
 

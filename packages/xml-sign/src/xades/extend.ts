@@ -35,9 +35,14 @@ import {
   unsignedSignatureProperties,
 } from './xades.js';
 
+/**
+ * Options of `extendXades`: the level to reach (ETSI EN 319 132-1 §6) and where the time-stamps and
+ * validation data come from.
+ */
 export interface ExtendXadesOptions {
   /** The level to reach: B-T, B-LT or B-LTA. */
   level: Exclude<XadesLevel, 'B-B'>;
+  /** The TSA for the SignatureTimeStamp (B-T) and ArchiveTimeStamp (B-LTA) (RFC 3161). */
   timeStamper: TimeStamper;
   /** Where B-LT's OCSP responses and CRLs come from (needed for B-LT and B-LTA). */
   revocation?: RevocationDataFetcher;
@@ -47,11 +52,18 @@ export interface ExtendXadesOptions {
   extraCertificates?: readonly Uint8Array[];
   /** The signature to extend (default: the document's first). */
   signatureId?: string;
+  /** Imprint hash of the time-stamp requests (default SHA-256). */
   hash?: Exclude<HashAlgorithm, 'SHA-1'>;
+  /** Detached content of a detached signature (the archive time-stamp covers the References' data). */
   resolveDetached?: DetachedResolver;
 }
 
+/**
+ * The result of `extendXades`: the document with the unsigned properties added (the signed bytes
+ * unchanged), what was added and what could not be proven.
+ */
 export interface ExtendXadesResult {
+  /** The extended document (UTF-8). */
   xml: Uint8Array;
   /** Properties added, in order: SignatureTimeStamp, CertificateValues+RevocationValues, ArchiveTimeStamp. */
   added: string[];

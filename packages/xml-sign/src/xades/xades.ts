@@ -46,21 +46,45 @@ import {
 import { XmlError } from '../xml/errors.js';
 import { type ParseXmlOptions, parseXml } from '../xml/parser.js';
 
+/**
+ * XAdES 1.3.2 namespace (ETSI EN 319 132-1, `xades:`), of QualifyingProperties, SignedProperties,
+ * SignatureTimeStamp, CertificateValues, RevocationValues, CounterSignature...
+ */
 export const XADES_NS = 'http://uri.etsi.org/01903/v1.3.2#';
+/** XAdES 1.4.1 namespace (ETSI EN 319 132-1, `xades141:`), of ArchiveTimeStamp (B-LTA, §5.5.2). */
 export const XADES141_NS = 'http://uri.etsi.org/01903/v1.4.1#';
+/**
+ * The Type of the ds:Reference that covers xades:SignedProperties (ETSI EN 319 132-1, a requirement
+ * of every baseline signature).
+ */
 export const SIGNED_PROPERTIES_TYPE = 'http://uri.etsi.org/01903#SignedProperties';
 
+/**
+ * The Type of a counter-signature's ds:Reference to the countersigned ds:SignatureValue (ETSI EN 319
+ * 132-1 §5.2.7).
+ */
 export const COUNTERSIGNED_SIGNATURE_TYPE = 'http://uri.etsi.org/01903#CountersignedSignature';
 
+/**
+ * A XAdES baseline level (ETSI EN 319 132-1 §6): `B-B` (signed properties: SigningTime,
+ * SigningCertificateV2, DataObjectFormat), `B-T` (+ SignatureTimeStamp), `B-LT` (+ CertificateValues
+ * and RevocationValues proving every certificate's status), `B-LTA` (+ ArchiveTimeStamp).
+ */
 export type XadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
 
+/** What `xadesObjectXml` writes into xades:SignedProperties (ETSI EN 319 132-1 §5.2). */
 export interface XadesSignedPropertiesInput {
+  /** Id of the ds:Signature (QualifyingProperties/@Target points to it). */
   signatureId: string;
+  /** Id of xades:SignedProperties (the SignedProperties Reference points to it). */
   signedPropertiesId: string;
+  /** The signer's certificate, DER (SigningCertificateV2: its digest and IssuerSerialV2, §5.2.2). */
   signingCertificate: Uint8Array;
+  /** xades:SigningTime (§5.2.1), written in UTC to the second. */
   signingTime: Date;
   /** Data object formats: the data Reference's Id and its MIME type. */
   dataObjects: { referenceId: string; mimeType: string }[];
+  /** Digest of SigningCertificateV2's CertDigest (default SHA-256). */
   digest?: Exclude<HashAlgorithm, 'SHA-1'>;
 }
 
@@ -155,8 +179,11 @@ export function findSignature(doc: XmlDocument, signatureId: string | undefined)
   return [...descendants(doc)].find((e) => e.ns === DSIG_NS && e.local === 'Signature');
 }
 
+/** Options of `archiveTimeStampInput` (ETSI EN 319 132-1 §5.5.2 archive time-stamp input). */
 export interface ArchiveTimeStampInputOptions {
+  /** Detached content: the References' data is part of the input. */
   resolveDetached?: DetachedResolver;
+  /** Parser limits, when a transform parses octets. */
   parseOptions?: ParseXmlOptions;
   /** XAdES 1.3.2 xades:ArchiveTimeStamp: ds:Objects a Reference points to are left out. */
   xades132?: boolean;
@@ -415,8 +442,17 @@ export function xadesValidationData(signature: XmlElement): {
   return out;
 }
 
+/**
+ * The verification of one XAdES time-stamp (SignatureTimeStamp §5.3, ArchiveTimeStamp §5.5.2): an RFC
+ * 3161 token whose imprint must cover the canonicalised data the property defines.
+ */
 export interface XadesTimeStampResult {
+  /** The token's genTime. */
   genTime?: Date;
+  /**
+   * The RFC 3161 token's verification status (pki-core `verifyTimeStampToken`): `failed` on a broken
+   * imprint, signature or token, `indeterminate` when the TSA certificate cannot be validated.
+   */
   status: 'passed' | 'failed' | 'indeterminate';
   /** The token's message imprint matches the data it must cover (DSS "message imprint intact"). */
   imprintIntact?: boolean;
@@ -424,18 +460,28 @@ export interface XadesTimeStampResult {
   signatureIntact?: boolean;
   /** Archive time-stamps: '1.4.1' (xades141:ArchiveTimeStamp) or '1.3.2' (xades:ArchiveTimeStamp). */
   namespace?: '1.3.2' | '1.4.1';
+  /** Why, when not `passed`. */
   detail?: string;
 }
 
+/**
+ * The XAdES part of a signature's verification (ETSI EN 319 132-1): the level its structure reaches
+ * and the checks of its signed and unsigned properties.
+ */
 export interface XadesResult {
   /** Level reached by structure and checks (undefined: plain XML-DSig, no SignedProperties). */
   level?: XadesLevel;
+  /** A valid Reference of Type `SIGNED_PROPERTIES_TYPE` covers the signature's SignedProperties. */
   signedPropertiesCovered: boolean;
+  /** xades:SigningTime (claimed by the signer, not proof). */
   signingTime?: Date;
   /** SigningCertificateV2 (or V1) digest matches the certificate that verified the signature. */
   signingCertificateMatches: boolean;
+  /** xades:DataObjectFormat entries: the Reference they describe and its MIME type. */
   dataObjectFormats: { objectReference: string; mimeType?: string }[];
+  /** Each xades:SignatureTimeStamp, in document order. */
   signatureTimeStamps: XadesTimeStampResult[];
+  /** Each archive time-stamp (xades141 or xades 1.3.2), in document order. */
   archiveTimeStamps: XadesTimeStampResult[];
   /** Number of xades:CounterSignature properties (each reported as a signature of its own). */
   counterSignatures: number;
@@ -444,14 +490,19 @@ export interface XadesResult {
    * valid Reference of this signature covers that signature's very ds:SignatureValue element.
    */
   counterSignatureOf?: { signatureId?: string; countersignedValueCovered: boolean };
+  /** XAdES deviations found, in words (missing or mismatching properties, checks skipped past limits). */
   problems: string[];
 }
 
+/** Options of `verifyXades`: what the time-stamps' TSA certificates are validated against. */
 export interface VerifyXadesOptions {
+  /** Trust anchors for the TSA certificates (without it time-stamps are at best `indeterminate`). */
   trustStore?: TrustStore;
+  /** Further certificates for the TSA paths (e.g. from xades:CertificateValues). */
   certificates?: readonly Certificate[];
   /** Detached content (archive time-stamps re-process the References). */
   resolveDetached?: DetachedResolver;
+  /** Parser limits, when a transform parses octets. */
   parseOptions?: ParseXmlOptions;
 }
 

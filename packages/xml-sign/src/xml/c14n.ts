@@ -20,17 +20,27 @@ import {
 } from './dom.js';
 import { XmlError } from './errors.js';
 
+/** Canonical XML 1.0 (W3C REC 2001-03-15), without comments: the XML-DSig default. */
 export const C14N10 = 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315';
+/** Canonical XML 1.0 with comments. */
 export const C14N10_COMMENTS = 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments';
+/** Canonical XML 1.1 (W3C REC 2008-05-02), without comments. */
 export const C14N11 = 'http://www.w3.org/2006/12/xml-c14n11';
+/** Canonical XML 1.1 with comments. */
 export const C14N11_COMMENTS = 'http://www.w3.org/2006/12/xml-c14n11#WithComments';
+/** Exclusive XML Canonicalization 1.0 (W3C REC 2002-07-18), without comments. */
 export const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
+/** Exclusive XML Canonicalization 1.0 with comments. */
 export const EXC_C14N_COMMENTS = 'http://www.w3.org/2001/10/xml-exc-c14n#WithComments';
 
+/** A canonicalisation method: inclusive Canonical XML 1.0 or 1.1, or Exclusive XML Canonicalization 1.0. */
 export type C14nMethod = '1.0' | '1.1' | 'exclusive';
 
+/** A canonicalisation algorithm as a CanonicalizationMethod or Transform URI names it. */
 export interface C14nAlgorithm {
+  /** Which canonicalisation. */
   method: C14nMethod;
+  /** Whether comments are kept (the `#WithComments` variants). */
   comments: boolean;
 }
 
@@ -53,7 +63,9 @@ export function c14nAlgorithm(uri: string): C14nAlgorithm | undefined {
   return undefined;
 }
 
+/** Options of `canonicalize`. */
 export interface C14nOptions {
+  /** Which canonicalisation. */
   method: C14nMethod;
   /** Keep comments (the `#WithComments` variants). */
   comments: boolean;
@@ -100,6 +112,10 @@ export function canonicalizeChunks(
   w.flush();
 }
 
+/**
+ * Like `canonicalize`, but returns the canonical form as a string (for tests and diagnostics; digests
+ * use the UTF-8 octets).
+ */
 export function canonicalizeToString(node: XmlDocument | XmlElement, opts: C14nOptions): string {
   const w = new Writer(opts);
   write(w, node, opts);

@@ -6,63 +6,96 @@
  */
 
 export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+/** The namespace of namespace declarations (`xmlns`, `xmlns:p`, Namespaces in XML 1.0 §3). */
 export const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 
+/** An attribute (namespace declarations are not attributes here: see `XmlElement.nsDecls`). */
 export interface XmlAttribute {
   /** Qualified name as written (`Id`, `xml:lang`, `ds:Algorithm`). */
   readonly name: string;
+  /** Prefix as written ('' when none). */
   readonly prefix: string;
+  /** Local name. */
   readonly local: string;
   /** Namespace URI ('' for an unprefixed attribute: attributes do not take the default namespace). */
   readonly ns: string;
+  /** The normalised value (entity and character references resolved, XML 1.0 §3.3.3). */
   readonly value: string;
 }
 
+/** An element of the parsed document (read-only). */
 export interface XmlElement {
+  /** Node type discriminant. */
   readonly kind: 'element';
+  /** Qualified name as written (`ds:Signature`). */
   readonly name: string;
+  /** Prefix as written ('' when none). */
   readonly prefix: string;
+  /** Local name (`Signature`). */
   readonly local: string;
   /** Namespace URI of the element ('' when in no namespace). */
   readonly ns: string;
   /** Namespace declarations written on this element, in document order: [prefix ('' = default), uri]. */
   readonly nsDecls: ReadonlyArray<readonly [string, string]>;
+  /** Attributes in document order (namespace declarations excluded). */
   readonly attributes: readonly XmlAttribute[];
   /** Child nodes (read-only for callers: elements without children share one frozen empty array). */
   readonly children: XmlNode[];
+  /** The parent element, or the document for the root element. */
   readonly parent: XmlElement | XmlDocument;
   /** Document order index (unique, increasing). */
   readonly order: number;
-  /** Offsets in `XmlDocument.text`: the start tag's '<', and the content's end ('</'; -1 for `<e/>`). */
+  /** Offset in `XmlDocument.text` of the start tag's '<'. */
   readonly start: number;
+  /** Offset in `XmlDocument.text` of the end tag's '</' (-1 for an empty-element tag `<e/>`). */
   readonly contentEnd: number;
 }
 
+/** Character data (text and CDATA sections, references resolved, line ends normalised). */
 export interface XmlText {
+  /** Node type discriminant. */
   readonly kind: 'text';
+  /** The text (entity and character references resolved, line ends normalised to LF). */
   readonly value: string;
+  /** The element holding the text. */
   readonly parent: XmlElement;
 }
 
+/** A comment (`<!-- value -->`). */
 export interface XmlComment {
+  /** Node type discriminant. */
   readonly kind: 'comment';
+  /** The comment's text, between `<!--` and `-->`. */
   readonly value: string;
+  /** The parent element, or the document for a node outside the root element. */
   readonly parent: XmlElement | XmlDocument;
 }
 
+/** A processing instruction (`<?target data?>`). */
 export interface XmlProcessingInstruction {
+  /** Node type discriminant. */
   readonly kind: 'pi';
+  /** The PI target (`xml-stylesheet`...). */
   readonly target: string;
+  /** The PI content after the target, as written. */
   readonly data: string;
+  /** The parent element, or the document for a node outside the root element. */
   readonly parent: XmlElement | XmlDocument;
 }
 
+/** Any child node of an element or of the document. */
 export type XmlNode = XmlElement | XmlText | XmlComment | XmlProcessingInstruction;
 
+/**
+ * A document parsed by `parseXml`: the root element, its ID index (for same-document references) and
+ * the parsed text, which signing inserts into.
+ */
 export interface XmlDocument {
+  /** Node type discriminant. */
   readonly kind: 'document';
   /** Comments and PIs around the document element, and the document element itself. */
   readonly children: XmlNode[];
+  /** The document element. */
   readonly root: XmlElement;
   /** Elements by ID value (attributes `Id`, `ID`, `id`, `xml:id`, plus any declared by the caller). */
   readonly ids: ReadonlyMap<string, XmlElement>;

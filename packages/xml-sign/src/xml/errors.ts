@@ -23,6 +23,7 @@ const BASE_CODE: Record<XmlErrorReason, KysoErrorCode> = {
 
 /** A KysoError with an XML-specific `reason`. */
 export class XmlError extends KysoError {
+  /** The XML-specific reason (the KysoError `code` is the pki-core code it maps to). */
   readonly reason: XmlErrorReason;
   constructor(reason: XmlErrorReason, message: string, detail?: Record<string, unknown>) {
     super(BASE_CODE[reason], `${reason}: ${message}`, { reason, ...(detail ?? {}) });

@@ -35,9 +35,16 @@ export const MAX_XML_ATTRIBUTES = 1024;
 /** Length of one name (element, attribute, prefix, PI target). */
 export const MAX_XML_NAME_LENGTH = 1024;
 
+/**
+ * Limits and ID rules of `parseXml`. Beyond a limit the parser throws `XmlError` `XML_LIMIT` (KysoError
+ * `INPUT_TOO_LARGE`).
+ */
 export interface ParseXmlOptions {
+  /** Largest input in bytes (default `DEFAULT_MAX_XML_BYTES`, 64 MiB). */
   maxBytes?: number;
+  /** Deepest element nesting (default `DEFAULT_MAX_XML_DEPTH`, 256). */
   maxDepth?: number;
+  /** Most nodes: elements, attributes, text, comments, PIs (default `DEFAULT_MAX_XML_NODES`, 4 000 000). */
   maxNodes?: number;
   /** Attribute local names (in no namespace) treated as IDs. Default `['Id', 'ID', 'id']` (+ `xml:id`). */
   idAttributes?: readonly string[];

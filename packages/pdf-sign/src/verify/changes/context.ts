@@ -26,17 +26,27 @@ import {
 
 /** The structure of both revisions, read once (pages, catalog, AcroForm, fields). */
 export interface ChangeState {
+  /** Page references of the earlier revision, in order. */
   oldPages: PdfRef[];
+  /** Page references of the compared revision, in order. */
   newPages: PdfRef[];
   /** Object number of the catalog (the same in both revisions, else the analysis stopped). */
   catNum: number;
+  /** The earlier revision's catalog. */
   oldCat: PdfDict;
+  /** The compared revision's catalog. */
   newCat: PdfDict;
+  /** The earlier catalog's /AcroForm value as written (a reference or a dictionary). */
   oldAcroV: PdfObject | undefined;
+  /** The compared catalog's /AcroForm value as written. */
   newAcroV: PdfObject | undefined;
+  /** The earlier AcroForm dictionary (resolved). */
   oldAcro: PdfDict | undefined;
+  /** The compared AcroForm dictionary (resolved). */
   newAcro: PdfDict | undefined;
+  /** The earlier revision's terminal fields. */
   oldFields: FieldInfo[];
+  /** The compared revision's terminal fields. */
   newFields: FieldInfo[];
   /** Earlier objects allowed to refer to fields and widgets (AcroForm, /Fields, fields, pages, /Annots). */
   formStructure: Set<number>;
@@ -46,8 +56,16 @@ export interface ChangeState {
   newFieldWidgets: Set<number>;
 }
 
+/**
+ * The comparison of one revision with the one before it, as a `ChangeRule` sees it: the objects the
+ * update overwrote (`overwritten`) and those no rule has explained yet (`pending`), the new objects
+ * (`added`), the shared structure (`state`: pages, catalog, AcroForm, fields) and the findings so
+ * far. Built by the analysis before the rules run.
+ */
 export class ChangeContext {
+  /** Findings reported so far (by the comparison and by the rules). */
   readonly findings: ModificationFinding[] = [];
+  /** Fully qualified names of fields whose value or appearance changed (FieldMDP checks them). */
   readonly changedFields: string[] = [];
   /** Overwritten objects whose value changed and that no rule explained yet. */
   readonly pending = new Set<number>();
@@ -55,13 +73,17 @@ export class ChangeContext {
   readonly added = new Set<number>();
   /** Objects in use in the earlier revision whose resolved content changed (fixed at the start). */
   readonly overwritten = new Set<number>();
+  /** The earlier revision's object graph (what refers to what), bounded by `maxGraphObjects`. */
   readonly graph: RefGraph;
   /** What an object was in the earlier revision (for descriptions): "content stream of page 1"... */
   readonly roles = new Map<number, string>();
 
   constructor(
+    /** The revision compared with the one before it (its index). */
     readonly revision: number,
+    /** A reader of the document as of the revision before. */
     readonly oldR: PdfReader,
+    /** A reader of the document as of `revision`. */
     readonly newR: PdfReader,
     rev: PdfRevision,
     /** Most objects walked in the earlier revision's graph (default MAX_GRAPH_OBJECTS). */
@@ -113,6 +135,7 @@ export class ChangeContext {
     }
   }
 
+  /** Records a finding of this revision (a NONE finding only when `indeterminate`; duplicates ignored). */
   add(
     level: ModificationLevel,
     code: ChangeCode,

@@ -23,6 +23,11 @@ import { trailerRule } from './rules/trailer.js';
 
 export type { ChangeRule } from './rule.js';
 
+/**
+ * The rules `verifyPdf` uses to judge the changes made after a signature (option `modificationPolicy`).
+ * A custom policy may add rules (e.g. `[...DEFAULT_CHANGE_RULES, myCatalogKeyRule]`) to explain more
+ * kinds of change; what no rule explains stays OTHER, so a policy cannot hide changes.
+ */
 export interface ModificationPolicy {
   /** Applied in order (the overlay rule last: it looks at what the others let through). */
   readonly rules: readonly ChangeRule[];
@@ -38,6 +43,11 @@ export const DEFAULT_CHANGE_RULES: readonly ChangeRule[] = Object.freeze([
   overlayRule,
 ]);
 
+/**
+ * kyso's policy: `DEFAULT_CHANGE_RULES` (trailer, catalog, AcroForm, fields, pages, then overlay),
+ * which allows what ISO 32000-2 §12.8.2.2 DocMDP P=2 / P=3 and PAdES EN 319 142-1 §5.4 (DSS, document
+ * time-stamps) intend and classifies the rest.
+ */
 export const defaultModificationPolicy: ModificationPolicy = Object.freeze({ rules: DEFAULT_CHANGE_RULES });
 
 export { acroFormRule, catalogRule, fieldsRule, overlayRule, pagesRule, trailerRule };

@@ -2,6 +2,12 @@
 import type { ChangeContext } from './context.js';
 import type { ChangeCode } from './types.js';
 
+/**
+ * A rule of the modification analysis: it looks at one kind of change between two revisions, marks
+ * the changed objects it allows as explained (`ChangeContext.explain`, `explainTree`) and reports
+ * findings with a stable code and level (`ChangeContext.add`). Rules are composed in a
+ * `ModificationPolicy`; changed objects no rule explains are always OTHER.
+ */
 export interface ChangeRule {
   /** Stable name (to find a rule in a policy when composing another). */
   readonly name: string;

@@ -7,10 +7,12 @@ export const MODIFICATION_LEVELS = ['NONE', 'LTA_UPDATES', 'FORM_FILLING', 'ANNO
 /** Ordered: NONE < LTA_UPDATES < FORM_FILLING < ANNOTATIONS < OTHER (pyHanko's ModificationLevel). */
 export type ModificationLevel = (typeof MODIFICATION_LEVELS)[number];
 
+/** Position of `l` in `MODIFICATION_LEVELS` (0 = NONE … 4 = OTHER), for comparing levels. */
 export function levelRank(l: ModificationLevel): number {
   return MODIFICATION_LEVELS.indexOf(l);
 }
 
+/** The higher of two modification levels. */
 export function maxLevel(a: ModificationLevel, b: ModificationLevel): ModificationLevel {
   return levelRank(a) >= levelRank(b) ? a : b;
 }
@@ -57,11 +59,15 @@ export const CHANGE_CODES = [
 /** A stable code of a change found after a signature. */
 export type ChangeCode = (typeof CHANGE_CODES)[number];
 
+/** One change found after a signature: its stable code, its level, and what it concerns. */
 export interface ModificationFinding {
   /** The revision that made the change. */
   revision: number;
+  /** The level of this change (what DocMDP permission allows it). */
   level: ModificationLevel;
+  /** Stable code (see `CHANGE_CODES`). */
   code: ChangeCode;
+  /** Human-readable description (not stable: do not script against it). */
   description: string;
   /** Objects concerned. */
   objects?: number[];

@@ -11,6 +11,12 @@ import { arrayOf, ids, keyDiff, refNums, resolveOf } from '../objects.js';
 
 const ACROFORM_FORM_KEYS = new Set(['DR', 'DA', 'Q', 'NeedAppearances']);
 
+/**
+ * AcroForm rule: /Fields and /SigFlags may change for new fields, the form defaults (/DR, /DA, /Q,
+ * /NeedAppearances) are ACROFORM_UPDATED (FORM_FILLING; /NeedAppearances true also
+ * NEED_APPEARANCES_SET, INDETERMINATE); another key is CATALOG_CHANGED and a top-level field dropped
+ * is FIELD_REMOVED (OTHER).
+ */
 export const acroFormRule: ChangeRule = {
   name: 'acroFormRule',
   codes: ['ACROFORM_UPDATED', 'NEED_APPEARANCES_SET', 'CATALOG_CHANGED', 'FIELD_REMOVED'],

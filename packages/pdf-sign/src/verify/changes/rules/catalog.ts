@@ -10,6 +10,11 @@ import { keyDiff, sameObject } from '../objects.js';
 
 const CATALOG_LTA_KEYS = new Set(['DSS', 'Metadata', 'Extensions', 'Version']);
 
+/**
+ * Catalog rule: the catalog may change for /DSS (DSS_UPDATED), /Metadata (METADATA_UPDATED),
+ * /Extensions or /Version (EXTENSIONS_UPDATED), all LTA_UPDATES (PAdES EN 319 142-1 §5.4); /AcroForm
+ * is left to `acroFormRule`; any other key is CATALOG_CHANGED (OTHER).
+ */
 export const catalogRule: ChangeRule = {
   name: 'catalogRule',
   codes: ['CATALOG_CHANGED', 'DSS_UPDATED', 'METADATA_UPDATED', 'EXTENSIONS_UPDATED'],

@@ -20,6 +20,14 @@ const SIG_FIELD_KEYS = new Set(['V', 'AP', 'AS', 'Rect', 'F', 'Lock', 'MK', 'DA'
 /** Keys of a form field / widget that filling it may change. */
 const FILL_KEYS = new Set(['V', 'AP', 'AS', 'Kids']);
 
+/**
+ * Field rule: a new signature field (SIGNATURE_ADDED) or an empty one signed (SIGNATURE_FIELD_SIGNED)
+ * and a non-signature field filled (FORM_FIELD_FILLED) are FORM_FILLING; a document time-stamp
+ * (DOC_TIMESTAMP_ADDED) is LTA_UPDATES; an appearance changed without the value is
+ * FIELD_APPEARANCE_CHANGED (INDETERMINATE); other field changes (FIELD_CHANGED, SIGNED_FIELD_CHANGED,
+ * FIELD_ADDED, FIELD_REMOVED) are OTHER. It records the changed fields, which the verifier checks
+ * against FieldMDP locks.
+ */
 export const fieldsRule: ChangeRule = {
   name: 'fieldsRule',
   codes: [

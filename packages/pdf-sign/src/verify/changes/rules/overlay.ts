@@ -13,6 +13,11 @@ import { type Box, annotRects, overlaps, pageMarks } from '../overlay.js';
 import type { ChangeRule } from '../rule.js';
 import { arrayOf, dictOf, refNums, resolveOf, sameObject, treeObjects } from '../objects.js';
 
+/**
+ * Overlay rule (run last): an annotation or widget added or changed that lies over what the signed
+ * page draws or over its other annotations is OVERLAYS_SIGNED_CONTENT, INDETERMINATE: the change may
+ * be allowed, but a reader may no longer see what was signed.
+ */
 export const overlayRule: ChangeRule = {
   name: 'overlayRule',
   codes: ['OVERLAYS_SIGNED_CONTENT'],

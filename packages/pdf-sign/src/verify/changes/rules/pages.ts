@@ -10,6 +10,12 @@ import type { ChangeContext } from '../context.js';
 import type { ChangeRule } from '../rule.js';
 import { arrayOf, dictOf, keyDiff, refNums } from '../objects.js';
 
+/**
+ * Page rule: the same pages in the same order (else PAGES_CHANGED); a page may only gain annotations:
+ * a non-widget annotation added or changed is ANNOTATION_ADDED / ANNOTATION_MODIFIED (ANNOTATIONS);
+ * /Contents or /Resources changed (CONTENT_CHANGED), another page key (PAGE_CHANGED), an annotation
+ * removed (ANNOTATION_REMOVED) or a widget of no field (WIDGET_WITHOUT_FIELD) are OTHER.
+ */
 export const pagesRule: ChangeRule = {
   name: 'pagesRule',
   codes: [

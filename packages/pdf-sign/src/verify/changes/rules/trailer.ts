@@ -7,6 +7,10 @@ import type { ChangeContext } from '../context.js';
 import type { ChangeRule } from '../rule.js';
 import { TRAILER, sameObject } from '../objects.js';
 
+/**
+ * Trailer rule: /Info and everything below it may be updated (INFO_UPDATED, LTA_UPDATES); a changed
+ * /Encrypt is TRAILER_CHANGED (OTHER).
+ */
 export const trailerRule: ChangeRule = {
   name: 'trailerRule',
   codes: ['TRAILER_CHANGED', 'INFO_UPDATED'],
