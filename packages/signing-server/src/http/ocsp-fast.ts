@@ -24,13 +24,14 @@ export function ocspFastPath(
     if (req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined)
       return false;
     const start = performance.now();
-    const a = store.peek(url.slice(OCSP_GET_PREFIX.length));
+    const now = store.clock.now().getTime();
+    const a = store.peek(url.slice(OCSP_GET_PREFIX.length), now);
     if (!a?.cache) return false;
     const requestId = crypto.randomUUID();
     res.writeHead(200, {
       'content-type': 'application/ocsp-response',
       'content-length': a.der.length,
-      ...cacheHeaders(a.cache, maxAgeCap),
+      ...cacheHeaders(a.cache, maxAgeCap, now),
       'x-request-id': requestId,
     });
     res.end(a.der);

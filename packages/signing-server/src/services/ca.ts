@@ -529,8 +529,9 @@ function warnIfPublicUrlMoved(ctx: Ctx): void {
  * static issuing.crl numbered N gives N) and past the current time in milliseconds, so a
  * re-bootstrapped database over the same keys (a reset PostgreSQL, a deleted PGlite folder) can
  * never re-issue a number an earlier database used: issuing one CRL takes more than a millisecond.
+ * `now` is the server clock's time (Ctx.clock); a clock set in the past lowers the floor.
  */
-function initialCrlNumber(inherited: bigint | undefined, now = Date.now()): bigint {
+function initialCrlNumber(inherited: bigint | undefined, now: number): bigint {
   const t = BigInt(now);
   return inherited !== undefined && inherited > t ? inherited : t;
 }
@@ -577,7 +578,18 @@ export async function bootstrapCas(ctx: Ctx, q: Queryable): Promise<string | und
       await storeKey(q, tsa[1]);
     }
     const crl = await readIssuingCrl(dir, issuing);
-    await insertCas(q, id, root, issuing, rootKey, issKey, ocsp, tsa, crl?.crlNumber);
+    await insertCas(
+      q,
+      ctx.clock.now().getTime(),
+      id,
+      root,
+      issuing,
+      rootKey,
+      issKey,
+      ocsp,
+      tsa,
+      crl?.crlNumber,
+    );
     const imported = await importEndEntities(q, dir, id, root, issuing, crl, [ocsp?.[0], tsa?.[0]]);
     if (crl) {
       await q.query(
@@ -643,12 +655,14 @@ export async function bootstrapCas(ctx: Ctx, q: Queryable): Promise<string | und
   };
   const ocsp = await leaf('ocsp-signer', 'Kyso Local OCSP Responder', `${id}-ocsp-key`);
   const tsa = await leaf('tsa', 'Kyso Local TSA', `${id}-tsa-key`);
-  await insertCas(q, id, root, issuing, rootKey, issKey, ocsp, tsa);
+  await insertCas(q, ctx.clock.now().getTime(), id, root, issuing, rootKey, issKey, ocsp, tsa);
   return `new local CA hierarchy generated in the vault: ${issuing.subject}`;
 }
 
 async function insertCas(
   q: Queryable,
+  /** The server clock's time (initialCrlNumber). */
+  now: number,
   id: string,
   root: Certificate,
   issuing: Certificate,
@@ -658,7 +672,6 @@ async function insertCas(
   tsa?: [Certificate, StoredKey],
   inheritedCrlNumber?: bigint,
 ): Promise<void> {
-  const now = Date.now();
   await q.query(
     'INSERT INTO cas (id, name, cert_der, chain_der, key_id, is_default, crl_number) VALUES ($1, $2, $3, $4, $5, false, $6)',
     [

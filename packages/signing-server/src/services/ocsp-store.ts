@@ -16,12 +16,15 @@
  *   transaction: once the revoke call returns, the database holds only `revoked` answers.
  * - Each process keeps answers in memory for at most KYSO_OCSP_MEMORY_CACHE_MS (never past
  *   nextUpdate); the revoking process drops its copies at once, the others within that time.
+ * - Every time it decides on (thisUpdate/nextUpdate, refresh_after, what is due, memory freshness)
+ *   is read from the server's clock (Ctx.clock, issue 17), not from Date.now().
  */
 import crypto from 'node:crypto';
 import {
   type Certificate,
   type CertId,
   type CertStatus,
+  type Clock,
   encodeCertId,
   type HashAlgorithm,
   KysoError,
@@ -34,6 +37,7 @@ import {
   serialHex,
   type Signer,
   signBasicOcspResponse,
+  systemClock,
   wrapBasicOcspResponse,
 } from '@kyso/pki-core';
 import type { Queryable } from '../db/db.js';
@@ -90,8 +94,15 @@ export interface OcspAnswer {
   cache?: Cacheable;
 }
 
-/** The caching headers of a cacheable response at `now` (max-age never past nextUpdate). */
-export function cacheHeaders(t: Cacheable, maxAgeCap: number, now = Date.now()): Record<string, string> {
+/**
+ * The caching headers of a cacheable response at `now` (max-age never past nextUpdate). Callers
+ * pass the server clock's time (`ctx.clock.now().getTime()`); the default is the system time.
+ */
+export function cacheHeaders(
+  t: Cacheable,
+  maxAgeCap: number,
+  now = systemClock.now().getTime(),
+): Record<string, string> {
   const left = Math.max(0, Math.floor((t.nextUpdate.getTime() - now) / 1000));
   const maxAge = maxAgeCap > 0 ? Math.min(left, maxAgeCap) : left;
   return {
@@ -133,11 +144,20 @@ export class OcspStore {
   readonly #memory = new Map<string, Mem>();
   /** Responses this process signed (tests read it to show work is split, not repeated). */
   produced = 0;
+  /** The clock every time this store decides on is read from (the context's; else the system's). */
+  readonly clock: Clock;
 
   constructor(
     readonly ctx: Ctx,
     readonly ca: OcspCas,
-  ) {}
+    clock: Clock = ctx.clock ?? systemClock,
+  ) {
+    this.clock = clock;
+  }
+
+  #now(): number {
+    return this.clock.now().getTime();
+  }
 
   get #cfg() {
     return this.ctx.config.ocsp;
@@ -167,7 +187,7 @@ export class OcspStore {
   }
 
   /** A pre-produced answer this process holds in memory for a GET path segment (no I/O). */
-  peek(memoryKey: string, now = Date.now()): OcspAnswer | undefined {
+  peek(memoryKey: string, now = this.#now()): OcspAnswer | undefined {
     const m = this.#memory.get(memoryKey);
     return m && m.until > now ? m.answer : undefined;
   }
@@ -177,7 +197,7 @@ export class OcspStore {
    * bad input: malformed requests get the responder's malformedRequest answer.
    */
   async answer(der: Uint8Array, memoryKey?: string): Promise<OcspAnswer> {
-    const now = Date.now();
+    const now = this.#now();
     const generation = this.#generation;
     if (memoryKey !== undefined) {
       const m = this.#memory.get(memoryKey);
@@ -233,7 +253,7 @@ export class OcspStore {
           [ca.id, serial, hash],
         )
       ).rows[0];
-      if (again && new Date(again.next_update).getTime() > Date.now()) return toAnswer(again);
+      if (again && new Date(again.next_update).getTime() > this.#now()) return toAnswer(again);
       const made = await this.#produce(q, ca, serial, cert, [hash]);
       return toAnswer(made[0]!);
     });
@@ -254,7 +274,7 @@ export class OcspStore {
       [caId, serial],
     );
     const row = r.rows[0];
-    return row ? certStatus(row) : undefined;
+    return row ? certStatus(row, this.#now()) : undefined;
   }
 
   /** Signs and stores the responses of one certificate (the caller holds its row lock). */
@@ -266,12 +286,13 @@ export class OcspStore {
     hashes: HashAlgorithm[],
   ): Promise<Row[]> {
     const validityMs = this.#cfg.validitySeconds * 1000;
-    const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const now = this.#now();
+    const thisUpdate = new Date(Math.floor(now / 1000) * 1000);
     const nextUpdate = new Date(thisUpdate.getTime() + validityMs);
     // Never before now (thisUpdate is floored to the second): a pass of the job does not claim
     // again what it produced itself, even with a validity window of a second or two.
     const refreshAfter = new Date(
-      Math.max(thisUpdate.getTime() + Math.min(validityMs / 2, MAX_REFRESH_MS), Date.now() + 1),
+      Math.max(thisUpdate.getTime() + Math.min(validityMs / 2, MAX_REFRESH_MS), now + 1),
     );
     const parts = await this.#signingParts(ca);
     const serialNumber = serialBytes(serial);
@@ -344,7 +365,7 @@ export class OcspStore {
     let total = 0;
     const caIds = [...this.ca.cas.keys()];
     // Everything due at the start of the pass; what the pass produces is due after it.
-    const now = new Date();
+    const now = this.clock.now();
     for (;;) {
       const n = await this.ctx.db.tx(async (q) => {
         const claimed = await q.query<{
@@ -375,7 +396,8 @@ export class OcspStore {
             ).rows.map((r) => r.hash_alg),
           );
           const due = (await this.#hashesOf(q, c.ca_id, c.serial)).filter((h) => !fresh.has(h));
-          if (due.length) made += (await this.#produce(q, ca, c.serial, certStatus(c), due)).length;
+          if (due.length)
+            made += (await this.#produce(q, ca, c.serial, certStatus(c, now.getTime()), due)).length;
         }
         return { claimed: claimed.rows.length, made };
       });
@@ -416,15 +438,18 @@ export function startOcspScheduler(
   };
 }
 
-function certStatus(row: {
-  status: string;
-  revoked_at: Date | string | null;
-  revocation_reason: string | null;
-}): CertStatus {
+function certStatus(
+  row: {
+    status: string;
+    revoked_at: Date | string | null;
+    revocation_reason: string | null;
+  },
+  now: number,
+): CertStatus {
   if (row.status === 'valid') return { status: 'good' };
   return {
     status: 'revoked',
-    revocationTime: new Date(Math.floor(new Date(row.revoked_at ?? Date.now()).getTime() / 1000) * 1000),
+    revocationTime: new Date(Math.floor(new Date(row.revoked_at ?? now).getTime() / 1000) * 1000),
     reason: (row.status === 'suspended'
       ? 'certificateHold'
       : (row.revocation_reason ?? 'unspecified')) as 'unspecified',

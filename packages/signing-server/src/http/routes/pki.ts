@@ -23,7 +23,14 @@ export function pkiRoutes(s: Services): Hono<Env> {
     const crl = await s.ca.currentCrlWithTimes(m[1]!);
     // Caches revalidate at least every KYSO_CRL_REFRESH_SECONDS, so a CRL re-issued after a
     // revocation reaches them within that time (an unchanged one costs a 304).
-    return cacheableResponse(c, crl.der, 'application/pkix-crl', crl, s.ctx.config.crlRefreshSeconds);
+    return cacheableResponse(
+      c,
+      crl.der,
+      'application/pkix-crl',
+      crl,
+      s.ctx.config.crlRefreshSeconds,
+      s.ctx.clock.now().getTime(),
+    );
   });
   pki.get('/ocsp/:request{.+}', async (c) => {
     const raw = c.req.param('request');
@@ -37,7 +44,14 @@ export function pkiRoutes(s: Services): Hono<Env> {
     const u = c.req.url;
     const a = await s.ca.ocspStore.answer(der, u.slice(u.indexOf(OCSP_GET_PREFIX) + OCSP_GET_PREFIX.length));
     if (!a.cache) return bin(c, a.der, 'application/ocsp-response', 0);
-    return cacheableResponse(c, a.der, 'application/ocsp-response', a.cache, s.ctx.config.ocsp.maxAgeSeconds);
+    return cacheableResponse(
+      c,
+      a.der,
+      'application/ocsp-response',
+      a.cache,
+      s.ctx.config.ocsp.maxAgeSeconds,
+      s.ctx.clock.now().getTime(),
+    );
   });
   pki.post('/ocsp', async (c) => {
     if ((c.req.header('content-type') ?? '') !== 'application/ocsp-request')
@@ -65,7 +79,7 @@ export function pkiRoutes(s: Services): Hono<Env> {
  * A response HTTP caches may keep until its nextUpdate (RFC 5019 §6.2): Cache-Control max-age
  * (the seconds left before nextUpdate, at most `maxAgeCap` when it is not 0), public, no-transform,
  * must-revalidate; Last-Modified = thisUpdate; Expires = nextUpdate; ETag = hash of the bytes.
- * A conditional GET naming that ETag (or a date at or after thisUpdate) gets 304.
+ * max-age counts from `now`, the server clock's time. A conditional GET naming that ETag (or a date at or after thisUpdate) gets 304.
  */
 function cacheableResponse(
   c: Context,
@@ -73,8 +87,9 @@ function cacheableResponse(
   type: string,
   t: Cacheable,
   maxAgeCap: number,
+  now: number,
 ): Response {
-  const headers = cacheHeaders(t, maxAgeCap);
+  const headers = cacheHeaders(t, maxAgeCap, now);
   const inm = c.req.header('if-none-match');
   const ims = c.req.header('if-modified-since');
   const notModified =
