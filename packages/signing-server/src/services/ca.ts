@@ -485,6 +485,7 @@ export async function hierarchyDir(ctx: Ctx): Promise<string | undefined> {
       // no readable manifest: not ours to reuse
     }
     if (baseUrl === config.publicBaseUrl && fs.existsSync(path.join(dir, 'issuing.key.pem'))) return dir;
+    // A file name, not a decision: the system time (Ctx.clock is for decisions).
     const aside = `${base}.${new Date().toISOString().replace(/[:.]/g, '-')}`;
     fs.renameSync(base, aside);
     ctx.log.warn({ moved: aside }, 'demo hierarchy in the data directory has other URLs; moved aside');
@@ -529,9 +530,11 @@ function warnIfPublicUrlMoved(ctx: Ctx): void {
  * static issuing.crl numbered N gives N) and past the current time in milliseconds, so a
  * re-bootstrapped database over the same keys (a reset PostgreSQL, a deleted PGlite folder) can
  * never re-issue a number an earlier database used: issuing one CRL takes more than a millisecond.
- * `now` is the server clock's time (Ctx.clock); a clock set in the past lowers the floor.
+ * Deliberately the system time, not Ctx.clock (issue 17): the number is a counter, not a time,
+ * and its uniqueness rests on wall-clock time moving forward across database resets; an injected
+ * clock set in the past would lower the floor below numbers already issued.
  */
-function initialCrlNumber(inherited: bigint | undefined, now: number): bigint {
+function initialCrlNumber(inherited: bigint | undefined, now = Date.now()): bigint {
   const t = BigInt(now);
   return inherited !== undefined && inherited > t ? inherited : t;
 }
@@ -578,18 +581,7 @@ export async function bootstrapCas(ctx: Ctx, q: Queryable): Promise<string | und
       await storeKey(q, tsa[1]);
     }
     const crl = await readIssuingCrl(dir, issuing);
-    await insertCas(
-      q,
-      ctx.clock.now().getTime(),
-      id,
-      root,
-      issuing,
-      rootKey,
-      issKey,
-      ocsp,
-      tsa,
-      crl?.crlNumber,
-    );
+    await insertCas(q, id, root, issuing, rootKey, issKey, ocsp, tsa, crl?.crlNumber);
     const imported = await importEndEntities(q, dir, id, root, issuing, crl, [ocsp?.[0], tsa?.[0]]);
     if (crl) {
       await q.query(
@@ -655,14 +647,12 @@ export async function bootstrapCas(ctx: Ctx, q: Queryable): Promise<string | und
   };
   const ocsp = await leaf('ocsp-signer', 'Kyso Local OCSP Responder', `${id}-ocsp-key`);
   const tsa = await leaf('tsa', 'Kyso Local TSA', `${id}-tsa-key`);
-  await insertCas(q, ctx.clock.now().getTime(), id, root, issuing, rootKey, issKey, ocsp, tsa);
+  await insertCas(q, id, root, issuing, rootKey, issKey, ocsp, tsa);
   return `new local CA hierarchy generated in the vault: ${issuing.subject}`;
 }
 
 async function insertCas(
   q: Queryable,
-  /** The server clock's time (initialCrlNumber). */
-  now: number,
   id: string,
   root: Certificate,
   issuing: Certificate,
@@ -672,6 +662,7 @@ async function insertCas(
   tsa?: [Certificate, StoredKey],
   inheritedCrlNumber?: bigint,
 ): Promise<void> {
+  const now = Date.now(); // the CRL-number floor only: wall-clock on purpose (initialCrlNumber)
   await q.query(
     'INSERT INTO cas (id, name, cert_der, chain_der, key_id, is_default, crl_number) VALUES ($1, $2, $3, $4, $5, false, $6)',
     [
