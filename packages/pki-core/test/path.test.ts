@@ -129,6 +129,15 @@ describe.skipIf(!hasOpenssl)('buildAndValidatePath on openssl-made chains', () =
     expect(r.work.signatures).toBe(2);
   });
 
+  it('refuses a missing or invalid validation time with KysoError INVALID_ARGUMENT (plain-JS callers)', async () => {
+    for (const time of [undefined, new Date(Number.NaN), '2026-01-01']) {
+      await expect(validate(ec, { time: time as unknown as Date })).rejects.toMatchObject({
+        name: 'KysoError',
+        code: 'INVALID_ARGUMENT',
+      });
+    }
+  });
+
   it('reports UNKNOWN_ISSUER without the right anchor, and with the intermediate missing', async () => {
     const r1 = await validate(ec, { trustStore: new TrustStore([ec.otherRoot]) });
     expect(r1).toMatchObject({ valid: false, reason: 'UNKNOWN_ISSUER' });

@@ -189,6 +189,8 @@ describe.each(backends)('SDK and signDoc (%s)', (backend) => {
   it('signDoc with documentDigests: the SAD must cover the digest; CMS back with a time-stamp and validation info', async () => {
     const { p, csc, otp } = await setup({ type: 'EC', curve: 'P-256' });
     const info = await csc.credentialInfo(p.credentialId);
+    expect(info.signatureQualifier).toBe('eu_eidas_aes');
+    expect(info.lang).toBe('en-US');
     const leaf = fromBase64(info.cert.certificates[0]!);
     const { Certificate } = await import('@kyso/pki-core');
     const prepared = await preparePdfSignature(sample, {

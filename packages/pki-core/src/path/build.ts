@@ -26,7 +26,7 @@ import {
   type TrustStore,
   toCertificates,
 } from './trust-store.js';
-import { type PathValidationOptions, validatePath } from './validate.js';
+import { type PathValidationOptions, requireValidationTime, validatePath } from './validate.js';
 import { isSelfIssued, namesEqual, subjectOf } from './names.js';
 import { pathVerdict } from '../verdict/verdict.js';
 
@@ -254,6 +254,7 @@ async function selfSignedFailure(leaf: Certificate, sigs: SignatureChecker): Pro
 export async function buildAndValidatePath(opts: BuildOptions): Promise<ValidationReport> {
   const leaf = toCertificates(opts.leaf)[0];
   if (!leaf) throw new KysoError('INVALID_ARGUMENT', 'leaf certificate required');
+  requireValidationTime(opts.time);
   const pool =
     opts.intermediates instanceof CertificatePool
       ? opts.intermediates

@@ -3,6 +3,7 @@
  * during building (build.ts). Produces check lines for every certificate and the path's most
  * specific failure. Pure and synchronous; revocation is run afterwards by build.ts.
  */
+import { KysoError } from '../errors.js';
 import { OID } from '../oids.js';
 import type { Certificate } from '../x509/certificate.js';
 import { publicKeyOf, signatureAlgorithmOf } from './signature.js';
@@ -201,6 +202,7 @@ class PathChecks {
     this.checks = [...signatureChecks];
     this.profile = opts.profile ?? 'rfc5280';
     this.rsaEncryptionOnly = rsaEncryptionKeysOnly(this.profile);
+    requireValidationTime(opts.time);
     this.time = Math.floor(opts.time.getTime() / 1000) * 1000;
     this.purposeProfile = typeof opts.purpose === 'string' ? PURPOSE_PROFILES[opts.purpose] : undefined;
     this.strict = opts.ekuStrictness ?? 'default';
@@ -604,4 +606,13 @@ function intersectPolicies(a: readonly string[] | undefined, b: readonly string[
   if (!a || a.length === 0 || a.includes(OID.anyPolicy)) return [...b];
   if (b.includes(OID.anyPolicy)) return [...a];
   return a.filter((x) => b.includes(x));
+}
+
+/**
+ * Throws KysoError INVALID_ARGUMENT unless `time` is a valid Date: the validation time is required
+ * (RFC 5280 §6.1.1 (b)) and a caller in plain JavaScript may omit it.
+ */
+export function requireValidationTime(time: unknown): asserts time is Date {
+  if (!(time instanceof Date) || Number.isNaN(time.getTime()))
+    throw new KysoError('INVALID_ARGUMENT', 'path validation needs `time`, a valid Date');
 }

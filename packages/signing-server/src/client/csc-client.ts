@@ -141,6 +141,14 @@ export interface CredentialInfo {
   SCAL: string;
   /** Most signatures one authorisation may cover (numSignatures ≤ multisign). */
   multisign: number;
+  /**
+   * CSC v2 signatureQualifier of the signatures this credential makes: kyso answers
+   * "eu_eidas_aes" (advanced electronic signature; the qualified status of a Vietnamese
+   * certificate is decided by its issuing CA's licence, not claimed by the server).
+   */
+  signatureQualifier?: string;
+  /** Language of the texts in this answer (RFC 5646 tag; kyso answers "en-US"). */
+  lang?: string;
 }
 
 /**
