@@ -39,9 +39,11 @@ export function limitBody(maxSize: number, onError: (c: Context) => Response): M
   return (c, next) => {
     const m = c.req.method;
     if (m === 'GET' || m === 'HEAD') return next();
+    // A well-formed Content-Length without Transfer-Encoding decides at once (node:http delivers no
+    // more than that many bytes); anything else is counted as it streams.
     const length = c.req.header('content-length');
-    if (length !== undefined && c.req.header('transfer-encoding') === undefined)
-      return Number.parseInt(length, 10) > maxSize ? Promise.resolve(onError(c)) : next();
+    if (length !== undefined && /^\d{1,15}$/.test(length) && c.req.header('transfer-encoding') === undefined)
+      return Number(length) > maxSize ? Promise.resolve(onError(c)) : next();
     return streamed(c, next);
   };
 }
